@@ -1,0 +1,33 @@
+/* Iterative block eigensolver (LOBPCG) for the lowest eigenpairs of a
+ * Hermitian operator given only by its action on blocks of vectors. */
+#ifndef FURUI_DFT_EIGENSOLVER_H
+#define FURUI_DFT_EIGENSOLVER_H
+
+#include <complex.h>
+#include "core/error.h"
+
+/* Y[:, j] = A X[:, j] for j < m; vectors stored contiguously, leading dim n. */
+typedef void (*fu_apply_fn)(void *ctx, int m, const double complex *X, double complex *Y);
+/* In-place preconditioning of m residual vectors R (leading dim n), given the
+ * current Ritz values of the vectors they belong to. May be NULL. */
+typedef void (*fu_precond_fn)(void *ctx, int m, const double *ritz, double complex *R);
+
+typedef struct {
+    int iterations;        /* LOBPCG iterations done */
+    int n_applies;         /* vectors A was applied to */
+    double max_residual;   /* largest residual norm among the nconv checked vectors */
+    int converged;         /* 1 if all nconv vectors reached tol */
+} fu_eig_stats;
+
+/* Finds the `nev` lowest eigenpairs of the n x n operator. X (n x nev) holds
+ * the starting guess on entry (need not be orthonormal; must have full rank)
+ * and the orthonormal eigenvectors on exit, eig[nev] ascending. Only the
+ * first `nconv` vectors must reach residual norm ‖A x - λ x‖ < tol; the rest
+ * are buffer. Stops after maxiter iterations (returns FU_OK with
+ * stats->converged = 0: the caller decides). For n < 3·nev + 5 it solves
+ * the dense problem instead. Allocates its own work space. */
+int fu_lobpcg(int n, int nev, int nconv, double complex *X, double *eig, fu_apply_fn apply,
+              fu_precond_fn precond, void *ctx, double tol, int maxiter, fu_eig_stats *stats,
+              fu_err *err);
+
+#endif

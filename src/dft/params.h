@@ -1,0 +1,39 @@
+/* Calculation parameters of one ground-state (SCF) run. Units: Ha, bohr. */
+#ifndef FURUI_DFT_PARAMS_H
+#define FURUI_DFT_PARAMS_H
+
+#include "crystal/structure.h"
+#include "dft/occupations.h"
+
+#define FU_SPEC_LEN 512
+
+typedef struct {
+    char pseudo[FU_MAX_SPECIES][FU_SPEC_LEN]; /* pseudopotential spec per species (fu_psp_load) */
+    char xc[128];            /* "lda" (libxc XC_LDA_XC_TETER93 = ABINIT ixc 1), "pbe",
+                                or libxc names joined by '+', e.g. "lda_x+lda_c_pw" */
+    double ecut;             /* plane-wave cutoff, Ha */
+    int kgrid[3];            /* Monkhorst-Pack divisions */
+    double kshift[3];        /* 0 or 0.5 each */
+    int fft[3];              /* FFT grid; 0 = automatic */
+    int nband;               /* bands per k-point; 0 = automatic */
+    fu_smearing smearing;
+    int smearing_order;      /* Methfessel-Paxton order */
+    double tsmear;           /* smearing width, Ha */
+    int use_symmetry;        /* reduce k-points and symmetrise the density */
+    int time_reversal;       /* use k -> -k */
+    double symprec;          /* symmetry tolerance, bohr */
+    int max_iterations;      /* SCF iteration limit */
+    double tol_energy;       /* |ΔE| between iterations, Ha per cell */
+    double tol_density;      /* ∫|ρ_out - ρ_in| d³r / N_el (dimensionless) */
+    double mixing_damping;   /* α in ρ_in + α P(ρ_out - ρ_in) */
+    int mixing_history;      /* Anderson history length */
+    double kerker_k0;        /* Kerker wave vector, bohr⁻¹; 0 = no Kerker */
+    int compute_forces;
+    int compute_stress;
+    int verbosity;           /* 0 quiet, 1 SCF table, 2 debug */
+} fu_scf_params;
+
+/* Defaults documented in input/README.md. */
+void fu_scf_params_default(fu_scf_params *p);
+
+#endif
