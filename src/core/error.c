@@ -23,7 +23,19 @@ int fu_err_prefix(fu_err *err, const char *fmt, ...) {
     vsnprintf(head, sizeof head, fmt, ap);
     va_end(ap);
     memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", head, old);
+    /* Assembled by hand: snprintf("%s: %s") of two full buffers trips
+     * -Wformat-truncation, and truncation is what we want here anyway. */
+    size_t n = strlen(head), cap = sizeof err->msg - 1;
+    if (n > cap) n = cap;
+    memcpy(err->msg, head, n);
+    if (n + 2 <= cap) {
+        memcpy(err->msg + n, ": ", 2);
+        n += 2;
+    }
+    size_t m = strlen(old);
+    if (m > cap - n) m = cap - n;
+    memcpy(err->msg + n, old, m);
+    err->msg[n + m] = '\0';
     return (int)err->code;
 }
 

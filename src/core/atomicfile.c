@@ -1,0 +1,65 @@
+#include "core/atomicfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+int fu_atomic_reserve(fu_atomic_file *af, const char *path, fu_err *err) {
+    memset(af, 0, sizeof *af);
+    if (snprintf(af->path, sizeof af->path, "%s", path) >= (int)sizeof af->path ||
+        snprintf(af->tmp, sizeof af->tmp, "%s.tmp.%ld", path, (long)getpid()) >=
+            (int)sizeof af->tmp)
+        return fu_fail(err, FU_EINPUT, "%s: path too long", path);
+    return FU_OK;
+}
+
+int fu_atomic_open(fu_atomic_file *af, const char *path, fu_err *err) {
+    int rc = fu_atomic_reserve(af, path, err);
+    if (rc) return rc;
+    af->f = fopen(af->tmp, "w");
+    if (!af->f) return fu_fail(err, FU_EIO, "%s: cannot create: %s", af->tmp, strerror(errno));
+    return FU_OK;
+}
+
+static int sync_path(const char *p) {
+    int fd = open(p, O_RDONLY);
+    if (fd < 0) return -1;
+    int r = fsync(fd);
+    close(fd);
+    return r;
+}
+
+int fu_atomic_commit_path(fu_atomic_file *af, fu_err *err) {
+    if (sync_path(af->tmp) != 0) {
+        int e = errno;
+        unlink(af->tmp);
+        return fu_fail(err, FU_EIO, "%s: cannot sync: %s", af->tmp, strerror(e));
+    }
+    if (rename(af->tmp, af->path) != 0) {
+        int e = errno;
+        unlink(af->tmp);
+        return fu_fail(err, FU_EIO, "%s: cannot rename into place: %s", af->path, strerror(e));
+    }
+    return FU_OK;
+}
+
+int fu_atomic_commit(fu_atomic_file *af, fu_err *err) {
+    FILE *f = af->f;
+    af->f = NULL;
+    int bad = ferror(f);
+    if (fflush(f) != 0) bad = 1;
+    int e = errno;
+    if (fclose(f) != 0) bad = 1, e = errno;
+    if (bad) {
+        unlink(af->tmp);
+        return fu_fail(err, FU_EIO, "%s: write failed: %s", af->path, strerror(e));
+    }
+    return fu_atomic_commit_path(af, err);
+}
+
+void fu_atomic_abort(fu_atomic_file *af) {
+    if (af->f) fclose(af->f);
+    af->f = NULL;
+    if (af->tmp[0]) unlink(af->tmp);
+}

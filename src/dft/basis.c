@@ -1,0 +1,291 @@
+#include "dft/basis.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/units.h"
+
+double fu_solid_harmonic(int l, int m, const double q[3], double grad[3]) {
+    const double x = q[0], y = q[1], z = q[2];
+    double v = 0, gx = 0, gy = 0, gz = 0;
+    switch (l * 10 + (m + 3)) { /* l*10 + m+3 keeps cases distinct */
+    case 3: v = 0.28209479177387814; break;                                  /* l0  */
+    case 12: v = 0.4886025119029199 * y; gy = 0.4886025119029199; break;     /* 1,-1 */
+    case 13: v = 0.4886025119029199 * z; gz = 0.4886025119029199; break;     /* 1,0 */
+    case 14: v = 0.4886025119029199 * x; gx = 0.4886025119029199; break;     /* 1,1 */
+    case 21: { const double a = 1.0925484305920792;                           /* 2,-2 */
+        v = a * x * y; gx = a * y; gy = a * x; break; }
+    case 22: { const double a = 1.0925484305920792;                           /* 2,-1 */
+        v = a * y * z; gy = a * z; gz = a * y; break; }
+    case 23: { const double b = 0.31539156525252005;                          /* 2,0 */
+        v = b * (2 * z * z - x * x - y * y); gx = -2 * b * x; gy = -2 * b * y; gz = 4 * b * z;
+        break; }
+    case 24: { const double a = 1.0925484305920792;                           /* 2,1 */
+        v = a * x * z; gx = a * z; gz = a * x; break; }
+    case 25: { const double c = 0.5462742152960396;                           /* 2,2 */
+        v = c * (x * x - y * y); gx = 2 * c * x; gy = -2 * c * y; break; }
+    case 30: { const double c = 0.5900435899266435;                           /* 3,-3 */
+        v = c * y * (3 * x * x - y * y); gx = 6 * c * x * y; gy = c * (3 * x * x - 3 * y * y);
+        break; }
+    case 31: { const double c = 2.890611442640554;                            /* 3,-2 */
+        v = c * x * y * z; gx = c * y * z; gy = c * x * z; gz = c * x * y; break; }
+    case 32: { const double c = 0.4570457994644658;                           /* 3,-1 */
+        v = c * y * (4 * z * z - x * x - y * y); gx = -2 * c * x * y;
+        gy = c * (4 * z * z - x * x - 3 * y * y); gz = 8 * c * y * z; break; }
+    case 33: { const double c = 0.3731763325901154;                           /* 3,0 */
+        v = c * z * (2 * z * z - 3 * x * x - 3 * y * y); gx = -6 * c * x * z;
+        gy = -6 * c * y * z; gz = c * (6 * z * z - 3 * x * x - 3 * y * y); break; }
+    case 34: { const double c = 0.4570457994644658;                           /* 3,1 */
+        v = c * x * (4 * z * z - x * x - y * y); gx = c * (4 * z * z - 3 * x * x - y * y);
+        gy = -2 * c * x * y; gz = 8 * c * x * z; break; }
+    case 35: { const double c = 1.445305721320277;                            /* 3,2 */
+        v = c * z * (x * x - y * y); gx = 2 * c * x * z; gy = -2 * c * y * z;
+        gz = c * (x * x - y * y); break; }
+    case 36: { const double c = 0.5900435899266435;                           /* 3,3 */
+        v = c * x * (x * x - 3 * y * y); gx = c * (3 * x * x - 3 * y * y); gy = -6 * c * x * y;
+        break; }
+    default: break;
+    }
+    if (grad) {
+        grad[0] = gx;
+        grad[1] = gy;
+        grad[2] = gz;
+    }
+    return v;
+}
+
+int fu_default_nband(double nelec, int smeared, int natom) {
+    int nocc = (int)ceil(nelec / 2.0 - 1e-9);
+    if (smeared) {
+        int n = (int)ceil(0.6 * nelec) + 4;
+        return n > nocc + 4 ? n : nocc + 4;
+    }
+    int extra = nocc / 5 > 4 ? nocc / 5 : 4;
+    (void)natom;
+    return nocc + extra;
+}
+
+/* Keeps the operations whose rotation maps the k-mesh onto itself; the
+ * density of a mesh that breaks a symmetry must not be symmetrised with it. */
+static int filter_mesh_symmetries(fu_symmetry *sym, const int grid[3], const double shift[3]) {
+    int keep = 0;
+    for (int s = 0; s < sym->nsym; s++) {
+        int ok = 1;
+        for (int a = 0; a < grid[0] && ok; a++)
+            for (int b = 0; b < grid[1] && ok; b++)
+                for (int c = 0; c < grid[2] && ok; c++) {
+                    double k[3] = {(a + shift[0]) / grid[0], (b + shift[1]) / grid[1],
+                                   (c + shift[2]) / grid[2]};
+                    for (int i = 0; i < 3; i++) {
+                        /* κ' = R^T κ must again be (m + shift)/n */
+                        double kp = 0;
+                        for (int j = 0; j < 3; j++) kp += sym->rot[s][j][i] * k[j];
+                        double t = kp * grid[i] - shift[i];
+                        if (fabs(t - round(t)) > 1e-8) ok = 0;
+                    }
+                }
+        if (!ok) continue;
+        if (keep != s) {
+            memcpy(sym->rot[keep], sym->rot[s], sizeof sym->rot[0]);
+            memcpy(sym->trans[keep], sym->trans[s], sizeof sym->trans[0]);
+            if (sym->atom_map)
+                memcpy(sym->atom_map[keep], sym->atom_map[s], sizeof(int) * (size_t)sym->natom);
+        }
+        keep++;
+    }
+    int removed = sym->nsym - keep;
+    sym->nsym = keep;
+    return removed;
+}
+
+static int build_kblock(fu_basis *b, int ik, fu_err *err) {
+    fu_kblock *kb = &b->kb[ik];
+    const fu_fftgrid *g = &b->grid;
+    const int *n = g->n;
+    int cap = 0;
+    /* Count first so the arrays are allocated once. */
+    for (int pass = 0; pass < 2; pass++) {
+        int npw = 0;
+        for (int i0 = 0; i0 < n[0]; i0++)
+            for (int i1 = 0; i1 < n[1]; i1++)
+                for (int i2 = 0; i2 < n[2]; i2++) {
+                    int m[3] = {fu_fft_freq(i0, n[0]), fu_fft_freq(i1, n[1]),
+                                fu_fft_freq(i2, n[2])};
+                    double q[3];
+                    for (int c = 0; c < 3; c++)
+                        q[c] = (kb->kred[0] + m[0]) * g->rec[0][c] +
+                               (kb->kred[1] + m[1]) * g->rec[1][c] +
+                               (kb->kred[2] + m[2]) * g->rec[2][c];
+                    double ekin = 0.5 * (q[0] * q[0] + q[1] * q[1] + q[2] * q[2]);
+                    if (ekin > b->ecut) continue;
+                    if (pass == 1) {
+                        memcpy(kb->gred[npw], m, sizeof m);
+                        kb->box[npw] = (i0 * n[1] + i1) * n[2] + i2;
+                        memcpy(kb->kpg[npw], q, sizeof q);
+                        kb->kin[npw] = ekin;
+                    }
+                    npw++;
+                }
+        if (pass == 0) {
+            cap = npw;
+            kb->npw = npw;
+            kb->gred = malloc(sizeof(*kb->gred) * (size_t)cap);
+            kb->box = malloc(sizeof(int) * (size_t)cap);
+            kb->kpg = malloc(sizeof(*kb->kpg) * (size_t)cap);
+            kb->kin = malloc(sizeof(double) * (size_t)cap);
+            kb->proj = malloc(sizeof(double complex) * (size_t)cap * (b->nproj ? b->nproj : 1));
+            if (!kb->gred || !kb->box || !kb->kpg || !kb->kin || !kb->proj)
+                return fu_fail(err, FU_ENOMEM, "k-point %d: out of memory for %d plane waves",
+                               ik + 1, cap);
+        }
+    }
+    /* β_p(k+G) = Ω^{-1/2} e^{-iG·R_a} R_lm(k+G) f_il(|k+G|); the phase uses G
+     * instead of k+G (a constant per atom and k, it cancels in β h β†). */
+    double inv_sqrt_vol = 1.0 / sqrt(g->volume);
+    for (int p = 0; p < b->nproj; p++) {
+        const fu_projector *pr = &b->projs[p];
+        const fu_psp *psp = &b->psp[b->s.typat[pr->atom]];
+        const double *x = b->s.xred[pr->atom];
+        double complex *row = kb->proj + (size_t)p * kb->npw;
+        for (int ig = 0; ig < kb->npw; ig++) {
+            const double *q = kb->kpg[ig];
+            double qn = sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2]);
+            double arg = -2.0 * FU_PI *
+                         (kb->gred[ig][0] * x[0] + kb->gred[ig][1] * x[1] + kb->gred[ig][2] * x[2]);
+            double radial = fu_psp_proj_q(psp, pr->l, pr->i, qn);
+            row[ig] = inv_sqrt_vol * fu_solid_harmonic(pr->l, pr->m, q, NULL) * radial *
+                      (cos(arg) + I * sin(arg));
+        }
+    }
+    return FU_OK;
+}
+
+static int setup_projectors(fu_basis *b, fu_err *err) {
+    int np = 0;
+    for (int a = 0; a < b->s.natom; a++) {
+        const fu_psp *psp = &b->psp[b->s.typat[a]];
+        for (int l = 0; l <= psp->lmax; l++) np += (2 * l + 1) * psp->nproj[l];
+    }
+    b->nproj = np;
+    b->projs = malloc(sizeof(fu_projector) * (np ? np : 1));
+    b->dij = calloc((size_t)(np ? np : 1) * (np ? np : 1), sizeof(double));
+    if (!b->projs || !b->dij) return fu_fail(err, FU_ENOMEM, "projectors: out of memory");
+    int p = 0;
+    for (int a = 0; a < b->s.natom; a++) {
+        const fu_psp *psp = &b->psp[b->s.typat[a]];
+        for (int l = 0; l <= psp->lmax; l++)
+            for (int m = -l; m <= l; m++) {
+                int first = p;
+                for (int i = 0; i < psp->nproj[l]; i++) {
+                    b->projs[p] = (fu_projector){a, l, m, i};
+                    p++;
+                }
+                for (int i = 0; i < psp->nproj[l]; i++)
+                    for (int j = 0; j < psp->nproj[l]; j++)
+                        b->dij[(size_t)(first + i) * np + first + j] = psp->h[l][i][j];
+            }
+    }
+    return FU_OK;
+}
+
+int fu_basis_init(fu_basis *b, const fu_structure *s, const fu_scf_params *p, MPI_Comm comm,
+                  fu_err *err) {
+    memset(b, 0, sizeof *b);
+    b->comm = comm;
+    MPI_Comm_rank(comm, &b->rank);
+    MPI_Comm_size(comm, &b->size);
+    int rc = fu_structure_copy(&b->s, s, err);
+    if (rc) return rc;
+    if (!(p->ecut > 0) || !isfinite(p->ecut))
+        return fu_fail(err, FU_EINPUT, "ecut: must be a positive energy, got %g Ha", p->ecut);
+    b->ecut = p->ecut;
+
+    for (int sp = 0; sp < s->nspecies; sp++) {
+        rc = fu_psp_load(p->pseudo[sp], s->symbol[sp], &b->psp[sp], err);
+        if (rc) return fu_err_prefix(err, "pseudopotentials: %s", s->symbol[sp]);
+        if (b->psp[sp].znucl != s->znucl[sp])
+            return fu_fail(err, FU_EINPUT,
+                           "pseudopotentials: %s: file %s is for Z=%d, the structure has Z=%d",
+                           s->symbol[sp], b->psp[sp].path, b->psp[sp].znucl, s->znucl[sp]);
+        if (b->psp[sp].lmax > 3)
+            return fu_fail(err, FU_EINPUT, "pseudopotentials: %s: l > 3 is not supported",
+                           s->symbol[sp]);
+    }
+    b->zion = malloc(sizeof(double) * s->natom);
+    if (!b->zion) return fu_fail(err, FU_ENOMEM, "out of memory");
+    b->nelec = 0;
+    for (int a = 0; a < s->natom; a++) {
+        b->zion[a] = b->psp[s->typat[a]].zion;
+        b->nelec += b->zion[a];
+    }
+
+    rc = p->use_symmetry ? fu_symmetry_find(s, p->symprec, &b->sym, err)
+                         : fu_symmetry_identity(s, &b->sym, err);
+    if (rc) return rc;
+    filter_mesh_symmetries(&b->sym, p->kgrid, p->kshift);
+    rc = fu_kpoints_mp(p->kgrid, p->kshift, &b->sym, p->time_reversal, &b->kp, err);
+    if (rc) return rc;
+
+    int n[3];
+    if (p->fft[0] > 0 && p->fft[1] > 0 && p->fft[2] > 0) {
+        memcpy(n, p->fft, sizeof n);
+    } else {
+        fu_fftgrid_choose(s->lattice, p->ecut, b->sym.nsym, (const int(*)[3][3])b->sym.rot, n);
+    }
+    rc = fu_fftgrid_init(&b->grid, s->lattice, n, p->ecut, 0, err);
+    if (rc) return rc;
+
+    b->nband = p->nband > 0 ? p->nband
+                            : fu_default_nband(b->nelec, p->smearing != FU_SMEAR_NONE, s->natom);
+    if (2.0 * b->nband < b->nelec - 1e-9)
+        return fu_fail(err, FU_EINPUT, "bands: %d bands cannot hold %g electrons (need >= %d)",
+                       b->nband, b->nelec, (int)ceil(b->nelec / 2 - 1e-9));
+
+    rc = setup_projectors(b, err);
+    if (rc) return rc;
+    b->kb = calloc((size_t)b->kp.nk, sizeof(fu_kblock));
+    b->k_owner = malloc(sizeof(int) * (size_t)b->kp.nk);
+    if (!b->kb || !b->k_owner) return fu_fail(err, FU_ENOMEM, "k-points: out of memory");
+    for (int ik = 0; ik < b->kp.nk; ik++) {
+        fu_kblock *kb = &b->kb[ik];
+        memcpy(kb->kred, b->kp.kred[ik], sizeof kb->kred);
+        for (int c = 0; c < 3; c++)
+            kb->kcart[c] = kb->kred[0] * b->grid.rec[0][c] + kb->kred[1] * b->grid.rec[1][c] +
+                           kb->kred[2] * b->grid.rec[2][c];
+        kb->weight = b->kp.weight[ik];
+        b->k_owner[ik] = ik % b->size;
+        if (b->k_owner[ik] != b->rank) continue;
+        rc = build_kblock(b, ik, err);
+        if (rc) return rc;
+        if (kb->npw < b->nband)
+            return fu_fail(err, FU_EINPUT,
+                           "bands: %d bands requested but k-point %d has only %d plane waves "
+                           "(raise ecut)",
+                           b->nband, ik + 1, kb->npw);
+    }
+    return FU_OK;
+}
+
+void fu_basis_free(fu_basis *b) {
+    if (b->kb) {
+        for (int ik = 0; ik < b->kp.nk; ik++) {
+            fu_kblock *kb = &b->kb[ik];
+            free(kb->gred);
+            free(kb->box);
+            free(kb->kpg);
+            free(kb->kin);
+            free(kb->proj);
+        }
+    }
+    free(b->kb);
+    free(b->k_owner);
+    free(b->projs);
+    free(b->dij);
+    free(b->zion);
+    fu_kpoints_free(&b->kp);
+    fu_symmetry_free(&b->sym);
+    fu_fftgrid_free(&b->grid);
+    fu_structure_free(&b->s);
+    memset(b, 0, sizeof *b);
+}

@@ -1,0 +1,70 @@
+/* The discretisation of one calculation: FFT grid, k-points with their
+ * plane-wave spheres, pseudopotentials and nonlocal projectors.
+ *
+ * Orbitals: ψ_nk(r) = Ω^{-1/2} Σ_G c(G) e^{i(k+G)·r}, Σ_G |c|² = 1, with G over
+ * the sphere ½|k+G|² <= Ecut. Densities and potentials: coefficients as in
+ * fftgrid.h (f_G = (1/N) Σ_r f(r) e^{-iG·r}). */
+#ifndef FURUI_DFT_BASIS_H
+#define FURUI_DFT_BASIS_H
+
+#include <complex.h>
+#include <mpi.h>
+
+#include "crystal/kpoints.h"
+#include "crystal/structure.h"
+#include "crystal/symmetry.h"
+#include "dft/fftgrid.h"
+#include "dft/params.h"
+#include "dft/psp.h"
+
+typedef struct {
+    double kred[3];        /* reduced coordinates */
+    double kcart[3];       /* bohr⁻¹ */
+    double weight;         /* sum over k is 1 */
+    int npw;
+    int (*gred)[3];        /* [npw] integer G */
+    int *box;              /* [npw] linear FFT box index of G */
+    double (*kpg)[3];      /* [npw] Cartesian k+G */
+    double *kin;           /* [npw] ½|k+G|² */
+    double complex *proj;  /* [nproj][npw] nonlocal projectors β_p(k+G) */
+} fu_kblock;
+
+/* One nonlocal projector p = (atom, l, m, i). */
+typedef struct {
+    int atom, l, m, i;
+} fu_projector;
+
+typedef struct {
+    fu_structure s;                 /* own copy */
+    fu_psp psp[FU_MAX_SPECIES];
+    double *zion;                   /* [natom] */
+    double nelec;
+    double ecut;
+    int nband;                      /* bands computed per k */
+    fu_fftgrid grid;
+    fu_symmetry sym;
+    fu_kpoints kp;
+    fu_kblock *kb;                  /* [kp.nk]; arrays filled only for owned k */
+    int *k_owner;                   /* [kp.nk] rank of comm owning the k-point */
+    int nproj;
+    fu_projector *projs;            /* [nproj] */
+    double *dij;                    /* [nproj*nproj] nonlocal coupling h^l_ij (Ha) */
+    MPI_Comm comm;                  /* ranks sharing this calculation (k-point split) */
+    int rank, size;
+} fu_basis;
+
+/* Builds everything that depends on geometry and cutoff, once. Reads the
+ * pseudopotentials given by params->pseudo, checks them against the
+ * structure and the functional family, finds symmetry and k-points. */
+int fu_basis_init(fu_basis *b, const fu_structure *s, const fu_scf_params *p, MPI_Comm comm,
+                  fu_err *err);
+void fu_basis_free(fu_basis *b);
+
+/* Real solid harmonic R_lm(q) = |q|^l Y_lm(q̂) (Y_lm real, orthonormal on
+ * the sphere), l <= 3, m = -l..l, with its gradient (grad may be NULL). */
+double fu_solid_harmonic(int l, int m, const double q[3], double grad[3]);
+
+/* Bands needed: nelec/2 occupied plus a margin (more for smearing). */
+int fu_default_nband(double nelec, int smeared, int natom);
+
+#endif

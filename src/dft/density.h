@@ -1,0 +1,18 @@
+/* Electron density: from orbitals, symmetrised, and the starting guess. */
+#ifndef FURUI_DFT_DENSITY_H
+#define FURUI_DFT_DENSITY_H
+
+#include "dft/basis.h"
+
+/* rho_r[ntot] += weight Σ_n occ_n |ψ_n(r)|² (e/bohr³). box is FFT scratch
+ * (ntot, FFTW-aligned). */
+void fu_density_add(const fu_basis *b, const fu_kblock *kb, int nband, const double complex *psi,
+                    const double *occ, double weight, double *rho_r, double complex *box);
+/* Symmetrises coefficients rho_g[ntot] with the basis' space group:
+ * ρ(m) <- (1/N_S) Σ_S ρ(R_S^{-T} m) e^{2πi (R_S^{-T} m)·t_S}. tmp[ntot] scratch. */
+void fu_density_symmetrize(const fu_basis *b, double complex *rho_g, double complex *tmp);
+/* Superposition of Gaussian atomic charges Z_ion exp(-G² L²/4)... normalised
+ * to N_el, L from the pseudopotential radius (see density.c). */
+void fu_density_guess(const fu_basis *b, double complex *rho_g);
+
+#endif

@@ -1,0 +1,155 @@
+#include "dft/fftgrid.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crystal/structure.h"
+
+static double gsq(const double rec[3][3], double m0, double m1, double m2) {
+    double g[3];
+    for (int c = 0; c < 3; c++) g[c] = m0 * rec[0][c] + m1 * rec[1][c] + m2 * rec[2][c];
+    return g[0] * g[0] + g[1] * g[1] + g[2] * g[2];
+}
+
+/* Minimum |G|² over the six outer planes; *plane gets the axis where it occurs. */
+static double box_sphere2(const double rec[3][3], const int n[3], int *plane) {
+    double best = INFINITY;
+    int best_axis = 0;
+    for (int ax = 0; ax < 3; ax++) {
+        int a1 = (ax + 1) % 3, a2 = (ax + 2) % 3;
+        int h = n[ax] / 2, h1 = n[a1] / 2, h2 = n[a2] / 2;
+        for (int s = -1; s <= 1; s += 2)
+            for (int i = -h1; i <= h1; i++)
+                for (int j = -h2; j <= h2; j++) {
+                    int m[3];
+                    m[ax] = s * h;
+                    m[a1] = i;
+                    m[a2] = j;
+                    double d = gsq(rec, m[0], m[1], m[2]);
+                    if (d < best) {
+                        best = d;
+                        best_axis = ax;
+                    }
+                }
+    }
+    if (plane) *plane = best_axis;
+    return best;
+}
+
+double fu_fftgrid_box_sphere2(const double rec[3][3], const int n[3]) {
+    return box_sphere2(rec, n, NULL);
+}
+
+static int next_235(int n) {
+    for (int m = n;; m++) {
+        int r = m;
+        while (r % 2 == 0) r /= 2;
+        while (r % 3 == 0) r /= 3;
+        while (r % 5 == 0) r /= 5;
+        if (r == 1) return m;
+    }
+}
+
+static int compatible(const int n[3], int nsym, const int (*rot)[3][3]) {
+    /* A rotation maps grid points onto grid points iff n_i R_ij / n_j ∈ Z
+     * (fractional coordinates j/n transform as x' = R x). */
+    for (int s = 0; s < nsym; s++)
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+                if (rot[s][i][j] != 0 && (n[i] * rot[s][i][j]) % n[j] != 0) return 0;
+    return 1;
+}
+
+void fu_fftgrid_choose(const double lattice[3][3], double ecut, int nsym, const int (*rot)[3][3],
+                       int n[3]) {
+    double rec[3][3];
+    fu_lattice_reciprocal(lattice, rec);
+    double need = 8.0 * ecut; /* (2 √(2 Ecut))² */
+    n[0] = n[1] = n[2] = 2;
+    for (;;) {
+        int plane;
+        if (box_sphere2(rec, n, &plane) >= need * (1.0 - 1e-12)) break;
+        n[plane] = next_235(n[plane] + 1);
+    }
+    if (compatible(n, nsym, rot)) return;
+    /* Smallest-product admissible triple that is no smaller on any axis. */
+    int best[3], nmax = n[0];
+    for (int i = 1; i < 3; i++)
+        if (n[i] > nmax) nmax = n[i];
+    best[0] = best[1] = best[2] = nmax; /* equal sizes are always compatible */
+    double bestprod = (double)nmax * nmax * nmax;
+    for (int a = n[0]; a <= nmax; a = next_235(a + 1))
+        for (int b = n[1]; b <= nmax; b = next_235(b + 1))
+            for (int c = n[2]; c <= nmax; c = next_235(c + 1)) {
+                int t[3] = {a, b, c};
+                double prod = (double)a * b * c;
+                if (prod < bestprod && compatible(t, nsym, rot)) {
+                    bestprod = prod;
+                    memcpy(best, t, sizeof best);
+                }
+            }
+    memcpy(n, best, sizeof best);
+}
+
+int fu_fftgrid_init(fu_fftgrid *g, const double lattice[3][3], const int n[3], double ecut,
+                    int measure, fu_err *err) {
+    memset(g, 0, sizeof *g);
+    for (int i = 0; i < 3; i++) {
+        if (n[i] < 1 || n[i] > 4096)
+            return fu_fail(err, FU_EINPUT, "fft_grid: size %d out of range 1..4096", n[i]);
+        g->n[i] = n[i];
+    }
+    g->ntot = n[0] * n[1] * n[2];
+    memcpy(g->lattice, lattice, sizeof g->lattice);
+    fu_lattice_reciprocal(lattice, g->rec);
+    g->volume = fabs(fu_lattice_det(lattice));
+    double box2 = box_sphere2(g->rec, n, NULL);
+    /* The wave-function sphere must fit, or products ψ*ψ alias badly. */
+    if (box2 < 2.0 * ecut * (1.0 - 1e-12))
+        return fu_fail(err, FU_EINPUT,
+                       "fft_grid: %dx%dx%d is too small for ecut %.6g Ha (basis sphere leaves "
+                       "the FFT box)",
+                       n[0], n[1], n[2], ecut);
+    g->gcut2 = fmin(8.0 * ecut, box2) * (1.0 + 1e-10);
+    g->g2 = malloc(sizeof(double) * g->ntot);
+    g->work = fftw_malloc(sizeof(double complex) * g->ntot);
+    if (!g->g2 || !g->work) {
+        fu_fftgrid_free(g);
+        return fu_fail(err, FU_ENOMEM, "fft grid %dx%dx%d: out of memory", n[0], n[1], n[2]);
+    }
+    for (int i0 = 0; i0 < n[0]; i0++)
+        for (int i1 = 0; i1 < n[1]; i1++)
+            for (int i2 = 0; i2 < n[2]; i2++)
+                g->g2[(i0 * n[1] + i1) * n[2] + i2] =
+                    gsq(g->rec, fu_fft_freq(i0, n[0]), fu_fft_freq(i1, n[1]),
+                        fu_fft_freq(i2, n[2]));
+    unsigned flags = measure ? FFTW_MEASURE : FFTW_ESTIMATE;
+    fftw_complex *w = (fftw_complex *)g->work;
+    g->plan_fwd = fftw_plan_dft_3d(n[0], n[1], n[2], w, w, FFTW_FORWARD, flags);
+    g->plan_bwd = fftw_plan_dft_3d(n[0], n[1], n[2], w, w, FFTW_BACKWARD, flags);
+    if (!g->plan_fwd || !g->plan_bwd) {
+        fu_fftgrid_free(g);
+        return fu_fail(err, FU_ELIB, "FFTW could not plan a %dx%dx%d transform", n[0], n[1],
+                       n[2]);
+    }
+    return FU_OK;
+}
+
+void fu_fftgrid_free(fu_fftgrid *g) {
+    if (g->plan_fwd) fftw_destroy_plan(g->plan_fwd);
+    if (g->plan_bwd) fftw_destroy_plan(g->plan_bwd);
+    fftw_free(g->work);
+    free(g->g2);
+    memset(g, 0, sizeof *g);
+}
+
+void fu_fft_r2g(const fu_fftgrid *g, double complex *data) {
+    fftw_execute_dft(g->plan_fwd, (fftw_complex *)data, (fftw_complex *)data);
+    double s = 1.0 / g->ntot;
+    for (int i = 0; i < g->ntot; i++) data[i] *= s;
+}
+
+void fu_fft_g2r(const fu_fftgrid *g, double complex *data) {
+    fftw_execute_dft(g->plan_bwd, (fftw_complex *)data, (fftw_complex *)data);
+}

@@ -1,0 +1,52 @@
+/* The real-space FFT grid of a cell, its reciprocal-space box, and FFTW plans.
+ *
+ * Conventions (as ABINIT and QE): a periodic function is f(r) = Σ_G f_G e^{iG·r};
+ * forward transform f_G = (1/N) Σ_j f(r_j) e^{-iG·r_j}. Box index i in 0..n-1
+ * stands for the integer frequency i if i <= n/2, else i - n. */
+#ifndef FURUI_DFT_FFTGRID_H
+#define FURUI_DFT_FFTGRID_H
+
+#include <complex.h>
+#include <fftw3.h>
+#include "core/error.h"
+
+typedef struct {
+    int n[3];              /* grid points along a1, a2, a3 */
+    int ntot;
+    double lattice[3][3];  /* rows a_i (bohr) */
+    double rec[3][3];      /* rows b_i (bohr⁻¹) */
+    double volume;         /* bohr³ */
+    double *g2;            /* [ntot] |G|² of every box point (bohr⁻²) */
+    double gcut2;          /* sphere for densities and potentials: min(8 Ecut, box sphere) */
+    fftw_plan plan_fwd;    /* in place on `work` (use fftw_execute_dft for other arrays) */
+    fftw_plan plan_bwd;
+    double complex *work;  /* [ntot] scratch aligned for FFTW */
+} fu_fftgrid;
+
+/* Integer frequency of box index i on an axis of n points. */
+static inline int fu_fft_freq(int i, int n) { return i <= n / 2 ? i : i - n; }
+/* Box index of integer frequency m (any m; wraps). */
+static inline int fu_fft_index(int m, int n) { return ((m % n) + n) % n; }
+
+/* Smallest |G|² over the outer planes ±n_i/2 of the box (bohr⁻²), the
+ * radius² of the largest G-sphere the box holds (ABINIT's `bound`). */
+double fu_fftgrid_box_sphere2(const double rec[3][3], const int n[3]);
+
+/* Automatic grid: grows n (products of 2, 3, 5) on the axis whose boundary is
+ * nearest until the box holds the sphere |G| <= 2 √(2 Ecut), then makes the
+ * sizes compatible with the rotations (n_j R_ji / n_i integer), which is
+ * ABINIT's getng rule with boxcutmin = 2. rot may be NULL (nsym 0). */
+void fu_fftgrid_choose(const double lattice[3][3], double ecut, int nsym, const int (*rot)[3][3],
+                       int n[3]);
+
+/* Sets up the grid and plans (FFTW_ESTIMATE unless measure != 0). */
+int fu_fftgrid_init(fu_fftgrid *g, const double lattice[3][3], const int n[3], double ecut,
+                    int measure, fu_err *err);
+void fu_fftgrid_free(fu_fftgrid *g);
+
+/* In-place transforms of an [ntot] array: r2g divides by N (coefficients),
+ * g2r is the plain sum f(r_j) = Σ_G f_G e^{iG·r_j}. */
+void fu_fft_r2g(const fu_fftgrid *g, double complex *data);
+void fu_fft_g2r(const fu_fftgrid *g, double complex *data);
+
+#endif

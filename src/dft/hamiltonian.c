@@ -1,0 +1,66 @@
+#include "dft/hamiltonian.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dft/nonlocal.h"
+
+int fu_hamiltonian_init(fu_hamiltonian *h, const fu_basis *b, int maxvec, fu_err *err) {
+    memset(h, 0, sizeof *h);
+    h->b = b;
+    h->maxvec = maxvec;
+    h->box = fftw_malloc(sizeof(double complex) * b->grid.ntot);
+    h->nl_work = malloc(sizeof(double complex) * 2 * (size_t)maxvec * (b->nproj ? b->nproj : 1));
+    if (!h->box || !h->nl_work) {
+        fu_hamiltonian_free(h);
+        return fu_fail(err, FU_ENOMEM, "hamiltonian: out of memory");
+    }
+    return FU_OK;
+}
+
+void fu_hamiltonian_free(fu_hamiltonian *h) {
+    fftw_free(h->box);
+    free(h->nl_work);
+    memset(h, 0, sizeof *h);
+}
+
+void fu_hamiltonian_set(fu_hamiltonian *h, const fu_kblock *kb, const double *veff_r) {
+    h->kb = kb;
+    h->veff_r = veff_r;
+}
+
+void fu_hamiltonian_apply(void *ctx, int m, const double complex *X, double complex *Y) {
+    fu_hamiltonian *h = ctx;
+    const fu_kblock *kb = h->kb;
+    const fu_fftgrid *g = &h->b->grid;
+    const int npw = kb->npw;
+    /* 1/N of the forward transform folded into the potential multiply */
+    const double inv_n = 1.0 / g->ntot;
+    for (int v = 0; v < m; v++) {
+        const double complex *x = X + (size_t)v * npw;
+        double complex *y = Y + (size_t)v * npw;
+        memset(h->box, 0, sizeof(double complex) * g->ntot);
+        for (int ig = 0; ig < npw; ig++) h->box[kb->box[ig]] = x[ig];
+        fftw_execute_dft(g->plan_bwd, (fftw_complex *)h->box, (fftw_complex *)h->box);
+        for (int i = 0; i < g->ntot; i++) h->box[i] *= h->veff_r[i] * inv_n;
+        fftw_execute_dft(g->plan_fwd, (fftw_complex *)h->box, (fftw_complex *)h->box);
+        for (int ig = 0; ig < npw; ig++) y[ig] = h->box[kb->box[ig]] + kb->kin[ig] * x[ig];
+    }
+    for (int off = 0; off < m; off += h->maxvec) {
+        int cnt = m - off < h->maxvec ? m - off : h->maxvec;
+        fu_nonlocal_apply(h->b, kb, cnt, X + (size_t)off * npw, Y + (size_t)off * npw,
+                          h->nl_work);
+    }
+}
+
+void fu_hamiltonian_precondition(void *ctx, int m, const double *ritz, double complex *R) {
+    fu_hamiltonian *h = ctx;
+    const fu_kblock *kb = h->kb;
+    (void)ritz;
+    /* Diagonal kinetic preconditioner 1/(1 + ½|k+G|²): damps the high-G
+     * components that dominate the residual, leaves the low ones alone. */
+    for (int v = 0; v < m; v++) {
+        double complex *r = R + (size_t)v * kb->npw;
+        for (int ig = 0; ig < kb->npw; ig++) r[ig] /= 1.0 + kb->kin[ig];
+    }
+}

@@ -1,0 +1,26 @@
+/* The Kohn-Sham Hamiltonian at one k-point: H = ½|k+G|² + V_eff(r) + V_nl. */
+#ifndef FURUI_DFT_HAMILTONIAN_H
+#define FURUI_DFT_HAMILTONIAN_H
+
+#include "dft/basis.h"
+
+typedef struct {
+    const fu_basis *b;
+    const fu_kblock *kb;
+    const double *veff_r;     /* [ntot] total local potential on the grid (Ha) */
+    double complex *box;      /* [ntot] FFT scratch, FFTW-aligned */
+    double complex *nl_work;  /* [2*maxvec*nproj] */
+    int maxvec;
+} fu_hamiltonian;
+
+/* Allocates scratch for blocks of up to maxvec vectors. */
+int fu_hamiltonian_init(fu_hamiltonian *h, const fu_basis *b, int maxvec, fu_err *err);
+void fu_hamiltonian_free(fu_hamiltonian *h);
+/* Points h at k-point kb and potential veff_r (no copies). */
+void fu_hamiltonian_set(fu_hamiltonian *h, const fu_kblock *kb, const double *veff_r);
+
+/* Callbacks for fu_lobpcg; ctx is an fu_hamiltonian*. */
+void fu_hamiltonian_apply(void *ctx, int m, const double complex *X, double complex *Y);
+void fu_hamiltonian_precondition(void *ctx, int m, const double *ritz, double complex *R);
+
+#endif

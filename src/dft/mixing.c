@@ -1,0 +1,94 @@
+#include "dft/mixing.h"
+
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int fu_mixer_init(fu_mixer *m, const fu_fftgrid *g, int history, double damping, double kerker_k0,
+                  fu_err *err) {
+    memset(m, 0, sizeof *m);
+    if (history < 1) history = 1;
+    m->n = g->ntot;
+    m->history = history;
+    m->damping = damping;
+    m->precond = malloc(sizeof(double) * m->n);
+    m->x = malloc(sizeof(double complex) * (size_t)history * m->n);
+    m->f = malloc(sizeof(double complex) * (size_t)history * m->n);
+    if (!m->precond || !m->x || !m->f) {
+        fu_mixer_free(m);
+        return fu_fail(err, FU_ENOMEM, "mixing: out of memory");
+    }
+    double k02 = kerker_k0 * kerker_k0;
+    for (int i = 0; i < m->n; i++)
+        m->precond[i] = (k02 > 0 && g->g2[i] > 0) ? g->g2[i] / (g->g2[i] + k02) : 1.0;
+    return FU_OK;
+}
+
+void fu_mixer_free(fu_mixer *m) {
+    free(m->precond);
+    free(m->x);
+    free(m->f);
+    memset(m, 0, sizeof *m);
+}
+
+void fu_mixer_reset(fu_mixer *m) {
+    m->count = 0;
+    m->head = 0;
+}
+
+int fu_mixer_next(fu_mixer *m, const double complex *rho_in, const double complex *rho_out,
+                  double complex *rho_next, fu_err *err) {
+    const int n = m->n;
+    double complex *xn = m->x + (size_t)m->head * n, *fn = m->f + (size_t)m->head * n;
+    for (int i = 0; i < n; i++) {
+        xn[i] = rho_in[i];
+        fn[i] = m->precond[i] * (rho_out[i] - rho_in[i]);
+    }
+    int cur = m->head;
+    m->head = (m->head + 1) % m->history;
+    if (m->count < m->history) m->count++;
+    int np = m->count - 1; /* past pairs besides the current one */
+    double beta[64] = {0};
+    if (np > 64) np = 64;
+    if (np > 0) {
+        /* β = argmin ‖f_n + Σ β_i (f_i - f_n)‖: normal equations, solved by a
+         * symmetric least-squares (SVD-based, robust to near-collinear pairs). */
+        int idx[64], k = 0;
+        for (int j = 0; j < m->count && k < np; j++) {
+            int s = (cur - 1 - j + 2 * m->history) % m->history;
+            idx[k++] = s;
+        }
+        double A[64 * 64], rhs[64];
+        for (int a = 0; a < np; a++) {
+            const double complex *fa = m->f + (size_t)idx[a] * n;
+            double s = 0;
+            for (int i = 0; i < n; i++) s += creal(conj(fa[i] - fn[i]) * fn[i]);
+            rhs[a] = -s;
+            for (int c = 0; c <= a; c++) {
+                const double complex *fc = m->f + (size_t)idx[c] * n;
+                double t = 0;
+                for (int i = 0; i < n; i++) t += creal(conj(fa[i] - fn[i]) * (fc[i] - fn[i]));
+                A[a * np + c] = A[c * np + a] = t;
+            }
+        }
+        double sv[64];
+        lapack_int rank;
+        lapack_int info = LAPACKE_dgelsd(LAPACK_ROW_MAJOR, np, np, 1, A, np, rhs, 1, sv, 1e-10,
+                                         &rank);
+        if (info != 0) return fu_fail(err, FU_ELIB, "mixing: least-squares solve failed (%d)", (int)info);
+        for (int a = 0; a < np; a++) beta[a] = rhs[a];
+        for (int i = 0; i < n; i++) {
+            double complex x = xn[i] + m->damping * fn[i];
+            for (int a = 0; a < np; a++) {
+                const double complex *xa = m->x + (size_t)idx[a] * n;
+                const double complex *fa = m->f + (size_t)idx[a] * n;
+                x += beta[a] * (xa[i] - xn[i] + m->damping * (fa[i] - fn[i]));
+            }
+            rho_next[i] = x;
+        }
+    } else {
+        for (int i = 0; i < n; i++) rho_next[i] = xn[i] + m->damping * fn[i];
+    }
+    return FU_OK;
+}

@@ -1,0 +1,29 @@
+/* Density mixing: Anderson (Pulay) acceleration of the preconditioned
+ * residual P(ρ_out - ρ_in), with a Kerker preconditioner
+ * P(G) = G²/(G² + k0²) for metals (k0 = 0: plain). */
+#ifndef FURUI_DFT_MIXING_H
+#define FURUI_DFT_MIXING_H
+
+#include "dft/fftgrid.h"
+
+typedef struct {
+    int n;               /* vector length (ntot complex numbers) */
+    int history;         /* maximum stored pairs */
+    int count;           /* stored pairs */
+    int head;            /* ring position of the next pair */
+    double damping;      /* α */
+    double *precond;     /* [n] P(G) */
+    double complex *x;   /* [history][n] past inputs */
+    double complex *f;   /* [history][n] past preconditioned residuals */
+} fu_mixer;
+
+int fu_mixer_init(fu_mixer *m, const fu_fftgrid *g, int history, double damping, double kerker_k0,
+                  fu_err *err);
+void fu_mixer_free(fu_mixer *m);
+/* Forgets the history (after a restart of the SCF). */
+void fu_mixer_reset(fu_mixer *m);
+/* rho_next from the current input and output densities (coefficients). */
+int fu_mixer_next(fu_mixer *m, const double complex *rho_in, const double complex *rho_out,
+                  double complex *rho_next, fu_err *err);
+
+#endif

@@ -1,0 +1,150 @@
+#include "dft/nonlocal.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/units.h"
+
+static const double complex ONE = 1.0, ZERO = 0.0;
+
+/* C[m][nproj] = X P^H : C_np = Σ_G conj(β_p(G)) x_n(G) */
+static void project(const fu_kblock *kb, int nproj, int m, const double complex *X,
+                    const double complex *P, double complex *C) {
+    cblas_zgemm(CblasRowMajor, CblasNoTrans, CblasConjTrans, m, nproj, kb->npw, &ONE, X, kb->npw,
+                P, kb->npw, &ZERO, C, nproj);
+}
+
+/* DC[m][nproj] = C D (D real symmetric, block diagonal per atom and l, m) */
+static void apply_d(const fu_basis *b, int m, const double complex *C, double complex *DC) {
+    const int np = b->nproj;
+    for (int n = 0; n < m; n++)
+        for (int p = 0; p < np; p++) {
+            double complex s = 0;
+            const double *drow = b->dij + (size_t)p * np;
+            for (int q = 0; q < np; q++)
+                if (drow[q] != 0.0) s += drow[q] * C[(size_t)n * np + q];
+            DC[(size_t)n * np + p] = s;
+        }
+}
+
+void fu_nonlocal_apply(const fu_basis *b, const fu_kblock *kb, int m, const double complex *X,
+                       double complex *Y, double complex *work) {
+    const int np = b->nproj;
+    if (np == 0) return;
+    double complex *C = work, *DC = work + (size_t)m * np;
+    project(kb, np, m, X, kb->proj, C);
+    apply_d(b, m, C, DC);
+    cblas_zgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, kb->npw, np, &ONE, DC, np,
+                kb->proj, kb->npw, &ONE, Y, kb->npw);
+}
+
+double fu_nonlocal_energy(const fu_basis *b, const fu_kblock *kb, int nband,
+                          const double complex *psi, const double *occ) {
+    const int np = b->nproj;
+    if (np == 0) return 0.0;
+    double complex *C = malloc(sizeof(double complex) * 2 * (size_t)nband * np);
+    if (!C) return NAN; /* the caller's NaN check reports it */
+    double complex *DC = C + (size_t)nband * np;
+    project(kb, np, nband, psi, kb->proj, C);
+    apply_d(b, nband, C, DC);
+    double e = 0;
+    for (int n = 0; n < nband; n++) {
+        if (occ[n] == 0.0) continue;
+        double s = 0;
+        for (int p = 0; p < np; p++) s += creal(conj(C[(size_t)n * np + p]) * DC[(size_t)n * np + p]);
+        e += occ[n] * s;
+    }
+    free(C);
+    return e;
+}
+
+int fu_nonlocal_forces_stress(const fu_basis *b, const fu_kblock *kb, int nband,
+                              const double complex *psi, const double *occ, double weight,
+                              double (*forces)[3], double stress[3][3], fu_err *err) {
+    const int np = b->nproj, npw = kb->npw;
+    if (np == 0) return FU_OK;
+    size_t nc = (size_t)nband * np;
+    double complex *C = malloc(sizeof(double complex) * 3 * nc);
+    double complex *dP = malloc(sizeof(double complex) * (size_t)np * npw);
+    if (!C || !dP) {
+        free(C);
+        free(dP);
+        return fu_fail(err, FU_ENOMEM, "nonlocal forces: out of memory");
+    }
+    double complex *DC = C + nc, *dC = C + 2 * nc;
+    project(kb, np, nband, psi, kb->proj, C);
+    apply_d(b, nband, C, DC);
+    /* 2 Re Σ_n occ_n Σ_p conj(dC_np) DC_np for the derivative projectors in dP */
+#define ACCUMULATE(out_per_proj)                                                   \
+    do {                                                                           \
+        project(kb, np, nband, psi, dP, dC);                                       \
+        for (int n = 0; n < nband; n++) {                                          \
+            if (occ[n] == 0.0) continue;                                           \
+            for (int p = 0; p < np; p++)                                           \
+                out_per_proj[p] += 2.0 * occ[n] *                                  \
+                    creal(conj(dC[(size_t)n * np + p]) * DC[(size_t)n * np + p]);   \
+        }                                                                          \
+    } while (0)
+    double *acc = calloc((size_t)np, sizeof(double));
+    if (!acc) {
+        free(C);
+        free(dP);
+        return fu_fail(err, FU_ENOMEM, "nonlocal forces: out of memory");
+    }
+    if (forces) {
+        for (int dir = 0; dir < 3; dir++) {
+            /* ∂β_p/∂R_a = -i G β_p for p on atom a */
+            for (int p = 0; p < np; p++)
+                for (int ig = 0; ig < npw; ig++) {
+                    double G = kb->kpg[ig][dir] - kb->kcart[dir];
+                    dP[(size_t)p * npw + ig] = -I * G * kb->proj[(size_t)p * npw + ig];
+                }
+            memset(acc, 0, sizeof(double) * np);
+            ACCUMULATE(acc);
+            for (int p = 0; p < np; p++) forces[b->projs[p].atom][dir] -= weight * acc[p];
+        }
+    }
+    if (stress) {
+        double inv_sqrt_vol = 1.0 / sqrt(b->grid.volume);
+        double e = 0;
+        for (int n = 0; n < nband; n++)
+            for (int p = 0; p < np; p++)
+                e += occ[n] * creal(conj(C[(size_t)n * np + p]) * DC[(size_t)n * np + p]);
+        for (int al = 0; al < 3; al++)
+            for (int be = 0; be < 3; be++) {
+                /* ∂β/∂ε_αβ = -½δ_αβ β - Ω^{-1/2} e^{-iG·R} ∂_α(R_lm f_il)(q) q_β */
+                for (int p = 0; p < np; p++) {
+                    const fu_projector *pr = &b->projs[p];
+                    const fu_psp *psp = &b->psp[b->s.typat[pr->atom]];
+                    const double *x = b->s.xred[pr->atom];
+                    for (int ig = 0; ig < npw; ig++) {
+                        const double *q = kb->kpg[ig];
+                        double qn = sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2]);
+                        double grad[3];
+                        double rlm = fu_solid_harmonic(pr->l, pr->m, q, grad);
+                        double f = fu_psp_proj_q(psp, pr->l, pr->i, qn);
+                        double d = grad[al] * f;
+                        if (qn > 1e-12) d += rlm * fu_psp_dproj_q(psp, pr->l, pr->i, qn) * q[al] / qn;
+                        double arg = -2.0 * FU_PI *
+                                     (kb->gred[ig][0] * x[0] + kb->gred[ig][1] * x[1] +
+                                      kb->gred[ig][2] * x[2]);
+                        dP[(size_t)p * npw + ig] =
+                            -inv_sqrt_vol * d * q[be] * (cos(arg) + I * sin(arg));
+                    }
+                }
+                memset(acc, 0, sizeof(double) * np);
+                ACCUMULATE(acc);
+                double s = 0;
+                for (int p = 0; p < np; p++) s += acc[p];
+                stress[al][be] += weight * s / b->grid.volume;
+            }
+        for (int al = 0; al < 3; al++) stress[al][al] -= weight * e / b->grid.volume;
+    }
+#undef ACCUMULATE
+    free(acc);
+    free(C);
+    free(dP);
+    return FU_OK;
+}

@@ -1,0 +1,519 @@
+#include "dft/scf.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/units.h"
+#include "dft/basis.h"
+#include "dft/density.h"
+#include "dft/eigensolver.h"
+#include "dft/ewald.h"
+#include "dft/hamiltonian.h"
+#include "dft/hartree.h"
+#include "dft/kinetic.h"
+#include "dft/local.h"
+#include "dft/mixing.h"
+#include "dft/nonlocal.h"
+#include "dft/occupations.h"
+#include "dft/xc.h"
+
+typedef struct {
+    fu_basis b;
+    fu_xc xc;
+    fu_mixer mix;
+    fu_hamiltonian ham;
+    int nev;                   /* bands computed: nband + buffer */
+    double complex **psi;      /* [nk] -> [nev][npw] for owned k, else NULL */
+    double *eig_nev;           /* [nk*nev] */
+    double *eig;               /* [nk*nband] */
+    double *occ;               /* [nk*nband] */
+    double complex *vloc_g, *vh_g, *rho_in_g, *rho_out_g, *rho_next_g, *box;
+    double *vloc_r, *vxc_r, *veff_r, *rho_in_r, *rho_out_r;
+} scf_state;
+
+static double now_seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + 1e-9 * t.tv_nsec;
+}
+
+/* splitmix64: a deterministic, state-passing generator for the initial guess */
+static double rand_uniform(uint64_t *state) {
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    return (z >> 11) * (1.0 / 9007199254740992.0) - 0.5;
+}
+
+static void g_to_r(const fu_fftgrid *g, const double complex *f_g, double complex *box, double *f_r) {
+    memcpy(box, f_g, sizeof(double complex) * g->ntot);
+    fu_fft_g2r(g, box);
+    for (int i = 0; i < g->ntot; i++) f_r[i] = creal(box[i]);
+}
+
+static void r_to_g(const fu_fftgrid *g, const double *f_r, double complex *f_g) {
+    for (int i = 0; i < g->ntot; i++) f_g[i] = f_r[i];
+    fu_fft_r2g(g, f_g);
+}
+
+static void state_free(scf_state *st) {
+    if (st->psi)
+        for (int ik = 0; ik < st->b.kp.nk; ik++) free(st->psi[ik]);
+    free(st->psi);
+    free(st->eig_nev);
+    free(st->eig);
+    free(st->occ);
+    fftw_free(st->vloc_g);
+    fftw_free(st->vh_g);
+    fftw_free(st->rho_in_g);
+    fftw_free(st->rho_out_g);
+    fftw_free(st->rho_next_g);
+    fftw_free(st->box);
+    free(st->vloc_r);
+    free(st->vxc_r);
+    free(st->veff_r);
+    free(st->rho_in_r);
+    free(st->rho_out_r);
+    fu_hamiltonian_free(&st->ham);
+    fu_mixer_free(&st->mix);
+    fu_xc_free(&st->xc);
+    fu_basis_free(&st->b);
+}
+
+static int state_alloc(scf_state *st, fu_err *err) {
+    const fu_basis *b = &st->b;
+    size_t nt = (size_t)b->grid.ntot;
+    int nk = b->kp.nk;
+    st->psi = calloc((size_t)nk, sizeof(double complex *));
+    st->eig_nev = calloc((size_t)nk * st->nev, sizeof(double));
+    st->eig = calloc((size_t)nk * b->nband, sizeof(double));
+    st->occ = calloc((size_t)nk * b->nband, sizeof(double));
+    st->vloc_g = fftw_malloc(sizeof(double complex) * nt);
+    st->vh_g = fftw_malloc(sizeof(double complex) * nt);
+    st->rho_in_g = fftw_malloc(sizeof(double complex) * nt);
+    st->rho_out_g = fftw_malloc(sizeof(double complex) * nt);
+    st->rho_next_g = fftw_malloc(sizeof(double complex) * nt);
+    st->box = fftw_malloc(sizeof(double complex) * nt);
+    st->vloc_r = malloc(sizeof(double) * nt);
+    st->vxc_r = malloc(sizeof(double) * nt);
+    st->veff_r = malloc(sizeof(double) * nt);
+    st->rho_in_r = malloc(sizeof(double) * nt);
+    st->rho_out_r = malloc(sizeof(double) * nt);
+    if (!st->psi || !st->eig_nev || !st->eig || !st->occ || !st->vloc_g || !st->vh_g ||
+        !st->rho_in_g || !st->rho_out_g || !st->rho_next_g || !st->box || !st->vloc_r ||
+        !st->vxc_r || !st->veff_r || !st->rho_in_r || !st->rho_out_r)
+        return fu_fail(err, FU_ENOMEM, "scf: out of memory for %zu grid points", nt);
+    for (int ik = 0; ik < nk; ik++) {
+        if (b->k_owner[ik] != b->rank) continue;
+        const fu_kblock *kb = &b->kb[ik];
+        st->psi[ik] = malloc(sizeof(double complex) * (size_t)st->nev * kb->npw);
+        if (!st->psi[ik]) return fu_fail(err, FU_ENOMEM, "scf: out of memory for orbitals");
+        /* Random start damped at high |k+G| so it is close to the low bands. */
+        uint64_t seed = 0x5eed0000ULL + (uint64_t)ik * 7919ULL;
+        for (int n = 0; n < st->nev; n++)
+            for (int ig = 0; ig < kb->npw; ig++) {
+                double re = rand_uniform(&seed), im = rand_uniform(&seed);
+                st->psi[ik][(size_t)n * kb->npw + ig] = (re + I * im) / (1.0 + kb->kin[ig] * kb->kin[ig]);
+            }
+    }
+    return FU_OK;
+}
+
+/* Cartesian image of a fractional rotation: R_cart = Aᵀ R A^{-T} (A rows = a_i). */
+static void rot_cart(const double lat[3][3], const int R[3][3], double Rc[3][3]) {
+    double rec[3][3];
+    fu_lattice_reciprocal(lat, rec); /* b_i·a_j = 2π δ_ij, so A^{-1} has columns b_j/2π */
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            double s = 0;
+            for (int a = 0; a < 3; a++)
+                for (int c = 0; c < 3; c++) s += lat[a][i] * R[a][c] * rec[c][j];
+            Rc[i][j] = s / (2.0 * FU_PI);
+        }
+}
+
+static void symmetrize_forces_stress(const fu_basis *b, double (*f)[3], double sig[3][3]) {
+    const fu_symmetry *sym = &b->sym;
+    int na = b->s.natom;
+    double (*fs)[3] = calloc((size_t)na, sizeof *fs);
+    double ss[3][3] = {{0}};
+    if (!fs) return; /* leave unsymmetrised; still correct to SCF precision */
+    for (int s = 0; s < sym->nsym; s++) {
+        double Rc[3][3];
+        rot_cart(b->s.lattice, sym->rot[s], Rc);
+        for (int a = 0; a < na; a++) {
+            int t = sym->atom_map[s][a];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++) fs[t][i] += Rc[i][j] * f[a][j];
+        }
+        if (sig)
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    for (int k = 0; k < 3; k++)
+                        for (int l = 0; l < 3; l++) ss[i][j] += Rc[i][k] * sig[k][l] * Rc[j][l];
+    }
+    for (int a = 0; a < na; a++)
+        for (int i = 0; i < 3; i++) f[a][i] = fs[a][i] / sym->nsym;
+    if (sig)
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++) sig[i][j] = 0.5 * (ss[i][j] + ss[j][i]) / sym->nsym;
+    free(fs);
+}
+
+static void band_edges(const fu_basis *b, const fu_scf_params *p, fu_scf_result *r) {
+    int nk = r->nk, nb = r->nband;
+    r->vbm = -INFINITY;
+    r->cbm = INFINITY;
+    r->vbm_k = r->cbm_k = -1;
+    int metal = 0;
+    if (p->smearing == FU_SMEAR_NONE) {
+        int nocc = (int)lround(b->nelec / 2.0);
+        for (int k = 0; k < nk; k++) {
+            if (nocc > 0 && r->eig[k * nb + nocc - 1] > r->vbm) {
+                r->vbm = r->eig[k * nb + nocc - 1];
+                r->vbm_k = k;
+            }
+            if (nocc < nb && r->eig[k * nb + nocc] < r->cbm) {
+                r->cbm = r->eig[k * nb + nocc];
+                r->cbm_k = k;
+            }
+        }
+    } else {
+        for (int n = 0; n < nb; n++) {
+            int below = 0, above = 0;
+            for (int k = 0; k < nk; k++) {
+                double e = r->eig[k * nb + n];
+                if (e <= r->efermi) {
+                    below = 1;
+                    if (e > r->vbm) { r->vbm = e; r->vbm_k = k; }
+                } else {
+                    above = 1;
+                    if (e < r->cbm) { r->cbm = e; r->cbm_k = k; }
+                }
+            }
+            if (below && above) metal = 1;
+        }
+    }
+    if (metal || r->vbm_k < 0 || r->cbm_k < 0) {
+        r->gap = 0.0;
+        r->gap_direct = 0;
+    } else {
+        r->gap = r->cbm - r->vbm;
+        if (r->gap < 0) r->gap = 0;
+        r->gap_direct = r->vbm_k == r->cbm_k;
+    }
+}
+
+static int result_alloc(fu_scf_result *r, int nk, int nband, int natom, fu_err *err) {
+    r->nk = nk;
+    r->nband = nband;
+    r->natom = natom;
+    r->kred = malloc(sizeof(*r->kred) * nk);
+    r->kweight = malloc(sizeof(double) * nk);
+    r->npw = calloc((size_t)nk, sizeof(int));
+    r->eig = malloc(sizeof(double) * (size_t)nk * nband);
+    r->occ = malloc(sizeof(double) * (size_t)nk * nband);
+    r->forces = calloc((size_t)natom, sizeof(*r->forces));
+    if (!r->kred || !r->kweight || !r->npw || !r->eig || !r->occ || !r->forces)
+        return fu_fail(err, FU_ENOMEM, "scf: out of memory for results");
+    return FU_OK;
+}
+
+void fu_scf_result_free(fu_scf_result *r) {
+    free(r->kred);
+    free(r->kweight);
+    free(r->npw);
+    free(r->eig);
+    free(r->occ);
+    free(r->forces);
+    r->kred = NULL;
+    r->kweight = NULL;
+    r->npw = NULL;
+    r->eig = r->occ = NULL;
+    r->forces = NULL;
+}
+
+static int check_functionals(const fu_basis *b, const fu_xc *xc, fu_err *err) {
+    for (int sp = 0; sp < b->s.nspecies; sp++) {
+        const char *f = b->psp[sp].functional;
+        if (strcmp(f, "unknown") == 0 || f[0] == '\0') continue;
+        if (strcmp(f, xc->label) != 0)
+            return fu_fail(err, FU_EINPUT,
+                           "pseudopotentials: %s: %s was made for %s but xc is %s (%s)",
+                           b->s.symbol[sp], b->psp[sp].path, f, xc->label, xc->names);
+    }
+    return FU_OK;
+}
+
+/* Eigenvalues and densities of one SCF step from the potential veff_r. */
+static int diagonalize(scf_state *st, double tol, int *iters_out, fu_err *err) {
+    fu_basis *b = &st->b;
+    int nk = b->kp.nk, nev = st->nev, maxit = 0;
+    memset(st->eig_nev, 0, sizeof(double) * (size_t)nk * nev);
+    for (int ik = 0; ik < nk; ik++) {
+        if (b->k_owner[ik] != b->rank) continue;
+        fu_kblock *kb = &b->kb[ik];
+        fu_hamiltonian_set(&st->ham, kb, st->veff_r);
+        fu_eig_stats stats;
+        int rc = fu_lobpcg(kb->npw, nev, b->nband, st->psi[ik], st->eig_nev + (size_t)ik * nev,
+                           fu_hamiltonian_apply, fu_hamiltonian_precondition, &st->ham, tol, 60,
+                           &stats, err);
+        if (rc) return fu_err_prefix(err, "k-point %d", ik + 1);
+        if (stats.iterations > maxit) maxit = stats.iterations;
+    }
+    MPI_Allreduce(MPI_IN_PLACE, st->eig_nev, nk * nev, MPI_DOUBLE, MPI_SUM, b->comm);
+    MPI_Allreduce(MPI_IN_PLACE, &maxit, 1, MPI_INT, MPI_MAX, b->comm);
+    for (int ik = 0; ik < nk; ik++)
+        memcpy(st->eig + (size_t)ik * b->nband, st->eig_nev + (size_t)ik * nev,
+               sizeof(double) * b->nband);
+    *iters_out = maxit;
+    return FU_OK;
+}
+
+typedef struct {
+    double kin, nl, loc, h, xc, entropy, band, efermi, total;
+} energies;
+
+/* Occupations, output density and its energy (ψ and eigenvalues given). */
+static int output_state(scf_state *st, const fu_scf_params *p, double e_ewald, double e_psp,
+                        energies *e, fu_err *err) {
+    fu_basis *b = &st->b;
+    const fu_fftgrid *g = &b->grid;
+    int nk = b->kp.nk, nb = b->nband;
+    int rc = fu_occupations(p->smearing, p->smearing_order, p->tsmear, b->nelec, 2.0, nk,
+                            b->kp.weight, nb, st->eig, st->occ, &e->efermi, &e->entropy, err);
+    if (rc) return rc;
+    double kin = 0, nl = 0, band = 0;
+    memset(st->rho_out_r, 0, sizeof(double) * g->ntot);
+    for (int ik = 0; ik < nk; ik++) {
+        for (int n = 0; n < nb; n++)
+            band += b->kp.weight[ik] * st->occ[ik * nb + n] * st->eig[ik * nb + n];
+        if (b->k_owner[ik] != b->rank) continue;
+        const fu_kblock *kb = &b->kb[ik];
+        const double *occ = st->occ + (size_t)ik * nb;
+        kin += kb->weight * fu_kinetic_energy(kb, nb, st->psi[ik], occ);
+        nl += kb->weight * fu_nonlocal_energy(b, kb, nb, st->psi[ik], occ);
+        fu_density_add(b, kb, nb, st->psi[ik], occ, kb->weight, st->rho_out_r, st->box);
+    }
+    double sums[2] = {kin, nl};
+    MPI_Allreduce(MPI_IN_PLACE, sums, 2, MPI_DOUBLE, MPI_SUM, b->comm);
+    MPI_Allreduce(MPI_IN_PLACE, st->rho_out_r, g->ntot, MPI_DOUBLE, MPI_SUM, b->comm);
+    r_to_g(g, st->rho_out_r, st->rho_out_g);
+    fu_density_symmetrize(b, st->rho_out_g, st->box);
+    g_to_r(g, st->rho_out_g, st->box, st->rho_out_r);
+    e->kin = sums[0];
+    e->nl = sums[1];
+    e->band = band;
+    e->h = fu_hartree(g, st->rho_out_g, st->vh_g);
+    double eloc = 0;
+    for (int i = 0; i < g->ntot; i++) eloc += creal(conj(st->rho_out_g[i]) * st->vloc_g[i]);
+    e->loc = eloc * g->volume;
+    rc = fu_xc_eval(&st->xc, g, st->rho_out_r, st->rho_out_g, &e->xc, st->vxc_r, NULL, err);
+    if (rc) return rc;
+    e->total = e->kin + e->nl + e->loc + e->h + e->xc + e_ewald + e_psp + e->entropy;
+    return FU_OK;
+}
+
+/* V_eff = V_loc + V_H[ρ_in] + V_xc[ρ_in] on the grid. */
+static int effective_potential(scf_state *st, fu_err *err) {
+    const fu_fftgrid *g = &st->b.grid;
+    double eh, exc;
+    eh = fu_hartree(g, st->rho_in_g, st->vh_g);
+    (void)eh;
+    int rc = fu_xc_eval(&st->xc, g, st->rho_in_r, st->rho_in_g, &exc, st->vxc_r, NULL, err);
+    if (rc) return rc;
+    for (int i = 0; i < g->ntot; i++) st->box[i] = st->vh_g[i] + st->vloc_g[i];
+    fu_fft_g2r(g, st->box);
+    for (int i = 0; i < g->ntot; i++) st->veff_r[i] = creal(st->box[i]) + st->vxc_r[i];
+    return FU_OK;
+}
+
+int fu_scf_run(const fu_structure *s, const fu_scf_params *p, MPI_Comm comm, FILE *log,
+               fu_scf_result *res, fu_err *err) {
+    double t0 = now_seconds();
+    memset(res, 0, sizeof *res);
+    scf_state st;
+    memset(&st, 0, sizeof st);
+    int rc = fu_xc_init(&st.xc, p->xc, err);
+    if (rc) return rc;
+    rc = fu_basis_init(&st.b, s, p, comm, err);
+    if (rc) goto done;
+    fu_basis *b = &st.b;
+    const fu_fftgrid *g = &b->grid;
+    rc = check_functionals(b, &st.xc, err);
+    if (rc) goto done;
+    if (p->smearing != FU_SMEAR_NONE && !(p->tsmear > 0))
+        { rc = fu_fail(err, FU_EINPUT, "smearing: width must be > 0 Ha"); goto done; }
+    int nbuf = b->nband / 8 > 2 ? b->nband / 8 : 2;
+    st.nev = b->nband + nbuf;
+    for (int ik = 0; ik < b->kp.nk; ik++)
+        if (b->k_owner[ik] == b->rank && b->kb[ik].npw < st.nev) st.nev = b->kb[ik].npw;
+    MPI_Allreduce(MPI_IN_PLACE, &st.nev, 1, MPI_INT, MPI_MIN, comm);
+    rc = state_alloc(&st, err);
+    if (!rc) rc = fu_hamiltonian_init(&st.ham, b, st.nev, err);
+    double kerker = p->kerker_k0 >= 0 ? p->kerker_k0 : (p->smearing != FU_SMEAR_NONE ? 0.8 : 0.0);
+    if (!rc) rc = fu_mixer_init(&st.mix, g, p->mixing_history, p->mixing_damping, kerker, err);
+    if (!rc) rc = result_alloc(res, b->kp.nk, b->nband, s->natom, err);
+    if (rc) goto done;
+
+    double e_ewald, (*f_ewald)[3] = calloc((size_t)s->natom, sizeof *f_ewald), sig_ewald[3][3];
+    if (!f_ewald) { rc = fu_fail(err, FU_ENOMEM, "scf: out of memory"); goto done; }
+    rc = fu_ewald(s->lattice, s->natom, (const double(*)[3])s->xred, b->zion, &e_ewald, f_ewald,
+                  sig_ewald, err);
+    if (rc) { free(f_ewald); goto done; }
+    double e_psp = fu_psp_core_energy(b);
+
+    fu_local_potential(b, st.vloc_g);
+    g_to_r(g, st.vloc_g, st.box, st.vloc_r);
+    fu_density_guess(b, st.rho_in_g);
+    fu_density_symmetrize(b, st.rho_in_g, st.box);
+    g_to_r(g, st.rho_in_g, st.box, st.rho_in_r);
+
+    if (log && b->rank == 0) {
+        fprintf(log, "# SCF: %d k-points, %d bands (+%d buffer), FFT %dx%dx%d, %d symmetry ops, "
+                     "xc %s\n",
+                b->kp.nk, b->nband, st.nev - b->nband, g->n[0], g->n[1], g->n[2], b->sym.nsym,
+                st.xc.names);
+        fprintf(log, "# %4s %22s %12s %12s %6s %8s\n", "iter", "E_total (Ha)", "|dE| (Ha)",
+                "drho", "diag", "time(s)");
+    }
+    energies e = {0}, e_prev = {0};
+    double drho = 1.0, tol_diag = 1e-2;
+    int converged = 0, it;
+    for (it = 1; it <= p->max_iterations; it++) {
+        double ti = now_seconds();
+        rc = effective_potential(&st, err);
+        if (rc) goto done_f;
+        int diag_iters = 0;
+        rc = diagonalize(&st, tol_diag, &diag_iters, err);
+        if (rc) goto done_f;
+        e_prev = e;
+        rc = output_state(&st, p, e_ewald, e_psp, &e, err);
+        if (rc) goto done_f;
+        double s1 = 0;
+        for (int i = 0; i < g->ntot; i++) s1 += fabs(st.rho_out_r[i] - st.rho_in_r[i]);
+        drho = s1 * g->volume / g->ntot / b->nelec;
+        double de = it > 1 ? fabs(e.total - e_prev.total) : INFINITY;
+        if (it <= FU_SCF_MAXHIST) {
+            res->history_etotal[it - 1] = e.total;
+            res->history_drho[it - 1] = drho;
+        }
+        res->last_denergy = de;
+        res->last_drho = drho;
+        if (log && b->rank == 0) {
+            fprintf(log, "  %4d %22.12f %12.3e %12.3e %6d %8.3f\n", it, e.total, de, drho,
+                    diag_iters, now_seconds() - ti);
+            fflush(log);
+        }
+        if (!isfinite(e.total) || !isfinite(drho) || drho > 1e3) {
+            rc = fu_fail(err, FU_EPHYS, "scf: diverged at iteration %d (E = %g Ha, drho = %g)",
+                         it, e.total, drho);
+            goto done_f;
+        }
+        if (de < p->tol_energy && drho < p->tol_density) {
+            converged = 1;
+            break;
+        }
+        rc = fu_mixer_next(&st.mix, st.rho_in_g, st.rho_out_g, st.rho_next_g, err);
+        if (rc) goto done_f;
+        memcpy(st.rho_in_g, st.rho_next_g, sizeof(double complex) * g->ntot);
+        g_to_r(g, st.rho_in_g, st.box, st.rho_in_r);
+        double t = 0.05 * drho;
+        tol_diag = fmin(tol_diag, fmax(1e-10, fmin(1e-2, t)));
+    }
+    res->iterations = converged ? it : p->max_iterations;
+    res->converged = converged;
+
+    /* results (energies of the output state) */
+    res->etotal = e.total;
+    res->e_kinetic = e.kin;
+    res->e_hartree = e.h;
+    res->e_xc = e.xc;
+    res->e_ewald = e_ewald;
+    res->e_psp_core = e_psp;
+    res->e_local = e.loc;
+    res->e_nonlocal = e.nl;
+    res->e_entropy = e.entropy;
+    res->e_band = e.band;
+    res->efermi = e.efermi;
+    res->nelec = b->nelec;
+    res->volume = g->volume;
+    memcpy(res->fft, g->n, sizeof res->fft);
+    res->nsym = b->sym.nsym;
+    res->spacegroup_number = b->sym.spacegroup_number;
+    snprintf(res->xc_names, sizeof res->xc_names, "%s", st.xc.names);
+    res->nspecies = s->nspecies;
+    for (int sp = 0; sp < s->nspecies; sp++) {
+        snprintf(res->psp_names[sp], sizeof res->psp_names[sp], "%s", b->psp[sp].name);
+        snprintf(res->psp_paths[sp], sizeof res->psp_paths[sp], "%s", b->psp[sp].path);
+        snprintf(res->psp_sha256[sp], sizeof res->psp_sha256[sp], "%s", b->psp[sp].sha256);
+        snprintf(res->psp_functional[sp], sizeof res->psp_functional[sp], "%s",
+                 b->psp[sp].functional);
+    }
+    for (int ik = 0; ik < b->kp.nk; ik++) {
+        memcpy(res->kred[ik], b->kp.kred[ik], sizeof res->kred[ik]);
+        res->kweight[ik] = b->kp.weight[ik];
+        res->npw[ik] = b->k_owner[ik] == b->rank ? b->kb[ik].npw : 0;
+    }
+    MPI_Allreduce(MPI_IN_PLACE, res->npw, b->kp.nk, MPI_INT, MPI_SUM, comm);
+    memcpy(res->eig, st.eig, sizeof(double) * (size_t)b->kp.nk * b->nband);
+    memcpy(res->occ, st.occ, sizeof(double) * (size_t)b->kp.nk * b->nband);
+    band_edges(b, p, res);
+
+    if (!converged) {
+        rc = fu_fail(err, FU_ENOCONV,
+                     "scf: not converged in %d iterations (last |dE| = %.3e Ha, drho = %.3e; "
+                     "limits %.1e Ha, %.1e)",
+                     p->max_iterations, res->last_denergy, res->last_drho, p->tol_energy,
+                     p->tol_density);
+        goto done_f;
+    }
+
+    if (p->compute_forces || p->compute_stress) {
+        double (*f)[3] = res->forces;
+        double sig[3][3] = {{0}};
+        for (int ik = 0; ik < b->kp.nk && !rc; ik++) {
+            if (b->k_owner[ik] != b->rank) continue;
+            const fu_kblock *kb = &b->kb[ik];
+            const double *occ = st.occ + (size_t)ik * b->nband;
+            rc = fu_nonlocal_forces_stress(b, kb, b->nband, st.psi[ik], occ, kb->weight,
+                                           p->compute_forces ? f : NULL,
+                                           p->compute_stress ? sig : NULL, err);
+            if (p->compute_stress)
+                fu_kinetic_stress(kb, b->nband, st.psi[ik], occ, kb->weight, g->volume, sig);
+        }
+        if (rc) goto done_f;
+        MPI_Allreduce(MPI_IN_PLACE, &f[0][0], 3 * s->natom, MPI_DOUBLE, MPI_SUM, comm);
+        MPI_Allreduce(MPI_IN_PLACE, &sig[0][0], 9, MPI_DOUBLE, MPI_SUM, comm);
+        if (p->compute_forces) {
+            fu_local_forces_stress(b, st.rho_out_g, e.loc, f, NULL);
+            for (int a = 0; a < s->natom; a++)
+                for (int c = 0; c < 3; c++) f[a][c] += f_ewald[a][c];
+        }
+        if (p->compute_stress) {
+            fu_local_forces_stress(b, st.rho_out_g, e.loc, NULL, sig);
+            fu_hartree_stress(g, st.rho_out_g, e.h, sig);
+            double exc;
+            rc = fu_xc_eval(&st.xc, g, st.rho_out_r, st.rho_out_g, &exc, st.vxc_r, sig, err);
+            if (rc) goto done_f;
+            for (int a = 0; a < 3; a++) {
+                for (int c = 0; c < 3; c++) sig[a][c] += sig_ewald[a][c];
+                sig[a][a] -= e_psp / g->volume;
+            }
+        }
+        symmetrize_forces_stress(b, f, p->compute_stress ? sig : NULL);
+        res->have_forces = p->compute_forces;
+        res->have_stress = p->compute_stress;
+        if (p->compute_stress) memcpy(res->stress, sig, sizeof sig);
+    }
+done_f:
+    free(f_ewald);
+done:
+    res->wall_seconds = now_seconds() - t0;
+    state_free(&st);
+    return rc;
+}

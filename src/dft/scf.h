@@ -1,0 +1,67 @@
+/* Self-consistent Kohn-Sham ground state of one structure. */
+#ifndef FURUI_DFT_SCF_H
+#define FURUI_DFT_SCF_H
+
+#include <mpi.h>
+#include <stdio.h>
+
+#include "crystal/structure.h"
+#include "dft/params.h"
+
+#define FU_SCF_MAXHIST 1000
+
+typedef struct {
+    /* energies, Ha per cell; ABINIT's decomposition */
+    double etotal;       /* free energy E - TS */
+    double e_kinetic, e_hartree, e_xc, e_ewald, e_psp_core, e_local, e_nonlocal;
+    double e_entropy;    /* -T·S */
+    double e_band;       /* Σ_k w_k Σ_n f_nk ε_nk */
+    double efermi;       /* Fermi level (insulators: highest occupied eigenvalue), Ha */
+    double vbm, cbm;     /* highest occupied / lowest unoccupied eigenvalue on the mesh, Ha */
+    double gap;          /* cbm - vbm on the k-mesh (0 for metals), Ha */
+    int gap_direct;      /* 1 if vbm and cbm are at the same k-point */
+    int vbm_k, cbm_k;    /* their k-point indices */
+    double nelec;
+    int natom;
+    /* k-points and bands */
+    int nk, nband;
+    double (*kred)[3];   /* [nk] */
+    double *kweight;     /* [nk] */
+    int *npw;            /* [nk] plane waves per k-point */
+    double *eig;         /* [nk*nband] Ha */
+    double *occ;         /* [nk*nband] */
+    /* forces and stress */
+    int have_forces, have_stress;
+    double (*forces)[3]; /* [natom] Cartesian, Ha/bohr */
+    double stress[3][3]; /* Ha/bohr³, σ = (1/Ω) ∂E/∂ε (positive = tensile) */
+    /* discretisation and run facts */
+    int fft[3];
+    int nsym;
+    int spacegroup_number;
+    double volume;       /* bohr³ */
+    char xc_names[256];
+    char psp_names[16][64];
+    char psp_paths[16][512];
+    char psp_sha256[16][65];
+    char psp_functional[16][16];
+    int nspecies;
+    /* convergence */
+    int converged;
+    int iterations;
+    double history_etotal[FU_SCF_MAXHIST];
+    double history_drho[FU_SCF_MAXHIST];
+    double last_denergy;  /* |ΔE| of the last iteration, Ha */
+    double last_drho;     /* ∫|Δρ|/N_el of the last iteration */
+    double wall_seconds;
+} fu_scf_result;
+
+/* Runs the SCF on the ranks of comm (k-points split among them; every rank
+ * gets the full result). Writes the SCF table to log (rank 0, may be NULL).
+ * Returns FU_ENOCONV if the iteration limit is reached (result->converged = 0,
+ * energies of the last iteration kept for diagnosis only), FU_EPHYS if the
+ * SCF diverged (NaN/Inf). Never exits. */
+int fu_scf_run(const fu_structure *s, const fu_scf_params *p, MPI_Comm comm, FILE *log,
+               fu_scf_result *res, fu_err *err);
+void fu_scf_result_free(fu_scf_result *res);
+
+#endif

@@ -1,0 +1,293 @@
+#include "dft/scf_output.h"
+
+#include <hdf5.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "core/atomicfile.h"
+#include "core/units.h"
+
+static json_t *vec3(const double v[3]) {
+    json_t *a = json_array();
+    for (int i = 0; i < 3; i++) json_array_append_new(a, json_real(v[i]));
+    return a;
+}
+
+static json_t *mat(const double *m, int rows, int cols) {
+    json_t *a = json_array();
+    for (int i = 0; i < rows; i++) {
+        json_t *row = json_array();
+        for (int j = 0; j < cols; j++) json_array_append_new(row, json_real(m[i * cols + j]));
+        json_array_append_new(a, row);
+    }
+    return a;
+}
+
+static json_t *structure_json(const fu_structure *s) {
+    json_t *o = json_object();
+    json_object_set_new(o, "lattice_bohr", mat(&s->lattice[0][0], 3, 3));
+    json_t *sp = json_array();
+    for (int i = 0; i < s->nspecies; i++) json_array_append_new(sp, json_string(s->symbol[i]));
+    json_object_set_new(o, "species", sp);
+    json_t *at = json_array();
+    for (int a = 0; a < s->natom; a++) json_array_append_new(at, json_string(s->symbol[s->typat[a]]));
+    json_object_set_new(o, "atoms", at);
+    json_object_set_new(o, "xred", mat(&s->xred[0][0], s->natom, 3));
+    char formula[256];
+    fu_structure_formula_reduced(s, formula, sizeof formula);
+    json_object_set_new(o, "chemical_formula_reduced", json_string(formula));
+    return o;
+}
+
+int fu_scf_write_json(const char *path, const fu_structure *s, const fu_scf_params *p,
+                      const fu_scf_result *r, const char *input_path, const char *input_text,
+                      fu_err *err) {
+    json_t *o = json_object();
+    json_object_set_new(o, "schema", json_string(FU_SCF_SCHEMA));
+    json_object_set_new(o, "schema_version", json_integer(FU_SCF_SCHEMA_VERSION));
+    json_object_set_new(o, "furui_version", json_string(FURUI_VERSION));
+    json_object_set_new(o, "furui_git", json_string(FURUI_GIT_VERSION));
+    json_object_set_new(o, "units", json_pack("{s:s,s:s,s:s,s:s,s:s}", "energy", "Ha", "length",
+                                              "bohr", "force", "Ha/bohr", "stress",
+                                              "Ha/bohr^3 (positive = tensile)", "volume", "bohr^3"));
+    json_object_set_new(o, "converged", json_boolean(r->converged));
+    json_object_set_new(o, "structure", structure_json(s));
+    json_object_set_new(o, "volume_bohr3", json_real(r->volume));
+    json_t *par = json_object();
+    json_object_set_new(par, "xc", json_string(r->xc_names));
+    json_object_set_new(par, "ecut_ha", json_real(p->ecut));
+    json_object_set_new(par, "kgrid", json_pack("[i,i,i]", p->kgrid[0], p->kgrid[1], p->kgrid[2]));
+    json_object_set_new(par, "kshift", vec3(p->kshift));
+    json_object_set_new(par, "fft_grid", json_pack("[i,i,i]", r->fft[0], r->fft[1], r->fft[2]));
+    json_object_set_new(par, "nband", json_integer(r->nband));
+    json_object_set_new(par, "smearing", json_string(fu_smearing_name(p->smearing)));
+    json_object_set_new(par, "smearing_width_ha", json_real(p->tsmear));
+    json_object_set_new(par, "tol_energy_ha", json_real(p->tol_energy));
+    json_object_set_new(par, "tol_density", json_real(p->tol_density));
+    json_object_set_new(o, "parameters", par);
+    json_t *psps = json_array();
+    for (int sp = 0; sp < r->nspecies; sp++)
+        json_array_append_new(psps, json_pack("{s:s,s:s,s:s,s:s,s:s}", "element", s->symbol[sp],
+                                              "name", r->psp_names[sp], "path", r->psp_paths[sp],
+                                              "sha256", r->psp_sha256[sp], "functional",
+                                              r->psp_functional[sp]));
+    json_object_set_new(o, "pseudopotentials", psps);
+    json_t *en = json_object();
+    json_object_set_new(en, "total", json_real(r->etotal));
+    json_object_set_new(en, "total_per_atom", json_real(r->etotal / r->natom));
+    json_object_set_new(en, "kinetic", json_real(r->e_kinetic));
+    json_object_set_new(en, "hartree", json_real(r->e_hartree));
+    json_object_set_new(en, "xc", json_real(r->e_xc));
+    json_object_set_new(en, "ewald", json_real(r->e_ewald));
+    json_object_set_new(en, "psp_core", json_real(r->e_psp_core));
+    json_object_set_new(en, "local_psp", json_real(r->e_local));
+    json_object_set_new(en, "nonlocal_psp", json_real(r->e_nonlocal));
+    json_object_set_new(en, "minus_kt_entropy", json_real(r->e_entropy));
+    json_object_set_new(en, "band", json_real(r->e_band));
+    json_object_set_new(o, "energy_ha", en);
+    json_object_set_new(o, "fermi_level_ha", json_real(r->efermi));
+    json_object_set_new(o, "band_gap",
+                        json_pack("{s:f,s:b,s:f,s:f,s:i,s:i}", "value_ha", r->gap, "direct",
+                                  r->gap_direct, "vbm_ha", r->vbm_k >= 0 ? r->vbm : 0.0, "cbm_ha",
+                                  r->cbm_k >= 0 ? r->cbm : 0.0, "vbm_k", r->vbm_k, "cbm_k",
+                                  r->cbm_k));
+    json_object_set_new(o, "kpoints_red", mat(&r->kred[0][0], r->nk, 3));
+    json_t *kw = json_array();
+    for (int k = 0; k < r->nk; k++) json_array_append_new(kw, json_real(r->kweight[k]));
+    json_object_set_new(o, "kweights", kw);
+    json_object_set_new(o, "eigenvalues_ha", mat(r->eig, r->nk, r->nband));
+    json_object_set_new(o, "occupations", mat(r->occ, r->nk, r->nband));
+    if (r->have_forces) json_object_set_new(o, "forces_ha_bohr", mat(&r->forces[0][0], r->natom, 3));
+    if (r->have_stress) {
+        json_object_set_new(o, "stress_ha_bohr3", mat(&r->stress[0][0], 3, 3));
+        double pr = -(r->stress[0][0] + r->stress[1][1] + r->stress[2][2]) / 3.0;
+        json_object_set_new(o, "pressure_gpa", json_real(pr * FU_HA_BOHR3_GPA));
+    }
+    json_t *scf = json_object();
+    json_object_set_new(scf, "iterations", json_integer(r->iterations));
+    json_object_set_new(scf, "last_denergy_ha", json_real(r->last_denergy));
+    json_object_set_new(scf, "last_drho", json_real(r->last_drho));
+    json_t *he = json_array(), *hd = json_array();
+    for (int i = 0; i < r->iterations && i < FU_SCF_MAXHIST; i++) {
+        json_array_append_new(he, json_real(r->history_etotal[i]));
+        json_array_append_new(hd, json_real(r->history_drho[i]));
+    }
+    json_object_set_new(scf, "history_etotal_ha", he);
+    json_object_set_new(scf, "history_drho", hd);
+    json_object_set_new(o, "scf", scf);
+    json_object_set_new(o, "nsym", json_integer(r->nsym));
+    json_object_set_new(o, "spacegroup_number", json_integer(r->spacegroup_number));
+    json_object_set_new(o, "wall_seconds", json_real(r->wall_seconds));
+    json_object_set_new(o, "input_path", json_string(input_path ? input_path : ""));
+    if (input_text) json_object_set_new(o, "input", json_string(input_text));
+
+    fu_atomic_file af;
+    int rc = fu_atomic_open(&af, path, err);
+    if (!rc) {
+        if (json_dumpf(o, af.f, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) != 0) {
+            fu_atomic_abort(&af);
+            rc = fu_fail(err, FU_EIO, "%s: JSON write failed", path);
+        } else {
+            fputc('\n', af.f);
+            rc = fu_atomic_commit(&af, err);
+        }
+    }
+    json_decref(o);
+    return rc;
+}
+
+/* HDF5 helpers: datasets carry a "units" attribute. */
+static herr_t attr_str(hid_t obj, const char *name, const char *value) {
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, strlen(value) + 1);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t st = a < 0 ? -1 : H5Awrite(a, t, value);
+    if (a >= 0) H5Aclose(a);
+    H5Sclose(sp);
+    H5Tclose(t);
+    return st;
+}
+
+static herr_t dset(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
+                   const void *data, const char *units) {
+    hid_t sp = rank ? H5Screate_simple(rank, dims, NULL) : H5Screate(H5S_SCALAR);
+    hid_t d = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t st = d < 0 ? -1 : H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+    if (st >= 0 && units) st = attr_str(d, "units", units);
+    if (d >= 0) H5Dclose(d);
+    H5Sclose(sp);
+    return st;
+}
+
+static herr_t dstr(hid_t loc, const char *name, const char *value) {
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, strlen(value) + 1);
+    herr_t st = dset(loc, name, t, 0, NULL, value, NULL);
+    H5Tclose(t);
+    return st;
+}
+
+static herr_t scalar(hid_t loc, const char *name, double v, const char *units) {
+    return dset(loc, name, H5T_NATIVE_DOUBLE, 0, NULL, &v, units);
+}
+
+int fu_scf_write_hdf5(const char *path, const fu_structure *s, const fu_scf_params *p,
+                      const fu_scf_result *r, const char *input_path, const char *input_text,
+                      fu_err *err) {
+    fu_atomic_file af;
+    int rc = fu_atomic_reserve(&af, path, err);
+    if (rc) return rc;
+    H5E_auto2_t old_func;
+    void *old_data;
+    H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* report through fu_err, not stderr */
+    hid_t f = H5Fcreate(af.tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t st = f < 0 ? -1 : 0;
+    if (st >= 0) {
+        st |= attr_str(f, "schema", FU_SCF_SCHEMA);
+        int ver = FU_SCF_SCHEMA_VERSION;
+        st |= dset(f, "schema_version", H5T_NATIVE_INT, 0, NULL, &ver, NULL);
+        hid_t ge = H5Gcreate2(f, "energy", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        st |= scalar(ge, "total", r->etotal, "Ha");
+        st |= scalar(ge, "kinetic", r->e_kinetic, "Ha");
+        st |= scalar(ge, "hartree", r->e_hartree, "Ha");
+        st |= scalar(ge, "xc", r->e_xc, "Ha");
+        st |= scalar(ge, "ewald", r->e_ewald, "Ha");
+        st |= scalar(ge, "psp_core", r->e_psp_core, "Ha");
+        st |= scalar(ge, "local_psp", r->e_local, "Ha");
+        st |= scalar(ge, "nonlocal_psp", r->e_nonlocal, "Ha");
+        st |= scalar(ge, "minus_kt_entropy", r->e_entropy, "Ha");
+        st |= scalar(ge, "band", r->e_band, "Ha");
+        H5Gclose(ge);
+        st |= scalar(f, "fermi_level", r->efermi, "Ha");
+        st |= scalar(f, "band_gap", r->gap, "Ha");
+        int direct = r->gap_direct;
+        st |= dset(f, "band_gap_direct", H5T_NATIVE_INT, 0, NULL, &direct, NULL);
+        hsize_t dk[2] = {(hsize_t)r->nk, 3}, de[2] = {(hsize_t)r->nk, (hsize_t)r->nband};
+        st |= dset(f, "kpoints_red", H5T_NATIVE_DOUBLE, 2, dk, r->kred, "1 (reciprocal lattice)");
+        st |= dset(f, "kweights", H5T_NATIVE_DOUBLE, 1, dk, r->kweight, "1");
+        st |= dset(f, "eigenvalues", H5T_NATIVE_DOUBLE, 2, de, r->eig, "Ha");
+        st |= dset(f, "occupations", H5T_NATIVE_DOUBLE, 2, de, r->occ, "electrons");
+        hsize_t dfz[2] = {(hsize_t)r->natom, 3}, d33[2] = {3, 3};
+        if (r->have_forces) st |= dset(f, "forces", H5T_NATIVE_DOUBLE, 2, dfz, r->forces, "Ha/bohr");
+        if (r->have_stress)
+            st |= dset(f, "stress", H5T_NATIVE_DOUBLE, 2, d33, r->stress, "Ha/bohr^3");
+        hid_t gs = H5Gcreate2(f, "structure", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        st |= dset(gs, "lattice", H5T_NATIVE_DOUBLE, 2, d33, s->lattice, "bohr");
+        hsize_t dx[2] = {(hsize_t)s->natom, 3};
+        st |= dset(gs, "xred", H5T_NATIVE_DOUBLE, 2, dx, s->xred, "1 (fractional)");
+        int z[s->natom];
+        for (int a = 0; a < s->natom; a++) z[a] = s->znucl[s->typat[a]];
+        st |= dset(gs, "atomic_numbers", H5T_NATIVE_INT, 1, dx, z, NULL);
+        H5Gclose(gs);
+        hid_t gp = H5Gcreate2(f, "provenance", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        st |= dstr(gp, "furui_version", FURUI_VERSION " (" FURUI_GIT_VERSION ")");
+        st |= dstr(gp, "xc", r->xc_names);
+        st |= dstr(gp, "input_path", input_path ? input_path : "");
+        st |= dstr(gp, "input", input_text ? input_text : "");
+        unsigned maj, min, rel;
+        H5get_libversion(&maj, &min, &rel);
+        char buf[64];
+        snprintf(buf, sizeof buf, "%u.%u.%u", maj, min, rel);
+        st |= dstr(gp, "hdf5_version", buf);
+        st |= scalar(gp, "ecut", p->ecut, "Ha");
+        for (int sp = 0; sp < r->nspecies; sp++) {
+            char name[64];
+            snprintf(name, sizeof name, "pseudopotential_%s", s->symbol[sp]);
+            hid_t gq = H5Gcreate2(gp, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+            st |= dstr(gq, "name", r->psp_names[sp]);
+            st |= dstr(gq, "path", r->psp_paths[sp]);
+            st |= dstr(gq, "sha256", r->psp_sha256[sp]);
+            H5Gclose(gq);
+        }
+        H5Gclose(gp);
+        if (H5Fclose(f) < 0) st = -1;
+    }
+    H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+    if (st < 0) {
+        remove(af.tmp);
+        return fu_fail(err, FU_EIO, "%s: HDF5 write failed", path);
+    }
+    return fu_atomic_commit_path(&af, err);
+}
+
+void fu_scf_write_report(FILE *f, const fu_structure *s, const fu_scf_result *r) {
+    fprintf(f, "\n== Energy (Ha) ==\n");
+    fprintf(f, "  kinetic            %20.12f\n", r->e_kinetic);
+    fprintf(f, "  hartree            %20.12f\n", r->e_hartree);
+    fprintf(f, "  xc                 %20.12f\n", r->e_xc);
+    fprintf(f, "  ewald              %20.12f\n", r->e_ewald);
+    fprintf(f, "  psp_core           %20.12f\n", r->e_psp_core);
+    fprintf(f, "  local_psp          %20.12f\n", r->e_local);
+    fprintf(f, "  nonlocal_psp       %20.12f\n", r->e_nonlocal);
+    fprintf(f, "  -kT*entropy        %20.12f\n", r->e_entropy);
+    fprintf(f, "  total (free)       %20.12f   (%.8f eV)\n", r->etotal, r->etotal * FU_HA_EV);
+    fprintf(f, "  Fermi level        %20.12f\n", r->efermi);
+    if (r->gap > 0)
+        fprintf(f, "  band gap (k-mesh)  %20.12f   (%.4f eV, %s)\n", r->gap, r->gap * FU_HA_EV,
+                r->gap_direct ? "direct" : "indirect");
+    else
+        fprintf(f, "  band gap (k-mesh)  %20.12f   (metal or no empty bands)\n", 0.0);
+    fprintf(f, "\n== Eigenvalues (Ha) ==\n");
+    for (int k = 0; k < r->nk; k++) {
+        fprintf(f, "  k %3d (%8.5f %8.5f %8.5f) w %.6f npw %d\n   ", k + 1, r->kred[k][0],
+                r->kred[k][1], r->kred[k][2], r->kweight[k], r->npw[k]);
+        for (int n = 0; n < r->nband; n++)
+            fprintf(f, " %11.7f%s", r->eig[k * r->nband + n], (n % 8 == 7 && n + 1 < r->nband) ? "\n   " : "");
+        fprintf(f, "\n");
+    }
+    if (r->have_forces) {
+        fprintf(f, "\n== Forces (Ha/bohr, Cartesian) ==\n");
+        for (int a = 0; a < r->natom; a++)
+            fprintf(f, "  %3d %-3s %16.10f %16.10f %16.10f\n", a + 1, s->symbol[s->typat[a]],
+                    r->forces[a][0], r->forces[a][1], r->forces[a][2]);
+    }
+    if (r->have_stress) {
+        fprintf(f, "\n== Stress (Ha/bohr^3, positive = tensile) ==\n");
+        for (int i = 0; i < 3; i++)
+            fprintf(f, "  %16.10e %16.10e %16.10e\n", r->stress[i][0], r->stress[i][1], r->stress[i][2]);
+        double pr = -(r->stress[0][0] + r->stress[1][1] + r->stress[2][2]) / 3.0;
+        fprintf(f, "  pressure %.6f GPa\n", pr * FU_HA_BOHR3_GPA);
+    }
+}

@@ -1,0 +1,193 @@
+#include "dft/xc.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define XC_DENPOS 1e-14
+
+static int add_func(fu_xc *xc, int id, const char *token, fu_err *err) {
+    if (xc->nfunc >= FU_XC_MAXFUNC)
+        return fu_fail(err, FU_EINPUT, "xc: more than %d functionals in '%s'", FU_XC_MAXFUNC,
+                       token);
+    xc_func_type *f = &xc->func[xc->nfunc];
+    if (id <= 0 || xc_func_init(f, id, XC_UNPOLARIZED) != 0)
+        return fu_fail(err, FU_EINPUT, "xc: unknown libxc functional '%s'", token);
+    xc->nfunc++;
+    int fam = f->info->family;
+    if ((fam != XC_FAMILY_LDA && fam != XC_FAMILY_GGA) || f->cam_alpha != 0.0 ||
+        f->cam_beta != 0.0 || f->nlc_C != 0.0)
+        return fu_fail(err, FU_EINPUT,
+                       "xc: '%s' (%s) is not a semilocal LDA/GGA functional; furui supports "
+                       "only those",
+                       token, f->info->name);
+    if (!(f->info->flags & XC_FLAGS_HAVE_EXC) || !(f->info->flags & XC_FLAGS_HAVE_VXC))
+        return fu_fail(err, FU_EINPUT, "xc: '%s' lacks energy or potential in libxc", token);
+    if (fam == XC_FAMILY_GGA) xc->gga = 1;
+    size_t len = strlen(xc->names);
+    snprintf(xc->names + len, sizeof xc->names - len, "%s%s", len ? "+" : "",
+             xc_functional_get_name(id));
+    return FU_OK;
+}
+
+int fu_xc_init(fu_xc *xc, const char *spec, fu_err *err) {
+    memset(xc, 0, sizeof *xc);
+    int rc;
+    char low[256];
+    size_t n = strlen(spec);
+    if (n == 0 || n >= sizeof low) return fu_fail(err, FU_EINPUT, "xc: empty or too long name");
+    for (size_t i = 0; i <= n; i++) low[i] = (char)tolower((unsigned char)spec[i]);
+    if (strcmp(low, "lda") == 0) {
+        rc = add_func(xc, XC_LDA_XC_TETER93, spec, err);
+        snprintf(xc->label, sizeof xc->label, "LDA");
+    } else if (strcmp(low, "pbe") == 0) {
+        rc = add_func(xc, XC_GGA_X_PBE, spec, err);
+        if (!rc) rc = add_func(xc, XC_GGA_C_PBE, spec, err);
+        snprintf(xc->label, sizeof xc->label, "PBE");
+    } else {
+        rc = FU_OK;
+        char *save = NULL;
+        for (char *tok = strtok_r(low, "+", &save); tok && !rc; tok = strtok_r(NULL, "+", &save)) {
+            while (isspace((unsigned char)*tok)) tok++;
+            char *end = tok + strlen(tok);
+            while (end > tok && isspace((unsigned char)end[-1])) *--end = '\0';
+            char *num_end;
+            long id = strtol(tok, &num_end, 10);
+            if (*tok && *num_end == '\0') {
+                rc = add_func(xc, (int)id, tok, err);
+            } else {
+                const char *name = strncmp(tok, "xc_", 3) == 0 ? tok + 3 : tok;
+                rc = add_func(xc, xc_functional_get_number(name), tok, err);
+            }
+        }
+        if (!rc) {
+            if (xc->nfunc == 0) rc = fu_fail(err, FU_EINPUT, "xc: no functional in '%s'", spec);
+            else if (!xc->gga) snprintf(xc->label, sizeof xc->label, "LDA");
+            else if (strcmp(xc->names, "gga_x_pbe+gga_c_pbe") == 0)
+                snprintf(xc->label, sizeof xc->label, "PBE");
+            else snprintf(xc->label, sizeof xc->label, "GGA");
+        }
+    }
+    snprintf(xc->family, sizeof xc->family, "%s", xc->gga ? "GGA" : "LDA");
+    if (rc) fu_xc_free(xc);
+    return rc;
+}
+
+void fu_xc_free(fu_xc *xc) {
+    for (int i = 0; i < xc->nfunc; i++) xc_func_end(&xc->func[i]);
+    xc->nfunc = 0;
+}
+
+/* out[ntot] = Re IFFT( i G_dir f_G ), Nyquist planes dropped (their
+ * derivative is ill-defined on an even grid). */
+static void gradient_component(const fu_fftgrid *g, const double complex *f_g, int dir,
+                               double complex *tmp, double *out) {
+    const int *n = g->n;
+    for (int i0 = 0; i0 < n[0]; i0++)
+        for (int i1 = 0; i1 < n[1]; i1++)
+            for (int i2 = 0; i2 < n[2]; i2++) {
+                int idx = (i0 * n[1] + i1) * n[2] + i2;
+                int m[3] = {fu_fft_freq(i0, n[0]), fu_fft_freq(i1, n[1]), fu_fft_freq(i2, n[2])};
+                int nyq = (n[0] % 2 == 0 && 2 * m[0] == n[0]) || (n[1] % 2 == 0 && 2 * m[1] == n[1]) ||
+                          (n[2] % 2 == 0 && 2 * m[2] == n[2]);
+                double G = m[0] * g->rec[0][dir] + m[1] * g->rec[1][dir] + m[2] * g->rec[2][dir];
+                tmp[idx] = nyq ? 0 : I * G * f_g[idx];
+            }
+    fu_fft_g2r(g, tmp);
+    for (int i = 0; i < g->ntot; i++) out[i] = creal(tmp[i]);
+}
+
+int fu_xc_eval(const fu_xc *xc, const fu_fftgrid *g, const double *rho_r,
+               const double complex *rho_g, double *exc, double *vxc_r, double stress[3][3],
+               fu_err *err) {
+    const int nt = g->ntot;
+    const double dvol = g->volume / nt;
+    int rc = FU_OK;
+    double *rho = malloc(sizeof(double) * nt);
+    double *zk = malloc(sizeof(double) * nt);
+    double *vrho = malloc(sizeof(double) * nt);
+    double *sigma = NULL, *vsigma = NULL, *vsig_tot = NULL, *grad = NULL;
+    double complex *tmp = NULL;
+    if (!rho || !zk || !vrho) {
+        rc = fu_fail(err, FU_ENOMEM, "xc: out of memory");
+        goto done;
+    }
+    for (int i = 0; i < nt; i++) rho[i] = rho_r[i] > XC_DENPOS ? rho_r[i] : XC_DENPOS;
+    if (xc->gga) {
+        sigma = malloc(sizeof(double) * nt);
+        vsigma = malloc(sizeof(double) * nt);
+        vsig_tot = calloc(nt, sizeof(double));
+        grad = malloc(sizeof(double) * 3 * nt);
+        tmp = fftw_malloc(sizeof(double complex) * nt);
+        if (!sigma || !vsigma || !vsig_tot || !grad || !tmp) {
+            rc = fu_fail(err, FU_ENOMEM, "xc: out of memory");
+            goto done;
+        }
+        for (int d = 0; d < 3; d++) gradient_component(g, rho_g, d, tmp, grad + (size_t)d * nt);
+        for (int i = 0; i < nt; i++)
+            sigma[i] = grad[i] * grad[i] + grad[nt + i] * grad[nt + i] +
+                       grad[2 * nt + i] * grad[2 * nt + i];
+    }
+    double e = 0;
+    for (int i = 0; i < nt; i++) vxc_r[i] = 0;
+    for (int f = 0; f < xc->nfunc; f++) {
+        const xc_func_type *fn = &xc->func[f];
+        if (fn->info->family == XC_FAMILY_LDA) {
+            xc_lda_exc_vxc(fn, (size_t)nt, rho, zk, vrho);
+        } else {
+            xc_gga_exc_vxc(fn, (size_t)nt, rho, sigma, zk, vrho, vsigma);
+            for (int i = 0; i < nt; i++) vsig_tot[i] += vsigma[i];
+        }
+        for (int i = 0; i < nt; i++) {
+            e += rho[i] * zk[i];
+            vxc_r[i] += vrho[i];
+        }
+    }
+    *exc = e * dvol;
+    if (xc->gga) {
+        /* V_xc -= 2 ∇·(vsigma ∇ρ), the divergence taken spectrally. */
+        double *divpart = malloc(sizeof(double) * nt);
+        double complex *acc = fftw_malloc(sizeof(double complex) * nt);
+        if (!divpart || !acc) {
+            free(divpart);
+            fftw_free(acc);
+            rc = fu_fail(err, FU_ENOMEM, "xc: out of memory");
+            goto done;
+        }
+        for (int i = 0; i < nt; i++) acc[i] = 0;
+        for (int d = 0; d < 3; d++) {
+            for (int i = 0; i < nt; i++) tmp[i] = vsig_tot[i] * grad[(size_t)d * nt + i];
+            fu_fft_r2g(g, tmp);
+            gradient_component(g, tmp, d, tmp, divpart);
+            for (int i = 0; i < nt; i++) acc[i] += divpart[i];
+        }
+        for (int i = 0; i < nt; i++) vxc_r[i] -= 2.0 * creal(acc[i]);
+        free(divpart);
+        fftw_free(acc);
+    }
+    if (stress) {
+        double vr = 0;
+        for (int i = 0; i < nt; i++) vr += vxc_r[i] * rho_r[i];
+        vr *= dvol;
+        for (int a = 0; a < 3; a++) stress[a][a] += (*exc - vr) / g->volume;
+        if (xc->gga)
+            for (int a = 0; a < 3; a++)
+                for (int b = 0; b < 3; b++) {
+                    double s = 0;
+                    for (int i = 0; i < nt; i++)
+                        s += vsig_tot[i] * grad[(size_t)a * nt + i] * grad[(size_t)b * nt + i];
+                    stress[a][b] -= 2.0 * s * dvol / g->volume;
+                }
+    }
+done:
+    free(rho);
+    free(zk);
+    free(vrho);
+    free(sigma);
+    free(vsigma);
+    free(vsig_tot);
+    free(grad);
+    fftw_free(tmp);
+    return rc;
+}

@@ -1,0 +1,34 @@
+/* Exchange-correlation through libxc (LDA and GGA, unpolarised). */
+#ifndef FURUI_DFT_XC_H
+#define FURUI_DFT_XC_H
+
+#include <xc.h>
+
+#include "dft/fftgrid.h"
+
+#define FU_XC_MAXFUNC 3
+
+typedef struct {
+    int nfunc;
+    xc_func_type func[FU_XC_MAXFUNC];
+    int gga;                /* 1 if any component needs ∇ρ */
+    char family[16];        /* "LDA" or "GGA" */
+    char label[16];         /* what a pseudopotential made for it calls it: "LDA", "PBE", ... */
+    char names[256];        /* libxc names, '+'-joined, for provenance */
+} fu_xc;
+
+/* spec: "lda" (= XC_LDA_XC_TETER93, ABINIT ixc 1), "pbe" (XC_GGA_X_PBE +
+ * XC_GGA_C_PBE), or libxc names/ids joined by '+' ("lda_x+lda_c_pw",
+ * "XC_GGA_X_PBE_SOL+XC_GGA_C_PBE_SOL", "1+12"). Only LDA and GGA families. */
+int fu_xc_init(fu_xc *xc, const char *spec, fu_err *err);
+void fu_xc_free(fu_xc *xc);
+
+/* From the density rho_r[ntot] (e/bohr³, real) and its coefficients rho_g:
+ * E_xc (Ha), V_xc(r) into vxc_r[ntot], and if stress != NULL the xc stress
+ * (added, Ha/bohr³). Densities below 1e-14 are raised to it (ABINIT's
+ * xc_denpos) so that libxc never sees a negative density. */
+int fu_xc_eval(const fu_xc *xc, const fu_fftgrid *g, const double *rho_r,
+               const double complex *rho_g, double *exc, double *vxc_r, double stress[3][3],
+               fu_err *err);
+
+#endif

@@ -1,0 +1,80 @@
+#!/usr/bin/python3
+"""Shared glue between ABINIT reference cases and furui inputs.
+
+A "case" is the dict stored under "case" in shared/reference/abinit/*.json
+(lattice rows in bohr, xred, typat (1-based), species = HGH file names under
+/usr/share/abinit/psp, ecut in Ha, kgrid, shift, nband, occopt, tsmear).
+"""
+import json
+import os
+import re
+
+ELEMENT_OF_PSP = re.compile(r"^(\d+)([a-zA-Z]+)")
+OCCOPT_SMEARING = {1: "none", 3: "fermi-dirac", 4: "cold-abinit-bump", 5: "cold-abinit-mono",
+                   6: "methfessel-paxton", 7: "gaussian"}
+
+
+def load_reference(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def element_symbol(psp_file):
+    m = ELEMENT_OF_PSP.match(os.path.basename(psp_file))
+    if not m:
+        raise ValueError(f"{psp_file}: cannot tell the element from the file name")
+    sym = m.group(2)
+    return sym[0].upper() + sym[1:].lower()
+
+
+def furui_input(case, fft=None, prefix=None, forces=True, stress=True, tol_energy=1e-10,
+                tol_density=1e-9, xc="lda"):
+    """YAML text of a furui scf input reproducing an ABINIT case."""
+    species = [element_symbol(s) for s in case["species"]]
+    lines = ["structure:", "  lattice:", "    unit: bohr", "    vectors:"]
+    for v in case["lattice"]:
+        lines.append("      - [%s]" % ", ".join(repr(float(x)) for x in v))
+    lines += ["  coordinates: fractional", "  atoms:"]
+    for t, x in zip(case["typat"], case["xred"]):
+        lines.append("    - [%s, %s]" % (species[t - 1], ", ".join(repr(float(c)) for c in x)))
+    lines.append("pseudopotentials:")
+    for sym, psp in zip(species, case["species"]):
+        lines.append(f"  {sym}: abinit:{psp}")
+    lines.append(f"xc: {xc}")
+    lines.append(f"ecut: {case['ecut']} Ha")
+    lines.append("kpoints: {grid: [%d, %d, %d], shift: [%s, %s, %s]}" %
+                 (*case["kgrid"], *[repr(float(s)) for s in case["shift"]]))
+    lines.append(f"bands: {case['nband']}")
+    if fft:
+        lines.append("fft_grid: [%d, %d, %d]" % tuple(fft))
+    occopt = case.get("occopt", 1)
+    if occopt not in OCCOPT_SMEARING:
+        raise ValueError(f"occopt {occopt} has no furui equivalent here")
+    if occopt != 1:
+        lines.append("smearing: {kind: %s, width: %r Ha}" % (OCCOPT_SMEARING[occopt],
+                                                              float(case["tsmear"])))
+    lines.append("scf: {max_iterations: 100, energy_tolerance: %g Ha, density_tolerance: %g}" %
+                 (tol_energy, tol_density))
+    lines.append("compute: {forces: %s, stress: %s}" % (str(forces).lower(), str(stress).lower()))
+    if prefix:
+        lines.append(f"output: {{prefix: {prefix}}}")
+    return "\n".join(lines) + "\n"
+
+
+def abinit_input(case, ixc=1, extra=""):
+    """ABINIT input text for a case (same variables as the reference files)."""
+    out = ["acell 3*1.0", "rprim " + "\n      ".join(" ".join("%.12f" % x for x in v)
+                                                     for v in case["lattice"])]
+    znucl = [int(ELEMENT_OF_PSP.match(os.path.basename(s)).group(1)) for s in case["species"]]
+    out += [f"ntypat {len(case['species'])}", "znucl " + " ".join(map(str, znucl)),
+            f"natom {len(case['xred'])}", "typat " + " ".join(map(str, case["typat"])),
+            "xred " + "\n     ".join(" ".join("%.12f" % c for c in x) for x in case["xred"]),
+            f"ixc {ixc}", f"ecut {case['ecut']}", "ngkpt %d %d %d" % tuple(case["kgrid"]),
+            "nshiftk 1", "shiftk %s %s %s" % tuple(case["shift"]), f"nband {case['nband']}",
+            f"occopt {case.get('occopt', 1)}"]
+    if case.get("occopt", 1) != 1:
+        out.append(f"tsmear {case['tsmear']}")
+    out += ["toldfe 1e-11", "nstep 100", "chkprim 0", "prtwf 0", "prtden 0", "prteig 0",
+            "optforces 1", "optstress 1", 'pp_dirpath "/usr/share/abinit/psp"',
+            'pseudos "%s"' % ", ".join(case["species"])]
+    return "\n".join(out) + "\n" + extra
