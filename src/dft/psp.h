@@ -34,6 +34,7 @@ typedef struct {
  *   "cp2k:FILE:NAME"     entry NAME in an explicit CP2K-format file
  *   "abinit:FILE"        ABINIT HGH/GTH file (pspcod 2, 3, 10) under
  *                        $FURUI_ABINIT_PSP_DIR or /usr/share/abinit/psp
+ *                        (a FILE starting with '/' is used as is)
  *   any other string     a path to an ABINIT pspcod 2/3/10 file
  * Checks that the file's element matches `element`. Errors name file and line. */
 int fu_psp_load(const char *spec, const char *element, fu_psp *psp, fu_err *err);
@@ -42,6 +43,24 @@ int fu_psp_load(const char *spec, const char *element, fu_psp *psp, fu_err *err)
 int fu_psp_parse_cp2k(const char *text, const char *origin, const char *element,
                       const char *name, fu_psp *psp, fu_err *err);
 int fu_psp_parse_abinit(const char *text, const char *origin, fu_psp *psp, fu_err *err);
+
+/* One entry of a CP2K-format potential file. */
+typedef struct {
+    char element[4];  /* symbol as written in the file */
+    char name[64];    /* primary name (first after the symbol); aliases not listed */
+    int line;         /* line number of the entry's header */
+} fu_psp_cp2k_entry;
+
+/* Lists the entries of CP2K-format `text` for `element` (NULL or "": all
+ * elements; symbols compare case-insensitively) in file order, storing at
+ * most `max` of them in `out` (which may be NULL when max is 0). Returns the
+ * total number of matching entries; the entries themselves are not validated
+ * (fu_psp_parse_cp2k does that). */
+int fu_psp_cp2k_list(const char *text, const char *element, fu_psp_cp2k_entry *out, int max);
+
+/* Below this |q| (bohr⁻¹) fu_psp_vloc_q and fu_psp_dvloc_q return 0: the
+ * G = 0 convention. Any nonzero |G| of a real cell is many orders above. */
+#define FU_PSP_Q_ZERO 1e-8
 
 /* Local part in reciprocal space, v(q) = ∫ V_loc(r) e^{-iq·r} d³r (Ha·bohr³),
  * q in bohr⁻¹; v(0) := 0 (the divergent -4πZ/q² and the finite limit are
@@ -53,7 +72,9 @@ double fu_psp_dvloc_q(const fu_psp *psp, double q);
 double fu_psp_epsatm(const fu_psp *psp);
 
 /* Radial projector form factor divided by p^l, [HGH98] eqs. (7)-(15):
- * f_il(p) = p^{-l} 4π ∫ r² p_il(r) j_l(p r) dr, i = 0..nproj[l]-1. */
+ * f_il(p) = p^{-l} 4π ∫ r² p_il(r) j_l(p r) dr, i = 0..nproj[l]-1.
+ * Evaluated in closed form for every l = 0..3, i = 0..2 whose channel has a
+ * radius (rl[l] > 0), including pairs the HGH98 table lacks; 0 otherwise. */
 double fu_psp_proj_q(const fu_psp *psp, int l, int i, double p);
 /* d f_il(p)/dp, for stress. */
 double fu_psp_dproj_q(const fu_psp *psp, int l, int i, double p);
