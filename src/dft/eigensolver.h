@@ -25,7 +25,11 @@ typedef struct {
  * first `nconv` vectors must reach residual norm ‖A x - λ x‖ < tol; the rest
  * are buffer. Stops after maxiter iterations (returns FU_OK with
  * stats->converged = 0: the caller decides). For n < 3·nev + 5 it solves
- * the dense problem instead. Allocates its own work space. */
+ * the dense problem instead. Allocates its own work space.
+ * apply and precond are never called with more than nev vectors at once.
+ * Dependent or zero starting columns are replaced by pseudo-random ones. On
+ * an error (e.g. FU_EPHYS when apply returns NaN) X and eig hold the last
+ * finite orthonormal iterate, if one was reached. stats may be NULL. */
 int fu_lobpcg(int n, int nev, int nconv, double complex *X, double *eig, fu_apply_fn apply,
               fu_precond_fn precond, void *ctx, double tol, int maxiter, fu_eig_stats *stats,
               fu_err *err);
