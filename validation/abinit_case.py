@@ -74,7 +74,7 @@ def abinit_input(case, ixc=1, extra=""):
             f"occopt {case.get('occopt', 1)}"]
     if case.get("occopt", 1) != 1:
         out.append(f"tsmear {case['tsmear']}")
-    out += ["toldfe 1e-11", "nstep 100", "chkprim 0", "prtwf 0", "prtden 0", "prteig 0",
+    out += ["toldfe 1e-11", "nstep 100", "chkprim 0", "chksymtnons 0", "prtwf 0", "prtden 0", "prteig 0",
             "optforces 1", "optstress 1", 'pp_dirpath "/usr/share/abinit/psp"',
             'pseudos "%s"' % ", ".join(case["species"])]
     return "\n".join(out) + "\n" + extra

@@ -19,12 +19,26 @@ typedef struct {
 /* Mesh k = (m + shift)/n, m = 0..n-1 folded into [-1/2,1/2), shift each 0 or
  * 1/2. Reduced with the rotations of sym (those mapping the mesh onto itself)
  * and, if time_reversal, k -> -k. The irreducible set has ABINIT's size and
- * weights. Every full-mesh point is checked to be reconstructed. */
+ * weights. Every full-mesh point is checked to be reconstructed.
+ * Precisely (as ABINIT's symkpt): two mesh points are equivalent when some op
+ * of sym, with or without k -> -k, maps one onto the other mod G. An op that
+ * does not map the whole mesh onto itself still merges the points whose
+ * images are on the mesh; ABINIT does the same with chksymbreak 0 (Si fcc
+ * 4x4x2 shift (0,0,1/2): ABINIT and all 48 ops give 5 points, the 8
+ * mesh-keeping ops alone give 6). Pass only the mesh-keeping ops to get the
+ * subgroup reduction instead. Mesh order is first index fastest; each
+ * irreducible point is the first mesh point of its orbit in that order. */
 int fu_kpoints_mp(const int grid[3], const double shift[3], const fu_symmetry *sym,
                   int time_reversal, fu_kpoints *kp, fu_err *err);
-/* An explicit list of k-points with weights (normalised to sum 1). */
+/* An explicit list of k-points with weights (normalised to sum 1; NULL =
+ * equal). Points are folded into [-1/2,1/2); the "full mesh" is the list
+ * itself (full_irr[i] = i, full_sym = 0, full_trev = 0). */
 int fu_kpoints_list(int nk, const double (*kred)[3], const double *weight, fu_kpoints *kp,
                     fu_err *err);
 void fu_kpoints_free(fu_kpoints *kp);
+
+/* out = ± R_s^{-T} k (minus if trev): the image of reduced k under op s of sym
+ * (and time reversal), as recorded in full_sym/full_trev. */
+void fu_kpoint_apply(const fu_symmetry *sym, int s, int trev, const double k[3], double out[3]);
 
 #endif

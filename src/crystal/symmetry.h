@@ -9,7 +9,9 @@ typedef struct {
     int nsym;
     int (*rot)[3][3];     /* [nsym] integer rotation, acts on fractional coords */
     double (*trans)[3];   /* [nsym] fractional translation */
-    int **atom_map;       /* [nsym][natom]: op maps atom a onto atom atom_map[s][a] */
+    int **atom_map;       /* [nsym][natom]: op maps atom a onto atom atom_map[s][a]
+                           * (rows share one block owned by atom_map[0]: to drop
+                           * or reorder ops copy row contents, never pointers) */
     int natom;
     int spacegroup_number; /* international number, 0 if unknown */
     char spacegroup_symbol[16];
@@ -17,10 +19,20 @@ typedef struct {
 
 /* All operations of s found by spglib with tolerance symprec (bohr); each is
  * verified (integer rotation preserving the metric to symprec, atoms map to
- * atoms of the same species); the identity comes first. */
+ * atoms of the same species); the identity comes first. (Atoms are matched
+ * within 2 symprec: spglib symmetrises the translations it returns, so on a
+ * structure with noise below symprec an image can sit up to ~2 symprec from
+ * its partner.) spacegroup_number/symbol are those of spglib's dataset. */
 int fu_symmetry_find(const fu_structure *s, double symprec, fu_symmetry *sym, fu_err *err);
 /* Only the identity (for runs with symmetry switched off). */
 int fu_symmetry_identity(const fu_structure *s, fu_symmetry *sym, fu_err *err);
 void fu_symmetry_free(fu_symmetry *sym);
+
+/* Determinant of an integer rotation. */
+int fu_rot_det(const int rot[3][3]);
+/* The action R^{-T} of rot on reduced k-point coordinates (k' = R^{-T} k:
+ * with x' = R x + t on fractional real-space coordinates, a Bloch function at
+ * k maps to one at R^{-T} k). Returns 0 (out untouched) if det(rot) != ±1. */
+int fu_rot_reciprocal(const int rot[3][3], int out[3][3]);
 
 #endif

@@ -140,6 +140,8 @@ static int build_kblock(fu_basis *b, int ik, fu_err *err) {
                                ik + 1, cap);
         }
     }
+    int rc = fu_fft_sphere_init(&kb->sphere, g, kb->npw, kb->box, err);
+    if (rc) return rc;
     /* β_p(k+G) = Ω^{-1/2} e^{-iG·R_a} R_lm(k+G) f_il(|k+G|); the phase uses G
      * instead of k+G (a constant per atom and k, it cancels in β h β†). */
     double inv_sqrt_vol = 1.0 / sqrt(g->volume);
@@ -233,7 +235,7 @@ int fu_basis_init(fu_basis *b, const fu_structure *s, const fu_scf_params *p, MP
     } else {
         fu_fftgrid_choose(s->lattice, p->ecut, b->sym.nsym, (const int(*)[3][3])b->sym.rot, n);
     }
-    rc = fu_fftgrid_init(&b->grid, s->lattice, n, p->ecut, 0, err);
+    rc = fu_fftgrid_init(&b->grid, s->lattice, n, p->ecut, 1, err);
     if (rc) return rc;
 
     b->nband = p->nband > 0 ? p->nband
@@ -276,6 +278,7 @@ void fu_basis_free(fu_basis *b) {
             free(kb->kpg);
             free(kb->kin);
             free(kb->proj);
+            fu_fft_sphere_free(&kb->sphere);
         }
     }
     free(b->kb);

@@ -27,6 +27,7 @@ typedef struct {
     double (*kpg)[3];      /* [npw] Cartesian k+G */
     double *kin;           /* [npw] ½|k+G|² */
     double complex *proj;  /* [nproj][npw] nonlocal projectors β_p(k+G) */
+    fu_fft_sphere sphere;  /* box columns/planes the sphere touches (pruned FFTs) */
 } fu_kblock;
 
 /* One nonlocal projector p = (atom, l, m, i). */

@@ -14,7 +14,7 @@ void fu_density_add(const fu_basis *b, const fu_kblock *kb, int nband, const dou
         memset(box, 0, sizeof(double complex) * g->ntot);
         const double complex *c = psi + (size_t)n * kb->npw;
         for (int ig = 0; ig < kb->npw; ig++) box[kb->box[ig]] = c[ig];
-        fu_fft_g2r(g, box);
+        fu_fft_sphere_g2r(g, &kb->sphere, box);
         double f = weight * occ[n] / g->volume;
         for (int i = 0; i < g->ntot; i++) rho_r[i] += f * creal(box[i] * conj(box[i]));
     }

@@ -128,7 +128,19 @@ int fu_fftgrid_init(fu_fftgrid *g, const double lattice[3][3], const int n[3], d
     fftw_complex *w = (fftw_complex *)g->work;
     g->plan_fwd = fftw_plan_dft_3d(n[0], n[1], n[2], w, w, FFTW_FORWARD, flags);
     g->plan_bwd = fftw_plan_dft_3d(n[0], n[1], n[2], w, w, FFTW_BACKWARD, flags);
-    if (!g->plan_fwd || !g->plan_bwd) {
+    /* Pruned passes act on sub-arrays whose alignment varies: plan unaligned. */
+    unsigned uflags = flags | FFTW_UNALIGNED;
+    int n0 = n[0], n1 = n[1], n2 = n[2];
+    g->p2_fwd = fftw_plan_dft_1d(n2, w, w, FFTW_FORWARD, uflags);
+    g->p2_bwd = fftw_plan_dft_1d(n2, w, w, FFTW_BACKWARD, uflags);
+    g->p1_fwd = fftw_plan_many_dft(1, &n1, n2, w, NULL, n2, 1, w, NULL, n2, 1, FFTW_FORWARD, uflags);
+    g->p1_bwd = fftw_plan_many_dft(1, &n1, n2, w, NULL, n2, 1, w, NULL, n2, 1, FFTW_BACKWARD, uflags);
+    g->p0_fwd = fftw_plan_many_dft(1, &n0, n1 * n2, w, NULL, n1 * n2, 1, w, NULL, n1 * n2, 1,
+                                   FFTW_FORWARD, flags);
+    g->p0_bwd = fftw_plan_many_dft(1, &n0, n1 * n2, w, NULL, n1 * n2, 1, w, NULL, n1 * n2, 1,
+                                   FFTW_BACKWARD, flags);
+    if (!g->plan_fwd || !g->plan_bwd || !g->p2_fwd || !g->p2_bwd || !g->p1_fwd || !g->p1_bwd ||
+        !g->p0_fwd || !g->p0_bwd) {
         fu_fftgrid_free(g);
         return fu_fail(err, FU_ELIB, "FFTW could not plan a %dx%dx%d transform", n[0], n[1],
                        n[2]);
@@ -139,6 +151,9 @@ int fu_fftgrid_init(fu_fftgrid *g, const double lattice[3][3], const int n[3], d
 void fu_fftgrid_free(fu_fftgrid *g) {
     if (g->plan_fwd) fftw_destroy_plan(g->plan_fwd);
     if (g->plan_bwd) fftw_destroy_plan(g->plan_bwd);
+    fftw_plan extra[6] = {g->p2_fwd, g->p2_bwd, g->p1_fwd, g->p1_bwd, g->p0_fwd, g->p0_bwd};
+    for (int i = 0; i < 6; i++)
+        if (extra[i]) fftw_destroy_plan(extra[i]);
     fftw_free(g->work);
     free(g->g2);
     memset(g, 0, sizeof *g);
@@ -152,4 +167,72 @@ void fu_fft_r2g(const fu_fftgrid *g, double complex *data) {
 
 void fu_fft_g2r(const fu_fftgrid *g, double complex *data) {
     fftw_execute_dft(g->plan_bwd, (fftw_complex *)data, (fftw_complex *)data);
+}
+
+int fu_fft_sphere_init(fu_fft_sphere *sp, const fu_fftgrid *g, int npw, const int *box,
+                       fu_err *err) {
+    memset(sp, 0, sizeof *sp);
+    int n01 = g->n[0] * g->n[1];
+    char *colmark = calloc((size_t)n01, 1), *planemark = calloc((size_t)g->n[0], 1);
+    if (!colmark || !planemark) {
+        free(colmark);
+        free(planemark);
+        return fu_fail(err, FU_ENOMEM, "fft sphere: out of memory");
+    }
+    for (int i = 0; i < npw; i++) {
+        int col = box[i] / g->n[2];
+        colmark[col] = 1;
+        planemark[col / g->n[1]] = 1;
+    }
+    for (int i = 0; i < n01; i++) sp->ncol += colmark[i];
+    for (int i = 0; i < g->n[0]; i++) sp->nplane += planemark[i];
+    sp->col = malloc(sizeof(int) * (size_t)(sp->ncol ? sp->ncol : 1));
+    sp->plane = malloc(sizeof(int) * (size_t)(sp->nplane ? sp->nplane : 1));
+    if (!sp->col || !sp->plane) {
+        free(colmark);
+        free(planemark);
+        fu_fft_sphere_free(sp);
+        return fu_fail(err, FU_ENOMEM, "fft sphere: out of memory");
+    }
+    int k = 0;
+    for (int i = 0; i < n01; i++)
+        if (colmark[i]) sp->col[k++] = i;
+    k = 0;
+    for (int i = 0; i < g->n[0]; i++)
+        if (planemark[i]) sp->plane[k++] = i;
+    free(colmark);
+    free(planemark);
+    return FU_OK;
+}
+
+void fu_fft_sphere_free(fu_fft_sphere *sp) {
+    free(sp->col);
+    free(sp->plane);
+    memset(sp, 0, sizeof *sp);
+}
+
+void fu_fft_sphere_g2r(const fu_fftgrid *g, const fu_fft_sphere *sp, double complex *data) {
+    const int n1 = g->n[1], n2 = g->n[2];
+    for (int c = 0; c < sp->ncol; c++) {
+        fftw_complex *p = (fftw_complex *)(data + (size_t)sp->col[c] * n2);
+        fftw_execute_dft(g->p2_bwd, p, p);
+    }
+    for (int c = 0; c < sp->nplane; c++) {
+        fftw_complex *p = (fftw_complex *)(data + (size_t)sp->plane[c] * n1 * n2);
+        fftw_execute_dft(g->p1_bwd, p, p);
+    }
+    fftw_execute_dft(g->p0_bwd, (fftw_complex *)data, (fftw_complex *)data);
+}
+
+void fu_fft_sphere_r2g(const fu_fftgrid *g, const fu_fft_sphere *sp, double complex *data) {
+    const int n1 = g->n[1], n2 = g->n[2];
+    fftw_execute_dft(g->p0_fwd, (fftw_complex *)data, (fftw_complex *)data);
+    for (int c = 0; c < sp->nplane; c++) {
+        fftw_complex *p = (fftw_complex *)(data + (size_t)sp->plane[c] * n1 * n2);
+        fftw_execute_dft(g->p1_fwd, p, p);
+    }
+    for (int c = 0; c < sp->ncol; c++) {
+        fftw_complex *p = (fftw_complex *)(data + (size_t)sp->col[c] * n2);
+        fftw_execute_dft(g->p2_fwd, p, p);
+    }
 }

@@ -20,6 +20,9 @@ typedef struct {
     double gcut2;          /* sphere for densities and potentials: min(8 Ecut, box sphere) */
     fftw_plan plan_fwd;    /* in place on `work` (use fftw_execute_dft for other arrays) */
     fftw_plan plan_bwd;
+    /* 1D passes for transforms of orbitals confined to a sphere (see
+     * fu_fft_sphere_*): along a2 (one column), a1 (one plane), a0 (all) */
+    fftw_plan p2_fwd, p2_bwd, p1_fwd, p1_bwd, p0_fwd, p0_bwd;
     double complex *work;  /* [ntot] scratch aligned for FFTW */
 } fu_fftgrid;
 
@@ -48,5 +51,24 @@ void fu_fftgrid_free(fu_fftgrid *g);
  * g2r is the plain sum f(r_j) = Σ_G f_G e^{iG·r_j}. */
 void fu_fft_r2g(const fu_fftgrid *g, double complex *data);
 void fu_fft_g2r(const fu_fftgrid *g, double complex *data);
+
+/* Which parts of the box a G-sphere touches: columns (i0, i1) holding any of
+ * its points and planes i0 holding any. */
+typedef struct {
+    int ncol, nplane;
+    int *col;    /* [ncol] i0*n1 + i1 */
+    int *plane;  /* [nplane] i0 */
+} fu_fft_sphere;
+
+/* From the box indices of the sphere's points. */
+int fu_fft_sphere_init(fu_fft_sphere *sp, const fu_fftgrid *g, int npw, const int *box,
+                       fu_err *err);
+void fu_fft_sphere_free(fu_fft_sphere *sp);
+/* Backward transform (plain sum, like fu_fft_g2r) of a box that is zero
+ * outside the sphere: skips the 1D transforms of empty columns and planes. */
+void fu_fft_sphere_g2r(const fu_fftgrid *g, const fu_fft_sphere *sp, double complex *data);
+/* Forward transform, unnormalised (no 1/N), correct only at the sphere's
+ * points: the passes that do not reach them are skipped. */
+void fu_fft_sphere_r2g(const fu_fftgrid *g, const fu_fft_sphere *sp, double complex *data);
 
 #endif

@@ -41,9 +41,9 @@ void fu_hamiltonian_apply(void *ctx, int m, const double complex *X, double comp
         double complex *y = Y + (size_t)v * npw;
         memset(h->box, 0, sizeof(double complex) * g->ntot);
         for (int ig = 0; ig < npw; ig++) h->box[kb->box[ig]] = x[ig];
-        fftw_execute_dft(g->plan_bwd, (fftw_complex *)h->box, (fftw_complex *)h->box);
+        fu_fft_sphere_g2r(g, &kb->sphere, h->box);
         for (int i = 0; i < g->ntot; i++) h->box[i] *= h->veff_r[i] * inv_n;
-        fftw_execute_dft(g->plan_fwd, (fftw_complex *)h->box, (fftw_complex *)h->box);
+        fu_fft_sphere_r2g(g, &kb->sphere, h->box);
         for (int ig = 0; ig < npw; ig++) y[ig] = h->box[kb->box[ig]] + kb->kin[ig] * x[ig];
     }
     for (int off = 0; off < m; off += h->maxvec) {

@@ -250,9 +250,11 @@ static int check_functionals(const fu_basis *b, const fu_xc *xc, fu_err *err) {
 }
 
 /* Eigenvalues and densities of one SCF step from the potential veff_r. */
-static int diagonalize(scf_state *st, double tol, int *iters_out, fu_err *err) {
+static int diagonalize(scf_state *st, double tol, int *iters_out, double *applies_out,
+                       fu_err *err) {
     fu_basis *b = &st->b;
     int nk = b->kp.nk, nev = st->nev, maxit = 0;
+    double applies = 0;
     memset(st->eig_nev, 0, sizeof(double) * (size_t)nk * nev);
     for (int ik = 0; ik < nk; ik++) {
         if (b->k_owner[ik] != b->rank) continue;
@@ -264,7 +266,10 @@ static int diagonalize(scf_state *st, double tol, int *iters_out, fu_err *err) {
                            &stats, err);
         if (rc) return fu_err_prefix(err, "k-point %d", ik + 1);
         if (stats.iterations > maxit) maxit = stats.iterations;
+        applies += stats.n_applies;
     }
+    MPI_Allreduce(MPI_IN_PLACE, &applies, 1, MPI_DOUBLE, MPI_SUM, b->comm);
+    *applies_out = applies / nk;
     MPI_Allreduce(MPI_IN_PLACE, st->eig_nev, nk * nev, MPI_DOUBLE, MPI_SUM, b->comm);
     MPI_Allreduce(MPI_IN_PLACE, &maxit, 1, MPI_INT, MPI_MAX, b->comm);
     for (int ik = 0; ik < nk; ik++)
@@ -378,8 +383,8 @@ int fu_scf_run(const fu_structure *s, const fu_scf_params *p, MPI_Comm comm, FIL
                      "xc %s\n",
                 b->kp.nk, b->nband, st.nev - b->nband, g->n[0], g->n[1], g->n[2], b->sym.nsym,
                 st.xc.names);
-        fprintf(log, "# %4s %22s %12s %12s %6s %8s\n", "iter", "E_total (Ha)", "|dE| (Ha)",
-                "drho", "diag", "time(s)");
+        fprintf(log, "# %4s %22s %12s %12s %6s %8s %8s %8s\n", "iter", "E_total (Ha)",
+                "|dE| (Ha)", "drho", "diag", "Hx/k", "tol", "time(s)");
     }
     energies e = {0}, e_prev = {0};
     double drho = 1.0, tol_diag = 1e-2;
@@ -389,7 +394,8 @@ int fu_scf_run(const fu_structure *s, const fu_scf_params *p, MPI_Comm comm, FIL
         rc = effective_potential(&st, err);
         if (rc) goto done_f;
         int diag_iters = 0;
-        rc = diagonalize(&st, tol_diag, &diag_iters, err);
+        double applies = 0;
+        rc = diagonalize(&st, tol_diag, &diag_iters, &applies, err);
         if (rc) goto done_f;
         e_prev = e;
         rc = output_state(&st, p, e_ewald, e_psp, &e, err);
@@ -405,8 +411,8 @@ int fu_scf_run(const fu_structure *s, const fu_scf_params *p, MPI_Comm comm, FIL
         res->last_denergy = de;
         res->last_drho = drho;
         if (log && b->rank == 0) {
-            fprintf(log, "  %4d %22.12f %12.3e %12.3e %6d %8.3f\n", it, e.total, de, drho,
-                    diag_iters, now_seconds() - ti);
+            fprintf(log, "  %4d %22.12f %12.3e %12.3e %6d %8.1f %8.1e %8.3f\n", it, e.total, de,
+                    drho, diag_iters, applies, tol_diag, now_seconds() - ti);
             fflush(log);
         }
         if (!isfinite(e.total) || !isfinite(drho) || drho > 1e3) {
