@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/units.h"
+#include "dft/density.h"
 
 double fu_solid_harmonic(int l, int m, const double q[3], double grad[3]) {
     const double x = q[0], y = q[1], z = q[2];
@@ -64,39 +65,6 @@ int fu_default_nband(double nelec, int smeared, int natom) {
     int extra = nocc / 5 > 4 ? nocc / 5 : 4;
     (void)natom;
     return nocc + extra;
-}
-
-/* Keeps the operations whose rotation maps the k-mesh onto itself; the
- * density of a mesh that breaks a symmetry must not be symmetrised with it. */
-static int filter_mesh_symmetries(fu_symmetry *sym, const int grid[3], const double shift[3]) {
-    int keep = 0;
-    for (int s = 0; s < sym->nsym; s++) {
-        int ok = 1;
-        for (int a = 0; a < grid[0] && ok; a++)
-            for (int b = 0; b < grid[1] && ok; b++)
-                for (int c = 0; c < grid[2] && ok; c++) {
-                    double k[3] = {(a + shift[0]) / grid[0], (b + shift[1]) / grid[1],
-                                   (c + shift[2]) / grid[2]};
-                    for (int i = 0; i < 3; i++) {
-                        /* κ' = R^T κ must again be (m + shift)/n */
-                        double kp = 0;
-                        for (int j = 0; j < 3; j++) kp += sym->rot[s][j][i] * k[j];
-                        double t = kp * grid[i] - shift[i];
-                        if (fabs(t - round(t)) > 1e-8) ok = 0;
-                    }
-                }
-        if (!ok) continue;
-        if (keep != s) {
-            memcpy(sym->rot[keep], sym->rot[s], sizeof sym->rot[0]);
-            memcpy(sym->trans[keep], sym->trans[s], sizeof sym->trans[0]);
-            if (sym->atom_map)
-                memcpy(sym->atom_map[keep], sym->atom_map[s], sizeof(int) * (size_t)sym->natom);
-        }
-        keep++;
-    }
-    int removed = sym->nsym - keep;
-    sym->nsym = keep;
-    return removed;
 }
 
 static int build_kblock(fu_basis *b, int ik, fu_err *err) {
@@ -225,7 +193,8 @@ int fu_basis_init(fu_basis *b, const fu_structure *s, const fu_scf_params *p, MP
     rc = p->use_symmetry ? fu_symmetry_find(s, p->symprec, &b->sym, err)
                          : fu_symmetry_identity(s, &b->sym, err);
     if (rc) return rc;
-    filter_mesh_symmetries(&b->sym, p->kgrid, p->kshift);
+    /* The whole group reduces the mesh and symmetrises the density, also when
+     * the mesh breaks part of it: ABINIT's convention, and the k-mesh limit. */
     rc = fu_kpoints_mp(p->kgrid, p->kshift, &b->sym, p->time_reversal, &b->kp, err);
     if (rc) return rc;
 
@@ -245,6 +214,8 @@ int fu_basis_init(fu_basis *b, const fu_structure *s, const fu_scf_params *p, MP
                        b->nband, b->nelec, (int)ceil(b->nelec / 2 - 1e-9));
 
     rc = setup_projectors(b, err);
+    if (rc) return rc;
+    rc = fu_density_symmap_init(b, err);
     if (rc) return rc;
     b->kb = calloc((size_t)b->kp.nk, sizeof(fu_kblock));
     b->k_owner = malloc(sizeof(int) * (size_t)b->kp.nk);
@@ -285,6 +256,7 @@ void fu_basis_free(fu_basis *b) {
     free(b->k_owner);
     free(b->projs);
     free(b->dij);
+    fu_density_symmap_free(&b->symmap);
     free(b->zion);
     fu_kpoints_free(&b->kp);
     fu_symmetry_free(&b->sym);

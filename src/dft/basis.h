@@ -35,6 +35,15 @@ typedef struct {
     int atom, l, m, i;
 } fu_projector;
 
+/* Density symmetrisation table: for each point of the density sphere and each
+ * operation, the box index of its image and the phase (see density.c). */
+typedef struct {
+    int npt;                        /* sphere points (0: table not built, use the slow path) */
+    int *pt;                        /* [npt] box index */
+    int *img;                       /* [nsym*npt] image box index */
+    double complex *phase;          /* [nsym*npt] */
+} fu_symmap;
+
 typedef struct {
     fu_structure s;                 /* own copy */
     fu_psp psp[FU_MAX_SPECIES];
@@ -50,6 +59,7 @@ typedef struct {
     int nproj;
     fu_projector *projs;            /* [nproj] */
     double *dij;                    /* [nproj*nproj] nonlocal coupling h^l_ij (Ha) */
+    fu_symmap symmap;
     MPI_Comm comm;                  /* ranks sharing this calculation (k-point split) */
     int rank, size;
 } fu_basis;

@@ -20,51 +20,130 @@ void fu_density_add(const fu_basis *b, const fu_kblock *kb, int nband, const dou
     }
 }
 
-void fu_density_symmetrize(const fu_basis *b, double complex *rho_g, double complex *tmp) {
-    const fu_fftgrid *g = &b->grid;
-    const fu_symmetry *sym = &b->sym;
-    const int *n = g->n;
-    if (sym->nsym <= 1) return;
-    /* inverse-transpose rotations act on integer frequencies */
-    int rinvT[sym->nsym][3][3];
+/* R^{-T} of each operation: the action on integer frequencies. */
+static void inverse_transposes(const fu_symmetry *sym, int (*rinvT)[3][3]) {
     for (int s = 0; s < sym->nsym; s++) {
         const int(*R)[3] = sym->rot[s];
         int det = R[0][0] * (R[1][1] * R[2][2] - R[1][2] * R[2][1]) -
                   R[0][1] * (R[1][0] * R[2][2] - R[1][2] * R[2][0]) +
                   R[0][2] * (R[1][0] * R[2][1] - R[1][1] * R[2][0]);
-        int cof[3][3];
         for (int i = 0; i < 3; i++)
             for (int j = 0; j < 3; j++) {
                 int i1 = (i + 1) % 3, i2 = (i + 2) % 3, j1 = (j + 1) % 3, j2 = (j + 2) % 3;
-                cof[i][j] = R[i1][j1] * R[i2][j2] - R[i1][j2] * R[i2][j1];
+                /* R^{-1} = cofactor^T/det, so R^{-T} = cofactor/det */
+                rinvT[s][i][j] = (R[i1][j1] * R[i2][j2] - R[i1][j2] * R[i2][j1]) / det;
             }
-        /* R^{-1} = cof^T/det, so R^{-T} = cof/det */
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++) rinvT[s][i][j] = cof[i][j] / det;
     }
+}
+
+/* Image of box point (i0,i1,i2) under operation s: its box index and phase,
+ * or -1 if the image is not a frequency the box holds unambiguously. */
+static int image(const fu_fftgrid *g, const int rinvT[3][3], const double t[3], int i0, int i1,
+                 int i2, double complex *phase) {
+    const int *n = g->n;
+    int m[3] = {fu_fft_freq(i0, n[0]), fu_fft_freq(i1, n[1]), fu_fft_freq(i2, n[2])};
+    int mp[3], idx[3];
+    for (int i = 0; i < 3; i++) {
+        mp[i] = rinvT[i][0] * m[0] + rinvT[i][1] * m[1] + rinvT[i][2] * m[2];
+        if (2 * abs(mp[i]) >= n[i]) return -1; /* beyond or on Nyquist */
+        idx[i] = fu_fft_index(mp[i], n[i]);
+    }
+    double arg = 2.0 * FU_PI * (mp[0] * t[0] + mp[1] * t[1] + mp[2] * t[2]);
+    *phase = cos(arg) + I * sin(arg);
+    return (idx[0] * n[1] + idx[1]) * n[2] + idx[2];
+}
+
+void fu_density_symmap_free(fu_symmap *m) {
+    free(m->pt);
+    free(m->img);
+    free(m->phase);
+    memset(m, 0, sizeof *m);
+}
+
+int fu_density_symmap_init(fu_basis *b, fu_err *err) {
+    const fu_fftgrid *g = &b->grid;
+    const fu_symmetry *sym = &b->sym;
+    fu_symmap *m = &b->symmap;
+    memset(m, 0, sizeof *m);
+    /* Only the density sphere is tabulated; outside it the density vanishes
+     * when the box holds the 2 G_max sphere. With a smaller box, or when the
+     * table would exceed ~400 MB (supercells with many operations), the
+     * slow path evaluates images on the fly. */
+    if (sym->nsym <= 1 || g->gcut2 < 8.0 * b->ecut * (1 - 1e-9)) return FU_OK;
+    int npt = 0;
+    for (int i = 0; i < g->ntot; i++) npt += g->g2[i] <= g->gcut2;
+    if ((double)npt * sym->nsym > 2e7) return FU_OK;
+    m->pt = malloc(sizeof(int) * (size_t)npt);
+    m->img = malloc(sizeof(int) * (size_t)npt * sym->nsym);
+    m->phase = malloc(sizeof(double complex) * (size_t)npt * sym->nsym);
+    int(*rinvT)[3][3] = malloc(sizeof(*rinvT) * (size_t)sym->nsym);
+    if (!m->pt || !m->img || !m->phase || !rinvT) {
+        free(rinvT);
+        fu_density_symmap_free(m);
+        return fu_fail(err, FU_ENOMEM, "density symmetrisation: out of memory");
+    }
+    inverse_transposes(sym, rinvT);
+    const int *n = g->n;
+    int k = 0;
     for (int i0 = 0; i0 < n[0]; i0++)
         for (int i1 = 0; i1 < n[1]; i1++)
             for (int i2 = 0; i2 < n[2]; i2++) {
-                int m[3] = {fu_fft_freq(i0, n[0]), fu_fft_freq(i1, n[1]), fu_fft_freq(i2, n[2])};
-                double complex acc = 0;
-                int outside = 0;
-                for (int s = 0; s < sym->nsym && !outside; s++) {
-                    int mp[3];
-                    for (int i = 0; i < 3; i++)
-                        mp[i] = rinvT[s][i][0] * m[0] + rinvT[s][i][1] * m[1] + rinvT[s][i][2] * m[2];
-                    int idx[3];
-                    for (int i = 0; i < 3; i++) {
-                        /* the image must be a frequency the box holds unambiguously */
-                        if (2 * abs(mp[i]) >= n[i]) outside = 1; /* beyond or on Nyquist */
-                        idx[i] = fu_fft_index(mp[i], n[i]);
-                    }
-                    if (outside) break;
-                    const double *t = sym->trans[s];
-                    double arg = 2.0 * FU_PI * (mp[0] * t[0] + mp[1] * t[1] + mp[2] * t[2]);
-                    acc += rho_g[(idx[0] * n[1] + idx[1]) * n[2] + idx[2]] * (cos(arg) + I * sin(arg));
+                int idx = (i0 * n[1] + i1) * n[2] + i2;
+                if (g->g2[idx] > g->gcut2) continue;
+                m->pt[k] = idx;
+                for (int s = 0; s < sym->nsym; s++) {
+                    size_t e = (size_t)k * sym->nsym + s;
+                    m->img[e] = image(g, rinvT[s], sym->trans[s], i0, i1, i2, &m->phase[e]);
                 }
-                tmp[(i0 * n[1] + i1) * n[2] + i2] = outside ? 0 : acc / sym->nsym;
+                k++;
             }
+    m->npt = npt;
+    free(rinvT);
+    return FU_OK;
+}
+
+void fu_density_symmetrize(const fu_basis *b, double complex *rho_g, double complex *tmp) {
+    const fu_fftgrid *g = &b->grid;
+    const fu_symmetry *sym = &b->sym;
+    const int *n = g->n;
+    const int ns = sym->nsym;
+    if (ns <= 1) return;
+    const fu_symmap *m = &b->symmap;
+    if (m->npt > 0) {
+        memset(tmp, 0, sizeof(double complex) * g->ntot);
+        for (int k = 0; k < m->npt; k++) {
+            const int *img = m->img + (size_t)k * ns;
+            const double complex *ph = m->phase + (size_t)k * ns;
+            double complex acc = 0;
+            int outside = 0;
+            for (int s = 0; s < ns; s++) {
+                if (img[s] < 0) {
+                    outside = 1;
+                    break;
+                }
+                acc += rho_g[img[s]] * ph[s];
+            }
+            tmp[m->pt[k]] = outside ? 0 : acc / ns;
+        }
+        memcpy(rho_g, tmp, sizeof(double complex) * g->ntot);
+        return;
+    }
+    int(*rinvT)[3][3] = malloc(sizeof(*rinvT) * (size_t)ns);
+    if (!rinvT) return; /* unreachable in practice; ρ stays unsymmetrised but valid */
+    inverse_transposes(sym, rinvT);
+    for (int i0 = 0; i0 < n[0]; i0++)
+        for (int i1 = 0; i1 < n[1]; i1++)
+            for (int i2 = 0; i2 < n[2]; i2++) {
+                double complex acc = 0, ph;
+                int outside = 0;
+                for (int s = 0; s < ns && !outside; s++) {
+                    int j = image(g, rinvT[s], sym->trans[s], i0, i1, i2, &ph);
+                    if (j < 0) outside = 1;
+                    else acc += rho_g[j] * ph;
+                }
+                tmp[(i0 * n[1] + i1) * n[2] + i2] = outside ? 0 : acc / ns;
+            }
+    free(rinvT);
     memcpy(rho_g, tmp, sizeof(double complex) * g->ntot);
 }
 

@@ -11,6 +11,10 @@ void fu_density_add(const fu_basis *b, const fu_kblock *kb, int nband, const dou
 /* Symmetrises coefficients rho_g[ntot] with the basis' space group:
  * ρ(m) <- (1/N_S) Σ_S ρ(R_S^{-T} m) e^{2πi (R_S^{-T} m)·t_S}. tmp[ntot] scratch. */
 void fu_density_symmetrize(const fu_basis *b, double complex *rho_g, double complex *tmp);
+/* Builds b->symmap when it fits in memory (called by fu_basis_init). */
+int fu_density_symmap_init(fu_basis *b, fu_err *err);
+void fu_density_symmap_free(fu_symmap *m);
+
 /* Superposition of Gaussian atomic charges Z_ion exp(-G² L²/4)... normalised
  * to N_el, L from the pseudopotential radius (see density.c). */
 void fu_density_guess(const fu_basis *b, double complex *rho_g);

@@ -124,10 +124,14 @@ int fu_fftgrid_init(fu_fftgrid *g, const double lattice[3][3], const int n[3], d
                 g->g2[(i0 * n[1] + i1) * n[2] + i2] =
                     gsq(g->rec, fu_fft_freq(i0, n[0]), fu_fft_freq(i1, n[1]),
                         fu_fft_freq(i2, n[2]));
+    /* The full 3D transforms serve densities and potentials, a few per SCF
+     * step: estimated plans suffice. The pruned 1D passes run twice per band
+     * and H application: they are worth measuring (FFTW keeps the wisdom for
+     * the process, so a campaign pays once per grid size). */
     unsigned flags = measure ? FFTW_MEASURE : FFTW_ESTIMATE;
     fftw_complex *w = (fftw_complex *)g->work;
-    g->plan_fwd = fftw_plan_dft_3d(n[0], n[1], n[2], w, w, FFTW_FORWARD, flags);
-    g->plan_bwd = fftw_plan_dft_3d(n[0], n[1], n[2], w, w, FFTW_BACKWARD, flags);
+    g->plan_fwd = fftw_plan_dft_3d(n[0], n[1], n[2], w, w, FFTW_FORWARD, FFTW_ESTIMATE);
+    g->plan_bwd = fftw_plan_dft_3d(n[0], n[1], n[2], w, w, FFTW_BACKWARD, FFTW_ESTIMATE);
     /* Pruned passes act on sub-arrays whose alignment varies: plan unaligned. */
     unsigned uflags = flags | FFTW_UNALIGNED;
     int n0 = n[0], n1 = n[1], n2 = n[2];

@@ -22,10 +22,9 @@ void fu_scf_params_default(fu_scf_params *p) {
     p->max_iterations = 100;
     p->tol_energy = 1e-9;    /* Ha per cell */
     p->tol_density = 1e-7;
-    p->mixing_damping = 0.7;
+    p->mixing_damping = 1.0; /* with Anderson + Kerker: fewest steps on the ABINIT set */
     p->mixing_history = 8;
-    /* Negative = automatic: the SCF uses 0.8 bohr⁻¹ with smearing (metals)
-     * and no Kerker preconditioning otherwise; 0 switches it off explicitly. */
+    /* Negative = automatic: 0.5 bohr⁻¹ (see scf.c); 0 switches Kerker off. */
     p->kerker_k0 = -1.0;
     p->compute_forces = 1;
     p->compute_stress = 1;

@@ -28,7 +28,7 @@ typedef struct {
     double mixing_damping;   /* α in ρ_in + α P(ρ_out - ρ_in) */
     int mixing_history;      /* Anderson history length */
     double kerker_k0;        /* Kerker wave vector, bohr⁻¹; 0 = off; < 0 = automatic
-                                (0.8 with smearing, off otherwise) */
+                                (0.5 bohr⁻¹) */
     int compute_forces;
     int compute_stress;
     int verbosity;           /* 0 quiet, 1 SCF table, 2 debug */

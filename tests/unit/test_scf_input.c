@@ -180,7 +180,7 @@ static void test_defaults_and_poscar(void) {
         CHECK(p->use_symmetry && p->time_reversal && p->symprec == 1e-5, "symmetry defaults");
         CHECK(p->max_iterations == 100 && p->tol_energy == 1e-9 && p->tol_density == 1e-7,
               "convergence defaults");
-        CHECK(p->mixing_damping == 0.7 && p->mixing_history == 8 && p->kerker_k0 < 0,
+        CHECK(p->mixing_damping == 1.0 && p->mixing_history == 8 && p->kerker_k0 < 0,
               "mixing defaults");
         CHECK(p->compute_forces && p->compute_stress && p->verbosity == 1, "output defaults");
         CHECK(!strcmp(in.output_prefix, "good_minimal"), "prefix from the file name");
