@@ -112,28 +112,40 @@ int fu_nonlocal_forces_stress(const fu_basis *b, const fu_kblock *kb, int nband,
         for (int n = 0; n < nband; n++)
             for (int p = 0; p < np; p++)
                 e += occ[n] * creal(conj(C[(size_t)n * np + p]) * DC[(size_t)n * np + p]);
+        /* ∂β/∂ε_αβ = -½δ_αβ β - Ω^{-1/2} e^{-iG·R} ∂_α(R_lm f_il)(q) q_β: the
+         * α-part is evaluated once per (projector, G), then reused for all β. */
+        double complex *dR = malloc(sizeof(double complex) * 3 * (size_t)np * npw);
+        if (!dR) {
+            free(acc);
+            free(C);
+            free(dP);
+            return fu_fail(err, FU_ENOMEM, "nonlocal stress: out of memory");
+        }
+        for (int p = 0; p < np; p++) {
+            const fu_projector *pr = &b->projs[p];
+            const fu_psp *psp = &b->psp[b->s.typat[pr->atom]];
+            const double *x = b->s.xred[pr->atom];
+            for (int ig = 0; ig < npw; ig++) {
+                const double *q = kb->kpg[ig];
+                double qn = sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2]);
+                double grad[3];
+                double rlm = fu_solid_harmonic(pr->l, pr->m, q, grad);
+                double f = fu_psp_proj_q(psp, pr->l, pr->i, qn);
+                double df = qn > 1e-12 ? fu_psp_dproj_q(psp, pr->l, pr->i, qn) / qn : 0.0;
+                double arg = -2.0 * FU_PI *
+                             (kb->gred[ig][0] * x[0] + kb->gred[ig][1] * x[1] +
+                              kb->gred[ig][2] * x[2]);
+                double complex ph = -inv_sqrt_vol * (cos(arg) + I * sin(arg));
+                for (int al = 0; al < 3; al++)
+                    dR[((size_t)p * npw + ig) * 3 + al] = ph * (grad[al] * f + rlm * df * q[al]);
+            }
+        }
         for (int al = 0; al < 3; al++)
             for (int be = 0; be < 3; be++) {
-                /* ∂β/∂ε_αβ = -½δ_αβ β - Ω^{-1/2} e^{-iG·R} ∂_α(R_lm f_il)(q) q_β */
-                for (int p = 0; p < np; p++) {
-                    const fu_projector *pr = &b->projs[p];
-                    const fu_psp *psp = &b->psp[b->s.typat[pr->atom]];
-                    const double *x = b->s.xred[pr->atom];
-                    for (int ig = 0; ig < npw; ig++) {
-                        const double *q = kb->kpg[ig];
-                        double qn = sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2]);
-                        double grad[3];
-                        double rlm = fu_solid_harmonic(pr->l, pr->m, q, grad);
-                        double f = fu_psp_proj_q(psp, pr->l, pr->i, qn);
-                        double d = grad[al] * f;
-                        if (qn > 1e-12) d += rlm * fu_psp_dproj_q(psp, pr->l, pr->i, qn) * q[al] / qn;
-                        double arg = -2.0 * FU_PI *
-                                     (kb->gred[ig][0] * x[0] + kb->gred[ig][1] * x[1] +
-                                      kb->gred[ig][2] * x[2]);
+                for (int p = 0; p < np; p++)
+                    for (int ig = 0; ig < npw; ig++)
                         dP[(size_t)p * npw + ig] =
-                            -inv_sqrt_vol * d * q[be] * (cos(arg) + I * sin(arg));
-                    }
-                }
+                            dR[((size_t)p * npw + ig) * 3 + al] * kb->kpg[ig][be];
                 memset(acc, 0, sizeof(double) * np);
                 ACCUMULATE(acc);
                 double s = 0;
@@ -141,6 +153,7 @@ int fu_nonlocal_forces_stress(const fu_basis *b, const fu_kblock *kb, int nband,
                 stress[al][be] += weight * s / b->grid.volume;
             }
         for (int al = 0; al < 3; al++) stress[al][al] -= weight * e / b->grid.volume;
+        free(dR);
     }
 #undef ACCUMULATE
     free(acc);

@@ -259,6 +259,8 @@ static void copy_str(char *dst, size_t cap, const char *src) {
     snprintf(dst, cap, "%s", src ? src : "");
 }
 
+static double proj_norm_compute(const fu_psp *psp, int l, int n);
+
 static int finish(fu_psp *p, const char *text, const char *origin, fu_err *err) {
     symmetrize_h(p);
     set_lmax(p);
@@ -270,6 +272,9 @@ static int finish(fu_psp *p, const char *text, const char *origin, fu_err *err) 
         return rc;
     }
     copy_str(p->sha256, sizeof p->sha256, hex);
+    for (int l = 0; l < FU_PSP_MAXL; l++)
+        for (int i = 0; i < FU_PSP_MAXPROJ; i++)
+            p->proj_norm[l][i] = p->rl[l] > 0 ? proj_norm_compute(p, l, i) : 0.0;
     return FU_OK;
 }
 
@@ -887,10 +892,16 @@ static double laguerre(int n, double a, double x) {
  * L_n^{(l+1/2)}(p² r_l²/2). With the HGH normalization this gives
  *   f = 4π^{3/2} n! 2^n r_l^{l+3/2} / √Γ(l+2n+3/2) · e^{-x} L_n^{(l+1/2)}(x),
  * x = (p r_l)²/2, which reproduces every entry of the HGH98 table. */
-static double proj_norm(const fu_psp *psp, int l, int n) {
+static double proj_norm_compute(const fu_psp *psp, int l, int n) {
     double fact = n == 2 ? 2.0 : 1.0;
     return 4 * pow(FU_PI, 1.5) * fact * ldexp(1.0, n) * pow(psp->rl[l], l + 1.5) /
            sqrt(tgamma(l + 2 * n + 1.5));
+}
+
+/* Cached by finish(): tgamma and pow per call dominated projector set-up. */
+static double proj_norm(const fu_psp *psp, int l, int n) {
+    double v = psp->proj_norm[l][n];
+    return v != 0.0 ? v : proj_norm_compute(psp, l, n);
 }
 
 static int proj_defined(const fu_psp *psp, int l, int i) {

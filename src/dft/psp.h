@@ -26,6 +26,8 @@ typedef struct {
     char name[64];          /* e.g. "GTH-PADE-q4" or the ABINIT file name */
     char path[512];         /* file it came from */
     char sha256[65];        /* checksum of that file (hex) for provenance */
+    double proj_norm[FU_PSP_MAXL][FU_PSP_MAXPROJ]; /* cached prefactors of f_il; 0 = not
+                                                      cached (computed on use) */
 } fu_psp;
 
 /* Loads a pseudopotential for `element` from a spec:

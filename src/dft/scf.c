@@ -112,13 +112,29 @@ static int state_alloc(scf_state *st, fu_err *err) {
         const fu_kblock *kb = &b->kb[ik];
         st->psi[ik] = malloc(sizeof(double complex) * (size_t)st->nev * kb->npw);
         if (!st->psi[ik]) return fu_fail(err, FU_ENOMEM, "scf: out of memory for orbitals");
-        /* Random start damped at high |k+G| so it is close to the low bands. */
+        /* Start: band n on the n-th lowest-|k+G| plane wave (the free-electron
+         * solution), plus a little noise damped at high |k+G| to break
+         * degeneracies; deterministic, so runs are reproducible. */
         uint64_t seed = 0x5eed0000ULL + (uint64_t)ik * 7919ULL;
         for (int n = 0; n < st->nev; n++)
             for (int ig = 0; ig < kb->npw; ig++) {
                 double re = rand_uniform(&seed), im = rand_uniform(&seed);
-                st->psi[ik][(size_t)n * kb->npw + ig] = (re + I * im) / (1.0 + kb->kin[ig] * kb->kin[ig]);
+                st->psi[ik][(size_t)n * kb->npw + ig] =
+                    0.1 * (re + I * im) / (1.0 + kb->kin[ig] * kb->kin[ig]);
             }
+        int *order = malloc(sizeof(int) * (size_t)kb->npw);
+        if (!order) return fu_fail(err, FU_ENOMEM, "scf: out of memory");
+        for (int ig = 0; ig < kb->npw; ig++) order[ig] = ig;
+        for (int n = 0; n < st->nev; n++) { /* partial selection sort: nev smallest */
+            int best = n;
+            for (int j = n + 1; j < kb->npw; j++)
+                if (kb->kin[order[j]] < kb->kin[order[best]]) best = j;
+            int t = order[n];
+            order[n] = order[best];
+            order[best] = t;
+            st->psi[ik][(size_t)n * kb->npw + order[n]] += 1.0;
+        }
+        free(order);
     }
     return FU_OK;
 }

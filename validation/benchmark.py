@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""furui vs ABINIT speed on the same inputs, one MPI rank and one thread each.
+
+For every system: best-of-N wall time of each code (the whole process, start
+to exit), the ratio furui/ABINIT, peak resident memory, SCF iterations, and
+the total-energy difference per atom, so speed is never bought with accuracy.
+Both run on ABINIT's FFT grid with forces and stress, ABINIT with its
+reference input (toldfe 1e-11), furui with energy 1e-11 Ha / density 1e-8.
+
+usage: validation/benchmark.py [--furui build/furui] [--repeat 3] [CASE.json ...]
+(default cases: ../shared/reference/abinit/*.json). Run on a quiet machine.
+"""
+import argparse
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import abinit_case  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ENV = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+           OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+
+
+def timed(cmd, cwd):
+    """Wall seconds and peak RSS (MiB) of one child process."""
+    t0 = time.perf_counter()
+    with open(os.path.join(cwd, "stdout"), "w") as out:
+        p = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=ENV)
+        _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{cmd[0]} failed in {cwd} (see stdout there)")
+    return wall, usage.ru_maxrss / 1024.0
+
+
+def abinit_etotal_iters(abo):
+    text = open(abo).read()
+    iters = len(re.findall(r"^ ETOT +\d+", text, re.M))
+    m = re.findall(r"etotal\s+(-?\d+\.\d+E[+-]\d+)", text)
+    return float(m[-1]), iters
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--furui", default=os.path.join(HERE, "..", "build", "furui"))
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--keep", help="directory to keep the runs in")
+    ap.add_argument("cases", nargs="*")
+    a = ap.parse_args()
+    cases = a.cases or sorted(glob.glob(os.path.join(HERE, "..", "..", "shared", "reference",
+                                                     "abinit", "*.json")))
+    furui = os.path.abspath(a.furui)
+    root = a.keep or tempfile.mkdtemp(prefix="furui-bench-")
+    rows = []
+    for path in cases:
+        ref = abinit_case.load_reference(path)
+        case = ref["case"]
+        name = case["name"]
+        natom = len(case["xred"])
+        d = os.path.join(root, name)
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "run.abi"), "w") as f:
+            f.write(ref["abinit_input"])
+        with open(os.path.join(d, "in.yaml"), "w") as f:
+            f.write(abinit_case.furui_input(case, fft=ref["ngfft"], prefix="furui",
+                                            tol_energy=1e-11, tol_density=1e-8))
+        tf, mf, ta, ma = [], 0.0, [], 0.0
+        for _ in range(a.repeat):
+            for stale in glob.glob(os.path.join(d, "runo_*")) + glob.glob(os.path.join(d, "run.abo*")):
+                os.remove(stale)
+            w, m = timed(["abinit", "run.abi"], d)
+            ta.append(w)
+            ma = max(ma, m)
+            w, m = timed([furui, "scf", "in.yaml"], d)
+            tf.append(w)
+            mf = max(mf, m)
+        ea, ia = abinit_etotal_iters(os.path.join(d, "run.abo"))
+        out = json.load(open(os.path.join(d, "furui.json")))
+        ef, it_f = out["energy_ha"]["total"], out["scf"]["iterations"]
+        rows.append((name, min(tf), min(ta), mf, ma, it_f, ia, abs(ef - ea) / natom))
+    print(f"# furui vs ABINIT, 1 rank, 1 thread, best of {a.repeat}; runs in {root}")
+    print("%-18s %9s %9s %7s %9s %9s %6s %6s %12s" % ("system", "furui_s", "abinit_s", "ratio",
+                                                    "furui_MiB", "abinit_MiB", "it_fu",
+                                                    "it_ab", "|dE|/atom_Ha"))
+    worst = 0.0
+    for r in rows:
+        ratio = r[1] / r[2]
+        worst = max(worst, ratio)
+        print("%-18s %9.3f %9.3f %7.3f %9.1f %9.1f %6d %6d %12.2e" % (r[0], r[1], r[2], ratio,
+                                                                     r[3], r[4], r[5], r[6], r[7]))
+    print(f"# worst ratio {worst:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
