@@ -35,10 +35,14 @@ static inline int fu_fft_index(int m, int n) { return ((m % n) + n) % n; }
  * radius² of the largest G-sphere the box holds (ABINIT's `bound`). */
 double fu_fftgrid_box_sphere2(const double rec[3][3], const int n[3]);
 
-/* Automatic grid: grows n (products of 2, 3, 5) on the axis whose boundary is
- * nearest until the box holds the sphere |G| <= 2 √(2 Ecut), then makes the
- * sizes compatible with the rotations (n_j R_ji / n_i integer), which is
- * ABINIT's getng rule with boxcutmin = 2. rot may be NULL (nsym 0). */
+/* ABINIT's getng rule with boxcutmin = 2, before symmetry adjustment. */
+void fu_fftgrid_minimal(const double lattice[3][3], double ecut, int n[3]);
+/* Automatic grid: first ABINIT's getng rule with boxcutmin = 2 (grow n,
+ * products of 2, 3, 5, on the axis whose boundary is nearest until the box
+ * holds the sphere |G| <= 2 √(2 Ecut)); then, among sizes up to 30% larger
+ * per axis that are compatible with the rotations (n_i R_ij / n_j integer),
+ * the one with the lowest FFTW cost by a measured per-size table (fftgrid.c).
+ * rot may be NULL (nsym 0). */
 void fu_fftgrid_choose(const double lattice[3][3], double ecut, int nsym, const int (*rot)[3][3],
                        int n[3]);
 

@@ -26,8 +26,9 @@ static int add_func(fu_xc *xc, int id, const char *token, fu_err *err) {
         return fu_fail(err, FU_EINPUT, "xc: '%s' lacks energy or potential in libxc", token);
     if (fam == XC_FAMILY_GGA) xc->gga = 1;
     size_t len = strlen(xc->names);
-    snprintf(xc->names + len, sizeof xc->names - len, "%s%s", len ? "+" : "",
-             xc_functional_get_name(id));
+    char *name = xc_functional_get_name(id); /* malloc'd by libxc */
+    snprintf(xc->names + len, sizeof xc->names - len, "%s%s", len ? "+" : "", name ? name : "?");
+    free(name);
     return FU_OK;
 }
 
