@@ -110,11 +110,8 @@ static int cmd_scf(int argc, char **argv, int rank) {
         }
         fprintf(log, "# furui %s (%s) scf %s\n", FURUI_VERSION, FURUI_GIT_VERSION, input);
     }
-    /* Stale results of an earlier run must not pass for this run's. */
-    if (rank == 0) {
-        remove(path_json);
-        remove(path_h5);
-    }
+    /* An earlier run's results stay untouched unless this run succeeds: the
+     * new files replace them atomically, and each carries its own input. */
     fu_scf_result res;
     rc = fu_scf_run(&in.structure, &in.params, MPI_COMM_WORLD, log, &res, &err);
     if (rank == 0) {
