@@ -530,6 +530,16 @@ int fu_scf_run(const fu_structure *s, const fu_scf_params *p, MPI_Comm comm, FIL
             }
         }
         symmetrize_forces_stress(b, f, p->compute_stress ? sig : NULL);
+        /* The grid breaks translation invariance slightly (xc on the FFT
+         * grid), leaving a net force that no symmetry cancels in polar
+         * crystals. Physical forces sum to zero: remove it, and report it. */
+        if (p->compute_forces)
+            for (int c = 0; c < 3; c++) {
+                double sum = 0;
+                for (int a = 0; a < s->natom; a++) sum += f[a][c];
+                res->net_force[c] = sum;
+                for (int a = 0; a < s->natom; a++) f[a][c] -= sum / s->natom;
+            }
         res->have_forces = p->compute_forces;
         res->have_stress = p->compute_stress;
         if (p->compute_stress) memcpy(res->stress, sig, sizeof sig);

@@ -32,7 +32,9 @@ typedef struct {
     double *occ;         /* [nk*nband] */
     /* forces and stress */
     int have_forces, have_stress;
-    double (*forces)[3]; /* [natom] Cartesian, Ha/bohr */
+    double (*forces)[3]; /* [natom] Cartesian, Ha/bohr, mean removed (as ABINIT) */
+    double net_force[3]; /* the removed mean × natom: the FFT grid's breaking of
+                            translation invariance (xc "egg-box"), Ha/bohr */
     double stress[3][3]; /* Ha/bohr³, σ = (1/Ω) ∂E/∂ε (positive = tensile) */
     /* discretisation and run facts */
     int fft[3];

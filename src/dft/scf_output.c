@@ -97,7 +97,10 @@ int fu_scf_write_json(const char *path, const fu_structure *s, const fu_scf_para
     json_object_set_new(o, "kweights", kw);
     json_object_set_new(o, "eigenvalues_ha", mat(r->eig, r->nk, r->nband));
     json_object_set_new(o, "occupations", mat(r->occ, r->nk, r->nband));
-    if (r->have_forces) json_object_set_new(o, "forces_ha_bohr", mat(&r->forces[0][0], r->natom, 3));
+    if (r->have_forces) {
+        json_object_set_new(o, "forces_ha_bohr", mat(&r->forces[0][0], r->natom, 3));
+        json_object_set_new(o, "net_force_removed_ha_bohr", vec3(r->net_force));
+    }
     if (r->have_stress) {
         json_object_set_new(o, "stress_ha_bohr3", mat(&r->stress[0][0], 3, 3));
         double pr = -(r->stress[0][0] + r->stress[1][1] + r->stress[2][2]) / 3.0;
@@ -282,6 +285,8 @@ void fu_scf_write_report(FILE *f, const fu_structure *s, const fu_scf_result *r)
         for (int a = 0; a < r->natom; a++)
             fprintf(f, "  %3d %-3s %16.10f %16.10f %16.10f\n", a + 1, s->symbol[s->typat[a]],
                     r->forces[a][0], r->forces[a][1], r->forces[a][2]);
+        fprintf(f, "  net force removed (grid error) %.3e %.3e %.3e\n", r->net_force[0],
+                r->net_force[1], r->net_force[2]);
     }
     if (r->have_stress) {
         fprintf(f, "\n== Stress (Ha/bohr^3, positive = tensile) ==\n");
