@@ -61,8 +61,13 @@ def furui_input(case, fft=None, prefix=None, forces=True, stress=True, tol_energ
     return "\n".join(lines) + "\n"
 
 
-def abinit_input(case, ixc=1, extra=""):
-    """ABINIT input text for a case (same variables as the reference files)."""
+def abinit_input(case, ixc=1, extra="", nband=None, prteig=False, pp_dirpath=None):
+    """ABINIT input text for a case (same variables as the reference files).
+
+    The keyword arguments only change the text when given: nband overrides
+    case["nband"] (validation/compare_with_abinit.py asks ABINIT for a few more
+    bands than it compares), prteig=True writes the _EIG file, pp_dirpath
+    replaces /usr/share/abinit/psp (for psp files kept elsewhere)."""
     out = ["acell 3*1.0", "rprim " + "\n      ".join(" ".join("%.12f" % x for x in v)
                                                      for v in case["lattice"])]
     znucl = [int(ELEMENT_OF_PSP.match(os.path.basename(s)).group(1)) for s in case["species"]]
@@ -70,11 +75,13 @@ def abinit_input(case, ixc=1, extra=""):
             f"natom {len(case['xred'])}", "typat " + " ".join(map(str, case["typat"])),
             "xred " + "\n     ".join(" ".join("%.12f" % c for c in x) for x in case["xred"]),
             f"ixc {ixc}", f"ecut {case['ecut']}", "ngkpt %d %d %d" % tuple(case["kgrid"]),
-            "nshiftk 1", "shiftk %s %s %s" % tuple(case["shift"]), f"nband {case['nband']}",
+            "nshiftk 1", "shiftk %s %s %s" % tuple(case["shift"]),
+            f"nband {case['nband'] if nband is None else nband}",
             f"occopt {case.get('occopt', 1)}"]
     if case.get("occopt", 1) != 1:
         out.append(f"tsmear {case['tsmear']}")
-    out += ["toldfe 1e-11", "nstep 100", "chkprim 0", "chksymtnons 0", "prtwf 0", "prtden 0", "prteig 0",
-            "optforces 1", "optstress 1", 'pp_dirpath "/usr/share/abinit/psp"',
+    out += ["toldfe 1e-11", "nstep 100", "chkprim 0", "chksymtnons 0", "prtwf 0", "prtden 0",
+            "prteig %d" % (1 if prteig else 0), "optforces 1", "optstress 1",
+            'pp_dirpath "%s"' % (pp_dirpath or "/usr/share/abinit/psp"),
             'pseudos "%s"' % ", ".join(case["species"])]
     return "\n".join(out) + "\n" + extra
