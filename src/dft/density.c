@@ -150,7 +150,6 @@ void fu_density_symmetrize(const fu_basis *b, double complex *rho_g, double comp
 void fu_density_guess(const fu_basis *b, double complex *rho_g) {
     const fu_fftgrid *g = &b->grid;
     const fu_structure *s = &b->s;
-    const int *n = g->n;
     /* Gaussian width: 2.5 r_loc, clamped to [0.5, 2.5] bohr (compact for
      * first-row anions, diffuse for alkali s shells); only a starting point. */
     double L[FU_MAX_SPECIES];
@@ -158,20 +157,19 @@ void fu_density_guess(const fu_basis *b, double complex *rho_g) {
         double l = 2.5 * b->psp[sp].rloc;
         L[sp] = l < 0.5 ? 0.5 : (l > 2.5 ? 2.5 : l);
     }
-    for (int i0 = 0; i0 < n[0]; i0++)
-        for (int i1 = 0; i1 < n[1]; i1++)
-            for (int i2 = 0; i2 < n[2]; i2++) {
-                int idx = (i0 * n[1] + i1) * n[2] + i2;
-                int m[3] = {fu_fft_freq(i0, n[0]), fu_fft_freq(i1, n[1]), fu_fft_freq(i2, n[2])};
-                double g2 = g->g2[idx];
-                double complex v = 0;
-                if (g2 <= g->gcut2)
-                    for (int a = 0; a < s->natom; a++) {
-                        const double *x = s->xred[a];
-                        double arg = -2.0 * FU_PI * (m[0] * x[0] + m[1] * x[1] + m[2] * x[2]);
-                        double l = L[s->typat[a]];
-                        v += b->zion[a] * exp(-0.25 * g2 * l * l) * (cos(arg) + I * sin(arg));
-                    }
-                rho_g[idx] = v / g->volume;
+    for (int idx = 0; idx < g->ntot; idx++) {
+        int m[3];
+        double G[3];
+        fu_fftgrid_gvec(g, idx, m, G);
+        double g2 = g->g2[idx];
+        double complex v = 0;
+        if (g2 <= g->gcut2)
+            for (int a = 0; a < s->natom; a++) {
+                const double *x = s->xred[a];
+                double arg = -2.0 * FU_PI * (m[0] * x[0] + m[1] * x[1] + m[2] * x[2]);
+                double l = L[s->typat[a]];
+                v += b->zion[a] * exp(-0.25 * g2 * l * l) * (cos(arg) + I * sin(arg));
             }
+        rho_g[idx] = v / g->volume;
+    }
 }

@@ -31,6 +31,15 @@ static inline int fu_fft_freq(int i, int n) { return i <= n / 2 ? i : i - n; }
 /* Box index of integer frequency m (any m; wraps). */
 static inline int fu_fft_index(int m, int n) { return ((m % n) + n) % n; }
 
+/* Integer frequencies m and Cartesian G (bohr⁻¹) of linear box index idx. */
+static inline void fu_fftgrid_gvec(const fu_fftgrid *g, int idx, int m[3], double G[3]) {
+    const int *n = g->n;
+    m[2] = fu_fft_freq(idx % n[2], n[2]);
+    m[1] = fu_fft_freq((idx / n[2]) % n[1], n[1]);
+    m[0] = fu_fft_freq(idx / (n[1] * n[2]), n[0]);
+    for (int c = 0; c < 3; c++) G[c] = m[0] * g->rec[0][c] + m[1] * g->rec[1][c] + m[2] * g->rec[2][c];
+}
+
 /* Smallest |G|² over the outer planes ±n_i/2 of the box (bohr⁻²), the
  * radius² of the largest G-sphere the box holds (ABINIT's `bound`). */
 double fu_fftgrid_box_sphere2(const double rec[3][3], const int n[3]);

@@ -20,23 +20,18 @@ double fu_hartree(const fu_fftgrid *g, const double complex *rho_g, double compl
 
 void fu_hartree_stress(const fu_fftgrid *g, const double complex *rho_g, double e_h,
                        double stress[3][3]) {
-    const int *n = g->n;
     double sig[3][3] = {{0}};
-    for (int i0 = 0; i0 < n[0]; i0++)
-        for (int i1 = 0; i1 < n[1]; i1++)
-            for (int i2 = 0; i2 < n[2]; i2++) {
-                int idx = (i0 * n[1] + i1) * n[2] + i2;
-                double g2 = g->g2[idx];
-                if (g2 == 0.0 || g2 > g->gcut2) continue;
-                int m[3] = {fu_fft_freq(i0, n[0]), fu_fft_freq(i1, n[1]), fu_fft_freq(i2, n[2])};
-                double G[3];
-                for (int c = 0; c < 3; c++)
-                    G[c] = m[0] * g->rec[0][c] + m[1] * g->rec[1][c] + m[2] * g->rec[2][c];
-                double r2 = creal(rho_g[idx] * conj(rho_g[idx]));
-                double w = 4.0 * FU_PI * r2 / (g2 * g2);
-                for (int a = 0; a < 3; a++)
-                    for (int c = 0; c < 3; c++) sig[a][c] += w * G[a] * G[c];
-            }
+    for (int idx = 0; idx < g->ntot; idx++) {
+        double g2 = g->g2[idx];
+        if (g2 == 0.0 || g2 > g->gcut2) continue;
+        int m[3];
+        double G[3];
+        fu_fftgrid_gvec(g, idx, m, G);
+        double r2 = creal(rho_g[idx] * conj(rho_g[idx]));
+        double w = 4.0 * FU_PI * r2 / (g2 * g2);
+        for (int a = 0; a < 3; a++)
+            for (int c = 0; c < 3; c++) sig[a][c] += w * G[a] * G[c];
+    }
     for (int a = 0; a < 3; a++) {
         for (int c = 0; c < 3; c++) stress[a][c] += sig[a][c];
         stress[a][a] -= e_h / g->volume;

@@ -85,16 +85,13 @@ void fu_xc_free(fu_xc *xc) {
 static void gradient_component(const fu_fftgrid *g, const double complex *f_g, int dir,
                                double complex *tmp, double *out) {
     const int *n = g->n;
-    for (int i0 = 0; i0 < n[0]; i0++)
-        for (int i1 = 0; i1 < n[1]; i1++)
-            for (int i2 = 0; i2 < n[2]; i2++) {
-                int idx = (i0 * n[1] + i1) * n[2] + i2;
-                int m[3] = {fu_fft_freq(i0, n[0]), fu_fft_freq(i1, n[1]), fu_fft_freq(i2, n[2])};
-                int nyq = (n[0] % 2 == 0 && 2 * m[0] == n[0]) || (n[1] % 2 == 0 && 2 * m[1] == n[1]) ||
-                          (n[2] % 2 == 0 && 2 * m[2] == n[2]);
-                double G = m[0] * g->rec[0][dir] + m[1] * g->rec[1][dir] + m[2] * g->rec[2][dir];
-                tmp[idx] = nyq ? 0 : I * G * f_g[idx];
-            }
+    for (int idx = 0; idx < g->ntot; idx++) {
+        int m[3];
+        double G[3];
+        fu_fftgrid_gvec(g, idx, m, G);
+        int nyq = 2 * m[0] == n[0] || 2 * m[1] == n[1] || 2 * m[2] == n[2];
+        tmp[idx] = nyq ? 0 : I * G[dir] * f_g[idx];
+    }
     fu_fft_g2r(g, tmp);
     for (int i = 0; i < g->ntot; i++) out[i] = creal(tmp[i]);
 }
