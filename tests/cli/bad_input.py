@@ -1,0 +1,410 @@
+#!/usr/bin/python3
+"""End-to-end tests of `furui` on bad input and bad invocations, one CTest per case.
+
+    bad_input.py --furui build/furui --workdir DIR CASE          run one case
+    bad_input.py --furui ... --ranks 2 --mpiexec mpiexec CASE    the same under MPI
+    bad_input.py --list | --list-mpi                             case names (for CMake)
+
+Every case builds its input from tests/cli/si_small.yaml (Si2, 5 Ha, Gamma:
+0.3 s when it runs at all), runs furui in a fresh directory and checks
+
+  (a) the exit code is the documented one (README.md: 1 bad input, 2 SCF not
+      converged, 3 other failure such as I/O, 64 usage);
+  (b) stderr is exactly one line, starting with "furui: error: ", containing
+      the expected pieces (file name, line and/or key, what is wrong);
+      under MPI: exactly one such line in all of stderr (not one per rank);
+  (c) no PREFIX.json, PREFIX.h5 or leftover temporary file exists afterwards
+      (only the inputs and, for errors found after the input was read, a
+      PREFIX.log that records the error); and, in a second run in a directory
+      holding the PREFIX.log/.json/.h5 of an earlier successful run (of
+      si_small.yaml), that the earlier .json/.h5 are left byte for byte
+      untouched and still record the earlier input, not this run's (policy:
+      EARLIER_RESULTS_AFTER_FAILURE), and that the earlier log is replaced by
+      one recording the error ("run" stage) or left untouched ("input" stage);
+  (d) no crash: no death by signal, no sanitizer or Open MPI crash report, no
+      hang (timeout).
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BASE_INPUT = os.path.join(HERE, "si_small.yaml")
+TIMEOUT_S = 60
+EARLIER_INPUT = "earlier.yaml"  # input of the earlier successful run in the same place
+
+# What happens to PREFIX.json/.h5 of an earlier successful run when a rerun fails.
+# Since commit 4f345ee furui keeps them ("an earlier run's results stay untouched
+# unless this run succeeds"; each records its own input). Set to "removed" if that
+# policy changes. PREFIX.log is rewritten (and records the error) once the input has
+# been read ("run" stage); errors found on the command line or while reading the
+# input ("input" stage) leave the earlier log untouched too.
+EARLIER_RESULTS_AFTER_FAILURE = "kept"
+
+CRASH_MARKERS = ("AddressSanitizer", "LeakSanitizer", "UndefinedBehaviorSanitizer",
+                 "ThreadSanitizer", "runtime error:", "Segmentation fault", "core dumped",
+                 "Process received signal", "MPI_ABORT", "Aborted", "free(): ", "malloc(): ",
+                 "double free", "stack smashing")
+
+with open(BASE_INPUT, "rb") as f:
+    BASE = f.read().decode("utf-8")
+
+
+def mutate(*pairs):
+    """The base input with each (old, new) replaced; old must occur exactly once."""
+    text = BASE
+    for old, new in pairs:
+        n = text.count(old)
+        if n != 1:
+            raise SystemExit(f"bad_input.py: '{old}' occurs {n} times in {BASE_INPUT}")
+        text = text.replace(old, new)
+    return text
+
+
+def append(extra):
+    return BASE + extra
+
+
+def with_poscar(name):
+    """The base input with its inline structure replaced by {poscar: name}."""
+    start = BASE.index("structure:")
+    end = BASE.index("pseudopotentials:")
+    return BASE[:start] + f"structure: {{poscar: {name}}}\n" + BASE[end:]
+
+
+def copy_of(name):
+    with open(os.path.join(HERE, name), "rb") as f:
+        return f.read().decode("utf-8")
+
+
+class Case:
+    def __init__(self, name, argv, code, contains, files=None, first="furui: error: ",
+                 lines=1, stage=None, mpi=False, not_created=()):
+        self.name = name
+        self.argv = argv              # arguments after "furui"
+        self.code = code              # expected exit status
+        self.contains = contains      # substrings of stderr
+        self.files = files or {}      # relative path -> text (str) or None for a directory
+        self.first = first            # stderr starts with this
+        self.lines = lines            # number of stderr lines (None: any, >= 1)
+        self.stage = stage            # where the error is found: "input" (command line or
+        #                               input file: no PREFIX.log) or "run" (after PREFIX.log
+        #                               is opened: it records the error); None: no PREFIX
+        #                               in play, no check of earlier results
+        self.mpi = mpi                # also run as an MPI test (label mpi)
+        self.not_created = not_created  # paths that must not exist afterwards
+        self.prefix = None
+        if "-o" in argv and argv.index("-o") + 1 < len(argv):
+            self.prefix = argv[argv.index("-o") + 1]
+        elif argv[:1] == ["scf"] and len(argv) == 2 and argv[1].endswith(".yaml"):
+            self.prefix = os.path.splitext(os.path.basename(argv[1]))[0]
+
+
+IN = "in.yaml"
+SCF = ["scf", IN, "-o", "out"]
+
+CASES = [
+    # --- the input file itself -------------------------------------------------------------
+    Case("malformed_yaml", SCF, 1, [IN + ":20:", "syntax", "did not find expected ',' or '}'",
+                                         "flow mapping at line 19"],
+         files={IN: mutate(("kpoints: {grid: [1, 1, 1], shift: [0, 0, 0]}",
+                            "kpoints: {grid: [1, 1, 1], shift: [0, 0, 0]\necut2: 3 Ha"))},
+         stage="input"),
+    Case("unknown_key", ["scf", IN], 1, [IN + ":18:", "ecutt: unknown key", "allowed:", "ecut"],
+         files={IN: mutate(("ecut: 5 Ha", "ecutt: 5 Ha"))}, stage="input", mpi=True),
+    Case("missing_unit", SCF, 1, [IN + ":18:", "ecut: missing unit", "'5 Ha'"],
+         files={IN: mutate(("ecut: 5 Ha", "ecut: 5"))}, stage="input"),
+    Case("ecut_zero", SCF, 1, [IN + ":18:", "ecut: must be > 0", "got 0 Ha"],
+         files={IN: mutate(("ecut: 5 Ha", "ecut: 0 Ha"))}, stage="input"),
+    Case("ecut_negative", SCF, 1, [IN + ":18:", "ecut: must be > 0", "got -5 Ha"],
+         files={IN: mutate(("ecut: 5 Ha", "ecut: -5 Ha"))}, stage="input"),
+    Case("input_missing", ["scf", "no_such_input.yaml", "-o", "out"], 3,
+         ["no_such_input.yaml", "cannot open", "No such file or directory"], stage="input"),
+    Case("input_is_directory", ["scf", "dir.yaml", "-o", "out"], 3,
+         ["dir.yaml", "cannot read", "Is a directory"], files={"dir.yaml": None}, stage="input"),
+    # --- the structure ---------------------------------------------------------------------
+    Case("unknown_element", SCF, 1, [IN + ":14:", "structure.atoms[1][0]", "unknown element 'Xx'"],
+         files={IN: mutate(("[Si, 0.25, 0.25, 0.25]", "[Xx, 0.25, 0.25, 0.25]"))}, stage="input"),
+    Case("atoms_too_close", SCF, 1,
+         [IN + ":", "structure", "atoms 1 (Si) and 2 (Si)", "0.1778 bohr apart", "minimum 0.5"],
+         files={IN: mutate(("[Si, 0.25, 0.25, 0.25]", "[Si, 0.01, 0.01, 0.01]"))}, stage="input"),
+    Case("atoms_too_close_periodic_image", SCF, 1,
+         [IN + ":", "structure", "atoms 1 (Si) and 2 (Si)", "0.0178 bohr apart", "minimum 0.5"],
+         files={IN: mutate(("[Si, 0.25, 0.25, 0.25]", "[Si, 0.999, 0.999, 0.999]"))}, stage="input"),
+    Case("singular_lattice", SCF, 1, [IN + ":7:", "structure.lattice.vectors", "singular lattice"],
+         files={IN: mutate(("- [5.1315, 5.1315, 0.0]", "- [5.1315, 5.1315, 10.263]"))},
+         stage="input"),
+    Case("malformed_poscar", SCF, 1,
+         [IN + ":4:", "structure.poscar", "POSCAR_malformed:5:", "lattice vector 3",
+          "expected 3 numbers"],
+         files={IN: with_poscar("POSCAR_malformed"),
+                "POSCAR_malformed": copy_of("POSCAR_malformed")}, stage="input"),
+    Case("poscar_unknown_element", SCF, 1,
+         [IN + ":4:", "structure.poscar", "POSCAR_unknown_element:6:", "species line",
+          "unknown element 'Xx'"],
+         files={IN: with_poscar("POSCAR_unknown_element"),
+                "POSCAR_unknown_element": copy_of("POSCAR_unknown_element")}, stage="input"),
+    Case("poscar_missing", SCF, 3,
+         [IN + ":4:", "structure.poscar", "POSCAR_absent", "cannot open",
+          "No such file or directory"],
+         files={IN: with_poscar("POSCAR_absent")}, stage="input"),
+    # --- pseudopotentials (opened when the SCF starts, after the log is opened) -------------
+    Case("psp_missing_library_file", SCF, 3,
+         [IN + ": ", "pseudopotentials", "Si", "no_such_file.hgh", "cannot open",
+          "No such file or directory"],
+         files={IN: mutate(("abinit:14si.4.hgh", "abinit:no_such_file.hgh"))},
+         stage="run", mpi=True),
+    # A bare path is relative to the input file's directory, not to the current one.
+    Case("psp_missing_relative_path", ["scf", "sub/in.yaml", "-o", "out"], 3,
+         ["sub/in.yaml: ", "pseudopotentials", "Si", "sub/psp/absent.hgh", "cannot open"],
+         files={"sub/in.yaml": mutate(("abinit:14si.4.hgh", "psp/absent.hgh"))},
+         stage="run"),
+    Case("psp_wrong_element", SCF, 1,
+         [IN + ": ", "pseudopotentials", "Si", "6c.4.hgh", "file is for C (Z = 6)",
+          "requested Si"],
+         files={IN: mutate(("abinit:14si.4.hgh", "abinit:6c.4.hgh"))},
+         stage="run", mpi=True),
+    Case("psp_pbe_with_xc_lda", SCF, 1,
+         [IN + ": ", "pseudopotentials", "Si", "GTH_POTENTIALS", "made for PBE", "xc is LDA"],
+         files={IN: mutate(("abinit:14si.4.hgh", "cp2k:GTH-PBE-q4"))},
+         stage="run"),
+    Case("psp_lda_with_xc_pbe", SCF, 1,
+         [IN + ": ", "pseudopotentials", "Si", "14si.4.hgh", "made for LDA", "xc is PBE"],
+         files={IN: mutate(("xc: lda", "xc: pbe"))}, stage="run"),
+    # --- parameters checked against the system -----------------------------------------------
+    Case("too_few_bands", SCF, 1,
+         [IN + ": ", "bands", "2 bands cannot hold 8 electrons", "need >= 4"],
+         files={IN: append("bands: 2\n")}, stage="run", mpi=True),
+    Case("scf_not_converged", ["scf", IN], 2,
+         [IN + ": ", "scf", "not converged", "in 2 iterations"],
+         files={IN: append("scf: {max_iterations: 2}\n")}, stage="run",
+         mpi=True),
+    # --- where the output goes ---------------------------------------------------------------
+    Case("output_dir_missing", ["scf", IN, "-o", "no_such_dir/sub/out"], 3,
+         ["no_such_dir/sub/out.log", "cannot write", "No such file or directory"],
+         files={IN: BASE}, not_created=("no_such_dir",)),
+    # --- usage (exit 64); today these do not use the "furui: error: " form --------------------
+    Case("usage_no_arguments", [], 64, ["usage: furui", "scf INPUT.yaml"],
+         first="usage: furui", lines=None),
+    Case("usage_scf_without_input", ["scf"], 64, ["usage: furui", "scf INPUT.yaml"],
+         first="usage: furui", lines=None),
+    Case("usage_unknown_command", ["frobnicate", IN], 64, ["unknown command 'frobnicate'"],
+         files={IN: BASE}, first="furui: "),
+    Case("usage_unknown_option", ["scf", IN, "--bogus", "-o", "out"], 64,
+         ["unknown option '--bogus'"], files={IN: BASE}, first="furui scf: ", stage="input"),
+    Case("usage_two_inputs", ["scf", IN, "other.yaml", "-o", "out"], 64,
+         ["more than one input file"], files={IN: BASE}, first="furui scf: ", stage="input"),
+    Case("usage_o_without_argument", ["scf", IN, "-o"], 64, ["'-o'"], files={IN: BASE},
+         first="furui scf: "),
+]
+BY_NAME = {c.name: c for c in CASES}
+
+
+def fail(case, msg, res=None, cwd=None):
+    print(f"FAIL {case.name}: {msg}")
+    if res is not None:
+        print(f"  command: {' '.join(res['cmd'])}")
+        print(f"  exit status: {res['code']}")
+        print("  stderr:\n    " + "\n    ".join(res["stderr"].splitlines()))
+        if res["stdout"].strip():
+            print("  stdout (head):\n    " + "\n    ".join(res["stdout"].splitlines()[:20]))
+    if cwd is not None:
+        print(f"  files in {cwd}: {sorted(list_files(cwd))}")
+    sys.exit(1)
+
+
+def list_files(root):
+    out = set()
+    for dirpath, dirnames, filenames in os.walk(root):
+        for n in filenames + dirnames:
+            out.add(os.path.relpath(os.path.join(dirpath, n), root))
+    return out
+
+
+def setup(case, d):
+    if os.path.exists(d):
+        shutil.rmtree(d)
+    os.makedirs(d)
+    for rel, text in case.files.items():
+        p = os.path.join(d, rel)
+        if text is None:
+            os.makedirs(p, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(p), exist_ok=True)
+            with open(p, "wb") as f:
+                f.write(text.encode("utf-8"))
+
+
+def run(case, args, d, argv=None):
+    env = dict(os.environ)
+    # FFTW wisdom cache: next to, not in, the directory whose files are checked
+    env["FURUI_FFTW_WISDOM"] = os.path.join(os.path.dirname(d), "fftw.wisdom")
+    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", LC_ALL="C",
+               OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    env.setdefault("ASAN_OPTIONS", "detect_leaks=0")  # Open MPI's allocations (as in .ci/run)
+    if args.ranks == 1:
+        # A singleton needs no transport; probing UCX and friends costs 0.4 s a run.
+        for k, v in (("OMPI_MCA_ess_singleton_isolated", "1"), ("OMPI_MCA_pml", "ob1"),
+                     ("OMPI_MCA_btl", "self")):
+            env.setdefault(k, v)
+    cmd = [args.furui] + (case.argv if argv is None else argv)
+    if args.ranks > 1:
+        cmd = [args.mpiexec, "-n", str(args.ranks), "--oversubscribe", "--allow-run-as-root"] + cmd
+    p = subprocess.Popen(cmd, cwd=d, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        out, err = p.communicate()
+        res = dict(cmd=cmd, code=None, stdout=out.decode("utf-8", "replace"),
+                   stderr=err.decode("utf-8", "replace"))
+        fail(case, f"(d) hang: no exit within {TIMEOUT_S} s (killed)", res, d)
+    return dict(cmd=cmd, code=p.returncode, stdout=out.decode("utf-8", "replace"),
+                stderr=err.decode("utf-8", "replace"), raw_stderr=err)
+
+
+def check_run(case, args, res, d):
+    # (d) no crash
+    if res["code"] < 0:
+        fail(case, f"(d) killed by signal {-res['code']}", res, d)
+    for m in CRASH_MARKERS:
+        if m in res["stderr"] or m in res["stdout"]:
+            fail(case, f"(d) crash report in the output ('{m}')", res, d)
+    # (a) exit status
+    if res["code"] != case.code:
+        fail(case, f"(a) exit status {res['code']}, expected {case.code}", res, d)
+    # (b) stderr
+    err = res["stderr"]
+    if args.ranks > 1:
+        mine = [l for l in err.splitlines() if l.startswith("furui")]
+        if len(mine) != 1 or not mine[0].startswith(case.first):
+            fail(case, f"(b) expected exactly one stderr line starting with '{case.first}' "
+                 f"(one message, not one per rank), got {len(mine)} furui lines", res, d)
+        text = mine[0]
+    else:
+        lines = err.splitlines()
+        if not err.endswith("\n"):
+            fail(case, "(b) stderr does not end with a newline", res, d)
+        if case.lines is not None and len(lines) != case.lines:
+            fail(case, f"(b) stderr has {len(lines)} lines, expected {case.lines}", res, d)
+        if not lines or not lines[0].startswith(case.first):
+            fail(case, f"(b) stderr does not start with '{case.first}'", res, d)
+        if any(ord(ch) < 32 and ch not in "\n" for ch in err):
+            fail(case, "(b) control character in stderr", res, d)
+        text = err
+    for s in case.contains:
+        if s not in text:
+            fail(case, f"(b) stderr lacks '{s}'", res, d)
+
+
+def check_files(case, res, d, earlier):
+    """(c): no result files, no temporaries; the earlier run's files as the policy says."""
+    have = list_files(d)
+    allowed = set(case.files) | {os.path.dirname(p) for p in case.files if os.path.dirname(p)}
+    if case.stage == "run":
+        allowed.add(case.prefix + ".log")
+    if earlier is not None:
+        allowed |= set(earlier)
+    extra = have - allowed
+    if extra:
+        fail(case, f"(c) unexpected files after a failed run: {sorted(extra)}", res, d)
+    for p in case.not_created:
+        if os.path.lexists(os.path.join(d, p)):
+            fail(case, f"(c) {p} was created", res, d)
+    if case.stage == "run":
+        log = os.path.join(d, case.prefix + ".log")
+        if not os.path.isfile(log):
+            fail(case, f"(c) {case.prefix}.log was not written", res, d)
+        with open(log, "rb") as f:
+            body = f.read()
+        if b"# ERROR: " not in body or (earlier and body == earlier[case.prefix + ".log"]):
+            fail(case, f"(c) {case.prefix}.log does not record the error of this run", res, d)
+    if earlier is None:
+        return
+    for name, content in earlier.items():
+        p = os.path.join(d, name)
+        if name.endswith(".log"):
+            if case.stage == "input":
+                with open(p, "rb") as f:
+                    if f.read() != content:
+                        fail(case, f"(c) the earlier {name} was modified", res, d)
+            continue
+        if EARLIER_RESULTS_AFTER_FAILURE == "removed":
+            if os.path.lexists(p):
+                fail(case, f"(c) the earlier run's {name} survives a failed run", res, d)
+            continue
+        # kept: untouched (not half-rewritten), and still recording the earlier input
+        if not os.path.isfile(p):
+            fail(case, f"(c) the earlier run's {name} disappeared (policy: "
+                 f"EARLIER_RESULTS_AFTER_FAILURE = '{EARLIER_RESULTS_AFTER_FAILURE}')", res, d)
+        with open(p, "rb") as f:
+            if f.read() != content:
+                fail(case, f"(c) the earlier run's {name} was modified by a failed run", res, d)
+        if name.endswith(".json"):
+            with open(p, encoding="utf-8") as f:
+                js = json.load(f)
+            if js.get("input") != BASE or js.get("input_path") != EARLIER_INPUT:
+                fail(case, f"(c) {name} does not record the earlier run's input", res, d)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("case", nargs="?")
+    ap.add_argument("--furui")
+    ap.add_argument("--workdir")
+    ap.add_argument("--ranks", type=int, default=1)
+    ap.add_argument("--mpiexec", default="mpiexec")
+    ap.add_argument("--list", action="store_true", help="print all case names")
+    ap.add_argument("--list-mpi", action="store_true", help="print the cases also run under MPI")
+    ap.add_argument("--all", action="store_true", help="run every case (outside CTest)")
+    args = ap.parse_args()
+    if args.list or args.list_mpi:
+        print(";".join(c.name for c in CASES if args.list or c.mpi))
+        return
+    if not args.furui or not args.workdir or not (args.case or args.all):
+        ap.error("--furui, --workdir and a CASE (or --all) are required")
+    args.furui = os.path.abspath(args.furui)
+    names = [c.name for c in CASES] if args.all else [args.case]
+    for name in names:
+        if name not in BY_NAME:
+            ap.error(f"unknown case '{name}'; known: {', '.join(BY_NAME)}")
+        run_case(BY_NAME[name], args)
+
+
+def run_case(case, args):
+    tag = case.name if args.ranks == 1 else f"{case.name}.np{args.ranks}"
+    d = os.path.abspath(os.path.join(args.workdir, tag))
+    # 1. fresh directory
+    fresh = os.path.join(d, "fresh")
+    setup(case, fresh)
+    res = run(case, args, fresh)
+    check_run(case, args, res, fresh)
+    check_files(case, res, fresh, None)
+    # 2. the same where an earlier run of si_small.yaml with this PREFIX succeeded
+    if case.stage is not None and case.prefix and args.ranks == 1:
+        old = os.path.join(d, "earlier")
+        setup(case, old)
+        with open(os.path.join(old, EARLIER_INPUT), "wb") as f:
+            f.write(BASE.encode("utf-8"))
+        r0 = run(case, args, old, ["scf", EARLIER_INPUT, "-o", case.prefix])
+        if r0["code"] != 0:
+            fail(case, "the earlier (successful) run failed", r0, old)
+        os.remove(os.path.join(old, EARLIER_INPUT))
+        earlier = {}
+        for ext in (".log", ".json", ".h5"):
+            with open(os.path.join(old, case.prefix + ext), "rb") as f:
+                earlier[case.prefix + ext] = f.read()
+        res2 = run(case, args, old)
+        check_run(case, args, res2, old)
+        check_files(case, res2, old, earlier)
+    print(f"ok {tag}: exit {res['code']}: {res['stderr'].splitlines()[0] if res['stderr'] else ''}")
+
+
+if __name__ == "__main__":
+    main()

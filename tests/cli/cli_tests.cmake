@@ -1,0 +1,55 @@
+# End-to-end tests of the furui command line (tests/cli/README.md):
+#   cli_bad_<case>        bad input and bad invocations, one test per case of bad_input.py
+#   cli_bad_<case>_np2    some of them again on 2 MPI ranks
+#   cli_scf_outputs_*     a successful run and its .log/.json/.h5
+#   mpi_consistency       the same SCF on 1, 2 and 3 ranks agrees to 1e-10
+# Included from tests/cli.cmake (which sets FURUI_PYTHON). Run: ctest -L "cli|mpi".
+set(FURUI_CLI_DIR ${CMAKE_CURRENT_LIST_DIR})
+set(FURUI_CLI_WORK ${CMAKE_CURRENT_BINARY_DIR}/cli)
+if(NOT FURUI_PYTHON)
+  set(FURUI_PYTHON /usr/bin/python3)
+endif()
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${FURUI_CLI_DIR}/bad_input.py)
+
+execute_process(COMMAND ${FURUI_PYTHON} ${FURUI_CLI_DIR}/bad_input.py --list
+  OUTPUT_VARIABLE FURUI_CLI_CASES OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE rc1)
+execute_process(COMMAND ${FURUI_PYTHON} ${FURUI_CLI_DIR}/bad_input.py --list-mpi
+  OUTPUT_VARIABLE FURUI_CLI_MPI_CASES OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE rc2)
+if(NOT rc1 EQUAL 0 OR NOT rc2 EQUAL 0 OR NOT FURUI_CLI_CASES)
+  message(FATAL_ERROR "tests/cli/bad_input.py --list failed")
+endif()
+
+foreach(case ${FURUI_CLI_CASES})
+  add_test(NAME cli_bad_${case}
+    COMMAND ${FURUI_PYTHON} ${FURUI_CLI_DIR}/bad_input.py --furui $<TARGET_FILE:furui>
+            --workdir ${FURUI_CLI_WORK} ${case})
+  set_tests_properties(cli_bad_${case} PROPERTIES LABELS "cli" TIMEOUT 150)
+endforeach()
+
+# MPI: one message (not one per rank), the same exit status on every rank, no hang.
+set(FURUI_MPIEXEC ${MPIEXEC_EXECUTABLE})
+if(NOT FURUI_MPIEXEC)
+  set(FURUI_MPIEXEC mpiexec)
+endif()
+foreach(case ${FURUI_CLI_MPI_CASES} output_dir_missing)
+  add_test(NAME cli_bad_${case}_np2
+    COMMAND ${FURUI_PYTHON} ${FURUI_CLI_DIR}/bad_input.py --furui $<TARGET_FILE:furui>
+            --workdir ${FURUI_CLI_WORK} --ranks 2 --mpiexec ${FURUI_MPIEXEC} ${case})
+  set_tests_properties(cli_bad_${case}_np2 PROPERTIES LABELS "cli;mpi" TIMEOUT 150 PROCESSORS 2)
+endforeach()
+# Known bug (reported): with an unwritable -o on 2+ ranks, rank 0 returns before the SCF
+# while the other ranks wait in it for ever. Enable once furui agrees on failure first.
+set_tests_properties(cli_bad_output_dir_missing_np2 PROPERTIES DISABLED TRUE)
+
+foreach(input ${PROJECT_SOURCE_DIR}/input/examples/si_diamond.yaml ${FURUI_CLI_DIR}/si_small.yaml)
+  get_filename_component(name ${input} NAME_WE)
+  add_test(NAME cli_scf_outputs_${name}
+    COMMAND ${FURUI_PYTHON} ${FURUI_CLI_DIR}/scf_outputs.py --furui $<TARGET_FILE:furui>
+            --input ${input} --workdir ${FURUI_CLI_WORK}/outputs_${name})
+  set_tests_properties(cli_scf_outputs_${name} PROPERTIES LABELS "cli" TIMEOUT 300)
+endforeach()
+
+add_test(NAME mpi_consistency
+  COMMAND ${FURUI_PYTHON} ${FURUI_CLI_DIR}/mpi_consistency.py --furui $<TARGET_FILE:furui>
+          --mpiexec ${FURUI_MPIEXEC} --ranks 1,2,3 --tol 1e-10 --workdir ${FURUI_CLI_WORK})
+set_tests_properties(mpi_consistency PROPERTIES LABELS "mpi" TIMEOUT 600 PROCESSORS 3)
