@@ -70,21 +70,53 @@ static void usage(FILE *f) {
             "  help                         this text\n");
 }
 
+/* Renames every path[i].new to path[i], or removes them all if any is missing. */
+static int promote(const char *const *paths, int n, fu_err *err) {
+    char tmp[4300];
+    for (int i = 0; i < n; i++) {
+        snprintf(tmp, sizeof tmp, "%s.new", paths[i]);
+        if (rename(tmp, paths[i]) != 0) {
+            int e = errno;
+            for (int j = i; j < n; j++) {
+                snprintf(tmp, sizeof tmp, "%s.new", paths[j]);
+                remove(tmp);
+            }
+            return fu_fail(err, FU_EIO, "%s: cannot rename into place: %s", paths[i], strerror(e));
+        }
+    }
+    return FU_OK;
+}
+
+/* Output policy: PREFIX.log/.json/.h5 always belong to one successful run.
+ * During a run the log is PREFIX.log.tmp.PID; success renames it (with the
+ * results, written as *.new first) into place; failure renames it to
+ * PREFIX.failed.log and leaves an earlier run's three files untouched. */
 static int cmd_scf(int argc, char **argv, int rank) {
     const char *input = NULL, *prefix = NULL;
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) prefix = argv[++i];
-        else if (argv[i][0] == '-') {
-            if (rank == 0) fprintf(stderr, "furui scf: unknown option '%s'\n", argv[i]);
-            return EXIT_USAGE;
-        } else if (!input) input = argv[i];
-        else {
-            if (rank == 0) fprintf(stderr, "furui scf: more than one input file\n");
+        const char *bad = NULL;
+        if (strcmp(argv[i], "-o") == 0) {
+            if (i + 1 >= argc) bad = "option -o needs a prefix";
+            else if (prefix) bad = "option -o given twice";
+            else prefix = argv[++i];
+        } else if (argv[i][0] == '-') {
+            bad = "unknown option";
+        } else if (!input) {
+            input = argv[i];
+        } else {
+            bad = "more than one input file";
+        }
+        if (bad) {
+            if (rank == 0) fprintf(stderr, "furui: error: scf: %s ('%s')\n", bad, argv[i]);
             return EXIT_USAGE;
         }
     }
     if (!input) {
-        if (rank == 0) usage(stderr);
+        if (rank == 0) fprintf(stderr, "furui: error: scf: no input file (usage: furui scf INPUT.yaml [-o PREFIX])\n");
+        return EXIT_USAGE;
+    }
+    if (prefix && (prefix[0] == '\0' || prefix[strlen(prefix) - 1] == '/')) {
+        if (rank == 0) fprintf(stderr, "furui: error: scf: -o '%s': a prefix needs a file name part\n", prefix);
         return EXIT_USAGE;
     }
     fu_err err = {0};
@@ -96,40 +128,72 @@ static int cmd_scf(int argc, char **argv, int rank) {
         return exit_code_for(rc);
     }
     if (!prefix) prefix = in.output_prefix;
-    char path_log[4200], path_json[4200], path_h5[4200];
+    char path_log[4200], path_failed[4200], path_json[4200], path_h5[4200], tmp_log[4300],
+        tmp_json[4300], tmp_h5[4300];
     snprintf(path_log, sizeof path_log, "%s.log", prefix);
+    snprintf(path_failed, sizeof path_failed, "%s.failed.log", prefix);
     snprintf(path_json, sizeof path_json, "%s.json", prefix);
     snprintf(path_h5, sizeof path_h5, "%s.h5", prefix);
+    snprintf(tmp_log, sizeof tmp_log, "%s.tmp.%ld", path_log, (long)getpid());
+    snprintf(tmp_json, sizeof tmp_json, "%s.new", path_json);
+    snprintf(tmp_h5, sizeof tmp_h5, "%s.new", path_h5);
     FILE *log = NULL;
+    int open_ok = 1;
     if (rank == 0) {
-        log = fopen(path_log, "w");
+        log = fopen(tmp_log, "w");
         if (!log) {
             fprintf(stderr, "furui: error: %s: cannot write log: %s\n", path_log, strerror(errno));
-            fu_scf_input_free(&in);
-            return EXIT_FAILURE_OTHER;
+            open_ok = 0;
+        } else {
+            fprintf(log, "# furui %s (%s) scf %s\n", FURUI_VERSION, FURUI_GIT_VERSION, input);
         }
-        fprintf(log, "# furui %s (%s) scf %s\n", FURUI_VERSION, FURUI_GIT_VERSION, input);
     }
-    /* An earlier run's results stay untouched unless this run succeeds: the
-     * new files replace them atomically, and each carries its own input. */
+    /* every rank must learn that rank 0 cannot write before the SCF starts */
+    MPI_Bcast(&open_ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (!open_ok) {
+        fu_scf_input_free(&in);
+        return EXIT_FAILURE_OTHER;
+    }
     fu_scf_result res;
     rc = fu_scf_run(&in.structure, &in.params, MPI_COMM_WORLD, log, &res, &err);
     if (rank == 0) {
         if (rc) {
-            fprintf(log, "# ERROR: %s\n", err.msg);
             fprintf(stderr, "furui: error: %s: %s\n", input, err.msg);
         } else {
             fu_scf_write_report(log, &in.structure, &res);
-            fu_scf_write_report(stdout, &in.structure, &res);
-            fu_err werr = {0};
-            int wrc = fu_scf_write_json(path_json, &in.structure, &in.params, &res, input, in.text, &werr);
-            if (!wrc) wrc = fu_scf_write_hdf5(path_h5, &in.structure, &in.params, &res, input, in.text, &werr);
+            int wrc = fu_scf_write_json(tmp_json, &in.structure, &in.params, &res, input, in.text, &err);
+            if (!wrc) wrc = fu_scf_write_hdf5(tmp_h5, &in.structure, &in.params, &res, input, in.text, &err);
+            if (!wrc && fflush(log) != 0) wrc = fu_fail(&err, FU_EIO, "%s: write failed", path_log);
+            fclose(log);
+            log = NULL;
+            if (!wrc) {
+                const char *const outs[3] = {path_json, path_h5, path_log};
+                char newlog[4300];
+                snprintf(newlog, sizeof newlog, "%s.new", path_log);
+                if (rename(tmp_log, newlog) != 0)
+                    wrc = fu_fail(&err, FU_EIO, "%s: cannot rename: %s", tmp_log, strerror(errno));
+                else
+                    wrc = promote(outs, 3, &err);
+                if (!wrc) remove(path_failed); /* a stale failure log no longer applies */
+                else snprintf(tmp_log, sizeof tmp_log, "%s", newlog);
+            }
             if (wrc) {
-                fprintf(stderr, "furui: error: %s\n", werr.msg);
+                remove(tmp_json);
+                remove(tmp_h5);
+                fprintf(stderr, "furui: error: %s\n", err.msg);
                 rc = wrc;
+                log = fopen(tmp_log, "a");
+            } else {
+                fu_scf_write_report(stdout, &in.structure, &res);
             }
         }
-        fclose(log);
+        if (rc) {
+            if (log) {
+                fprintf(log, "# ERROR: %s\n", err.msg);
+                fclose(log);
+            }
+            rename(tmp_log, path_failed);
+        }
     }
     MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     fu_scf_result_free(&res);
@@ -155,6 +219,7 @@ int main(int argc, char **argv) {
         code = EXIT_USAGE;
     } else if (strcmp(argv[1], "scf") == 0) {
         code = cmd_scf(argc - 2, argv + 2, rank);
+        if (use_wisdom && rank == 0) wisdom_save(wisdom);
     } else if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
         if (rank == 0) printf("furui %s (git %s, %s build)\n", FURUI_VERSION, FURUI_GIT_VERSION, FURUI_BUILD_TYPE);
         code = EXIT_OK;
@@ -162,10 +227,9 @@ int main(int argc, char **argv) {
         if (rank == 0) usage(stdout);
         code = EXIT_OK;
     } else {
-        if (rank == 0) fprintf(stderr, "furui: unknown command '%s' (try 'furui help')\n", argv[1]);
+        if (rank == 0) fprintf(stderr, "furui: error: unknown command '%s' (try 'furui help')\n", argv[1]);
         code = EXIT_USAGE;
     }
-    if (use_wisdom && rank == 0) wisdom_save(wisdom);
     MPI_Finalize();
     return code;
 }

@@ -37,9 +37,8 @@ foreach(case ${FURUI_CLI_MPI_CASES} output_dir_missing)
             --workdir ${FURUI_CLI_WORK} --ranks 2 --mpiexec ${FURUI_MPIEXEC} ${case})
   set_tests_properties(cli_bad_${case}_np2 PROPERTIES LABELS "cli;mpi" TIMEOUT 150 PROCESSORS 2)
 endforeach()
-# Known bug (reported): with an unwritable -o on 2+ ranks, rank 0 returns before the SCF
-# while the other ranks wait in it for ever. Enable once furui agrees on failure first.
-set_tests_properties(cli_bad_output_dir_missing_np2 PROPERTIES DISABLED TRUE)
+# output_dir_missing on 2 ranks: all ranks must agree on rank 0's failure to open
+# the log before the SCF starts (it once hung).
 
 foreach(input ${PROJECT_SOURCE_DIR}/input/examples/si_diamond.yaml ${FURUI_CLI_DIR}/si_small.yaml)
   get_filename_component(name ${input} NAME_WE)
