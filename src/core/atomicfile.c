@@ -41,6 +41,18 @@ int fu_atomic_commit_path(fu_atomic_file *af, fu_err *err) {
         unlink(af->tmp);
         return fu_fail(err, FU_EIO, "%s: cannot rename into place: %s", af->path, strerror(e));
     }
+    /* The rename is durable only once the directory entry is on disk. */
+    char dir[sizeof af->path];
+    snprintf(dir, sizeof dir, "%s", af->path);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir) dir[1] = '\0';
+    else if (slash) *slash = '\0';
+    else snprintf(dir, sizeof dir, ".");
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd); /* best effort: some file systems refuse fsync on directories */
+        close(fd);
+    }
     return FU_OK;
 }
 

@@ -30,7 +30,8 @@ typedef struct {
 int fu_fail(fu_err *err, fu_status code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Prepends "context: " to an existing message (keeps the code). */
+/* Prepends "context: " to an existing message. Returns err->code, or FU_OK when
+ * err is NULL: callers must return their own status, not this value. */
 int fu_err_prefix(fu_err *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

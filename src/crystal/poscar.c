@@ -243,7 +243,10 @@ static int read_body(reader *r, fu_structure *s) {
                        path, r->lineno, r->ntok ? r->tok[0] : "");
 
     rc = fu_structure_alloc(s, (int)total, err);
-    if (rc) return fu_err_prefix(err, "%s", path);
+    if (rc) {
+        fu_err_prefix(err, "%s", path);
+        return rc;
+    }
     s->nspecies = nspecies;
     for (int k = 0; k < nspecies; k++) {
         s->znucl[k] = sp_z[k];

@@ -173,7 +173,10 @@ int fu_basis_init(fu_basis *b, const fu_structure *s, const fu_scf_params *p, MP
 
     for (int sp = 0; sp < s->nspecies; sp++) {
         rc = fu_psp_load(p->pseudo[sp], s->symbol[sp], &b->psp[sp], err);
-        if (rc) return fu_err_prefix(err, "pseudopotentials: %s", s->symbol[sp]);
+        if (rc) {
+            fu_err_prefix(err, "pseudopotentials: %s", s->symbol[sp]);
+            return rc;
+        }
         if (b->psp[sp].znucl != s->znucl[sp])
             return fu_fail(err, FU_EINPUT,
                            "pseudopotentials: %s: file %s is for Z=%d, the structure has Z=%d",

@@ -280,7 +280,10 @@ static int diagonalize(scf_state *st, double tol, int *iters_out, double *applie
         int rc = fu_lobpcg(kb->npw, nev, b->nband, st->psi[ik], st->eig_nev + (size_t)ik * nev,
                            fu_hamiltonian_apply, fu_hamiltonian_precondition, &st->ham, tol, 60,
                            &stats, err);
-        if (rc) return fu_err_prefix(err, "k-point %d", ik + 1);
+        if (rc) {
+            fu_err_prefix(err, "k-point %d", ik + 1);
+            return rc;
+        }
         if (stats.iterations > maxit) maxit = stats.iterations;
         applies += stats.n_applies;
     }
