@@ -1,0 +1,1182 @@
+/* OFD locks (per open file, not per process) are Linux's; without them we
+ * fall back to POSIX record locks. */
+#define _GNU_SOURCE
+#include "screen/journal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <mpi.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/hash.h"
+#include "dft/occupations.h"
+#include "screen/idmap.h"
+
+/* ---- states ------------------------------------------------------------ */
+
+const char *fu_cand_state_name(int state) {
+    switch (state) {
+    case FU_CAND_QUEUED: return "queued";
+    case FU_CAND_STARTED: return "started";
+    case FU_CAND_DONE: return "done";
+    case FU_CAND_FAILED: return "failed";
+    case FU_CAND_INVALID: return "invalid";
+    default: return "unknown";
+    }
+}
+
+int fu_cand_state_terminal(int state, int final) {
+    return state == FU_CAND_DONE || state == FU_CAND_INVALID ||
+           (state == FU_CAND_FAILED && final);
+}
+
+/* ---- records ----------------------------------------------------------- */
+
+void fu_cand_record_init(fu_cand_record *r) {
+    memset(r, 0, sizeof *r);
+    r->group = -1;
+}
+
+static void result_free(fu_cand_result *res) {
+    free(res->formula);
+    free(res->xc);
+    free(res->smearing);
+    free(res->atomic_number);
+    free(res->xred);
+    free(res->forces);
+    free(res->kred);
+    free(res->kweight);
+    free(res->eig);
+    free(res->occ);
+    free(res->species);
+    free(res->psp_name);
+    free(res->psp_sha256);
+    memset(res, 0, sizeof *res);
+}
+
+void fu_cand_record_free(fu_cand_record *r) {
+    if (!r) return;
+    free(r->label);
+    free(r->cause);
+    free(r->message);
+    result_free(&r->res);
+    fu_cand_record_init(r);
+}
+
+int fu_cand_set_str(char **field, const char *value, fu_err *err) {
+    char *c = NULL;
+    if (value) {
+        size_t n = strlen(value);
+        c = malloc(n + 1);
+        if (!c) return fu_fail(err, FU_ENOMEM, "record: out of memory for a string of %zu bytes", n);
+        memcpy(c, value, n + 1);
+    }
+    free(*field);
+    *field = c;
+    return FU_OK;
+}
+
+static int valid_id(const char *id) {
+    for (int i = 0; i < FU_CAND_ID_LEN; i++) {
+        char c = id[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+            return 0;
+    }
+    return id[FU_CAND_ID_LEN] == '\0';
+}
+
+int fu_cand_record_set_id(fu_cand_record *r, const char *id, fu_err *err) {
+    if (!id || strlen(id) != FU_CAND_ID_LEN || !valid_id(id))
+        return fu_fail(err, FU_EINPUT, "record: candidate id '%.40s' is not %d hex digits",
+                       id ? id : "(null)", FU_CAND_ID_LEN);
+    for (int i = 0; i <= FU_CAND_ID_LEN; i++)
+        r->id[i] = (char)((id[i] >= 'A' && id[i] <= 'F') ? id[i] - 'A' + 'a' : id[i]);
+    return FU_OK;
+}
+
+/* calloc that treats 0 elements as "no array" and reports failures. */
+static int zalloc(void *pp, size_t n, size_t size, fu_err *err) {
+    void **p = pp;
+    *p = NULL;
+    if (n == 0) return FU_OK;
+    *p = calloc(n, size);
+    if (!*p) return fu_fail(err, FU_ENOMEM, "record: out of memory for %zu x %zu bytes", n, size);
+    return FU_OK;
+}
+
+int fu_cand_result_alloc(fu_cand_result *res, int natom, int nk, int nband, int nspecies,
+                         fu_err *err) {
+    if (natom < 0 || nk < 0 || nband < 0 || nspecies < 0)
+        return fu_fail(err, FU_EINTERNAL, "record: negative array size");
+    res->natom = natom;
+    res->nk = nk;
+    res->nband = nband;
+    res->nspecies = nspecies;
+    size_t nkb = (size_t)nk * (size_t)nband;
+    int rc = zalloc(&res->atomic_number, natom, sizeof *res->atomic_number, err);
+    if (!rc) rc = zalloc(&res->xred, natom, sizeof *res->xred, err);
+    if (!rc && res->have_forces) rc = zalloc(&res->forces, natom, sizeof *res->forces, err);
+    if (!rc) rc = zalloc(&res->kred, nk, sizeof *res->kred, err);
+    if (!rc) rc = zalloc(&res->kweight, nk, sizeof *res->kweight, err);
+    if (!rc) rc = zalloc(&res->eig, nkb, sizeof *res->eig, err);
+    if (!rc) rc = zalloc(&res->occ, nkb, sizeof *res->occ, err);
+    if (!rc) rc = zalloc(&res->species, nspecies, sizeof *res->species, err);
+    if (!rc) rc = zalloc(&res->psp_name, nspecies, sizeof *res->psp_name, err);
+    if (!rc) rc = zalloc(&res->psp_sha256, nspecies, sizeof *res->psp_sha256, err);
+    return rc;
+}
+
+static void copy_fixed(char *dst, size_t cap, const char *src) {
+    snprintf(dst, cap, "%s", src ? src : "");
+}
+
+int fu_cand_result_from_scf(fu_cand_result *res, const fu_structure *s, const fu_scf_params *p,
+                            const fu_scf_result *r, fu_err *err) {
+    result_free(res);
+    res->etotal = r->etotal;
+    res->e_kinetic = r->e_kinetic;
+    res->e_hartree = r->e_hartree;
+    res->e_xc = r->e_xc;
+    res->e_ewald = r->e_ewald;
+    res->e_psp_core = r->e_psp_core;
+    res->e_local = r->e_local;
+    res->e_nonlocal = r->e_nonlocal;
+    res->e_entropy = r->e_entropy;
+    res->e_band = r->e_band;
+    res->efermi = r->efermi;
+    res->vbm = r->vbm;
+    res->cbm = r->cbm;
+    res->gap = r->gap;
+    res->nelec = r->nelec;
+    res->volume = r->volume;
+    res->ecut = p->ecut;
+    res->tsmear = p->tsmear;
+    res->last_denergy = r->last_denergy;
+    res->last_drho = r->last_drho;
+    res->gap_direct = r->gap_direct;
+    res->vbm_k = r->vbm_k;
+    res->cbm_k = r->cbm_k;
+    res->converged = r->converged;
+    res->iterations = r->iterations;
+    res->nsym = r->nsym;
+    res->spacegroup = r->spacegroup_number;
+    res->have_forces = r->have_forces && r->forces;
+    res->have_stress = r->have_stress;
+    for (int i = 0; i < 3; i++) {
+        res->kgrid[i] = p->kgrid[i];
+        res->kshift[i] = p->kshift[i];
+        for (int j = 0; j < 3; j++) {
+            res->lattice[i][j] = s->lattice[i][j];
+            res->stress[i][j] = r->have_stress ? r->stress[i][j] : 0.0;
+        }
+    }
+    char formula[256];
+    fu_structure_formula_reduced(s, formula, sizeof formula);
+    int nsp = r->nspecies > 0 ? r->nspecies : s->nspecies;
+    int rc = fu_cand_result_alloc(res, s->natom, r->nk, r->nband, nsp, err);
+    if (!rc) rc = fu_cand_set_str(&res->formula, formula, err);
+    if (!rc) rc = fu_cand_set_str(&res->xc, r->xc_names, err);
+    if (!rc) rc = fu_cand_set_str(&res->smearing, fu_smearing_name(p->smearing), err);
+    if (rc) {
+        result_free(res);
+        return rc;
+    }
+    for (int a = 0; a < s->natom; a++) {
+        res->atomic_number[a] = s->znucl[s->typat[a]];
+        memcpy(res->xred[a], s->xred[a], sizeof res->xred[a]);
+        if (res->have_forces) memcpy(res->forces[a], r->forces[a], sizeof res->forces[a]);
+    }
+    for (int k = 0; k < r->nk; k++) {
+        memcpy(res->kred[k], r->kred[k], sizeof res->kred[k]);
+        res->kweight[k] = r->kweight[k];
+    }
+    size_t nkb = (size_t)r->nk * (size_t)r->nband;
+    if (nkb) {
+        memcpy(res->eig, r->eig, nkb * sizeof *res->eig);
+        if (r->occ) memcpy(res->occ, r->occ, nkb * sizeof *res->occ);
+    }
+    for (int sp = 0; sp < nsp && sp < FU_MAX_SPECIES; sp++) {
+        copy_fixed(res->species[sp], sizeof res->species[sp], sp < s->nspecies ? s->symbol[sp] : "");
+        copy_fixed(res->psp_name[sp], sizeof res->psp_name[sp], r->psp_names[sp]);
+        copy_fixed(res->psp_sha256[sp], sizeof res->psp_sha256[sp], r->psp_sha256[sp]);
+    }
+    return FU_OK;
+}
+
+/* ---- serialisation ------------------------------------------------------
+ * The payload is a fixed sequence of little-endian fields (see README.md).
+ * The tables below fix the order of the scalar fields: changing them
+ * changes the journal format and requires a new FU_JOURNAL_VERSION. */
+
+#define OFF(field) offsetof(fu_cand_result, field)
+static const fu_cand_field res_f64[] = {
+    {"energy/total", "Ha", OFF(etotal)},
+    {"energy/kinetic", "Ha", OFF(e_kinetic)},
+    {"energy/hartree", "Ha", OFF(e_hartree)},
+    {"energy/xc", "Ha", OFF(e_xc)},
+    {"energy/ewald", "Ha", OFF(e_ewald)},
+    {"energy/psp_core", "Ha", OFF(e_psp_core)},
+    {"energy/local_psp", "Ha", OFF(e_local)},
+    {"energy/nonlocal_psp", "Ha", OFF(e_nonlocal)},
+    {"energy/minus_kt_entropy", "Ha", OFF(e_entropy)},
+    {"energy/band", "Ha", OFF(e_band)},
+    {"fermi_level", "Ha", OFF(efermi)},
+    {"vbm", "Ha", OFF(vbm)},
+    {"cbm", "Ha", OFF(cbm)},
+    {"band_gap", "Ha", OFF(gap)},
+    {"nelec", "electrons", OFF(nelec)},
+    {"volume", "bohr^3", OFF(volume)},
+    {"ecut", "Ha", OFF(ecut)},
+    {"smearing_width", "Ha", OFF(tsmear)},
+    {"scf_last_denergy", "Ha", OFF(last_denergy)},
+    {"scf_last_drho", "1", OFF(last_drho)},
+};
+static const fu_cand_field res_i32[] = {
+    {"band_gap_direct", NULL, OFF(gap_direct)},
+    {"vbm_k", NULL, OFF(vbm_k)},
+    {"cbm_k", NULL, OFF(cbm_k)},
+    {"converged", NULL, OFF(converged)},
+    {"scf_iterations", NULL, OFF(iterations)},
+    {"nsym", NULL, OFF(nsym)},
+    {"spacegroup", NULL, OFF(spacegroup)},
+    {"have_forces", NULL, OFF(have_forces)},
+    {"have_stress", NULL, OFF(have_stress)},
+};
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define F64_AT(res, i) (*(double *)((char *)(res) + res_f64[i].offset))
+#define CF64_AT(res, i) (*(const double *)((const char *)(res) + res_f64[i].offset))
+#define I32_AT(res, i) (*(int *)((char *)(res) + res_i32[i].offset))
+#define CI32_AT(res, i) (*(const int *)((const char *)(res) + res_i32[i].offset))
+
+const fu_cand_field *fu_cand_result_f64_fields(size_t *n) {
+    *n = NELEM(res_f64);
+    return res_f64;
+}
+const fu_cand_field *fu_cand_result_i32_fields(size_t *n) {
+    *n = NELEM(res_i32);
+    return res_i32;
+}
+
+enum { REC_RUN = 1, REC_CAND = 2 };
+
+typedef struct {
+    unsigned char *p;
+    size_t len, cap;
+    int oom;
+} wbuf;
+
+static void w_bytes(wbuf *b, const void *d, size_t n) {
+    if (b->oom) return;
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n) cap *= 2;
+        unsigned char *q = realloc(b->p, cap);
+        if (!q) {
+            b->oom = 1;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    if (n) memcpy(b->p + b->len, d, n);
+    b->len += n;
+}
+static void w_u8(wbuf *b, unsigned v) {
+    unsigned char c = (unsigned char)v;
+    w_bytes(b, &c, 1);
+}
+static void w_u32(wbuf *b, uint32_t v) {
+    unsigned char c[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 24)};
+    w_bytes(b, c, 4);
+}
+static void w_i32(wbuf *b, int v) { w_u32(b, (uint32_t)v); }
+static void w_f64(wbuf *b, double v) {
+    uint64_t u;
+    memcpy(&u, &v, 8);
+    unsigned char c[8];
+    for (int i = 0; i < 8; i++) c[i] = (unsigned char)(u >> (8 * i));
+    w_bytes(b, c, 8);
+}
+static void w_f64s(wbuf *b, const double *v, size_t n) {
+    for (size_t i = 0; i < n; i++) w_f64(b, v ? v[i] : 0.0);
+}
+static void w_str(wbuf *b, const char *s) {
+    size_t n = s ? strlen(s) : 0;
+    w_u32(b, (uint32_t)n);
+    w_bytes(b, s, n);
+}
+
+typedef struct {
+    const unsigned char *p;
+    size_t len, pos;
+    int bad;
+} rbuf;
+
+static int r_has(rbuf *b, size_t n) {
+    if (b->bad || n > b->len - b->pos) {
+        b->bad = 1;
+        return 0;
+    }
+    return 1;
+}
+static unsigned r_u8(rbuf *b) { return r_has(b, 1) ? b->p[b->pos++] : 0; }
+static uint32_t r_u32(rbuf *b) {
+    if (!r_has(b, 4)) return 0;
+    const unsigned char *c = b->p + b->pos;
+    b->pos += 4;
+    return (uint32_t)c[0] | (uint32_t)c[1] << 8 | (uint32_t)c[2] << 16 | (uint32_t)c[3] << 24;
+}
+static int r_i32(rbuf *b) { return (int)r_u32(b); }
+static double r_f64(rbuf *b) {
+    if (!r_has(b, 8)) return 0.0;
+    uint64_t u = 0;
+    for (int i = 0; i < 8; i++) u |= (uint64_t)b->p[b->pos + i] << (8 * i);
+    b->pos += 8;
+    double v;
+    memcpy(&v, &u, 8);
+    return v;
+}
+static void r_f64s(rbuf *b, double *v, size_t n) {
+    if (!r_has(b, n * 8)) return; /* n*8 cannot overflow: n was bounded by the payload */
+    for (size_t i = 0; i < n; i++) v[i] = r_f64(b);
+}
+/* Checked count of elements of elem_bytes each: a count larger than the
+ * rest of the payload cannot be genuine and would only drive a huge malloc. */
+static size_t r_count(rbuf *b, size_t elem_bytes) {
+    uint32_t n = r_u32(b);
+    if (b->bad || (elem_bytes && n > (b->len - b->pos) / elem_bytes)) {
+        b->bad = 1;
+        return 0;
+    }
+    return n;
+}
+static char *r_str(rbuf *b) {
+    size_t n = r_count(b, 1);
+    if (b->bad) return NULL;
+    char *s = malloc(n + 1);
+    if (!s) {
+        b->bad = 2;
+        return NULL;
+    }
+    memcpy(s, b->p + b->pos, n);
+    s[n] = '\0';
+    b->pos += n;
+    return s;
+}
+static void r_fixed(rbuf *b, char *dst, size_t cap) {
+    char *s = r_str(b);
+    copy_fixed(dst, cap, s);
+    free(s);
+}
+
+static void encode_result(wbuf *b, const fu_cand_result *res) {
+    for (size_t i = 0; i < NELEM(res_f64); i++) w_f64(b, CF64_AT(res, i));
+    for (size_t i = 0; i < NELEM(res_i32); i++) w_i32(b, CI32_AT(res, i));
+    for (int i = 0; i < 3; i++) w_i32(b, res->kgrid[i]);
+    w_f64s(b, res->kshift, 3);
+    w_f64s(b, &res->lattice[0][0], 9);
+    w_f64s(b, &res->stress[0][0], 9);
+    w_str(b, res->formula);
+    w_str(b, res->xc);
+    w_str(b, res->smearing);
+    w_u32(b, (uint32_t)res->natom);
+    for (int a = 0; a < res->natom; a++) w_i32(b, res->atomic_number[a]);
+    w_f64s(b, res->xred ? &res->xred[0][0] : NULL, (size_t)res->natom * 3);
+    if (res->have_forces) w_f64s(b, res->forces ? &res->forces[0][0] : NULL, (size_t)res->natom * 3);
+    w_u32(b, (uint32_t)res->nk);
+    w_u32(b, (uint32_t)res->nband);
+    w_f64s(b, res->kred ? &res->kred[0][0] : NULL, (size_t)res->nk * 3);
+    w_f64s(b, res->kweight, (size_t)res->nk);
+    size_t nkb = (size_t)res->nk * (size_t)res->nband;
+    w_f64s(b, res->eig, nkb);
+    w_f64s(b, res->occ, nkb);
+    w_u32(b, (uint32_t)res->nspecies);
+    for (int sp = 0; sp < res->nspecies; sp++) {
+        w_str(b, res->species[sp]);
+        w_str(b, res->psp_name[sp]);
+        w_str(b, res->psp_sha256[sp]);
+    }
+}
+
+static int decode_result(rbuf *b, fu_cand_result *res, fu_err *err) {
+    for (size_t i = 0; i < NELEM(res_f64); i++) F64_AT(res, i) = r_f64(b);
+    for (size_t i = 0; i < NELEM(res_i32); i++) I32_AT(res, i) = r_i32(b);
+    for (int i = 0; i < 3; i++) res->kgrid[i] = r_i32(b);
+    r_f64s(b, res->kshift, 3);
+    r_f64s(b, &res->lattice[0][0], 9);
+    r_f64s(b, &res->stress[0][0], 9);
+    res->formula = r_str(b);
+    res->xc = r_str(b);
+    res->smearing = r_str(b);
+    res->have_forces = res->have_forces != 0;
+    size_t natom = r_count(b, res->have_forces ? 52 : 28);
+    if (b->bad || natom > INT32_MAX) return FU_EINPUT;
+    int rc = zalloc(&res->atomic_number, natom, sizeof *res->atomic_number, err);
+    if (!rc) rc = zalloc(&res->xred, natom, sizeof *res->xred, err);
+    if (!rc && res->have_forces) rc = zalloc(&res->forces, natom, sizeof *res->forces, err);
+    if (rc) return rc;
+    res->natom = (int)natom;
+    for (size_t a = 0; a < natom; a++) res->atomic_number[a] = r_i32(b);
+    if (natom) r_f64s(b, &res->xred[0][0], natom * 3);
+    if (natom && res->have_forces) r_f64s(b, &res->forces[0][0], natom * 3);
+    size_t nk = r_count(b, 32);
+    size_t nband = r_u32(b);
+    if (b->bad || (nk && nband > (b->len - b->pos) / 16 / nk)) return FU_EINPUT;
+    if (nband > INT32_MAX) return FU_EINPUT;
+    size_t nkb = nk * nband;
+    rc = zalloc(&res->kred, nk, sizeof *res->kred, err);
+    if (!rc) rc = zalloc(&res->kweight, nk, sizeof *res->kweight, err);
+    if (!rc) rc = zalloc(&res->eig, nkb, sizeof *res->eig, err);
+    if (!rc) rc = zalloc(&res->occ, nkb, sizeof *res->occ, err);
+    if (rc) return rc;
+    res->nk = (int)nk;
+    res->nband = (int)nband;
+    if (nk) {
+        r_f64s(b, &res->kred[0][0], nk * 3);
+        r_f64s(b, res->kweight, nk);
+    }
+    if (nkb) {
+        r_f64s(b, res->eig, nkb);
+        r_f64s(b, res->occ, nkb);
+    }
+    size_t nsp = r_count(b, 12);
+    if (b->bad) return FU_EINPUT;
+    rc = zalloc(&res->species, nsp, sizeof *res->species, err);
+    if (!rc) rc = zalloc(&res->psp_name, nsp, sizeof *res->psp_name, err);
+    if (!rc) rc = zalloc(&res->psp_sha256, nsp, sizeof *res->psp_sha256, err);
+    if (rc) return rc;
+    res->nspecies = (int)nsp;
+    for (size_t sp = 0; sp < nsp; sp++) {
+        r_fixed(b, res->species[sp], sizeof res->species[sp]);
+        r_fixed(b, res->psp_name[sp], sizeof res->psp_name[sp]);
+        r_fixed(b, res->psp_sha256[sp], sizeof res->psp_sha256[sp]);
+    }
+    return b->bad ? FU_EINPUT : FU_OK;
+}
+
+static void encode_cand(wbuf *b, const fu_cand_record *r) {
+    w_u8(b, REC_CAND);
+    w_bytes(b, r->id, FU_CAND_ID_LEN);
+    w_u8(b, (unsigned)r->state);
+    w_u8(b, r->final ? 1 : 0);
+    w_u8(b, r->have_result ? 1 : 0);
+    w_i32(b, r->attempt);
+    w_i32(b, r->group);
+    w_f64(b, r->time_start);
+    w_f64(b, r->time_end);
+    w_str(b, r->label);
+    w_str(b, r->cause);
+    w_str(b, r->message);
+    if (r->have_result) encode_result(b, &r->res);
+}
+
+static int check_record(const fu_cand_record *r, fu_err *err) {
+    if (!valid_id(r->id))
+        return fu_fail(err, FU_EINPUT, "record: candidate id '%.40s' is not %d hex digits", r->id,
+                       FU_CAND_ID_LEN);
+    if (r->state < FU_CAND_QUEUED || r->state > FU_CAND_INVALID)
+        return fu_fail(err, FU_EINPUT, "record %s: unknown state %d", r->id, r->state);
+    const fu_cand_result *s = &r->res;
+    if (r->have_result &&
+        (s->natom < 0 || s->nk < 0 || s->nband < 0 || s->nspecies < 0 ||
+         (s->natom && (!s->atomic_number || !s->xred || (s->have_forces && !s->forces))) ||
+         (s->nk && (!s->kred || !s->kweight)) ||
+         ((size_t)s->nk * (size_t)s->nband != 0 && (!s->eig || !s->occ)) ||
+         (s->nspecies && (!s->species || !s->psp_name || !s->psp_sha256))))
+        return fu_fail(err, FU_EINPUT, "record %s: result arrays missing for their sizes", r->id);
+    return FU_OK;
+}
+
+int fu_cand_record_encode(const fu_cand_record *r, unsigned char **buf, size_t *len, fu_err *err) {
+    *buf = NULL;
+    *len = 0;
+    int rc = check_record(r, err);
+    if (rc) return rc;
+    wbuf b = {0};
+    encode_cand(&b, r);
+    if (b.oom) {
+        free(b.p);
+        return fu_fail(err, FU_ENOMEM, "record %s: out of memory encoding", r->id);
+    }
+    *buf = b.p;
+    *len = b.len;
+    return FU_OK;
+}
+
+/* Decodes a REC_CAND payload (type byte included). */
+static int decode_cand(const unsigned char *buf, size_t len, fu_cand_record *r, fu_err *err) {
+    fu_cand_record_init(r);
+    rbuf b = {buf, len, 0, 0};
+    if (r_u8(&b) != REC_CAND) return fu_fail(err, FU_EINPUT, "record: not a candidate record");
+    if (r_has(&b, FU_CAND_ID_LEN)) {
+        memcpy(r->id, b.p + b.pos, FU_CAND_ID_LEN);
+        b.pos += FU_CAND_ID_LEN;
+    }
+    r->state = (int)r_u8(&b);
+    r->final = (int)r_u8(&b);
+    r->have_result = (int)r_u8(&b);
+    r->attempt = r_i32(&b);
+    r->group = r_i32(&b);
+    r->time_start = r_f64(&b);
+    r->time_end = r_f64(&b);
+    r->label = r_str(&b);
+    r->cause = r_str(&b);
+    r->message = r_str(&b);
+    int rc = FU_OK;
+    /* decode_result sets err only for ENOMEM; a short or inconsistent
+     * payload shows up as b.bad or unconsumed bytes. */
+    if (!b.bad && r->have_result) rc = decode_result(&b, &r->res, err);
+    if (rc != FU_ENOMEM && b.bad == 2) rc = fu_fail(err, FU_ENOMEM, "record: out of memory decoding");
+    else if (rc != FU_ENOMEM && (rc || b.bad || b.pos != b.len))
+        rc = fu_fail(err, FU_EINPUT, "record: payload of %zu bytes is malformed at byte %zu", len,
+                     b.pos);
+    if (!rc) rc = check_record(r, err);
+    if (rc) fu_cand_record_free(r);
+    return rc;
+}
+
+int fu_cand_record_decode(const unsigned char *buf, size_t len, fu_cand_record *r, fu_err *err) {
+    return decode_cand(buf, len, r, err);
+}
+
+static void encode_run(wbuf *b, const fu_run_info *ri) {
+    w_u8(b, REC_RUN);
+    w_f64(b, ri->time);
+    w_str(b, ri->code_version);
+    w_str(b, ri->git_version);
+    w_str(b, ri->build_type);
+    w_str(b, ri->mpi_library);
+    w_str(b, ri->host);
+    w_i32(b, ri->ranks);
+    w_i32(b, ri->group_size);
+    w_i32(b, ri->shard_index);
+    w_i32(b, ri->shard_count);
+    w_str(b, ri->sweep);
+}
+
+static int decode_run(const unsigned char *buf, size_t len, fu_run_info *ri) {
+    memset(ri, 0, sizeof *ri);
+    rbuf b = {buf, len, 0, 0};
+    r_u8(&b);
+    ri->time = r_f64(&b);
+    r_fixed(&b, ri->code_version, sizeof ri->code_version);
+    r_fixed(&b, ri->git_version, sizeof ri->git_version);
+    r_fixed(&b, ri->build_type, sizeof ri->build_type);
+    r_fixed(&b, ri->mpi_library, sizeof ri->mpi_library);
+    r_fixed(&b, ri->host, sizeof ri->host);
+    ri->ranks = r_i32(&b);
+    ri->group_size = r_i32(&b);
+    ri->shard_index = r_i32(&b);
+    ri->shard_count = r_i32(&b);
+    ri->sweep = r_str(&b);
+    if (b.bad || b.pos != b.len) {
+        fu_run_info_free(ri);
+        return b.bad == 2 ? FU_ENOMEM : FU_EINPUT;
+    }
+    if (fu_sha256_hex(ri->sweep, strlen(ri->sweep), ri->sweep_sha256, NULL)) {
+        fu_run_info_free(ri);
+        return FU_ENOMEM;
+    }
+    return FU_OK;
+}
+
+void fu_run_info_local(fu_run_info *ri) {
+    memset(ri, 0, sizeof *ri);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ri->time = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    copy_fixed(ri->code_version, sizeof ri->code_version, FURUI_VERSION);
+    copy_fixed(ri->git_version, sizeof ri->git_version, FURUI_GIT_VERSION);
+    copy_fixed(ri->build_type, sizeof ri->build_type, FURUI_BUILD_TYPE);
+    char lib[MPI_MAX_LIBRARY_VERSION_STRING];
+    int n = 0;
+    if (MPI_Get_library_version(lib, &n) == MPI_SUCCESS) {
+        lib[n < (int)sizeof lib ? n : (int)sizeof lib - 1] = '\0';
+        lib[strcspn(lib, "\r\n")] = '\0'; /* first line: name and version */
+        copy_fixed(ri->mpi_library, sizeof ri->mpi_library, lib);
+    }
+    if (gethostname(ri->host, sizeof ri->host) != 0) copy_fixed(ri->host, sizeof ri->host, "unknown");
+    ri->host[sizeof ri->host - 1] = '\0';
+}
+
+void fu_run_info_free(fu_run_info *ri) {
+    if (!ri) return;
+    free(ri->sweep);
+    ri->sweep = NULL;
+}
+
+/* ---- record comparison --------------------------------------------------- */
+
+static int str_eq(const char *a, const char *b) { return strcmp(a ? a : "", b ? b : "") == 0; }
+static int mem_eq(const void *a, const void *b, size_t n) {
+    if (!n) return 1;
+    if (!a || !b) return a == b;
+    return memcmp(a, b, n) == 0;
+}
+
+const char *fu_cand_record_diff(const fu_cand_record *a, const fu_cand_record *b, int with_meta) {
+    if (strcmp(a->id, b->id)) return "id";
+    if (a->state != b->state) return "state";
+    if (!a->final != !b->final) return "final";
+    if (!str_eq(a->label, b->label)) return "label";
+    if (!str_eq(a->cause, b->cause)) return "cause";
+    if (!str_eq(a->message, b->message)) return "message";
+    if (with_meta) {
+        if (a->attempt != b->attempt) return "attempt";
+        if (a->group != b->group) return "group";
+        if (!mem_eq(&a->time_start, &b->time_start, sizeof(double))) return "time_start";
+        if (!mem_eq(&a->time_end, &b->time_end, sizeof(double))) return "time_end";
+    }
+    if (!a->have_result != !b->have_result) return "have_result";
+    if (!a->have_result) return NULL;
+    const fu_cand_result *x = &a->res, *y = &b->res;
+    for (size_t i = 0; i < NELEM(res_f64); i++)
+        if (!mem_eq(&CF64_AT(x, i), &CF64_AT(y, i), sizeof(double))) return res_f64[i].name;
+    for (size_t i = 0; i < NELEM(res_i32); i++)
+        if (CI32_AT(x, i) != CI32_AT(y, i)) return res_i32[i].name;
+    if (!mem_eq(x->kgrid, y->kgrid, sizeof x->kgrid)) return "kgrid";
+    if (!mem_eq(x->kshift, y->kshift, sizeof x->kshift)) return "kshift";
+    if (!mem_eq(x->lattice, y->lattice, sizeof x->lattice)) return "lattice";
+    if (!mem_eq(x->stress, y->stress, sizeof x->stress)) return "stress";
+    if (!str_eq(x->formula, y->formula)) return "formula";
+    if (!str_eq(x->xc, y->xc)) return "xc";
+    if (!str_eq(x->smearing, y->smearing)) return "smearing";
+    if (x->natom != y->natom) return "natom";
+    size_t na = (size_t)x->natom;
+    if (!mem_eq(x->atomic_number, y->atomic_number, na * sizeof(int))) return "atomic_numbers";
+    if (!mem_eq(x->xred, y->xred, na * 3 * sizeof(double))) return "xred";
+    if (x->have_forces && !mem_eq(x->forces, y->forces, na * 3 * sizeof(double))) return "forces";
+    if (x->nk != y->nk) return "nk";
+    if (x->nband != y->nband) return "nband";
+    size_t nk = (size_t)x->nk, nkb = nk * (size_t)x->nband;
+    if (!mem_eq(x->kred, y->kred, nk * 3 * sizeof(double))) return "kpoints_red";
+    if (!mem_eq(x->kweight, y->kweight, nk * sizeof(double))) return "kweights";
+    if (!mem_eq(x->eig, y->eig, nkb * sizeof(double))) return "eigenvalues";
+    if (!mem_eq(x->occ, y->occ, nkb * sizeof(double))) return "occupations";
+    if (x->nspecies != y->nspecies) return "nspecies";
+    for (int sp = 0; sp < x->nspecies; sp++) {
+        if (strcmp(x->species[sp], y->species[sp])) return "species";
+        if (strcmp(x->psp_name[sp], y->psp_name[sp])) return "pseudopotential";
+        if (strcmp(x->psp_sha256[sp], y->psp_sha256[sp])) return "pseudopotential_sha256";
+    }
+    return NULL;
+}
+
+int fu_cand_record_copy(fu_cand_record *dst, const fu_cand_record *src, fu_err *err) {
+    /* Through the codec: one definition of what a record contains. */
+    unsigned char *buf;
+    size_t len;
+    int rc = fu_cand_record_encode(src, &buf, &len, err);
+    if (rc) return rc;
+    rc = decode_cand(buf, len, dst, err);
+    free(buf);
+    return rc;
+}
+
+/* ---- file framing --------------------------------------------------------
+ * File: 16-byte header "FURUIJNL" u32 version u32 0, then frames
+ * [A5 'F' 'J' 5A][u32 payload length][32-byte SHA-256 of payload][payload]. */
+
+static const unsigned char file_magic[8] = {'F', 'U', 'R', 'U', 'I', 'J', 'N', 'L'};
+static const unsigned char frame_magic[4] = {0xA5, 'F', 'J', 0x5A};
+#define HEADER_LEN 16
+#define FRAME_HEAD 40
+
+static void put_u32(unsigned char *c, uint32_t v) {
+    for (int i = 0; i < 4; i++) c[i] = (unsigned char)(v >> (8 * i));
+}
+static uint32_t get_u32(const unsigned char *c) {
+    return (uint32_t)c[0] | (uint32_t)c[1] << 8 | (uint32_t)c[2] << 16 | (uint32_t)c[3] << 24;
+}
+
+static int digest(const unsigned char *data, size_t n, unsigned char out[32], fu_err *err) {
+    char hex[FU_SHA256_HEX_LEN];
+    int rc = fu_sha256_hex(data, n, hex, err);
+    if (rc) return rc;
+    for (int i = 0; i < 32; i++) {
+        unsigned v = 0;
+        for (int k = 0; k < 2; k++) {
+            char c = hex[2 * i + k];
+            v = v * 16 + (unsigned)(c <= '9' ? c - '0' : c - 'a' + 10);
+        }
+        out[i] = (unsigned char)v;
+    }
+    return FU_OK;
+}
+
+/* Builds a frame around payload (which starts FRAME_HEAD bytes into buf). */
+static int frame_seal(unsigned char *buf, size_t payload_len, fu_err *err) {
+    memcpy(buf, frame_magic, 4);
+    put_u32(buf + 4, (uint32_t)payload_len);
+    return digest(buf + FRAME_HEAD, payload_len, buf + 8, err);
+}
+
+/* pread until n bytes or EOF; returns bytes read or -1. */
+static ssize_t pread_full(int fd, void *dst, size_t n, off_t off) {
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = pread(fd, (char *)dst + got, n - got, off + (off_t)got);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        if (r == 0) break;
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
+}
+
+static int write_full(int fd, const void *src, size_t n) {
+    size_t done = 0;
+    while (done < n) {
+        ssize_t w = write(fd, (const char *)src + done, n - done);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        done += (size_t)w;
+    }
+    return 0;
+}
+
+typedef struct {
+    int fd;
+    const char *path;
+    long long size;
+    unsigned char *buf;  /* holds the current payload */
+    size_t cap;
+} jreader;
+
+/* Checks for an intact frame at off; on success the payload is in r->buf
+ * and *len holds its length. Returns 1 intact, 0 not, -1 I/O or memory error. */
+static int frame_at(jreader *r, long long off, size_t *len, fu_err *err) {
+    unsigned char head[FRAME_HEAD];
+    if (off + FRAME_HEAD > r->size) return 0;
+    ssize_t got = pread_full(r->fd, head, FRAME_HEAD, (off_t)off);
+    if (got < 0) {
+        fu_fail(err, FU_EIO, "%s: read failed: %s", r->path, strerror(errno));
+        return -1;
+    }
+    if (got < FRAME_HEAD || memcmp(head, frame_magic, 4) != 0) return 0;
+    uint32_t n = get_u32(head + 4);
+    if (n == 0 || n > FU_JOURNAL_MAX_RECORD || off + FRAME_HEAD + (long long)n > r->size) return 0;
+    if (n > r->cap) {
+        unsigned char *q = realloc(r->buf, n);
+        if (!q) {
+            fu_fail(err, FU_ENOMEM, "%s: out of memory for a %u-byte record", r->path, n);
+            return -1;
+        }
+        r->buf = q;
+        r->cap = n;
+    }
+    got = pread_full(r->fd, r->buf, n, (off_t)(off + FRAME_HEAD));
+    if (got < 0) {
+        fu_fail(err, FU_EIO, "%s: read failed: %s", r->path, strerror(errno));
+        return -1;
+    }
+    if ((size_t)got < n) return 0;
+    unsigned char md[32];
+    if (digest(r->buf, n, md, err)) return -1;
+    if (memcmp(md, head + 8, 32) != 0) return 0;
+    *len = n;
+    return 1;
+}
+
+/* Next offset > off holding an intact frame, or -1 if none; -2 on error. */
+static long long resync(jreader *r, long long off, size_t *len, fu_err *err) {
+    unsigned char chunk[1 << 16];
+    long long pos = off + 1;
+    while (pos + FRAME_HEAD <= r->size) {
+        ssize_t got = pread_full(r->fd, chunk, sizeof chunk, (off_t)pos);
+        if (got < 0) {
+            fu_fail(err, FU_EIO, "%s: read failed: %s", r->path, strerror(errno));
+            return -2;
+        }
+        if (got < 4) return -1;
+        for (ssize_t i = 0; i + 4 <= got; i++) {
+            if (chunk[i] != frame_magic[0] || memcmp(chunk + i, frame_magic, 4) != 0) continue;
+            int ok = frame_at(r, pos + i, len, err);
+            if (ok < 0) return -2;
+            if (ok) return pos + i;
+        }
+        pos += got - 3; /* keep an overlap so a magic across chunks is seen */
+    }
+    return -1;
+}
+
+/* Reads the whole journal on fd. *fresh is set if the file holds no
+ * complete header (empty, or torn while being created). */
+static int read_fd(int fd, const char *path, fu_journal_run_fn on_run, fu_journal_cand_fn on_cand,
+                   void *ctx, fu_journal_diag *diag, int *fresh, fu_err *err) {
+    memset(diag, 0, sizeof *diag);
+    diag->first_bad_offset = -1;
+    *fresh = 0;
+    struct stat st;
+    if (fstat(fd, &st) != 0) return fu_fail(err, FU_EIO, "%s: cannot stat: %s", path, strerror(errno));
+    jreader r = {fd, path, (long long)st.st_size, NULL, 0};
+    unsigned char head[HEADER_LEN], want[HEADER_LEN] = {0};
+    memcpy(want, file_magic, 8);
+    put_u32(want + 8, FU_JOURNAL_VERSION);
+    ssize_t got = pread_full(fd, head, HEADER_LEN, 0);
+    if (got < 0) return fu_fail(err, FU_EIO, "%s: read failed: %s", path, strerror(errno));
+    if (got < HEADER_LEN) {
+        if (memcmp(head, want, (size_t)got) != 0)
+            return fu_fail(err, FU_EINPUT, "%s: not a furui journal (no FURUIJNL header)", path);
+        *fresh = 1;
+        diag->torn_bytes = got;
+        if (got) snprintf(diag->warning, sizeof diag->warning,
+                          "%s: %zd-byte torn header ignored", path, got);
+        return FU_OK;
+    }
+    if (memcmp(head, file_magic, 8) != 0)
+        return fu_fail(err, FU_EINPUT, "%s: not a furui journal (no FURUIJNL header)", path);
+    uint32_t ver = get_u32(head + 8);
+    if (ver > FU_JOURNAL_VERSION)
+        return fu_fail(err, FU_EINPUT,
+                       "%s: journal format version %u is newer than this furui supports (%d)", path,
+                       ver, FU_JOURNAL_VERSION);
+    if (ver == 0) return fu_fail(err, FU_EINPUT, "%s: journal format version 0 is invalid", path);
+
+    long long off = HEADER_LEN;
+    diag->valid_end = off;
+    int rc = FU_OK;
+    while (!rc && off < r.size) {
+        size_t len = 0;
+        int ok = frame_at(&r, off, &len, err);
+        if (ok < 0) {
+            rc = err ? err->code : FU_EIO;
+            break;
+        }
+        if (!ok) {
+            long long next = resync(&r, off, &len, err);
+            if (next == -2) {
+                rc = err ? err->code : FU_EIO;
+                break;
+            }
+            if (next < 0) { /* nothing intact after: a torn (or damaged) tail */
+                diag->torn_bytes = r.size - off;
+                break;
+            }
+            if (diag->nbad++ == 0) diag->first_bad_offset = off;
+            off = next;
+        }
+        /* An intact frame (checksum good) whose payload does not decode was
+         * written by a different format: counted as corruption, skipped. */
+        int type = r.buf[0], bad = 0;
+        if (type == REC_CAND) {
+            fu_cand_record rec;
+            fu_err e2;
+            int d = decode_cand(r.buf, len, &rec, &e2);
+            if (d == FU_ENOMEM) rc = fu_fail(err, FU_ENOMEM, "%s: %s", path, e2.msg);
+            else if (d) bad = 1;
+            else {
+                diag->nrecords++;
+                if (on_cand) rc = on_cand(ctx, &rec, err);
+                fu_cand_record_free(&rec);
+            }
+        } else if (type == REC_RUN) {
+            fu_run_info ri;
+            int d = decode_run(r.buf, len, &ri);
+            if (d == FU_ENOMEM) rc = fu_fail(err, FU_ENOMEM, "%s: out of memory", path);
+            else if (d) bad = 1;
+            else {
+                diag->nruns++;
+                if (on_run) rc = on_run(ctx, &ri, err);
+                fu_run_info_free(&ri);
+            }
+        } else {
+            bad = 1;
+        }
+        if (bad && diag->nbad++ == 0) diag->first_bad_offset = off;
+        off += FRAME_HEAD + (long long)len;
+        diag->valid_end = off;
+    }
+    free(r.buf);
+    if (rc) return rc;
+    char *w = diag->warning;
+    size_t cap = sizeof diag->warning;
+    if (diag->nbad && diag->torn_bytes)
+        snprintf(w, cap, "%s: %zu corrupt record(s) skipped (first at byte %lld); %lld-byte torn "
+                 "tail after byte %lld ignored", path, diag->nbad, diag->first_bad_offset,
+                 diag->torn_bytes, diag->valid_end);
+    else if (diag->nbad)
+        snprintf(w, cap, "%s: %zu corrupt record(s) skipped (first at byte %lld; checksum or "
+                 "length mismatch)", path, diag->nbad, diag->first_bad_offset);
+    else if (diag->torn_bytes)
+        snprintf(w, cap, "%s: %lld-byte torn tail after byte %lld ignored (incomplete last record)",
+                 path, diag->torn_bytes, diag->valid_end);
+    return FU_OK;
+}
+
+int fu_journal_read(const char *path, fu_journal_run_fn on_run, fu_journal_cand_fn on_cand,
+                    void *ctx, fu_journal_diag *diag, fu_err *err) {
+    fu_journal_diag local;
+    if (!diag) diag = &local;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return fu_fail(err, FU_EIO, "%s: cannot open journal: %s", path, strerror(errno));
+    int fresh;
+    int rc = read_fd(fd, path, on_run, on_cand, ctx, diag, &fresh, err);
+    close(fd);
+    return rc;
+}
+
+/* ---- status table (resume) ---------------------------------------------- */
+
+typedef struct {
+    fu_journal_scan *scan;
+    size_t cap;
+    fu_idmap map;
+    const char *path;
+} scan_ctx;
+
+static int scan_cand(void *vctx, fu_cand_record *rec, fu_err *err) {
+    scan_ctx *c = vctx;
+    fu_journal_scan *s = c->scan;
+    int added;
+    size_t i = fu_idmap_get(&c->map, rec->id, s->ncand, &added);
+    if (i == SIZE_MAX) return fu_fail(err, FU_ENOMEM, "%s: out of memory scanning", c->path);
+    if (added) {
+        if (s->ncand == c->cap) {
+            size_t cap = c->cap ? 2 * c->cap : 64;
+            fu_cand_status *q = realloc(s->cand, cap * sizeof *q);
+            if (!q) return fu_fail(err, FU_ENOMEM, "%s: out of memory scanning", c->path);
+            s->cand = q;
+            c->cap = cap;
+        }
+        fu_cand_status *e = &s->cand[s->ncand++];
+        memset(e, 0, sizeof *e);
+        memcpy(e->id, rec->id, sizeof e->id);
+    }
+    fu_cand_status *e = &s->cand[i];
+    if (rec->attempt > e->attempts) e->attempts = rec->attempt;
+    /* The last terminal state wins; later non-terminal records (a forced
+     * rerun that was interrupted) do not undo a terminal one. */
+    if (fu_cand_state_terminal(rec->state, rec->final)) {
+        e->state = rec->state;
+        e->final = 1;
+    } else if (!e->final) {
+        e->state = rec->state;
+    }
+    return FU_OK;
+}
+
+static int cmp_status(const void *a, const void *b) {
+    return strcmp(((const fu_cand_status *)a)->id, ((const fu_cand_status *)b)->id);
+}
+
+void fu_journal_scan_free(fu_journal_scan *s) {
+    if (!s) return;
+    free(s->cand);
+    memset(s, 0, sizeof *s);
+}
+
+const fu_cand_status *fu_journal_scan_find(const fu_journal_scan *s, const char *id) {
+    if (!s || !s->ncand || !id || strlen(id) != FU_CAND_ID_LEN) return NULL; /* bsearch(NULL) is UB */
+    fu_cand_status key;
+    for (int i = 0; i <= FU_CAND_ID_LEN; i++)
+        key.id[i] = (char)((id[i] >= 'A' && id[i] <= 'F') ? id[i] - 'A' + 'a' : id[i]);
+    return bsearch(&key, s->cand, s->ncand, sizeof key, cmp_status);
+}
+
+static int scan_fd(int fd, const char *path, fu_journal_scan *scan, int *fresh, fu_err *err) {
+    memset(scan, 0, sizeof *scan);
+    scan_ctx c = {scan, 0, {0}, path};
+    int rc = read_fd(fd, path, NULL, scan_cand, &c, &scan->diag, fresh, err);
+    fu_idmap_free(&c.map);
+    if (rc) {
+        fu_journal_scan_free(scan);
+        return rc;
+    }
+    if (scan->ncand) qsort(scan->cand, scan->ncand, sizeof *scan->cand, cmp_status);
+    return FU_OK;
+}
+
+int fu_journal_scan_file(const char *path, fu_journal_scan *scan, fu_err *err) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        memset(scan, 0, sizeof *scan);
+        return fu_fail(err, FU_EIO, "%s: cannot open journal: %s", path, strerror(errno));
+    }
+    int fresh;
+    int rc = scan_fd(fd, path, scan, &fresh, err);
+    close(fd);
+    return rc;
+}
+
+/* ---- appending ------------------------------------------------------------ */
+
+struct fu_journal {
+    int fd;
+    int broken;            /* a sync failed: the page cache can no longer be trusted */
+    long long end;         /* end of the last record */
+    char path[4096];
+};
+
+/* Makes a new directory entry durable (the file's own fsync does not). */
+static int sync_parent_dir(const char *path) {
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    int fd = open(dirname(tmp), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int r = fsync(fd);
+    /* Some file systems refuse fsync on directories; that is not data loss. */
+    if (r != 0 && (errno == EINVAL || errno == EBADF)) r = 0;
+    close(fd);
+    return r;
+}
+
+static int lock_fd(int fd, const char *path, fu_err *err) {
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+#ifdef F_OFD_SETLK
+    /* OFD: a reader of the same process closing its own descriptor does not
+     * drop the lock, as it would with POSIX record locks. */
+    int r = fcntl(fd, F_OFD_SETLK, &fl);
+    if (r != 0 && errno == EINVAL) r = fcntl(fd, F_SETLK, &fl); /* kernel without OFD locks */
+#else
+    int r = fcntl(fd, F_SETLK, &fl);
+#endif
+    if (r == 0) return FU_OK;
+    if (errno == EACCES || errno == EAGAIN)
+        return fu_fail(err, FU_EIO, "%s: journal is locked by another writer (one coordinator "
+                       "per shard)", path);
+    /* File systems without locking (e.g. Lustre without -o flock): proceed. */
+    if (errno == ENOLCK || errno == ENOSYS || errno == EOPNOTSUPP) return FU_OK;
+    return fu_fail(err, FU_EIO, "%s: cannot lock journal: %s", path, strerror(errno));
+}
+
+static int append_frame(fu_journal *j, const unsigned char *frame, size_t n, int sync, fu_err *err) {
+    if (j->broken)
+        return fu_fail(err, FU_EIO, "%s: an earlier journal write failed; reopen the journal to "
+                       "continue", j->path);
+    if (write_full(j->fd, frame, n) != 0) {
+        int e = errno;
+        /* Cut a partial record back off so later appends follow a clean end. */
+        if (ftruncate(j->fd, (off_t)j->end) != 0) j->broken = 1;
+        return fu_fail(err, FU_EIO, "%s: journal write failed: %s", j->path, strerror(e));
+    }
+    j->end += (long long)n;
+    if (sync && fdatasync(j->fd) != 0) {
+        int e = errno;
+        j->broken = 1;
+        return fu_fail(err, FU_EIO, "%s: journal sync failed: %s", j->path, strerror(e));
+    }
+    return FU_OK;
+}
+
+/* Frames the payload built in b (whose first FRAME_HEAD bytes are reserved). */
+static int append_payload(fu_journal *j, wbuf *b, int sync, fu_err *err) {
+    int rc = FU_OK;
+    if (b->oom) rc = fu_fail(err, FU_ENOMEM, "%s: out of memory encoding a record", j->path);
+    else if (b->len - FRAME_HEAD > FU_JOURNAL_MAX_RECORD)
+        rc = fu_fail(err, FU_EINPUT, "%s: record of %zu bytes exceeds the %u-byte limit", j->path,
+                     b->len - FRAME_HEAD, FU_JOURNAL_MAX_RECORD);
+    if (!rc) rc = frame_seal(b->p, b->len - FRAME_HEAD, err);
+    if (!rc) rc = append_frame(j, b->p, b->len, sync, err);
+    free(b->p);
+    return rc;
+}
+
+int fu_journal_open(const char *path, const fu_run_info *run, fu_journal **out,
+                    fu_journal_scan *scan, fu_err *err) {
+    *out = NULL;
+    fu_journal_scan local;
+    if (!scan) scan = &local;
+    memset(scan, 0, sizeof *scan);
+    fu_journal *j = calloc(1, sizeof *j);
+    if (!j) return fu_fail(err, FU_ENOMEM, "%s: out of memory", path);
+    if (snprintf(j->path, sizeof j->path, "%s", path) >= (int)sizeof j->path) {
+        free(j);
+        return fu_fail(err, FU_EINPUT, "%s: path too long", path);
+    }
+    struct stat st;
+    int existed = stat(path, &st) == 0;
+    j->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (j->fd < 0) {
+        int e = errno;
+        free(j);
+        return fu_fail(err, FU_EIO, "%s: cannot open journal for appending: %s", path, strerror(e));
+    }
+    int fresh = 0;
+    int rc = lock_fd(j->fd, path, err);
+    if (!rc) rc = scan_fd(j->fd, path, scan, &fresh, err);
+    if (!rc && fresh) {
+        unsigned char head[HEADER_LEN] = {0};
+        memcpy(head, file_magic, 8);
+        put_u32(head + 8, FU_JOURNAL_VERSION);
+        if (ftruncate(j->fd, 0) != 0 || write_full(j->fd, head, HEADER_LEN) != 0 ||
+            fdatasync(j->fd) != 0)
+            rc = fu_fail(err, FU_EIO, "%s: cannot write journal header: %s", path, strerror(errno));
+        else if (!existed && sync_parent_dir(path) != 0)
+            rc = fu_fail(err, FU_EIO, "%s: cannot sync the journal's directory: %s", path,
+                         strerror(errno));
+        j->end = HEADER_LEN;
+    } else if (!rc) {
+        j->end = scan->diag.valid_end;
+        if (scan->diag.torn_bytes > 0 &&
+            (ftruncate(j->fd, (off_t)j->end) != 0 || fdatasync(j->fd) != 0))
+            rc = fu_fail(err, FU_EIO, "%s: cannot cut off the torn tail at byte %lld: %s", path,
+                         j->end, strerror(errno));
+    }
+    if (!rc && run) {
+        wbuf b = {0};
+        unsigned char zero[FRAME_HEAD] = {0};
+        w_bytes(&b, zero, FRAME_HEAD);
+        encode_run(&b, run);
+        rc = append_payload(j, &b, 1, err);
+    }
+    if (rc) {
+        close(j->fd);
+        free(j);
+        fu_journal_scan_free(scan);
+        return rc;
+    }
+    if (scan == &local) fu_journal_scan_free(&local);
+    *out = j;
+    return FU_OK;
+}
+
+int fu_journal_append(fu_journal *j, const fu_cand_record *r, int sync, fu_err *err) {
+    int rc = check_record(r, err);
+    if (rc) {
+        fu_err_prefix(err, "%s", j->path);
+        return rc;
+    }
+    wbuf b = {0};
+    unsigned char zero[FRAME_HEAD] = {0};
+    w_bytes(&b, zero, FRAME_HEAD);
+    encode_cand(&b, r);
+    return append_payload(j, &b, sync, err);
+}
+
+int fu_journal_sync(fu_journal *j, fu_err *err) {
+    if (j->broken)
+        return fu_fail(err, FU_EIO, "%s: an earlier journal write failed; reopen the journal to "
+                       "continue", j->path);
+    if (fdatasync(j->fd) != 0) {
+        j->broken = 1;
+        return fu_fail(err, FU_EIO, "%s: journal sync failed: %s", j->path, strerror(errno));
+    }
+    return FU_OK;
+}
+
+int fu_journal_close(fu_journal *j, fu_err *err) {
+    if (!j) return FU_OK;
+    int rc = FU_OK;
+    if (!j->broken && fdatasync(j->fd) != 0)
+        rc = fu_fail(err, FU_EIO, "%s: journal sync failed: %s", j->path, strerror(errno));
+    if (close(j->fd) != 0 && !rc)
+        rc = fu_fail(err, FU_EIO, "%s: journal close failed: %s", j->path, strerror(errno));
+    free(j);
+    return rc;
+}

@@ -1,0 +1,212 @@
+/* Candidate records and the per-shard append-only journal.
+ *
+ * The journal is the source of truth of a screening shard: the coordinator
+ * (the only writer of the shard) appends one record per state change of a
+ * candidate (queued, started, done, failed, invalid) and, for "done", the
+ * result a screening needs. Each record is framed with its length and a
+ * SHA-256 checksum and made durable with fdatasync, so a kill -9 or a node
+ * failure loses at most the record being written; that torn tail is
+ * detected on reading and cut off when the journal is next opened for
+ * appending. The on-disk format is described in src/screen/README.md. */
+#ifndef FURUI_SCREEN_JOURNAL_H
+#define FURUI_SCREEN_JOURNAL_H
+
+#include <stddef.h>
+
+#include "core/error.h"
+#include "dft/params.h"
+#include "dft/scf.h"
+
+#define FU_CAND_ID_LEN 16          /* candidate IDs are 16 lowercase hex digits */
+#define FU_JOURNAL_VERSION 1       /* newest journal format this code reads and writes */
+#define FU_JOURNAL_MAX_RECORD (256u << 20) /* larger length fields are corruption */
+
+typedef enum {
+    FU_CAND_QUEUED = 1,  /* known to the coordinator, not yet handed out */
+    FU_CAND_STARTED = 2, /* attempt `attempt` handed to a worker group */
+    FU_CAND_DONE = 3,    /* finished with a result (terminal) */
+    FU_CAND_FAILED = 4,  /* attempt failed; terminal only when `final` is set */
+    FU_CAND_INVALID = 5  /* rejected before running, e.g. by pre-flight checks (terminal) */
+} fu_cand_state;
+
+/* "queued", "started", "done", "failed", "invalid"; "unknown" otherwise. */
+const char *fu_cand_state_name(int state);
+/* 1 if a record with this state/final flag ends the candidate: a rerun skips it. */
+int fu_cand_state_terminal(int state, int final);
+
+/* What one finished candidate contributes to a screening. Units as in
+ * fu_scf_result: Ha, bohr, Ha/bohr, Ha/bohr³. Arrays and strings are owned
+ * by the record (fu_cand_record_free). */
+typedef struct {
+    /* energies, Ha per cell (ABINIT's decomposition, as fu_scf_result) */
+    double etotal, e_kinetic, e_hartree, e_xc, e_ewald, e_psp_core, e_local, e_nonlocal;
+    double e_entropy, e_band;
+    double efermi, vbm, cbm, gap; /* Ha; gap = cbm - vbm on the k-mesh */
+    double nelec;
+    double volume;                /* bohr³ */
+    double ecut;                  /* Ha */
+    double tsmear;                /* Ha */
+    double last_denergy;          /* Ha */
+    double last_drho;             /* 1 */
+    int gap_direct, vbm_k, cbm_k;
+    int converged, iterations;
+    int nsym, spacegroup;
+    int have_forces, have_stress;
+    int kgrid[3];
+    double kshift[3];
+    double lattice[3][3];         /* rows a1, a2, a3, bohr */
+    double stress[3][3];          /* Ha/bohr³, positive = tensile */
+    char *formula;                /* reduced formula, e.g. "Si", "AsGa" */
+    char *xc;
+    char *smearing;
+    /* per atom */
+    int natom;
+    int *atomic_number;           /* [natom] */
+    double (*xred)[3];            /* [natom] fractional */
+    double (*forces)[3];          /* [natom] Ha/bohr, NULL unless have_forces */
+    /* per k-point and band */
+    int nk, nband;
+    double (*kred)[3];            /* [nk] reduced coordinates */
+    double *kweight;              /* [nk] */
+    double *eig;                  /* [nk*nband] Ha */
+    double *occ;                  /* [nk*nband] electrons */
+    /* per species */
+    int nspecies;
+    char (*species)[8];           /* [nspecies] element symbol */
+    char (*psp_name)[64];         /* [nspecies] */
+    char (*psp_sha256)[65];       /* [nspecies] hex digest of the pseudopotential file */
+} fu_cand_result;
+
+/* One state change of one candidate. Strings may be NULL (= ""). */
+typedef struct {
+    char id[FU_CAND_ID_LEN + 1];
+    int state;                    /* fu_cand_state */
+    int final;                    /* FAILED: no further attempts will be made */
+    int attempt;                  /* 1, 2, ... (0 for queued/invalid) */
+    int group;                    /* worker group that ran it, -1 if none */
+    double time_start;            /* UNIX time the attempt began (s) */
+    double time_end;              /* UNIX time this state was reached (s) */
+    char *label;                  /* human-readable name from the sweep */
+    char *cause;                  /* failure class, e.g. "no-convergence", "crashed" */
+    char *message;                /* one-line failure message */
+    int have_result;              /* res is filled (done; optionally failed, for diagnosis) */
+    fu_cand_result res;
+} fu_cand_record;
+
+void fu_cand_record_init(fu_cand_record *r);
+void fu_cand_record_free(fu_cand_record *r);   /* frees owned data, leaves it initialised */
+int fu_cand_record_copy(fu_cand_record *dst, const fu_cand_record *src, fu_err *err);
+/* Validates (16 hex digits) and stores the ID in lowercase. */
+int fu_cand_record_set_id(fu_cand_record *r, const char *id, fu_err *err);
+/* Replaces *field (a string of a record) by a copy of value (NULL allowed). */
+int fu_cand_set_str(char **field, const char *value, fu_err *err);
+/* Allocates the per-atom, per-k and per-species arrays of res (zeroed;
+ * forces only if have_forces is already set). */
+int fu_cand_result_alloc(fu_cand_result *res, int natom, int nk, int nband, int nspecies,
+                         fu_err *err);
+/* Fills res (have_result is the caller's) from one SCF run. */
+int fu_cand_result_from_scf(fu_cand_result *res, const fu_structure *s, const fu_scf_params *p,
+                            const fu_scf_result *r, fu_err *err);
+/* Name of the first field in which a and b differ ("label", "energy/total",
+ * "eigenvalues", ...), or NULL if equal. Numbers compare bit for bit (NaN
+ * equals NaN). with_meta = 0 ignores attempt, group and times, i.e. compares
+ * what a candidate's outcome is, not when or where it was computed. */
+const char *fu_cand_record_diff(const fu_cand_record *a, const fu_cand_record *b, int with_meta);
+
+/* Scalar fields of fu_cand_result with their output names and units, in
+ * the order the journal stores them (doubles, then ints): one definition
+ * shared by the journal codec, record comparison and the results file. */
+typedef struct {
+    const char *name;   /* e.g. "energy/total": HDF5 path under /candidates */
+    const char *units;  /* NULL for counts and flags */
+    size_t offset;      /* offsetof(fu_cand_result, field) */
+} fu_cand_field;
+const fu_cand_field *fu_cand_result_f64_fields(size_t *n);
+const fu_cand_field *fu_cand_result_i32_fields(size_t *n);
+
+/* Serialised form of a record (the journal payload; little-endian). */
+int fu_cand_record_encode(const fu_cand_record *r, unsigned char **buf, size_t *len, fu_err *err);
+int fu_cand_record_decode(const unsigned char *buf, size_t len, fu_cand_record *r, fu_err *err);
+
+/* One session (run) of the coordinator on a shard: written as a record each
+ * time the journal is opened for appending, so the provenance of every
+ * resumed run survives into the results file. */
+typedef struct {
+    double time;               /* UNIX time the session opened the journal */
+    char code_version[64];     /* FURUI_VERSION */
+    char git_version[64];      /* FURUI_GIT_VERSION */
+    char build_type[32];
+    char mpi_library[256];     /* MPI_Get_library_version, first line */
+    char host[256];            /* coordinator host */
+    int ranks, group_size, shard_index, shard_count;
+    char *sweep;               /* verbatim sweep (screening input) text; may be NULL */
+    char sweep_sha256[65];     /* filled by the readers (not stored in the journal) */
+} fu_run_info;
+
+/* Fills time, versions, build type, MPI library and host of this process;
+ * ranks/group_size/shard_* = 0 and sweep = NULL for the caller to set.
+ * Safe before MPI_Init. */
+void fu_run_info_local(fu_run_info *ri);
+/* Frees sweep of a run info returned by the reading functions. */
+void fu_run_info_free(fu_run_info *ri);
+
+/* What reading a journal found besides its records. Corruption is reported
+ * here, never as a failure: the intact records are still usable. */
+typedef struct {
+    size_t nrecords;           /* intact candidate records */
+    size_t nruns;              /* intact session records */
+    size_t nbad;               /* corrupt regions skipped between intact records */
+    long long first_bad_offset;/* byte offset of the first one, -1 if none */
+    long long torn_bytes;      /* bytes after the last intact record (torn write) */
+    long long valid_end;       /* end of the last intact record */
+    char warning[FU_ERR_MSG_LEN]; /* one line describing the above, "" if clean */
+} fu_journal_diag;
+
+/* Latest known state of one candidate (for resuming). */
+typedef struct {
+    char id[FU_CAND_ID_LEN + 1];
+    int state;                 /* last terminal state if any, else last state */
+    int final;                 /* 1: done, invalid or failed-final: a rerun skips it */
+    int attempts;              /* highest attempt number recorded */
+} fu_cand_status;
+
+typedef struct {
+    fu_journal_diag diag;
+    size_t ncand;
+    fu_cand_status *cand;      /* sorted by id */
+} fu_journal_scan;
+
+void fu_journal_scan_free(fu_journal_scan *s);
+/* Status of id, or NULL if the journal has never mentioned it. */
+const fu_cand_status *fu_journal_scan_find(const fu_journal_scan *s, const char *id);
+
+typedef struct fu_journal fu_journal;
+
+/* Opens (creating if absent) the journal for appending by this process
+ * alone: takes an exclusive lock (a second writer fails with a clear
+ * message), scans it into *scan (may be NULL), cuts off a torn tail, and
+ * appends a session record for run (may be NULL). */
+int fu_journal_open(const char *path, const fu_run_info *run, fu_journal **out,
+                    fu_journal_scan *scan, fu_err *err);
+/* Appends one record as one write; with sync, returns only once it is on
+ * disk. A failed write is cut back off so the journal stays well-formed;
+ * after a failed sync the journal refuses further appends (reopen it). */
+int fu_journal_append(fu_journal *j, const fu_cand_record *r, int sync, fu_err *err);
+int fu_journal_sync(fu_journal *j, fu_err *err);
+/* Syncs and closes; j may be NULL. */
+int fu_journal_close(fu_journal *j, fu_err *err);
+
+/* Reads a journal without modifying or locking it (safe while its writer
+ * runs: a record being written shows up as a torn tail). For every intact
+ * record in file order, calls on_run or on_cand (either may be NULL). A
+ * callback may take over the record's contents (copy the struct, then
+ * fu_cand_record_init / clear sweep); what is left is freed after it
+ * returns. A non-zero callback status stops the reading and is returned. */
+typedef int (*fu_journal_run_fn)(void *ctx, fu_run_info *run, fu_err *err);
+typedef int (*fu_journal_cand_fn)(void *ctx, fu_cand_record *rec, fu_err *err);
+int fu_journal_read(const char *path, fu_journal_run_fn on_run, fu_journal_cand_fn on_cand,
+                    void *ctx, fu_journal_diag *diag, fu_err *err);
+/* fu_journal_read into a status table, as fu_journal_open does. */
+int fu_journal_scan_file(const char *path, fu_journal_scan *scan, fu_err *err);
+
+#endif
