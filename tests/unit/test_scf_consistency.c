@@ -5,7 +5,9 @@
  *  - stress equals (1/Ω) dE/dε by finite differences of strained cells with
  *    the plane-wave set held fixed (shear; isotropic with Ecut scaled), which
  *    proves every stress term including the cell-dependence of projectors;
- *  - the energy is invariant under a rigid translation of all atoms;
+ *  - the energy is invariant under a rigid translation of all atoms, under a
+ *    rigid rotation of the whole crystal (projectors' angular parts), and
+ *    under a space-group operation applied to the atoms (GaAs, no inversion);
  *  - the irreducible k-set with symmetrised density gives the full-mesh energy.
  * Small cutoffs keep it fast; the identities hold at any cutoff. */
 #include <math.h>
@@ -16,6 +18,7 @@
 #include "core/units.h"
 #include "crystal/elements.h"
 #include "crystal/structure.h"
+#include "crystal/symmetry.h"
 #include "dft/scf.h"
 
 static void make_si(fu_structure *s, const double d[3]) {
@@ -148,6 +151,80 @@ int main(int argc, char **argv) {
             for (int c = 0; c < 3; c++) t.xred[a][c] += 0.1234 * (c + 1);
         double et = energy(&t, &p, NULL);
         CHECK_CLOSE(et, e0, 1e-6, "energy invariant under rigid translation");
+        fu_structure_free(&t);
+    }
+
+    /* rigid rotation of the crystal in Cartesian space: same energy, forces
+     * and stress rotated with it */
+    {
+        const double th = 0.7, ax[3] = {0.267261241912424, 0.534522483824849, 0.801783725737273};
+        double R[3][3];
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++) {
+                double K = (i == j) ? 0 : ((i + 1) % 3 == j ? -ax[3 - i - j] : ax[3 - i - j]);
+                R[i][j] = (i == j ? cos(th) : 0) + (1 - cos(th)) * ax[i] * ax[j] + sin(th) * K;
+            }
+        fu_structure t;
+        make_si(&t, d0);
+        for (int v = 0; v < 3; v++)
+            for (int i = 0; i < 3; i++) {
+                t.lattice[v][i] = 0;
+                for (int j = 0; j < 3; j++) t.lattice[v][i] += R[i][j] * s.lattice[v][j];
+            }
+        fu_scf_params q = p;
+        q.fft[0] = q.fft[1] = q.fft[2] = 24;
+        fu_scf_result rr;
+        double er = energy(&t, &q, &rr);
+        CHECK_CLOSE(er, e0, 1e-9, "energy invariant under a rigid rotation of the crystal");
+        double fr = 0;
+        for (int i = 0; i < 3; i++) fr += R[0][i] * r0.forces[1][i];
+        CHECK_CLOSE(rr.forces[1][0], fr, 1e-7, "forces rotate with the crystal");
+        fu_scf_result_free(&rr);
+        fu_structure_free(&t);
+    }
+
+    /* a space-group operation of zincblende GaAs applied to the atoms
+     * (x -> R x + t maps the crystal onto itself, permuting atoms) */
+    {
+        fu_structure t;
+        fu_err err;
+        fu_structure_alloc(&t, 2, &err);
+        const double a = 5.3;
+        double lat[3][3] = {{0, a, a}, {a, 0, a}, {a, a, 0}};
+        memcpy(t.lattice, lat, sizeof lat);
+        t.nspecies = 2;
+        strcpy(t.symbol[0], "Ga");
+        strcpy(t.symbol[1], "As");
+        t.znucl[0] = 31;
+        t.znucl[1] = 33;
+        t.typat[0] = 0;
+        t.typat[1] = 1;
+        for (int c = 0; c < 3; c++) {
+            t.xred[0][c] = 0.0;
+            t.xred[1][c] = 0.25;
+        }
+        fu_scf_params q = p;
+        strcpy(q.pseudo[0], "abinit:31ga.3.hgh");
+        strcpy(q.pseudo[1], "abinit:33as.5.hgh");
+        q.nband = 6;
+        q.fft[0] = q.fft[1] = q.fft[2] = 0;
+        double eg = energy(&t, &q, NULL);
+        fu_symmetry sym;
+        CHECK(fu_symmetry_find(&t, 1e-5, &sym, &err) == FU_OK && sym.nsym == 24,
+              "zincblende has 24 operations");
+        int op = sym.nsym - 1; /* a non-trivial one */
+        fu_structure u;
+        fu_structure_copy(&u, &t, &err);
+        for (int at = 0; at < 2; at++)
+            for (int i = 0; i < 3; i++) {
+                double x = sym.trans[op][i];
+                for (int j = 0; j < 3; j++) x += sym.rot[op][i][j] * t.xred[at][j];
+                u.xred[at][i] = x;
+            }
+        double eu = energy(&u, &q, NULL);
+        CHECK_CLOSE(eu, eg, 1e-9, "energy invariant under a space-group operation");
+        fu_symmetry_free(&sym);
+        fu_structure_free(&u);
         fu_structure_free(&t);
     }
 
