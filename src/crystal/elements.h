@@ -14,4 +14,10 @@ const char *fu_element_symbol(int z);
  * elements without a standard weight); 0 when unknown. */
 double fu_element_mass(int z);
 
+/* Single-bond covalent radius in Å (Cordero et al., "Covalent radii
+ * revisited", Dalton Trans. 2008, 2832, doi:10.1039/b801115j: C sp³, Mn, Fe
+ * and Co low-spin); 0 when unknown (Z > 96). A starting-geometry heuristic,
+ * not a fitted quantity (see crystal/prototypes.h). */
+double fu_element_covalent_radius(int z);
+
 #endif

@@ -1,0 +1,101 @@
+/* Crystal prototypes: primitive cells of common structure types with elements
+ * substituted on their sites, for generating screening candidates.
+ *
+ * Sites are named A, B, X; a prototype has 1, 2 or 3 of them:
+ *
+ *   name         sites  formula  atoms  space group     lattice parameter a
+ *   rocksalt     A B    AB       2      225 Fm-3m       cubic a (conventional)
+ *   zincblende   A B    AB       2      216 F-43m       cubic a (conventional)
+ *   wurtzite     A B    AB       4      186 P6_3mc      hexagonal a; c = √(8/3) a, u = 3/8
+ *   cscl         A B    AB       2      221 Pm-3m       cubic a
+ *   fluorite     A B    AB2      3      225 Fm-3m       cubic a (conventional)
+ *   diamond      A      A        2      227 Fd-3m       cubic a (conventional)
+ *   fcc          A      A        1      225 Fm-3m       cubic a (conventional)
+ *   bcc          A      A        1      229 Im-3m       cubic a (conventional)
+ *   hcp          A      A        2      194 P6_3/mmc    hexagonal a; c = √(8/3) a
+ *   perovskite   A B X  ABX3     5      221 Pm-3m       cubic a (A corner, B body centre,
+ *                                                       X face centres)
+ *
+ * Cells are primitive: face-centred ones use a1 = a/2 (0,1,1), a2 = a/2 (1,0,1),
+ * a3 = a/2 (1,1,0); body-centred a/2 (-1,1,1), a/2 (1,-1,1), a/2 (1,1,-1);
+ * hexagonal a (1,0,0), a (-1/2,√3/2,0), (0,0,c). Species are the distinct
+ * elements in site order (A, B, X); the same element on two sites is one
+ * species (zincblende with A = B = Si is diamond Si).
+ *
+ * Lattice-parameter rule (a starting geometry, not a prediction): each
+ * nearest-neighbour bond i–j of the prototype is given the length
+ * r_i + r_j, the sum of the elements' covalent radii
+ * (fu_element_covalent_radius, Cordero et al. 2008), and a follows from the
+ * prototype's geometry:
+ *
+ *   rocksalt   d(A–B) = a/2          ->  a = 2 (rA + rB)
+ *   zincblende d(A–B) = √3 a/4       ->  a = 4 (rA + rB)/√3
+ *   wurtzite   d(A–B) = √(3/8) a     ->  a = √(8/3) (rA + rB)   (all four bonds equal)
+ *   cscl       d(A–B) = √3 a/2       ->  a = 2 (rA + rB)/√3
+ *   fluorite   d(A–B) = √3 a/4       ->  a = 4 (rA + rB)/√3
+ *   diamond    d(A–A) = √3 a/4       ->  a = 8 rA/√3
+ *   fcc        d(A–A) = a/√2         ->  a = 2√2 rA
+ *   bcc        d(A–A) = √3 a/2       ->  a = 4 rA/√3
+ *   hcp        d(A–A) = a            ->  a = 2 rA
+ *   perovskite d(B–X) = a/2, d(A–X) = a/√2
+ *                                    ->  a = max(2 (rB + rX), √2 (rA + rX))
+ *
+ * (perovskite: the larger, so that no bond is shorter than its radius sum;
+ * the other is then stretched, as the Goldschmidt tolerance factor measures).
+ * In every prototype but perovskite the rule's bond is the shortest
+ * interatomic distance, so the nearest-neighbour distance of the built cell
+ * is the rule's value; in perovskite the bond that sets a has exactly its
+ * radius sum and the other rule bond (B–X or A–X) is at least its own.
+ * Covalent radii are single-bond values: expect a to be off by 5-15 % for
+ * ionic and metallic compounds (NaCl: 5.36 Å vs 5.64 Å measured; fcc Al:
+ * 3.42 Å vs 4.05 Å); give a explicitly when it is known. */
+#ifndef FURUI_CRYSTAL_PROTOTYPES_H
+#define FURUI_CRYSTAL_PROTOTYPES_H
+
+#include "core/error.h"
+#include "crystal/structure.h"
+
+typedef enum {
+    FU_PROTO_ROCKSALT = 0,
+    FU_PROTO_ZINCBLENDE,
+    FU_PROTO_WURTZITE,
+    FU_PROTO_CSCL,
+    FU_PROTO_FLUORITE,
+    FU_PROTO_DIAMOND,
+    FU_PROTO_FCC,
+    FU_PROTO_BCC,
+    FU_PROTO_HCP,
+    FU_PROTO_PEROVSKITE,
+    FU_PROTO_COUNT
+} fu_prototype;
+
+#define FU_PROTO_MAX_SITES 3
+
+/* Prototype from its name (lower case as in the table; "CsCl", "B1", ... are
+ * not accepted, to keep one spelling); -1 if unknown. */
+int fu_prototype_from_name(const char *name);
+/* Name as in the table, NULL for an invalid value. */
+const char *fu_prototype_name(fu_prototype p);
+/* Comma-separated list of all names (for messages). */
+const char *fu_prototype_names(void);
+/* Number of sites (1..3); 0 for an invalid value. */
+int fu_prototype_nsites(fu_prototype p);
+/* Formula units of each site in the primitive cell, e.g. fluorite {1, 2},
+ * wurtzite {2, 2}; returns the number of sites. */
+int fu_prototype_site_counts(fu_prototype p, int count[FU_PROTO_MAX_SITES]);
+/* Space-group number of the ideal structure (as in the table). */
+int fu_prototype_spacegroup(fu_prototype p);
+
+/* Lattice parameter a (bohr) from the covalent-radius rule for atomic
+ * numbers z[0..nsites-1] (sites A, B, X). Fails (naming the element) if an
+ * element has no covalent radius. */
+int fu_prototype_rule_a(fu_prototype p, const int *z, double *a, fu_err *err);
+/* The nearest-neighbour distance (bohr) the rule imposes, for tests and
+ * reports: r_i + r_j of the rule's bond (perovskite: the bond that sets a). */
+double fu_prototype_rule_nn(fu_prototype p, const int *z);
+/* Builds the primitive cell of p with elements z[0..nsites-1] (atomic
+ * numbers) and lattice parameter a (bohr, as in the table); a <= 0 applies
+ * the covalent-radius rule. s is allocated (fu_structure_free it). */
+int fu_prototype_build(fu_prototype p, const int *z, double a, fu_structure *s, fu_err *err);
+
+#endif

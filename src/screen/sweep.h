@@ -1,0 +1,93 @@
+/* A screening sweep: the YAML file that lists candidate structures and the
+ * calculation parameters to run on each (format: input/sweep_README.md), and
+ * its expansion into candidates.
+ *
+ * Candidates come from prototypes x element substitutions, directories of
+ * POSCAR files and explicit structures; parameters that may be lists (xc,
+ * ecut, k-points, smearing, strain) are crossed: the sweep is the Cartesian
+ * product. Everything that can be checked before a calculation starts is
+ * checked on reading: a spec-level mistake fails the whole read with one line
+ * "FILE:LINE: key: what is wrong"; a problem of one candidate that the spec
+ * could not foresee (an unreadable file in a POSCAR directory, an element of
+ * such a file without a pseudopotential, atoms pushed too close by a strain)
+ * is recorded on that candidate (valid = 0, reason) and the rest go on.
+ *
+ * Each candidate has a stable ID: the first 16 hex digits of the SHA-256 of a
+ * canonical text of its physics inputs (fu_candidate_canonical), so the same
+ * calculation always has the same ID whatever its label or position, and
+ * duplicates are kept once. */
+#ifndef FURUI_SCREEN_SWEEP_H
+#define FURUI_SCREEN_SWEEP_H
+
+#include "core/error.h"
+#include "crystal/structure.h"
+#include "dft/params.h"
+#include "dft/psp.h"
+
+#define FU_CANDIDATE_ID_LEN 17 /* 16 hex digits + NUL */
+#define FU_CANDIDATE_LABEL_LEN 256
+#define FU_SWEEP_PATH_LEN 1024
+/* fu_scf_params is ~9 kB (pseudopotential specs), so this bounds memory to
+ * about 1 GB; larger campaigns are split into several sweeps. */
+#define FU_SWEEP_MAX_CANDIDATES 100000
+
+typedef enum {
+    FU_CAND_PROTOTYPE = 0, /* prototype x substitution */
+    FU_CAND_POSCAR,        /* a file of a poscar_dir */
+    FU_CAND_EXPLICIT       /* a structure block of the spec */
+} fu_candidate_kind;
+
+typedef struct {
+    char id[FU_CANDIDATE_ID_LEN];       /* stable ID (16 lowercase hex digits) */
+    char label[FU_CANDIDATE_LABEL_LEN]; /* "NaCl/rocksalt/lda/ecut=15Ha/k=6x6x6/none" */
+    char source[FU_SWEEP_PATH_LEN];     /* "sweep.yaml:12" or the POSCAR file */
+    fu_candidate_kind kind;
+    int valid;                   /* 0: not runnable, see reason */
+    char reason[FU_ERR_MSG_LEN]; /* one line; "" when valid */
+    fu_structure structure;      /* strained; natom 0 if it could not be read */
+    fu_scf_params params;        /* ready for the SCF (pseudo specs resolved) */
+    double strain;               /* isotropic scale applied to the lattice */
+    /* cost model (input/sweep_README.md): relative cost and its ingredients */
+    double cost;
+    int nk;     /* irreducible k-points */
+    double npw; /* plane waves per k-point (estimate) */
+    int nband;
+    int nfft;        /* FFT grid points */
+    int nproj;       /* nonlocal projectors in the cell */
+    double nelec;    /* valence electrons */
+    int nduplicates; /* later entries with this ID, dropped */
+} fu_candidate;
+
+typedef struct {
+    char path[FU_SWEEP_PATH_LEN]; /* the spec file (or origin name) */
+    char *text;                   /* verbatim spec, NUL-terminated, for provenance */
+    char name[128];               /* `name:`; default: file name without extension */
+    int n;
+    fu_candidate *cand; /* [n], unique IDs, in expansion order */
+    int nvalid, ninvalid;
+    int nduplicates;   /* entries dropped as copies of an earlier one */
+    double total_cost; /* sum over valid candidates */
+} fu_sweep;
+
+/* Reads, validates and expands a sweep file. On error *sw needs no freeing
+ * (fu_sweep_free is still safe) and err has one line naming file, line and
+ * key. */
+int fu_sweep_read(const char *path, fu_sweep *sw, fu_err *err);
+/* Same from text in memory; `origin` names it in messages and relative paths
+ * are taken relative to its directory part. */
+int fu_sweep_parse(const char *text, const char *origin, fu_sweep *sw, fu_err *err);
+void fu_sweep_free(fu_sweep *sw);
+
+/* The canonical text whose SHA-256 is the ID (format "furui-candidate v1",
+ * documented in input/sweep_README.md): lattice and Cartesian positions
+ * rounded to 1e-8 bohr, atoms sorted, each element with the parameters of
+ * its pseudopotential, the xc functional as libxc names, ecut, k-mesh,
+ * smearing, tolerances, symmetry settings. psp[sp] is the pseudopotential of
+ * species sp. *text is malloc'd (free it). */
+int fu_candidate_canonical(const fu_structure *s, const fu_scf_params *p, const fu_psp *psp,
+                           char **text, fu_err *err);
+/* First 16 hex digits of the SHA-256 of the canonical text. */
+int fu_candidate_id(const fu_structure *s, const fu_scf_params *p, const fu_psp *psp,
+                    char id[FU_CANDIDATE_ID_LEN], fu_err *err);
+
+#endif
