@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "furui_git_version.h"
 #include "core/error.h"
 #include "dft/scf.h"
 #include "dft/scf_input.h"

@@ -404,6 +404,13 @@ int fu_scf_run(const fu_structure *s, const fu_scf_params *p, MPI_Comm comm, FIL
                      "xc %s\n",
                 b->kp.nk, b->nband, st.nev - b->nband, g->n[0], g->n[1], g->n[2], b->sym.nsym,
                 st.xc.names);
+        for (int sp = 0; sp < s->nspecies; sp++) {
+            const fu_psp *q = &b->psp[sp];
+            fprintf(log, "# psp %-2s %s (%s): Z_ion %g, functional %s, channels", s->symbol[sp],
+                    q->name, q->path, q->zion, q->functional);
+            for (int l = 0; l <= q->lmax; l++) fprintf(log, " %c:%d", "spdf"[l], q->nproj[l]);
+            fprintf(log, ", sha256 %.16s...\n", q->sha256);
+        }
         fprintf(log, "# %4s %22s %12s %12s %6s %8s %8s %8s\n", "iter", "E_total (Ha)",
                 "|dE| (Ha)", "drho", "diag", "Hx/k", "tol", "time(s)");
     }

@@ -1,3 +1,4 @@
+#include "furui_git_version.h"
 #include "dft/scf_output.h"
 
 #include <hdf5.h>

@@ -1,6 +1,7 @@
 /* OFD locks (per open file, not per process) are Linux's; without them we
  * fall back to POSIX record locks. */
 #define _GNU_SOURCE
+#include "furui_git_version.h"
 #include "screen/journal.h"
 
 #include <errno.h>
