@@ -393,7 +393,11 @@ def compare_system(path, a):
     # net force of a plane-wave calculation is the egg-box error of the xc term on the FFT
     # grid. Compare both conventions: furui's forces minus their mean vs cartesian_forces,
     # and furui's raw forces vs ABINIT's raw gradients F = -L^-1 dE/dxred.
-    ff = np.array(fu["forces_ha_bohr"])
+    # furui, like ABINIT, reports forces with the mean removed and states the removed
+    # net force; its raw forces are rebuilt from that.
+    ff_mean_removed = np.array(fu["forces_ha_bohr"])
+    net_removed = np.array(fu.get("net_force_removed_ha_bohr", [0.0, 0.0, 0.0]))
+    ff = ff_mean_removed + net_removed / len(ff_mean_removed)
     lat = np.array(case["lattice"], dtype=float)
     raw_ab = -np.linalg.solve(lat, ab["dedt"].T).T
     net = ff.sum(axis=0)
