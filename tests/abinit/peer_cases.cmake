@@ -9,7 +9,7 @@ find_program(FURUI_ABINIT_EXE abinit PATHS /usr/bin)
 if(NOT FURUI_ABINIT_EXE)
   set(FURUI_ABINIT_EXE /usr/bin/abinit)   # the tests then report "skipped" (exit 77)
 endif()
-set(FURUI_PEER_SYSTEMS mg_hcp_fd aln_wurtzite al_fcc_mp sic_triclinic si_pbe_gth)
+set(FURUI_PEER_SYSTEMS mg_hcp_fd aln_wurtzite al_fcc_mp sic_triclinic si_pbe_gth si_lda_pw92)
 foreach(sys ${FURUI_PEER_SYSTEMS})
   add_test(NAME peer_${sys}
     COMMAND ${FURUI_PYTHON} ${PROJECT_SOURCE_DIR}/validation/compare_with_abinit.py
