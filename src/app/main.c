@@ -15,6 +15,11 @@
 #include "dft/scf_input.h"
 #include "dft/scf_output.h"
 
+/* screening subcommands (cmd_screen.c) */
+int cmd_screen(int argc, char **argv, int rank);
+int cmd_status(int argc, char **argv, int rank);
+int cmd_merge(int argc, char **argv, int rank);
+
 /* Exit codes, documented in the README. */
 enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_NOCONV = 2, EXIT_FAILURE_OTHER = 3, EXIT_USAGE = 64 };
 
@@ -67,6 +72,12 @@ static void usage(FILE *f) {
             "commands:\n"
             "  scf INPUT.yaml [-o PREFIX]   ground state of one crystal; writes PREFIX.log,\n"
             "                               PREFIX.json and PREFIX.h5 (see input/README.md)\n"
+            "  screen SWEEP.yaml [-o PREFIX] [--group-size G] [--static] [--deadline S]\n"
+            "         [--max-attempts N] [--dry-run]\n"
+            "                               run a screening sweep on MPI worker groups; writes\n"
+            "                               PREFIX.journal and PREFIX.h5 (rerun to resume)\n"
+            "  status PREFIX                states, failures by cause and what is left\n"
+            "  merge OUT.h5 SHARD...        combine shard journals/results into one file\n"
             "  version                      print version and build information\n"
             "  help                         this text\n");
 }
@@ -221,6 +232,13 @@ int main(int argc, char **argv) {
     } else if (strcmp(argv[1], "scf") == 0) {
         code = cmd_scf(argc - 2, argv + 2, rank);
         if (use_wisdom && rank == 0) wisdom_save(wisdom);
+    } else if (strcmp(argv[1], "screen") == 0) {
+        code = cmd_screen(argc - 2, argv + 2, rank);
+        if (use_wisdom && rank == 0) wisdom_save(wisdom);
+    } else if (strcmp(argv[1], "status") == 0) {
+        code = cmd_status(argc - 2, argv + 2, rank);
+    } else if (strcmp(argv[1], "merge") == 0) {
+        code = cmd_merge(argc - 2, argv + 2, rank);
     } else if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
         if (rank == 0) printf("furui %s (git %s, %s build)\n", FURUI_VERSION, FURUI_GIT_VERSION, FURUI_BUILD_TYPE);
         code = EXIT_OK;

@@ -1,0 +1,280 @@
+/* furui screen / status / merge: the screening subcommands (README.md,
+ * "Screening"). Exit codes as furui scf: 0 ok (a farm that ran is ok even
+ * with failed candidates), 1 bad input or conflicting merge, 3 other
+ * failure, 64 usage. */
+#include <errno.h>
+#include <mpi.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/error.h"
+#include "screen/farm.h"
+#include "screen/journal.h"
+#include "screen/store.h"
+#include "screen/sweep.h"
+
+int cmd_screen(int argc, char **argv, int rank);
+int cmd_status(int argc, char **argv, int rank);
+int cmd_merge(int argc, char **argv, int rank);
+
+enum { X_OK = 0, X_INPUT = 1, X_OTHER = 3, X_USAGE = 64 };
+
+/* The one piece of mutable global state: set by SIGTERM/SIGUSR1, read by the
+ * coordinator between candidates. */
+static volatile sig_atomic_t stop_requested = 0;
+
+static void on_stop_signal(int sig) {
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void install_signals(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+    /* a file-size limit must give the journal's error message, not a kill */
+    struct sigaction ign;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGXFSZ, &ign, NULL);
+}
+
+static int code_for(int status) {
+    if (status == FU_OK) return X_OK;
+    if (status == FU_EINPUT) return X_INPUT;
+    return X_OTHER;
+}
+
+static int usage_error(int rank, const char *cmd, const char *what, const char *arg) {
+    if (rank == 0) {
+        if (arg) fprintf(stderr, "furui: error: %s: %s ('%s')\n", cmd, what, arg);
+        else fprintf(stderr, "furui: error: %s: %s\n", cmd, what);
+    }
+    return X_USAGE;
+}
+
+static int parse_number(const char *s, double lo, double hi, double *out) {
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= lo && v <= hi)) return 0;
+    *out = v;
+    return 1;
+}
+
+static void print_table(const fu_sweep *sw) {
+    double cmax = 0;
+    for (int i = 0; i < sw->n; i++)
+        if (sw->cand[i].cost > cmax) cmax = sw->cand[i].cost;
+    printf("# sweep %s: %d candidates (%d valid, %d invalid, %d duplicates dropped), total cost %.4g\n",
+           sw->name, sw->n, sw->nvalid, sw->ninvalid, sw->nduplicates, sw->total_cost);
+    printf("# %-4s %-16s %-7s %8s  %s\n", "n", "id", "state", "rel_cost", "label [reason]");
+    for (int i = 0; i < sw->n; i++) {
+        const fu_candidate *c = &sw->cand[i];
+        if (c->valid)
+            printf("  %-4d %-16s %-7s %8.4f  %s\n", i, c->id, "valid", cmax > 0 ? c->cost / cmax : 0,
+                   c->label);
+        else
+            printf("  %-4d %-16s %-7s %8s  %s [%s]\n", i, c->id, "invalid", "-", c->label, c->reason);
+    }
+}
+
+int cmd_screen(int argc, char **argv, int rank) {
+    const char *cmd = "screen", *sweep_path = NULL, *prefix = NULL;
+    fu_farm_opts o;
+    fu_farm_opts_default(&o);
+    int dry = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        double v = 0;
+        if (strcmp(a, "-o") == 0) {
+            if (i + 1 >= argc) return usage_error(rank, cmd, "option -o needs a prefix", NULL);
+            if (prefix) return usage_error(rank, cmd, "option -o given twice", argv[i + 1]);
+            prefix = argv[++i];
+        } else if (strcmp(a, "--group-size") == 0) {
+            if (i + 1 >= argc || !parse_number(argv[i + 1], 1, 1e6, &v) || v != (int)v)
+                return usage_error(rank, cmd, "--group-size needs a whole number >= 1", i + 1 < argc ? argv[i + 1] : NULL);
+            o.group_size = (int)v, i++;
+        } else if (strcmp(a, "--deadline") == 0) {
+            if (i + 1 >= argc || !parse_number(argv[i + 1], 0, 1e9, &v) || v <= 0)
+                return usage_error(rank, cmd, "--deadline needs seconds > 0", i + 1 < argc ? argv[i + 1] : NULL);
+            o.deadline = v, i++;
+        } else if (strcmp(a, "--max-attempts") == 0) {
+            if (i + 1 >= argc || !parse_number(argv[i + 1], 1, 100, &v) || v != (int)v)
+                return usage_error(rank, cmd, "--max-attempts needs a whole number 1..100", i + 1 < argc ? argv[i + 1] : NULL);
+            o.max_attempts = (int)v, i++;
+        } else if (strcmp(a, "--dry-run") == 0) {
+            dry = 1;
+        } else if (strcmp(a, "--static") == 0) {
+            o.static_assign = 1;
+        } else if (a[0] == '-') {
+            return usage_error(rank, cmd, "unknown option", a);
+        } else if (!sweep_path) {
+            sweep_path = a;
+        } else {
+            return usage_error(rank, cmd, "more than one sweep file", a);
+        }
+    }
+    if (!sweep_path)
+        return usage_error(rank, cmd, "no sweep file (usage: furui screen SWEEP.yaml [-o PREFIX] [options])", NULL);
+    if (prefix && (prefix[0] == '\0' || prefix[strlen(prefix) - 1] == '/'))
+        return usage_error(rank, cmd, "-o: a prefix needs a file name part", prefix);
+    int size = 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (size > 1 && o.group_size > size - 1) {
+        if (rank == 0)
+            fprintf(stderr, "furui: error: screen: --group-size %d needs at least %d ranks (1 coordinator + %d), have %d\n",
+                    o.group_size, o.group_size + 1, o.group_size, size);
+        return X_USAGE;
+    }
+    install_signals();
+    o.stop = &stop_requested;
+
+    /* rank 0 alone reads the sweep: workers get each candidate in its task */
+    fu_sweep sw;
+    memset(&sw, 0, sizeof sw);
+    fu_err err = {0};
+    int rc = FU_OK;
+    if (rank == 0) {
+        rc = fu_sweep_read(sweep_path, &sw, &err);
+        if (rc) fprintf(stderr, "furui: error: %s\n", err.msg);
+    }
+    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (rc) {
+        fu_sweep_free(&sw);
+        return code_for(rc);
+    }
+    if (dry) {
+        if (rank == 0) print_table(&sw);
+        fu_sweep_free(&sw);
+        return X_OK;
+    }
+    char pfx[FU_SWEEP_PATH_LEN];
+    if (rank == 0) {
+        snprintf(pfx, sizeof pfx, "%s", prefix ? prefix : sw.name);
+        o.progress = stderr;
+    }
+    fu_farm_report rep;
+    rc = fu_farm_run(&sw, rank == 0 ? pfx : NULL, &o, MPI_COMM_WORLD, &rep, &err);
+    if (rank == 0) {
+        if (rc) {
+            fprintf(stderr, "furui: error: screen: %s\n", err.msg);
+        } else {
+            printf("screen: %s.h5: %zu candidates: %zu done, %zu failed, %zu invalid, %zu left "
+                   "(%zu run now, %.1f s)\n",
+                   pfx, rep.ncand, rep.ndone, rep.nfailed, rep.ninvalid, rep.nleft, rep.nrun, rep.wall);
+            if (rep.nleft)
+                printf("screen: %s; rerun the same command to continue\n",
+                       rep.stopped ? "stopped early (deadline or signal)" : "unfinished candidates remain");
+        }
+    }
+    fu_sweep_free(&sw);
+    return code_for(rc);
+}
+
+/* PREFIX.journal, else PREFIX.h5, else PREFIX itself. */
+static const char *status_path(const char *arg, char *buf, size_t len) {
+    struct stat st;
+    snprintf(buf, len, "%s.journal", arg);
+    if (stat(buf, &st) == 0) return buf;
+    snprintf(buf, len, "%s.h5", arg);
+    if (stat(buf, &st) == 0) return buf;
+    return arg;
+}
+
+int cmd_status(int argc, char **argv, int rank) {
+    if (argc != 1 || argv[0][0] == '-')
+        return usage_error(rank, "status", "usage: furui status PREFIX (or a journal / results file)", NULL);
+    if (rank != 0) return X_OK;
+    char buf[FU_SWEEP_PATH_LEN + 16];
+    const char *path = status_path(argv[0], buf, sizeof buf);
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        fprintf(stderr, "furui: error: status: no %s.journal, %s.h5 or file %s\n", argv[0], argv[0], argv[0]);
+        return X_INPUT;
+    }
+    fu_results res;
+    fu_store_report rep;
+    memset(&res, 0, sizeof res);
+    memset(&rep, 0, sizeof rep);
+    fu_err err = {0};
+    int rc = fu_results_load(path, &res, &rep, &err);
+    if (rc) {
+        fprintf(stderr, "furui: error: status: %s\n", err.msg);
+        fu_results_free(&res);
+        return code_for(rc);
+    }
+    size_t count[6] = {0}, left = 0;
+    for (size_t i = 0; i < res.n; i++) {
+        const fu_cand_record *r = &res.rec[i];
+        if (r->state >= 1 && r->state <= 5) count[r->state]++;
+        if (!fu_cand_state_terminal(r->state, r->final)) left++;
+    }
+    printf("%s: %zu candidates: %zu done, %zu failed, %zu invalid, %zu left (%zu queued, %zu started = interrupted)\n",
+           path, res.n, count[FU_CAND_DONE], count[FU_CAND_FAILED], count[FU_CAND_INVALID], left,
+           count[FU_CAND_QUEUED], count[FU_CAND_STARTED]);
+    if (rep.warning[0]) printf("warning: %s\n", rep.warning);
+    /* failures grouped by cause, with the first example of each */
+    char **causes = calloc(res.n + 1, sizeof *causes);
+    size_t *ncause = calloc(res.n + 1, sizeof *ncause), *first = calloc(res.n + 1, sizeof *first);
+    size_t nc = 0;
+    for (size_t i = 0; causes && ncause && first && i < res.n; i++) {
+        const fu_cand_record *r = &res.rec[i];
+        if (r->state != FU_CAND_FAILED && r->state != FU_CAND_INVALID) continue;
+        const char *cause = r->cause && r->cause[0] ? r->cause : fu_cand_state_name(r->state);
+        size_t k = 0;
+        while (k < nc && strcmp(causes[k], cause) != 0) k++;
+        if (k == nc) causes[nc] = (char *)cause, first[nc] = i, nc++;
+        ncause[k]++;
+    }
+    if (nc) printf("failures by cause:\n");
+    for (size_t k = 0; k < nc; k++) {
+        const fu_cand_record *r = &res.rec[first[k]];
+        printf("  %-16s %6zu   e.g. %s %s: %s\n", causes[k], ncause[k], r->id, r->label ? r->label : "",
+               r->message ? r->message : "");
+    }
+    free(causes), free(ncause), free(first);
+    if (left) printf("left:\n");
+    size_t shown = 0;
+    for (size_t i = 0; i < res.n; i++) {
+        const fu_cand_record *r = &res.rec[i];
+        if (fu_cand_state_terminal(r->state, r->final)) continue;
+        if (shown++ == 50) {
+            printf("  ... and %zu more\n", left - 50);
+            break;
+        }
+        printf("  %s %-8s attempts %d  %s\n", r->id, fu_cand_state_name(r->state), r->attempt,
+               r->label ? r->label : "");
+    }
+    fu_results_free(&res);
+    return X_OK;
+}
+
+int cmd_merge(int argc, char **argv, int rank) {
+    if (argc < 2 || argv[0][0] == '-')
+        return usage_error(rank, "merge", "usage: furui merge OUT.h5 SHARD...", NULL);
+    if (rank != 0) return X_OK;
+    fu_merge_report rep;
+    memset(&rep, 0, sizeof rep);
+    fu_err err = {0};
+    int rc = fu_results_merge((const char *const *)(argv + 1), (size_t)(argc - 1), NULL, 0, argv[0], &rep, &err);
+    if (rc) {
+        fprintf(stderr, "furui: error: merge: %s\n", err.msg);
+    } else {
+        printf("merge: %s: %zu candidates: %zu done, %zu failed, %zu invalid, %zu unfinished; "
+               "%zu identical duplicates collapsed, %zu superseded\n",
+               argv[0], rep.ncand, rep.ndone, rep.nfailed, rep.ninvalid, rep.nunfinished, rep.ncollapsed,
+               rep.nsuperseded);
+        if (rep.warning[0]) printf("warning: %s\n", rep.warning);
+    }
+    fu_merge_report_free(&rep);
+    return code_for(rc);
+}

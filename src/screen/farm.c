@@ -1,0 +1,602 @@
+/* MPI task farm of a screening shard (design: farm.h). */
+#include "screen/farm.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dft/scf.h"
+#include "screen/journal.h"
+#include "screen/store.h"
+
+enum { TAG_READY = 701, TAG_TASK, TAG_RESULT, TAG_STOP };
+
+void fu_farm_opts_default(fu_farm_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->group_size = 1;
+    o->max_attempts = 2;
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void nap(void) {
+    struct timespec ts = {0, 2000000}; /* 2 ms: idle ranks must not steal cores from SCFs */
+    nanosleep(&ts, NULL);
+}
+
+/* Completes a request without busy-polling: Open MPI spins in blocking calls,
+ * and a rank that has finished would spin for as long as others compute. */
+static void wait_sleepy(MPI_Request *req) {
+    int done = 0;
+    for (;;) {
+        MPI_Test(req, &done, MPI_STATUS_IGNORE);
+        if (done) return;
+        nap();
+    }
+}
+
+/* ---- task message: ID | params | structure (pointers zeroed) | xred | typat ---- */
+
+static int task_pack(const fu_candidate *c, unsigned char **buf, int *len, fu_err *err) {
+    size_t na = (size_t)c->structure.natom;
+    size_t n = FU_CANDIDATE_ID_LEN + sizeof(fu_scf_params) + sizeof(fu_structure) +
+               na * (3 * sizeof(double) + sizeof(int));
+    if (n > INT32_MAX) return fu_fail(err, FU_EINPUT, "candidate %s: structure too large", c->id);
+    unsigned char *b = malloc(n), *p = b;
+    if (!b) return fu_fail(err, FU_ENOMEM, "out of memory packing a task");
+    fu_structure s = c->structure;
+    s.xred = NULL;
+    s.typat = NULL;
+    memcpy(p, c->id, FU_CANDIDATE_ID_LEN), p += FU_CANDIDATE_ID_LEN;
+    memcpy(p, &c->params, sizeof c->params), p += sizeof c->params;
+    memcpy(p, &s, sizeof s), p += sizeof s;
+    if (na) {
+        memcpy(p, c->structure.xred, na * 3 * sizeof(double)), p += na * 3 * sizeof(double);
+        memcpy(p, c->structure.typat, na * sizeof(int));
+    }
+    *buf = b;
+    *len = (int)n;
+    return FU_OK;
+}
+
+static int task_unpack(const unsigned char *b, int len, char id[FU_CANDIDATE_ID_LEN],
+                       fu_scf_params *par, fu_structure *s, fu_err *err) {
+    size_t head = FU_CANDIDATE_ID_LEN + sizeof(fu_scf_params) + sizeof(fu_structure);
+    fu_structure hdr;
+    if ((size_t)len < head) return fu_fail(err, FU_EINTERNAL, "task message too short");
+    memcpy(id, b, FU_CANDIDATE_ID_LEN);
+    id[FU_CANDIDATE_ID_LEN - 1] = '\0';
+    memcpy(par, b + FU_CANDIDATE_ID_LEN, sizeof *par);
+    memcpy(&hdr, b + FU_CANDIDATE_ID_LEN + sizeof *par, sizeof hdr);
+    size_t na = hdr.natom > 0 ? (size_t)hdr.natom : 0;
+    if ((size_t)len != head + na * (3 * sizeof(double) + sizeof(int)))
+        return fu_fail(err, FU_EINTERNAL, "task message of %d bytes does not match %zu atoms", len, na);
+    int rc = fu_structure_alloc(s, (int)na, err);
+    if (rc) return rc;
+    memcpy(s->lattice, hdr.lattice, sizeof hdr.lattice);
+    s->nspecies = hdr.nspecies;
+    memcpy(s->symbol, hdr.symbol, sizeof hdr.symbol);
+    memcpy(s->znucl, hdr.znucl, sizeof hdr.znucl);
+    if (na) {
+        memcpy(s->xred, b + head, na * 3 * sizeof(double));
+        memcpy(s->typat, b + head + na * 3 * sizeof(double), na * sizeof(int));
+    }
+    return FU_OK;
+}
+
+/* Runs one task on comm (collective). On the leader (rank 0 of comm) fills
+ * rec with the outcome: done with its result, or failed (final: the SCF is
+ * deterministic, so a retry would fail the same way) with cause and message.
+ * Only a failure to build the record itself is returned. */
+static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
+                    fu_cand_record *rec, fu_err *err) {
+    int me = 0;
+    MPI_Comm_rank(comm, &me);
+    char id[FU_CANDIDATE_ID_LEN];
+    fu_scf_params par;
+    fu_structure s;
+    memset(&s, 0, sizeof s);
+    fu_err e = {0};
+    int rc = task_unpack(buf, len, id, &par, &s, &e);
+    fu_scf_result res;
+    memset(&res, 0, sizeof res);
+    int ran = 0;
+    if (!rc) {
+        if (log && me == 0) {
+            fprintf(log, "# candidate %s\n", id);
+            fflush(log);
+        }
+        rc = fu_scf_run(&s, &par, comm, me == 0 ? log : NULL, &res, &e);
+        ran = 1;
+        /* never report an unconverged energy as a result */
+        if (!rc && !res.converged) rc = fu_fail(&e, FU_ENOCONV, "SCF not converged");
+    }
+    int out = FU_OK;
+    if (me == 0) {
+        fu_cand_record_init(rec);
+        out = fu_cand_record_set_id(rec, id, err);
+        if (!out && !rc) {
+            out = fu_cand_result_from_scf(&rec->res, &s, &par, &res, &e);
+            if (!out) {
+                rec->state = FU_CAND_DONE;
+                rec->have_result = 1;
+            } else {
+                rc = out; /* recorded as a failure of this candidate */
+                out = FU_OK;
+            }
+        }
+        if (!out && rc) {
+            rec->state = FU_CAND_FAILED;
+            rec->final = 1;
+            rec->have_result = 0;
+            out = fu_cand_set_str(&rec->cause, fu_status_name(rc), err);
+            if (!out) out = fu_cand_set_str(&rec->message, e.msg, err);
+        }
+        if (log) {
+            fprintf(log, "# candidate %s: %s%s\n", id, rc ? "failed: " : "done", rc ? e.msg : "");
+            fflush(log);
+        }
+    }
+    if (ran) fu_scf_result_free(&res);
+    fu_structure_free(&s);
+    return out;
+}
+
+/* ---- worker side ---- */
+
+static FILE *group_log(const char *prefix, int g) {
+    char path[FU_SWEEP_PATH_LEN + 32];
+    snprintf(path, sizeof path, "%s.g%d.log", prefix, g);
+    return fopen(path, "a"); /* diagnostics only: a missing log is no failure */
+}
+
+/* Leader and members of one group until the coordinator says stop. */
+static void worker_loop(MPI_Comm world, MPI_Comm group, int gidx, const char *prefix) {
+    int me = 0;
+    MPI_Comm_rank(group, &me);
+    FILE *log = me == 0 ? group_log(prefix, gidx) : NULL;
+    if (me == 0) MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_READY, world);
+    for (;;) {
+        int len = 0;
+        unsigned char *buf = NULL;
+        if (me == 0) {
+            MPI_Status st;
+            int flag = 0;
+            while (MPI_Iprobe(0, MPI_ANY_TAG, world, &flag, &st), !flag) nap();
+            MPI_Get_count(&st, MPI_BYTE, &len);
+            buf = malloc(len > 0 ? (size_t)len : 1);
+            MPI_Recv(buf, len, MPI_BYTE, 0, st.MPI_TAG, world, MPI_STATUS_IGNORE);
+            if (st.MPI_TAG != TAG_TASK) len = 0;
+        }
+        MPI_Request rq;
+        MPI_Ibcast(&len, 1, MPI_INT, 0, group, &rq);
+        wait_sleepy(&rq);
+        if (len <= 0) {
+            free(buf);
+            break;
+        }
+        if (me != 0) buf = malloc((size_t)len);
+        MPI_Bcast(buf, len, MPI_BYTE, 0, group);
+        fu_cand_record rec;
+        fu_err err = {0};
+        int rc = task_run(buf, len, group, log, &rec, &err);
+        free(buf);
+        if (me == 0) {
+            unsigned char *out = NULL;
+            size_t olen = 0;
+            if (!rc) rc = fu_cand_record_encode(&rec, &out, &olen, &err);
+            if (rc || olen > INT32_MAX) {
+                /* the coordinator records an empty result as a failure */
+                free(out);
+                out = NULL;
+                olen = 0;
+            }
+            MPI_Send(out, (int)olen, MPI_BYTE, 0, TAG_RESULT, world);
+            free(out);
+            fu_cand_record_free(&rec);
+        }
+    }
+    if (log) fclose(log);
+}
+
+/* ---- coordinator ---- */
+
+typedef struct {
+    const fu_sweep *sw;
+    const fu_farm_opts *o;
+    fu_journal *j;
+    fu_farm_report *rep;
+    int ngroups;
+    int *pending;        /* candidate indices in hand-out order */
+    int *attempt;        /* [sw->n] attempt number of the next run */
+    int npending;
+    int *taken;          /* [npending] 1 once handed out */
+    int *run_idx;        /* [ngroups] candidate running on the group, -1 */
+    double *run_t0;      /* [ngroups] */
+    int nstatic;         /* static mode: handed out so far (position in pending) */
+    double t0;
+    double sum_wall, sum_cost, max_rate; /* finished this session, for ETA and deadline */
+    double left_cost;
+    size_t done, failed;
+    int stopping;
+    int status;          /* first framework failure */
+    fu_err err;
+} coord;
+
+static const fu_candidate *cand_of(const coord *c, int idx) { return &c->sw->cand[idx]; }
+
+static int append(coord *c, const fu_cand_record *r, int sync) {
+    if (c->status) return c->status;
+    fu_err e = {0};
+    int rc = fu_journal_append(c->j, r, sync, &e);
+    if (rc) {
+        c->status = rc;
+        c->err = e;
+        c->stopping = 1; /* the journal is the truth: without it, no more work */
+    }
+    return rc;
+}
+
+static int base_record(fu_cand_record *r, const fu_candidate *cd, int state, fu_err *err) {
+    fu_cand_record_init(r);
+    int rc = fu_cand_record_set_id(r, cd->id, err);
+    if (!rc) rc = fu_cand_set_str(&r->label, cd->label, err);
+    r->state = state;
+    r->group = -1;
+    r->time_start = r->time_end = now_s();
+    return rc;
+}
+
+static void progress(coord *c, const char *what, const fu_candidate *cd) {
+    if (!c->o->progress) return;
+    size_t fin = c->rep->nskipped + c->rep->nrun, total = c->rep->ncand;
+    double rate = c->sum_cost > 0 ? c->sum_wall / c->sum_cost : 0;
+    char eta[32] = "?";
+    if (rate > 0) {
+        double s = c->left_cost > 0 ? c->left_cost * rate / c->ngroups : 0;
+        snprintf(eta, sizeof eta, "%.0f s", s);
+    }
+    fprintf(c->o->progress, "screen: %zu/%zu finished, %zu failed this run, ETA %s | %s %s %s\n", fin,
+            total, c->failed, eta, what, cd->id, cd->label);
+    fflush(c->o->progress);
+}
+
+/* Next candidate (index into sw->cand) for group g, or -1 (stop). */
+static int pick(coord *c, int g) {
+    if (c->o->stop && *c->o->stop && !c->stopping) {
+        c->stopping = 1;
+        if (c->o->progress) fprintf(c->o->progress, "screen: signal received: no new work; finishing running candidates\n");
+    }
+    if (c->stopping) return -1;
+    double t = now_s() - c->t0;
+    int blocked = 0;
+    for (int k = 0; k < c->npending; k++) {
+        if (c->taken[k]) continue;
+        if (c->o->static_assign && k % c->ngroups != g) continue;
+        const fu_candidate *cd = cand_of(c, c->pending[k]);
+        if (c->o->deadline > 0) {
+            /* 1.5 x the slowest seconds per cost unit seen: costs are rough */
+            double est = 1.5 * c->max_rate * cd->cost;
+            if (t >= c->o->deadline || t + est > c->o->deadline) {
+                blocked = 1;
+                if (c->o->static_assign) break; /* the order is fixed */
+                continue;                       /* a cheaper one may still fit */
+            }
+        }
+        c->taken[k] = 1;
+        return c->pending[k];
+    }
+    if (blocked) {
+        int left = 0;
+        for (int k = 0; k < c->npending; k++) left += !c->taken[k];
+        c->stopping = 1;
+        if (c->o->progress)
+            fprintf(c->o->progress, "screen: deadline near: %d candidate(s) left for a rerun\n", left);
+    }
+    return -1;
+}
+
+/* Writes "started" for idx on group g; returns the packed task or NULL. */
+static int start(coord *c, int idx, int g, unsigned char **buf, int *len) {
+    const fu_candidate *cd = cand_of(c, idx);
+    fu_cand_record r;
+    fu_err e = {0};
+    int rc = base_record(&r, cd, FU_CAND_STARTED, &e);
+    r.attempt = c->attempt[idx];
+    r.group = g;
+    if (!rc) rc = append(c, &r, 1);
+    else if (!c->status) c->status = rc, c->err = e, c->stopping = 1;
+    double t_start = r.time_start;
+    fu_cand_record_free(&r);
+    if (rc) return rc;
+    c->run_idx[g] = idx;
+    c->run_t0[g] = t_start;
+    rc = task_pack(cd, buf, len, &e);
+    if (rc && !c->status) c->status = rc, c->err = e, c->stopping = 1;
+    return rc;
+}
+
+/* Records what group g sent back for its running candidate. */
+static void finish(coord *c, int g, const unsigned char *buf, int len) {
+    int idx = c->run_idx[g];
+    if (idx < 0) return;
+    const fu_candidate *cd = cand_of(c, idx);
+    c->run_idx[g] = -1;
+    fu_cand_record r;
+    fu_err e = {0};
+    int rc = len > 0 ? fu_cand_record_decode(buf, (size_t)len, &r, &e)
+                     : fu_fail(&e, FU_EINTERNAL, "the worker could not encode its result");
+    if (!rc && strcmp(r.id, cd->id) != 0)
+        rc = fu_fail(&e, FU_EINTERNAL, "worker answered for %s, expected %s", r.id, cd->id);
+    if (rc) {
+        fu_cand_record_init(&r);
+        fu_cand_record_set_id(&r, cd->id, NULL);
+        r.state = FU_CAND_FAILED;
+        r.final = 1;
+        fu_cand_set_str(&r.cause, fu_status_name(rc), NULL);
+        fu_cand_set_str(&r.message, e.msg, NULL);
+    }
+    fu_cand_set_str(&r.label, cd->label, NULL);
+    r.attempt = c->attempt[idx];
+    r.group = g;
+    r.time_start = c->run_t0[g];
+    r.time_end = now_s();
+    append(c, &r, 1);
+    double wall = r.time_end - r.time_start;
+    if (cd->cost > 0) {
+        c->sum_wall += wall;
+        c->sum_cost += cd->cost;
+        if (wall / cd->cost > c->max_rate) c->max_rate = wall / cd->cost;
+    }
+    c->left_cost -= cd->cost;
+    c->rep->nrun++;
+    int ok = r.state == FU_CAND_DONE;
+    if (ok) c->done++;
+    else c->failed++;
+    char what[64];
+    snprintf(what, sizeof what, "%s (%.1f s)", ok ? "done" : "FAILED", wall);
+    progress(c, what, cd);
+    if (!ok && c->o->progress)
+        fprintf(c->o->progress, "screen:   %s: %s\n", r.cause ? r.cause : "", r.message ? r.message : "");
+    fu_cand_record_free(&r);
+}
+
+static int cmp_cost_desc(const void *a, const void *b, void *ctx) {
+    const fu_sweep *sw = ctx;
+    int i = *(const int *)a, k = *(const int *)b;
+    double ci = sw->cand[i].cost, ck = sw->cand[k].cost;
+    if (ci != ck) return ci > ck ? -1 : 1;
+    return (i > k) - (i < k);
+}
+
+/* Insertion sort with a context (qsort_r is not C11); n is modest and the
+ * cost is negligible next to one SCF. */
+static void sort_pending(int *v, int n, const fu_sweep *sw) {
+    for (int i = 1; i < n; i++) {
+        int x = v[i], k = i - 1;
+        while (k >= 0 && cmp_cost_desc(&v[k], &x, (void *)sw) > 0) v[k + 1] = v[k], k--;
+        v[k + 1] = x;
+    }
+}
+
+/* Journal open and the records of the plan: invalid, queued, crashed. */
+static int coord_setup(coord *c, const char *jpath, int ranks, fu_err *err) {
+    const fu_sweep *sw = c->sw;
+    fu_run_info ri;
+    fu_run_info_local(&ri);
+    ri.ranks = ranks;
+    ri.group_size = c->o->group_size;
+    ri.shard_index = 0;
+    ri.shard_count = 1;
+    ri.sweep = sw->text;
+    fu_journal_scan scan;
+    memset(&scan, 0, sizeof scan);
+    int rc = fu_journal_open(jpath, &ri, &c->j, &scan, err);
+    if (rc) return rc;
+    if (scan.diag.warning[0] && c->o->progress)
+        fprintf(c->o->progress, "screen: warning: %s\n", scan.diag.warning);
+    size_t n = sw->n > 0 ? (size_t)sw->n : 1;
+    c->pending = malloc(n * sizeof(int));
+    c->taken = calloc(n, sizeof(int));
+    c->attempt = calloc(n, sizeof(int));
+    if (!c->pending || !c->taken || !c->attempt) {
+        fu_journal_scan_free(&scan);
+        return fu_fail(err, FU_ENOMEM, "out of memory planning %d candidates", sw->n);
+    }
+    for (int i = 0; i < sw->n && !rc; i++) {
+        const fu_candidate *cd = &sw->cand[i];
+        const fu_cand_status *st = fu_journal_scan_find(&scan, cd->id);
+        if (st && st->final) {
+            c->rep->nskipped++;
+            continue;
+        }
+        fu_cand_record r;
+        if (!cd->valid) {
+            rc = base_record(&r, cd, FU_CAND_INVALID, err);
+            if (!rc) rc = fu_cand_set_str(&r.cause, "invalid", err);
+            if (!rc) rc = fu_cand_set_str(&r.message, cd->reason, err);
+            if (!rc) rc = fu_journal_append(c->j, &r, 0, err);
+            fu_cand_record_free(&r);
+            c->rep->nskipped++;
+            continue;
+        }
+        int att = st ? st->attempts : 0;
+        if (st && st->state == FU_CAND_STARTED && att >= c->o->max_attempts) {
+            /* a candidate that took the whole job down every time it ran */
+            rc = base_record(&r, cd, FU_CAND_FAILED, err);
+            r.final = 1;
+            r.attempt = att;
+            if (!rc) rc = fu_cand_set_str(&r.cause, "crashed", err);
+            char msg[128];
+            snprintf(msg, sizeof msg, "%d attempt(s) were interrupted (the job died while it ran)", att);
+            if (!rc) rc = fu_cand_set_str(&r.message, msg, err);
+            if (!rc) rc = fu_journal_append(c->j, &r, 0, err);
+            fu_cand_record_free(&r);
+            c->rep->nskipped++;
+            continue;
+        }
+        if (!st) {
+            rc = base_record(&r, cd, FU_CAND_QUEUED, err);
+            if (!rc) rc = fu_journal_append(c->j, &r, 0, err);
+            fu_cand_record_free(&r);
+        }
+        c->attempt[i] = att + 1;
+        c->pending[c->npending++] = i;
+        c->left_cost += cd->cost;
+    }
+    fu_journal_scan_free(&scan);
+    if (!rc) rc = fu_journal_sync(c->j, err);
+    if (!rc && !c->o->static_assign) sort_pending(c->pending, c->npending, sw);
+    return rc;
+}
+
+static void coord_loop_mpi(coord *c, MPI_Comm world) {
+    int active = c->ngroups;
+    int G = c->o->group_size;
+    unsigned char *rbuf = NULL;
+    while (active > 0) {
+        MPI_Status st;
+        int flag = 0;
+        MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, world, &flag, &st);
+        if (!flag) {
+            nap();
+            continue;
+        }
+        int len = 0;
+        MPI_Get_count(&st, MPI_BYTE, &len);
+        free(rbuf);
+        rbuf = malloc(len > 0 ? (size_t)len : 1);
+        MPI_Recv(rbuf, len, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG, world, MPI_STATUS_IGNORE);
+        int g = (st.MPI_SOURCE - 1) / G;
+        if (st.MPI_TAG == TAG_RESULT) finish(c, g, rbuf, len);
+        int idx = pick(c, g);
+        unsigned char *task = NULL;
+        int tlen = 0;
+        if (idx >= 0 && start(c, idx, g, &task, &tlen)) idx = -1;
+        if (idx >= 0) {
+            MPI_Send(task, tlen, MPI_BYTE, st.MPI_SOURCE, TAG_TASK, world);
+        } else {
+            MPI_Send(NULL, 0, MPI_BYTE, st.MPI_SOURCE, TAG_STOP, world);
+            active--;
+        }
+        free(task);
+    }
+    free(rbuf);
+}
+
+static void coord_loop_self(coord *c, const char *prefix) {
+    FILE *log = group_log(prefix, 0);
+    for (;;) {
+        int idx = pick(c, 0);
+        unsigned char *task = NULL;
+        int tlen = 0;
+        if (idx < 0 || start(c, idx, 0, &task, &tlen)) break;
+        fu_cand_record rec;
+        fu_err e = {0};
+        int rc = task_run(task, tlen, MPI_COMM_SELF, log, &rec, &e);
+        free(task);
+        unsigned char *out = NULL;
+        size_t olen = 0;
+        if (!rc) rc = fu_cand_record_encode(&rec, &out, &olen, &e);
+        fu_cand_record_free(&rec);
+        finish(c, 0, rc ? NULL : out, rc ? 0 : (int)olen);
+        free(out);
+    }
+    if (log) fclose(log);
+}
+
+int fu_farm_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, MPI_Comm world,
+                fu_farm_report *rep, fu_err *err) {
+    int rank = 0, size = 1;
+    MPI_Comm_rank(world, &rank);
+    MPI_Comm_size(world, &size);
+    fu_farm_report local;
+    if (!rep) rep = &local;
+    memset(rep, 0, sizeof *rep);
+    int G = o->group_size > 0 ? o->group_size : 1;
+    int ngroups = size == 1 ? 1 : (size - 1 + G - 1) / G;
+    double t0 = now_s();
+
+    /* prefix for the group logs */
+    char pfx[FU_SWEEP_PATH_LEN];
+    if (rank == 0) snprintf(pfx, sizeof pfx, "%s", prefix ? prefix : "screen");
+    MPI_Bcast(pfx, (int)sizeof pfx, MPI_CHAR, 0, world);
+
+    coord c;
+    memset(&c, 0, sizeof c);
+    int rc = FU_OK;
+    char jpath[FU_SWEEP_PATH_LEN + 16], hpath[FU_SWEEP_PATH_LEN + 16];
+    if (rank == 0) {
+        snprintf(jpath, sizeof jpath, "%s.journal", pfx);
+        snprintf(hpath, sizeof hpath, "%s.h5", pfx);
+        c.sw = sw;
+        c.o = o;
+        c.rep = rep;
+        c.ngroups = ngroups;
+        c.t0 = t0;
+        rep->ncand = (size_t)sw->n;
+        c.run_idx = malloc((size_t)ngroups * sizeof(int));
+        c.run_t0 = calloc((size_t)ngroups, sizeof(double));
+        if (!c.run_idx || !c.run_t0) rc = fu_fail(err, FU_ENOMEM, "out of memory");
+        for (int g = 0; !rc && g < ngroups; g++) c.run_idx[g] = -1;
+        if (!rc) rc = coord_setup(&c, jpath, size, err);
+        if (!rc && o->progress)
+            fprintf(o->progress,
+                    "screen: %d candidates: %zu already final, %d to run on %d group(s) of %d rank(s)%s\n",
+                    /* with more ranks the last group holds what is left over */
+                    sw->n, rep->nskipped, c.npending, ngroups, size == 1 ? 1 : G,
+                    size == 1 ? " (serial)" : " + coordinator");
+    }
+    MPI_Bcast(&rc, 1, MPI_INT, 0, world);
+    if (rc) {
+        if (rank == 0) {
+            fu_journal_close(c.j, NULL);
+            free(c.pending), free(c.taken), free(c.attempt), free(c.run_idx), free(c.run_t0);
+        }
+        return rc;
+    }
+
+    if (size == 1) {
+        coord_loop_self(&c, pfx);
+    } else {
+        int color = rank == 0 ? MPI_UNDEFINED : (rank - 1) / G;
+        MPI_Comm group = MPI_COMM_NULL;
+        MPI_Comm_split(world, color, rank, &group);
+        if (rank == 0) coord_loop_mpi(&c, world);
+        else worker_loop(world, group, color, pfx);
+        if (group != MPI_COMM_NULL) MPI_Comm_free(&group);
+    }
+
+    if (rank == 0) {
+        rc = c.status;
+        if (rc) *err = c.err;
+        fu_err e2 = {0};
+        int crc = fu_journal_close(c.j, &e2);
+        if (crc && !rc) rc = crc, *err = e2;
+        rep->stopped = c.stopping;
+        if (!rc) {
+            fu_store_report sr;
+            memset(&sr, 0, sizeof sr);
+            rc = fu_results_finalize(jpath, hpath, &sr, err);
+            rep->ndone = sr.ndone;
+            rep->nfailed = sr.nfailed;
+            rep->ninvalid = sr.ninvalid;
+            rep->nleft = sr.nunfinished;
+            rep->ncand = sr.ncand;
+            if (!rc && sr.warning[0] && o->progress)
+                fprintf(o->progress, "screen: warning: %s\n", sr.warning);
+        }
+        free(c.pending), free(c.taken), free(c.attempt), free(c.run_idx), free(c.run_t0);
+    }
+    rep->wall = now_s() - t0;
+    MPI_Request rq;
+    MPI_Ibcast(&rc, 1, MPI_INT, 0, world, &rq);
+    wait_sleepy(&rq);
+    return rc;
+}

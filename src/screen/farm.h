@@ -1,0 +1,69 @@
+/* MPI task farm of a screening shard: runs the candidates of a sweep on
+ * groups of ranks and records every outcome in the shard's journal, then
+ * finalizes the results file.
+ *
+ * Roles. With one rank, rank 0 both coordinates and computes. With more,
+ * world rank 0 is a dedicated coordinator (it sleeps in a poll loop, so an
+ * extra rank on an already full node costs little) and ranks 1..N-1 form
+ * worker groups of group_size consecutive ranks (the last group may be
+ * smaller); each group's first rank is its leader.
+ *
+ * Protocol (tags on the world communicator, all point-to-point with the
+ * coordinator, bytes only):
+ *   leader -> coordinator  READY  (empty)                first request
+ *   coordinator -> leader  TASK   (ID, parameters, structure)
+ *   leader -> coordinator  RESULT (fu_cand_record_encode: done + result, or
+ *                                  failed + cause + message), also the next request
+ *   coordinator -> leader  STOP   (empty)                no more work
+ * A leader broadcasts each task (or the stop) on its group communicator and
+ * the group runs fu_scf_run on it. The coordinator is the only journal
+ * writer: "queued"/"invalid" at start, "started" (synced) before a task is
+ * sent, "done"/"failed" when it comes back. Candidate failures are records,
+ * never a dead rank: Open MPI 4.1 cannot survive one.
+ *
+ * Resume: candidates whose journal state is final are skipped; a candidate
+ * left "started" by a killed run is retried until max_attempts attempts
+ * were interrupted, then recorded failed (cause "crashed").
+ *
+ * Stopping: when the stop flag is set (signal) or the next candidate is not
+ * expected to finish before the deadline, the coordinator hands out no more
+ * work, waits for the running candidates, and finalizes; the rest stays
+ * queued for a rerun. */
+#ifndef FURUI_SCREEN_FARM_H
+#define FURUI_SCREEN_FARM_H
+
+#include <mpi.h>
+#include <signal.h>
+#include <stdio.h>
+
+#include "core/error.h"
+#include "screen/sweep.h"
+
+typedef struct {
+    int group_size;       /* ranks per worker group, >= 1 */
+    int static_assign;    /* 1: candidate k of the pending list goes to group k mod ngroups */
+    double deadline;      /* seconds after the start; <= 0: none */
+    int max_attempts;     /* interrupted attempts before "crashed" (default 2) */
+    const volatile sig_atomic_t *stop; /* set by a signal handler; may be NULL */
+    FILE *progress;       /* coordinator's progress lines; may be NULL */
+} fu_farm_opts;
+
+void fu_farm_opts_default(fu_farm_opts *o);
+
+typedef struct {
+    size_t ncand, ndone, nfailed, ninvalid, nleft; /* whole shard after this run */
+    size_t nrun;          /* candidates finished by this run */
+    size_t nskipped;      /* final in the journal already */
+    int stopped;          /* 1: stopped early (deadline or signal) */
+    double wall;          /* seconds */
+} fu_farm_report;
+
+/* Collective over world. sw and prefix are used on rank 0 only (other ranks
+ * may pass NULL); writes PREFIX.journal, PREFIX.h5 and one SCF log per group
+ * PREFIX.gN.log. Returns the same status on every rank: FU_OK when the farm
+ * ran (failed candidates included), otherwise a framework failure (journal
+ * locked or not writable, results not written), with err set on rank 0. */
+int fu_farm_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, MPI_Comm world,
+                fu_farm_report *rep, fu_err *err);
+
+#endif

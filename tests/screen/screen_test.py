@@ -1,0 +1,339 @@
+#!/usr/bin/python3
+"""End-to-end tests of `furui screen`, `furui status` and `furui merge`.
+
+    screen_test.py --furui BIN --mpiexec MPIEXEC --workdir DIR CASE
+
+Cases:
+  dryrun       --dry-run lists every candidate (invalid with its reason) and creates no file;
+               a bad sweep fails with one line and exit 1, before any file is created
+  ranks        tests/screen/tiny.yaml on 1 rank, 2 ranks (group size 1), 3 ranks (group size 2),
+               4 ranks (group size 2, --static): every candidate exactly once, the invalid one with
+               its reason, energies equal to 1e-8 Ha across runs; fail.yaml: failures recorded
+               (no-convergence, message) and the farm goes on (exit 0); status; merge of two shards
+  resume       --deadline stops early (exit 0, candidates left), the rerun completes; SIGUSR1 to
+               mpiexec stops a 2-rank run early, the rerun completes; one done record per candidate
+  kill         kill -9 of the whole mpiexec process group mid-run; the rerun retries the
+               interrupted candidate and completes; every candidate exactly once
+  conflict     merge of two different done results of one candidate exits 1 and names it
+"""
+import argparse
+import hashlib
+import os
+import signal
+import shutil
+import struct
+import subprocess
+import sys
+import time
+
+import h5py
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TINY = os.path.join(HERE, "tiny.yaml")
+FAIL = os.path.join(HERE, "fail.yaml")
+TINY_IDS = 6       # 5 valid + 1 invalid (poscars/broken)
+TINY_INVALID = 1
+ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+           OMPI_MCA_rmaps_base_oversubscribe="1", FURUI_FFTW_WISDOM="off")
+
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+    return cond
+
+
+def run(args, cwd, ranks=0, mpiexec="mpiexec", timeout=120):
+    cmd = ([mpiexec, "--oversubscribe", "-n", str(ranks)] if ranks else []) + args
+    t = time.time()
+    p = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=timeout)
+    print("$ %s  -> %d (%.1f s)" % (" ".join(cmd), p.returncode, time.time() - t))
+    return p
+
+
+def fresh(d):
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    return d
+
+
+def read_results(path):
+    """{id: (state, energy, cause, message, label)} from a results file; ids must be unique."""
+    with h5py.File(path, "r") as f:
+        c = f["candidates"]
+        ids = [x.decode() if isinstance(x, bytes) else x for x in c["id"][()]]
+        dec = lambda a: [x.decode() if isinstance(x, bytes) else x for x in a]
+        st, e = c["state"][()], c["energy/total"][()]
+        cause, msg, lab = dec(c["cause"][()]), dec(c["message"][()]), dec(c["label"][()])
+        conv = c["converged"][()]
+    check(len(ids) == len(set(ids)), "%s: duplicate candidate rows" % path)
+    out = {}
+    for i, k in enumerate(ids):
+        out[k] = (int(st[i]), float(e[i]), cause[i], msg[i], lab[i], int(conv[i]))
+    return out
+
+
+def journal_records(path):
+    """[(id, state)] of the candidate records of a journal (format: src/screen/README.md)."""
+    data = open(path, "rb").read()
+    recs, off = [], 16
+    while off + 40 <= len(data):
+        if data[off:off + 4] != b"\xa5\x46\x4a\x5a":
+            break
+        (n,) = struct.unpack_from("<I", data, off + 4)
+        payload = data[off + 40:off + 40 + n]
+        if len(payload) < n or hashlib.sha256(payload).digest() != data[off + 8:off + 40]:
+            break
+        if payload[0] == 2:
+            recs.append((payload[1:17].decode(), payload[17]))
+        off += 40 + n
+    return recs
+
+
+def check_tiny(res, tag):
+    check(len(res) == TINY_IDS, "%s: %d rows, expected %d" % (tag, len(res), TINY_IDS))
+    inval = [k for k, v in res.items() if v[0] == 5]
+    done = [k for k, v in res.items() if v[0] == 3]
+    check(len(inval) == TINY_INVALID, "%s: %d invalid rows" % (tag, len(inval)))
+    check(len(done) == TINY_IDS - TINY_INVALID, "%s: %d done rows" % (tag, len(done)))
+    for k in inval:
+        check("broken" in res[k][3] and res[k][2] == "invalid",
+              "%s: invalid candidate without its reason: %r" % (tag, res[k]))
+    for k in done:
+        check(res[k][5] == 1, "%s: done but not converged: %s" % (tag, k))
+
+
+def check_no_duplicate_done(journal, tag):
+    recs = journal_records(journal)
+    done = {}
+    for cid, st in recs:
+        if st in (3, 5):
+            done[cid] = done.get(cid, 0) + 1
+    dup = [k for k, n in done.items() if n != 1]
+    check(not dup, "%s: terminal record written more than once for %s" % (tag, dup))
+    return recs
+
+
+def case_dryrun(a):
+    d = fresh(os.path.join(a.workdir, "dryrun"))
+    p = run([a.furui, "screen", TINY, "--dry-run", "-o", "x"], d)
+    check(p.returncode == 0, "dry-run exit %d: %s" % (p.returncode, p.stderr))
+    lines = [l for l in p.stdout.splitlines() if not l.startswith("#")]
+    check(len(lines) == TINY_IDS, "dry-run lists %d candidates, expected %d" % (len(lines), TINY_IDS))
+    check(sum("invalid" in l and "broken" in l for l in lines) == 1, "dry-run: invalid row with reason")
+    check(os.listdir(d) == [], "dry-run created files: %s" % os.listdir(d))
+    p = run([a.furui, "screen", TINY, "--dry-run"], d, ranks=2, mpiexec=a.mpiexec)
+    rows = [l for l in p.stdout.splitlines() if not l.startswith("#")]
+    check(p.returncode == 0 and len(rows) == TINY_IDS, "dry-run on 2 ranks: one table")
+    check(os.listdir(d) == [], "dry-run (2 ranks) created files: %s" % os.listdir(d))
+    bad = os.path.join(d, "bad.yaml")
+    with open(bad, "w") as f:
+        f.write(open(TINY).read().replace("ecut: 6 Ha", "ecut: -6 Ha"))
+    p = run([a.furui, "screen", bad, "-o", "b"], d, ranks=2, mpiexec=a.mpiexec)
+    err = [l for l in p.stderr.splitlines() if "furui" in l]
+    check(p.returncode == 1 and len(err) == 1 and "ecut" in err[0],
+          "bad sweep: exit %d, messages %r" % (p.returncode, err))
+    check(sorted(os.listdir(d)) == ["bad.yaml"], "bad sweep created files: %s" % os.listdir(d))
+    p = run([a.furui, "screen", TINY, "--group-size", "3"], d, ranks=2, mpiexec=a.mpiexec)
+    check(p.returncode == 64, "group size larger than the workers: exit %d" % p.returncode)
+
+
+def case_ranks(a):
+    d = fresh(os.path.join(a.workdir, "ranks"))
+    configs = [("r1", 1, []), ("r2g1", 2, ["--group-size", "1"]), ("r3g2", 3, ["--group-size", "2"]),
+               ("r4g2s", 4, ["--group-size", "2", "--static"])]
+    results = {}
+    for name, n, extra in configs:
+        p = run([a.furui, "screen", TINY, "-o", name] + extra, d, ranks=n, mpiexec=a.mpiexec)
+        if not check(p.returncode == 0, "%s: exit %d: %s" % (name, p.returncode, p.stderr[-2000:])):
+            continue
+        results[name] = read_results(os.path.join(d, name + ".h5"))
+        check_tiny(results[name], name)
+        check_no_duplicate_done(os.path.join(d, name + ".journal"), name)
+    ref = results.get("r1")
+    if ref:
+        worst = 0.0
+        for name, res in results.items():
+            for k, v in ref.items():
+                if v[0] == 3 and k in res:
+                    worst = max(worst, abs(res[k][1] - v[1]))
+        print("largest energy difference across rank counts: %.2e Ha" % worst)
+        check(worst <= 1e-8, "energies differ by %.2e Ha across rank counts" % worst)
+    # failures in the SCF are recorded and the farm goes on
+    p = run([a.furui, "screen", FAIL, "-o", "f"], d, ranks=2, mpiexec=a.mpiexec)
+    check(p.returncode == 0, "fail sweep: exit %d" % p.returncode)
+    if os.path.exists(os.path.join(d, "f.h5")):
+        res = read_results(os.path.join(d, "f.h5"))
+        check(len(res) == 2 and all(v[0] == 4 and v[2] == "no-convergence" and "not converged" in v[3]
+                                    for v in res.values()), "fail sweep rows: %r" % res)
+        check(all(v[1] != v[1] for v in res.values()), "an unconverged energy was stored")
+    p = run([a.furui, "status", "f"], d)
+    check(p.returncode == 0 and "2 failed" in p.stdout and "no-convergence" in p.stdout,
+          "status of failures: %s" % p.stdout)
+    # merge of two shards: every candidate once
+    p = run([a.furui, "merge", "m.h5", "r1.h5", "f.journal"], d)
+    check(p.returncode == 0, "merge: exit %d %s" % (p.returncode, p.stderr))
+    if p.returncode == 0:
+        m = read_results(os.path.join(d, "m.h5"))
+        check(len(m) == TINY_IDS + 2, "merge: %d rows" % len(m))
+
+
+def case_resume(a):
+    d = fresh(os.path.join(a.workdir, "resume"))
+    # deadline: first candidate handed out at once, the rest once the deadline is near
+    p = run([a.furui, "screen", TINY, "-o", "dl", "--deadline", "0.1"], d)
+    check(p.returncode == 0, "deadline run: exit %d %s" % (p.returncode, p.stderr))
+    res = read_results(os.path.join(d, "dl.h5")) if os.path.exists(os.path.join(d, "dl.h5")) else {}
+    left = [k for k, v in res.items() if v[0] in (1, 2)]
+    check(len(res) == TINY_IDS and len(left) >= 1, "deadline run: %d rows, %d left" % (len(res), len(left)))
+    p = run([a.furui, "status", "dl"], d)
+    check(p.returncode == 0 and "left:" in p.stdout, "status after deadline: %s" % p.stdout)
+    p = run([a.furui, "screen", TINY, "-o", "dl"], d, ranks=2, mpiexec=a.mpiexec)
+    check(p.returncode == 0 and "0 left" in p.stdout, "rerun after deadline: %s" % p.stdout)
+    check_tiny(read_results(os.path.join(d, "dl.h5")), "deadline+rerun")
+    check_no_duplicate_done(os.path.join(d, "dl.journal"), "deadline+rerun")
+    # SIGUSR1 to mpiexec (forwarded to the ranks): stop handing out work
+    cmd = [a.mpiexec, "--oversubscribe", "-n", "2", a.furui, "screen", TINY, "-o", "sg"]
+    pr = subprocess.Popen(cmd, cwd=d, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    jn = os.path.join(d, "sg.journal")
+    t = time.time()
+    while time.time() - t < 60 and pr.poll() is None:
+        if os.path.exists(jn) and any(s == 2 for _, s in journal_records(jn)):
+            break
+        time.sleep(0.01)
+    pr.send_signal(signal.SIGUSR1)
+    out, err = pr.communicate(timeout=120)
+    check(pr.returncode == 0, "SIGUSR1 run: exit %d %s" % (pr.returncode, err[-1000:]))
+    if os.path.exists(os.path.join(d, "sg.h5")):
+        res = read_results(os.path.join(d, "sg.h5"))
+        nleft = sum(v[0] in (1, 2) for v in res.values())
+        print("after SIGUSR1: %d candidate(s) left" % nleft)
+        check(nleft >= 1 or "signal" not in err, "SIGUSR1: nothing left although a signal was seen")
+        check(not any(v[0] == 2 for v in res.values()), "SIGUSR1: a running candidate was abandoned")
+    p = run([a.furui, "screen", TINY, "-o", "sg"], d, ranks=3, mpiexec=a.mpiexec)
+    check(p.returncode == 0 and "0 left" in p.stdout, "rerun after SIGUSR1: %s" % p.stdout)
+    check_tiny(read_results(os.path.join(d, "sg.h5")), "signal+rerun")
+    check_no_duplicate_done(os.path.join(d, "sg.journal"), "signal+rerun")
+
+
+def descendants(root):
+    """PIDs of all processes below root (from /proc)."""
+    kids = {}
+    for e in os.listdir("/proc"):
+        if e.isdigit():
+            try:
+                stat = open("/proc/%s/stat" % e).read()
+            except OSError:
+                continue
+            ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+            kids.setdefault(ppid, []).append(int(e))
+    out, todo = [], [root]
+    while todo:
+        for k in kids.get(todo.pop(), []):
+            out.append(k)
+            todo.append(k)
+    return out
+
+
+def case_kill(a):
+    d = fresh(os.path.join(a.workdir, "kill"))
+    cmd = [a.mpiexec, "--oversubscribe", "-n", "2", a.furui, "screen", TINY, "-o", "k"]
+    pr = subprocess.Popen(cmd, cwd=d, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          start_new_session=True)
+    jn = os.path.join(d, "k.journal")
+    t, killed = time.time(), False
+    while time.time() - t < 60 and pr.poll() is None:
+        recs = journal_records(jn) if os.path.exists(jn) else []
+        # kill while a candidate runs, after at least one finished
+        if any(s == 3 for _, s in recs) and recs and recs[-1][1] == 2:
+            # the ranks, not only mpiexec: they may sit in process groups of their own
+            for pid in [pr.pid] + descendants(pr.pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            killed = True
+            break
+        time.sleep(0.005)
+    pr.wait(timeout=60)
+    check(killed, "the run finished before it could be killed")
+    recs = journal_records(jn)
+    print("journal at the kill: %d candidate records, last state %d" % (len(recs), recs[-1][1]))
+    check(not os.path.exists(os.path.join(d, "k.h5")), "results written although killed")
+    p = run([a.furui, "status", "k"], d)
+    check(p.returncode == 0 and "started" in p.stdout, "status after kill: %s" % p.stdout)
+    # with --max-attempts 1 the interrupted candidate counts as a crash and is not rerun
+    shutil.copy(jn, os.path.join(d, "k1.journal"))
+    p = run([a.furui, "screen", TINY, "-o", "k1", "--max-attempts", "1"], d)
+    res = read_results(os.path.join(d, "k1.h5")) if p.returncode == 0 else {}
+    crashed = [k for k, v in res.items() if v[0] == 4 and v[2] == "crashed"]
+    check(len(res) == TINY_IDS and crashed == [recs[-1][0]] and
+          sum(v[0] == 3 for v in res.values()) == TINY_IDS - TINY_INVALID - 1,
+          "--max-attempts 1 after a kill: %r" % res)
+    p = run([a.furui, "screen", TINY, "-o", "k", "--group-size", "2"], d, ranks=3, mpiexec=a.mpiexec)
+    check(p.returncode == 0 and "0 left" in p.stdout, "rerun after kill: %s %s" % (p.stdout, p.stderr))
+    res = read_results(os.path.join(d, "k.h5"))
+    check_tiny(res, "kill+rerun")
+    check_no_duplicate_done(jn, "kill+rerun")
+    # a result computed before the kill was not recomputed
+    recs = journal_records(jn)
+    started = {}
+    for cid, s in recs:
+        if s == 2:
+            started[cid] = started.get(cid, 0) + 1
+    check(max(started.values()) == 2 and sum(n == 2 for n in started.values()) == 1,
+          "exactly the interrupted candidate runs twice: %r" % started)
+
+
+def case_conflict(a):
+    d = fresh(os.path.join(a.workdir, "conflict"))
+    p = run([a.furui, "screen", TINY, "-o", "c"], d)
+    if not check(p.returncode == 0, "run: exit %d" % p.returncode):
+        return
+    # forge a journal holding one done record with a different total energy
+    data = open(os.path.join(d, "c.journal"), "rb").read()
+    off, frame = 16, None
+    while off + 40 <= len(data):
+        (n,) = struct.unpack_from("<I", data, off + 4)
+        payload = data[off + 40:off + 40 + n]
+        if payload[0] == 2 and payload[17] == 3:
+            frame = bytearray(payload)
+            break
+        off += 40 + n
+    pos = 1 + 16 + 3 + 8 + 16
+    for _ in range(3):  # skip the strings label, cause, message
+        (ln,) = struct.unpack_from("<I", frame, pos)
+        pos += 4 + ln
+    (e,) = struct.unpack_from("<d", frame, pos)
+    struct.pack_into("<d", frame, pos, e + 1e-3)
+    forged = data[:16] + b"\xa5\x46\x4a\x5a" + struct.pack("<I", len(frame)) + \
+        hashlib.sha256(bytes(frame)).digest() + bytes(frame)
+    with open(os.path.join(d, "forged.journal"), "wb") as f:
+        f.write(forged)
+    p = run([a.furui, "merge", "out.h5", "c.h5", "forged.journal"], d)
+    cid = bytes(frame[1:17]).decode()
+    check(p.returncode == 1 and cid in p.stderr and "conflict" in p.stderr,
+          "conflict: exit %d, %s" % (p.returncode, p.stderr))
+    check(not os.path.exists(os.path.join(d, "out.h5")), "a conflicting merge wrote its output")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--furui", required=True)
+    ap.add_argument("--mpiexec", default="mpiexec")
+    ap.add_argument("--workdir", required=True)
+    ap.add_argument("case", choices=["dryrun", "ranks", "resume", "kill", "conflict"])
+    a = ap.parse_args()
+    a.furui = os.path.abspath(a.furui)
+    os.makedirs(a.workdir, exist_ok=True)
+    t = time.time()
+    globals()["case_" + a.case](a)
+    print("%s: %s (%.1f s)" % (a.case, "FAILED" if failures else "ok", time.time() - t))
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
