@@ -32,17 +32,13 @@
 /* Limits beyond which a spec is a mistake rather than a campaign. */
 #define MAX_LIST 1000 /* items of one parameter or element list */
 #define MAX_XC 16
-#define MAX_ATOMS 5000 /* as the scf input */
-#define MAX_KGRID 1000
-#define MAX_ECUT 1000.0 /* Ha */
+#define MAX_ATOMS FU_INPUT_MAX_ATOMS /* as the scf input */
+#define MAX_KGRID FU_INPUT_MAX_KGRID
 #define MIN_STRAIN 0.5
 #define MAX_STRAIN 2.0
 #define MAX_A 200.0 /* bohr: explicit prototype lattice parameter */
 #define MAX_DIR_FILES 100000
 #define MAX_CP2K_FILES 8
-#define MAX_ITER 100000
-#define MAX_HISTORY 50
-#define MAX_SYMPREC 1.0 /* bohr */
 
 /* ------------------------------------------------------------ small helpers */
 
@@ -92,13 +88,6 @@ static void textf(char *buf, size_t len, const char *fmt, ...) {
     va_end(ap);
 }
 
-static int has_control(const char *s) {
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f) return 1;
-    return 0;
-}
-
-/* Messages passed on from other readers must stay on one line. */
 static void one_line(char *msg) {
     for (char *s = msg; *s; s++)
         if ((unsigned char)*s < 0x20 || *s == 0x7f) *s = '?';
@@ -107,11 +96,6 @@ static void one_line(char *msg) {
 static const char *env_or(const char *var, const char *fallback) {
     const char *v = getenv(var);
     return v && *v ? v : fallback;
-}
-
-static const char *basename_of(const char *path) {
-    const char *b = strrchr(path, '/');
-    return b ? b + 1 : path;
 }
 
 /* Rounds to an integer number of `unit` (1e-8 bohr, ...) for the canonical
@@ -386,22 +370,13 @@ typedef struct {
     long planned; /* upper bound of candidates so far */
 } ctx;
 
+/* The scf input's helpers, with this file's document, directory and error. */
 static int join_path(const ctx *c, const fu_ynode *n, const char *rel, char *out, size_t len) {
-    int w;
-    if (rel[0] == '/' || !c->dir[0])
-        w = snprintf(out, len, "%s", rel);
-    else
-        w = snprintf(out, len, "%s/%s", c->dir, rel);
-    if (w < 0 || (size_t)w >= len)
-        return fu_ynode_fail(c->err, c->d, n, FU_EINPUT, "path too long (limit %zu characters)",
-                             len - 1);
-    return FU_OK;
+    return fu_input_join_path(c->d, c->dir, n, rel, out, len, c->err);
 }
 
 static int positive(const ctx *c, const fu_ynode *n, double v, const char *unit) {
-    if (v > 0) return FU_OK;
-    return fu_ynode_fail(c->err, c->d, n, FU_EINPUT, "must be > 0, got %g%s%s", v,
-                         unit[0] ? " " : "", unit);
+    return fu_input_positive(c->d, n, v, unit, c->err);
 }
 
 /* A value that may be one item or a list of them: calls item() on each.
@@ -450,13 +425,7 @@ static int xc_item(ctx *c, const fu_ynode *n, int i) {
 }
 
 static int ecut_item(ctx *c, const fu_ynode *n, int i) {
-    double *e = &c->ecut[i];
-    int rc = fu_ynode_quantity(c->d, n, FU_UNIT_ENERGY, e, c->err);
-    if (!rc) rc = positive(c, n, *e, "Ha");
-    if (!rc && *e > MAX_ECUT)
-        rc = fu_ynode_fail(c->err, c->d, n, FU_EINPUT,
-                           "%g Ha is beyond any sensible cutoff (<= %g Ha)", *e, MAX_ECUT);
-    return rc;
+    return fu_input_read_ecut(c->d, n, &c->ecut[i], c->err);
 }
 
 static int strain_item(ctx *c, const fu_ynode *n, int i) {
@@ -518,115 +487,18 @@ static int read_kpoints(ctx *c, const fu_ynode *kp) {
         rc = each_item(c, sp, &c->nk, spacing_item);
     }
     if (rc || !sh) return rc;
-    rc = fu_ynode_doubles(c->d, sh, 3, c->kshift, c->err);
-    for (int i = 0; !rc && i < 3; i++)
-        if (c->kshift[i] != 0.0 && c->kshift[i] != 0.5)
-            rc = fu_ynode_fail(c->err, c->d, sh->item[i], FU_EINPUT, "must be 0 or 0.5, got %g",
-                               c->kshift[i]);
-    return rc;
+    return fu_input_read_kshift(c->d, sh, c->kshift, c->err);
 }
 
+/* One smearing of a list: the scf input's block, its defaults (width,
+ * order) taken from the fixed parameters, which are read before. */
 static int smear_item(ctx *c, const fu_ynode *sm, int i) {
-    static const char *const keys[] = {"kind", "width", "order", NULL};
-    smear_opt *o = &c->sm[i];
-    const fu_ynode *k, *w, *n;
-    const char *name;
+    fu_scf_params p = c->base;
     int rc = fu_ynode_expect(c->d, sm, FU_YMAP, c->err);
-    if (!rc) rc = fu_ymap_check_keys(c->d, sm, keys, c->err);
-    if (!rc) rc = fu_ymap_require(c->d, sm, "kind", &k, c->err);
-    if (!rc) rc = fu_ynode_string(c->d, k, &name, c->err);
+    if (!rc) rc = fu_input_read_smearing(c->d, sm, &p, c->err);
     if (rc) return rc;
-    int kind = fu_smearing_from_name(name);
-    if (kind < 0)
-        return fu_ynode_fail(c->err, c->d, k, FU_EINPUT,
-                             "unknown smearing '%.40s'; expected none, fermi-dirac, gaussian, "
-                             "methfessel-paxton, marzari-vanderbilt (or cold)",
-                             name);
-    o->kind = (fu_smearing)kind;
-    o->order = c->base.smearing_order;
-    o->width = c->base.tsmear;
-    if ((w = fu_ymap_get(sm, "width"))) {
-        if (kind == FU_SMEAR_NONE)
-            return fu_ynode_fail(c->err, c->d, w, FU_EINPUT,
-                                 "a width makes no sense with kind none");
-        rc = fu_ynode_quantity(c->d, w, FU_UNIT_ENERGY, &o->width, c->err);
-        if (!rc) rc = positive(c, w, o->width, "Ha");
-        if (rc) return rc;
-    }
-    if ((n = fu_ymap_get(sm, "order"))) {
-        if (kind != FU_SMEAR_METHFESSEL_PAXTON)
-            return fu_ynode_fail(c->err, c->d, n, FU_EINPUT,
-                                 "an order is only used with kind methfessel-paxton");
-        rc = fu_ynode_int(c->d, n, 0, 100, &o->order, c->err);
-    }
-    return rc;
-}
-
-/* ------------------------------------------- fixed (not swept) parameters */
-
-static int read_symmetry(ctx *c, const fu_ynode *sy) {
-    static const char *const keys[] = {"use", "time_reversal", "tolerance", NULL};
-    fu_scf_params *p = &c->base;
-    const fu_ynode *n;
-    int rc = fu_ymap_check_keys(c->d, sy, keys, c->err);
-    if (!rc && (n = fu_ymap_get(sy, "use"))) rc = fu_ynode_bool(c->d, n, &p->use_symmetry, c->err);
-    if (!rc && (n = fu_ymap_get(sy, "time_reversal")))
-        rc = fu_ynode_bool(c->d, n, &p->time_reversal, c->err);
-    if (!rc && (n = fu_ymap_get(sy, "tolerance"))) {
-        rc = fu_ynode_quantity(c->d, n, FU_UNIT_LENGTH, &p->symprec, c->err);
-        if (!rc) rc = positive(c, n, p->symprec, "bohr");
-        if (!rc && p->symprec > MAX_SYMPREC)
-            rc = fu_ynode_fail(c->err, c->d, n, FU_EINPUT, "must be <= %g bohr, got %g bohr",
-                               MAX_SYMPREC, p->symprec);
-    }
-    return rc;
-}
-
-static int read_scf(ctx *c, const fu_ynode *sc) {
-    static const char *const keys[] = {"max_iterations", "energy_tolerance", "density_tolerance",
-                                       "mixing", NULL};
-    static const char *const mkeys[] = {"damping", "history", "kerker", NULL};
-    fu_scf_params *p = &c->base;
-    const fu_ynode *n, *m;
-    int rc = fu_ymap_check_keys(c->d, sc, keys, c->err);
-    if (!rc && (n = fu_ymap_get(sc, "max_iterations")))
-        rc = fu_ynode_int(c->d, n, 1, MAX_ITER, &p->max_iterations, c->err);
-    if (!rc && (n = fu_ymap_get(sc, "energy_tolerance"))) {
-        rc = fu_ynode_quantity(c->d, n, FU_UNIT_ENERGY, &p->tol_energy, c->err);
-        if (!rc) rc = positive(c, n, p->tol_energy, "Ha");
-    }
-    if (!rc && (n = fu_ymap_get(sc, "density_tolerance"))) {
-        rc = fu_ynode_double(c->d, n, &p->tol_density, c->err);
-        if (!rc) rc = positive(c, n, p->tol_density, "");
-    }
-    if (rc || !(m = fu_ymap_get(sc, "mixing"))) return rc;
-    rc = fu_ymap_check_keys(c->d, m, mkeys, c->err);
-    if (!rc && (n = fu_ymap_get(m, "damping"))) {
-        rc = fu_ynode_double(c->d, n, &p->mixing_damping, c->err);
-        if (!rc && !(p->mixing_damping > 0 && p->mixing_damping <= 1))
-            rc = fu_ynode_fail(c->err, c->d, n, FU_EINPUT, "must be in (0, 1], got %g",
-                               p->mixing_damping);
-    }
-    if (!rc && (n = fu_ymap_get(m, "history")))
-        rc = fu_ynode_int(c->d, n, 1, MAX_HISTORY, &p->mixing_history, c->err);
-    if (!rc && (n = fu_ymap_get(m, "kerker"))) {
-        rc = fu_ynode_quantity(c->d, n, FU_UNIT_INVLENGTH, &p->kerker_k0, c->err);
-        if (!rc && p->kerker_k0 < 0)
-            rc = fu_ynode_fail(c->err, c->d, n, FU_EINPUT, "must be >= 0, got %g 1/bohr",
-                               p->kerker_k0);
-    }
-    return rc;
-}
-
-static int read_compute(ctx *c, const fu_ynode *n) {
-    static const char *const keys[] = {"forces", "stress", NULL};
-    const fu_ynode *f;
-    int rc = fu_ymap_check_keys(c->d, n, keys, c->err);
-    if (!rc && (f = fu_ymap_get(n, "forces")))
-        rc = fu_ynode_bool(c->d, f, &c->base.compute_forces, c->err);
-    if (!rc && (f = fu_ymap_get(n, "stress")))
-        rc = fu_ynode_bool(c->d, f, &c->base.compute_stress, c->err);
-    return rc;
+    c->sm[i] = (smear_opt){p.smearing, p.smearing_order, p.tsmear};
+    return FU_OK;
 }
 
 /* ------------------------------------------------------- pseudopotentials */
@@ -636,34 +508,9 @@ static int is_element_key(const char *key) {
     return z > 0 && fu_element_symbol(z) != NULL;
 }
 
-/* Checks one spec string (as the scf input does) and makes relative file
- * paths relative to the sweep file. */
+/* Checks one spec string as the scf input does, relative to the sweep file. */
 static int resolve_spec(const ctx *c, const fu_ynode *n, char *out, size_t len) {
-    const char *spec;
-    int rc = fu_ynode_string(c->d, n, &spec, c->err);
-    if (rc) return rc;
-    if (has_control(spec))
-        return fu_ynode_fail(c->err, c->d, n, FU_EINPUT, "contains control characters");
-    if (!strncmp(spec, "abinit:", 7)) {
-        if (!spec[7]) return fu_ynode_fail(c->err, c->d, n, FU_EINPUT, "abinit: needs a file name");
-    } else if (!strncmp(spec, "cp2k:", 5)) {
-        const char *rest = spec + 5, *colon = strrchr(rest, ':');
-        if (!*rest || (colon && (colon == rest || !colon[1])))
-            return fu_ynode_fail(c->err, c->d, n, FU_EINPUT,
-                                 "expected cp2k:NAME or cp2k:FILE:NAME, found '%.80s'", spec);
-        if (colon && rest[0] != '/' && c->dir[0]) {
-            int w = snprintf(out, len, "cp2k:%s/%s", c->dir, rest);
-            if (w < 0 || (size_t)w >= len)
-                return fu_ynode_fail(c->err, c->d, n, FU_EINPUT, "too long (limit %zu)", len - 1);
-            return FU_OK;
-        }
-    } else {
-        return join_path(c, n, spec, out, len);
-    }
-    if (strlen(spec) >= len)
-        return fu_ynode_fail(c->err, c->d, n, FU_EINPUT, "too long (limit %zu)", len - 1);
-    memcpy(out, spec, strlen(spec) + 1);
-    return FU_OK;
+    return fu_input_read_pseudo_spec(c->d, c->dir, n, out, len, c->err);
 }
 
 static int read_whole_file(const char *path, char **text, fu_err *err) {
@@ -1464,133 +1311,12 @@ static int read_prototype(ctx *c, const fu_ynode *ent, const fu_ynode *pn) {
 
 /* --------------------------------------------------- structures and POSCARs */
 
+/* The scf input's POSCAR species check, plus the atom limit that the scf
+ * input's inline structures have (its POSCAR path has none). */
 static void canonical_species(fu_structure *s, const char *path, char *reason, size_t len) {
-    reason[0] = '\0';
-    for (int sp = 0; sp < s->nspecies; sp++) {
-        int z = s->znucl[sp] > 0 ? s->znucl[sp] : fu_element_z(s->symbol[sp]);
-        if (z <= 0 || !fu_element_symbol(z)) {
-            snprintf(reason, len, "%s: unknown element '%.8s'", path, s->symbol[sp]);
-            return;
-        }
-        s->znucl[sp] = z;
-        snprintf(s->symbol[sp], FU_SYMBOL_LEN, "%s", fu_element_symbol(z));
-    }
-    for (int a = 0; a < s->nspecies; a++)
-        for (int b = a + 1; b < s->nspecies; b++)
-            if (s->znucl[a] == s->znucl[b]) {
-                snprintf(reason, len, "%s: element %s listed twice in the species line", path,
-                         s->symbol[a]);
-                return;
-            }
-    if (s->natom > MAX_ATOMS)
-        snprintf(reason, len, "%s: %d atoms; at most %d are supported", path, s->natom, MAX_ATOMS);
-}
-
-/* Cartesian r -> fractional x = r·L⁻¹ (rows of L are a_i). */
-static void cart_to_red(const double lat[3][3], const double r[3], double x[3]) {
-    double rec[3][3];
-    fu_lattice_reciprocal(lat, rec);
-    for (int j = 0; j < 3; j++)
-        x[j] = (r[0] * rec[j][0] + r[1] * rec[j][1] + r[2] * rec[j][2]) / (2.0 * FU_PI);
-}
-
-static int read_lattice(const ctx *c, const fu_ynode *lat, double lattice[3][3], double *unit) {
-    static const char *const keys[] = {"unit", "vectors", NULL};
-    int rc = fu_ymap_check_keys(c->d, lat, keys, c->err);
-    const fu_ynode *u, *v;
-    if (!rc) rc = fu_ymap_require(c->d, lat, "unit", &u, c->err);
-    if (!rc) rc = fu_ynode_unit(c->d, u, FU_UNIT_LENGTH, unit, c->err);
-    if (!rc) rc = fu_ymap_require(c->d, lat, "vectors", &v, c->err);
-    if (rc) return rc;
-    if (v->kind != FU_YSEQ || v->n != 3)
-        return fu_ynode_fail(c->err, c->d, v, FU_EINPUT,
-                             "expected a list of 3 lattice vectors (rows a1, a2, a3)");
-    for (int i = 0; i < 3; i++) {
-        if ((rc = fu_ynode_doubles(c->d, v->item[i], 3, lattice[i], c->err))) return rc;
-        for (int j = 0; j < 3; j++) {
-            lattice[i][j] *= *unit;
-            if (!isfinite(lattice[i][j]))
-                return fu_ynode_fail(c->err, c->d, v->item[i]->item[j], FU_EINPUT,
-                                     "out of range after conversion to bohr");
-        }
-    }
-    double la = 1.0;
-    for (int i = 0; i < 3; i++)
-        la *= sqrt(lattice[i][0] * lattice[i][0] + lattice[i][1] * lattice[i][1] +
-                   lattice[i][2] * lattice[i][2]);
-    double det = fu_lattice_det((const double(*)[3])lattice);
-    if (!(la > 0) || !(fabs(det) > 1e-6 * la))
-        return fu_ynode_fail(c->err, c->d, v, FU_EINPUT,
-                             "singular lattice: the vectors are (nearly) linearly dependent "
-                             "(volume %.3g bohr^3)",
-                             fabs(det));
-    return FU_OK;
-}
-
-static int read_inline(const ctx *c, const fu_ynode *st, fu_structure *s) {
-    const fu_ynode *lat, *coord, *atoms;
-    double lattice[3][3], unit = 1.0;
-    const char *cs;
-    int rc = fu_ymap_require(c->d, st, "lattice", &lat, c->err);
-    if (!rc) rc = read_lattice(c, lat, lattice, &unit);
-    if (!rc) rc = fu_ymap_require(c->d, st, "coordinates", &coord, c->err);
-    if (!rc) rc = fu_ynode_string(c->d, coord, &cs, c->err);
-    if (rc) return rc;
-    int cart;
-    if (!strcmp(cs, "fractional"))
-        cart = 0;
-    else if (!strcmp(cs, "cartesian"))
-        cart = 1;
-    else
-        return fu_ynode_fail(c->err, c->d, coord, FU_EINPUT,
-                             "expected 'fractional' or 'cartesian', found '%.40s'", cs);
-    rc = fu_ymap_require(c->d, st, "atoms", &atoms, c->err);
-    if (!rc) rc = fu_ynode_expect(c->d, atoms, FU_YSEQ, c->err);
-    if (rc) return rc;
-    if (atoms->n < 1) return fu_ynode_fail(c->err, c->d, atoms, FU_EINPUT, "no atoms");
-    if (atoms->n > MAX_ATOMS)
-        return fu_ynode_fail(c->err, c->d, atoms, FU_EINPUT, "%d atoms; at most %d are supported",
-                             atoms->n, MAX_ATOMS);
-    rc = fu_structure_alloc(s, atoms->n, c->err);
-    if (rc) return rc;
-    memcpy(s->lattice, lattice, sizeof lattice);
-    for (int ia = 0; ia < atoms->n; ia++) {
-        const fu_ynode *at = atoms->item[ia];
-        if (at->kind != FU_YSEQ || at->n != 4)
-            return fu_ynode_fail(c->err, c->d, at, FU_EINPUT, "expected [Element, x, y, z]");
-        const char *sym;
-        if ((rc = fu_ynode_string(c->d, at->item[0], &sym, c->err))) return rc;
-        int z = fu_element_z(sym);
-        if (z <= 0 || !fu_element_symbol(z))
-            return fu_ynode_fail(c->err, c->d, at->item[0], FU_EINPUT, "unknown element '%.20s'",
-                                 sym);
-        int sp = 0;
-        while (sp < s->nspecies && s->znucl[sp] != z) sp++;
-        if (sp == s->nspecies) {
-            if (sp == FU_MAX_SPECIES)
-                return fu_ynode_fail(c->err, c->d, at->item[0], FU_EINPUT,
-                                     "more than %d different elements", FU_MAX_SPECIES);
-            s->znucl[sp] = z;
-            snprintf(s->symbol[sp], FU_SYMBOL_LEN, "%s", fu_element_symbol(z));
-            s->nspecies++;
-        }
-        double p[3];
-        for (int j = 0; j < 3 && !rc; j++)
-            rc = fu_ynode_double(c->d, at->item[1 + j], &p[j], c->err);
-        if (rc) return rc;
-        s->typat[ia] = sp;
-        if (cart) {
-            double r[3] = {p[0] * unit, p[1] * unit, p[2] * unit};
-            cart_to_red(s->lattice, r, s->xred[ia]);
-        } else {
-            memcpy(s->xred[ia], p, sizeof p);
-        }
-        for (int j = 0; j < 3; j++)
-            if (!isfinite(s->xred[ia][j]))
-                return fu_ynode_fail(c->err, c->d, at->item[1 + j], FU_EINPUT,
-                                     "out of range after conversion");
-    }
-    return FU_OK;
+    fu_input_canonical_species(s, path, reason, len);
+    if (!reason[0] && s->natom > MAX_ATOMS)
+        textf(reason, len, "%s: %d atoms; at most %d are supported", path, s->natom, MAX_ATOMS);
 }
 
 static int read_explicit(ctx *c, const fu_ynode *ent, const fu_ynode *st, int index) {
@@ -1604,7 +1330,7 @@ static int read_explicit(ctx *c, const fu_ynode *ent, const fu_ynode *st, int in
     const fu_ynode *nn = fu_ymap_get(ent, "name");
     if (nn) {
         if ((rc = fu_ynode_string_copy(c->d, nn, name, sizeof name, c->err))) return rc;
-        if (has_control(name) || strchr(name, '/'))
+        if (fu_input_has_control(name) || strchr(name, '/'))
             return fu_ynode_fail(c->err, c->d, nn, FU_EINPUT,
                                  "a label part: no '/' or control characters");
     } else {
@@ -1641,7 +1367,7 @@ static int read_explicit(ctx *c, const fu_ynode *ent, const fu_ynode *st, int in
             fu_structure_free(&s);
             return fu_ynode_fail(c->err, c->d, pos, FU_EINPUT, "%s", reason);
         }
-    } else if ((rc = read_inline(c, st, &s))) {
+    } else if ((rc = fu_input_read_inline_structure(c->d, st, &s, c->err))) {
         fu_structure_free(&s);
         return rc;
     }
@@ -1676,7 +1402,7 @@ static int read_poscar_dir(ctx *c, const fu_ynode *ent, const fu_ynode *dn) {
     const fu_ynode *pn = fu_ymap_get(ent, "pattern");
     if (!rc && pn) rc = fu_ynode_string(c->d, pn, &pattern, c->err);
     if (rc) return rc;
-    if (has_control(pattern) || strchr(pattern, '/'))
+    if (fu_input_has_control(pattern) || strchr(pattern, '/'))
         return fu_ynode_fail(c->err, c->d, pn, FU_EINPUT,
                              "a file name pattern (no '/' or control characters)");
     DIR *dh = opendir(dir);
@@ -1892,9 +1618,7 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, fu_err *err) {
     if (!c) return fu_fail(err, FU_ENOMEM, "%s: out of memory", d->path);
     c->d = d;
     c->err = err;
-    const char *slash = strrchr(d->path, '/');
-    if (slash) snprintf(c->dir, sizeof c->dir, "%.*s", (int)(slash - d->path), d->path);
-    if (slash == d->path) snprintf(c->dir, sizeof c->dir, "/");
+    fu_input_dir_of(d->path, c->dir, sizeof c->dir);
     fu_scf_params_default(&c->base);
 
     const fu_ynode *cands, *ps, *ec, *kp;
@@ -1904,7 +1628,7 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, fu_err *err) {
     if (!rc) rc = fu_ymap_require(d, root, "kpoints", &kp, err);
     if (!rc && (n = fu_ymap_get(root, "name"))) {
         rc = fu_ynode_string_copy(d, n, sw->name, sizeof sw->name, err);
-        if (!rc && has_control(sw->name))
+        if (!rc && fu_input_has_control(sw->name))
             rc = fu_ynode_fail(err, d, n, FU_EINPUT, "contains control characters");
     }
     /* swept parameters */
@@ -1931,10 +1655,12 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, fu_err *err) {
     }
     if (!rc) rc = fu_ynode_expect(d, kp, FU_YMAP, err);
     if (!rc) rc = read_kpoints(c, kp);
-    /* fixed parameters (smearing defaults read base values) */
-    if (!rc && (n = fu_ymap_get(root, "symmetry"))) rc = read_symmetry(c, n);
-    if (!rc && (n = fu_ymap_get(root, "scf"))) rc = read_scf(c, n);
-    if (!rc && (n = fu_ymap_get(root, "compute"))) rc = read_compute(c, n);
+    /* fixed parameters, read as the scf input reads them (smearing defaults
+     * read base values) */
+    fu_scf_params *base = &c->base;
+    if (!rc && (n = fu_ymap_get(root, "symmetry"))) rc = fu_input_read_symmetry(d, n, base, err);
+    if (!rc && (n = fu_ymap_get(root, "scf"))) rc = fu_input_read_scf(d, n, base, err);
+    if (!rc && (n = fu_ymap_get(root, "compute"))) rc = fu_input_read_compute(d, n, base, err);
     if (!rc && (n = fu_ymap_get(root, "verbosity")))
         rc = fu_ynode_int(d, n, 0, 2, &c->base.verbosity, err);
     if (!rc) {
@@ -1988,17 +1714,6 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, fu_err *err) {
     return rc;
 }
 
-static void default_name(const char *origin, char *out, size_t len) {
-    const char *base = basename_of(origin);
-    const char *dot = strrchr(base, '.');
-    size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
-    if (n == 0 || has_control(base)) {
-        snprintf(out, len, "sweep");
-        return;
-    }
-    snprintf(out, len, "%.*s", (int)n, base);
-}
-
 static int finish(fu_ydoc *d, fu_sweep *sw, fu_err *err) {
     int rc = parse_doc(d, sw, err);
     if (rc) {
@@ -2008,7 +1723,7 @@ static int finish(fu_ydoc *d, fu_sweep *sw, fu_err *err) {
         return rc;
     }
     snprintf(sw->path, sizeof sw->path, "%s", d->path);
-    if (!sw->name[0]) default_name(d->path, sw->name, sizeof sw->name);
+    if (!sw->name[0]) fu_input_default_name(d->path, "sweep", sw->name, sizeof sw->name);
     sw->text = d->text; /* kept verbatim for provenance */
     d->text = NULL;
     fu_ydoc_free(d);
