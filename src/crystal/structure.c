@@ -83,10 +83,14 @@ int fu_structure_check(const fu_structure *s, double min_dist, const char *origi
                                i + 1);
     double l0 = norm3(lat[0]), l1 = norm3(lat[1]), l2 = norm3(lat[2]);
     double vol = fabs(fu_lattice_det(lat));
-    if (!(vol > 1e-6 * l0 * l1 * l2) || !(vol > 0))
+    /* Below 1e-3 of l0·l1·l2 the cell is (nearly) flat: no crystal needs such
+     * vectors (a reduced cell of the same lattice does not), and the image
+     * search below would grow without bound (a fuzzer-found hang). */
+    if (!(vol > 1e-3 * l0 * l1 * l2) || !(vol > 0))
         return fu_fail(err, FU_EINPUT,
-                       "%s: lattice: vectors are (nearly) linearly dependent, volume %.6g bohr^3",
-                       o, vol);
+                       "%s: lattice: vectors are (nearly) linearly dependent, volume %.6g bohr^3 "
+                       "(%.2g of |a1||a2||a3|; give a reduced cell)",
+                       o, vol, vol / (l0 * l1 * l2));
     if (s->natom < 1 || !s->xred || !s->typat)
         return fu_fail(err, FU_EINPUT, "%s: atoms: the structure has no atoms", o);
     if (s->nspecies < 1 || s->nspecies > FU_MAX_SPECIES)
@@ -118,6 +122,12 @@ int fu_structure_check(const fu_structure *s, double min_dist, const char *origi
         if (b > 1000) b = 1000; /* a needle-thin cell; the bound only grows the search */
         nimg[i] = (int)ceil(b);
     }
+    double nsearch = (2.0 * nimg[0] + 1) * (2.0 * nimg[1] + 1) * (2.0 * nimg[2] + 1);
+    if (nsearch > 1e6)
+        return fu_fail(err, FU_EINPUT,
+                       "%s: lattice: a cell edge is far shorter than the minimum interatomic "
+                       "distance %.3g bohr (%.3g periodic images to check); give a larger cell",
+                       o, min_dist, nsearch);
     double best = INFINITY;
     int ba = 0, bb = 0;
     for (int a = 0; a < s->natom; a++)

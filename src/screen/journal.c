@@ -4,6 +4,7 @@
 #include "furui_git_version.h"
 #include "screen/journal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -84,19 +85,37 @@ int fu_cand_set_str(char **field, const char *value, fu_err *err) {
     return FU_OK;
 }
 
-static int valid_id(const char *id) {
+/* upper_ok: callers may hand in upper case (normalised on set); stored and
+ * decoded IDs must already be lower case, or look-ups by ID would miss them. */
+static int valid_id_case(const char *id, int upper_ok) {
     for (int i = 0; i < FU_CAND_ID_LEN; i++) {
         char c = id[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+              (upper_ok && c >= 'A' && c <= 'F')))
             return 0;
     }
     return id[FU_CAND_ID_LEN] == '\0';
 }
 
+static int valid_id(const char *id) { return valid_id_case(id, 1); }
+
+/* An invalid ID shown in a message: letters and digits kept, anything else
+ * (newlines, control or non-UTF-8 bytes) as '?', so the message stays one line. */
+static const char *shown_id(const char *id, char out[41]) {
+    int i = 0;
+    for (; id && id[i] && i < 40; i++) {
+        unsigned char c = (unsigned char)id[i];
+        out[i] = (c < 128 && isalnum(c)) ? (char)c : '?';
+    }
+    out[i] = '\0';
+    return out;
+}
+
 int fu_cand_record_set_id(fu_cand_record *r, const char *id, fu_err *err) {
+    char shown[41];
     if (!id || strlen(id) != FU_CAND_ID_LEN || !valid_id(id))
-        return fu_fail(err, FU_EINPUT, "record: candidate id '%.40s' is not %d hex digits",
-                       id ? id : "(null)", FU_CAND_ID_LEN);
+        return fu_fail(err, FU_EINPUT, "record: candidate id '%s' is not %d hex digits",
+                       id ? shown_id(id, shown) : "(null)", FU_CAND_ID_LEN);
     for (int i = 0; i <= FU_CAND_ID_LEN; i++)
         r->id[i] = (char)((id[i] >= 'A' && id[i] <= 'F') ? id[i] - 'A' + 'a' : id[i]);
     return FU_OK;
@@ -480,9 +499,10 @@ static void encode_cand(wbuf *b, const fu_cand_record *r) {
 }
 
 static int check_record(const fu_cand_record *r, fu_err *err) {
-    if (!valid_id(r->id))
-        return fu_fail(err, FU_EINPUT, "record: candidate id '%.40s' is not %d hex digits", r->id,
-                       FU_CAND_ID_LEN);
+    char shown[41];
+    if (!valid_id_case(r->id, 0))
+        return fu_fail(err, FU_EINPUT, "record: candidate id '%s' is not %d lower-case hex digits",
+                       shown_id(r->id, shown), FU_CAND_ID_LEN);
     if (r->state < FU_CAND_QUEUED || r->state > FU_CAND_INVALID)
         return fu_fail(err, FU_EINPUT, "record %s: unknown state %d", r->id, r->state);
     const fu_cand_result *s = &r->res;
