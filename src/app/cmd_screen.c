@@ -70,15 +70,26 @@ static int parse_number(const char *s, double lo, double hi, double *out) {
     return 1;
 }
 
-static void print_table(const fu_sweep *sw) {
+/* in_shard NULL: the whole sweep; else only the candidates of shard
+ * index/count (column n stays the position in the sweep). */
+static void print_table(const fu_sweep *sw, const unsigned char *in_shard, int index, int count) {
     double cmax = 0;
     for (int i = 0; i < sw->n; i++)
         if (sw->cand[i].cost > cmax) cmax = sw->cand[i].cost;
     printf("# sweep %s: %d candidates (%d valid, %d invalid, %d duplicates dropped), total cost %.4g\n",
            sw->name, sw->n, sw->nvalid, sw->ninvalid, sw->nduplicates, sw->total_cost);
+    if (in_shard) {
+        int k = 0, kv = 0;
+        double cost = 0;
+        for (int i = 0; i < sw->n; i++)
+            if (in_shard[i]) k++, kv += sw->cand[i].valid, cost += sw->cand[i].valid ? sw->cand[i].cost : 0;
+        printf("# shard %d of %d: %d candidates (%d valid, %d invalid), cost %.4g\n", index, count, k, kv,
+               k - kv, cost);
+    }
     printf("# %-4s %-16s %-7s %8s  %s\n", "n", "id", "state", "rel_cost", "label [reason]");
     for (int i = 0; i < sw->n; i++) {
         const fu_candidate *c = &sw->cand[i];
+        if (in_shard && !in_shard[i]) continue;
         if (c->valid)
             printf("  %-4d %-16s %-7s %8.4f  %s\n", i, c->id, "valid", cmax > 0 ? c->cost / cmax : 0,
                    c->label);
@@ -91,7 +102,7 @@ int cmd_screen(int argc, char **argv, int rank) {
     const char *cmd = "screen", *sweep_path = NULL, *prefix = NULL;
     fu_farm_opts o;
     fu_farm_opts_default(&o);
-    int dry = 0;
+    int dry = 0, shard_index = -1, shard_count = -1;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         double v = 0;
@@ -111,6 +122,14 @@ int cmd_screen(int argc, char **argv, int rank) {
             if (i + 1 >= argc || !parse_number(argv[i + 1], 1, 100, &v) || v != (int)v)
                 return usage_error(rank, cmd, "--max-attempts needs a whole number 1..100", i + 1 < argc ? argv[i + 1] : NULL);
             o.max_attempts = (int)v, i++;
+        } else if (strcmp(a, "--shard-index") == 0) {
+            if (i + 1 >= argc || !parse_number(argv[i + 1], 0, 1e9, &v) || v != (int)v)
+                return usage_error(rank, cmd, "--shard-index needs a whole number >= 0", i + 1 < argc ? argv[i + 1] : NULL);
+            shard_index = (int)v, i++;
+        } else if (strcmp(a, "--shard-count") == 0) {
+            if (i + 1 >= argc || !parse_number(argv[i + 1], 1, 1e9, &v) || v != (int)v)
+                return usage_error(rank, cmd, "--shard-count needs a whole number >= 1", i + 1 < argc ? argv[i + 1] : NULL);
+            shard_count = (int)v, i++;
         } else if (strcmp(a, "--dry-run") == 0) {
             dry = 1;
         } else if (strcmp(a, "--static") == 0) {
@@ -125,6 +144,18 @@ int cmd_screen(int argc, char **argv, int rank) {
     }
     if (!sweep_path)
         return usage_error(rank, cmd, "no sweep file (usage: furui screen SWEEP.yaml [-o PREFIX] [options])", NULL);
+    if ((shard_index < 0) != (shard_count < 0))
+        return usage_error(rank, cmd, "--shard-index and --shard-count go together (give both or neither)", NULL);
+    if (shard_count > 0) {
+        if (shard_index >= shard_count) {
+            if (rank == 0)
+                fprintf(stderr, "furui: error: %s: --shard-index %d must be below --shard-count %d\n", cmd,
+                        shard_index, shard_count);
+            return X_USAGE;
+        }
+        o.shard_index = shard_index;
+        o.shard_count = shard_count;
+    }
     if (prefix && (prefix[0] == '\0' || prefix[strlen(prefix) - 1] == '/'))
         return usage_error(rank, cmd, "-o: a prefix needs a file name part", prefix);
     int size = 1;
@@ -153,9 +184,21 @@ int cmd_screen(int argc, char **argv, int rank) {
         return code_for(rc);
     }
     if (dry) {
-        if (rank == 0) print_table(&sw);
+        rc = FU_OK;
+        if (rank == 0) {
+            unsigned char *in_shard = NULL;
+            if (shard_count > 0) {
+                in_shard = malloc(sw.n > 0 ? (size_t)sw.n : 1);
+                if (!in_shard || fu_farm_shard_mask(&sw, shard_index, shard_count, in_shard) < 0) {
+                    fprintf(stderr, "furui: error: screen: out of memory\n");
+                    rc = FU_ENOMEM;
+                }
+            }
+            if (!rc) print_table(&sw, in_shard, shard_index, shard_count);
+            free(in_shard);
+        }
         fu_sweep_free(&sw);
-        return X_OK;
+        return code_for(rc);
     }
     char pfx[FU_SWEEP_PATH_LEN];
     if (rank == 0) {
@@ -168,6 +211,7 @@ int cmd_screen(int argc, char **argv, int rank) {
         if (rc) {
             fprintf(stderr, "furui: error: screen: %s\n", err.msg);
         } else {
+            if (o.shard_count > 1) printf("screen: shard %d of %d\n", o.shard_index, o.shard_count);
             printf("screen: %s.h5: %zu candidates: %zu done, %zu failed, %zu invalid, %zu left "
                    "(%zu run now, %.1f s)\n",
                    pfx, rep.ncand, rep.ndone, rep.nfailed, rep.ninvalid, rep.nleft, rep.nrun, rep.wall);

@@ -17,6 +17,27 @@ void fu_farm_opts_default(fu_farm_opts *o) {
     memset(o, 0, sizeof *o);
     o->group_size = 1;
     o->max_attempts = 2;
+    o->shard_index = 0;
+    o->shard_count = 1;
+}
+
+static int cmp_cand_id(const void *a, const void *b) {
+    const fu_candidate *x = *(const fu_candidate *const *)a, *y = *(const fu_candidate *const *)b;
+    return strcmp(x->id, y->id);
+}
+
+int fu_farm_shard_mask(const fu_sweep *sw, int index, int count, unsigned char *mask) {
+    if (count < 1 || index < 0 || index >= count || sw->n < 0) return -1;
+    size_t n = (size_t)sw->n;
+    const fu_candidate **by_id = malloc((n ? n : 1) * sizeof *by_id);
+    if (!by_id) return -1;
+    for (size_t i = 0; i < n; i++) by_id[i] = &sw->cand[i], mask[i] = 0;
+    qsort(by_id, n, sizeof *by_id, cmp_cand_id);
+    int k = 0;
+    for (size_t pos = 0; pos < n; pos++)
+        if (pos % (size_t)count == (size_t)index) mask[by_id[pos] - sw->cand] = 1, k++;
+    free(by_id);
+    return k;
 }
 
 static double now_s(void) {
@@ -219,6 +240,7 @@ typedef struct {
     int *taken;          /* [npending] 1 once handed out */
     int *run_idx;        /* [ngroups] candidate running on the group, -1 */
     double *run_t0;      /* [ngroups] */
+    int nshard;          /* candidates of this shard */
     int nstatic;         /* static mode: handed out so far (position in pending) */
     double t0;
     double sum_wall, sum_cost, max_rate; /* finished this session, for ETA and deadline */
@@ -392,25 +414,47 @@ static int coord_setup(coord *c, const char *jpath, int ranks, fu_err *err) {
     fu_run_info_local(&ri);
     ri.ranks = ranks;
     ri.group_size = c->o->group_size;
-    ri.shard_index = 0;
-    ri.shard_count = 1;
+    ri.shard_index = c->o->shard_count > 1 ? c->o->shard_index : 0;
+    ri.shard_count = c->o->shard_count > 1 ? c->o->shard_count : 1;
     ri.sweep = sw->text;
+    size_t n = sw->n > 0 ? (size_t)sw->n : 1;
+    unsigned char *in_shard = malloc(n);
+    int nshard = in_shard ? fu_farm_shard_mask(sw, ri.shard_index, ri.shard_count, in_shard) : -1;
+    if (nshard < 0) {
+        free(in_shard);
+        return fu_fail(err, FU_EINPUT, "shard %d of %d: invalid shard or out of memory", ri.shard_index,
+                       ri.shard_count);
+    }
+    c->nshard = nshard;
+    c->rep->ncand = (size_t)nshard;
     fu_journal_scan scan;
     memset(&scan, 0, sizeof scan);
     int rc = fu_journal_open(jpath, &ri, &c->j, &scan, err);
-    if (rc) return rc;
+    if (rc) {
+        free(in_shard);
+        return rc;
+    }
     if (scan.diag.warning[0] && c->o->progress)
         fprintf(c->o->progress, "screen: warning: %s\n", scan.diag.warning);
-    size_t n = sw->n > 0 ? (size_t)sw->n : 1;
     c->pending = malloc(n * sizeof(int));
     c->taken = calloc(n, sizeof(int));
     c->attempt = calloc(n, sizeof(int));
     if (!c->pending || !c->taken || !c->attempt) {
         fu_journal_scan_free(&scan);
+        free(in_shard);
         return fu_fail(err, FU_ENOMEM, "out of memory planning %d candidates", sw->n);
     }
+    size_t known = 0; /* journal entries that are candidates of this shard */
+    for (int i = 0; i < sw->n; i++)
+        if (in_shard[i] && fu_journal_scan_find(&scan, sw->cand[i].id)) known++;
+    if (scan.ncand > known && c->o->progress)
+        fprintf(c->o->progress,
+                "screen: warning: %s holds %zu candidate(s) not in this shard (another shard, shard count "
+                "or sweep?); they stay in its results: use one prefix per shard\n",
+                jpath, scan.ncand - known);
     for (int i = 0; i < sw->n && !rc; i++) {
         const fu_candidate *cd = &sw->cand[i];
+        if (!in_shard[i]) continue; /* another shard's */
         const fu_cand_status *st = fu_journal_scan_find(&scan, cd->id);
         if (st && st->final) {
             c->rep->nskipped++;
@@ -451,6 +495,7 @@ static int coord_setup(coord *c, const char *jpath, int ranks, fu_err *err) {
         c->left_cost += cd->cost;
     }
     fu_journal_scan_free(&scan);
+    free(in_shard);
     if (!rc) rc = fu_journal_sync(c->j, err);
     if (!rc && !c->o->static_assign) sort_pending(c->pending, c->npending, sw);
     return rc;
@@ -546,11 +591,15 @@ int fu_farm_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, M
         if (!c.run_idx || !c.run_t0) rc = fu_fail(err, FU_ENOMEM, "out of memory");
         for (int g = 0; !rc && g < ngroups; g++) c.run_idx[g] = -1;
         if (!rc) rc = coord_setup(&c, jpath, size, err);
+        char shard_note[64] = "";
+        if (o->shard_count > 1)
+            snprintf(shard_note, sizeof shard_note, " (shard %d of %d, %d in the sweep)", o->shard_index,
+                     o->shard_count, sw->n);
         if (!rc && o->progress)
             fprintf(o->progress,
-                    "screen: %d candidates: %zu already final, %d to run on %d group(s) of %d rank(s)%s\n",
+                    "screen: %d candidates%s: %zu already final, %d to run on %d group(s) of %d rank(s)%s\n",
                     /* with more ranks the last group holds what is left over */
-                    sw->n, rep->nskipped, c.npending, ngroups, size == 1 ? 1 : G,
+                    c.nshard, shard_note, rep->nskipped, c.npending, ngroups, size == 1 ? 1 : G,
                     size == 1 ? " (serial)" : " + coordinator");
     }
     MPI_Bcast(&rc, 1, MPI_INT, 0, world);

@@ -25,6 +25,11 @@
  * left "started" by a killed run is retried until max_attempts attempts
  * were interrupted, then recorded failed (cause "crashed").
  *
+ * Sharding: with shard_count > 1 the farm runs only the candidates of its
+ * shard (fu_farm_shard_mask); the others are not journaled at all, so each
+ * shard's journal and results hold its own candidates and furui merge
+ * combines the shards. The shard is recorded in the session record.
+ *
  * Stopping: when the stop flag is set (signal) or the next candidate is not
  * expected to finish before the deadline, the coordinator hands out no more
  * work, waits for the running candidates, and finalizes; the rest stays
@@ -46,9 +51,21 @@ typedef struct {
     int max_attempts;     /* interrupted attempts before "crashed" (default 2) */
     const volatile sig_atomic_t *stop; /* set by a signal handler; may be NULL */
     FILE *progress;       /* coordinator's progress lines; may be NULL */
+    int shard_index;      /* this run's shard, 0 <= shard_index < shard_count */
+    int shard_count;      /* >= 1; 1 (default): the whole sweep */
 } fu_farm_opts;
 
 void fu_farm_opts_default(fu_farm_opts *o);
+
+/* Shards (job arrays): the candidates of sw sorted by their stable ID (byte
+ * order of the 16 hex digits), and the candidate at position pos of that
+ * order belongs to shard pos % count. The split depends only on the set of
+ * IDs, not on the order of the sweep file, the ranks or the machine, so
+ * every shard of a campaign computes it alike and the shards are disjoint
+ * and together hold every candidate once. Sets mask[i] (i < sw->n) to 1 for
+ * the candidates of shard index and returns how many there are; -1 if out
+ * of memory or index/count invalid (0 <= index < count is required). */
+int fu_farm_shard_mask(const fu_sweep *sw, int index, int count, unsigned char *mask);
 
 typedef struct {
     size_t ncand, ndone, nfailed, ninvalid, nleft; /* whole shard after this run */

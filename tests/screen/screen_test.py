@@ -15,6 +15,10 @@ Cases:
   kill         kill -9 of the whole mpiexec process group mid-run; the rerun retries the
                interrupted candidate and completes; every candidate exactly once
   conflict     merge of two different done results of one candidate exits 1 and names it
+  shards       --shard-index/--shard-count: usage errors (exit 64); the dry runs of 3 shards list
+               disjoint candidates covering the sweep, in the documented order (sorted ID, pos % 3);
+               3 shards run separately (the shard recorded in the provenance), furui merge of the
+               three gives every candidate once, the same IDs as a 1-shard run
 """
 import argparse
 import hashlib
@@ -320,12 +324,58 @@ def case_conflict(a):
     check(not os.path.exists(os.path.join(d, "out.h5")), "a conflicting merge wrote its output")
 
 
+def dry_ids(a, d, extra):
+    p = run([a.furui, "screen", TINY, "--dry-run"] + extra, d)
+    check(p.returncode == 0, "dry run %s: exit %d %s" % (extra, p.returncode, p.stderr))
+    return [l.split()[1] for l in p.stdout.splitlines() if l.startswith("  ")]
+
+
+def case_shards(a):
+    d = fresh(os.path.join(a.workdir, "shards"))
+    for bad in (["--shard-index", "0"], ["--shard-index", "2", "--shard-count", "2"],
+                ["--shard-index", "0", "--shard-count", "0"]):
+        p = run([a.furui, "screen", TINY, "--dry-run"] + bad, d)
+        check(p.returncode == 64 and len(p.stderr.strip().splitlines()) == 1 and "shard" in p.stderr,
+              "usage error for %s: exit %d %r" % (bad, p.returncode, p.stderr))
+    full = dry_ids(a, d, [])
+    check(len(full) == TINY_IDS, "dry run lists %d candidates" % len(full))
+    order = sorted(full)
+    for k in range(3):
+        ids = dry_ids(a, d, ["--shard-index", str(k), "--shard-count", "3"])
+        check(sorted(ids) == order[k::3], "dry run of shard %d: %s, expected %s" % (k, ids, order[k::3]))
+    p = run([a.furui, "screen", TINY, "-o", "all"], d)
+    check(p.returncode == 0, "1-shard run: exit %d %s" % (p.returncode, p.stderr[-2000:]))
+    ref = read_results(os.path.join(d, "all.h5")) if p.returncode == 0 else {}
+    shards = []
+    for k in range(3):
+        name = "s%d" % k
+        p = run([a.furui, "screen", TINY, "-o", name, "--shard-index", str(k), "--shard-count", "3"], d,
+                ranks=2 if k == 1 else 0, mpiexec=a.mpiexec)
+        if not check(p.returncode == 0, "shard %d: exit %d %s" % (k, p.returncode, p.stderr[-2000:])):
+            continue
+        check("shard %d of 3" % k in p.stdout, "shard %d: not in the summary: %s" % (k, p.stdout))
+        res = read_results(os.path.join(d, name + ".h5"))
+        check(sorted(res) == order[k::3], "shard %d holds %s, expected %s" % (k, sorted(res), order[k::3]))
+        with h5py.File(os.path.join(d, name + ".h5"), "r") as f:
+            pv = f["provenance"]
+            check(int(pv["shard_index"][()]) == k and int(pv["shard_count"][()]) == 3,
+                  "shard %d: provenance shard_index/count %s/%s" % (k, pv["shard_index"][()], pv["shard_count"][()]))
+        shards.append(name + (".journal" if k == 2 else ".h5"))
+    p = run([a.furui, "merge", "merged.h5"] + shards, d)
+    check(p.returncode == 0, "merge of the shards: exit %d %s" % (p.returncode, p.stderr))
+    if p.returncode == 0:
+        m = read_results(os.path.join(d, "merged.h5"))
+        check_tiny(m, "merged shards")
+        check(sorted(m) == sorted(ref), "merged IDs %s differ from the 1-shard run's %s" % (sorted(m), sorted(ref)))
+        check(all(m[k][0] == ref[k][0] for k in ref if k in m), "merged states differ from the 1-shard run")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--furui", required=True)
     ap.add_argument("--mpiexec", default="mpiexec")
     ap.add_argument("--workdir", required=True)
-    ap.add_argument("case", choices=["dryrun", "ranks", "resume", "kill", "conflict"])
+    ap.add_argument("case", choices=["dryrun", "ranks", "resume", "kill", "conflict", "shards"])
     a = ap.parse_args()
     a.furui = os.path.abspath(a.furui)
     os.makedirs(a.workdir, exist_ok=True)

@@ -1,5 +1,5 @@
 # End-to-end tests of furui screen / status / merge (tests/screen/screen_test.py).
-# Run: ctest -L screen. About 45 s on 2 cores; MPI runs use up to 4 oversubscribed ranks.
+# Run: ctest -L screen. About 55 s on 2 cores; MPI runs use up to 4 oversubscribed ranks.
 set(FURUI_SCREEN_DIR ${CMAKE_CURRENT_LIST_DIR})
 if(NOT FURUI_PYTHON)
   set(FURUI_PYTHON /usr/bin/python3)
@@ -8,9 +8,17 @@ set(FURUI_SCREEN_MPIEXEC ${MPIEXEC_EXECUTABLE})
 if(NOT FURUI_SCREEN_MPIEXEC)
   set(FURUI_SCREEN_MPIEXEC mpiexec)
 endif()
-foreach(case dryrun ranks resume kill conflict)
+foreach(case dryrun ranks resume kill conflict shards)
   add_test(NAME screen_${case}
     COMMAND ${FURUI_PYTHON} ${FURUI_SCREEN_DIR}/screen_test.py --furui $<TARGET_FILE:furui>
             --mpiexec ${FURUI_SCREEN_MPIEXEC} --workdir ${CMAKE_CURRENT_BINARY_DIR}/screen ${case})
   set_tests_properties(screen_${case} PROPERTIES LABELS "screen" TIMEOUT 300 PROCESSORS 2)
+endforeach()
+# Job script templates (jobscripts/) run through a fake scheduler (tests/screen/fakesched/):
+# ctest -L jobscripts, about 15 s.
+foreach(case syntax slurm pbs pjm)
+  add_test(NAME jobscripts_${case}
+    COMMAND ${FURUI_PYTHON} ${FURUI_SCREEN_DIR}/jobscripts_test.py --furui $<TARGET_FILE:furui>
+            --mpiexec ${FURUI_SCREEN_MPIEXEC} --workdir ${CMAKE_CURRENT_BINARY_DIR}/jobscripts ${case})
+  set_tests_properties(jobscripts_${case} PROPERTIES LABELS "jobscripts" TIMEOUT 300 PROCESSORS 2)
 endforeach()

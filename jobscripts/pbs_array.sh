@@ -1,0 +1,53 @@
+#!/bin/bash
+# furui screen as a PBS Pro array job: subjob k runs shard k of the sweep.
+#   qsub -J 0-3 pbs_array.sh      (or the #PBS -J line below; SHARD_COUNT must match)
+# Merge once all subjobs ended: qsub -W depend=afterany:<array id> with a job
+# that runs `furui merge` (as slurm_merge.sh), or run slurm_merge.sh by hand.
+# Torque uses qsub -t and $PBS_ARRAYID instead (handled below).
+#
+# Stopping: PBS sends SIGTERM on qdel and at the walltime, SIGKILL kill_delay
+# seconds later (often 10 s), too little to finish a candidate: --deadline
+# (walltime minus MARGIN minus what has elapsed) stops furui in time; the trap
+# still forwards SIGTERM as SIGUSR1. Resubmit the same subjob to continue (one
+# shard alone: a copy without the -J line, qsub -v SHARD_INDEX=k).
+#PBS -N furui-screen
+#PBS -J 0-3
+#PBS -l select=1:ncpus=9:mpiprocs=9
+#PBS -l walltime=04:00:00
+#PBS -j oe
+
+# ---- settings (environment overrides) ----
+SWEEP=${SWEEP:-sweep.yaml}                       # sweep file (relative to the submit directory)
+FURUI=${FURUI:-furui}                            # furui binary
+OUTDIR=${OUTDIR:-screen-out}
+NAME=${NAME:-$(basename "$SWEEP" .yaml)}
+SHARD_COUNT=${SHARD_COUNT:-4}                    # number of subjobs (#PBS -J 0-3 -> 4)
+FURUI_OPTS=${FURUI_OPTS:---group-size 4}
+WALLTIME=${WALLTIME:-04:00:00}                   # as #PBS -l walltime
+MARGIN=${MARGIN:-600}                            # s kept for the finalize
+LAUNCH=${LAUNCH:-mpiexec}                        # Open MPI with PBS (tm) support takes the hosts from PBS
+# ------------------------------------------
+
+set -u
+T0=$(date +%s)
+cd "${PBS_O_WORKDIR:-.}" || exit 1
+SHARD_INDEX=${SHARD_INDEX:-${PBS_ARRAY_INDEX:-${PBS_ARRAYID:?not a PBS array subjob (or set SHARD_INDEX)}}}
+PREFIX=$OUTDIR/$NAME.shard$SHARD_INDEX-of-$SHARD_COUNT
+IFS=: read -r h m s <<< "$WALLTIME"
+DEADLINE=$(( 10#$h * 3600 + 10#$m * 60 + 10#$s - MARGIN - ($(date +%s) - T0) ))
+[ "$DEADLINE" -ge 60 ] || DEADLINE=60
+
+mkdir -p "$OUTDIR" || exit 1
+echo "furui-screen: shard $SHARD_INDEX of $SHARD_COUNT, prefix $PREFIX, deadline $DEADLINE s ($(date -u))"
+# installed before the launch, so an early signal is not lost; the launcher forwards it to the ranks
+pid=
+trap 'echo "furui-screen: signal: asking furui to stop"; [ -n "$pid" ] && kill -USR1 "$pid" 2> /dev/null' USR1 TERM
+# shellcheck disable=SC2086
+$LAUNCH "$FURUI" screen "$SWEEP" -o "$PREFIX" --shard-index "$SHARD_INDEX" --shard-count "$SHARD_COUNT" \
+    --deadline "$DEADLINE" $FURUI_OPTS &
+pid=$!
+wait "$pid"; rc=$?
+while kill -0 "$pid" 2> /dev/null; do wait "$pid"; rc=$?; done
+echo "furui-screen: furui exited $rc"
+"$FURUI" status "$PREFIX" | head -n 20
+exit "$rc"

@@ -1,0 +1,264 @@
+#!/usr/bin/python3
+"""Tests of the job script templates in jobscripts/ with a fake scheduler.
+
+    jobscripts_test.py --furui BIN --mpiexec MPIEXEC --workdir DIR CASE
+
+Every case first checks all templates with `bash -n`, then submits one of them
+through the stubs in tests/screen/fakesched/ (sbatch, srun, squeue, qsub, pjsub,
+llio_transfer, spack, mpiexec; they run the job script at once with the
+variables the scheduler would set, and launch the real mpiexec, 2 ranks,
+oversubscribed) on tests/screen/tiny.yaml, so the scripts' own logic runs:
+shard index/count from the array variables, deadline from the time limit,
+per-shard prefixes, the merge. Checks the shard results (disjoint, in the
+documented split) and the merge (every candidate of the sweep once).
+
+Cases:
+  syntax  bash -n of every template only
+  slurm   slurm_submit.sh: array of 3 (slurm_array.sh) + dependent slurm_merge.sh; then
+          slurm_array.sh alone, SIGUSR1 to the batch shell mid-run (as --signal=B:USR1 does):
+          exit 0, nothing abandoned, resubmit note; the rerun completes
+  pbs     qsub -J 0-1 pbs_array.sh, then furui merge of the two shards
+  pjm     pjsub --bulk --sparam 0-1 fugaku_pjm_bulk.sh (llio_transfer, spack calls), then furui merge
+"""
+import argparse
+import glob
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import h5py
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import screen_test  # noqa: E402  (journal_records)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+JOBS = os.path.join(ROOT, "jobscripts")
+FAKE = os.path.join(HERE, "fakesched")
+TINY = os.path.join(HERE, "tiny.yaml")
+TINY_IDS = 6
+TEMPLATES = ["slurm_array.sh", "slurm_merge.sh", "slurm_submit.sh", "pbs_array.sh", "fugaku_pjm_bulk.sh"]
+
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+    return cond
+
+
+def shutil_which(prog):
+    if os.path.sep in prog:
+        return os.path.abspath(prog)
+    return shutil.which(prog) or prog
+
+
+def env_for(a, spool, **extra):
+    e = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+             FURUI_FFTW_WISDOM="off", PATH=FAKE + os.pathsep + os.environ.get("PATH", ""),
+             FAKE_SPOOL=spool, FAKE_REAL_MPIEXEC=shutil_which(a.mpiexec), FAKE_NP="2",
+             SWEEP=TINY, FURUI=a.furui, OUTDIR="out", NAME="tiny", FURUI_OPTS="--group-size 1")
+    for k in ("SLURM_JOB_ID", "SLURM_ARRAY_TASK_ID", "PBS_ARRAY_INDEX", "PJM_BULKNUM", "SHARD_COUNT"):
+        e.pop(k, None)
+    e.update(extra)
+    return e
+
+
+def run(cmd, cwd, env, timeout=240):
+    t = time.time()
+    p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    print("$ %s  -> %d (%.1f s)" % (" ".join(cmd), p.returncode, time.time() - t))
+    if p.stdout.strip():
+        print(p.stdout.rstrip())
+    if p.stderr.strip():
+        print(p.stderr.rstrip()[-3000:])
+    return p
+
+
+def ids_of(path):
+    with h5py.File(path, "r") as f:
+        ids = [x.decode() if isinstance(x, bytes) else x for x in f["candidates/id"][()]]
+        st = [int(x) for x in f["candidates/state"][()]]
+    check(len(ids) == len(set(ids)), "%s: duplicate rows" % path)
+    return ids, st
+
+
+def sweep_ids(a, d):
+    p = subprocess.run([a.furui, "screen", TINY, "--dry-run"], cwd=d, env=env_for(a, d), capture_output=True,
+                       text=True, timeout=60)
+    check(p.returncode == 0, "dry run: exit %d" % p.returncode)
+    return sorted(l.split()[1] for l in p.stdout.splitlines() if l.startswith("  "))
+
+
+def syntax():
+    for t in TEMPLATES:
+        path = os.path.join(JOBS, t)
+        p = subprocess.run(["bash", "-n", path], capture_output=True, text=True)
+        check(p.returncode == 0, "bash -n %s: %s" % (t, p.stderr))
+        check(os.access(path, os.X_OK), "%s is not executable" % t)
+    for t in os.listdir(FAKE):
+        p = subprocess.run(["bash", "-n", os.path.join(FAKE, t)], capture_output=True, text=True)
+        check(p.returncode == 0, "bash -n fakesched/%s: %s" % (t, p.stderr))
+
+
+def fresh(a, case):
+    d = os.path.join(a.workdir, case)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    return d
+
+
+def check_logs(spool, pattern, n, tag):
+    rcs = sorted(glob.glob(os.path.join(spool, pattern + ".rc")))
+    check(len(rcs) == n, "%s: %d jobs ran, expected %d" % (tag, len(rcs), n))
+    for rc in rcs:
+        log = rc[:-3] + ".out"
+        text = open(log).read() if os.path.exists(log) else ""
+        print("---- %s\n%s" % (os.path.basename(log), text.rstrip()[-1500:]))
+        check(open(rc).read().strip() == "0", "%s: %s exited %s" % (tag, os.path.basename(log), open(rc).read().strip()))
+    return rcs
+
+
+def check_shards(d, count, order, tag):
+    seen = []
+    for k in range(count):
+        h5 = os.path.join(d, "out", "tiny.shard%d-of-%d.h5" % (k, count))
+        if not check(os.path.exists(h5), "%s: no %s" % (tag, h5)):
+            continue
+        ids, st = ids_of(h5)
+        check(sorted(ids) == order[k::count], "%s: shard %d holds %s, expected %s" % (tag, k, sorted(ids), order[k::count]))
+        check(all(s in (3, 5) for s in st), "%s: shard %d not finished: states %s" % (tag, k, st))
+        with h5py.File(h5, "r") as f:
+            pv = f["provenance"]
+            check((int(pv["shard_index"][()]), int(pv["shard_count"][()])) == (k, count),
+                  "%s: shard %d provenance says %s/%s" % (tag, k, pv["shard_index"][()], pv["shard_count"][()]))
+        seen += ids
+    check(sorted(seen) == order, "%s: shards together hold %s, expected %s" % (tag, sorted(seen), order))
+
+
+def check_merged(path, order, tag):
+    if not check(os.path.exists(path), "%s: no merged file %s" % (tag, path)):
+        return
+    ids, st = ids_of(path)
+    check(sorted(ids) == order, "%s: merged IDs %s, expected %s" % (tag, sorted(ids), order))
+    check(st.count(3) == TINY_IDS - 1 and st.count(5) == 1, "%s: merged states %s" % (tag, st))
+
+
+def deadline_of(spool, pattern):
+    out = []
+    for log in glob.glob(os.path.join(spool, pattern + ".out")):
+        m = re.search(r"deadline (\d+) s", open(log).read())
+        out.append(int(m.group(1)) if m else -1)
+    return out
+
+
+def case_slurm(a):
+    d = fresh(a, "slurm")
+    order = sweep_ids(a, d)
+    env = env_for(a, d, SHARD_COUNT="3", FAKE_TIME_LEFT="1:00:00", MARGIN="600")
+    p = run(["bash", os.path.join(JOBS, "slurm_submit.sh")], d, env)
+    check(p.returncode == 0, "slurm_submit.sh: exit %d" % p.returncode)
+    check_logs(d, "slurm-*_*", 3, "slurm array")
+    dl = deadline_of(d, "slurm-*_*")
+    check(dl and all(2990 <= x <= 3000 for x in dl), "slurm: deadlines %s, expected 3000 s (1 h - 600 s)" % dl)
+    check_shards(d, 3, order, "slurm")
+    calls = open(os.path.join(d, "calls")).read()
+    m = re.search(r"--array=0-2 ", calls)
+    check(m is not None, "slurm: array not submitted as 0-2: %s" % calls)
+    jid = open(os.path.join(d, "jobid")).read().strip()
+    check("--dependency=afterany:%d " % (int(jid) - 1) in calls, "slurm: merge not dependent on the array: %s" % calls)
+    check_logs(d, "slurm-%s" % jid, 1, "slurm merge")
+    merge_log = open(os.path.join(d, "slurm-%s.out" % jid)).read()
+    check("merge: " in merge_log and "6 candidates" in merge_log, "slurm merge log: %s" % merge_log)
+    check_merged(os.path.join(d, "out", "tiny.h5"), order, "slurm")
+    # --signal=B:USR1: SIGUSR1 to the batch shell reaches furui through the trap and srun
+    # (mpiexec): exit 0, nothing abandoned, the resubmit note; the rerun completes
+    tenv = dict(env, SLURM_JOB_ID="2001", SLURM_NTASKS="2", SLURM_ARRAY_TASK_ID="0", SLURM_ARRAY_TASK_MIN="0",
+                SLURM_ARRAY_TASK_COUNT="1", OUTDIR="sig")
+    tenv.pop("SHARD_COUNT")
+    cmd = ["bash", os.path.join(JOBS, "slurm_array.sh")]
+    pr = subprocess.Popen(cmd, cwd=d, env=tenv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    jn = os.path.join(d, "sig", "tiny.shard0-of-1.journal")
+    t = time.time()
+    while time.time() - t < 60 and pr.poll() is None:
+        if os.path.exists(jn) and any(st == 2 for _, st in screen_test.journal_records(jn)):
+            break
+        time.sleep(0.01)
+    pr.send_signal(signal.SIGUSR1)
+    out, _ = pr.communicate(timeout=120)
+    print("$ %s (SIGUSR1 after the first start) -> %d\n%s" % (" ".join(cmd), pr.returncode, out.rstrip()[-2000:]))
+    check(pr.returncode == 0, "slurm signal: exit %d" % pr.returncode)
+    if check("signal: asking furui to stop" in out, "slurm signal: the trap did not run"):
+        h5 = os.path.join(d, "sig", "tiny.shard0-of-1.h5")
+        ids, st = ids_of(h5) if os.path.exists(h5) else ([], [])
+        check(len(ids) == TINY_IDS and 2 not in st, "slurm signal: states %s" % st)
+        left = sum(x in (1, 2) for x in st)
+        print("after SIGUSR1: %d candidate(s) left" % left)
+        check(left == 0 or "resubmit: sbatch --array=0" in out, "slurm signal: no resubmit note")
+    p = run(cmd, d, tenv)
+    check(p.returncode == 0 and " 0 left (" in p.stdout, "slurm rerun after the signal: exit %d" % p.returncode)
+
+
+def case_pbs(a):
+    d = fresh(a, "pbs")
+    order = sweep_ids(a, d)
+    env = env_for(a, d, SHARD_COUNT="2", WALLTIME="01:00:00", MARGIN="600")
+    p = run(["qsub", "-J", "0-1", os.path.join(JOBS, "pbs_array.sh")], d, env)
+    check(p.returncode == 0, "qsub: exit %d" % p.returncode)
+    check_logs(d, "pbs-*_*", 2, "pbs array")
+    dl = deadline_of(d, "pbs-*_*")
+    check(dl and all(2990 <= x <= 3000 for x in dl), "pbs: deadlines %s" % dl)
+    check_shards(d, 2, order, "pbs")
+    p = run([a.furui, "merge", "out/tiny.h5"] + sorted(glob.glob(os.path.join(d, "out", "*.journal"))), d, env)
+    check(p.returncode == 0, "pbs merge: exit %d" % p.returncode)
+    check_merged(os.path.join(d, "out", "tiny.h5"), order, "pbs")
+
+
+def case_pjm(a):
+    d = fresh(a, "pjm")
+    order = sweep_ids(a, d)
+    psp = os.path.join(d, "psp")
+    os.makedirs(psp)
+    env = env_for(a, d, SHARD_COUNT="2", RANKS="2", ELAPSE="01:00:00", MARGIN="600", PSP_FILES=psp,
+                  SPACK_SETUP="", LAUNCH="mpiexec")
+    p = run(["pjsub", "--bulk", "--sparam", "0-1", os.path.join(JOBS, "fugaku_pjm_bulk.sh")], d, env)
+    check(p.returncode == 0, "pjsub: exit %d" % p.returncode)
+    check_logs(d, "pjm-*_*", 2, "pjm bulk")
+    dl = deadline_of(d, "pjm-*_*")
+    check(dl and all(2990 <= x <= 3000 for x in dl), "pjm: deadlines %s" % dl)
+    check_shards(d, 2, order, "pjm")
+    calls = open(os.path.join(d, "calls")).read()
+    check(calls.count("llio_transfer %s\n" % a.furui) == 2 and calls.count("llio_transfer %s\n" % TINY) == 2
+          and calls.count("llio_transfer %s\n" % psp) == 2, "pjm: llio_transfer calls: %s" % calls)
+    check(calls.count("llio_transfer --purge") == 2, "pjm: no llio_transfer --purge: %s" % calls)
+    check("spack load hdf5" in calls and "spack load fftw" in calls, "pjm: spack load calls: %s" % calls)
+    p = run([a.furui, "merge", "out/tiny.h5"] + sorted(glob.glob(os.path.join(d, "out", "*.h5"))), d, env)
+    check(p.returncode == 0, "pjm merge: exit %d" % p.returncode)
+    check_merged(os.path.join(d, "out", "tiny.h5"), order, "pjm")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--furui", required=True)
+    ap.add_argument("--mpiexec", default="mpiexec")
+    ap.add_argument("--workdir", required=True)
+    ap.add_argument("case", choices=["syntax", "slurm", "pbs", "pjm"])
+    a = ap.parse_args()
+    a.furui = os.path.abspath(a.furui)
+    os.makedirs(a.workdir, exist_ok=True)
+    t = time.time()
+    syntax()
+    if a.case != "syntax":
+        globals()["case_" + a.case](a)
+    print("%s: %s (%.1f s)" % (a.case, "FAILED" if failures else "ok", time.time() - t))
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
