@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/units.h"
 #include "dft/basis.h"
 #include "dft/density.h"
@@ -33,12 +34,6 @@ typedef struct {
     double complex *vloc_g, *vh_g, *rho_in_g, *rho_out_g, *rho_next_g, *box;
     double *vloc_r, *vxc_r, *veff_r, *rho_in_r, *rho_out_r;
 } scf_state;
-
-static double now_seconds(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + 1e-9 * t.tv_nsec;
-}
 
 /* splitmix64: a deterministic, state-passing generator for the initial guess */
 static double rand_uniform(uint64_t *state) {
@@ -358,7 +353,7 @@ static int effective_potential(scf_state *st, fu_err *err) {
 
 int fu_scf_run(const fu_structure *s, const fu_scf_params *p, MPI_Comm comm, FILE *log,
                fu_scf_result *res, fu_err *err) {
-    double t0 = now_seconds();
+    double t0 = fu_monotonic_seconds();
     memset(res, 0, sizeof *res);
     scf_state st;
     memset(&st, 0, sizeof st);
@@ -418,7 +413,7 @@ int fu_scf_run(const fu_structure *s, const fu_scf_params *p, MPI_Comm comm, FIL
     double drho = 1.0, tol_diag = 1e-2;
     int converged = 0, it;
     for (it = 1; it <= p->max_iterations; it++) {
-        double ti = now_seconds();
+        double ti = fu_monotonic_seconds();
         rc = effective_potential(&st, err);
         if (rc) goto done_f;
         int diag_iters = 0;
@@ -440,7 +435,7 @@ int fu_scf_run(const fu_structure *s, const fu_scf_params *p, MPI_Comm comm, FIL
         res->last_drho = drho;
         if (log && b->rank == 0) {
             fprintf(log, "  %4d %22.12f %12.3e %12.3e %6d %8.1f %8.1e %8.3f\n", it, e.total, de,
-                    drho, diag_iters, applies, tol_diag, now_seconds() - ti);
+                    drho, diag_iters, applies, tol_diag, fu_monotonic_seconds() - ti);
             fflush(log);
         }
         if (!isfinite(e.total) || !isfinite(drho) || drho > 1e3) {
@@ -557,7 +552,7 @@ int fu_scf_run(const fu_structure *s, const fu_scf_params *p, MPI_Comm comm, FIL
 done_f:
     free(f_ewald);
 done:
-    res->wall_seconds = now_seconds() - t0;
+    res->wall_seconds = fu_monotonic_seconds() - t0;
     state_free(&st);
     return rc;
 }

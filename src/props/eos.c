@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/units.h"
 #include "dft/scf.h"
 
@@ -152,12 +153,6 @@ void fu_eos_scan_opts_default(fu_eos_scan_opts *o) {
     o->a_range = 0.02;
 }
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
 int fu_eos_scan(const fu_structure *s, const fu_scf_params *p, MPI_Comm comm,
                 const fu_eos_scan_opts *opt, fu_eos_scan_result *res, fu_err *err) {
     fu_eos_scan_opts dflt;
@@ -166,7 +161,7 @@ int fu_eos_scan(const fu_structure *s, const fu_scf_params *p, MPI_Comm comm,
         opt = &dflt;
     }
     memset(res, 0, sizeof *res);
-    double t0 = now();
+    double t0 = fu_monotonic_seconds();
     int n;
     double sc[FU_EOS_MAXPOINTS];
     if (opt->nscale > 0) {
@@ -225,7 +220,7 @@ int fu_eos_scan(const fu_structure *s, const fu_scf_params *p, MPI_Comm comm,
         }
     }
     int rc = fu_eos_fit(n, res->volume, res->energy, &res->fit, err);
-    res->wall_seconds = now() - t0;
+    res->wall_seconds = fu_monotonic_seconds() - t0;
     if (rc) return rc;
     res->scale0 = fu_eos_scale_factor(res->fit.v0, res->v_input);
     if (log) {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "dft/scf.h"
 #include "screen/journal.h"
 #include "screen/store.h"
@@ -38,12 +39,6 @@ int fu_farm_shard_mask(const fu_sweep *sw, int index, int count, unsigned char *
         if (pos % (size_t)count == (size_t)index) mask[by_id[pos] - sw->cand] = 1, k++;
     free(by_id);
     return k;
-}
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static void nap(void) {
@@ -271,7 +266,7 @@ static int base_record(fu_cand_record *r, const fu_candidate *cd, int state, fu_
     if (!rc) rc = fu_cand_set_str(&r->label, cd->label, err);
     r->state = state;
     r->group = -1;
-    r->time_start = r->time_end = now_s();
+    r->time_start = r->time_end = fu_realtime_seconds();
     return rc;
 }
 
@@ -296,7 +291,7 @@ static int pick(coord *c, int g) {
         if (c->o->progress) fprintf(c->o->progress, "screen: signal received: no new work; finishing running candidates\n");
     }
     if (c->stopping) return -1;
-    double t = now_s() - c->t0;
+    double t = fu_realtime_seconds() - c->t0;
     int blocked = 0;
     for (int k = 0; k < c->npending; k++) {
         if (c->taken[k]) continue;
@@ -368,7 +363,7 @@ static void finish(coord *c, int g, const unsigned char *buf, int len) {
     r.attempt = c->attempt[idx];
     r.group = g;
     r.time_start = c->run_t0[g];
-    r.time_end = now_s();
+    r.time_end = fu_realtime_seconds();
     append(c, &r, 1);
     double wall = r.time_end - r.time_start;
     if (cd->cost > 0) {
@@ -566,7 +561,7 @@ int fu_farm_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, M
     memset(rep, 0, sizeof *rep);
     int G = o->group_size > 0 ? o->group_size : 1;
     int ngroups = size == 1 ? 1 : (size - 1 + G - 1) / G;
-    double t0 = now_s();
+    double t0 = fu_realtime_seconds();
 
     /* prefix for the group logs */
     char pfx[FU_SWEEP_PATH_LEN];
@@ -643,7 +638,7 @@ int fu_farm_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, M
         }
         free(c.pending), free(c.taken), free(c.attempt), free(c.run_idx), free(c.run_t0);
     }
-    rep->wall = now_s() - t0;
+    rep->wall = fu_realtime_seconds() - t0;
     MPI_Request rq;
     MPI_Ibcast(&rc, 1, MPI_INT, 0, world, &rq);
     wait_sleepy(&rq);
