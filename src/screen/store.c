@@ -716,6 +716,15 @@ out:
     H5Gclose(g);
 }
 
+/* The per-run provenance fields, string then integer, in file order: one
+ * list drives both the writer and the reader. */
+#define RUN_INFO_FIELDS(STR, INT)                                              \
+    STR("code_version", code_version) STR("git_version", git_version)         \
+    STR("build_type", build_type) STR("mpi_library", mpi_library)             \
+    STR("host", host) STR("sweep_sha256", sweep_sha256) INT("ranks", ranks)   \
+    INT("group_size", group_size) INT("shard_index", shard_index)             \
+    INT("shard_count", shard_count)
+
 static void write_provenance(h5ctx *c, hid_t f, const fu_results *r) {
     hid_t g = H5Gcreate2(f, "provenance", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0) {
@@ -789,22 +798,13 @@ static void write_provenance(h5ctx *c, hid_t f, const fu_results *r) {
     do {                                               \
         for (size_t i = 0; i < m; i++) sv[i] = R[i].field; \
         put_vstr(c, g, "runs/" name, m, sv);           \
-    } while (0)
+    } while (0);
 #define RINT(name, field)                              \
     do {                                               \
         for (size_t i = 0; i < m; i++) iv[i] = R[i].field; \
         put_i32(c, g, "runs/" name, m, 1, iv);         \
-    } while (0)
-        RSTR("code_version", code_version);
-        RSTR("git_version", git_version);
-        RSTR("build_type", build_type);
-        RSTR("mpi_library", mpi_library);
-        RSTR("host", host);
-        RSTR("sweep_sha256", sweep_sha256);
-        RINT("ranks", ranks);
-        RINT("group_size", group_size);
-        RINT("shard_index", shard_index);
-        RINT("shard_count", shard_count);
+    } while (0);
+        RUN_INFO_FIELDS(RSTR, RINT)
 #undef RSTR
 #undef RINT
     }
@@ -1147,22 +1147,13 @@ static void read_provenance(h5ctx *c, hid_t f, fu_results *out) {
         for (size_t i = 0; v_ && i < nr; i++)                                  \
             snprintf(R[i].field, sizeof R[i].field, "%s", v_[i]);              \
         free_strs(v_, nr);                                                     \
-    } while (0)
+    } while (0);
 #define RINT(name, field)                                                      \
     do {                                                                       \
         get(c, g, "runs/" name, H5T_NATIVE_INT, nr, iv);                       \
         for (size_t i = 0; i < nr && !c->bad; i++) R[i].field = iv[i];         \
-    } while (0)
-        RSTR("code_version", code_version);
-        RSTR("git_version", git_version);
-        RSTR("build_type", build_type);
-        RSTR("mpi_library", mpi_library);
-        RSTR("host", host);
-        RSTR("sweep_sha256", sweep_sha256);
-        RINT("ranks", ranks);
-        RINT("group_size", group_size);
-        RINT("shard_index", shard_index);
-        RINT("shard_count", shard_count);
+    } while (0);
+        RUN_INFO_FIELDS(RSTR, RINT)
 #undef RSTR
 #undef RINT
     }
