@@ -17,7 +17,10 @@
 
 /* ---- entries ------------------------------------------------------------ */
 
-static int set_id(fu_hull_entry *e, const char *id, fu_err *err) {
+/* Common start of every entry constructor: a cleared entry with its ID and energy. */
+static int entry_begin(fu_hull_entry *e, const char *id, double energy_ha, fu_err *err) {
+    memset(e, 0, sizeof *e);
+    e->energy_ha = energy_ha;
     if (!id || !id[0]) return fu_fail(err, FU_EINPUT, "hull: entry ID is empty");
     if (strlen(id) >= FU_HULL_ID_LEN)
         return fu_fail(err, FU_EINPUT, "hull: entry ID '%.40s...' longer than %d characters", id,
@@ -46,10 +49,8 @@ static int add_amount(fu_hull_entry *e, int z, double amount, const char *what, 
 
 int fu_hull_entry_from_formula(fu_hull_entry *e, const char *id, const char *formula,
                                double energy_ha, fu_err *err) {
-    memset(e, 0, sizeof *e);
-    int rc = set_id(e, id, err);
+    int rc = entry_begin(e, id, energy_ha, err);
     if (rc) return rc;
-    e->energy_ha = energy_ha;
     if (!formula || !formula[0])
         return fu_fail(err, FU_EINPUT, "hull: entry '%s': empty formula", e->id);
     const char *p = formula;
@@ -90,10 +91,8 @@ int fu_hull_entry_from_formula(fu_hull_entry *e, const char *id, const char *for
 
 int fu_hull_entry_from_amounts(fu_hull_entry *e, const char *id, const double *amount_by_z,
                                double energy_ha, fu_err *err) {
-    memset(e, 0, sizeof *e);
-    int rc = set_id(e, id, err);
+    int rc = entry_begin(e, id, energy_ha, err);
     if (rc) return rc;
-    e->energy_ha = energy_ha;
     for (int z = 1; z <= FU_MAX_Z; z++) {
         if (amount_by_z[z] == 0) continue;
         rc = add_amount(e, z, amount_by_z[z], "amounts", err);
@@ -105,10 +104,8 @@ int fu_hull_entry_from_amounts(fu_hull_entry *e, const char *id, const double *a
 
 int fu_hull_entry_from_structure(fu_hull_entry *e, const char *id, const fu_structure *s,
                                  double energy_ha, fu_err *err) {
-    memset(e, 0, sizeof *e);
-    int rc = set_id(e, id, err);
+    int rc = entry_begin(e, id, energy_ha, err);
     if (rc) return rc;
-    e->energy_ha = energy_ha;
     for (int sp = 0; sp < s->nspecies; sp++) {
         int c = fu_structure_count(s, sp);
         if (c == 0) continue;
