@@ -55,6 +55,7 @@ const char *fu_status_name(int code) {
     case FU_ELIB: return "library";
     case FU_EPHYS: return "physics";
     case FU_EINTERNAL: return "internal";
+    case FU_ETIME: return "time-limit";
     default: return "unknown";
     }
 }

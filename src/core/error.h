@@ -15,7 +15,8 @@ typedef enum {
     FU_ENOCONV = 4,   /* an iteration did not converge within its limit */
     FU_ELIB = 5,      /* an external library reported failure */
     FU_EPHYS = 6,     /* physically invalid state (NaN, charge not conserved) */
-    FU_EINTERNAL = 7  /* a bug: an invariant of furui itself broke */
+    FU_EINTERNAL = 7, /* a bug: an invariant of furui itself broke */
+    FU_ETIME = 8      /* stopped at a safe point: time limit or stop request */
 } fu_status;
 
 #define FU_ERR_MSG_LEN 1024

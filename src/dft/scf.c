@@ -241,6 +241,9 @@ void fu_scf_result_free(fu_scf_result *r) {
     free(r->eig);
     free(r->occ);
     free(r->forces);
+    free(r->rho_r);
+    free(r->veff_r);
+    r->rho_r = r->veff_r = NULL;
     r->kred = NULL;
     r->kweight = NULL;
     r->npw = NULL;
@@ -351,9 +354,19 @@ static int effective_potential(scf_state *st, fu_err *err) {
     return FU_OK;
 }
 
+void fu_scf_opts_default(fu_scf_opts *o) { memset(o, 0, sizeof *o); }
+
 int fu_scf_run(const fu_structure *s, const fu_scf_params *p, MPI_Comm comm, FILE *log,
                fu_scf_result *res, fu_err *err) {
+    return fu_scf_run_opts(s, p, NULL, comm, log, res, err);
+}
+
+int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_opts *o,
+                    MPI_Comm comm, FILE *log, fu_scf_result *res, fu_err *err) {
     double t0 = fu_monotonic_seconds();
+    fu_scf_opts defaults;
+    fu_scf_opts_default(&defaults);
+    if (!o) o = &defaults;
     memset(res, 0, sizeof *res);
     scf_state st;
     memset(&st, 0, sizeof st);
@@ -390,7 +403,16 @@ int fu_scf_run(const fu_structure *s, const fu_scf_params *p, MPI_Comm comm, FIL
 
     fu_local_potential(b, st.vloc_g);
     g_to_r(g, st.vloc_g, st.box, st.vloc_r);
-    fu_density_guess(b, st.rho_in_g);
+    if (o->rho_start) {
+        if (!o->rho_start_fft || memcmp(o->rho_start_fft, g->n, sizeof g->n) != 0) {
+            rc = fu_fail(err, FU_EINPUT, "scf: starting density is on another FFT grid");
+            free(f_ewald);
+            goto done;
+        }
+        r_to_g(g, o->rho_start, st.rho_in_g);
+    } else {
+        fu_density_guess(b, st.rho_in_g);
+    }
     fu_density_symmetrize(b, st.rho_in_g, st.box);
     g_to_r(g, st.rho_in_g, st.box, st.rho_in_r);
 
@@ -410,8 +432,11 @@ int fu_scf_run(const fu_structure *s, const fu_scf_params *p, MPI_Comm comm, FIL
                 "|dE| (Ha)", "drho", "diag", "Hx/k", "tol", "time(s)");
     }
     energies e = {0}, e_prev = {0};
-    double drho = 1.0, tol_diag = 1e-2;
-    int converged = 0, it;
+    /* A given starting density is presumed close: diagonalise it tightly at
+     * once, or eigensolver noise in the first output density reads as an SCF
+     * residual and the mixer chases it. */
+    double drho = 1.0, tol_diag = o->rho_start ? 1e-6 : 1e-2;
+    int converged = 0, timed_out = 0, it;
     for (it = 1; it <= p->max_iterations; it++) {
         double ti = fu_monotonic_seconds();
         rc = effective_potential(&st, err);
@@ -447,6 +472,10 @@ int fu_scf_run(const fu_structure *s, const fu_scf_params *p, MPI_Comm comm, FIL
             converged = 1;
             break;
         }
+        /* every rank must agree to stop, so rank 0's clock decides */
+        timed_out = o->deadline > 0 && fu_monotonic_seconds() > o->deadline;
+        MPI_Bcast(&timed_out, 1, MPI_INT, 0, comm);
+        if (timed_out) break;
         rc = fu_mixer_next(&st.mix, st.rho_in_g, st.rho_out_g, st.rho_next_g, err);
         if (rc) goto done_f;
         memcpy(st.rho_in_g, st.rho_next_g, sizeof(double complex) * g->ntot);
@@ -454,7 +483,7 @@ int fu_scf_run(const fu_structure *s, const fu_scf_params *p, MPI_Comm comm, FIL
         double t = 0.05 * drho;
         tol_diag = fmin(tol_diag, fmax(1e-10, fmin(1e-2, t)));
     }
-    res->iterations = converged ? it : p->max_iterations;
+    res->iterations = converged || timed_out ? it : p->max_iterations;
     res->converged = converged;
 
     /* results (energies of the output state) */
@@ -492,7 +521,22 @@ int fu_scf_run(const fu_structure *s, const fu_scf_params *p, MPI_Comm comm, FIL
     memcpy(res->eig, st.eig, sizeof(double) * (size_t)b->kp.nk * b->nband);
     memcpy(res->occ, st.occ, sizeof(double) * (size_t)b->kp.nk * b->nband);
     band_edges(b, p, res);
+    if (o->keep_fields) {
+        res->rho_r = malloc(sizeof(double) * g->ntot);
+        res->veff_r = malloc(sizeof(double) * g->ntot);
+        if (!res->rho_r || !res->veff_r) {
+            rc = fu_fail(err, FU_ENOMEM, "scf: out of memory for the final fields");
+            goto done_f;
+        }
+        memcpy(res->rho_r, st.rho_in_r, sizeof(double) * g->ntot);
+        memcpy(res->veff_r, st.veff_r, sizeof(double) * g->ntot);
+    }
 
+    if (timed_out) {
+        rc = fu_fail(err, FU_ETIME, "scf: time limit reached after %d iterations (last |dE| = "
+                     "%.3e Ha, drho = %.3e)", it, res->last_denergy, res->last_drho);
+        goto done_f;
+    }
     if (!converged) {
         rc = fu_fail(err, FU_ENOCONV,
                      "scf: not converged in %d iterations (last |dE| = %.3e Ha, drho = %.3e; "

@@ -55,7 +55,25 @@ typedef struct {
     double last_denergy;  /* |ΔE| of the last iteration, Ha */
     double last_drho;     /* ∫|Δρ|/N_el of the last iteration */
     double wall_seconds;
+    /* final fields on the FFT grid (fft[0]*fft[1]*fft[2] points, x fastest),
+     * only when fu_scf_opts.keep_fields was set; NULL otherwise */
+    double *rho_r;        /* input density of the last iteration, electrons/bohr³ */
+    double *veff_r;       /* V_loc + V_H + V_xc of that density, Ha */
 } fu_scf_result;
+
+/* Per-run controls that are not physics (they never change a converged
+ * result, so they are not part of fu_scf_params or the candidate ID). */
+typedef struct {
+    double deadline;          /* fu_monotonic_seconds() after which the SCF stops at the
+                                 end of an iteration with FU_ETIME; 0 = none */
+    const double *rho_start;  /* starting density on the FFT grid the run will use
+                                 (e.g. rho_r of an earlier run of the same structure and
+                                 grid), electrons/bohr³; NULL = atomic superposition */
+    const int *rho_start_fft; /* the grid rho_start is on; must equal this run's grid */
+    int keep_fields;          /* return rho_r and veff_r in the result */
+} fu_scf_opts;
+
+void fu_scf_opts_default(fu_scf_opts *o);
 
 /* Runs the SCF on the ranks of comm (k-points split among them; every rank
  * gets the full result). Writes the SCF table to log (rank 0, may be NULL).
@@ -64,6 +82,10 @@ typedef struct {
  * SCF diverged (NaN/Inf). Never exits. */
 int fu_scf_run(const fu_structure *s, const fu_scf_params *p, MPI_Comm comm, FILE *log,
                fu_scf_result *res, fu_err *err);
+/* fu_scf_run with options (NULL = defaults). A rho_start on another grid is
+ * FU_EINPUT. On FU_ETIME the result holds the last iteration, unconverged. */
+int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_opts *o,
+                    MPI_Comm comm, FILE *log, fu_scf_result *res, fu_err *err);
 void fu_scf_result_free(fu_scf_result *res);
 
 #endif
