@@ -1,0 +1,343 @@
+#include "screen/catalog.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/units.h"
+#include "crystal/elements.h"
+#include "props/hull.h"
+
+#define AMU_GRAM 1.66053906660e-24 /* CODATA 2018 */
+#define ANG3_CM3 1e-24
+
+/* Column order of the catalog; campaign-level properties are filled by
+ * fill_hull, the others per row by fill_row. */
+enum {
+    P_ID, P_LABEL, P_STATE, P_FORMULA, P_ELEMENTS, P_NELEMENTS, P_NSITES, P_XC, P_SMEARING,
+    P_ECUT, P_KMESH, P_SPACEGROUP, P_VOLUME, P_VOLUME_PER_ATOM, P_DENSITY, P_A, P_B, P_C,
+    P_ALPHA, P_BETA, P_GAMMA, P_ENERGY_PER_ATOM, P_FORMATION, P_ABOVE_HULL, P_STABLE,
+    P_DECOMPOSITION, P_GAP, P_GAP_DIRECT, P_VBM, P_CBM, P_FERMI, P_PRESSURE, P_MAX_FORCE,
+    P_SCF_ITERATIONS, P_ATTEMPTS, P_COUNT
+};
+
+static const fu_prop_def catalog[P_COUNT] = {
+    [P_ID] = {"id", FU_PROP_TEXT, "", "candidate ID: 16 hex digits of the SHA-256 of its physics inputs",
+              "候補ID（物理入力のSHA-256の先頭16桁）", 0},
+    [P_LABEL] = {"label", FU_PROP_TEXT, "", "human-readable candidate name from the sweep",
+                 "候補名（スイープ定義より）", 0},
+    [P_STATE] = {"state", FU_PROP_TEXT, "", "final state: done, failed, invalid, queued, started",
+                 "最終状態", 0},
+    [P_FORMULA] = {"chemical_formula_reduced", FU_PROP_TEXT, "",
+                   "reduced chemical formula, elements in alphabetical order (OPTIMADE)",
+                   "組成式（既約、OPTIMADE）", 0},
+    [P_ELEMENTS] = {"elements", FU_PROP_TEXT, "", "element symbols, alphabetical, comma-separated (OPTIMADE)",
+                    "構成元素", 0},
+    [P_NELEMENTS] = {"nelements", FU_PROP_INT, "1", "number of distinct elements (OPTIMADE)",
+                     "元素数", 0},
+    [P_NSITES] = {"nsites", FU_PROP_INT, "1", "atoms in the computed cell (OPTIMADE)",
+                  "単位胞内の原子数", 0},
+    [P_XC] = {"xc", FU_PROP_TEXT, "", "exchange-correlation functional (libxc names)",
+              "交換相関汎関数", 0},
+    [P_SMEARING] = {"smearing", FU_PROP_TEXT, "", "occupation smearing scheme", "スメアリング法", 0},
+    [P_ECUT] = {"ecut_ev", FU_PROP_REAL, "eV", "plane-wave kinetic energy cut-off",
+                "平面波カットオフエネルギー", 0},
+    [P_KMESH] = {"kpoint_mesh", FU_PROP_TEXT, "", "Monkhorst-Pack divisions, e.g. 6x6x6",
+                 "k点メッシュ", 0},
+    [P_SPACEGROUP] = {"spacegroup_number", FU_PROP_INT, "1",
+                      "international space group number of the computed structure (spglib)",
+                      "空間群番号", 0},
+    [P_VOLUME] = {"volume", FU_PROP_REAL, "angstrom^3", "cell volume (OPTIMADE/MP)", "単位胞体積", 0},
+    [P_VOLUME_PER_ATOM] = {"volume_per_atom", FU_PROP_REAL, "angstrom^3/atom", "cell volume per atom",
+                           "原子あたり体積", 0},
+    [P_DENSITY] = {"density", FU_PROP_REAL, "g/cm^3", "mass density (MP)", "密度", 0},
+    [P_A] = {"lattice_a", FU_PROP_REAL, "angstrom", "length of the first lattice vector",
+             "格子定数a", 0},
+    [P_B] = {"lattice_b", FU_PROP_REAL, "angstrom", "length of the second lattice vector",
+             "格子定数b", 0},
+    [P_C] = {"lattice_c", FU_PROP_REAL, "angstrom", "length of the third lattice vector",
+             "格子定数c", 0},
+    [P_ALPHA] = {"lattice_alpha", FU_PROP_REAL, "degree", "angle between lattice vectors b and c",
+                 "格子角α", 0},
+    [P_BETA] = {"lattice_beta", FU_PROP_REAL, "degree", "angle between lattice vectors a and c",
+                "格子角β", 0},
+    [P_GAMMA] = {"lattice_gamma", FU_PROP_REAL, "degree", "angle between lattice vectors a and b",
+                 "格子角γ", 0},
+    [P_ENERGY_PER_ATOM] = {"energy_per_atom_ev", FU_PROP_REAL, "eV/atom",
+                           "DFT total (free) energy per atom; comparable only within one settings group",
+                           "原子あたり全エネルギー", 1},
+    [P_FORMATION] = {"formation_energy_ev_per_atom", FU_PROP_REAL, "eV/atom",
+                     "formation energy per atom against the campaign's elemental references",
+                     "原子あたり生成エネルギー", 1},
+    [P_ABOVE_HULL] = {"e_above_hull_ev_per_atom", FU_PROP_REAL, "eV/atom",
+                      "energy above the convex hull of the campaign", "凸包からのエネルギー", 1},
+    [P_STABLE] = {"is_stable", FU_PROP_INT, "1", "1 if the candidate is a vertex of the convex hull",
+                  "凸包上の安定相なら1", 1},
+    [P_DECOMPOSITION] = {"decomposition", FU_PROP_TEXT, "",
+                         "hull decomposition products as ID:atomic fraction;...",
+                         "分解生成物（ID:原子分率）", 1},
+    [P_GAP] = {"band_gap_ev", FU_PROP_REAL, "eV", "band gap on the SCF k-mesh (0 for metals)",
+               "バンドギャップ", 1},
+    [P_GAP_DIRECT] = {"band_gap_direct", FU_PROP_INT, "1", "1 if valence maximum and conduction minimum share a k-point",
+                      "直接遷移型なら1", 1},
+    [P_VBM] = {"vbm_ev", FU_PROP_REAL, "eV", "highest occupied eigenvalue (absolute, code-specific reference)",
+               "価電子帯上端", 1},
+    [P_CBM] = {"cbm_ev", FU_PROP_REAL, "eV", "lowest unoccupied eigenvalue (absolute, code-specific reference)",
+               "伝導帯下端", 1},
+    [P_FERMI] = {"fermi_level_ev", FU_PROP_REAL, "eV", "Fermi level (absolute, code-specific reference)",
+                 "フェルミ準位", 1},
+    [P_PRESSURE] = {"pressure_gpa", FU_PROP_REAL, "GPa", "pressure -tr(stress)/3 of the computed structure",
+                    "圧力", 1},
+    [P_MAX_FORCE] = {"max_force_ev_per_angstrom", FU_PROP_REAL, "eV/angstrom",
+                     "largest atomic force magnitude", "最大原子間力", 1},
+    [P_SCF_ITERATIONS] = {"scf_iterations", FU_PROP_INT, "1", "SCF iterations of the final run",
+                          "SCF反復回数", 0},
+    [P_ATTEMPTS] = {"attempts", FU_PROP_INT, "1", "runs of the candidate, resumes included",
+                    "計算試行回数", 0},
+};
+
+const fu_prop_def *fu_prop_catalog(size_t *n) {
+    *n = P_COUNT;
+    return catalog;
+}
+
+long fu_prop_find(const char *name) {
+    for (long i = 0; i < P_COUNT; i++)
+        if (strcmp(catalog[i].name, name) == 0) return i;
+    return -1;
+}
+
+void fu_prop_table_free(fu_prop_table *t) {
+    if (t->text)
+        for (size_t i = 0; i < t->nrow * t->nprop; i++) free(t->text[i]);
+    if (t->note)
+        for (size_t i = 0; i < t->nrow; i++) free(t->note[i]);
+    free(t->num);
+    free(t->text);
+    free(t->note);
+    memset(t, 0, sizeof *t);
+}
+
+static int set_text(fu_prop_table *t, size_t row, int p, const char *s, fu_err *err) {
+    char **slot = &t->text[row * t->nprop + p];
+    free(*slot);
+    *slot = strdup(s ? s : "");
+    return *slot ? FU_OK : fu_fail(err, FU_ENOMEM, "out of memory building the property table");
+}
+
+static void set_num(fu_prop_table *t, size_t row, int p, double v) { t->num[row * t->nprop + p] = v; }
+
+static double norm3(const double v[3]) { return sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]); }
+
+static double angle_deg(const double u[3], const double v[3]) {
+    double c = (u[0] * v[0] + u[1] * v[1] + u[2] * v[2]) / (norm3(u) * norm3(v));
+    return acos(fmax(-1.0, fmin(1.0, c))) * 180.0 / FU_PI;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Everything computable from one record alone. */
+static int fill_row(fu_prop_table *t, size_t i, const fu_cand_record *rec, fu_err *err) {
+    int rc = set_text(t, i, P_ID, rec->id, err);
+    if (!rc) rc = set_text(t, i, P_LABEL, rec->label, err);
+    if (!rc) rc = set_text(t, i, P_STATE, fu_cand_state_name(rec->state), err);
+    if (rc) return rc;
+    set_num(t, i, P_ATTEMPTS, rec->attempt);
+    if (!rec->have_result || rec->state != FU_CAND_DONE) return FU_OK;
+    const fu_cand_result *r = &rec->res;
+
+    /* composition from the per-atom atomic numbers */
+    int count[FU_MAX_Z + 1] = {0};
+    for (int a = 0; a < r->natom; a++)
+        if (r->atomic_number[a] > 0 && r->atomic_number[a] <= FU_MAX_Z) count[r->atomic_number[a]]++;
+    const char *sym[FU_MAX_Z + 1];
+    int nel = 0;
+    double mass = 0;
+    for (int z = 1; z <= FU_MAX_Z; z++)
+        if (count[z]) {
+            sym[nel++] = fu_element_symbol(z);
+            mass += count[z] * fu_element_mass(z);
+        }
+    qsort(sym, (size_t)nel, sizeof sym[0], cmp_str);
+    char elements[4 * (FU_MAX_Z + 1)] = "";
+    for (int k = 0; k < nel; k++) {
+        if (k) strcat(elements, ",");
+        strcat(elements, sym[k]);
+    }
+    char kmesh[64];
+    snprintf(kmesh, sizeof kmesh, "%dx%dx%d", r->kgrid[0], r->kgrid[1], r->kgrid[2]);
+    rc = set_text(t, i, P_FORMULA, r->formula, err);
+    if (!rc) rc = set_text(t, i, P_ELEMENTS, elements, err);
+    if (!rc) rc = set_text(t, i, P_XC, r->xc, err);
+    if (!rc) rc = set_text(t, i, P_SMEARING, r->smearing, err);
+    if (!rc) rc = set_text(t, i, P_KMESH, kmesh, err);
+    if (rc) return rc;
+
+    const double b3 = FU_BOHR_ANGSTROM * FU_BOHR_ANGSTROM * FU_BOHR_ANGSTROM;
+    double vol = r->volume * b3;
+    set_num(t, i, P_NELEMENTS, nel);
+    set_num(t, i, P_NSITES, r->natom);
+    set_num(t, i, P_ECUT, r->ecut * FU_HA_EV);
+    set_num(t, i, P_SPACEGROUP, r->spacegroup);
+    set_num(t, i, P_VOLUME, vol);
+    set_num(t, i, P_VOLUME_PER_ATOM, r->natom > 0 ? vol / r->natom : NAN);
+    set_num(t, i, P_DENSITY, mass * AMU_GRAM / (vol * ANG3_CM3));
+    set_num(t, i, P_A, norm3(r->lattice[0]) * FU_BOHR_ANGSTROM);
+    set_num(t, i, P_B, norm3(r->lattice[1]) * FU_BOHR_ANGSTROM);
+    set_num(t, i, P_C, norm3(r->lattice[2]) * FU_BOHR_ANGSTROM);
+    set_num(t, i, P_ALPHA, angle_deg(r->lattice[1], r->lattice[2]));
+    set_num(t, i, P_BETA, angle_deg(r->lattice[0], r->lattice[2]));
+    set_num(t, i, P_GAMMA, angle_deg(r->lattice[0], r->lattice[1]));
+    set_num(t, i, P_ENERGY_PER_ATOM, r->natom > 0 ? r->etotal * FU_HA_EV / r->natom : NAN);
+    set_num(t, i, P_GAP, r->gap * FU_HA_EV);
+    set_num(t, i, P_GAP_DIRECT, r->gap_direct);
+    set_num(t, i, P_VBM, r->vbm * FU_HA_EV);
+    set_num(t, i, P_CBM, r->cbm * FU_HA_EV);
+    set_num(t, i, P_FERMI, r->efermi * FU_HA_EV);
+    if (r->have_stress)
+        set_num(t, i, P_PRESSURE,
+                -(r->stress[0][0] + r->stress[1][1] + r->stress[2][2]) / 3.0 * FU_HA_BOHR3_GPA);
+    if (r->have_forces && r->forces) {
+        double fbig = 0;
+        for (int a = 0; a < r->natom; a++) fbig = fmax(fbig, norm3(r->forces[a]));
+        set_num(t, i, P_MAX_FORCE, fbig * FU_HA_EV / FU_BOHR_ANGSTROM);
+    }
+    set_num(t, i, P_SCF_ITERATIONS, r->iterations);
+    return FU_OK;
+}
+
+/* Settings under which energies are comparable: one hull per group. */
+static int settings_key(const fu_cand_result *r, char *key, size_t len) {
+    int n = snprintf(key, len, "%s|%.17g|%s|%.17g", r->xc ? r->xc : "", r->ecut,
+                     r->smearing ? r->smearing : "", r->tsmear);
+    for (int sp = 0; sp < r->nspecies && n > 0 && (size_t)n < len; sp++)
+        n += snprintf(key + n, len - (size_t)n, "|%s:%s", r->species[sp], r->psp_sha256[sp]);
+    return n > 0 && (size_t)n < len;
+}
+
+static int set_note(fu_prop_table *t, size_t row, const char *msg, fu_err *err) {
+    free(t->note[row]);
+    t->note[row] = strdup(msg);
+    return t->note[row] ? FU_OK : fu_fail(err, FU_ENOMEM, "out of memory building the property table");
+}
+
+/* Formation energy, hull distance and decomposition of the done rows in
+ * `rows` (one settings group). */
+static int fill_hull_group(fu_prop_table *t, const fu_results *res, const size_t *rows, size_t n,
+                           fu_err *err) {
+    fu_hull_entry *ent = calloc(n ? n : 1, sizeof *ent);
+    size_t *ent_row = calloc(n ? n : 1, sizeof *ent_row);
+    int rc = (!ent || !ent_row) ? fu_fail(err, FU_ENOMEM, "out of memory for the hull") : FU_OK;
+    /* elements that have a pure candidate in this group */
+    char has_pure[FU_MAX_Z + 1] = {0};
+    for (size_t k = 0; k < n && !rc; k++) {
+        const fu_cand_result *r = &res->rec[rows[k]].res;
+        int z0 = r->natom ? r->atomic_number[0] : 0, pure = r->natom > 0;
+        for (int a = 1; a < r->natom; a++) pure &= r->atomic_number[a] == z0;
+        if (pure && z0 > 0 && z0 <= FU_MAX_Z) has_pure[z0] = 1;
+    }
+    int m = 0;
+    for (size_t k = 0; k < n && !rc; k++) {
+        const fu_cand_record *rec = &res->rec[rows[k]];
+        const fu_cand_result *r = &rec->res;
+        double amount[FU_MAX_Z + 1] = {0};
+        int missing = 0;
+        for (int a = 0; a < r->natom; a++) {
+            int z = r->atomic_number[a];
+            if (z <= 0 || z > FU_MAX_Z) continue;
+            amount[z] += 1;
+            if (!has_pure[z] && !missing) missing = z;
+        }
+        if (missing) {
+            char msg[160];
+            snprintf(msg, sizeof msg,
+                     "no elemental reference for %s: add a pure-%s candidate with the same settings",
+                     fu_element_symbol(missing), fu_element_symbol(missing));
+            rc = set_note(t, rows[k], msg, err);
+            continue;
+        }
+        rc = fu_hull_entry_from_amounts(&ent[m], rec->id, amount, r->etotal, err);
+        ent_row[m++] = rows[k];
+    }
+    fu_hull h;
+    memset(&h, 0, sizeof h);
+    if (!rc && m > 0) rc = fu_hull_compute(ent, m, NULL, 0, &h, err);
+    for (int k = 0; k < m && !rc; k++) {
+        size_t row = ent_row[k];
+        set_num(t, row, P_FORMATION, fu_hull_e_form_ev(&h, k));
+        set_num(t, row, P_ABOVE_HULL, fu_hull_e_above_hull_ev(&h, k));
+        set_num(t, row, P_STABLE, h.stable[k]);
+        int need = fu_hull_decomp_string(&h, ent, k, NULL, 0);
+        char *buf = malloc((size_t)need + 1);
+        if (!buf) {
+            rc = fu_fail(err, FU_ENOMEM, "out of memory for a decomposition");
+            break;
+        }
+        fu_hull_decomp_string(&h, ent, k, buf, need + 1);
+        rc = set_text(t, row, P_DECOMPOSITION, buf, err);
+        free(buf);
+    }
+    if (m > 0) fu_hull_free(&h);
+    free(ent);
+    free(ent_row);
+    return rc;
+}
+
+static int fill_hull(fu_prop_table *t, const fu_results *r, fu_err *err) {
+    size_t n = r->n;
+    char (*key)[2048] = calloc(n ? n : 1, sizeof *key);
+    unsigned char *used = calloc(n ? n : 1, 1);
+    size_t *rows = calloc(n ? n : 1, sizeof *rows);
+    int rc = (!key || !used || !rows) ? fu_fail(err, FU_ENOMEM, "out of memory for the hull") : FU_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        const fu_cand_record *rec = &r->rec[i];
+        if (rec->state != FU_CAND_DONE || !rec->have_result || !isfinite(rec->res.etotal)) {
+            used[i] = 1;
+            continue;
+        }
+        if (!settings_key(&rec->res, key[i], sizeof key[i]))
+            rc = fu_fail(err, FU_EINTERNAL, "candidate %s: settings key too long", rec->id);
+    }
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (used[i]) continue;
+        size_t m = 0;
+        for (size_t j = i; j < n; j++)
+            if (!used[j] && strcmp(key[i], key[j]) == 0) {
+                rows[m++] = j;
+                used[j] = 1;
+            }
+        rc = fill_hull_group(t, r, rows, m, err);
+    }
+    free(key);
+    free(used);
+    free(rows);
+    return rc;
+}
+
+int fu_prop_table_build(const fu_results *r, fu_prop_table *t, fu_err *err) {
+    memset(t, 0, sizeof *t);
+    size_t n = r->n;
+    t->nrow = n;
+    t->nprop = P_COUNT;
+    t->num = malloc(sizeof(double) * (n ? n : 1) * P_COUNT);
+    t->text = calloc((n ? n : 1) * P_COUNT, sizeof(char *));
+    t->note = calloc(n ? n : 1, sizeof(char *));
+    if (!t->num || !t->text || !t->note) {
+        fu_prop_table_free(t);
+        return fu_fail(err, FU_ENOMEM, "out of memory for a property table of %zu rows", n);
+    }
+    for (size_t i = 0; i < n * P_COUNT; i++) t->num[i] = catalog[i % P_COUNT].kind == FU_PROP_TEXT ? 0 : NAN;
+    int rc = FU_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        rc = set_note(t, i, "", err);
+        if (!rc) rc = fill_row(t, i, &r->rec[i], err);
+        if (rc) fu_err_prefix(err, "candidate %s", r->rec[i].id);
+    }
+    /* text columns never hold NULL, so consumers need no checks */
+    for (size_t i = 0; i < n * P_COUNT && !rc; i++)
+        if (catalog[i % P_COUNT].kind == FU_PROP_TEXT && !t->text[i]) rc = set_text(t, i / P_COUNT, (int)(i % P_COUNT), "", err);
+    if (!rc) rc = fill_hull(t, r, err);
+    if (rc) fu_prop_table_free(t);
+    return rc;
+}

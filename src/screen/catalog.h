@@ -1,0 +1,71 @@
+/* The property catalog: every named, unit-carrying quantity of a campaign's
+ * candidates, one row per candidate of a results file. It is the single
+ * vocabulary of `furui rank` (expressions and sort keys), `furui export`
+ * (feature and target columns) and the RDE metadata, so a property has one
+ * name, one unit and one description everywhere.
+ *
+ * Names follow OPTIMADE / Materials Project where one exists
+ * (chemical_formula_reduced, nsites, nelements, volume, density,
+ * spacegroup_number) and otherwise carry their unit in the name
+ * (band_gap_ev, e_above_hull_ev_per_atom). Values are in the units named;
+ * NaN marks "not available" (candidate not done, no elemental reference,
+ * property not requested), with the reason in the row's note.
+ *
+ * Campaign-level properties (formation energy, energy above hull,
+ * decomposition) are computed across rows: candidates are grouped by
+ * settings (xc, cut-off, smearing and width, pseudopotential checksums),
+ * since energies are comparable only within a group; in each group the
+ * elemental reference of an element is its lowest-energy pure candidate
+ * (props/hull.h). A candidate containing an element without a pure
+ * candidate in its group gets NaN and a note naming the element. */
+#ifndef FURUI_SCREEN_CATALOG_H
+#define FURUI_SCREEN_CATALOG_H
+
+#include <stddef.h>
+
+#include "core/error.h"
+#include "screen/store.h"
+
+typedef enum {
+    FU_PROP_REAL = 0, /* double, unit given */
+    FU_PROP_INT,      /* integer-valued (counts, flags, space group), stored as double */
+    FU_PROP_TEXT      /* string */
+} fu_prop_kind;
+
+typedef struct {
+    const char *name;        /* e.g. "band_gap_ev" */
+    fu_prop_kind kind;
+    const char *unit;        /* "eV", "eV/atom", "GPa", "angstrom^3", "g/cm^3"; "1" for
+                                dimensionless reals and counts; "" for text */
+    const char *description; /* one line, English */
+    const char *description_ja; /* one line, Japanese (RDE metadata) */
+    int target;              /* 1: a DFT result (ML target); 0: identity/structure/setting */
+} fu_prop_def;
+
+/* The catalog in its fixed order. */
+const fu_prop_def *fu_prop_catalog(size_t *n);
+/* Index of name in the catalog, -1 if unknown. */
+long fu_prop_find(const char *name);
+
+typedef struct {
+    size_t nrow;              /* candidates, in the results file's (ID) order */
+    size_t nprop;             /* = catalog size */
+    double *num;              /* [nrow*nprop] numeric values (NaN: not available); 0 for text */
+    char **text;              /* [nrow*nprop] text values (NULL for numeric properties) */
+    char **note;              /* [nrow] why campaign properties are missing; "" if none */
+} fu_prop_table;
+
+/* Builds the table for every row of r (every state: not-done rows have
+ * identity columns and NaN results). */
+int fu_prop_table_build(const fu_results *r, fu_prop_table *t, fu_err *err);
+void fu_prop_table_free(fu_prop_table *t);
+
+static inline double fu_prop_num(const fu_prop_table *t, size_t row, size_t prop) {
+    return t->num[row * t->nprop + prop];
+}
+static inline const char *fu_prop_text(const fu_prop_table *t, size_t row, size_t prop) {
+    const char *s = t->text[row * t->nprop + prop];
+    return s ? s : "";
+}
+
+#endif
