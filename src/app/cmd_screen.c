@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "screen/farm.h"
+#include "screen/recovery.h"
 #include "screen/journal.h"
 #include "screen/store.h"
 #include "screen/sweep.h"
@@ -118,6 +119,14 @@ int cmd_screen(int argc, char **argv, int rank) {
             if (i + 1 >= argc || !parse_number(argv[i + 1], 0, 1e9, &v) || v <= 0)
                 return usage_error(rank, cmd, "--deadline needs seconds > 0", i + 1 < argc ? argv[i + 1] : NULL);
             o.deadline = v, i++;
+        } else if (strcmp(a, "--candidate-time-limit") == 0) {
+            if (i + 1 >= argc || !parse_number(argv[i + 1], 0, 1e9, &v) || v <= 0)
+                return usage_error(rank, cmd, "--candidate-time-limit needs seconds > 0", i + 1 < argc ? argv[i + 1] : NULL);
+            o.candidate_time_limit = v, i++;
+        } else if (strcmp(a, "--recovery-rungs") == 0) {
+            if (i + 1 >= argc || !parse_number(argv[i + 1], 1, FU_RECOVERY_RUNGS, &v) || v != (int)v)
+                return usage_error(rank, cmd, "--recovery-rungs needs a whole number 1..4 (1 = no retries)", i + 1 < argc ? argv[i + 1] : NULL);
+            o.recovery_rungs = (int)v, i++;
         } else if (strcmp(a, "--max-attempts") == 0) {
             if (i + 1 >= argc || !parse_number(argv[i + 1], 1, 100, &v) || v != (int)v)
                 return usage_error(rank, cmd, "--max-attempts needs a whole number 1..100", i + 1 < argc ? argv[i + 1] : NULL);

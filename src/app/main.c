@@ -73,7 +73,7 @@ static void usage(FILE *f) {
             "  scf INPUT.yaml [-o PREFIX]   ground state of one crystal; writes PREFIX.log,\n"
             "                               PREFIX.json and PREFIX.h5 (see input/README.md)\n"
             "  screen SWEEP.yaml [-o PREFIX] [--group-size G] [--static] [--deadline S]\n"
-            "         [--max-attempts N] [--dry-run]\n"
+            "         [--max-attempts N] [--candidate-time-limit S] [--recovery-rungs N] [--dry-run]\n"
             "                               run a screening sweep on MPI worker groups; writes\n"
             "                               PREFIX.journal and PREFIX.h5 (rerun to resume)\n"
             "  status PREFIX                states, failures by cause and what is left\n"

@@ -473,7 +473,7 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
             break;
         }
         /* every rank must agree to stop, so rank 0's clock decides */
-        timed_out = o->deadline > 0 && fu_monotonic_seconds() > o->deadline;
+        timed_out = (o->deadline > 0 && fu_monotonic_seconds() > o->deadline) || (o->stop && *o->stop);
         MPI_Bcast(&timed_out, 1, MPI_INT, 0, comm);
         if (timed_out) break;
         rc = fu_mixer_next(&st.mix, st.rho_in_g, st.rho_out_g, st.rho_next_g, err);
@@ -533,7 +533,7 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
     }
 
     if (timed_out) {
-        rc = fu_fail(err, FU_ETIME, "scf: time limit reached after %d iterations (last |dE| = "
+        rc = fu_fail(err, FU_ETIME, "scf: stopped (time limit or stop request) after %d iterations (last |dE| = "
                      "%.3e Ha, drho = %.3e)", it, res->last_denergy, res->last_drho);
         goto done_f;
     }

@@ -3,6 +3,7 @@
 #define FURUI_DFT_SCF_H
 
 #include <mpi.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "crystal/structure.h"
@@ -71,6 +72,8 @@ typedef struct {
                                  grid), electrons/bohr³; NULL = atomic superposition */
     const int *rho_start_fft; /* the grid rho_start is on; must equal this run's grid */
     int keep_fields;          /* return rho_r and veff_r in the result */
+    const volatile sig_atomic_t *stop; /* when set (signal handler), stop like a passed
+                                          deadline; may be NULL */
 } fu_scf_opts;
 
 void fu_scf_opts_default(fu_scf_opts *o);
@@ -83,7 +86,9 @@ void fu_scf_opts_default(fu_scf_opts *o);
 int fu_scf_run(const fu_structure *s, const fu_scf_params *p, MPI_Comm comm, FILE *log,
                fu_scf_result *res, fu_err *err);
 /* fu_scf_run with options (NULL = defaults). A rho_start on another grid is
- * FU_EINPUT. On FU_ETIME the result holds the last iteration, unconverged. */
+ * FU_EINPUT. On FU_ETIME (deadline passed or stop set, as seen by rank 0 of
+ * comm at the end of an iteration) the result holds the last iteration,
+ * unconverged. */
 int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_opts *o,
                     MPI_Comm comm, FILE *log, fu_scf_result *res, fu_err *err);
 void fu_scf_result_free(fu_scf_result *res);

@@ -10,14 +10,16 @@
 #include "core/clock.h"
 #include "dft/scf.h"
 #include "screen/journal.h"
+#include "screen/recovery.h"
 #include "screen/store.h"
 
-enum { TAG_READY = 701, TAG_TASK, TAG_RESULT, TAG_STOP };
+enum { TAG_READY = 701, TAG_TASK, TAG_RESULT, TAG_STOP, TAG_LOG };
 
 void fu_farm_opts_default(fu_farm_opts *o) {
     memset(o, 0, sizeof *o);
     o->group_size = 1;
     o->max_attempts = 2;
+    o->recovery_rungs = FU_RECOVERY_RUNGS;
     o->shard_index = 0;
     o->shard_count = 1;
 }
@@ -57,11 +59,19 @@ static void wait_sleepy(MPI_Request *req) {
     }
 }
 
-/* ---- task message: ID | params | structure (pointers zeroed) | xred | typat ---- */
+/* ---- task message: control | ID | params | structure (pointers zeroed) | xred | typat ---- */
 
-static int task_pack(const fu_candidate *c, unsigned char **buf, int *len, fu_err *err) {
+/* How a group runs its task; times are relative, because ranks share no clock. */
+typedef struct {
+    double job_seconds_left; /* until the job's deadline when sent; <= 0: none */
+    double time_limit;       /* per candidate, s; <= 0: none */
+    int recovery_rungs;      /* rungs of the recovery ladder to try, >= 1 */
+} task_ctl;
+
+static int task_pack(const task_ctl *ctl, const fu_candidate *c, unsigned char **buf, int *len,
+                     fu_err *err) {
     size_t na = (size_t)c->structure.natom;
-    size_t n = FU_CANDIDATE_ID_LEN + sizeof(fu_scf_params) + sizeof(fu_structure) +
+    size_t n = sizeof *ctl + FU_CANDIDATE_ID_LEN + sizeof(fu_scf_params) + sizeof(fu_structure) +
                na * (3 * sizeof(double) + sizeof(int));
     if (n > INT32_MAX) return fu_fail(err, FU_EINPUT, "candidate %s: structure too large", c->id);
     unsigned char *b = malloc(n), *p = b;
@@ -69,6 +79,7 @@ static int task_pack(const fu_candidate *c, unsigned char **buf, int *len, fu_er
     fu_structure s = c->structure;
     s.xred = NULL;
     s.typat = NULL;
+    memcpy(p, ctl, sizeof *ctl), p += sizeof *ctl;
     memcpy(p, c->id, FU_CANDIDATE_ID_LEN), p += FU_CANDIDATE_ID_LEN;
     memcpy(p, &c->params, sizeof c->params), p += sizeof c->params;
     memcpy(p, &s, sizeof s), p += sizeof s;
@@ -81,11 +92,15 @@ static int task_pack(const fu_candidate *c, unsigned char **buf, int *len, fu_er
     return FU_OK;
 }
 
-static int task_unpack(const unsigned char *b, int len, char id[FU_CANDIDATE_ID_LEN],
+static int task_unpack(const unsigned char *b, int len, task_ctl *ctl, char id[FU_CANDIDATE_ID_LEN],
                        fu_scf_params *par, fu_structure *s, fu_err *err) {
-    size_t head = FU_CANDIDATE_ID_LEN + sizeof(fu_scf_params) + sizeof(fu_structure);
+    size_t head = sizeof *ctl + FU_CANDIDATE_ID_LEN + sizeof(fu_scf_params) + sizeof(fu_structure);
     fu_structure hdr;
     if ((size_t)len < head) return fu_fail(err, FU_EINTERNAL, "task message too short");
+    memcpy(ctl, b, sizeof *ctl);
+    b += sizeof *ctl;
+    len -= (int)sizeof *ctl;
+    head -= sizeof *ctl;
     memcpy(id, b, FU_CANDIDATE_ID_LEN);
     id[FU_CANDIDATE_ID_LEN - 1] = '\0';
     memcpy(par, b + FU_CANDIDATE_ID_LEN, sizeof *par);
@@ -106,33 +121,85 @@ static int task_unpack(const unsigned char *b, int len, char id[FU_CANDIDATE_ID_
     return FU_OK;
 }
 
-/* Runs one task on comm (collective). On the leader (rank 0 of comm) fills
- * rec with the outcome: done with its result, or failed (final: the SCF is
- * deterministic, so a retry would fail the same way) with cause and message.
- * Only a failure to build the record itself is returned. */
+/* Appends "; " + text to the history line. */
+static void history_add(char *hist, size_t len, const char *text) {
+    size_t n = strlen(hist);
+    if (n + 3 < len) snprintf(hist + n, len - n, "%s%s", n ? "; " : "", text);
+}
+
+/* Runs one task on comm (collective), climbing the recovery ladder while
+ * the SCF fails in a retryable way. On the leader (rank 0 of comm) fills
+ * rec with the outcome: done with its result, or failed with cause and
+ * message. Failures are final (the SCF is deterministic) except a stop by
+ * the job's deadline or a signal ("interrupted"), which a rerun redoes.
+ * message records every rung tried ("recovery: as-given: no-convergence
+ * (60 it); damping: done (14 it)") whenever more than one rung ran. Only a
+ * failure to build the record itself is returned. */
 static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
-                    fu_cand_record *rec, fu_err *err) {
+                    const volatile sig_atomic_t *stop, fu_cand_record *rec, fu_err *err) {
     int me = 0;
     MPI_Comm_rank(comm, &me);
     char id[FU_CANDIDATE_ID_LEN];
-    fu_scf_params par;
+    task_ctl ctl;
+    fu_scf_params given, par;
     fu_structure s;
     memset(&s, 0, sizeof s);
     fu_err e = {0};
-    int rc = task_unpack(buf, len, id, &par, &s, &e);
+    int rc = task_unpack(buf, len, &ctl, id, &given, &s, &e);
     fu_scf_result res;
     memset(&res, 0, sizeof res);
-    int ran = 0;
-    if (!rc) {
+    double t0 = fu_monotonic_seconds();
+    double cand_deadline = ctl.time_limit > 0 ? t0 + ctl.time_limit : 0;
+    double job_deadline = ctl.job_seconds_left > 0 ? t0 + ctl.job_seconds_left : 0;
+    double *rho = NULL; /* last finite density, to restart the next rung from */
+    int rho_fft[3] = {0, 0, 0}, nband_used = 0, rungs_run = 0;
+    char hist[FU_ERR_MSG_LEN] = "";
+    int ran = 0, interrupted = 0;
+    int unpacked = rc == FU_OK;
+    for (int k = 0; unpacked && k < ctl.recovery_rungs && k < FU_RECOVERY_RUNGS; k++) {
+        const char *name = NULL;
+        if (!fu_recovery_rung(&given, k, nband_used, &par, &name)) continue;
+        if (ran) fu_scf_result_free(&res);
         if (log && me == 0) {
-            fprintf(log, "# candidate %s\n", id);
+            fprintf(log, "# candidate %s: rung %s\n", id, name);
             fflush(log);
         }
-        rc = fu_scf_run(&s, &par, comm, me == 0 ? log : NULL, &res, &e);
+        fu_scf_opts o;
+        fu_scf_opts_default(&o);
+        o.keep_fields = 1;
+        o.stop = stop;
+        o.deadline = cand_deadline;
+        if (job_deadline > 0 && (o.deadline <= 0 || job_deadline < o.deadline)) o.deadline = job_deadline;
+        if (rho) {
+            o.rho_start = rho;
+            o.rho_start_fft = rho_fft;
+        }
+        e.msg[0] = '\0';
+        rc = fu_scf_run_opts(&s, &par, &o, comm, me == 0 ? log : NULL, &res, &e);
         ran = 1;
+        rungs_run++;
         /* never report an unconverged energy as a result */
         if (!rc && !res.converged) rc = fu_fail(&e, FU_ENOCONV, "SCF not converged");
+        char line[160];
+        snprintf(line, sizeof line, "%s: %s (%d it)", name, rc ? fu_status_name(rc) : "done",
+                 res.iterations);
+        history_add(hist, sizeof hist, line);
+        if (rc == FU_ETIME)
+            interrupted = (stop && *stop) || (job_deadline > 0 && fu_monotonic_seconds() >= job_deadline &&
+                                              (cand_deadline <= 0 || job_deadline <= cand_deadline));
+        if (!rc || !fu_recovery_retryable(rc)) break;
+        nband_used = res.nband;
+        size_t nt = (size_t)res.fft[0] * res.fft[1] * res.fft[2];
+        int finite = res.rho_r != NULL;
+        for (size_t i = 0; finite && i < nt; i++) finite = isfinite(res.rho_r[i]);
+        if (finite) { /* a diverged density is no place to restart from */
+            free(rho);
+            rho = res.rho_r;
+            res.rho_r = NULL;
+            memcpy(rho_fft, res.fft, sizeof rho_fft);
+        }
     }
+    free(rho);
     int out = FU_OK;
     if (me == 0) {
         fu_cand_record_init(rec);
@@ -142,6 +209,11 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
             if (!out) {
                 rec->state = FU_CAND_DONE;
                 rec->have_result = 1;
+                if (rungs_run > 1) {
+                    char msg[FU_ERR_MSG_LEN + 16];
+                    snprintf(msg, sizeof msg, "recovery: %s", hist);
+                    out = fu_cand_set_str(&rec->message, msg, err);
+                }
             } else {
                 rc = out; /* recorded as a failure of this candidate */
                 out = FU_OK;
@@ -149,10 +221,14 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
         }
         if (!out && rc) {
             rec->state = FU_CAND_FAILED;
-            rec->final = 1;
+            rec->final = !interrupted;
             rec->have_result = 0;
-            out = fu_cand_set_str(&rec->cause, fu_status_name(rc), err);
-            if (!out) out = fu_cand_set_str(&rec->message, e.msg, err);
+            const char *cause = interrupted ? "interrupted" : fu_status_name(rc);
+            out = fu_cand_set_str(&rec->cause, cause, err);
+            char msg[2 * FU_ERR_MSG_LEN + 16];
+            if (rungs_run > 1) snprintf(msg, sizeof msg, "%s [recovery: %s]", e.msg, hist);
+            else snprintf(msg, sizeof msg, "%s", e.msg);
+            if (!out) out = fu_cand_set_str(&rec->message, msg, err);
         }
         if (log) {
             fprintf(log, "# candidate %s: %s%s\n", id, rc ? "failed: " : "done", rc ? e.msg : "");
@@ -166,17 +242,20 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
 
 /* ---- worker side ---- */
 
-static FILE *group_log(const char *prefix, int g) {
+/* The job's one SCF log, PREFIX.log, written by the coordinator only: parallel
+ * file systems want O(1) files per job, not one per group. */
+static FILE *job_log(const char *prefix) {
     char path[FU_SWEEP_PATH_LEN + 32];
-    snprintf(path, sizeof path, "%s.g%d.log", prefix, g);
+    snprintf(path, sizeof path, "%s.log", prefix);
     return fopen(path, "a"); /* diagnostics only: a missing log is no failure */
 }
 
-/* Leader and members of one group until the coordinator says stop. */
-static void worker_loop(MPI_Comm world, MPI_Comm group, int gidx, const char *prefix) {
+/* Leader and members of one group until the coordinator says stop. The
+ * leader writes its SCF log to memory and sends it (TAG_LOG) just before
+ * each result, so the coordinator can append it to the job log. */
+static void worker_loop(MPI_Comm world, MPI_Comm group, const volatile sig_atomic_t *stop) {
     int me = 0;
     MPI_Comm_rank(group, &me);
-    FILE *log = me == 0 ? group_log(prefix, gidx) : NULL;
     if (me == 0) MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_READY, world);
     for (;;) {
         int len = 0;
@@ -201,8 +280,18 @@ static void worker_loop(MPI_Comm world, MPI_Comm group, int gidx, const char *pr
         MPI_Bcast(buf, len, MPI_BYTE, 0, group);
         fu_cand_record rec;
         fu_err err = {0};
-        int rc = task_run(buf, len, group, log, &rec, &err);
+        char *text = NULL;
+        size_t tlen = 0;
+        FILE *log = me == 0 ? open_memstream(&text, &tlen) : NULL;
+        int rc = task_run(buf, len, group, log, stop, &rec, &err);
         free(buf);
+        if (log) fclose(log);
+        if (me == 0) {
+            /* a log too large for one message is cut: it is diagnostics */
+            int n = text ? (tlen > INT32_MAX / 2 ? INT32_MAX / 2 : (int)tlen) : 0;
+            MPI_Send(text, n, MPI_BYTE, 0, TAG_LOG, world);
+        }
+        free(text);
         if (me == 0) {
             unsigned char *out = NULL;
             size_t olen = 0;
@@ -218,7 +307,6 @@ static void worker_loop(MPI_Comm world, MPI_Comm group, int gidx, const char *pr
             fu_cand_record_free(&rec);
         }
     }
-    if (log) fclose(log);
 }
 
 /* ---- coordinator ---- */
@@ -243,6 +331,7 @@ typedef struct {
     size_t done, failed;
     int stopping;
     int status;          /* first framework failure */
+    FILE *log;           /* the job's SCF log (may be NULL) */
     fu_err err;
 } coord;
 
@@ -334,7 +423,12 @@ static int start(coord *c, int idx, int g, unsigned char **buf, int *len) {
     if (rc) return rc;
     c->run_idx[g] = idx;
     c->run_t0[g] = t_start;
-    rc = task_pack(cd, buf, len, &e);
+    task_ctl ctl = {0, c->o->candidate_time_limit, c->o->recovery_rungs > 0 ? c->o->recovery_rungs : 1};
+    if (c->o->deadline > 0) {
+        ctl.job_seconds_left = c->o->deadline - (fu_realtime_seconds() - c->t0);
+        if (ctl.job_seconds_left <= 0) ctl.job_seconds_left = 1e-9; /* already due: stop at once */
+    }
+    rc = task_pack(&ctl, cd, buf, len, &e);
     if (rc && !c->status) c->status = rc, c->err = e, c->stopping = 1;
     return rc;
 }
@@ -513,6 +607,13 @@ static void coord_loop_mpi(coord *c, MPI_Comm world) {
         free(rbuf);
         rbuf = malloc(len > 0 ? (size_t)len : 1);
         MPI_Recv(rbuf, len, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG, world, MPI_STATUS_IGNORE);
+        if (st.MPI_TAG == TAG_LOG) { /* the SCF log of the result that follows */
+            if (c->log && len > 0) {
+                fwrite(rbuf, 1, (size_t)len, c->log);
+                fflush(c->log);
+            }
+            continue;
+        }
         int g = (st.MPI_SOURCE - 1) / G;
         if (st.MPI_TAG == TAG_RESULT) finish(c, g, rbuf, len);
         int idx = pick(c, g);
@@ -530,8 +631,7 @@ static void coord_loop_mpi(coord *c, MPI_Comm world) {
     free(rbuf);
 }
 
-static void coord_loop_self(coord *c, const char *prefix) {
-    FILE *log = group_log(prefix, 0);
+static void coord_loop_self(coord *c) {
     for (;;) {
         int idx = pick(c, 0);
         unsigned char *task = NULL;
@@ -539,7 +639,7 @@ static void coord_loop_self(coord *c, const char *prefix) {
         if (idx < 0 || start(c, idx, 0, &task, &tlen)) break;
         fu_cand_record rec;
         fu_err e = {0};
-        int rc = task_run(task, tlen, MPI_COMM_SELF, log, &rec, &e);
+        int rc = task_run(task, tlen, MPI_COMM_SELF, c->log, c->o->stop, &rec, &e);
         free(task);
         unsigned char *out = NULL;
         size_t olen = 0;
@@ -548,7 +648,6 @@ static void coord_loop_self(coord *c, const char *prefix) {
         finish(c, 0, rc ? NULL : out, rc ? 0 : (int)olen);
         free(out);
     }
-    if (log) fclose(log);
 }
 
 int fu_farm_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, MPI_Comm world,
@@ -606,18 +705,20 @@ int fu_farm_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, M
         return rc;
     }
 
+    if (rank == 0) c.log = job_log(pfx);
     if (size == 1) {
-        coord_loop_self(&c, pfx);
+        coord_loop_self(&c);
     } else {
         int color = rank == 0 ? MPI_UNDEFINED : (rank - 1) / G;
         MPI_Comm group = MPI_COMM_NULL;
         MPI_Comm_split(world, color, rank, &group);
         if (rank == 0) coord_loop_mpi(&c, world);
-        else worker_loop(world, group, color, pfx);
+        else worker_loop(world, group, o->stop);
         if (group != MPI_COMM_NULL) MPI_Comm_free(&group);
     }
 
     if (rank == 0) {
+        if (c.log) fclose(c.log);
         rc = c.status;
         if (rc) *err = c.err;
         fu_err e2 = {0};

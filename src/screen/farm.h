@@ -33,7 +33,13 @@
  * Stopping: when the stop flag is set (signal) or the next candidate is not
  * expected to finish before the deadline, the coordinator hands out no more
  * work, waits for the running candidates, and finalizes; the rest stays
- * queued for a rerun. */
+ * queued for a rerun. Running SCFs see the same flag and the deadline and
+ * stop at the end of their current iteration; such a candidate is recorded
+ * failed with cause "interrupted" but not final, so a rerun redoes it.
+ *
+ * Recovery: a candidate whose SCF does not converge or diverges is retried on
+ * the rungs of the recovery ladder (screen/recovery.h) before it is recorded
+ * as failed; the rungs tried are listed in the record's message. */
 #ifndef FURUI_SCREEN_FARM_H
 #define FURUI_SCREEN_FARM_H
 
@@ -53,6 +59,10 @@ typedef struct {
     FILE *progress;       /* coordinator's progress lines; may be NULL */
     int shard_index;      /* this run's shard, 0 <= shard_index < shard_count */
     int shard_count;      /* >= 1; 1 (default): the whole sweep */
+    double candidate_time_limit; /* s per candidate (all rungs); <= 0: none. A candidate
+                                    that hits it fails with cause "time-limit" */
+    int recovery_rungs;   /* rungs of the SCF recovery ladder (screen/recovery.h) to try:
+                             1 = no retries; default FU_RECOVERY_RUNGS */
 } fu_farm_opts;
 
 void fu_farm_opts_default(fu_farm_opts *o);
@@ -76,8 +86,8 @@ typedef struct {
 } fu_farm_report;
 
 /* Collective over world. sw and prefix are used on rank 0 only (other ranks
- * may pass NULL); writes PREFIX.journal, PREFIX.h5 and one SCF log per group
- * PREFIX.gN.log. Returns the same status on every rank: FU_OK when the farm
+ * may pass NULL); writes PREFIX.journal, PREFIX.h5 and the SCF log of every
+ * candidate to one file, PREFIX.log (group leaders send it to the coordinator). Returns the same status on every rank: FU_OK when the farm
  * ran (failed candidates included), otherwise a framework failure (journal
  * locked or not writable, results not written), with err set on rank 0. */
 int fu_farm_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, MPI_Comm world,

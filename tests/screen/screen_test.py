@@ -15,6 +15,12 @@ Cases:
   kill         kill -9 of the whole mpiexec process group mid-run; the rerun retries the
                interrupted candidate and completes; every candidate exactly once
   conflict     merge of two different done results of one candidate exits 1 and names it
+  recovery     recover.yaml: the as-given SCF fails, a later rung of the recovery ladder converges it;
+               done with the rungs listed, energy equal (1e-8 Ha) to a run given enough iterations;
+               fail.yaml with --recovery-rungs 1 tries one rung only, by default all rungs are listed;
+               --candidate-time-limit: cause time-limit, final (a rerun does not redo it); a job
+               deadline that falls inside a running SCF stops it (cause interrupted, not final) and
+               the rerun completes it; one SCF log per job (PREFIX.log), no per-group logs
   shards       --shard-index/--shard-count: usage errors (exit 64); the dry runs of 3 shards list
                disjoint candidates covering the sweep, in the documented order (sorted ID, pos % 3);
                3 shards run separately (the shard recorded in the provenance), furui merge of the
@@ -324,6 +330,68 @@ def case_conflict(a):
     check(not os.path.exists(os.path.join(d, "out.h5")), "a conflicting merge wrote its output")
 
 
+def case_recovery(a):
+    d = fresh(os.path.join(a.workdir, "recovery"))
+    rec = os.path.join(HERE, "recover.yaml")
+    p = run([a.furui, "screen", rec, "-o", "rc"], d, ranks=2, mpiexec=a.mpiexec)
+    check(p.returncode == 0, "recover sweep: exit %d %s" % (p.returncode, p.stderr[-1000:]))
+    res = read_results(os.path.join(d, "rc.h5")) if os.path.exists(os.path.join(d, "rc.h5")) else {}
+    v = list(res.values())[0] if len(res) == 1 else None
+    check(v is not None and v[0] == 3 and v[5] == 1, "recovered candidate is done: %r" % (v,))
+    if v:
+        check(v[3].startswith("recovery: as-given: no-convergence") and "done" in v[3],
+              "rungs recorded in the message: %r" % v[3])
+    ok = os.path.join(d, "ok.yaml")
+    with open(ok, "w") as f:
+        f.write(open(rec).read().replace("max_iterations: 6", "max_iterations: 60"))
+    p = run([a.furui, "screen", ok, "-o", "ok"], d)
+    ref = read_results(os.path.join(d, "ok.h5")) if p.returncode == 0 else {}
+    if v and len(ref) == 1:
+        r = list(ref.values())[0]
+        check(r[3] == "", "a run that converges as given records no recovery: %r" % r[3])
+        print("recovered vs direct energy: %.2e Ha" % abs(r[1] - v[1]))
+        check(abs(r[1] - v[1]) <= 1e-8, "recovered energy differs by %.2e Ha" % abs(r[1] - v[1]))
+    # fail.yaml cannot converge in 3-4 iterations: every rung fails, all are listed
+    p = run([a.furui, "screen", FAIL, "-o", "f1", "--recovery-rungs", "1"], d)
+    r1 = read_results(os.path.join(d, "f1.h5")) if p.returncode == 0 else {}
+    check(len(r1) == 2 and all(x[0] == 4 and "recovery" not in x[3] for x in r1.values()),
+          "--recovery-rungs 1: failed without retries: %r" % r1)
+    p = run([a.furui, "screen", FAIL, "-o", "f4"], d)
+    r4 = read_results(os.path.join(d, "f4.h5")) if p.returncode == 0 else {}
+    check(len(r4) == 2 and all(x[0] == 4 and x[2] == "no-convergence" and
+                               all(s in x[3] for s in ("as-given:", "damping:", "more-bands:", "smearing:"))
+                               for x in r4.values()), "all rungs tried and listed: %r" % r4)
+    check(all(x[1] != x[1] for x in r4.values()), "an unconverged energy was stored")
+    # per-candidate time limit: final failure with its own cause
+    p = run([a.furui, "screen", TINY, "-o", "tl", "--candidate-time-limit", "1e-6"], d, ranks=2,
+            mpiexec=a.mpiexec)
+    tl = read_results(os.path.join(d, "tl.h5")) if p.returncode == 0 else {}
+    valid = [x for x in tl.values() if x[0] != 5]
+    check(len(valid) == TINY_IDS - TINY_INVALID and all(x[0] == 4 and x[2] == "time-limit" for x in valid),
+          "time limit: every valid candidate failed with cause time-limit: %r" % tl)
+    p = run([a.furui, "screen", TINY, "-o", "tl"], d)
+    check(p.returncode == 0 and "(0 run now" in p.stdout, "time-limit failures are final: %s" % p.stdout)
+    # a job deadline inside a running SCF: interrupted, not final, redone by the rerun
+    slow = os.path.join(d, "slow.yaml") # a few seconds per SCF, far beyond the deadline
+    with open(slow, "w") as f:
+        f.write(open(rec).read().replace("max_iterations: 6", "max_iterations: 60")
+                .replace("ecut: 6 Ha", "ecut: 25 Ha").replace("[2, 2, 2]", "[6, 6, 6]"))
+    p = run([a.furui, "screen", slow, "-o", "dl", "--deadline", "0.5"], d)
+    dl = read_results(os.path.join(d, "dl.h5")) if p.returncode == 0 else {}
+    intr = [x for x in dl.values() if x[2] == "interrupted"]
+    check(len(dl) == 1 and len(intr) == 1 and intr[0][0] == 4 and intr[0][1] != intr[0][1],
+          "deadline interrupts the running SCF, no energy stored: %r" % dl)
+    p = run([a.furui, "screen", slow, "-o", "dl"], d, ranks=2, mpiexec=a.mpiexec)
+    check(p.returncode == 0 and "0 left" in p.stdout, "rerun after interruption: %s" % p.stdout)
+    dl = read_results(os.path.join(d, "dl.h5")) if p.returncode == 0 else {}
+    check(len(dl) == 1 and all(x[0] == 3 for x in dl.values()), "interrupted candidate redone: %r" % dl)
+    # O(1) files: one log for the job, with every candidate of the run
+    logs = sorted(f for f in os.listdir(d) if f.startswith("dl") and f.endswith(".log"))
+    check(logs == ["dl.log"], "one SCF log per job: %s" % logs)
+    text = open(os.path.join(d, "dl.log")).read() if logs else ""
+    check(all(k in text for k, x in dl.items() if x[0] != 5), "the job log holds every candidate run")
+
+
 def dry_ids(a, d, extra):
     p = run([a.furui, "screen", TINY, "--dry-run"] + extra, d)
     check(p.returncode == 0, "dry run %s: exit %d %s" % (extra, p.returncode, p.stderr))
@@ -375,7 +443,7 @@ def main():
     ap.add_argument("--furui", required=True)
     ap.add_argument("--mpiexec", default="mpiexec")
     ap.add_argument("--workdir", required=True)
-    ap.add_argument("case", choices=["dryrun", "ranks", "resume", "kill", "conflict", "shards"])
+    ap.add_argument("case", choices=["dryrun", "ranks", "resume", "kill", "conflict", "shards", "recovery"])
     a = ap.parse_args()
     a.furui = os.path.abspath(a.furui)
     os.makedirs(a.workdir, exist_ok=True)
