@@ -4,6 +4,9 @@
 A "case" is the dict stored under "case" in shared/reference/abinit/*.json
 (lattice rows in bohr, xred, typat (1-based), species = HGH file names under
 /usr/share/abinit/psp, ecut in Ha, kgrid, shift, nband, occopt, tsmear).
+Collinear spin (optional): nsppol 2 and spin_moments, one initial moment in
+Bohr magnetons per species (same order as species); ABINIT gets nsppol 2 and
+spinat (0, 0, moment) per atom, furui spin: {polarized: true, moments: ...}.
 """
 import json
 import os
@@ -27,6 +30,21 @@ def element_symbol(psp_file):
     return sym[0].upper() + sym[1:].lower()
 
 
+def spin_moments(case):
+    """Initial moments per species (μB) of a collinear-spin case, or None if unpolarised."""
+    nsppol = case.get("nsppol", 1)
+    if nsppol not in (1, 2):
+        raise ValueError(f"nsppol {nsppol}: only 1 and 2 (collinear) are supported")
+    if nsppol == 1:
+        if any(case.get("spin_moments", [])):
+            raise ValueError("spin_moments given but nsppol is 1")
+        return None
+    mom = [float(m) for m in case.get("spin_moments", [0.0] * len(case["species"]))]
+    if len(mom) != len(case["species"]):
+        raise ValueError("spin_moments needs one moment per species")
+    return mom
+
+
 def furui_input(case, fft=None, prefix=None, forces=True, stress=True, tol_energy=1e-10,
                 tol_density=1e-9, xc="lda"):
     """YAML text of a furui scf input reproducing an ABINIT case."""
@@ -41,6 +59,10 @@ def furui_input(case, fft=None, prefix=None, forces=True, stress=True, tol_energ
     for sym, psp in zip(species, case["species"]):
         lines.append(f"  {sym}: abinit:{psp}")
     lines.append(f"xc: {xc}")
+    mom = spin_moments(case)
+    if mom is not None:
+        lines.append("spin: {polarized: true, moments: {%s}}" %
+                     ", ".join("%s: %r" % (sym, m) for sym, m in zip(species, mom)))
     lines.append(f"ecut: {case['ecut']} Ha")
     lines.append("kpoints: {grid: [%d, %d, %d], shift: [%s, %s, %s]}" %
                  (*case["kgrid"], *[repr(float(s)) for s in case["shift"]]))
@@ -80,6 +102,10 @@ def abinit_input(case, ixc=1, extra="", nband=None, prteig=False, pp_dirpath=Non
             f"occopt {case.get('occopt', 1)}"]
     if case.get("occopt", 1) != 1:
         out.append(f"tsmear {case['tsmear']}")
+    mom = spin_moments(case)
+    if mom is not None:
+        out += ["nsppol 2", "spinat " + "\n       ".join("0 0 %.10f" % mom[t - 1]
+                                                         for t in case["typat"])]
     out += ["toldfe 1e-11", "nstep 100", "chkprim 0", "chksymtnons 0", "prtwf 0", "prtden 0",
             "prteig %d" % (1 if prteig else 0), "optforces 1", "optstress 1",
             'pp_dirpath "%s"' % (pp_dirpath or "/usr/share/abinit/psp"),

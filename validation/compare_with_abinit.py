@@ -7,7 +7,9 @@ A system file holds a "case" dict in the format of shared/reference/abinit/*.jso
 (see validation/README.md): lattice rows in bohr, xred, typat (1-based),
 species = pseudopotential file names, ecut in Ha, kgrid, shift, nband,
 occopt (1, 3, 4, 5, 6, 7), tsmear; optional ixc (1 = Teter LDA, default; 11 or
--101130 = PBE), psp_dir (where the species files are, default
+-101130 = PBE; -20 = libxc Teter93, furui's "lda"), xc (furui's xc when ixc
+has no entry in XC_OF_IXC), nsppol 2 with spin_moments (collinear spin, one
+initial moment in μB per species), psp_dir (where the species files are, default
 /usr/share/abinit/psp; a relative path is relative to the system file) and abinit_extra (more ABINIT input lines, e.g.
 "chksymbreak 0").
 
@@ -36,6 +38,9 @@ For each system:
                                     raw forces vs -L^-1 dE/dxred from ABINIT's
                                     "dE/dt below" block (raw gradients)
        stress        1e-6 Ha/bohr^3 max |component difference|
+       magnetization 1e-5 μB        nsppol 2 only: ∫(ρ↑ - ρ↓), ABINIT's "Magnetization
+                                    (Bohr magneton)" line; eigenvalues are then
+                                    compared in both spin channels
        k-points      same count of irreducible points, same sorted weights
      plus a well-posedness check: ABINIT's occupations of the extra bands must
      be negligible (< 1e-9), otherwise the two runs do not describe the same
@@ -77,13 +82,14 @@ TOL_FORCE = 2e-5
 TOL_STRESS = 1e-6
 TOL_WEIGHT = 1e-9      # full-precision weights (GSR); 1e-4 when only the 5-decimal text exists
 TOL_EXTRA_OCC = 1e-9
+TOL_MAG = 1e-5         # μB; same discretisation and functional (measured 4e-8 on bcc Fe)
 
 # furui's energy_ha key -> ABINIT's EnergyTerms key
 TERMS = [("kinetic", "kinetic"), ("hartree", "hartree"), ("xc", "xc"), ("ewald", "Ewald energy"),
          ("psp_core", "psp_core"), ("local_psp", "local_psp"), ("nonlocal_psp", "non_local_psp"),
          ("minus_kt_entropy", "-kT*entropy")]
 
-XC_OF_IXC = {1: "lda", 11: "pbe", -101130: "pbe"}
+XC_OF_IXC = {1: "lda", -20: "lda", 11: "pbe", -101130: "pbe"}
 
 ENV = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
 
@@ -160,6 +166,14 @@ def parse_eig(eig_text):
     return np.array(kpts), np.array(wts), np.array(eigs)
 
 
+def parse_magnetization(abo_text):
+    """Last 'Magnetization (Bohr magneton)=' value of a nsppol 2 run (μB per cell)."""
+    found = re.findall(r"Magnetization \(Bohr magneton\)=\s*([-+0-9.EeDd]+)", abo_text)
+    if not found:
+        raise RuntimeError("no 'Magnetization (Bohr magneton)' line in the ABINIT output")
+    return float(found[-1].replace("D", "E").replace("d", "e"))
+
+
 def read_gsr(path):
     """Full-precision results from ABINIT's _GSR.nc (netCDF-4 = HDF5), or None."""
     try:
@@ -200,6 +214,10 @@ def run_abinit(case, workdir, abinit, extra_bands):
         abo = f.read()
     with open(os.path.join(workdir, "runo_EIG")) as f:
         kt, wt, et = parse_eig(f.read())
+    # nsppol 2: the _EIG file lists all k-points for spin up, then again for spin down
+    nsppol = case.get("nsppol", 1)
+    nk = len(wt) // nsppol
+    kt, wt, et = kt[:nk], wt[:nk], et.reshape(nsppol, nk, -1)
     rgs = parse_results_gs(abo)
     res = dict(terms=parse_energy_terms(abo), etotal=float(rgs["etotal"]),
                fermie=float(rgs["fermie"]),
@@ -207,10 +225,11 @@ def run_abinit(case, workdir, abinit, extra_bands):
                stress=np.array([r[:3] for r in rgs["cartesian_stress_tensor"]], dtype=float),
                dedt=parse_dedt(abo, len(case["xred"])),
                ngfft=parse_ngfft(log_text), kpts=kt, weights=wt, eig=et, occ=None,
-               precision="text (_EIG: 5 decimals)", wall=wall, nband_run=nb, text_checks=[])
+               precision="text (_EIG: 5 decimals)", wall=wall, nband_run=nb, text_checks=[],
+               magnetization=parse_magnetization(abo) if nsppol == 2 else None)
     gsr = read_gsr(os.path.join(workdir, "runo_GSR.nc"))
     if gsr is not None:
-        eig = gsr["eigenvalues"][0]          # [nsppol][nkpt][nband]
+        eig = gsr["eigenvalues"]             # [nsppol][nkpt][nband]
         k = gsr["reduced_coordinates_of_kpoints"]
         w = gsr["kpoint_weights"]
         # the text must say the same, to its printed precision
@@ -225,8 +244,9 @@ def run_abinit(case, workdir, abinit, extra_bands):
         full = np.array([[s[0], s[5], s[4]], [s[5], s[1], s[3]], [s[4], s[3], s[2]]])
         res["text_checks"].append(("YAML stress vs GSR", float(np.max(np.abs(res["stress"] - full))),
                                    1e-12 + 1e-8 * float(np.max(np.abs(full)))))
-        res.update(kpts=k, weights=w, eig=eig, occ=gsr["occupations"][0], forces=gsr["cartesian_forces"],
+        res.update(kpts=k, weights=w, eig=eig, forces=gsr["cartesian_forces"],
                    stress=full, fermie=float(gsr["fermie"]), precision="GSR.nc (full precision)")
+        res["occ"] = gsr["occupations"]      # [nsppol][nkpt][nband]
     return res
 
 
@@ -354,7 +374,7 @@ def compare_system(path, a):
 
     nb = case["nband"]
     if ab["occ"] is not None and ab["nband_run"] > nb:
-        rep.maxdiff("(abinit) occupation above band %d" % nb, float(np.max(ab["occ"][:, nb:])),
+        rep.maxdiff("(abinit) occupation above band %d" % nb, float(np.max(ab["occ"][..., nb:])),
                     TOL_EXTRA_OCC)
 
     # k-points
@@ -367,6 +387,12 @@ def compare_system(path, a):
         rep.maxdiff("sorted k weights", float(np.max(np.abs(np.sort(wf) - np.sort(wa)))), tolw)
         rots = point_group(case)
         eig_f = np.array(fu["eigenvalues_ha"])
+        if eig_f.ndim == 2:                  # unpolarised: no spin axis in furui's JSON
+            eig_f = eig_f[None]
+        if eig_f.shape[0] != ab["eig"].shape[0]:
+            rep.failures += 1
+            print("  FAIL spin channels: furui %d, ABINIT %d" % (eig_f.shape[0], ab["eig"].shape[0]))
+            eig_f = eig_f[:1]
         deig, worst_at, unmatched, dw = 0.0, None, 0, 0.0
         katol = 1e-6 if ab["occ"] is not None else 1e-3
         used = set()
@@ -379,9 +405,9 @@ def compare_system(path, a):
             j = js[0]
             used.add(j)
             dw = max(dw, abs(wf[j] - wa[i]))
-            d = np.abs(eig_f[j, :nb] - ab["eig"][i, :nb])
+            d = np.abs(eig_f[:, j, :nb] - ab["eig"][:eig_f.shape[0], i, :nb])
             if d.max() > deig:
-                deig, worst_at = float(d.max()), (i, int(np.argmax(d)))
+                deig, worst_at = float(d.max()), (i, int(np.argmax(d)) % nb)
         rep.failures += unmatched
         rep.maxdiff("weights of matched k-points", dw, tolw)
         rep.check("distinct furui k-points matched", len(used), len(ka), 0, fmt="%d")
@@ -413,11 +439,15 @@ def compare_system(path, a):
                           TOL_STRESS)
     print("  max |force| %.3e Ha/bohr, max |stress| %.3e Ha/bohr^3" %
           (float(np.max(np.abs(ab["forces"]))), float(np.max(np.abs(ab["stress"])))))
+    dmag = None
+    if ab["magnetization"] is not None:
+        dmag = rep.check("magnetization (Bohr magneton)", fu.get("magnetization_mub", float("nan")),
+                         ab["magnetization"], TOL_MAG, fmt="%.8f")
     print("  %s: %d failed check(s)" % (name, rep.failures))
     summary.update(status="PASS" if rep.failures == 0 else "FAIL", failures=rep.failures,
                    nk=len(ka), nk_furui=len(kf), ngfft=ab["ngfft"], nband=nb, occopt=case.get("occopt", 1),
                    etot=ab["terms"]["total_energy"], de_per_atom=de, dterm=dterm, dfermi=dfermi,
-                   deig=deig, dforce=dforce, dstress=dstress,
+                   deig=deig, dforce=dforce, dstress=dstress, dmag=dmag,
                    max_force=float(np.max(np.abs(ab["forces"]))),
                    max_stress=float(np.max(np.abs(ab["stress"]))),
                    wall_abinit=ab["wall"], wall_furui=fu["_wall"], scf_iterations=fu["scf"]["iterations"])

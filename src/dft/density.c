@@ -147,7 +147,9 @@ void fu_density_symmetrize(const fu_basis *b, double complex *rho_g, double comp
     memcpy(rho_g, tmp, sizeof(double complex) * g->ntot);
 }
 
-void fu_density_guess(const fu_basis *b, double complex *rho_g) {
+/* Σ_a q_a exp(-G² L²/4) e^{-iG·τ_a} / Ω with q_a = Z_ion (charge) or the
+ * species moment (magnetisation). */
+static void gaussian_superposition(const fu_basis *b, const double *moment, double complex *rho_g) {
     const fu_fftgrid *g = &b->grid;
     const fu_structure *s = &b->s;
     /* Gaussian width: 2.5 r_loc, clamped to [0.5, 2.5] bohr (compact for
@@ -168,8 +170,17 @@ void fu_density_guess(const fu_basis *b, double complex *rho_g) {
                 const double *x = s->xred[a];
                 double arg = -2.0 * FU_PI * (m[0] * x[0] + m[1] * x[1] + m[2] * x[2]);
                 double l = L[s->typat[a]];
-                v += b->zion[a] * exp(-0.25 * g2 * l * l) * (cos(arg) + I * sin(arg));
+                double q = moment ? moment[s->typat[a]] : b->zion[a];
+                v += q * exp(-0.25 * g2 * l * l) * (cos(arg) + I * sin(arg));
             }
         rho_g[idx] = v / g->volume;
     }
+}
+
+void fu_density_guess(const fu_basis *b, double complex *rho_g) {
+    gaussian_superposition(b, NULL, rho_g);
+}
+
+void fu_density_guess_magnetization(const fu_basis *b, const double *moment, double complex *m_g) {
+    gaussian_superposition(b, moment, m_g);
 }

@@ -18,5 +18,10 @@ void fu_density_symmap_free(fu_symmap *m);
 /* Superposition of Gaussian atomic charges Z_ion exp(-G² L²/4)... normalised
  * to N_el, L from the pseudopotential radius (see density.c). */
 void fu_density_guess(const fu_basis *b, double complex *rho_g);
+/* Starting magnetisation ρ↑ - ρ↓ for collinear spin: the same Gaussians as
+ * fu_density_guess with moment[species] (μB) in place of Z_ion, i.e. each
+ * atom's charge split (Z+μ)/2 up, (Z-μ)/2 down, as ABINIT's spinat does for its
+ * atomic starting density. With |μ| <= Z_ion both channels stay >= 0. */
+void fu_density_guess_magnetization(const fu_basis *b, const double *moment, double complex *m_g);
 
 #endif

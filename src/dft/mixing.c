@@ -7,9 +7,15 @@
 
 int fu_mixer_init(fu_mixer *m, const fu_fftgrid *g, int history, double damping, double kerker_k0,
                   fu_err *err) {
+    return fu_mixer_init_spin(m, g, 1, history, damping, kerker_k0, err);
+}
+
+int fu_mixer_init_spin(fu_mixer *m, const fu_fftgrid *g, int nspin, int history, double damping,
+                       double kerker_k0, fu_err *err) {
     memset(m, 0, sizeof *m);
     if (history < 1) history = 1;
-    m->n = g->ntot;
+    if (nspin != 1 && nspin != 2) return fu_fail(err, FU_EINPUT, "mixing: nspin must be 1 or 2");
+    m->n = nspin * g->ntot;
     m->history = history;
     m->damping = damping;
     m->precond = malloc(sizeof(double) * m->n);
@@ -20,8 +26,9 @@ int fu_mixer_init(fu_mixer *m, const fu_fftgrid *g, int history, double damping,
         return fu_fail(err, FU_ENOMEM, "mixing: out of memory");
     }
     double k02 = kerker_k0 * kerker_k0;
-    for (int i = 0; i < m->n; i++)
+    for (int i = 0; i < g->ntot; i++)
         m->precond[i] = (k02 > 0 && g->g2[i] > 0) ? g->g2[i] / (g->g2[i] + k02) : 1.0;
+    for (int i = g->ntot; i < m->n; i++) m->precond[i] = 1.0; /* magnetisation */
     return FU_OK;
 }
 

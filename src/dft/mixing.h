@@ -7,7 +7,7 @@
 #include "dft/fftgrid.h"
 
 typedef struct {
-    int n;               /* vector length (ntot complex numbers) */
+    int n;               /* vector length (nspin*ntot complex numbers) */
     int history;         /* maximum stored pairs */
     int count;           /* stored pairs */
     int head;            /* ring position of the next pair */
@@ -19,10 +19,16 @@ typedef struct {
 
 int fu_mixer_init(fu_mixer *m, const fu_fftgrid *g, int history, double damping, double kerker_k0,
                   fu_err *err);
+/* Collinear spin: vectors of nspin*ntot coefficients, the total density
+ * first (Kerker-preconditioned) and then the magnetisation ρ↑ - ρ↓, which is
+ * not preconditioned: it carries no net charge, so no long-wavelength
+ * Coulomb sloshing to damp (as DFTK's KerkerMixing). nspin 1 = fu_mixer_init. */
+int fu_mixer_init_spin(fu_mixer *m, const fu_fftgrid *g, int nspin, int history, double damping,
+                       double kerker_k0, fu_err *err);
 void fu_mixer_free(fu_mixer *m);
 /* Forgets the history (after a restart of the SCF). */
 void fu_mixer_reset(fu_mixer *m);
-/* rho_next from the current input and output densities (coefficients). */
+/* rho_next from the current input and output densities (coefficients, n each). */
 int fu_mixer_next(fu_mixer *m, const double complex *rho_in, const double complex *rho_out,
                   double complex *rho_next, fu_err *err);
 

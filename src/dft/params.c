@@ -29,4 +29,6 @@ void fu_scf_params_default(fu_scf_params *p) {
     p->compute_forces = 1;
     p->compute_stress = 1;
     p->verbosity = 1;
+    p->nspin = 1;
+    for (int i = 0; i < FU_MAX_SPECIES; i++) p->spin_moment[i] = 0.0; /* μB */
 }

@@ -32,6 +32,10 @@ typedef struct {
     int compute_forces;
     int compute_stress;
     int verbosity;           /* 0 quiet, 1 SCF table, 2 debug */
+    /* Added at the end so that earlier fields keep their offsets. */
+    int nspin;               /* 1 unpolarised, 2 collinear spin (LSDA / spin-GGA) */
+    double spin_moment[FU_MAX_SPECIES]; /* initial moment per species, Bohr magnetons
+                                           (nspin 2 only) */
 } fu_scf_params;
 
 /* Defaults documented in input/README.md. */

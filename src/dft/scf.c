@@ -26,13 +26,19 @@ typedef struct {
     fu_xc xc;
     fu_mixer mix;
     fu_hamiltonian ham;
+    int nspin;                 /* 1, or 2 for collinear spin */
     int nev;                   /* bands computed: nband + buffer */
-    double complex **psi;      /* [nk] -> [nev][npw] for owned k, else NULL */
-    double *eig_nev;           /* [nk*nev] */
-    double *eig;               /* [nk*nband] */
-    double *occ;               /* [nk*nband] */
+    double complex **psi;      /* [nspin*nk] -> [nev][npw] for owned k, else NULL */
+    double *eig_nev;           /* [nspin][nk][nev] */
+    double *eig;               /* [nspin][nk][nband] */
+    double *occ;               /* [nspin][nk][nband], at most 2/nspin */
+    /* Densities are [nspin][ntot]: the total density, then (nspin 2) the
+     * magnetisation ρ↑ - ρ↓, the pair the mixer works on. Potentials vxc_r and
+     * veff_r are [nspin][ntot] per channel: ↑ then ↓. */
     double complex *vloc_g, *vh_g, *rho_in_g, *rho_out_g, *rho_next_g, *box;
     double *vloc_r, *vxc_r, *veff_r, *rho_in_r, *rho_out_r;
+    double *ud_r;              /* nspin 2: [2][ntot] ρ↑, ρ↓ scratch for xc */
+    double complex *ud_g;      /* nspin 2: [2][ntot] their coefficients */
 } scf_state;
 
 /* splitmix64: a deterministic, state-passing generator for the initial guess */
@@ -57,7 +63,7 @@ static void r_to_g(const fu_fftgrid *g, const double *f_r, double complex *f_g) 
 
 static void state_free(scf_state *st) {
     if (st->psi)
-        for (int ik = 0; ik < st->b.kp.nk; ik++) free(st->psi[ik]);
+        for (int ik = 0; ik < st->nspin * st->b.kp.nk; ik++) free(st->psi[ik]);
     free(st->psi);
     free(st->eig_nev);
     free(st->eig);
@@ -73,6 +79,8 @@ static void state_free(scf_state *st) {
     free(st->veff_r);
     free(st->rho_in_r);
     free(st->rho_out_r);
+    free(st->ud_r);
+    fftw_free(st->ud_g);
     fu_hamiltonian_free(&st->ham);
     fu_mixer_free(&st->mix);
     fu_xc_free(&st->xc);
@@ -81,40 +89,47 @@ static void state_free(scf_state *st) {
 
 static int state_alloc(scf_state *st, fu_err *err) {
     const fu_basis *b = &st->b;
-    size_t nt = (size_t)b->grid.ntot;
+    size_t nt = (size_t)b->grid.ntot, ns = (size_t)st->nspin;
     int nk = b->kp.nk;
-    st->psi = calloc((size_t)nk, sizeof(double complex *));
-    st->eig_nev = calloc((size_t)nk * st->nev, sizeof(double));
-    st->eig = calloc((size_t)nk * b->nband, sizeof(double));
-    st->occ = calloc((size_t)nk * b->nband, sizeof(double));
+    st->psi = calloc(ns * nk, sizeof(double complex *));
+    st->eig_nev = calloc(ns * nk * st->nev, sizeof(double));
+    st->eig = calloc(ns * nk * b->nband, sizeof(double));
+    st->occ = calloc(ns * nk * b->nband, sizeof(double));
     st->vloc_g = fftw_malloc(sizeof(double complex) * nt);
     st->vh_g = fftw_malloc(sizeof(double complex) * nt);
-    st->rho_in_g = fftw_malloc(sizeof(double complex) * nt);
-    st->rho_out_g = fftw_malloc(sizeof(double complex) * nt);
-    st->rho_next_g = fftw_malloc(sizeof(double complex) * nt);
+    st->rho_in_g = fftw_malloc(sizeof(double complex) * nt * ns);
+    st->rho_out_g = fftw_malloc(sizeof(double complex) * nt * ns);
+    st->rho_next_g = fftw_malloc(sizeof(double complex) * nt * ns);
     st->box = fftw_malloc(sizeof(double complex) * nt);
     st->vloc_r = malloc(sizeof(double) * nt);
-    st->vxc_r = malloc(sizeof(double) * nt);
-    st->veff_r = malloc(sizeof(double) * nt);
-    st->rho_in_r = malloc(sizeof(double) * nt);
-    st->rho_out_r = malloc(sizeof(double) * nt);
+    st->vxc_r = malloc(sizeof(double) * nt * ns);
+    st->veff_r = malloc(sizeof(double) * nt * ns);
+    st->rho_in_r = malloc(sizeof(double) * nt * ns);
+    st->rho_out_r = malloc(sizeof(double) * nt * ns);
+    if (ns == 2) {
+        st->ud_r = malloc(sizeof(double) * nt * 2);
+        st->ud_g = fftw_malloc(sizeof(double complex) * nt * 2);
+    }
     if (!st->psi || !st->eig_nev || !st->eig || !st->occ || !st->vloc_g || !st->vh_g ||
         !st->rho_in_g || !st->rho_out_g || !st->rho_next_g || !st->box || !st->vloc_r ||
-        !st->vxc_r || !st->veff_r || !st->rho_in_r || !st->rho_out_r)
+        !st->vxc_r || !st->veff_r || !st->rho_in_r || !st->rho_out_r ||
+        (ns == 2 && (!st->ud_r || !st->ud_g)))
         return fu_fail(err, FU_ENOMEM, "scf: out of memory for %zu grid points", nt);
-    for (int ik = 0; ik < nk; ik++) {
+    for (int iks = 0; iks < st->nspin * nk; iks++) {
+        int ik = iks % nk;
         if (b->k_owner[ik] != b->rank) continue;
         const fu_kblock *kb = &b->kb[ik];
-        st->psi[ik] = malloc(sizeof(double complex) * (size_t)st->nev * kb->npw);
-        if (!st->psi[ik]) return fu_fail(err, FU_ENOMEM, "scf: out of memory for orbitals");
+        st->psi[iks] = malloc(sizeof(double complex) * (size_t)st->nev * kb->npw);
+        if (!st->psi[iks]) return fu_fail(err, FU_ENOMEM, "scf: out of memory for orbitals");
         /* Start: band n on the n-th lowest-|k+G| plane wave (the free-electron
          * solution), plus a little noise damped at high |k+G| to break
-         * degeneracies; deterministic, so runs are reproducible. */
+         * degeneracies; deterministic, so runs are reproducible. Both spin
+         * channels start alike, so zero moments stay exactly unpolarised. */
         uint64_t seed = 0x5eed0000ULL + (uint64_t)ik * 7919ULL;
         for (int n = 0; n < st->nev; n++)
             for (int ig = 0; ig < kb->npw; ig++) {
                 double re = rand_uniform(&seed), im = rand_uniform(&seed);
-                st->psi[ik][(size_t)n * kb->npw + ig] =
+                st->psi[iks][(size_t)n * kb->npw + ig] =
                     0.1 * (re + I * im) / (1.0 + kb->kin[ig] * kb->kin[ig]);
             }
         int *order = malloc(sizeof(int) * (size_t)kb->npw);
@@ -127,7 +142,7 @@ static int state_alloc(scf_state *st, fu_err *err) {
             int t = order[n];
             order[n] = order[best];
             order[best] = t;
-            st->psi[ik][(size_t)n * kb->npw + order[n]] += 1.0;
+            st->psi[iks][(size_t)n * kb->npw + order[n]] += 1.0;
         }
         free(order);
     }
@@ -181,7 +196,18 @@ static void band_edges(const fu_basis *b, const fu_scf_params *p, fu_scf_result 
     r->cbm = INFINITY;
     r->vbm_k = r->cbm_k = -1;
     int metal = 0;
-    if (p->smearing == FU_SMEAR_NONE) {
+    if (r->nspin == 2 && p->smearing == FU_SMEAR_NONE) {
+        /* integer occupations per spin-orbital: the edges over both channels */
+        for (size_t i = 0; i < (size_t)2 * nk * nb; i++) {
+            int k = (int)(i / nb % nk);
+            if (r->occ[i] > 0.5) {
+                if (r->eig[i] > r->vbm) { r->vbm = r->eig[i]; r->vbm_k = k; }
+            } else if (r->eig[i] < r->cbm) {
+                r->cbm = r->eig[i];
+                r->cbm_k = k;
+            }
+        }
+    } else if (p->smearing == FU_SMEAR_NONE) {
         int nocc = (int)lround(b->nelec / 2.0);
         for (int k = 0; k < nk; k++) {
             if (nocc > 0 && r->eig[k * nb + nocc - 1] > r->vbm) {
@@ -194,10 +220,12 @@ static void band_edges(const fu_basis *b, const fu_scf_params *p, fu_scf_result 
             }
         }
     } else {
-        for (int n = 0; n < nb; n++) {
+        /* band n of each spin channel: a metal if it crosses ε_F */
+        for (int sn = 0; sn < r->nspin * nb; sn++) {
+            int n = sn % nb, spin = sn / nb;
             int below = 0, above = 0;
             for (int k = 0; k < nk; k++) {
-                double e = r->eig[k * nb + n];
+                double e = r->eig[((size_t)spin * nk + k) * nb + n];
                 if (e <= r->efermi) {
                     below = 1;
                     if (e > r->vbm) { r->vbm = e; r->vbm_k = k; }
@@ -219,15 +247,16 @@ static void band_edges(const fu_basis *b, const fu_scf_params *p, fu_scf_result 
     }
 }
 
-static int result_alloc(fu_scf_result *r, int nk, int nband, int natom, fu_err *err) {
+static int result_alloc(fu_scf_result *r, int nspin, int nk, int nband, int natom, fu_err *err) {
+    r->nspin = nspin;
     r->nk = nk;
     r->nband = nband;
     r->natom = natom;
     r->kred = malloc(sizeof(*r->kred) * nk);
     r->kweight = malloc(sizeof(double) * nk);
     r->npw = calloc((size_t)nk, sizeof(int));
-    r->eig = malloc(sizeof(double) * (size_t)nk * nband);
-    r->occ = malloc(sizeof(double) * (size_t)nk * nband);
+    r->eig = malloc(sizeof(double) * (size_t)nspin * nk * nband);
+    r->occ = malloc(sizeof(double) * (size_t)nspin * nk * nband);
     r->forces = calloc((size_t)natom, sizeof(*r->forces));
     if (!r->kred || !r->kweight || !r->npw || !r->eig || !r->occ || !r->forces)
         return fu_fail(err, FU_ENOMEM, "scf: out of memory for results");
@@ -267,29 +296,32 @@ static int check_functionals(const fu_basis *b, const fu_xc *xc, fu_err *err) {
 static int diagonalize(scf_state *st, double tol, int *iters_out, double *applies_out,
                        fu_err *err) {
     fu_basis *b = &st->b;
-    int nk = b->kp.nk, nev = st->nev, maxit = 0;
+    int nk = b->kp.nk, nev = st->nev, maxit = 0, nks = st->nspin * nk;
+    size_t nt = (size_t)b->grid.ntot;
     double applies = 0;
-    memset(st->eig_nev, 0, sizeof(double) * (size_t)nk * nev);
-    for (int ik = 0; ik < nk; ik++) {
+    memset(st->eig_nev, 0, sizeof(double) * (size_t)nks * nev);
+    for (int iks = 0; iks < nks; iks++) {
+        int ik = iks % nk, spin = iks / nk;
         if (b->k_owner[ik] != b->rank) continue;
         fu_kblock *kb = &b->kb[ik];
-        fu_hamiltonian_set(&st->ham, kb, st->veff_r);
+        fu_hamiltonian_set(&st->ham, kb, st->veff_r + spin * nt);
         fu_eig_stats stats;
-        int rc = fu_lobpcg(kb->npw, nev, b->nband, st->psi[ik], st->eig_nev + (size_t)ik * nev,
+        int rc = fu_lobpcg(kb->npw, nev, b->nband, st->psi[iks], st->eig_nev + (size_t)iks * nev,
                            fu_hamiltonian_apply, fu_hamiltonian_precondition, &st->ham, tol, 60,
                            &stats, err);
         if (rc) {
-            fu_err_prefix(err, "k-point %d", ik + 1);
+            if (st->nspin == 2) fu_err_prefix(err, "k-point %d, spin %s", ik + 1, spin ? "down" : "up");
+            else fu_err_prefix(err, "k-point %d", ik + 1);
             return rc;
         }
         if (stats.iterations > maxit) maxit = stats.iterations;
         applies += stats.n_applies;
     }
     MPI_Allreduce(MPI_IN_PLACE, &applies, 1, MPI_DOUBLE, MPI_SUM, b->comm);
-    *applies_out = applies / nk;
-    MPI_Allreduce(MPI_IN_PLACE, st->eig_nev, nk * nev, MPI_DOUBLE, MPI_SUM, b->comm);
+    *applies_out = applies / nks;
+    MPI_Allreduce(MPI_IN_PLACE, st->eig_nev, nks * nev, MPI_DOUBLE, MPI_SUM, b->comm);
     MPI_Allreduce(MPI_IN_PLACE, &maxit, 1, MPI_INT, MPI_MAX, b->comm);
-    for (int ik = 0; ik < nk; ik++)
+    for (int ik = 0; ik < nks; ik++)
         memcpy(st->eig + (size_t)ik * b->nband, st->eig_nev + (size_t)ik * nev,
                sizeof(double) * b->nband);
     *iters_out = maxit;
@@ -300,33 +332,107 @@ typedef struct {
     double kin, nl, loc, h, xc, entropy, band, efermi, total;
 } energies;
 
+/* E_xc and V_xc (per channel) of a density in the state's layout: total, or
+ * (nspin 2) total and magnetisation, which libxc wants as ρ↑, ρ↓. */
+static int xc_of(scf_state *st, const double *rho_r, const double complex *rho_g, double *exc,
+                 double stress[3][3], fu_err *err) {
+    const fu_fftgrid *g = &st->b.grid;
+    if (st->nspin == 1) return fu_xc_eval(&st->xc, g, rho_r, rho_g, exc, st->vxc_r, stress, err);
+    size_t nt = (size_t)g->ntot;
+    for (size_t i = 0; i < nt; i++) {
+        st->ud_r[i] = 0.5 * (rho_r[i] + rho_r[nt + i]);
+        st->ud_r[nt + i] = 0.5 * (rho_r[i] - rho_r[nt + i]);
+        st->ud_g[i] = 0.5 * (rho_g[i] + rho_g[nt + i]);
+        st->ud_g[nt + i] = 0.5 * (rho_g[i] - rho_g[nt + i]);
+    }
+    return fu_xc_eval_spin(&st->xc, g, st->ud_r, st->ud_g, exc, st->vxc_r, stress, err);
+}
+
+/* Collinear spin with one Fermi level for both channels; occ per
+ * spin-orbital (at most 1). Smeared: the channels are handed to
+ * fu_occupations as 2·nk k-points of weight w_k/2 holding 2 each, then
+ * halved (so the entropy is -T Σ_σk w_k s). Unsmeared: at every k the lowest
+ * N_el of the 2·nband spin-orbitals are filled (aufbau over both channels,
+ * so the moment follows the levels; e.g. a molecule's Hund's-rule triplet). */
+static int spin_occupations(const scf_state *st, const fu_scf_params *p, double *efermi,
+                            double *minus_ts, fu_err *err) {
+    const fu_basis *b = &st->b;
+    int nk = b->kp.nk, nb = b->nband, rc;
+    size_t nkb = (size_t)nk * nb;
+    if (p->smearing != FU_SMEAR_NONE) {
+        double *w2 = malloc(sizeof(double) * 2 * nk);
+        if (!w2) return fu_fail(err, FU_ENOMEM, "scf: out of memory");
+        for (int k = 0; k < nk; k++) w2[k] = w2[nk + k] = 0.5 * b->kp.weight[k];
+        rc = fu_occupations(p->smearing, p->smearing_order, p->tsmear, b->nelec, 2.0, 2 * nk, w2,
+                            nb, st->eig, st->occ, efermi, minus_ts, err);
+        free(w2);
+        if (!rc)
+            for (size_t i = 0; i < 2 * nkb; i++) st->occ[i] *= 0.5;
+        return rc;
+    }
+    double *e2 = malloc(sizeof(double) * 2 * nkb), *o2 = malloc(sizeof(double) * 2 * nkb);
+    if (!e2 || !o2) {
+        free(e2);
+        free(o2);
+        return fu_fail(err, FU_ENOMEM, "scf: out of memory");
+    }
+    for (int k = 0; k < nk; k++)
+        for (int sp = 0; sp < 2; sp++)
+            memcpy(e2 + ((size_t)k * 2 + sp) * nb, st->eig + ((size_t)sp * nk + k) * nb,
+                   sizeof(double) * nb);
+    rc = fu_occupations(FU_SMEAR_NONE, 0, 0.0, b->nelec, 1.0, nk, b->kp.weight, 2 * nb, e2, o2,
+                        efermi, minus_ts, err);
+    if (!rc)
+        for (int k = 0; k < nk; k++)
+            for (int sp = 0; sp < 2; sp++)
+                memcpy(st->occ + ((size_t)sp * nk + k) * nb, o2 + ((size_t)k * 2 + sp) * nb,
+                       sizeof(double) * nb);
+    free(e2);
+    free(o2);
+    return rc;
+}
+
 /* Occupations, output density and its energy (ψ and eigenvalues given). */
 static int output_state(scf_state *st, const fu_scf_params *p, double e_ewald, double e_psp,
                         energies *e, fu_err *err) {
     fu_basis *b = &st->b;
     const fu_fftgrid *g = &b->grid;
-    int nk = b->kp.nk, nb = b->nband;
-    int rc = fu_occupations(p->smearing, p->smearing_order, p->tsmear, b->nelec, 2.0, nk,
-                            b->kp.weight, nb, st->eig, st->occ, &e->efermi, &e->entropy, err);
+    int nk = b->kp.nk, nb = b->nband, ns = st->nspin;
+    size_t nt = (size_t)g->ntot;
+    int rc = ns == 1 ? fu_occupations(p->smearing, p->smearing_order, p->tsmear, b->nelec, 2.0, nk,
+                                      b->kp.weight, nb, st->eig, st->occ, &e->efermi,
+                                      &e->entropy, err)
+                     : spin_occupations(st, p, &e->efermi, &e->entropy, err);
     if (rc) return rc;
     double kin = 0, nl = 0, band = 0;
-    memset(st->rho_out_r, 0, sizeof(double) * g->ntot);
-    for (int ik = 0; ik < nk; ik++) {
+    /* nspin 2: accumulate ρ↑, ρ↓ here, then turn them into total and magnetisation */
+    memset(st->rho_out_r, 0, sizeof(double) * nt * ns);
+    for (int iks = 0; iks < ns * nk; iks++) {
+        int ik = iks % nk, spin = iks / nk;
         for (int n = 0; n < nb; n++)
-            band += b->kp.weight[ik] * st->occ[ik * nb + n] * st->eig[ik * nb + n];
+            band += b->kp.weight[ik] * st->occ[iks * nb + n] * st->eig[iks * nb + n];
         if (b->k_owner[ik] != b->rank) continue;
         const fu_kblock *kb = &b->kb[ik];
-        const double *occ = st->occ + (size_t)ik * nb;
-        kin += kb->weight * fu_kinetic_energy(kb, nb, st->psi[ik], occ);
-        nl += kb->weight * fu_nonlocal_energy(b, kb, nb, st->psi[ik], occ);
-        fu_density_add(b, kb, nb, st->psi[ik], occ, kb->weight, st->rho_out_r, st->box);
+        const double *occ = st->occ + (size_t)iks * nb;
+        kin += kb->weight * fu_kinetic_energy(kb, nb, st->psi[iks], occ);
+        nl += kb->weight * fu_nonlocal_energy(b, kb, nb, st->psi[iks], occ);
+        fu_density_add(b, kb, nb, st->psi[iks], occ, kb->weight, st->rho_out_r + spin * nt,
+                       st->box);
     }
     double sums[2] = {kin, nl};
     MPI_Allreduce(MPI_IN_PLACE, sums, 2, MPI_DOUBLE, MPI_SUM, b->comm);
-    MPI_Allreduce(MPI_IN_PLACE, st->rho_out_r, g->ntot, MPI_DOUBLE, MPI_SUM, b->comm);
-    r_to_g(g, st->rho_out_r, st->rho_out_g);
-    fu_density_symmetrize(b, st->rho_out_g, st->box);
-    g_to_r(g, st->rho_out_g, st->box, st->rho_out_r);
+    MPI_Allreduce(MPI_IN_PLACE, st->rho_out_r, g->ntot * ns, MPI_DOUBLE, MPI_SUM, b->comm);
+    if (ns == 2)
+        for (size_t i = 0; i < nt; i++) {
+            double up = st->rho_out_r[i], dn = st->rho_out_r[nt + i];
+            st->rho_out_r[i] = up + dn;
+            st->rho_out_r[nt + i] = up - dn;
+        }
+    for (int c = 0; c < ns; c++) {
+        r_to_g(g, st->rho_out_r + c * nt, st->rho_out_g + c * nt);
+        fu_density_symmetrize(b, st->rho_out_g + c * nt, st->box);
+        g_to_r(g, st->rho_out_g + c * nt, st->box, st->rho_out_r + c * nt);
+    }
     e->kin = sums[0];
     e->nl = sums[1];
     e->band = band;
@@ -334,23 +440,26 @@ static int output_state(scf_state *st, const fu_scf_params *p, double e_ewald, d
     double eloc = 0;
     for (int i = 0; i < g->ntot; i++) eloc += creal(conj(st->rho_out_g[i]) * st->vloc_g[i]);
     e->loc = eloc * g->volume;
-    rc = fu_xc_eval(&st->xc, g, st->rho_out_r, st->rho_out_g, &e->xc, st->vxc_r, NULL, err);
+    rc = xc_of(st, st->rho_out_r, st->rho_out_g, &e->xc, NULL, err);
     if (rc) return rc;
     e->total = e->kin + e->nl + e->loc + e->h + e->xc + e_ewald + e_psp + e->entropy;
     return FU_OK;
 }
 
-/* V_eff = V_loc + V_H[ρ_in] + V_xc[ρ_in] on the grid. */
+/* V_eff,σ = V_loc + V_H[ρ_in] + V_xc,σ[ρ_in] on the grid. */
 static int effective_potential(scf_state *st, fu_err *err) {
     const fu_fftgrid *g = &st->b.grid;
+    size_t nt = (size_t)g->ntot;
     double eh, exc;
     eh = fu_hartree(g, st->rho_in_g, st->vh_g);
     (void)eh;
-    int rc = fu_xc_eval(&st->xc, g, st->rho_in_r, st->rho_in_g, &exc, st->vxc_r, NULL, err);
+    int rc = xc_of(st, st->rho_in_r, st->rho_in_g, &exc, NULL, err);
     if (rc) return rc;
     for (int i = 0; i < g->ntot; i++) st->box[i] = st->vh_g[i] + st->vloc_g[i];
     fu_fft_g2r(g, st->box);
-    for (int i = 0; i < g->ntot; i++) st->veff_r[i] = creal(st->box[i]) + st->vxc_r[i];
+    for (int c = 0; c < st->nspin; c++)
+        for (size_t i = 0; i < nt; i++)
+            st->veff_r[c * nt + i] = creal(st->box[i]) + st->vxc_r[c * nt + i];
     return FU_OK;
 }
 
@@ -370,14 +479,32 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
     memset(res, 0, sizeof *res);
     scf_state st;
     memset(&st, 0, sizeof st);
-    int rc = fu_xc_init(&st.xc, p->xc, err);
+    if (p->nspin != 1 && p->nspin != 2)
+        return fu_fail(err, FU_EINPUT, "spin: nspin must be 1 or 2, got %d", p->nspin);
+    st.nspin = p->nspin;
+    int rc = fu_xc_init_nspin(&st.xc, p->xc, p->nspin, err);
     if (rc) return rc;
     rc = fu_basis_init(&st.b, s, p, comm, err);
     if (rc) goto done;
     fu_basis *b = &st.b;
     const fu_fftgrid *g = &b->grid;
+    const size_t nt = (size_t)g->ntot;
+    const int ns = st.nspin;
     rc = check_functionals(b, &st.xc, err);
     if (rc) goto done;
+    for (int sp = 0; sp < s->nspecies; sp++) {
+        double mu = p->spin_moment[sp];
+        if (mu != 0.0 && ns == 1) {
+            rc = fu_fail(err, FU_EINPUT, "spin: %s has an initial moment but the run is "
+                         "unpolarised (nspin 1)", s->symbol[sp]);
+            goto done;
+        }
+        if (!isfinite(mu) || fabs(mu) > b->psp[sp].zion) {
+            rc = fu_fail(err, FU_EINPUT, "spin: moment of %s: |%g| μB exceeds its %g valence "
+                         "electrons", s->symbol[sp], mu, b->psp[sp].zion);
+            goto done;
+        }
+    }
     if (p->smearing != FU_SMEAR_NONE && !(p->tsmear > 0))
         { rc = fu_fail(err, FU_EINPUT, "smearing: width must be > 0 Ha"); goto done; }
     int nbuf = b->nband / 8 > 2 ? b->nband / 8 : 2;
@@ -390,8 +517,10 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
     /* Automatic Kerker: 0.5 bohr⁻¹ for metals and insulators alike gave the
      * fewest SCF steps over the ABINIT reference set (damping 1, history 8). */
     double kerker = p->kerker_k0 >= 0 ? p->kerker_k0 : 0.5;
-    if (!rc) rc = fu_mixer_init(&st.mix, g, p->mixing_history, p->mixing_damping, kerker, err);
-    if (!rc) rc = result_alloc(res, b->kp.nk, b->nband, s->natom, err);
+    if (!rc)
+        rc = fu_mixer_init_spin(&st.mix, g, ns, p->mixing_history, p->mixing_damping, kerker,
+                                err);
+    if (!rc) rc = result_alloc(res, ns, b->kp.nk, b->nband, s->natom, err);
     if (rc) goto done;
 
     double e_ewald, (*f_ewald)[3] = calloc((size_t)s->natom, sizeof *f_ewald), sig_ewald[3][3];
@@ -409,18 +538,35 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
             free(f_ewald);
             goto done;
         }
-        r_to_g(g, o->rho_start, st.rho_in_g);
+        /* channels ↑, ↓ in; total and magnetisation inside */
+        for (size_t i = 0; i < nt * ns; i++) st.rho_in_r[i] = o->rho_start[i];
+        if (ns == 2)
+            for (size_t i = 0; i < nt; i++) {
+                double up = st.rho_in_r[i], dn = st.rho_in_r[nt + i];
+                st.rho_in_r[i] = up + dn;
+                st.rho_in_r[nt + i] = up - dn;
+            }
+        for (int c = 0; c < ns; c++) r_to_g(g, st.rho_in_r + c * nt, st.rho_in_g + c * nt);
     } else {
         fu_density_guess(b, st.rho_in_g);
+        if (ns == 2) fu_density_guess_magnetization(b, p->spin_moment, st.rho_in_g + nt);
     }
-    fu_density_symmetrize(b, st.rho_in_g, st.box);
-    g_to_r(g, st.rho_in_g, st.box, st.rho_in_r);
+    for (int c = 0; c < ns; c++) {
+        fu_density_symmetrize(b, st.rho_in_g + c * nt, st.box);
+        g_to_r(g, st.rho_in_g + c * nt, st.box, st.rho_in_r + c * nt);
+    }
 
     if (log && b->rank == 0) {
         fprintf(log, "# SCF: %d k-points, %d bands (+%d buffer), FFT %dx%dx%d, %d symmetry ops, "
-                     "xc %s\n",
+                     "xc %s%s\n",
                 b->kp.nk, b->nband, st.nev - b->nband, g->n[0], g->n[1], g->n[2], b->sym.nsym,
-                st.xc.names);
+                st.xc.names, ns == 2 ? ", collinear spin" : "");
+        if (ns == 2) {
+            fprintf(log, "# initial moments (μB):");
+            for (int sp = 0; sp < s->nspecies; sp++)
+                fprintf(log, " %s %g", s->symbol[sp], p->spin_moment[sp]);
+            fprintf(log, "\n");
+        }
         for (int sp = 0; sp < s->nspecies; sp++) {
             const fu_psp *q = &b->psp[sp];
             fprintf(log, "# psp %-2s %s (%s): Z_ion %g, functional %s, channels", s->symbol[sp],
@@ -428,8 +574,9 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
             for (int l = 0; l <= q->lmax; l++) fprintf(log, " %c:%d", "spdf"[l], q->nproj[l]);
             fprintf(log, ", sha256 %.16s...\n", q->sha256);
         }
-        fprintf(log, "# %4s %22s %12s %12s %6s %8s %8s %8s\n", "iter", "E_total (Ha)",
-                "|dE| (Ha)", "drho", "diag", "Hx/k", "tol", "time(s)");
+        fprintf(log, "# %4s %22s %12s %12s %6s %8s %8s %8s%s\n", "iter", "E_total (Ha)",
+                "|dE| (Ha)", "drho", "diag", "Hx/k", "tol", "time(s)",
+                ns == 2 ? "     M (μB)   |M| (μB)" : "");
     }
     energies e = {0}, e_prev = {0};
     /* A given starting density is presumed close: diagonalise it tightly at
@@ -448,9 +595,21 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
         e_prev = e;
         rc = output_state(&st, p, e_ewald, e_psp, &e, err);
         if (rc) goto done_f;
+        /* nspin 2: ∫(|Δρ| + |Δm|) / N_el */
         double s1 = 0;
-        for (int i = 0; i < g->ntot; i++) s1 += fabs(st.rho_out_r[i] - st.rho_in_r[i]);
+        for (size_t i = 0; i < nt * ns; i++) s1 += fabs(st.rho_out_r[i] - st.rho_in_r[i]);
         drho = s1 * g->volume / g->ntot / b->nelec;
+        double mag = 0, absmag = 0;
+        if (ns == 2) {
+            for (size_t i = 0; i < nt; i++) {
+                mag += st.rho_out_r[nt + i];
+                absmag += fabs(st.rho_out_r[nt + i]);
+            }
+            mag *= g->volume / g->ntot;
+            absmag *= g->volume / g->ntot;
+        }
+        res->magnetization = mag;
+        res->abs_magnetization = absmag;
         double de = it > 1 ? fabs(e.total - e_prev.total) : INFINITY;
         if (it <= FU_SCF_MAXHIST) {
             res->history_etotal[it - 1] = e.total;
@@ -459,8 +618,10 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
         res->last_denergy = de;
         res->last_drho = drho;
         if (log && b->rank == 0) {
-            fprintf(log, "  %4d %22.12f %12.3e %12.3e %6d %8.1f %8.1e %8.3f\n", it, e.total, de,
+            fprintf(log, "  %4d %22.12f %12.3e %12.3e %6d %8.1f %8.1e %8.3f", it, e.total, de,
                     drho, diag_iters, applies, tol_diag, fu_monotonic_seconds() - ti);
+            if (ns == 2) fprintf(log, " %10.5f %10.5f", mag, absmag);
+            fprintf(log, "\n");
             fflush(log);
         }
         if (!isfinite(e.total) || !isfinite(drho) || drho > 1e3) {
@@ -478,8 +639,8 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
         if (timed_out) break;
         rc = fu_mixer_next(&st.mix, st.rho_in_g, st.rho_out_g, st.rho_next_g, err);
         if (rc) goto done_f;
-        memcpy(st.rho_in_g, st.rho_next_g, sizeof(double complex) * g->ntot);
-        g_to_r(g, st.rho_in_g, st.box, st.rho_in_r);
+        memcpy(st.rho_in_g, st.rho_next_g, sizeof(double complex) * nt * ns);
+        for (int c = 0; c < ns; c++) g_to_r(g, st.rho_in_g + c * nt, st.box, st.rho_in_r + c * nt);
         double t = 0.05 * drho;
         tol_diag = fmin(tol_diag, fmax(1e-10, fmin(1e-2, t)));
     }
@@ -518,18 +679,24 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
         res->npw[ik] = b->k_owner[ik] == b->rank ? b->kb[ik].npw : 0;
     }
     MPI_Allreduce(MPI_IN_PLACE, res->npw, b->kp.nk, MPI_INT, MPI_SUM, comm);
-    memcpy(res->eig, st.eig, sizeof(double) * (size_t)b->kp.nk * b->nband);
-    memcpy(res->occ, st.occ, sizeof(double) * (size_t)b->kp.nk * b->nband);
+    memcpy(res->eig, st.eig, sizeof(double) * (size_t)ns * b->kp.nk * b->nband);
+    memcpy(res->occ, st.occ, sizeof(double) * (size_t)ns * b->kp.nk * b->nband);
     band_edges(b, p, res);
     if (o->keep_fields) {
-        res->rho_r = malloc(sizeof(double) * g->ntot);
-        res->veff_r = malloc(sizeof(double) * g->ntot);
+        res->rho_r = malloc(sizeof(double) * nt * ns);
+        res->veff_r = malloc(sizeof(double) * nt * ns);
         if (!res->rho_r || !res->veff_r) {
             rc = fu_fail(err, FU_ENOMEM, "scf: out of memory for the final fields");
             goto done_f;
         }
-        memcpy(res->rho_r, st.rho_in_r, sizeof(double) * g->ntot);
-        memcpy(res->veff_r, st.veff_r, sizeof(double) * g->ntot);
+        memcpy(res->rho_r, st.rho_in_r, sizeof(double) * nt * ns);
+        if (ns == 2) /* ↑, ↓ out, as rho_start takes them */
+            for (size_t i = 0; i < nt; i++) {
+                double n = st.rho_in_r[i], m = st.rho_in_r[nt + i];
+                res->rho_r[i] = 0.5 * (n + m);
+                res->rho_r[nt + i] = 0.5 * (n - m);
+            }
+        memcpy(res->veff_r, st.veff_r, sizeof(double) * nt * ns);
     }
 
     if (timed_out) {
@@ -549,15 +716,16 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
     if (p->compute_forces || p->compute_stress) {
         double (*f)[3] = res->forces;
         double sig[3][3] = {{0}};
-        for (int ik = 0; ik < b->kp.nk && !rc; ik++) {
+        for (int iks = 0; iks < ns * b->kp.nk && !rc; iks++) {
+            int ik = iks % b->kp.nk;
             if (b->k_owner[ik] != b->rank) continue;
             const fu_kblock *kb = &b->kb[ik];
-            const double *occ = st.occ + (size_t)ik * b->nband;
-            rc = fu_nonlocal_forces_stress(b, kb, b->nband, st.psi[ik], occ, kb->weight,
+            const double *occ = st.occ + (size_t)iks * b->nband;
+            rc = fu_nonlocal_forces_stress(b, kb, b->nband, st.psi[iks], occ, kb->weight,
                                            p->compute_forces ? f : NULL,
                                            p->compute_stress ? sig : NULL, err);
             if (p->compute_stress)
-                fu_kinetic_stress(kb, b->nband, st.psi[ik], occ, kb->weight, g->volume, sig);
+                fu_kinetic_stress(kb, b->nband, st.psi[iks], occ, kb->weight, g->volume, sig);
         }
         if (rc) goto done_f;
         MPI_Allreduce(MPI_IN_PLACE, &f[0][0], 3 * s->natom, MPI_DOUBLE, MPI_SUM, comm);
@@ -571,7 +739,7 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
             fu_local_forces_stress(b, st.rho_out_g, e.loc, NULL, sig);
             fu_hartree_stress(g, st.rho_out_g, e.h, sig);
             double exc;
-            rc = fu_xc_eval(&st.xc, g, st.rho_out_r, st.rho_out_g, &exc, st.vxc_r, sig, err);
+            rc = xc_of(&st, st.rho_out_r, st.rho_out_g, &exc, sig, err);
             if (rc) goto done_f;
             for (int a = 0; a < 3; a++) {
                 for (int c = 0; c < 3; c++) sig[a][c] += sig_ewald[a][c];

@@ -29,8 +29,8 @@ typedef struct {
     double (*kred)[3];   /* [nk] */
     double *kweight;     /* [nk] */
     int *npw;            /* [nk] plane waves per k-point */
-    double *eig;         /* [nk*nband] Ha */
-    double *occ;         /* [nk*nband] */
+    double *eig;         /* [nspin][nk][nband] Ha (spin slowest; nspin 1: [nk][nband]) */
+    double *occ;         /* [nspin][nk][nband], at most 2/nspin per band */
     /* forces and stress */
     int have_forces, have_stress;
     double (*forces)[3]; /* [natom] Cartesian, Ha/bohr, mean removed (as ABINIT) */
@@ -58,8 +58,14 @@ typedef struct {
     double wall_seconds;
     /* final fields on the FFT grid (fft[0]*fft[1]*fft[2] points, x fastest),
      * only when fu_scf_opts.keep_fields was set; NULL otherwise */
-    double *rho_r;        /* input density of the last iteration, electrons/bohr³ */
-    double *veff_r;       /* V_loc + V_H + V_xc of that density, Ha */
+    double *rho_r;        /* input density of the last iteration, electrons/bohr³;
+                             [nspin][ntot]: nspin 2 gives ρ↑ then ρ↓ */
+    double *veff_r;       /* V_loc + V_H + V_xc of that density, Ha; [nspin][ntot] */
+    /* collinear spin (added at the end) */
+    int nspin;                /* 1 or 2 */
+    double magnetization;     /* ∫(ρ↑ - ρ↓) d³r of the final output density, μB per cell
+                                 (0 for nspin 1) */
+    double abs_magnetization; /* ∫|ρ↑ - ρ↓| d³r, μB per cell */
 } fu_scf_result;
 
 /* Per-run controls that are not physics (they never change a converged
@@ -69,7 +75,9 @@ typedef struct {
                                  end of an iteration with FU_ETIME; 0 = none */
     const double *rho_start;  /* starting density on the FFT grid the run will use
                                  (e.g. rho_r of an earlier run of the same structure and
-                                 grid), electrons/bohr³; NULL = atomic superposition */
+                                 grid), electrons/bohr³, [nspin][ntot] (nspin 2: ρ↑ then
+                                 ρ↓, as rho_r); NULL = atomic superposition (with the
+                                 initial moments of fu_scf_params for nspin 2) */
     const int *rho_start_fft; /* the grid rho_start is on; must equal this run's grid */
     int keep_fields;          /* return rho_r and veff_r in the result */
     const volatile sig_atomic_t *stop; /* when set (signal handler), stop like a passed

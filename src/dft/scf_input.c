@@ -9,6 +9,7 @@
 #include "core/yamldoc.h"
 #include "crystal/elements.h"
 #include "crystal/poscar.h"
+#include "dft/psp.h"
 
 /* Limits beyond which an input is a mistake rather than a calculation. */
 #define MAX_ATOMS FU_INPUT_MAX_ATOMS
@@ -444,6 +445,60 @@ int fu_input_read_compute(const fu_ydoc *d, const fu_ynode *n, fu_scf_params *p,
     return rc;
 }
 
+/* spin: {polarized: bool, moments: {El: μB, ...}}. Moments need polarized:
+ * true, must name species of the structure, be finite, and not exceed the
+ * species' valence charge (its pseudopotential's Z_ion), since the start
+ * splits each atom's charge (Z+μ)/2 up, (Z-μ)/2 down. */
+static int read_spin(const fu_ydoc *d, const fu_ynode *sp, const fu_structure *s,
+                     fu_scf_params *p, fu_err *err) {
+    static const char *const keys[] = {"polarized", "moments", NULL};
+    const fu_ynode *n, *m;
+    int pol = 0;
+    int rc = fu_ymap_check_keys(d, sp, keys, err);
+    if (!rc && (n = fu_ymap_get(sp, "polarized"))) rc = fu_ynode_bool(d, n, &pol, err);
+    if (rc) return rc;
+    p->nspin = pol ? 2 : 1;
+    if (!(m = fu_ymap_get(sp, "moments"))) return FU_OK;
+    if (!pol)
+        return fu_ynode_fail(err, d, m, FU_EINPUT,
+                             "initial moments need polarized: true (the run is unpolarised)");
+    rc = fu_ynode_expect(d, m, FU_YMAP, err);
+    if (rc) return rc;
+    int given[FU_MAX_SPECIES] = {0};
+    for (int i = 0; i < m->n; i++) {
+        const fu_ynode *v = m->item[i];
+        int z = fu_element_z(m->key[i]);
+        if (z <= 0 || !fu_element_symbol(z))
+            return fu_ynode_fail(err, d, v, FU_EINPUT, "unknown element '%.20s'", m->key[i]);
+        int k = -1;
+        for (int j = 0; j < s->nspecies && k < 0; j++)
+            if (s->znucl[j] == z) k = j;
+        if (k < 0)
+            return fu_ynode_fail(err, d, v, FU_EINPUT, "moment for %s, which is not in the structure",
+                                 fu_element_symbol(z));
+        if (given[k])
+            return fu_ynode_fail(err, d, v, FU_EINPUT, "%s given twice (line %d)", s->symbol[k],
+                                 given[k]);
+        given[k] = m->key_line[i];
+        double mu;
+        rc = fu_ynode_double(d, v, &mu, err);
+        if (rc) return rc;
+        if (!isfinite(mu))
+            return fu_ynode_fail(err, d, v, FU_EINPUT, "must be a finite number of Bohr magnetons, got %g", mu);
+        fu_psp psp;
+        fu_err perr = {0};
+        if (fu_psp_load(p->pseudo[k], s->symbol[k], &psp, &perr) == FU_OK) {
+            double zion = psp.zion;
+            if (fabs(mu) > zion)
+                return fu_ynode_fail(err, d, v, FU_EINPUT,
+                                     "|%g| μB exceeds the %g valence electrons of %s's "
+                                     "pseudopotential", mu, zion, s->symbol[k]);
+        } /* an unloadable pseudopotential is reported by the run itself */
+        p->spin_moment[k] = mu;
+    }
+    return FU_OK;
+}
+
 static int read_output(const fu_ydoc *d, const fu_ynode *out, char *prefix, size_t len,
                        fu_err *err) {
     static const char *const keys[] = {"prefix", NULL};
@@ -477,7 +532,7 @@ static int parse_doc(const fu_ydoc *d, fu_scf_input *in, fu_err *err) {
     static const char *const keys[] = {"structure", "pseudopotentials", "xc", "ecut",
                                        "kpoints", "bands", "fft_grid", "smearing",
                                        "symmetry", "scf", "compute", "output",
-                                       "verbosity", NULL};
+                                       "verbosity", "spin", NULL};
     char dir[FU_INPUT_PATH_LEN]; /* directory of the input file, "" if none */
     fu_input_dir_of(d->path, dir, sizeof dir);
     fu_scf_params *p = &in->params;
@@ -496,6 +551,7 @@ static int parse_doc(const fu_ydoc *d, fu_scf_input *in, fu_err *err) {
     if (!rc) rc = read_structure(d, dir, st, &in->structure, err);
     if (!rc) rc = read_pseudos(d, dir, ps, &in->structure, p, err);
     if (!rc && (n = fu_ymap_get(root, "xc"))) rc = read_xc(d, n, p, err);
+    if (!rc && (n = fu_ymap_get(root, "spin"))) rc = read_spin(d, n, &in->structure, p, err);
     if (!rc) rc = fu_input_read_ecut(d, ec, &p->ecut, err);
     if (!rc && (n = fu_ymap_get(root, "kpoints"))) rc = read_kpoints(d, n, p, err);
     if (!rc && (n = fu_ymap_get(root, "bands"))) rc = fu_ynode_int(d, n, 1, MAX_BANDS, &p->nband, err);

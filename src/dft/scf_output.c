@@ -24,6 +24,14 @@ static json_t *mat(const double *m, int rows, int cols) {
     return a;
 }
 
+/* [nspin][nk][nband] -> nested arrays, with the spin axis only when nspin 2 */
+static json_t *bands_json(const double *v, int nspin, int nk, int nband) {
+    if (nspin != 2) return mat(v, nk, nband);
+    json_t *a = json_array();
+    for (int sp = 0; sp < 2; sp++) json_array_append_new(a, mat(v + (size_t)sp * nk * nband, nk, nband));
+    return a;
+}
+
 static json_t *structure_json(const fu_structure *s) {
     json_t *o = json_object();
     json_object_set_new(o, "lattice_bohr", mat(&s->lattice[0][0], 3, 3));
@@ -65,6 +73,13 @@ int fu_scf_write_json(const char *path, const fu_structure *s, const fu_scf_para
     json_object_set_new(par, "smearing_width_ha", json_real(p->tsmear));
     json_object_set_new(par, "tol_energy_ha", json_real(p->tol_energy));
     json_object_set_new(par, "tol_density", json_real(p->tol_density));
+    json_object_set_new(par, "nspin", json_integer(r->nspin == 2 ? 2 : 1));
+    if (r->nspin == 2) {
+        json_t *mom = json_object();
+        for (int sp = 0; sp < s->nspecies; sp++)
+            json_object_set_new(mom, s->symbol[sp], json_real(p->spin_moment[sp]));
+        json_object_set_new(par, "initial_moments_mub", mom);
+    }
     json_object_set_new(o, "parameters", par);
     json_t *psps = json_array();
     for (int sp = 0; sp < r->nspecies; sp++)
@@ -96,8 +111,14 @@ int fu_scf_write_json(const char *path, const fu_structure *s, const fu_scf_para
     json_t *kw = json_array();
     for (int k = 0; k < r->nk; k++) json_array_append_new(kw, json_real(r->kweight[k]));
     json_object_set_new(o, "kweights", kw);
-    json_object_set_new(o, "eigenvalues_ha", mat(r->eig, r->nk, r->nband));
-    json_object_set_new(o, "occupations", mat(r->occ, r->nk, r->nband));
+    /* nspin 2: a leading spin axis [up, down]; occupations then at most 1 */
+    json_object_set_new(o, "eigenvalues_ha", bands_json(r->eig, r->nspin, r->nk, r->nband));
+    json_object_set_new(o, "occupations", bands_json(r->occ, r->nspin, r->nk, r->nband));
+    json_object_set_new(o, "nspin", json_integer(r->nspin == 2 ? 2 : 1));
+    if (r->nspin == 2) {
+        json_object_set_new(o, "magnetization_mub", json_real(r->magnetization));
+        json_object_set_new(o, "abs_magnetization_mub", json_real(r->abs_magnetization));
+    }
     if (r->have_forces) {
         json_object_set_new(o, "forces_ha_bohr", mat(&r->forces[0][0], r->natom, 3));
         json_object_set_new(o, "net_force_removed_ha_bohr", vec3(r->net_force));
@@ -209,10 +230,20 @@ int fu_scf_write_hdf5(const char *path, const fu_structure *s, const fu_scf_para
         int direct = r->gap_direct;
         st |= dset(f, "band_gap_direct", H5T_NATIVE_INT, 0, NULL, &direct, NULL);
         hsize_t dk[2] = {(hsize_t)r->nk, 3}, de[2] = {(hsize_t)r->nk, (hsize_t)r->nband};
+        hsize_t de3[3] = {2, (hsize_t)r->nk, (hsize_t)r->nband};
+        int spin2 = r->nspin == 2, nspin = spin2 ? 2 : 1;
         st |= dset(f, "kpoints_red", H5T_NATIVE_DOUBLE, 2, dk, r->kred, "1 (reciprocal lattice)");
         st |= dset(f, "kweights", H5T_NATIVE_DOUBLE, 1, dk, r->kweight, "1");
-        st |= dset(f, "eigenvalues", H5T_NATIVE_DOUBLE, 2, de, r->eig, "Ha");
-        st |= dset(f, "occupations", H5T_NATIVE_DOUBLE, 2, de, r->occ, "electrons");
+        /* nspin 2: [spin][k][band], spin 0 = up */
+        st |= dset(f, "eigenvalues", H5T_NATIVE_DOUBLE, spin2 ? 3 : 2, spin2 ? de3 : de, r->eig,
+                   "Ha");
+        st |= dset(f, "occupations", H5T_NATIVE_DOUBLE, spin2 ? 3 : 2, spin2 ? de3 : de, r->occ,
+                   "electrons");
+        st |= dset(f, "nspin", H5T_NATIVE_INT, 0, NULL, &nspin, NULL);
+        if (spin2) {
+            st |= scalar(f, "magnetization", r->magnetization, "Bohr magneton");
+            st |= scalar(f, "abs_magnetization", r->abs_magnetization, "Bohr magneton");
+        }
         hsize_t dfz[2] = {(hsize_t)r->natom, 3}, d33[2] = {3, 3};
         if (r->have_forces) st |= dset(f, "forces", H5T_NATIVE_DOUBLE, 2, dfz, r->forces, "Ha/bohr");
         if (r->have_stress)
@@ -273,13 +304,20 @@ void fu_scf_write_report(FILE *f, const fu_structure *s, const fu_scf_result *r)
                 r->gap_direct ? "direct" : "indirect");
     else
         fprintf(f, "  band gap (k-mesh)  %20.12f   (metal or no empty bands)\n", 0.0);
-    fprintf(f, "\n== Eigenvalues (Ha) ==\n");
-    for (int k = 0; k < r->nk; k++) {
-        fprintf(f, "  k %3d (%8.5f %8.5f %8.5f) w %.6f npw %d\n   ", k + 1, r->kred[k][0],
-                r->kred[k][1], r->kred[k][2], r->kweight[k], r->npw[k]);
-        for (int n = 0; n < r->nband; n++)
-            fprintf(f, " %11.7f%s", r->eig[k * r->nband + n], (n % 8 == 7 && n + 1 < r->nband) ? "\n   " : "");
-        fprintf(f, "\n");
+    if (r->nspin == 2)
+        fprintf(f, "  magnetization      %20.12f   μB per cell (|M| %.8f μB)\n", r->magnetization,
+                r->abs_magnetization);
+    int nspin = r->nspin == 2 ? 2 : 1;
+    for (int sp = 0; sp < nspin; sp++) {
+        fprintf(f, "\n== Eigenvalues (Ha)%s ==\n", nspin == 1 ? "" : sp ? ", spin down" : ", spin up");
+        for (int k = 0; k < r->nk; k++) {
+            const double *e = r->eig + ((size_t)sp * r->nk + k) * r->nband;
+            fprintf(f, "  k %3d (%8.5f %8.5f %8.5f) w %.6f npw %d\n   ", k + 1, r->kred[k][0],
+                    r->kred[k][1], r->kred[k][2], r->kweight[k], r->npw[k]);
+            for (int n = 0; n < r->nband; n++)
+                fprintf(f, " %11.7f%s", e[n], (n % 8 == 7 && n + 1 < r->nband) ? "\n   " : "");
+            fprintf(f, "\n");
+        }
     }
     if (r->have_forces) {
         fprintf(f, "\n== Forces (Ha/bohr, Cartesian) ==\n");

@@ -8,11 +8,12 @@
 #define XC_DENPOS 1e-14
 
 static int add_func(fu_xc *xc, int id, const char *token, fu_err *err) {
+    int pol = xc->nspin == 2 ? XC_POLARIZED : XC_UNPOLARIZED;
     if (xc->nfunc >= FU_XC_MAXFUNC)
         return fu_fail(err, FU_EINPUT, "xc: more than %d functionals in '%s'", FU_XC_MAXFUNC,
                        token);
     xc_func_type *f = &xc->func[xc->nfunc];
-    if (id <= 0 || xc_func_init(f, id, XC_UNPOLARIZED) != 0)
+    if (id <= 0 || xc_func_init(f, id, pol) != 0)
         return fu_fail(err, FU_EINPUT, "xc: unknown libxc functional '%s'", token);
     xc->nfunc++;
     int fam = f->info->family;
@@ -33,7 +34,13 @@ static int add_func(fu_xc *xc, int id, const char *token, fu_err *err) {
 }
 
 int fu_xc_init(fu_xc *xc, const char *spec, fu_err *err) {
+    return fu_xc_init_nspin(xc, spec, 1, err);
+}
+
+int fu_xc_init_nspin(fu_xc *xc, const char *spec, int nspin, fu_err *err) {
     memset(xc, 0, sizeof *xc);
+    if (nspin != 1 && nspin != 2) return fu_fail(err, FU_EINPUT, "xc: nspin must be 1 or 2, got %d", nspin);
+    xc->nspin = nspin;
     int rc;
     char low[256];
     size_t n = strlen(spec);
@@ -177,6 +184,128 @@ int fu_xc_eval(const fu_xc *xc, const fu_fftgrid *g, const double *rho_r,
                         s += vsig_tot[i] * grad[(size_t)a * nt + i] * grad[(size_t)b * nt + i];
                     stress[a][b] -= 2.0 * s * dvol / g->volume;
                 }
+    }
+done:
+    free(rho);
+    free(zk);
+    free(vrho);
+    free(sigma);
+    free(vsigma);
+    free(vsig_tot);
+    free(grad);
+    fftw_free(tmp);
+    return rc;
+}
+
+int fu_xc_eval_spin(const fu_xc *xc, const fu_fftgrid *g, const double *rho_r,
+                    const double complex *rho_g, double *exc, double *vxc_r,
+                    double stress[3][3], fu_err *err) {
+    if (xc->nspin != 2) return fu_fail(err, FU_EINPUT, "xc: spin evaluation needs nspin 2");
+    const int nt = g->ntot;
+    const double dvol = g->volume / nt;
+    int rc = FU_OK;
+    /* libxc's polarised layout: rho[2 nt] (↑,↓ interleaved), sigma[3 nt]
+     * (↑↑, ↑↓, ↓↓), vrho[2 nt], vsigma[3 nt]; zk is per electron. */
+    double *rho = malloc(sizeof(double) * 2 * nt);
+    double *zk = malloc(sizeof(double) * nt);
+    double *vrho = malloc(sizeof(double) * 2 * nt);
+    double *sigma = NULL, *vsigma = NULL, *vsig_tot = NULL, *grad = NULL;
+    double complex *tmp = NULL;
+    if (!rho || !zk || !vrho) {
+        rc = fu_fail(err, FU_ENOMEM, "xc: out of memory");
+        goto done;
+    }
+    for (int i = 0; i < nt; i++)
+        for (int s = 0; s < 2; s++) {
+            double r = rho_r[(size_t)s * nt + i];
+            rho[2 * i + s] = r > 0.5 * XC_DENPOS ? r : 0.5 * XC_DENPOS;
+        }
+    if (xc->gga) {
+        sigma = malloc(sizeof(double) * 3 * nt);
+        vsigma = malloc(sizeof(double) * 3 * nt);
+        vsig_tot = calloc((size_t)3 * nt, sizeof(double));
+        grad = malloc(sizeof(double) * 6 * nt); /* [spin][dir][nt] */
+        tmp = fftw_malloc(sizeof(double complex) * nt);
+        if (!sigma || !vsigma || !vsig_tot || !grad || !tmp) {
+            rc = fu_fail(err, FU_ENOMEM, "xc: out of memory");
+            goto done;
+        }
+        for (int s = 0; s < 2; s++)
+            for (int d = 0; d < 3; d++)
+                gradient_component(g, rho_g + (size_t)s * nt, d, tmp,
+                                   grad + (size_t)(3 * s + d) * nt);
+        for (int i = 0; i < nt; i++) {
+            const double *gu = grad, *gd = grad + (size_t)3 * nt;
+            double uu = 0, ud = 0, dd = 0;
+            for (int d = 0; d < 3; d++) {
+                double a = gu[(size_t)d * nt + i], b = gd[(size_t)d * nt + i];
+                uu += a * a;
+                ud += a * b;
+                dd += b * b;
+            }
+            sigma[3 * i] = uu;
+            sigma[3 * i + 1] = ud;
+            sigma[3 * i + 2] = dd;
+        }
+    }
+    double e = 0;
+    for (int i = 0; i < 2 * nt; i++) vxc_r[i] = 0;
+    for (int f = 0; f < xc->nfunc; f++) {
+        const xc_func_type *fn = &xc->func[f];
+        if (fn->info->family == XC_FAMILY_LDA) {
+            xc_lda_exc_vxc(fn, (size_t)nt, rho, zk, vrho);
+        } else {
+            xc_gga_exc_vxc(fn, (size_t)nt, rho, sigma, zk, vrho, vsigma);
+            for (int i = 0; i < 3 * nt; i++) vsig_tot[i] += vsigma[i];
+        }
+        for (int i = 0; i < nt; i++) {
+            e += (rho[2 * i] + rho[2 * i + 1]) * zk[i];
+            vxc_r[i] += vrho[2 * i];
+            vxc_r[(size_t)nt + i] += vrho[2 * i + 1];
+        }
+    }
+    *exc = e * dvol;
+    if (xc->gga) {
+        /* V_xc,s -= ∇·(2 vσ_ss ∇ρ_s + vσ_↑↓ ∇ρ_s'), the divergence spectral. */
+        double *divpart = malloc(sizeof(double) * nt);
+        if (!divpart) {
+            rc = fu_fail(err, FU_ENOMEM, "xc: out of memory");
+            goto done;
+        }
+        for (int s = 0; s < 2; s++) {
+            const double *gs = grad + (size_t)3 * s * nt, *go = grad + (size_t)3 * (1 - s) * nt;
+            const double *vss = vsig_tot + 2 * s; /* stride 3: ↑↑ at 0, ↓↓ at 2 */
+            for (int d = 0; d < 3; d++) {
+                for (int i = 0; i < nt; i++)
+                    tmp[i] = 2.0 * vss[3 * i] * gs[(size_t)d * nt + i] +
+                             vsig_tot[3 * i + 1] * go[(size_t)d * nt + i];
+                fu_fft_r2g(g, tmp);
+                gradient_component(g, tmp, d, tmp, divpart);
+                for (int i = 0; i < nt; i++) vxc_r[(size_t)s * nt + i] -= divpart[i];
+            }
+        }
+        free(divpart);
+    }
+    if (stress) {
+        double vr = 0;
+        for (int i = 0; i < 2 * nt; i++) vr += vxc_r[i] * rho_r[i];
+        vr *= dvol;
+        for (int a = 0; a < 3; a++) stress[a][a] += (*exc - vr) / g->volume;
+        if (xc->gga) {
+            const double *gu = grad, *gd = grad + (size_t)3 * nt;
+            for (int a = 0; a < 3; a++)
+                for (int b = 0; b < 3; b++) {
+                    double s = 0;
+                    for (int i = 0; i < nt; i++) {
+                        double ua = gu[(size_t)a * nt + i], ub = gu[(size_t)b * nt + i];
+                        double da = gd[(size_t)a * nt + i], db = gd[(size_t)b * nt + i];
+                        s += 2.0 * vsig_tot[3 * i] * ua * ub +
+                             vsig_tot[3 * i + 1] * (ua * db + da * ub) +
+                             2.0 * vsig_tot[3 * i + 2] * da * db;
+                    }
+                    stress[a][b] -= s * dvol / g->volume;
+                }
+        }
     }
 done:
     free(rho);
