@@ -19,6 +19,8 @@
 int cmd_screen(int argc, char **argv, int rank);
 int cmd_status(int argc, char **argv, int rank);
 int cmd_merge(int argc, char **argv, int rank);
+/* band structure, gaps and DOS (cmd_bands.c) */
+int cmd_bands(int argc, char **argv, int rank);
 
 /* Exit codes, documented in the README. */
 enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_NOCONV = 2, EXIT_FAILURE_OTHER = 3, EXIT_USAGE = 64 };
@@ -76,6 +78,9 @@ static void usage(FILE *f) {
             "         [--max-attempts N] [--candidate-time-limit S] [--recovery-rungs N] [--dry-run]\n"
             "                               run a screening sweep on MPI worker groups; writes\n"
             "                               PREFIX.journal and PREFIX.h5 (rerun to resume)\n"
+            "  bands INPUT.yaml [-o PREFIX] [--density D] [--dos-width W]\n"
+            "                               SCF, band structure along the high-symmetry path,\n"
+            "                               gaps and DOS; writes PREFIX.bands.json/.bands.h5\n"
             "  status PREFIX                states, failures by cause and what is left\n"
             "  merge OUT.h5 SHARD...        combine shard journals/results into one file\n"
             "  version                      print version and build information\n"
@@ -234,6 +239,9 @@ int main(int argc, char **argv) {
         if (use_wisdom && rank == 0) wisdom_save(wisdom);
     } else if (strcmp(argv[1], "screen") == 0) {
         code = cmd_screen(argc - 2, argv + 2, rank);
+        if (use_wisdom && rank == 0) wisdom_save(wisdom);
+    } else if (strcmp(argv[1], "bands") == 0) {
+        code = cmd_bands(argc - 2, argv + 2, rank);
         if (use_wisdom && rank == 0) wisdom_save(wisdom);
     } else if (strcmp(argv[1], "status") == 0) {
         code = cmd_status(argc - 2, argv + 2, rank);

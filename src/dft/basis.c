@@ -267,3 +267,67 @@ void fu_basis_free(fu_basis *b) {
     fu_structure_free(&b->s);
     memset(b, 0, sizeof *b);
 }
+
+int fu_basis_init_klist(fu_basis *b, const fu_structure *s, const fu_scf_params *p,
+                        const int fft[3], int nk, const double (*kred)[3], int nband,
+                        MPI_Comm comm, fu_err *err) {
+    memset(b, 0, sizeof *b);
+    b->comm = comm;
+    MPI_Comm_rank(comm, &b->rank);
+    MPI_Comm_size(comm, &b->size);
+    int rc = fu_structure_copy(&b->s, s, err);
+    if (rc) return rc;
+    if (!(p->ecut > 0) || !isfinite(p->ecut))
+        return fu_fail(err, FU_EINPUT, "ecut: must be a positive energy, got %g Ha", p->ecut);
+    if (nk < 1 || nband < 1)
+        return fu_fail(err, FU_EINPUT, "k-point list: need >= 1 k-point and band, got %d and %d",
+                       nk, nband);
+    b->ecut = p->ecut;
+    for (int sp = 0; sp < s->nspecies; sp++) {
+        rc = fu_psp_load(p->pseudo[sp], s->symbol[sp], &b->psp[sp], err);
+        if (rc) {
+            fu_err_prefix(err, "pseudopotentials: %s", s->symbol[sp]);
+            return rc;
+        }
+        if (b->psp[sp].znucl != s->znucl[sp])
+            return fu_fail(err, FU_EINPUT,
+                           "pseudopotentials: %s: file %s is for Z=%d, the structure has Z=%d",
+                           s->symbol[sp], b->psp[sp].path, b->psp[sp].znucl, s->znucl[sp]);
+        if (b->psp[sp].lmax > 3)
+            return fu_fail(err, FU_EINPUT, "pseudopotentials: %s: l > 3 is not supported",
+                           s->symbol[sp]);
+    }
+    b->zion = malloc(sizeof(double) * (size_t)s->natom);
+    if (!b->zion) return fu_fail(err, FU_ENOMEM, "out of memory");
+    for (int a = 0; a < s->natom; a++) {
+        b->zion[a] = b->psp[s->typat[a]].zion;
+        b->nelec += b->zion[a];
+    }
+    rc = fu_symmetry_identity(s, &b->sym, err);
+    if (!rc) rc = fu_kpoints_list(nk, kred, NULL, &b->kp, err);
+    if (!rc) rc = fu_fftgrid_init(&b->grid, s->lattice, fft, p->ecut, 1, err);
+    if (!rc) rc = setup_projectors(b, err);
+    if (rc) return rc;
+    b->nband = nband;
+    b->kb = calloc((size_t)nk, sizeof(fu_kblock));
+    b->k_owner = malloc(sizeof(int) * (size_t)nk);
+    if (!b->kb || !b->k_owner) return fu_fail(err, FU_ENOMEM, "k-points: out of memory");
+    for (int ik = 0; ik < nk; ik++) {
+        fu_kblock *kb = &b->kb[ik];
+        /* the caller's coordinates, unfolded: a path point keeps its label's k */
+        memcpy(kb->kred, kred[ik], sizeof kb->kred);
+        for (int c = 0; c < 3; c++)
+            kb->kcart[c] = kb->kred[0] * b->grid.rec[0][c] + kb->kred[1] * b->grid.rec[1][c] +
+                           kb->kred[2] * b->grid.rec[2][c];
+        kb->weight = b->kp.weight[ik];
+        b->k_owner[ik] = ik % b->size;
+        if (b->k_owner[ik] != b->rank) continue;
+        rc = build_kblock(b, ik, err);
+        if (rc) return rc;
+        if (kb->npw < nband)
+            return fu_fail(err, FU_EINPUT,
+                           "bands: %d bands requested but k-point %d has only %d plane waves "
+                           "(raise ecut)", nband, ik + 1, kb->npw);
+    }
+    return FU_OK;
+}

@@ -70,6 +70,16 @@ typedef struct {
 int fu_basis_init(fu_basis *b, const fu_structure *s, const fu_scf_params *p, MPI_Comm comm,
                   fu_err *err);
 void fu_basis_free(fu_basis *b);
+/* Basis for an explicit list of k-points (band structures): the same
+ * pseudopotentials, cutoff and projectors as fu_basis_init, on the given FFT
+ * grid fft (that of the run whose potential will be used), nband bands, no
+ * symmetry (identity only; the density table symmap is not built) and equal
+ * k weights. k-point ik is owned by rank ik % size of comm. Every owned
+ * k-point must have at least nband plane waves. */
+int fu_basis_init_klist(fu_basis *b, const fu_structure *s, const fu_scf_params *p,
+                        const int fft[3], int nk, const double (*kred)[3], int nband,
+                        MPI_Comm comm, fu_err *err);
+
 
 /* Real solid harmonic R_lm(q) = |q|^l Y_lm(q̂) (Y_lm real, orthonormal on
  * the sphere), l <= 3, m = -l..l, with its gradient (grad may be NULL). */
