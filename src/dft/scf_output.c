@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/atomicfile.h"
+#include "core/h5mem.h"
 #include "core/units.h"
 
 static json_t *vec3(const double v[3]) {
@@ -200,14 +201,12 @@ static herr_t scalar(hid_t loc, const char *name, double v, const char *units) {
 int fu_scf_write_hdf5(const char *path, const fu_structure *s, const fu_scf_params *p,
                       const fu_scf_result *r, const char *input_path, const char *input_text,
                       fu_err *err) {
-    fu_atomic_file af;
-    int rc = fu_atomic_reserve(&af, path, err);
-    if (rc) return rc;
     H5E_auto2_t old_func;
     void *old_data;
     H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* report through fu_err, not stderr */
-    hid_t f = H5Fcreate(af.tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    /* built in memory: a full disk must fail in our writer, not inside HDF5 */
+    hid_t f = fu_h5mem_create(path, err);
     herr_t st = f < 0 ? -1 : 0;
     if (st >= 0) {
         st |= attr_str(f, "schema", FU_SCF_SCHEMA);
@@ -277,14 +276,16 @@ int fu_scf_write_hdf5(const char *path, const fu_structure *s, const fu_scf_para
             H5Gclose(gq);
         }
         H5Gclose(gp);
-        if (H5Fclose(f) < 0) st = -1;
+    }
+    int rc = FU_OK;
+    if (st < 0) {
+        if (f >= 0) H5Fclose(f);
+        rc = fu_fail(err, FU_ELIB, "%s: building the HDF5 file failed", path);
+    } else {
+        rc = fu_h5mem_commit(f, path, err);
     }
     H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
-    if (st < 0) {
-        remove(af.tmp);
-        return fu_fail(err, FU_EIO, "%s: HDF5 write failed", path);
-    }
-    return fu_atomic_commit_path(&af, err);
+    return rc;
 }
 
 void fu_scf_write_report(FILE *f, const fu_structure *s, const fu_scf_result *r) {

@@ -1,0 +1,22 @@
+/* HDF5 files built in memory and written to disk by furui's own atomic
+ * writer. HDF5 1.10 does not survive a write error inside H5Fclose (a full
+ * disk): the half-closed file stays registered and the library's exit
+ * handler crashes on it. Building the file with the core driver (no backing
+ * store) keeps every disk write out of HDF5, so a full disk is an ordinary
+ * write error of fu_atomic_commit and the target is never touched. Costs
+ * the file's size in memory twice for a moment. */
+#ifndef FURUI_CORE_H5MEM_H
+#define FURUI_CORE_H5MEM_H
+
+#include <hdf5.h>
+
+#include "core/error.h"
+
+/* A new empty in-memory HDF5 file; name only labels it (nothing is created
+ * on disk). Returns a file id or a negative value with err set. */
+hid_t fu_h5mem_create(const char *name, fu_err *err);
+/* Closes f and writes its image atomically to path (temporary file, fsync,
+ * rename). f is closed in every case. */
+int fu_h5mem_commit(hid_t f, const char *path, fu_err *err);
+
+#endif
