@@ -1,0 +1,38 @@
+# Reliability tests (tests/reliability/README.md). Included from tests/CMakeLists.txt.
+#   valgrind_scf, valgrind_screen      memcheck of furui scf / a 2-rank furui screen (label valgrind)
+#   fault_injection                    24 seeded SIGKILLs of a 2-rank screen + resume (label reliability)
+#   full_disk_<case>                   RLIMIT_FSIZE and read-only directories, end to end
+#   hostile_results                    damaged results files and journals via status/merge
+# Run: ctest -L "reliability|valgrind" --output-on-failure
+set(FURUI_REL_DIR ${CMAKE_CURRENT_LIST_DIR})
+set(FURUI_REL_WORK ${CMAKE_CURRENT_BINARY_DIR}/reliability)
+if(NOT FURUI_PYTHON)
+  set(FURUI_PYTHON /usr/bin/python3)
+endif()
+set(FURUI_REL_MPIEXEC ${MPIEXEC_EXECUTABLE})
+if(NOT FURUI_REL_MPIEXEC)
+  set(FURUI_REL_MPIEXEC mpiexec)
+endif()
+foreach(case scf screen)
+  add_test(NAME valgrind_${case}
+    COMMAND ${FURUI_PYTHON} ${FURUI_REL_DIR}/valgrind_check.py --furui $<TARGET_FILE:furui>
+            --mpiexec ${FURUI_REL_MPIEXEC} --workdir ${FURUI_REL_WORK} ${case})
+  set_tests_properties(valgrind_${case} PROPERTIES LABELS "valgrind" TIMEOUT 900
+    SKIP_RETURN_CODE 77 PROCESSORS 2)
+endforeach()
+# Seed and number of kills fixed so that a failure replays with the same schedule.
+add_test(NAME fault_injection
+  COMMAND ${FURUI_PYTHON} ${FURUI_REL_DIR}/fault_injection.py --furui $<TARGET_FILE:furui>
+          --mpiexec ${FURUI_REL_MPIEXEC} --workdir ${FURUI_REL_WORK} --seed 20261122 --kills 24
+          --strace)
+set_tests_properties(fault_injection PROPERTIES LABELS "reliability" TIMEOUT 600 PROCESSORS 2)
+foreach(case scf_full_disk scf_readonly_dir screen_readonly_dir)
+  add_test(NAME full_disk_${case}
+    COMMAND ${FURUI_PYTHON} ${FURUI_REL_DIR}/full_disk.py --furui $<TARGET_FILE:furui>
+            --mpiexec ${FURUI_REL_MPIEXEC} --workdir ${FURUI_REL_WORK} ${case})
+  set_tests_properties(full_disk_${case} PROPERTIES LABELS "reliability" TIMEOUT 300
+    SKIP_RETURN_CODE 77 PROCESSORS 2)
+endforeach()
+# Not registered yet: screen_full_disk (the results writer still crashes inside HDF5 on a
+# full disk: src/screen/store.c needs the in-memory image of core/h5mem.h) and
+# hostile_results (written against journal format 1).
