@@ -19,6 +19,8 @@
 int cmd_screen(int argc, char **argv, int rank);
 int cmd_status(int argc, char **argv, int rank);
 int cmd_merge(int argc, char **argv, int rank);
+/* ML dataset export (cmd_export.c) */
+int cmd_export(int argc, char **argv, int rank);
 /* band structure, gaps and DOS (cmd_bands.c) */
 int cmd_bands(int argc, char **argv, int rank);
 
@@ -83,6 +85,7 @@ static void usage(FILE *f) {
             "                               gaps and DOS; writes PREFIX.bands.json/.bands.h5\n"
             "  status PREFIX                states, failures by cause and what is left\n"
             "  merge OUT.h5 SHARD...        combine shard journals/results into one file\n"
+            "  export RESULTS -o DIR [--force]  ML dataset (features.csv/.h5, extxyz, dataset.json)\n"
             "  version                      print version and build information\n"
             "  help                         this text\n");
 }
@@ -247,6 +250,8 @@ int main(int argc, char **argv) {
         code = cmd_status(argc - 2, argv + 2, rank);
     } else if (strcmp(argv[1], "merge") == 0) {
         code = cmd_merge(argc - 2, argv + 2, rank);
+    } else if (strcmp(argv[1], "export") == 0) {
+        code = cmd_export(argc - 2, argv + 2, rank);
     } else if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
         if (rank == 0) printf("furui %s (git %s, %s build)\n", FURUI_VERSION, FURUI_GIT_VERSION, FURUI_BUILD_TYPE);
         code = EXIT_OK;

@@ -1,0 +1,56 @@
+/* furui export RESULTS -o DIR [--force]: the ML dataset of a campaign
+ * (src/export/export.h, format in src/export/README.md). Runs on rank 0;
+ * other ranks (if started under mpiexec) only return its exit code. */
+#include <mpi.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "export/export.h"
+
+int cmd_export(int argc, char **argv, int rank);
+
+int cmd_export(int argc, char **argv, int rank) {
+    const char *in = NULL, *out = NULL;
+    fu_export_opts o = {0};
+    int code = 0;
+    for (int i = 0; i < argc && !code; i++) {
+        const char *bad = NULL;
+        if (strcmp(argv[i], "-o") == 0) {
+            if (i + 1 >= argc) bad = "option -o needs a directory";
+            else if (out) bad = "option -o given twice";
+            else out = argv[++i];
+        } else if (strcmp(argv[i], "--force") == 0) {
+            o.force = 1;
+        } else if (argv[i][0] == '-') {
+            bad = "unknown option";
+        } else if (!in) {
+            in = argv[i];
+        } else {
+            bad = "more than one results file";
+        }
+        if (bad) {
+            if (rank == 0) fprintf(stderr, "furui: error: export: %s ('%s')\n", bad, argv[i]);
+            code = 64;
+        }
+    }
+    if (!code && (!in || !out)) {
+        if (rank == 0) fprintf(stderr, "furui: error: export: usage: furui export RESULTS -o DIR [--force]\n");
+        code = 64;
+    }
+    if (!code && rank == 0) {
+        fu_err err = {0};
+        fu_export_report rep;
+        int rc = fu_export_run(in, out, &o, &rep, &err);
+        if (rc) {
+            fprintf(stderr, "furui: error: %s\n", err.msg);
+            code = rc == FU_EINPUT ? 1 : 3;
+        } else {
+            printf("furui export: %s -> %s: %zu of %zu candidates exported (%zu features, %zu targets), "
+                   "%zu skipped (skipped.csv), %zu columns dropped (dataset.json)\n",
+                   in, out, rep.nrow, rep.ncand, rep.nfeat, rep.ntarget, rep.nskip, rep.ndropped);
+        }
+    }
+    MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    return code;
+}

@@ -1,0 +1,643 @@
+#include "export/export.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <hdf5.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/hash.h"
+#include "core/units.h"
+#include "crystal/elements.h"
+#include "export/element_data.h"
+#include "export/features.h"
+#include "furui_git_version.h"
+#include "screen/store.h"
+#include "screen/sweep.h"
+
+#define EXPORT_FORMAT "furui.ml-export"
+#define EXPORT_FORMAT_VERSION 1
+#define PATHLEN 4200
+
+/* Files of the bundle, in SHA256SUMS order; dataset.json last among the
+ * data files because it records the checksums of the others. */
+static const char *const data_files[] = {"features.csv", "features.h5", "skipped.csv", "structures.extxyz"};
+#define NDATA (sizeof data_files / sizeof data_files[0])
+
+/* ---- file helpers ---- */
+
+/* dir/name into path[PATHLEN]; -1 if it does not fit. */
+static int join(char *path, const char *dir, const char *name) {
+    int n = snprintf(path, PATHLEN, "%s/%s", dir, name);
+    return n < 0 || n >= PATHLEN ? -1 : 0;
+}
+
+/* Removes a tree we created or are replacing; does not follow symlinks. */
+static int rm_tree(const char *path) {
+    struct stat st;
+    if (lstat(path, &st) != 0) return errno == ENOENT ? 0 : -1;
+    if (!S_ISDIR(st.st_mode)) return unlink(path);
+    DIR *d = opendir(path);
+    if (!d) return -1;
+    struct dirent *e;
+    int rc = 0;
+    char sub[PATHLEN];
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        if (snprintf(sub, sizeof sub, "%s/%s", path, e->d_name) >= (int)sizeof sub) rc = -1;
+        else if (rm_tree(sub) != 0) rc = -1;
+    }
+    closedir(d);
+    return rmdir(path) == 0 ? rc : -1;
+}
+
+/* 0: absent, 1: empty directory, 2: non-empty directory, 3: not a directory. */
+static int dir_state(const char *path) {
+    struct stat st;
+    if (stat(path, &st) != 0) return 0;
+    if (!S_ISDIR(st.st_mode)) return 3;
+    DIR *d = opendir(path);
+    if (!d) return 2;
+    struct dirent *e;
+    int state = 1;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            state = 2;
+            break;
+        }
+    closedir(d);
+    return state;
+}
+
+static int sync_path(const char *path) {
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    int rc = fsync(fileno(f));
+    fclose(f);
+    return rc;
+}
+
+static FILE *open_out(const char *dir, const char *name, char *path, fu_err *err) {
+    FILE *f = join(path, dir, name) ? NULL : fopen(path, "w");
+    if (!f) fu_fail(err, FU_EIO, "%s: cannot create: %s", path, strerror(errno));
+    return f;
+}
+
+static int close_out(FILE *f, const char *path, fu_err *err) {
+    int bad = ferror(f) || fflush(f) != 0 || fsync(fileno(f)) != 0;
+    int e = errno;
+    if (fclose(f) != 0) bad = 1;
+    return bad ? fu_fail(err, FU_EIO, "%s: write failed: %s", path, strerror(e)) : FU_OK;
+}
+
+/* RFC 4180 field: quoted when it holds a comma, quote, CR or LF. */
+static void csv_field(FILE *f, const char *s) {
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+/* ---- features.csv / skipped.csv ---- */
+
+static int write_features_csv(const char *dir, const fu_feature_table *t, fu_err *err) {
+    char path[PATHLEN];
+    FILE *f = open_out(dir, "features.csv", path, err);
+    if (!f) return FU_EIO;
+    int first = 1;
+    const fu_col *sets[3] = {t->meta, t->feat, t->target};
+    size_t ns[3] = {t->nmeta, t->nfeat, t->ntarget};
+    for (int s = 0; s < 3; s++)
+        for (size_t c = 0; c < ns[s]; c++) {
+            if (!first) fputc(',', f);
+            first = 0;
+            csv_field(f, sets[s][c].name);
+        }
+    fputs("\r\n", f);
+    for (size_t i = 0; i < t->nrow; i++) {
+        for (size_t c = 0; c < t->nmeta; c++) {
+            if (c) fputc(',', f);
+            csv_field(f, t->meta_val[i * t->nmeta + c]);
+        }
+        for (size_t c = 0; c < t->nfeat; c++) fprintf(f, ",%.17g", t->X[i * t->nfeat + c]);
+        for (size_t c = 0; c < t->ntarget; c++) fprintf(f, ",%.17g", t->Y[i * t->ntarget + c]);
+        fputs("\r\n", f);
+    }
+    return close_out(f, path, err);
+}
+
+static int write_skipped_csv(const char *dir, const fu_results *r, const fu_feature_table *t, fu_err *err) {
+    char path[PATHLEN];
+    FILE *f = open_out(dir, "skipped.csv", path, err);
+    if (!f) return FU_EIO;
+    fputs("id,label,state,cause,message,reason\r\n", f);
+    for (size_t i = 0; i < t->nskip; i++) {
+        const fu_skip *s = &t->skip[i];
+        long k = fu_results_find(r, s->id);
+        const fu_cand_record *rec = k >= 0 ? &r->rec[k] : NULL;
+        const char *fields[6] = {s->id, s->label, s->state, rec && rec->cause ? rec->cause : "",
+                                 rec && rec->message ? rec->message : "", s->reason};
+        for (int c = 0; c < 6; c++) {
+            if (c) fputc(',', f);
+            csv_field(f, fields[c]);
+        }
+        fputs("\r\n", f);
+    }
+    return close_out(f, path, err);
+}
+
+/* ---- structures.extxyz ---- */
+
+static int write_extxyz(const char *dir, const fu_results *r, const fu_feature_table *t, fu_err *err) {
+    char path[PATHLEN];
+    FILE *f = open_out(dir, "structures.extxyz", path, err);
+    if (!f) return FU_EIO;
+    const double fconv = FU_HA_EV / FU_BOHR_ANGSTROM;
+    for (size_t i = 0; i < t->nrow; i++) {
+        const fu_cand_record *rec = &r->rec[t->rec[i]];
+        const fu_cand_result *res = &rec->res;
+        double lat[3][3];
+        for (int a = 0; a < 3; a++)
+            for (int x = 0; x < 3; x++) lat[a][x] = res->lattice[a][x] * FU_BOHR_ANGSTROM;
+        int forces = res->have_forces && res->forces;
+        fprintf(f, "%d\nLattice=\"", res->natom);
+        for (int a = 0; a < 3; a++)
+            for (int x = 0; x < 3; x++) fprintf(f, "%s%.17g", a || x ? " " : "", lat[a][x]);
+        /* "furui:" keeps ASE from reading an all-digit or exponent-like hex ID as a number */
+        fprintf(f, "\" Properties=species:S:1:pos:R:3%s energy=%.17g pbc=\"T T T\" id=furui:%s formula=%s\n",
+                forces ? ":forces:R:3" : "", res->etotal * FU_HA_EV, rec->id,
+                res->formula && res->formula[0] ? res->formula : "X");
+        for (int a = 0; a < res->natom; a++) {
+            const char *sym = fu_element_symbol(res->atomic_number[a]);
+            double p[3];
+            for (int x = 0; x < 3; x++)
+                p[x] = res->xred[a][0] * lat[0][x] + res->xred[a][1] * lat[1][x] + res->xred[a][2] * lat[2][x];
+            fprintf(f, "%s %.17g %.17g %.17g", sym ? sym : "X", p[0], p[1], p[2]);
+            if (forces)
+                fprintf(f, " %.17g %.17g %.17g", res->forces[a][0] * fconv, res->forces[a][1] * fconv,
+                        res->forces[a][2] * fconv);
+            fputc('\n', f);
+        }
+    }
+    return close_out(f, path, err);
+}
+
+/* ---- features.h5 ---- */
+
+static hid_t str_type(void) {
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    return t;
+}
+
+static int h5_strings(hid_t loc, const char *name, const char *const *s, size_t n, int attr) {
+    hsize_t dim = n;
+    hid_t sp = H5Screate_simple(1, &dim, NULL), ty = str_type();
+    hid_t d = attr ? H5Acreate2(loc, name, ty, sp, H5P_DEFAULT, H5P_DEFAULT)
+                   : H5Dcreate2(loc, name, ty, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int ok = d >= 0;
+    if (ok && n) ok = (attr ? H5Awrite(d, ty, s) : H5Dwrite(d, ty, H5S_ALL, H5S_ALL, H5P_DEFAULT, s)) >= 0;
+    if (d >= 0) attr ? H5Aclose(d) : H5Dclose(d);
+    H5Tclose(ty);
+    H5Sclose(sp);
+    return ok ? 0 : -1;
+}
+
+static int h5_attr_str(hid_t loc, const char *name, const char *value) {
+    hid_t sp = H5Screate(H5S_SCALAR), ty = str_type();
+    hid_t a = H5Acreate2(loc, name, ty, sp, H5P_DEFAULT, H5P_DEFAULT);
+    int ok = a >= 0 && H5Awrite(a, ty, &value) >= 0;
+    if (a >= 0) H5Aclose(a);
+    H5Tclose(ty);
+    H5Sclose(sp);
+    return ok ? 0 : -1;
+}
+
+static int h5_attr_long(hid_t loc, const char *name, long long v) {
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(loc, name, H5T_NATIVE_LLONG, sp, H5P_DEFAULT, H5P_DEFAULT);
+    int ok = a >= 0 && H5Awrite(a, H5T_NATIVE_LLONG, &v) >= 0;
+    if (a >= 0) H5Aclose(a);
+    H5Sclose(sp);
+    return ok ? 0 : -1;
+}
+
+/* A float64 matrix with its column names, units and descriptions as
+ * attributes and as sibling datasets (PREFIX_names, _units, _descriptions). */
+static int h5_matrix(hid_t file, const char *name, const char *prefix, const double *v, size_t nrow,
+                     const fu_col *cols, size_t ncol) {
+    hsize_t dims[2] = {nrow, ncol};
+    hid_t sp = H5Screate_simple(2, dims, NULL);
+    hid_t d = H5Dcreate2(file, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int ok = d >= 0;
+    if (ok && nrow && ncol) ok = H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0;
+    const char **names = calloc(ncol ? ncol : 1, sizeof *names), **units = calloc(ncol ? ncol : 1, sizeof *units),
+               **desc = calloc(ncol ? ncol : 1, sizeof *desc);
+    ok = ok && names && units && desc;
+    for (size_t c = 0; ok && c < ncol; c++) {
+        names[c] = cols[c].name;
+        units[c] = cols[c].unit;
+        desc[c] = cols[c].description;
+    }
+    char nm[64];
+    if (ok) ok = h5_strings(d, "column_names", names, ncol, 1) == 0 && h5_strings(d, "units", units, ncol, 1) == 0 &&
+                 h5_strings(d, "descriptions", desc, ncol, 1) == 0;
+    snprintf(nm, sizeof nm, "%s_names", prefix);
+    if (ok) ok = h5_strings(file, nm, names, ncol, 0) == 0;
+    snprintf(nm, sizeof nm, "%s_units", prefix);
+    if (ok) ok = h5_strings(file, nm, units, ncol, 0) == 0;
+    snprintf(nm, sizeof nm, "%s_descriptions", prefix);
+    if (ok) ok = h5_strings(file, nm, desc, ncol, 0) == 0;
+    free(names);
+    free(units);
+    free(desc);
+    if (d >= 0) H5Dclose(d);
+    H5Sclose(sp);
+    return ok ? 0 : -1;
+}
+
+static int write_h5(const char *dir, const fu_results *r, const fu_feature_table *t, const char *src_sha,
+                    fu_err *err) {
+    char path[PATHLEN];
+    if (join(path, dir, "features.h5")) return fu_fail(err, FU_EINPUT, "%s: path too long", dir);
+    H5E_auto2_t efunc;
+    void *edata;
+    H5Eget_auto2(H5E_DEFAULT, &efunc, &edata);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    /* written once under a private directory: locks would protect nothing */
+    if (fapl >= 0) H5Pset_file_locking(fapl, 0, 1);
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (fapl >= 0) H5Pclose(fapl);
+    int ok = f >= 0;
+    size_t n = t->nrow;
+    const char **ids = calloc(n ? n : 1, sizeof *ids), **forms = calloc(n ? n : 1, sizeof *forms),
+               **labels = calloc(n ? n : 1, sizeof *labels);
+    ok = ok && ids && forms && labels;
+    for (size_t i = 0; ok && i < n; i++) {
+        const fu_cand_record *rec = &r->rec[t->rec[i]];
+        ids[i] = rec->id;
+        forms[i] = rec->res.formula ? rec->res.formula : "";
+        labels[i] = rec->label ? rec->label : "";
+    }
+    if (ok) ok = h5_matrix(f, "X", "feature", t->X, n, t->feat, t->nfeat) == 0;
+    if (ok) ok = h5_matrix(f, "Y", "target", t->Y, n, t->target, t->ntarget) == 0;
+    if (ok) ok = h5_strings(f, "ids", ids, n, 0) == 0 && h5_strings(f, "formulas", forms, n, 0) == 0 &&
+                 h5_strings(f, "labels", labels, n, 0) == 0;
+    if (ok)
+        ok = h5_attr_str(f, "format", EXPORT_FORMAT) == 0 && h5_attr_long(f, "format_version", EXPORT_FORMAT_VERSION) == 0 &&
+             h5_attr_long(f, "n_rows", (long long)n) == 0 && h5_attr_str(f, "source_results_sha256", src_sha) == 0 &&
+             h5_attr_str(f, "code_version", FURUI_VERSION) == 0 && h5_attr_str(f, "git_version", FURUI_GIT_VERSION) == 0 &&
+             h5_attr_str(f, "description",
+                         "furui ML export: X features [n_rows x n_features], Y targets [n_rows x n_targets], "
+                         "no NaN; column units in X/Y attribute 'units'; full card in dataset.json") == 0;
+    free(ids);
+    free(forms);
+    free(labels);
+    if (f >= 0 && H5Fclose(f) < 0) ok = 0;
+    H5Eset_auto2(H5E_DEFAULT, efunc, edata);
+    if (!ok) return fu_fail(err, FU_EIO, "%s: HDF5 write failed", path);
+    if (sync_path(path) != 0) return fu_fail(err, FU_EIO, "%s: fsync failed: %s", path, strerror(errno));
+    return FU_OK;
+}
+
+/* ---- dataset.json ---- */
+
+static json_t *jnum(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+static void utc_iso(double t, char *buf, size_t len) {
+    time_t s = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&s, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm)) snprintf(buf, len, "unknown");
+}
+
+static json_t *columns_json(const fu_feature_table *t) {
+    json_t *a = json_array();
+    const fu_col *sets[3] = {t->meta, t->feat, t->target};
+    size_t ns[3] = {t->nmeta, t->nfeat, t->ntarget};
+    const char *role[3] = {"meta", "feature", "target"};
+    for (int s = 0; s < 3; s++)
+        for (size_t c = 0; c < ns[s]; c++) {
+            const fu_col *x = &sets[s][c];
+            /* text columns have no unit (null); numbers always have one ("1" if dimensionless) */
+            int text = s == 0 && !x->unit[0];
+            const char *dtype = text ? "string" : x->is_int ? "int" : "float64";
+            json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s}", "name", x->name, "role", role[s],
+                                               "dtype", dtype, "unit", text ? json_null() : json_string(x->unit[0] ? x->unit : "1"),
+                                               "description", x->description, "description_ja", x->description_ja,
+                                               "source", x->source));
+        }
+    return a;
+}
+
+static json_t *featurizer_json(void) {
+    size_t nel;
+    const fu_elprop_def *el = fu_elprop_defs(&nel);
+    json_t *props = json_array();
+    for (size_t q = 0; q < nel; q++)
+        json_array_append_new(props, json_pack("{s:s, s:s, s:s, s:s}", "name", el[q].name, "unit", el[q].unit,
+                                               "description", el[q].description, "source", el[q].source));
+    json_t *stats = json_array();
+    for (int s = 0; s < FU_MAGPIE_NSTAT; s++) json_array_append_new(stats, json_string(fu_magpie_stat_name(s)));
+    char tol[32];
+    snprintf(tol, sizeof tol, "%.2f", FU_COORD_TOL);
+    return json_pack(
+        "{s:{s:s, s:s, s:o, s:s, s:o, s:s, s:s, s:b}, s:{s:s, s:f, s:s, s:s}}", "magpie", "labels",
+        "MagpieData {stat} {property}, matminer ElementProperty.from_preset('magpie') naming",
+        "reference", "Ward et al., npj Comput. Mater. 2, 16028 (2016); matminer PropertyStats",
+        "statistics", stats, "statistic_definitions",
+        "minimum, maximum, range = max - min over the elements (unweighted); mean = sum x_i v_i; "
+        "avg_dev = sum x_i |v_i - mean|; mode = value of the element with the largest amount (weights equal "
+        "within numpy.isclose), ties -> the smallest value; x_i = atomic fractions",
+        "element_properties", props, "omitted_properties", fu_elprop_omitted(), "element_data_generator",
+        fu_elprop_generator(), "impute_nan", 0, "structure", "radius_set",
+        "Cordero et al., Dalton Trans. 2008, 2832 (single-bond covalent radii, src/crystal/elements.h)",
+        "coordination_tolerance", FU_COORD_TOL, "coordination_rule",
+        "atoms i, j (all periodic images) are neighbours when |r_ij| <= (r_i + r_j)(1 + tolerance)",
+        "packing_fraction", "sum over the cell's atoms of (4/3) pi r_cov^3 / cell volume");
+}
+
+static int same_settings(const fu_cand_result *a, const fu_cand_result *b) {
+    if (strcmp(a->xc ? a->xc : "", b->xc ? b->xc : "") || a->ecut != b->ecut || a->tsmear != b->tsmear ||
+        strcmp(a->smearing ? a->smearing : "", b->smearing ? b->smearing : "") || a->nspecies != b->nspecies)
+        return 0;
+    for (int s = 0; s < a->nspecies; s++)
+        if (strcmp(a->species[s], b->species[s]) || strcmp(a->psp_name[s], b->psp_name[s]) ||
+            strcmp(a->psp_sha256[s], b->psp_sha256[s]))
+            return 0;
+    return 1;
+}
+
+static json_t *provenance_json(const char *results_path, const char *src_sha, const fu_results *r,
+                               const fu_feature_table *t) {
+    json_t *prov = json_object();
+    /* the exporting process */
+    fu_run_info me;
+    fu_run_info_local(&me);
+    unsigned maj, min, rel;
+    H5get_libversion(&maj, &min, &rel);
+    char h5v[64], when[64];
+    snprintf(h5v, sizeof h5v, "%u.%u.%u", maj, min, rel);
+    utc_iso(me.time, when, sizeof when);
+    json_object_set_new(prov, "exported_by",
+                        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "software", "furui", "version",
+                                  FURUI_VERSION, "git", FURUI_GIT_VERSION, "build_type", FURUI_BUILD_TYPE,
+                                  "mpi_library", me.mpi_library, "hdf5_version", h5v, "host", me.host, "time_utc", when));
+    json_t *src = json_pack("{s:s, s:s, s:s, s:i, s:i}", "path", results_path, "sha256", src_sha, "schema",
+                            FU_RESULTS_SCHEMA, "schema_version", r->schema_version, "n_candidates", (json_int_t)r->n);
+    json_t *parts = json_array();
+    for (size_t k = 0; k < r->nsources; k++)
+        json_array_append_new(parts, json_pack("{s:s, s:s, s:s, s:i}", "path", r->sources[k].path ? r->sources[k].path : "",
+                                               "kind", r->sources[k].kind, "sha256", r->sources[k].sha256,
+                                               "n_candidates", (json_int_t)r->sources[k].ncand));
+    json_object_set_new(src, "built_from", parts);
+    json_object_set_new(prov, "source_results", src);
+    /* screening sessions: code, build, MPI, hosts */
+    json_t *runs = json_array(), *hosts = json_array();
+    for (size_t k = 0; k < r->nruns; k++) {
+        const fu_run_info *ri = &r->runs[k];
+        utc_iso(ri->time, when, sizeof when);
+        json_array_append_new(runs, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:s}", "time_utc", when,
+                                              "code_version", ri->code_version, "git_version", ri->git_version,
+                                              "build_type", ri->build_type, "mpi_library", ri->mpi_library, "host",
+                                              ri->host, "ranks", ri->ranks, "group_size", ri->group_size,
+                                              "shard_index", ri->shard_index, "shard_count", ri->shard_count,
+                                              "sweep_sha256", ri->sweep_sha256));
+        int seen = 0;
+        for (size_t j = 0; j < k; j++) seen |= strcmp(r->runs[j].host, ri->host) == 0;
+        if (!seen) json_array_append_new(hosts, json_string(ri->host));
+    }
+    json_object_set_new(prov, "screening_runs", runs);
+    json_object_set_new(prov, "hosts", hosts);
+    /* the sweep, verbatim */
+    char ssha[FU_SHA256_HEX_LEN] = "";
+    const char *sweep = r->sweep ? r->sweep : "";
+    fu_err e2 = {0};
+    if (fu_sha256_hex(sweep, strlen(sweep), ssha, &e2)) ssha[0] = '\0';
+    json_object_set_new(prov, "sweep", json_pack("{s:s, s:s}", "sha256", ssha, "text", sweep));
+    /* convergence criteria: re-expanding the sweep gives each candidate's SCF
+     * parameters (matched by ID); best effort, the verbatim sweep is above */
+    fu_sweep sw;
+    memset(&sw, 0, sizeof sw);
+    int have_sweep = sweep[0] && fu_sweep_parse(sweep, "sweep.yaml", &sw, &e2) == FU_OK;
+    char why[FU_ERR_MSG_LEN + 128];
+    snprintf(why, sizeof why, "%s%s", have_sweep ? "sweep re-expanded by this furui, matched by candidate ID"
+                                                 : "the sweep could not be re-expanded here (see provenance.sweep.text): ",
+             have_sweep ? "" : (sweep[0] ? e2.msg : "no sweep recorded"));
+    json_object_set_new(prov, "convergence_criteria_source", json_string(why));
+    /* settings groups and per-row provenance */
+    json_t *groups = json_array(), *cands = json_array();
+    size_t *gidx = calloc(t->nrow ? t->nrow : 1, sizeof *gidx), ng = 0;
+    for (size_t i = 0; gidx && i < t->nrow; i++) {
+        const fu_cand_record *rec = &r->rec[t->rec[i]];
+        const fu_cand_result *res = &rec->res;
+        size_t g = ng;
+        for (size_t j = 0; j < i; j++)
+            if (same_settings(&r->rec[t->rec[j]].res, res)) {
+                g = gidx[j];
+                break;
+            }
+        gidx[i] = g;
+        if (g == ng) {
+            json_t *psp = json_array();
+            for (int s = 0; s < res->nspecies; s++)
+                json_array_append_new(psp, json_pack("{s:s, s:s, s:s}", "element", res->species[s], "name",
+                                                     res->psp_name[s], "sha256", res->psp_sha256[s]));
+            json_array_append_new(groups, json_pack("{s:i, s:s, s:o, s:s, s:o, s:o}", "group", (json_int_t)ng,
+                                                    "xc_functional", res->xc ? res->xc : "", "ecut_ev",
+                                                    jnum(res->ecut * FU_HA_EV), "smearing",
+                                                    res->smearing ? res->smearing : "", "smearing_width_ev",
+                                                    jnum(res->tsmear * FU_HA_EV), "pseudopotentials", psp));
+            ng++;
+        }
+        json_t *c = json_pack("{s:s, s:s, s:i, s:[i,i,i], s:[f,f,f], s:i, s:i, s:o, s:o, s:i}", "id", rec->id,
+                              "label", rec->label ? rec->label : "", "settings_group", (json_int_t)g, "kpoint_mesh",
+                              res->kgrid[0], res->kgrid[1], res->kgrid[2], "kpoint_shift", res->kshift[0],
+                              res->kshift[1], res->kshift[2], "scf_converged", res->converged, "scf_iterations",
+                              res->iterations, "scf_last_denergy_ev", jnum(res->last_denergy * FU_HA_EV),
+                              "scf_last_drho", jnum(res->last_drho), "attempts", rec->attempt);
+        for (int k = 0; have_sweep && k < sw.n; k++)
+            if (strcmp(sw.cand[k].id, rec->id) == 0) {
+                const fu_scf_params *p = &sw.cand[k].params;
+                json_object_set_new(c, "convergence_criteria",
+                                    json_pack("{s:i, s:o, s:o, s:o}", "max_iterations", p->max_iterations,
+                                              "energy_tolerance_ev_per_cell", jnum(p->tol_energy * FU_HA_EV),
+                                              "density_tolerance", jnum(p->tol_density), "symprec_angstrom",
+                                              jnum(p->symprec * FU_BOHR_ANGSTROM)));
+                break;
+            }
+        json_array_append_new(cands, c);
+    }
+    free(gidx);
+    fu_sweep_free(&sw);
+    json_object_set_new(prov, "input_hash",
+                        json_string("per candidate: id = first 16 hex digits of the SHA-256 of its physics inputs "
+                                    "(structure and settings), as computed by furui screen"));
+    json_object_set_new(prov, "settings_groups", groups);
+    json_object_set_new(prov, "candidates", cands);
+    return prov;
+}
+
+static int write_dataset_json(const char *dir, const char *results_path, const char *src_sha, const fu_results *r,
+                              const fu_feature_table *t, char sums[][FU_SHA256_HEX_LEN], fu_err *err) {
+    json_t *root = json_object();
+    char when[64];
+    utc_iso((double)time(NULL), when, sizeof when);
+    json_object_set_new(root, "format", json_string(EXPORT_FORMAT));
+    json_object_set_new(root, "format_version", json_integer(EXPORT_FORMAT_VERSION));
+    json_object_set_new(root, "created_utc", json_string(when));
+    json_object_set_new(root, "description",
+                        json_string("Machine-learning dataset of a furui screening campaign: one row per converged "
+                                    "candidate; features X, DFT targets Y; units per column"));
+    json_object_set_new(root, "n_rows", json_integer((json_int_t)t->nrow));
+    json_object_set_new(root, "n_features", json_integer((json_int_t)t->nfeat));
+    json_object_set_new(root, "n_targets", json_integer((json_int_t)t->ntarget));
+    json_object_set_new(root, "n_skipped", json_integer((json_int_t)t->nskip));
+    json_object_set_new(root, "n_candidates", json_integer((json_int_t)r->n));
+    json_t *files = json_object();
+    for (size_t k = 0; k < NDATA; k++) json_object_set_new(files, data_files[k], json_pack("{s:s}", "sha256", sums[k]));
+    json_object_set_new(root, "files", files);
+    json_object_set_new(root, "columns", columns_json(t));
+    json_t *dropped = json_array();
+    for (size_t i = 0; i < t->ndropped; i++)
+        json_array_append_new(dropped, json_pack("{s:s, s:s, s:s}", "name", t->dropped[i].name, "role",
+                                                 t->dropped[i].role == FU_COL_TARGET ? "target" : "feature", "reason",
+                                                 t->dropped[i].reason));
+    json_object_set_new(root, "dropped_columns", dropped);
+    json_object_set_new(
+        root, "nan_rule",
+        json_string("X and Y contain no NaN. Rows: only done, converged candidates (others in skipped.csv with "
+                    "cause and message). A target missing for every such candidate is dropped (dropped_columns); "
+                    "then a candidate lacking any remaining target is skipped with the reason. A feature unknown for "
+                    "an element or candidate of the exported rows is dropped for the whole dataset (all six "
+                    "statistics of a Magpie property). Nothing is imputed."));
+    json_object_set_new(root, "featurizer", featurizer_json());
+    json_object_set_new(root, "units_convention",
+                        json_string("every column has a unit ('1' = dimensionless or count); energies eV, lengths "
+                                    "angstrom, forces eV/angstrom (structures.extxyz), pressure GPa"));
+    json_object_set_new(root, "provenance", provenance_json(results_path, src_sha, r, t));
+    json_object_set_new(root, "license", json_string("PLACEHOLDER: set the license before publishing (e.g. CC-BY-4.0)"));
+    json_object_set_new(root, "citation", json_string("PLACEHOLDER: add the citation (authors, title, DOI) before publishing"));
+    char path[PATHLEN];
+    if (join(path, dir, "dataset.json")) return fu_fail(err, FU_EINPUT, "%s: path too long", dir);
+    char *text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (!text) return fu_fail(err, FU_ENOMEM, "%s: cannot encode JSON", path);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        free(text);
+        return fu_fail(err, FU_EIO, "%s: cannot create: %s", path, strerror(errno));
+    }
+    fputs(text, f);
+    fputc('\n', f);
+    free(text);
+    return close_out(f, path, err);
+}
+
+static int write_sums(const char *dir, char sums[][FU_SHA256_HEX_LEN], fu_err *err) {
+    char path[PATHLEN], p2[PATHLEN], json_sha[FU_SHA256_HEX_LEN];
+    if (join(p2, dir, "dataset.json")) return fu_fail(err, FU_EINPUT, "%s: path too long", dir);
+    int rc = fu_sha256_file(p2, json_sha, err);
+    if (rc) return rc;
+    FILE *f = open_out(dir, "SHA256SUMS", path, err);
+    if (!f) return FU_EIO;
+    fprintf(f, "%s  dataset.json\n", json_sha);
+    for (size_t k = 0; k < NDATA; k++) fprintf(f, "%s  %s\n", sums[k], data_files[k]);
+    return close_out(f, path, err);
+}
+
+/* ---- driver ---- */
+
+int fu_export_run(const char *results_path, const char *out_dir, const fu_export_opts *opts, fu_export_report *rep,
+                  fu_err *err) {
+    if (rep) memset(rep, 0, sizeof *rep);
+    int force = opts && opts->force;
+    char dir[4000]; /* leaves room for ".tmp.PID" and file names within PATHLEN */
+    if (!out_dir || !out_dir[0] || snprintf(dir, sizeof dir, "%s", out_dir) >= (int)sizeof dir)
+        return fu_fail(err, FU_EINPUT, "export: output directory name empty or too long");
+    for (size_t l = strlen(dir); l > 1 && dir[l - 1] == '/'; l--) dir[l - 1] = '\0';
+    int st = dir_state(dir);
+    if (st == 3) return fu_fail(err, FU_EINPUT, "%s: exists and is not a directory", dir);
+    if (st == 2 && !force) return fu_fail(err, FU_EINPUT, "%s: exists and is not empty (--force replaces it)", dir);
+
+    fu_results r;
+    memset(&r, 0, sizeof r);
+    int rc = fu_results_load(results_path, &r, NULL, err);
+    if (rc) {
+        fu_results_free(&r);
+        return rc == FU_ENOMEM ? rc : FU_EINPUT;
+    }
+    char src_sha[FU_SHA256_HEX_LEN];
+    rc = fu_sha256_file(results_path, src_sha, err);
+    fu_feature_table t;
+    memset(&t, 0, sizeof t);
+    if (!rc) rc = fu_features_build(&r, &t, err);
+    if (rc) {
+        fu_results_free(&r);
+        return rc;
+    }
+
+    char tmp[PATHLEN];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", dir, (long)getpid());
+    rm_tree(tmp); /* a stale one of a dead process with our PID */
+    if (mkdir(tmp, 0755) != 0) rc = fu_fail(err, FU_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+    if (!rc) rc = write_features_csv(tmp, &t, err);
+    if (!rc) rc = write_skipped_csv(tmp, &r, &t, err);
+    if (!rc) rc = write_extxyz(tmp, &r, &t, err);
+    if (!rc) rc = write_h5(tmp, &r, &t, src_sha, err);
+    char sums[NDATA][FU_SHA256_HEX_LEN];
+    for (size_t k = 0; k < NDATA && !rc; k++) {
+        char p[PATHLEN];
+        rc = join(p, tmp, data_files[k]) ? fu_fail(err, FU_EINPUT, "%s: path too long", tmp)
+                                          : fu_sha256_file(p, sums[k], err);
+    }
+    if (!rc) rc = write_dataset_json(tmp, results_path, src_sha, &r, &t, sums, err);
+    if (!rc) rc = write_sums(tmp, sums, err);
+    if (!rc && sync_path(tmp) != 0) rc = fu_fail(err, FU_EIO, "%s: fsync failed: %s", tmp, strerror(errno));
+
+    /* into place: the old DIR (if any) goes only after the new one is complete */
+    if (!rc) {
+        st = dir_state(dir);
+        char old[PATHLEN];
+        snprintf(old, sizeof old, "%s.old.%ld", dir, (long)getpid());
+        if (st == 2 && !force) {
+            rc = fu_fail(err, FU_EINPUT, "%s: appeared while exporting and is not empty (--force replaces it)", dir);
+        } else if (st == 3) {
+            rc = fu_fail(err, FU_EINPUT, "%s: exists and is not a directory", dir);
+        } else if (st == 1 && rmdir(dir) != 0) {
+            rc = fu_fail(err, FU_EIO, "%s: cannot replace the empty directory: %s", dir, strerror(errno));
+        } else if (st == 2 && rename(dir, old) != 0) {
+            rc = fu_fail(err, FU_EIO, "%s: cannot move aside: %s", dir, strerror(errno));
+        } else if (rename(tmp, dir) != 0) {
+            rc = fu_fail(err, FU_EIO, "%s: cannot rename into place: %s", dir, strerror(errno));
+            if (st == 2) rename(old, dir); /* put the old one back */
+        } else if (st == 2) {
+            rm_tree(old);
+        }
+    }
+    if (rc) rm_tree(tmp);
+    if (!rc && rep) {
+        rep->ncand = r.n;
+        rep->nrow = t.nrow;
+        rep->nskip = t.nskip;
+        rep->nfeat = t.nfeat;
+        rep->ntarget = t.ntarget;
+        rep->ndropped = t.ndropped;
+    }
+    fu_feature_table_free(&t);
+    fu_results_free(&r);
+    return rc;
+}

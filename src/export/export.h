@@ -1,0 +1,34 @@
+/* `furui export RESULTS -o DIR`: the ML dataset of a screening campaign.
+ *
+ * DIR receives features.csv, features.h5, skipped.csv, structures.extxyz,
+ * dataset.json and SHA256SUMS (format: src/export/README.md). The directory
+ * is built as DIR.tmp.PID beside DIR and renamed into place only when every
+ * file is written and synced, so DIR is complete or absent. An existing
+ * non-empty DIR is refused unless force is set; with force it is replaced
+ * only after the new one is complete. */
+#ifndef FURUI_EXPORT_EXPORT_H
+#define FURUI_EXPORT_EXPORT_H
+
+#include <stddef.h>
+
+#include "core/error.h"
+
+typedef struct {
+    int force;                /* replace an existing non-empty DIR */
+} fu_export_opts;
+
+typedef struct {
+    size_t ncand;             /* candidates in the results file */
+    size_t nrow;              /* exported rows */
+    size_t nskip;             /* candidates left out (skipped.csv) */
+    size_t nfeat, ntarget;    /* columns of X and Y */
+    size_t ndropped;          /* columns dropped by the NaN rule */
+} fu_export_report;
+
+/* results_path: a results file (or a journal). FU_EINPUT for an unreadable
+ * or foreign results file or a refused DIR; FU_EIO for write failures.
+ * rep may be NULL. */
+int fu_export_run(const char *results_path, const char *out_dir, const fu_export_opts *opts,
+                  fu_export_report *rep, fu_err *err);
+
+#endif

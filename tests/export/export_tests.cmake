@@ -1,0 +1,10 @@
+# Round trip of furui export (tests/export/export_test.py): screens tiny.yaml and fail.yaml,
+# exports, reads every file back (pandas, csv, h5py, ASE). Run: ctest -L export. ~10 s, 1 rank.
+# Needs Debian python3-pandas, python3-h5py, python3-ase.
+if(NOT FURUI_PYTHON)
+  set(FURUI_PYTHON /usr/bin/python3)
+endif()
+add_test(NAME export_roundtrip
+  COMMAND ${FURUI_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/export_test.py --furui $<TARGET_FILE:furui>
+          --workdir ${CMAKE_CURRENT_BINARY_DIR}/export)
+set_tests_properties(export_roundtrip PROPERTIES LABELS "export" TIMEOUT 300)
