@@ -1,7 +1,8 @@
 #!/bin/bash
 # furui screen as a Fugaku (PJM) bulk job: sub-job k runs shard k of the sweep.
 #   pjsub --bulk --sparam 0-3 fugaku_pjm_bulk.sh   (SHARD_COUNT must match the range)
-# Merge afterwards (login node or a small job): furui merge OUT.h5 OUTDIR/NAME.shard*-of-4.journal
+# Merge afterwards: pjsub -x SHARD_COUNT=4 fugaku_pjm_merge.sh (or by hand on a login node:
+#   furui merge --sweep SWEEP OUT.h5 OUTDIR/NAME.shard*-of-4.journal)
 #
 # To be adapted to the site and the project: resource group, group (-g), the
 # volume in PJM_LLIO_GFSCACHE, the Spack packages (below they are the

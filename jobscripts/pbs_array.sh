@@ -1,8 +1,8 @@
 #!/bin/bash
 # furui screen as a PBS Pro array job: subjob k runs shard k of the sweep.
 #   qsub -J 0-3 pbs_array.sh      (or the #PBS -J line below; SHARD_COUNT must match)
-# Merge once all subjobs ended: qsub -W depend=afterany:<array id> with a job
-# that runs `furui merge` (as slurm_merge.sh), or run slurm_merge.sh by hand.
+# Merge once all subjobs ended: qsub -W depend=afterany:<array id> pbs_merge.sh
+# (-v SHARD_COUNT=N), which runs furui merge --sweep and furui status.
 # Torque uses qsub -t and $PBS_ARRAYID instead (handled below).
 #
 # Stopping: PBS sends SIGTERM on qdel and at the walltime, SIGKILL kill_delay

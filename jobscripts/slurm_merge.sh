@@ -25,5 +25,10 @@ for ((k = 0; k < SHARD_COUNT; k++)); do
     if [ -f "$j" ]; then shards+=("$j"); else echo "furui-merge: warning: shard $k has no journal ($j): never ran"; fi
 done
 [ "${#shards[@]}" -gt 0 ] || { echo "furui-merge: no shard journals in $OUTDIR"; exit 1; }
-"$FURUI" merge "$MERGED" "${shards[@]}" || exit $?
+# --sweep: the expected candidates come from the sweep, so a shard that never ran is
+# listed as missing; the merged file is still written and the exit status is 2
+"$FURUI" merge --sweep "$SWEEP" "$MERGED" "${shards[@]}"; rc=$?
+[ "$rc" -eq 0 ] || [ "$rc" -eq 2 ] || exit "$rc"
 "$FURUI" status "$MERGED"
+[ "$rc" -eq 2 ] && echo "furui-merge: incomplete: resubmit the missing shards (sbatch --array=K slurm_array.sh), then this merge"
+exit "$rc"

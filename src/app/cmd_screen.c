@@ -1,8 +1,10 @@
 /* furui screen / status / merge: the screening subcommands (README.md,
  * "Screening"). Exit codes as furui scf: 0 ok (a farm that ran is ok even
- * with failed candidates), 1 bad input or conflicting merge, 3 other
- * failure, 64 usage. */
+ * with failed candidates), 1 bad input or conflicting merge, 2 merge
+ * --sweep written but incomplete (candidates of the sweep in no shard),
+ * 3 other failure, 64 usage. */
 #include <errno.h>
+#include <math.h>
 #include <mpi.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,7 +23,7 @@ int cmd_screen(int argc, char **argv, int rank);
 int cmd_status(int argc, char **argv, int rank);
 int cmd_merge(int argc, char **argv, int rank);
 
-enum { X_OK = 0, X_INPUT = 1, X_OTHER = 3, X_USAGE = 64 };
+enum { X_OK = 0, X_INPUT = 1, X_MISSING = 2, X_OTHER = 3, X_USAGE = 64 };
 
 /* The one piece of mutable global state: set by SIGTERM/SIGUSR1, read by the
  * coordinator between candidates. */
@@ -103,7 +105,7 @@ int cmd_screen(int argc, char **argv, int rank) {
     const char *cmd = "screen", *sweep_path = NULL, *prefix = NULL;
     fu_farm_opts o;
     fu_farm_opts_default(&o);
-    int dry = 0, shard_index = -1, shard_count = -1;
+    int dry = 0, shard_index = -1, shard_count = -1, cli_rungs = 0, cli_tl = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         double v = 0;
@@ -122,11 +124,11 @@ int cmd_screen(int argc, char **argv, int rank) {
         } else if (strcmp(a, "--candidate-time-limit") == 0) {
             if (i + 1 >= argc || !parse_number(argv[i + 1], 0, 1e9, &v) || v <= 0)
                 return usage_error(rank, cmd, "--candidate-time-limit needs seconds > 0", i + 1 < argc ? argv[i + 1] : NULL);
-            o.candidate_time_limit = v, i++;
+            o.candidate_time_limit = v, i++, cli_tl = 1;
         } else if (strcmp(a, "--recovery-rungs") == 0) {
             if (i + 1 >= argc || !parse_number(argv[i + 1], 1, FU_RECOVERY_RUNGS, &v) || v != (int)v)
                 return usage_error(rank, cmd, "--recovery-rungs needs a whole number 1..4 (1 = no retries)", i + 1 < argc ? argv[i + 1] : NULL);
-            o.recovery_rungs = (int)v, i++;
+            o.recovery_rungs = (int)v, i++, cli_rungs = 1;
         } else if (strcmp(a, "--max-attempts") == 0) {
             if (i + 1 >= argc || !parse_number(argv[i + 1], 1, 100, &v) || v != (int)v)
                 return usage_error(rank, cmd, "--max-attempts needs a whole number 1..100", i + 1 < argc ? argv[i + 1] : NULL);
@@ -213,6 +215,10 @@ int cmd_screen(int argc, char **argv, int rank) {
     if (rank == 0) {
         snprintf(pfx, sizeof pfx, "%s", prefix ? prefix : sw.name);
         o.progress = stderr;
+        /* the sweep's farm controls unless the command line gave them (only
+         * rank 0 uses them: they travel with each task) */
+        if (!cli_rungs && sw.recovery_rungs > 0) o.recovery_rungs = sw.recovery_rungs;
+        if (!cli_tl && sw.candidate_time_limit > 0) o.candidate_time_limit = sw.candidate_time_limit;
     }
     fu_farm_report rep;
     rc = fu_farm_run(&sw, rank == 0 ? pfx : NULL, &o, MPI_COMM_WORLD, &rep, &err);
@@ -224,6 +230,9 @@ int cmd_screen(int argc, char **argv, int rank) {
             printf("screen: %s.h5: %zu candidates: %zu done, %zu failed, %zu invalid, %zu left "
                    "(%zu run now, %.1f s)\n",
                    pfx, rep.ncand, rep.ndone, rep.nfailed, rep.ninvalid, rep.nleft, rep.nrun, rep.wall);
+            printf("screen: time: %.2f s in the SCFs of this run's candidates, %.3f s coordinator "
+                   "journal/log I/O, %.3f s writing %s.h5\n",
+                   rep.engine_seconds, rep.io_seconds, rep.finalize_seconds, pfx);
             if (rep.nleft)
                 printf("screen: %s; rerun the same command to continue\n",
                        rep.stopped ? "stopped early (deadline or signal)" : "unfinished candidates remain");
@@ -275,6 +284,23 @@ int cmd_status(int argc, char **argv, int rank) {
            path, res.n, count[FU_CAND_DONE], count[FU_CAND_FAILED], count[FU_CAND_INVALID], left,
            count[FU_CAND_QUEUED], count[FU_CAND_STARTED]);
     if (rep.warning[0]) printf("warning: %s\n", rep.warning);
+    /* where the time went (journal version 2 records; older ones have no timings) */
+    double eng = 0, io = 0;
+    size_t nt = 0, nrec = 0, nchg = 0;
+    for (size_t i = 0; i < res.n; i++) {
+        const fu_cand_record *r = &res.rec[i];
+        if (isfinite(r->engine_seconds)) eng += r->engine_seconds, nt++;
+        if (isfinite(r->io_seconds)) io += r->io_seconds;
+        if (r->state == FU_CAND_DONE && r->nrungs > 1) nrec++;
+        if (r->settings_changed) nchg++;
+    }
+    if (nt)
+        printf("time: %.2f s in the SCFs of %zu candidate(s) (%.2f s each on average), %.3f s coordinator "
+               "I/O for them (%.3f %% of the SCF time)\n",
+               eng, nt, eng / (double)nt, io, eng > 0 ? 100.0 * io / eng : 0.0);
+    if (nrec)
+        printf("recovered by the SCF recovery ladder: %zu (%zu computed with the recovery smearing: "
+               "settings_changed)\n", nrec, nchg);
     /* failures grouped by cause, with the first example of each */
     char **causes = calloc(res.n + 1, sizeof *causes);
     size_t *ncause = calloc(res.n + 1, sizeof *ncause), *first = calloc(res.n + 1, sizeof *first);
@@ -311,23 +337,65 @@ int cmd_status(int argc, char **argv, int rank) {
     return X_OK;
 }
 
+static void print_ids(const char *what, char (*ids)[FU_CAND_ID_LEN + 1], size_t n) {
+    if (!n) return;
+    printf("%s (%zu):", what, n);
+    for (size_t i = 0; i < n && i < 50; i++) printf(" %s", ids[i]);
+    printf(n > 50 ? " ...\n" : "\n");
+}
+
+/* furui merge [--sweep SWEEP.yaml] OUT.h5 SHARD...: with --sweep, the IDs
+ * the campaign should hold are the sweep's (every candidate, invalid ones
+ * included), so a shard that never ran shows up as missing candidates: the
+ * merged file is still written, and the exit status is 2. */
 int cmd_merge(int argc, char **argv, int rank) {
+    const char *sweep_path = NULL;
+    if (argc >= 1 && strcmp(argv[0], "--sweep") == 0) {
+        if (argc < 2) return usage_error(rank, "merge", "--sweep needs a sweep file", NULL);
+        sweep_path = argv[1];
+        argc -= 2, argv += 2;
+    }
     if (argc < 2 || argv[0][0] == '-')
-        return usage_error(rank, "merge", "usage: furui merge OUT.h5 SHARD...", NULL);
+        return usage_error(rank, "merge", "usage: furui merge [--sweep SWEEP.yaml] OUT.h5 SHARD...", NULL);
     if (rank != 0) return X_OK;
     fu_merge_report rep;
     memset(&rep, 0, sizeof rep);
     fu_err err = {0};
-    int rc = fu_results_merge((const char *const *)(argv + 1), (size_t)(argc - 1), NULL, 0, argv[0], &rep, &err);
+    fu_sweep sw;
+    memset(&sw, 0, sizeof sw);
+    const char **expected = NULL;
+    int rc = FU_OK;
+    if (sweep_path) {
+        rc = fu_sweep_read(sweep_path, &sw, &err);
+        if (!rc && !(expected = malloc((sw.n > 0 ? (size_t)sw.n : 1) * sizeof *expected)))
+            rc = fu_fail(&err, FU_ENOMEM, "out of memory");
+        for (int i = 0; !rc && i < sw.n; i++) expected[i] = sw.cand[i].id;
+    }
+    if (!rc)
+        rc = fu_results_merge((const char *const *)(argv + 1), (size_t)(argc - 1), expected,
+                              sweep_path ? (size_t)sw.n : 0, argv[0], &rep, &err);
+    int code = code_for(rc);
     if (rc) {
         fprintf(stderr, "furui: error: merge: %s\n", err.msg);
     } else {
         printf("merge: %s: %zu candidates: %zu done, %zu failed, %zu invalid, %zu unfinished; "
-               "%zu identical duplicates collapsed, %zu superseded\n",
+               "%zu identical duplicates collapsed (%zu equal within the merge tolerance), %zu superseded\n",
                argv[0], rep.ncand, rep.ndone, rep.nfailed, rep.ninvalid, rep.nunfinished, rep.ncollapsed,
-               rep.nsuperseded);
+               rep.nclose, rep.nsuperseded);
         if (rep.warning[0]) printf("warning: %s\n", rep.warning);
+        if (sweep_path) {
+            print_ids("missing: candidates of the sweep in no input", rep.missing, rep.nmissing);
+            print_ids("unexpected: candidates not in the sweep", rep.unexpected, rep.nunexpected);
+            if (rep.nmissing) {
+                fprintf(stderr, "furui: error: merge: %zu of %d candidate(s) of %s are in no input "
+                        "(a shard that never ran?); %s written without them\n",
+                        rep.nmissing, sw.n, sweep_path, argv[0]);
+                code = X_MISSING;
+            }
+        }
     }
+    free(expected);
+    fu_sweep_free(&sw);
     fu_merge_report_free(&rep);
-    return code_for(rc);
+    return code;
 }

@@ -154,6 +154,11 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
     double *rho = NULL; /* last finite density, to restart the next rung from */
     int rho_fft[3] = {0, 0, 0}, nband_used = 0, rungs_run = 0;
     char hist[FU_ERR_MSG_LEN] = "";
+    /* every rung tried, for the record (leader only builds the record) */
+    fu_cand_record hrec;
+    fu_cand_record_init(&hrec);
+    double engine = 0;
+    int hist_rc = FU_OK, changed = 0;
     int ran = 0, interrupted = 0;
     int unpacked = rc == FU_OK;
     for (int k = 0; unpacked && k < ctl.recovery_rungs && k < FU_RECOVERY_RUNGS; k++) {
@@ -175,21 +180,28 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
             o.rho_start_fft = rho_fft;
         }
         e.msg[0] = '\0';
+        double ts = fu_monotonic_seconds();
         rc = fu_scf_run_opts(&s, &par, &o, comm, me == 0 ? log : NULL, &res, &e);
+        double dt = fu_monotonic_seconds() - ts;
+        engine += dt;
         ran = 1;
         rungs_run++;
         /* never report an unconverged energy as a result */
         if (!rc && !res.converged) rc = fu_fail(&e, FU_ENOCONV, "SCF not converged");
-        char line[160];
-        snprintf(line, sizeof line, "%s: %s (%d it)", name, rc ? fu_status_name(rc) : "done",
-                 res.iterations);
-        history_add(hist, sizeof hist, line);
+        /* the smearing rung computes another quantity than the sweep asked for */
+        changed = par.smearing != given.smearing || par.tsmear != given.tsmear;
         if (rc == FU_ETIME)
             interrupted = (stop && *stop) || (job_deadline > 0 && fu_monotonic_seconds() >= job_deadline &&
                                               (cand_deadline <= 0 || job_deadline <= cand_deadline));
+        const char *outcome = !rc ? "done" : interrupted ? "interrupted" : fu_status_name(rc);
+        if (me == 0 && !hist_rc)
+            hist_rc = fu_cand_add_rung(&hrec, name, outcome, res.iterations, dt, rc ? e.msg : "", NULL);
+        char line[160];
+        snprintf(line, sizeof line, "%s: %s (%d it)", name, outcome, res.iterations);
+        history_add(hist, sizeof hist, line);
         if (!rc || !fu_recovery_retryable(rc)) break;
         nband_used = res.nband;
-        size_t nt = (size_t)res.fft[0] * res.fft[1] * res.fft[2];
+        size_t nt = (size_t)res.fft[0] * res.fft[1] * res.fft[2] * (res.nspin > 1 ? 2 : 1);
         int finite = res.rho_r != NULL;
         for (size_t i = 0; finite && i < nt; i++) finite = isfinite(res.rho_r[i]);
         if (finite) { /* a diverged density is no place to restart from */
@@ -204,14 +216,23 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
     if (me == 0) {
         fu_cand_record_init(rec);
         out = fu_cand_record_set_id(rec, id, err);
+        if (!out && hist_rc) out = fu_fail(err, hist_rc, "candidate %s: out of memory for its history", id);
+        if (!out) {
+            /* the history moves into the record */
+            rec->rungs = hrec.rungs, rec->nrungs = hrec.nrungs;
+            hrec.rungs = NULL, hrec.nrungs = 0;
+            rec->engine_seconds = ran ? engine : NAN;
+        }
         if (!out && !rc) {
             out = fu_cand_result_from_scf(&rec->res, &s, &par, &res, &e);
             if (!out) {
                 rec->state = FU_CAND_DONE;
                 rec->have_result = 1;
+                rec->settings_changed = changed;
                 if (rungs_run > 1) {
                     char msg[FU_ERR_MSG_LEN + 16];
-                    snprintf(msg, sizeof msg, "recovery: %s", hist);
+                    snprintf(msg, sizeof msg, "recovery: %s%s", hist,
+                             changed ? "; computed with the recovery smearing, not the sweep's" : "");
                     out = fu_cand_set_str(&rec->message, msg, err);
                 }
             } else {
@@ -236,6 +257,7 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
         }
     }
     if (ran) fu_scf_result_free(&res);
+    fu_cand_record_free(&hrec);
     fu_structure_free(&s);
     return out;
 }
@@ -323,6 +345,9 @@ typedef struct {
     int *taken;          /* [npending] 1 once handed out */
     int *run_idx;        /* [ngroups] candidate running on the group, -1 */
     double *run_t0;      /* [ngroups] */
+    double *run_io;      /* [ngroups] coordinator I/O for the running candidate, s */
+    double io_total;     /* coordinator journal and log I/O of this session, s */
+    double engine_total; /* engine seconds reported by the workers */
     int nshard;          /* candidates of this shard */
     int nstatic;         /* static mode: handed out so far (position in pending) */
     double t0;
@@ -416,8 +441,17 @@ static int start(coord *c, int idx, int g, unsigned char **buf, int *len) {
     int rc = base_record(&r, cd, FU_CAND_STARTED, &e);
     r.attempt = c->attempt[idx];
     r.group = g;
-    if (!rc) rc = append(c, &r, 1);
+    double t_io = fu_monotonic_seconds();
+    /* Not synced: a written record survives the death of any process (it is in
+     * the page cache), which is what "started" must outlive to count crashes;
+     * only a node crash can lose it, and then the candidate is merely rerun
+     * without counting that attempt. The terminal record's fdatasync makes it
+     * durable too. One sync per candidate instead of two. */
+    if (!rc) rc = append(c, &r, 0);
     else if (!c->status) c->status = rc, c->err = e, c->stopping = 1;
+    t_io = fu_monotonic_seconds() - t_io;
+    c->io_total += t_io;
+    c->run_io[g] = t_io;
     double t_start = r.time_start;
     fu_cand_record_free(&r);
     if (rc) return rc;
@@ -458,7 +492,12 @@ static void finish(coord *c, int g, const unsigned char *buf, int len) {
     r.group = g;
     r.time_start = c->run_t0[g];
     r.time_end = fu_realtime_seconds();
+    /* this record's own append cannot be in it: it counts in the session total */
+    r.io_seconds = c->run_io[g];
+    if (isfinite(r.engine_seconds)) c->engine_total += r.engine_seconds;
+    double t_io = fu_monotonic_seconds();
     append(c, &r, 1);
+    c->io_total += fu_monotonic_seconds() - t_io;
     double wall = r.time_end - r.time_start;
     if (cd->cost > 0) {
         c->sum_wall += wall;
@@ -607,14 +646,18 @@ static void coord_loop_mpi(coord *c, MPI_Comm world) {
         free(rbuf);
         rbuf = malloc(len > 0 ? (size_t)len : 1);
         MPI_Recv(rbuf, len, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG, world, MPI_STATUS_IGNORE);
+        int g = (st.MPI_SOURCE - 1) / G;
         if (st.MPI_TAG == TAG_LOG) { /* the SCF log of the result that follows */
             if (c->log && len > 0) {
+                double t_io = fu_monotonic_seconds();
                 fwrite(rbuf, 1, (size_t)len, c->log);
                 fflush(c->log);
+                t_io = fu_monotonic_seconds() - t_io;
+                c->io_total += t_io;
+                if (g >= 0 && g < c->ngroups) c->run_io[g] += t_io;
             }
             continue;
         }
-        int g = (st.MPI_SOURCE - 1) / G;
         if (st.MPI_TAG == TAG_RESULT) finish(c, g, rbuf, len);
         int idx = pick(c, g);
         unsigned char *task = NULL;
@@ -682,7 +725,8 @@ int fu_farm_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, M
         rep->ncand = (size_t)sw->n;
         c.run_idx = malloc((size_t)ngroups * sizeof(int));
         c.run_t0 = calloc((size_t)ngroups, sizeof(double));
-        if (!c.run_idx || !c.run_t0) rc = fu_fail(err, FU_ENOMEM, "out of memory");
+        c.run_io = calloc((size_t)ngroups, sizeof(double));
+        if (!c.run_idx || !c.run_t0 || !c.run_io) rc = fu_fail(err, FU_ENOMEM, "out of memory");
         for (int g = 0; !rc && g < ngroups; g++) c.run_idx[g] = -1;
         if (!rc) rc = coord_setup(&c, jpath, size, err);
         char shard_note[64] = "";
@@ -700,7 +744,7 @@ int fu_farm_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, M
     if (rc) {
         if (rank == 0) {
             fu_journal_close(c.j, NULL);
-            free(c.pending), free(c.taken), free(c.attempt), free(c.run_idx), free(c.run_t0);
+            free(c.pending), free(c.taken), free(c.attempt), free(c.run_idx), free(c.run_t0), free(c.run_io);
         }
         return rc;
     }
@@ -725,10 +769,14 @@ int fu_farm_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, M
         int crc = fu_journal_close(c.j, &e2);
         if (crc && !rc) rc = crc, *err = e2;
         rep->stopped = c.stopping;
+        rep->engine_seconds = c.engine_total;
+        rep->io_seconds = c.io_total;
         if (!rc) {
             fu_store_report sr;
             memset(&sr, 0, sizeof sr);
+            double tf = fu_monotonic_seconds();
             rc = fu_results_finalize(jpath, hpath, &sr, err);
+            rep->finalize_seconds = fu_monotonic_seconds() - tf;
             rep->ndone = sr.ndone;
             rep->nfailed = sr.nfailed;
             rep->ninvalid = sr.ninvalid;
@@ -737,7 +785,7 @@ int fu_farm_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, M
             if (!rc && sr.warning[0] && o->progress)
                 fprintf(o->progress, "screen: warning: %s\n", sr.warning);
         }
-        free(c.pending), free(c.taken), free(c.attempt), free(c.run_idx), free(c.run_t0);
+        free(c.pending), free(c.taken), free(c.attempt), free(c.run_idx), free(c.run_t0), free(c.run_io);
     }
     rep->wall = fu_realtime_seconds() - t0;
     MPI_Request rq;

@@ -17,7 +17,8 @@
  *   coordinator -> leader  STOP   (empty)                no more work
  * A leader broadcasts each task (or the stop) on its group communicator and
  * the group runs fu_scf_run on it. The coordinator is the only journal
- * writer: "queued"/"invalid" at start, "started" (synced) before a task is
+ * writer: "queued"/"invalid" at start, "started" (not synced: it
+ * only has to outlive a process, see start() in farm.c) before a task is
  * sent, "done"/"failed" when it comes back. Candidate failures are records,
  * never a dead rank: Open MPI 4.1 cannot survive one.
  *
@@ -33,13 +34,25 @@
  * Stopping: when the stop flag is set (signal) or the next candidate is not
  * expected to finish before the deadline, the coordinator hands out no more
  * work, waits for the running candidates, and finalizes; the rest stays
- * queued for a rerun. Running SCFs see the same flag and the deadline and
- * stop at the end of their current iteration; such a candidate is recorded
- * failed with cause "interrupted" but not final, so a rerun redoes it.
+ * queued for a rerun. Running SCFs stop at the end of their current
+ * iteration too; such a candidate is recorded failed with cause
+ * "interrupted" but not final, so a rerun redoes it. How the stop reaches a
+ * group leader that is inside an SCF (and cannot receive a message there):
+ * the job deadline travels with every task as "seconds left", turned into a
+ * local fu_scf_opts.deadline on arrival (ranks share no clock); a signal is
+ * delivered to every rank by the launcher (mpiexec forwards SIGUSR1/SIGUSR2
+ * to all ranks, srun and batch systems signal every task) and each rank's
+ * own handler sets its own flag, which fu_scf_opts.stop watches.
  *
  * Recovery: a candidate whose SCF does not converge or diverges is retried on
  * the rungs of the recovery ladder (screen/recovery.h) before it is recorded
- * as failed; the rungs tried are listed in the record's message. */
+ * as failed; every rung tried (name, outcome, iterations, seconds, message)
+ * is stored in the record (fu_cand_record.rungs) and summarised in its
+ * message.
+ *
+ * Timings: each record carries the leader's time inside the SCF
+ * (engine_seconds) and the coordinator's I/O for the candidate (io_seconds);
+ * fu_farm_report sums them for the run. */
 #ifndef FURUI_SCREEN_FARM_H
 #define FURUI_SCREEN_FARM_H
 
@@ -82,7 +95,10 @@ typedef struct {
     size_t nrun;          /* candidates finished by this run */
     size_t nskipped;      /* final in the journal already */
     int stopped;          /* 1: stopped early (deadline or signal) */
-    double wall;          /* seconds */
+    double wall;          /* seconds, from the start of fu_farm_run to its end on this rank */
+    double engine_seconds;   /* sum over this run's candidates of their SCF time (rank 0) */
+    double io_seconds;       /* coordinator's journal appends and job-log writes (rank 0) */
+    double finalize_seconds; /* writing the results file (rank 0) */
 } fu_farm_report;
 
 /* Collective over world. sw and prefix are used on rank 0 only (other ranks

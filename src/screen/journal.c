@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <math.h>
 #include <mpi.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,6 +45,19 @@ int fu_cand_state_terminal(int state, int final) {
 void fu_cand_record_init(fu_cand_record *r) {
     memset(r, 0, sizeof *r);
     r->group = -1;
+    r->engine_seconds = NAN;
+    r->io_seconds = NAN;
+}
+
+static void rungs_free(fu_cand_record *r) {
+    for (int i = 0; i < r->nrungs; i++) {
+        free(r->rungs[i].rung);
+        free(r->rungs[i].outcome);
+        free(r->rungs[i].message);
+    }
+    free(r->rungs);
+    r->rungs = NULL;
+    r->nrungs = 0;
 }
 
 static void result_free(fu_cand_result *res) {
@@ -69,6 +83,7 @@ void fu_cand_record_free(fu_cand_record *r) {
     free(r->cause);
     free(r->message);
     result_free(&r->res);
+    rungs_free(r);
     fu_cand_record_init(r);
 }
 
@@ -87,6 +102,22 @@ int fu_cand_set_str(char **field, const char *value, fu_err *err) {
 
 /* upper_ok: callers may hand in upper case (normalised on set); stored and
  * decoded IDs must already be lower case, or look-ups by ID would miss them. */
+int fu_cand_add_rung(fu_cand_record *r, const char *rung, const char *outcome, int iterations,
+                     double seconds, const char *message, fu_err *err) {
+    fu_cand_rung *v = realloc(r->rungs, (size_t)(r->nrungs + 1) * sizeof *v);
+    if (!v) return fu_fail(err, FU_ENOMEM, "record: out of memory for the recovery history");
+    r->rungs = v;
+    fu_cand_rung *g = &v[r->nrungs];
+    memset(g, 0, sizeof *g);
+    g->iterations = iterations;
+    g->seconds = seconds;
+    r->nrungs++;
+    int rc = fu_cand_set_str(&g->rung, rung, err);
+    if (!rc) rc = fu_cand_set_str(&g->outcome, outcome, err);
+    if (!rc) rc = fu_cand_set_str(&g->message, message, err);
+    return rc;
+}
+
 static int valid_id_case(const char *id, int upper_ok) {
     for (int i = 0; i < FU_CAND_ID_LEN; i++) {
         char c = id[i];
@@ -284,7 +315,10 @@ const fu_cand_field *fu_cand_result_i32_fields(size_t *n) {
     return res_i32;
 }
 
-enum { REC_RUN = 1, REC_CAND = 2 };
+/* REC_CAND is the version-1 candidate record (read only); REC_CAND2 (journal
+ * version 2) appends timings, the settings flag and the recovery history. */
+enum { REC_RUN = 1, REC_CAND = 2, REC_CAND2 = 3 };
+#define MAX_RUNGS 64 /* a longer history is corruption */
 
 typedef struct {
     unsigned char *p;
@@ -483,7 +517,7 @@ static int decode_result(rbuf *b, fu_cand_result *res, fu_err *err) {
 }
 
 static void encode_cand(wbuf *b, const fu_cand_record *r) {
-    w_u8(b, REC_CAND);
+    w_u8(b, REC_CAND2);
     w_bytes(b, r->id, FU_CAND_ID_LEN);
     w_u8(b, (unsigned)r->state);
     w_u8(b, r->final ? 1 : 0);
@@ -496,6 +530,17 @@ static void encode_cand(wbuf *b, const fu_cand_record *r) {
     w_str(b, r->cause);
     w_str(b, r->message);
     if (r->have_result) encode_result(b, &r->res);
+    w_f64(b, r->engine_seconds);
+    w_f64(b, r->io_seconds);
+    w_u8(b, r->settings_changed ? 1 : 0);
+    w_u32(b, (uint32_t)r->nrungs);
+    for (int i = 0; i < r->nrungs; i++) {
+        w_str(b, r->rungs[i].rung);
+        w_str(b, r->rungs[i].outcome);
+        w_i32(b, r->rungs[i].iterations);
+        w_f64(b, r->rungs[i].seconds);
+        w_str(b, r->rungs[i].message);
+    }
 }
 
 static int check_record(const fu_cand_record *r, fu_err *err) {
@@ -505,6 +550,8 @@ static int check_record(const fu_cand_record *r, fu_err *err) {
                        shown_id(r->id, shown), FU_CAND_ID_LEN);
     if (r->state < FU_CAND_QUEUED || r->state > FU_CAND_INVALID)
         return fu_fail(err, FU_EINPUT, "record %s: unknown state %d", r->id, r->state);
+    if (r->nrungs < 0 || r->nrungs > MAX_RUNGS || (r->nrungs && !r->rungs))
+        return fu_fail(err, FU_EINPUT, "record %s: recovery history of %d rungs", r->id, r->nrungs);
     const fu_cand_result *s = &r->res;
     if (r->have_result &&
         (s->natom < 0 || s->nk < 0 || s->nband < 0 || s->nspecies < 0 ||
@@ -536,7 +583,9 @@ int fu_cand_record_encode(const fu_cand_record *r, unsigned char **buf, size_t *
 static int decode_cand(const unsigned char *buf, size_t len, fu_cand_record *r, fu_err *err) {
     fu_cand_record_init(r);
     rbuf b = {buf, len, 0, 0};
-    if (r_u8(&b) != REC_CAND) return fu_fail(err, FU_EINPUT, "record: not a candidate record");
+    unsigned type = r_u8(&b);
+    if (type != REC_CAND && type != REC_CAND2)
+        return fu_fail(err, FU_EINPUT, "record: not a candidate record");
     if (r_has(&b, FU_CAND_ID_LEN)) {
         memcpy(r->id, b.p + b.pos, FU_CAND_ID_LEN);
         b.pos += FU_CAND_ID_LEN;
@@ -555,6 +604,29 @@ static int decode_cand(const unsigned char *buf, size_t len, fu_cand_record *r, 
     /* decode_result sets err only for ENOMEM; a short or inconsistent
      * payload shows up as b.bad or unconsumed bytes. */
     if (!b.bad && r->have_result) rc = decode_result(&b, &r->res, err);
+    if (!rc && !b.bad && type == REC_CAND2) {
+        r->engine_seconds = r_f64(&b);
+        r->io_seconds = r_f64(&b);
+        r->settings_changed = (int)r_u8(&b);
+        uint32_t nr = r_u32(&b);
+        if (nr > MAX_RUNGS) b.bad = 1;
+        for (uint32_t i = 0; !b.bad && i < nr; i++) {
+            fu_cand_rung *v = realloc(r->rungs, (size_t)(i + 1) * sizeof *v);
+            if (!v) {
+                b.bad = 2;
+                break;
+            }
+            r->rungs = v;
+            memset(&v[i], 0, sizeof v[i]);
+            r->nrungs = (int)i + 1;
+            v[i].rung = r_str(&b);
+            v[i].outcome = r_str(&b);
+            v[i].iterations = r_i32(&b);
+            v[i].seconds = r_f64(&b);
+            v[i].message = r_str(&b);
+        }
+        if (r->settings_changed > 1) b.bad = 1;
+    }
     if (rc != FU_ENOMEM && b.bad == 2) rc = fu_fail(err, FU_ENOMEM, "record: out of memory decoding");
     else if (rc != FU_ENOMEM && (rc || b.bad || b.pos != b.len))
         rc = fu_fail(err, FU_EINPUT, "record: payload of %zu bytes is malformed at byte %zu", len,
@@ -643,45 +715,89 @@ static int mem_eq(const void *a, const void *b, size_t n) {
     return memcmp(a, b, n) == 0;
 }
 
-const char *fu_cand_record_diff(const fu_cand_record *a, const fu_cand_record *b, int with_meta) {
+/* Floating-point arrays equal bit for bit (tol 0; NaN equals NaN) or within
+ * the merge tolerance (tol 1). */
+static int f64s_eq(const double *a, const double *b, size_t n, int tol) {
+    if (!n) return 1;
+    if (!a || !b) return a == b;
+    if (!tol) return memcmp(a, b, n * sizeof *a) == 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(a[i]) || isnan(b[i])) {
+            if (isnan(a[i]) != isnan(b[i])) return 0;
+            continue;
+        }
+        if (a[i] == b[i]) continue; /* also equal infinities */
+        double m = fabs(a[i]) > 1.0 ? fabs(a[i]) : 1.0;
+        if (!(fabs(a[i] - b[i]) <= FU_MERGE_REL_TOL * m + FU_MERGE_ABS_TOL)) return 0;
+    }
+    return 1;
+}
+
+static const char *rungs_diff(const fu_cand_record *a, const fu_cand_record *b) {
+    if (a->nrungs != b->nrungs) return "recovery";
+    for (int i = 0; i < a->nrungs; i++) {
+        const fu_cand_rung *x = &a->rungs[i], *y = &b->rungs[i];
+        if (!str_eq(x->rung, y->rung) || !str_eq(x->outcome, y->outcome) ||
+            x->iterations != y->iterations || !str_eq(x->message, y->message) ||
+            !mem_eq(&x->seconds, &y->seconds, sizeof(double)))
+            return "recovery";
+    }
+    return NULL;
+}
+
+/* mode 0: outcome; 1: outcome and meta (when, where, timings, history);
+ * 2: outcome with the merge tolerance, the SCF path ignored. */
+static const char *record_diff(const fu_cand_record *a, const fu_cand_record *b, int mode) {
+    int tol = mode == 2;
     if (strcmp(a->id, b->id)) return "id";
     if (a->state != b->state) return "state";
     if (!a->final != !b->final) return "final";
     if (!str_eq(a->label, b->label)) return "label";
     if (!str_eq(a->cause, b->cause)) return "cause";
-    if (!str_eq(a->message, b->message)) return "message";
-    if (with_meta) {
+    /* a done record's message only lists the recovery rungs (the SCF path) */
+    if (!(tol && a->state == FU_CAND_DONE) && !str_eq(a->message, b->message)) return "message";
+    if (!a->settings_changed != !b->settings_changed) return "settings_changed";
+    if (mode == 1) {
         if (a->attempt != b->attempt) return "attempt";
         if (a->group != b->group) return "group";
         if (!mem_eq(&a->time_start, &b->time_start, sizeof(double))) return "time_start";
         if (!mem_eq(&a->time_end, &b->time_end, sizeof(double))) return "time_end";
+        if (!mem_eq(&a->engine_seconds, &b->engine_seconds, sizeof(double))) return "engine_seconds";
+        if (!mem_eq(&a->io_seconds, &b->io_seconds, sizeof(double))) return "io_seconds";
+        const char *d = rungs_diff(a, b);
+        if (d) return d;
     }
     if (!a->have_result != !b->have_result) return "have_result";
     if (!a->have_result) return NULL;
     const fu_cand_result *x = &a->res, *y = &b->res;
     for (size_t i = 0; i < NELEM(res_f64); i++)
-        if (!mem_eq(&CF64_AT(x, i), &CF64_AT(y, i), sizeof(double))) return res_f64[i].name;
+        if (!f64s_eq(&CF64_AT(x, i), &CF64_AT(y, i), 1, tol)) return res_f64[i].name;
     for (size_t i = 0; i < NELEM(res_i32); i++)
-        if (CI32_AT(x, i) != CI32_AT(y, i)) return res_i32[i].name;
+        if (CI32_AT(x, i) != CI32_AT(y, i) && !(tol && res_i32[i].offset == OFF(iterations)))
+            return res_i32[i].name;
     if (!mem_eq(x->kgrid, y->kgrid, sizeof x->kgrid)) return "kgrid";
-    if (!mem_eq(x->kshift, y->kshift, sizeof x->kshift)) return "kshift";
-    if (!mem_eq(x->lattice, y->lattice, sizeof x->lattice)) return "lattice";
-    if (!mem_eq(x->stress, y->stress, sizeof x->stress)) return "stress";
+    if (!f64s_eq(x->kshift, y->kshift, 3, tol)) return "kshift";
+    if (!f64s_eq(&x->lattice[0][0], &y->lattice[0][0], 9, tol)) return "lattice";
+    if (!f64s_eq(&x->stress[0][0], &y->stress[0][0], 9, tol)) return "stress";
     if (!str_eq(x->formula, y->formula)) return "formula";
     if (!str_eq(x->xc, y->xc)) return "xc";
     if (!str_eq(x->smearing, y->smearing)) return "smearing";
     if (x->natom != y->natom) return "natom";
     size_t na = (size_t)x->natom;
     if (!mem_eq(x->atomic_number, y->atomic_number, na * sizeof(int))) return "atomic_numbers";
-    if (!mem_eq(x->xred, y->xred, na * 3 * sizeof(double))) return "xred";
-    if (x->have_forces && !mem_eq(x->forces, y->forces, na * 3 * sizeof(double))) return "forces";
+    if (!f64s_eq(x->xred ? &x->xred[0][0] : NULL, y->xred ? &y->xred[0][0] : NULL, na * 3, tol))
+        return "xred";
+    if (x->have_forces &&
+        !f64s_eq(x->forces ? &x->forces[0][0] : NULL, y->forces ? &y->forces[0][0] : NULL, na * 3, tol))
+        return "forces";
     if (x->nk != y->nk) return "nk";
     if (x->nband != y->nband) return "nband";
     size_t nk = (size_t)x->nk, nkb = nk * (size_t)x->nband;
-    if (!mem_eq(x->kred, y->kred, nk * 3 * sizeof(double))) return "kpoints_red";
-    if (!mem_eq(x->kweight, y->kweight, nk * sizeof(double))) return "kweights";
-    if (!mem_eq(x->eig, y->eig, nkb * sizeof(double))) return "eigenvalues";
-    if (!mem_eq(x->occ, y->occ, nkb * sizeof(double))) return "occupations";
+    if (!f64s_eq(x->kred ? &x->kred[0][0] : NULL, y->kred ? &y->kred[0][0] : NULL, nk * 3, tol))
+        return "kpoints_red";
+    if (!f64s_eq(x->kweight, y->kweight, nk, tol)) return "kweights";
+    if (!f64s_eq(x->eig, y->eig, nkb, tol)) return "eigenvalues";
+    if (!f64s_eq(x->occ, y->occ, nkb, tol)) return "occupations";
     if (x->nspecies != y->nspecies) return "nspecies";
     for (int sp = 0; sp < x->nspecies; sp++) {
         if (strcmp(x->species[sp], y->species[sp])) return "species";
@@ -689,6 +805,14 @@ const char *fu_cand_record_diff(const fu_cand_record *a, const fu_cand_record *b
         if (strcmp(x->psp_sha256[sp], y->psp_sha256[sp])) return "pseudopotential_sha256";
     }
     return NULL;
+}
+
+const char *fu_cand_record_diff(const fu_cand_record *a, const fu_cand_record *b, int with_meta) {
+    return record_diff(a, b, with_meta ? 1 : 0);
+}
+
+const char *fu_cand_record_diff_close(const fu_cand_record *a, const fu_cand_record *b) {
+    return record_diff(a, b, 2);
 }
 
 int fu_cand_record_copy(fu_cand_record *dst, const fu_cand_record *src, fu_err *err) {
@@ -849,7 +973,8 @@ static int read_fd(int fd, const char *path, fu_journal_run_fn on_run, fu_journa
     ssize_t got = pread_full(fd, head, HEADER_LEN, 0);
     if (got < 0) return fu_fail(err, FU_EIO, "%s: read failed: %s", path, strerror(errno));
     if (got < HEADER_LEN) {
-        if (memcmp(head, want, (size_t)got) != 0)
+        if (got > 8) want[8] = head[8]; /* a torn header of any version this code reads */
+        if (memcmp(head, want, (size_t)got) != 0 || (got > 8 && (head[8] < 1 || head[8] > FU_JOURNAL_VERSION)))
             return fu_fail(err, FU_EINPUT, "%s: not a furui journal (no FURUIJNL header)", path);
         *fresh = 1;
         diag->torn_bytes = got;
@@ -892,7 +1017,7 @@ static int read_fd(int fd, const char *path, fu_journal_run_fn on_run, fu_journa
         /* An intact frame (checksum good) whose payload does not decode was
          * written by a different format: counted as corruption, skipped. */
         int type = r.buf[0], bad = 0;
-        if (type == REC_CAND) {
+        if (type == REC_CAND || type == REC_CAND2) {
             fu_cand_record rec;
             fu_err e2;
             int d = decode_cand(r.buf, len, &rec, &e2);
@@ -1148,6 +1273,17 @@ int fu_journal_open(const char *path, const fu_run_info *run, fu_journal **out,
             (ftruncate(j->fd, (off_t)j->end) != 0 || fdatasync(j->fd) != 0))
             rc = fu_fail(err, FU_EIO, "%s: cannot cut off the torn tail at byte %lld: %s", path,
                          j->end, strerror(errno));
+        /* An older journal gets records of this version appended: raise its
+         * header, so an older furui refuses it instead of skipping them. A
+         * second descriptor, because pwrite on an O_APPEND one appends. */
+        unsigned char v[4];
+        if (!rc && pread_full(j->fd, v, 4, 8) == 4 && get_u32(v) < FU_JOURNAL_VERSION) {
+            int fd2 = open(path, O_WRONLY | O_CLOEXEC);
+            put_u32(v, FU_JOURNAL_VERSION);
+            if (fd2 < 0 || pwrite(fd2, v, 4, 8) != 4 || fdatasync(fd2) != 0)
+                rc = fu_fail(err, FU_EIO, "%s: cannot update the journal header: %s", path, strerror(errno));
+            if (fd2 >= 0) close(fd2);
+        }
     }
     if (!rc && run) {
         wbuf b = {0};

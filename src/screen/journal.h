@@ -18,7 +18,7 @@
 #include "dft/scf.h"
 
 #define FU_CAND_ID_LEN 16          /* candidate IDs are 16 lowercase hex digits */
-#define FU_JOURNAL_VERSION 1       /* newest journal format this code reads and writes */
+#define FU_JOURNAL_VERSION 2       /* newest journal format this code writes; reads 1 and 2 */
 #define FU_JOURNAL_MAX_RECORD (256u << 20) /* larger length fields are corruption */
 
 typedef enum {
@@ -77,6 +77,15 @@ typedef struct {
     char (*psp_sha256)[65];       /* [nspecies] hex digest of the pseudopotential file */
 } fu_cand_result;
 
+/* One rung of the SCF recovery ladder tried on a candidate (screen/recovery.h). */
+typedef struct {
+    char *rung;                   /* "as-given", "damping", "more-bands", "smearing" */
+    char *outcome;                /* "done" or the failure class ("no-convergence", ...) */
+    int iterations;               /* SCF iterations of this rung */
+    double seconds;               /* wall time of this rung on the group leader, s */
+    char *message;                /* one-line SCF message ("" when done) */
+} fu_cand_rung;
+
 /* One state change of one candidate. Strings may be NULL (= ""). */
 typedef struct {
     char id[FU_CAND_ID_LEN + 1];
@@ -91,6 +100,14 @@ typedef struct {
     char *message;                /* one-line failure message */
     int have_result;              /* res is filled (done; optionally failed, for diagnosis) */
     fu_cand_result res;
+    /* added in journal version 2 (record type 3); version-1 records read as NaN/0 */
+    double engine_seconds;        /* leader's wall time inside the SCF (all rungs), s; NaN: none */
+    double io_seconds;            /* coordinator's time writing this candidate's "started"
+                                     record (synced) and its log, s; NaN: none */
+    int settings_changed;         /* 1: res was computed with a smearing other than the
+                                     sweep's (recovery rung "smearing") */
+    int nrungs;                   /* recovery ladder rungs tried, in order */
+    fu_cand_rung *rungs;          /* [nrungs] */
 } fu_cand_record;
 
 void fu_cand_record_init(fu_cand_record *r);
@@ -107,11 +124,24 @@ int fu_cand_result_alloc(fu_cand_result *res, int natom, int nk, int nband, int 
 /* Fills res (have_result is the caller's) from one SCF run. */
 int fu_cand_result_from_scf(fu_cand_result *res, const fu_structure *s, const fu_scf_params *p,
                             const fu_scf_result *r, fu_err *err);
+/* Appends one rung to r->rungs. */
+int fu_cand_add_rung(fu_cand_record *r, const char *rung, const char *outcome, int iterations,
+                     double seconds, const char *message, fu_err *err);
 /* Name of the first field in which a and b differ ("label", "energy/total",
  * "eigenvalues", ...), or NULL if equal. Numbers compare bit for bit (NaN
- * equals NaN). with_meta = 0 ignores attempt, group and times, i.e. compares
- * what a candidate's outcome is, not when or where it was computed. */
+ * equals NaN). with_meta = 0 ignores attempt, group, times and the recovery
+ * history (timings), i.e. compares what a candidate's outcome is, not when or
+ * where it was computed. */
 const char *fu_cand_record_diff(const fu_cand_record *a, const fu_cand_record *b, int with_meta);
+/* Tolerances of fu_cand_record_diff_close: |a - b| <= REL max(1, |a|) + ABS. */
+#define FU_MERGE_REL_TOL 1e-9
+#define FU_MERGE_ABS_TOL 1e-12
+/* As fu_cand_record_diff(a, b, 0), but floating-point numbers of the result
+ * are equal within the merge tolerance (above), and the SCF path (iteration
+ * count, the message of a done record, which lists the recovery rungs) is
+ * ignored: two runs of one calculation on different rank counts differ by
+ * rounding (~1e-13 Ha) and may take an iteration more or less. */
+const char *fu_cand_record_diff_close(const fu_cand_record *a, const fu_cand_record *b);
 
 /* Scalar fields of fu_cand_result with their output names and units, in
  * the order the journal stores them (doubles, then ints): one definition

@@ -1,5 +1,7 @@
 #include "screen/store.h"
 
+#include "core/h5mem.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
@@ -572,6 +574,43 @@ static void write_candidates(h5ctx *c, hid_t f, const fu_results *r, const offse
     STRCOL("cause", R[i].cause);
     STRCOL("message", R[i].message);
     INTCOL("have_result", R[i].have_result);
+    /* timings and the recovery ladder (added to schema version 1; older files lack them) */
+    F64COL("engine_seconds", R[i].engine_seconds, "s");
+    F64COL("io_seconds", R[i].io_seconds, "s");
+    INTCOL("settings_changed", R[i].settings_changed);
+    {
+        long long *ro = calloc(n + 1, sizeof *ro);
+        size_t tot = 0;
+        for (size_t i = 0; ro && i < n; i++) ro[i + 1] = ro[i] + R[i].nrungs;
+        if (ro) tot = (size_t)ro[n];
+        const char **rs = calloc(tot ? tot : 1, sizeof *rs);
+        int *ri = calloc(tot ? tot : 1, sizeof *ri);
+        double *rd = calloc(tot ? tot : 1, sizeof *rd);
+        if (!ro || !rs || !ri || !rd) {
+            h5fail(c, FU_ENOMEM, "out of memory for %s", "recovery");
+        } else {
+            put_i64(c, g, "recovery_offset", n + 1, ro);
+#define RUNGCOL(put_call, field)                                                         \
+    do {                                                                                 \
+        for (size_t i = 0; i < n; i++)                                                   \
+            for (int q = 0; q < R[i].nrungs; q++) field;                                 \
+        put_call;                                                                        \
+    } while (0)
+            RUNGCOL(put_vstr(c, g, "recovery_rung", tot, rs),
+                    rs[ro[i] + q] = R[i].rungs[q].rung ? R[i].rungs[q].rung : "");
+            RUNGCOL(put_vstr(c, g, "recovery_outcome", tot, rs),
+                    rs[ro[i] + q] = R[i].rungs[q].outcome ? R[i].rungs[q].outcome : "");
+            RUNGCOL(put_vstr(c, g, "recovery_message", tot, rs),
+                    rs[ro[i] + q] = R[i].rungs[q].message ? R[i].rungs[q].message : "");
+            RUNGCOL(put_i32(c, g, "recovery_iterations", tot, 1, ri), ri[ro[i] + q] = R[i].rungs[q].iterations);
+            RUNGCOL(put_f64(c, g, "recovery_seconds", tot, 1, rd, "s"), rd[ro[i] + q] = R[i].rungs[q].seconds);
+#undef RUNGCOL
+        }
+        free(ro);
+        free(rs);
+        free(ri);
+        free(rd);
+    }
 
     /* Result columns: NaN (floats) or -1 (integers) where have_result = 0. */
     size_t nf, ni;
@@ -839,9 +878,7 @@ int fu_results_write(const char *path, const fu_results *res, fu_err *err) {
         if (strcmp(res->rec[i - 1].id, res->rec[i].id) >= 0)
             return fu_fail(err, FU_EINTERNAL, "%s: candidate rows not strictly ascending by id at "
                            "%s", path, res->rec[i].id);
-    fu_atomic_file af;
-    int rc = fu_atomic_reserve(&af, path, err);
-    if (rc) return rc;
+    int rc = FU_OK;
     offsets o = {0};
     if (build_offsets(res, &o)) {
         free_offsets(&o);
@@ -849,16 +886,14 @@ int fu_results_write(const char *path, const fu_results *res, fu_err *err) {
     }
     h5quiet q = quiet_begin();
     h5ctx c = {0};
-    errno = 0; /* so c.sys is only a system error that happened while writing */
-    hid_t fapl = fapl_nolock();
-    hid_t f = H5Fcreate(af.tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    int e = errno; /* HDF5 does not say why a create failed; its open()'s errno usually does */
-    H5Pclose(fapl);
+    /* Built in memory and written by furui's atomic writer (core/h5mem.h):
+     * HDF5 1.10 crashes at exit after a write error inside H5Fclose (a full
+     * disk), so no disk write may happen inside HDF5. */
+    hid_t f = fu_h5mem_create(path, err);
     if (f < 0) {
         quiet_end(q);
         free_offsets(&o);
-        return fu_fail(err, FU_EIO, "%s: cannot create %s: %s", path, af.tmp,
-                       e ? strerror(e) : "HDF5 create failed");
+        return err ? err->code : FU_ELIB;
     }
     size_t nd, nf, ni, nu;
     count_states(res, &nd, &nf, &ni, &nu);
@@ -877,16 +912,15 @@ int fu_results_write(const char *path, const fu_results *res, fu_err *err) {
              "layout in furui's src/screen/README.md");
     if (!c.bad) write_candidates(&c, f, res, &o);
     if (!c.bad) write_provenance(&c, f, res);
-    if (H5Fclose(f) < 0) h5fail(&c, FU_EIO, "closing (flushing) the file%s", "");
-    quiet_end(q);
     free_offsets(&o);
     if (c.bad) {
-        unlink(af.tmp);
+        H5Fclose(f); /* in memory: nothing to flush */
+        quiet_end(q);
         if (c.code == FU_ENOMEM) return fu_fail(err, FU_ENOMEM, "%s: %s", path, c.what);
-        return fu_fail(err, FU_EIO, "%s: HDF5 write failed at %s: %s", path, c.what,
-                       c.sys ? strerror(c.sys) : "no system error reported (disk full or quota?)");
+        return fu_fail(err, FU_ELIB, "%s: building the HDF5 file failed at %s", path, c.what);
     }
-    rc = fu_atomic_commit_path(&af, err);
+    rc = fu_h5mem_commit(f, path, err); /* closes f; a full disk is its write error */
+    quiet_end(q);
     if (!rc && sync_parent_dir(path) != 0)
         rc = fu_fail(err, FU_EIO, "%s: cannot sync its directory: %s", path, strerror(errno));
     return rc;
@@ -924,6 +958,42 @@ static long long dim0(hid_t loc, const char *name) {
     H5Sclose(sp);
     H5Dclose(d);
     return v;
+}
+
+/* The recovery history columns (recovery_offset and recovery_*). */
+static void read_recovery(h5ctx *c, hid_t g, fu_cand_record *R, size_t n) {
+    long long *ro = calloc(n + 1, sizeof *ro);
+    if (!ro) {
+        h5fail(c, FU_ENOMEM, "out of memory reading %s", "recovery");
+        return;
+    }
+    get(c, g, "recovery_offset", H5T_NATIVE_LLONG, n + 1, ro);
+    long long tot = c->bad ? 0 : ro[n];
+    if (!c->bad && (tot < 0 || check_offsets(ro, n, tot))) {
+        h5fail(c, FU_EINPUT, "%s", "candidates: recovery_offset is not cumulative counts");
+        free(ro);
+        return;
+    }
+    for (size_t i = 0; !c->bad && i < n; i++)
+        if (ro[i + 1] - ro[i] > 64) h5fail(c, FU_EINPUT, "%s", "candidates: recovery history too long");
+    size_t t = c->bad ? 0 : (size_t)tot;
+    char **rung = get_vstr(c, g, "recovery_rung", t), **outc = get_vstr(c, g, "recovery_outcome", t),
+         **msg = get_vstr(c, g, "recovery_message", t);
+    int *it = calloc(t ? t : 1, sizeof *it);
+    double *sec = calloc(t ? t : 1, sizeof *sec);
+    if (!it || !sec) h5fail(c, FU_ENOMEM, "out of memory reading %s", "recovery");
+    get(c, g, "recovery_iterations", H5T_NATIVE_INT, t, it);
+    get(c, g, "recovery_seconds", H5T_NATIVE_DOUBLE, t, sec);
+    for (size_t i = 0; !c->bad && i < n; i++)
+        for (long long q = ro[i]; !c->bad && q < ro[i + 1]; q++)
+            if (fu_cand_add_rung(&R[i], rung[q], outc[q], it[q], sec[q], msg[q], NULL))
+                h5fail(c, FU_ENOMEM, "out of memory reading %s", "recovery");
+    free_strs(rung, rung ? t : 0);
+    free_strs(outc, outc ? t : 0);
+    free_strs(msg, msg ? t : 0);
+    free(it);
+    free(sec);
+    free(ro);
 }
 
 static void read_candidates(h5ctx *c, hid_t f, fu_results *out) {
@@ -990,6 +1060,11 @@ static void read_candidates(h5ctx *c, hid_t f, fu_results *out) {
     GETINT("have_result", R[i].have_result);
     GETF64("time_start", R[i].time_start);
     GETF64("time_end", R[i].time_end);
+    if (dim0(g, "engine_seconds") >= 0) { /* absent in files of older furui */
+        GETF64("engine_seconds", R[i].engine_seconds);
+        GETF64("io_seconds", R[i].io_seconds);
+        GETINT("settings_changed", R[i].settings_changed);
+    }
     GETINT("natom", natom[i]);
     GETINT("nk", nk[i]);
     GETINT("nband", nband[i]);
@@ -1098,6 +1173,7 @@ static void read_candidates(h5ctx *c, hid_t f, fu_results *out) {
     UNRAG("eigenvalues", o.band, tb, 1, R[i].res.eig, (size_t)R[i].res.nk * R[i].res.nband);
     UNRAG("occupations", o.band, tb, 1, R[i].res.occ, (size_t)R[i].res.nk * R[i].res.nband);
 #undef UNRAG
+    if (!c->bad && dim0(g, "recovery_offset") >= 0) read_recovery(c, g, R, n);
 out:
     free_strs(label, n);
     free_strs(cause, n);
@@ -1360,6 +1436,13 @@ int fu_results_merge(const char *const *inputs, size_t ninputs, const char *cons
             }
             rep->nsuperseded++;
             int wd = w->state == FU_CAND_DONE, yd = y->state == FU_CAND_DONE;
+            if (wd && yd && !fu_cand_record_diff_close(w, y)) {
+                /* the same calculation up to rounding: the earlier input's row stays */
+                rep->nsuperseded--;
+                rep->ncollapsed++;
+                rep->nclose++;
+                continue;
+            }
             if (wd && yd) {
                 if (rep->nconflicts++ == 0)
                     snprintf(rep->conflict, sizeof rep->conflict,

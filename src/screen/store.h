@@ -70,6 +70,8 @@ long fu_results_find(const fu_results *r, const char *id);
 typedef struct {
     size_t ncand, ndone, nfailed, ninvalid, nunfinished;
     size_t ncollapsed;        /* identical duplicates collapsed into one row */
+    size_t nclose;            /* of those: done results equal only within the merge
+                                 tolerance (fu_cand_record_diff_close) */
     size_t nsuperseded;       /* duplicates replaced: done beats not done; else latest terminal */
     size_t nconflicts;        /* candidates with two different "done" results */
     char conflict[FU_ERR_MSG_LEN]; /* the first conflict, one line */
@@ -89,8 +91,10 @@ void fu_merge_report_free(fu_merge_report *rep);
 
 /* Combines shard results files and/or journals into one results file with
  * every candidate exactly once. Identical duplicates (same outcome, whatever
- * when or where computed) collapse; a "done" row beats rows that are not
- * done; otherwise the latest terminal row wins. Two different "done"
+ * when or where computed) collapse, and so do two "done" results equal
+ * within the merge tolerance (fu_cand_record_diff_close: rounding noise of
+ * another rank count; the row of the earlier input stays); a "done" row
+ * beats rows that are not done; otherwise the latest terminal row wins. Two different "done"
  * results for one candidate are a conflict: FU_EINPUT naming the candidate,
  * the two inputs and the first differing field, and nothing is written.
  * expected (may be NULL) lists the IDs the campaign should contain: missing

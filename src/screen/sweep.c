@@ -902,10 +902,14 @@ static fu_candidate *new_candidate(ctx *c) {
 }
 
 /* An entry that cannot run: one per file / (structure, xc) / (structure,
- * strain), not multiplied by the other parameters. Its ID hashes its source
- * and reason. */
+ * strain), not multiplied by the other parameters. Its ID hashes what it is
+ * independently of where the sweep lives (shards of one campaign may see it
+ * under different paths): for a file of a poscar_dir its name in that
+ * directory and the SHA-256 of its bytes, else the source without its
+ * directory ("sweep.yaml:12"), plus `what` ("xc lda", "strain 0.5"; "" for
+ * the whole file). Not the reason, whose text names paths. */
 static int add_invalid(ctx *c, fu_candidate_kind kind, const char *source, const char *label,
-                       const char *reason, double strain) {
+                       const char *reason, double strain, const char *what) {
     fu_candidate *k = new_candidate(c);
     if (!k) return fu_fail(c->err, FU_ENOMEM, "%s: out of memory for candidates", c->d->path);
     k->kind = kind;
@@ -917,7 +921,18 @@ static int add_invalid(ctx *c, fu_candidate_kind kind, const char *source, const
     one_line(k->reason);
     fu_scf_params_default(&k->params);
     strbuf b = {0};
-    sb_printf(&b, "furui-invalid v1\nsource %s\nreason %s\n", source, k->reason);
+    const char *slash = strrchr(source, '/');
+    const char *base = slash ? slash + 1 : source;
+    char hex[FU_SHA256_HEX_LEN] = "unreadable";
+    struct stat sb;
+    if (kind == FU_CAND_POSCAR) {
+        /* a FIFO would block the reader; an unreadable file is its name only */
+        if (slash && stat(source, &sb) == 0 && S_ISREG(sb.st_mode) && fu_sha256_file(source, hex, NULL) != FU_OK)
+            snprintf(hex, sizeof hex, "unreadable");
+        sb_printf(&b, "furui-invalid v2\nfile %s\nsha256 %s\n%s\n", base, hex, what);
+    } else {
+        sb_printf(&b, "furui-invalid v2\nsource %s\n%s\n", base, what);
+    }
     if (b.oom) {
         free(b.s);
         return fu_fail(c->err, FU_ENOMEM, "out of memory");
@@ -1077,7 +1092,9 @@ static int add_structure(ctx *c, const fu_structure *base, fu_candidate_kind kin
                                      base->symbol[sp], c->xc[x].name, s->msg);
             char label[FU_CANDIDATE_LABEL_LEN];
             textf(label, sizeof label, "%s/%s", head, c->xc[x].name);
-            if ((rc = add_invalid(c, kind, source, label, s->msg, 1.0))) return rc;
+            char what[96];
+            textf(what, sizeof what, "xc %s", c->xc[x].canon);
+            if ((rc = add_invalid(c, kind, source, label, s->msg, 1.0, what))) return rc;
             ok_xc[x] = 0;
         }
     }
@@ -1102,7 +1119,9 @@ static int add_structure(ctx *c, const fu_structure *base, fu_candidate_kind kin
         if (fu_structure_check(&s, FU_INPUT_MIN_DIST, source, &e)) {
             char label[FU_CANDIDATE_LABEL_LEN];
             textf(label, sizeof label, "%s/strain=%g", head, f);
-            rc = add_invalid(c, kind, source, label, e.msg, f);
+            char what[64];
+            textf(what, sizeof what, "strain %.17g", f);
+            rc = add_invalid(c, kind, source, label, e.msg, f, what);
             continue;
         }
         for (int x = 0; x < c->nxc && !rc; x++) {
@@ -1469,7 +1488,7 @@ static int read_poscar_dir(ctx *c, const fu_ynode *ent, const fu_ynode *dn) {
         char path[FU_SWEEP_PATH_LEN];
         int w = snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         if (w < 0 || (size_t)w >= sizeof path) {
-            rc = add_invalid(c, FU_CAND_POSCAR, names[i], names[i], "path too long", 1.0);
+            rc = add_invalid(c, FU_CAND_POSCAR, names[i], names[i], "path too long", 1.0, "");
             continue;
         }
         struct stat sb;
@@ -1491,7 +1510,7 @@ static int read_poscar_dir(ctx *c, const fu_ynode *ent, const fu_ynode *dn) {
             char label[FU_CANDIDATE_LABEL_LEN];
             textf(label, sizeof label, "%s/invalid", names[i]);
             if (s.xred) fu_structure_free(&s);
-            rc = add_invalid(c, FU_CAND_POSCAR, path, label, reason, 1.0);
+            rc = add_invalid(c, FU_CAND_POSCAR, path, label, reason, 1.0, "");
             continue;
         }
         char formula[64];
@@ -1592,7 +1611,7 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, fu_err *err) {
     static const char *const keys[] = {"name",     "candidates", "pseudopotentials", "xc",
                                        "ecut",     "kpoints",    "smearing",         "strain",
                                        "symmetry", "scf",        "compute",          "verbosity",
-                                       NULL};
+                                       "recovery", "candidate_time_limit",           NULL};
     const fu_ynode *root = d->root, *n;
     if (root->kind != FU_YMAP)
         return fu_ynode_fail(err, d, root, FU_EINPUT,
@@ -1663,6 +1682,21 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, fu_err *err) {
     if (!rc && (n = fu_ymap_get(root, "compute"))) rc = fu_input_read_compute(d, n, base, err);
     if (!rc && (n = fu_ymap_get(root, "verbosity")))
         rc = fu_ynode_int(d, n, 0, 2, &c->base.verbosity, err);
+    /* farm controls (screen/recovery.h, fu_farm_opts) */
+    if (!rc && (n = fu_ymap_get(root, "recovery"))) {
+        static const char *const rkeys[] = {"max_rungs", NULL};
+        const fu_ynode *m;
+        rc = fu_ynode_expect(d, n, FU_YMAP, err);
+        if (!rc) rc = fu_ymap_check_keys(d, n, rkeys, err);
+        if (!rc) rc = fu_ymap_require(d, n, "max_rungs", &m, err);
+        if (!rc) rc = fu_ynode_int(d, m, 1, 4, &sw->recovery_rungs, err);
+    }
+    if (!rc && (n = fu_ymap_get(root, "candidate_time_limit"))) {
+        rc = fu_ynode_double(d, n, &sw->candidate_time_limit, err);
+        if (!rc && !(sw->candidate_time_limit > 0 && sw->candidate_time_limit <= 1e9))
+            rc = fu_ynode_fail(err, d, n, FU_EINPUT, "must be seconds > 0, got %g",
+                               sw->candidate_time_limit);
+    }
     if (!rc) {
         if ((n = fu_ymap_get(root, "smearing"))) {
             rc = each_item(c, n, &c->nsm, smear_item);

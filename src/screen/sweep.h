@@ -67,6 +67,9 @@ typedef struct {
     int nvalid, ninvalid;
     int nduplicates;   /* entries dropped as copies of an earlier one */
     double total_cost; /* sum over valid candidates */
+    /* run controls of the farm (not physics, not in any ID); the command line overrides */
+    int recovery_rungs;          /* `recovery: {max_rungs:}`, 1..4; 0: not given (all rungs) */
+    double candidate_time_limit; /* `candidate_time_limit:` in s; 0: not given (none) */
 } fu_sweep;
 
 /* Reads, validates and expands a sweep file. On error *sw needs no freeing

@@ -17,8 +17,11 @@ Cases:
   slurm   slurm_submit.sh: array of 3 (slurm_array.sh) + dependent slurm_merge.sh; then
           slurm_array.sh alone, SIGUSR1 to the batch shell mid-run (as --signal=B:USR1 does):
           exit 0, nothing abandoned, resubmit note; the rerun completes
-  pbs     qsub -J 0-1 pbs_array.sh, then furui merge of the two shards
-  pjm     pjsub --bulk --sparam 0-1 fugaku_pjm_bulk.sh (llio_transfer, spack calls), then furui merge
+  pbs     qsub -J 0-1 pbs_array.sh, then qsub -W depend=afterany pbs_merge.sh (every candidate
+          once, exit 0); with one shard's journal gone the merge job lists its candidates as
+          missing and exits 2, still writing the merged file
+  pjm     pjsub --bulk --sparam 0-1 fugaku_pjm_bulk.sh (llio_transfer, spack calls), then
+          pjsub fugaku_pjm_merge.sh (exit 0; one shard gone: missing, exit 2)
 """
 import argparse
 import glob
@@ -41,7 +44,8 @@ JOBS = os.path.join(ROOT, "jobscripts")
 FAKE = os.path.join(HERE, "fakesched")
 TINY = os.path.join(HERE, "tiny.yaml")
 TINY_IDS = 6
-TEMPLATES = ["slurm_array.sh", "slurm_merge.sh", "slurm_submit.sh", "pbs_array.sh", "fugaku_pjm_bulk.sh"]
+TEMPLATES = ["slurm_array.sh", "slurm_merge.sh", "slurm_submit.sh", "pbs_array.sh", "pbs_merge.sh",
+             "fugaku_pjm_bulk.sh", "fugaku_pjm_merge.sh"]
 
 failures = []
 
@@ -150,6 +154,26 @@ def check_merged(path, order, tag):
     check(st.count(3) == TINY_IDS - 1 and st.count(5) == 1, "%s: merged states %s" % (tag, st))
 
 
+def check_missing_shard(d, env, submit, tag, order):
+    """Shard 1's journal gone (it never ran): the merge job warns, lists its candidates as
+    missing (IDs from the sweep), writes the merged file of shard 0 and exits 2."""
+    jn = os.path.join(d, "out", "tiny.shard1-of-2.journal")
+    os.rename(jn, jn + ".away")
+    p = run(submit, d, dict(env, MERGED="out/partial.h5"))
+    os.rename(jn + ".away", jn)
+    jid = open(os.path.join(d, "jobid")).read().strip()
+    prefix = "pbs" if tag == "pbs" else "pjm"
+    rc = open(os.path.join(d, "%s-%s.rc" % (prefix, jid))).read().strip()
+    log = open(os.path.join(d, "%s-%s.out" % (prefix, jid))).read()
+    print("---- %s-%s.out (shard 1 missing)\n%s" % (prefix, jid, log.rstrip()[-1500:]))
+    miss = order[1::2]
+    check(p.returncode == 0 and rc == "2" and "never ran" in log and all(k in log for k in miss),
+          "%s merge with shard 1 missing: exit %s, missing %s listed" % (tag, rc, miss))
+    if check(os.path.exists(os.path.join(d, "out", "partial.h5")), "%s: partial merge not written" % tag):
+        ids, _ = ids_of(os.path.join(d, "out", "partial.h5"))
+        check(sorted(ids) == order[0::2], "%s: partial merge holds shard 0: %s" % (tag, sorted(ids)))
+
+
 def deadline_of(spool, pattern):
     out = []
     for log in glob.glob(os.path.join(spool, pattern + ".out")):
@@ -215,9 +239,15 @@ def case_pbs(a):
     dl = deadline_of(d, "pbs-*_*")
     check(dl and all(2990 <= x <= 3000 for x in dl), "pbs: deadlines %s" % dl)
     check_shards(d, 2, order, "pbs")
-    p = run([a.furui, "merge", "out/tiny.h5"] + sorted(glob.glob(os.path.join(d, "out", "*.journal"))), d, env)
-    check(p.returncode == 0, "pbs merge: exit %d" % p.returncode)
+    arr = p.stdout.strip().splitlines()[-1] if p.stdout.strip() else "?"
+    p = run(["qsub", "-W", "depend=afterany:" + arr, os.path.join(JOBS, "pbs_merge.sh")], d, env)
+    check(p.returncode == 0, "qsub pbs_merge.sh: exit %d" % p.returncode)
+    jid = open(os.path.join(d, "jobid")).read().strip()
+    check_logs(d, "pbs-%s" % jid, 1, "pbs merge")
+    log = open(os.path.join(d, "pbs-%s.out" % jid)).read()
+    check("merge: " in log and "6 candidates" in log, "pbs merge log: %s" % log)
     check_merged(os.path.join(d, "out", "tiny.h5"), order, "pbs")
+    check_missing_shard(d, env, ["qsub", os.path.join(JOBS, "pbs_merge.sh")], "pbs", order)
 
 
 def case_pjm(a):
@@ -238,9 +268,14 @@ def case_pjm(a):
           and calls.count("llio_transfer %s\n" % psp) == 2, "pjm: llio_transfer calls: %s" % calls)
     check(calls.count("llio_transfer --purge") == 2, "pjm: no llio_transfer --purge: %s" % calls)
     check("spack load hdf5" in calls and "spack load fftw" in calls, "pjm: spack load calls: %s" % calls)
-    p = run([a.furui, "merge", "out/tiny.h5"] + sorted(glob.glob(os.path.join(d, "out", "*.h5"))), d, env)
-    check(p.returncode == 0, "pjm merge: exit %d" % p.returncode)
+    p = run(["pjsub", os.path.join(JOBS, "fugaku_pjm_merge.sh")], d, env)
+    check(p.returncode == 0, "pjsub fugaku_pjm_merge.sh: exit %d" % p.returncode)
+    jid = open(os.path.join(d, "jobid")).read().strip()
+    check_logs(d, "pjm-%s" % jid, 1, "pjm merge")
+    log = open(os.path.join(d, "pjm-%s.out" % jid)).read()
+    check("merge: " in log and "6 candidates" in log, "pjm merge log: %s" % log)
     check_merged(os.path.join(d, "out", "tiny.h5"), order, "pjm")
+    check_missing_shard(d, env, ["pjsub", os.path.join(JOBS, "fugaku_pjm_merge.sh")], "pjm", order)
 
 
 def main():

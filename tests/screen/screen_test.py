@@ -8,7 +8,9 @@ Cases:
                a bad sweep fails with one line and exit 1, before any file is created
   ranks        tests/screen/tiny.yaml on 1 rank, 2 ranks (group size 1), 3 ranks (group size 2),
                4 ranks (group size 2, --static): every candidate exactly once, the invalid one with
-               its reason, energies equal to 1e-8 Ha across runs; fail.yaml: failures recorded
+               its reason, energies equal to 1e-8 Ha across runs; one PREFIX.log per job, no
+               PREFIX.gN.log (3 ranks, group size 1 and 2); furui merge of the group size 1 and 2
+               results collapses them (merge tolerance); fail.yaml: failures recorded
                (no-convergence, message) and the farm goes on (exit 0); status; merge of two shards
   resume       --deadline stops early (exit 0, candidates left), the rerun completes; SIGUSR1 to
                mpiexec stops a 2-rank run early, the rerun completes; one done record per candidate
@@ -16,12 +18,18 @@ Cases:
                interrupted candidate and completes; every candidate exactly once
   conflict     merge of two different done results of one candidate exits 1 and names it
   recovery     recover.yaml: the as-given SCF fails, a later rung of the recovery ladder converges it;
-               done with the rungs listed, energy equal (1e-8 Ha) to a run given enough iterations;
+               done with the rungs listed (message, and recovery_* columns: rung, outcome,
+               iterations, seconds), the same on 1 and 2 ranks, energy equal (1e-8 Ha) to a run
+               given enough iterations; all four rungs stored for a candidate that fails them all;
+               the sweep keys recovery: {max_rungs:} and candidate_time_limit; SIGUSR1 stops a
+               running SCF at an iteration boundary (interrupted, not final, redone by a rerun);
                fail.yaml with --recovery-rungs 1 tries one rung only, by default all rungs are listed;
                --candidate-time-limit: cause time-limit, final (a rerun does not redo it); a job
                deadline that falls inside a running SCF stops it (cause interrupted, not final) and
                the rerun completes it; one SCF log per job (PREFIX.log), no per-group logs
-  shards       --shard-index/--shard-count: usage errors (exit 64); the dry runs of 3 shards list
+  shards       two copies of the sweep in different directories give the same IDs (invalid one
+               included); merge --sweep of 2 of 3 shards lists the missing candidates, exit 2;
+               --shard-index/--shard-count: usage errors (exit 64); the dry runs of 3 shards list
                disjoint candidates covering the sweep, in the documented order (sorted ID, pos % 3);
                3 shards run separately (the shard recorded in the provenance), furui merge of the
                three gives every candidate once, the same IDs as a 1-shard run
@@ -97,10 +105,27 @@ def journal_records(path):
         payload = data[off + 40:off + 40 + n]
         if len(payload) < n or hashlib.sha256(payload).digest() != data[off + 8:off + 40]:
             break
-        if payload[0] == 2:
+        if payload[0] in (2, 3):  # candidate record, journal version 1 / 2
             recs.append((payload[1:17].decode(), payload[17]))
         off += 40 + n
     return recs
+
+
+def read_history(path):
+    """{id: ([(rung, outcome, iterations, seconds, message)], engine_s, io_s, settings_changed)}."""
+    with h5py.File(path, "r") as f:
+        c = f["candidates"]
+        dec = lambda a: [x.decode() if isinstance(x, bytes) else x for x in a]
+        ids = dec(c["id"][()])
+        off = c["recovery_offset"][()]
+        rung, outc, msg = dec(c["recovery_rung"][()]), dec(c["recovery_outcome"][()]), dec(c["recovery_message"][()])
+        it, sec = c["recovery_iterations"][()], c["recovery_seconds"][()]
+        eng, io, chg = c["engine_seconds"][()], c["io_seconds"][()], c["settings_changed"][()]
+    out = {}
+    for i, k in enumerate(ids):
+        h = [(rung[q], outc[q], int(it[q]), float(sec[q]), msg[q]) for q in range(off[i], off[i + 1])]
+        out[k] = (h, float(eng[i]), float(io[i]), int(chg[i]))
+    return out
 
 
 def check_tiny(res, tag):
@@ -163,6 +188,26 @@ def case_ranks(a):
         results[name] = read_results(os.path.join(d, name + ".h5"))
         check_tiny(results[name], name)
         check_no_duplicate_done(os.path.join(d, name + ".journal"), name)
+    # O(1) files per job: one PREFIX.log written by the coordinator, no PREFIX.gN.log
+    logs = sorted(f for f in os.listdir(d) if f.startswith("r3g2") and f.endswith(".log"))
+    check(logs == ["r3g2.log"], "3 ranks, group size 2: one job log, no per-group logs: %s" % logs)
+    logs = sorted(f for f in os.listdir(d) if f.endswith(".log") and ".g" in f)
+    check(not logs, "per-group logs written: %s" % logs)
+    if "r2g1" in results:
+        text = open(os.path.join(d, "r2g1.log")).read()
+        check(all(("# candidate %s" % k) in text for k, v in results["r2g1"].items() if v[0] == 3),
+              "the job log of a 2-rank run holds every candidate under its ID header")
+    # the same candidates computed with group size 1 and 2 differ by rounding only: the
+    # merge collapses them (tolerance of src/screen/README.md) instead of a conflict
+    if "r2g1" in results and "r3g2" in results:
+        p = run([a.furui, "merge", "g12.h5", "r2g1.h5", "r3g2.h5"], d)
+        check(p.returncode == 0 and "6 candidates" in p.stdout,
+              "merge of group size 1 and 2 results: exit %d %s %s" % (p.returncode, p.stdout, p.stderr))
+        worst = max([abs(results["r2g1"][k][1] - results["r3g2"][k][1]) for k in results["r2g1"]
+                     if results["r2g1"][k][0] == 3] or [0])
+        print("group size 1 vs 2: largest energy difference %.2e Ha; %s" % (worst, p.stdout.strip()))
+        if worst > 0:  # the results differ in the last bits: only the tolerance lets them collapse
+            check("(0 equal within" not in p.stdout, "bit-different results collapsed without the tolerance?")
     ref = results.get("r1")
     if ref:
         worst = 0.0
@@ -172,8 +217,10 @@ def case_ranks(a):
                     worst = max(worst, abs(res[k][1] - v[1]))
         print("largest energy difference across rank counts: %.2e Ha" % worst)
         check(worst <= 1e-8, "energies differ by %.2e Ha across rank counts" % worst)
-    # failures in the SCF are recorded and the farm goes on
-    p = run([a.furui, "screen", FAIL, "-o", "f"], d, ranks=2, mpiexec=a.mpiexec)
+    # failures in the SCF are recorded and the farm goes on (3 ranks, group size 1)
+    p = run([a.furui, "screen", FAIL, "-o", "f", "--group-size", "1"], d, ranks=3, mpiexec=a.mpiexec)
+    logs = sorted(f for f in os.listdir(d) if f.startswith("f.") and f.endswith(".log"))
+    check(logs == ["f.log"], "3 ranks, group size 1: only f.log, no f.gN.log: %s" % logs)
     check(p.returncode == 0, "fail sweep: exit %d" % p.returncode)
     if os.path.exists(os.path.join(d, "f.h5")):
         res = read_results(os.path.join(d, "f.h5"))
@@ -309,7 +356,7 @@ def case_conflict(a):
     while off + 40 <= len(data):
         (n,) = struct.unpack_from("<I", data, off + 4)
         payload = data[off + 40:off + 40 + n]
-        if payload[0] == 2 and payload[17] == 3:
+        if payload[0] in (2, 3) and payload[17] == 3:
             frame = bytearray(payload)
             break
         off += 40 + n
@@ -341,6 +388,22 @@ def case_recovery(a):
     if v:
         check(v[3].startswith("recovery: as-given: no-convergence") and "done" in v[3],
               "rungs recorded in the message: %r" % v[3])
+        h, eng, io, chg = list(read_history(os.path.join(d, "rc.h5")).values())[0]
+        print("recovery history: %r, engine %.2f s, coordinator I/O %.4f s" % (h, eng, io))
+        check(len(h) >= 2 and h[0][:3] == ("as-given", "no-convergence", 6) and h[-1][1] == "done"
+              and all(x[1] == "no-convergence" for x in h[:-1]),
+              "the history lists every rung with outcome and iterations: %r" % h)
+        check(eng > 0 and abs(eng - sum(x[3] for x in h)) < 1e-6 * max(1, eng) + 1e-3 and io >= 0,
+              "engine time = sum of the rungs' times, I/O time recorded: %r %r" % (eng, io))
+        check(chg == 0, "no smearing change for a damping/more-bands recovery")
+        # the same candidate on 1 rank: same rungs, outcome and energy
+        p = run([a.furui, "screen", rec, "-o", "rc1"], d)
+        r1 = read_results(os.path.join(d, "rc1.h5")) if p.returncode == 0 else {}
+        h1 = list(read_history(os.path.join(d, "rc1.h5")).values())[0][0] if r1 else []
+        v1 = list(r1.values())[0] if len(r1) == 1 else None
+        check(v1 is not None and v1[0] == 3 and abs(v1[1] - v[1]) <= 1e-8 and
+              [x[:3] for x in h1] == [x[:3] for x in h],
+              "1 and 2 ranks: same rungs, outcomes, iterations and energy: %r vs %r" % (h1, h))
     ok = os.path.join(d, "ok.yaml")
     with open(ok, "w") as f:
         f.write(open(rec).read().replace("max_iterations: 6", "max_iterations: 60"))
@@ -362,6 +425,30 @@ def case_recovery(a):
                                all(s in x[3] for s in ("as-given:", "damping:", "more-bands:", "smearing:"))
                                for x in r4.values()), "all rungs tried and listed: %r" % r4)
     check(all(x[1] != x[1] for x in r4.values()), "an unconverged energy was stored")
+    h4 = read_history(os.path.join(d, "f4.h5")) if r4 else {}
+    check(len(h4) == 2 and all([x[0] for x in v[0]] == ["as-given", "damping", "more-bands", "smearing"]
+                               and all(x[1] == "no-convergence" and x[2] > 0 and x[4] for x in v[0])
+                               for v in h4.values()),
+          "failed candidates keep the history of all four rungs: %r" % h4)
+    # the sweep keys: recovery: {max_rungs: 1} and candidate_time_limit
+    one = os.path.join(d, "one.yaml")
+    with open(one, "w") as f:
+        f.write(open(FAIL).read() + "recovery: {max_rungs: 1}\n")
+    p = run([a.furui, "screen", one, "-o", "k1"], d)
+    hk = read_history(os.path.join(d, "k1.h5")) if p.returncode == 0 else {}
+    check(len(hk) == 2 and all(len(v[0]) == 1 for v in hk.values()),
+          "recovery: {max_rungs: 1} in the sweep: one rung only: %r" % hk)
+    p = run([a.furui, "screen", one, "-o", "k2", "--recovery-rungs", "2"], d)
+    hk = read_history(os.path.join(d, "k2.h5")) if p.returncode == 0 else {}
+    check(len(hk) == 2 and all(len(v[0]) == 2 for v in hk.values()),
+          "--recovery-rungs overrides the sweep's max_rungs: %r" % hk)
+    tly = os.path.join(d, "tl.yaml")
+    with open(tly, "w") as f:
+        f.write(open(rec).read() + "candidate_time_limit: 1e-6\n")
+    p = run([a.furui, "screen", tly, "-o", "tly"], d)
+    r = read_results(os.path.join(d, "tly.h5")) if p.returncode == 0 else {}
+    check(len(r) == 1 and all(x[0] == 4 and x[2] == "time-limit" for x in r.values()),
+          "candidate_time_limit in the sweep: cause time-limit: %r" % r)
     # per-candidate time limit: final failure with its own cause
     p = run([a.furui, "screen", TINY, "-o", "tl", "--candidate-time-limit", "1e-6"], d, ranks=2,
             mpiexec=a.mpiexec)
@@ -385,6 +472,29 @@ def case_recovery(a):
     check(p.returncode == 0 and "0 left" in p.stdout, "rerun after interruption: %s" % p.stdout)
     dl = read_results(os.path.join(d, "dl.h5")) if p.returncode == 0 else {}
     check(len(dl) == 1 and all(x[0] == 3 for x in dl.values()), "interrupted candidate redone: %r" % dl)
+    # SIGUSR1 while the SCF of a 2-rank run is running: the worker's SCF stops at its next
+    # iteration (not at the end of the candidate), the candidate is interrupted, not final
+    cmd = [a.mpiexec, "--oversubscribe", "-n", "2", a.furui, "screen", slow, "-o", "sig"]
+    pr = subprocess.Popen(cmd, cwd=d, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    jn = os.path.join(d, "sig.journal")
+    t = time.time()
+    while time.time() - t < 60 and pr.poll() is None:
+        if os.path.exists(jn) and any(st == 2 for _, st in journal_records(jn)):
+            break
+        time.sleep(0.01)
+    pr.send_signal(signal.SIGUSR1)
+    out, err = pr.communicate(timeout=120)
+    sg = read_results(os.path.join(d, "sig.h5")) if pr.returncode == 0 else {}
+    check(len(sg) == 1 and all(x[0] == 4 and x[2] == "interrupted" and x[1] != x[1] for x in sg.values()),
+          "SIGUSR1 interrupts the running SCF (cause interrupted, no energy): exit %d %r %s" %
+          (pr.returncode, sg, err[-500:]))
+    if sg:
+        h = list(read_history(os.path.join(d, "sig.h5")).values())[0][0]
+        check(len(h) == 1 and h[0][1] == "interrupted" and h[0][2] < 60,
+              "the interrupted SCF stopped before its iteration limit: %r" % h)
+    p = run([a.furui, "screen", slow, "-o", "sig"], d)
+    sg = read_results(os.path.join(d, "sig.h5")) if p.returncode == 0 else {}
+    check(len(sg) == 1 and all(x[0] == 3 for x in sg.values()), "rerun after SIGUSR1 redoes it: %r" % sg)
     # O(1) files: one log for the job, with every candidate of the run
     logs = sorted(f for f in os.listdir(d) if f.startswith("dl") and f.endswith(".log"))
     check(logs == ["dl.log"], "one SCF log per job: %s" % logs)
@@ -392,8 +502,8 @@ def case_recovery(a):
     check(all(k in text for k, x in dl.items() if x[0] != 5), "the job log holds every candidate run")
 
 
-def dry_ids(a, d, extra):
-    p = run([a.furui, "screen", TINY, "--dry-run"] + extra, d)
+def dry_ids(a, d, extra, sweep=TINY):
+    p = run([a.furui, "screen", sweep, "--dry-run"] + extra, d)
     check(p.returncode == 0, "dry run %s: exit %d %s" % (extra, p.returncode, p.stderr))
     return [l.split()[1] for l in p.stdout.splitlines() if l.startswith("  ")]
 
@@ -407,6 +517,18 @@ def case_shards(a):
               "usage error for %s: exit %d %r" % (bad, p.returncode, p.stderr))
     full = dry_ids(a, d, [])
     check(len(full) == TINY_IDS, "dry run lists %d candidates" % len(full))
+    # two copies of the sweep (and its poscar_dir) in different directories: the same IDs,
+    # the invalid file's included, so shards given different paths agree
+    copies = []
+    for sub in ("copyA/deeper", "copyB"):
+        dd = os.path.join(d, sub)
+        os.makedirs(dd)
+        shutil.copy(TINY, dd)
+        shutil.copytree(os.path.join(HERE, "poscars"), os.path.join(dd, "poscars"))
+        copies.append(os.path.join(dd, "tiny.yaml"))
+    ida, idb = dry_ids(a, d, [], copies[0]), dry_ids(a, d, [], copies[1])
+    check(sorted(ida) == sorted(idb) == sorted(full) and len(ida) == TINY_IDS,
+          "copies of the sweep at different paths give the same IDs: %s / %s / %s" % (ida, idb, full))
     order = sorted(full)
     for k in range(3):
         ids = dry_ids(a, d, ["--shard-index", str(k), "--shard-count", "3"])
@@ -417,8 +539,9 @@ def case_shards(a):
     shards = []
     for k in range(3):
         name = "s%d" % k
-        p = run([a.furui, "screen", TINY, "-o", name, "--shard-index", str(k), "--shard-count", "3"], d,
-                ranks=2 if k == 1 else 0, mpiexec=a.mpiexec)
+        # shard 1 reads the sweep from another directory: IDs and split agree all the same
+        p = run([a.furui, "screen", copies[1] if k == 1 else TINY, "-o", name, "--shard-index", str(k),
+                 "--shard-count", "3"], d, ranks=2 if k == 1 else 0, mpiexec=a.mpiexec)
         if not check(p.returncode == 0, "shard %d: exit %d %s" % (k, p.returncode, p.stderr[-2000:])):
             continue
         check("shard %d of 3" % k in p.stdout, "shard %d: not in the summary: %s" % (k, p.stdout))
@@ -429,6 +552,17 @@ def case_shards(a):
             check(int(pv["shard_index"][()]) == k and int(pv["shard_count"][()]) == 3,
                   "shard %d: provenance shard_index/count %s/%s" % (k, pv["shard_index"][()], pv["shard_count"][()]))
         shards.append(name + (".journal" if k == 2 else ".h5"))
+    # merge --sweep: the expected IDs come from the sweep, so a shard that never ran is
+    # reported (its candidates listed) and the exit status is 2; the file is still written
+    if len(shards) == 3:
+        p = run([a.furui, "merge", "--sweep", TINY, "two.h5", shards[0], shards[1]], d)
+        miss = order[2::3]
+        check(p.returncode == 2 and all(k in p.stdout for k in miss) and "missing" in p.stdout and
+              os.path.exists(os.path.join(d, "two.h5")) and "in no input" in p.stderr,
+              "merge --sweep of 2 of 3 shards: exit %d, missing %s: %s %s" % (p.returncode, miss, p.stdout, p.stderr))
+        p = run([a.furui, "merge", "--sweep", copies[0], "three.h5"] + shards, d)
+        check(p.returncode == 0 and "missing" not in p.stdout,
+              "merge --sweep of all 3 shards: exit %d %s %s" % (p.returncode, p.stdout, p.stderr))
     p = run([a.furui, "merge", "merged.h5"] + shards, d)
     check(p.returncode == 0, "merge of the shards: exit %d %s" % (p.returncode, p.stderr))
     if p.returncode == 0:

@@ -40,7 +40,8 @@ def check(path, ncand, nfail, fails):
         expect(all(len(i) == 16 and int(i, 16) >= 0 for i in ids), "ids are 16 hex digits")
         expect(ids == sorted(set(ids)), "ids unique and ascending")
 
-        offsets = {"atom_offset": None, "k_offset": None, "band_offset": None, "species_offset": None}
+        offsets = {"atom_offset": None, "k_offset": None, "band_offset": None, "species_offset": None,
+                   "recovery_offset": None}
         for name in offsets:
             o = c[name][()]
             expect(o.shape == (n + 1,) and o[0] == 0 and np.all(np.diff(o) >= 0), f"{name} cumulative")
@@ -48,7 +49,10 @@ def check(path, ncand, nfail, fails):
         ragged = {"atomic_numbers": "atom_offset", "xred": "atom_offset", "forces": "atom_offset",
                   "kpoints_red": "k_offset", "kweights": "k_offset", "eigenvalues": "band_offset",
                   "occupations": "band_offset", "species": "species_offset",
-                  "pseudopotential": "species_offset", "pseudopotential_sha256": "species_offset"}
+                  "pseudopotential": "species_offset", "pseudopotential_sha256": "species_offset",
+                  "recovery_rung": "recovery_offset", "recovery_outcome": "recovery_offset",
+                  "recovery_iterations": "recovery_offset", "recovery_seconds": "recovery_offset",
+                  "recovery_message": "recovery_offset"}
         nunits = 0
 
         def visit(name, obj):
