@@ -26,13 +26,13 @@ add_test(NAME fault_injection
           --mpiexec ${FURUI_REL_MPIEXEC} --workdir ${FURUI_REL_WORK} --seed 20261122 --kills 24
           --strace)
 set_tests_properties(fault_injection PROPERTIES LABELS "reliability" TIMEOUT 600 PROCESSORS 2)
-foreach(case scf_full_disk scf_readonly_dir screen_readonly_dir)
+foreach(case scf_full_disk scf_readonly_dir screen_full_disk screen_readonly_dir)
   add_test(NAME full_disk_${case}
     COMMAND ${FURUI_PYTHON} ${FURUI_REL_DIR}/full_disk.py --furui $<TARGET_FILE:furui>
             --mpiexec ${FURUI_REL_MPIEXEC} --workdir ${FURUI_REL_WORK} ${case})
   set_tests_properties(full_disk_${case} PROPERTIES LABELS "reliability" TIMEOUT 300
     SKIP_RETURN_CODE 77 PROCESSORS 2)
 endforeach()
-# Not registered yet: screen_full_disk (the results writer still crashes inside HDF5 on a
-# full disk: src/screen/store.c needs the in-memory image of core/h5mem.h) and
-# hostile_results (written against journal format 1).
+# Not registered yet: hostile_results (written against journal format 1; 3 of its 24 cases
+# show open findings: non-UTF-8 and control characters in labels, an empty .h5 read as an
+# empty journal).
