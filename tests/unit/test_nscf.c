@@ -138,9 +138,13 @@ int main(int argc, char **argv) {
         rc = fu_nscf_eigenvalues(&s, &p, r.fft, ns, r.veff_r, sm.n, (const double(*)[3])sm.kred,
                                  nb, 0, MPI_COMM_SELF, pe1, NULL, &err);
         CHECK(rc == 0, "one-rank NSCF");
-        int same = memcmp(pe, pe1, sizeof(double) * (size_t)ns * sm.n * nb) == 0;
-        CHECK(same, "NSCF on all ranks equals NSCF on one rank bit for bit");
-        if (rank == 0) printf("(c) %d ranks vs 1 rank: %s\n", size, same ? "identical" : "DIFFERENT");
+        /* Each k-point is solved alone, so ranks only change which process solves it;
+         * BLAS kernels may still pick other code paths (alignment), so equal to far below
+         * the 1e-8 Ha solver tolerance, not bit for bit. */
+        double worst = 0;
+        for (size_t i = 0; i < (size_t)ns * sm.n * nb; i++) worst = fmax(worst, fabs(pe[i] - pe1[i]));
+        CHECK(worst <= 1e-10, "NSCF on all ranks equals NSCF on one rank (1e-10 Ha)");
+        if (rank == 0) printf("(c) %d ranks vs 1 rank: max |diff| %.2e Ha\n", size, worst);
         free(pe1);
     }
 
