@@ -152,7 +152,9 @@ class Injector:
         if strace:
             c += ["strace", "-f", "-o", "/dev/null", "-e", "trace=fdatasync",
                   "-e", "inject=fdatasync:delay_exit=50000"]
-        return c + [self.furui, "screen", SWEEP, "-o", prefix]
+        # The kills are the test's, not the candidates': a candidate hit by several of them
+        # must not be given up as "crashed" (--max-attempts, default 2).
+        return c + [self.furui, "screen", SWEEP, "-o", prefix, "--max-attempts", "100"]
 
     def reference(self):
         d = os.path.join(self.a.workdir, "reference")
