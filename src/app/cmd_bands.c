@@ -15,6 +15,7 @@
 
 #include "furui_git_version.h"
 #include "core/atomicfile.h"
+#include "core/h5mem.h"
 #include "core/error.h"
 #include "core/units.h"
 #include "crystal/kpath.h"
@@ -154,90 +155,52 @@ static int write_json(const char *path, const bands_out *o, fu_err *err) {
     return rc;
 }
 
-static herr_t h5attr(hid_t obj, const char *name, const char *value) {
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, strlen(value) + 1);
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t st = a < 0 ? -1 : H5Awrite(a, t, value);
-    if (a >= 0) H5Aclose(a);
-    H5Sclose(sp);
-    H5Tclose(t);
-    return st;
-}
-
-static herr_t h5d(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
-                  const void *data, const char *units) {
-    hid_t sp = rank ? H5Screate_simple(rank, dims, NULL) : H5Screate(H5S_SCALAR);
-    hid_t d = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t st = d < 0 ? -1 : H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
-    if (st >= 0 && units) st = h5attr(d, "units", units);
-    if (d >= 0) H5Dclose(d);
-    H5Sclose(sp);
-    return st;
-}
-
-static herr_t h5s(hid_t loc, const char *name, double v, const char *units) {
-    return h5d(loc, name, H5T_NATIVE_DOUBLE, 0, NULL, &v, units);
-}
-
-static herr_t h5str(hid_t loc, const char *name, const char *v) {
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, strlen(v) + 1);
-    herr_t st = h5d(loc, name, t, 0, NULL, v, NULL);
-    H5Tclose(t);
-    return st;
-}
-
 static int write_h5(const char *path, const bands_out *o, fu_err *err) {
     const fu_scf_result *r = o->r;
     const fu_gap_info *gi = o->gi;
     const fu_kpath_samples *sm = o->sm;
     int ns = r->nspin == 2 ? 2 : 1;
-    fu_atomic_file af;
-    int rc = fu_atomic_reserve(&af, path, err);
-    if (rc) return rc;
     H5E_auto2_t of;
     void *od;
     H5Eget_auto2(H5E_DEFAULT, &of, &od);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t f = H5Fcreate(af.tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t f = fu_h5mem_create(path, err); /* in memory: a full disk fails in our writer */
     herr_t st = f < 0 ? -1 : 0;
     if (st >= 0) {
-        st |= h5attr(f, "schema", "furui.bands");
-        st |= h5str(f, "furui_git", FURUI_GIT_VERSION);
-        st |= h5str(f, "input", o->input_path);
+        st |= fu_h5_attr_str(f, "schema", "furui.bands");
+        st |= fu_h5_dstr(f, "furui_git", FURUI_GIT_VERSION);
+        st |= fu_h5_dstr(f, "input", o->input_path);
         int one = ns;
-        st |= h5d(f, "nspin", H5T_NATIVE_INT, 0, NULL, &one, NULL);
+        st |= fu_h5_dset(f, "nspin", H5T_NATIVE_INT, 0, NULL, &one, NULL);
         hsize_t d33[2] = {3, 3};
-        st |= h5d(f, "lattice", H5T_NATIVE_DOUBLE, 2, d33, o->s->lattice, "bohr");
-        st |= h5s(f, "nelec", r->nelec, "electrons");
+        st |= fu_h5_dset(f, "lattice", H5T_NATIVE_DOUBLE, 2, d33, o->s->lattice, "bohr");
+        st |= fu_h5_scalar(f, "nelec", r->nelec, "electrons");
         hid_t g = H5Gcreate2(f, "gap", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         int metal = gi->metal, direct = gi->direct;
-        st |= h5d(g, "metal", H5T_NATIVE_INT, 0, NULL, &metal, NULL);
-        st |= h5d(g, "direct", H5T_NATIVE_INT, 0, NULL, &direct, NULL);
-        st |= h5s(g, "vbm", gi->vbm, "Ha");
-        st |= h5s(g, "cbm", gi->cbm, "Ha");
-        st |= h5s(g, "gap", gi->gap, "Ha");
-        st |= h5s(g, "direct_gap", gi->direct_gap, "Ha");
+        st |= fu_h5_dset(g, "metal", H5T_NATIVE_INT, 0, NULL, &metal, NULL);
+        st |= fu_h5_dset(g, "direct", H5T_NATIVE_INT, 0, NULL, &direct, NULL);
+        st |= fu_h5_scalar(g, "vbm", gi->vbm, "Ha");
+        st |= fu_h5_scalar(g, "cbm", gi->cbm, "Ha");
+        st |= fu_h5_scalar(g, "gap", gi->gap, "Ha");
+        st |= fu_h5_scalar(g, "direct_gap", gi->direct_gap, "Ha");
         hsize_t d3 = 3;
-        st |= h5d(g, "vbm_kred", H5T_NATIVE_DOUBLE, 1, &d3, gi->vbm_k, "1 (reciprocal lattice)");
-        st |= h5d(g, "cbm_kred", H5T_NATIVE_DOUBLE, 1, &d3, gi->cbm_k, "1 (reciprocal lattice)");
-        st |= h5d(g, "direct_gap_kred", H5T_NATIVE_DOUBLE, 1, &d3, gi->direct_k, "1 (reciprocal lattice)");
-        st |= h5str(g, "vbm_label", gi->vbm_label);
-        st |= h5str(g, "cbm_label", gi->cbm_label);
-        st |= h5str(g, "direct_gap_label", gi->direct_label);
+        st |= fu_h5_dset(g, "vbm_kred", H5T_NATIVE_DOUBLE, 1, &d3, gi->vbm_k, "1 (reciprocal lattice)");
+        st |= fu_h5_dset(g, "cbm_kred", H5T_NATIVE_DOUBLE, 1, &d3, gi->cbm_k, "1 (reciprocal lattice)");
+        st |= fu_h5_dset(g, "direct_gap_kred", H5T_NATIVE_DOUBLE, 1, &d3, gi->direct_k, "1 (reciprocal lattice)");
+        st |= fu_h5_dstr(g, "vbm_label", gi->vbm_label);
+        st |= fu_h5_dstr(g, "cbm_label", gi->cbm_label);
+        st |= fu_h5_dstr(g, "direct_gap_label", gi->direct_label);
         H5Gclose(g);
         hid_t p = H5Gcreate2(f, "path", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         char buf[512];
         fu_kpath_string(o->kp, buf, sizeof buf);
-        st |= h5str(p, "path", buf);
-        st |= h5str(p, "bravais", o->kp->bravais);
-        st |= h5str(p, "variant", o->kp->variant);
+        st |= fu_h5_dstr(p, "path", buf);
+        st |= fu_h5_dstr(p, "bravais", o->kp->bravais);
+        st |= fu_h5_dstr(p, "variant", o->kp->variant);
         hsize_t dk[2] = {(hsize_t)sm->n, 3}, dn = (hsize_t)sm->n;
-        st |= h5d(p, "kred", H5T_NATIVE_DOUBLE, 2, dk, sm->kred, "1 (reciprocal lattice)");
-        st |= h5d(p, "distance", H5T_NATIVE_DOUBLE, 1, &dn, sm->dist, "bohr^-1");
-        st |= h5d(p, "break_before", H5T_NATIVE_INT, 1, &dn, sm->brk, NULL);
+        st |= fu_h5_dset(p, "kred", H5T_NATIVE_DOUBLE, 2, dk, sm->kred, "1 (reciprocal lattice)");
+        st |= fu_h5_dset(p, "distance", H5T_NATIVE_DOUBLE, 1, &dn, sm->dist, "bohr^-1");
+        st |= fu_h5_dset(p, "break_before", H5T_NATIVE_INT, 1, &dn, sm->brk, NULL);
         /* labels: fixed-length UTF-8 strings, "" where not special */
         char *labs = calloc((size_t)sm->n, FU_KPATH_LABEL);
         if (labs) {
@@ -246,39 +209,41 @@ static int write_h5(const char *path, const bands_out *o, fu_err *err) {
             hid_t t = H5Tcopy(H5T_C_S1);
             H5Tset_size(t, FU_KPATH_LABEL);
             H5Tset_cset(t, H5T_CSET_UTF8);
-            st |= h5d(p, "labels", t, 1, &dn, labs, NULL);
+            st |= fu_h5_dset(p, "labels", t, 1, &dn, labs, NULL);
             H5Tclose(t);
             free(labs);
         } else {
             st = -1;
         }
         hsize_t de[3] = {(hsize_t)ns, (hsize_t)sm->n, (hsize_t)o->nb};
-        st |= h5d(p, "eigenvalues", H5T_NATIVE_DOUBLE, 3, de, o->pe, "Ha");
+        st |= fu_h5_dset(p, "eigenvalues", H5T_NATIVE_DOUBLE, 3, de, o->pe, "Ha");
         H5Gclose(p);
         hid_t m = H5Gcreate2(f, "mesh", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         hsize_t mk[2] = {(hsize_t)r->nk, 3}, mn = (hsize_t)r->nk;
         hsize_t me[3] = {(hsize_t)ns, (hsize_t)r->nk, (hsize_t)r->nband};
-        st |= h5d(m, "kred", H5T_NATIVE_DOUBLE, 2, mk, r->kred, "1 (reciprocal lattice)");
-        st |= h5d(m, "weights", H5T_NATIVE_DOUBLE, 1, &mn, r->kweight, "1");
-        st |= h5d(m, "eigenvalues", H5T_NATIVE_DOUBLE, 3, me, r->eig, "Ha");
+        st |= fu_h5_dset(m, "kred", H5T_NATIVE_DOUBLE, 2, mk, r->kred, "1 (reciprocal lattice)");
+        st |= fu_h5_dset(m, "weights", H5T_NATIVE_DOUBLE, 1, &mn, r->kweight, "1");
+        st |= fu_h5_dset(m, "eigenvalues", H5T_NATIVE_DOUBLE, 3, me, r->eig, "Ha");
         H5Gclose(m);
         hid_t dg = H5Gcreate2(f, "dos", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         hsize_t ne = (hsize_t)o->ne, dd[2] = {(hsize_t)ns, (hsize_t)o->ne};
-        st |= h5d(dg, "energy", H5T_NATIVE_DOUBLE, 1, &ne, o->egrid, "Ha");
-        st |= h5d(dg, "dos", H5T_NATIVE_DOUBLE, 2, dd, o->dos, "states/Ha/cell");
-        st |= h5d(dg, "integrated_dos", H5T_NATIVE_DOUBLE, 2, dd, o->idos, "electrons/cell");
-        st |= h5s(dg, "sigma", o->sigma, "Ha");
-        st |= h5s(dg, "fermi_level", o->efermi_dos, "Ha");
-        st |= h5s(dg, "dos_at_fermi_level", o->dos_ef, "states/Ha/cell");
+        st |= fu_h5_dset(dg, "energy", H5T_NATIVE_DOUBLE, 1, &ne, o->egrid, "Ha");
+        st |= fu_h5_dset(dg, "dos", H5T_NATIVE_DOUBLE, 2, dd, o->dos, "states/Ha/cell");
+        st |= fu_h5_dset(dg, "integrated_dos", H5T_NATIVE_DOUBLE, 2, dd, o->idos, "electrons/cell");
+        st |= fu_h5_scalar(dg, "sigma", o->sigma, "Ha");
+        st |= fu_h5_scalar(dg, "fermi_level", o->efermi_dos, "Ha");
+        st |= fu_h5_scalar(dg, "dos_at_fermi_level", o->dos_ef, "states/Ha/cell");
         H5Gclose(dg);
-        if (H5Fclose(f) < 0) st = -1;
+    }
+    int rc;
+    if (st < 0) {
+        if (f >= 0) H5Fclose(f);
+        rc = fu_fail(err, FU_ELIB, "%s: building the HDF5 file failed", path);
+    } else {
+        rc = fu_h5mem_commit(f, path, err);
     }
     H5Eset_auto2(H5E_DEFAULT, of, od);
-    if (st < 0) {
-        remove(af.tmp);
-        return fu_fail(err, FU_EIO, "%s: HDF5 write failed", path);
-    }
-    return fu_atomic_commit_path(&af, err);
+    return rc;
 }
 
 static int exit_for(int rc) {

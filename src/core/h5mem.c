@@ -1,6 +1,7 @@
 #include "core/h5mem.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/atomicfile.h"
 
@@ -37,4 +38,39 @@ int fu_h5mem_commit(hid_t f, const char *path, fu_err *err) {
     }
     free(img);
     return rc;
+}
+
+herr_t fu_h5_attr_str(hid_t obj, const char *name, const char *value) {
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, strlen(value) + 1);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t st = a < 0 ? -1 : H5Awrite(a, t, value);
+    if (a >= 0) H5Aclose(a);
+    H5Sclose(sp);
+    H5Tclose(t);
+    return st;
+}
+
+herr_t fu_h5_dset(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
+                  const void *data, const char *units) {
+    hid_t sp = rank ? H5Screate_simple(rank, dims, NULL) : H5Screate(H5S_SCALAR);
+    hid_t d = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t st = d < 0 ? -1 : H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+    if (st >= 0 && units) st = fu_h5_attr_str(d, "units", units);
+    if (d >= 0) H5Dclose(d);
+    H5Sclose(sp);
+    return st;
+}
+
+herr_t fu_h5_dstr(hid_t loc, const char *name, const char *value) {
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, strlen(value) + 1);
+    herr_t st = fu_h5_dset(loc, name, t, 0, NULL, value, NULL);
+    H5Tclose(t);
+    return st;
+}
+
+herr_t fu_h5_scalar(hid_t loc, const char *name, double v, const char *units) {
+    return fu_h5_dset(loc, name, H5T_NATIVE_DOUBLE, 0, NULL, &v, units);
 }

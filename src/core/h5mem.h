@@ -19,4 +19,13 @@ hid_t fu_h5mem_create(const char *name, fu_err *err);
  * rename). f is closed in every case. */
 int fu_h5mem_commit(hid_t f, const char *path, fu_err *err);
 
+/* Writers of small self-describing pieces; they return < 0 on failure so a
+ * caller can OR the results and check once. Datasets carry a "units"
+ * attribute when units is not NULL. */
+herr_t fu_h5_attr_str(hid_t obj, const char *name, const char *value);
+herr_t fu_h5_dset(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
+                  const void *data, const char *units);
+herr_t fu_h5_dstr(hid_t loc, const char *name, const char *value);
+herr_t fu_h5_scalar(hid_t loc, const char *name, double v, const char *units);
+
 #endif

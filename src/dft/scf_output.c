@@ -162,42 +162,6 @@ int fu_scf_write_json(const char *path, const fu_structure *s, const fu_scf_para
     return rc;
 }
 
-/* HDF5 helpers: datasets carry a "units" attribute. */
-static herr_t attr_str(hid_t obj, const char *name, const char *value) {
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, strlen(value) + 1);
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t st = a < 0 ? -1 : H5Awrite(a, t, value);
-    if (a >= 0) H5Aclose(a);
-    H5Sclose(sp);
-    H5Tclose(t);
-    return st;
-}
-
-static herr_t dset(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
-                   const void *data, const char *units) {
-    hid_t sp = rank ? H5Screate_simple(rank, dims, NULL) : H5Screate(H5S_SCALAR);
-    hid_t d = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t st = d < 0 ? -1 : H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
-    if (st >= 0 && units) st = attr_str(d, "units", units);
-    if (d >= 0) H5Dclose(d);
-    H5Sclose(sp);
-    return st;
-}
-
-static herr_t dstr(hid_t loc, const char *name, const char *value) {
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, strlen(value) + 1);
-    herr_t st = dset(loc, name, t, 0, NULL, value, NULL);
-    H5Tclose(t);
-    return st;
-}
-
-static herr_t scalar(hid_t loc, const char *name, double v, const char *units) {
-    return dset(loc, name, H5T_NATIVE_DOUBLE, 0, NULL, &v, units);
-}
-
 int fu_scf_write_hdf5(const char *path, const fu_structure *s, const fu_scf_params *p,
                       const fu_scf_result *r, const char *input_path, const char *input_text,
                       fu_err *err) {
@@ -209,70 +173,70 @@ int fu_scf_write_hdf5(const char *path, const fu_structure *s, const fu_scf_para
     hid_t f = fu_h5mem_create(path, err);
     herr_t st = f < 0 ? -1 : 0;
     if (st >= 0) {
-        st |= attr_str(f, "schema", FU_SCF_SCHEMA);
+        st |= fu_h5_attr_str(f, "schema", FU_SCF_SCHEMA);
         int ver = FU_SCF_SCHEMA_VERSION;
-        st |= dset(f, "schema_version", H5T_NATIVE_INT, 0, NULL, &ver, NULL);
+        st |= fu_h5_dset(f, "schema_version", H5T_NATIVE_INT, 0, NULL, &ver, NULL);
         hid_t ge = H5Gcreate2(f, "energy", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        st |= scalar(ge, "total", r->etotal, "Ha");
-        st |= scalar(ge, "kinetic", r->e_kinetic, "Ha");
-        st |= scalar(ge, "hartree", r->e_hartree, "Ha");
-        st |= scalar(ge, "xc", r->e_xc, "Ha");
-        st |= scalar(ge, "ewald", r->e_ewald, "Ha");
-        st |= scalar(ge, "psp_core", r->e_psp_core, "Ha");
-        st |= scalar(ge, "local_psp", r->e_local, "Ha");
-        st |= scalar(ge, "nonlocal_psp", r->e_nonlocal, "Ha");
-        st |= scalar(ge, "minus_kt_entropy", r->e_entropy, "Ha");
-        st |= scalar(ge, "band", r->e_band, "Ha");
+        st |= fu_h5_scalar(ge, "total", r->etotal, "Ha");
+        st |= fu_h5_scalar(ge, "kinetic", r->e_kinetic, "Ha");
+        st |= fu_h5_scalar(ge, "hartree", r->e_hartree, "Ha");
+        st |= fu_h5_scalar(ge, "xc", r->e_xc, "Ha");
+        st |= fu_h5_scalar(ge, "ewald", r->e_ewald, "Ha");
+        st |= fu_h5_scalar(ge, "psp_core", r->e_psp_core, "Ha");
+        st |= fu_h5_scalar(ge, "local_psp", r->e_local, "Ha");
+        st |= fu_h5_scalar(ge, "nonlocal_psp", r->e_nonlocal, "Ha");
+        st |= fu_h5_scalar(ge, "minus_kt_entropy", r->e_entropy, "Ha");
+        st |= fu_h5_scalar(ge, "band", r->e_band, "Ha");
         H5Gclose(ge);
-        st |= scalar(f, "fermi_level", r->efermi, "Ha");
-        st |= scalar(f, "band_gap", r->gap, "Ha");
+        st |= fu_h5_scalar(f, "fermi_level", r->efermi, "Ha");
+        st |= fu_h5_scalar(f, "band_gap", r->gap, "Ha");
         int direct = r->gap_direct;
-        st |= dset(f, "band_gap_direct", H5T_NATIVE_INT, 0, NULL, &direct, NULL);
+        st |= fu_h5_dset(f, "band_gap_direct", H5T_NATIVE_INT, 0, NULL, &direct, NULL);
         hsize_t dk[2] = {(hsize_t)r->nk, 3}, de[2] = {(hsize_t)r->nk, (hsize_t)r->nband};
         hsize_t de3[3] = {2, (hsize_t)r->nk, (hsize_t)r->nband};
         int spin2 = r->nspin == 2, nspin = spin2 ? 2 : 1;
-        st |= dset(f, "kpoints_red", H5T_NATIVE_DOUBLE, 2, dk, r->kred, "1 (reciprocal lattice)");
-        st |= dset(f, "kweights", H5T_NATIVE_DOUBLE, 1, dk, r->kweight, "1");
+        st |= fu_h5_dset(f, "kpoints_red", H5T_NATIVE_DOUBLE, 2, dk, r->kred, "1 (reciprocal lattice)");
+        st |= fu_h5_dset(f, "kweights", H5T_NATIVE_DOUBLE, 1, dk, r->kweight, "1");
         /* nspin 2: [spin][k][band], spin 0 = up */
-        st |= dset(f, "eigenvalues", H5T_NATIVE_DOUBLE, spin2 ? 3 : 2, spin2 ? de3 : de, r->eig,
+        st |= fu_h5_dset(f, "eigenvalues", H5T_NATIVE_DOUBLE, spin2 ? 3 : 2, spin2 ? de3 : de, r->eig,
                    "Ha");
-        st |= dset(f, "occupations", H5T_NATIVE_DOUBLE, spin2 ? 3 : 2, spin2 ? de3 : de, r->occ,
+        st |= fu_h5_dset(f, "occupations", H5T_NATIVE_DOUBLE, spin2 ? 3 : 2, spin2 ? de3 : de, r->occ,
                    "electrons");
-        st |= dset(f, "nspin", H5T_NATIVE_INT, 0, NULL, &nspin, NULL);
+        st |= fu_h5_dset(f, "nspin", H5T_NATIVE_INT, 0, NULL, &nspin, NULL);
         if (spin2) {
-            st |= scalar(f, "magnetization", r->magnetization, "Bohr magneton");
-            st |= scalar(f, "abs_magnetization", r->abs_magnetization, "Bohr magneton");
+            st |= fu_h5_scalar(f, "magnetization", r->magnetization, "Bohr magneton");
+            st |= fu_h5_scalar(f, "abs_magnetization", r->abs_magnetization, "Bohr magneton");
         }
         hsize_t dfz[2] = {(hsize_t)r->natom, 3}, d33[2] = {3, 3};
-        if (r->have_forces) st |= dset(f, "forces", H5T_NATIVE_DOUBLE, 2, dfz, r->forces, "Ha/bohr");
+        if (r->have_forces) st |= fu_h5_dset(f, "forces", H5T_NATIVE_DOUBLE, 2, dfz, r->forces, "Ha/bohr");
         if (r->have_stress)
-            st |= dset(f, "stress", H5T_NATIVE_DOUBLE, 2, d33, r->stress, "Ha/bohr^3");
+            st |= fu_h5_dset(f, "stress", H5T_NATIVE_DOUBLE, 2, d33, r->stress, "Ha/bohr^3");
         hid_t gs = H5Gcreate2(f, "structure", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        st |= dset(gs, "lattice", H5T_NATIVE_DOUBLE, 2, d33, s->lattice, "bohr");
+        st |= fu_h5_dset(gs, "lattice", H5T_NATIVE_DOUBLE, 2, d33, s->lattice, "bohr");
         hsize_t dx[2] = {(hsize_t)s->natom, 3};
-        st |= dset(gs, "xred", H5T_NATIVE_DOUBLE, 2, dx, s->xred, "1 (fractional)");
+        st |= fu_h5_dset(gs, "xred", H5T_NATIVE_DOUBLE, 2, dx, s->xred, "1 (fractional)");
         int z[s->natom];
         for (int a = 0; a < s->natom; a++) z[a] = s->znucl[s->typat[a]];
-        st |= dset(gs, "atomic_numbers", H5T_NATIVE_INT, 1, dx, z, NULL);
+        st |= fu_h5_dset(gs, "atomic_numbers", H5T_NATIVE_INT, 1, dx, z, NULL);
         H5Gclose(gs);
         hid_t gp = H5Gcreate2(f, "provenance", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        st |= dstr(gp, "furui_version", FURUI_VERSION " (" FURUI_GIT_VERSION ")");
-        st |= dstr(gp, "xc", r->xc_names);
-        st |= dstr(gp, "input_path", input_path ? input_path : "");
-        st |= dstr(gp, "input", input_text ? input_text : "");
+        st |= fu_h5_dstr(gp, "furui_version", FURUI_VERSION " (" FURUI_GIT_VERSION ")");
+        st |= fu_h5_dstr(gp, "xc", r->xc_names);
+        st |= fu_h5_dstr(gp, "input_path", input_path ? input_path : "");
+        st |= fu_h5_dstr(gp, "input", input_text ? input_text : "");
         unsigned maj, min, rel;
         H5get_libversion(&maj, &min, &rel);
         char buf[64];
         snprintf(buf, sizeof buf, "%u.%u.%u", maj, min, rel);
-        st |= dstr(gp, "hdf5_version", buf);
-        st |= scalar(gp, "ecut", p->ecut, "Ha");
+        st |= fu_h5_dstr(gp, "hdf5_version", buf);
+        st |= fu_h5_scalar(gp, "ecut", p->ecut, "Ha");
         for (int sp = 0; sp < r->nspecies; sp++) {
             char name[64];
             snprintf(name, sizeof name, "pseudopotential_%s", s->symbol[sp]);
             hid_t gq = H5Gcreate2(gp, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-            st |= dstr(gq, "name", r->psp_names[sp]);
-            st |= dstr(gq, "path", r->psp_paths[sp]);
-            st |= dstr(gq, "sha256", r->psp_sha256[sp]);
+            st |= fu_h5_dstr(gq, "name", r->psp_names[sp]);
+            st |= fu_h5_dstr(gq, "path", r->psp_paths[sp]);
+            st |= fu_h5_dstr(gq, "sha256", r->psp_sha256[sp]);
             H5Gclose(gq);
         }
         H5Gclose(gp);
