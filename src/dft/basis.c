@@ -331,3 +331,34 @@ int fu_basis_init_klist(fu_basis *b, const fu_structure *s, const fu_scf_params 
     }
     return FU_OK;
 }
+
+/* splitmix64: a deterministic, state-passing generator */
+static double rand_uniform(uint64_t *state) {
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    return (z >> 11) * (1.0 / 9007199254740992.0) - 0.5;
+}
+
+int fu_kblock_start_guess(const fu_kblock *kb, int nev, uint64_t seed, double complex *X) {
+    for (int n = 0; n < nev; n++)
+        for (int ig = 0; ig < kb->npw; ig++) {
+            double re = rand_uniform(&seed), im = rand_uniform(&seed);
+            X[(size_t)n * kb->npw + ig] = 0.1 * (re + I * im) / (1.0 + kb->kin[ig] * kb->kin[ig]);
+        }
+    int *order = malloc(sizeof(int) * (size_t)kb->npw);
+    if (!order) return FU_ENOMEM;
+    for (int ig = 0; ig < kb->npw; ig++) order[ig] = ig;
+    for (int n = 0; n < nev; n++) { /* partial selection sort: nev smallest */
+        int best = n;
+        for (int j = n + 1; j < kb->npw; j++)
+            if (kb->kin[order[j]] < kb->kin[order[best]]) best = j;
+        int t = order[n];
+        order[n] = order[best];
+        order[best] = t;
+        X[(size_t)n * kb->npw + order[n]] += 1.0;
+    }
+    free(order);
+    return FU_OK;
+}

@@ -9,6 +9,7 @@
 
 #include <complex.h>
 #include <mpi.h>
+#include <stdint.h>
 
 #include "crystal/kpoints.h"
 #include "crystal/structure.h"
@@ -87,5 +88,12 @@ double fu_solid_harmonic(int l, int m, const double q[3], double grad[3]);
 
 /* Bands needed: nelec/2 occupied plus a margin (more for smearing). */
 int fu_default_nband(double nelec, int smeared, int natom);
+
+/* Starting orbitals of one k-block: band n on the n-th lowest-½|k+G|² plane
+ * wave (the free-electron solution) plus a little noise damped at high |k+G|
+ * that breaks degeneracies; deterministic for a given seed (splitmix64), so
+ * runs are reproducible whatever the rank layout. X is [nev][npw]. Returns
+ * FU_OK or FU_ENOMEM. */
+int fu_kblock_start_guess(const fu_kblock *kb, int nev, uint64_t seed, double complex *X);
 
 #endif

@@ -10,40 +10,6 @@
 #include "dft/eigensolver.h"
 #include "dft/hamiltonian.h"
 
-/* splitmix64, seeded per k-point: the start depends only on the k index */
-static double rand_uniform(uint64_t *state) {
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    return (z >> 11) * (1.0 / 9007199254740992.0) - 0.5;
-}
-
-/* Start: band n on the n-th lowest-½|k+G|² plane wave (the free-electron
- * solution) plus damped noise that breaks degeneracies. */
-static int start_guess(const fu_kblock *kb, int nev, int ik, double complex *X) {
-    uint64_t seed = 0xba5d0000ULL + (uint64_t)ik * 7919ULL;
-    for (int n = 0; n < nev; n++)
-        for (int ig = 0; ig < kb->npw; ig++) {
-            double re = rand_uniform(&seed), im = rand_uniform(&seed);
-            X[(size_t)n * kb->npw + ig] = 0.1 * (re + I * im) / (1.0 + kb->kin[ig] * kb->kin[ig]);
-        }
-    int *order = malloc(sizeof(int) * (size_t)kb->npw);
-    if (!order) return 1;
-    for (int ig = 0; ig < kb->npw; ig++) order[ig] = ig;
-    for (int n = 0; n < nev; n++) {
-        int best = n;
-        for (int j = n + 1; j < kb->npw; j++)
-            if (kb->kin[order[j]] < kb->kin[order[best]]) best = j;
-        int t = order[n];
-        order[n] = order[best];
-        order[best] = t;
-        X[(size_t)n * kb->npw + order[n]] += 1.0;
-    }
-    free(order);
-    return 0;
-}
-
 int fu_nscf_eigenvalues(const fu_structure *s, const fu_scf_params *p, const int fft[3],
                         int nspin, const double *veff_r, int nk, const double (*kred)[3],
                         int nband, double tol, MPI_Comm comm, double *eig, fu_nscf_stats *stats,
@@ -84,7 +50,7 @@ int fu_nscf_eigenvalues(const fu_structure *s, const fu_scf_params *p, const int
         int ik = iks % nk, spin = iks / nk;
         if (b.k_owner[ik] != b.rank) continue;
         const fu_kblock *kb = &b.kb[ik];
-        if (start_guess(kb, nev, ik, X)) { rc = fu_fail(err, FU_ENOMEM, "nscf: out of memory"); break; }
+        if (fu_kblock_start_guess(kb, nev, 0xba5d0000ULL + (uint64_t)ik * 7919ULL, X)) { rc = fu_fail(err, FU_ENOMEM, "nscf: out of memory"); break; }
         fu_hamiltonian_set(&ham, kb, veff_r + (size_t)spin * nt);
         /* restarts from the current iterate: a fixed sequence, so the result
          * does not depend on the rank */

@@ -41,15 +41,6 @@ typedef struct {
     double complex *ud_g;      /* nspin 2: [2][ntot] their coefficients */
 } scf_state;
 
-/* splitmix64: a deterministic, state-passing generator for the initial guess */
-static double rand_uniform(uint64_t *state) {
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    return (z >> 11) * (1.0 / 9007199254740992.0) - 0.5;
-}
-
 static void g_to_r(const fu_fftgrid *g, const double complex *f_g, double complex *box, double *f_r) {
     memcpy(box, f_g, sizeof(double complex) * g->ntot);
     fu_fft_g2r(g, box);
@@ -121,30 +112,9 @@ static int state_alloc(scf_state *st, fu_err *err) {
         const fu_kblock *kb = &b->kb[ik];
         st->psi[iks] = malloc(sizeof(double complex) * (size_t)st->nev * kb->npw);
         if (!st->psi[iks]) return fu_fail(err, FU_ENOMEM, "scf: out of memory for orbitals");
-        /* Start: band n on the n-th lowest-|k+G| plane wave (the free-electron
-         * solution), plus a little noise damped at high |k+G| to break
-         * degeneracies; deterministic, so runs are reproducible. Both spin
-         * channels start alike, so zero moments stay exactly unpolarised. */
-        uint64_t seed = 0x5eed0000ULL + (uint64_t)ik * 7919ULL;
-        for (int n = 0; n < st->nev; n++)
-            for (int ig = 0; ig < kb->npw; ig++) {
-                double re = rand_uniform(&seed), im = rand_uniform(&seed);
-                st->psi[iks][(size_t)n * kb->npw + ig] =
-                    0.1 * (re + I * im) / (1.0 + kb->kin[ig] * kb->kin[ig]);
-            }
-        int *order = malloc(sizeof(int) * (size_t)kb->npw);
-        if (!order) return fu_fail(err, FU_ENOMEM, "scf: out of memory");
-        for (int ig = 0; ig < kb->npw; ig++) order[ig] = ig;
-        for (int n = 0; n < st->nev; n++) { /* partial selection sort: nev smallest */
-            int best = n;
-            for (int j = n + 1; j < kb->npw; j++)
-                if (kb->kin[order[j]] < kb->kin[order[best]]) best = j;
-            int t = order[n];
-            order[n] = order[best];
-            order[best] = t;
-            st->psi[iks][(size_t)n * kb->npw + order[n]] += 1.0;
-        }
-        free(order);
+        /* Both spin channels start alike, so zero moments stay exactly unpolarised. */
+        if (fu_kblock_start_guess(kb, st->nev, 0x5eed0000ULL + (uint64_t)ik * 7919ULL, st->psi[iks]))
+            return fu_fail(err, FU_ENOMEM, "scf: out of memory");
     }
     return FU_OK;
 }
