@@ -23,6 +23,8 @@ int cmd_merge(int argc, char **argv, int rank);
 int cmd_export(int argc, char **argv, int rank);
 /* band structure, gaps and DOS (cmd_bands.c) */
 int cmd_bands(int argc, char **argv, int rank);
+/* structural relaxation (cmd_relax.c) */
+int cmd_relax(int argc, char **argv, int rank);
 
 /* Exit codes, documented in the README. */
 enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_NOCONV = 2, EXIT_FAILURE_OTHER = 3, EXIT_USAGE = 64 };
@@ -83,6 +85,9 @@ static void usage(FILE *f) {
             "  bands INPUT.yaml [-o PREFIX] [--density D] [--dos-width W]\n"
             "                               SCF, band structure along the high-symmetry path,\n"
             "                               gaps and DOS; writes PREFIX.bands.json/.bands.h5\n"
+            "  relax INPUT.yaml [-o PREFIX] relax positions (and the cell: relax: section,\n"
+            "                               input/relax_README.md); writes PREFIX.relax.json,\n"
+            "                               PREFIX.POSCAR, PREFIX.cif\n"
             "  status PREFIX                states, failures by cause and what is left\n"
             "  merge OUT.h5 SHARD...        combine shard journals/results into one file\n"
             "  export RESULTS -o DIR [--force]  ML dataset (features.csv/.h5, extxyz, dataset.json)\n"
@@ -245,6 +250,9 @@ int main(int argc, char **argv) {
         if (use_wisdom && rank == 0) wisdom_save(wisdom);
     } else if (strcmp(argv[1], "bands") == 0) {
         code = cmd_bands(argc - 2, argv + 2, rank);
+        if (use_wisdom && rank == 0) wisdom_save(wisdom);
+    } else if (strcmp(argv[1], "relax") == 0) {
+        code = cmd_relax(argc - 2, argv + 2, rank);
         if (use_wisdom && rank == 0) wisdom_save(wisdom);
     } else if (strcmp(argv[1], "status") == 0) {
         code = cmd_status(argc - 2, argv + 2, rank);
