@@ -207,13 +207,25 @@ static int fill_row(fu_prop_table *t, size_t i, const fu_cand_record *rec, fu_er
     return FU_OK;
 }
 
-/* Settings under which energies are comparable: one hull per group. */
+/* Settings under which energies are comparable: one hull per group. The
+ * pseudopotentials are matched per element (psp_compatible), since a
+ * compound and its elements use different sets. */
 static int settings_key(const fu_cand_result *r, char *key, size_t len) {
     int n = snprintf(key, len, "%s|%.17g|%s|%.17g", r->xc ? r->xc : "", r->ecut,
                      r->smearing ? r->smearing : "", r->tsmear);
-    for (int sp = 0; sp < r->nspecies && n > 0 && (size_t)n < len; sp++)
-        n += snprintf(key + n, len - (size_t)n, "|%s:%s", r->species[sp], r->psp_sha256[sp]);
     return n > 0 && (size_t)n < len;
+}
+
+/* 1 if every species of r has the pseudopotential psp[Z] of its element
+ * (or none recorded yet); with add, records r's. */
+static int psp_compatible(const fu_cand_result *r, char (*psp)[65], int add) {
+    for (int sp = 0; sp < r->nspecies; sp++) {
+        int z = fu_element_z(r->species[sp]);
+        if (z <= 0 || z > FU_MAX_Z) continue;
+        if (!add && psp[z][0] && strcmp(psp[z], r->psp_sha256[sp]) != 0) return 0;
+        if (add) memcpy(psp[z], r->psp_sha256[sp], 65);
+    }
+    return 1;
 }
 
 static int set_note(fu_prop_table *t, size_t row, const char *msg, fu_err *err) {
@@ -299,16 +311,21 @@ static int fill_hull(fu_prop_table *t, const fu_results *r, fu_err *err) {
         if (!settings_key(&rec->res, key[i], sizeof key[i]))
             rc = fu_fail(err, FU_EINTERNAL, "candidate %s: settings key too long", rec->id);
     }
+    char (*psp)[65] = rc ? NULL : malloc((FU_MAX_Z + 1) * sizeof *psp);
+    if (!rc && !psp) rc = fu_fail(err, FU_ENOMEM, "out of memory for the hull");
     for (size_t i = 0; i < n && !rc; i++) {
         if (used[i]) continue;
         size_t m = 0;
+        memset(psp, 0, (FU_MAX_Z + 1) * sizeof *psp);
         for (size_t j = i; j < n; j++)
-            if (!used[j] && strcmp(key[i], key[j]) == 0) {
+            if (!used[j] && strcmp(key[i], key[j]) == 0 && psp_compatible(&r->rec[j].res, psp, 0)) {
+                psp_compatible(&r->rec[j].res, psp, 1);
                 rows[m++] = j;
                 used[j] = 1;
             }
         rc = fill_hull_group(t, r, rows, m, err);
     }
+    free(psp);
     free(key);
     free(used);
     free(rows);

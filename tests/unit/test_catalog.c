@@ -7,16 +7,22 @@
  *    polymorphs is the reference, hull distance of an unstable compound;
  *  - a compound whose element has no pure candidate gets NaN and a note
  *    naming the element; candidates of another functional form their own
- *    group; failed rows keep identity columns and NaN results. */
+ *    group; failed rows keep identity columns and NaN results;
+ *  - a compound and its elements (different species lists) share a group
+ *    when each element has the same pseudopotential; an element computed
+ *    with another pseudopotential forms its own group. */
 #include <math.h>
 #include <string.h>
 
 #include "check.h"
 #include "core/units.h"
+#include "crystal/elements.h"
 #include "screen/catalog.h"
 
-static void add(fu_results *r, const char *id, const char *formula, const int *z, int natom,
-                double e_ha, const char *xc, double a_ang) {
+/* One species per distinct element, its pseudopotential checksum "psp-Z"
+ * unless psp_tag is given (a different pseudopotential for every element). */
+static void add_psp(fu_results *r, const char *id, const char *formula, const int *z, int natom,
+                    double e_ha, const char *xc, double a_ang, const char *psp_tag) {
     fu_err err;
     fu_cand_record *rec = &r->rec[r->n++];
     fu_cand_record_init(rec);
@@ -25,7 +31,12 @@ static void add(fu_results *r, const char *id, const char *formula, const int *z
     rec->have_result = 1;
     rec->attempt = 1;
     fu_cand_result *res = &rec->res;
-    fu_cand_result_alloc(res, natom, 1, 1, 1, &err);
+    int nsp = 1 + (natom > 1 && z[1] != z[0]);
+    fu_cand_result_alloc(res, natom, 1, 1, nsp, &err);
+    for (int sp = 0; sp < nsp; sp++) {
+        snprintf(res->species[sp], sizeof res->species[sp], "%s", fu_element_symbol(z[sp]));
+        snprintf(res->psp_sha256[sp], sizeof res->psp_sha256[sp], "%s-%d", psp_tag ? psp_tag : "psp", z[sp]);
+    }
     for (int k = 0; k < natom; k++) res->atomic_number[k] = z[k];
     res->etotal = e_ha;
     double a = a_ang / FU_BOHR_ANGSTROM / 2;
@@ -37,14 +48,17 @@ static void add(fu_results *r, const char *id, const char *formula, const int *z
     fu_cand_set_str(&res->formula, formula, &err);
     fu_cand_set_str(&res->xc, xc, &err);
     fu_cand_set_str(&res->smearing, "none", &err);
-    strcpy(res->species[0], "X");
-    strcpy(res->psp_sha256[0], "00");
+}
+
+static void add(fu_results *r, const char *id, const char *formula, const int *z, int natom,
+                double e_ha, const char *xc, double a_ang) {
+    add_psp(r, id, formula, z, natom, e_ha, xc, a_ang, NULL);
 }
 
 int main(void) {
     fu_results r;
     memset(&r, 0, sizeof r);
-    r.rec = calloc(8, sizeof *r.rec);
+    r.rec = calloc(9, sizeof *r.rec);
     int si[2] = {14, 14}, ga[2] = {31, 31}, as[2] = {33, 33}, gaas[2] = {31, 33}, alp[2] = {13, 15};
     add(&r, "0000000000000001", "Si", si, 2, -8.0, "lda", 5.431);
     add(&r, "0000000000000002", "Ga", ga, 2, -4.0, "lda", 5.6);
@@ -54,12 +68,15 @@ int main(void) {
     add(&r, "0000000000000006", "AlP", alp, 2, -9.0, "lda", 5.46);   /* no Al or P */
     add(&r, "0000000000000007", "Si", si, 2, -7.9, "pbe", 5.47);     /* own group */
     fu_cand_record *bad = &r.rec[r.n++];
+    /* below the fill-in of row 8: a Ga of another pseudopotential, lowest in energy; it must
+       not become GaAs's reference (energies of different pseudopotentials do not compare) */
     fu_cand_record_init(bad);
     fu_err err;
     fu_cand_record_set_id(bad, "0000000000000008", &err);
     bad->state = FU_CAND_FAILED;
     fu_cand_set_str(&bad->label, "broken", &err);
 
+    add_psp(&r, "0000000000000009", "Ga", ga, 2, -9.0, "lda", 5.7, "other-psp");
     fu_prop_table t;
     int rc = fu_prop_table_build(&r, &t, &err);
     CHECK(rc == FU_OK, "table builds");
@@ -85,6 +102,8 @@ int main(void) {
     CHECK_CLOSE(fu_prop_num(&t, 6, F), 0.0, 1e-12, "PBE Si is its own group's reference");
     CHECK(strcmp(fu_prop_text(&t, 7, ST), "failed") == 0 && isnan(fu_prop_num(&t, 7, V)),
           "failed row: state kept, results NaN");
+    CHECK_CLOSE(fu_prop_num(&t, 8, F), 0.0, 1e-12, "Ga of another pseudopotential: its own group's reference");
+    CHECK_CLOSE(fu_prop_num(&t, 8, H), 0.0, 1e-12, "... and on its own hull");
     fu_prop_table_free(&t);
     for (size_t i = 0; i < r.n; i++) fu_cand_record_free(&r.rec[i]);
     free(r.rec);
