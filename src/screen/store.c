@@ -1436,7 +1436,8 @@ int fu_results_merge(const char *const *inputs, size_t ninputs, const char *cons
             }
             rep->nsuperseded++;
             int wd = w->state == FU_CAND_DONE, yd = y->state == FU_CAND_DONE;
-            if (wd && yd && !fu_cand_record_diff_close(w, y)) {
+            const char *far = wd && yd ? fu_cand_record_diff_close(w, y) : diff;
+            if (wd && yd && !far) {
                 /* the same calculation up to rounding: the earlier input's row stays */
                 rep->nsuperseded--;
                 rep->ncollapsed++;
@@ -1447,8 +1448,8 @@ int fu_results_merge(const char *const *inputs, size_t ninputs, const char *cons
                 if (rep->nconflicts++ == 0)
                     snprintf(rep->conflict, sizeof rep->conflict,
                              "candidate %s has different done results in %.400s and %.400s "
-                             "(first difference: %s)", w->id, inputs[all[win].src],
-                             inputs[all[x].src], diff);
+                             "(first difference beyond rounding: %s)", w->id, inputs[all[win].src],
+                             inputs[all[x].src], far);
                 continue;
             }
             if (wd) continue;

@@ -4,7 +4,7 @@
     export_test.py --furui BIN --workdir DIR
 
 Screens tests/screen/tiny.yaml (5 candidates done, 1 invalid) and
-tests/screen/fail.yaml (2 SCFs that fail: 3 iterations, --recovery-rungs 1),
+tests/screen/fail.yaml (2 SCFs that fail: 2 iterations, --recovery-rungs 1),
 merges them into one results file and exports it. Then proves:
   - features.csv read by pandas and by the csv module (same header, same
     values), features.h5 by h5py, structures.extxyz by ASE, all equal to the

@@ -414,7 +414,7 @@ def case_recovery(a):
         check(r[3] == "", "a run that converges as given records no recovery: %r" % r[3])
         print("recovered vs direct energy: %.2e Ha" % abs(r[1] - v[1]))
         check(abs(r[1] - v[1]) <= 1e-8, "recovered energy differs by %.2e Ha" % abs(r[1] - v[1]))
-    # fail.yaml cannot converge in 3-4 iterations: every rung fails, all are listed
+    # fail.yaml cannot converge in 2-3 iterations per rung: every rung fails, all are listed
     p = run([a.furui, "screen", FAIL, "-o", "f1", "--recovery-rungs", "1"], d)
     r1 = read_results(os.path.join(d, "f1.h5")) if p.returncode == 0 else {}
     check(len(r1) == 2 and all(x[0] == 4 and "recovery" not in x[3] for x in r1.values()),
