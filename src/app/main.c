@@ -25,6 +25,8 @@ int cmd_export(int argc, char **argv, int rank);
 int cmd_bands(int argc, char **argv, int rank);
 /* structural relaxation (cmd_relax.c) */
 int cmd_relax(int argc, char **argv, int rank);
+/* the narrowing: shortlist by an expression over stored properties (cmd_rank.c) */
+int cmd_rank(int argc, char **argv, int rank);
 
 /* Exit codes, documented in the README. */
 enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_NOCONV = 2, EXIT_FAILURE_OTHER = 3, EXIT_USAGE = 64 };
@@ -90,6 +92,9 @@ static void usage(FILE *f) {
             "                               PREFIX.POSCAR, PREFIX.cif\n"
             "  status PREFIX                states, failures by cause and what is left\n"
             "  merge OUT.h5 SHARD...        combine shard journals/results into one file\n"
+            "  rank RESULTS [--where EXPR] [--sort KEYS] [--limit N] -o DIR [--force]\n"
+            "                               shortlist (CSV, HDF5, POSCAR+CIF) of the candidates\n"
+            "                               matching EXPR; rank --list names the properties\n"
             "  export RESULTS -o DIR [--force]  ML dataset (features.csv/.h5, extxyz, dataset.json)\n"
             "  version                      print version and build information\n"
             "  help                         this text\n");
@@ -258,6 +263,8 @@ int main(int argc, char **argv) {
         code = cmd_status(argc - 2, argv + 2, rank);
     } else if (strcmp(argv[1], "merge") == 0) {
         code = cmd_merge(argc - 2, argv + 2, rank);
+    } else if (strcmp(argv[1], "rank") == 0) {
+        code = cmd_rank(argc - 2, argv + 2, rank);
     } else if (strcmp(argv[1], "export") == 0) {
         code = cmd_export(argc - 2, argv + 2, rank);
     } else if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
