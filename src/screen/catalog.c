@@ -7,6 +7,7 @@
 
 #include "core/units.h"
 #include "crystal/elements.h"
+#include "props/dos.h"
 #include "props/hull.h"
 
 #define AMU_GRAM 1.66053906660e-24 /* CODATA 2018 */
@@ -18,8 +19,9 @@ enum {
     P_ID, P_LABEL, P_STATE, P_FORMULA, P_ELEMENTS, P_NELEMENTS, P_NSITES, P_XC, P_SMEARING,
     P_ECUT, P_KMESH, P_SPACEGROUP, P_VOLUME, P_VOLUME_PER_ATOM, P_DENSITY, P_A, P_B, P_C,
     P_ALPHA, P_BETA, P_GAMMA, P_ENERGY_PER_ATOM, P_FORMATION, P_ABOVE_HULL, P_STABLE,
-    P_DECOMPOSITION, P_GAP, P_GAP_DIRECT, P_VBM, P_CBM, P_FERMI, P_PRESSURE, P_MAX_FORCE,
-    P_SCF_ITERATIONS, P_ATTEMPTS, P_COUNT
+    P_DECOMPOSITION, P_GAP, P_GAP_DIRECT, P_VBM, P_CBM, P_FERMI, P_DOS_FERMI, P_PRESSURE, P_MAX_FORCE,
+    P_SPIN, P_MAGNETIZATION, P_ABS_MAGNETIZATION, P_RELAX_STEPS, P_EOS_VOLUME, P_BULK_MODULUS,
+    P_BULK_MODULUS_PRIME, P_EOS_RMS, P_EOS_EXTRAPOLATED, P_SCF_ITERATIONS, P_ATTEMPTS, P_COUNT
 };
 
 static const fu_prop_def catalog[P_COUNT] = {
@@ -87,10 +89,35 @@ static const fu_prop_def catalog[P_COUNT] = {
                "伝導帯下端", 1},
     [P_FERMI] = {"fermi_level_ev", FU_PROP_REAL, "eV", "Fermi level (absolute, code-specific reference)",
                  "フェルミ準位", 1},
+    [P_DOS_FERMI] = {"dos_at_fermi_states_per_ev", FU_PROP_REAL, "states/eV/cell",
+                     "density of states at the Fermi level, both spins, Gaussian broadening 0.005 Ha "
+                     "(smeared runs only)",
+                     "フェルミ準位の状態密度", 1},
     [P_PRESSURE] = {"pressure_gpa", FU_PROP_REAL, "GPa", "pressure -tr(stress)/3 of the computed structure",
                     "圧力", 1},
     [P_MAX_FORCE] = {"max_force_ev_per_angstrom", FU_PROP_REAL, "eV/angstrom",
                      "largest atomic force magnitude", "最大原子間力", 1},
+    [P_SPIN] = {"spin_polarized", FU_PROP_INT, "1", "1 if computed with collinear spin polarisation",
+                "スピン分極計算なら1", 0},
+    [P_MAGNETIZATION] = {"total_magnetization", FU_PROP_REAL, "mu_B",
+                         "total magnetic moment per cell (MP); 0 when not spin-polarised", "全磁化（単位胞あたり）",
+                         1},
+    [P_ABS_MAGNETIZATION] = {"absolute_magnetization", FU_PROP_REAL, "mu_B",
+                             "integral of |m(r)| over the cell", "絶対磁化（単位胞あたり）", 1},
+    [P_RELAX_STEPS] = {"relax_steps", FU_PROP_INT, "1",
+                       "SCF evaluations of the relaxation; 0 if the structure was not relaxed",
+                       "構造緩和のステップ数", 0},
+    [P_EOS_VOLUME] = {"eos_volume_per_atom", FU_PROP_REAL, "angstrom^3/atom",
+                      "equilibrium volume of the Birch-Murnaghan fit", "状態方程式の平衡体積（原子あたり）", 1},
+    [P_BULK_MODULUS] = {"bulk_modulus_gpa", FU_PROP_REAL, "GPa", "bulk modulus B0 of the Birch-Murnaghan fit",
+                        "体積弾性率", 1},
+    [P_BULK_MODULUS_PRIME] = {"bulk_modulus_derivative", FU_PROP_REAL, "1",
+                              "pressure derivative B0' of the Birch-Murnaghan fit", "体積弾性率の圧力微分", 1},
+    [P_EOS_RMS] = {"eos_fit_rms_mev_per_atom", FU_PROP_REAL, "meV/atom", "rms residual of the equation-of-state fit",
+                   "状態方程式フィットの残差", 0},
+    [P_EOS_EXTRAPOLATED] = {"eos_minimum_outside", FU_PROP_INT, "1",
+                            "1 if the fitted minimum lies outside the sampled volumes (extrapolated)",
+                            "平衡体積が計算範囲外なら1", 0},
     [P_SCF_ITERATIONS] = {"scf_iterations", FU_PROP_INT, "1", "SCF iterations of the final run",
                           "SCF反復回数", 0},
     [P_ATTEMPTS] = {"attempts", FU_PROP_INT, "1", "runs of the candidate, resumes included",
@@ -202,6 +229,21 @@ static int fill_row(fu_prop_table *t, size_t i, const fu_cand_record *rec, fu_er
         double fbig = 0;
         for (int a = 0; a < r->natom; a++) fbig = fmax(fbig, norm3(r->forces[a]));
         set_num(t, i, P_MAX_FORCE, fbig * FU_HA_EV / FU_BOHR_ANGSTROM);
+    }
+    int nspin = fu_cand_nspin(r);
+    if (r->smearing && strcmp(r->smearing, "none") != 0 && r->eig && r->nk > 0)
+        set_num(t, i, P_DOS_FERMI,
+                fu_dos_at(nspin, r->nk, r->nband, r->eig, r->kweight, FU_DOS_SIGMA_DEFAULT, r->efermi) / FU_HA_EV);
+    set_num(t, i, P_SPIN, nspin == 2);
+    set_num(t, i, P_MAGNETIZATION, nspin == 2 ? r->magnetization : 0.0);
+    set_num(t, i, P_ABS_MAGNETIZATION, nspin == 2 ? r->abs_magnetization : 0.0);
+    set_num(t, i, P_RELAX_STEPS, r->relax_steps);
+    if (r->eos_npoints > 0 && r->natom > 0) {
+        set_num(t, i, P_EOS_VOLUME, r->eos_v0 * b3 / r->natom);
+        set_num(t, i, P_BULK_MODULUS, r->eos_b0 * FU_HA_BOHR3_GPA);
+        set_num(t, i, P_BULK_MODULUS_PRIME, r->eos_b0_prime);
+        set_num(t, i, P_EOS_RMS, r->eos_rms * FU_HA_EV * 1e3 / r->natom);
+        set_num(t, i, P_EOS_EXTRAPOLATED, r->eos_min_outside);
     }
     set_num(t, i, P_SCF_ITERATIONS, r->iterations);
     return FU_OK;

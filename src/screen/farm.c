@@ -9,6 +9,8 @@
 
 #include "core/clock.h"
 #include "dft/scf.h"
+#include "props/eos.h"
+#include "props/relax.h"
 #include "screen/journal.h"
 #include "screen/recovery.h"
 #include "screen/store.h"
@@ -59,7 +61,7 @@ static void wait_sleepy(MPI_Request *req) {
     }
 }
 
-/* ---- task message: control | ID | params | structure (pointers zeroed) | xred | typat ---- */
+/* ---- task message: control | ID | params | tasks | structure (pointers zeroed) | xred | typat ---- */
 
 /* How a group runs its task; times are relative, because ranks share no clock. */
 typedef struct {
@@ -71,8 +73,8 @@ typedef struct {
 static int task_pack(const task_ctl *ctl, const fu_candidate *c, unsigned char **buf, int *len,
                      fu_err *err) {
     size_t na = (size_t)c->structure.natom;
-    size_t n = sizeof *ctl + FU_CANDIDATE_ID_LEN + sizeof(fu_scf_params) + sizeof(fu_structure) +
-               na * (3 * sizeof(double) + sizeof(int));
+    size_t n = sizeof *ctl + FU_CANDIDATE_ID_LEN + sizeof(fu_scf_params) + sizeof(fu_cand_tasks) +
+               sizeof(fu_structure) + na * (3 * sizeof(double) + sizeof(int));
     if (n > INT32_MAX) return fu_fail(err, FU_EINPUT, "candidate %s: structure too large", c->id);
     unsigned char *b = malloc(n), *p = b;
     if (!b) return fu_fail(err, FU_ENOMEM, "out of memory packing a task");
@@ -82,6 +84,9 @@ static int task_pack(const task_ctl *ctl, const fu_candidate *c, unsigned char *
     memcpy(p, ctl, sizeof *ctl), p += sizeof *ctl;
     memcpy(p, c->id, FU_CANDIDATE_ID_LEN), p += FU_CANDIDATE_ID_LEN;
     memcpy(p, &c->params, sizeof c->params), p += sizeof c->params;
+    fu_cand_tasks t = c->tasks;
+    t.relax_opts.log = NULL; /* a pointer means nothing on another rank */
+    memcpy(p, &t, sizeof t), p += sizeof t;
     memcpy(p, &s, sizeof s), p += sizeof s;
     if (na) {
         memcpy(p, c->structure.xred, na * 3 * sizeof(double)), p += na * 3 * sizeof(double);
@@ -93,8 +98,9 @@ static int task_pack(const task_ctl *ctl, const fu_candidate *c, unsigned char *
 }
 
 static int task_unpack(const unsigned char *b, int len, task_ctl *ctl, char id[FU_CANDIDATE_ID_LEN],
-                       fu_scf_params *par, fu_structure *s, fu_err *err) {
-    size_t head = sizeof *ctl + FU_CANDIDATE_ID_LEN + sizeof(fu_scf_params) + sizeof(fu_structure);
+                       fu_scf_params *par, fu_cand_tasks *tasks, fu_structure *s, fu_err *err) {
+    size_t head = sizeof *ctl + FU_CANDIDATE_ID_LEN + sizeof(fu_scf_params) + sizeof(fu_cand_tasks) +
+                  sizeof(fu_structure);
     fu_structure hdr;
     if ((size_t)len < head) return fu_fail(err, FU_EINTERNAL, "task message too short");
     memcpy(ctl, b, sizeof *ctl);
@@ -104,7 +110,8 @@ static int task_unpack(const unsigned char *b, int len, task_ctl *ctl, char id[F
     memcpy(id, b, FU_CANDIDATE_ID_LEN);
     id[FU_CANDIDATE_ID_LEN - 1] = '\0';
     memcpy(par, b + FU_CANDIDATE_ID_LEN, sizeof *par);
-    memcpy(&hdr, b + FU_CANDIDATE_ID_LEN + sizeof *par, sizeof hdr);
+    memcpy(tasks, b + FU_CANDIDATE_ID_LEN + sizeof *par, sizeof *tasks);
+    memcpy(&hdr, b + FU_CANDIDATE_ID_LEN + sizeof *par + sizeof *tasks, sizeof hdr);
     size_t na = hdr.natom > 0 ? (size_t)hdr.natom : 0;
     if ((size_t)len != head + na * (3 * sizeof(double) + sizeof(int)))
         return fu_fail(err, FU_EINTERNAL, "task message of %d bytes does not match %zu atoms", len, na);
@@ -142,10 +149,11 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
     char id[FU_CANDIDATE_ID_LEN];
     task_ctl ctl;
     fu_scf_params given, par;
+    fu_cand_tasks tasks;
     fu_structure s;
     memset(&s, 0, sizeof s);
     fu_err e = {0};
-    int rc = task_unpack(buf, len, &ctl, id, &given, &s, &e);
+    int rc = task_unpack(buf, len, &ctl, id, &given, &tasks, &s, &e);
     fu_scf_result res;
     memset(&res, 0, sizeof res);
     double t0 = fu_monotonic_seconds();
@@ -161,7 +169,39 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
     int hist_rc = FU_OK, changed = 0;
     int ran = 0, interrupted = 0;
     int unpacked = rc == FU_OK;
-    for (int k = 0; unpacked && k < ctl.recovery_rungs && k < FU_RECOVERY_RUNGS; k++) {
+    /* relaxation first: the SCF (and EOS) are then of the relaxed structure */
+    int relax_steps = 0, relaxed_ok = 1;
+    double relax_v0 = 0;
+    if (unpacked && tasks.relax) {
+        fu_relax_opts ro = tasks.relax_opts;
+        ro.log = me == 0 ? log : NULL;
+        if (log && me == 0) {
+            fprintf(log, "# candidate %s: relaxation\n", id);
+            fflush(log);
+        }
+        fu_relax_result rr;
+        memset(&rr, 0, sizeof rr);
+        double ts = fu_monotonic_seconds();
+        fu_err re = {0};
+        rc = fu_relax_run(&s, &given, &ro, comm, &rr, &re);
+        engine += fu_monotonic_seconds() - ts;
+        relax_steps = rr.nsteps;
+        if (!rc) {
+            relax_v0 = fabs(fu_lattice_det((const double(*)[3])s.lattice));
+            fu_structure relaxed;
+            rc = fu_structure_copy(&relaxed, &rr.structure, &re);
+            if (!rc) {
+                fu_structure_free(&s);
+                s = relaxed;
+            }
+        }
+        if (rc) {
+            relaxed_ok = 0;
+            fu_fail(&e, rc, "relax: %s", re.msg);
+        }
+        fu_relax_result_free(&rr);
+    }
+    for (int k = 0; unpacked && relaxed_ok && k < ctl.recovery_rungs && k < FU_RECOVERY_RUNGS; k++) {
         const char *name = NULL;
         if (!fu_recovery_rung(&given, k, nband_used, &par, &name)) continue;
         if (ran) fu_scf_result_free(&res);
@@ -212,6 +252,31 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
         }
     }
     free(rho);
+    /* equation of state around the computed structure, with the settings the SCF converged with; a
+       failure leaves the candidate done (its SCF result stands) and is noted in its message */
+    fu_eos_scan_result er;
+    int have_eos = 0;
+    char eos_note[FU_ERR_MSG_LEN + 8] = "";
+    if (!rc && ran && tasks.eos) {
+        fu_eos_scan_opts eo;
+        fu_eos_scan_opts_default(&eo);
+        eo.npoints = tasks.eos_points;
+        eo.a_range = tasks.eos_range;
+        eo.log = me == 0 ? log : NULL;
+        fu_scf_params ep = par;
+        ep.compute_forces = 0; /* E(V) only */
+        ep.compute_stress = 0;
+        if (log && me == 0) {
+            fprintf(log, "# candidate %s: equation of state (%d points, +-%g in a)\n", id, eo.npoints, eo.a_range);
+            fflush(log);
+        }
+        double ts = fu_monotonic_seconds();
+        fu_err ee = {0};
+        int r3 = fu_eos_scan(&s, &ep, comm, &eo, &er, &ee);
+        engine += fu_monotonic_seconds() - ts;
+        if (!r3) have_eos = 1;
+        else snprintf(eos_note, sizeof eos_note, "eos: %s", ee.msg);
+    }
     int out = FU_OK;
     if (me == 0) {
         fu_cand_record_init(rec);
@@ -221,7 +286,7 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
             /* the history moves into the record */
             rec->rungs = hrec.rungs, rec->nrungs = hrec.nrungs;
             hrec.rungs = NULL, hrec.nrungs = 0;
-            rec->engine_seconds = ran ? engine : NAN;
+            rec->engine_seconds = ran || tasks.relax ? engine : NAN;
         }
         if (!out && !rc) {
             out = fu_cand_result_from_scf(&rec->res, &s, &par, &res, &e);
@@ -229,12 +294,30 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
                 rec->state = FU_CAND_DONE;
                 rec->have_result = 1;
                 rec->settings_changed = changed;
-                if (rungs_run > 1) {
-                    char msg[FU_ERR_MSG_LEN + 16];
+                fu_cand_result *cr = &rec->res;
+                cr->relax_steps = relax_steps;
+                cr->relax_initial_volume = relax_steps ? relax_v0 : 0.0;
+                if (have_eos) {
+                    cr->eos_npoints = er.npoints;
+                    memcpy(cr->eos_volume, er.volume, (size_t)er.npoints * sizeof er.volume[0]);
+                    memcpy(cr->eos_energy, er.energy, (size_t)er.npoints * sizeof er.energy[0]);
+                    cr->eos_v0 = er.fit.v0;
+                    cr->eos_e0 = er.fit.e0;
+                    cr->eos_b0 = er.fit.b0;
+                    cr->eos_b0_prime = er.fit.b0_prime;
+                    cr->eos_rms = er.fit.rms_residual;
+                    cr->eos_min_outside = er.fit.min_outside != 0;
+                }
+                char msg[3 * FU_ERR_MSG_LEN] = "";
+                if (rungs_run > 1)
                     snprintf(msg, sizeof msg, "recovery: %s%s", hist,
                              changed ? "; computed with the recovery smearing, not the sweep's" : "");
-                    out = fu_cand_set_str(&rec->message, msg, err);
-                }
+                if (eos_note[0])
+                    snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "%s%s", msg[0] ? "; " : "", eos_note);
+                else if (have_eos && er.fit.min_outside)
+                    snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "%seos: %s", msg[0] ? "; " : "",
+                             er.fit.warning);
+                if (msg[0]) out = fu_cand_set_str(&rec->message, msg, err);
             } else {
                 rc = out; /* recorded as a failure of this candidate */
                 out = FU_OK;

@@ -184,6 +184,24 @@ int fu_cand_result_alloc(fu_cand_result *res, int natom, int nk, int nband, int 
     return rc;
 }
 
+int fu_cand_result_set_nspin(fu_cand_result *res, int nspin, fu_err *err) {
+    if (nspin != 1 && nspin != 2) return fu_fail(err, FU_EINPUT, "record: nspin %d is not 1 or 2", nspin);
+    size_t nkb = (size_t)res->nk * (size_t)res->nband;
+    if (fu_cand_nspin(res) != nspin && nkb) {
+        double *e = realloc(res->eig, (size_t)nspin * nkb * sizeof *e);
+        if (e) res->eig = e;
+        double *o = e ? realloc(res->occ, (size_t)nspin * nkb * sizeof *o) : NULL;
+        if (o) res->occ = o;
+        if (!e || !o) return fu_fail(err, FU_ENOMEM, "record: out of memory for a second spin channel");
+        if (nspin == 2) {
+            memset(res->eig + nkb, 0, nkb * sizeof *res->eig);
+            memset(res->occ + nkb, 0, nkb * sizeof *res->occ);
+        }
+    }
+    res->nspin = nspin;
+    return FU_OK;
+}
+
 static void copy_fixed(char *dst, size_t cap, const char *src) {
     snprintf(dst, cap, "%s", src ? src : "");
 }
@@ -248,11 +266,19 @@ int fu_cand_result_from_scf(fu_cand_result *res, const fu_structure *s, const fu
         memcpy(res->kred[k], r->kred[k], sizeof res->kred[k]);
         res->kweight[k] = r->kweight[k];
     }
-    size_t nkb = (size_t)r->nk * (size_t)r->nband;
+    int nspin = r->nspin == 2 ? 2 : 1;
+    rc = fu_cand_result_set_nspin(res, nspin, err);
+    if (rc) {
+        result_free(res);
+        return rc;
+    }
+    size_t nkb = (size_t)nspin * (size_t)r->nk * (size_t)r->nband;
     if (nkb) {
         memcpy(res->eig, r->eig, nkb * sizeof *res->eig);
         if (r->occ) memcpy(res->occ, r->occ, nkb * sizeof *res->occ);
     }
+    res->magnetization = nspin == 2 ? r->magnetization : 0.0;
+    res->abs_magnetization = nspin == 2 ? r->abs_magnetization : 0.0;
     for (int sp = 0; sp < nsp && sp < FU_MAX_SPECIES; sp++) {
         copy_fixed(res->species[sp], sizeof res->species[sp], sp < s->nspecies ? s->symbol[sp] : "");
         copy_fixed(res->psp_name[sp], sizeof res->psp_name[sp], r->psp_names[sp]);
@@ -316,8 +342,10 @@ const fu_cand_field *fu_cand_result_i32_fields(size_t *n) {
 }
 
 /* REC_CAND is the version-1 candidate record (read only); REC_CAND2 (journal
- * version 2) appends timings, the settings flag and the recovery history. */
-enum { REC_RUN = 1, REC_CAND = 2, REC_CAND2 = 3 };
+ * version 2, read only) appends timings, the settings flag and the recovery
+ * history; REC_CAND3 (version 3) then the properties block (spin channels,
+ * relaxation, equation of state). */
+enum { REC_RUN = 1, REC_CAND = 2, REC_CAND2 = 3, REC_CAND3 = 4 };
 #define MAX_RUNGS 64 /* a longer history is corruption */
 
 typedef struct {
@@ -516,8 +544,75 @@ static int decode_result(rbuf *b, fu_cand_result *res, fu_err *err) {
     return b->bad ? FU_EINPUT : FU_OK;
 }
 
+/* The properties block of REC_CAND3 (only with a result). */
+static void encode_props(wbuf *b, const fu_cand_result *res) {
+    int nspin = fu_cand_nspin(res);
+    size_t nkb = (size_t)res->nk * (size_t)res->nband;
+    w_u8(b, (unsigned)nspin);
+    if (nspin == 2) {
+        w_f64(b, res->magnetization);
+        w_f64(b, res->abs_magnetization);
+        w_f64s(b, res->eig ? res->eig + nkb : NULL, nkb);
+        w_f64s(b, res->occ ? res->occ + nkb : NULL, nkb);
+    }
+    w_i32(b, res->relax_steps);
+    w_f64(b, res->relax_initial_volume);
+    int n = res->eos_npoints;
+    w_u32(b, (uint32_t)n);
+    if (n) {
+        w_f64s(b, res->eos_volume, (size_t)n);
+        w_f64s(b, res->eos_energy, (size_t)n);
+        w_f64(b, res->eos_v0);
+        w_f64(b, res->eos_e0);
+        w_f64(b, res->eos_b0);
+        w_f64(b, res->eos_b0_prime);
+        w_f64(b, res->eos_rms);
+        w_u8(b, res->eos_min_outside ? 1 : 0);
+    }
+}
+
+static void decode_props(rbuf *b, fu_cand_result *res, fu_err *err) {
+    unsigned nspin = r_u8(b);
+    if (b->bad || (nspin != 1 && nspin != 2)) {
+        b->bad = 1;
+        return;
+    }
+    if (nspin == 2) {
+        if (fu_cand_result_set_nspin(res, 2, err)) {
+            b->bad = 2;
+            return;
+        }
+        size_t nkb = (size_t)res->nk * (size_t)res->nband;
+        res->magnetization = r_f64(b);
+        res->abs_magnetization = r_f64(b);
+        if (nkb) {
+            r_f64s(b, res->eig + nkb, nkb);
+            r_f64s(b, res->occ + nkb, nkb);
+        }
+    }
+    res->relax_steps = r_i32(b);
+    res->relax_initial_volume = r_f64(b);
+    uint32_t n = r_u32(b);
+    if (n > FU_CAND_EOS_MAXPOINTS || res->relax_steps < 0) {
+        b->bad = 1;
+        return;
+    }
+    res->eos_npoints = (int)n;
+    if (n) {
+        r_f64s(b, res->eos_volume, n);
+        r_f64s(b, res->eos_energy, n);
+        res->eos_v0 = r_f64(b);
+        res->eos_e0 = r_f64(b);
+        res->eos_b0 = r_f64(b);
+        res->eos_b0_prime = r_f64(b);
+        res->eos_rms = r_f64(b);
+        res->eos_min_outside = (int)r_u8(b);
+        if (res->eos_min_outside > 1) b->bad = 1;
+    }
+}
+
 static void encode_cand(wbuf *b, const fu_cand_record *r) {
-    w_u8(b, REC_CAND2);
+    w_u8(b, REC_CAND3);
     w_bytes(b, r->id, FU_CAND_ID_LEN);
     w_u8(b, (unsigned)r->state);
     w_u8(b, r->final ? 1 : 0);
@@ -541,6 +636,7 @@ static void encode_cand(wbuf *b, const fu_cand_record *r) {
         w_f64(b, r->rungs[i].seconds);
         w_str(b, r->rungs[i].message);
     }
+    if (r->have_result) encode_props(b, &r->res);
 }
 
 static int check_record(const fu_cand_record *r, fu_err *err) {
@@ -584,7 +680,7 @@ static int decode_cand(const unsigned char *buf, size_t len, fu_cand_record *r, 
     fu_cand_record_init(r);
     rbuf b = {buf, len, 0, 0};
     unsigned type = r_u8(&b);
-    if (type != REC_CAND && type != REC_CAND2)
+    if (type != REC_CAND && type != REC_CAND2 && type != REC_CAND3)
         return fu_fail(err, FU_EINPUT, "record: not a candidate record");
     if (r_has(&b, FU_CAND_ID_LEN)) {
         memcpy(r->id, b.p + b.pos, FU_CAND_ID_LEN);
@@ -604,7 +700,7 @@ static int decode_cand(const unsigned char *buf, size_t len, fu_cand_record *r, 
     /* decode_result sets err only for ENOMEM; a short or inconsistent
      * payload shows up as b.bad or unconsumed bytes. */
     if (!b.bad && r->have_result) rc = decode_result(&b, &r->res, err);
-    if (!rc && !b.bad && type == REC_CAND2) {
+    if (!rc && !b.bad && (type == REC_CAND2 || type == REC_CAND3)) {
         r->engine_seconds = r_f64(&b);
         r->io_seconds = r_f64(&b);
         r->settings_changed = (int)r_u8(&b);
@@ -627,6 +723,7 @@ static int decode_cand(const unsigned char *buf, size_t len, fu_cand_record *r, 
         }
         if (r->settings_changed > 1) b.bad = 1;
     }
+    if (!rc && !b.bad && type == REC_CAND3 && r->have_result) decode_props(&b, &r->res, err);
     if (rc != FU_ENOMEM && b.bad == 2) rc = fu_fail(err, FU_ENOMEM, "record: out of memory decoding");
     else if (rc != FU_ENOMEM && (rc || b.bad || b.pos != b.len))
         rc = fu_fail(err, FU_EINPUT, "record: payload of %zu bytes is malformed at byte %zu", len,
@@ -804,8 +901,25 @@ static const char *record_diff(const fu_cand_record *a, const fu_cand_record *b,
     if (!f64s_eq(x->kred ? &x->kred[0][0] : NULL, y->kred ? &y->kred[0][0] : NULL, nk * 3, tol))
         return "kpoints_red";
     if (!f64s_eq(x->kweight, y->kweight, nk, tol)) return "kweights";
+    if (fu_cand_nspin(x) != fu_cand_nspin(y)) return "nspin";
+    nkb *= (size_t)fu_cand_nspin(x);
     if (!f64s_eq(x->eig, y->eig, nkb, tol ? 2 : 0)) return "eigenvalues";
     if (!f64s_eq(x->occ, y->occ, nkb, tol ? 2 : 0)) return "occupations";
+    if (!f64s_eq(&x->magnetization, &y->magnetization, 1, tol ? 2 : 0)) return "magnetization";
+    if (!f64s_eq(&x->abs_magnetization, &y->abs_magnetization, 1, tol ? 2 : 0)) return "abs_magnetization";
+    /* the number of relaxation steps is part of the SCF path */
+    if (x->relax_steps != y->relax_steps && (!tol || !x->relax_steps != !y->relax_steps)) return "relax_steps";
+    if (!f64s_eq(&x->relax_initial_volume, &y->relax_initial_volume, 1, tol)) return "relax_initial_volume";
+    if (x->eos_npoints != y->eos_npoints) return "eos_npoints";
+    size_t ne = (size_t)x->eos_npoints;
+    if (!f64s_eq(x->eos_volume, y->eos_volume, ne, tol)) return "eos_volume";
+    if (!f64s_eq(x->eos_energy, y->eos_energy, ne, tol)) return "eos_energy";
+    if (ne) {
+        const double fx[5] = {x->eos_v0, x->eos_e0, x->eos_b0, x->eos_b0_prime, x->eos_rms};
+        const double fy[5] = {y->eos_v0, y->eos_e0, y->eos_b0, y->eos_b0_prime, y->eos_rms};
+        if (!f64s_eq(fx, fy, 5, tol ? 2 : 0)) return "eos_fit";
+        if (x->eos_min_outside != y->eos_min_outside) return "eos_min_outside";
+    }
     if (x->nspecies != y->nspecies) return "nspecies";
     for (int sp = 0; sp < x->nspecies; sp++) {
         if (strcmp(x->species[sp], y->species[sp])) return "species";
@@ -1025,7 +1139,7 @@ static int read_fd(int fd, const char *path, fu_journal_run_fn on_run, fu_journa
         /* An intact frame (checksum good) whose payload does not decode was
          * written by a different format: counted as corruption, skipped. */
         int type = r.buf[0], bad = 0;
-        if (type == REC_CAND || type == REC_CAND2) {
+        if (type == REC_CAND || type == REC_CAND2 || type == REC_CAND3) {
             fu_cand_record rec;
             fu_err e2;
             int d = decode_cand(r.buf, len, &rec, &e2);

@@ -18,7 +18,8 @@
 #include "dft/scf.h"
 
 #define FU_CAND_ID_LEN 16          /* candidate IDs are 16 lowercase hex digits */
-#define FU_JOURNAL_VERSION 2       /* newest journal format this code writes; reads 1 and 2 */
+#define FU_JOURNAL_VERSION 3       /* newest journal format this code writes; reads 1 to 3 */
+#define FU_CAND_EOS_MAXPOINTS 64   /* = FU_EOS_MAXPOINTS (props/eos.h) */
 #define FU_JOURNAL_MAX_RECORD (256u << 20) /* larger length fields are corruption */
 
 typedef enum {
@@ -75,6 +76,22 @@ typedef struct {
     char (*species)[8];           /* [nspecies] element symbol */
     char (*psp_name)[64];         /* [nspecies] */
     char (*psp_sha256)[65];       /* [nspecies] hex digest of the pseudopotential file */
+    /* added in journal version 3 (record type 4); older records read as
+       unpolarised, not relaxed, no EOS */
+    int nspin;                    /* 1 (also 0 = 1) or 2: then eig and occ hold
+                                     [2][nk][nband], spin up first */
+    double magnetization;         /* ∫(ρ↑ - ρ↓), μB per cell; 0 unpolarised */
+    double abs_magnetization;     /* ∫|ρ↑ - ρ↓|, μB per cell */
+    int relax_steps;              /* SCF evaluations of the relaxation; 0: not relaxed */
+    double relax_initial_volume;  /* bohr³, cell volume before the relaxation */
+    int eos_npoints;              /* 0: no equation of state */
+    double eos_volume[FU_CAND_EOS_MAXPOINTS]; /* bohr³ */
+    double eos_energy[FU_CAND_EOS_MAXPOINTS]; /* Ha per cell */
+    double eos_v0, eos_e0;        /* bohr³, Ha: Birch-Murnaghan minimum */
+    double eos_b0;                /* Ha/bohr³ */
+    double eos_b0_prime;          /* 1 */
+    double eos_rms;               /* Ha, fit residual */
+    int eos_min_outside;          /* 1: V0 outside the scanned volumes (extrapolated) */
 } fu_cand_result;
 
 /* One rung of the SCF recovery ladder tried on a candidate (screen/recovery.h). */
@@ -122,6 +139,10 @@ int fu_cand_set_str(char **field, const char *value, fu_err *err);
 int fu_cand_result_alloc(fu_cand_result *res, int natom, int nk, int nband, int nspecies,
                          fu_err *err);
 /* Fills res (have_result is the caller's) from one SCF run. */
+/* nspin of a result (0 read as 1). */
+static inline int fu_cand_nspin(const fu_cand_result *r) { return r->nspin == 2 ? 2 : 1; }
+/* Makes room for nspin channels in eig and occ (the first one kept). */
+int fu_cand_result_set_nspin(fu_cand_result *res, int nspin, fu_err *err);
 int fu_cand_result_from_scf(fu_cand_result *res, const fu_structure *s, const fu_scf_params *p,
                             const fu_scf_result *r, fu_err *err);
 /* Appends one rung to r->rungs. */

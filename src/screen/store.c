@@ -494,7 +494,7 @@ static int read_attr_i64(hid_t obj, const char *name, long long *v) {
  * and per-species arrays (CSR style: rows of candidate i are
  * offset[i] .. offset[i+1]-1). */
 typedef struct {
-    long long *atom, *k, *band, *species;
+    long long *atom, *k, *band, *species, *eos;
 } offsets;
 
 static int build_offsets(const fu_results *r, offsets *o) {
@@ -503,15 +503,17 @@ static int build_offsets(const fu_results *r, offsets *o) {
     o->k = calloc(n + 1, sizeof(long long));
     o->band = calloc(n + 1, sizeof(long long));
     o->species = calloc(n + 1, sizeof(long long));
-    if (!o->atom || !o->k || !o->band || !o->species) return -1;
+    o->eos = calloc(n + 1, sizeof(long long));
+    if (!o->atom || !o->k || !o->band || !o->species || !o->eos) return -1;
     for (size_t i = 0; i < n; i++) {
         const fu_cand_record *x = &r->rec[i];
         const fu_cand_result *s = &x->res;
         int h = x->have_result;
         o->atom[i + 1] = o->atom[i] + (h ? s->natom : 0);
         o->k[i + 1] = o->k[i] + (h ? s->nk : 0);
-        o->band[i + 1] = o->band[i] + (h ? (long long)s->nk * s->nband : 0);
+        o->band[i + 1] = o->band[i] + (h ? (long long)fu_cand_nspin(s) * s->nk * s->nband : 0);
         o->species[i + 1] = o->species[i] + (h ? s->nspecies : 0);
+        o->eos[i + 1] = o->eos[i] + (h ? s->eos_npoints : 0);
     }
     return 0;
 }
@@ -521,6 +523,7 @@ static void free_offsets(offsets *o) {
     free(o->k);
     free(o->band);
     free(o->species);
+    free(o->eos);
 }
 
 static void write_candidates(h5ctx *c, hid_t f, const fu_results *r, const offsets *o) {
@@ -632,6 +635,23 @@ static void write_candidates(h5ctx *c, hid_t f, const fu_results *r, const offse
     STRCOL("formula", R[i].have_result ? R[i].res.formula : "");
     STRCOL("xc", R[i].have_result ? R[i].res.xc : "");
     STRCOL("smearing", R[i].have_result ? R[i].res.smearing : "");
+    /* schema 2: spin, relaxation, equation of state */
+    INTCOL("nspin", R[i].have_result ? fu_cand_nspin(&R[i].res) : 0);
+    F64COL("magnetization", R[i].have_result ? R[i].res.magnetization : NAN, "mu_B");
+    F64COL("abs_magnetization", R[i].have_result ? R[i].res.abs_magnetization : NAN, "mu_B");
+    INTCOL("relax_steps", R[i].have_result ? R[i].res.relax_steps : -1);
+    F64COL("relax_initial_volume", R[i].have_result && R[i].res.relax_steps ? R[i].res.relax_initial_volume : NAN,
+           "bohr^3");
+    INTCOL("eos_npoints", R[i].have_result ? R[i].res.eos_npoints : 0);
+#define EOSCOL(name, field, units) \
+    F64COL(name, R[i].have_result && R[i].res.eos_npoints ? R[i].res.field : NAN, units)
+    EOSCOL("eos_v0", eos_v0, "bohr^3");
+    EOSCOL("eos_e0", eos_e0, "Ha");
+    EOSCOL("eos_b0", eos_b0, "Ha/bohr^3");
+    EOSCOL("eos_b0_prime", eos_b0_prime, "1");
+    EOSCOL("eos_rms_residual", eos_rms, "Ha");
+#undef EOSCOL
+    INTCOL("eos_min_outside", R[i].have_result && R[i].res.eos_npoints ? R[i].res.eos_min_outside : -1);
     for (size_t i = 0; i < n; i++)
         for (int k = 0; k < 3; k++) iv[3 * i + k] = R[i].have_result ? R[i].res.kgrid[k] : -1;
     put_i32(c, g, "kgrid", n, 3, iv);
@@ -651,10 +671,12 @@ static void write_candidates(h5ctx *c, hid_t f, const fu_results *r, const offse
     put_i64(c, g, "k_offset", n + 1, o->k);
     put_i64(c, g, "band_offset", n + 1, o->band);
     put_i64(c, g, "species_offset", n + 1, o->species);
+    put_i64(c, g, "eos_offset", n + 1, o->eos);
     size_t na = (size_t)o->atom[n], nk = (size_t)o->k[n], nb = (size_t)o->band[n],
-           ns = (size_t)o->species[n];
+           ns = (size_t)o->species[n], ne = (size_t)o->eos[n];
     size_t need = na * 3 > nk * 3 ? na * 3 : nk * 3;
     if (nb > need) need = nb;
+    if (ne > need) need = ne;
     double *arr = calloc(need ? need : 1, sizeof *arr);
     int *zarr = calloc(na ? na : 1, sizeof *zarr);
     const char **sarr = calloc(ns ? ns : 1, sizeof *sarr);
@@ -682,9 +704,13 @@ static void write_candidates(h5ctx *c, hid_t f, const fu_results *r, const offse
         RAGGED("kpoints_red", o->k, R[i].res.nk, 3, R[i].res.kred ? &R[i].res.kred[0][0] : NULL,
                "1 (reciprocal lattice)");
         RAGGED("kweights", o->k, R[i].res.nk, 1, R[i].res.kweight, "1");
-        RAGGED("eigenvalues", o->band, (size_t)R[i].res.nk * R[i].res.nband, 1, R[i].res.eig, "Ha");
-        RAGGED("occupations", o->band, (size_t)R[i].res.nk * R[i].res.nband, 1, R[i].res.occ,
-               "electrons");
+        /* [nspin][nk][nband] per candidate, spin up first */
+        RAGGED("eigenvalues", o->band, (size_t)fu_cand_nspin(&R[i].res) * R[i].res.nk * R[i].res.nband, 1,
+               R[i].res.eig, "Ha");
+        RAGGED("occupations", o->band, (size_t)fu_cand_nspin(&R[i].res) * R[i].res.nk * R[i].res.nband, 1,
+               R[i].res.occ, "electrons");
+        RAGGED("eos_volume", o->eos, R[i].res.eos_npoints, 1, R[i].res.eos_volume, "bohr^3");
+        RAGGED("eos_energy", o->eos, R[i].res.eos_npoints, 1, R[i].res.eos_energy, "Ha");
 #undef RAGGED
 #define SPCOL(name, field)                                                            \
     do {                                                                              \
@@ -1015,16 +1041,19 @@ static void read_candidates(h5ctx *c, hid_t f, fu_results *out) {
     int *iv = calloc(big * 3, sizeof *iv);
     double *dv = calloc(big * 9, sizeof *dv);
     offsets o = {calloc(n + 1, sizeof(long long)), calloc(n + 1, sizeof(long long)),
-                 calloc(n + 1, sizeof(long long)), calloc(n + 1, sizeof(long long))};
+                 calloc(n + 1, sizeof(long long)), calloc(n + 1, sizeof(long long)),
+                 calloc(n + 1, sizeof(long long))};
     char **label = NULL, **cause = NULL, **msg = NULL, **formula = NULL, **xc = NULL, **smear = NULL;
     char **species = NULL, **pspn = NULL, **psph = NULL;
     int *natom = calloc(big, sizeof *natom), *nk = calloc(big, sizeof *nk),
-        *nband = calloc(big, sizeof *nband), *nsp = calloc(big, sizeof *nsp);
+        *nband = calloc(big, sizeof *nband), *nsp = calloc(big, sizeof *nsp),
+        *nspin = calloc(big, sizeof *nspin), *neos = calloc(big, sizeof *neos);
     double *arr = NULL;
     int *zarr = NULL;
-    long long ta = 0, tk = 0, tb = 0, ts = 0; /* totals of atoms, k, (k,band), species */
-    if (!out->rec || !ids || !st || !iv || !dv || !o.atom || !o.k || !o.band || !o.species ||
-        !natom || !nk || !nband || !nsp) {
+    long long ta = 0, tk = 0, tb = 0, ts = 0, te = 0; /* totals of atoms, k, (spin,k,band), species, EOS */
+    int schema2 = dim0(g, "nspin") >= 0; /* absent in schema 1 */
+    if (!out->rec || !ids || !st || !iv || !dv || !o.atom || !o.k || !o.band || !o.species || !o.eos ||
+        !natom || !nk || !nband || !nsp || !nspin || !neos) {
         h5fail(c, FU_ENOMEM, "out of memory reading %s", "candidates");
         goto out;
     }
@@ -1069,6 +1098,21 @@ static void read_candidates(h5ctx *c, hid_t f, fu_results *out) {
     GETINT("nk", nk[i]);
     GETINT("nband", nband[i]);
     GETINT("nspecies", nsp[i]);
+    for (size_t i = 0; i < n; i++) nspin[i] = 1;
+    if (schema2) {
+        GETINT("nspin", nspin[i]);
+        GETINT("eos_npoints", neos[i]);
+        GETF64("magnetization", R[i].res.magnetization);
+        GETF64("abs_magnetization", R[i].res.abs_magnetization);
+        GETINT("relax_steps", R[i].res.relax_steps);
+        GETF64("relax_initial_volume", R[i].res.relax_initial_volume);
+        GETF64("eos_v0", R[i].res.eos_v0);
+        GETF64("eos_e0", R[i].res.eos_e0);
+        GETF64("eos_b0", R[i].res.eos_b0);
+        GETF64("eos_b0_prime", R[i].res.eos_b0_prime);
+        GETF64("eos_rms_residual", R[i].res.eos_rms);
+        GETINT("eos_min_outside", R[i].res.eos_min_outside);
+    }
     size_t nf, ni;
     const fu_cand_field *ff = fu_cand_result_f64_fields(&nf), *fi = fu_cand_result_i32_fields(&ni);
     for (size_t k = 0; k < nf; k++)
@@ -1095,26 +1139,38 @@ static void read_candidates(h5ctx *c, hid_t f, fu_results *out) {
     get(c, g, "k_offset", H5T_NATIVE_LLONG, n + 1, o.k);
     get(c, g, "band_offset", H5T_NATIVE_LLONG, n + 1, o.band);
     get(c, g, "species_offset", H5T_NATIVE_LLONG, n + 1, o.species);
+    if (schema2) get(c, g, "eos_offset", H5T_NATIVE_LLONG, n + 1, o.eos);
     if (c->bad) goto out;
     /* The counts and offsets must agree, or slicing would run off the arrays. */
     for (size_t i = 0; i < n; i++) {
         if (!R[i].have_result) {
-            natom[i] = nk[i] = nband[i] = nsp[i] = 0;
+            natom[i] = nk[i] = nband[i] = nsp[i] = neos[i] = 0;
+            nspin[i] = 1;
+        }
+        if (nspin[i] != 1 && nspin[i] != 2) {
+            h5fail(c, FU_EINPUT, "%s", "candidates/nspin holds a value other than 1 or 2");
+            goto out;
+        }
+        if (neos[i] < 0 || neos[i] > FU_CAND_EOS_MAXPOINTS) {
+            h5fail(c, FU_EINPUT, "%s", "candidates/eos_npoints out of range");
+            goto out;
         }
         if (natom[i] < 0 || nk[i] < 0 || nband[i] < 0 || nsp[i] < 0 ||
             o.atom[i + 1] - o.atom[i] != natom[i] || o.k[i + 1] - o.k[i] != nk[i] ||
-            o.band[i + 1] - o.band[i] != (long long)nk[i] * nband[i] ||
-            o.species[i + 1] - o.species[i] != nsp[i]) {
-            h5fail(c, FU_EINPUT, "%s", "candidates: counts (natom, nk, nband, nspecies) disagree with the offsets");
+            o.band[i + 1] - o.band[i] != (long long)nspin[i] * nk[i] * nband[i] ||
+            o.species[i + 1] - o.species[i] != nsp[i] || o.eos[i + 1] - o.eos[i] != neos[i]) {
+            h5fail(c, FU_EINPUT, "%s",
+                   "candidates: counts (natom, nk, nspin x nband, nspecies, eos_npoints) disagree with the offsets");
             goto out;
         }
         ta += natom[i];
         tk += nk[i];
-        tb += (long long)nk[i] * nband[i];
+        tb += (long long)nspin[i] * nk[i] * nband[i];
         ts += nsp[i];
+        te += neos[i];
     }
     if (check_offsets(o.atom, n, ta) || check_offsets(o.k, n, tk) || check_offsets(o.band, n, tb) ||
-        check_offsets(o.species, n, ts)) {
+        check_offsets(o.species, n, ts) || check_offsets(o.eos, n, te)) {
         h5fail(c, FU_EINPUT, "%s", "candidates: offsets are not cumulative counts");
         goto out;
     }
@@ -1137,10 +1193,15 @@ static void read_candidates(h5ctx *c, hid_t f, fu_results *out) {
         s->smearing = smear[i], smear[i] = NULL;
         s->have_forces = s->have_forces != 0;
         fu_err e;
-        if (fu_cand_result_alloc(s, natom[i], nk[i], nband[i], nsp[i], &e)) {
+        if (fu_cand_result_alloc(s, natom[i], nk[i], nband[i], nsp[i], &e) ||
+            fu_cand_result_set_nspin(s, nspin[i], &e)) {
             h5fail(c, FU_ENOMEM, "out of memory reading %s", "candidates");
             goto out;
         }
+        s->eos_npoints = neos[i];
+        /* columns hold NaN where the property was not computed; in memory it is 0 */
+        if (!s->relax_steps) s->relax_initial_volume = 0.0;
+        if (!neos[i]) s->eos_v0 = s->eos_e0 = s->eos_b0 = s->eos_b0_prime = s->eos_rms = 0.0, s->eos_min_outside = 0;
         for (int k = 0; k < nsp[i]; k++) {
             snprintf(s->species[k], sizeof s->species[k], "%s", species[o.species[i] + k]);
             snprintf(s->psp_name[k], sizeof s->psp_name[k], "%s", pspn[o.species[i] + k]);
@@ -1149,6 +1210,7 @@ static void read_candidates(h5ctx *c, hid_t f, fu_results *out) {
     }
     size_t need = (size_t)(3 * ta > 3 * tk ? 3 * ta : 3 * tk);
     if ((size_t)tb > need) need = (size_t)tb;
+    if ((size_t)te > need) need = (size_t)te;
     arr = calloc(need ? need : 1, sizeof *arr);
     zarr = calloc(ta ? (size_t)ta : 1, sizeof *zarr);
     if (!arr || !zarr) {
@@ -1170,8 +1232,12 @@ static void read_candidates(h5ctx *c, hid_t f, fu_results *out) {
     UNRAG("forces", o.atom, ta, 3, R[i].res.forces ? &R[i].res.forces[0][0] : NULL, R[i].res.natom);
     UNRAG("kpoints_red", o.k, tk, 3, R[i].res.kred ? &R[i].res.kred[0][0] : NULL, R[i].res.nk);
     UNRAG("kweights", o.k, tk, 1, R[i].res.kweight, R[i].res.nk);
-    UNRAG("eigenvalues", o.band, tb, 1, R[i].res.eig, (size_t)R[i].res.nk * R[i].res.nband);
-    UNRAG("occupations", o.band, tb, 1, R[i].res.occ, (size_t)R[i].res.nk * R[i].res.nband);
+    UNRAG("eigenvalues", o.band, tb, 1, R[i].res.eig, (size_t)nspin[i] * R[i].res.nk * R[i].res.nband);
+    UNRAG("occupations", o.band, tb, 1, R[i].res.occ, (size_t)nspin[i] * R[i].res.nk * R[i].res.nband);
+    if (schema2) {
+        UNRAG("eos_volume", o.eos, te, 1, R[i].have_result ? R[i].res.eos_volume : NULL, R[i].res.eos_npoints);
+        UNRAG("eos_energy", o.eos, te, 1, R[i].have_result ? R[i].res.eos_energy : NULL, R[i].res.eos_npoints);
+    }
 #undef UNRAG
     if (!c->bad && dim0(g, "recovery_offset") >= 0) read_recovery(c, g, R, n);
 out:
@@ -1194,6 +1260,8 @@ out:
     free(nk);
     free(nband);
     free(nsp);
+    free(nspin);
+    free(neos);
     free_offsets(&o);
     H5Gclose(g);
 }

@@ -15,7 +15,7 @@
 #include "screen/journal.h"
 
 #define FU_RESULTS_SCHEMA "furui.results"
-#define FU_RESULTS_SCHEMA_VERSION 1
+#define FU_RESULTS_SCHEMA_VERSION 2 /* 2: spin channels, relaxation, equation of state; reads 1 */
 
 /* Where a results file's rows came from. */
 typedef struct {

@@ -3,6 +3,8 @@
  * input/sweep_README.md; keep the two in step. */
 #include "screen/sweep.h"
 
+#include "props/eos.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -26,6 +28,7 @@
 #include "dft/basis.h"
 #include "dft/fftgrid.h"
 #include "dft/occupations.h"
+#include "props/eos.h"
 #include "dft/scf_input.h"
 #include "dft/xc.h"
 
@@ -190,7 +193,7 @@ static int cmp_atom(const void *pa, const void *pb) {
 }
 
 static int build_canonical(const fu_structure *s, const fu_scf_params *p, const char *xc_canon,
-                           const fu_psp *const *psp, char **out, fu_err *err) {
+                           const fu_psp *const *psp, const fu_cand_tasks *t, char **out, fu_err *err) {
     const double LEN = 1e-8; /* bohr */
     *out = NULL;
     if (!s || s->natom < 1 || !s->xred || !s->typat || s->nspecies < 1 ||
@@ -264,6 +267,25 @@ static int build_canonical(const fu_structure *s, const fu_scf_params *p, const 
         sb_printf(&b, "symmetry %d time_reversal %d tolerance (1e-12 bohr) %lld\n", p->use_symmetry,
                   p->time_reversal, quantize(p->symprec, 1e-12));
         sb_printf(&b, "tolerances energy %.6e Ha density %.6e\n", p->tol_energy, p->tol_density);
+        /* lines added after v1 appear only when used, so earlier IDs stay valid */
+        if (p->nspin == 2) {
+            sb_printf(&b, "spin 2 moments (1e-8 muB)");
+            for (int k = 0; k < nuniq; k++)
+                for (int sp = 0; sp < s->nspecies; sp++)
+                    if (rank[sp] == k) {
+                        sb_printf(&b, " %lld", quantize(p->spin_moment[sp], 1e-8));
+                        break;
+                    }
+            sb_printf(&b, "\n");
+        }
+        if (t && t->relax) {
+            const fu_relax_opts *r = &t->relax_opts;
+            sb_printf(&b, "relax cell %d pressure %.6e algorithm %d max_steps %d force_tol %.6e stress_tol %.6e "
+                          "max_step %.6e h0 %.6e final_scf %d\n",
+                      r->relax_cell, r->pressure, r->algorithm, r->max_steps, r->force_tol, r->stress_tol,
+                      r->max_step, r->h0, r->final_scf);
+        }
+        if (t && t->eos) sb_printf(&b, "eos points %d range %.6e\n", t->eos_points, t->eos_range);
         if (b.oom) rc = fu_fail(err, FU_ENOMEM, "candidate id: out of memory");
     }
     free(ak);
@@ -297,7 +319,7 @@ int fu_candidate_canonical(const fu_structure *s, const fu_scf_params *p, const 
         return fu_fail(err, FU_EINPUT, "candidate id: empty or malformed structure");
     const fu_psp *ptr[FU_MAX_SPECIES];
     for (int sp = 0; sp < s->nspecies; sp++) ptr[sp] = &psp[sp];
-    return build_canonical(s, p, canon, ptr, text, err);
+    return build_canonical(s, p, canon, ptr, NULL, text, err);
 }
 
 int fu_candidate_id(const fu_structure *s, const fu_scf_params *p, const fu_psp *psp,
@@ -365,6 +387,10 @@ typedef struct {
     long nparams; /* product of the list lengths */
     text_file cp2k[MAX_CP2K_FILES];
     int ncp2k;
+    fu_cand_tasks tasks;          /* `properties:` */
+    int spin_mode;                /* `spin: polarized:` 0 false, 1 true, 2 auto */
+    double moment[FU_MAX_Z + 1];  /* `spin: moments:` per element, μB */
+    const fu_ynode *moment_node[FU_MAX_Z + 1];
     fu_candidate *cand;
     int n, cap;
     long planned; /* upper bound of candidates so far */
@@ -1017,6 +1043,19 @@ static int emit(ctx *c, structure_job *j, int ie, int ik, int ism) {
     p->smearing = c->sm[ism].kind;
     p->smearing_order = c->sm[ism].order;
     p->tsmear = c->sm[ism].width;
+    k->tasks = c->tasks;
+    int polarized = c->spin_mode == 1;
+    for (int sp = 0; sp < s->nspecies && c->spin_mode == 2; sp++)
+        if (c->moment_node[s->znucl[sp]]) polarized = 1;
+    p->nspin = polarized ? 2 : 1;
+    for (int sp = 0; sp < s->nspecies && polarized; sp++) {
+        int z = s->znucl[sp];
+        p->spin_moment[sp] = c->moment_node[z] ? c->moment[z] : 0.0;
+        if (fabs(p->spin_moment[sp]) > j->psp[sp]->zion)
+            return fu_ynode_fail(c->err, c->d, c->moment_node[z], FU_EINPUT,
+                                 "|%g| muB exceeds the %g valence electrons of %s's pseudopotential (%s)",
+                                 p->spin_moment[sp], j->psp[sp]->zion, s->symbol[sp], x->name);
+    }
 
     /* cost model (input/sweep_README.md) */
     int nfft[3];
@@ -1041,11 +1080,13 @@ static int emit(ctx *c, structure_job *j, int ie, int ik, int ism) {
     else
         textf(sm, sizeof sm, "%s:%gHa", fu_smearing_name(p->smearing), p->tsmear);
     if (j->strain != 1.0) textf(strain, sizeof strain, "/strain=%g", j->strain);
-    textf(k->label, sizeof k->label, "%s/%s/ecut=%gHa/k=%dx%dx%d/%s%s", j->head, x->name, p->ecut,
-          p->kgrid[0], p->kgrid[1], p->kgrid[2], sm, strain);
+    textf(k->label, sizeof k->label, "%s/%s/ecut=%gHa/k=%dx%dx%d/%s%s%s%s%s", j->head, x->name, p->ecut,
+          p->kgrid[0], p->kgrid[1], p->kgrid[2], sm, strain, polarized ? "/spin" : "",
+          k->tasks.relax ? (k->tasks.relax_opts.relax_cell ? "/relax-cell" : "/relax") : "",
+          k->tasks.eos ? "/eos" : "");
 
     char *text;
-    rc = build_canonical(&k->structure, p, x->canon, j->psp, &text, c->err);
+    rc = build_canonical(&k->structure, p, x->canon, j->psp, &k->tasks, &text, c->err);
     if (rc) return rc;
     rc = id_of_text(text, k->id, c->err);
     free(text);
@@ -1607,11 +1648,89 @@ static void free_ctx(ctx *c) {
     free(c->cand);
 }
 
+/* spin: {polarized: true|false|auto, moments: {El: μB, ...}}. auto runs a
+ * candidate spin-polarised only when it contains an element with a moment
+ * (the elements that may be magnetic); true runs every candidate polarised
+ * (start 0 for elements without a moment). */
+static int read_sweep_spin(ctx *c, const fu_ynode *sp) {
+    static const char *const keys[] = {"polarized", "moments", NULL};
+    const fu_ydoc *d = c->d;
+    const fu_ynode *n, *m;
+    int rc = fu_ynode_expect(d, sp, FU_YMAP, c->err);
+    if (!rc) rc = fu_ymap_check_keys(d, sp, keys, c->err);
+    if (rc) return rc;
+    if ((n = fu_ymap_get(sp, "polarized"))) {
+        if (n->kind == FU_YSCALAR && n->value && !strcmp(n->value, "auto")) c->spin_mode = 2;
+        else rc = fu_ynode_bool(d, n, &c->spin_mode, c->err);
+        if (rc) return fu_ynode_fail(c->err, d, n, FU_EINPUT, "expected true, false or auto");
+    }
+    if (!(m = fu_ymap_get(sp, "moments"))) {
+        if (c->spin_mode == 2)
+            return fu_ynode_fail(c->err, d, sp, FU_EINPUT, "polarized: auto needs moments: (the magnetic elements)");
+        return FU_OK;
+    }
+    if (!c->spin_mode)
+        return fu_ynode_fail(c->err, d, m, FU_EINPUT, "initial moments need polarized: true or auto");
+    rc = fu_ynode_expect(d, m, FU_YMAP, c->err);
+    for (int i = 0; !rc && i < m->n; i++) {
+        const fu_ynode *v = m->item[i];
+        int z = fu_element_z(m->key[i]);
+        if (z <= 0 || z > FU_MAX_Z || !fu_element_symbol(z))
+            return fu_ynode_fail(c->err, d, v, FU_EINPUT, "unknown element '%.20s'", m->key[i]);
+        if (c->moment_node[z]) return fu_ynode_fail(c->err, d, v, FU_EINPUT, "%s given twice", m->key[i]);
+        rc = fu_ynode_double(d, v, &c->moment[z], c->err);
+        if (!rc && !isfinite(c->moment[z]))
+            rc = fu_ynode_fail(c->err, d, v, FU_EINPUT, "must be a finite number of Bohr magnetons");
+        c->moment_node[z] = v;
+    }
+    return rc;
+}
+
+/* properties: {relax: {...} | true, eos: {points: N, range: R} | true}. */
+static int read_properties(ctx *c, const fu_ynode *pr) {
+    static const char *const keys[] = {"relax", "eos", NULL};
+    static const char *const ekeys[] = {"points", "range", NULL};
+    const fu_ydoc *d = c->d;
+    const fu_ynode *n, *v;
+    int rc = fu_ynode_expect(d, pr, FU_YMAP, c->err);
+    if (!rc) rc = fu_ymap_check_keys(d, pr, keys, c->err);
+    fu_relax_opts_default(&c->tasks.relax_opts);
+    c->tasks.eos_points = 7;
+    c->tasks.eos_range = 0.02;
+    if (!rc && (n = fu_ymap_get(pr, "relax"))) {
+        if (n->kind == FU_YMAP) {
+            c->tasks.relax = 1;
+            rc = fu_relax_read_yaml(d, n, &c->tasks.relax_opts, c->err);
+        } else {
+            rc = fu_ynode_bool(d, n, &c->tasks.relax, c->err);
+        }
+        c->tasks.relax_opts.log = NULL;
+    }
+    if (!rc && (n = fu_ymap_get(pr, "eos"))) {
+        if (n->kind == FU_YMAP) {
+            c->tasks.eos = 1;
+            rc = fu_ymap_check_keys(d, n, ekeys, c->err);
+            if (!rc && (v = fu_ymap_get(n, "points"))) rc = fu_ynode_int(d, v, 4, FU_EOS_MAXPOINTS, &c->tasks.eos_points, c->err);
+            if (!rc && (v = fu_ymap_get(n, "range"))) {
+                rc = fu_ynode_double(d, v, &c->tasks.eos_range, c->err);
+                if (!rc && !(c->tasks.eos_range > 0 && c->tasks.eos_range <= 0.3))
+                    rc = fu_ynode_fail(c->err, d, v, FU_EINPUT,
+                                       "must be a fractional half-range of the lattice constant in (0, 0.3], got %g",
+                                       c->tasks.eos_range);
+            }
+        } else {
+            rc = fu_ynode_bool(d, n, &c->tasks.eos, c->err);
+        }
+    }
+    return rc;
+}
+
 static int parse_doc(const fu_ydoc *d, fu_sweep *sw, fu_err *err) {
     static const char *const keys[] = {"name",     "candidates", "pseudopotentials", "xc",
                                        "ecut",     "kpoints",    "smearing",         "strain",
                                        "symmetry", "scf",        "compute",          "verbosity",
-                                       "recovery", "candidate_time_limit",           NULL};
+                                       "recovery", "candidate_time_limit", "spin",   "properties",
+                                       NULL};
     const fu_ynode *root = d->root, *n;
     if (root->kind != FU_YMAP)
         return fu_ynode_fail(err, d, root, FU_EINPUT,
@@ -1697,6 +1816,8 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, fu_err *err) {
             rc = fu_ynode_fail(err, d, n, FU_EINPUT, "must be seconds > 0, got %g",
                                sw->candidate_time_limit);
     }
+    if (!rc && (n = fu_ymap_get(root, "spin"))) rc = read_sweep_spin(c, n);
+    if (!rc && (n = fu_ymap_get(root, "properties"))) rc = read_properties(c, n);
     if (!rc) {
         if ((n = fu_ymap_get(root, "smearing"))) {
             rc = each_item(c, n, &c->nsm, smear_item);

@@ -23,6 +23,7 @@
 #include "crystal/structure.h"
 #include "dft/params.h"
 #include "dft/psp.h"
+#include "props/relax.h"
 
 #define FU_CANDIDATE_ID_LEN 17 /* 16 hex digits + NUL */
 #define FU_CANDIDATE_LABEL_LEN 256
@@ -37,6 +38,17 @@ typedef enum {
     FU_CAND_EXPLICIT       /* a structure block of the spec */
 } fu_candidate_kind;
 
+/* What the farm computes for a candidate besides its SCF (`properties:`,
+ * input/sweep_README.md): relaxation first, then the SCF (with the recovery
+ * ladder) at the relaxed structure, then an equation of state around it. */
+typedef struct {
+    int relax;                 /* 1: relax (relax_opts, log NULL) before the SCF */
+    fu_relax_opts relax_opts;
+    int eos;                   /* 1: E(V) scan and Birch-Murnaghan fit after the SCF */
+    int eos_points;            /* >= 4 */
+    double eos_range;          /* fractional half-range in the lattice constant */
+} fu_cand_tasks;
+
 typedef struct {
     char id[FU_CANDIDATE_ID_LEN];       /* stable ID (16 lowercase hex digits) */
     char label[FU_CANDIDATE_LABEL_LEN]; /* "NaCl/rocksalt/lda/ecut=15Ha/k=6x6x6/none" */
@@ -45,7 +57,9 @@ typedef struct {
     int valid;                   /* 0: not runnable, see reason */
     char reason[FU_ERR_MSG_LEN]; /* one line; "" when valid */
     fu_structure structure;      /* strained; natom 0 if it could not be read */
-    fu_scf_params params;        /* ready for the SCF (pseudo specs resolved) */
+    fu_scf_params params;        /* ready for the SCF (pseudo specs resolved; nspin and
+                                    spin_moment from `spin:`) */
+    fu_cand_tasks tasks;         /* properties beyond the SCF */
     double strain;               /* isotropic scale applied to the lattice */
     /* cost model (input/sweep_README.md): relative cost and its ingredients */
     double cost;

@@ -22,3 +22,9 @@ foreach(case syntax slurm pbs pjm)
             --mpiexec ${FURUI_SCREEN_MPIEXEC} --workdir ${CMAKE_CURRENT_BINARY_DIR}/jobscripts ${case})
   set_tests_properties(jobscripts_${case} PROPERTIES LABELS "jobscripts" TIMEOUT 300 PROCESSORS 2)
 endforeach()
+# Properties per candidate (relaxation, equation of state, spin; tests/screen/props_test.py):
+# ~15 s, 1 rank.
+add_test(NAME screen_properties
+  COMMAND ${FURUI_PYTHON} ${FURUI_SCREEN_DIR}/props_test.py --furui $<TARGET_FILE:furui>
+          --workdir ${CMAKE_CURRENT_BINARY_DIR}/screen_properties)
+set_tests_properties(screen_properties PROPERTIES LABELS "screen;physics" TIMEOUT 600)

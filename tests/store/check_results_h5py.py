@@ -31,7 +31,7 @@ def check(path, ncand, nfail, fails):
 
     with h5py.File(path, "r") as f:
         expect(text(f.attrs["schema"]) == "furui.results", "schema attribute")
-        expect(int(f.attrs["schema_version"]) == 1, "schema_version attribute")
+        expect(int(f.attrs["schema_version"]) == 2, "schema_version attribute")
         c = f["candidates"]
         ids = [text(x) for x in c["id"][()]]
         n = len(ids)
@@ -41,7 +41,7 @@ def check(path, ncand, nfail, fails):
         expect(ids == sorted(set(ids)), "ids unique and ascending")
 
         offsets = {"atom_offset": None, "k_offset": None, "band_offset": None, "species_offset": None,
-                   "recovery_offset": None}
+                   "recovery_offset": None, "eos_offset": None}
         for name in offsets:
             o = c[name][()]
             expect(o.shape == (n + 1,) and o[0] == 0 and np.all(np.diff(o) >= 0), f"{name} cumulative")
@@ -52,7 +52,8 @@ def check(path, ncand, nfail, fails):
                   "pseudopotential": "species_offset", "pseudopotential_sha256": "species_offset",
                   "recovery_rung": "recovery_offset", "recovery_outcome": "recovery_offset",
                   "recovery_iterations": "recovery_offset", "recovery_seconds": "recovery_offset",
-                  "recovery_message": "recovery_offset"}
+                  "recovery_message": "recovery_offset", "eos_volume": "eos_offset",
+                  "eos_energy": "eos_offset"}
         nunits = 0
 
         def visit(name, obj):
@@ -85,12 +86,16 @@ def check(path, ncand, nfail, fails):
         expect(np.all(np.isfinite(et[done])), "done rows have finite energies")
         expect(np.all(np.isnan(et[~c["have_result"][()].astype(bool)])), "rows without a result hold NaN")
         nk, nb = c["nk"][()], c["nband"][()]
-        expect(np.array_equal(np.diff(offsets["band_offset"]), nk * nb), "band_offset steps = nk*nband")
+        ns = np.where(c["have_result"][()].astype(bool), c["nspin"][()], 1)
+        expect(set(np.unique(ns)) <= {1, 2}, "nspin is 1 or 2")
+        expect(np.array_equal(np.diff(offsets["band_offset"]), ns * nk * nb), "band_offset steps = nspin*nk*nband")
+        expect(np.array_equal(np.diff(offsets["eos_offset"]), np.maximum(c["eos_npoints"][()], 0)),
+               "eos_offset steps = eos_npoints")
         eig = c["eigenvalues"][()]
         if n:
-            i = int(np.argmax(nk * nb))  # the largest block: eigenvalues[k*nband + b]
-            block = eig[offsets["band_offset"][i]:offsets["band_offset"][i + 1]].reshape(nk[i], nb[i])
-            expect(block.shape == (nk[i], nb[i]), "eigenvalue block reshapes to (nk, nband)")
+            i = int(np.argmax(ns * nk * nb))  # the largest block: eigenvalues[(s*nk + k)*nband + b]
+            block = eig[offsets["band_offset"][i]:offsets["band_offset"][i + 1]].reshape(ns[i], nk[i], nb[i])
+            expect(block.shape == (ns[i], nk[i], nb[i]), "eigenvalue block reshapes to (nspin, nk, nband)")
 
         fl = f["failures"]
         fids = [text(x) for x in fl["id"][()]]

@@ -106,6 +106,34 @@ static int fx_record(fu_cand_record *r, int i, int state, int attempt, int natom
         for (int c = 0; c < 64; c++) s->psp_sha256[sp][c] = "0123456789abcdef"[(c * 7 + sp + i) % 16];
     s->psp_sha256[0][64] = s->psp_sha256[1][64] = '\0';
     if (i % 5 == 3) s->gap = NAN; /* NaN must survive every copy bit for bit */
+    /* journal version 3 / schema 2: a second spin channel, a relaxation, an EOS */
+    if (i % 3 == 1) {
+        if (fu_cand_result_set_nspin(s, 2, &e)) return -1;
+        size_t nkb = (size_t)nk * (size_t)nband;
+        for (size_t q = 0; q < nkb; q++) {
+            s->eig[nkb + q] = s->eig[q] + 0.01 + 1e-7 * i;
+            s->occ[nkb + q] = s->occ[q] * 0.5;
+        }
+        s->magnetization = 0.75 + 0.01 * i;
+        s->abs_magnetization = 1.25 + 0.01 * i;
+    }
+    if (i % 2 == 1) {
+        s->relax_steps = 3 + i;
+        s->relax_initial_volume = 270.0 + i;
+    }
+    if (i % 4 == 2) {
+        s->eos_npoints = 5 + i % 3;
+        for (int q = 0; q < s->eos_npoints; q++) {
+            s->eos_volume[q] = 250.0 + 5.0 * q + 0.1 * i;
+            s->eos_energy[q] = -7.9 + 1e-3 * (q - 2) * (q - 2) - 1e-4 * i;
+        }
+        s->eos_v0 = 260.0 + 0.1 * i;
+        s->eos_e0 = -7.9 - 1e-4 * i;
+        s->eos_b0 = 3.3e-3;
+        s->eos_b0_prime = 4.2;
+        s->eos_rms = 1e-6 * (i + 1);
+        s->eos_min_outside = i % 8 == 6;
+    }
     return 0;
 }
 
