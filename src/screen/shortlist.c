@@ -271,6 +271,34 @@ static void structure_name(char *buf, size_t len, size_t rank, const char *label
     snprintf(buf, len, "%04zu_%s", rank, safe);
 }
 
+/* An SCF input (input/README.md) of the candidate at its computed structure
+ * with the campaign's settings, for the next step (furui scf, bands, relax).
+ * SCF tolerances are not stored in a results file: the defaults apply. */
+static void write_scf_input(FILE *f, const fu_cand_record *rec, const char *base) {
+    const fu_cand_result *r = &rec->res;
+    fprintf(f, "# furui rank: candidate %s (%s) at its computed structure, with the campaign's\n"
+               "# settings (SCF tolerances: defaults). furui scf|bands|relax %s.yaml\n",
+            rec->id, rec->label ? rec->label : "", base);
+    fprintf(f, "structure: {poscar: %s.vasp}\npseudopotentials:\n", base);
+    for (int sp = 0; sp < r->nspecies; sp++) {
+        size_t l = strlen(r->psp_name[sp]);
+        int hgh = l > 4 && strcmp(r->psp_name[sp] + l - 4, ".hgh") == 0; /* ABINIT's files, else CP2K's */
+        fprintf(f, "  %s: \"%s:%s\"\n", r->species[sp], hgh ? "abinit" : "cp2k", r->psp_name[sp]);
+    }
+    fprintf(f, "xc: %s\necut: %.17g Ha\n", r->xc && *r->xc ? r->xc : "lda", r->ecut);
+    fprintf(f, "kpoints: {grid: [%d, %d, %d], shift: [%.17g, %.17g, %.17g]}\n", r->kgrid[0], r->kgrid[1],
+            r->kgrid[2], r->kshift[0], r->kshift[1], r->kshift[2]);
+    if (r->smearing && strcmp(r->smearing, "none") != 0)
+        fprintf(f, "smearing: {kind: %s, width: %.17g Ha}\n", r->smearing, r->tsmear);
+    if (fu_cand_nspin(r) == 2 && r->natom > 0) { /* start from the moment found, spread over the atoms */
+        fprintf(f, "spin: {polarized: true, moments: {");
+        for (int sp = 0; sp < r->nspecies; sp++)
+            fprintf(f, "%s%s: %.6g", sp ? ", " : "", r->species[sp], r->magnetization / r->natom);
+        fprintf(f, "}}\n");
+    }
+    fprintf(f, "compute: {forces: true, stress: true}\n");
+}
+
 static int write_structures(fu_outdir *o, const fu_results *r, const size_t *rows, size_t n, fu_err *err) {
     int rc = fu_outdir_mkdir(o, "structures", err);
     for (size_t k = 0; k < n && !rc; k++) {
@@ -283,15 +311,17 @@ static int write_structures(fu_outdir *o, const fu_results *r, const size_t *row
         structure_name(base, sizeof base, k + 1, rec->label, rec->id);
         snprintf(comment, sizeof comment, "furui rank %zu: %s (candidate %s)", k + 1, rec->label ? rec->label : "",
                  rec->id);
-        for (int fmt = 0; fmt < 2 && !rc; fmt++) {
-            snprintf(name, sizeof name, "structures/%s.%s", base, fmt ? "cif" : "vasp");
+        for (int fmt = 0; fmt < 3 && !rc; fmt++) {
+            static const char *const ext[3] = {"vasp", "cif", "yaml"};
+            snprintf(name, sizeof name, "structures/%s.%s", base, ext[fmt]);
             FILE *f = fu_outdir_open(o, name, path, err);
             if (!f) {
                 rc = err->code;
                 break;
             }
-            rc = fmt ? fu_cif_write(f, &s, rec->label && *rec->label ? rec->label : rec->id, err)
-                     : fu_poscar_write(f, &s, comment, err);
+            if (fmt == 0) rc = fu_poscar_write(f, &s, comment, err);
+            else if (fmt == 1) rc = fu_cif_write(f, &s, rec->label && *rec->label ? rec->label : rec->id, err);
+            else write_scf_input(f, rec, base);
             int rc2 = fu_outdir_close(f, path, err);
             if (!rc) rc = rc2;
         }

@@ -11,8 +11,10 @@
  *                   record the query, the source file and its SHA-256
  *   candidates.csv  every considered candidate with `selected` (0/1) and
  *                   `rank` (0 when not selected): the screening map's data
- *   structures/     RANK_LABEL.vasp (POSCAR, Å) and RANK_LABEL.cif per selected
- *                   candidate, the computed structure
+ *   structures/     RANK_LABEL.vasp (POSCAR, Å), RANK_LABEL.cif and RANK_LABEL.yaml
+ *                   (an SCF input at the campaign's settings, for furui scf,
+ *                   bands or relax) per selected candidate, the computed
+ *                   structure
  * Sort keys: comma-separated catalog names; a leading '-' or a ':desc'
  * suffix sorts that key descending. Missing values sort last either way. */
 #ifndef FURUI_SCREEN_SHORTLIST_H

@@ -13,7 +13,8 @@ from the raw results file with h5py, without furui's catalog:
     Kleene logic (no elemental reference = unknown, never selected, counted);
   - shortlist.csv = shortlist.h5 (h5py, units attributes, query and source
     SHA-256 recorded); candidates.csv flags exactly the selected rows;
-  - every POSCAR and CIF read by ASE has the stored cell, species and positions;
+  - every POSCAR and CIF read by ASE has the stored cell, species and positions; the
+    SCF input written beside them, run by `furui scf`, gives the stored energy (1e-6 Ha);
   - bad expressions and sort keys: exit 1, one line naming the column, no
     output directory and no temporary directory left; a missing results file;
     an existing non-empty DIR is refused and left intact, --force replaces it.
@@ -147,9 +148,12 @@ def main():
     # structures: one POSCAR and one CIF per selected candidate, read by ASE
     for k, cid in enumerate(want, 1):
         files = sorted(glob.glob(os.path.join(w, "gap", "structures", "%04d_*" % k)))
-        check([os.path.splitext(x)[1] for x in files] == [".cif", ".vasp"], "POSCAR and CIF for rank %d" % k)
+        check([os.path.splitext(x)[1] for x in files] == [".cif", ".vasp", ".yaml"],
+              "POSCAR, CIF and SCF input for rank %d" % k)
         r = done[cid]
         for path in files:
+            if path.endswith(".yaml"):
+                continue
             at = ase.io.read(path, format="vasp" if path.endswith(".vasp") else "cif")
             check(sorted(at.numbers) == sorted(r["z"]), "species of " + path)
             check(abs(at.get_volume() - abs(np.linalg.det(r["lattice"]))) <= 1e-6, "volume of " + path)
@@ -157,6 +161,17 @@ def main():
                 check(np.allclose(at.cell[:], r["lattice"], atol=1e-12), "POSCAR cell of " + cid)
                 check(np.allclose(at.get_scaled_positions(wrap=False), r["xred"], atol=1e-12), "POSCAR positions")
                 check(list(at.numbers) == r["z"], "POSCAR atom order")
+
+    # the SCF input written beside each structure reproduces the stored calculation
+    first = sorted(glob.glob(os.path.join(w, "gap", "structures", "0001_*.yaml")))
+    if check(len(first) == 1, "an SCF input for rank 1"):
+        p = run([F, "scf", first[0], "-o", "rerun1"], w)
+        e_stored = done[want[0]]["e_atom"] * done[want[0]]["natom"] / HA_EV
+        if check(p.returncode == 0, "furui scf runs the written input"):
+            import json
+            e = json.load(open(os.path.join(w, "rerun1.json")))["energy_ha"]
+            e = e["total"] if isinstance(e, dict) else e
+            check(abs(e - e_stored) < 1e-6, "its energy equals the stored one: %.3e Ha" % (e - e_stored))
 
     # 2. formation energy: missing references make the comparison unknown
     p = run([F, "rank", "rk.h5", "--where", "formation_energy_ev_per_atom < 100", "--sort",
