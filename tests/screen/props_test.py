@@ -22,6 +22,7 @@ spin.yaml (`polarized: auto`, moments {Fe: 4}; Fe in DFTK's iron_lda settings):
   - both spin channels are stored: sum_s sum_k w_k sum_n occ = nelec (8 for Fe-q8);
   - the DOS at E_F of the catalog equals a Gaussian DOS (0.005 Ha) summed here from the
     stored eigenvalues of both channels, to 1e-9 relative.
+workflows/plot_campaign.py draws the screening map and the EOS curve as PNG files.
 Bad `properties:` / `spin:` input: one line naming file, line and key, exit 1.
 """
 import argparse
@@ -125,6 +126,13 @@ def main():
           "EOS V0 vs relaxed volume: %.3f %% (Pulay stress at 16 Ha)" % (100 * (v0 / si["volume"] - 1)))
     check(rel(cat["bulk_modulus_gpa"], 95.93) < 0.05, "B0 %.2f GPa within 5 %% of ABINIT's 95.93" % cat["bulk_modulus_gpa"])
     check(3.5 < b0p < 5.5, "B0' = %.2f" % b0p)
+    # the plots a user opens: screening map and EOS curve, real PNGs
+    p = run(["/usr/bin/python3", os.path.join(os.path.dirname(os.path.dirname(HERE)), "workflows",
+                                                 "plot_campaign.py"), "props.h5", "pr"], w)
+    pngs = [os.path.join(w, "pr", n) for n in ("screening_map.png", "eos_0001_Si.png")]
+    check(p.returncode == 0 and all(os.path.exists(x) and open(x, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+                                    and os.path.getsize(x) > 10000 for x in pngs),
+          "plot_campaign.py writes the screening map and the EOS plot as PNG: " + p.stderr.strip()[-200:])
     plain = os.path.join(w, "plain.yaml")
     with open(os.path.join(HERE, "props.yaml")) as fi, open(plain, "w") as fo:
         fo.write(fi.read().split("properties:")[0])
