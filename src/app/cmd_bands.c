@@ -23,9 +23,9 @@
 #include "dft/scf.h"
 #include "dft/scf_input.h"
 #include "props/bands.h"
+#include "props/bandstructure.h"
 #include "props/dos.h"
 
-#define BANDS_DENSITY_DEFAULT 20.0 /* path points per bohr⁻¹ */
 #define DOS_STEP 0.0005            /* DOS energy grid step, Ha */
 
 typedef struct {
@@ -252,7 +252,7 @@ static int exit_for(int rc) {
 
 int cmd_bands(int argc, char **argv, int rank) {
     const char *input = NULL, *prefix = NULL;
-    double density = BANDS_DENSITY_DEFAULT, sigma = FU_DOS_SIGMA_DEFAULT;
+    double density = FU_BANDS_DENSITY_DEFAULT, sigma = FU_DOS_SIGMA_DEFAULT;
     for (int i = 0; i < argc; i++) {
         const char *bad = NULL;
         char *end = NULL;
@@ -298,35 +298,17 @@ int cmd_bands(int argc, char **argv, int rank) {
     o.keep_fields = 1;
     fu_scf_result r;
     memset(&r, 0, sizeof r);
-    fu_kpath kp;
-    fu_kpath_samples sm;
-    memset(&sm, 0, sizeof sm);
-    double *pe = NULL, *egrid = NULL, *dos = NULL, *idos = NULL;
+    fu_bandstructure bs;
+    memset(&bs, 0, sizeof bs);
+    double *egrid = NULL, *dos = NULL, *idos = NULL;
     rc = fu_scf_run_opts(s, p, &o, MPI_COMM_WORLD, NULL, &r, &err);
-    int ns = r.nspin == 2 ? 2 : 1, nb = r.nband, ne = 0;
-    if (!rc) rc = fu_kpath_find(s, p->symprec, &kp, &err);
-    if (!rc) rc = fu_kpath_sample(&kp, s->lattice, density, &sm, &err);
-    if (!rc) {
-        pe = malloc(sizeof(double) * (size_t)ns * sm.n * nb);
-        if (!pe) rc = fu_fail(&err, FU_ENOMEM, "bands: out of memory");
-    }
-    fu_nscf_stats nst = {0};
-    if (!rc)
-        rc = fu_nscf_eigenvalues(s, p, r.fft, ns, r.veff_r, sm.n, (const double(*)[3])sm.kred, nb,
-                                 FU_NSCF_TOL, MPI_COMM_WORLD, pe, &nst, &err);
-    fu_gap_info gi;
-    int nocc[2] = {0, 0}, partial = 0;
+    int ns = r.nspin == 2 ? 2 : 1, ne = 0;
+    if (!rc) rc = fu_bandstructure_run(s, p, &r, density, MPI_COMM_WORLD, &bs, &err);
+    const fu_kpath *kp = &bs.kp;
+    const fu_kpath_samples *sm = &bs.sm;
+    const fu_gap_info *gi = &bs.gap;
+    int nb = bs.nband;
     double efd = 0, gef = 0;
-    if (!rc) {
-        fu_bands_occupied(ns, r.nk, r.nband, r.occ, r.kweight, nocc, &partial);
-        const char **lab = malloc(sizeof(char *) * (size_t)sm.n);
-        if (!lab) rc = fu_fail(&err, FU_ENOMEM, "bands: out of memory");
-        for (int i = 0; !rc && i < sm.n; i++) lab[i] = sm.special[i] >= 0 ? kp.label[sm.special[i]] : NULL;
-        fu_eigset sets[2] = {{r.nk, r.nband, (const double(*)[3])r.kred, r.eig, NULL},
-                             {sm.n, nb, (const double(*)[3])sm.kred, pe, (const char *const *)lab}};
-        if (!rc) rc = fu_band_gap(ns, nocc, 2, sets, partial, &gi, &err);
-        free(lab);
-    }
     if (!rc) rc = fu_dos_grid(ns, r.nk, r.nband, r.eig, sigma, DOS_STEP, &egrid, &ne, &err);
     if (!rc) {
         dos = malloc(sizeof(double) * (size_t)ns * ne);
@@ -336,11 +318,11 @@ int cmd_bands(int argc, char **argv, int rank) {
     if (!rc) rc = fu_dos_gaussian(ns, r.nk, r.nband, r.eig, r.kweight, sigma, ne, egrid, dos, idos, &err);
     if (!rc) {
         /* insulators: E_F mid-gap (the SCF's is the VBM), so g(E_F) ~ 0 */
-        efd = gi.metal ? r.efermi : 0.5 * (gi.vbm + gi.cbm);
+        efd = gi->metal ? r.efermi : 0.5 * (gi->vbm + gi->cbm);
         gef = fu_dos_at(ns, r.nk, r.nband, r.eig, r.kweight, sigma, efd);
     }
     if (!rc && rank == 0) {
-        bands_out bo = {s, &r, &kp, &sm, nb, pe, &gi, {nocc[0], nocc[1]}, sigma, efd, gef, ne,
+        bands_out bo = {s, &r, kp, sm, nb, bs.eig, gi, {bs.nocc[0], bs.nocc[1]}, sigma, efd, gef, ne,
                         egrid, dos, idos, input};
         char pj[4200], ph[4200];
         snprintf(pj, sizeof pj, "%s.bands.json", prefix);
@@ -348,29 +330,28 @@ int cmd_bands(int argc, char **argv, int rank) {
         rc = write_json(pj, &bo, &err);
         if (!rc) rc = write_h5(ph, &bo, &err);
         char path[512];
-        fu_kpath_string(&kp, path, sizeof path);
+        fu_kpath_string(kp, path, sizeof path);
         if (!rc) {
             printf("bands: %s (%s %s), %d path points, %d bands, NSCF residual %.1e Ha\n", path,
-                   kp.bravais, kp.variant, sm.n, nb, nst.max_residual);
-            if (gi.metal)
+                   kp->bravais, kp->variant, sm->n, nb, bs.stats.max_residual);
+            if (gi->metal)
                 printf("bands: metal, E_F %.6f Ha, DOS(E_F) %.4f states/Ha/cell\n", efd, gef);
             else
                 printf("bands: gap %.6f Ha = %.4f eV (%s), VBM %.6f Ha at %s (%.4f %.4f %.4f), "
                        "CBM %.6f Ha at %s (%.4f %.4f %.4f), direct gap %.4f eV at %s\n",
-                       gi.gap, gi.gap * FU_HA_EV, gi.direct ? "direct" : "indirect", gi.vbm,
-                       gi.vbm_label[0] ? gi.vbm_label : "-", gi.vbm_k[0], gi.vbm_k[1], gi.vbm_k[2],
-                       gi.cbm, gi.cbm_label[0] ? gi.cbm_label : "-", gi.cbm_k[0], gi.cbm_k[1],
-                       gi.cbm_k[2], gi.direct_gap * FU_HA_EV, gi.direct_label[0] ? gi.direct_label : "-");
+                       gi->gap, gi->gap * FU_HA_EV, gi->direct ? "direct" : "indirect", gi->vbm,
+                       gi->vbm_label[0] ? gi->vbm_label : "-", gi->vbm_k[0], gi->vbm_k[1], gi->vbm_k[2],
+                       gi->cbm, gi->cbm_label[0] ? gi->cbm_label : "-", gi->cbm_k[0], gi->cbm_k[1],
+                       gi->cbm_k[2], gi->direct_gap * FU_HA_EV, gi->direct_label[0] ? gi->direct_label : "-");
             printf("bands: wrote %s and %s\n", pj, ph);
         }
     }
     MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (rc && rank == 0) fprintf(stderr, "furui: error: %s\n", err.msg[0] ? err.msg : "bands failed");
-    free(pe);
     free(egrid);
     free(dos);
     free(idos);
-    fu_kpath_samples_free(&sm);
+    fu_bandstructure_free(&bs);
     fu_scf_result_free(&r);
     fu_scf_input_free(&in);
     return exit_for(rc);

@@ -19,7 +19,8 @@ enum {
     P_ID, P_LABEL, P_STATE, P_FORMULA, P_ELEMENTS, P_NELEMENTS, P_NSITES, P_XC, P_SMEARING,
     P_ECUT, P_KMESH, P_SPACEGROUP, P_VOLUME, P_VOLUME_PER_ATOM, P_DENSITY, P_A, P_B, P_C,
     P_ALPHA, P_BETA, P_GAMMA, P_ENERGY_PER_ATOM, P_FORMATION, P_ABOVE_HULL, P_STABLE,
-    P_DECOMPOSITION, P_GAP, P_GAP_DIRECT, P_VBM, P_CBM, P_FERMI, P_DOS_FERMI, P_PRESSURE, P_MAX_FORCE,
+    P_DECOMPOSITION, P_GAP, P_GAP_DIRECT, P_VBM, P_CBM, P_FERMI, P_PATH_GAP, P_PATH_GAP_DIRECT, P_PATH_DIRECT_GAP,
+    P_PATH_VBM_K, P_PATH_CBM_K, P_DOS_FERMI, P_PRESSURE, P_MAX_FORCE,
     P_SPIN, P_MAGNETIZATION, P_ABS_MAGNETIZATION, P_RELAX_STEPS, P_EOS_VOLUME, P_BULK_MODULUS,
     P_BULK_MODULUS_PRIME, P_EOS_RMS, P_EOS_EXTRAPOLATED, P_SCF_ITERATIONS, P_ATTEMPTS, P_COUNT
 };
@@ -89,6 +90,19 @@ static const fu_prop_def catalog[P_COUNT] = {
                "伝導帯下端", 1},
     [P_FERMI] = {"fermi_level_ev", FU_PROP_REAL, "eV", "Fermi level (absolute, code-specific reference)",
                  "フェルミ準位", 1},
+    [P_PATH_GAP] = {"band_gap_path_ev", FU_PROP_REAL, "eV",
+                    "band gap over the SCF k-mesh and the high-symmetry path (0 for metals)",
+                    "バンドギャップ（高対称経路とSCFメッシュ）", 1},
+    [P_PATH_GAP_DIRECT] = {"band_gap_path_direct", FU_PROP_INT, "1",
+                           "1 if the path gap is direct (band edges at one k-point)", "経路上で直接遷移型なら1", 1},
+    [P_PATH_DIRECT_GAP] = {"direct_gap_path_ev", FU_PROP_REAL, "eV",
+                           "smallest vertical gap over the SCF k-mesh and the path", "最小直接ギャップ", 1},
+    [P_PATH_VBM_K] = {"vbm_kpoint", FU_PROP_TEXT, "",
+                      "k-point of the valence band maximum: special-point label or reduced coordinates",
+                      "価電子帯上端のk点", 0},
+    [P_PATH_CBM_K] = {"cbm_kpoint", FU_PROP_TEXT, "",
+                      "k-point of the conduction band minimum: special-point label or reduced coordinates",
+                      "伝導帯下端のk点", 0},
     [P_DOS_FERMI] = {"dos_at_fermi_states_per_ev", FU_PROP_REAL, "states/eV/cell",
                      "density of states at the Fermi level, both spins, Gaussian broadening 0.005 Ha "
                      "(smeared runs only)",
@@ -165,6 +179,12 @@ static double angle_deg(const double u[3], const double v[3]) {
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* Everything computable from one record alone. */
+/* A band edge's k-point: its label if it is a special point, else "(x y z)". */
+static void kpoint_text(char *buf, size_t len, const char *label, const double k[3]) {
+    if (label && label[0]) snprintf(buf, len, "%s", label);
+    else snprintf(buf, len, "(%.4f %.4f %.4f)", k[0], k[1], k[2]);
+}
+
 static int fill_row(fu_prop_table *t, size_t i, const fu_cand_record *rec, fu_err *err) {
     int rc = set_text(t, i, P_ID, rec->id, err);
     if (!rc) rc = set_text(t, i, P_LABEL, rec->label, err);
@@ -229,6 +249,17 @@ static int fill_row(fu_prop_table *t, size_t i, const fu_cand_record *rec, fu_er
         double fbig = 0;
         for (int a = 0; a < r->natom; a++) fbig = fmax(fbig, norm3(r->forces[a]));
         set_num(t, i, P_MAX_FORCE, fbig * FU_HA_EV / FU_BOHR_ANGSTROM);
+    }
+    if (r->path_npoints > 0) {
+        set_num(t, i, P_PATH_GAP, r->path_metal ? 0.0 : r->path_gap * FU_HA_EV);
+        set_num(t, i, P_PATH_GAP_DIRECT, r->path_gap_direct);
+        set_num(t, i, P_PATH_DIRECT_GAP, r->path_metal ? 0.0 : r->path_direct_gap * FU_HA_EV);
+        char kv[64], kc[64];
+        kpoint_text(kv, sizeof kv, r->path_vbm_label, r->path_vbm_k);
+        kpoint_text(kc, sizeof kc, r->path_cbm_label, r->path_cbm_k);
+        rc = set_text(t, i, P_PATH_VBM_K, r->path_metal ? "" : kv, err);
+        if (!rc) rc = set_text(t, i, P_PATH_CBM_K, r->path_metal ? "" : kc, err);
+        if (rc) return rc;
     }
     int nspin = fu_cand_nspin(r);
     if (r->smearing && strcmp(r->smearing, "none") != 0 && r->eig && r->nk > 0)

@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "dft/scf.h"
+#include "props/bandstructure.h"
 #include "props/eos.h"
 #include "props/relax.h"
 #include "screen/journal.h"
@@ -252,6 +253,24 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
         }
     }
     free(rho);
+    /* band structure along the path, from the SCF's potential; like the EOS below, a failure leaves
+       the candidate done (its SCF result stands) and is noted in its message */
+    fu_bandstructure bs;
+    memset(&bs, 0, sizeof bs);
+    int have_bands = 0;
+    char bands_note[FU_ERR_MSG_LEN + 8] = "";
+    if (!rc && ran && tasks.bands) {
+        if (log && me == 0) {
+            fprintf(log, "# candidate %s: band structure along the high-symmetry path\n", id);
+            fflush(log);
+        }
+        double ts = fu_monotonic_seconds();
+        fu_err be = {0};
+        int r2 = fu_bandstructure_run(&s, &par, &res, tasks.bands_density, comm, &bs, &be);
+        engine += fu_monotonic_seconds() - ts;
+        if (!r2) have_bands = 1;
+        else snprintf(bands_note, sizeof bands_note, "bands: %s", be.msg);
+    }
     /* equation of state around the computed structure, with the settings the SCF converged with; a
        failure leaves the candidate done (its SCF result stands) and is noted in its message */
     fu_eos_scan_result er;
@@ -297,6 +316,21 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
                 fu_cand_result *cr = &rec->res;
                 cr->relax_steps = relax_steps;
                 cr->relax_initial_volume = relax_steps ? relax_v0 : 0.0;
+                if (have_bands) {
+                    const fu_gap_info *g = &bs.gap;
+                    cr->path_npoints = bs.sm.n;
+                    cr->path_metal = g->metal;
+                    cr->path_gap_direct = !g->metal && g->direct;
+                    cr->path_gap = g->gap;
+                    cr->path_direct_gap = g->direct_gap;
+                    cr->path_vbm = g->vbm;
+                    cr->path_cbm = g->cbm;
+                    memcpy(cr->path_vbm_k, g->vbm_k, sizeof cr->path_vbm_k);
+                    memcpy(cr->path_cbm_k, g->cbm_k, sizeof cr->path_cbm_k);
+                    snprintf(cr->path_vbm_label, sizeof cr->path_vbm_label, "%s", g->vbm_label);
+                    snprintf(cr->path_cbm_label, sizeof cr->path_cbm_label, "%s", g->cbm_label);
+                    fu_kpath_string(&bs.kp, cr->path, (int)sizeof cr->path);
+                }
                 if (have_eos) {
                     cr->eos_npoints = er.npoints;
                     memcpy(cr->eos_volume, er.volume, (size_t)er.npoints * sizeof er.volume[0]);
@@ -312,6 +346,8 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
                 if (rungs_run > 1)
                     snprintf(msg, sizeof msg, "recovery: %s%s", hist,
                              changed ? "; computed with the recovery smearing, not the sweep's" : "");
+                if (bands_note[0])
+                    snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "%s%s", msg[0] ? "; " : "", bands_note);
                 if (eos_note[0])
                     snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "%s%s", msg[0] ? "; " : "", eos_note);
                 else if (have_eos && er.fit.min_outside)
@@ -340,6 +376,7 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
         }
     }
     if (ran) fu_scf_result_free(&res);
+    fu_bandstructure_free(&bs);
     fu_cand_record_free(&hrec);
     fu_structure_free(&s);
     return out;

@@ -569,6 +569,20 @@ static void encode_props(wbuf *b, const fu_cand_result *res) {
         w_f64(b, res->eos_rms);
         w_u8(b, res->eos_min_outside ? 1 : 0);
     }
+    w_u32(b, (uint32_t)res->path_npoints);
+    if (res->path_npoints) {
+        w_u8(b, res->path_metal ? 1 : 0);
+        w_u8(b, res->path_gap_direct ? 1 : 0);
+        w_f64(b, res->path_gap);
+        w_f64(b, res->path_direct_gap);
+        w_f64(b, res->path_vbm);
+        w_f64(b, res->path_cbm);
+        w_f64s(b, res->path_vbm_k, 3);
+        w_f64s(b, res->path_cbm_k, 3);
+        w_str(b, res->path_vbm_label);
+        w_str(b, res->path_cbm_label);
+        w_str(b, res->path);
+    }
 }
 
 static void decode_props(rbuf *b, fu_cand_result *res, fu_err *err) {
@@ -608,6 +622,23 @@ static void decode_props(rbuf *b, fu_cand_result *res, fu_err *err) {
         res->eos_rms = r_f64(b);
         res->eos_min_outside = (int)r_u8(b);
         if (res->eos_min_outside > 1) b->bad = 1;
+    }
+    uint32_t np = r_u32(b);
+    if (np > INT32_MAX) b->bad = 1;
+    res->path_npoints = (int)np;
+    if (np && !b->bad) {
+        res->path_metal = (int)r_u8(b);
+        res->path_gap_direct = (int)r_u8(b);
+        res->path_gap = r_f64(b);
+        res->path_direct_gap = r_f64(b);
+        res->path_vbm = r_f64(b);
+        res->path_cbm = r_f64(b);
+        r_f64s(b, res->path_vbm_k, 3);
+        r_f64s(b, res->path_cbm_k, 3);
+        r_fixed(b, res->path_vbm_label, sizeof res->path_vbm_label);
+        r_fixed(b, res->path_cbm_label, sizeof res->path_cbm_label);
+        r_fixed(b, res->path, sizeof res->path);
+        if (res->path_metal > 1 || res->path_gap_direct > 1) b->bad = 1;
     }
 }
 
@@ -919,6 +950,18 @@ static const char *record_diff(const fu_cand_record *a, const fu_cand_record *b,
         const double fy[5] = {y->eos_v0, y->eos_e0, y->eos_b0, y->eos_b0_prime, y->eos_rms};
         if (!f64s_eq(fx, fy, 5, tol ? 2 : 0)) return "eos_fit";
         if (x->eos_min_outside != y->eos_min_outside) return "eos_min_outside";
+    }
+    if (x->path_npoints != y->path_npoints) return "path_npoints";
+    if (x->path_npoints) {
+        const double px[4] = {x->path_gap, x->path_direct_gap, x->path_vbm, x->path_cbm};
+        const double py[4] = {y->path_gap, y->path_direct_gap, y->path_vbm, y->path_cbm};
+        if (!f64s_eq(px, py, 4, tol ? 2 : 0)) return "path_gap";
+        if (x->path_metal != y->path_metal || x->path_gap_direct != y->path_gap_direct) return "path_gap_kind";
+        if (!f64s_eq(x->path_vbm_k, y->path_vbm_k, 3, tol) || !f64s_eq(x->path_cbm_k, y->path_cbm_k, 3, tol))
+            return "path_band_edges";
+        if (strcmp(x->path_vbm_label, y->path_vbm_label) || strcmp(x->path_cbm_label, y->path_cbm_label) ||
+            strcmp(x->path, y->path))
+            return "path";
     }
     if (x->nspecies != y->nspecies) return "nspecies";
     for (int sp = 0; sp < x->nspecies; sp++) {

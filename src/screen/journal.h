@@ -92,6 +92,13 @@ typedef struct {
     double eos_b0_prime;          /* 1 */
     double eos_rms;               /* Ha, fit residual */
     int eos_min_outside;          /* 1: V0 outside the scanned volumes (extrapolated) */
+    /* band structure along the high-symmetry path (with the SCF mesh: props/bandstructure.h) */
+    int path_npoints;             /* path k-points; 0: not computed */
+    int path_metal, path_gap_direct;
+    double path_gap, path_direct_gap, path_vbm, path_cbm; /* Ha */
+    double path_vbm_k[3], path_cbm_k[3];                  /* reduced */
+    char path_vbm_label[8], path_cbm_label[8];            /* special point, "" if none */
+    char path[128];               /* "Γ-X-W-K-Γ-L-U-W-L-K|U-X" */
 } fu_cand_result;
 
 /* One rung of the SCF recovery ladder tried on a candidate (screen/recovery.h). */

@@ -652,6 +652,24 @@ static void write_candidates(h5ctx *c, hid_t f, const fu_results *r, const offse
     EOSCOL("eos_rms_residual", eos_rms, "Ha");
 #undef EOSCOL
     INTCOL("eos_min_outside", R[i].have_result && R[i].res.eos_npoints ? R[i].res.eos_min_outside : -1);
+#define HAS_PATH(i) (R[i].have_result && R[i].res.path_npoints > 0)
+    INTCOL("path_npoints", R[i].have_result ? R[i].res.path_npoints : 0);
+    INTCOL("path_metal", HAS_PATH(i) ? R[i].res.path_metal : -1);
+    INTCOL("path_gap_direct", HAS_PATH(i) ? R[i].res.path_gap_direct : -1);
+    F64COL("path_band_gap", HAS_PATH(i) ? R[i].res.path_gap : NAN, "Ha");
+    F64COL("path_direct_gap", HAS_PATH(i) ? R[i].res.path_direct_gap : NAN, "Ha");
+    F64COL("path_vbm", HAS_PATH(i) ? R[i].res.path_vbm : NAN, "Ha");
+    F64COL("path_cbm", HAS_PATH(i) ? R[i].res.path_cbm : NAN, "Ha");
+    STRCOL("path_vbm_label", HAS_PATH(i) ? R[i].res.path_vbm_label : "");
+    STRCOL("path_cbm_label", HAS_PATH(i) ? R[i].res.path_cbm_label : "");
+    STRCOL("path", HAS_PATH(i) ? R[i].res.path : "");
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < 3; k++) dv[3 * i + k] = HAS_PATH(i) ? R[i].res.path_vbm_k[k] : NAN;
+    put_f64(c, g, "path_vbm_k", n, 3, dv, "1 (reciprocal lattice)");
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < 3; k++) dv[3 * i + k] = HAS_PATH(i) ? R[i].res.path_cbm_k[k] : NAN;
+    put_f64(c, g, "path_cbm_k", n, 3, dv, "1 (reciprocal lattice)");
+#undef HAS_PATH
     for (size_t i = 0; i < n; i++)
         for (int k = 0; k < 3; k++) iv[3 * i + k] = R[i].have_result ? R[i].res.kgrid[k] : -1;
     put_i32(c, g, "kgrid", n, 3, iv);
@@ -1044,7 +1062,7 @@ static void read_candidates(h5ctx *c, hid_t f, fu_results *out) {
                  calloc(n + 1, sizeof(long long)), calloc(n + 1, sizeof(long long)),
                  calloc(n + 1, sizeof(long long))};
     char **label = NULL, **cause = NULL, **msg = NULL, **formula = NULL, **xc = NULL, **smear = NULL;
-    char **species = NULL, **pspn = NULL, **psph = NULL;
+    char **species = NULL, **pspn = NULL, **psph = NULL, **pvl = NULL, **pcl = NULL, **pth = NULL;
     int *natom = calloc(big, sizeof *natom), *nk = calloc(big, sizeof *nk),
         *nband = calloc(big, sizeof *nband), *nsp = calloc(big, sizeof *nsp),
         *nspin = calloc(big, sizeof *nspin), *neos = calloc(big, sizeof *neos);
@@ -1112,6 +1130,20 @@ static void read_candidates(h5ctx *c, hid_t f, fu_results *out) {
         GETF64("eos_b0_prime", R[i].res.eos_b0_prime);
         GETF64("eos_rms_residual", R[i].res.eos_rms);
         GETINT("eos_min_outside", R[i].res.eos_min_outside);
+        GETINT("path_npoints", R[i].res.path_npoints);
+        GETINT("path_metal", R[i].res.path_metal);
+        GETINT("path_gap_direct", R[i].res.path_gap_direct);
+        GETF64("path_band_gap", R[i].res.path_gap);
+        GETF64("path_direct_gap", R[i].res.path_direct_gap);
+        GETF64("path_vbm", R[i].res.path_vbm);
+        GETF64("path_cbm", R[i].res.path_cbm);
+        get(c, g, "path_vbm_k", H5T_NATIVE_DOUBLE, (hsize_t)n * 3, dv);
+        for (size_t i = 0; i < n && !c->bad; i++) memcpy(R[i].res.path_vbm_k, dv + 3 * i, 3 * sizeof(double));
+        get(c, g, "path_cbm_k", H5T_NATIVE_DOUBLE, (hsize_t)n * 3, dv);
+        for (size_t i = 0; i < n && !c->bad; i++) memcpy(R[i].res.path_cbm_k, dv + 3 * i, 3 * sizeof(double));
+        pvl = get_vstr(c, g, "path_vbm_label", n);
+        pcl = get_vstr(c, g, "path_cbm_label", n);
+        pth = get_vstr(c, g, "path", n);
     }
     size_t nf, ni;
     const fu_cand_field *ff = fu_cand_result_f64_fields(&nf), *fi = fu_cand_result_i32_fields(&ni);
@@ -1199,6 +1231,20 @@ static void read_candidates(h5ctx *c, hid_t f, fu_results *out) {
             goto out;
         }
         s->eos_npoints = neos[i];
+        if (s->path_npoints < 0) {
+            h5fail(c, FU_EINPUT, "%s", "candidates/path_npoints is negative");
+            goto out;
+        }
+        if (s->path_npoints && pvl && pcl && pth) {
+            snprintf(s->path_vbm_label, sizeof s->path_vbm_label, "%s", pvl[i]);
+            snprintf(s->path_cbm_label, sizeof s->path_cbm_label, "%s", pcl[i]);
+            snprintf(s->path, sizeof s->path, "%s", pth[i]);
+        } else {
+            s->path_npoints = s->path_metal = s->path_gap_direct = 0;
+            s->path_gap = s->path_direct_gap = s->path_vbm = s->path_cbm = 0.0;
+            memset(s->path_vbm_k, 0, sizeof s->path_vbm_k);
+            memset(s->path_cbm_k, 0, sizeof s->path_cbm_k);
+        }
         /* columns hold NaN where the property was not computed; in memory it is 0 */
         if (!s->relax_steps) s->relax_initial_volume = 0.0;
         if (!neos[i]) s->eos_v0 = s->eos_e0 = s->eos_b0 = s->eos_b0_prime = s->eos_rms = 0.0, s->eos_min_outside = 0;
@@ -1247,6 +1293,9 @@ out:
     free_strs(formula, n);
     free_strs(xc, n);
     free_strs(smear, n);
+    free_strs(pvl, pvl ? n : 0);
+    free_strs(pcl, pcl ? n : 0);
+    free_strs(pth, pth ? n : 0);
     free_strs(species, (size_t)(species ? ts : 0));
     free_strs(pspn, (size_t)(pspn ? ts : 0));
     free_strs(psph, (size_t)(psph ? ts : 0));

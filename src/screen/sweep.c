@@ -3,6 +3,7 @@
  * input/sweep_README.md; keep the two in step. */
 #include "screen/sweep.h"
 
+#include "props/bandstructure.h"
 #include "props/eos.h"
 
 #include <ctype.h>
@@ -285,6 +286,7 @@ static int build_canonical(const fu_structure *s, const fu_scf_params *p, const 
                       r->relax_cell, r->pressure, r->algorithm, r->max_steps, r->force_tol, r->stress_tol,
                       r->max_step, r->h0, r->final_scf);
         }
+        if (t && t->bands) sb_printf(&b, "bands path density %.6e\n", t->bands_density);
         if (t && t->eos) sb_printf(&b, "eos points %d range %.6e\n", t->eos_points, t->eos_range);
         if (b.oom) rc = fu_fail(err, FU_ENOMEM, "candidate id: out of memory");
     }
@@ -1080,10 +1082,10 @@ static int emit(ctx *c, structure_job *j, int ie, int ik, int ism) {
     else
         textf(sm, sizeof sm, "%s:%gHa", fu_smearing_name(p->smearing), p->tsmear);
     if (j->strain != 1.0) textf(strain, sizeof strain, "/strain=%g", j->strain);
-    textf(k->label, sizeof k->label, "%s/%s/ecut=%gHa/k=%dx%dx%d/%s%s%s%s%s", j->head, x->name, p->ecut,
+    textf(k->label, sizeof k->label, "%s/%s/ecut=%gHa/k=%dx%dx%d/%s%s%s%s%s%s", j->head, x->name, p->ecut,
           p->kgrid[0], p->kgrid[1], p->kgrid[2], sm, strain, polarized ? "/spin" : "",
           k->tasks.relax ? (k->tasks.relax_opts.relax_cell ? "/relax-cell" : "/relax") : "",
-          k->tasks.eos ? "/eos" : "");
+          k->tasks.bands ? "/bands" : "", k->tasks.eos ? "/eos" : "");
 
     char *text;
     rc = build_canonical(&k->structure, p, x->canon, j->psp, &k->tasks, &text, c->err);
@@ -1686,10 +1688,12 @@ static int read_sweep_spin(ctx *c, const fu_ynode *sp) {
     return rc;
 }
 
-/* properties: {relax: {...} | true, eos: {points: N, range: R} | true}. */
+/* properties: {relax: {...} | true, bands: {density: D} | true,
+ * eos: {points: N, range: R} | true}. */
 static int read_properties(ctx *c, const fu_ynode *pr) {
-    static const char *const keys[] = {"relax", "eos", NULL};
+    static const char *const keys[] = {"relax", "bands", "eos", NULL};
     static const char *const ekeys[] = {"points", "range", NULL};
+    static const char *const bkeys[] = {"density", NULL};
     const fu_ydoc *d = c->d;
     const fu_ynode *n, *v;
     int rc = fu_ynode_expect(d, pr, FU_YMAP, c->err);
@@ -1697,6 +1701,21 @@ static int read_properties(ctx *c, const fu_ynode *pr) {
     fu_relax_opts_default(&c->tasks.relax_opts);
     c->tasks.eos_points = 7;
     c->tasks.eos_range = 0.02;
+    c->tasks.bands_density = FU_BANDS_DENSITY_DEFAULT;
+    if (!rc && (n = fu_ymap_get(pr, "bands"))) {
+        if (n->kind == FU_YMAP) {
+            c->tasks.bands = 1;
+            rc = fu_ymap_check_keys(d, n, bkeys, c->err);
+            if (!rc && (v = fu_ymap_get(n, "density"))) {
+                rc = fu_ynode_double(d, v, &c->tasks.bands_density, c->err);
+                if (!rc && !(c->tasks.bands_density >= 1 && c->tasks.bands_density <= 1000))
+                    rc = fu_ynode_fail(c->err, d, v, FU_EINPUT,
+                                       "must be path points per bohr^-1 in [1, 1000], got %g", c->tasks.bands_density);
+            }
+        } else {
+            rc = fu_ynode_bool(d, n, &c->tasks.bands, c->err);
+        }
+    }
     if (!rc && (n = fu_ymap_get(pr, "relax"))) {
         if (n->kind == FU_YMAP) {
             c->tasks.relax = 1;

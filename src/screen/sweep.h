@@ -40,10 +40,13 @@ typedef enum {
 
 /* What the farm computes for a candidate besides its SCF (`properties:`,
  * input/sweep_README.md): relaxation first, then the SCF (with the recovery
- * ladder) at the relaxed structure, then an equation of state around it. */
+ * ladder) at the relaxed structure, then the band structure along the
+ * high-symmetry path and an equation of state around it. */
 typedef struct {
     int relax;                 /* 1: relax (relax_opts, log NULL) before the SCF */
     fu_relax_opts relax_opts;
+    int bands;                 /* 1: band structure along the high-symmetry path after the SCF */
+    double bands_density;      /* path points per bohr⁻¹ */
     int eos;                   /* 1: E(V) scan and Birch-Murnaghan fit after the SCF */
     int eos_points;            /* >= 4 */
     double eos_range;          /* fractional half-range in the lattice constant */

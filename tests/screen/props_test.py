@@ -3,7 +3,10 @@
 
     props_test.py --furui BIN --workdir DIR
 
-props.yaml (Si: relaxation of positions and cell, then a 7-point equation of state):
+props.yaml (Si: relaxation of positions and cell, band structure along the path, then a
+7-point equation of state):
+  - the path gap is indirect with the VBM at Γ, not larger than the SCF-mesh gap, and equal
+    (1e-5 eV) to `furui bands` run on the SCF input `furui rank` wrote for the candidate;
   - the stored SCF is of the relaxed structure: its pressure is below 0.05 GPa
     (relaxation tolerance 5e-7 Ha/bohr^3 = 0.015 GPa; the final SCF runs on a fresh grid);
   - the stored E(V) points refitted here with numpy (third-order Birch-Murnaghan as a
@@ -133,6 +136,19 @@ def main():
     check(p.returncode == 0 and all(os.path.exists(x) and open(x, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
                                     and os.path.getsize(x) > 10000 for x in pngs),
           "plot_campaign.py writes the screening map and the EOS plot as PNG: " + p.stderr.strip()[-200:])
+    # band structure along the path, against `furui bands` on the SCF input that rank wrote
+    check(cat["band_gap_path_direct"] == 0 and cat["vbm_kpoint"] == "\u0393",
+          "Si path gap indirect with the VBM at Gamma (CBM at %s)" % cat["cbm_kpoint"])
+    check(cat["band_gap_path_ev"] <= cat["band_gap_ev"] + 1e-9,
+          "path gap %.5f eV <= mesh gap %.5f eV (the path includes the mesh)" % (cat["band_gap_path_ev"], cat["band_gap_ev"]))
+    yml = os.path.join(w, "pr", "structures", "0001_Si_diamond.yaml")
+    p = run([F, "bands", yml, "-o", os.path.join(w, "si_path")], w)
+    if check(p.returncode == 0, "furui bands on the shortlisted input"):
+        import json
+        bj = json.load(open(os.path.join(w, "si_path.bands.json")))
+        gap_ev = bj["gap"]["gap_ha"] * HA_EV if "gap_ha" in bj.get("gap", {}) else None
+        check(gap_ev is not None and abs(gap_ev - cat["band_gap_path_ev"]) < 1e-5,
+              "farm path gap = furui bands gap: %r vs %.6f eV" % (gap_ev, cat["band_gap_path_ev"]))
     plain = os.path.join(w, "plain.yaml")
     with open(os.path.join(HERE, "props.yaml")) as fi, open(plain, "w") as fo:
         fo.write(fi.read().split("properties:")[0])

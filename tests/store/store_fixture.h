@@ -134,6 +134,18 @@ static int fx_record(fu_cand_record *r, int i, int state, int attempt, int natom
         s->eos_rms = 1e-6 * (i + 1);
         s->eos_min_outside = i % 8 == 6;
     }
+    if (i % 3 == 2) {
+        s->path_npoints = 80 + i;
+        s->path_metal = i % 2;
+        s->path_gap_direct = 0;
+        s->path_gap = 0.02 + 1e-4 * i;
+        s->path_direct_gap = 0.09;
+        s->path_vbm = 0.2;
+        s->path_cbm = 0.22 + 1e-4 * i;
+        s->path_cbm_k[0] = 0.42 + 0.001 * i;
+        snprintf(s->path_vbm_label, sizeof s->path_vbm_label, "\u0393"); /* Γ: UTF-8 must survive */
+        snprintf(s->path, sizeof s->path, "\u0393-X-W-K|U-X");
+    }
     return 0;
 }
 

@@ -611,14 +611,18 @@ static void test_demo(void) {
     }
     CHECK(sw.n >= 24 && sw.n <= 60, "the demo has a few dozen candidates");
     CHECK(sw.nvalid == sw.n && sw.nduplicates == 0, "all valid, no duplicates");
-    int binaries = 1;
+    int binaries = 0, elements = 0, others = 0;
     double maxcost = 0, mincost = INFINITY;
     for (int i = 0; i < sw.n; i++) {
-        if (sw.cand[i].structure.nspecies != 2) binaries = 0;
+        int ns = sw.cand[i].structure.nspecies;
+        binaries += ns == 2;
+        elements += ns == 1;
+        others += ns > 2;
         if (sw.cand[i].cost > maxcost) maxcost = sw.cand[i].cost;
         if (sw.cand[i].cost < mincost) mincost = sw.cand[i].cost;
     }
-    CHECK(binaries, "all binaries");
+    CHECK(binaries == 32 && elements == 13 && others == 0, "32 binaries and the 13 metals' references");
+    CHECK(sw.cand[0].tasks.relax && sw.cand[0].tasks.eos, "the demo relaxes and computes an EOS");
     printf("demo: %d candidates, total relative cost %.3g (min %.3g, max %.3g)\n", sw.n,
            sw.total_cost, mincost, maxcost);
     fu_sweep_free(&sw);

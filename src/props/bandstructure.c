@@ -1,0 +1,39 @@
+#include "props/bandstructure.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int fu_bandstructure_run(const fu_structure *s, const fu_scf_params *p, const fu_scf_result *r,
+                         double density, MPI_Comm comm, fu_bandstructure *b, fu_err *err) {
+    memset(b, 0, sizeof *b);
+    if (!r->veff_r) return fu_fail(err, FU_EINTERNAL, "bands: the SCF result holds no potential (keep_fields)");
+    int ns = r->nspin == 2 ? 2 : 1, nb = r->nband;
+    b->nspin = ns;
+    b->nband = nb;
+    int rc = fu_kpath_find(s, p->symprec, &b->kp, err);
+    if (!rc) rc = fu_kpath_sample(&b->kp, s->lattice, density > 0 ? density : FU_BANDS_DENSITY_DEFAULT, &b->sm, err);
+    if (!rc) {
+        b->eig = malloc(sizeof(double) * (size_t)ns * (size_t)b->sm.n * (size_t)nb);
+        if (!b->eig) rc = fu_fail(err, FU_ENOMEM, "bands: out of memory");
+    }
+    if (!rc)
+        rc = fu_nscf_eigenvalues(s, p, r->fft, ns, r->veff_r, b->sm.n, (const double(*)[3])b->sm.kred, nb,
+                                 FU_NSCF_TOL, comm, b->eig, &b->stats, err);
+    if (!rc) {
+        fu_bands_occupied(ns, r->nk, r->nband, r->occ, r->kweight, b->nocc, &b->partial);
+        const char **lab = malloc(sizeof(char *) * (size_t)(b->sm.n ? b->sm.n : 1));
+        if (!lab) return fu_fail(err, FU_ENOMEM, "bands: out of memory");
+        for (int i = 0; i < b->sm.n; i++) lab[i] = b->sm.special[i] >= 0 ? b->kp.label[b->sm.special[i]] : NULL;
+        fu_eigset sets[2] = {{r->nk, r->nband, (const double(*)[3])r->kred, r->eig, NULL},
+                             {b->sm.n, nb, (const double(*)[3])b->sm.kred, b->eig, (const char *const *)lab}};
+        rc = fu_band_gap(ns, b->nocc, 2, sets, b->partial, &b->gap, err);
+        free(lab);
+    }
+    return rc;
+}
+
+void fu_bandstructure_free(fu_bandstructure *b) {
+    free(b->eig);
+    fu_kpath_samples_free(&b->sm);
+    memset(b, 0, sizeof *b);
+}
