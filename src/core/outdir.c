@@ -43,7 +43,8 @@ static int dir_state(const char *path) {
     return state;
 }
 
-/* fsync of a directory (or file) by path: makes its entries durable. */
+/* fsync of every file and directory below path (itself included): the data
+ * and the entries are durable before the rename publishes them. */
 static int sync_tree(const char *path) {
     struct stat st;
     if (lstat(path, &st) != 0) return -1;
@@ -56,7 +57,8 @@ static int sync_tree(const char *path) {
         while ((e = readdir(d))) {
             if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
             if (snprintf(sub, sizeof sub, "%s/%s", path, e->d_name) >= (int)sizeof sub) rc = -1;
-            else if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode) && sync_tree(sub) != 0) rc = -1;
+            else if (lstat(sub, &st) == 0 && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) && sync_tree(sub) != 0)
+                rc = -1;
         }
         closedir(d);
     }

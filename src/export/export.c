@@ -1,6 +1,5 @@
 #include "export/export.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <hdf5.h>
 #include <jansson.h>
@@ -8,11 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "core/h5mem.h"
 #include "core/hash.h"
+#include "core/outdir.h"
 #include "core/units.h"
 #include "crystal/elements.h"
 #include "export/element_data.h"
@@ -38,76 +38,10 @@ static int join(char *path, const char *dir, const char *name) {
     return n < 0 || n >= PATHLEN ? -1 : 0;
 }
 
-/* Removes a tree we created or are replacing; does not follow symlinks. */
-static int rm_tree(const char *path) {
-    struct stat st;
-    if (lstat(path, &st) != 0) return errno == ENOENT ? 0 : -1;
-    if (!S_ISDIR(st.st_mode)) return unlink(path);
-    DIR *d = opendir(path);
-    if (!d) return -1;
-    struct dirent *e;
-    int rc = 0;
-    char sub[PATHLEN];
-    while ((e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        if (snprintf(sub, sizeof sub, "%s/%s", path, e->d_name) >= (int)sizeof sub) rc = -1;
-        else if (rm_tree(sub) != 0) rc = -1;
-    }
-    closedir(d);
-    return rmdir(path) == 0 ? rc : -1;
-}
-
-/* 0: absent, 1: empty directory, 2: non-empty directory, 3: not a directory. */
-static int dir_state(const char *path) {
-    struct stat st;
-    if (stat(path, &st) != 0) return 0;
-    if (!S_ISDIR(st.st_mode)) return 3;
-    DIR *d = opendir(path);
-    if (!d) return 2;
-    struct dirent *e;
-    int state = 1;
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-            state = 2;
-            break;
-        }
-    closedir(d);
-    return state;
-}
-
-static int sync_path(const char *path) {
-    FILE *f = fopen(path, "r");
-    if (!f) return -1;
-    int rc = fsync(fileno(f));
-    fclose(f);
-    return rc;
-}
-
 static FILE *open_out(const char *dir, const char *name, char *path, fu_err *err) {
     FILE *f = join(path, dir, name) ? NULL : fopen(path, "w");
     if (!f) fu_fail(err, FU_EIO, "%s: cannot create: %s", path, strerror(errno));
     return f;
-}
-
-static int close_out(FILE *f, const char *path, fu_err *err) {
-    int bad = ferror(f) || fflush(f) != 0 || fsync(fileno(f)) != 0;
-    int e = errno;
-    if (fclose(f) != 0) bad = 1;
-    return bad ? fu_fail(err, FU_EIO, "%s: write failed: %s", path, strerror(e)) : FU_OK;
-}
-
-/* RFC 4180 field: quoted when it holds a comma, quote, CR or LF. */
-static void csv_field(FILE *f, const char *s) {
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
 }
 
 /* ---- features.csv / skipped.csv ---- */
@@ -123,19 +57,19 @@ static int write_features_csv(const char *dir, const fu_feature_table *t, fu_err
         for (size_t c = 0; c < ns[s]; c++) {
             if (!first) fputc(',', f);
             first = 0;
-            csv_field(f, sets[s][c].name);
+            fu_csv_field(f, sets[s][c].name);
         }
     fputs("\r\n", f);
     for (size_t i = 0; i < t->nrow; i++) {
         for (size_t c = 0; c < t->nmeta; c++) {
             if (c) fputc(',', f);
-            csv_field(f, t->meta_val[i * t->nmeta + c]);
+            fu_csv_field(f, t->meta_val[i * t->nmeta + c]);
         }
         for (size_t c = 0; c < t->nfeat; c++) fprintf(f, ",%.17g", t->X[i * t->nfeat + c]);
         for (size_t c = 0; c < t->ntarget; c++) fprintf(f, ",%.17g", t->Y[i * t->ntarget + c]);
         fputs("\r\n", f);
     }
-    return close_out(f, path, err);
+    return fu_outdir_close(f, path, err);
 }
 
 static int write_skipped_csv(const char *dir, const fu_results *r, const fu_feature_table *t, fu_err *err) {
@@ -151,11 +85,11 @@ static int write_skipped_csv(const char *dir, const fu_results *r, const fu_feat
                                  rec && rec->message ? rec->message : "", s->reason};
         for (int c = 0; c < 6; c++) {
             if (c) fputc(',', f);
-            csv_field(f, fields[c]);
+            fu_csv_field(f, fields[c]);
         }
         fputs("\r\n", f);
     }
-    return close_out(f, path, err);
+    return fu_outdir_close(f, path, err);
 }
 
 /* ---- structures.extxyz ---- */
@@ -191,7 +125,7 @@ static int write_extxyz(const char *dir, const fu_results *r, const fu_feature_t
             fputc('\n', f);
         }
     }
-    return close_out(f, path, err);
+    return fu_outdir_close(f, path, err);
 }
 
 /* ---- features.h5 ---- */
@@ -273,15 +207,7 @@ static int write_h5(const char *dir, const fu_results *r, const fu_feature_table
                     fu_err *err) {
     char path[PATHLEN];
     if (join(path, dir, "features.h5")) return fu_fail(err, FU_EINPUT, "%s: path too long", dir);
-    H5E_auto2_t efunc;
-    void *edata;
-    H5Eget_auto2(H5E_DEFAULT, &efunc, &edata);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    /* written once under a private directory: locks would protect nothing */
-    if (fapl >= 0) H5Pset_file_locking(fapl, 0, 1);
-    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    if (fapl >= 0) H5Pclose(fapl);
+    hid_t f = fu_h5mem_create(path, err);
     int ok = f >= 0;
     size_t n = t->nrow;
     const char **ids = calloc(n ? n : 1, sizeof *ids), **forms = calloc(n ? n : 1, sizeof *forms),
@@ -307,11 +233,12 @@ static int write_h5(const char *dir, const fu_results *r, const fu_feature_table
     free(ids);
     free(forms);
     free(labels);
-    if (f >= 0 && H5Fclose(f) < 0) ok = 0;
-    H5Eset_auto2(H5E_DEFAULT, efunc, edata);
-    if (!ok) return fu_fail(err, FU_EIO, "%s: HDF5 write failed", path);
-    if (sync_path(path) != 0) return fu_fail(err, FU_EIO, "%s: fsync failed: %s", path, strerror(errno));
-    return FU_OK;
+    if (f < 0) return err->code ? err->code : FU_EIO;
+    if (!ok) {
+        H5Fclose(f);
+        return fu_fail(err, FU_EIO, "%s: cannot build the HDF5 file", path);
+    }
+    return fu_h5mem_commit(f, path, err); /* in memory until complete: a full disk cannot crash HDF5 */
 }
 
 /* ---- dataset.json ---- */
@@ -544,7 +471,7 @@ static int write_dataset_json(const char *dir, const char *results_path, const c
     fputs(text, f);
     fputc('\n', f);
     free(text);
-    return close_out(f, path, err);
+    return fu_outdir_close(f, path, err);
 }
 
 static int write_sums(const char *dir, char sums[][FU_SHA256_HEX_LEN], fu_err *err) {
@@ -556,7 +483,7 @@ static int write_sums(const char *dir, char sums[][FU_SHA256_HEX_LEN], fu_err *e
     if (!f) return FU_EIO;
     fprintf(f, "%s  dataset.json\n", json_sha);
     for (size_t k = 0; k < NDATA; k++) fprintf(f, "%s  %s\n", sums[k], data_files[k]);
-    return close_out(f, path, err);
+    return fu_outdir_close(f, path, err);
 }
 
 /* ---- driver ---- */
@@ -564,36 +491,19 @@ static int write_sums(const char *dir, char sums[][FU_SHA256_HEX_LEN], fu_err *e
 int fu_export_run(const char *results_path, const char *out_dir, const fu_export_opts *opts, fu_export_report *rep,
                   fu_err *err) {
     if (rep) memset(rep, 0, sizeof *rep);
-    int force = opts && opts->force;
-    char dir[4000]; /* leaves room for ".tmp.PID" and file names within PATHLEN */
-    if (!out_dir || !out_dir[0] || snprintf(dir, sizeof dir, "%s", out_dir) >= (int)sizeof dir)
-        return fu_fail(err, FU_EINPUT, "export: output directory name empty or too long");
-    for (size_t l = strlen(dir); l > 1 && dir[l - 1] == '/'; l--) dir[l - 1] = '\0';
-    int st = dir_state(dir);
-    if (st == 3) return fu_fail(err, FU_EINPUT, "%s: exists and is not a directory", dir);
-    if (st == 2 && !force) return fu_fail(err, FU_EINPUT, "%s: exists and is not empty (--force replaces it)", dir);
-
+    fu_outdir o;
+    int rc = fu_outdir_begin(&o, out_dir, opts && opts->force, err);
+    if (rc) return rc;
     fu_results r;
     memset(&r, 0, sizeof r);
-    int rc = fu_results_load(results_path, &r, NULL, err);
-    if (rc) {
-        fu_results_free(&r);
-        return rc == FU_ENOMEM ? rc : FU_EINPUT;
-    }
-    char src_sha[FU_SHA256_HEX_LEN];
-    rc = fu_sha256_file(results_path, src_sha, err);
     fu_feature_table t;
     memset(&t, 0, sizeof t);
+    char src_sha[FU_SHA256_HEX_LEN];
+    rc = fu_results_load(results_path, &r, NULL, err);
+    if (rc && rc != FU_ENOMEM) rc = FU_EINPUT;
+    if (!rc) rc = fu_sha256_file(results_path, src_sha, err);
     if (!rc) rc = fu_features_build(&r, &t, err);
-    if (rc) {
-        fu_results_free(&r);
-        return rc;
-    }
-
-    char tmp[PATHLEN];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", dir, (long)getpid());
-    rm_tree(tmp); /* a stale one of a dead process with our PID */
-    if (mkdir(tmp, 0755) != 0) rc = fu_fail(err, FU_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+    const char *tmp = o.tmp;
     if (!rc) rc = write_features_csv(tmp, &t, err);
     if (!rc) rc = write_skipped_csv(tmp, &r, &t, err);
     if (!rc) rc = write_extxyz(tmp, &r, &t, err);
@@ -606,29 +516,9 @@ int fu_export_run(const char *results_path, const char *out_dir, const fu_export
     }
     if (!rc) rc = write_dataset_json(tmp, results_path, src_sha, &r, &t, sums, err);
     if (!rc) rc = write_sums(tmp, sums, err);
-    if (!rc && sync_path(tmp) != 0) rc = fu_fail(err, FU_EIO, "%s: fsync failed: %s", tmp, strerror(errno));
-
-    /* into place: the old DIR (if any) goes only after the new one is complete */
-    if (!rc) {
-        st = dir_state(dir);
-        char old[PATHLEN];
-        snprintf(old, sizeof old, "%s.old.%ld", dir, (long)getpid());
-        if (st == 2 && !force) {
-            rc = fu_fail(err, FU_EINPUT, "%s: appeared while exporting and is not empty (--force replaces it)", dir);
-        } else if (st == 3) {
-            rc = fu_fail(err, FU_EINPUT, "%s: exists and is not a directory", dir);
-        } else if (st == 1 && rmdir(dir) != 0) {
-            rc = fu_fail(err, FU_EIO, "%s: cannot replace the empty directory: %s", dir, strerror(errno));
-        } else if (st == 2 && rename(dir, old) != 0) {
-            rc = fu_fail(err, FU_EIO, "%s: cannot move aside: %s", dir, strerror(errno));
-        } else if (rename(tmp, dir) != 0) {
-            rc = fu_fail(err, FU_EIO, "%s: cannot rename into place: %s", dir, strerror(errno));
-            if (st == 2) rename(old, dir); /* put the old one back */
-        } else if (st == 2) {
-            rm_tree(old);
-        }
-    }
-    if (rc) rm_tree(tmp);
+    /* into place: an old DIR goes only after the new one is complete */
+    if (!rc) rc = fu_outdir_commit(&o, err);
+    else fu_outdir_abort(&o);
     if (!rc && rep) {
         rep->ncand = r.n;
         rep->nrow = t.nrow;
