@@ -41,17 +41,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SCREEN = os.path.join(os.path.dirname(HERE), "screen")
 HA_EV = 27.211386245988          # src/core/units.h
 BOHR_ANG = 0.529177210903
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1", FURUI_FFTW_WISDOM="off",
-           OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-    return cond
+sys.path.insert(0, os.path.dirname(HERE))
+from testlib import check, failures, run, text as s  # noqa: E402
 
 
 def close(a, b, what, rel=1e-12, atol=0.0):
@@ -60,16 +51,6 @@ def close(a, b, what, rel=1e-12, atol=0.0):
     if not ok:
         print("  got", a, "\n  want", b)
     return check(ok, what)
-
-
-def run(args, cwd):
-    p = subprocess.run(args, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=300)
-    print("$ %s -> %d" % (" ".join(args), p.returncode))
-    return p
-
-
-def s(x):
-    return x.decode() if isinstance(x, bytes) else str(x)
 
 
 def read_results(path):

@@ -25,7 +25,6 @@ import hashlib
 import math
 import os
 import shutil
-import subprocess
 import sys
 
 import ase.io
@@ -36,26 +35,8 @@ import pandas as pd
 HERE = os.path.dirname(os.path.abspath(__file__))
 HA_EV = 27.211386245988          # src/core/units.h
 BOHR_ANG = 0.529177210903
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-    return cond
-
-
-def run(args, cwd):
-    p = subprocess.run(args, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=500)
-    print("$ %s -> %d %s" % (" ".join(args), p.returncode, (p.stdout + p.stderr).strip()))
-    return p
-
-
-def s(x):
-    return x.decode() if isinstance(x, bytes) else str(x)
+sys.path.insert(0, os.path.dirname(HERE))
+from testlib import check, failures, run, text as s  # noqa: E402
 
 
 def read_raw(path):

@@ -32,7 +32,6 @@ import argparse
 import math
 import os
 import shutil
-import subprocess
 import sys
 
 import h5py
@@ -43,25 +42,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 HA_EV = 27.211386245988
 BOHR_ANG = 0.529177210903
 HA_BOHR3_GPA = 29421.015697
-ENV = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
-    return cond
-
-
-def run(args, cwd):
-    p = subprocess.run(args, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=600)
-    print("$ %s -> %d" % (" ".join(args), p.returncode))
-    return p
-
-
-def s(x):
-    return x.decode() if isinstance(x, bytes) else str(x)
+sys.path.insert(0, os.path.dirname(HERE))
+from testlib import check, failures, run, text as s  # noqa: E402
 
 
 def rows(path):

@@ -1,0 +1,35 @@
+"""Shared helpers of furui's Python end-to-end tests.
+
+    sys.path.insert(0, <tests dir>); from testlib import ENV, check, run, text, failures
+
+ENV is the environment every furui child runs in: Open MPI as root and
+oversubscribed, one thread per rank, and no FFTW wisdom file, so a test never
+depends on (or writes) the user's ~/.cache/furui and runs the same each time.
+"""
+import os
+import subprocess
+
+ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+           OMPI_MCA_rmaps_base_oversubscribe="1", FURUI_FFTW_WISDOM="off",
+           OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+failures = []
+
+
+def check(cond, what):
+    """Records a failed check (the test's exit status comes from `failures`)."""
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+    return cond
+
+
+def run(args, cwd, timeout=600):
+    """Runs a command in cwd with ENV; prints the command line and its exit code."""
+    p = subprocess.run(args, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=timeout)
+    print("$ %s -> %d" % (" ".join(args), p.returncode))
+    return p
+
+
+def text(x):
+    """An HDF5 string (bytes or str) as str."""
+    return x.decode() if isinstance(x, bytes) else str(x)
