@@ -33,3 +33,28 @@ def run(args, cwd, timeout=600):
 def text(x):
     """An HDF5 string (bytes or str) as str."""
     return x.decode() if isinstance(x, bytes) else str(x)
+
+
+def setup(description=None):
+    """Parses --furui BIN --workdir DIR and empties DIR; returns (furui, workdir)."""
+    import argparse
+    import shutil
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--furui", required=True)
+    ap.add_argument("--workdir", required=True)
+    a = ap.parse_args()
+    shutil.rmtree(a.workdir, ignore_errors=True)
+    os.makedirs(a.workdir)
+    return a.furui, a.workdir
+
+
+def no_temporaries(directory):
+    """True if no DIR.tmp.PID / DIR.old.PID of the directory publisher is left in directory."""
+    import glob
+    return not glob.glob(os.path.join(directory, "*.tmp.*")) and not glob.glob(os.path.join(directory, "*.old.*"))
+
+
+def finish():
+    """Prints the failure count; the exit status of the test."""
+    print("%d failure(s)" % len(failures))
+    return 1 if failures else 0

@@ -23,7 +23,6 @@ merges them into one results file and exports it. Then proves:
 """
 import argparse
 import csv
-import glob
 import hashlib
 import json
 import math
@@ -42,7 +41,7 @@ SCREEN = os.path.join(os.path.dirname(HERE), "screen")
 HA_EV = 27.211386245988          # src/core/units.h
 BOHR_ANG = 0.529177210903
 sys.path.insert(0, os.path.dirname(HERE))
-from testlib import check, failures, run, text as s  # noqa: E402
+from testlib import check, finish, no_temporaries, run, text as s  # noqa: E402
 
 
 def close(a, b, what, rel=1e-12, atol=0.0):
@@ -239,11 +238,8 @@ def main():
         check(len(p.stderr.strip().splitlines()) == 1 and p.stderr.startswith("furui: error:"),
               name + ": one-line error: " + p.stderr)
         check(not os.path.exists(os.path.join(w, "out_" + name)), name + ": no DIR created")
-    check(not glob.glob(os.path.join(w, "*.tmp.*")) and not glob.glob(os.path.join(w, "*.old.*")),
-          "no temporary directories left")
-
-    print("%d failures" % len(failures))
-    return 1 if failures else 0
+    check(no_temporaries(w), "no temporary directories left")
+    return finish()
 
 
 if __name__ == "__main__":

@@ -19,12 +19,10 @@ from the raw results file with h5py, without furui's catalog:
     output directory and no temporary directory left; a missing results file;
     an existing non-empty DIR is refused and left intact, --force replaces it.
 """
-import argparse
 import glob
 import hashlib
 import math
 import os
-import shutil
 import sys
 
 import ase.io
@@ -36,7 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 HA_EV = 27.211386245988          # src/core/units.h
 BOHR_ANG = 0.529177210903
 sys.path.insert(0, os.path.dirname(HERE))
-from testlib import check, failures, run, text as s  # noqa: E402
+from testlib import check, finish, no_temporaries, run, setup, text as s  # noqa: E402
 
 
 def read_raw(path):
@@ -79,14 +77,7 @@ def read_raw(path):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--furui", required=True)
-    ap.add_argument("--workdir", required=True)
-    a = ap.parse_args()
-    w = a.workdir
-    shutil.rmtree(w, ignore_errors=True)
-    os.makedirs(w)
-    F = a.furui
+    F, w = setup()
 
     p = run([F, "screen", os.path.join(HERE, "rank.yaml"), "-o", "rk"], w)
     if not check(p.returncode == 0, "screen runs"):
@@ -199,11 +190,8 @@ def main():
     p = run([F, "rank", "rk.h5", "-o", "gap", "--force"], w)
     check(p.returncode == 0 and len(pd.read_csv(os.path.join(w, "gap", "shortlist.csv"))) == len(done),
           "--force replaces DIR (no --where: every done candidate)")
-    check(not glob.glob(os.path.join(w, "*.tmp.*")) and not glob.glob(os.path.join(w, "*.old.*")),
-          "no temporary directories left")
-
-    print("%d failure(s)" % len(failures))
-    return 1 if failures else 0
+    check(no_temporaries(w), "no temporary directories left")
+    return finish()
 
 
 if __name__ == "__main__":

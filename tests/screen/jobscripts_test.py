@@ -47,14 +47,8 @@ TINY_IDS = 6
 TEMPLATES = ["slurm_array.sh", "slurm_merge.sh", "slurm_submit.sh", "pbs_array.sh", "pbs_merge.sh",
              "fugaku_pjm_bulk.sh", "fugaku_pjm_merge.sh"]
 
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-    return cond
+sys.path.insert(0, os.path.dirname(HERE))
+from testlib import check, failures  # noqa: E402
 
 
 def shutil_which(prog):

@@ -28,10 +28,8 @@ spin.yaml (`polarized: auto`, moments {Fe: 4}; Fe in DFTK's iron_lda settings):
 workflows/plot_campaign.py draws the screening map and the EOS curve as PNG files.
 Bad `properties:` / `spin:` input: one line naming file, line and key, exit 1.
 """
-import argparse
 import math
 import os
-import shutil
 import sys
 
 import h5py
@@ -43,7 +41,7 @@ HA_EV = 27.211386245988
 BOHR_ANG = 0.529177210903
 HA_BOHR3_GPA = 29421.015697
 sys.path.insert(0, os.path.dirname(HERE))
-from testlib import check, failures, run, text as s  # noqa: E402
+from testlib import check, finish, run, setup, text as s  # noqa: E402
 
 
 def rows(path):
@@ -81,14 +79,7 @@ def rel(a, b):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--furui", required=True)
-    ap.add_argument("--workdir", required=True)
-    a = ap.parse_args()
-    w = a.workdir
-    shutil.rmtree(w, ignore_errors=True)
-    os.makedirs(w)
-    F = a.furui
+    F, w = setup()
 
     # ---- relaxation + EOS
     p = run([F, "screen", os.path.join(HERE, "props.yaml"), "-o", "props"], w)
@@ -176,8 +167,7 @@ def main():
         err = p.stderr.strip()
         check(p.returncode == 1 and "bad_%s.yaml:" % tag in err and needle in err and "\n" not in err,
               "%s: one line with file:line and '%s': %s" % (tag, needle, err))
-    print("%d failure(s)" % len(failures))
-    return 1 if failures else 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -51,17 +51,8 @@ TINY = os.path.join(HERE, "tiny.yaml")
 FAIL = os.path.join(HERE, "fail.yaml")
 TINY_IDS = 6       # 5 valid + 1 invalid (poscars/broken)
 TINY_INVALID = 1
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1", FURUI_FFTW_WISDOM="off")
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-    return cond
+sys.path.insert(0, os.path.dirname(HERE))
+from testlib import ENV, check, failures  # noqa: E402
 
 
 def run(args, cwd, ranks=0, mpiexec="mpiexec", timeout=120):
