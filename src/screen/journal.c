@@ -1,6 +1,7 @@
 /* OFD locks (per open file, not per process) are Linux's; without them we
  * fall back to POSIX record locks. */
 #define _GNU_SOURCE
+#include "core/text.h"
 #include "furui_git_version.h"
 #include "screen/journal.h"
 
@@ -706,6 +707,32 @@ int fu_cand_record_encode(const fu_cand_record *r, unsigned char **buf, size_t *
     return FU_OK;
 }
 
+/* Every string of a record is furui's own clean text (UTF-8 without control
+ * characters, core/text.h): anything else is damage or a forgery, and would
+ * otherwise travel into results files, terminals and the data hub. */
+static const char *unclean_string(const fu_cand_record *r) {
+    const fu_cand_result *s = &r->res;
+    const char *top[3][2] = {{"label", r->label}, {"cause", r->cause}, {"message", r->message}};
+    for (int i = 0; i < 3; i++)
+        if (top[i][1] && !fu_text_is_clean(top[i][1])) return top[i][0];
+    for (int i = 0; i < r->nrungs; i++)
+        if ((r->rungs[i].rung && !fu_text_is_clean(r->rungs[i].rung)) ||
+            (r->rungs[i].outcome && !fu_text_is_clean(r->rungs[i].outcome)) ||
+            (r->rungs[i].message && !fu_text_is_clean(r->rungs[i].message)))
+            return "recovery history";
+    if (!r->have_result) return NULL;
+    const char *res[3][2] = {{"formula", s->formula}, {"xc", s->xc}, {"smearing", s->smearing}};
+    for (int i = 0; i < 3; i++)
+        if (res[i][1] && !fu_text_is_clean(res[i][1])) return res[i][0];
+    for (int sp = 0; sp < s->nspecies; sp++)
+        if (!fu_text_is_clean(s->species[sp]) || !fu_text_is_clean(s->psp_name[sp]) ||
+            !fu_text_is_clean(s->psp_sha256[sp]))
+            return "species";
+    if (!fu_text_is_clean(s->path) || !fu_text_is_clean(s->path_vbm_label) || !fu_text_is_clean(s->path_cbm_label))
+        return "path";
+    return NULL;
+}
+
 /* Decodes a REC_CAND payload (type byte included). */
 static int decode_cand(const unsigned char *buf, size_t len, fu_cand_record *r, fu_err *err) {
     fu_cand_record_init(r);
@@ -760,6 +787,8 @@ static int decode_cand(const unsigned char *buf, size_t len, fu_cand_record *r, 
         rc = fu_fail(err, FU_EINPUT, "record: payload of %zu bytes is malformed at byte %zu", len,
                      b.pos);
     if (!rc) rc = check_record(r, err);
+    const char *bad = rc ? NULL : unclean_string(r);
+    if (bad) rc = fu_fail(err, FU_EINPUT, "record: %s is not UTF-8 text without control characters", bad);
     if (rc) fu_cand_record_free(r);
     return rc;
 }

@@ -1444,6 +1444,14 @@ static int load(const char *path, fu_results *out, fu_store_report *rep, int *is
         }
         return rc;
     }
+    /* An empty file is an empty journal (killed while being created), but a results file is
+       renamed into place only when complete: an empty *.h5 is a lost or truncated copy. */
+    size_t l = strlen(path);
+    if (got < 8 && ((l >= 3 && !strcmp(path + l - 3, ".h5")) || (l >= 5 && !strcmp(path + l - 5, ".hdf5")))) {
+        memset(out, 0, sizeof *out);
+        return fu_fail(err, FU_EINPUT, "%s: %s, not an HDF5 results file (truncated copy?)", path,
+                       got ? "only a few bytes" : "empty file");
+    }
     /* Everything else goes to the journal reader, which names what is wrong. */
     *is_journal = 1;
     return fu_results_from_journal(path, out, rep, err);

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "core/hash.h"
+#include "core/text.h"
 #include "core/units.h"
 #include "core/yamldoc.h"
 #include "crystal/elements.h"
@@ -1868,6 +1869,11 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, fu_err *err) {
     }
     if (!rc) rc = read_candidates(c, cands);
     if (!rc) rc = dedupe(c, sw);
+    /* labels and reasons carry file names, which may hold any bytes: the journal stores clean text */
+    for (int i = 0; !rc && i < c->n; i++) {
+        fu_text_sanitize(c->cand[i].label);
+        fu_text_sanitize(c->cand[i].reason);
+    }
     if (!rc && c->n == 0) rc = fu_ynode_fail(err, d, cands, FU_EINPUT, "no candidates");
     if (!rc) {
         sw->cand = c->cand;

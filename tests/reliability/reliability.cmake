@@ -33,6 +33,7 @@ foreach(case scf_full_disk scf_readonly_dir screen_full_disk screen_readonly_dir
   set_tests_properties(full_disk_${case} PROPERTIES LABELS "reliability" TIMEOUT 300
     SKIP_RETURN_CODE 77 PROCESSORS 2)
 endforeach()
-# Not registered yet: hostile_results (written against journal format 1; 3 of its 24 cases
-# show open findings: non-UTF-8 and control characters in labels, an empty .h5 read as an
-# empty journal).
+add_test(NAME hostile_results
+  COMMAND ${FURUI_PYTHON} ${FURUI_REL_DIR}/hostile_results.py --furui $<TARGET_FILE:furui>
+          --workdir ${FURUI_REL_WORK})
+set_tests_properties(hostile_results PROPERTIES LABELS "reliability" TIMEOUT 600)
