@@ -129,6 +129,11 @@ int cmd_screen(int argc, char **argv, int rank) {
             if (i + 1 >= argc || !parse_number(argv[i + 1], 1, FU_RECOVERY_RUNGS, &v) || v != (int)v)
                 return usage_error(rank, cmd, "--recovery-rungs needs a whole number 1..4 (1 = no retries)", i + 1 < argc ? argv[i + 1] : NULL);
             o.recovery_rungs = (int)v, i++, cli_rungs = 1;
+        } else if (strcmp(a, "--inject-scf-nan") == 0) { /* fault injection for tests (README) */
+            if (i + 1 >= argc || !parse_number(argv[i + 1], 0, FU_RECOVERY_RUNGS, &v) || v != (int)v)
+                return usage_error(rank, cmd, "--inject-scf-nan needs a whole number 0..4 (rungs that diverge)",
+                                   i + 1 < argc ? argv[i + 1] : NULL);
+            o.fault_nan_rungs = (int)v, i++;
         } else if (strcmp(a, "--max-attempts") == 0) {
             if (i + 1 >= argc || !parse_number(argv[i + 1], 1, 100, &v) || v != (int)v)
                 return usage_error(rank, cmd, "--max-attempts needs a whole number 1..100", i + 1 < argc ? argv[i + 1] : NULL);

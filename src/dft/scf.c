@@ -565,6 +565,7 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
         e_prev = e;
         rc = output_state(&st, p, e_ewald, e_psp, &e, err);
         if (rc) goto done_f;
+        if (o->fault_nan_iteration > 0 && it >= o->fault_nan_iteration) st.rho_out_r[0] = NAN;
         /* nspin 2: ∫(|Δρ| + |Δm|) / N_el */
         double s1 = 0;
         for (size_t i = 0; i < nt * ns; i++) s1 += fabs(st.rho_out_r[i] - st.rho_in_r[i]);
@@ -597,6 +598,7 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
         if (!isfinite(e.total) || !isfinite(drho) || drho > 1e3) {
             rc = fu_fail(err, FU_EPHYS, "scf: diverged at iteration %d (E = %g Ha, drho = %g)",
                          it, e.total, drho);
+            res->iterations = it;
             goto done_f;
         }
         if (de < p->tol_energy && drho < p->tol_density) {

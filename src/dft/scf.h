@@ -82,6 +82,10 @@ typedef struct {
     int keep_fields;          /* return rho_r and veff_r in the result */
     const volatile sig_atomic_t *stop; /* when set (signal handler), stop like a passed
                                           deadline; may be NULL */
+    int fault_nan_iteration;  /* fault injection for tests (0 = off): from this iteration on
+                                 one point of the output density is NaN, as a numerical
+                                 blow-up leaves it, so the divergence check, the NaN-free
+                                 restart and the recovery ladder run on the real path */
 } fu_scf_opts;
 
 void fu_scf_opts_default(fu_scf_opts *o);

@@ -69,6 +69,7 @@ typedef struct {
     double job_seconds_left; /* until the job's deadline when sent; <= 0: none */
     double time_limit;       /* per candidate, s; <= 0: none */
     int recovery_rungs;      /* rungs of the recovery ladder to try, >= 1 */
+    int fault_nan_rungs;     /* fu_farm_opts.fault_nan_rungs */
 } task_ctl;
 
 static int task_pack(const task_ctl *ctl, const fu_candidate *c, unsigned char **buf, int *len,
@@ -215,6 +216,7 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
         o.keep_fields = 1;
         o.stop = stop;
         o.deadline = cand_deadline;
+        if (k < ctl.fault_nan_rungs) o.fault_nan_iteration = 2;
         if (job_deadline > 0 && (o.deadline <= 0 || job_deadline < o.deadline)) o.deadline = job_deadline;
         if (rho) {
             o.rho_start = rho;
@@ -577,7 +579,8 @@ static int start(coord *c, int idx, int g, unsigned char **buf, int *len) {
     if (rc) return rc;
     c->run_idx[g] = idx;
     c->run_t0[g] = t_start;
-    task_ctl ctl = {0, c->o->candidate_time_limit, c->o->recovery_rungs > 0 ? c->o->recovery_rungs : 1};
+    task_ctl ctl = {0, c->o->candidate_time_limit, c->o->recovery_rungs > 0 ? c->o->recovery_rungs : 1,
+                    c->o->fault_nan_rungs};
     if (c->o->deadline > 0) {
         ctl.job_seconds_left = c->o->deadline - (fu_realtime_seconds() - c->t0);
         if (ctl.job_seconds_left <= 0) ctl.job_seconds_left = 1e-9; /* already due: stop at once */

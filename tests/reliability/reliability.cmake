@@ -37,3 +37,8 @@ add_test(NAME hostile_results
   COMMAND ${FURUI_PYTHON} ${FURUI_REL_DIR}/hostile_results.py --furui $<TARGET_FILE:furui>
           --workdir ${FURUI_REL_WORK})
 set_tests_properties(hostile_results PROPERTIES LABELS "reliability" TIMEOUT 600)
+# SCF divergence injected through the recovery ladder (furui screen --inject-scf-nan).
+add_test(NAME scf_divergence
+  COMMAND ${FURUI_PYTHON} ${FURUI_REL_DIR}/divergence.py --furui $<TARGET_FILE:furui>
+          --workdir ${FURUI_REL_WORK}/divergence)
+set_tests_properties(scf_divergence PROPERTIES LABELS "reliability" TIMEOUT 300)
