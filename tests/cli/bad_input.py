@@ -64,6 +64,28 @@ def mutate(*pairs):
     return text
 
 
+HGH = open("/usr/share/abinit/psp/14si.4.hgh", encoding="utf-8").read() \
+    if os.path.exists("/usr/share/abinit/psp/14si.4.hgh") else ""
+# Si GTH-PADE-q4 in CP2K's format (values of CP2K's GTH_POTENTIALS)
+GTH = """Si GTH-PADE-q4 GTH-LDA-q4
+    2    2
+     0.44000000    1    -7.33610297
+    2
+     0.42273813    2     5.90692831    -1.26189397
+                                        3.25819622
+     0.48427842    1     2.72701346
+"""
+# a one-candidate sweep with the base input's settings
+SWEEP = """name: hostile
+candidates:
+  - prototype: diamond
+    A: Si
+pseudopotentials: {lda: "cp2k:GTH-PADE"}
+ecut: 5 Ha
+kpoints: {grid: [1, 1, 1]}
+"""
+
+
 def append(extra):
     return BASE + extra
 
@@ -204,6 +226,86 @@ CASES = [
          files={IN: BASE}),
     Case("usage_o_directory", ["scf", IN, "-o", "sub/"], 64, ["a prefix needs a file name part"],
          files={IN: BASE}),
+    # --- hostile run configs: empty, bytes, duplicates, NaN/Inf, huge and negative numbers ------
+    Case("input_empty", SCF, 1, [IN], files={IN: ""}, stage="input"),
+    Case("input_non_utf8", SCF, 1, [IN, "UTF-8"], files={IN: BASE.encode() + b"# \xff\xfe latin-1 \xe9\n"},
+         stage="input"),
+    Case("input_nul_byte", SCF, 1, [IN], files={IN: BASE.encode() + b"ecut2\x00: 1\n"}, stage="input"),
+    Case("input_duplicate_key", SCF, 1, [IN, "ecut"], files={IN: append("ecut: 6 Ha\n")}, stage="input"),
+    Case("ecut_nan", SCF, 1, [IN + ":18:", "ecut"], files={IN: mutate(("ecut: 5 Ha", "ecut: .nan Ha"))},
+         stage="input"),
+    Case("ecut_inf", SCF, 1, [IN + ":18:", "ecut"], files={IN: mutate(("ecut: 5 Ha", "ecut: .inf Ha"))},
+         stage="input"),
+    Case("ecut_huge", SCF, 1, [IN + ":18:", "ecut"], files={IN: mutate(("ecut: 5 Ha", "ecut: 1e300 Ha"))},
+         stage="input"),
+    Case("lattice_nan", SCF, 1, [IN + ":", "lattice"],
+         files={IN: mutate(("[0.0, 5.1315, 5.1315]", "[0.0, .nan, 5.1315]"))}, stage="input"),
+    Case("lattice_huge", SCF, 1, [IN + ":", "lattice"],
+         files={IN: mutate(("[0.0, 5.1315, 5.1315]", "[0.0, 1e300, 5.1315]"))}, stage="input"),
+    Case("bands_negative", SCF, 1, [IN + ":", "bands"], files={IN: append("bands: -3\n")}, stage="input"),
+    Case("kgrid_zero", SCF, 1, [IN + ":19:", "kpoints.grid[0]", "got 0"],
+         files={IN: mutate(("grid: [1, 1, 1]", "grid: [0, 1, 1]"))}, stage="input"),
+    Case("kgrid_negative", SCF, 1, [IN + ":19:", "kpoints.grid[0]", "got -2"],
+         files={IN: mutate(("grid: [1, 1, 1]", "grid: [-2, 1, 1]"))}, stage="input"),
+    Case("smearing_width_negative", SCF, 1, [IN + ":", "width"],
+         files={IN: append("smearing: {kind: fermi-dirac, width: -0.01 Ha}\n")}, stage="input"),
+    Case("atoms_empty", SCF, 1, [IN + ":", "atoms"],
+         files={IN: BASE[:BASE.index("    - [Si, 0.0")] + "    []\n" + BASE[BASE.index("pseudopotentials:"):]},
+         stage="input"),
+    Case("input_wrong_type_map_for_ecut", SCF, 1, [IN + ":18:", "ecut"],
+         files={IN: mutate(("ecut: 5 Ha", "ecut: {value: 5}"))}, stage="input"),
+    # --- pseudopotential files with damaged content (HGH via a path, CP2K via FILE:NAME) -----
+    Case("hgh_truncated", SCF, 1, [IN, "si.hgh"],
+         files={IN: mutate(("abinit:14si.4.hgh", "si.hgh")), "si.hgh": HGH[:HGH.index(" 0.422738")]},
+         stage="run"),
+    Case("hgh_nan_coefficient", SCF, 1, [IN, "si.hgh"],
+         files={IN: mutate(("abinit:14si.4.hgh", "si.hgh")), "si.hgh": HGH.replace("-7.336103", "nan")},
+         stage="run"),
+    Case("hgh_huge_zion", SCF, 1, [IN, "si.hgh"],
+         files={IN: mutate(("abinit:14si.4.hgh", "si.hgh")),
+                "si.hgh": HGH.replace("   14   4  010605", "   14   4e300  010605")}, stage="run"),
+    Case("hgh_empty_file", SCF, 1, [IN, "si.hgh"],
+         files={IN: mutate(("abinit:14si.4.hgh", "si.hgh")), "si.hgh": ""}, stage="run"),
+    Case("hgh_is_directory", SCF, 3, [IN, "si.hgh"],
+         files={IN: mutate(("abinit:14si.4.hgh", "si.hgh")), "si.hgh": None}, stage="run"),
+    Case("gth_negative_projector_count", SCF, 1, [IN, "gth.txt:5:", "nprj_ppnl(l=0)", "got '-2'"],
+         files={IN: mutate(("abinit:14si.4.hgh", "cp2k:gth.txt:GTH-PADE-q4")),
+                "gth.txt": GTH.replace("     0.42273813    2", "     0.42273813   -2")}, stage="run"),
+    Case("gth_truncated_entry", SCF, 1, [IN, "gth.txt:7:", "unexpected end of file"],
+         files={IN: mutate(("abinit:14si.4.hgh", "cp2k:gth.txt:GTH-PADE-q4")),
+                "gth.txt": GTH[:GTH.index("     0.48427842")]}, stage="run"),
+    Case("gth_inf_rloc", SCF, 1, [IN, "gth.txt:3:", "r_loc", "got 'inf'"],
+         files={IN: mutate(("abinit:14si.4.hgh", "cp2k:gth.txt:GTH-PADE-q4")),
+                "gth.txt": GTH.replace("0.44000000", "inf")}, stage="run"),
+    Case("gth_entry_absent", SCF, 1, [IN, "gth.txt", "GTH-PADE-q9"],
+         files={IN: mutate(("abinit:14si.4.hgh", "cp2k:gth.txt:GTH-PADE-q9")), "gth.txt": GTH},
+         stage="run"),
+    # --- hostile sweep specifications (furui screen --dry-run reads and expands them) ---------
+    Case("sweep_empty", ["screen", "s.yaml", "--dry-run"], 1, ["s.yaml"], files={"s.yaml": ""}),
+    Case("sweep_non_utf8", ["screen", "s.yaml", "--dry-run"], 1, ["s.yaml", "UTF-8"],
+         files={"s.yaml": SWEEP.encode() + b"name: caf\xe9\n"}),
+    Case("sweep_duplicate_key", ["screen", "s.yaml", "--dry-run"], 1, ["s.yaml", "ecut"],
+         files={"s.yaml": SWEEP + "ecut: 6 Ha\n"}),
+    Case("sweep_ecut_nan", ["screen", "s.yaml", "--dry-run"], 1, ["s.yaml:", "ecut"],
+         files={"s.yaml": SWEEP.replace("ecut: 5 Ha", "ecut: .nan Ha")}),
+    Case("sweep_kgrid_negative", ["screen", "s.yaml", "--dry-run"], 1, ["s.yaml:", "grid"],
+         files={"s.yaml": SWEEP.replace("grid: [1, 1, 1]", "grid: [1, -1, 1]")}),
+    Case("sweep_no_candidates", ["screen", "s.yaml", "--dry-run"], 1, ["s.yaml:", "candidates"],
+         files={"s.yaml": SWEEP.replace("  - prototype: diamond\n    A: Si\n", "  []\n")}),
+    Case("sweep_unknown_prototype", ["screen", "s.yaml", "--dry-run"], 1, ["s.yaml:", "prototype"],
+         files={"s.yaml": SWEEP.replace("prototype: diamond", "prototype: diamnod")}),
+    Case("sweep_unknown_element", ["screen", "s.yaml", "--dry-run"], 1, ["s.yaml:", "Xx"],
+         files={"s.yaml": SWEEP.replace("A: Si", "A: Xx")}),
+    Case("sweep_strain_zero", ["screen", "s.yaml", "--dry-run"], 1, ["s.yaml:", "strain"],
+         files={"s.yaml": SWEEP + "strain: 0\n"}),
+    Case("sweep_time_limit_negative", ["screen", "s.yaml", "--dry-run"], 1, ["s.yaml:", "candidate_time_limit"],
+         files={"s.yaml": SWEEP + "candidate_time_limit: -5\n"}),
+    Case("sweep_poscar_dir_missing", ["screen", "s.yaml", "--dry-run"], 1, ["s.yaml:", "no_such_dir"],
+         files={"s.yaml": SWEEP.replace("  - prototype: diamond\n    A: Si\n", "  - poscar_dir: no_such_dir\n")}),
+    Case("sweep_is_directory", ["screen", "s.yaml", "--dry-run"], 3, ["s.yaml", "Is a directory"],
+         files={"s.yaml": None}),
+    Case("sweep_truncated", ["screen", "s.yaml", "--dry-run"], 1, ["s.yaml"],
+         files={"s.yaml": SWEEP[:SWEEP.index("kpoints") + 14]}),
 ]
 BY_NAME = {c.name: c for c in CASES}
 
@@ -240,7 +342,7 @@ def setup(case, d):
         else:
             os.makedirs(os.path.dirname(p), exist_ok=True)
             with open(p, "wb") as f:
-                f.write(text.encode("utf-8"))
+                f.write(text if isinstance(text, bytes) else text.encode("utf-8"))
 
 
 def run(case, args, d, argv=None):
