@@ -1,9 +1,37 @@
 #include "core/atomicfile.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+
+int fu_atomic_remove_stale(const char *path) {
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    if (snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".") >= (int)sizeof dir)
+        return -1;
+    if (slash == path) snprintf(dir, sizeof dir, "/");
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    size_t bl = strlen(base);
+    char own[32], full[8192];
+    snprintf(own, sizeof own, "%ld", (long)getpid());
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *nm = e->d_name;
+        if (strncmp(nm, base, bl) != 0 || strncmp(nm + bl, ".tmp.", 5) != 0) continue;
+        const char *pid = nm + bl + 5;
+        size_t k = 0;
+        while (pid[k] >= '0' && pid[k] <= '9') k++;
+        if (k == 0 || pid[k] != '\0' || strcmp(pid, own) == 0) continue;
+        if (snprintf(full, sizeof full, "%s/%s", dir, nm) < (int)sizeof full && unlink(full) == 0) n++;
+    }
+    closedir(d);
+    return n;
+}
 
 int fu_atomic_reserve(fu_atomic_file *af, const char *path, fu_err *err) {
     memset(af, 0, sizeof *af);

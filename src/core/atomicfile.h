@@ -23,4 +23,10 @@ void fu_atomic_abort(fu_atomic_file *af);
 int fu_atomic_reserve(fu_atomic_file *af, const char *path, fu_err *err);
 int fu_atomic_commit_path(fu_atomic_file *af, fu_err *err);
 
+/* Removes the "PATH.tmp.PID" files of path left by killed writers (any PID
+ * but ours). Only for a caller that owns path exclusively (the screening
+ * coordinator holds its journal's lock), since a live writer's file has the
+ * same shape. Returns the number removed, -1 if the directory is unreadable. */
+int fu_atomic_remove_stale(const char *path);
+
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/atomicfile.h"
 #include "core/clock.h"
 #include "dft/scf.h"
 #include "props/bandstructure.h"
@@ -888,6 +889,12 @@ int fu_farm_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, M
         if (c.log) fclose(c.log);
         rc = c.status;
         if (rc) *err = c.err;
+        /* while we hold the journal's lock no other coordinator of this shard runs, so any
+           PREFIX.h5.tmp.PID is the leftover of a finalize that was killed */
+        int stale = fu_atomic_remove_stale(hpath);
+        if (stale > 0 && o->progress)
+            fprintf(o->progress, "screen: removed %d temporary file(s) of an interrupted finalize (%s.tmp.*)\n",
+                    stale, hpath);
         fu_err e2 = {0};
         int crc = fu_journal_close(c.j, &e2);
         if (crc && !rc) rc = crc, *err = e2;

@@ -272,6 +272,8 @@ class Injector:
         status_ok(self.furui, d, prefix, tag)
         tmp = glob.glob(os.path.join(d, prefix + ".h5.tmp.*"))
         self.stale_tmp += len(tmp)
+        # the completing run holds the journal lock and removes what killed finalizes left
+        check(not tmp, "%s: stale temporaries of killed finalizes left after the completing run: %s" % (tag, tmp))
         print("epoch %d complete: %d candidates, %d kept across kills (bit-identical), %d of %d "
               "bit-identical to the reference%s" % (self.epochs, len(got), len(preserved), nbit,
                                                     len(self.ref),
