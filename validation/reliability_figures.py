@@ -116,6 +116,8 @@ def main():
         rows.append(("SIGKILLs survived", "not measured (run ctest -R fault_injection)"))
     for label, build, rx in (("valgrind memcheck (scf, 2-rank screen)", a.build, r"valgrind_"),
                              ("full disk / read-only directory, end to end", a.build, r"full_disk_"),
+                             ("SCF divergence (injected NaN) through the recovery ladder", a.build,
+                              r"scf_divergence"),
                              ("ASan+UBSan unit tests (build-asan)", os.path.join(ROOT, "build-asan"),
                               r"test_")):
         st = ctest_status(ctest_log(build), rx)
