@@ -1,6 +1,9 @@
 /* furui export RESULTS -o DIR [--force]: the ML dataset of a campaign
- * (src/export/export.h, format in src/export/README.md). Runs on rank 0;
- * other ranks (if started under mpiexec) only return its exit code. */
+ * (src/export/export.h, format in src/export/README.md).
+ * furui featurize SWEEP -o DIR [--force]: the same feature columns for every
+ * candidate of a sweep before any DFT (for a model to predict them).
+ * Both run on rank 0; other ranks (if started under mpiexec) only return its
+ * exit code. */
 #include <mpi.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,8 +12,12 @@
 #include "export/export.h"
 
 int cmd_export(int argc, char **argv, int rank);
+int cmd_featurize(int argc, char **argv, int rank);
 
-int cmd_export(int argc, char **argv, int rank) {
+typedef int (*export_fn)(const char *in, const char *out, const fu_export_opts *o, fu_export_report *rep,
+                         fu_err *err);
+
+static int run(int argc, char **argv, int rank, const char *cmd, const char *what, export_fn fn) {
     const char *in = NULL, *out = NULL;
     fu_export_opts o = {0};
     int code = 0;
@@ -27,30 +34,42 @@ int cmd_export(int argc, char **argv, int rank) {
         } else if (!in) {
             in = argv[i];
         } else {
-            bad = "more than one results file";
+            bad = "more than one input file";
         }
         if (bad) {
-            if (rank == 0) fprintf(stderr, "furui: error: export: %s ('%s')\n", bad, argv[i]);
+            if (rank == 0) fprintf(stderr, "furui: error: %s: %s ('%s')\n", cmd, bad, argv[i]);
             code = 64;
         }
     }
     if (!code && (!in || !out)) {
-        if (rank == 0) fprintf(stderr, "furui: error: export: usage: furui export RESULTS -o DIR [--force]\n");
+        if (rank == 0) fprintf(stderr, "furui: error: %s: usage: furui %s %s -o DIR [--force]\n", cmd, cmd, what);
         code = 64;
     }
     if (!code && rank == 0) {
         fu_err err = {0};
         fu_export_report rep;
-        int rc = fu_export_run(in, out, &o, &rep, &err);
+        int rc = fn(in, out, &o, &rep, &err);
         if (rc) {
             fprintf(stderr, "furui: error: %s\n", err.msg);
             code = rc == FU_EINPUT ? 1 : 3;
-        } else {
+        } else if (!strcmp(cmd, "export")) {
             printf("furui export: %s -> %s: %zu of %zu candidates exported (%zu features, %zu targets), "
                    "%zu skipped (skipped.csv), %zu columns dropped (dataset.json)\n",
                    in, out, rep.nrow, rep.ncand, rep.nfeat, rep.ntarget, rep.nskip, rep.ndropped);
+        } else {
+            printf("furui featurize: %s -> %s: %zu of %zu candidates featurized (%zu features), %zu skipped "
+                   "(skipped.csv), %zu columns dropped\n",
+                   in, out, rep.nrow, rep.ncand, rep.nfeat, rep.nskip, rep.ndropped);
         }
     }
     MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
     return code;
+}
+
+int cmd_export(int argc, char **argv, int rank) {
+    return run(argc, argv, rank, "export", "RESULTS", fu_export_run);
+}
+
+int cmd_featurize(int argc, char **argv, int rank) {
+    return run(argc, argv, rank, "featurize", "SWEEP.yaml", fu_featurize_run);
 }

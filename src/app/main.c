@@ -19,8 +19,9 @@
 int cmd_screen(int argc, char **argv, int rank);
 int cmd_status(int argc, char **argv, int rank);
 int cmd_merge(int argc, char **argv, int rank);
-/* ML dataset export (cmd_export.c) */
+/* ML dataset export and the features of a sweep's candidates (cmd_export.c) */
 int cmd_export(int argc, char **argv, int rank);
+int cmd_featurize(int argc, char **argv, int rank);
 /* band structure, gaps and DOS (cmd_bands.c) */
 int cmd_bands(int argc, char **argv, int rank);
 /* structural relaxation (cmd_relax.c) */
@@ -96,6 +97,8 @@ static void usage(FILE *f) {
             "                               shortlist (CSV, HDF5, POSCAR+CIF) of the candidates\n"
             "                               matching EXPR; rank --list names the properties\n"
             "  export RESULTS -o DIR [--force]  ML dataset (features.csv/.h5, extxyz, dataset.json)\n"
+            "  featurize SWEEP.yaml -o DIR [--force]  the same features for every candidate of a\n"
+            "                               sweep before any DFT (features.csv, skipped.csv)\n"
             "  version                      print version and build information\n"
             "  help                         this text\n");
 }
@@ -265,6 +268,8 @@ int main(int argc, char **argv) {
         code = cmd_merge(argc - 2, argv + 2, rank);
     } else if (strcmp(argv[1], "rank") == 0) {
         code = cmd_rank(argc - 2, argv + 2, rank);
+    } else if (strcmp(argv[1], "featurize") == 0) {
+        code = cmd_featurize(argc - 2, argv + 2, rank);
     } else if (strcmp(argv[1], "export") == 0) {
         code = cmd_export(argc - 2, argv + 2, rank);
     } else if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {

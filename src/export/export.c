@@ -14,6 +14,8 @@
 #include "core/hash.h"
 #include "core/outdir.h"
 #include "core/units.h"
+#include "crystal/symmetry.h"
+#include "dft/occupations.h"
 #include "crystal/elements.h"
 #include "export/element_data.h"
 #include "export/features.h"
@@ -484,6 +486,116 @@ static int write_sums(const char *dir, char sums[][FU_SHA256_HEX_LEN], fu_err *e
     fprintf(f, "%s  dataset.json\n", json_sha);
     for (size_t k = 0; k < NDATA; k++) fprintf(f, "%s  %s\n", sums[k], data_files[k]);
     return fu_outdir_close(f, path, err);
+}
+
+/* ---- featurize: a sweep's candidates before any DFT ---- */
+
+/* columns.csv: name, role (meta/feature), unit, description of every features.csv column. */
+static int write_columns_csv(const char *dir, const fu_feature_table *t, fu_err *err) {
+    char path[PATHLEN];
+    FILE *f = open_out(dir, "columns.csv", path, err);
+    if (!f) return FU_EIO;
+    fputs("name,role,unit,description\r\n", f);
+    const fu_col *sets[2] = {t->meta, t->feat};
+    size_t ns[2] = {t->nmeta, t->nfeat};
+    for (int s = 0; s < 2; s++)
+        for (size_t c = 0; c < ns[s]; c++) {
+            fu_csv_field(f, sets[s][c].name);
+            fputs(s ? ",feature," : ",meta,", f);
+            fu_csv_field(f, sets[s][c].unit ? sets[s][c].unit : "");
+            fputc(',', f);
+            fu_csv_field(f, sets[s][c].description ? sets[s][c].description : "");
+            fputs("\r\n", f);
+        }
+    return fu_outdir_close(f, path, err);
+}
+
+static int cmp_record_id(const void *a, const void *b) {
+    return strcmp(((const fu_cand_record *)a)->id, ((const fu_cand_record *)b)->id);
+}
+
+/* A queued record holding candidate c's as-given structure and settings, as a
+ * computed result holds its own (what the catalog and the features read). */
+static int record_of_candidate(const fu_candidate *c, fu_cand_record *rec, fu_err *err) {
+    fu_cand_record_init(rec);
+    int rc = fu_cand_record_set_id(rec, c->id, err);
+    if (!rc) rc = fu_cand_set_str(&rec->label, c->label, err);
+    rec->state = c->valid ? FU_CAND_QUEUED : FU_CAND_INVALID;
+    if (!rc && !c->valid) rc = fu_cand_set_str(&rec->message, c->reason, err);
+    if (rc || !c->valid || c->structure.natom < 1) return rc;
+    const fu_structure *s = &c->structure;
+    fu_cand_result *r = &rec->res;
+    rc = fu_cand_result_alloc(r, s->natom, 0, 0, s->nspecies, err);
+    if (rc) return rc;
+    rec->have_result = 1;
+    memcpy(r->lattice, s->lattice, sizeof r->lattice);
+    r->volume = fabs(fu_lattice_det((const double(*)[3])s->lattice));
+    for (int a = 0; a < s->natom; a++) {
+        r->atomic_number[a] = s->znucl[s->typat[a]];
+        memcpy(r->xred[a], s->xred[a], sizeof r->xred[a]);
+    }
+    for (int sp = 0; sp < s->nspecies; sp++) snprintf(r->species[sp], sizeof r->species[sp], "%s", s->symbol[sp]);
+    r->ecut = c->params.ecut;
+    r->tsmear = c->params.tsmear;
+    memcpy(r->kgrid, c->params.kgrid, sizeof r->kgrid);
+    memcpy(r->kshift, c->params.kshift, sizeof r->kshift);
+    r->etotal = r->gap = r->efermi = r->vbm = r->cbm = NAN;
+    fu_symmetry sym;
+    fu_err e2 = {0};
+    if (fu_symmetry_find(s, c->params.symprec, &sym, &e2) == FU_OK) {
+        r->spacegroup = sym.spacegroup_number;
+        fu_symmetry_free(&sym);
+    }
+    char formula[256];
+    fu_structure_formula_reduced(s, formula, sizeof formula);
+    rc = fu_cand_set_str(&r->formula, formula, err);
+    if (!rc) rc = fu_cand_set_str(&r->xc, c->params.xc, err);
+    if (!rc) rc = fu_cand_set_str(&r->smearing, fu_smearing_name(c->params.smearing), err);
+    return rc;
+}
+
+int fu_featurize_run(const char *sweep_path, const char *out_dir, const fu_export_opts *opts,
+                     fu_export_report *rep, fu_err *err) {
+    if (rep) memset(rep, 0, sizeof *rep);
+    fu_sweep sw;
+    memset(&sw, 0, sizeof sw);
+    int rc = fu_sweep_read(sweep_path, &sw, err);
+    if (rc) return rc == FU_ENOMEM ? rc : FU_EINPUT;
+    fu_outdir o;
+    rc = fu_outdir_begin(&o, out_dir, opts && opts->force, err);
+    if (rc) {
+        fu_sweep_free(&sw);
+        return rc;
+    }
+    fu_results r;
+    memset(&r, 0, sizeof r);
+    r.rec = calloc(sw.n ? (size_t)sw.n : 1, sizeof *r.rec);
+    if (!r.rec) rc = fu_fail(err, FU_ENOMEM, "out of memory");
+    /* the store's order: ascending IDs */
+    for (int i = 0; i < sw.n && !rc; i++) {
+        rc = record_of_candidate(&sw.cand[i], &r.rec[r.n], err);
+        r.n++;
+    }
+    if (!rc) qsort(r.rec, r.n, sizeof *r.rec, cmp_record_id);
+    fu_feature_table t;
+    memset(&t, 0, sizeof t);
+    if (!rc) rc = fu_features_build_unlabelled(&r, &t, err);
+    if (!rc) rc = write_features_csv(o.tmp, &t, err);
+    if (!rc) rc = write_skipped_csv(o.tmp, &r, &t, err);
+    if (!rc) rc = write_columns_csv(o.tmp, &t, err);
+    if (!rc) rc = fu_outdir_commit(&o, err);
+    else fu_outdir_abort(&o);
+    if (!rc && rep) {
+        rep->ncand = r.n;
+        rep->nrow = t.nrow;
+        rep->nskip = t.nskip;
+        rep->nfeat = t.nfeat;
+        rep->ndropped = t.ndropped;
+    }
+    fu_feature_table_free(&t);
+    fu_results_free(&r);
+    fu_sweep_free(&sw);
+    return rc;
 }
 
 /* ---- driver ---- */

@@ -31,4 +31,14 @@ typedef struct {
 int fu_export_run(const char *results_path, const char *out_dir, const fu_export_opts *opts,
                   fu_export_report *rep, fu_err *err);
 
+/* `furui featurize SWEEP -o DIR`: the feature columns of every candidate of a
+ * sweep before any is computed (unlabelled mode of export/features.h, from
+ * the as-given structures), for a model trained on an export to predict
+ * them: DIR/features.csv (meta and feature columns, the same names and
+ * definitions as an export's), DIR/columns.csv (name, role meta/feature,
+ * unit, description of each column) and DIR/skipped.csv (invalid candidates
+ * with their reason). rep->nrow rows, rep->nskip skipped, rep->nfeat features. */
+int fu_featurize_run(const char *sweep_path, const char *out_dir, const fu_export_opts *opts,
+                     fu_export_report *rep, fu_err *err);
+
 #endif

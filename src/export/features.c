@@ -17,7 +17,11 @@ static const char *const stat_ja[FU_MAGPIE_NSTAT] = {"最小値", "最大値", "
 
 /* Catalog numbers that describe how a candidate was computed, not what it
  * is: kept as meta columns, never features (they would leak settings). */
-static const char *const settings_cols[] = {"ecut_ev", "scf_iterations", "attempts"};
+/* numeric catalog columns that describe how a candidate was computed, not the
+ * material: meta columns, never features */
+static const char *const settings_cols[] = {"ecut_ev",       "scf_iterations", "attempts",
+                                            "spin_polarized", "relax_steps",    "eos_fit_rms_mev_per_atom",
+                                            "eos_minimum_outside"};
 
 const char *fu_magpie_stat_name(int stat) {
     return stat >= 0 && stat < FU_MAGPIE_NSTAT ? stat_names[stat] : "";
@@ -261,7 +265,14 @@ static void lattice_ang(const fu_cand_result *r, double lat[3][3]) {
         for (int k = 0; k < 3; k++) lat[i][k] = r->lattice[i][k] * FU_BOHR_ANGSTROM;
 }
 
-int fu_features_build(const fu_results *r, fu_feature_table *t, fu_err *err) {
+static int build(const fu_results *r, int unlabelled, fu_feature_table *t, fu_err *err);
+
+int fu_features_build(const fu_results *r, fu_feature_table *t, fu_err *err) { return build(r, 0, t, err); }
+int fu_features_build_unlabelled(const fu_results *r, fu_feature_table *t, fu_err *err) {
+    return build(r, 1, t, err);
+}
+
+static int build(const fu_results *r, int unlabelled, fu_feature_table *t, fu_err *err) {
     memset(t, 0, sizeof *t);
     size_t ncat = 0, nel = 0;
     const fu_prop_def *cat = fu_prop_catalog(&ncat);
@@ -279,7 +290,9 @@ int fu_features_build(const fu_results *r, fu_feature_table *t, fu_err *err) {
     /* 1. candidates that can be rows; structure descriptors */
     for (size_t i = 0; i < n && !rc; i++) {
         const fu_cand_record *rec = &r->rec[i];
-        not_exportable(rec, reason, sizeof reason);
+        if (!unlabelled) not_exportable(rec, reason, sizeof reason);
+        else if (!rec->have_result || rec->res.natom < 1) snprintf(reason, sizeof reason, "no structure");
+        else reason[0] = '\0';
         if (!reason[0]) {
             double lat[3][3];
             lattice_ang(&rec->res, lat);
@@ -291,8 +304,8 @@ int fu_features_build(const fu_results *r, fu_feature_table *t, fu_err *err) {
         if (reason[0]) rc = add_skip(t, rec, reason, err);
         else keep[i] = 1;
     }
-    /* 2. targets nobody has are dropped */
-    for (size_t p = 0; p < ncat && !rc; p++) {
+    /* 2. targets nobody has are dropped (unlabelled: no targets at all) */
+    for (size_t p = 0; p < ncat && !rc && !unlabelled; p++) {
         if (!cat[p].target || cat[p].kind == FU_PROP_TEXT) continue;
         const char *note = "";
         for (size_t i = 0; i < n; i++) {
@@ -307,7 +320,7 @@ int fu_features_build(const fu_results *r, fu_feature_table *t, fu_err *err) {
         }
     }
     /* 3. rows lacking a kept target are skipped */
-    for (size_t i = 0; i < n && !rc; i++) {
+    for (size_t i = 0; i < n && !rc && !unlabelled; i++) {
         if (!keep[i]) continue;
         for (size_t p = 0; p < ncat; p++)
             if (tkeep[p] && !isfinite(fu_prop_num(&pt, i, p))) {

@@ -116,6 +116,11 @@ typedef struct {
 /* Builds the table of r by the rules above. Rows keep the results file's
  * (ascending ID) order. */
 int fu_features_build(const fu_results *r, fu_feature_table *t, fu_err *err);
+/* Unlabelled mode (`furui featurize`): every record with a structure is a
+ * row whatever its state (rules 1-3 reduce to "has atoms and descriptors"),
+ * and there are no target columns; rule 4 applies. The features are those of
+ * the stored (for candidates not yet computed: the as-given) structure. */
+int fu_features_build_unlabelled(const fu_results *r, fu_feature_table *t, fu_err *err);
 void fu_feature_table_free(fu_feature_table *t);
 
 /* Index of a column by name within role, -1 if absent. */

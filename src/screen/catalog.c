@@ -191,7 +191,8 @@ static int fill_row(fu_prop_table *t, size_t i, const fu_cand_record *rec, fu_er
     if (!rc) rc = set_text(t, i, P_STATE, fu_cand_state_name(rec->state), err);
     if (rc) return rc;
     set_num(t, i, P_ATTEMPTS, rec->attempt);
-    if (!rec->have_result || rec->state != FU_CAND_DONE) return FU_OK;
+    /* done rows, and queued rows that carry their as-given structure (furui featurize) */
+    if (!rec->have_result || (rec->state != FU_CAND_DONE && rec->state != FU_CAND_QUEUED)) return FU_OK;
     const fu_cand_result *r = &rec->res;
 
     /* composition from the per-atom atomic numbers */

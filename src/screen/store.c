@@ -1130,6 +1130,8 @@ static void read_candidates(h5ctx *c, hid_t f, fu_results *out) {
         GETF64("eos_b0_prime", R[i].res.eos_b0_prime);
         GETF64("eos_rms_residual", R[i].res.eos_rms);
         GETINT("eos_min_outside", R[i].res.eos_min_outside);
+    }
+    if (schema2 && dim0(g, "path_npoints") >= 0) { /* band-path columns */
         GETINT("path_npoints", R[i].res.path_npoints);
         GETINT("path_metal", R[i].res.path_metal);
         GETINT("path_gap_direct", R[i].res.path_gap_direct);

@@ -1643,6 +1643,43 @@ static int dedupe(ctx *c, fu_sweep *sw) {
     return FU_OK;
 }
 
+/* only: [ID, ...]: keep just these candidates of the expansion (a subset of a
+ * campaign, e.g. the picks of an active-learning round, with the IDs, and so
+ * the results, of the full sweep). Every listed ID must be a candidate. */
+static int apply_only(ctx *c, const fu_ynode *only, fu_sweep *sw) {
+    const fu_ydoc *d = c->d;
+    int rc = fu_ynode_expect(d, only, FU_YSEQ, c->err);
+    if (rc) return rc;
+    char *keep = calloc((size_t)(c->n ? c->n : 1), 1);
+    if (!keep) return fu_fail(c->err, FU_ENOMEM, "out of memory");
+    for (int k = 0; k < only->n && !rc; k++) {
+        const char *id;
+        const fu_ynode *v = only->item[k];
+        rc = fu_ynode_string(d, v, &id, c->err);
+        if (rc) break;
+        int found = -1;
+        for (int i = 0; i < c->n && found < 0; i++)
+            if (!strcmp(c->cand[i].id, id)) found = i;
+        if (found < 0)
+            rc = fu_ynode_fail(c->err, d, v, FU_EINPUT, "'%.40s' is not the ID of a candidate of this sweep", id);
+        else
+            keep[found] = 1;
+    }
+    int m = 0;
+    for (int i = 0; i < c->n && !rc; i++) {
+        if (!keep[i]) {
+            fu_structure_free(&c->cand[i].structure);
+            sw->nskipped_only++;
+            continue;
+        }
+        if (m != i) c->cand[m] = c->cand[i];
+        m++;
+    }
+    if (!rc) c->n = m;
+    free(keep);
+    return rc;
+}
+
 static void free_ctx(ctx *c) {
     for (int x = 0; x < MAX_XC; x++)
         for (int z = 0; z <= FU_MAX_Z; z++) free(c->xc[x].slot[z]);
@@ -1750,7 +1787,7 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, fu_err *err) {
                                        "ecut",     "kpoints",    "smearing",         "strain",
                                        "symmetry", "scf",        "compute",          "verbosity",
                                        "recovery", "candidate_time_limit", "spin",   "properties",
-                                       NULL};
+                                       "only",     NULL};
     const fu_ynode *root = d->root, *n;
     if (root->kind != FU_YMAP)
         return fu_ynode_fail(err, d, root, FU_EINPUT,
@@ -1869,6 +1906,7 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, fu_err *err) {
     }
     if (!rc) rc = read_candidates(c, cands);
     if (!rc) rc = dedupe(c, sw);
+    if (!rc && (n = fu_ymap_get(root, "only"))) rc = apply_only(c, n, sw);
     /* labels and reasons carry file names, which may hold any bytes: the journal stores clean text */
     for (int i = 0; !rc && i < c->n; i++) {
         fu_text_sanitize(c->cand[i].label);

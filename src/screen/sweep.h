@@ -83,6 +83,7 @@ typedef struct {
     fu_candidate *cand; /* [n], unique IDs, in expansion order */
     int nvalid, ninvalid;
     int nduplicates;   /* entries dropped as copies of an earlier one */
+    int nskipped_only; /* candidates left out by `only:` */
     double total_cost; /* sum over valid candidates */
     /* run controls of the farm (not physics, not in any ID); the command line overrides */
     int recovery_rungs;          /* `recovery: {max_rungs:}`, 1..4; 0: not given (all rungs) */

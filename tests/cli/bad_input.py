@@ -304,6 +304,11 @@ CASES = [
          files={"s.yaml": SWEEP.replace("  - prototype: diamond\n    A: Si\n", "  - poscar_dir: no_such_dir\n")}),
     Case("sweep_is_directory", ["screen", "s.yaml", "--dry-run"], 3, ["s.yaml", "Is a directory"],
          files={"s.yaml": None}),
+    Case("sweep_only_unknown_id", ["screen", "s.yaml", "--dry-run"], 1,
+         ["s.yaml:8:", "only[0]", "'0123456789abcdef' is not the ID of a candidate"],
+         files={"s.yaml": SWEEP + "only: [0123456789abcdef]\n"}),
+    Case("featurize_sweep_bad", ["featurize", "s.yaml", "-o", "fdir"], 1, ["s.yaml:6:", "ecut"],
+         files={"s.yaml": SWEEP.replace("ecut: 5 Ha", "ecut: -5 Ha")}, not_created=("fdir",)),
     Case("sweep_truncated", ["screen", "s.yaml", "--dry-run"], 1, ["s.yaml"],
          files={"s.yaml": SWEEP[:SWEEP.index("kpoints") + 14]}),
 ]
