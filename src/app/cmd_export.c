@@ -1,12 +1,15 @@
-/* furui export RESULTS -o DIR [--force]: the ML dataset of a campaign
+/* furui export RESULTS -o DIR [--force] [--rde] [--rde-max-tiles N]: the ML
+ * dataset of a campaign; --rde adds the NIMS RDE packages and the MDR draft
  * (src/export/export.h, format in src/export/README.md). Runs on rank 0;
  * other ranks (if started under mpiexec) only return its exit code. */
 #include <mpi.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
 #include "export/export.h"
+#include "export/rde.h"
 
 int cmd_export(int argc, char **argv, int rank);
 
@@ -22,6 +25,18 @@ int cmd_export(int argc, char **argv, int rank) {
             else out = argv[++i];
         } else if (strcmp(argv[i], "--force") == 0) {
             o.force = 1;
+        } else if (strcmp(argv[i], "--rde") == 0) {
+            o.rde = 1;
+        } else if (strcmp(argv[i], "--rde-max-tiles") == 0) {
+            char *end = NULL;
+            long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+            if (i + 1 >= argc || !end || *end || v < 1 || v > FU_RDE_MAX_TILES)
+                bad = "option --rde-max-tiles needs an integer 1..9999";
+            else {
+                o.rde_max_tiles = (size_t)v;
+                o.rde = 1;
+                i++;
+            }
         } else if (argv[i][0] == '-') {
             bad = "unknown option";
         } else if (!in) {
@@ -35,7 +50,7 @@ int cmd_export(int argc, char **argv, int rank) {
         }
     }
     if (!code && (!in || !out)) {
-        if (rank == 0) fprintf(stderr, "furui: error: export: usage: furui export RESULTS -o DIR [--force]\n");
+        if (rank == 0) fprintf(stderr, "furui: error: export: usage: furui export RESULTS -o DIR [--force] [--rde] [--rde-max-tiles N]\n");
         code = 64;
     }
     if (!code && rank == 0) {

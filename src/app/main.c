@@ -21,6 +21,8 @@ int cmd_status(int argc, char **argv, int rank);
 int cmd_merge(int argc, char **argv, int rank);
 /* ML dataset export (cmd_export.c) */
 int cmd_export(int argc, char **argv, int rank);
+/* RDE package validator (cmd_validate.c) */
+int cmd_validate(int argc, char **argv, int rank);
 /* band structure, gaps and DOS (cmd_bands.c) */
 int cmd_bands(int argc, char **argv, int rank);
 /* structural relaxation (cmd_relax.c) */
@@ -90,7 +92,10 @@ static void usage(FILE *f) {
             "                               PREFIX.POSCAR, PREFIX.cif\n"
             "  status PREFIX                states, failures by cause and what is left\n"
             "  merge OUT.h5 SHARD...        combine shard journals/results into one file\n"
-            "  export RESULTS -o DIR [--force]  ML dataset (features.csv/.h5, extxyz, dataset.json)\n"
+            "  export RESULTS -o DIR [--force] [--rde] [--rde-max-tiles N]\n"
+            "                               ML dataset (features.csv/.h5, extxyz, dataset.json);\n"
+            "                               --rde: NIMS RDE packages and MDR draft too\n"
+            "  validate DIR|ZIP             check RDE packages against metadata-def.json and SHA256SUMS\n"
             "  version                      print version and build information\n"
             "  help                         this text\n");
 }
@@ -260,6 +265,8 @@ int main(int argc, char **argv) {
         code = cmd_merge(argc - 2, argv + 2, rank);
     } else if (strcmp(argv[1], "export") == 0) {
         code = cmd_export(argc - 2, argv + 2, rank);
+    } else if (strcmp(argv[1], "validate") == 0) {
+        code = cmd_validate(argc - 2, argv + 2, rank);
     } else if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
         if (rank == 0) printf("furui %s (git %s, %s build)\n", FURUI_VERSION, FURUI_GIT_VERSION, FURUI_BUILD_TYPE);
         code = EXIT_OK;
