@@ -16,9 +16,11 @@
 #include "crystal/elements.h"
 #include "crystal/poscar.h"
 #include "export/csv.h"
+#include "export/structure_png.h"
 #include "furui_git_version.h"
 
 #define PATHLEN 4200
+#define RDE_IMAGE_SIZE 320 /* pixels of the main_image picture */
 
 /* One metadata key: the two RDE "common" keys or a non-Magpie column of the
  * feature table (its name, unit and descriptions come from the catalog). */
@@ -360,6 +362,21 @@ static int write_tile(pkg *p, size_t tile, const rde_item *it, size_t nit, const
     if (!rc) {
         snprintf(rel, sizeof rel, "divided/%04zu/raw/%s.settings.json", tile, rec->id);
         rc = pkg_put_json(p, rel, settings_json(rec, src_sha, sweep_sha), err);
+    }
+    /* main_image: a picture of the cell (RDE's preview of the tile) */
+    if (!rc) {
+        double lat[3][3];
+        for (int a = 0; a < 3; a++)
+            for (int x = 0; x < 3; x++) lat[a][x] = rec->res.lattice[a][x] * FU_BOHR_ANGSTROM;
+        buf = NULL;
+        FILE *m = open_memstream(&buf, &len);
+        if (!m) return fu_fail(err, FU_ENOMEM, "out of memory writing %s", p->root);
+        rc = fu_structure_png(m, lat, (const double(*)[3])rec->res.xred, rec->res.atomic_number, rec->res.natom,
+                              RDE_IMAGE_SIZE, err);
+        if (fclose(m) != 0 && !rc) rc = fu_fail(err, FU_ENOMEM, "out of memory writing %s", p->root);
+        snprintf(rel, sizeof rel, "divided/%04zu/main_image/%s.png", tile, rec->id);
+        if (!rc) rc = pkg_put(p, rel, buf, len, err);
+        free(buf);
     }
     return rc;
 }

@@ -15,6 +15,7 @@ proves, with tools independent of furui:
   - every metadata.json holds every metadata-def key with the defined unit,
     values equal to features.csv and to the results file read with h5py
     (band gap, nsites, volume: unit conversions checked against CODATA);
+  - every tile's main_image/ PNG decodes with Pillow (320x320 RGB, drawn);
   - `furui validate` accepts the fresh export, package and zip (exit 0,
     "0 problem(s)") and rejects, each alone and with exactly one line naming
     file, key and problem: a missing key, an unknown key, a wrong unit, a
@@ -41,6 +42,7 @@ import zipfile
 import h5py
 import jsonschema
 import yaml
+from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCREEN = os.path.join(os.path.dirname(HERE), "screen")
@@ -199,6 +201,12 @@ def main():
               "tile %s volume = results volume (bohr^3) x 0.529177210903^3" % t)
         check("divided/%s/structured/%s.csv" % (t, cid) in files and "divided/%s/raw/%s.POSCAR" % (t, cid) in files,
               "tile %s has structured CSV and raw POSCAR" % t)
+        img = Image.open(io.BytesIO(files["divided/%s/main_image/%s.png" % (t, cid)]))
+        img.load()
+        px = list(img.getdata())
+        check(img.format == "PNG" and img.size == (320, 320) and img.mode == "RGB",
+              "tile %s main_image is a 320x320 RGB PNG (Pillow)" % t)
+        check(0.02 < sum(p != (255, 255, 255) for p in px) / len(px) < 0.9, "tile %s picture has a drawing" % t)
         sub = list(csv.DictReader(io.StringIO(files["divided/%s/structured/%s.csv" % (t, cid)].decode())))
         check(sub == [row], "tile %s structured CSV is its features.csv row" % t)
 
