@@ -336,6 +336,7 @@ static void check_metadata(vpkg *p, const char *file, json_t *def) {
             json_object_foreach(c, k, e) {
                 snprintf(where, sizeof where, "constant.%s", k);
                 json_t *d = json_is_object(def) ? json_object_get(def, k) : NULL;
+                if (!json_is_object(def)) continue; /* its own problem is reported */
                 if (!d) problem(p, file, where, "not defined in " DEF);
                 else check_item(p, file, where, d, e);
             }
@@ -351,6 +352,7 @@ static void check_metadata(vpkg *p, const char *file, json_t *def) {
                 json_object_foreach(e, k2, e2) {
                     snprintf(where, sizeof where, "variable[%zu].%s", j, k2);
                     json_t *d = json_is_object(def) ? json_object_get(def, k2) : NULL;
+                    if (!json_is_object(def)) continue;
                     if (!d) problem(p, file, where, "not defined in " DEF);
                     else check_item(p, file, where, d, e2);
                 }
