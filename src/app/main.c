@@ -92,9 +92,7 @@ static void usage(FILE *f) {
             "                               PREFIX.POSCAR, PREFIX.cif\n"
             "  status PREFIX                states, failures by cause and what is left\n"
             "  merge OUT.h5 SHARD...        combine shard journals/results into one file\n"
-            "  export RESULTS -o DIR [--force] [--rde] [--rde-max-tiles N]\n"
-            "                               ML dataset (features.csv/.h5, extxyz, dataset.json);\n"
-            "                               --rde: NIMS RDE packages and MDR draft too\n"
+            "  export RESULTS -o DIR [--force] [--rde] [--rde-max-tiles N]  ML dataset (+ RDE, MDR)\n"
             "  validate DIR|ZIP             check RDE packages against metadata-def.json and SHA256SUMS\n"
             "  version                      print version and build information\n"
             "  help                         this text\n");

@@ -153,7 +153,8 @@ int fu_structure_png(FILE *f, const double lattice[3][3], const double (*xred)[3
             for (int px = (int)floor(cx - R); px <= (int)ceil(cx + R); px++) {
                 double q = ((px - cx) * (px - cx) + (py - cy) * (py - cy)) / (R * R);
                 if (q > 1) continue;
-                double shade = q > 0.85 ? 0.35 : 0.55 + 0.45 * sqrt(1 - q);
+                /* three flat tones and a rim: a smooth gradient would triple the PNG size */
+                double shade = q > 0.85 ? 0.35 : 0.55 + 0.15 * floor(3.0 * sqrt(1 - q) + 0.5);
                 unsigned char c[3];
                 for (int k = 0; k < 3; k++) c[k] = (unsigned char)lround(d[i].rgb[k] * shade);
                 plot(img, size, px, py, c);
