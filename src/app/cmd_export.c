@@ -1,4 +1,5 @@
-/* furui export RESULTS -o DIR [--force]: the ML dataset of a campaign
+/* furui export RESULTS -o DIR [--force] [--rde] [--rde-max-tiles N]: the ML
+ * dataset of a campaign; --rde adds the NIMS RDE packages and the MDR draft
  * (src/export/export.h, format in src/export/README.md).
  * furui featurize SWEEP -o DIR [--force]: the same feature columns for every
  * candidate of a sweep before any DFT (for a model to predict them).
@@ -6,10 +7,12 @@
  * exit code. */
 #include <mpi.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
 #include "export/export.h"
+#include "export/rde.h"
 
 int cmd_export(int argc, char **argv, int rank);
 int cmd_featurize(int argc, char **argv, int rank);
@@ -29,6 +32,18 @@ static int run(int argc, char **argv, int rank, const char *cmd, const char *wha
             else out = argv[++i];
         } else if (strcmp(argv[i], "--force") == 0) {
             o.force = 1;
+        } else if (!strcmp(cmd, "export") && strcmp(argv[i], "--rde") == 0) {
+            o.rde = 1;
+        } else if (!strcmp(cmd, "export") && strcmp(argv[i], "--rde-max-tiles") == 0) {
+            char *end = NULL;
+            long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+            if (i + 1 >= argc || !end || *end || v < 1 || v > FU_RDE_MAX_TILES)
+                bad = "option --rde-max-tiles needs an integer 1..9999";
+            else {
+                o.rde_max_tiles = (size_t)v;
+                o.rde = 1;
+                i++;
+            }
         } else if (argv[i][0] == '-') {
             bad = "unknown option";
         } else if (!in) {
@@ -42,7 +57,9 @@ static int run(int argc, char **argv, int rank, const char *cmd, const char *wha
         }
     }
     if (!code && (!in || !out)) {
-        if (rank == 0) fprintf(stderr, "furui: error: %s: usage: furui %s %s -o DIR [--force]\n", cmd, cmd, what);
+        if (rank == 0)
+            fprintf(stderr, "furui: error: %s: usage: furui %s %s -o DIR [--force]%s\n", cmd, cmd, what,
+                    strcmp(cmd, "export") ? "" : " [--rde] [--rde-max-tiles N]");
         code = 64;
     }
     if (!code && rank == 0) {

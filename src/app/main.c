@@ -22,6 +22,8 @@ int cmd_merge(int argc, char **argv, int rank);
 /* ML dataset export and the features of a sweep's candidates (cmd_export.c) */
 int cmd_export(int argc, char **argv, int rank);
 int cmd_featurize(int argc, char **argv, int rank);
+/* RDE package validator (cmd_validate.c) */
+int cmd_validate(int argc, char **argv, int rank);
 /* band structure, gaps and DOS (cmd_bands.c) */
 int cmd_bands(int argc, char **argv, int rank);
 /* structural relaxation (cmd_relax.c) */
@@ -96,9 +98,10 @@ static void usage(FILE *f) {
             "  rank RESULTS [--where EXPR] [--sort KEYS] [--limit N] -o DIR [--force]\n"
             "                               shortlist (CSV, HDF5, POSCAR+CIF) of the candidates\n"
             "                               matching EXPR; rank --list names the properties\n"
-            "  export RESULTS -o DIR [--force]  ML dataset (features.csv/.h5, extxyz, dataset.json)\n"
+            "  export RESULTS -o DIR [--force] [--rde] [--rde-max-tiles N]  ML dataset (+ RDE, MDR)\n"
             "  featurize SWEEP.yaml -o DIR [--force]  the same features for every candidate of a\n"
             "                               sweep before any DFT (features.csv, skipped.csv)\n"
+            "  validate DIR|ZIP             check RDE packages against metadata-def.json and SHA256SUMS\n"
             "  version                      print version and build information\n"
             "  help                         this text\n");
 }
@@ -272,6 +275,8 @@ int main(int argc, char **argv) {
         code = cmd_featurize(argc - 2, argv + 2, rank);
     } else if (strcmp(argv[1], "export") == 0) {
         code = cmd_export(argc - 2, argv + 2, rank);
+    } else if (strcmp(argv[1], "validate") == 0) {
+        code = cmd_validate(argc - 2, argv + 2, rank);
     } else if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
         if (rank == 0) printf("furui %s (git %s, %s build)\n", FURUI_VERSION, FURUI_GIT_VERSION, FURUI_BUILD_TYPE);
         code = EXIT_OK;

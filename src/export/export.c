@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,8 +18,11 @@
 #include "crystal/symmetry.h"
 #include "dft/occupations.h"
 #include "crystal/elements.h"
+#include "export/csv.h"
 #include "export/element_data.h"
 #include "export/features.h"
+#include "export/mdr.h"
+#include "export/rde.h"
 #include "furui_git_version.h"
 #include "screen/store.h"
 #include "screen/sweep.h"
@@ -52,25 +56,7 @@ static int write_features_csv(const char *dir, const fu_feature_table *t, fu_err
     char path[PATHLEN];
     FILE *f = open_out(dir, "features.csv", path, err);
     if (!f) return FU_EIO;
-    int first = 1;
-    const fu_col *sets[3] = {t->meta, t->feat, t->target};
-    size_t ns[3] = {t->nmeta, t->nfeat, t->ntarget};
-    for (int s = 0; s < 3; s++)
-        for (size_t c = 0; c < ns[s]; c++) {
-            if (!first) fputc(',', f);
-            first = 0;
-            fu_csv_field(f, sets[s][c].name);
-        }
-    fputs("\r\n", f);
-    for (size_t i = 0; i < t->nrow; i++) {
-        for (size_t c = 0; c < t->nmeta; c++) {
-            if (c) fputc(',', f);
-            fu_csv_field(f, t->meta_val[i * t->nmeta + c]);
-        }
-        for (size_t c = 0; c < t->nfeat; c++) fprintf(f, ",%.17g", t->X[i * t->nfeat + c]);
-        for (size_t c = 0; c < t->ntarget; c++) fprintf(f, ",%.17g", t->Y[i * t->ntarget + c]);
-        fputs("\r\n", f);
-    }
+    fu_features_csv_write(f, t, 0, t->nrow);
     return fu_outdir_close(f, path, err);
 }
 
@@ -476,16 +462,85 @@ static int write_dataset_json(const char *dir, const char *results_path, const c
     return fu_outdir_close(f, path, err);
 }
 
-static int write_sums(const char *dir, char sums[][FU_SHA256_HEX_LEN], fu_err *err) {
-    char path[PATHLEN], p2[PATHLEN], json_sha[FU_SHA256_HEX_LEN];
+/* extra: further files (paths relative to dir: the RDE zips, package sums,
+ * MDR draft), hashed here. */
+static int write_sums(const char *dir, char sums[][FU_SHA256_HEX_LEN], char *const *extra, size_t nextra, fu_err *err) {
+    char path[PATHLEN], p2[PATHLEN], sha[FU_SHA256_HEX_LEN];
     if (join(p2, dir, "dataset.json")) return fu_fail(err, FU_EINPUT, "%s: path too long", dir);
-    int rc = fu_sha256_file(p2, json_sha, err);
+    int rc = fu_sha256_file(p2, sha, err);
     if (rc) return rc;
     FILE *f = open_out(dir, "SHA256SUMS", path, err);
     if (!f) return FU_EIO;
-    fprintf(f, "%s  dataset.json\n", json_sha);
+    fprintf(f, "%s  dataset.json\n", sha);
     for (size_t k = 0; k < NDATA; k++) fprintf(f, "%s  %s\n", sums[k], data_files[k]);
+    for (size_t k = 0; k < nextra && !rc; k++) {
+        rc = join(p2, dir, extra[k]) ? fu_fail(err, FU_EINPUT, "%s: path too long", dir) : fu_sha256_file(p2, sha, err);
+        if (!rc) fprintf(f, "%s  %s\n", sha, extra[k]);
+    }
+    if (rc) {
+        fclose(f);
+        return rc;
+    }
     return fu_outdir_close(f, path, err);
+}
+
+static void free_list(char **l, size_t n) {
+    for (size_t i = 0; i < n; i++) free(l[i]);
+    free(l);
+}
+
+/* rde/ and mdr/metadata.yaml; *extra receives the files for SHA256SUMS. */
+static int write_rde_mdr(const char *dir, const fu_results *r, const fu_feature_table *t, const char *src_sha,
+                         size_t max_tiles, size_t *npk, char ***extra, size_t *nextra, fu_err *err) {
+    *extra = NULL;
+    *nextra = 0;
+    int rc = fu_rde_write(dir, r, t, src_sha, max_tiles ? max_tiles : FU_RDE_MAX_TILES, npk, err);
+    if (rc) return rc;
+    /* files of the export for the MDR filesets, then the SHA256SUMS extras */
+    size_t nf = NDATA + 2 + *npk, ne = 1 + 2 * *npk;
+    char **files = calloc(nf, sizeof *files), **ex = calloc(ne, sizeof *ex);
+    const char **types = calloc(nf, sizeof *types);
+    if (!files || !ex || !types) rc = fu_fail(err, FU_ENOMEM, "out of memory");
+    static const char *const data_types[NDATA] = {"text/csv", "application/x-hdf5", "text/csv", "text/plain"};
+    size_t k = 0;
+    for (size_t i = 0; !rc && i < NDATA; i++, k++) {
+        files[k] = strdup(data_files[i]);
+        types[k] = data_types[i];
+    }
+    if (!rc) {
+        files[k] = strdup("dataset.json");
+        types[k++] = "application/json";
+        files[k] = strdup("SHA256SUMS");
+        types[k++] = "text/plain";
+        ex[0] = strdup("mdr/metadata.yaml");
+    }
+    char nm[64];
+    for (size_t p = 1; !rc && p <= *npk; p++, k++) {
+        snprintf(nm, sizeof nm, "rde/rdeformat_%04zu.zip", p);
+        files[k] = strdup(nm);
+        types[k] = "application/zip";
+        ex[2 * p - 1] = strdup(nm);
+        snprintf(nm, sizeof nm, "rde/rdeformat_%04zu/SHA256SUMS", p);
+        ex[2 * p] = strdup(nm);
+    }
+    for (size_t i = 0; !rc && i < nf; i++)
+        if (!files[i]) rc = fu_fail(err, FU_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < ne; i++)
+        if (!ex[i]) rc = fu_fail(err, FU_ENOMEM, "out of memory");
+    char path[PATHLEN];
+    if (!rc && (join(path, dir, "mdr") || (mkdir(path, 0755) != 0 && errno != EEXIST)))
+        rc = fu_fail(err, FU_EIO, "%s/mdr: cannot create: %s", dir, strerror(errno));
+    if (!rc && join(path, dir, "mdr/metadata.yaml")) rc = fu_fail(err, FU_EINPUT, "%s: path too long", dir);
+    if (!rc) rc = fu_mdr_write(path, r, t, src_sha, (const char *const *)files, types, nf, err);
+    if (files) free_list(files, nf);
+    free(types);
+    if (rc) {
+        if (ex) free_list(ex, ne);
+        return rc;
+    }
+    *extra = ex;
+    *nextra = ne;
+    return FU_OK;
 }
 
 /* ---- featurize: a sweep's candidates before any DFT ---- */
@@ -626,8 +681,13 @@ int fu_export_run(const char *results_path, const char *out_dir, const fu_export
         rc = join(p, tmp, data_files[k]) ? fu_fail(err, FU_EINPUT, "%s: path too long", tmp)
                                           : fu_sha256_file(p, sums[k], err);
     }
+    size_t npk = 0, nextra = 0;
+    char **extra = NULL;
+    if (!rc && opts && opts->rde)
+        rc = write_rde_mdr(tmp, &r, &t, src_sha, opts->rde_max_tiles, &npk, &extra, &nextra, err);
     if (!rc) rc = write_dataset_json(tmp, results_path, src_sha, &r, &t, sums, err);
-    if (!rc) rc = write_sums(tmp, sums, err);
+    if (!rc) rc = write_sums(tmp, sums, extra, nextra, err);
+    free_list(extra, nextra);
     /* into place: an old DIR goes only after the new one is complete */
     if (!rc) rc = fu_outdir_commit(&o, err);
     else fu_outdir_abort(&o);
@@ -638,6 +698,7 @@ int fu_export_run(const char *results_path, const char *out_dir, const fu_export
         rep->nfeat = t.nfeat;
         rep->ntarget = t.ntarget;
         rep->ndropped = t.ndropped;
+        rep->npackages = npk;
     }
     fu_feature_table_free(&t);
     fu_results_free(&r);

@@ -1,7 +1,8 @@
 /* `furui export RESULTS -o DIR`: the ML dataset of a screening campaign.
  *
  * DIR receives features.csv, features.h5, skipped.csv, structures.extxyz,
- * dataset.json and SHA256SUMS (format: src/export/README.md). The directory
+ * dataset.json and SHA256SUMS (format: src/export/README.md); with opts.rde
+ * also rde/rdeformat_KKKK/ + .zip and mdr/metadata.yaml. The directory
  * is built as DIR.tmp.PID beside DIR and renamed into place only when every
  * file is written and synced, so DIR is complete or absent. An existing
  * non-empty DIR is refused unless force is set; with force it is replaced
@@ -15,6 +16,9 @@
 
 typedef struct {
     int force;                /* replace an existing non-empty DIR */
+    int rde;                  /* also write rde/ (RDE packages, export/rde.h) and
+                                 mdr/metadata.yaml (export/mdr.h) */
+    size_t rde_max_tiles;     /* tiles per RDE package, 1..9999; 0 = 9999 */
 } fu_export_opts;
 
 typedef struct {
@@ -23,6 +27,7 @@ typedef struct {
     size_t nskip;             /* candidates left out (skipped.csv) */
     size_t nfeat, ntarget;    /* columns of X and Y */
     size_t ndropped;          /* columns dropped by the NaN rule */
+    size_t npackages;         /* RDE packages written (opts.rde) */
 } fu_export_report;
 
 /* results_path: a results file (or a journal). FU_EINPUT for an unreadable

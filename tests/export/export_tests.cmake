@@ -8,3 +8,10 @@ add_test(NAME export_roundtrip
   COMMAND ${FURUI_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/export_test.py --furui $<TARGET_FILE:furui>
           --workdir ${CMAKE_CURRENT_BINARY_DIR}/export)
 set_tests_properties(export_roundtrip PROPERTIES LABELS "export" TIMEOUT 300)
+# RDE packages, furui validate and the MDR draft (tests/export/rde_test.py): screens tiny.yaml,
+# exports with --rde, checks with zipfile/json/jsonschema/sha256sum/PyYAML and corrupts copies.
+# ~10 s, 1 rank. Needs Debian python3-h5py, python3-jsonschema, python3-yaml, python3-pil.
+add_test(NAME export_rde
+  COMMAND ${FURUI_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/rde_test.py --furui $<TARGET_FILE:furui>
+          --workdir ${CMAKE_CURRENT_BINARY_DIR}/rde)
+set_tests_properties(export_rde PROPERTIES LABELS "export" TIMEOUT 300)

@@ -621,7 +621,10 @@ static void test_schema(void) {
     spit(P("text.h5"), (const unsigned char *)"hello\n", 6);
     CHECK(fu_results_read(P("text.h5"), &r, &e) == FU_EINPUT && strstr(e.msg, "not an HDF5"),
           "a non-HDF5 file is refused as such");
-    CHECK(fu_results_load(P("text.h5"), &r, NULL, &e) == FU_EINPUT && strstr(e.msg, "not a furui journal"),
+    CHECK(fu_results_load(P("text.h5"), &r, NULL, &e) == FU_EINPUT && strstr(e.msg, "not an HDF5 results file"),
+          "loading a few-byte *.h5 says it is not a results file (not read as a journal)");
+    spit(P("text.journal"), (const unsigned char *)"hello, not a journal\n", 21);
+    CHECK(fu_results_load(P("text.journal"), &r, NULL, &e) == FU_EINPUT && strstr(e.msg, "not a furui journal"),
           "loading a file that is neither results nor journal says what it is not");
 }
 
