@@ -565,6 +565,15 @@ static int write_columns_csv(const char *dir, const fu_feature_table *t, fu_err 
     return fu_outdir_close(f, path, err);
 }
 
+static void report(fu_export_report *rep, const fu_results *r, const fu_feature_table *t) {
+    rep->ncand = r->n;
+    rep->nrow = t->nrow;
+    rep->nskip = t->nskip;
+    rep->nfeat = t->nfeat;
+    rep->ntarget = t->ntarget;
+    rep->ndropped = t->ndropped;
+}
+
 static int cmp_record_id(const void *a, const void *b) {
     return strcmp(((const fu_cand_record *)a)->id, ((const fu_cand_record *)b)->id);
 }
@@ -640,13 +649,7 @@ int fu_featurize_run(const char *sweep_path, const char *out_dir, const fu_expor
     if (!rc) rc = write_columns_csv(o.tmp, &t, err);
     if (!rc) rc = fu_outdir_commit(&o, err);
     else fu_outdir_abort(&o);
-    if (!rc && rep) {
-        rep->ncand = r.n;
-        rep->nrow = t.nrow;
-        rep->nskip = t.nskip;
-        rep->nfeat = t.nfeat;
-        rep->ndropped = t.ndropped;
-    }
+    if (!rc && rep) report(rep, &r, &t);
     fu_feature_table_free(&t);
     fu_results_free(&r);
     fu_sweep_free(&sw);
@@ -692,12 +695,7 @@ int fu_export_run(const char *results_path, const char *out_dir, const fu_export
     if (!rc) rc = fu_outdir_commit(&o, err);
     else fu_outdir_abort(&o);
     if (!rc && rep) {
-        rep->ncand = r.n;
-        rep->nrow = t.nrow;
-        rep->nskip = t.nskip;
-        rep->nfeat = t.nfeat;
-        rep->ntarget = t.ntarget;
-        rep->ndropped = t.ndropped;
+        report(rep, &r, &t);
         rep->npackages = npk;
     }
     fu_feature_table_free(&t);

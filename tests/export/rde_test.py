@@ -27,7 +27,6 @@ proves, with tools independent of furui:
     marks what the user must complete with PLACEHOLDER, and lists files that
     exist.
 """
-import argparse
 import csv
 import datetime
 import hashlib
@@ -48,23 +47,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SCREEN = os.path.join(os.path.dirname(HERE), "screen")
 HA_EV = 27.211386245988          # CODATA 2018 Hartree in eV
 BOHR_ANG = 0.529177210903        # CODATA 2018 Bohr radius in angstrom
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1", FURUI_FFTW_WISDOM="off",
-           OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-    return cond
-
-
-def run(args, cwd):
-    p = subprocess.run(args, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=300)
-    print("$ %s -> %d" % (" ".join(args), p.returncode))
-    return p
+sys.path.insert(0, os.path.dirname(HERE))
+from testlib import check, finish, run, setup  # noqa: E402
 
 
 def sha256(data):
@@ -108,15 +92,9 @@ def edit_meta(fn):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--furui", required=True)
-    ap.add_argument("--workdir", required=True)
-    a = ap.parse_args()
-    w = a.workdir
-    shutil.rmtree(w, ignore_errors=True)
-    os.makedirs(w)
+    furui, w = setup()
 
-    p = run([a.furui, "screen", os.path.join(SCREEN, "tiny.yaml"), "-o", "tiny"], w)
+    p = run([furui, "screen", os.path.join(SCREEN, "tiny.yaml"), "-o", "tiny"], w)
     check(p.returncode == 0, "tiny screen runs")
     res_path = os.path.join(w, "tiny.h5")
     res = {}
@@ -125,7 +103,7 @@ def main():
         for i, cid in enumerate(x.decode() if isinstance(x, bytes) else str(x) for x in c["id"][()]):
             res[cid] = dict(gap=float(c["band_gap"][i]), natom=int(c["natom"][i]), volume=float(c["volume"][i]))
 
-    p = run([a.furui, "export", "tiny.h5", "-o", "ds", "--rde"], w)
+    p = run([furui, "export", "tiny.h5", "-o", "ds", "--rde"], w)
     check(p.returncode == 0, "export --rde exits 0: " + p.stderr.strip())
     ds = os.path.join(w, "ds")
     pkg = os.path.join(ds, "rde", "rdeformat_0001")
@@ -212,7 +190,7 @@ def main():
 
     # validate: clean
     for target in ("ds", os.path.join("ds", "rde", "rdeformat_0001"), os.path.join("ds", "rde", "rdeformat_0001.zip")):
-        p = run([a.furui, "validate", target], w)
+        p = run([furui, "validate", target], w)
         check(p.returncode == 0 and problems(p) == [] and "0 problem(s)" in p.stdout,
               "validate accepts %s: %s%s" % (target, p.stdout, p.stderr))
 
@@ -239,7 +217,7 @@ def main():
         bad = os.path.join(w, "bad%d" % i)
         shutil.copytree(pkg, bad)
         mutate(bad, rel, fn, fix)
-        p = run([a.furui, "validate", bad], w)
+        p = run([furui, "validate", bad], w)
         lines = problems(p)
         check(p.returncode == 1, what + ": exit 1")
         check(len(lines) == 1 and lines[0].startswith(bad + "/" + want),
@@ -252,7 +230,7 @@ def main():
     ok = os.path.join(w, "ok1024")
     shutil.copytree(pkg, ok)
     mutate(ok, t2, edit_meta(lambda m: m["constant"]["label"].update(value="\u3042" * 341 + "x")))
-    p = run([a.furui, "validate", ok], w)
+    p = run([furui, "validate", ok], w)
     check(p.returncode == 0, "a 1024-byte string passes: " + p.stdout)
     # a changed file inside the zip
     bz = os.path.join(w, "bad.zip")
@@ -262,19 +240,19 @@ def main():
             if n == t2:
                 data = data.replace(b'"unit": "eV"', b'"unit": "Ha"', 1)
             zout.writestr(n, data)
-    p = run([a.furui, "validate", bz], w)
+    p = run([furui, "validate", bz], w)
     lines = problems(p)
     check(p.returncode == 1 and any(l.startswith(bz + ":" + t2 + ": SHA-256") for l in lines)
           and any(l.startswith(bz + ":" + t2 + ": constant.") and 'unit "Ha"' in l for l in lines),
           "changed zip entry: hash and unit problems named: %s" % lines)
-    p = run([a.furui, "validate", os.path.join(w, "tiny.h5")], w)
+    p = run([furui, "validate", os.path.join(w, "tiny.h5")], w)
     check(p.returncode == 1 and p.stderr.startswith("furui: error:") and len(p.stderr.strip().splitlines()) == 1,
           "a file that is not a zip: one-line error, exit 1: " + p.stderr)
 
     # split at a small limit
     for limit, want in ((2, [2, 1]), (1, [1, 1, 1])):
         out = "split%d" % limit
-        p = run([a.furui, "export", "tiny.h5", "-o", out, "--rde-max-tiles", str(limit)], w)
+        p = run([furui, "export", "tiny.h5", "-o", out, "--rde-max-tiles", str(limit)], w)
         check(p.returncode == 0, "export --rde-max-tiles %d" % limit)
         zips = sorted(x for x in os.listdir(os.path.join(w, out, "rde")) if x.endswith(".zip"))
         check(zips == ["rdeformat_%04d.zip" % (k + 1) for k in range(len(want))],
@@ -293,10 +271,10 @@ def main():
         check(counts == want, "limit %d: tiles per package %s, want %s" % (limit, counts, want))
         check(sorted(seen) == sorted(ids) and len(seen) == len(set(seen)),
               "limit %d: every exported candidate exactly once" % limit)
-        p = run([a.furui, "validate", out], w)
+        p = run([furui, "validate", out], w)
         check(p.returncode == 0 and "%d package(s)" % (2 * len(want)) in p.stdout,
               "limit %d: validate accepts every package, tree and zip: %s" % (limit, p.stdout))
-    p = run([a.furui, "export", "tiny.h5", "-o", "split0", "--rde-max-tiles", "0"], w)
+    p = run([furui, "export", "tiny.h5", "-o", "split0", "--rde-max-tiles", "0"], w)
     check(p.returncode == 64 and not os.path.exists(os.path.join(w, "split0")), "--rde-max-tiles 0 is a usage error")
 
     # MDR draft
@@ -322,8 +300,7 @@ def main():
           "custom property values are strings (MDR str())")
     check("tiny" in y["titles"][0]["title"], "title names the sweep")
 
-    print("%d failures" % len(failures))
-    return 1 if failures else 0
+    return finish()
 
 
 if __name__ == "__main__":
