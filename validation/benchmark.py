@@ -65,7 +65,7 @@ def main():
                                                      "abinit", "*.json")))
     furui = os.path.abspath(a.furui)
     root = a.keep or tempfile.mkdtemp(prefix="furui-bench-")
-    rows = []
+    rows, profiles = [], []
     for path in cases:
         ref = abinit_case.load_reference(path)
         case = ref["case"]
@@ -110,6 +110,7 @@ def main():
             eq, iq = qe_case.qe_energy_iters(open(os.path.join(d, "stdout")).read())
             qcol = (min(tq), iq, abs(eq - ea) / natom)
         rows.append((name, min(tf), min(ta), mf, ma, it_f, ia, abs(ef - ea) / natom, qcol))
+        profiles.append((name, out.get("wall_seconds", 0.0), out.get("profile_seconds", {})))
     print(f"# furui vs ABINIT, 1 rank, 1 thread, best of {a.repeat}; runs in {root}")
     print("%-18s %9s %9s %7s %9s %9s %6s %6s %12s %8s %8s %6s %12s" % (
         "system", "furui_s", "abinit_s", "ratio", "furui_MiB", "abinit_MiB", "it_fu", "it_ab",
@@ -123,6 +124,15 @@ def main():
         print("%-18s %9.3f %9.3f %7.3f %9.1f %9.1f %6d %6d %12.2e %s" % (r[0], r[1], r[2], ratio,
                                                                         r[3], r[4], r[5], r[6], r[7], qtxt))
     print(f"# worst ratio {worst:.3f}")
+    # where furui's SCF time goes (last repeat; profile_seconds of the JSON, % of the SCF wall time)
+    cats = ["setup", "local", "nonlocal", "eigensolver", "density", "potential", "mixing", "forces_stress",
+            "other"]
+    print("# furui profile, %% of the SCF wall time (local = wavefunction FFTs and V_loc, eigensolver = "
+          "orthogonalisation/Rayleigh-Ritz outside H, potential = Hartree + XC)")
+    print("%-18s %8s " % ("system", "scf_s") + " ".join("%9s" % c[:9] for c in cats))
+    for name, wall, prof in profiles:
+        if prof and wall > 0:
+            print("%-18s %8.3f " % (name, wall) + " ".join("%9.1f" % (100 * prof.get(c, 0) / wall) for c in cats))
     return 0
 
 

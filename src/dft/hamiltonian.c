@@ -36,6 +36,7 @@ void fu_hamiltonian_apply(void *ctx, int m, const double complex *X, double comp
     const int npw = kb->npw;
     /* 1/N of the forward transform folded into the potential multiply */
     const double inv_n = 1.0 / g->ntot;
+    double t0 = fu_monotonic_seconds();
     for (int v = 0; v < m; v++) {
         const double complex *x = X + (size_t)v * npw;
         double complex *y = Y + (size_t)v * npw;
@@ -46,11 +47,14 @@ void fu_hamiltonian_apply(void *ctx, int m, const double complex *X, double comp
         fu_fft_sphere_r2g(g, &kb->sphere, h->box);
         for (int ig = 0; ig < npw; ig++) y[ig] = h->box[kb->box[ig]] + kb->kin[ig] * x[ig];
     }
+    double t1 = fu_monotonic_seconds();
     for (int off = 0; off < m; off += h->maxvec) {
         int cnt = m - off < h->maxvec ? m - off : h->maxvec;
         fu_nonlocal_apply(h->b, kb, cnt, X + (size_t)off * npw, Y + (size_t)off * npw,
                           h->nl_work);
     }
+    h->t_local += t1 - t0;
+    h->t_nonlocal += fu_monotonic_seconds() - t1;
 }
 
 void fu_hamiltonian_precondition(void *ctx, int m, const double *ritz, double complex *R) {

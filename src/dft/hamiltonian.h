@@ -2,6 +2,7 @@
 #ifndef FURUI_DFT_HAMILTONIAN_H
 #define FURUI_DFT_HAMILTONIAN_H
 
+#include "core/clock.h"
 #include "dft/basis.h"
 
 typedef struct {
@@ -11,6 +12,9 @@ typedef struct {
     double complex *box;      /* [ntot] FFT scratch, FFTW-aligned */
     double complex *nl_work;  /* [2*maxvec*nproj] */
     int maxvec;
+    /* wall time spent in apply since init (the SCF's profile), s */
+    double t_local;           /* FFTs of the wavefunctions and the local potential */
+    double t_nonlocal;        /* projectors */
 } fu_hamiltonian;
 
 /* Allocates scratch for blocks of up to maxvec vectors. */

@@ -554,16 +554,30 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
      * residual and the mixer chases it. */
     double drho = 1.0, tol_diag = o->rho_start ? 1e-6 : 1e-2;
     int converged = 0, timed_out = 0, it;
+    double tp = fu_monotonic_seconds(); /* profile clock */
+    res->profile.setup = tp - t0;
+#define LAP(field)                                     \
+    do {                                               \
+        double now_ = fu_monotonic_seconds();          \
+        res->profile.field += now_ - tp;               \
+        tp = now_;                                     \
+    } while (0)
     for (it = 1; it <= p->max_iterations; it++) {
         double ti = fu_monotonic_seconds();
+        tp = ti;
         rc = effective_potential(&st, err);
+        LAP(potential);
         if (rc) goto done_f;
         int diag_iters = 0;
         double applies = 0;
+        double h0 = st.ham.t_local + st.ham.t_nonlocal;
         rc = diagonalize(&st, tol_diag, &diag_iters, &applies, err);
+        LAP(eigensolver);
+        res->profile.eigensolver -= st.ham.t_local + st.ham.t_nonlocal - h0; /* H counted apart */
         if (rc) goto done_f;
         e_prev = e;
         rc = output_state(&st, p, e_ewald, e_psp, &e, err);
+        LAP(density);
         if (rc) goto done_f;
         if (o->fault_nan_iteration > 0 && it >= o->fault_nan_iteration) st.rho_out_r[0] = NAN;
         /* nspin 2: ∫(|Δρ| + |Δm|) / N_el */
@@ -609,10 +623,12 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
         timed_out = (o->deadline > 0 && fu_monotonic_seconds() > o->deadline) || (o->stop && *o->stop);
         MPI_Bcast(&timed_out, 1, MPI_INT, 0, comm);
         if (timed_out) break;
+        tp = fu_monotonic_seconds();
         rc = fu_mixer_next(&st.mix, st.rho_in_g, st.rho_out_g, st.rho_next_g, err);
         if (rc) goto done_f;
         memcpy(st.rho_in_g, st.rho_next_g, sizeof(double complex) * nt * ns);
         for (int c = 0; c < ns; c++) g_to_r(g, st.rho_in_g + c * nt, st.box, st.rho_in_r + c * nt);
+        LAP(mixing);
         double t = 0.05 * drho;
         tol_diag = fmin(tol_diag, fmax(1e-10, fmin(1e-2, t)));
     }
@@ -685,6 +701,7 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
         goto done_f;
     }
 
+    tp = fu_monotonic_seconds();
     if (p->compute_forces || p->compute_stress) {
         double (*f)[3] = res->forces;
         double sig[3][3] = {{0}};
@@ -733,10 +750,17 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
         res->have_stress = p->compute_stress;
         if (p->compute_stress) memcpy(res->stress, sig, sizeof sig);
     }
+    LAP(forces_stress);
+#undef LAP
 done_f:
     free(f_ewald);
 done:
     res->wall_seconds = fu_monotonic_seconds() - t0;
+    res->profile.local = st.ham.t_local;
+    res->profile.nonlocal = st.ham.t_nonlocal;
+    res->profile.other = res->wall_seconds - res->profile.setup - res->profile.local - res->profile.nonlocal -
+                         res->profile.eigensolver - res->profile.density - res->profile.potential -
+                         res->profile.mixing - res->profile.forces_stress;
     state_free(&st);
     return rc;
 }

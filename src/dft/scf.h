@@ -66,6 +66,19 @@ typedef struct {
     double magnetization;     /* ∫(ρ↑ - ρ↓) d³r of the final output density, μB per cell
                                  (0 for nspin 1) */
     double abs_magnetization; /* ∫|ρ↑ - ρ↓| d³r, μB per cell */
+    /* where the wall time went, s (rank 0's clock; the categories and "other"
+       sum to wall_seconds) */
+    struct {
+        double setup;          /* basis, pseudopotentials, structure factors, starting density */
+        double local;          /* H application: wavefunction FFTs and the local potential */
+        double nonlocal;       /* H application: projectors */
+        double eigensolver;    /* LOBPCG outside H: orthogonalisation, Rayleigh-Ritz, preconditioner */
+        double density;        /* density from the wavefunctions, symmetrisation, energies */
+        double potential;      /* Hartree and XC potential of the input density */
+        double mixing;         /* Anderson/Kerker mixing and the next input density */
+        double forces_stress;  /* forces and stress after convergence */
+        double other;          /* the rest: communication waits, logs */
+    } profile;
 } fu_scf_result;
 
 /* Per-run controls that are not physics (they never change a converged

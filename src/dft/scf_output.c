@@ -144,6 +144,12 @@ int fu_scf_write_json(const char *path, const fu_structure *s, const fu_scf_para
     json_object_set_new(o, "nsym", json_integer(r->nsym));
     json_object_set_new(o, "spacegroup_number", json_integer(r->spacegroup_number));
     json_object_set_new(o, "wall_seconds", json_real(r->wall_seconds));
+    json_object_set_new(o, "profile_seconds",
+                        json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "setup", r->profile.setup, "local",
+                                  r->profile.local, "nonlocal", r->profile.nonlocal, "eigensolver",
+                                  r->profile.eigensolver, "density", r->profile.density, "potential",
+                                  r->profile.potential, "mixing", r->profile.mixing, "forces_stress",
+                                  r->profile.forces_stress, "other", r->profile.other));
     json_object_set_new(o, "input_path", json_string(input_path ? input_path : ""));
     if (input_text) json_object_set_new(o, "input", json_string(input_text));
 

@@ -115,6 +115,17 @@ def main():
     parts = sum(e[k] for k in ENERGY_TERMS)
     check(abs(total - parts) <= 1e-10 * max(1.0, abs(total)),
           f"total {total!r} != sum of terms {parts!r}")
+    # the profile accounts for the wall time: every category >= 0, the named ones (not "other")
+    # cover at least 90 % of it, and the Hamiltonian's FFT/local part has run
+    prof = js.get("profile_seconds", {})
+    wall = js.get("wall_seconds", 0.0)
+    check(set(prof) == {"setup", "local", "nonlocal", "eigensolver", "density", "potential", "mixing",
+                        "forces_stress", "other"}, f"profile categories {sorted(prof)}")
+    if prof:
+        check(all(v >= -1e-6 for v in prof.values()), f"negative profile time {prof}")
+        check(abs(sum(prof.values()) - wall) <= 1e-9 * max(1.0, wall), "profile sums to wall_seconds")
+        check(prof["other"] <= 0.1 * wall + 0.01 and prof["local"] > 0,
+              f"profile covers the SCF: other {prof['other']:.3f} s of {wall:.3f} s")
     nat = natoms or len(js["structure"]["atoms"])
     check(len(js["structure"]["atoms"]) == nat, "structure.atoms has the wrong length")
     check(abs(e["total_per_atom"] - total / nat) <= 1e-12 * abs(total), "total_per_atom")
