@@ -65,7 +65,7 @@ int cmd_export(int argc, char **argv, int rank) {
                    "%zu skipped (skipped.csv), %zu columns dropped (dataset.json)\n",
                    in, out, rep.nrow, rep.ncand, rep.nfeat, rep.ntarget, rep.nskip, rep.ndropped);
             if (o.rde)
-                printf("furui export: %zu RDE package(s) in %s/rde (rdeformat_KKKK/ and .zip), MDR draft in "
+                printf("furui export: %zu RDE package(s) %s/rde/rdeformat_KKKK.zip, MDR draft "
                        "%s/mdr/metadata.yaml\n", rep.npackages, out, out);
         }
     }
