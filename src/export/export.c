@@ -462,8 +462,8 @@ static int write_dataset_json(const char *dir, const char *results_path, const c
     return fu_outdir_close(f, path, err);
 }
 
-/* extra: further files (paths relative to dir: the RDE zips, package sums,
- * MDR draft), hashed here. */
+/* extra: further files (paths relative to dir: the MDR draft and the RDE
+ * zips), hashed here. */
 static int write_sums(const char *dir, char sums[][FU_SHA256_HEX_LEN], char *const *extra, size_t nextra, fu_err *err) {
     char path[PATHLEN], p2[PATHLEN], sha[FU_SHA256_HEX_LEN];
     if (join(p2, dir, "dataset.json")) return fu_fail(err, FU_EINPUT, "%s: path too long", dir);
@@ -497,7 +497,7 @@ static int write_rde_mdr(const char *dir, const fu_results *r, const fu_feature_
     int rc = fu_rde_write(dir, r, t, src_sha, max_tiles ? max_tiles : FU_RDE_MAX_TILES, npk, err);
     if (rc) return rc;
     /* files of the export for the MDR filesets, then the SHA256SUMS extras */
-    size_t nf = NDATA + 2 + *npk, ne = 1 + 2 * *npk;
+    size_t nf = NDATA + 2 + *npk, ne = 1 + *npk;
     char **files = calloc(nf, sizeof *files), **ex = calloc(ne, sizeof *ex);
     const char **types = calloc(nf, sizeof *types);
     if (!files || !ex || !types) rc = fu_fail(err, FU_ENOMEM, "out of memory");
@@ -519,9 +519,7 @@ static int write_rde_mdr(const char *dir, const fu_results *r, const fu_feature_
         snprintf(nm, sizeof nm, "rde/rdeformat_%04zu.zip", p);
         files[k] = strdup(nm);
         types[k] = "application/zip";
-        ex[2 * p - 1] = strdup(nm);
-        snprintf(nm, sizeof nm, "rde/rdeformat_%04zu/SHA256SUMS", p);
-        ex[2 * p] = strdup(nm);
+        ex[p] = strdup(nm);
     }
     for (size_t i = 0; !rc && i < nf; i++)
         if (!files[i]) rc = fu_fail(err, FU_ENOMEM, "out of memory");

@@ -218,24 +218,32 @@ int fu_mdr_write(const char *path, const fu_results *r, const fu_feature_table *
     kv(&m, "description", "plane-wave DFT engine and MPI screening pipeline");
     map_end(&m);
     seq_end(&m);
-    /* one computational method per distinct settings of the exported rows */
+    /* one computational method per distinct settings of the exported rows
+     * (compared with the few distinct ones so far, not with every row) */
     key(&m, "computational_methods");
     seq_start(&m);
-    for (size_t i = 0; i < t->nrow; i++) {
-        char mine[4096], other[4096];
+    size_t ndist = 0;
+    char **dist = calloc(t->nrow ? t->nrow : 1, sizeof *dist);
+    if (!dist) m.ok = 0;
+    for (size_t i = 0; dist && i < t->nrow; i++) {
+        char mine[4096];
         settings_text(&r->rec[t->rec[i]].res, mine, sizeof mine);
         int dup = 0;
-        for (size_t j = 0; j < i && !dup; j++) {
-            settings_text(&r->rec[t->rec[j]].res, other, sizeof other);
-            dup = strcmp(mine, other) == 0;
-        }
+        for (size_t j = 0; j < ndist && !dup; j++) dup = strcmp(mine, dist[j]) == 0;
         if (dup) continue;
+        if (!(dist[ndist] = strdup(mine))) {
+            m.ok = 0;
+            break;
+        }
+        ndist++;
         map_start(&m);
         kv(&m, "category_description", "density functional theory or electronic structure");
         if (first[0] && strcmp(first, "unknown") != 0) kv_plain(&m, "calculated_at", first);
         kv(&m, "description", mine);
         map_end(&m);
     }
+    for (size_t j = 0; j < ndist; j++) free(dist[j]);
+    free(dist);
     seq_end(&m);
     key(&m, "filesets");
     seq_start(&m);

@@ -143,10 +143,14 @@ static json_t *metadata_json(const rde_item *it, size_t n, const fu_feature_tabl
 
 /* ---- package files ---- */
 
+/* A package goes straight into its zip (libzip keeps the buffers until
+ * zip_close): no unzipped tree, so 10^4 candidates cost one file, not 6*10^4
+ * (inode quotas of parallel file systems), and no second copy on disk. */
 typedef struct {
-    char root[PATHLEN];
+    char zip_path[PATHLEN];
+    zip_t *z;
     size_t n, cap;
-    char **rel;                    /* relative paths, in writing order */
+    char **rel;                    /* entry names, in writing order */
     char (*sha)[FU_SHA256_HEX_LEN];
 } pkg;
 
@@ -154,63 +158,68 @@ static void pkg_free(pkg *p) {
     for (size_t i = 0; i < p->n; i++) free(p->rel[i]);
     free(p->rel);
     free(p->sha);
+    if (p->z) {
+        zip_discard(p->z);
+        remove(p->zip_path);
+    }
     memset(p, 0, sizeof *p);
 }
 
-/* mkdir -p of the directories of path below p->root. */
-static int mkdirs(char *path, size_t from) {
-    for (char *q = path + from; (q = strchr(q + 1, '/'));) {
-        *q = '\0';
-        int bad = mkdir(path, 0755) != 0 && errno != EEXIST;
-        *q = '/';
-        if (bad) return -1;
-    }
-    return 0;
-}
-
-static int write_file(const char *path, const void *data, size_t len, fu_err *err) {
-    FILE *f = fopen(path, "wb");
-    if (!f) return fu_fail(err, FU_EIO, "%s: cannot create: %s", path, strerror(errno));
-    int bad = fwrite(data, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) != 0;
-    int e = errno;
-    if (fclose(f) != 0) bad = 1;
-    return bad ? fu_fail(err, FU_EIO, "%s: write failed: %s", path, strerror(e)) : FU_OK;
+static int pkg_open(pkg *p, fu_err *err) {
+    int ze = 0;
+    p->z = zip_open(p->zip_path, ZIP_CREATE | ZIP_EXCL, &ze);
+    if (p->z) return FU_OK;
+    zip_error_t e;
+    zip_error_init_with_code(&e, ze);
+    int rc = fu_fail(err, FU_EIO, "%s: cannot create: %s", p->zip_path, zip_error_strerror(&e));
+    zip_error_fini(&e);
+    return rc;
 }
 
 static int pkg_put(pkg *p, const char *rel, const void *data, size_t len, fu_err *err) {
-    char path[PATHLEN];
-    if (snprintf(path, sizeof path, "%s/%s", p->root, rel) >= (int)sizeof path)
-        return fu_fail(err, FU_EINPUT, "%s: path too long", p->root);
-    if (mkdirs(path, strlen(p->root)) != 0) return fu_fail(err, FU_EIO, "%s: cannot create its directory: %s", path, strerror(errno));
-    int rc = write_file(path, data, len, err);
-    if (rc) return rc;
     if (p->n == p->cap) {
         size_t cap = p->cap ? 2 * p->cap : 64;
         char **r2 = realloc(p->rel, cap * sizeof *r2);
         if (r2) p->rel = r2;
         char(*s2)[FU_SHA256_HEX_LEN] = realloc(p->sha, cap * sizeof *s2);
         if (s2) p->sha = s2;
-        if (!r2 || !s2) return fu_fail(err, FU_ENOMEM, "out of memory writing %s", p->root);
+        if (!r2 || !s2) return fu_fail(err, FU_ENOMEM, "out of memory writing %s", p->zip_path);
         p->cap = cap;
     }
-    if (!(p->rel[p->n] = strdup(rel))) return fu_fail(err, FU_ENOMEM, "out of memory writing %s", p->root);
-    rc = fu_sha256_hex(data, len, p->sha[p->n], err);
-    if (!rc) p->n++;
-    else free(p->rel[p->n]);
-    return rc;
+    int rc = fu_sha256_hex(data, len, p->sha[p->n], err);
+    if (rc) return rc;
+    void *copy = malloc(len ? len : 1);
+    if (!copy || !(p->rel[p->n] = strdup(rel))) {
+        free(copy);
+        return fu_fail(err, FU_ENOMEM, "out of memory writing %s", p->zip_path);
+    }
+    memcpy(copy, data, len);
+    zip_source_t *s = zip_source_buffer(p->z, copy, len, 1);
+    zip_int64_t idx = s ? zip_file_add(p->z, rel, s, ZIP_FL_ENC_UTF_8) : -1;
+    if (idx < 0) {
+        if (s) zip_source_free(s);
+        else free(copy);
+        free(p->rel[p->n]);
+        return fu_fail(err, FU_EIO, "%s: cannot add %s: %s", p->zip_path, rel, zip_strerror(p->z));
+    }
+    /* a PNG is deflated already */
+    size_t l = strlen(rel);
+    if (l > 4 && strcmp(rel + l - 4, ".png") == 0) zip_set_file_compression(p->z, (zip_uint64_t)idx, ZIP_CM_STORE, 0);
+    p->n++;
+    return FU_OK;
 }
 
 static int pkg_put_json(pkg *p, const char *rel, json_t *j, fu_err *err) {
-    if (!j) return fu_fail(err, FU_ENOMEM, "%s/%s: cannot build JSON", p->root, rel);
+    if (!j) return fu_fail(err, FU_ENOMEM, "%s:%s: cannot build JSON", p->zip_path, rel);
     /* indent 4, UTF-8 unescaped, definition order: as rdetoolkit writes metadata.json */
     char *text = json_dumps(j, JSON_INDENT(4) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
     json_decref(j);
-    if (!text) return fu_fail(err, FU_ENOMEM, "%s/%s: cannot encode JSON", p->root, rel);
+    if (!text) return fu_fail(err, FU_ENOMEM, "%s:%s: cannot encode JSON", p->zip_path, rel);
     size_t len = strlen(text);
     char *t2 = realloc(text, len + 2);
     if (!t2) {
         free(text);
-        return fu_fail(err, FU_ENOMEM, "%s/%s: cannot encode JSON", p->root, rel);
+        return fu_fail(err, FU_ENOMEM, "%s:%s: cannot encode JSON", p->zip_path, rel);
     }
     t2[len] = '\n';
     t2[len + 1] = '\0';
@@ -223,11 +232,11 @@ static int cmp_rel(const void *a, const void *b) {
     return strcmp(**(char *const *const *)a, **(char *const *const *)b);
 }
 
-/* SHA256SUMS (sorted by path) and the zip of the tree, entries sorted. */
-static int pkg_finish(pkg *p, const char *zip_path, fu_err *err) {
+/* SHA256SUMS (sorted by path), then the zip is written and synced. */
+static int pkg_finish(pkg *p, fu_err *err) {
     size_t n = p->n;
     char ***ord = malloc((n ? n : 1) * sizeof *ord); /* pointers to p->rel[i], sorted */
-    if (!ord) return fu_fail(err, FU_ENOMEM, "out of memory writing %s", p->root);
+    if (!ord) return fu_fail(err, FU_ENOMEM, "out of memory writing %s", p->zip_path);
     for (size_t i = 0; i < n; i++) ord[i] = &p->rel[i];
     qsort(ord, n, sizeof *ord, cmp_rel);
     char *buf = NULL;
@@ -235,56 +244,18 @@ static int pkg_finish(pkg *p, const char *zip_path, fu_err *err) {
     FILE *m = open_memstream(&buf, &blen);
     if (!m) {
         free(ord);
-        return fu_fail(err, FU_ENOMEM, "out of memory writing %s", p->root);
+        return fu_fail(err, FU_ENOMEM, "out of memory writing %s", p->zip_path);
     }
     for (size_t i = 0; i < n; i++) fprintf(m, "%s  %s\n", p->sha[ord[i] - p->rel], *ord[i]);
     fclose(m);
+    free(ord);
     int rc = pkg_put(p, "SHA256SUMS", buf, blen, err);
     free(buf);
-    free(ord);
     if (rc) return rc;
-
-    n = p->n;
-    ord = malloc(n * sizeof *ord);
-    if (!ord) return fu_fail(err, FU_ENOMEM, "out of memory writing %s", zip_path);
-    for (size_t i = 0; i < n; i++) ord[i] = &p->rel[i];
-    qsort(ord, n, sizeof *ord, cmp_rel);
-    int ze = 0;
-    zip_t *z = zip_open(zip_path, ZIP_CREATE | ZIP_EXCL, &ze);
-    if (!z) {
-        zip_error_t e;
-        zip_error_init_with_code(&e, ze);
-        rc = fu_fail(err, FU_EIO, "%s: cannot create: %s", zip_path, zip_error_strerror(&e));
-        zip_error_fini(&e);
-        free(ord);
-        return rc;
-    }
-    for (size_t i = 0; i < n && !rc; i++) {
-        char path[PATHLEN];
-        if (snprintf(path, sizeof path, "%s/%s", p->root, *ord[i]) >= (int)sizeof path) {
-            rc = fu_fail(err, FU_EINPUT, "%s: path too long", p->root);
-            break;
-        }
-        zip_source_t *s = zip_source_file(z, path, 0, -1);
-        if (!s || zip_file_add(z, *ord[i], s, ZIP_FL_ENC_UTF_8) < 0) {
-            if (s) zip_source_free(s);
-            rc = fu_fail(err, FU_EIO, "%s: cannot add %s: %s", zip_path, *ord[i], zip_strerror(z));
-        }
-    }
-    free(ord);
-    if (rc) {
-        zip_discard(z);
-        remove(zip_path);
-        return rc;
-    }
-    if (zip_close(z) != 0) {
-        rc = fu_fail(err, FU_EIO, "%s: write failed: %s", zip_path, zip_strerror(z));
-        zip_discard(z);
-        remove(zip_path);
-        return rc;
-    }
-    FILE *f = fopen(zip_path, "rb");
-    if (!f || fsync(fileno(f)) != 0) rc = fu_fail(err, FU_EIO, "%s: fsync failed: %s", zip_path, strerror(errno));
+    if (zip_close(p->z) != 0) return fu_fail(err, FU_EIO, "%s: write failed: %s", p->zip_path, zip_strerror(p->z));
+    p->z = NULL;
+    FILE *f = fopen(p->zip_path, "rb");
+    if (!f || fsync(fileno(f)) != 0) rc = fu_fail(err, FU_EIO, "%s: fsync failed: %s", p->zip_path, strerror(errno));
     if (f) fclose(f);
     return rc;
 }
@@ -343,7 +314,7 @@ static int write_tile(pkg *p, size_t tile, const rde_item *it, size_t nit, const
     size_t len = 0;
     if (!rc) {
         FILE *m = open_memstream(&buf, &len);
-        if (!m) return fu_fail(err, FU_ENOMEM, "out of memory writing %s", p->root);
+        if (!m) return fu_fail(err, FU_ENOMEM, "out of memory writing %s", p->zip_path);
         fu_features_csv_write(m, t, row, row + 1);
         fclose(m);
         snprintf(rel, sizeof rel, "divided/%04zu/structured/%s.csv", tile, rec->id);
@@ -357,7 +328,7 @@ static int write_tile(pkg *p, size_t tile, const rde_item *it, size_t nit, const
         memset(&s, 0, sizeof s);
         rc = result_structure(&rec->res, &s, err);
         FILE *m = rc ? NULL : open_memstream(&buf, &len);
-        if (!rc && !m) rc = fu_fail(err, FU_ENOMEM, "out of memory writing %s", p->root);
+        if (!rc && !m) rc = fu_fail(err, FU_ENOMEM, "out of memory writing %s", p->zip_path);
         if (m) {
             char comment[512];
             snprintf(comment, sizeof comment, "furui %s %s", rec->id, rec->label ? rec->label : "");
@@ -380,10 +351,10 @@ static int write_tile(pkg *p, size_t tile, const rde_item *it, size_t nit, const
             for (int x = 0; x < 3; x++) lat[a][x] = rec->res.lattice[a][x] * FU_BOHR_ANGSTROM;
         buf = NULL;
         FILE *m = open_memstream(&buf, &len);
-        if (!m) return fu_fail(err, FU_ENOMEM, "out of memory writing %s", p->root);
+        if (!m) return fu_fail(err, FU_ENOMEM, "out of memory writing %s", p->zip_path);
         rc = fu_structure_png(m, lat, (const double(*)[3])rec->res.xred, rec->res.atomic_number, rec->res.natom,
                               RDE_IMAGE_SIZE, err);
-        if (fclose(m) != 0 && !rc) rc = fu_fail(err, FU_ENOMEM, "out of memory writing %s", p->root);
+        if (fclose(m) != 0 && !rc) rc = fu_fail(err, FU_ENOMEM, "out of memory writing %s", p->zip_path);
         snprintf(rel, sizeof rel, "divided/%04zu/main_image/%s.png", tile, rec->id);
         if (!rc) rc = pkg_put(p, rel, buf, len, err);
         free(buf);
@@ -459,11 +430,10 @@ int fu_rde_write(const char *dir, const fu_results *r, const fu_feature_table *t
     for (size_t k = 1; k <= np && !rc; k++) {
         pkg p;
         memset(&p, 0, sizeof p);
-        char zip_path[PATHLEN];
-        if (snprintf(p.root, sizeof p.root, "%s/rdeformat_%04zu", base, k) >= (int)sizeof p.root ||
-            snprintf(zip_path, sizeof zip_path, "%s/rdeformat_%04zu.zip", base, k) >= (int)sizeof zip_path)
+        if (snprintf(p.zip_path, sizeof p.zip_path, "%s/rdeformat_%04zu.zip", base, k) >= (int)sizeof p.zip_path)
             rc = fu_fail(err, FU_EINPUT, "%s: path too long", base);
-        else if (mkdir(p.root, 0755) != 0) rc = fu_fail(err, FU_EIO, "%s: cannot create: %s", p.root, strerror(errno));
+        else
+            rc = pkg_open(&p, err);
         size_t r0 = (k - 1) * max_tiles, r1 = r0 + max_tiles < t->nrow ? r0 + max_tiles : t->nrow;
         if (r0 > r1) r0 = r1;
         if (!rc) rc = pkg_put_json(&p, "tasksupport/metadata-def.json", metadata_def_json(it, nit), err);
@@ -471,7 +441,7 @@ int fu_rde_write(const char *dir, const fu_results *r, const fu_feature_table *t
         if (!rc) rc = pkg_put_json(&p, "invoice/invoice.json", invoice_json(r, src_sha, k, np, r1 - r0), err);
         for (size_t row = r0; row < r1 && !rc; row++)
             rc = write_tile(&p, row - r0 + 1, it, nit, r, t, row, src_sha, sweep_sha, err);
-        if (!rc) rc = pkg_finish(&p, zip_path, err);
+        if (!rc) rc = pkg_finish(&p, err);
         pkg_free(&p);
     }
     free(it);

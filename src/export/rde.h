@@ -24,8 +24,8 @@
 #define FU_RDE_MAX_TILES 9999   /* RDEFormat groups files by a /NNNN/ path part */
 #define FU_RDE_STRING_MAX 1024  /* bytes of a string value (rdetoolkit MAX_VALUE_SIZE) */
 
-/* Writes dir/rde/rdeformat_KKKK/ (K = 1..*npackages) and the same tree
- * zipped as dir/rde/rdeformat_KKKK.zip; rows are split into packages of
+/* Writes dir/rde/rdeformat_KKKK.zip (K = 1..*npackages; no unzipped copy);
+ * rows are split into packages of
  * max_tiles (1..FU_RDE_MAX_TILES) tiles in row order. A campaign without
  * rows gives one package without tiles. src_sha: SHA-256 of the results
  * file. */
