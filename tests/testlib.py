@@ -3,15 +3,24 @@
     sys.path.insert(0, <tests dir>); from testlib import ENV, check, run, text, failures
 
 ENV is the environment every furui child runs in: Open MPI as root and
-oversubscribed, one thread per rank, and no FFTW wisdom file, so a test never
-depends on (or writes) the user's ~/.cache/furui and runs the same each time.
+oversubscribed with a session directory of the test's own, one thread per
+rank, and no FFTW wisdom file, so a test never depends on (or writes) the
+user's ~/.cache/furui and runs the same each time.
 """
+import atexit
 import os
+import shutil
 import subprocess
+import tempfile
 
+# Open MPI's session directories under a base of this test's own: tests run in parallel start
+# MPI processes at once, and on the shared /tmp/ompi.HOST.UID tree one may remove what another
+# is creating
+_SESSION = tempfile.mkdtemp(prefix="fu-ompi-", dir="/tmp")
+atexit.register(shutil.rmtree, _SESSION, True)
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OMPI_MCA_rmaps_base_oversubscribe="1", FURUI_FFTW_WISDOM="off",
-           OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+           OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", OMPI_MCA_orte_tmpdir_base=_SESSION)
 failures = []
 
 

@@ -127,7 +127,7 @@ def main():
     # where furui's SCF time goes (last repeat; profile_seconds of the JSON, % of the SCF wall time)
     cats = ["setup", "local", "nonlocal", "eigensolver", "density", "potential", "mixing", "forces_stress",
             "other"]
-    print("# furui profile, %% of the SCF wall time (local = wavefunction FFTs and V_loc, eigensolver = "
+    print("# furui profile, % of the SCF wall time (local = wavefunction FFTs and V_loc, eigensolver = "
           "orthogonalisation/Rayleigh-Ritz outside H, potential = Hartree + XC)")
     print("%-18s %8s " % ("system", "scf_s") + " ".join("%9s" % c[:9] for c in cats))
     for name, wall, prof in profiles:

@@ -30,6 +30,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BASE_INPUT = os.path.join(HERE, "si_small.yaml")
@@ -362,6 +363,10 @@ def run(case, args, d, argv=None):
         for k, v in (("OMPI_MCA_ess_singleton_isolated", "1"), ("OMPI_MCA_pml", "ob1"),
                      ("OMPI_MCA_btl", "self")):
             env.setdefault(k, v)
+    # Open MPI's session directory per run: singletons started at once by parallel tests race
+    # on the shared /tmp/ompi.HOST.UID tree (one removes it while another creates jf.0/1)
+    session = tempfile.mkdtemp(prefix="fu-ompi-", dir="/tmp")
+    env["OMPI_MCA_orte_tmpdir_base"] = session
     cmd = [args.furui] + (case.argv if argv is None else argv)
     if args.ranks > 1:
         cmd = [args.mpiexec, "-n", str(args.ranks), "--oversubscribe", "--allow-run-as-root"] + cmd
@@ -375,6 +380,7 @@ def run(case, args, d, argv=None):
         res = dict(cmd=cmd, code=None, stdout=out.decode("utf-8", "replace"),
                    stderr=err.decode("utf-8", "replace"))
         fail(case, f"(d) hang: no exit within {TIMEOUT_S} s (killed)", res, d)
+    shutil.rmtree(session, ignore_errors=True)
     return dict(cmd=cmd, code=p.returncode, stdout=out.decode("utf-8", "replace"),
                 stderr=err.decode("utf-8", "replace"), raw_stderr=err)
 
