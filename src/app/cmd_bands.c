@@ -7,6 +7,7 @@
  * (rank 0, each atomically); prints a summary on stdout. Units: Ha, bohr⁻¹
  * (JSON keys end in the unit, HDF5 datasets carry a "units" attribute). */
 #include <hdf5.h>
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -143,9 +144,11 @@ static int write_json(const char *path, const bands_out *o, fu_err *err) {
     fu_atomic_file af;
     int rc = fu_atomic_open(&af, path, err);
     if (!rc) {
+        errno = 0;
         if (json_dumpf(j, af.f, JSON_COMPACT | JSON_REAL_PRECISION(17)) != 0) {
+            int e = errno; /* the failed fwrite's (EFBIG, ENOSPC, ...) */
             fu_atomic_abort(&af);
-            rc = fu_fail(err, FU_EIO, "%s: JSON write failed", path);
+            rc = fu_fail(err, FU_EIO, "%s: JSON write failed: %s", path, e ? strerror(e) : "encoding error");
         } else {
             fputc('\n', af.f);
             rc = fu_atomic_commit(&af, err);

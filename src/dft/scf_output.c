@@ -1,6 +1,7 @@
 #include "furui_git_version.h"
 #include "dft/scf_output.h"
 
+#include <errno.h>
 #include <hdf5.h>
 #include <jansson.h>
 #include <string.h>
@@ -156,9 +157,11 @@ int fu_scf_write_json(const char *path, const fu_structure *s, const fu_scf_para
     fu_atomic_file af;
     int rc = fu_atomic_open(&af, path, err);
     if (!rc) {
+        errno = 0;
         if (json_dumpf(o, af.f, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) != 0) {
+            int e = errno; /* the failed fwrite's (EFBIG, ENOSPC, ...) */
             fu_atomic_abort(&af);
-            rc = fu_fail(err, FU_EIO, "%s: JSON write failed", path);
+            rc = fu_fail(err, FU_EIO, "%s: JSON write failed: %s", path, e ? strerror(e) : "encoding error");
         } else {
             fputc('\n', af.f);
             rc = fu_atomic_commit(&af, err);
