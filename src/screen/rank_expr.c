@@ -261,7 +261,6 @@ static int parse_product(parser *p) { return parse_binary_num(p, parse_unary, N_
 static int parse_sum(parser *p) { return parse_binary_num(p, parse_product, N_ADD, N_SUB); }
 
 static int parse_cmp(parser *p) {
-    size_t col0 = p->start;
     int a = parse_sum(p);
     if (a < 0) return -1;
     if (p->kind == K_OP && p->op >= N_LT && p->op <= N_NE) {
@@ -288,7 +287,6 @@ static int parse_cmp(parser *p) {
     }
     if (p->kind == K_BAD && p->text[p->start] == '=')
         return fail_at(p, p->start, "'=' is not an operator; use '==' to compare", NULL);
-    (void)col0;
     return a;
 }
 
@@ -306,13 +304,11 @@ static int parse_logic(parser *p, int (*sub)(parser *), int op, const char *word
     size_t col = p->start;
     int a = sub(p);
     while (a >= 0 && p->kind == K_OP && p->op == op) {
-        size_t opcol = p->start;
         if (expect_type(p, a, T_BOOL, col, word) < 0) return -1;
         next(p);
         col = p->start;
         int b = expect_type(p, sub(p), T_BOOL, col, word);
         a = b < 0 ? -1 : add(p, op, T_BOOL, a, b);
-        (void)opcol;
     }
     return a;
 }
