@@ -200,7 +200,8 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
         }
         if (rc) {
             relaxed_ok = 0;
-            fu_fail(&e, rc, "relax: %s", re.msg);
+            /* the message says "relax: ..." already when the relaxation itself failed */
+            fu_fail(&e, rc, "%s%s", strncmp(re.msg, "relax", 5) ? "relax: " : "", re.msg);
         }
         fu_relax_result_free(&rr);
     }
