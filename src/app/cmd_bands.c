@@ -7,7 +7,6 @@
  * (rank 0, each atomically); prints a summary on stdout. Units: Ha, bohr⁻¹
  * (JSON keys end in the unit, HDF5 datasets carry a "units" attribute). */
 #include <hdf5.h>
-#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -15,7 +14,7 @@
 #include <string.h>
 
 #include "furui_git_version.h"
-#include "core/atomicfile.h"
+#include "core/jsonfile.h"
 #include "core/h5mem.h"
 #include "core/error.h"
 #include "core/units.h"
@@ -141,19 +140,7 @@ static int write_json(const char *path, const bands_out *o, fu_err *err) {
     json_object_set_new(dj, "integrated_dos_electrons", jmat(o->idos, ns, o->ne));
     json_object_set_new(j, "dos", dj);
 
-    fu_atomic_file af;
-    int rc = fu_atomic_open(&af, path, err);
-    if (!rc) {
-        errno = 0;
-        if (json_dumpf(j, af.f, JSON_COMPACT | JSON_REAL_PRECISION(17)) != 0) {
-            int e = errno; /* the failed fwrite's (EFBIG, ENOSPC, ...) */
-            fu_atomic_abort(&af);
-            rc = fu_fail(err, FU_EIO, "%s: JSON write failed: %s", path, e ? strerror(e) : "encoding error");
-        } else {
-            fputc('\n', af.f);
-            rc = fu_atomic_commit(&af, err);
-        }
-    }
+    int rc = fu_json_write_atomic(j, path, JSON_COMPACT | JSON_REAL_PRECISION(17), err);
     json_decref(j);
     return rc;
 }

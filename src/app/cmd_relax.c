@@ -25,6 +25,7 @@
 #include "furui_git_version.h"
 #include "core/atomicfile.h"
 #include "core/error.h"
+#include "core/jsonfile.h"
 #include "core/units.h"
 #include "core/yamldoc.h"
 #include "crystal/poscar.h"
@@ -226,10 +227,7 @@ static int write_outputs(const char *prefix, const fu_relax_result *r, const fu_
     if (!rc) rc = fu_atomic_open(&af[2], pc, err);
     if (!rc) {
         json_t *j = relax_json(r, o, input, text);
-        if (!j || json_dumpf(j, af[0].f, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) != 0)
-            rc = fu_fail(err, FU_EIO, "%s: cannot write JSON", pj);
-        else
-            fputc('\n', af[0].f);
+        rc = fu_json_dump(j, af[0].f, pj, JSON_INDENT(1) | JSON_REAL_PRECISION(17), err);
         json_decref(j);
     }
     char comment[256];

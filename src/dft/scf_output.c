@@ -1,12 +1,11 @@
 #include "furui_git_version.h"
 #include "dft/scf_output.h"
 
-#include <errno.h>
 #include <hdf5.h>
 #include <jansson.h>
 #include <string.h>
 
-#include "core/atomicfile.h"
+#include "core/jsonfile.h"
 #include "core/h5mem.h"
 #include "core/units.h"
 
@@ -154,19 +153,7 @@ int fu_scf_write_json(const char *path, const fu_structure *s, const fu_scf_para
     json_object_set_new(o, "input_path", json_string(input_path ? input_path : ""));
     if (input_text) json_object_set_new(o, "input", json_string(input_text));
 
-    fu_atomic_file af;
-    int rc = fu_atomic_open(&af, path, err);
-    if (!rc) {
-        errno = 0;
-        if (json_dumpf(o, af.f, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) != 0) {
-            int e = errno; /* the failed fwrite's (EFBIG, ENOSPC, ...) */
-            fu_atomic_abort(&af);
-            rc = fu_fail(err, FU_EIO, "%s: JSON write failed: %s", path, e ? strerror(e) : "encoding error");
-        } else {
-            fputc('\n', af.f);
-            rc = fu_atomic_commit(&af, err);
-        }
-    }
+    int rc = fu_json_write_atomic(o, path, JSON_INDENT(1) | JSON_REAL_PRECISION(17), err);
     json_decref(o);
     return rc;
 }
