@@ -180,6 +180,9 @@ def main():
         check(p.returncode == 1 and needle in err and "\n" not in err, "one-line error with position: " + needle)
         check(not os.path.exists(os.path.join(w, "bad")) and not glob.glob(os.path.join(w, "bad.tmp.*")),
               "no output after a bad query")
+    p = run([F, "rank", "rk.h5", "--limit", "0", "-o", "bad"], w)
+    check(p.returncode == 64 and "--limit needs a positive integer" in p.stderr and "\n" not in p.stderr.strip()
+          and not os.path.exists(os.path.join(w, "bad")), "--limit 0 is a one-line usage error")
     p = run([F, "rank", "missing.h5", "-o", "bad"], w)
     check(p.returncode == 1 and "missing.h5" in p.stderr and not os.path.exists(os.path.join(w, "bad")),
           "missing results file named, nothing written")
