@@ -472,6 +472,13 @@ static double max_head(const double *res, int nconv) {
 int fu_lobpcg(int n, int nev, int nconv, double complex *X, double *eig, fu_apply_fn apply,
               fu_precond_fn precond, void *ctx, double tol, int maxiter, fu_eig_stats *stats,
               fu_err *err) {
+    return fu_lobpcg_split(n, nev, nconv, X, eig, apply, precond, ctx, tol, tol, maxiter, stats,
+                           err);
+}
+
+int fu_lobpcg_split(int n, int nev, int nconv, double complex *X, double *eig, fu_apply_fn apply,
+                    fu_precond_fn precond, void *ctx, double tol, double tol_rest, int maxiter,
+                    fu_eig_stats *stats, fu_err *err) {
     fu_eig_stats st = {0, 0, 0.0, 0};
     if (stats) *stats = st;
     if (n < 1 || nev < 1 || nev > n)
@@ -482,6 +489,9 @@ int fu_lobpcg(int n, int nev, int nconv, double complex *X, double *eig, fu_appl
         return fu_fail(err, FU_EINPUT, "lobpcg: arguments: X, eig and apply must not be NULL");
     if (!(tol >= 0))
         return fu_fail(err, FU_EINPUT, "lobpcg: tol: must be >= 0, got %g", tol);
+    if (!(tol_rest >= tol))
+        return fu_fail(err, FU_EINPUT, "lobpcg: tol_rest: must be >= tol = %g, got %g", tol,
+                       tol_rest);
     if (maxiter < 0)
         return fu_fail(err, FU_EINPUT, "lobpcg: maxiter: must be >= 0, got %d", maxiter);
 
@@ -525,10 +535,11 @@ int fu_lobpcg(int n, int nev, int nconv, double complex *X, double *eig, fu_appl
 
     int np = 0;
     while (max_head(s.res, nconv) >= tol && st.iterations < maxiter) {
-        /* W = preconditioned residuals of the active (unconverged) vectors. */
+        /* W = preconditioned residuals of the active vectors: those above
+         * their tolerance (tol for the first nconv, tol_rest beyond). */
         int na = 0;
         for (int j = 0; j < m; j++)
-            if (!(s.res[j] < tol)) s.idx[na++] = j;
+            if (!(s.res[j] < (j < nconv ? tol : tol_rest))) s.idx[na++] = j;
         const int q = m + np;
         cplx *W = Y + (size_t)q * n, *AW = AY + (size_t)q * n;
         residuals(&s, na, W);

@@ -34,4 +34,13 @@ int fu_lobpcg(int n, int nev, int nconv, double complex *X, double *eig, fu_appl
               fu_precond_fn precond, void *ctx, double tol, int maxiter, fu_eig_stats *stats,
               fu_err *err);
 
+/* fu_lobpcg with a second tolerance tol_rest >= tol for the vectors beyond
+ * nconv: they get new search directions only while their residual is at or
+ * above tol_rest (fu_lobpcg: tol_rest = tol). For an SCF step, whose density
+ * needs only the occupied bands, that saves the applications of A that would
+ * converge empty bands to a tolerance nothing uses. */
+int fu_lobpcg_split(int n, int nev, int nconv, double complex *X, double *eig, fu_apply_fn apply,
+                    fu_precond_fn precond, void *ctx, double tol, double tol_rest, int maxiter,
+                    fu_eig_stats *stats, fu_err *err);
+
 #endif

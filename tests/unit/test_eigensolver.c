@@ -292,6 +292,31 @@ static void test_preconditioner_warm_buffer(void) {
     printf("buffer: nconv 6 of 12: %d iterations (buffer max res %.1e), nconv 12: %d iterations\n",
            s6.iterations, buf, s12.iterations);
 
+    /* Split tolerances (the SCF's occupied/empty bands): the first 6 to
+     * 1e-9, vectors 7-10 to 1e-5, 11-12 buffer. Each vector beyond nconv
+     * must end below tol_rest, its Ritz value then within tol_rest² / gap
+     * of the exact one (gap to the rest of the spectrum >= 1e-2 here: 1e-8
+     * is a safe bound), and the split must cost fewer applications than
+     * converging all 10 to 1e-9. */
+    fu_eig_stats ss, s10;
+    memcpy(X, X0, sizeof(cplx) * n * 12);
+    rc = fu_lobpcg_split(n, 12, 6, X, eig, op_apply, op_precond, &o, 1e-9, 1e-5, 1000, &ss, &err);
+    CHECK(rc == FU_OK && ss.converged, "split tolerances converge");
+    CHECK(true_residual(&o, 6, X, eig) < 1e-9, "split: first nconv vectors below tol 1e-9");
+    double rest = 0;
+    for (int j = 6; j < 10; j++) rest = fmax(rest, true_residual(&o, 1, X + (size_t)j * n, eig + j));
+    CHECK(rest < 1e-5, "split: vectors 7-10 below tol_rest 1e-5");
+    CHECK(max_eig_diff(6, eig, w) < 1e-10, "split: checked eigenvalues match zheevd to 1e-10");
+    double rest_err = max_eig_diff(4, eig + 6, w + 6);
+    CHECK(rest_err < 1e-8, "split: eigenvalues 7-10 within 1e-8 of zheevd");
+    memcpy(X, X0, sizeof(cplx) * n * 12);
+    rc = fu_lobpcg(n, 12, 10, X, eig, op_apply, op_precond, &o, 1e-9, 1000, &s10, &err);
+    CHECK(rc == FU_OK && ss.n_applies < s10.n_applies, "split: fewer applications than all 10 to 1e-9");
+    printf("split 1e-9/1e-5: %d applications (vectors 7-10: residual %.1e, eigenvalue error %.1e); "
+           "all 10 to 1e-9: %d\n", ss.n_applies, rest, rest_err, s10.n_applies);
+    rc = fu_lobpcg_split(n, 12, 6, X, eig, op_apply, op_precond, &o, 1e-9, 1e-10, 10, &ss, &err);
+    CHECK(rc == FU_EINPUT, "split: tol_rest < tol rejected");
+
     /* maxiter reached: FU_OK, converged = 0, finite Ritz upper bounds. */
     fu_eig_stats sm;
     memcpy(X, X0, sizeof(cplx) * n * nev);
