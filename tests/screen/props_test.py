@@ -96,8 +96,10 @@ def main():
           rel(b0p, si["b0p"]) < 1e-8,
           "stored fit = numpy BM3 refit of the stored points (V0 %.6f/%.6f bohr^3, B0' %.6f/%.6f)"
           % (si["v0"], v0, si["b0p"], b0p))
-    check(rel(cat["bulk_modulus_gpa"], b0 * HA_BOHR3_GPA) < 1e-12, "catalog B0 in GPa")
-    check(rel(cat["eos_volume_per_atom"], v0 * BOHR_ANG ** 3 / si["natom"]) < 1e-12, "catalog V0 in A^3/atom")
+    # unit conversions of the stored fit (the refit above agrees with it to 1e-8, not 1e-12)
+    check(rel(cat["bulk_modulus_gpa"], si["b0"] * HA_BOHR3_GPA) < 1e-12, "catalog B0 in GPa")
+    check(rel(cat["eos_volume_per_atom"], si["v0"] * BOHR_ANG ** 3 / si["natom"]) < 1e-12,
+          "catalog V0 in A^3/atom")
     check(rel(v0, si["volume"]) < 0.01,
           "EOS V0 vs relaxed volume: %.3f %% (Pulay stress at 16 Ha)" % (100 * (v0 / si["volume"] - 1)))
     check(rel(cat["bulk_modulus_gpa"], 95.93) < 0.05, "B0 %.2f GPa within 5 %% of ABINIT's 95.93" % cat["bulk_modulus_gpa"])
