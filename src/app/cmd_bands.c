@@ -25,6 +25,7 @@
 #include "props/bands.h"
 #include "props/bandstructure.h"
 #include "props/dos.h"
+#include "app/fftplan.h"
 
 #define DOS_STEP 0.0005            /* DOS energy grid step, Ha */
 
@@ -280,6 +281,7 @@ int cmd_bands(int argc, char **argv, int rank) {
         fu_scf_input_free(&in);
         return exit_for(rc);
     }
+    in.params.fft_patient = app_fft_patient();
     if (!prefix) prefix = in.output_prefix;
     const fu_structure *s = &in.structure;
     const fu_scf_params *p = &in.params;

@@ -31,6 +31,7 @@
 #include "crystal/poscar.h"
 #include "dft/scf_input.h"
 #include "props/relax.h"
+#include "app/fftplan.h"
 
 int cmd_relax(int argc, char **argv, int rank);
 
@@ -280,6 +281,7 @@ int cmd_relax(int argc, char **argv, int rank) {
     int rc = read_relax_input(input, &ro, &scf_text, &orig, &err);
     if (!rc) rc = fu_scf_input_parse(scf_text, input, &in, &err);
     free(scf_text);
+    in.params.fft_patient = app_fft_patient();
     if (rc) {
         if (rank == 0) fprintf(stderr, "furui: error: %s\n", err.msg);
         fu_scf_input_free(&in);

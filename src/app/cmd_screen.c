@@ -18,6 +18,7 @@
 #include "screen/journal.h"
 #include "screen/store.h"
 #include "screen/sweep.h"
+#include "app/fftplan.h"
 
 int cmd_screen(int argc, char **argv, int rank);
 int cmd_status(int argc, char **argv, int rank);
@@ -193,6 +194,7 @@ int cmd_screen(int argc, char **argv, int rank) {
     if (rank == 0) {
         rc = fu_sweep_read(sweep_path, &sw, &err);
         if (rc) fprintf(stderr, "furui: error: %s\n", err.msg);
+        for (int i = 0; !rc && i < sw.n; i++) sw.cand[i].params.fft_patient = app_fft_patient();
     }
     MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (rc) {

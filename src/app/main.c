@@ -14,6 +14,7 @@
 #include "dft/scf.h"
 #include "dft/scf_input.h"
 #include "dft/scf_output.h"
+#include "app/fftplan.h"
 
 /* screening subcommands (cmd_screen.c) */
 int cmd_screen(int argc, char **argv, int rank);
@@ -43,11 +44,10 @@ static int exit_code_for(int status) {
     }
 }
 
-/* FFTW wisdom (measured plans) is cached across runs: measuring costs
- * 0.1-0.3 s per grid size, about what a small SCF takes, and halves some
- * transforms. FURUI_FFTW_WISDOM=path, or "off"; default
- * $XDG_CACHE_HOME/furui/fftw.wisdom or ~/.cache/furui/fftw.wisdom. */
-static int wisdom_path(char *buf, size_t len) {
+/* FFTW wisdom (measured plans) is cached across runs: planning costs
+ * 0.1-1.4 s per grid size, about what a small SCF takes, and halves some
+ * transforms (fftplan.h). */
+int app_wisdom_path(char *buf, size_t len) {
     const char *env = getenv("FURUI_FFTW_WISDOM");
     if (env && strcmp(env, "off") == 0) return 0;
     if (env && *env) return snprintf(buf, len, "%s", env) < (int)len;
@@ -55,6 +55,11 @@ static int wisdom_path(char *buf, size_t len) {
     if (xdg && *xdg) return snprintf(buf, len, "%s/furui/fftw.wisdom", xdg) < (int)len;
     if (home && *home) return snprintf(buf, len, "%s/.cache/furui/fftw.wisdom", home) < (int)len;
     return 0;
+}
+
+int app_fft_patient(void) {
+    char buf[4096];
+    return app_wisdom_path(buf, sizeof buf);
 }
 
 static void wisdom_save(const char *path) {
@@ -163,6 +168,7 @@ static int cmd_scf(int argc, char **argv, int rank) {
         fu_scf_input_free(&in);
         return exit_code_for(rc);
     }
+    in.params.fft_patient = app_fft_patient();
     if (!prefix) prefix = in.output_prefix;
     char path_log[4200], path_failed[4200], path_json[4200], path_h5[4200], tmp_log[4300],
         tmp_json[4300], tmp_h5[4300];
@@ -247,7 +253,7 @@ int main(int argc, char **argv) {
     int rank = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     char wisdom[4096];
-    int use_wisdom = wisdom_path(wisdom, sizeof wisdom);
+    int use_wisdom = app_wisdom_path(wisdom, sizeof wisdom);
     if (use_wisdom) fftw_import_wisdom_from_filename(wisdom);
     int code;
     if (argc < 2) {

@@ -207,7 +207,7 @@ int fu_basis_init(fu_basis *b, const fu_structure *s, const fu_scf_params *p, MP
     } else {
         fu_fftgrid_choose(s->lattice, p->ecut, b->sym.nsym, (const int(*)[3][3])b->sym.rot, n);
     }
-    rc = fu_fftgrid_init(&b->grid, s->lattice, n, p->ecut, 1, err);
+    rc = fu_fftgrid_init(&b->grid, s->lattice, n, p->ecut, p->fft_patient ? 2 : 1, err);
     if (rc) return rc;
 
     b->nband = p->nband > 0 ? p->nband
@@ -305,7 +305,7 @@ int fu_basis_init_klist(fu_basis *b, const fu_structure *s, const fu_scf_params 
     }
     rc = fu_symmetry_identity(s, &b->sym, err);
     if (!rc) rc = fu_kpoints_list(nk, kred, NULL, &b->kp, err);
-    if (!rc) rc = fu_fftgrid_init(&b->grid, s->lattice, fft, p->ecut, 1, err);
+    if (!rc) rc = fu_fftgrid_init(&b->grid, s->lattice, fft, p->ecut, p->fft_patient ? 2 : 1, err);
     if (!rc) rc = setup_projectors(b, err);
     if (rc) return rc;
     b->nband = nband;

@@ -120,7 +120,7 @@ void fu_fftgrid_choose(const double lattice[3][3], double ecut, int nsym, const 
 }
 
 int fu_fftgrid_init(fu_fftgrid *g, const double lattice[3][3], const int n[3], double ecut,
-                    int measure, fu_err *err) {
+                    int effort, fu_err *err) {
     memset(g, 0, sizeof *g);
     for (int i = 0; i < 3; i++) {
         if (n[i] < 1 || n[i] > 4096)
@@ -155,7 +155,7 @@ int fu_fftgrid_init(fu_fftgrid *g, const double lattice[3][3], const int n[3], d
      * step: estimated plans suffice. The pruned 1D passes run twice per band
      * and H application: they are worth measuring (FFTW keeps the wisdom for
      * the process, so a campaign pays once per grid size). */
-    unsigned flags = measure ? FFTW_MEASURE : FFTW_ESTIMATE;
+    unsigned flags = effort >= 2 ? FFTW_PATIENT : effort == 1 ? FFTW_MEASURE : FFTW_ESTIMATE;
     fftw_complex *w = (fftw_complex *)g->work;
     g->plan_fwd = fftw_plan_dft_3d(n[0], n[1], n[2], w, w, FFTW_FORWARD, FFTW_ESTIMATE);
     g->plan_bwd = fftw_plan_dft_3d(n[0], n[1], n[2], w, w, FFTW_BACKWARD, FFTW_ESTIMATE);

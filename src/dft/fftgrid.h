@@ -55,9 +55,10 @@ void fu_fftgrid_minimal(const double lattice[3][3], double ecut, int n[3]);
 void fu_fftgrid_choose(const double lattice[3][3], double ecut, int nsym, const int (*rot)[3][3],
                        int n[3]);
 
-/* Sets up the grid and plans (FFTW_ESTIMATE unless measure != 0). */
+/* Sets up the grid and plans the wave-function passes with FFTW_ESTIMATE
+ * (effort 0), FFTW_MEASURE (1) or FFTW_PATIENT (2). */
 int fu_fftgrid_init(fu_fftgrid *g, const double lattice[3][3], const int n[3], double ecut,
-                    int measure, fu_err *err);
+                    int effort, fu_err *err);
 void fu_fftgrid_free(fu_fftgrid *g);
 
 /* In-place transforms of an [ntot] array: r2g divides by N (coefficients),
