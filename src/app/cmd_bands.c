@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/comm.h"
 #include "furui_git_version.h"
 #include "core/jsonfile.h"
 #include "core/h5mem.h"
@@ -338,7 +339,7 @@ int cmd_bands(int argc, char **argv, int rank) {
             printf("bands: wrote %s and %s\n", pj, ph);
         }
     }
-    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    fu_bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (rc && rank == 0) fprintf(stderr, "furui: error: %s\n", err.msg[0] ? err.msg : "bands failed");
     free(egrid);
     free(dos);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/comm.h"
 #include "core/error.h"
 #include "export/export.h"
 #include "export/rde.h"
@@ -82,7 +83,7 @@ static int run(int argc, char **argv, int rank, const char *cmd, const char *wha
                    in, out, rep.nrow, rep.ncand, rep.nfeat, rep.nskip, rep.ndropped);
         }
     }
-    MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    fu_bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
     return code;
 }
 

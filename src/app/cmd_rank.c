@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/comm.h"
 #include "core/error.h"
 #include "screen/catalog.h"
 #include "screen/shortlist.h"
@@ -89,6 +90,6 @@ int cmd_rank(int argc, char **argv, int rank) {
             printf("\n");
         }
     }
-    MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    fu_bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
     return code;
 }

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/comm.h"
 #include "furui_git_version.h"
 #include "core/atomicfile.h"
 #include "core/error.h"
@@ -304,7 +305,7 @@ int cmd_relax(int argc, char **argv, int rank) {
             fprintf(log, "# furui %s (%s) relax %s\n", FURUI_VERSION, FURUI_GIT_VERSION, input);
         }
     }
-    MPI_Bcast(&open_ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    fu_bcast(&open_ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (!open_ok) {
         fu_scf_input_free(&in);
         free(orig);
@@ -346,7 +347,7 @@ int cmd_relax(int argc, char **argv, int rank) {
             rename(tmp_log, path_failed);
         }
     }
-    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    fu_bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     fu_relax_result_free(&res);
     fu_scf_input_free(&in);
     free(orig);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/comm.h"
 #include "core/error.h"
 #include "export/rde.h"
 
@@ -30,6 +31,6 @@ int cmd_validate(int argc, char **argv, int rank) {
             code = rep.nproblems ? 1 : 0;
         }
     }
-    MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    fu_bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
     return code;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/comm.h"
 #include "furui_git_version.h"
 #include "core/error.h"
 #include "dft/scf.h"
@@ -188,10 +189,14 @@ static int cmd_scf(int argc, char **argv, int rank) {
             open_ok = 0;
         } else {
             fprintf(log, "# furui %s (%s) scf %s\n", FURUI_VERSION, FURUI_GIT_VERSION, input);
+            int nranks = 1;
+            fu_comm_size(MPI_COMM_WORLD, &nranks);
+            if (fu_mpi_running()) fprintf(log, "# MPI ranks: %d\n", nranks);
+            else fprintf(log, "# MPI not started (one process)\n");
         }
     }
     /* every rank must learn that rank 0 cannot write before the SCF starts */
-    MPI_Bcast(&open_ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    fu_bcast(&open_ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (!open_ok) {
         fu_scf_input_free(&in);
         return EXIT_FAILURE_OTHER;
@@ -237,10 +242,25 @@ static int cmd_scf(int argc, char **argv, int rank) {
             rename(tmp_log, path_failed);
         }
     }
-    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    fu_bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     fu_scf_result_free(&res);
     fu_scf_input_free(&in);
     return exit_code_for(rc);
+}
+
+/* MPI is started when a launcher started this process (its environment says
+ * so) or the subcommand is the screening farm. A plain `furui scf` is one
+ * rank: it skips Open MPI's singleton start-up (0.2-0.3 s) and runs the
+ * collectives of core/comm.h as no-ops. FURUI_MPI=1 forces MPI on. */
+static int wants_mpi(int argc, char **argv) {
+    static const char *const launcher_vars[] = {
+        "OMPI_COMM_WORLD_SIZE", /* Open MPI's mpiexec, Fujitsu MPI (Fugaku) */
+        "PMIX_RANK",            /* PMIx: Open MPI 4/5, srun --mpi=pmix */
+        "PMI_RANK", "PMI_SIZE", /* PMI-1/2: MPICH hydra, Intel MPI, srun --mpi=pmi2 */
+        "FURUI_MPI", NULL};
+    for (int i = 0; launcher_vars[i]; i++)
+        if (getenv(launcher_vars[i])) return 1;
+    return argc >= 2 && (strcmp(argv[1], "screen") == 0 || strcmp(argv[1], "merge") == 0);
 }
 
 int main(int argc, char **argv) {
@@ -249,9 +269,10 @@ int main(int argc, char **argv) {
      * each time (measured: ~20% of a small SCF). Keep them in the heap. */
     mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
     mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
-    MPI_Init(&argc, &argv);
+    int mpi = wants_mpi(argc, argv);
+    if (mpi) MPI_Init(&argc, &argv);
     int rank = 0;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    fu_comm_rank(MPI_COMM_WORLD, &rank);
     char wisdom[4096];
     int use_wisdom = app_wisdom_path(wisdom, sizeof wisdom);
     if (use_wisdom) fftw_import_wisdom_from_filename(wisdom);
@@ -293,6 +314,6 @@ int main(int argc, char **argv) {
         if (rank == 0) fprintf(stderr, "furui: error: unknown command '%s' (try 'furui help')\n", argv[1]);
         code = EXIT_USAGE;
     }
-    MPI_Finalize();
+    if (mpi) MPI_Finalize();
     return code;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/comm.h"
 #include "core/units.h"
 #include "dft/density.h"
 
@@ -163,8 +164,8 @@ int fu_basis_init(fu_basis *b, const fu_structure *s, const fu_scf_params *p, MP
                   fu_err *err) {
     memset(b, 0, sizeof *b);
     b->comm = comm;
-    MPI_Comm_rank(comm, &b->rank);
-    MPI_Comm_size(comm, &b->size);
+    fu_comm_rank(comm, &b->rank);
+    fu_comm_size(comm, &b->size);
     int rc = fu_structure_copy(&b->s, s, err);
     if (rc) return rc;
     if (!(p->ecut > 0) || !isfinite(p->ecut))
@@ -273,8 +274,8 @@ int fu_basis_init_klist(fu_basis *b, const fu_structure *s, const fu_scf_params 
                         MPI_Comm comm, fu_err *err) {
     memset(b, 0, sizeof *b);
     b->comm = comm;
-    MPI_Comm_rank(comm, &b->rank);
-    MPI_Comm_size(comm, &b->size);
+    fu_comm_rank(comm, &b->rank);
+    fu_comm_size(comm, &b->size);
     int rc = fu_structure_copy(&b->s, s, err);
     if (rc) return rc;
     if (!(p->ecut > 0) || !isfinite(p->ecut))

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/comm.h"
 #include "dft/basis.h"
 #include "dft/eigensolver.h"
 #include "dft/hamiltonian.h"
@@ -28,13 +29,13 @@ int fu_nscf_eigenvalues(const fu_structure *s, const fu_scf_params *p, const int
     if (!rc)
         for (int ik = 0; ik < nk; ik++)
             if (b.k_owner[ik] == b.rank && b.kb[ik].npw < nev) nev = b.kb[ik].npw;
-    MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, comm);
+    fu_allreduce(&rc, 1, MPI_INT, MPI_MAX, comm);
     if (rc) {
         if (err && err->code == FU_OK) fu_fail(err, rc, "nscf: basis set-up failed on another rank");
         fu_basis_free(&b);
         return rc;
     }
-    MPI_Allreduce(MPI_IN_PLACE, &nev, 1, MPI_INT, MPI_MIN, comm);
+    fu_allreduce(&nev, 1, MPI_INT, MPI_MIN, comm);
     size_t nt = (size_t)b.grid.ntot;
     double *ev = calloc((size_t)nev, sizeof(double));
     double *all = calloc((size_t)nspin * nk * nband, sizeof(double));
@@ -73,15 +74,15 @@ int fu_nscf_eigenvalues(const fu_structure *s, const fu_scf_params *p, const int
     }
     /* every rank must take part in the reductions, also after an error */
     int fail = rc;
-    MPI_Allreduce(MPI_IN_PLACE, &fail, 1, MPI_INT, MPI_MAX, comm);
+    fu_allreduce(&fail, 1, MPI_INT, MPI_MAX, comm);
     if (!rc && fail) rc = fu_fail(err, fail, "nscf: failed on another rank");
     if (all) {
-        MPI_Allreduce(MPI_IN_PLACE, all, nspin * nk * nband, MPI_DOUBLE, MPI_SUM, comm);
+        fu_allreduce(all, nspin * nk * nband, MPI_DOUBLE, MPI_SUM, comm);
         memcpy(eig, all, sizeof(double) * (size_t)nspin * nk * nband);
     }
-    MPI_Allreduce(MPI_IN_PLACE, &maxit, 1, MPI_INT, MPI_MAX, comm);
-    MPI_Allreduce(MPI_IN_PLACE, &maxres, 1, MPI_DOUBLE, MPI_MAX, comm);
-    MPI_Allreduce(MPI_IN_PLACE, &notconv, 1, MPI_INT, MPI_SUM, comm);
+    fu_allreduce(&maxit, 1, MPI_INT, MPI_MAX, comm);
+    fu_allreduce(&maxres, 1, MPI_DOUBLE, MPI_MAX, comm);
+    fu_allreduce(&notconv, 1, MPI_INT, MPI_SUM, comm);
     if (stats) {
         stats->max_iterations = maxit;
         stats->max_residual = maxres;

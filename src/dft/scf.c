@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/comm.h"
 #include "core/clock.h"
 #include "core/units.h"
 #include "dft/basis.h"
@@ -301,10 +302,10 @@ static int diagonalize(scf_state *st, int nconv, double tol, double tol_rest, in
         if (stats.iterations > maxit) maxit = stats.iterations;
         applies += stats.n_applies;
     }
-    MPI_Allreduce(MPI_IN_PLACE, &applies, 1, MPI_DOUBLE, MPI_SUM, b->comm);
+    fu_allreduce(&applies, 1, MPI_DOUBLE, MPI_SUM, b->comm);
     *applies_out = applies / nks;
-    MPI_Allreduce(MPI_IN_PLACE, st->eig_nev, nks * nev, MPI_DOUBLE, MPI_SUM, b->comm);
-    MPI_Allreduce(MPI_IN_PLACE, &maxit, 1, MPI_INT, MPI_MAX, b->comm);
+    fu_allreduce(st->eig_nev, nks * nev, MPI_DOUBLE, MPI_SUM, b->comm);
+    fu_allreduce(&maxit, 1, MPI_INT, MPI_MAX, b->comm);
     for (int ik = 0; ik < nks; ik++)
         memcpy(st->eig + (size_t)ik * b->nband, st->eig_nev + (size_t)ik * nev,
                sizeof(double) * b->nband);
@@ -407,8 +408,8 @@ static int output_state(scf_state *st, const fu_scf_params *p, double e_ewald, d
                        st->box);
     }
     double sums[2] = {kin, nl};
-    MPI_Allreduce(MPI_IN_PLACE, sums, 2, MPI_DOUBLE, MPI_SUM, b->comm);
-    MPI_Allreduce(MPI_IN_PLACE, st->rho_out_r, g->ntot * ns, MPI_DOUBLE, MPI_SUM, b->comm);
+    fu_allreduce(sums, 2, MPI_DOUBLE, MPI_SUM, b->comm);
+    fu_allreduce(st->rho_out_r, g->ntot * ns, MPI_DOUBLE, MPI_SUM, b->comm);
     if (ns == 2)
         for (size_t i = 0; i < nt; i++) {
             double up = st->rho_out_r[i], dn = st->rho_out_r[nt + i];
@@ -498,7 +499,7 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
     st.nev = b->nband + nbuf;
     for (int ik = 0; ik < b->kp.nk; ik++)
         if (b->k_owner[ik] == b->rank && b->kb[ik].npw < st.nev) st.nev = b->kb[ik].npw;
-    MPI_Allreduce(MPI_IN_PLACE, &st.nev, 1, MPI_INT, MPI_MIN, comm);
+    fu_allreduce(&st.nev, 1, MPI_INT, MPI_MIN, comm);
     st.nbusy = b->nband; /* until the first occupations are known */
     rc = state_alloc(&st, err);
     if (!rc) rc = fu_hamiltonian_init(&st.ham, b, st.nev, err);
@@ -640,7 +641,7 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
         }
         /* every rank must agree to stop, so rank 0's clock decides */
         timed_out = (o->deadline > 0 && fu_monotonic_seconds() > o->deadline) || (o->stop && *o->stop);
-        MPI_Bcast(&timed_out, 1, MPI_INT, 0, comm);
+        fu_bcast(&timed_out, 1, MPI_INT, 0, comm);
         if (timed_out) break;
         tp = fu_monotonic_seconds();
         rc = fu_mixer_next(&st.mix, st.rho_in_g, st.rho_out_g, st.rho_next_g, err);
@@ -685,7 +686,7 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
         res->kweight[ik] = b->kp.weight[ik];
         res->npw[ik] = b->k_owner[ik] == b->rank ? b->kb[ik].npw : 0;
     }
-    MPI_Allreduce(MPI_IN_PLACE, res->npw, b->kp.nk, MPI_INT, MPI_SUM, comm);
+    fu_allreduce(res->npw, b->kp.nk, MPI_INT, MPI_SUM, comm);
     memcpy(res->eig, st.eig, sizeof(double) * (size_t)ns * b->kp.nk * b->nband);
     memcpy(res->occ, st.occ, sizeof(double) * (size_t)ns * b->kp.nk * b->nband);
     band_edges(b, p, res);
@@ -736,8 +737,8 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
                 fu_kinetic_stress(kb, b->nband, st.psi[iks], occ, kb->weight, g->volume, sig);
         }
         if (rc) goto done_f;
-        MPI_Allreduce(MPI_IN_PLACE, &f[0][0], 3 * s->natom, MPI_DOUBLE, MPI_SUM, comm);
-        MPI_Allreduce(MPI_IN_PLACE, &sig[0][0], 9, MPI_DOUBLE, MPI_SUM, comm);
+        fu_allreduce(&f[0][0], 3 * s->natom, MPI_DOUBLE, MPI_SUM, comm);
+        fu_allreduce(&sig[0][0], 9, MPI_DOUBLE, MPI_SUM, comm);
         if (p->compute_forces) {
             fu_local_forces_stress(b, st.rho_out_g, e.loc, f, NULL);
             for (int a = 0; a < s->natom; a++)

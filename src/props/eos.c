@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/comm.h"
 #include "core/clock.h"
 #include "core/units.h"
 #include "dft/scf.h"
@@ -184,7 +185,7 @@ int fu_eos_scan(const fu_structure *s, const fu_scf_params *p, MPI_Comm comm,
         for (int i = 0; i < n; i++) sc[i] = 1.0 + opt->a_range * (2.0 * i / (n - 1) - 1.0);
     }
     int rank = 0;
-    MPI_Comm_rank(comm, &rank);
+    fu_comm_rank(comm, &rank);
     FILE *log = rank == 0 ? opt->log : NULL;
     res->npoints = n;
     res->v_input = fabs(fu_lattice_det(s->lattice));

@@ -4,7 +4,9 @@
     mpi_consistency.py --furui build/furui --mpiexec mpiexec --workdir DIR
                        [--input tests/cli/si_mpi.yaml] [--ranks 1,2,3] [--tol 1e-10]
 
-The 1-rank run is `mpiexec -n 1 furui scf INPUT -o out`. An N-rank run (N > 1) is one
+The 1-rank run is `mpiexec -n 1 furui scf INPUT -o out`. "0 ranks" is a plain
+`furui scf INPUT -o out` outside any launcher: it must not start MPI at all (its log says
+so; src/core/comm.h) and agree with the 1-rank run. An N-rank run (N > 1) is one
 MPI job of N ranks started as two application contexts,
     mpiexec -n 1 -wdir N/rank0 furui scf INPUT -o out : -n N-1 -wdir N/others furui ...
 so rank 0 and the other ranks have different working directories: anything a rank > 0
@@ -45,7 +47,9 @@ def run(args, n, base):
     r0 = os.path.join(base, "rank0")
     rest = os.path.join(base, "others")
     os.makedirs(r0)
-    if n == 1:
+    if n == 0:
+        cmd = fu
+    elif n == 1:
         cmd = mpi + ["-n", "1"] + fu
     else:
         os.makedirs(rest)
@@ -57,6 +61,9 @@ def run(args, n, base):
                # can differ from run to run and change results by ~1e-11 Ha on their own.
                FURUI_FFTW_WISDOM=os.path.join(os.path.dirname(base), "fftw.wisdom"))
     env.setdefault("ASAN_OPTIONS", "detect_leaks=0")
+    if n == 0:  # as from a shell: no launcher's variables
+        for k in [k for k in env if k.startswith(("OMPI_COMM_WORLD", "PMIX_", "PMI_")) or k == "FURUI_MPI"]:
+            del env[k]
     p = subprocess.run(cmd, cwd=r0, env=env, capture_output=True, timeout=300)
     out, err = p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
     print(f"{n} rank(s): exit {p.returncode}: {' '.join(cmd)}")
@@ -79,6 +86,10 @@ def run(args, n, base):
         check(float(h["energy/total"][()]) == js["energy_ha"]["total"],
               f"{n} ranks: HDF5 and JSON total energies differ")
     check(js.get("converged") is True, f"{n} ranks: not converged")
+    with open(os.path.join(r0, "out.log"), encoding="utf-8") as f:
+        head = f.read(4096)
+    want = "# MPI not started (one process)" if n == 0 else f"# MPI ranks: {n}"
+    check(want in head, f"{n} ranks: log does not say '{want}'")
     return js
 
 
@@ -111,12 +122,12 @@ def main():
     ap.add_argument("--mpiexec", default="mpiexec")
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--input", default=os.path.join(HERE, "si_mpi.yaml"))
-    ap.add_argument("--ranks", default="1,2,3")
+    ap.add_argument("--ranks", default="1,0,2,3")
     ap.add_argument("--tol", type=float, default=1e-10)
     args = ap.parse_args()
     ranks = [int(x) for x in args.ranks.split(",")]
     if ranks[0] != 1:
-        ap.error("--ranks must start with 1 (the reference)")
+        ap.error("--ranks must start with 1 (the reference; 0 = no mpiexec, MPI not started)")
     top = os.path.abspath(os.path.join(args.workdir, "mpi_consistency"))
     if os.path.exists(top):
         shutil.rmtree(top)
