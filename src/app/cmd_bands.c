@@ -26,7 +26,7 @@
 #include "props/bands.h"
 #include "props/bandstructure.h"
 #include "props/dos.h"
-#include "app/fftplan.h"
+#include "app/runtime.h"
 
 #define DOS_STEP 0.0005            /* DOS energy grid step, Ha */
 
@@ -283,6 +283,7 @@ int cmd_bands(int argc, char **argv, int rank) {
         return exit_for(rc);
     }
     in.params.fft_patient = app_fft_patient();
+    in.params.threads = app_threads();
     if (!prefix) prefix = in.output_prefix;
     const fu_structure *s = &in.structure;
     const fu_scf_params *p = &in.params;

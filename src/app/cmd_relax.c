@@ -32,7 +32,7 @@
 #include "crystal/poscar.h"
 #include "dft/scf_input.h"
 #include "props/relax.h"
-#include "app/fftplan.h"
+#include "app/runtime.h"
 
 int cmd_relax(int argc, char **argv, int rank);
 
@@ -283,6 +283,7 @@ int cmd_relax(int argc, char **argv, int rank) {
     if (!rc) rc = fu_scf_input_parse(scf_text, input, &in, &err);
     free(scf_text);
     in.params.fft_patient = app_fft_patient();
+    in.params.threads = app_threads();
     if (rc) {
         if (rank == 0) fprintf(stderr, "furui: error: %s\n", err.msg);
         fu_scf_input_free(&in);

@@ -18,7 +18,7 @@
 #include "screen/journal.h"
 #include "screen/store.h"
 #include "screen/sweep.h"
-#include "app/fftplan.h"
+#include "app/runtime.h"
 
 int cmd_screen(int argc, char **argv, int rank);
 int cmd_status(int argc, char **argv, int rank);
@@ -106,6 +106,7 @@ int cmd_screen(int argc, char **argv, int rank) {
     const char *cmd = "screen", *sweep_path = NULL, *prefix = NULL;
     fu_farm_opts o;
     fu_farm_opts_default(&o);
+    o.threads = app_threads();
     int dry = 0, shard_index = -1, shard_count = -1, cli_rungs = 0, cli_tl = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];

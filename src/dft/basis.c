@@ -166,6 +166,7 @@ int fu_basis_init(fu_basis *b, const fu_structure *s, const fu_scf_params *p, MP
     b->comm = comm;
     fu_comm_rank(comm, &b->rank);
     fu_comm_size(comm, &b->size);
+    b->nthreads = p->threads > 1 ? p->threads : 1;
     int rc = fu_structure_copy(&b->s, s, err);
     if (rc) return rc;
     if (!(p->ecut > 0) || !isfinite(p->ecut))
@@ -276,6 +277,7 @@ int fu_basis_init_klist(fu_basis *b, const fu_structure *s, const fu_scf_params 
     b->comm = comm;
     fu_comm_rank(comm, &b->rank);
     fu_comm_size(comm, &b->size);
+    b->nthreads = p->threads > 1 ? p->threads : 1;
     int rc = fu_structure_copy(&b->s, s, err);
     if (rc) return rc;
     if (!(p->ecut > 0) || !isfinite(p->ecut))

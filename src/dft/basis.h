@@ -63,6 +63,7 @@ typedef struct {
     fu_symmap symmap;
     MPI_Comm comm;                  /* ranks sharing this calculation (k-point split) */
     int rank, size;
+    int nthreads;                   /* threads of this rank for the H application, >= 1 */
 } fu_basis;
 
 /* Builds everything that depends on geometry and cutoff, once. Reads the

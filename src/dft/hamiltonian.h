@@ -9,7 +9,9 @@ typedef struct {
     const fu_basis *b;
     const fu_kblock *kb;
     const double *veff_r;     /* [ntot] total local potential on the grid (Ha) */
-    double complex *box;      /* [ntot] FFT scratch, FFTW-aligned */
+    double complex *box;      /* [nthreads][box_stride] FFT scratch, FFTW-aligned */
+    size_t box_stride;        /* >= ntot, a multiple of 4 (64 bytes) */
+    int nthreads;             /* bands transformed in parallel (b->nthreads) */
     double complex *nl_work;  /* [2*maxvec*nproj] */
     int maxvec;
     /* wall time spent in apply since init (the SCF's profile), s */
@@ -17,7 +19,9 @@ typedef struct {
     double t_nonlocal;        /* projectors */
 } fu_hamiltonian;
 
-/* Allocates scratch for blocks of up to maxvec vectors. */
+/* Allocates scratch for blocks of up to maxvec vectors and b->nthreads
+ * threads (OpenMP over the bands of a block: each band's transforms are
+ * independent, so the result does not depend on the thread count). */
 int fu_hamiltonian_init(fu_hamiltonian *h, const fu_basis *b, int maxvec, fu_err *err);
 void fu_hamiltonian_free(fu_hamiltonian *h);
 /* Points h at k-point kb and potential veff_r (no copies). */

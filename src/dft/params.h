@@ -41,6 +41,9 @@ typedef struct {
                                 planning per grid, worth it when plans are cached (the
                                 program sets it when its FFTW wisdom cache is on). Not
                                 physics: results agree to rounding. */
+    int threads;             /* threads per rank for the wave-function FFTs (bands in
+                                parallel); <= 1: one. Not physics: the result is the same
+                                bit for bit for any number. */
 } fu_scf_params;
 
 /* Defaults documented in input/README.md. */

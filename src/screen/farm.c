@@ -146,7 +146,8 @@ static void history_add(char *hist, size_t len, const char *text) {
  * (60 it); damping: done (14 it)") whenever more than one rung ran. Only a
  * failure to build the record itself is returned. */
 static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
-                    const volatile sig_atomic_t *stop, fu_cand_record *rec, fu_err *err) {
+                    const volatile sig_atomic_t *stop, int threads, fu_cand_record *rec,
+                    fu_err *err) {
     int me = 0;
     MPI_Comm_rank(comm, &me);
     char id[FU_CANDIDATE_ID_LEN];
@@ -157,6 +158,7 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
     memset(&s, 0, sizeof s);
     fu_err e = {0};
     int rc = task_unpack(buf, len, &ctl, id, &given, &tasks, &s, &e);
+    given.threads = threads; /* this rank's, not the sender's */
     fu_scf_result res;
     memset(&res, 0, sizeof res);
     double t0 = fu_monotonic_seconds();
@@ -399,7 +401,8 @@ static FILE *job_log(const char *prefix) {
 /* Leader and members of one group until the coordinator says stop. The
  * leader writes its SCF log to memory and sends it (TAG_LOG) just before
  * each result, so the coordinator can append it to the job log. */
-static void worker_loop(MPI_Comm world, MPI_Comm group, const volatile sig_atomic_t *stop) {
+static void worker_loop(MPI_Comm world, MPI_Comm group, const volatile sig_atomic_t *stop,
+                        int threads) {
     int me = 0;
     MPI_Comm_rank(group, &me);
     if (me == 0) MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_READY, world);
@@ -429,7 +432,7 @@ static void worker_loop(MPI_Comm world, MPI_Comm group, const volatile sig_atomi
         char *text = NULL;
         size_t tlen = 0;
         FILE *log = me == 0 ? open_memstream(&text, &tlen) : NULL;
-        int rc = task_run(buf, len, group, log, stop, &rec, &err);
+        int rc = task_run(buf, len, group, log, stop, threads, &rec, &err);
         free(buf);
         if (log) fclose(log);
         if (me == 0) {
@@ -807,7 +810,7 @@ static void coord_loop_self(coord *c) {
         if (idx < 0 || start(c, idx, 0, &task, &tlen)) break;
         fu_cand_record rec;
         fu_err e = {0};
-        int rc = task_run(task, tlen, MPI_COMM_SELF, c->log, c->o->stop, &rec, &e);
+        int rc = task_run(task, tlen, MPI_COMM_SELF, c->log, c->o->stop, c->o->threads, &rec, &e);
         free(task);
         unsigned char *out = NULL;
         size_t olen = 0;
@@ -882,7 +885,7 @@ int fu_farm_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, M
         MPI_Comm group = MPI_COMM_NULL;
         MPI_Comm_split(world, color, rank, &group);
         if (rank == 0) coord_loop_mpi(&c, world);
-        else worker_loop(world, group, o->stop);
+        else worker_loop(world, group, o->stop, o->threads);
         if (group != MPI_COMM_NULL) MPI_Comm_free(&group);
     }
 

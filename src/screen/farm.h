@@ -76,6 +76,8 @@ typedef struct {
                                     that hits it fails with cause "time-limit" */
     int recovery_rungs;   /* rungs of the SCF recovery ladder (screen/recovery.h) to try:
                              1 = no retries; default FU_RECOVERY_RUNGS */
+    int threads;          /* threads per rank in each SCF (fu_scf_params.threads): each rank's
+                             own value, which it applies to every candidate it computes */
     int fault_nan_rungs;  /* fault injection for tests (0 = off): the SCF of the first N
                              rungs of every candidate diverges (fu_scf_opts.fault_nan_iteration 2) */
 } fu_farm_opts;

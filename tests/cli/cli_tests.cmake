@@ -3,6 +3,7 @@
 #   cli_bad_<case>_np2    some of them again on 2 MPI ranks
 #   cli_scf_outputs_*     a successful run and its .log/.json/.h5
 #   mpi_consistency       the same SCF on 1, 2 and 3 ranks and without MPI agrees to 1e-10
+#   threads_consistency   1 and 2 band threads give identical numbers
 # Included from tests/cli.cmake (which sets FURUI_PYTHON). Run: ctest -L "cli|mpi".
 set(FURUI_CLI_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(FURUI_CLI_WORK ${CMAKE_CURRENT_BINARY_DIR}/cli)
@@ -52,3 +53,7 @@ add_test(NAME mpi_consistency
   COMMAND ${FURUI_PYTHON} ${FURUI_CLI_DIR}/mpi_consistency.py --furui $<TARGET_FILE:furui>
           --mpiexec ${FURUI_MPIEXEC} --ranks 1,0,2,3 --tol 1e-10 --workdir ${FURUI_CLI_WORK})
 set_tests_properties(mpi_consistency PROPERTIES LABELS "mpi" TIMEOUT 600 PROCESSORS 3)
+add_test(NAME threads_consistency
+  COMMAND ${FURUI_PYTHON} ${FURUI_CLI_DIR}/threads_consistency.py --furui $<TARGET_FILE:furui>
+          --workdir ${FURUI_CLI_WORK})
+set_tests_properties(threads_consistency PROPERTIES LABELS "cli" TIMEOUT 300 PROCESSORS 2)

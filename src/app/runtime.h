@@ -1,0 +1,22 @@
+/* Process-wide settings the subcommands that run SCFs hand to the library
+ * (main.c): the FFTW plan cache and the threads per rank. */
+#ifndef FURUI_APP_RUNTIME_H
+#define FURUI_APP_RUNTIME_H
+
+#include <stddef.h>
+
+/* Path of the wisdom cache into buf: FURUI_FFTW_WISDOM=path, or "off"
+ * (returns 0); default $XDG_CACHE_HOME/furui/fftw.wisdom or
+ * ~/.cache/furui/fftw.wisdom. Returns 1 when the cache is on. */
+int app_wisdom_path(char *buf, size_t len);
+/* 1 when plans are cached across runs, so that patient planning pays off:
+ * the value for fu_scf_params.fft_patient. */
+int app_fft_patient(void);
+/* Threads per rank (fu_scf_params.threads): FURUI_THREADS, else
+ * OMP_NUM_THREADS, else the cores this process may run on divided by the
+ * ranks on its node (OMPI_COMM_WORLD_LOCAL_SIZE, MPI_LOCALNRANKS,
+ * SLURM_NTASKS_PER_NODE), so that the default never oversubscribes the
+ * cores. OpenBLAS gets the same number. At least 1. */
+int app_threads(void);
+
+#endif

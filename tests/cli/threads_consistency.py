@@ -1,0 +1,63 @@
+#!/usr/bin/python3
+"""Band threads (FURUI_THREADS) change nothing but the speed.
+
+    threads_consistency.py --furui build/furui --workdir DIR [--input tests/cli/si_mpi.yaml]
+
+Runs the same `furui scf` (one process, no MPI) with 1 and 2 threads. Each band's FFTs
+are independent and the plans are the same, so every output number must be identical to
+the last bit: total energy and terms, Fermi level, eigenvalues, forces, stress. The log
+must state the thread count asked for. (Speed-ups are measured by validation/benchmark.py,
+not here.)
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--furui", required=True)
+    ap.add_argument("--workdir", required=True)
+    ap.add_argument("--input", default=os.path.join(HERE, "si_mpi.yaml"))
+    a = ap.parse_args()
+    top = os.path.abspath(os.path.join(a.workdir, "threads_consistency"))
+    shutil.rmtree(top, ignore_errors=True)
+    failures, res = [], {}
+    for t in (1, 2):
+        d = os.path.join(top, "t%d" % t)
+        os.makedirs(d)
+        env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS",)}
+        env.update(FURUI_THREADS=str(t), OPENBLAS_NUM_THREADS="1",
+                   FURUI_FFTW_WISDOM=os.path.join(top, "fftw.wisdom"))
+        p = subprocess.run([os.path.abspath(a.furui), "scf", os.path.abspath(a.input), "-o", "out"],
+                           cwd=d, env=env, capture_output=True, text=True, timeout=300)
+        print(f"{t} thread(s): exit {p.returncode}")
+        if p.returncode != 0:
+            failures.append(f"{t} threads: exit {p.returncode}: {p.stderr.strip()[-500:]}")
+            continue
+        with open(os.path.join(d, "out.log"), encoding="utf-8") as f:
+            if f"# threads per rank: {t}\n" not in f.read(4096):
+                failures.append(f"{t} threads: the log does not say so")
+        with open(os.path.join(d, "out.json"), encoding="utf-8") as f:
+            res[t] = json.load(f)
+    if len(res) == 2:
+        r1, r2 = res[1], res[2]
+        for key in ("energy_ha", "fermi_level_ha", "eigenvalues_ha", "forces_ha_bohr",
+                    "stress_ha_bohr3", "occupations"):
+            if r1[key] != r2[key]:
+                failures.append(f"{key} differs between 1 and 2 threads")
+        print("total energy, 1 and 2 threads: %.13f %.13f" % (r1["energy_ha"]["total"],
+                                                              r2["energy_ha"]["total"]))
+    for f in failures:
+        print("FAIL: " + f)
+    print("%d passed, %d failed" % (8 - len(failures) if len(res) == 2 else 0, len(failures)))
+    return 1 if failures or len(res) != 2 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
