@@ -45,7 +45,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import abinit_case  # noqa: E402
 import numpy as np  # noqa: E402
 import qe_case  # noqa: E402
-from compare_with_abinit import parse_results_gs  # noqa: E402
+from compare_with_abinit import parse_ngfft, parse_results_gs  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ENV = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
@@ -74,14 +74,6 @@ def abinit_results(abo):
     forces = np.array([r[:3] for r in gs["cartesian_forces"]], dtype=float)
     stress = np.array([r[:3] for r in gs["cartesian_stress_tensor"]], dtype=float)  # 3 rows
     return float(gs["etotal"]), iters, float(w[-1]), forces, stress
-
-
-def abinit_ngfft(log_text):
-    """ABINIT's FFT grid from the echo of its variables ('ngfft n1 n2 n3')."""
-    found = re.findall(r"^\s*ngfft\s+(\d+)\s+(\d+)\s+(\d+)\s*$", log_text, re.M)
-    if not found:
-        raise RuntimeError("no 'ngfft' line in the ABINIT output")
-    return [int(x) for x in found[-1]]
 
 
 def load_system(path):
@@ -133,7 +125,7 @@ def main():
             ca.append(wa)
             if rep == 0:
                 if ngfft is None:
-                    ngfft = abinit_ngfft(open(os.path.join(d, "stdout")).read())
+                    ngfft = parse_ngfft(open(os.path.join(d, "stdout")).read())
                 with open(os.path.join(d, "in.yaml"), "w") as f:
                     f.write(abinit_case.furui_input(case, fft=ngfft, prefix="furui",
                                                     tol_energy=1e-11, tol_density=1e-7))
