@@ -5,6 +5,7 @@
  * 3 other failure, 64 usage. */
 #include <errno.h>
 #include <math.h>
+#include <fftw3.h>
 #include <mpi.h>
 #include <signal.h>
 #include <stdio.h>
@@ -102,6 +103,48 @@ static void print_table(const fu_sweep *sw, const unsigned char *in_shard, int i
     }
 }
 
+/* Collective: the workers' FFTW plans are merged into rank 0's wisdom, which
+ * main() saves. Rank 0 coordinates and plans nothing, so without this every
+ * campaign measured its plans anew on every worker (0.1-0.3 s per grid size)
+ * and could pick others than the last time (results then differ by ~1e-12).
+ * Best effort: a failed allocation on rank 0 only skips the merge. */
+static void gather_wisdom(int rank, int size) {
+    if (size < 2) return;
+    char *mine = rank ? fftw_export_wisdom_to_string() : NULL;
+    int len = mine ? (int)strlen(mine) + 1 : 0;
+    int *lens = NULL, *displs = NULL, ok = 1;
+    if (rank == 0) {
+        lens = calloc((size_t)size, sizeof(int));
+        displs = calloc((size_t)size, sizeof(int));
+        ok = lens && displs;
+    }
+    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    char *all = NULL;
+    if (ok) {
+        MPI_Gather(&len, 1, MPI_INT, lens, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        if (rank == 0) {
+            long total = 0;
+            for (int r = 0; r < size && ok; r++) {
+                displs[r] = (int)total;
+                total += lens[r];
+                if (total > 1L << 30) ok = 0; /* far beyond any wisdom: refuse */
+            }
+            if (ok) ok = (all = malloc((size_t)total + 1)) != NULL;
+        }
+        MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    }
+    if (ok) {
+        MPI_Gatherv(mine ? mine : "", len, MPI_CHAR, all, lens, displs, MPI_CHAR, 0, MPI_COMM_WORLD);
+        if (rank == 0)
+            for (int r = 1; r < size; r++)
+                if (lens[r] > 0) fftw_import_wisdom_from_string(all + displs[r]);
+    }
+    free(all);
+    free(lens);
+    free(displs);
+    free(mine); /* fftw_export_wisdom_to_string allocates with malloc */
+}
+
 int cmd_screen(int argc, char **argv, int rank) {
     const char *cmd = "screen", *sweep_path = NULL, *prefix = NULL;
     fu_farm_opts o;
@@ -195,9 +238,10 @@ int cmd_screen(int argc, char **argv, int rank) {
     if (rank == 0) {
         rc = fu_sweep_read(sweep_path, &sw, &err);
         if (rc) fprintf(stderr, "furui: error: %s\n", err.msg);
-        /* Patient plans pay only where they are cached: rank 0 saves the
-         * wisdom, and with more ranks rank 0 coordinates and plans nothing,
-         * so each worker would pay 0.3-1.4 s per grid size in every campaign. */
+        /* With more than one rank, measured plans only: each worker would
+         * pay 0.3-1.4 s of patient planning per grid size in a campaign's
+         * first run (its plans reach the cache only at the end, through
+         * gather_wisdom), a trade-off not yet measured on real campaigns. */
         int patient = size == 1 && app_fft_patient();
         for (int i = 0; !rc && i < sw.n; i++) sw.cand[i].params.fft_patient = patient;
     }
@@ -234,6 +278,7 @@ int cmd_screen(int argc, char **argv, int rank) {
     }
     fu_farm_report rep;
     rc = fu_farm_run(&sw, rank == 0 ? pfx : NULL, &o, MPI_COMM_WORLD, &rep, &err);
+    gather_wisdom(rank, size);
     if (rank == 0) {
         if (rc) {
             fprintf(stderr, "furui: error: screen: %s\n", err.msg);

@@ -55,10 +55,10 @@ sys.path.insert(0, os.path.dirname(HERE))
 from testlib import ENV, check, failures  # noqa: E402
 
 
-def run(args, cwd, ranks=0, mpiexec="mpiexec", timeout=120):
+def run(args, cwd, ranks=0, mpiexec="mpiexec", timeout=120, env=None):
     cmd = ([mpiexec, "--oversubscribe", "-n", str(ranks)] if ranks else []) + args
     t = time.time()
-    p = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=timeout)
+    p = subprocess.run(cmd, cwd=cwd, env=env or ENV, capture_output=True, text=True, timeout=timeout)
     print("$ %s  -> %d (%.1f s)" % (" ".join(cmd), p.returncode, time.time() - t))
     return p
 
@@ -208,6 +208,23 @@ def case_ranks(a):
                     worst = max(worst, abs(res[k][1] - v[1]))
         print("largest energy difference across rank counts: %.2e Ha" % worst)
         check(worst <= 1e-8, "energies differ by %.2e Ha across rank counts" % worst)
+    # the FFTW plans the workers measured reach rank 0's wisdom file (rank 0 plans nothing
+    # itself), and a rerun with that file reuses them: the same numbers to the last bit
+    wis = os.path.join(d, "fftw.wisdom")
+    wenv = dict(ENV, FURUI_FFTW_WISDOM=wis)
+    wres = []
+    for name in ("w1", "w2"):
+        p = run([a.furui, "screen", TINY, "-o", name, "--group-size", "1"], d, ranks=3,
+                mpiexec=a.mpiexec, env=wenv)
+        if check(p.returncode == 0, "%s: exit %d: %s" % (name, p.returncode, p.stderr[-2000:])):
+            wres.append(read_results(os.path.join(d, name + ".h5")))
+        if name == "w1":
+            text = open(wis).read() if os.path.exists(wis) else ""
+            check(text.count("\n") > 10, "3-rank screen: the wisdom file holds the workers' plans "
+                  "(%d lines)" % text.count("\n"))
+    if len(wres) == 2:
+        check(all(wres[0][k][:2] == wres[1][k][:2] for k in wres[0] if wres[0][k][0] == 3),
+              "a rerun with the saved plans reproduces every energy bit for bit")
     # failures in the SCF are recorded and the farm goes on (3 ranks, group size 1)
     p = run([a.furui, "screen", FAIL, "-o", "f", "--group-size", "1"], d, ranks=3, mpiexec=a.mpiexec)
     logs = sorted(f for f in os.listdir(d) if f.startswith("f.") and f.endswith(".log"))
