@@ -50,7 +50,7 @@ static int exit_code_for(int status) {
 
 /* FFTW wisdom (measured plans) is cached across runs: planning costs
  * 0.1-1.4 s per grid size, about what a small SCF takes, and halves some
- * transforms (fftplan.h). */
+ * transforms (runtime.h). */
 int app_wisdom_path(char *buf, size_t len) {
     const char *env = getenv("FURUI_FFTW_WISDOM");
     if (env && strcmp(env, "off") == 0) return 0;
@@ -66,17 +66,18 @@ int app_fft_patient(void) {
     return app_wisdom_path(buf, sizeof buf);
 }
 
+#ifdef _OPENMP
+/* A positive count from the environment, or 0. */
 static int env_count(const char *name) {
     const char *v = getenv(name);
     char *end;
     long n = v && *v ? strtol(v, &end, 10) : 0;
     return v && *v && *end == '\0' && n > 0 && n < 100000 ? (int)n : 0;
 }
+#endif
 
 int app_threads(void) {
-#ifndef _OPENMP
-    return 1; /* built without OpenMP: the library runs the bands one by one */
-#endif
+#ifdef _OPENMP
     int n = env_count("FURUI_THREADS");
     if (!n) n = env_count("OMP_NUM_THREADS");
     if (!n) {
@@ -88,6 +89,9 @@ int app_threads(void) {
         n = cores / (local ? local : 1);
     }
     return n > 0 ? n : 1;
+#else
+    return 1; /* built without OpenMP: the library runs the bands one by one */
+#endif
 }
 
 static void wisdom_save(const char *path) {

@@ -153,8 +153,9 @@ int fu_fftgrid_init(fu_fftgrid *g, const double lattice[3][3], const int n[3], d
                         fu_fft_freq(i2, n[2]));
     /* The full 3D transforms serve densities and potentials, a few per SCF
      * step: estimated plans suffice. The pruned 1D passes run twice per band
-     * and H application: they are worth measuring (FFTW keeps the wisdom for
-     * the process, so a campaign pays once per grid size). */
+     * and H application: they are worth measuring, or with plans cached across
+     * runs (effort 2) planning patiently (FFTW keeps the wisdom for the
+     * process, so a campaign pays once per grid size). */
     unsigned flags = effort >= 2 ? FFTW_PATIENT : effort == 1 ? FFTW_MEASURE : FFTW_ESTIMATE;
     fftw_complex *w = (fftw_complex *)g->work;
     g->plan_fwd = fftw_plan_dft_3d(n[0], n[1], n[2], w, w, FFTW_FORWARD, FFTW_ESTIMATE);

@@ -392,6 +392,7 @@ static int output_state(scf_state *st, const fu_scf_params *p, double e_ewald, d
     st->nbusy = 0;
     for (size_t i = 0; i < (size_t)ns * nk * nb; i++)
         if (fabs(st->occ[i]) >= OCC_BUSY && (int)(i % nb) + 1 > st->nbusy) st->nbusy = (int)(i % nb) + 1;
+    if (st->nbusy < 1) st->nbusy = 1; /* the eigensolver converges at least one band */
     double kin = 0, nl = 0, band = 0;
     /* nspin 2: accumulate ρ↑, ρ↓ here, then turn them into total and magnetisation */
     memset(st->rho_out_r, 0, sizeof(double) * nt * ns);
