@@ -151,8 +151,9 @@ void fu_density_symmetrize(const fu_basis *b, double complex *rho_g, double comp
  * Gaussian with form factor exp(-G² λ²), by core electrons (Z - Z_ion) and
  * valence electrons: the values ABINIT fitted on atoms (m_atomdata.F90,
  * atom_length; DFTK uses the same table). Starting from these instead of
- * 1.25 r_loc saved 1-3 SCF steps on the ABINIT reference systems: the first
- * output density is then close to the guess, not 130 % away. */
+ * 1.25 r_loc saved up to 4 SCF steps on the ABINIT reference systems (MgO
+ * 13 -> 9; Al, GaAs one): the first output density is then close to the
+ * guess, not 130 % away. */
 static double atom_decay_length(double ncore, double nval) {
     static const struct { double core_max; int n; double len[15]; } rows[] = {
         {0.5, 5, {0.6, 0.4, 0.3, 0.25, 0.2}},                               /* no core */
