@@ -106,7 +106,17 @@ def compare(ref, js, n, tol):
         worst.append((abs(js[key] - ref[key]), key))
     for key in ("eigenvalues_ha", "forces_ha_bohr", "stress_ha_bohr3"):
         a, b = np.array(ref[key], dtype=float), np.array(js[key], dtype=float)
-        if check(a.shape == b.shape, f"{n} ranks: {key} shape {b.shape} vs {a.shape}"):
+        if not check(a.shape == b.shape, f"{n} ranks: {key} shape {b.shape} vs {a.shape}"):
+            continue
+        if key == "eigenvalues_ha":
+            # Empty bands are converged to residual 1e-5 only (src/dft/scf.c, TOL_EMPTY_BANDS):
+            # their eigenvalues are good to ~r^2/gap, up to 7e-7 Ha for a top band, and rounding
+            # in another rank split moves them within that. Occupied bands: --tol like the rest.
+            occ = np.array(ref["occupations"], dtype=float) > 0
+            worst.append((float(np.abs(a - b)[occ].max()), "eigenvalues_ha (occupied)"))
+            empty = float(np.abs(a - b)[~occ].max()) if (~occ).any() else 0.0
+            check(empty <= 1e-6, f"{n} ranks: empty-band eigenvalues differ by {empty:.3e} > 1e-6")
+        else:
             worst.append((float(np.abs(a - b).max()), key))
     for dv, what in worst:
         check(dv <= tol, f"{n} ranks: {what} differs from the 1-rank run by {dv:.3e} > {tol:g}")
