@@ -16,7 +16,8 @@ int app_fft_patient(void);
  * OMP_NUM_THREADS, else the cores this process may run on divided by the
  * ranks on its node (OMPI_COMM_WORLD_LOCAL_SIZE, MPI_LOCALNRANKS,
  * SLURM_NTASKS_PER_NODE), so that the default never oversubscribes the
- * cores. OpenBLAS gets the same number. At least 1. */
+ * cores. At least 1. (OpenBLAS stays at one thread unless
+ * OPENBLAS_NUM_THREADS says otherwise: main.c.) */
 int app_threads(void);
 
 #endif

@@ -407,8 +407,10 @@ static int output_state(scf_state *st, const fu_scf_params *p, double e_ewald, d
                      : spin_occupations(st, p, &e->efermi, &e->entropy, err);
     if (rc) return rc;
     st->nbusy = 0;
-    for (size_t i = 0; i < (size_t)ns * nk * nb; i++)
-        if (fabs(st->occ[i]) >= OCC_BUSY && (int)(i % nb) + 1 > st->nbusy) st->nbusy = (int)(i % nb) + 1;
+    for (size_t i = 0; i < (size_t)ns * nk * nb; i++) {
+        int band = (int)(i % nb);
+        if (fabs(st->occ[i]) >= OCC_BUSY && band >= st->nbusy) st->nbusy = band + 1;
+    }
     if (st->nbusy < 1) st->nbusy = 1; /* the eigensolver converges at least one band */
     double kin = 0, nl = 0, band = 0;
     /* nspin 2: accumulate ρ↑, ρ↓ here, then turn them into total and magnetisation */
@@ -590,7 +592,7 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
      * once, or eigensolver noise in the first output density reads as an SCF
      * residual and the mixer chases it. */
     double drho = 1.0, tol_diag = o->rho_start ? 1e-6 : 1e-2;
-    int converged = 0, timed_out = 0, it, uncap = 0;
+    int converged = 0, timed_out = 0, it;
     double tp = fu_monotonic_seconds(); /* profile clock */
     res->profile.setup = tp - t0;
 #define LAP(field)                                     \
@@ -606,7 +608,9 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
         LAP(potential);
         if (rc) goto done_f;
         int diag_iters = 0, diag_conv = 0;
-        int capped = it > 1 && !uncap && drho >= CAP_WHILE_DRHO * p->tol_density;
+        /* drho of the previous step; a step that can end the SCF (drho below
+         * the tolerance) is therefore never capped */
+        int capped = it > 1 && drho >= CAP_WHILE_DRHO * p->tol_density;
         double applies = 0;
         double h0 = st.ham.t_local + st.ham.t_nonlocal;
         rc = diagonalize(&st, st.nbusy, tol_diag, fmax(tol_diag, TOL_EMPTY_BANDS),
@@ -655,12 +659,9 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
             res->iterations = it;
             goto done_f;
         }
-        if (de < p->tol_energy && drho < p->tol_density) {
-            if (diag_conv) {
-                converged = 1;
-                break;
-            }
-            uncap = 1; /* converged but for the orbitals: let the next step finish them */
+        if (de < p->tol_energy && drho < p->tol_density && diag_conv) {
+            converged = 1;
+            break;
         }
         /* every rank must agree to stop, so rank 0's clock decides */
         timed_out = (o->deadline > 0 && fu_monotonic_seconds() > o->deadline) || (o->stop && *o->stop);
