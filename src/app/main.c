@@ -66,15 +66,13 @@ int app_fft_patient(void) {
     return app_wisdom_path(buf, sizeof buf);
 }
 
-#ifdef _OPENMP
-/* A positive count from the environment, or 0. */
+/* A positive count from the environment, or 0 (unset or not one). */
 static int env_count(const char *name) {
     const char *v = getenv(name);
     char *end;
     long n = v && *v ? strtol(v, &end, 10) : 0;
     return v && *v && *end == '\0' && n > 0 && n < 100000 ? (int)n : 0;
 }
-#endif
 
 int app_threads(void) {
 #ifdef _OPENMP
@@ -302,6 +300,13 @@ int main(int argc, char **argv) {
      * each time (measured: ~20% of a small SCF). Keep them in the heap. */
     mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
     mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+    /* furui's own thread setting is checked, not ignored (OMP_NUM_THREADS is
+     * OpenMP's to interpret) */
+    const char *ft = getenv("FURUI_THREADS");
+    if (ft && !env_count("FURUI_THREADS")) {
+        fprintf(stderr, "furui: error: FURUI_THREADS=%s: not a whole number from 1 to 99999\n", ft);
+        return EXIT_USAGE;
+    }
     int mpi = wants_mpi(argc, argv);
     if (mpi) MPI_Init(&argc, &argv);
     int rank = 0;
