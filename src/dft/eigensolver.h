@@ -12,6 +12,10 @@ typedef void (*fu_apply_fn)(void *ctx, int m, const double complex *X, double co
  * current Ritz values of the vectors they belong to. May be NULL. */
 typedef void (*fu_precond_fn)(void *ctx, int m, const double *ritz, double complex *R);
 
+/* The same for real vectors (a real symmetric operator). */
+typedef void (*fu_apply_real_fn)(void *ctx, int m, const double *X, double *Y);
+typedef void (*fu_precond_real_fn)(void *ctx, int m, const double *ritz, double *R);
+
 typedef struct {
     int iterations;        /* LOBPCG iterations done */
     int n_applies;         /* vectors A was applied to */
@@ -42,5 +46,11 @@ int fu_lobpcg(int n, int nev, int nconv, double complex *X, double *eig, fu_appl
 int fu_lobpcg_split(int n, int nev, int nconv, double complex *X, double *eig, fu_apply_fn apply,
                     fu_precond_fn precond, void *ctx, double tol, double tol_rest, int maxiter,
                     fu_eig_stats *stats, fu_err *err);
+
+/* fu_lobpcg_split for a real symmetric operator and real vectors: the same
+ * algorithm in real arithmetic. */
+int fu_lobpcg_real_split(int n, int nev, int nconv, double *X, double *eig, fu_apply_real_fn apply,
+                         fu_precond_real_fn precond, void *ctx, double tol, double tol_rest,
+                         int maxiter, fu_eig_stats *stats, fu_err *err);
 
 #endif
