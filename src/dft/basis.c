@@ -68,7 +68,92 @@ int fu_default_nband(double nelec, int smeared, int natom) {
     return nocc + extra;
 }
 
-static int build_kblock(fu_basis *b, int ik, fu_err *err) {
+/* G0 = 2k if that is a reciprocal lattice vector (k time-reversal
+ * invariant), else returns 0. */
+static int tr_invariant(const double kred[3], int G0[3]) {
+    for (int c = 0; c < 3; c++) {
+        double t = 2.0 * kred[c];
+        G0[c] = (int)lround(t);
+        if (fabs(t - G0[c]) > 1e-10) return 0;
+    }
+    return 1;
+}
+
+/* Pairs G with G' = -G - G0 (|k+G'| = |k+G|: the sphere is closed under it). */
+static int build_real(fu_kblock *kb, const fu_fftgrid *g, const int G0[3], int ik, fu_err *err) {
+    const int *n = g->n;
+    int *at = malloc(sizeof(int) * (size_t)g->ntot);
+    kb->mate = malloc(sizeof(int) * (size_t)kb->npw);
+    kb->rep = malloc(sizeof(int) * (size_t)kb->npw);
+    kb->slot_kin = malloc(sizeof(double) * (size_t)kb->npw);
+    if (!at || !kb->mate || !kb->rep || !kb->slot_kin) {
+        free(at);
+        return fu_fail(err, FU_ENOMEM, "k-point %d: out of memory for the real orbitals", ik + 1);
+    }
+    for (int i = 0; i < g->ntot; i++) at[i] = -1;
+    for (int ig = 0; ig < kb->npw; ig++) at[kb->box[ig]] = ig;
+    int nrep = 0, slot = 0;
+    for (int ig = 0; ig < kb->npw; ig++) {
+        int i[3];
+        for (int c = 0; c < 3; c++) i[c] = ((-kb->gred[ig][c] - G0[c]) % n[c] + n[c]) % n[c];
+        int j = at[(i[0] * n[1] + i[1]) * n[2] + i[2]];
+        if (j < 0) { /* cannot happen for a sphere inside the box */
+            free(at);
+            return fu_fail(err, FU_EINTERNAL, "k-point %d: -G-2k of a plane wave is not in the sphere",
+                           ik + 1);
+        }
+        kb->mate[ig] = j;
+        if (j < ig) continue;
+        kb->rep[nrep++] = ig;
+        kb->slot_kin[slot++] = kb->kin[ig];
+        if (j != ig) kb->slot_kin[slot++] = kb->kin[ig];
+    }
+    free(at);
+    kb->nrep = nrep;
+    kb->real = 1;
+    return FU_OK;
+}
+
+void fu_kblock_to_real(const fu_kblock *kb, int m, const double complex *c, double *v) {
+    const double s = sqrt(0.5); /* √2 · ½(c(G) + c(G')*) */
+    for (int j = 0; j < m; j++) {
+        const double complex *cj = c + (size_t)j * kb->npw;
+        double *vj = v + (size_t)j * kb->npw;
+        int slot = 0;
+        for (int r = 0; r < kb->nrep; r++) {
+            int ig = kb->rep[r], jg = kb->mate[ig];
+            if (jg == ig) {
+                vj[slot++] = creal(cj[ig]);
+            } else {
+                double complex z = cj[ig] + conj(cj[jg]);
+                vj[slot++] = s * creal(z);
+                vj[slot++] = s * cimag(z);
+            }
+        }
+    }
+}
+
+void fu_kblock_from_real(const fu_kblock *kb, int m, const double *v, double complex *c) {
+    const double s = sqrt(0.5);
+    for (int j = 0; j < m; j++) {
+        const double *vj = v + (size_t)j * kb->npw;
+        double complex *cj = c + (size_t)j * kb->npw;
+        int slot = 0;
+        for (int r = 0; r < kb->nrep; r++) {
+            int ig = kb->rep[r], jg = kb->mate[ig];
+            if (jg == ig) {
+                cj[ig] = vj[slot++];
+            } else {
+                double complex z = s * (vj[slot] + I * vj[slot + 1]);
+                slot += 2;
+                cj[ig] = z;
+                cj[jg] = conj(z);
+            }
+        }
+    }
+}
+
+static int build_kblock(fu_basis *b, int ik, int want_real, fu_err *err) {
     fu_kblock *kb = &b->kb[ik];
     const fu_fftgrid *g = &b->grid;
     const int *n = g->n;
@@ -111,6 +196,9 @@ static int build_kblock(fu_basis *b, int ik, fu_err *err) {
     }
     int rc = fu_fft_sphere_init(&kb->sphere, g, kb->npw, kb->box, err);
     if (rc) return rc;
+    if (kb->npw > b->max_npw) b->max_npw = kb->npw;
+    int G0[3];
+    if (want_real && tr_invariant(kb->kred, G0) && (rc = build_real(kb, g, G0, ik, err))) return rc;
     /* β_p(k+G) = Ω^{-1/2} e^{-iG·R_a} R_lm(k+G) f_il(|k+G|); the phase uses G
      * instead of k+G (a constant per atom and k, it cancels in β h β†). */
     double inv_sqrt_vol = 1.0 / sqrt(g->volume);
@@ -234,7 +322,7 @@ int fu_basis_init(fu_basis *b, const fu_structure *s, const fu_scf_params *p, MP
         kb->weight = b->kp.weight[ik];
         b->k_owner[ik] = ik % b->size;
         if (b->k_owner[ik] != b->rank) continue;
-        rc = build_kblock(b, ik, err);
+        rc = build_kblock(b, ik, p->time_reversal, err);
         if (rc) return rc;
         if (kb->npw < b->nband)
             return fu_fail(err, FU_EINPUT,
@@ -254,6 +342,9 @@ void fu_basis_free(fu_basis *b) {
             free(kb->kpg);
             free(kb->kin);
             free(kb->proj);
+            free(kb->mate);
+            free(kb->rep);
+            free(kb->slot_kin);
             fu_fft_sphere_free(&kb->sphere);
         }
     }
@@ -325,7 +416,7 @@ int fu_basis_init_klist(fu_basis *b, const fu_structure *s, const fu_scf_params 
         kb->weight = b->kp.weight[ik];
         b->k_owner[ik] = ik % b->size;
         if (b->k_owner[ik] != b->rank) continue;
-        rc = build_kblock(b, ik, err);
+        rc = build_kblock(b, ik, 0, err); /* band structures: complex (fu_lobpcg) */
         if (rc) return rc;
         if (kb->npw < nband)
             return fu_fail(err, FU_EINPUT,
@@ -344,24 +435,42 @@ static double rand_uniform(uint64_t *state) {
     return (z >> 11) * (1.0 / 9007199254740992.0) - 0.5;
 }
 
+/* Band n gets the n-th lowest entry of e (kinetic energy per coordinate):
+ * the free-electron solution. X is [nev][npw] of stride `per` doubles per
+ * entry (2: complex, the real part gets it). */
+static int add_lowest(const double *e, int npw, int nev, int per, double *X) {
+    int *order = malloc(sizeof(int) * (size_t)npw);
+    if (!order) return FU_ENOMEM;
+    for (int i = 0; i < npw; i++) order[i] = i;
+    for (int n = 0; n < nev; n++) { /* partial selection sort: nev smallest */
+        int best = n;
+        for (int j = n + 1; j < npw; j++)
+            if (e[order[j]] < e[order[best]]) best = j;
+        int t = order[n];
+        order[n] = order[best];
+        order[best] = t;
+        X[((size_t)n * npw + order[n]) * per] += 1.0;
+    }
+    free(order);
+    return FU_OK;
+}
+
+int fu_kblock_start_guess_real(const fu_kblock *kb, int nev, uint64_t seed, double *X) {
+    for (int n = 0; n < nev; n++)
+        for (int s = 0; s < kb->npw; s++) {
+            double e = kb->slot_kin[s];
+            X[(size_t)n * kb->npw + s] = 0.1 * rand_uniform(&seed) / (1.0 + e * e);
+        }
+    /* a pair's two coordinates: cos- and sin-like plane-wave combinations */
+    return add_lowest(kb->slot_kin, kb->npw, nev, 1, X);
+}
+
 int fu_kblock_start_guess(const fu_kblock *kb, int nev, uint64_t seed, double complex *X) {
     for (int n = 0; n < nev; n++)
         for (int ig = 0; ig < kb->npw; ig++) {
             double re = rand_uniform(&seed), im = rand_uniform(&seed);
             X[(size_t)n * kb->npw + ig] = 0.1 * (re + I * im) / (1.0 + kb->kin[ig] * kb->kin[ig]);
         }
-    int *order = malloc(sizeof(int) * (size_t)kb->npw);
-    if (!order) return FU_ENOMEM;
-    for (int ig = 0; ig < kb->npw; ig++) order[ig] = ig;
-    for (int n = 0; n < nev; n++) { /* partial selection sort: nev smallest */
-        int best = n;
-        for (int j = n + 1; j < kb->npw; j++)
-            if (kb->kin[order[j]] < kb->kin[order[best]]) best = j;
-        int t = order[n];
-        order[n] = order[best];
-        order[best] = t;
-        X[(size_t)n * kb->npw + order[n]] += 1.0;
-    }
-    free(order);
-    return FU_OK;
+    /* C11 6.2.5: a complex is an array of two reals, real part first */
+    return add_lowest(kb->kin, kb->npw, nev, 2, (double *)X);
 }

@@ -29,6 +29,15 @@ typedef struct {
     double *kin;           /* [npw] ½|k+G|² */
     double complex *proj;  /* [nproj][npw] nonlocal projectors β_p(k+G) */
     fu_fft_sphere sphere;  /* box columns/planes the sphere touches (pruned FFTs) */
+    /* Real orbitals (time-reversal-invariant k: 2k a reciprocal lattice
+     * vector G0, ABINIT's istwfk > 1). H is real in real space, so it maps
+     * orbitals with c(-G-G0) = c(G)* onto such orbitals and its eigenvectors
+     * can be taken so; their npw real coordinates are fu_kblock_to_real's. */
+    int real;              /* 1: the SCF solves this k-point in real arithmetic */
+    int *mate;             /* [npw] index of -G-G0 (real only) */
+    int nrep;              /* G with index <= that of its mate (real only) */
+    int *rep;              /* [nrep] their indices, ascending */
+    double *slot_kin;      /* [npw] ½|k+G|² of each real coordinate */
 } fu_kblock;
 
 /* One nonlocal projector p = (atom, l, m, i). */
@@ -64,6 +73,7 @@ typedef struct {
     MPI_Comm comm;                  /* ranks sharing this calculation (k-point split) */
     int rank, size;
     int nthreads;                   /* threads of this rank for the H application, >= 1 */
+    int max_npw;                    /* largest npw of the owned k-points */
 } fu_basis;
 
 /* Builds everything that depends on geometry and cutoff, once. Reads the
@@ -96,5 +106,16 @@ int fu_default_nband(double nelec, int smeared, int natom);
  * runs are reproducible whatever the rank layout. X is [nev][npw]. Returns
  * FU_OK or FU_ENOMEM. */
 int fu_kblock_start_guess(const fu_kblock *kb, int nev, uint64_t seed, double complex *X);
+/* The same for a real k-block, in its real coordinates: X is [nev][npw]. */
+int fu_kblock_start_guess_real(const fu_kblock *kb, int nev, uint64_t seed, double *X);
+
+/* Real coordinates of m orbitals of a real k-block (kb->real): for each
+ * representative G (index <= its mate's) with mate G', in kb->rep order,
+ * √2 Re c(G), √2 Im c(G) if G' != G, and c(G) alone if G' = G (G = 0 at Γ):
+ * npw numbers, an isometry (Σ|c|² = Σ v²). fu_kblock_to_real projects
+ * onto the orbitals with c(G') = c(G)* first; fu_kblock_from_real is its
+ * inverse on them. c is [m][npw] complex, v [m][npw] real. */
+void fu_kblock_to_real(const fu_kblock *kb, int m, const double complex *c, double *v);
+void fu_kblock_from_real(const fu_kblock *kb, int m, const double *v, double complex *c);
 
 #endif

@@ -19,7 +19,10 @@ int fu_hamiltonian_init(fu_hamiltonian *h, const fu_basis *b, int maxvec, fu_err
     h->box_stride = ((size_t)b->grid.ntot + 3) & ~(size_t)3;
     h->box = fftw_malloc(sizeof(double complex) * h->box_stride * h->nthreads);
     h->nl_work = malloc(sizeof(double complex) * 2 * (size_t)maxvec * (b->nproj ? b->nproj : 1));
-    if (!h->box || !h->nl_work) {
+    int any_real = 0;
+    for (int ik = 0; ik < b->kp.nk; ik++) any_real |= b->k_owner[ik] == b->rank && b->kb[ik].real;
+    if (any_real) h->cbuf = malloc(sizeof(double complex) * 2 * (size_t)maxvec * b->max_npw);
+    if (!h->box || !h->nl_work || (any_real && !h->cbuf)) {
         fu_hamiltonian_free(h);
         return fu_fail(err, FU_ENOMEM, "hamiltonian: out of memory");
     }
@@ -29,6 +32,7 @@ int fu_hamiltonian_init(fu_hamiltonian *h, const fu_basis *b, int maxvec, fu_err
 void fu_hamiltonian_free(fu_hamiltonian *h) {
     fftw_free(h->box);
     free(h->nl_work);
+    free(h->cbuf);
     memset(h, 0, sizeof *h);
 }
 
@@ -82,5 +86,69 @@ void fu_hamiltonian_precondition(void *ctx, int m, const double *ritz, double co
     for (int v = 0; v < m; v++) {
         double complex *r = R + (size_t)v * kb->npw;
         for (int ig = 0; ig < kb->npw; ig++) r[ig] /= 1.0 + kb->kin[ig];
+    }
+}
+
+void fu_hamiltonian_apply_real(void *ctx, int m, const double *X, double *Y) {
+    fu_hamiltonian *h = ctx;
+    const fu_kblock *kb = h->kb;
+    const fu_fftgrid *g = &h->b->grid;
+    const int npw = kb->npw;
+    const double inv_n = 1.0 / g->ntot;
+    double t0 = fu_monotonic_seconds();
+    double complex *Xc = h->cbuf, *Yc = h->cbuf + (size_t)h->maxvec * npw;
+    for (int off = 0; off < m; off += h->maxvec) {
+        int cnt = m - off < h->maxvec ? m - off : h->maxvec;
+        fu_kblock_from_real(kb, cnt, X + (size_t)off * npw, Xc);
+        int npair = (cnt + 1) / 2;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(h->nthreads) if (h->nthreads > 1 && npair > 1)
+#endif
+        for (int q = 0; q < npair; q++) {
+#ifdef _OPENMP
+            double complex *box = h->box + (size_t)omp_get_thread_num() * h->box_stride;
+#else
+            double complex *box = h->box;
+#endif
+            const int v = 2 * q, two = v + 1 < cnt;
+            const double complex *x1 = Xc + (size_t)v * npw, *x2 = x1 + npw;
+            double complex *y1 = Yc + (size_t)v * npw, *y2 = y1 + npw;
+            memset(box, 0, sizeof(double complex) * g->ntot);
+            if (two)
+                for (int ig = 0; ig < npw; ig++) box[kb->box[ig]] = x1[ig] + I * x2[ig];
+            else
+                for (int ig = 0; ig < npw; ig++) box[kb->box[ig]] = x1[ig];
+            fu_fft_sphere_g2r(g, &kb->sphere, box);
+            for (int i = 0; i < g->ntot; i++) box[i] *= h->veff_r[i] * inv_n;
+            fu_fft_sphere_r2g(g, &kb->sphere, box);
+            /* Z = V c1 + i V c2 with (V c)(G') = (V c)(G)* for both halves */
+            for (int ig = 0; ig < npw; ig++) {
+                double complex z = box[kb->box[ig]];
+                if (two) {
+                    double complex zm = conj(box[kb->box[kb->mate[ig]]]);
+                    y1[ig] = 0.5 * (z + zm) + kb->kin[ig] * x1[ig];
+                    y2[ig] = -0.5 * I * (z - zm) + kb->kin[ig] * x2[ig];
+                } else {
+                    y1[ig] = z + kb->kin[ig] * x1[ig];
+                }
+            }
+        }
+        double t1 = fu_monotonic_seconds();
+        fu_nonlocal_apply(h->b, kb, cnt, Xc, Yc, h->nl_work);
+        double t2 = fu_monotonic_seconds();
+        fu_kblock_to_real(kb, cnt, Yc, Y + (size_t)off * npw);
+        h->t_local += t1 - t0;
+        h->t_nonlocal += t2 - t1;
+        t0 = fu_monotonic_seconds();
+    }
+}
+
+void fu_hamiltonian_precondition_real(void *ctx, int m, const double *ritz, double *R) {
+    fu_hamiltonian *h = ctx;
+    const fu_kblock *kb = h->kb;
+    (void)ritz;
+    for (int v = 0; v < m; v++) { /* as fu_hamiltonian_precondition, per coordinate */
+        double *r = R + (size_t)v * kb->npw;
+        for (int s = 0; s < kb->npw; s++) r[s] /= 1.0 + kb->slot_kin[s];
     }
 }

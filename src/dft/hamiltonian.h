@@ -13,6 +13,7 @@ typedef struct {
     size_t box_stride;        /* >= ntot, a multiple of 4 (64 bytes) */
     int nthreads;             /* bands transformed in parallel (b->nthreads) */
     double complex *nl_work;  /* [2*maxvec*nproj] */
+    double complex *cbuf;     /* [2*maxvec*max_npw]: complex copies for the real apply */
     int maxvec;
     /* wall time spent in apply since init (the SCF's profile), s */
     double t_local;           /* FFTs of the wavefunctions and the local potential */
@@ -30,5 +31,11 @@ void fu_hamiltonian_set(fu_hamiltonian *h, const fu_kblock *kb, const double *ve
 /* Callbacks for fu_lobpcg; ctx is an fu_hamiltonian*. */
 void fu_hamiltonian_apply(void *ctx, int m, const double complex *X, double complex *Y);
 void fu_hamiltonian_precondition(void *ctx, int m, const double *ritz, double complex *R);
+/* The same on a real k-block (kb->real) in its real coordinates
+ * (fu_kblock_to_real), for fu_lobpcg_real_split. Two real orbitals share one
+ * complex FFT: ψ1 + iψ2 goes through V(r), and the halves are told apart
+ * by the pairing G <-> -G-2k. */
+void fu_hamiltonian_apply_real(void *ctx, int m, const double *X, double *Y);
+void fu_hamiltonian_precondition_real(void *ctx, int m, const double *ritz, double *R);
 
 #endif

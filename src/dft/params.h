@@ -20,7 +20,7 @@ typedef struct {
     int smearing_order;      /* Methfessel-Paxton order */
     double tsmear;           /* smearing width, Ha */
     int use_symmetry;        /* reduce k-points and symmetrise the density */
-    int time_reversal;       /* use k -> -k */
+    int time_reversal;       /* use k -> -k (k-point reduction; real orbitals where k = -k) */
     double symprec;          /* symmetry tolerance, bohr */
     int max_iterations;      /* SCF iteration limit */
     double tol_energy;       /* |ΔE| between iterations, Ha per cell */

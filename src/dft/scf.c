@@ -31,6 +31,7 @@ typedef struct {
     int nev;                   /* bands computed: nband + buffer */
     int nbusy;                 /* bands the density needs (occupied ones), <= nband */
     double complex **psi;      /* [nspin*nk] -> [nev][npw] for owned k, else NULL */
+    double *rbuf;              /* [nev][max_npw]: real coordinates of a real k-block */
     double *eig_nev;           /* [nspin][nk][nev] */
     double *eig;               /* [nspin][nk][nband] */
     double *occ;               /* [nspin][nk][nband], at most 2/nspin */
@@ -58,6 +59,7 @@ static void state_free(scf_state *st) {
     if (st->psi)
         for (int ik = 0; ik < st->nspin * st->b.kp.nk; ik++) free(st->psi[ik]);
     free(st->psi);
+    free(st->rbuf);
     free(st->eig_nev);
     free(st->eig);
     free(st->occ);
@@ -85,6 +87,7 @@ static int state_alloc(scf_state *st, fu_err *err) {
     size_t nt = (size_t)b->grid.ntot, ns = (size_t)st->nspin;
     int nk = b->kp.nk;
     st->psi = calloc(ns * nk, sizeof(double complex *));
+    st->rbuf = malloc(sizeof(double) * (size_t)st->nev * (b->max_npw ? b->max_npw : 1));
     st->eig_nev = calloc(ns * nk * st->nev, sizeof(double));
     st->eig = calloc(ns * nk * b->nband, sizeof(double));
     st->occ = calloc(ns * nk * b->nband, sizeof(double));
@@ -103,7 +106,7 @@ static int state_alloc(scf_state *st, fu_err *err) {
         st->ud_r = malloc(sizeof(double) * nt * 2);
         st->ud_g = fftw_malloc(sizeof(double complex) * nt * 2);
     }
-    if (!st->psi || !st->eig_nev || !st->eig || !st->occ || !st->vloc_g || !st->vh_g ||
+    if (!st->psi || !st->rbuf || !st->eig_nev || !st->eig || !st->occ || !st->vloc_g || !st->vh_g ||
         !st->rho_in_g || !st->rho_out_g || !st->rho_next_g || !st->box || !st->vloc_r ||
         !st->vxc_r || !st->veff_r || !st->rho_in_r || !st->rho_out_r ||
         (ns == 2 && (!st->ud_r || !st->ud_g)))
@@ -115,8 +118,11 @@ static int state_alloc(scf_state *st, fu_err *err) {
         st->psi[iks] = malloc(sizeof(double complex) * (size_t)st->nev * kb->npw);
         if (!st->psi[iks]) return fu_fail(err, FU_ENOMEM, "scf: out of memory for orbitals");
         /* Both spin channels start alike, so zero moments stay exactly unpolarised. */
-        if (fu_kblock_start_guess(kb, st->nev, 0x5eed0000ULL + (uint64_t)ik * 7919ULL, st->psi[iks]))
-            return fu_fail(err, FU_ENOMEM, "scf: out of memory");
+        uint64_t seed = 0x5eed0000ULL + (uint64_t)ik * 7919ULL;
+        int rc = kb->real ? fu_kblock_start_guess_real(kb, st->nev, seed, st->rbuf)
+                          : fu_kblock_start_guess(kb, st->nev, seed, st->psi[iks]);
+        if (rc) return fu_fail(err, FU_ENOMEM, "scf: out of memory");
+        if (kb->real) fu_kblock_from_real(kb, st->nev, st->rbuf, st->psi[iks]);
     }
     return FU_OK;
 }
@@ -304,10 +310,19 @@ static int diagonalize(scf_state *st, int nconv, double tol, double tol_rest, in
         fu_kblock *kb = &b->kb[ik];
         fu_hamiltonian_set(&st->ham, kb, st->veff_r + spin * nt);
         fu_eig_stats stats;
-        int rc = fu_lobpcg_split(kb->npw, nev, nconv, st->psi[iks],
-                                 st->eig_nev + (size_t)iks * nev, fu_hamiltonian_apply,
-                                 fu_hamiltonian_precondition, &st->ham, tol, tol_rest, maxiter, &stats,
-                                 err);
+        double *eig = st->eig_nev + (size_t)iks * nev;
+        int rc;
+        if (kb->real) { /* a quarter of the dense algebra, half the FFTs */
+            fu_kblock_to_real(kb, nev, st->psi[iks], st->rbuf);
+            rc = fu_lobpcg_real_split(kb->npw, nev, nconv, st->rbuf, eig, fu_hamiltonian_apply_real,
+                                      fu_hamiltonian_precondition_real, &st->ham, tol, tol_rest,
+                                      maxiter, &stats, err);
+            fu_kblock_from_real(kb, nev, st->rbuf, st->psi[iks]);
+        } else {
+            rc = fu_lobpcg_split(kb->npw, nev, nconv, st->psi[iks], eig, fu_hamiltonian_apply,
+                                 fu_hamiltonian_precondition, &st->ham, tol, tol_rest, maxiter,
+                                 &stats, err);
+        }
         if (rc) {
             if (st->nspin == 2) fu_err_prefix(err, "k-point %d, spin %s", ik + 1, spin ? "down" : "up");
             else fu_err_prefix(err, "k-point %d", ik + 1);
