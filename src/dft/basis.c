@@ -217,6 +217,25 @@ static int build_kblock(fu_basis *b, int ik, int want_real, fu_err *err) {
                       (cos(arg) + I * sin(arg));
         }
     }
+    if (!kb->real || b->nproj == 0) return FU_OK;
+    /* β_p(k+G') = (-1)^l e^{iG0·R_a} β_p(k+G)* for G' = -G-G0 (R_lm(-q) =
+     * (-1)^l R_lm(q)), so φ_p^{1/2} β_p obeys c(G') = c(G)*: exact real
+     * coordinates. */
+    kb->proj_real = malloc(sizeof(double) * (size_t)b->nproj * kb->npw);
+    double complex *tmp = malloc(sizeof(double complex) * (size_t)kb->npw);
+    if (!kb->proj_real || !tmp) {
+        free(tmp);
+        return fu_fail(err, FU_ENOMEM, "k-point %d: out of memory for the real projectors", ik + 1);
+    }
+    for (int p = 0; p < b->nproj; p++) {
+        const double *x = b->s.xred[b->projs[p].atom];
+        double half = 0.5 * FU_PI * b->projs[p].l - FU_PI * (G0[0] * x[0] + G0[1] * x[1] + G0[2] * x[2]);
+        double complex ph = cos(half) + I * sin(half);
+        const double complex *row = kb->proj + (size_t)p * kb->npw;
+        for (int ig = 0; ig < kb->npw; ig++) tmp[ig] = ph * row[ig];
+        fu_kblock_to_real(kb, 1, tmp, kb->proj_real + (size_t)p * kb->npw);
+    }
+    free(tmp);
     return FU_OK;
 }
 
@@ -345,6 +364,7 @@ void fu_basis_free(fu_basis *b) {
             free(kb->mate);
             free(kb->rep);
             free(kb->slot_kin);
+            free(kb->proj_real);
             fu_fft_sphere_free(&kb->sphere);
         }
     }

@@ -38,6 +38,8 @@ typedef struct {
     int nrep;              /* G with index <= that of its mate (real only) */
     int *rep;              /* [nrep] their indices, ascending */
     double *slot_kin;      /* [npw] ½|k+G|² of each real coordinate */
+    double *proj_real;     /* [nproj][npw] real coordinates of φ_p^{1/2} β_p, φ_p =
+                              (-1)^l e^{-iG0·R_a}: then <β_p|c> φ_p^{-1/2} is real */
 } fu_kblock;
 
 /* One nonlocal projector p = (atom, l, m, i). */

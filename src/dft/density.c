@@ -11,12 +11,23 @@ void fu_density_add(const fu_basis *b, const fu_kblock *kb, int nband, const dou
     const fu_fftgrid *g = &b->grid;
     for (int n = 0; n < nband; n++) {
         if (occ[n] == 0.0) continue;
+        /* Real orbitals (kb->real): ψ_n(r) = e^{ik·r} u_n(r) is real, so
+         * |e^{ik·r}(√f_n u_n + i √f_m u_m)|² = f_n ψ_n² + f_m ψ_m²: one FFT for
+         * two bands of non-negative occupation. */
+        int m = n + 1;
+        while (m < nband && occ[m] == 0.0) m++;
+        int two = kb->real && m < nband && occ[n] > 0 && occ[m] > 0;
+        double an = two ? sqrt(occ[n]) : 1.0, am = two ? sqrt(occ[m]) : 0.0;
         memset(box, 0, sizeof(double complex) * g->ntot);
-        const double complex *c = psi + (size_t)n * kb->npw;
-        for (int ig = 0; ig < kb->npw; ig++) box[kb->box[ig]] = c[ig];
+        const double complex *c = psi + (size_t)n * kb->npw, *d = psi + (size_t)m * kb->npw;
+        if (two)
+            for (int ig = 0; ig < kb->npw; ig++) box[kb->box[ig]] = an * c[ig] + I * am * d[ig];
+        else
+            for (int ig = 0; ig < kb->npw; ig++) box[kb->box[ig]] = c[ig];
         fu_fft_sphere_g2r(g, &kb->sphere, box);
-        double f = weight * occ[n] / g->volume;
+        double f = weight * (two ? 1.0 : occ[n]) / g->volume;
         for (int i = 0; i < g->ntot; i++) rho_r[i] += f * creal(box[i] * conj(box[i]));
+        if (two) n = m;
     }
 }
 

@@ -16,17 +16,19 @@ static void project(const fu_kblock *kb, int nproj, int m, const double complex 
                 P, kb->npw, &ZERO, C, nproj);
 }
 
-/* DC[m][nproj] = C D (D real symmetric, block diagonal per atom and l, m) */
-static void apply_d(const fu_basis *b, int m, const double complex *C, double complex *DC) {
+/* DC[m][nproj] = C D (D real symmetric, block diagonal per atom and l, m);
+ * each entry of C is ncomp doubles (2: complex, 1: real orbitals). */
+static void apply_d(const fu_basis *b, int m, int ncomp, const double *C, double *DC) {
     const int np = b->nproj;
     for (int n = 0; n < m; n++)
-        for (int p = 0; p < np; p++) {
-            double complex s = 0;
-            const double *drow = b->dij + (size_t)p * np;
-            for (int q = 0; q < np; q++)
-                if (drow[q] != 0.0) s += drow[q] * C[(size_t)n * np + q];
-            DC[(size_t)n * np + p] = s;
-        }
+        for (int p = 0; p < np; p++)
+            for (int c = 0; c < ncomp; c++) {
+                double s = 0;
+                const double *drow = b->dij + (size_t)p * np;
+                for (int q = 0; q < np; q++)
+                    if (drow[q] != 0.0) s += drow[q] * C[((size_t)n * np + q) * ncomp + c];
+                DC[((size_t)n * np + p) * ncomp + c] = s;
+            }
 }
 
 void fu_nonlocal_apply(const fu_basis *b, const fu_kblock *kb, int m, const double complex *X,
@@ -35,9 +37,23 @@ void fu_nonlocal_apply(const fu_basis *b, const fu_kblock *kb, int m, const doub
     if (np == 0) return;
     double complex *C = work, *DC = work + (size_t)m * np;
     project(kb, np, m, X, kb->proj, C);
-    apply_d(b, m, C, DC);
+    apply_d(b, m, 2, (const double *)C, (double *)DC);
     cblas_zgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, kb->npw, np, &ONE, DC, np,
                 kb->proj, kb->npw, &ONE, Y, kb->npw);
+}
+
+void fu_nonlocal_apply_real(const fu_basis *b, const fu_kblock *kb, int m, const double *X,
+                            double *Y, double *work) {
+    const int np = b->nproj;
+    if (np == 0) return;
+    double *C = work, *DC = work + (size_t)m * np;
+    /* b_p . v = φ_p^{-1/2} <β_p|c> is real, and D couples only p, q of
+     * one atom and l, whose phases φ are equal: V_nl = B D Bᵀ */
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, np, kb->npw, 1.0, X, kb->npw,
+                kb->proj_real, kb->npw, 0.0, C, np);
+    apply_d(b, m, 1, C, DC);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, kb->npw, np, 1.0, DC, np,
+                kb->proj_real, kb->npw, 1.0, Y, kb->npw);
 }
 
 double fu_nonlocal_energy(const fu_basis *b, const fu_kblock *kb, int nband,
@@ -48,7 +64,7 @@ double fu_nonlocal_energy(const fu_basis *b, const fu_kblock *kb, int nband,
     if (!C) return NAN; /* the caller's NaN check reports it */
     double complex *DC = C + (size_t)nband * np;
     project(kb, np, nband, psi, kb->proj, C);
-    apply_d(b, nband, C, DC);
+    apply_d(b, nband, 2, (const double *)C, (double *)DC);
     double e = 0;
     for (int n = 0; n < nband; n++) {
         if (occ[n] == 0.0) continue;
@@ -75,7 +91,7 @@ int fu_nonlocal_forces_stress(const fu_basis *b, const fu_kblock *kb, int nband,
     }
     double complex *DC = C + nc, *dC = C + 2 * nc;
     project(kb, np, nband, psi, kb->proj, C);
-    apply_d(b, nband, C, DC);
+    apply_d(b, nband, 2, (const double *)C, (double *)DC);
     /* 2 Re Σ_n occ_n Σ_p conj(dC_np) DC_np for the derivative projectors in dP */
 #define ACCUMULATE(out_per_proj)                                                   \
     do {                                                                           \

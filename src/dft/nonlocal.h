@@ -7,6 +7,10 @@
 /* Y[m][npw] += V_nl X[m][npw]. work needs 2*m*nproj complex numbers. */
 void fu_nonlocal_apply(const fu_basis *b, const fu_kblock *kb, int m, const double complex *X,
                        double complex *Y, double complex *work);
+/* The same on a real k-block in its real coordinates (kb->proj_real):
+ * Y[m][npw] += V_nl X[m][npw]; work needs 2*m*nproj doubles. */
+void fu_nonlocal_apply_real(const fu_basis *b, const fu_kblock *kb, int m, const double *X,
+                            double *Y, double *work);
 /* Σ_n occ_n ⟨ψ_n|V_nl|ψ_n⟩ for nband orbitals psi[nband][npw] (Ha, weight not applied). */
 double fu_nonlocal_energy(const fu_basis *b, const fu_kblock *kb, int nband,
                           const double complex *psi, const double *occ);
