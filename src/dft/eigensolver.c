@@ -83,19 +83,6 @@ static double max_head(const double *res, int nconv) {
 
 /* ---- complex Hermitian ---- */
 
-/* C = alpha op(A) B + beta C, column-major; tolerates empty dimensions
- * (BLAS would report them through xerbla, which prints). */
-static void mm_z(CBLAS_TRANSPOSE ta, int M, int N, int K, cplx alpha, const cplx *A, int lda,
-                 const cplx *B, int ldb, cplx beta, cplx *C, int ldc) {
-    if (M <= 0 || N <= 0) return;
-    if (K <= 0) {
-        for (int j = 0; j < N; j++)
-            for (int i = 0; i < M; i++)
-                C[i + (size_t)j * ldc] = beta == 0 ? 0 : beta * C[i + (size_t)j * ldc];
-        return;
-    }
-    cblas_zgemm(CblasColMajor, ta, CblasNoTrans, M, N, K, &alpha, A, lda, B, ldb, &beta, C, ldc);
-}
 /* G (k x k, upper) = W^H W for W n x k. */
 static void herk_z(int k, int n, const cplx *W, cplx *G) {
     cblas_zherk(CblasColMajor, CblasUpper, CblasConjTrans, k, n, 1.0, W, n, 0.0, G, k);
@@ -145,31 +132,12 @@ static void hemm_z(int n, int m, const cplx *E, const cplx *X, cplx *C) {
 #define APPLY_FN fu_apply_fn
 #define PRECOND_FN fu_precond_fn
 #define NAME_HEEVD "zheevd/zheev"
+#define GEMM(ta, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)                                   \
+    cblas_zgemm(CblasColMajor, ta, CblasNoTrans, M, N, K, &(alpha), A, lda, B, ldb, &(beta), C, ldc)
 #include "dft/eigensolver_lobpcg.inc"
-#undef SCALAR
-#undef F
-#undef RE
-#undef IM
-#undef CONJ
-#undef MAKE
-#undef APPLY_FN
-#undef PRECOND_FN
-#undef NAME_HEEVD
 
 /* ---- real symmetric ---- */
 
-static void mm_d(CBLAS_TRANSPOSE ta, int M, int N, int K, double alpha, const double *A, int lda,
-                 const double *B, int ldb, double beta, double *C, int ldc) {
-    if (M <= 0 || N <= 0) return;
-    if (K <= 0) {
-        for (int j = 0; j < N; j++)
-            for (int i = 0; i < M; i++)
-                C[i + (size_t)j * ldc] = beta == 0 ? 0 : beta * C[i + (size_t)j * ldc];
-        return;
-    }
-    cblas_dgemm(CblasColMajor, ta == CblasNoTrans ? CblasNoTrans : CblasTrans, CblasNoTrans, M, N,
-                K, alpha, A, lda, B, ldb, beta, C, ldc);
-}
 static void herk_d(int k, int n, const double *W, double *G) {
     cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, k, n, 1.0, W, n, 0.0, G, k);
 }
@@ -217,16 +185,10 @@ static void hemm_d(int n, int m, const double *E, const double *X, double *C) {
 #define APPLY_FN fu_apply_real_fn
 #define PRECOND_FN fu_precond_real_fn
 #define NAME_HEEVD "dsyevd/dsyev"
+#define GEMM(ta, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)                                   \
+    cblas_dgemm(CblasColMajor, (ta) == CblasNoTrans ? CblasNoTrans : CblasTrans, CblasNoTrans, M, \
+                N, K, alpha, A, lda, B, ldb, beta, C, ldc)
 #include "dft/eigensolver_lobpcg.inc"
-#undef SCALAR
-#undef F
-#undef RE
-#undef IM
-#undef CONJ
-#undef MAKE
-#undef APPLY_FN
-#undef PRECOND_FN
-#undef NAME_HEEVD
 
 int fu_lobpcg(int n, int nev, int nconv, double complex *X, double *eig, fu_apply_fn apply,
               fu_precond_fn precond, void *ctx, double tol, int maxiter, fu_eig_stats *stats,

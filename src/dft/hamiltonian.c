@@ -41,30 +41,40 @@ void fu_hamiltonian_set(fu_hamiltonian *h, const fu_kblock *kb, const double *ve
     h->veff_r = veff_r;
 }
 
+/* The calling thread's FFT box. */
+static double complex *thread_box(const fu_hamiltonian *h) {
+#ifdef _OPENMP
+    return h->box + (size_t)omp_get_thread_num() * h->box_stride;
+#else
+    return h->box;
+#endif
+}
+
+/* box holds sphere coefficients c(G) (zero elsewhere); on return its sphere
+ * points hold those of V_eff(r) times that function. */
+static void local_pass(const fu_hamiltonian *h, double complex *box) {
+    const fu_fftgrid *g = &h->b->grid;
+    const double inv_n = 1.0 / g->ntot; /* of the forward transform, folded in */
+    fu_fft_sphere_g2r(g, &h->kb->sphere, box);
+    for (int i = 0; i < g->ntot; i++) box[i] *= h->veff_r[i] * inv_n;
+    fu_fft_sphere_r2g(g, &h->kb->sphere, box);
+}
+
 void fu_hamiltonian_apply(void *ctx, int m, const double complex *X, double complex *Y) {
     fu_hamiltonian *h = ctx;
     const fu_kblock *kb = h->kb;
-    const fu_fftgrid *g = &h->b->grid;
     const int npw = kb->npw;
-    /* 1/N of the forward transform folded into the potential multiply */
-    const double inv_n = 1.0 / g->ntot;
     double t0 = fu_monotonic_seconds();
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) num_threads(h->nthreads) if (h->nthreads > 1 && m > 1)
 #endif
     for (int v = 0; v < m; v++) {
-#ifdef _OPENMP
-        double complex *box = h->box + (size_t)omp_get_thread_num() * h->box_stride;
-#else
-        double complex *box = h->box;
-#endif
+        double complex *box = thread_box(h);
         const double complex *x = X + (size_t)v * npw;
         double complex *y = Y + (size_t)v * npw;
-        memset(box, 0, sizeof(double complex) * g->ntot);
+        memset(box, 0, sizeof(double complex) * h->b->grid.ntot);
         for (int ig = 0; ig < npw; ig++) box[kb->box[ig]] = x[ig];
-        fu_fft_sphere_g2r(g, &kb->sphere, box);
-        for (int i = 0; i < g->ntot; i++) box[i] *= h->veff_r[i] * inv_n;
-        fu_fft_sphere_r2g(g, &kb->sphere, box);
+        local_pass(h, box);
         for (int ig = 0; ig < npw; ig++) y[ig] = box[kb->box[ig]] + kb->kin[ig] * x[ig];
     }
     double t1 = fu_monotonic_seconds();
@@ -92,9 +102,7 @@ void fu_hamiltonian_precondition(void *ctx, int m, const double *ritz, double co
 void fu_hamiltonian_apply_real(void *ctx, int m, const double *X, double *Y) {
     fu_hamiltonian *h = ctx;
     const fu_kblock *kb = h->kb;
-    const fu_fftgrid *g = &h->b->grid;
     const int npw = kb->npw;
-    const double inv_n = 1.0 / g->ntot;
     double t0 = fu_monotonic_seconds();
     double complex *Xc = h->cbuf, *Yc = h->cbuf + (size_t)h->maxvec * npw;
     for (int off = 0; off < m; off += h->maxvec) {
@@ -105,22 +113,16 @@ void fu_hamiltonian_apply_real(void *ctx, int m, const double *X, double *Y) {
 #pragma omp parallel for schedule(static) num_threads(h->nthreads) if (h->nthreads > 1 && npair > 1)
 #endif
         for (int q = 0; q < npair; q++) {
-#ifdef _OPENMP
-            double complex *box = h->box + (size_t)omp_get_thread_num() * h->box_stride;
-#else
-            double complex *box = h->box;
-#endif
+            double complex *box = thread_box(h);
             const int v = 2 * q, two = v + 1 < cnt;
             const double complex *x1 = Xc + (size_t)v * npw, *x2 = x1 + npw;
             double complex *y1 = Yc + (size_t)v * npw, *y2 = y1 + npw;
-            memset(box, 0, sizeof(double complex) * g->ntot);
+            memset(box, 0, sizeof(double complex) * h->b->grid.ntot);
             if (two)
                 for (int ig = 0; ig < npw; ig++) box[kb->box[ig]] = x1[ig] + I * x2[ig];
             else
                 for (int ig = 0; ig < npw; ig++) box[kb->box[ig]] = x1[ig];
-            fu_fft_sphere_g2r(g, &kb->sphere, box);
-            for (int i = 0; i < g->ntot; i++) box[i] *= h->veff_r[i] * inv_n;
-            fu_fft_sphere_r2g(g, &kb->sphere, box);
+            local_pass(h, box);
             /* Z = V c1 + i V c2 with (V c)(G') = (V c)(G)* for both halves */
             for (int ig = 0; ig < npw; ig++) {
                 double complex z = box[kb->box[ig]];
