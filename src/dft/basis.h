@@ -50,10 +50,18 @@ typedef struct {
 /* Density symmetrisation table: for each point of the density sphere and each
  * operation, the box index of its image and the phase (see density.c). */
 typedef struct {
+    /* The pure translations T (identity rotation; a supercell has many) form
+     * a normal subgroup, so the group average is the average over T, a
+     * factor per G, then over one operation per rotation. */
+    int nrep;                       /* operations kept: one per rotation (0: not set up) */
+    int *rep;                       /* [nrep] their indices in sym */
+    int ntr;                        /* pure translations, identity included */
+    int *tr;                        /* [ntr] their indices in sym */
     int npt;                        /* sphere points (0: table not built, use the slow path) */
     int *pt;                        /* [npt] box index */
-    int *img;                       /* [nsym*npt] image box index */
-    double complex *phase;          /* [nsym*npt] */
+    int *img;                       /* [nrep*npt] image box index */
+    double complex *phase;          /* [nrep*npt] */
+    double *tfac;                   /* [npt] (1/|T|) Σ_t e^{2πi G·t}: 1 or 0 */
 } fu_symmap;
 
 typedef struct {

@@ -65,10 +65,50 @@ static int image(const fu_fftgrid *g, const int rinvT[3][3], const double t[3], 
 }
 
 void fu_density_symmap_free(fu_symmap *m) {
+    free(m->rep);
+    free(m->tr);
     free(m->pt);
     free(m->img);
     free(m->phase);
+    free(m->tfac);
     memset(m, 0, sizeof *m);
+}
+
+static int is_identity(const int R[3][3]) {
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            if (R[i][j] != (i == j)) return 0;
+    return 1;
+}
+
+/* (1/|T|) Σ_t e^{2πi m·t} for the integer frequency m. */
+static double translation_factor(const fu_symmetry *sym, const fu_symmap *m, const int f[3]) {
+    double s = 0;
+    for (int a = 0; a < m->ntr; a++) {
+        const double *t = sym->trans[m->tr[a]];
+        s += cos(2.0 * FU_PI * (f[0] * t[0] + f[1] * t[1] + f[2] * t[2]));
+    }
+    return s / m->ntr;
+}
+
+/* Splits the operations into pure translations and one representative per
+ * rotation (two operations with one rotation differ by a pure translation). */
+static int split_cosets(const fu_symmetry *sym, fu_symmap *m, fu_err *err) {
+    m->rep = malloc(sizeof(int) * (size_t)sym->nsym);
+    m->tr = malloc(sizeof(int) * (size_t)sym->nsym);
+    if (!m->rep || !m->tr) return fu_fail(err, FU_ENOMEM, "density symmetrisation: out of memory");
+    for (int s = 0; s < sym->nsym; s++) {
+        if (is_identity(sym->rot[s])) m->tr[m->ntr++] = s;
+        int seen = 0;
+        for (int r = 0; r < m->nrep && !seen; r++)
+            seen = memcmp(sym->rot[m->rep[r]], sym->rot[s], sizeof(int[3][3])) == 0;
+        if (!seen) m->rep[m->nrep++] = s;
+    }
+    if (m->ntr * m->nrep != sym->nsym)
+        return fu_fail(err, FU_EINTERNAL,
+                       "density symmetrisation: %d operations are not %d rotations x %d "
+                       "translations (not a group?)", sym->nsym, m->nrep, m->ntr);
+    return FU_OK;
 }
 
 int fu_density_symmap_init(fu_basis *b, fu_err *err) {
@@ -76,19 +116,23 @@ int fu_density_symmap_init(fu_basis *b, fu_err *err) {
     const fu_symmetry *sym = &b->sym;
     fu_symmap *m = &b->symmap;
     memset(m, 0, sizeof *m);
+    if (sym->nsym <= 1) return FU_OK;
+    int rc = split_cosets(sym, m, err);
+    if (rc) return rc;
     /* Only the density sphere is tabulated; outside it the density vanishes
      * when the box holds the 2 G_max sphere. With a smaller box, or when the
-     * table would exceed ~400 MB (supercells with many operations), the
-     * slow path evaluates images on the fly. */
-    if (sym->nsym <= 1 || g->gcut2 < 8.0 * b->ecut * (1 - 1e-9)) return FU_OK;
+     * table would exceed ~400 MB, the slow path evaluates images on the fly. */
+    if (g->gcut2 < 8.0 * b->ecut * (1 - 1e-9)) return FU_OK;
     int npt = 0;
     for (int i = 0; i < g->ntot; i++) npt += g->g2[i] <= g->gcut2;
-    if ((double)npt * sym->nsym > 2e7) return FU_OK;
+    if ((double)npt * m->nrep > 2e7) return FU_OK;
+    const int nr = m->nrep;
     m->pt = malloc(sizeof(int) * (size_t)npt);
-    m->img = malloc(sizeof(int) * (size_t)npt * sym->nsym);
-    m->phase = malloc(sizeof(double complex) * (size_t)npt * sym->nsym);
+    m->img = malloc(sizeof(int) * (size_t)npt * nr);
+    m->phase = malloc(sizeof(double complex) * (size_t)npt * nr);
+    m->tfac = malloc(sizeof(double) * (size_t)npt);
     int(*rinvT)[3][3] = malloc(sizeof(*rinvT) * (size_t)sym->nsym);
-    if (!m->pt || !m->img || !m->phase || !rinvT) {
+    if (!m->pt || !m->img || !m->phase || !m->tfac || !rinvT) {
         free(rinvT);
         fu_density_symmap_free(m);
         return fu_fail(err, FU_ENOMEM, "density symmetrisation: out of memory");
@@ -101,9 +145,12 @@ int fu_density_symmap_init(fu_basis *b, fu_err *err) {
             for (int i2 = 0; i2 < n[2]; i2++) {
                 int idx = (i0 * n[1] + i1) * n[2] + i2;
                 if (g->g2[idx] > g->gcut2) continue;
+                int f[3] = {fu_fft_freq(i0, n[0]), fu_fft_freq(i1, n[1]), fu_fft_freq(i2, n[2])};
                 m->pt[k] = idx;
-                for (int s = 0; s < sym->nsym; s++) {
-                    size_t e = (size_t)k * sym->nsym + s;
+                m->tfac[k] = translation_factor(sym, m, f);
+                for (int r = 0; r < nr; r++) {
+                    size_t e = (size_t)k * nr + r;
+                    int s = m->rep[r];
                     m->img[e] = image(g, rinvT[s], sym->trans[s], i0, i1, i2, &m->phase[e]);
                 }
                 k++;
@@ -117,42 +164,53 @@ void fu_density_symmetrize(const fu_basis *b, double complex *rho_g, double comp
     const fu_fftgrid *g = &b->grid;
     const fu_symmetry *sym = &b->sym;
     const int *n = g->n;
-    const int ns = sym->nsym;
-    if (ns <= 1) return;
     const fu_symmap *m = &b->symmap;
+    const int nr = m->nrep;
+    if (sym->nsym <= 1 || nr == 0) return;
     if (m->npt > 0) {
         memset(tmp, 0, sizeof(double complex) * g->ntot);
+        for (int k = 0; k < m->npt; k++) { /* translation factor is 1 or 0 */
+            if (m->tfac[k] < 0.5) rho_g[m->pt[k]] = 0;
+        }
         for (int k = 0; k < m->npt; k++) {
-            const int *img = m->img + (size_t)k * ns;
-            const double complex *ph = m->phase + (size_t)k * ns;
+            const int *img = m->img + (size_t)k * nr;
+            const double complex *ph = m->phase + (size_t)k * nr;
             double complex acc = 0;
             int outside = 0;
-            for (int s = 0; s < ns; s++) {
-                if (img[s] < 0) {
+            for (int r = 0; r < nr; r++) {
+                if (img[r] < 0) {
                     outside = 1;
                     break;
                 }
-                acc += rho_g[img[s]] * ph[s];
+                acc += rho_g[img[r]] * ph[r];
             }
-            tmp[m->pt[k]] = outside ? 0 : acc / ns;
+            tmp[m->pt[k]] = outside ? 0 : acc / nr;
         }
         memcpy(rho_g, tmp, sizeof(double complex) * g->ntot);
         return;
     }
-    int(*rinvT)[3][3] = malloc(sizeof(*rinvT) * (size_t)ns);
+    int(*rinvT)[3][3] = malloc(sizeof(*rinvT) * (size_t)sym->nsym);
     if (!rinvT) return; /* unreachable in practice; ρ stays unsymmetrised but valid */
     inverse_transposes(sym, rinvT);
+    if (m->ntr > 1)
+        for (int i = 0; i < g->ntot; i++) {
+            int f[3];
+            double G[3];
+            fu_fftgrid_gvec(g, i, f, G);
+            if (translation_factor(sym, m, f) < 0.5) rho_g[i] = 0;
+        }
     for (int i0 = 0; i0 < n[0]; i0++)
         for (int i1 = 0; i1 < n[1]; i1++)
             for (int i2 = 0; i2 < n[2]; i2++) {
                 double complex acc = 0, ph;
                 int outside = 0;
-                for (int s = 0; s < ns && !outside; s++) {
+                for (int r = 0; r < nr && !outside; r++) {
+                    int s = m->rep[r];
                     int j = image(g, rinvT[s], sym->trans[s], i0, i1, i2, &ph);
                     if (j < 0) outside = 1;
                     else acc += rho_g[j] * ph;
                 }
-                tmp[(i0 * n[1] + i1) * n[2] + i2] = outside ? 0 : acc / ns;
+                tmp[(i0 * n[1] + i1) * n[2] + i2] = outside ? 0 : acc / nr;
             }
     free(rinvT);
     memcpy(rho_g, tmp, sizeof(double complex) * g->ntot);

@@ -9,9 +9,12 @@
 void fu_density_add(const fu_basis *b, const fu_kblock *kb, int nband, const double complex *psi,
                     const double *occ, double weight, double *rho_r, double complex *box);
 /* Symmetrises coefficients rho_g[ntot] with the basis' space group:
- * ρ(m) <- (1/N_S) Σ_S ρ(R_S^{-T} m) e^{2πi (R_S^{-T} m)·t_S}. tmp[ntot] scratch. */
+ * ρ(m) <- (1/N_S) Σ_S ρ(R_S^{-T} m) e^{2πi (R_S^{-T} m)·t_S}, evaluated as the average
+ * over the pure translations (a factor per m) and then over one operation per
+ * rotation (b->symmap). tmp[ntot] scratch. */
 void fu_density_symmetrize(const fu_basis *b, double complex *rho_g, double complex *tmp);
-/* Builds b->symmap when it fits in memory (called by fu_basis_init). */
+/* Splits the group into translations and rotations, and tabulates the images
+ * when they fit in memory, into b->symmap (called by fu_basis_init). */
 int fu_density_symmap_init(fu_basis *b, fu_err *err);
 void fu_density_symmap_free(fu_symmap *m);
 

@@ -8,7 +8,8 @@
  *  - the energy is invariant under a rigid translation of all atoms, under a
  *    rigid rotation of the whole crystal (projectors' angular parts), and
  *    under a space-group operation applied to the atoms (GaAs, no inversion);
- *  - the irreducible k-set with symmetrised density gives the full-mesh energy.
+ *  - the irreducible k-set with symmetrised density gives the full-mesh energy,
+ *    also in a supercell (pure translations among the operations).
  * Small cutoffs keep it fast; the identities hold at any cutoff. */
 #include <math.h>
 #include <mpi.h>
@@ -19,6 +20,7 @@
 #include "crystal/elements.h"
 #include "crystal/structure.h"
 #include "crystal/symmetry.h"
+#include "dft/basis.h"
 #include "dft/scf.h"
 
 static void make_si(fu_structure *s, const double d[3]) {
@@ -249,6 +251,46 @@ int main(int argc, char **argv) {
         CHECK_CLOSE(ri.stress[0][0], rf.stress[0][0], 1e-9, "irreducible-k stress equals full-mesh stress");
         fu_scf_result_free(&ri);
         fu_scf_result_free(&rf);
+        fu_structure_free(&t);
+    }
+    /* A supercell: the conventional 8-atom cube has 4 pure translations
+     * among its 192 operations, which the density symmetrisation averages
+     * over as a factor per G (then one operation per rotation). Its energy
+     * and stress must equal those of the unsymmetrised calculation. */
+    {
+        fu_structure t;
+        fu_err e2;
+        fu_structure_alloc(&t, 8, &e2);
+        const double a = 10.263, base[4][3] = {{0, 0, 0}, {0, .5, .5}, {.5, 0, .5}, {.5, .5, 0}};
+        double lat[3][3] = {{a, 0, 0}, {0, a, 0}, {0, 0, a}};
+        memcpy(t.lattice, lat, sizeof lat);
+        t.nspecies = 1;
+        strcpy(t.symbol[0], "Si");
+        t.znucl[0] = 14;
+        for (int i = 0; i < 8; i++) {
+            t.typat[i] = 0;
+            for (int c = 0; c < 3; c++) t.xred[i][c] = base[i % 4][c] + (i >= 4 ? 0.25 : 0.0);
+        }
+        fu_scf_params q = p;
+        q.kgrid[0] = q.kgrid[1] = q.kgrid[2] = 2;
+        q.nband = 20;
+        q.fft[0] = q.fft[1] = q.fft[2] = 0;
+        q.ecut = 5.0;
+        fu_basis bs;
+        CHECK(fu_basis_init(&bs, &t, &q, MPI_COMM_WORLD, &e2) == FU_OK, "supercell basis");
+        CHECK(bs.symmap.ntr == 4 && bs.symmap.nrep * bs.symmap.ntr == bs.sym.nsym,
+              "cube: 4 pure translations times one operation per rotation");
+        fu_basis_free(&bs);
+        fu_scf_result rs, ru;
+        double es = energy(&t, &q, &rs);
+        q.use_symmetry = 0;
+        double eu = energy(&t, &q, &ru);
+        CHECK(rs.nk < ru.nk, "symmetry reduces the supercell k-set");
+        CHECK_CLOSE(es, eu, 1e-9, "supercell: symmetrised energy equals unsymmetrised (Ha)");
+        CHECK_CLOSE(rs.stress[0][0], ru.stress[0][0], 1e-9,
+                    "supercell: symmetrised stress equals unsymmetrised (Ha/bohr^3)");
+        fu_scf_result_free(&rs);
+        fu_scf_result_free(&ru);
         fu_structure_free(&t);
     }
     fu_scf_result_free(&r0);
