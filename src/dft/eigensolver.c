@@ -193,17 +193,19 @@ static void hemm_d(int n, int m, const double *E, const double *X, double *C) {
 int fu_lobpcg(int n, int nev, int nconv, double complex *X, double *eig, fu_apply_fn apply,
               fu_precond_fn precond, void *ctx, double tol, int maxiter, fu_eig_stats *stats,
               fu_err *err) {
-    return lobpcg_z(n, nev, nconv, X, eig, apply, precond, ctx, tol, tol, maxiter, stats, err);
+    return lobpcg_z(n, nev, nconv, nev, X, eig, apply, precond, ctx, tol, tol, maxiter, stats, err);
 }
 
-int fu_lobpcg_split(int n, int nev, int nconv, double complex *X, double *eig, fu_apply_fn apply,
-                    fu_precond_fn precond, void *ctx, double tol, double tol_rest, int maxiter,
-                    fu_eig_stats *stats, fu_err *err) {
-    return lobpcg_z(n, nev, nconv, X, eig, apply, precond, ctx, tol, tol_rest, maxiter, stats, err);
+int fu_lobpcg_split(int n, int nev, int nconv, int nsearch, double complex *X, double *eig,
+                    fu_apply_fn apply, fu_precond_fn precond, void *ctx, double tol,
+                    double tol_rest, int maxiter, fu_eig_stats *stats, fu_err *err) {
+    return lobpcg_z(n, nev, nconv, nsearch, X, eig, apply, precond, ctx, tol, tol_rest, maxiter,
+                    stats, err);
 }
 
-int fu_lobpcg_real_split(int n, int nev, int nconv, double *X, double *eig, fu_apply_real_fn apply,
-                         fu_precond_real_fn precond, void *ctx, double tol, double tol_rest,
-                         int maxiter, fu_eig_stats *stats, fu_err *err) {
-    return lobpcg_d(n, nev, nconv, X, eig, apply, precond, ctx, tol, tol_rest, maxiter, stats, err);
+int fu_lobpcg_real_split(int n, int nev, int nconv, int nsearch, double *X, double *eig,
+                         fu_apply_real_fn apply, fu_precond_real_fn precond, void *ctx, double tol,
+                         double tol_rest, int maxiter, fu_eig_stats *stats, fu_err *err) {
+    return lobpcg_d(n, nev, nconv, nsearch, X, eig, apply, precond, ctx, tol, tol_rest, maxiter,
+                    stats, err);
 }

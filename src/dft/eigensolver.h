@@ -42,15 +42,19 @@ int fu_lobpcg(int n, int nev, int nconv, double complex *X, double *eig, fu_appl
  * nconv: they get new search directions only while their residual is at or
  * above tol_rest (fu_lobpcg: tol_rest = tol). For an SCF step, whose density
  * needs only the occupied bands, that saves the applications of A that would
- * converge empty bands to a tolerance nothing uses. */
-int fu_lobpcg_split(int n, int nev, int nconv, double complex *X, double *eig, fu_apply_fn apply,
-                    fu_precond_fn precond, void *ctx, double tol, double tol_rest, int maxiter,
-                    fu_eig_stats *stats, fu_err *err);
+ * converge empty bands to a tolerance nothing uses. Vectors from nsearch on
+ * (nconv <= nsearch <= nev) get no search directions at all: a passive
+ * buffer that only widens the Rayleigh-Ritz space, so that the last wanted
+ * vectors are not the edge of the block, for the dense algebra and no
+ * applications of A beyond the first (fu_lobpcg: nsearch = nev). */
+int fu_lobpcg_split(int n, int nev, int nconv, int nsearch, double complex *X, double *eig,
+                    fu_apply_fn apply, fu_precond_fn precond, void *ctx, double tol,
+                    double tol_rest, int maxiter, fu_eig_stats *stats, fu_err *err);
 
 /* fu_lobpcg_split for a real symmetric operator and real vectors: the same
  * algorithm in real arithmetic. */
-int fu_lobpcg_real_split(int n, int nev, int nconv, double *X, double *eig, fu_apply_real_fn apply,
-                         fu_precond_real_fn precond, void *ctx, double tol, double tol_rest,
-                         int maxiter, fu_eig_stats *stats, fu_err *err);
+int fu_lobpcg_real_split(int n, int nev, int nconv, int nsearch, double *X, double *eig,
+                         fu_apply_real_fn apply, fu_precond_real_fn precond, void *ctx, double tol,
+                         double tol_rest, int maxiter, fu_eig_stats *stats, fu_err *err);
 
 #endif

@@ -270,7 +270,7 @@ static int check_functionals(const fu_basis *b, const fu_xc *xc, fu_err *err) {
     return FU_OK;
 }
 
-/* Residual norm to which empty bands (and the buffer) are converged once the
+/* Residual norm to which empty bands are converged once the
  * SCF tolerance is tighter: the density does not depend on them. A Ritz value
  * with residual r errs by ~r²/gap; measured on the ABINIT reference systems
  * against converging every band to the SCF tolerance: <= 1e-9 Ha for all but
@@ -301,6 +301,7 @@ static int diagonalize(scf_state *st, int nconv, double tol, double tol_rest, in
                        int *iters_out, double *applies_out, int *all_conv, fu_err *err) {
     fu_basis *b = &st->b;
     int nk = b->kp.nk, nev = st->nev, maxit = 0, nks = st->nspin * nk, conv = 1;
+    int nsearch = b->nband < nev ? b->nband : nev; /* the buffer beyond is passive */
     size_t nt = (size_t)b->grid.ntot;
     double applies = 0;
     memset(st->eig_nev, 0, sizeof(double) * (size_t)nks * nev);
@@ -314,14 +315,14 @@ static int diagonalize(scf_state *st, int nconv, double tol, double tol_rest, in
         int rc;
         if (kb->real) { /* a quarter of the dense algebra, half the FFTs */
             fu_kblock_to_real(kb, nev, st->psi[iks], st->rbuf);
-            rc = fu_lobpcg_real_split(kb->npw, nev, nconv, st->rbuf, eig, fu_hamiltonian_apply_real,
-                                      fu_hamiltonian_precondition_real, &st->ham, tol, tol_rest,
-                                      maxiter, &stats, err);
+            rc = fu_lobpcg_real_split(kb->npw, nev, nconv, nsearch, st->rbuf, eig,
+                                      fu_hamiltonian_apply_real, fu_hamiltonian_precondition_real,
+                                      &st->ham, tol, tol_rest, maxiter, &stats, err);
             fu_kblock_from_real(kb, nev, st->rbuf, st->psi[iks]);
         } else {
-            rc = fu_lobpcg_split(kb->npw, nev, nconv, st->psi[iks], eig, fu_hamiltonian_apply,
-                                 fu_hamiltonian_precondition, &st->ham, tol, tol_rest, maxiter,
-                                 &stats, err);
+            rc = fu_lobpcg_split(kb->npw, nev, nconv, nsearch, st->psi[iks], eig,
+                                 fu_hamiltonian_apply, fu_hamiltonian_precondition, &st->ham, tol,
+                                 tol_rest, maxiter, &stats, err);
         }
         if (rc) {
             if (st->nspin == 2) fu_err_prefix(err, "k-point %d, spin %s", ik + 1, spin ? "down" : "up");
@@ -530,6 +531,12 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
     }
     if (p->smearing != FU_SMEAR_NONE && !(p->tsmear > 0))
         { rc = fu_fail(err, FU_EINPUT, "smearing: width must be > 0 Ha"); goto done; }
+    /* Buffer bands beyond the requested ones keep the top requested bands
+     * off the edge of the LOBPCG block; passive (no search directions of
+     * their own), they cost only dense algebra. Measured on the benchmark
+     * systems against buffer bands converged to TOL_EMPTY_BANDS: 10-17 %
+     * less SCF time (Si 0.62 -> 0.55 s, fcc Al 0.42 -> 0.35 s) at the same
+     * step counts; no buffer at all cost the metals one SCF step. */
     int nbuf = b->nband / 8 > 2 ? b->nband / 8 : 2;
     st.nev = b->nband + nbuf;
     for (int ik = 0; ik < b->kp.nk; ik++)
