@@ -47,21 +47,31 @@ static void inverse_transposes(const fu_symmetry *sym, int (*rinvT)[3][3]) {
     }
 }
 
-/* Image of box point (i0,i1,i2) under operation s: its box index and phase,
- * or -1 if the image is not a frequency the box holds unambiguously. */
-static int image(const fu_fftgrid *g, const int rinvT[3][3], const double t[3], int i0, int i1,
-                 int i2, double complex *phase) {
+/* Image of box point (i0,i1,i2) under an operation with R^{-T} = rinvT: its
+ * box index and integer frequency mp, or -1 if the image is not a frequency
+ * the box holds unambiguously. */
+static int image_index(const fu_fftgrid *g, const int rinvT[3][3], int i0, int i1, int i2,
+                       int mp[3]) {
     const int *n = g->n;
     int m[3] = {fu_fft_freq(i0, n[0]), fu_fft_freq(i1, n[1]), fu_fft_freq(i2, n[2])};
-    int mp[3], idx[3];
+    int idx[3];
     for (int i = 0; i < 3; i++) {
         mp[i] = rinvT[i][0] * m[0] + rinvT[i][1] * m[1] + rinvT[i][2] * m[2];
         if (2 * abs(mp[i]) >= n[i]) return -1; /* beyond or on Nyquist */
-        idx[i] = fu_fft_index(mp[i], n[i]);
+        idx[i] = mp[i] < 0 ? mp[i] + n[i] : mp[i];
     }
+    return (idx[0] * n[1] + idx[1]) * n[2] + idx[2];
+}
+
+/* The same with the phase e^{2πi mp·t} of the operation's translation t. */
+static int image(const fu_fftgrid *g, const int rinvT[3][3], const double t[3], int i0, int i1,
+                 int i2, double complex *phase) {
+    int mp[3];
+    int j = image_index(g, rinvT, i0, i1, i2, mp);
+    if (j < 0) return -1;
     double arg = 2.0 * FU_PI * (mp[0] * t[0] + mp[1] * t[1] + mp[2] * t[2]);
     *phase = cos(arg) + I * sin(arg);
-    return (idx[0] * n[1] + idx[1]) * n[2] + idx[2];
+    return j;
 }
 
 void fu_density_symmap_free(fu_symmap *m) {
@@ -132,13 +142,25 @@ int fu_density_symmap_init(fu_basis *b, fu_err *err) {
     m->phase = malloc(sizeof(double complex) * (size_t)npt * nr);
     m->tfac = malloc(sizeof(double) * (size_t)npt);
     int(*rinvT)[3][3] = malloc(sizeof(*rinvT) * (size_t)sym->nsym);
-    if (!m->pt || !m->img || !m->phase || !m->tfac || !rinvT) {
+    const int *n = g->n;
+    /* e^{2πi mp_i t_i} per representative, axis and frequency |mp_i| < n_i/2:
+     * the phase is their product (a sine and cosine per point and operation
+     * took as long as the rest of the SCF set-up) */
+    const int nf = n[0] + n[1] + n[2];
+    double complex *ph1 = malloc(sizeof(double complex) * (size_t)nr * nf);
+    if (!m->pt || !m->img || !m->phase || !m->tfac || !rinvT || !ph1) {
         free(rinvT);
+        free(ph1);
         fu_density_symmap_free(m);
         return fu_fail(err, FU_ENOMEM, "density symmetrisation: out of memory");
     }
     inverse_transposes(sym, rinvT);
-    const int *n = g->n;
+    for (int r = 0; r < nr; r++)
+        for (int i = 0, off = 0; i < 3; off += n[i], i++)
+            for (int f = 0; f < n[i]; f++) {
+                double arg = 2.0 * FU_PI * (f - n[i] / 2) * sym->trans[m->rep[r]][i];
+                ph1[(size_t)r * nf + off + f] = cos(arg) + I * sin(arg);
+            }
     int k = 0;
     for (int i0 = 0; i0 < n[0]; i0++)
         for (int i1 = 0; i1 < n[1]; i1++)
@@ -150,13 +172,18 @@ int fu_density_symmap_init(fu_basis *b, fu_err *err) {
                 m->tfac[k] = translation_factor(sym, m, f);
                 for (int r = 0; r < nr; r++) {
                     size_t e = (size_t)k * nr + r;
-                    int s = m->rep[r];
-                    m->img[e] = image(g, rinvT[s], sym->trans[s], i0, i1, i2, &m->phase[e]);
+                    int mp[3];
+                    m->img[e] = image_index(g, rinvT[m->rep[r]], i0, i1, i2, mp);
+                    const double complex *p = ph1 + (size_t)r * nf;
+                    m->phase[e] = m->img[e] < 0 ? 0
+                                                : p[mp[0] + n[0] / 2] * p[n[0] + mp[1] + n[1] / 2] *
+                                                      p[n[0] + n[1] + mp[2] + n[2] / 2];
                 }
                 k++;
             }
     m->npt = npt;
     free(rinvT);
+    free(ph1);
     return FU_OK;
 }
 

@@ -21,8 +21,9 @@ typedef struct {
     fftw_plan plan_fwd;    /* in place on `work` (use fftw_execute_dft for other arrays) */
     fftw_plan plan_bwd;
     /* 1D passes for transforms of orbitals confined to a sphere (see
-     * fu_fft_sphere_*): along a2 (one column), a1 (one plane), a0 (all) */
-    fftw_plan p2_fwd, p2_bwd, p1_fwd, p1_bwd, p0_fwd, p0_bwd;
+     * fu_fft_sphere_*): along a2 (8, 4, 2 or 1 adjacent columns at once),
+     * a1 (one plane), a0 (all) */
+    fftw_plan p2_fwd[4], p2_bwd[4], p1_fwd, p1_bwd, p0_fwd, p0_bwd;
     double complex *work;  /* [ntot] scratch aligned for FFTW */
 } fu_fftgrid;
 
@@ -72,6 +73,8 @@ typedef struct {
     int ncol, nplane;
     int *col;    /* [ncol] i0*n1 + i1 */
     int *plane;  /* [nplane] i0 */
+    int nrun;    /* runs of adjacent columns (consecutive col), transformed in batches */
+    int *run;    /* [2*nrun] first column, length */
 } fu_fft_sphere;
 
 /* From the box indices of the sphere's points. */
