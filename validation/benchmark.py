@@ -159,7 +159,7 @@ def main():
         rows.append(dict(name=name, natom=natom, nk=nk, fft="x".join(map(str, ngfft)),
                          tf=min(tf), ta=min(ta), cf=min(cf), ca=min(ca), mf=mf, ma=ma, it_f=it_f,
                          it_a=ia, de=abs(ef - ea) / natom, df=dfor, ds=dstr, qe=qcol))
-        profiles.append((name, out.get("wall_seconds", 0.0), out.get("profile_seconds", {})))
+        profiles.append((name, out.get("wall_seconds", 0.0), out.get("profile_seconds", {}), tf[-1]))
     print(f"# furui vs ABINIT, 1 rank, 1 thread, best of {a.repeat}; runs in {root}")
     print("# process: whole program, start to exit; in-code: ABINIT's 'Overall time' wall, furui's SCF"
           " wall_seconds; |dF| Ha/bohr, |dsig| Ha/bohr^3: largest difference from ABINIT")
@@ -182,11 +182,13 @@ def main():
     cats = ["setup", "local", "nonlocal", "eigensolver", "density", "potential", "mixing", "forces_stress",
             "other"]
     print("# furui profile, % of the SCF wall time (local = wavefunction FFTs and V_loc, eigensolver = "
-          "orthogonalisation/Rayleigh-Ritz outside H, potential = Hartree + XC)")
-    print("%-16s %8s " % ("system", "scf_s") + " ".join("%9s" % c[:9] for c in cats))
-    for name, wall, prof in profiles:
+          "orthogonalisation/Rayleigh-Ritz outside H, potential = Hartree + XC); outside_s: process time"
+          " minus SCF wall, s (start-up, reading input and pseudopotentials, writing log, JSON, HDF5)")
+    print("%-16s %8s " % ("system", "scf_s") + " ".join("%9s" % c[:9] for c in cats) + " %9s" % "outside_s")
+    for name, wall, prof, proc in profiles:
         if prof and wall > 0:
-            print("%-16s %8.3f " % (name, wall) + " ".join("%9.1f" % (100 * prof.get(c, 0) / wall) for c in cats))
+            print("%-16s %8.3f " % (name, wall) + " ".join("%9.1f" % (100 * prof.get(c, 0) / wall) for c in cats)
+                  + " %9.3f" % (proc - wall))
     return 0
 
 
