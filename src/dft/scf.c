@@ -592,6 +592,12 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
                      "xc %s%s\n",
                 b->kp.nk, b->nband, st.nev - b->nband, g->n[0], g->n[1], g->n[2], b->sym.nsym,
                 st.xc.names, ns == 2 ? ", collinear spin" : "");
+        /* k-points are the only work split across ranks: say so when some get none. */
+        if (b->size > b->kp.nk)
+            fprintf(log,
+                    "# note: %d of %d ranks idle (%d irreducible k-point%s); fewer ranks with "
+                    "more threads each (FURUI_THREADS) would use those cores\n",
+                    b->size - b->kp.nk, b->size, b->kp.nk, b->kp.nk == 1 ? "" : "s");
         if (ns == 2) {
             fprintf(log, "# initial moments (μB):");
             for (int sp = 0; sp < s->nspecies; sp++)

@@ -15,7 +15,8 @@ empty. Checks: exit status 0 (mpiexec returns non-zero if any rank does), exactl
 report on stdout, nothing from furui on stderr, no crash report; the k-point set and
 weights are identical; total energy, every energy term, Fermi level, eigenvalues, forces
 and stress agree with the 1-rank run to --tol (absolute, Ha units); the HDF5 total
-equals the JSON total.
+equals the JSON total. Then the input at Γ alone (one k-point) on 1 and 2 ranks: the
+rank without a k-point must not change the answer, and the log must say that it idles.
 """
 import argparse
 import json
@@ -125,6 +126,38 @@ def compare(ref, js, n, tol):
           f"SCF iterations {js['scf']['iterations']} vs {ref['scf']['iterations']}")
 
 
+IDLE_NOTE = "# note: 1 of 2 ranks idle (1 irreducible k-point)"
+
+
+def log_text(base):
+    with open(os.path.join(base, "rank0", "out.log"), encoding="utf-8") as f:
+        return f.read()
+
+
+def gamma_only(args, top):
+    """One k-point on 2 ranks: rank 1 owns none, idles, and must leave the result alone."""
+    with open(args.input, encoding="utf-8") as f:
+        text = f.read()
+    grid = "kpoints: {grid: [4, 4, 4], shift: [0, 0, 0]}"
+    if not check(grid in text, f"--input has no '{grid}' line to replace by Γ alone"):
+        return
+    path = os.path.join(top, "gamma.yaml")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text.replace(grid, "kpoints: {grid: [1, 1, 1], shift: [0, 0, 0]}"))
+    ga = argparse.Namespace(**vars(args))
+    ga.input = path
+    one = run(ga, 1, os.path.join(top, "gamma_np1"))
+    two = run(ga, 2, os.path.join(top, "gamma_np2"))
+    if one is None or two is None:
+        return
+    check(len(one["kweights"]) == 1, f"Γ input: {len(one['kweights'])} k-points, expected 1")
+    compare(one, two, 2, args.tol)
+    check(IDLE_NOTE in log_text(os.path.join(top, "gamma_np2")),
+          f"Γ on 2 ranks: log does not say '{IDLE_NOTE}'")
+    check("ranks idle" not in log_text(os.path.join(top, "gamma_np1")),
+          "Γ on 1 rank: log claims idle ranks")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -150,6 +183,10 @@ def main():
         for n in ranks[1:]:
             if results.get(n) is not None:
                 compare(results[1], results[n], n, args.tol)
+                check("ranks idle" not in log_text(os.path.join(top, f"np{n}")),
+                      f"{n} ranks on 13 k-points: log claims idle ranks")
+    if 2 in ranks and not failures:
+        gamma_only(args, top)
     if failures or any(v is None for v in results.values()):
         print(f"{len(failures)} check(s) failed")
         sys.exit(1)
