@@ -38,11 +38,13 @@ int fu_lobpcg(int n, int nev, int nconv, double complex *X, double *eig, fu_appl
               fu_precond_fn precond, void *ctx, double tol, int maxiter, fu_eig_stats *stats,
               fu_err *err);
 
-/* fu_lobpcg with a second tolerance tol_rest >= tol for the vectors beyond
- * nconv: they get new search directions only while their residual is at or
- * above tol_rest (fu_lobpcg: tol_rest = tol). For an SCF step, whose density
- * needs only the occupied bands, that saves the applications of A that would
- * converge empty bands to a tolerance nothing uses. Vectors from nsearch on
+/* fu_lobpcg with a second tolerance tol_rest >= tol for the vectors from
+ * nconv to nsearch: they must reach residual tol_rest, and get new search
+ * directions only while above it (fu_lobpcg: tol_rest = tol). For an SCF
+ * step, whose density needs only the occupied bands, that saves the
+ * applications of A that would converge empty bands to a tolerance nothing
+ * uses. stats->converged: all of them reached their tolerance; max_residual
+ * is over the first nconv. Vectors from nsearch on
  * (nconv <= nsearch <= nev) get no search directions at all: a passive
  * buffer that only widens the Rayleigh-Ritz space, so that the last wanted
  * vectors are not the edge of the block, for the dense algebra and no

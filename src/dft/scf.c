@@ -270,8 +270,9 @@ static int check_functionals(const fu_basis *b, const fu_xc *xc, fu_err *err) {
     return FU_OK;
 }
 
-/* Residual norm to which empty bands are converged once the
- * SCF tolerance is tighter: the density does not depend on them. A Ritz value
+/* Residual norm to which empty bands are converged (in every step, also
+ * where the occupied ones need no iteration) once the SCF tolerance is
+ * tighter: the density does not depend on them. A Ritz value
  * with residual r errs by ~r²/gap; measured on the ABINIT reference systems
  * against converging every band to the SCF tolerance: <= 1e-9 Ha for all but
  * the top band, 7e-7 Ha for the top band of distorted Si (nearly degenerate
