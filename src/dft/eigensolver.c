@@ -83,8 +83,8 @@ static double max_head(const double *res, int nconv) {
 
 /* Done: the first nconv residuals below tol and those up to nsearch below
  * tol_rest. Stopping on the first nconv alone left the rest wherever they
- * were when those converged: an SCF whose occupied bands converge in one
- * iteration kept empty bands at residual ~1e-3 (bcc Na at Γ: 1e-4 Ha off). */
+ * were when those converged: an SCF step whose occupied bands needed no
+ * iteration left the empty ones loose (bcc Na's Γ triplet 1e-4 Ha off). */
 static int all_done(const double *res, int nconv, int nsearch, double tol, double tol_rest) {
     for (int j = 0; j < nsearch; j++)
         if (!(res[j] < (j < nconv ? tol : tol_rest))) return 0;
