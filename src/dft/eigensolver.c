@@ -81,13 +81,19 @@ static double max_head(const double *res, int nconv) {
     return r;
 }
 
-/* Done: the first nconv residuals below tol and those up to nsearch below
- * tol_rest. Stopping on the first nconv alone left the rest wherever they
+/* Vector j still needs search directions: residual at or above tol (the
+ * first nconv) or tol_rest (the rest up to nsearch). */
+static int unconverged(const double *res, int j, int nconv, double tol, double tol_rest) {
+    return !(res[j] < (j < nconv ? tol : tol_rest));
+}
+
+/* Done: no vector below nsearch unconverged, the same test that picks the
+ * active set. Stopping on the first nconv alone left the rest wherever they
  * were when those converged: an SCF step whose occupied bands needed no
  * iteration left the empty ones loose (bcc Na's Γ triplet 1e-4 Ha off). */
 static int all_done(const double *res, int nconv, int nsearch, double tol, double tol_rest) {
     for (int j = 0; j < nsearch; j++)
-        if (!(res[j] < (j < nconv ? tol : tol_rest))) return 0;
+        if (unconverged(res, j, nconv, tol, tol_rest)) return 0;
     return 1;
 }
 
