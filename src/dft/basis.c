@@ -239,6 +239,17 @@ static int build_kblock(fu_basis *b, int ik, int want_real, fu_err *err) {
     return FU_OK;
 }
 
+/* Radial pseudopotential tables reaching every |G| of the density sphere
+ * and every |k+G| of the wave functions. */
+static int prepare_psps(const fu_basis *b, fu_err *err) {
+    double qmax = fmax(sqrt(b->grid.gcut2), sqrt(2.0 * b->ecut)) + 0.1;
+    for (int sp = 0; sp < b->s.nspecies; sp++) {
+        int rc = fu_psp_prepare(&b->psp[sp], qmax, err);
+        if (rc) return rc;
+    }
+    return FU_OK;
+}
+
 static int setup_projectors(fu_basis *b, fu_err *err) {
     int np = 0;
     for (int a = 0; a < b->s.natom; a++) {
@@ -318,6 +329,7 @@ int fu_basis_init(fu_basis *b, const fu_structure *s, const fu_scf_params *p, MP
     }
     rc = fu_fftgrid_init(&b->grid, s->lattice, n, p->ecut, p->fft_patient ? 2 : 1, err);
     if (rc) return rc;
+    if ((rc = prepare_psps(b, err))) return rc;
 
     b->nband = p->nband > 0 ? p->nband
                             : fu_default_nband(b->nelec, p->smearing != FU_SMEAR_NONE, s->natom);
@@ -420,6 +432,7 @@ int fu_basis_init_klist(fu_basis *b, const fu_structure *s, const fu_scf_params 
     rc = fu_symmetry_identity(s, &b->sym, err);
     if (!rc) rc = fu_kpoints_list(nk, kred, NULL, &b->kp, err);
     if (!rc) rc = fu_fftgrid_init(&b->grid, s->lattice, fft, p->ecut, p->fft_patient ? 2 : 1, err);
+    if (!rc) rc = prepare_psps(b, err);
     if (!rc) rc = setup_projectors(b, err);
     if (rc) return rc;
     b->nband = nband;

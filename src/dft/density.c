@@ -274,9 +274,12 @@ static void gaussian_superposition(const fu_basis *b, const double *moment, doub
     const fu_fftgrid *g = &b->grid;
     const fu_structure *s = &b->s;
     double L[FU_MAX_SPECIES]; /* 2λ: the form factor below is exp(-G² L²/4) */
+    double norm[FU_MAX_SPECIES]; /* charge: the file's atomic valence density, scaled to Z_ion */
     for (int sp = 0; sp < s->nspecies; sp++) {
         const fu_psp *q = &b->psp[sp];
         L[sp] = 2.0 * atom_decay_length(q->znucl - q->zion, q->zion);
+        double n0 = q->has_valence ? fu_psp_rhoval_q(q, 0.0) : 0.0;
+        norm[sp] = !moment && n0 > 0 ? q->zion / n0 : 0.0;
     }
     for (int idx = 0; idx < g->ntot; idx++) {
         int m[3];
@@ -288,9 +291,12 @@ static void gaussian_superposition(const fu_basis *b, const double *moment, doub
             for (int a = 0; a < s->natom; a++) {
                 const double *x = s->xred[a];
                 double arg = -2.0 * FU_PI * (m[0] * x[0] + m[1] * x[1] + m[2] * x[2]);
-                double l = L[s->typat[a]];
-                double q = moment ? moment[s->typat[a]] : b->zion[a];
-                v += q * exp(-0.25 * g2 * l * l) * (cos(arg) + I * sin(arg));
+                int sp = s->typat[a];
+                double l = L[sp];
+                double q = moment ? moment[sp] : b->zion[a];
+                double ff = norm[sp] > 0 ? norm[sp] * fu_psp_rhoval_q(&b->psp[sp], sqrt(g2))
+                                         : q * exp(-0.25 * g2 * l * l);
+                v += ff * (cos(arg) + I * sin(arg));
             }
         rho_g[idx] = v / g->volume;
     }

@@ -5,8 +5,7 @@
 
 #include "core/units.h"
 
-/* Σ_{a of species sp} e^{-iG·R_a} */
-static double complex structure_factor(const fu_structure *s, int sp, const int m[3]) {
+double complex fu_structure_factor(const fu_structure *s, int sp, const int m[3]) {
     double complex sf = 0;
     for (int a = 0; a < s->natom; a++) {
         if (s->typat[a] != sp) continue;
@@ -28,7 +27,7 @@ void fu_local_potential(const fu_basis *b, double complex *vloc_g) {
         double gn = sqrt(g2);
         double complex v = 0;
         for (int sp = 0; sp < b->s.nspecies; sp++)
-            v += fu_psp_vloc_q(&b->psp[sp], gn) * structure_factor(&b->s, sp, m);
+            v += fu_psp_vloc_q(&b->psp[sp], gn) * fu_structure_factor(&b->s, sp, m);
         vloc_g[idx] = v / g->volume;
     }
 }
@@ -60,7 +59,7 @@ void fu_local_forces_stress(const fu_basis *b, const double complex *rho_g, doub
         if (stress) {
             double complex t = 0;
             for (int sp = 0; sp < s->nspecies; sp++)
-                t += fu_psp_dvloc_q(&b->psp[sp], gn) * structure_factor(s, sp, m);
+                t += fu_psp_dvloc_q(&b->psp[sp], gn) * fu_structure_factor(s, sp, m);
             /* -(1/Ω) Re[ρ*_G S(G) v'(|G|)] G_α G_β/|G| with ρ per volume -> no 1/Ω */
             double w = -creal(rc * t) / gn / g->volume;
             for (int al = 0; al < 3; al++)

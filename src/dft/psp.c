@@ -14,6 +14,12 @@
 
 #include "core/hash.h"
 #include "core/units.h"
+#include "dft/psp_radial.h"
+#include "dft/psp_table.h"
+
+/* q range tabulated when a radial file is read (bohr⁻¹): the density
+ * sphere of a 110 Ha cutoff; fu_psp_prepare extends it. */
+#define RADIAL_QMAX 30.0
 
 /* Plausibility bounds. Published GTH/HGH sets stay far inside them (radii
  * < 2 bohr, |C|, |h| < 100 Ha); they exist to turn corrupted or hostile
@@ -93,6 +99,8 @@ static int fail(fu_err *err, fu_status code, const char *fmt, ...) {
 
 typedef struct {
     const char *p;     /* next unread byte of the text */
+    const char *line;  /* first byte of the current line */
+    const char *mark;  /* end of the last CP2K entry parsed */
     int lineno;        /* number of the line in buf */
     int cp2k;          /* '#' starts a comment; otherwise ',' also separates */
     char buf[LINE_CAP];
@@ -109,6 +117,7 @@ static void reader_init(reader *r, const char *text, int cp2k) {
 /* Reads and tokenizes the next line (over-long lines are cut); 0 at the end. */
 static int read_line(reader *r) {
     if (!*r->p) return 0;
+    r->line = r->p;
     const char *nl = strchr(r->p, '\n');
     size_t n = nl ? (size_t)(nl - r->p) : strlen(r->p);
     size_t m = n < LINE_CAP - 1 ? n : LINE_CAP - 1;
@@ -261,12 +270,15 @@ static void copy_str(char *dst, size_t cap, const char *src) {
 
 static double proj_norm_compute(const fu_psp *psp, int l, int n);
 
-static int finish(fu_psp *p, const char *text, const char *origin, fu_err *err) {
+/* `text`, `len`: what identifies the potential (the file, or its entry in a
+ * multi-element file), hashed for the fingerprint. */
+static int finish(fu_psp *p, const char *text, size_t len, const char *origin, fu_err *err) {
     symmetrize_h(p);
-    set_lmax(p);
+    if (!p->radial) set_lmax(p);
     copy_str(p->path, sizeof p->path, origin);
+    if (!p->format[0]) copy_str(p->format, sizeof p->format, p->radial ? "psp8" : "gth");
     char hex[FU_SHA256_HEX_LEN];
-    int rc = fu_sha256_hex(text, strlen(text), hex, err);
+    int rc = fu_sha256_hex(text, len, hex, err);
     if (rc) {
         fu_err_prefix(err, "%s", origin);
         return rc;
@@ -406,6 +418,7 @@ static int cp2k_body(reader *r, const char *origin, fu_psp *p, fu_err *err) {
     }
 
     /* The entry must end here: more numbers mean a wrong count above. */
+    r->mark = r->p;
     if (read_data_line(r) && !is_header(r)) {
         char shown[64];
         sanitize(r->tok[0], shown, sizeof shown, 40);
@@ -443,9 +456,12 @@ int fu_psp_parse_cp2k(const char *text, const char *origin, const char *element,
         p.znucl = z;
         copy_str(p.name, sizeof p.name, r.tok[1]);
         cp2k_functional(r.tok[1], p.functional, sizeof p.functional);
+        const char *entry = r.line;
         int rc = cp2k_body(&r, origin, &p, err);
         if (rc) return rc;
-        if ((rc = finish(&p, text, origin, err))) return rc;
+        /* The entry alone identifies this potential: a GTH_POTENTIALS file
+         * holds every element and valence, so its hash would tell none apart. */
+        if ((rc = finish(&p, entry, (size_t)(r.mark - entry), origin, err))) return rc;
         *psp = p;
         return FU_OK;
     }
@@ -673,6 +689,156 @@ static int abinit_full(reader *r, const char *origin, fu_psp *p, fu_err *err) {
     return FU_OK;
 }
 
+/* ---------------------------------------------------------------------------
+ * ABINIT pspcod 8: ONCVPSP on a linear grid from r = 0 (format in ABINIT's
+ * m_psp8.F90 psp8in): after the header, per channel l <= lmax either
+ * "l ekb_1 .. ekb_n" and mmax rows "i r u_1 .. u_n" (u = r β) or, for l =
+ * lloc, "l" and mmax rows "i r V_loc"; lloc > lmax puts V_loc after them;
+ * then, with fchrg > 0, mmax rows "i r 4πρ_c" and four derivatives; with
+ * extension_switch 1, mmax rows "i r 4πρ_val". */
+
+#define MMAX_MAX 100000 /* points; ONCVPSP writes ~600-2000 */
+
+/* Reads mmax rows "i r v_1 .. v_ncol" into col[k] (NULL: skipped). The
+ * first block sets the grid r[mmax]; every later one must repeat it. */
+static int psp8_rows(reader *rd, const char *origin, const char *key, int mmax, int ncol,
+                     int first, double *r, double **col, fu_err *err) {
+    char what[96];
+    for (int i = 0; i < mmax; i++) {
+        snprintf(what, sizeof what, "row %d of %d of the %s block", i + 1, mmax, key);
+        int rc = need_line(rd, origin, key, what, err);
+        if (rc) return rc;
+        int idx = 0;
+        if ((rc = get_int(rd, origin, 0, key, 1, MMAX_MAX, &idx, err))) return rc;
+        if (idx != i + 1)
+            return fail(err, FU_EINPUT, "%s:%d: %s: expected row index %d, got %d", origin,
+                        rd->lineno, key, i + 1, idx);
+        double x;
+        if ((rc = get_num(rd, origin, 1, "r", NONNEG, 1e6, &x, err))) return rc;
+        if (first && i > 0 && !(x > r[i - 1]))
+            return fail(err, FU_EINPUT, "%s:%d: r: radial grid not increasing (%.10g after %.10g)",
+                        origin, rd->lineno, x, r[i - 1]);
+        if (!first && fabs(x - r[i]) > 1e-9 * fmax(1.0, x))
+            return fail(err, FU_EINPUT, "%s:%d: r: %.10g differs from the first block's grid "
+                        "(%.10g)", origin, rd->lineno, x, r[i]);
+        if (first) r[i] = x;
+        for (int k = 0; k < ncol; k++) {
+            double v = 0;
+            if ((rc = get_num(rd, origin, 2 + k, key, ANY, 1e8, &v, err))) return rc;
+            if (col[k]) col[k][i] = v;
+        }
+    }
+    return FU_OK;
+}
+
+static int abinit_psp8(reader *rd, const char *origin, int lmax, fu_psp *p, fu_err *err) {
+    int rc, lloc = 0, mmax = 0;
+    if ((rc = get_int(rd, origin, 3, "lloc", 0, 4, &lloc, err))) return rc;
+    if ((rc = get_int(rd, origin, 4, "mmax", 8, MMAX_MAX, &mmax, err))) return rc;
+    if (lmax < 0) return fail(err, FU_EINPUT, "%s:%d: lmax: must be >= 0", origin, rd->lineno);
+    double rchrg = 0, fchrg = 0;
+    if ((rc = need_line(rd, origin, "rchrg", "'rchrg fchrg qchrg'", err))) return rc;
+    if ((rc = get_num(rd, origin, 0, "rchrg", NONNEG, 1e4, &rchrg, err))) return rc;
+    if ((rc = get_num(rd, origin, 1, "fchrg", NONNEG, 1e6, &fchrg, err))) return rc;
+    if ((rc = need_line(rd, origin, "nproj", "the projector counts per l", err))) return rc;
+    int nproj[FU_PSP_MAXL] = {0};
+    for (int l = 0; l <= lmax; l++) {
+        char key[32];
+        snprintf(key, sizeof key, "nproj(l=%d)", l);
+        if ((rc = get_int(rd, origin, l, key, 0, 99, &nproj[l], err))) return rc;
+    }
+    int nproj_line = rd->lineno;
+    if (lloc <= lmax && nproj[lloc] != 0)
+        return fail(err, FU_EINPUT, "%s:%d: nproj: channel l=%d is the local one (lloc) and "
+                    "cannot have projectors", origin, rd->lineno, lloc);
+    if ((rc = need_line(rd, origin, "extension_switch", "the extension_switch line", err)))
+        return rc;
+    int ext = 0;
+    if ((rc = get_int(rd, origin, 0, "extension_switch", -1000000, 1000000, &ext, err))) return rc;
+    if (ext == 2 || ext == 3)
+        return fail(err, FU_EINPUT, "%s:%d: extension_switch: a fully relativistic (spin-orbit) "
+                    "file; furui reads scalar-relativistic ones (PseudoDojo nc-sr)", origin,
+                    rd->lineno);
+    if (ext != 0 && ext != 1)
+        return fail(err, FU_EINPUT, "%s:%d: extension_switch: expected 0 or 1, got %d", origin,
+                    rd->lineno, ext);
+    for (int l = 0; l <= lmax; l++)
+        if (nproj[l] > FU_PSP_MAXPROJ)
+            return fail(err, FU_EINPUT, "%s:%d: nproj(l=%d): %d projectors, furui takes at most %d "
+                        "per channel", origin, nproj_line, l, nproj[l], FU_PSP_MAXPROJ);
+
+    fu_psp_radial *rad = fu_psp_radial_new(mmax);
+    if (!rad) return fail(err, FU_ENOMEM, "%s: out of memory for %d grid points", origin, mmax);
+    rad->zion = p->zion;
+    int have_vloc = 0, nblocks = 0;
+    for (int l = 0; l <= lmax + 1 && !rc; l++) {
+        int local = l == lloc || (l == lmax + 1 && lloc > lmax);
+        if (l == lmax + 1 && !local) break;
+        if (l <= lmax && nproj[l] == 0 && !local) continue;
+        char key[48];
+        snprintf(key, sizeof key, local ? "local potential (l=%d)" : "projectors (l=%d)",
+                 local ? lloc : l);
+        if ((rc = need_line(rd, origin, key, "the channel line 'l ekb ...'", err))) break;
+        int lin = -1;
+        if ((rc = get_int(rd, origin, 0, key, 0, 4, &lin, err))) break;
+        if (lin != (local ? lloc : l)) {
+            rc = fail(err, FU_EINPUT, "%s:%d: %s: expected channel %d, got %d", origin, rd->lineno,
+                      key, local ? lloc : l, lin);
+            break;
+        }
+        double *col[FU_PSP_MAXPROJ] = {0};
+        int ncol = local ? 1 : nproj[l];
+        if (local) {
+            col[0] = rad->vloc;
+            have_vloc = 1;
+        } else {
+            for (int i = 0; i < ncol && !rc; i++) {
+                char ekey[32];
+                snprintf(ekey, sizeof ekey, "ekb(l=%d,%d)", l, i + 1);
+                rc = get_num(rd, origin, 1 + i, ekey, ANY, COEFF_MAX, &p->h[l][i][i], err);
+                int b = rad->nbeta;
+                col[i] = rad->beta[b] = fu_psp_radial_array(rad);
+                if (!col[i] && !rc) rc = fail(err, FU_ENOMEM, "%s: out of memory", origin);
+                rad->beta_l[b] = l;
+                rad->beta_of[l][i] = b;
+                rad->nbeta++;
+            }
+            p->nproj[l] = nproj[l];
+        }
+        if (!rc) rc = psp8_rows(rd, origin, key, mmax, ncol, !nblocks, rad->r, col, err);
+        nblocks++;
+    }
+    if (!rc && !have_vloc)
+        rc = fail(err, FU_EINPUT, "%s: lloc: no local potential block (lloc = %d)", origin, lloc);
+    if (!rc && fchrg > 0) {
+        double *col[5] = {rad->rhoc = fu_psp_radial_array(rad)};
+        if (!rad->rhoc) rc = fail(err, FU_ENOMEM, "%s: out of memory", origin);
+        else rc = psp8_rows(rd, origin, "model core charge", mmax, 5, 0, rad->r, col, err);
+        p->has_core = 1;
+    }
+    if (!rc && ext == 1) {
+        double *col[1] = {rad->rhov = fu_psp_radial_array(rad)};
+        if (!rad->rhov) rc = fail(err, FU_ENOMEM, "%s: out of memory", origin);
+        else rc = psp8_rows(rd, origin, "valence density", mmax, 1, 0, rad->r, col, err);
+        p->has_valence = 1;
+    }
+    /* the file holds 4πρ */
+    for (int i = 0; i < mmax && !rc; i++) {
+        if (rad->rhoc) rad->rhoc[i] /= 4 * FU_PI;
+        if (rad->rhov) rad->rhov[i] /= 4 * FU_PI;
+    }
+    if (!rc) rc = fu_psp_radial_finish(rad, NULL, RADIAL_QMAX, origin, err);
+    if (rc) {
+        fu_psp_radial_free(rad);
+        return rc;
+    }
+    p->radial = rad;
+    p->lmax = -1;
+    for (int l = 0; l <= lmax; l++)
+        if (p->nproj[l] > 0) p->lmax = l;
+    return FU_OK;
+}
+
 int fu_psp_parse_abinit(const char *text, const char *origin, fu_psp *psp, fu_err *err) {
     if (!origin) origin = "(abinit text)";
     if (!text || !psp) return fail(err, FU_EINPUT, "%s: no text or output given", origin);
@@ -702,15 +868,18 @@ int fu_psp_parse_abinit(const char *text, const char *origin, fu_psp *psp, fu_er
         return rc;
     int pspcod = 0, pspxc = 0, lmax = 0;
     if ((rc = get_int(&r, origin, 0, "pspcod", -1000000, 1000000, &pspcod, err))) return rc;
-    if (pspcod != 2 && pspcod != 3 && pspcod != 10)
+    if (pspcod != 2 && pspcod != 3 && pspcod != 10 && pspcod != 8)
         return fail(err, FU_EINPUT,
-                    "%s:%d: pspcod: unsupported pspcod %d (furui reads GTH/HGH pspcod 2, 3, 10)",
-                    origin, r.lineno, pspcod);
+                    "%s:%d: pspcod: unsupported pspcod %d (furui reads GTH/HGH pspcod 2, 3, 10 "
+                    "and ONCVPSP pspcod 8%s)",
+                    origin, r.lineno, pspcod,
+                    pspcod == 7 || pspcod == 17 ? "; PAW is not supported" : "");
     if ((rc = get_int(&r, origin, 1, "pspxc", -999999999, 999999999, &pspxc, err))) return rc;
     if ((rc = get_int(&r, origin, 2, "lmax", -1, 3, &lmax, err))) return rc;
 
     if (pspcod == 2) rc = abinit_gth96(&r, origin, lmax, &p, err);
     else if (pspcod == 3) rc = abinit_hgh98(&r, origin, lmax, &p, err);
+    else if (pspcod == 8) rc = abinit_psp8(&r, origin, lmax, &p, err);
     else rc = abinit_full(&r, origin, &p, err);
     if (rc) return rc;
     /* Anything after this (BigDFT "rcutoff, rloc" radii, zero rows for
@@ -718,7 +887,10 @@ int fu_psp_parse_abinit(const char *text, const char *origin, fu_psp *psp, fu_er
 
     copy_str(p.functional, sizeof p.functional, abinit_functional(pspxc));
     copy_str(p.name, sizeof p.name, basename_of(origin));
-    if ((rc = finish(&p, text, origin, err))) return rc;
+    if ((rc = finish(&p, text, strlen(text), origin, err))) {
+        fu_psp_release(&p);
+        return rc;
+    }
     *psp = p;
     return FU_OK;
 }
@@ -771,8 +943,46 @@ static const char *env_or(const char *var, const char *fallback) {
     return v && *v ? v : fallback;
 }
 
+/* Radial files read in this process, by content: a relaxation, an EOS scan,
+ * a band path or a farm rank reads and transforms each file once. Entries
+ * live until the process ends (bounded by the distinct files of a job). */
+#define CACHE_MAX 128
+static fu_psp cache[CACHE_MAX];
+static int ncache;
+
+static int is_upf(const char *text) {
+    while (isspace((unsigned char)*text)) text++;
+    if (strncmp(text, "<?xml", 5) == 0) {
+        const char *q = strstr(text, "?>");
+        if (q) text = q + 2;
+        while (isspace((unsigned char)*text)) text++;
+    }
+    return strncmp(text, "<UPF", 4) == 0 || strncmp(text, "<PP_INFO", 8) == 0;
+}
+
+/* p := the cached potential of this text (path set to this one) if any. */
+static int cache_find(const char *text, const char *path, fu_psp *p, fu_err *err) {
+    char hex[FU_SHA256_HEX_LEN];
+    int rc = fu_sha256_hex(text, strlen(text), hex, err);
+    if (rc) return rc;
+    for (int k = 0; k < ncache; k++)
+        if (strcmp(cache[k].sha256, hex) == 0) {
+            *p = cache[k];
+            copy_str(p->path, sizeof p->path, path);
+            copy_str(p->name, sizeof p->name, basename_of(path));
+            return FU_OK;
+        }
+    return FU_OK;
+}
+
+static void cache_keep(const fu_psp *p) {
+    if (p->radial && ncache < CACHE_MAX) cache[ncache++] = *p;
+    /* beyond CACHE_MAX distinct files the data stay with their users */
+}
+
 int fu_psp_load(const char *spec, const char *element, fu_psp *psp, fu_err *err) {
     char path[sizeof psp->path + 64], shown[80];
+    double hints[3] = {0, 0, 0}, table_zval = 0;
     const char *cp2k_name = NULL;
     if (!spec || !*spec) return fail(err, FU_EINPUT, "psp: empty pseudopotential spec");
     if (!psp) return fail(err, FU_EINPUT, "psp: no output given");
@@ -800,6 +1010,11 @@ int fu_psp_load(const char *spec, const char *element, fu_psp *psp, fu_err *err)
         else
             n = snprintf(path, sizeof path, "%s/%s",
                          env_or("FURUI_ABINIT_PSP_DIR", "/usr/share/abinit/psp"), file);
+    } else if (strncmp(spec, "table:", 6) == 0) {
+        int rc = fu_psp_table_resolve(spec + 6, element_symbols[z], path, sizeof path, hints,
+                                      &table_zval, err);
+        if (rc) return rc;
+        n = (int)strlen(path);
     } else {
         n = snprintf(path, sizeof path, "%s", spec);
     }
@@ -811,13 +1026,22 @@ int fu_psp_load(const char *spec, const char *element, fu_psp *psp, fu_err *err)
     int rc = read_text(path, &text, err);
     if (rc) return rc;
     fu_psp p;
+    memset(&p, 0, sizeof p);
     if (cp2k_name) rc = fu_psp_parse_cp2k(text, path, element, cp2k_name, &p, err);
-    else rc = fu_psp_parse_abinit(text, path, &p, err);
+    else if (!(rc = cache_find(text, path, &p, err)) && !p.radial) {
+        if (is_upf(text)) rc = fu_psp_parse_upf(text, strlen(text), path, &p, err);
+        else rc = fu_psp_parse_abinit(text, path, &p, err);
+        if (!rc) cache_keep(&p);
+    }
     free(text);
     if (rc) return rc;
     if (p.znucl != z)
         return fail(err, FU_EINPUT, "%s: element: file is for %s (Z = %d), requested %s", path,
                     p.element, p.znucl, element_symbols[z]);
+    if (table_zval > 0 && fabs(table_zval - p.zion) > 1e-9)
+        return fail(err, FU_EINPUT, "%s: valence: the file has Z_ion = %g, its table says %g",
+                    path, p.zion, table_zval);
+    memcpy(p.hint_ecut, hints, sizeof hints);
     *psp = p;
     return FU_OK;
 }
@@ -840,6 +1064,7 @@ static double dpoly_local(const fu_psp *p, double t2) {
 /* Written as -4πZ e^{-t²/2}/q² + 4π√(π/2) r³ P e^{-t²/2}: two terms without
  * cancellation, so small q keeps full relative accuracy. */
 double fu_psp_vloc_q(const fu_psp *psp, double q) {
+    if (psp->radial) return fu_psp_radial_vloc_q(psp->radial, q);
     q = fabs(q);
     if (q < FU_PSP_Q_ZERO) return 0.0;
     double r = psp->rloc, t2 = (q * r) * (q * r), e = exp(-0.5 * t2);
@@ -848,6 +1073,7 @@ double fu_psp_vloc_q(const fu_psp *psp, double q) {
 }
 
 double fu_psp_dvloc_q(const fu_psp *psp, double q) {
+    if (psp->radial) return fu_psp_radial_dvloc_q(psp->radial, q);
     double s = q < 0 ? -1.0 : 1.0; /* v is even in q */
     q = fabs(q);
     if (q < FU_PSP_Q_ZERO) return 0.0;
@@ -859,6 +1085,7 @@ double fu_psp_dvloc_q(const fu_psp *psp, double q) {
 }
 
 double fu_psp_epsatm(const fu_psp *psp) {
+    if (psp->radial) return fu_psp_radial_epsatm(psp->radial);
     const double *c = psp->cloc;
     double r = psp->rloc;
     return 2 * FU_PI * r * r * psp->zion +
@@ -866,6 +1093,7 @@ double fu_psp_epsatm(const fu_psp *psp) {
 }
 
 double fu_psp_vloc_r(const fu_psp *psp, double r) {
+    if (psp->radial) return fu_psp_radial_vloc_r(psp->radial, r);
     r = fabs(r);
     double x = r / psp->rloc, x2 = x * x;
     /* erf(x/√2)/r is 0/0 at the origin: use its series for tiny x. */
@@ -909,15 +1137,42 @@ static int proj_defined(const fu_psp *psp, int l, int i) {
 }
 
 double fu_psp_proj_q(const fu_psp *psp, int l, int i, double p) {
+    if (psp && psp->radial) return fu_psp_radial_proj_q(psp->radial, l, i, p);
     if (!proj_defined(psp, l, i)) return 0.0;
     double r = psp->rl[l], x = 0.5 * (p * r) * (p * r);
     return proj_norm(psp, l, i) * exp(-x) * laguerre(i, l + 0.5, x);
 }
 
 double fu_psp_dproj_q(const fu_psp *psp, int l, int i, double p) {
+    if (psp && psp->radial) return fu_psp_radial_dproj_q(psp->radial, l, i, p);
     if (!proj_defined(psp, l, i)) return 0.0;
     double r = psp->rl[l], x = 0.5 * (p * r) * (p * r);
     /* d/dx [e^{-x} L_n^a] = -e^{-x} (L_{n-1}^{a+1} + L_n^a); dx/dp = p r². */
     return proj_norm(psp, l, i) * p * r * r * -exp(-x) *
            (laguerre(i - 1, l + 1.5, x) + laguerre(i, l + 0.5, x));
+}
+
+double fu_psp_rhocore_q(const fu_psp *psp, double q) {
+    return psp->radial && psp->has_core ? fu_psp_radial_rhocore_q(psp->radial, q) : 0.0;
+}
+
+double fu_psp_drhocore_q(const fu_psp *psp, double q) {
+    return psp->radial && psp->has_core ? fu_psp_radial_drhocore_q(psp->radial, q) : 0.0;
+}
+
+double fu_psp_rhoval_q(const fu_psp *psp, double q) {
+    return psp->radial && psp->has_valence ? fu_psp_radial_rhoval_q(psp->radial, q) : 0.0;
+}
+
+int fu_psp_prepare(const fu_psp *psp, double qmax, fu_err *err) {
+    if (!psp->radial) return FU_OK;
+    /* the tables are shared by every copy of this fu_psp; growing them
+     * replaces the arrays, which no one holds beyond a call */
+    return fu_psp_radial_tabulate((fu_psp_radial *)psp->radial, qmax, err);
+}
+
+void fu_psp_release(fu_psp *psp) {
+    if (!psp || !psp->radial) return;
+    fu_psp_radial_free((fu_psp_radial *)psp->radial);
+    psp->radial = NULL;
 }

@@ -18,6 +18,7 @@
 #include "dft/kinetic.h"
 #include "dft/local.h"
 #include "dft/mixing.h"
+#include "dft/nlcc.h"
 #include "dft/nonlocal.h"
 #include "dft/occupations.h"
 #include "dft/xc.h"
@@ -42,6 +43,10 @@ typedef struct {
     double *vloc_r, *vxc_r, *veff_r, *rho_in_r, *rho_out_r;
     double *ud_r;              /* nspin 2: [2][ntot] ρ↑, ρ↓ scratch for xc */
     double complex *ud_g;      /* nspin 2: [2][ntot] their coefficients */
+    /* Nonlinear core correction (NULL without): model core charge, and for
+     * nspin 1 the scratch total ρ + ρ_c that xc sees */
+    double *rhoc_r, *tot_r;
+    double complex *rhoc_g, *tot_g;
 } scf_state;
 
 static void g_to_r(const fu_fftgrid *g, const double complex *f_g, double complex *box, double *f_r) {
@@ -76,6 +81,10 @@ static void state_free(scf_state *st) {
     free(st->rho_out_r);
     free(st->ud_r);
     fftw_free(st->ud_g);
+    free(st->rhoc_r);
+    free(st->tot_r);
+    fftw_free(st->rhoc_g);
+    fftw_free(st->tot_g);
     fu_hamiltonian_free(&st->ham);
     fu_mixer_free(&st->mix);
     fu_xc_free(&st->xc);
@@ -105,6 +114,14 @@ static int state_alloc(scf_state *st, fu_err *err) {
     if (ns == 2) {
         st->ud_r = malloc(sizeof(double) * nt * 2);
         st->ud_g = fftw_malloc(sizeof(double complex) * nt * 2);
+    }
+    if (fu_nlcc_present(b)) {
+        st->rhoc_r = malloc(sizeof(double) * nt);
+        st->rhoc_g = fftw_malloc(sizeof(double complex) * nt);
+        st->tot_r = malloc(sizeof(double) * nt);
+        st->tot_g = fftw_malloc(sizeof(double complex) * nt);
+        if (!st->rhoc_r || !st->rhoc_g || !st->tot_r || !st->tot_g)
+            return fu_fail(err, FU_ENOMEM, "scf: out of memory for the core charge");
     }
     if (!st->psi || !st->rbuf || !st->eig_nev || !st->eig || !st->occ || !st->vloc_g || !st->vh_g ||
         !st->rho_in_g || !st->rho_out_g || !st->rho_next_g || !st->box || !st->vloc_r ||
@@ -356,13 +373,25 @@ typedef struct {
 static int xc_of(scf_state *st, const double *rho_r, const double complex *rho_g, double *exc,
                  double stress[3][3], fu_err *err) {
     const fu_fftgrid *g = &st->b.grid;
-    if (st->nspin == 1) return fu_xc_eval(&st->xc, g, rho_r, rho_g, exc, st->vxc_r, stress, err);
     size_t nt = (size_t)g->ntot;
+    if (st->nspin == 1) {
+        if (st->rhoc_r) {
+            for (size_t i = 0; i < nt; i++) {
+                st->tot_r[i] = rho_r[i] + st->rhoc_r[i];
+                st->tot_g[i] = rho_g[i] + st->rhoc_g[i];
+            }
+            rho_r = st->tot_r;
+            rho_g = st->tot_g;
+        }
+        return fu_xc_eval(&st->xc, g, rho_r, rho_g, exc, st->vxc_r, stress, err);
+    }
     for (size_t i = 0; i < nt; i++) {
-        st->ud_r[i] = 0.5 * (rho_r[i] + rho_r[nt + i]);
-        st->ud_r[nt + i] = 0.5 * (rho_r[i] - rho_r[nt + i]);
-        st->ud_g[i] = 0.5 * (rho_g[i] + rho_g[nt + i]);
-        st->ud_g[nt + i] = 0.5 * (rho_g[i] - rho_g[nt + i]);
+        double cr = st->rhoc_r ? 0.5 * st->rhoc_r[i] : 0.0; /* core split evenly */
+        double complex cg = st->rhoc_g ? 0.5 * st->rhoc_g[i] : 0.0;
+        st->ud_r[i] = 0.5 * (rho_r[i] + rho_r[nt + i]) + cr;
+        st->ud_r[nt + i] = 0.5 * (rho_r[i] - rho_r[nt + i]) + cr;
+        st->ud_g[i] = 0.5 * (rho_g[i] + rho_g[nt + i]) + cg;
+        st->ud_g[nt + i] = 0.5 * (rho_g[i] - rho_g[nt + i]) + cg;
     }
     return fu_xc_eval_spin(&st->xc, g, st->ud_r, st->ud_g, exc, st->vxc_r, stress, err);
 }
@@ -564,6 +593,10 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
 
     fu_local_potential(b, st.vloc_g);
     g_to_r(g, st.vloc_g, st.box, st.vloc_r);
+    if (st.rhoc_g) {
+        fu_nlcc_density(b, st.rhoc_g);
+        g_to_r(g, st.rhoc_g, st.box, st.rhoc_r);
+    }
     if (o->rho_start) {
         if (!o->rho_start_fft || memcmp(o->rho_start_fft, g->n, sizeof g->n) != 0) {
             rc = fu_fail(err, FU_EINPUT, "scf: starting density is on another FFT grid");
@@ -607,9 +640,13 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
         }
         for (int sp = 0; sp < s->nspecies; sp++) {
             const fu_psp *q = &b->psp[sp];
-            fprintf(log, "# psp %-2s %s (%s): Z_ion %g, functional %s, channels", s->symbol[sp],
-                    q->name, q->path, q->zion, q->functional);
+            fprintf(log, "# psp %-2s %s (%s, %s): Z_ion %g, functional %s, channels",
+                    s->symbol[sp], q->name, q->format, q->path, q->zion, q->functional);
             for (int l = 0; l <= q->lmax; l++) fprintf(log, " %c:%d", "spdf"[l], q->nproj[l]);
+            if (q->has_core) fprintf(log, ", core correction");
+            if (q->hint_ecut[1] > 0)
+                fprintf(log, ", hints %g/%g/%g Ha", q->hint_ecut[0], q->hint_ecut[1],
+                        q->hint_ecut[2]);
             fprintf(log, ", sha256 %.16s...\n", q->sha256);
         }
         fprintf(log, "# %4s %22s %12s %12s %6s %8s %8s %8s%s\n", "iter", "E_total (Ha)",
@@ -733,6 +770,10 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
         snprintf(res->psp_sha256[sp], sizeof res->psp_sha256[sp], "%s", b->psp[sp].sha256);
         snprintf(res->psp_functional[sp], sizeof res->psp_functional[sp], "%s",
                  b->psp[sp].functional);
+        snprintf(res->psp_format[sp], sizeof res->psp_format[sp], "%s", b->psp[sp].format);
+        res->psp_core[sp] = b->psp[sp].has_core;
+        res->psp_valence[sp] = b->psp[sp].zion;
+        memcpy(res->psp_hints[sp], b->psp[sp].hint_ecut, sizeof res->psp_hints[sp]);
     }
     for (int ik = 0; ik < b->kp.nk; ik++) {
         memcpy(res->kred[ik], b->kp.kred[ik], sizeof res->kred[ik]);
@@ -797,12 +838,21 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
             for (int a = 0; a < s->natom; a++)
                 for (int c = 0; c < 3; c++) f[a][c] += f_ewald[a][c];
         }
+        if (p->compute_stress || st.rhoc_g) {
+            double exc;
+            rc = xc_of(&st, st.rho_out_r, st.rho_out_g, &exc, p->compute_stress ? sig : NULL, err);
+            if (rc) goto done_f;
+        }
+        if (st.rhoc_g) { /* V̄_xc of the output density into box */
+            for (size_t i = 0; i < nt; i++)
+                st.box[i] = ns == 2 ? 0.5 * (st.vxc_r[i] + st.vxc_r[nt + i]) : st.vxc_r[i];
+            fu_fft_r2g(g, st.box);
+            fu_nlcc_forces_stress(b, st.box, p->compute_forces ? f : NULL,
+                                  p->compute_stress ? sig : NULL);
+        }
         if (p->compute_stress) {
             fu_local_forces_stress(b, st.rho_out_g, e.loc, NULL, sig);
             fu_hartree_stress(g, st.rho_out_g, e.h, sig);
-            double exc;
-            rc = xc_of(&st, st.rho_out_r, st.rho_out_g, &exc, sig, err);
-            if (rc) goto done_f;
             for (int a = 0; a < 3; a++) {
                 for (int c = 0; c < 3; c++) sig[a][c] += sig_ewald[a][c];
                 sig[a][a] -= e_psp / g->volume;

@@ -47,6 +47,10 @@ typedef struct {
     char psp_paths[16][512];
     char psp_sha256[16][65];
     char psp_functional[16][16];
+    char psp_format[16][8];   /* "gth", "psp8", "upf" */
+    int psp_core[16];         /* 1: model core charge (nonlinear core correction) */
+    double psp_valence[16];   /* Z_ion */
+    double psp_hints[16][3];  /* table's low/normal/high cutoff hints (Ha), 0 unknown */
     int nspecies;
     /* convergence */
     int converged;

@@ -83,11 +83,18 @@ int fu_scf_write_json(const char *path, const fu_structure *s, const fu_scf_para
     }
     json_object_set_new(o, "parameters", par);
     json_t *psps = json_array();
-    for (int sp = 0; sp < r->nspecies; sp++)
-        json_array_append_new(psps, json_pack("{s:s,s:s,s:s,s:s,s:s}", "element", s->symbol[sp],
-                                              "name", r->psp_names[sp], "path", r->psp_paths[sp],
-                                              "sha256", r->psp_sha256[sp], "functional",
-                                              r->psp_functional[sp]));
+    for (int sp = 0; sp < r->nspecies; sp++) {
+        json_t *q = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:f,s:b}", "element", s->symbol[sp],
+                              "name", r->psp_names[sp], "path", r->psp_paths[sp], "sha256",
+                              r->psp_sha256[sp], "functional", r->psp_functional[sp], "format",
+                              r->psp_format[sp], "valence", r->psp_valence[sp], "core_correction",
+                              r->psp_core[sp]);
+        if (r->psp_hints[sp][1] > 0)
+            json_object_set_new(q, "cutoff_hints_ha",
+                                json_pack("{s:f,s:f,s:f}", "low", r->psp_hints[sp][0], "normal",
+                                          r->psp_hints[sp][1], "high", r->psp_hints[sp][2]));
+        json_array_append_new(psps, q);
+    }
     json_object_set_new(o, "pseudopotentials", psps);
     json_t *en = json_object();
     json_object_set_new(en, "total", json_real(r->etotal));
@@ -233,6 +240,14 @@ int fu_scf_write_hdf5(const char *path, const fu_structure *s, const fu_scf_para
             st |= fu_h5_dstr(gq, "name", r->psp_names[sp]);
             st |= fu_h5_dstr(gq, "path", r->psp_paths[sp]);
             st |= fu_h5_dstr(gq, "sha256", r->psp_sha256[sp]);
+            st |= fu_h5_dstr(gq, "format", r->psp_format[sp]);
+            st |= fu_h5_scalar(gq, "valence", r->psp_valence[sp], "e");
+            st |= fu_h5_scalar(gq, "core_correction", r->psp_core[sp], "1");
+            if (r->psp_hints[sp][1] > 0) {
+                st |= fu_h5_scalar(gq, "cutoff_hint_low", r->psp_hints[sp][0], "Ha");
+                st |= fu_h5_scalar(gq, "cutoff_hint_normal", r->psp_hints[sp][1], "Ha");
+                st |= fu_h5_scalar(gq, "cutoff_hint_high", r->psp_hints[sp][2], "Ha");
+            }
             H5Gclose(gq);
         }
         H5Gclose(gp);

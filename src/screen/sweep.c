@@ -139,6 +139,11 @@ static void formula_species_order(const fu_structure *s, char *buf, size_t len) 
  * name, path and checksum of the file do not: moving or renaming a file, or
  * editing other entries of GTH_POTENTIALS, keeps the physics and the ID). */
 static void psp_fingerprint(const fu_psp *p, strbuf *b) {
+    /* a radial-grid file is its numbers: its checksum identifies them */
+    if (p->radial) {
+        sb_printf(b, "Z=%d zion=%.17g %s sha256=%s", p->znucl, p->zion, p->format, p->sha256);
+        return;
+    }
     sb_printf(b, "Z=%d zion=%.17g rloc=%.17g c=%.17g,%.17g,%.17g,%.17g", p->znucl, p->zion, p->rloc,
               p->cloc[0], p->cloc[1], p->cloc[2], p->cloc[3]);
     for (int l = 0; l <= p->lmax && l < FU_PSP_MAXL; l++) {

@@ -1,4 +1,5 @@
-/* Fuzz harness: the ABINIT HGH/GTH pseudopotential parser (pspcod 2, 3, 10). */
+/* Fuzz harness: the ABINIT pseudopotential parser (GTH/HGH pspcod 2, 3, 10;
+ * ONCVPSP pspcod 8). */
 #include "fuzz_psp_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -10,6 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int rc = fu_psp_parse_abinit(text, "fuzz.hgh", &psp, &e);
     fz_check_status(rc, &e);
     if (rc == FU_OK) fz_check_psp(&psp);
+    fu_psp_release(&psp);
     free(text);
     return 0;
 }

@@ -1,5 +1,5 @@
-/* Contract checks on a parsed pseudopotential, shared by the CP2K and ABINIT
- * harnesses: finite parameters, and finite form factors at a few |q|. */
+/* Contract checks on a parsed pseudopotential, shared by the CP2K, ABINIT
+ * and UPF harnesses: finite parameters, and finite form factors at a few |q|. */
 #ifndef FURUI_TESTS_FUZZ_PSP_CHECK_H
 #define FURUI_TESTS_FUZZ_PSP_CHECK_H
 
@@ -11,7 +11,7 @@ static inline void fz_check_psp(const fu_psp *p) {
     fz_check_finite(p->zion, "zion");
     if (!(p->zion > 0)) fz_die("zion not positive", NULL);
     fz_check_finite(p->rloc, "rloc");
-    if (!(p->rloc > 0)) fz_die("rloc not positive", NULL);
+    if (!p->radial && !(p->rloc > 0)) fz_die("rloc not positive", NULL);
     fz_check_finite_n(p->cloc, 4, "cloc");
     if (p->lmax < -1 || p->lmax >= FU_PSP_MAXL) fz_die("lmax out of range", NULL);
     fz_check_finite_n(p->rl, FU_PSP_MAXL, "rl");
@@ -34,6 +34,8 @@ static inline void fz_check_psp(const fu_psp *p) {
             }
     }
     fz_check_finite(fu_psp_epsatm(p), "fu_psp_epsatm");
+    fz_check_finite(fu_psp_rhocore_q(p, 1.0), "fu_psp_rhocore_q");
+    fz_check_finite(fu_psp_rhoval_q(p, 1.0), "fu_psp_rhoval_q");
     fz_check_finite(fu_psp_vloc_r(p, 1.0), "fu_psp_vloc_r");
 }
 

@@ -596,7 +596,7 @@ static int file_pspcod(const char *path) {
 static void test_all_abinit_files(void) {
     const char *dirs[] = {ABINIT_DIR, ABINIT_DIR "/PseudosHGH_pwteter",
                           ABINIT_DIR "/PseudosGTH_pwteter"};
-    int parsed = 0, hgh = 0, rejected = 0, unsupported = 0, bad = 0;
+    int parsed = 0, hgh = 0, rejected = 0, unsupported = 0, bad = 0, oncv = 0;
     for (int d = 0; d < 3; d++) {
         DIR *dir = opendir(dirs[d]);
         CHECK(dir != NULL, "ABINIT psp directory readable");
@@ -628,6 +628,16 @@ static void test_all_abinit_files(void) {
                         bad++;
                 }
                 free(text);
+            } else if (code == 8) {
+                /* ONCVPSP: read (test_psp_radial.c checks the contents), or refused in one
+                 * line naming the file (fully relativistic ones, psml-derived variants) */
+                char *text = slurp(path);
+                int rc = text ? fu_psp_parse_abinit(text, path, &p, &err) : -1;
+                if (rc == FU_OK) fu_psp_release(&p);
+                else if (!one_line(err.msg) || !strstr(err.msg, path)) bad++;
+                else if (!strstr(err.msg, "fully relativistic")) bad++; /* the only refusal */
+                oncv += rc == FU_OK;
+                free(text);
             } else {
                 int rc = fu_psp_load(path, "H", &p, &err);
                 if (rc == FU_OK || !one_line(err.msg) || !strstr(err.msg, path)) bad++;
@@ -639,20 +649,20 @@ static void test_all_abinit_files(void) {
         }
         closedir(dir);
     }
-    printf("ABINIT: %d pspcod 2/3/10 files parsed (%d *.hgh), %d others rejected (%d as "
-           "unsupported pspcod)\n",
-           parsed, hgh, rejected, unsupported);
+    printf("ABINIT: %d pspcod 2/3/10 files parsed (%d *.hgh), %d pspcod 8 read, %d others "
+           "rejected (%d as unsupported pspcod)\n",
+           parsed, hgh, oncv, rejected, unsupported);
     CHECK(bad == 0, "every pspcod 2/3/10 file parses; every other file fails with a one-line "
                     "message naming it");
     CHECK(hgh >= 2 * 127 && parsed >= 148 + 133, "all *.hgh and GTH files covered");
-    CHECK(unsupported > 50, "psp8/PAW/fhi files reported as unsupported pspcod");
+    CHECK(unsupported > 50, "PAW/fhi/TM files reported as unsupported pspcod");
+    CHECK(oncv >= 30, "ONCVPSP psp8 files read (the fully relativistic ones refused)");
 
     /* Once explicitly: a real psp8 file. */
     fu_psp p;
     fu_err err = {0};
     int rc = fu_psp_load("abinit:Si.psp8", "Si", &p, &err);
-    CHECK(rc == FU_EINPUT && strstr(err.msg, ABINIT_DIR "/Si.psp8:3: pspcod: unsupported pspcod 8"),
-          "Si.psp8 -> 'FILE:3: pspcod: unsupported pspcod 8'");
+    CHECK(rc == FU_OK && p.radial && p.zion == 4.0, "Si.psp8 (ONCVPSP) is read");
 
     /* pspcod 2 (GTH96): two diagonal s projectors, one p. */
     CHECK(load("abinit:14si.pspgth", "Si", &p) == FU_OK && p.nproj[0] == 2 && p.nproj[1] == 1 &&
@@ -737,7 +747,7 @@ static void test_hostile_files(void) {
         {DATA "/zion_gt_zatom.hgh", "Si", "zion_gt_zatom.hgh:2: zion", NULL},
         {DATA "/fractional_zatom.hgh", "Si", "fractional_zatom.hgh:2: zatom", NULL},
         {DATA "/gth96_lmax.hgh", "Si", "gth96_lmax.hgh:6: h1p", "lmax = 0"},
-        {DATA "/unsupported.psp8", "Si", "unsupported.psp8:3: pspcod: unsupported pspcod 8", NULL},
+        {DATA "/unsupported.psp8", "Si", "unsupported.psp8:4: fchrg", "'-7.336103'"},
         {DATA "/bad_nprl.hgh", "Si", "bad_nprl.hgh:6: nprl(s)", "'7'"},
         {DATA "/zero_radius.hgh", "Si", "zero_radius.hgh:8: rp", "positive radius"},
         {DATA "/directory.hgh", "Si", "directory.hgh: is a directory", NULL},
