@@ -599,6 +599,7 @@ static int cp2k_text(ctx *c, const char *path, const char **text, fu_err *err) {
  * into the CP2K file (path) and prefix, or the ABINIT directory and suffix. */
 typedef struct {
     int cp2k;                     /* 1 CP2K, 0 ABINIT */
+    int table;                    /* 1: table:DIR, a pseudopotential table (psp_table.h) */
     char file[FU_SWEEP_PATH_LEN]; /* CP2K file or ABINIT directory */
     int explicit_file;            /* cp2k:FILE:PREFIX (the spec then names the file) */
     char word[128];               /* CP2K name prefix or ABINIT file suffix */
@@ -634,11 +635,15 @@ static int parse_family(const ctx *c, const fu_ynode *n, family *f) {
         textf(f->file, sizeof f->file, "%s",
               env_or("FURUI_ABINIT_PSP_DIR", "/usr/share/abinit/psp"));
         word = spec + 7;
+    } else if (!strncmp(spec, "table:", 6)) {
+        if (!spec[6]) return fu_ynode_fail(c->err, c->d, n, FU_EINPUT, "empty table directory");
+        f->table = 1;
+        return join_path(c, n, spec + 6, f->file, sizeof f->file);
     } else {
         return fu_ynode_fail(c->err, c->d, n, FU_EINPUT,
                              "expected a family cp2k:PREFIX (e.g. cp2k:GTH-PADE), "
-                             "cp2k:FILE:PREFIX or abinit:SUFFIX (e.g. abinit:hgh), or a map of "
-                             "element specs; found '%.80s'",
+                             "cp2k:FILE:PREFIX, abinit:SUFFIX (e.g. abinit:hgh), table:DIR, or a "
+                             "map of element specs; found '%.80s'",
                              spec);
     }
     if (!*word || strlen(word) >= sizeof f->word)
@@ -738,6 +743,14 @@ static psp_slot *get_psp(ctx *c, int xi, int z) {
         c->err = keep;
         if (rc) {
             textf(s->msg, sizeof s->msg, "%s", e2.msg);
+        } else if (f.table) {
+            int w = snprintf(s->spec, sizeof s->spec, "table:%s", f.file);
+            if (w < 0 || (size_t)w >= sizeof s->spec) {
+                rc = FU_EINPUT;
+                textf(s->msg, sizeof s->msg, "%s: path too long", where);
+            } else if ((rc = fu_psp_load(s->spec, sym, &s->psp, &e))) {
+                textf(s->msg, sizeof s->msg, "%s: %s", where, e.msg);
+            }
         } else if (f.cp2k) {
             const char *text;
             char name[128];

@@ -12,6 +12,8 @@
 
 #include "check.h"
 #include "core/units.h"
+#include <sys/stat.h>
+
 #include "crystal/elements.h"
 #include "crystal/prototypes.h"
 #include "dft/psp.h"
@@ -363,6 +365,44 @@ static void test_families(void) {
     }
 }
 
+/* table:DIR as a family: every element's file of a PseudoDojo directory; the
+ * spec each candidate carries resolves again in any rank; two tables, two IDs */
+static void test_table_family(void) {
+    const char *dir = "/usr/share/abinit/psp/Pseudodojo_nc_sr_04_pw_standard_psp8";
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        printf("SKIP table family: %s missing\n", dir);
+        return;
+    }
+    char text[768];
+    snprintf(text, sizeof text,
+             "candidates:\n  - prototype: rocksalt\n    A: Mg\n    B: O\n    a: 4.21 angstrom\n"
+             "ecut: 30 Ha\nkpoints: {grid: [2, 2, 2]}\npseudopotentials: {lda: \"table:%s\"}\n",
+             dir);
+    fu_sweep sw, gth;
+    if (parse_ok(text, &sw)) {
+        CHECK(0, "a table family parses");
+        return;
+    }
+    char want[600];
+    snprintf(want, sizeof want, "table:%s", dir);
+    CHECK(sw.n == 1 && !strcmp(sw.cand[0].params.pseudo[0], want), "the spec is the table");
+    fu_psp p;
+    fu_err err = {0};
+    CHECK(fu_psp_load(sw.cand[0].params.pseudo[0], "Mg", &p, &err) == FU_OK &&
+              strstr(p.path, "/Mg.psp8") && p.radial,
+          "the spec loads the element's ONCV file");
+    snprintf(text, sizeof text,
+             "candidates:\n  - prototype: rocksalt\n    A: Mg\n    B: O\n    a: 4.21 angstrom\n"
+             "ecut: 30 Ha\nkpoints: {grid: [2, 2, 2]}\npseudopotentials: {lda: \"cp2k:GTH-PADE\"}\n");
+    if (!parse_ok(text, &gth)) {
+        CHECK(strcmp(gth.cand[0].id, sw.cand[0].id) != 0,
+              "another pseudopotential table is another calculation (ID)");
+        fu_sweep_free(&gth);
+    }
+    fu_sweep_free(&sw);
+}
+
 static void test_explicit(void) {
     fu_sweep sw;
     if (read_ok(SWEEPS "good_explicit.yaml", &sw)) {
@@ -634,6 +674,7 @@ int main(void) {
     test_spacing_rule();
     test_cross_prototype();
     test_families();
+    test_table_family();
     test_explicit();
     test_poscars();
     test_id_function();
