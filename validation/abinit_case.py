@@ -13,6 +13,8 @@ import os
 import re
 
 ELEMENT_OF_PSP = re.compile(r"^(\d+)([a-zA-Z]+)")
+# PseudoDojo/SG15 names: Si.psp8, Zn-sp.psp8, Mg-low.psp8, O_ONCV_PBE-1.0.upf
+ELEMENT_OF_TABLE_PSP = re.compile(r"^([A-Z][a-z]?)[._-]")
 OCCOPT_SMEARING = {1: "none", 3: "fermi-dirac", 4: "cold-abinit-bump", 5: "cold-abinit-mono",
                    6: "methfessel-paxton", 7: "gaussian"}
 
@@ -23,11 +25,23 @@ def load_reference(path):
 
 
 def element_symbol(psp_file):
-    m = ELEMENT_OF_PSP.match(os.path.basename(psp_file))
+    base = os.path.basename(psp_file)
+    m = ELEMENT_OF_PSP.match(base)
+    if m:
+        sym = m.group(2)
+        return sym[0].upper() + sym[1:].lower()
+    m = ELEMENT_OF_TABLE_PSP.match(base)
     if not m:
         raise ValueError(f"{psp_file}: cannot tell the element from the file name")
-    sym = m.group(2)
-    return sym[0].upper() + sym[1:].lower()
+    return m.group(1)
+
+
+def atomic_number(psp_file):
+    m = ELEMENT_OF_PSP.match(os.path.basename(psp_file))
+    if m:
+        return int(m.group(1))
+    from ase.data import atomic_numbers  # Debian python3-ase
+    return atomic_numbers[element_symbol(psp_file)]
 
 
 def spin_moments(case):
@@ -92,7 +106,7 @@ def abinit_input(case, ixc=1, extra="", nband=None, prteig=False, pp_dirpath=Non
     replaces /usr/share/abinit/psp (for psp files kept elsewhere)."""
     out = ["acell 3*1.0", "rprim " + "\n      ".join(" ".join("%.12f" % x for x in v)
                                                      for v in case["lattice"])]
-    znucl = [int(ELEMENT_OF_PSP.match(os.path.basename(s)).group(1)) for s in case["species"]]
+    znucl = [atomic_number(s) for s in case["species"]]
     out += [f"ntypat {len(case['species'])}", "znucl " + " ".join(map(str, znucl)),
             f"natom {len(case['xred'])}", "typat " + " ".join(map(str, case["typat"])),
             "xred " + "\n     ".join(" ".join("%.12f" % c for c in x) for x in case["xred"]),

@@ -14,7 +14,10 @@ if(NOT FURUI_ABINIT_EXE)
   set(FURUI_ABINIT_EXE /usr/bin/abinit)   # the tests then report "skipped" (exit 77)
 endif()
 set(FURUI_PEER_SYSTEMS mg_hcp_fd aln_wurtzite al_fcc_mp sic_triclinic si_pbe_gth si_lda_pw92
-    fe_bcc_spin na_bcc_gauss)
+    fe_bcc_spin na_bcc_gauss
+    # ONCV (PseudoDojo psp8 of Debian's abinit package, model core charges): PBE Si with forces
+    # and stress, an LDA oxide, a PBE metal with smearing, a strained triclinic LDA cell
+    si_psp8_pbe mgo_psp8_lda al_psp8_pbe sic_psp8_lda)
 foreach(sys ${FURUI_PEER_SYSTEMS})
   add_test(NAME peer_${sys}
     COMMAND ${FURUI_PYTHON} ${PROJECT_SOURCE_DIR}/validation/compare_with_abinit.py
