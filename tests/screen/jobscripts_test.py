@@ -198,7 +198,7 @@ def case_slurm(a):
     # --signal=B:USR1: SIGUSR1 to the batch shell reaches furui through the trap and srun
     # (mpiexec): exit 0, nothing abandoned, the resubmit note; the rerun completes
     tenv = dict(env, SLURM_JOB_ID="2001", SLURM_NTASKS="2", SLURM_ARRAY_TASK_ID="0", SLURM_ARRAY_TASK_MIN="0",
-                SLURM_ARRAY_TASK_COUNT="1", OUTDIR="sig")
+                SLURM_ARRAY_TASK_MAX="0", SLURM_ARRAY_TASK_COUNT="1", OUTDIR="sig")
     tenv.pop("SHARD_COUNT")
     cmd = ["bash", os.path.join(JOBS, "slurm_array.sh")]
     pr = subprocess.Popen(cmd, cwd=d, env=tenv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -218,9 +218,69 @@ def case_slurm(a):
         check(len(ids) == TINY_IDS and 2 not in st, "slurm signal: states %s" % st)
         left = sum(x in (1, 2) for x in st)
         print("after SIGUSR1: %d candidate(s) left" % left)
-        check(left == 0 or "resubmit: sbatch --array=0" in out, "slurm signal: no resubmit note")
+        check(left == 0 or "sbatch --array=0 " in out, "slurm signal: no resubmit note")
     p = run(cmd, d, tenv)
     check(p.returncode == 0 and " 0 left (" in p.stdout, "slurm rerun after the signal: exit %d" % p.returncode)
+    slurm_resubmit(a, d, env, order)
+
+
+def shard_state(d, outdir, k, n):
+    """States of shard k of n ([] if it wrote no results) and whether any other shard/count
+    wrote files there besides the expected ones."""
+    h5 = os.path.join(d, outdir, "tiny.shard%d-of-%d.h5" % (k, n))
+    return ids_of(h5) if os.path.exists(h5) else ([], [])
+
+
+def check_resubmitted(d, outdir, k, n, order, log, tag, expect_files):
+    """Shard k of n (a resubmitted array task) is complete, in its own files, and no other
+    shard files appeared in OUTDIR."""
+    check("shard %d of %d," % (k, n) in log, "%s: log does not say shard %d of %d: %s" % (tag, k, n, log[-800:]))
+    ids, st = shard_state(d, outdir, k, n)
+    check(sorted(ids) == order[k::n] and st and all(x in (3, 5) for x in st),
+          "%s: shard %d of %d holds %s states %s, expected %s finished" % (tag, k, n, sorted(ids), st, order[k::n]))
+    files = sorted(f for f in os.listdir(os.path.join(d, outdir)) if f.startswith("tiny.shard"))
+    check(files == sorted(expect_files), "%s: files %s, expected %s" % (tag, files, sorted(expect_files)))
+
+
+def slurm_resubmit(a, d, env, order):
+    """Resubmission of one array task, as documented: sbatch --array=K slurm_array.sh sets
+    SLURM_ARRAY_TASK_MIN=MAX=K, COUNT=1; it must run shard K of the original count (from
+    that shard's journal), and the hint must name the user's script, not Slurm's spooled copy."""
+    script = os.path.join(JOBS, "slurm_array.sh")
+    renv = dict(env, OUTDIR="resub", FURUI_OPTS="--group-size 1 --deadline 0.001")
+    renv.pop("SHARD_COUNT")
+    # first submission: the whole array 0-2, stopped at once by the deadline, work left
+    p = run(["sbatch", "--array=0-2", script], d, renv)
+    jid = p.stdout.strip().splitlines()[-1] if p.stdout.strip() else "?"
+    for k in range(3):
+        log = open(os.path.join(d, "slurm-%s_%d.out" % (jid, k))).read()
+        hint = "sbatch --array=%d --export=ALL,SHARD_COUNT=3 %s" % (k, script)
+        check(hint in log, "slurm resubmit: task %d: no hint '%s' naming the user's script: %s" % (k, hint, log[-800:]))
+        check("slurmd" not in log.split("resubmit", 1)[-1], "slurm resubmit: hint names the spooled copy")
+    all3 = ["tiny.shard%d-of-3.%s" % (k, x) for k in range(3) for x in ("journal", "h5", "log")]
+    # the documented resubmission, no SHARD_COUNT: shard 2 of 3 from shard 2's journal
+    renv["FURUI_OPTS"] = "--group-size 1"
+    p = run(["sbatch", "--array=2", script], d, renv)
+    jid = p.stdout.strip().splitlines()[-1] if p.stdout.strip() else "?"
+    rc = open(os.path.join(d, "slurm-%s_2.rc" % jid)).read().strip()
+    log = open(os.path.join(d, "slurm-%s_2.out" % jid)).read()
+    print("---- slurm-%s_2.out (sbatch --array=2)\n%s" % (jid, log.rstrip()[-1500:]))
+    check(rc == "0", "slurm resubmit --array=2: exit %s" % rc)
+    check_resubmitted(d, "resub", 2, 3, order, log, "slurm --array=2", all3)
+    check(" 0 left (" in log and "resubmit (" not in log, "slurm --array=2: work left after the rerun")
+    # explicit SHARD_INDEX/SHARD_COUNT (no array): shard 1 of 3
+    p = run(["sbatch", "--export=ALL,SHARD_INDEX=1,SHARD_COUNT=3", script], d, renv)
+    jid = p.stdout.strip().splitlines()[-1] if p.stdout.strip() else "?"
+    log = open(os.path.join(d, "slurm-%s.out" % jid)).read()
+    check(open(os.path.join(d, "slurm-%s.rc" % jid)).read().strip() == "0", "slurm SHARD_INDEX=1: exit")
+    check_resubmitted(d, "resub", 1, 3, order, log, "slurm SHARD_INDEX=1", all3)
+    # a one-task array with no journal and no SHARD_COUNT cannot know the count: refused
+    p = run(["sbatch", "--array=1", script], d, dict(renv, OUTDIR="resub-none"))
+    jid = p.stdout.strip().splitlines()[-1] if p.stdout.strip() else "?"
+    log = open(os.path.join(d, "slurm-%s_1.out" % jid)).read()
+    check(open(os.path.join(d, "slurm-%s_1.rc" % jid)).read().strip() != "0" and "set SHARD_COUNT" in log
+          and not os.path.exists(os.path.join(d, "resub-none")),
+          "slurm --array=1 without journal or SHARD_COUNT: not refused: %s" % log[-500:])
 
 
 def case_pbs(a):
