@@ -387,8 +387,27 @@ int cmd_status(int argc, char **argv, int rank) {
             printf("  ... and %zu more\n", left - 50);
             break;
         }
-        printf("  %s %-8s attempts %d  %s\n", r->id, fu_cand_state_name(r->state), r->attempt,
-               r->label ? r->label : "");
+        char st[48];
+        snprintf(st, sizeof st, "%s%s%s%s", fu_cand_state_name(r->state), r->cause && r->cause[0] ? " (" : "",
+                 r->cause ? r->cause : "", r->cause && r->cause[0] ? ")" : "");
+        printf("  %s %-8s attempts %d  %s\n", r->id, st, r->attempt, r->label ? r->label : "");
+    }
+    /* given up after --max-attempts crashes of their own: a rerun allowing more retries them */
+    size_t ncrash = 0;
+    int maxatt = 0;
+    for (size_t i = 0; i < res.n; i++) {
+        const fu_cand_record *r = &res.rec[i];
+        if (r->state != FU_CAND_FAILED || !r->final || !r->cause || strcmp(r->cause, "crashed") != 0) continue;
+        if (ncrash++ == 0) printf("crashed (given up; a rerun with more --max-attempts retries them):\n");
+        if (ncrash <= 50) printf("  %s attempts %d  %s\n", r->id, r->attempt, r->label ? r->label : "");
+        if (r->attempt > maxatt) maxatt = r->attempt;
+    }
+    if (ncrash) {
+        size_t pl = strlen(argv[0]);
+        int cut = pl > 8 && !strcmp(argv[0] + pl - 8, ".journal") ? 8 : pl > 3 && !strcmp(argv[0] + pl - 3, ".h5") ? 3 : 0;
+        if (ncrash > 50) printf("  ... and %zu more\n", ncrash - 50);
+        printf("retry: furui screen SWEEP.yaml -o %.*s --max-attempts %d   (the sweep and options of the run)\n",
+               (int)(pl - (size_t)cut), argv[0], maxatt + 1);
     }
     fu_results_free(&res);
     return X_OK;

@@ -1297,11 +1297,17 @@ static int scan_cand(void *vctx, fu_cand_record *rec, fu_err *err) {
     }
     fu_cand_status *e = &s->cand[i];
     if (rec->attempt > e->attempts) e->attempts = rec->attempt;
+    int failed = rec->state == FU_CAND_FAILED && rec->cause;
+    int crashed = failed && strcmp(rec->cause, "crashed") == 0;
+    e->crashes += crashed;
+    e->interruptions += failed && strcmp(rec->cause, "interrupted") == 0;
+    e->open = rec->state == FU_CAND_STARTED;
     /* The last terminal state wins; later non-terminal records (a forced
      * rerun that was interrupted) do not undo a terminal one. */
     if (fu_cand_state_terminal(rec->state, rec->final)) {
         e->state = rec->state;
         e->final = 1;
+        e->final_crash = crashed;
     } else if (!e->final) {
         e->state = rec->state;
     }

@@ -234,6 +234,10 @@ typedef struct {
     int state;                 /* last terminal state if any, else last state */
     int final;                 /* 1: done, invalid or failed-final: a rerun skips it */
     int attempts;              /* highest attempt number recorded */
+    int crashes;               /* failed records with cause "crashed" (its own crashes) */
+    int interruptions;         /* failed records with cause "interrupted" (stops, job kills) */
+    int final_crash;           /* the terminal record is a final "crashed" */
+    int open;                  /* the last record is "started": the job ended while it ran */
 } fu_cand_status;
 
 typedef struct {
