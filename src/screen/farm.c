@@ -260,6 +260,10 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
     if (unpacked && tasks.relax) {
         fu_relax_opts ro = tasks.relax_opts;
         ro.log = me == 0 ? log : NULL;
+        /* rung as-given below is the SCF on a fresh grid at the relaxed structure, with the
+         * recovery ladder behind it: the relaxation's own final SCF would be the same run twice
+         * (only a local copy changes: the sweep's final_scf is part of the candidate ID) */
+        ro.final_scf = 0;
         if (log && me == 0) {
             fprintf(log, "# candidate %s: relaxation\n", id);
             fflush(log);
