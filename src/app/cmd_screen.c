@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "core/error.h"
 #include "screen/farm.h"
@@ -337,9 +338,16 @@ int cmd_status(int argc, char **argv, int rank) {
         if (r->state >= 1 && r->state <= 5) count[r->state]++;
         if (!fu_cand_state_terminal(r->state, r->final)) left++;
     }
-    printf("%s: %zu candidates: %zu done, %zu failed, %zu invalid, %zu left (%zu queued, %zu started = interrupted)\n",
+    /* "started" means running while a coordinator holds the journal's lock, else interrupted */
+    char jbuf[FU_SWEEP_PATH_LEN + 16];
+    size_t plen = strlen(path);
+    if (plen > 3 && !strcmp(path + plen - 3, ".h5")) snprintf(jbuf, sizeof jbuf, "%.*s.journal", (int)(plen - 3), path);
+    else snprintf(jbuf, sizeof jbuf, "%s", path);
+    int live = fu_journal_writer_active(jbuf) == 1;
+    double now = (double)time(NULL);
+    printf("%s: %zu candidates: %zu done, %zu failed, %zu invalid, %zu left (%zu queued, %zu started = %s)\n",
            path, res.n, count[FU_CAND_DONE], count[FU_CAND_FAILED], count[FU_CAND_INVALID], left,
-           count[FU_CAND_QUEUED], count[FU_CAND_STARTED]);
+           count[FU_CAND_QUEUED], count[FU_CAND_STARTED], live ? "running: the job is live" : "interrupted");
     if (rep.warning[0]) printf("warning: %s\n", rep.warning);
     /* where the time went (journal version 2 records; older ones have no timings) */
     double eng = 0, io = 0;
@@ -387,9 +395,14 @@ int cmd_status(int argc, char **argv, int rank) {
             printf("  ... and %zu more\n", left - 50);
             break;
         }
-        char st[48];
-        snprintf(st, sizeof st, "%s%s%s%s", fu_cand_state_name(r->state), r->cause && r->cause[0] ? " (" : "",
-                 r->cause ? r->cause : "", r->cause && r->cause[0] ? ")" : "");
+        char st[64];
+        if (r->state == FU_CAND_STARTED && live && isfinite(r->time_start) && r->time_start > 0) {
+            long age = now > r->time_start ? (long)(now - r->time_start + 0.5) : 0; /* clock skew */
+            snprintf(st, sizeof st, "running %ldh%02ldm%02lds", age / 3600, age / 60 % 60, age % 60);
+        } else {
+            snprintf(st, sizeof st, "%s%s%s%s", fu_cand_state_name(r->state), r->cause && r->cause[0] ? " (" : "",
+                     r->cause ? r->cause : "", r->cause && r->cause[0] ? ")" : "");
+        }
         printf("  %s %-8s attempts %d  %s\n", r->id, st, r->attempt, r->label ? r->label : "");
     }
     /* given up after --max-attempts crashes of their own: a rerun allowing more retries them */

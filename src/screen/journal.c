@@ -1401,6 +1401,24 @@ static int lock_fd(int fd, const char *path, fu_err *err) {
     return fu_fail(err, FU_EIO, "%s: cannot lock journal: %s", path, strerror(errno));
 }
 
+int fu_journal_writer_active(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+#ifdef F_OFD_GETLK
+    int r = fcntl(fd, F_OFD_GETLK, &fl);
+    if (r != 0 && errno == EINVAL) r = fcntl(fd, F_GETLK, &fl);
+#else
+    int r = fcntl(fd, F_GETLK, &fl);
+#endif
+    close(fd);
+    if (r != 0) return -1;
+    return fl.l_type != F_UNLCK;
+}
+
 static int append_frame(fu_journal *j, const unsigned char *frame, size_t n, int sync, fu_err *err) {
     if (j->broken)
         return fu_fail(err, FU_EIO, "%s: an earlier journal write failed; reopen the journal to "

@@ -258,6 +258,9 @@ typedef struct fu_journal fu_journal;
  * appends a session record for run (may be NULL). */
 int fu_journal_open(const char *path, const fu_run_info *run, fu_journal **out,
                     fu_journal_scan *scan, fu_err *err);
+/* 1 if a coordinator holds the journal's writer lock now (its job is running),
+ * 0 if not, -1 if it cannot tell (no such file, file system without locks). */
+int fu_journal_writer_active(const char *path);
 /* Appends one record as one write; with sync, returns only once it is on
  * disk. A failed write is cut back off so the journal stays well-formed;
  * after a failed sync the journal refuses further appends (reopen it). */

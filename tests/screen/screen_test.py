@@ -14,7 +14,9 @@ Cases:
                (no-convergence, message) and the farm goes on (exit 0); status; merge of two shards
   resume       --deadline stops early (exit 0, candidates left), the rerun completes; SIGUSR1 to
                mpiexec stops a 2-rank run early, the rerun completes; one done record per candidate
-  kill         kill -9 of the whole mpiexec process group mid-run; the rerun retries the
+  kill         furui status of the live job (frozen with SIGSTOP) shows the started candidate
+               running with its age; kill -9 of the whole mpiexec process group mid-run (status:
+               interrupted); the rerun retries the
                interrupted candidate and completes; every candidate exactly once; a kill is not
                the candidate's crash: with --max-attempts 1 it is still rerun
   crash        a candidate that crashes its own rank (FURUI_FAULT_CRASH_ID) twice: PREFIX.crashes,
@@ -41,6 +43,7 @@ Cases:
 import argparse
 import hashlib
 import os
+import re
 import signal
 import shutil
 import struct
@@ -319,7 +322,20 @@ def case_kill(a):
         # kill while a candidate runs, after at least one finished
         if any(s == 3 for _, s in recs) and recs and recs[-1][1] == 2:
             # the ranks, not only mpiexec: they may sit in process groups of their own
-            for pid in [pr.pid] + descendants(pr.pid):
+            pids = [pr.pid] + descendants(pr.pid)
+            # frozen (the coordinator still holds the journal's lock), the job is live: furui
+            # status must call the started candidate running, with its age
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGSTOP)
+                except ProcessLookupError:
+                    pass
+            live = run([a.furui, "status", "k"], d)
+            print(live.stdout)
+            check(live.returncode == 0 and "started = running" in live.stdout and
+                  re.search(r"^  [0-9a-f]{16} running \d+h\d\dm\d\ds ", live.stdout, re.M) is not None,
+                  "status of a live job: started candidates are running, with their age: %s" % live.stdout)
+            for pid in pids:
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
@@ -333,7 +349,8 @@ def case_kill(a):
     print("journal at the kill: %d candidate records, last state %d" % (len(recs), recs[-1][1]))
     check(not os.path.exists(os.path.join(d, "k.h5")), "results written although killed")
     p = run([a.furui, "status", "k"], d)
-    check(p.returncode == 0 and "started" in p.stdout, "status after kill: %s" % p.stdout)
+    check(p.returncode == 0 and "started = interrupted" in p.stdout and " running " not in p.stdout,
+          "status after kill: %s" % p.stdout)
     # a kill of the whole job is not the candidate's own crash: even with --max-attempts 1 the
     # interrupted candidate is rerun (recorded "interrupted", not "crashed")
     shutil.copy(jn, os.path.join(d, "k1.journal"))
