@@ -98,7 +98,7 @@ static void crash_arm(const char *id) {
     if (crash_armed && inject && strcmp(inject, id) == 0) raise(SIGSEGV);
 }
 
-/* The IDs in PREFIX.crashes (sorted, NUL-separated 17-byte slots); 0 if none. */
+/* The IDs in PREFIX.crashes into *ids (n NUL-terminated IDs, in file order); 0 if none. */
 static size_t crash_ids_read(char (**ids)[FU_CAND_ID_LEN + 1]) {
     *ids = NULL;
     FILE *f = fopen(crash_path, "r");
