@@ -10,6 +10,8 @@
 # the exit status is 2 (resubmit those sub-jobs: pjsub --bulk --sparam K-K).
 # Spack: as in fugaku_pjm_bulk.sh (furui needs its libraries here too).
 #PJM -N furui-merge
+#   the project group (accounting): replace hp000000 by yours
+#PJM -g hp000000
 #PJM -L "node=1"
 #PJM -L "rscgrp=small"
 #PJM -L "elapse=00:30:00"
@@ -23,12 +25,14 @@ OUTDIR=${OUTDIR:-screen-out}
 NAME=${NAME:-$(basename "$SWEEP" .yaml)}
 SHARD_COUNT=${SHARD_COUNT:-4}                    # sub-jobs of the bulk job (0-3 -> 4)
 MERGED=${MERGED:-$OUTDIR/$NAME.h5}
+FURUI_CP2K_POTENTIALS=${FURUI_CP2K_POTENTIALS:-}  # as in fugaku_pjm_bulk.sh: merge --sweep reads the sweep
 SPACK_SETUP=${SPACK_SETUP:-/vol0004/apps/oss/spack/share/spack/setup-env.sh}
-SPACK_PACKAGES=${SPACK_PACKAGES:-fujitsu-mpi fftw libxc libyaml openblas openssl jansson hdf5}
+SPACK_PACKAGES=${SPACK_PACKAGES:-fujitsu-mpi fftw libxc spglib libyaml openblas openssl jansson hdf5 libzip libpng}
 # ----------------------------------------------------------------------
 
 set -u
 cd "${PJM_O_WORKDIR:-.}" || exit 1
+[ -z "$FURUI_CP2K_POTENTIALS" ] || export FURUI_CP2K_POTENTIALS
 if [ -n "$SPACK_SETUP" ] && [ -f "$SPACK_SETUP" ]; then
     # shellcheck disable=SC1090
     . "$SPACK_SETUP"
@@ -45,5 +49,5 @@ done
 "$FURUI" merge --sweep "$SWEEP" "$MERGED" "${shards[@]}"; rc=$?
 [ "$rc" -eq 0 ] || [ "$rc" -eq 2 ] || exit "$rc"
 "$FURUI" status "$MERGED" | head -n 40
-[ "$rc" -eq 2 ] && echo "furui-merge: incomplete: resubmit the missing sub-jobs (pjsub --bulk --sparam K-K fugaku_pjm_bulk.sh), then this merge"
+[ "$rc" -eq 2 ] && echo "furui-merge: incomplete: resubmit the missing sub-jobs (pjsub -x SHARD_COUNT=$SHARD_COUNT --bulk --sparam K-K fugaku_pjm_bulk.sh), then this merge"
 exit "$rc"

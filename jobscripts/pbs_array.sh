@@ -1,17 +1,19 @@
 #!/bin/bash
-# furui screen as a PBS Pro array job: subjob k runs shard k of the sweep.
-#   qsub -J 0-3 pbs_array.sh      (or the #PBS -J line below; SHARD_COUNT must match)
-# Merge once all subjobs ended: qsub -W depend=afterany:<array id> pbs_merge.sh
-# (-v SHARD_COUNT=N), which runs furui merge --sweep and furui status.
-# Torque uses qsub -t and $PBS_ARRAYID instead (handled below).
+# furui screen as a PBS array job: subjob k runs shard k of the sweep.
+#   PBS Pro:  qsub -J 0-3 -v SHARD_COUNT=4 pbs_array.sh
+#   Torque:   qsub -t 0-3 -v SHARD_COUNT=4 pbs_array.sh   (index in $PBS_ARRAYID; replace
+#             the select line below by  #PBS -l nodes=1:ppn=9)
+# The array range is given to qsub, not as a directive: "#PBS -J" is PBS Pro only
+# (Torque's qsub rejects it), and a script carrying it cannot be submitted as one
+# subjob. Merge once all subjobs ended: qsub -W depend=afterany:<array id>
+# -v SHARD_COUNT=N pbs_merge.sh, which runs furui merge --sweep and furui status.
 #
 # Stopping: PBS sends SIGTERM on qdel and at the walltime, SIGKILL kill_delay
 # seconds later (often 10 s), too little to finish a candidate: --deadline
 # (walltime minus MARGIN minus what has elapsed) stops furui in time; the trap
-# still forwards SIGTERM as SIGUSR1. Resubmit the same subjob to continue (one
-# shard alone: a copy without the -J line, qsub -v SHARD_INDEX=k).
+# still forwards SIGTERM as SIGUSR1. Resubmitting one shard K (same count and
+# prefix; done candidates are skipped): qsub -v SHARD_INDEX=K,SHARD_COUNT=N pbs_array.sh
 #PBS -N furui-screen
-#PBS -J 0-3
 #PBS -l select=1:ncpus=9:mpiprocs=9
 #PBS -l walltime=04:00:00
 #PBS -j oe
@@ -21,7 +23,7 @@ SWEEP=${SWEEP:-sweep.yaml}                       # sweep file (relative to the s
 FURUI=${FURUI:-furui}                            # furui binary
 OUTDIR=${OUTDIR:-screen-out}
 NAME=${NAME:-$(basename "$SWEEP" .yaml)}
-SHARD_COUNT=${SHARD_COUNT:-4}                    # number of subjobs (#PBS -J 0-3 -> 4)
+SHARD_COUNT=${SHARD_COUNT:-4}                    # number of subjobs (-J 0-3 -> 4)
 FURUI_OPTS=${FURUI_OPTS:---group-size 4}
 WALLTIME=${WALLTIME:-04:00:00}                   # as #PBS -l walltime
 MARGIN=${MARGIN:-600}                            # s kept for the finalize
@@ -32,6 +34,16 @@ set -u
 T0=$(date +%s)
 cd "${PBS_O_WORKDIR:-.}" || exit 1
 SHARD_INDEX=${SHARD_INDEX:-${PBS_ARRAY_INDEX:-${PBS_ARRAYID:?not a PBS array subjob (or set SHARD_INDEX)}}}
+# PBS does not say the array size: a SHARD_COUNT other than the one this shard ran with
+# before would silently start a different split
+shopt -s nullglob
+for j in "$OUTDIR/$NAME.shard$SHARD_INDEX-of-"*.journal; do
+    if [ "$j" != "$OUTDIR/$NAME.shard$SHARD_INDEX-of-$SHARD_COUNT.journal" ]; then
+        echo "furui-screen: $j exists but SHARD_COUNT is $SHARD_COUNT; set SHARD_COUNT to that shard count (or use another OUTDIR)" >&2
+        exit 1
+    fi
+done
+shopt -u nullglob
 PREFIX=$OUTDIR/$NAME.shard$SHARD_INDEX-of-$SHARD_COUNT
 IFS=: read -r h m s <<< "$WALLTIME"
 DEADLINE=$(( 10#$h * 3600 + 10#$m * 60 + 10#$s - MARGIN - ($(date +%s) - T0) ))
@@ -49,5 +61,9 @@ pid=$!
 wait "$pid"; rc=$?
 while kill -0 "$pid" 2> /dev/null; do wait "$pid"; rc=$?; done
 echo "furui-screen: furui exited $rc"
-"$FURUI" status "$PREFIX" | head -n 20
+status=$("$FURUI" status "$PREFIX")
+echo "$status" | head -n 20
+if [ "$rc" -eq 0 ] && ! echo "$status" | head -n 1 | grep -q ' 0 left ('; then
+    echo "furui-screen: candidates left; resubmit (same settings): qsub -v SHARD_INDEX=$SHARD_INDEX,SHARD_COUNT=$SHARD_COUNT pbs_array.sh"
+fi
 exit "$rc"

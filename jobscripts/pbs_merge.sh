@@ -1,6 +1,6 @@
 #!/bin/bash
 # Merge of the shards of pbs_array.sh; submit it dependent on the array:
-#   jid=$(qsub -J 0-3 pbs_array.sh)
+#   jid=$(qsub -J 0-3 -v SHARD_COUNT=4 pbs_array.sh)     (Torque: qsub -t 0-3)
 #   qsub -W depend=afterany:$jid -v SHARD_COUNT=4 pbs_merge.sh
 # afterany: it runs even when some subjobs failed or hit the walltime; the merge
 # uses the journals (the source of truth, complete even after a hard kill).
@@ -17,7 +17,7 @@ SWEEP=${SWEEP:-sweep.yaml}
 FURUI=${FURUI:-furui}
 OUTDIR=${OUTDIR:-screen-out}
 NAME=${NAME:-$(basename "$SWEEP" .yaml)}
-SHARD_COUNT=${SHARD_COUNT:-4}                    # must match the array (#PBS -J 0-3 -> 4)
+SHARD_COUNT=${SHARD_COUNT:-4}                    # must match the array (-J 0-3 -> 4)
 MERGED=${MERGED:-$OUTDIR/$NAME.h5}               # merged results file
 # ---------------------------------------------------------------
 
@@ -32,5 +32,5 @@ done
 "$FURUI" merge --sweep "$SWEEP" "$MERGED" "${shards[@]}"; rc=$?
 [ "$rc" -eq 0 ] || [ "$rc" -eq 2 ] || exit "$rc"
 "$FURUI" status "$MERGED" | head -n 40
-[ "$rc" -eq 2 ] && echo "furui-merge: incomplete: resubmit the missing shards (qsub -v SHARD_INDEX=k with a copy of pbs_array.sh without -J), then this merge"
+[ "$rc" -eq 2 ] && echo "furui-merge: incomplete: resubmit the missing shards (qsub -v SHARD_INDEX=K,SHARD_COUNT=$SHARD_COUNT pbs_array.sh), then this merge"
 exit "$rc"

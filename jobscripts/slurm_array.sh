@@ -12,7 +12,8 @@
 # finishes the running candidates, writes the results and exits 0. --deadline
 # (time left minus MARGIN) does the same earlier when the next candidate would
 # not fit. Resubmitting: rerun the same array task (same shard index/count and
-# prefix); done candidates are skipped, e.g. sbatch --array=<k> slurm_array.sh.
+# prefix); done candidates are skipped: sbatch --array=K slurm_array.sh (the shard
+# count is read from shard K's journal; or add --export=ALL,SHARD_COUNT=N).
 #SBATCH --job-name=furui-screen
 #SBATCH --array=0-3
 #SBATCH --nodes=1
@@ -33,9 +34,39 @@ RESUBMIT=${RESUBMIT:-0}                          # 1: sbatch this array task aga
 # ------------------------------------------
 
 set -u
-# shard = position of this task in the array (the array must be contiguous, step 1)
-SHARD_INDEX=$(( ${SLURM_ARRAY_TASK_ID:?not a Slurm array task} - ${SLURM_ARRAY_TASK_MIN:-0} ))
-SHARD_COUNT=${SHARD_COUNT:-${SLURM_ARRAY_TASK_COUNT:?SLURM_ARRAY_TASK_COUNT unset; set SHARD_COUNT}}
+# shard index = array task ID (arrays start at 0), not ID - SLURM_ARRAY_TASK_MIN: the
+# resubmission of one task, sbatch --array=K, has MIN = K. SHARD_INDEX overrides.
+SHARD_INDEX=${SHARD_INDEX:-${SLURM_ARRAY_TASK_ID:?not a Slurm array task (or set SHARD_INDEX)}}
+# shard count: SHARD_COUNT, else from the journal this shard wrote before (a resubmitted
+# task's array says nothing about the others), else the size of a whole 0-based array
+if [ -z "${SHARD_COUNT:-}" ]; then
+    shopt -s nullglob
+    prev=("$OUTDIR/$NAME.shard$SHARD_INDEX-of-"*.journal)
+    shopt -u nullglob
+    if [ "${#prev[@]}" -gt 1 ]; then
+        echo "furui-screen: ${prev[*]}: several shard counts for shard $SHARD_INDEX; set SHARD_COUNT" >&2
+        exit 1
+    elif [ "${#prev[@]}" -eq 1 ]; then
+        SHARD_COUNT=${prev[0]##*-of-}
+        SHARD_COUNT=${SHARD_COUNT%.journal}
+    elif [ "${SLURM_ARRAY_TASK_MIN:-}" = 0 ] && [ -n "${SLURM_ARRAY_TASK_COUNT:-}" ] &&
+        [ "${SLURM_ARRAY_TASK_MAX:-}" = $((SLURM_ARRAY_TASK_COUNT - 1)) ]; then
+        SHARD_COUNT=$SLURM_ARRAY_TASK_COUNT
+    else
+        echo "furui-screen: SHARD_COUNT unset and array ${SLURM_ARRAY_TASK_MIN:-?}-${SLURM_ARRAY_TASK_MAX:-?} is not a whole 0-based array (no journal $OUTDIR/$NAME.shard$SHARD_INDEX-of-N.journal either); set SHARD_COUNT" >&2
+        exit 1
+    fi
+fi
+case $SHARD_INDEX$SHARD_COUNT in *[!0-9]*)
+    echo "furui-screen: SHARD_INDEX '$SHARD_INDEX' / SHARD_COUNT '$SHARD_COUNT': not numbers" >&2; exit 1 ;;
+esac
+if [ "$SHARD_INDEX" -ge "$SHARD_COUNT" ]; then
+    echo "furui-screen: shard index $SHARD_INDEX >= SHARD_COUNT $SHARD_COUNT (arrays start at 0)" >&2
+    exit 1
+fi
+# the resubmit hint must name the user's script: Slurm runs a spooled copy ($0)
+SCRIPT=${SCRIPT:-$(scontrol show job "${SLURM_JOB_ID:-0}" 2> /dev/null | sed -n 's/^ *Command=//p' | head -n 1)}
+[ -f "${SCRIPT:-}" ] || SCRIPT=$0
 PREFIX=$OUTDIR/$NAME.shard$SHARD_INDEX-of-$SHARD_COUNT
 
 # seconds from D-HH:MM:SS, HH:MM:SS, MM:SS
@@ -72,7 +103,8 @@ echo "furui-screen: furui exited $rc"
 status=$("$FURUI" status "$PREFIX")
 echo "$status" | head -n 20
 if [ "$rc" -eq 0 ] && ! echo "$status" | head -n 1 | grep -q ' 0 left ('; then
-    echo "furui-screen: candidates left; resubmit: sbatch --array=${SLURM_ARRAY_TASK_ID} $0"
-    if [ "$RESUBMIT" = 1 ]; then sbatch --array="${SLURM_ARRAY_TASK_ID}" "$0"; fi
+    echo "furui-screen: candidates left; resubmit (from ${SLURM_SUBMIT_DIR:-$PWD}, same settings):" \
+        "sbatch --array=$SHARD_INDEX --export=ALL,SHARD_COUNT=$SHARD_COUNT $SCRIPT"
+    if [ "$RESUBMIT" = 1 ]; then sbatch --array="$SHARD_INDEX" --export=ALL,SHARD_COUNT="$SHARD_COUNT" "$SCRIPT"; fi
 fi
 exit "$rc"

@@ -74,8 +74,11 @@ static int run(int argc, char **argv, int rank, const char *cmd, const char *wha
             printf("furui export: %s -> %s: %zu of %zu candidates exported (%zu features, %zu targets), "
                    "%zu skipped (skipped.csv), %zu columns dropped (dataset.json)\n",
                    in, out, rep.nrow, rep.ncand, rep.nfeat, rep.ntarget, rep.nskip, rep.ndropped);
-            if (o.rde)
-                printf("furui export: %zu RDE package(s) %s/rde/rdeformat_KKKK.zip, MDR draft "
+            if (o.rde && rep.npackages > 1)
+                printf("furui export: %zu RDE packages %s/rde/rdeformat_0001.zip .. rdeformat_%04zu.zip, "
+                       "MDR draft %s/mdr/metadata.yaml\n", rep.npackages, out, rep.npackages, out);
+            else if (o.rde)
+                printf("furui export: %zu RDE package %s/rde/rdeformat_0001.zip, MDR draft "
                        "%s/mdr/metadata.yaml\n", rep.npackages, out, out);
         } else {
             printf("furui featurize: %s -> %s: %zu of %zu candidates featurized (%zu features), %zu skipped "

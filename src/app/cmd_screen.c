@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "core/error.h"
 #include "screen/farm.h"
@@ -337,9 +338,16 @@ int cmd_status(int argc, char **argv, int rank) {
         if (r->state >= 1 && r->state <= 5) count[r->state]++;
         if (!fu_cand_state_terminal(r->state, r->final)) left++;
     }
-    printf("%s: %zu candidates: %zu done, %zu failed, %zu invalid, %zu left (%zu queued, %zu started = interrupted)\n",
+    /* "started" means running while a coordinator holds the journal's lock, else interrupted */
+    char jbuf[FU_SWEEP_PATH_LEN + 16];
+    size_t plen = strlen(path);
+    if (plen > 3 && !strcmp(path + plen - 3, ".h5")) snprintf(jbuf, sizeof jbuf, "%.*s.journal", (int)(plen - 3), path);
+    else snprintf(jbuf, sizeof jbuf, "%s", path);
+    int live = fu_journal_writer_active(jbuf) == 1;
+    double now = (double)time(NULL);
+    printf("%s: %zu candidates: %zu done, %zu failed, %zu invalid, %zu left (%zu queued, %zu started = %s)\n",
            path, res.n, count[FU_CAND_DONE], count[FU_CAND_FAILED], count[FU_CAND_INVALID], left,
-           count[FU_CAND_QUEUED], count[FU_CAND_STARTED]);
+           count[FU_CAND_QUEUED], count[FU_CAND_STARTED], live ? "running: the job is live" : "interrupted");
     if (rep.warning[0]) printf("warning: %s\n", rep.warning);
     /* where the time went (journal version 2 records; older ones have no timings) */
     double eng = 0, io = 0;
@@ -387,8 +395,32 @@ int cmd_status(int argc, char **argv, int rank) {
             printf("  ... and %zu more\n", left - 50);
             break;
         }
-        printf("  %s %-8s attempts %d  %s\n", r->id, fu_cand_state_name(r->state), r->attempt,
-               r->label ? r->label : "");
+        char st[64];
+        if (r->state == FU_CAND_STARTED && live && isfinite(r->time_start) && r->time_start > 0) {
+            long age = now > r->time_start ? (long)(now - r->time_start + 0.5) : 0; /* clock skew */
+            snprintf(st, sizeof st, "running %ldh%02ldm%02lds", age / 3600, age / 60 % 60, age % 60);
+        } else {
+            snprintf(st, sizeof st, "%s%s%s%s", fu_cand_state_name(r->state), r->cause && r->cause[0] ? " (" : "",
+                     r->cause ? r->cause : "", r->cause && r->cause[0] ? ")" : "");
+        }
+        printf("  %s %-8s attempts %d  %s\n", r->id, st, r->attempt, r->label ? r->label : "");
+    }
+    /* given up after --max-attempts crashes of their own: a rerun allowing more retries them */
+    size_t ncrash = 0;
+    int maxatt = 0;
+    for (size_t i = 0; i < res.n; i++) {
+        const fu_cand_record *r = &res.rec[i];
+        if (r->state != FU_CAND_FAILED || !r->final || !r->cause || strcmp(r->cause, "crashed") != 0) continue;
+        if (ncrash++ == 0) printf("crashed (given up; a rerun with more --max-attempts retries them):\n");
+        if (ncrash <= 50) printf("  %s attempts %d  %s\n", r->id, r->attempt, r->label ? r->label : "");
+        if (r->attempt > maxatt) maxatt = r->attempt;
+    }
+    if (ncrash) {
+        size_t pl = strlen(argv[0]);
+        int cut = pl > 8 && !strcmp(argv[0] + pl - 8, ".journal") ? 8 : pl > 3 && !strcmp(argv[0] + pl - 3, ".h5") ? 3 : 0;
+        if (ncrash > 50) printf("  ... and %zu more\n", ncrash - 50);
+        printf("retry: furui screen SWEEP.yaml -o %.*s --max-attempts %d   (the sweep and options of the run)\n",
+               (int)(pl - (size_t)cut), argv[0], maxatt + 1);
     }
     fu_results_free(&res);
     return X_OK;

@@ -219,6 +219,18 @@ static int is_settings_col(const char *name) {
     return 0;
 }
 
+/* Catalog targets kept as metadata: absolute energies and eigenvalues depend on the code's
+ * reference (pseudopotentials, G=0 convention), so a model of them learns the code, not the
+ * material; pressure and forces describe how far the computed structure is from relaxed. */
+static const char *const meta_targets[] = {"energy_per_atom_ev", "vbm_ev", "cbm_ev", "fermi_level_ev",
+                                           "pressure_gpa", "max_force_ev_per_angstrom"};
+
+static int is_meta_target(const char *name) {
+    for (size_t i = 0; i < sizeof meta_targets / sizeof meta_targets[0]; i++)
+        if (strcmp(name, meta_targets[i]) == 0) return 1;
+    return 0;
+}
+
 /* Why a candidate cannot be a row at all ("" if it can). */
 static void not_exportable(const fu_cand_record *rec, char *buf, size_t len) {
     buf[0] = '\0';
@@ -272,6 +284,24 @@ int fu_features_build_unlabelled(const fu_results *r, fu_feature_table *t, fu_er
     return build(r, 1, t, err);
 }
 
+/* Kept targets with one value over the kept rows (at least two) become metadata. */
+static void demote_constant(const fu_prop_table *pt, size_t ncat, size_t n, const unsigned char *keep,
+                            unsigned char *tkeep, unsigned char *meta) {
+    for (size_t p = 0; p < ncat; p++) {
+        if (!tkeep[p]) continue;
+        size_t nfin = 0;
+        double v0 = 0;
+        int same = 1;
+        for (size_t i = 0; i < n && same; i++) {
+            double v = keep[i] ? fu_prop_num(pt, i, p) : NAN;
+            if (!isfinite(v)) continue;
+            if (nfin++ == 0) v0 = v;
+            else same = v == v0;
+        }
+        if (same && nfin >= 2) tkeep[p] = 0, meta[p] = 1;
+    }
+}
+
 static int build(const fu_results *r, int unlabelled, fu_feature_table *t, fu_err *err) {
     memset(t, 0, sizeof *t);
     size_t ncat = 0, nel = 0;
@@ -284,8 +314,11 @@ static int build(const fu_results *r, int unlabelled, fu_feature_table *t, fu_er
     unsigned char *keep = calloc(n ? n : 1, 1);
     fu_struct_desc *sd = calloc(n ? n : 1, sizeof *sd);
     unsigned char *tkeep = calloc(ncat, 1), *fkeep = calloc(ncat, 1), *ekeep = calloc(nel ? nel : 1, 1);
+    unsigned char *meta = calloc(ncat, 1); /* numeric catalog columns exported as metadata */
     char reason[FU_ERR_MSG_LEN + 256];
-    if (!keep || !sd || !tkeep || !fkeep || !ekeep) rc = nomem(err);
+    if (!keep || !sd || !tkeep || !fkeep || !ekeep || !meta) rc = nomem(err);
+    for (size_t p = 0; p < ncat && !rc; p++)
+        meta[p] = cat[p].kind != FU_PROP_TEXT && (is_settings_col(cat[p].name) || is_meta_target(cat[p].name));
 
     /* 1. candidates that can be rows; structure descriptors */
     for (size_t i = 0; i < n && !rc; i++) {
@@ -306,7 +339,7 @@ static int build(const fu_results *r, int unlabelled, fu_feature_table *t, fu_er
     }
     /* 2. targets nobody has are dropped (unlabelled: no targets at all) */
     for (size_t p = 0; p < ncat && !rc && !unlabelled; p++) {
-        if (!cat[p].target || cat[p].kind == FU_PROP_TEXT) continue;
+        if (!cat[p].target || cat[p].kind == FU_PROP_TEXT || meta[p]) continue;
         const char *note = "";
         for (size_t i = 0; i < n; i++) {
             if (!keep[i]) continue;
@@ -319,6 +352,10 @@ static int build(const fu_results *r, int unlabelled, fu_feature_table *t, fu_er
             rc = add_dropped(t, cat[p].name, FU_COL_TARGET, reason, err);
         }
     }
+    /* 2b. a target with one value in every exportable row that has it (e.g. is_stable of
+     * a campaign of stable compounds) teaches a model nothing: metadata, before it can
+     * cost rows in 3; again after 3, for the rows actually exported */
+    if (!rc && !unlabelled) demote_constant(&pt, ncat, n, keep, tkeep, meta);
     /* 3. rows lacking a kept target are skipped */
     for (size_t i = 0; i < n && !rc && !unlabelled; i++) {
         if (!keep[i]) continue;
@@ -331,10 +368,11 @@ static int build(const fu_results *r, int unlabelled, fu_feature_table *t, fu_er
                 break;
             }
     }
+    if (!rc && !unlabelled) demote_constant(&pt, ncat, n, keep, tkeep, meta);
     /* 4. features: catalog columns NaN in an exported row, Magpie properties
      * unknown for an element of an exported row, are dropped campaign-wide */
     for (size_t p = 0; p < ncat && !rc; p++) {
-        if (cat[p].target || cat[p].kind == FU_PROP_TEXT || is_settings_col(cat[p].name)) continue;
+        if (cat[p].target || cat[p].kind == FU_PROP_TEXT || meta[p]) continue;
         fkeep[p] = 1;
         for (size_t i = 0; i < n && fkeep[p]; i++)
             if (keep[i] && !isfinite(fu_prop_num(&pt, i, p))) {
@@ -374,7 +412,7 @@ static int build(const fu_results *r, int unlabelled, fu_feature_table *t, fu_er
     for (size_t p = 0; p < ncat && !rc; p++) {
         const fu_prop_def *d = &cat[p];
         if (strcmp(d->name, "state") == 0) continue; /* always "done" in the export */
-        if (d->kind == FU_PROP_TEXT || is_settings_col(d->name))
+        if (d->kind == FU_PROP_TEXT || meta[p])
             rc = add_col(&t->meta, &t->nmeta, d->name, d->unit, d->description, d->description_ja, "catalog",
                          FU_COL_META, d->kind == FU_PROP_INT, err);
         else if (d->target && tkeep[p])
@@ -430,7 +468,7 @@ static int build(const fu_results *r, int unlabelled, fu_feature_table *t, fu_er
         for (size_t p = 0; p < ncat && !rc; p++) {
             const fu_prop_def *d = &cat[p];
             if (strcmp(d->name, "state") == 0) continue;
-            if (d->kind == FU_PROP_TEXT || is_settings_col(d->name)) {
+            if (d->kind == FU_PROP_TEXT || meta[p]) {
                 char num[64];
                 const char *v = fu_prop_text(&pt, i, p);
                 if (d->kind != FU_PROP_TEXT) {
@@ -474,6 +512,7 @@ static int build(const fu_results *r, int unlabelled, fu_feature_table *t, fu_er
     free(sd);
     free(tkeep);
     free(fkeep);
+    free(meta);
     free(ekeep);
     fu_prop_table_free(&pt);
     if (rc) fu_feature_table_free(t);

@@ -1,11 +1,15 @@
 /* MPI task farm of a screening shard (design: farm.h). */
 #include "screen/farm.h"
 
+#include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/atomicfile.h"
 #include "core/clock.h"
@@ -45,6 +49,81 @@ int fu_farm_shard_mask(const fu_sweep *sw, int index, int count, unsigned char *
         if (pos % (size_t)count == (size_t)index) mask[by_id[pos] - sw->cand] = 1, k++;
     free(by_id);
     return k;
+}
+
+/* ---- crash evidence ----
+ * A hard kill of the job (node failure, scheduler SIGKILL) and a candidate that crashes
+ * its own ranks both leave it "started" in the journal. Only the latter may count towards
+ * --max-attempts, so a rank that dies of a fatal signal while it runs a candidate appends
+ * "ID\n" to PREFIX.crashes (open/write are async-signal-safe; the file exists only after a
+ * crash, O(1) files per job); the resume reads it. */
+static char crash_path[FU_SWEEP_PATH_LEN + 16];
+static char crash_line[FU_CAND_ID_LEN + 2];
+static volatile sig_atomic_t crash_armed;
+static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+static struct sigaction crash_prev[sizeof crash_signals / sizeof crash_signals[0]];
+
+static void on_crash(int sig) {
+    if (crash_armed && crash_path[0]) {
+        int fd = open(crash_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            ssize_t w = write(fd, crash_line, FU_CAND_ID_LEN + 1);
+            (void)w;
+            close(fd);
+        }
+    }
+    /* then whatever handled it before (Open MPI's backtrace, or the default action) */
+    for (size_t i = 0; i < sizeof crash_signals / sizeof crash_signals[0]; i++)
+        if (crash_signals[i] == sig) sigaction(sig, &crash_prev[i], NULL);
+    raise(sig);
+}
+
+static void crash_handlers_install(const char *prefix) {
+    snprintf(crash_path, sizeof crash_path, "%s.crashes", prefix);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_crash;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_NODEFER;
+    for (size_t i = 0; i < sizeof crash_signals / sizeof crash_signals[0]; i++)
+        sigaction(crash_signals[i], &sa, &crash_prev[i]);
+}
+
+static void crash_arm(const char *id) {
+    crash_armed = 0;
+    snprintf(crash_line, sizeof crash_line, "%.*s\n", FU_CAND_ID_LEN, id);
+    crash_armed = strlen(crash_line) == FU_CAND_ID_LEN + 1;
+    /* fault injection for tests: this candidate crashes its rank (tests/screen) */
+    const char *inject = getenv("FURUI_FAULT_CRASH_ID");
+    if (crash_armed && inject && strcmp(inject, id) == 0) raise(SIGSEGV);
+}
+
+/* The IDs in PREFIX.crashes into *ids (n NUL-terminated IDs, in file order); 0 if none. */
+static size_t crash_ids_read(char (**ids)[FU_CAND_ID_LEN + 1]) {
+    *ids = NULL;
+    FILE *f = fopen(crash_path, "r");
+    if (!f) return 0;
+    size_t n = 0, cap = 0;
+    char line[64];
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (strlen(line) != FU_CAND_ID_LEN) continue; /* a torn line of a dying rank */
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            char(*q)[FU_CAND_ID_LEN + 1] = realloc(*ids, cap * sizeof *q);
+            if (!q) break;
+            *ids = q;
+        }
+        memcpy((*ids)[n++], line, FU_CAND_ID_LEN + 1);
+    }
+    fclose(f);
+    return n;
+}
+
+static int crash_listed(char (*ids)[FU_CAND_ID_LEN + 1], size_t n, const char *id) {
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(ids[i], id) == 0) return 1;
+    return 0;
 }
 
 static void nap(void) {
@@ -158,6 +237,7 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
     memset(&s, 0, sizeof s);
     fu_err e = {0};
     int rc = task_unpack(buf, len, &ctl, id, &given, &tasks, &s, &e);
+    if (rc == FU_OK) crash_arm(id);
     given.threads = threads; /* this rank's, not the sender's */
     fu_scf_result res;
     memset(&res, 0, sizeof res);
@@ -180,6 +260,10 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
     if (unpacked && tasks.relax) {
         fu_relax_opts ro = tasks.relax_opts;
         ro.log = me == 0 ? log : NULL;
+        /* rung as-given below is the SCF on a fresh grid at the relaxed structure, with the
+         * recovery ladder behind it: the relaxation's own final SCF would be the same run twice
+         * (only a local copy changes: the sweep's final_scf is part of the candidate ID) */
+        ro.final_scf = 0;
         if (log && me == 0) {
             fprintf(log, "# candidate %s: relaxation\n", id);
             fflush(log);
@@ -385,6 +469,7 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
     fu_bandstructure_free(&bs);
     fu_cand_record_free(&hrec);
     fu_structure_free(&s);
+    crash_armed = 0;
     return out;
 }
 
@@ -467,6 +552,8 @@ typedef struct {
     fu_farm_report *rep;
     int ngroups;
     int *pending;        /* candidate indices in hand-out order */
+    int *scratch;        /* [sw->n] for reordering pending */
+    unsigned char *late; /* [sw->n] 1: interrupted --max-attempts times, handed out last */
     int *attempt;        /* [sw->n] attempt number of the next run */
     int npending;
     int *taken;          /* [npending] 1 once handed out */
@@ -693,9 +780,11 @@ static int coord_setup(coord *c, const char *jpath, int ranks, fu_err *err) {
     if (scan.diag.warning[0] && c->o->progress)
         fprintf(c->o->progress, "screen: warning: %s\n", scan.diag.warning);
     c->pending = malloc(n * sizeof(int));
+    c->scratch = malloc(n * sizeof(int));
     c->taken = calloc(n, sizeof(int));
     c->attempt = calloc(n, sizeof(int));
-    if (!c->pending || !c->taken || !c->attempt) {
+    c->late = calloc(n, 1);
+    if (!c->pending || !c->scratch || !c->taken || !c->attempt || !c->late) {
         fu_journal_scan_free(&scan);
         free(in_shard);
         return fu_fail(err, FU_ENOMEM, "out of memory planning %d candidates", sw->n);
@@ -708,11 +797,14 @@ static int coord_setup(coord *c, const char *jpath, int ranks, fu_err *err) {
                 "screen: warning: %s holds %zu candidate(s) not in this shard (another shard, shard count "
                 "or sweep?); they stay in its results: use one prefix per shard\n",
                 jpath, scan.ncand - known);
+    char(*crashed)[FU_CAND_ID_LEN + 1] = NULL;
+    size_t ncrashed = crash_ids_read(&crashed);
     for (int i = 0; i < sw->n && !rc; i++) {
         const fu_candidate *cd = &sw->cand[i];
         if (!in_shard[i]) continue; /* another shard's */
         const fu_cand_status *st = fu_journal_scan_find(&scan, cd->id);
-        if (st && st->final) {
+        /* a candidate given up as crashed runs again when more attempts are allowed */
+        if (st && st->final && !(st->final_crash && st->crashes < c->o->max_attempts)) {
             c->rep->nskipped++;
             continue;
         }
@@ -727,20 +819,33 @@ static int coord_setup(coord *c, const char *jpath, int ranks, fu_err *err) {
             continue;
         }
         int att = st ? st->attempts : 0;
-        if (st && st->state == FU_CAND_STARTED && att >= c->o->max_attempts) {
-            /* a candidate that took the whole job down every time it ran */
+        if (st && st->open) {
+            /* the job ended while it ran: its own crash (PREFIX.crashes) counts towards
+             * --max-attempts; a kill of the whole job (or another candidate's crash) does not */
+            int own = crash_listed(crashed, ncrashed, cd->id);
             rc = base_record(&r, cd, FU_CAND_FAILED, err);
-            r.final = 1;
+            r.final = own && st->crashes + 1 >= c->o->max_attempts;
             r.attempt = att;
-            if (!rc) rc = fu_cand_set_str(&r.cause, "crashed", err);
-            char msg[128];
-            snprintf(msg, sizeof msg, "%d attempt(s) were interrupted (the job died while it ran)", att);
+            if (!rc) rc = fu_cand_set_str(&r.cause, own ? "crashed" : "interrupted", err);
+            char msg[160];
+            if (own)
+                snprintf(msg, sizeof msg, "attempt %d crashed (fatal signal in a rank running it): crash %d of "
+                         "--max-attempts %d", att, st->crashes + 1, c->o->max_attempts);
+            else
+                snprintf(msg, sizeof msg, "attempt %d interrupted: the job ended while it ran (killed, node "
+                         "failure or another candidate's crash)", att);
             if (!rc) rc = fu_cand_set_str(&r.message, msg, err);
             if (!rc) rc = fu_journal_append(c->j, &r, 0, err);
+            int given_up = r.final;
             fu_cand_record_free(&r);
-            c->rep->nskipped++;
-            continue;
+            if (given_up) {
+                c->rep->nskipped++;
+                continue;
+            }
         }
+        /* interrupted again and again (an OOM kill leaves no crash evidence): last, so that
+         * it cannot keep the others from finishing */
+        if (st && st->interruptions + (st->open ? 1 : 0) >= c->o->max_attempts) c->late[i] = 1;
         if (!st) {
             rc = base_record(&r, cd, FU_CAND_QUEUED, err);
             if (!rc) rc = fu_journal_append(c->j, &r, 0, err);
@@ -752,8 +857,18 @@ static int coord_setup(coord *c, const char *jpath, int ranks, fu_err *err) {
     }
     fu_journal_scan_free(&scan);
     free(in_shard);
+    free(crashed);
     if (!rc) rc = fu_journal_sync(c->j, err);
+    /* recorded and synced: the evidence has been used */
+    if (!rc && ncrashed) unlink(crash_path);
     if (!rc && !c->o->static_assign) sort_pending(c->pending, c->npending, sw);
+    if (!rc) { /* stable: the late ones after the others, each part in its order */
+        int k = 0;
+        for (int pass = 0; pass < 2; pass++)
+            for (int q = 0; q < c->npending; q++)
+                if (c->late[c->pending[q]] == pass) c->scratch[k++] = c->pending[q];
+        memcpy(c->pending, c->scratch, (size_t)c->npending * sizeof *c->pending);
+    }
     return rc;
 }
 
@@ -837,6 +952,7 @@ int fu_farm_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, M
     char pfx[FU_SWEEP_PATH_LEN];
     if (rank == 0) snprintf(pfx, sizeof pfx, "%s", prefix ? prefix : "screen");
     MPI_Bcast(pfx, (int)sizeof pfx, MPI_CHAR, 0, world);
+    crash_handlers_install(pfx);
 
     coord c;
     memset(&c, 0, sizeof c);
@@ -872,7 +988,8 @@ int fu_farm_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, M
     if (rc) {
         if (rank == 0) {
             fu_journal_close(c.j, NULL);
-            free(c.pending), free(c.taken), free(c.attempt), free(c.run_idx), free(c.run_t0), free(c.run_io);
+            free(c.pending), free(c.scratch), free(c.late), free(c.taken), free(c.attempt), free(c.run_idx),
+                free(c.run_t0), free(c.run_io);
         }
         return rc;
     }
@@ -919,7 +1036,8 @@ int fu_farm_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, M
             if (!rc && sr.warning[0] && o->progress)
                 fprintf(o->progress, "screen: warning: %s\n", sr.warning);
         }
-        free(c.pending), free(c.taken), free(c.attempt), free(c.run_idx), free(c.run_t0), free(c.run_io);
+        free(c.pending), free(c.scratch), free(c.late), free(c.taken), free(c.attempt), free(c.run_idx),
+                free(c.run_t0), free(c.run_io);
     }
     rep->wall = fu_realtime_seconds() - t0;
     MPI_Request rq;

@@ -23,8 +23,9 @@
  * never a dead rank: Open MPI 4.1 cannot survive one.
  *
  * Resume: candidates whose journal state is final are skipped; a candidate
- * left "started" by a killed run is retried until max_attempts attempts
- * were interrupted, then recorded failed (cause "crashed").
+ * left "started" by a killed run is recorded "interrupted" and retried, unless
+ * PREFIX.crashes says a rank running it died of a fatal signal: then "crashed",
+ * final after max_attempts such crashes (a rerun allowing more retries it).
  *
  * Sharding: with shard_count > 1 the farm runs only the candidates of its
  * shard (fu_farm_shard_mask); the others are not journaled at all, so each
@@ -67,7 +68,7 @@ typedef struct {
     int group_size;       /* ranks per worker group, >= 1 */
     int static_assign;    /* 1: candidate k of the pending list goes to group k mod ngroups */
     double deadline;      /* seconds after the start; <= 0: none */
-    int max_attempts;     /* interrupted attempts before "crashed" (default 2) */
+    int max_attempts;     /* own crashes before "crashed" is final (default 2) */
     const volatile sig_atomic_t *stop; /* set by a signal handler; may be NULL */
     FILE *progress;       /* coordinator's progress lines; may be NULL */
     int shard_index;      /* this run's shard, 0 <= shard_index < shard_count */

@@ -1297,11 +1297,17 @@ static int scan_cand(void *vctx, fu_cand_record *rec, fu_err *err) {
     }
     fu_cand_status *e = &s->cand[i];
     if (rec->attempt > e->attempts) e->attempts = rec->attempt;
+    int failed = rec->state == FU_CAND_FAILED && rec->cause;
+    int crashed = failed && strcmp(rec->cause, "crashed") == 0;
+    e->crashes += crashed;
+    e->interruptions += failed && strcmp(rec->cause, "interrupted") == 0;
+    e->open = rec->state == FU_CAND_STARTED;
     /* The last terminal state wins; later non-terminal records (a forced
      * rerun that was interrupted) do not undo a terminal one. */
     if (fu_cand_state_terminal(rec->state, rec->final)) {
         e->state = rec->state;
         e->final = 1;
+        e->final_crash = crashed;
     } else if (!e->final) {
         e->state = rec->state;
     }
@@ -1393,6 +1399,24 @@ static int lock_fd(int fd, const char *path, fu_err *err) {
     /* File systems without locking (e.g. Lustre without -o flock): proceed. */
     if (errno == ENOLCK || errno == ENOSYS || errno == EOPNOTSUPP) return FU_OK;
     return fu_fail(err, FU_EIO, "%s: cannot lock journal: %s", path, strerror(errno));
+}
+
+int fu_journal_writer_active(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+#ifdef F_OFD_GETLK
+    int r = fcntl(fd, F_OFD_GETLK, &fl);
+    if (r != 0 && errno == EINVAL) r = fcntl(fd, F_GETLK, &fl);
+#else
+    int r = fcntl(fd, F_GETLK, &fl);
+#endif
+    close(fd);
+    if (r != 0) return -1;
+    return fl.l_type != F_UNLCK;
 }
 
 static int append_frame(fu_journal *j, const unsigned char *frame, size_t n, int sync, fu_err *err) {

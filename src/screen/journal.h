@@ -234,6 +234,10 @@ typedef struct {
     int state;                 /* last terminal state if any, else last state */
     int final;                 /* 1: done, invalid or failed-final: a rerun skips it */
     int attempts;              /* highest attempt number recorded */
+    int crashes;               /* failed records with cause "crashed" (its own crashes) */
+    int interruptions;         /* failed records with cause "interrupted" (stops, job kills) */
+    int final_crash;           /* the terminal record is a final "crashed" */
+    int open;                  /* the last record is "started": the job ended while it ran */
 } fu_cand_status;
 
 typedef struct {
@@ -254,6 +258,9 @@ typedef struct fu_journal fu_journal;
  * appends a session record for run (may be NULL). */
 int fu_journal_open(const char *path, const fu_run_info *run, fu_journal **out,
                     fu_journal_scan *scan, fu_err *err);
+/* 1 if a coordinator holds the journal's writer lock now (its job is running),
+ * 0 if not, -1 if it cannot tell (no such file, file system without locks). */
+int fu_journal_writer_active(const char *path);
 /* Appends one record as one write; with sync, returns only once it is on
  * disk. A failed write is cut back off so the journal stays well-formed;
  * after a failed sync the journal refuses further appends (reopen it). */

@@ -446,18 +446,39 @@ static size_t edit_distance(const char *a, const char *b) {
     return d[la][lb];
 }
 
+/* 1 if every '_'-separated word of name is a word of prop ("gap_ev" in band_gap_ev). */
+static int words_within(const char *name, const char *prop) {
+    char buf[64];
+    if (strlen(name) >= sizeof buf) return 0;
+    snprintf(buf, sizeof buf, "%s", name);
+    size_t lp = strlen(prop);
+    for (char *w = buf, *end; *w; w = end + (*end != 0)) {
+        end = strchr(w, '_');
+        if (!end) end = w + strlen(w);
+        size_t lw = (size_t)(end - w);
+        if (!lw) return 0;
+        int found = 0;
+        for (const char *q = prop; q + lw <= prop + lp && !found; q++)
+            found = (q == prop || q[-1] == '_') && !strncmp(q, w, lw) && (q[lw] == '_' || !q[lw]);
+        if (!found) return 0;
+    }
+    return 1;
+}
+
+/* Closest catalog name. A name found inside a property ("band_gap" in band_gap_ev, as a
+ * prefix or elsewhere) or whose words are all its words ("gap_ev") is a better guess than
+ * a short edit distance ("gap_ev" is 3 edits from vbm_ev); ties go to the shorter name. */
 const char *fu_prop_suggest(const char *name) {
-    size_t n, best = 4;
+    size_t n, best = 4, best_len = 0;
     const fu_prop_def *d = fu_prop_catalog(&n);
     const char *pick = NULL;
     for (size_t i = 0; i < n; i++) {
-        size_t dist = edit_distance(name, d[i].name);
-        if (strlen(name) >= 3 && strncmp(d[i].name, name, strlen(name)) == 0 && best > 1) {
-            best = 1; /* a prefix beats anything but an exact-but-one match */
-            pick = d[i].name;
-        }
-        if (dist < best) {
-            best = dist;
+        size_t score = edit_distance(name, d[i].name), len = strlen(d[i].name);
+        if (strlen(name) >= 3 && (strstr(d[i].name, name) || words_within(name, d[i].name)) && score > 1)
+            score = 1;
+        if (score < best || (score == best && pick && len < best_len)) {
+            best = score;
+            best_len = len;
             pick = d[i].name;
         }
     }

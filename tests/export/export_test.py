@@ -123,6 +123,14 @@ def main():
           "every feature/target column has a unit")
     feat = [h for h in header if roles[h]["role"] == "feature"]
     targ = [h for h in header if roles[h]["role"] == "target"]
+    # code-specific absolute values and diagnostics stay in the dataset, as metadata only;
+    # a target with one value in every row is metadata too (read from the CSV itself)
+    for h in ("energy_per_atom_ev", "vbm_ev", "cbm_ev", "fermi_level_ev", "pressure_gpa", "max_force_ev_per_angstrom"):
+        check(h in header and roles[h]["role"] == "meta", "%s kept as metadata, not a target: %s"
+              % (h, roles.get(h, {}).get("role")))
+    check(targ and "band_gap_ev" in targ and "formation_energy_ev_per_atom" in targ, "targets: %s" % targ)
+    for h in targ:
+        check(len(set(row[header.index(h)] for row in body)) > 1, "target %s has one value in every row" % h)
     for i, row in enumerate(body):
         for h, v in zip(header, row):
             if roles[h]["role"] != "meta":

@@ -109,6 +109,8 @@ def main():
     zpath = os.path.join(ds, "rde", "rdeformat_0001.zip")
     check(sorted(os.listdir(os.path.join(ds, "rde"))) == ["rdeformat_0001.zip"],
           "3 rows at the default limit: one package, zipped only")
+    check("KKKK" not in p.stdout and "1 RDE package ds/rde/rdeformat_0001.zip," in p.stdout,
+          "the summary names the package written: " + p.stdout)
     pkg = os.path.join(w, "pkg")                     # the package unzipped by Python
     with zipfile.ZipFile(zpath) as z:
         z.extractall(pkg)
@@ -259,6 +261,8 @@ def main():
         zips = sorted(x for x in os.listdir(os.path.join(w, out, "rde")) if x.endswith(".zip"))
         check(zips == ["rdeformat_%04d.zip" % (k + 1) for k in range(len(want))],
               "limit %d: %d packages, got %s" % (limit, len(want), zips))
+        check("%d RDE packages %s/rde/rdeformat_0001.zip .. %s," % (len(want), out, zips[-1] if zips else "?")
+              in p.stdout, "limit %d: the summary names the first and last package: %s" % (limit, p.stdout))
         seen, counts = [], []
         for k, zn in enumerate(zips):
             with zipfile.ZipFile(os.path.join(w, out, "rde", zn)) as z:

@@ -15,6 +15,7 @@ the exact instant still depends on the machine, the checks do not). Kill kinds:
   finalize  as soon as the temporary results file (PREFIX.h5.tmp.PID, src/core/atomicfile.c)
             appears: a kill inside the HDF5 finalize
   early     within the first 0.3 s (MPI start-up, journal creation, session record)
+  running   (--job-options) once this run has journaled a candidate as started, plus 0-20 ms
   fsync     (only with --strace and if strace works) the ranks run under
             `strace -e inject=fdatasync:delay_exit=50ms`, killed after the first append:
             kills while a record is written but not yet synced
@@ -29,6 +30,10 @@ epoch and of the test, the completed PREFIX.h5 must hold every candidate of the 
 once, all done, with total energies bit-identical to an uninterrupted reference run, and
 `furui status` must verify the journal. New epochs start in fresh directories until N kills
 have been made.
+
+With --job-options the runs use what the job scripts pass (the default --max-attempts 2, a
+deadline) instead of --max-attempts 100: a candidate running at several of these whole-job kills
+must still end computed (a kill is not the candidate's own crash).
 
 Figures (kills made, epochs, results lost) are printed in one final "fault-injection:" line,
 read by validation/reliability_figures.py.
@@ -47,6 +52,8 @@ import h5py
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "screen"))
+from screen_test import journal_records  # noqa: E402  (state of the journal's candidate records)
 SWEEP = os.path.join(HERE, "fi_sweep.yaml")
 NCAND = 8
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
@@ -152,8 +159,10 @@ class Injector:
         if strace:
             c += ["strace", "-f", "-o", "/dev/null", "-e", "trace=fdatasync",
                   "-e", "inject=fdatasync:delay_exit=50000"]
-        # The kills are the test's, not the candidates': a candidate hit by several of them
-        # must not be given up as "crashed" (--max-attempts, default 2).
+        if self.a.job_options:
+            # what the job scripts (jobscripts/) run: default --max-attempts (2), a deadline;
+            # kills of the whole job must not use up a candidate's attempts
+            return c + [self.furui, "screen", SWEEP, "-o", prefix, "--group-size", "1", "--deadline", "3000"]
         return c + [self.furui, "screen", SWEEP, "-o", prefix, "--max-attempts", "100"]
 
     def reference(self):
@@ -176,11 +185,14 @@ class Injector:
         kinds = ["time", "time", "journal", "journal", "finalize", "early"]
         if self.strace:
             kinds.append("fsync")
+        if self.a.job_options:
+            kinds = ["running", "running", "running", "time"]
         kind = self.rng.choice(kinds)
         delay = self.rng.uniform(0, self.t_run * 1.2)
         jitter = self.rng.uniform(0, 0.02)
         jn = os.path.join(d, prefix + ".journal")
         size0 = os.path.getsize(jn) if os.path.exists(jn) else -1
+        nrec0 = len(journal_records(jn)) if os.path.exists(jn) else 0
         pr = subprocess.Popen(self.cmd(prefix, strace=(kind == "fsync")), cwd=d, env=ENV,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               start_new_session=True)
@@ -198,6 +210,12 @@ class Injector:
                     if size0 < 0:  # a new journal: its first append is the session record
                         size0 = s
                         continue
+                    time.sleep(jitter)
+                    fired = True
+            elif kind == "running":
+                # a candidate started in this run is running: the whole job dies around it
+                recs = journal_records(jn) if os.path.exists(jn) else []
+                if len(recs) > nrec0 and recs[-1][1] == 2:
                     time.sleep(jitter)
                     fired = True
             elif kind == "finalize":
@@ -314,10 +332,13 @@ def main():
     ap.add_argument("--resume-probability", type=float, default=0.3)
     ap.add_argument("--strace", action="store_true",
                     help="also kill runs whose fdatasync calls are delayed by strace")
+    ap.add_argument("--job-options", action="store_true",
+                    help="run with the job scripts' options (default --max-attempts) instead of "
+                         "--max-attempts 100: whole-job kills must not lose candidates as crashed")
     a = ap.parse_args()
     if a.seed is None:
         a.seed = 20261122
-    a.workdir = os.path.abspath(os.path.join(a.workdir, "fault_injection"))
+    a.workdir = os.path.abspath(os.path.join(a.workdir, "fault_injection" + ("_jobopts" if a.job_options else "")))
     os.makedirs(a.workdir, exist_ok=True)
     print("fault injection: seed %d, %d kills (replay: --seed %d --kills %d)"
           % (a.seed, a.kills, a.seed, a.kills), flush=True)

@@ -1,6 +1,7 @@
 # Reliability tests (tests/reliability/README.md). Included from tests/CMakeLists.txt.
 #   valgrind_scf, valgrind_screen      memcheck of furui scf / a 2-rank furui screen (label valgrind)
 #   fault_injection                    24 seeded SIGKILLs of a 2-rank screen + resume (label reliability)
+#   fault_injection_jobopts            10 of them with the job scripts' options (default --max-attempts)
 #   full_disk_<case>                   RLIMIT_FSIZE and read-only directories, end to end
 #   hostile_results                    damaged results files and journals via status/merge
 # Run: ctest -L "reliability|valgrind" --output-on-failure
@@ -26,6 +27,12 @@ add_test(NAME fault_injection
           --mpiexec ${FURUI_REL_MPIEXEC} --workdir ${FURUI_REL_WORK} --seed 20261122 --kills 24
           --strace)
 set_tests_properties(fault_injection PROPERTIES LABELS "reliability" TIMEOUT 600 PROCESSORS 2)
+# the same kills with the job scripts' options (default --max-attempts): nothing lost as "crashed"
+add_test(NAME fault_injection_jobopts
+  COMMAND ${FURUI_PYTHON} ${FURUI_REL_DIR}/fault_injection.py --furui $<TARGET_FILE:furui>
+          --mpiexec ${FURUI_REL_MPIEXEC} --workdir ${FURUI_REL_WORK} --seed 20261206 --kills 10
+          --resume-probability 0.1 --job-options)
+set_tests_properties(fault_injection_jobopts PROPERTIES LABELS "reliability" TIMEOUT 600 PROCESSORS 2)
 foreach(case scf_full_disk scf_readonly_dir screen_full_disk screen_readonly_dir)
   add_test(NAME full_disk_${case}
     COMMAND ${FURUI_PYTHON} ${FURUI_REL_DIR}/full_disk.py --furui $<TARGET_FILE:furui>

@@ -44,6 +44,7 @@ JOBS = os.path.join(ROOT, "jobscripts")
 FAKE = os.path.join(HERE, "fakesched")
 TINY = os.path.join(HERE, "tiny.yaml")
 TINY_IDS = 6
+CP2K = "/usr/share/cp2k/GTH_POTENTIALS"
 TEMPLATES = ["slurm_array.sh", "slurm_merge.sh", "slurm_submit.sh", "pbs_array.sh", "pbs_merge.sh",
              "fugaku_pjm_bulk.sh", "fugaku_pjm_merge.sh"]
 
@@ -62,7 +63,8 @@ def env_for(a, spool, **extra):
              FURUI_FFTW_WISDOM="off", PATH=FAKE + os.pathsep + os.environ.get("PATH", ""),
              FAKE_SPOOL=spool, FAKE_REAL_MPIEXEC=shutil_which(a.mpiexec), FAKE_NP="2",
              SWEEP=TINY, FURUI=a.furui, OUTDIR="out", NAME="tiny", FURUI_OPTS="--group-size 1")
-    for k in ("SLURM_JOB_ID", "SLURM_ARRAY_TASK_ID", "PBS_ARRAY_INDEX", "PJM_BULKNUM", "SHARD_COUNT"):
+    for k in ("SLURM_JOB_ID", "SLURM_ARRAY_TASK_ID", "PBS_ARRAY_INDEX", "PBS_ARRAYID", "PJM_BULKNUM", "SHARD_COUNT",
+              "SHARD_INDEX", "FURUI_CP2K_POTENTIALS", "FURUI_ABINIT_PSP_DIR"):
         e.pop(k, None)
     e.update(extra)
     return e
@@ -198,7 +200,7 @@ def case_slurm(a):
     # --signal=B:USR1: SIGUSR1 to the batch shell reaches furui through the trap and srun
     # (mpiexec): exit 0, nothing abandoned, the resubmit note; the rerun completes
     tenv = dict(env, SLURM_JOB_ID="2001", SLURM_NTASKS="2", SLURM_ARRAY_TASK_ID="0", SLURM_ARRAY_TASK_MIN="0",
-                SLURM_ARRAY_TASK_COUNT="1", OUTDIR="sig")
+                SLURM_ARRAY_TASK_MAX="0", SLURM_ARRAY_TASK_COUNT="1", OUTDIR="sig")
     tenv.pop("SHARD_COUNT")
     cmd = ["bash", os.path.join(JOBS, "slurm_array.sh")]
     pr = subprocess.Popen(cmd, cwd=d, env=tenv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -218,9 +220,69 @@ def case_slurm(a):
         check(len(ids) == TINY_IDS and 2 not in st, "slurm signal: states %s" % st)
         left = sum(x in (1, 2) for x in st)
         print("after SIGUSR1: %d candidate(s) left" % left)
-        check(left == 0 or "resubmit: sbatch --array=0" in out, "slurm signal: no resubmit note")
+        check(left == 0 or "sbatch --array=0 " in out, "slurm signal: no resubmit note")
     p = run(cmd, d, tenv)
     check(p.returncode == 0 and " 0 left (" in p.stdout, "slurm rerun after the signal: exit %d" % p.returncode)
+    slurm_resubmit(a, d, env, order)
+
+
+def shard_state(d, outdir, k, n):
+    """States of shard k of n ([] if it wrote no results) and whether any other shard/count
+    wrote files there besides the expected ones."""
+    h5 = os.path.join(d, outdir, "tiny.shard%d-of-%d.h5" % (k, n))
+    return ids_of(h5) if os.path.exists(h5) else ([], [])
+
+
+def check_resubmitted(d, outdir, k, n, order, log, tag, expect_files):
+    """Shard k of n (a resubmitted array task) is complete, in its own files, and no other
+    shard files appeared in OUTDIR."""
+    check("shard %d of %d," % (k, n) in log, "%s: log does not say shard %d of %d: %s" % (tag, k, n, log[-800:]))
+    ids, st = shard_state(d, outdir, k, n)
+    check(sorted(ids) == order[k::n] and st and all(x in (3, 5) for x in st),
+          "%s: shard %d of %d holds %s states %s, expected %s finished" % (tag, k, n, sorted(ids), st, order[k::n]))
+    files = sorted(f for f in os.listdir(os.path.join(d, outdir)) if f.startswith("tiny.shard"))
+    check(files == sorted(expect_files), "%s: files %s, expected %s" % (tag, files, sorted(expect_files)))
+
+
+def slurm_resubmit(a, d, env, order):
+    """Resubmission of one array task, as documented: sbatch --array=K slurm_array.sh sets
+    SLURM_ARRAY_TASK_MIN=MAX=K, COUNT=1; it must run shard K of the original count (from
+    that shard's journal), and the hint must name the user's script, not Slurm's spooled copy."""
+    script = os.path.join(JOBS, "slurm_array.sh")
+    renv = dict(env, OUTDIR="resub", FURUI_OPTS="--group-size 1 --deadline 0.001")
+    renv.pop("SHARD_COUNT")
+    # first submission: the whole array 0-2, stopped at once by the deadline, work left
+    p = run(["sbatch", "--array=0-2", script], d, renv)
+    jid = p.stdout.strip().splitlines()[-1] if p.stdout.strip() else "?"
+    for k in range(3):
+        log = open(os.path.join(d, "slurm-%s_%d.out" % (jid, k))).read()
+        hint = "sbatch --array=%d --export=ALL,SHARD_COUNT=3 %s" % (k, script)
+        check(hint in log, "slurm resubmit: task %d: no hint '%s' naming the user's script: %s" % (k, hint, log[-800:]))
+        check("slurmd" not in log.split("resubmit", 1)[-1], "slurm resubmit: hint names the spooled copy")
+    all3 = ["tiny.shard%d-of-3.%s" % (k, x) for k in range(3) for x in ("journal", "h5", "log")]
+    # the documented resubmission, no SHARD_COUNT: shard 2 of 3 from shard 2's journal
+    renv["FURUI_OPTS"] = "--group-size 1"
+    p = run(["sbatch", "--array=2", script], d, renv)
+    jid = p.stdout.strip().splitlines()[-1] if p.stdout.strip() else "?"
+    rc = open(os.path.join(d, "slurm-%s_2.rc" % jid)).read().strip()
+    log = open(os.path.join(d, "slurm-%s_2.out" % jid)).read()
+    print("---- slurm-%s_2.out (sbatch --array=2)\n%s" % (jid, log.rstrip()[-1500:]))
+    check(rc == "0", "slurm resubmit --array=2: exit %s" % rc)
+    check_resubmitted(d, "resub", 2, 3, order, log, "slurm --array=2", all3)
+    check(" 0 left (" in log and "resubmit (" not in log, "slurm --array=2: work left after the rerun")
+    # explicit SHARD_INDEX/SHARD_COUNT (no array): shard 1 of 3
+    p = run(["sbatch", "--export=ALL,SHARD_INDEX=1,SHARD_COUNT=3", script], d, renv)
+    jid = p.stdout.strip().splitlines()[-1] if p.stdout.strip() else "?"
+    log = open(os.path.join(d, "slurm-%s.out" % jid)).read()
+    check(open(os.path.join(d, "slurm-%s.rc" % jid)).read().strip() == "0", "slurm SHARD_INDEX=1: exit")
+    check_resubmitted(d, "resub", 1, 3, order, log, "slurm SHARD_INDEX=1", all3)
+    # a one-task array with no journal and no SHARD_COUNT cannot know the count: refused
+    p = run(["sbatch", "--array=1", script], d, dict(renv, OUTDIR="resub-none"))
+    jid = p.stdout.strip().splitlines()[-1] if p.stdout.strip() else "?"
+    log = open(os.path.join(d, "slurm-%s_1.out" % jid)).read()
+    check(open(os.path.join(d, "slurm-%s_1.rc" % jid)).read().strip() != "0" and "set SHARD_COUNT" in log
+          and not os.path.exists(os.path.join(d, "resub-none")),
+          "slurm --array=1 without journal or SHARD_COUNT: not refused: %s" % log[-500:])
 
 
 def case_pbs(a):
@@ -242,6 +304,52 @@ def case_pbs(a):
     check("merge: " in log and "6 candidates" in log, "pbs merge log: %s" % log)
     check_merged(os.path.join(d, "out", "tiny.h5"), order, "pbs")
     check_missing_shard(d, env, ["qsub", os.path.join(JOBS, "pbs_merge.sh")], "pbs", order)
+    script = os.path.join(JOBS, "pbs_array.sh")
+    renv = dict(env, OUTDIR="resub", FURUI_OPTS="--group-size 1 --deadline 0.001")
+    renv.pop("SHARD_COUNT")
+    p = run(["qsub", "-J", "0-1", "-v", "SHARD_COUNT=2", script], d, renv)
+    jid = open(os.path.join(d, "jobid")).read().strip()
+    log = open(os.path.join(d, "pbs-%s_1.out" % jid)).read()
+    hint = "qsub -v SHARD_INDEX=1,SHARD_COUNT=2 pbs_array.sh"
+    check(hint in log, "pbs: no resubmit hint '%s': %s" % (hint, log[-800:]))
+    # the documented resubmission of one subjob: exactly one job, shard 1 of 2
+    renv["FURUI_OPTS"] = "--group-size 1"
+    pbs_one_job(d, ["qsub", "-v", "SHARD_INDEX=1,SHARD_COUNT=2", script], renv, order, "pbs resubmit", 1, 2)
+    # a SHARD_COUNT that does not match the shard's journal is refused, nothing written
+    p = run(["qsub", "-v", "SHARD_INDEX=0", script], d, renv)   # SHARD_COUNT default 4
+    jid = open(os.path.join(d, "jobid")).read().strip()
+    log = open(os.path.join(d, "pbs-%s.out" % jid)).read()
+    check(open(os.path.join(d, "pbs-%s.rc" % jid)).read().strip() != "0" and "SHARD_COUNT is 4" in log
+          and not os.path.exists(os.path.join(d, "resub", "tiny.shard0-of-4.journal")),
+          "pbs: SHARD_COUNT 4 against shard0-of-2 journal not refused: %s" % log[-500:])
+    # Torque: qsub -t, $PBS_ARRAYID
+    tenv = dict(env, OUTDIR="torque")
+    p = run(["qsub", "-t", "0-1", script], d, tenv)
+    jid = open(os.path.join(d, "jobid")).read().strip()
+    for k in range(2):
+        log = open(os.path.join(d, "pbs-%s_%d.out" % (jid, k))).read()
+        check(open(os.path.join(d, "pbs-%s_%d.rc" % (jid, k))).read().strip() == "0",
+              "torque subjob %d: exit" % k)
+        check_resubmitted(d, "torque", k, 2, order, log, "torque %d" % k,
+                          ["tiny.shard%d-of-2.%s" % (j, x) for j in range(2) for x in ("journal", "h5", "log")])
+
+
+def pbs_one_job(d, cmd, env, order, tag, k, n, shards=None):
+    """cmd submits one job (not an array) that completes shard k of n in OUTDIR resub, where
+    the shards listed (default all n) have files."""
+    spool0 = set(os.listdir(d))
+    p = run(cmd, d, env)
+    jid = open(os.path.join(d, "jobid")).read().strip()
+    new = sorted(f for f in set(os.listdir(d)) - spool0 if f.endswith(".rc"))
+    check(p.returncode == 0 and len(new) == 1, "%s: %d jobs ran (%s), expected one" % (tag, len(new), new))
+    pre = new[0][:-3] if new else "none-%s" % jid
+    log = open(os.path.join(d, pre + ".out")).read() if new else ""
+    print("---- %s.out (%s)\n%s" % (pre, tag, log.rstrip()[-1200:]))
+    check(new and open(os.path.join(d, new[0])).read().strip() == "0", "%s: exit" % tag)
+    check_resubmitted(d, "resub", k, n, order, log, tag,
+                      ["tiny.shard%d-of-%d.%s" % (j, n, x) for j in (shards if shards is not None else range(n))
+                       for x in ("journal", "h5", "log")])
+    check(" 0 left (" in log, "%s: work left after the rerun" % tag)
 
 
 def case_pjm(a):
@@ -250,7 +358,7 @@ def case_pjm(a):
     psp = os.path.join(d, "psp")
     os.makedirs(psp)
     env = env_for(a, d, SHARD_COUNT="2", RANKS="2", ELAPSE="01:00:00", MARGIN="600", PSP_FILES=psp,
-                  SPACK_SETUP="", LAUNCH="mpiexec")
+                  SPACK_SETUP="", LAUNCH="mpiexec", FURUI_CP2K_POTENTIALS=CP2K)
     p = run(["pjsub", "--bulk", "--sparam", "0-1", os.path.join(JOBS, "fugaku_pjm_bulk.sh")], d, env)
     check(p.returncode == 0, "pjsub: exit %d" % p.returncode)
     check_logs(d, "pjm-*_*", 2, "pjm bulk")
@@ -270,6 +378,32 @@ def case_pjm(a):
     check("merge: " in log and "6 candidates" in log, "pjm merge log: %s" % log)
     check_merged(os.path.join(d, "out", "tiny.h5"), order, "pjm")
     check_missing_shard(d, env, ["pjsub", os.path.join(JOBS, "fugaku_pjm_merge.sh")], "pjm", order)
+    check("spack load spglib" in calls and "spack load libzip" in calls and "spack load libpng" in calls,
+          "pjm: spglib, libzip, libpng (linked) not loaded: %s" % calls)
+    tpl = open(os.path.join(JOBS, "fugaku_pjm_bulk.sh")).read()
+    check(re.search(r"^#PJM -g \S+", tpl, re.M) is not None, "pjm: no #PJM -g line")
+    script = os.path.join(JOBS, "fugaku_pjm_bulk.sh")
+    renv = dict(env, OUTDIR="resub", FURUI_OPTS="--group-size 1 --deadline 0.001")
+    renv.pop("SHARD_COUNT")
+    p = run(["pjsub", "-x", "SHARD_COUNT=2", "--bulk", "--sparam", "0-1", script], d, renv)
+    jid = open(os.path.join(d, "jobid")).read().strip()
+    log = open(os.path.join(d, "pjm-%s_1.out" % jid)).read()
+    hint = "pjsub -x SHARD_COUNT=2 --bulk --sparam 1-1 fugaku_pjm_bulk.sh"
+    check(hint in log, "pjm: no resubmit hint '%s': %s" % (hint, log[-800:]))
+    renv["FURUI_OPTS"] = "--group-size 1"
+    pbs_one_job(d, ["pjsub", "-x", "SHARD_COUNT=2", "--bulk", "--sparam", "1-1", script], renv, order,
+                "pjm resubmit --sparam 1-1", 1, 2)
+    shutil.rmtree(os.path.join(d, "resub"))
+    pbs_one_job(d, ["pjsub", "-x", "SHARD_INDEX=1,SHARD_COUNT=2", script], renv, order,
+                "pjm SHARD_INDEX=1 (no bulk)", 1, 2, shards=[1])
+    # pseudopotentials not found (no /usr/share/cp2k on Fugaku): refused before the launch
+    p = run(["pjsub", "-x", "SHARD_INDEX=0,SHARD_COUNT=2", script], d,
+            dict(renv, OUTDIR="nopsp", FURUI_CP2K_POTENTIALS=os.path.join(d, "no", "GTH_POTENTIALS")))
+    jid = open(os.path.join(d, "jobid")).read().strip()
+    log = open(os.path.join(d, "pjm-%s.out" % jid)).read()
+    check(open(os.path.join(d, "pjm-%s.rc" % jid)).read().strip() != "0" and "FURUI_CP2K_POTENTIALS" in log
+          and not glob.glob(os.path.join(d, "nopsp", "*.journal")),
+          "pjm: missing pseudopotential file not refused before the launch: %s" % log[-600:])
 
 
 def main():

@@ -30,6 +30,7 @@ Bad `properties:` / `spin:` input: one line naming file, line and key, exit 1.
 """
 import math
 import os
+import re
 import sys
 
 import h5py
@@ -89,6 +90,19 @@ def main():
     run([F, "rank", "props.h5", "-o", "pr"], w)
     cat = pd.read_csv(os.path.join(w, "pr", "shortlist.csv")).iloc[0]
     check(si["relax_steps"] > 0, "Si was relaxed (%d SCF evaluations)" % si["relax_steps"])
+    # one final SCF after the relaxation (rung as-given, on a fresh grid), not the relaxation's
+    # own final SCF and then the same SCF again: SCF headers between the relaxation and the
+    # band structure = relaxation steps + 1
+    log = open(os.path.join(w, "props.log")).read()
+    part = log.split(": relaxation\n", 1)[-1].split(": band structure", 1)[0]
+    nscf = part.count("# SCF: ")
+    check(nscf == si["relax_steps"] + 1 and "final SCF on a fresh grid" not in part,
+          "one final SCF after the relaxation: %d SCF runs for %d relaxation steps" % (nscf, si["relax_steps"]))
+    # the stored SCF is that of the relaxed structure: the last relaxation step's energy (same
+    # 32^3 grid here, printed to 1e-10 Ha in the log)
+    steps = re.findall(r"^# relax +\d+ +E (-?[0-9.]+) Ha", part, re.M)
+    check(steps and abs(float(steps[-1]) - si["etotal"]) < 2e-10,
+          "stored energy %.10f = last relaxation step %s Ha" % (si["etotal"], steps[-1] if steps else "?"))
     check(abs(cat["pressure_gpa"]) < 0.05, "stored SCF is at the relaxed cell: P = %.4f GPa" % cat["pressure_gpa"])
     v0, e0, b0, b0p = bm3(si["V"], si["E"])
     check(len(si["V"]) == 7, "7 EOS points stored")

@@ -14,8 +14,14 @@ Cases:
                (no-convergence, message) and the farm goes on (exit 0); status; merge of two shards
   resume       --deadline stops early (exit 0, candidates left), the rerun completes; SIGUSR1 to
                mpiexec stops a 2-rank run early, the rerun completes; one done record per candidate
-  kill         kill -9 of the whole mpiexec process group mid-run; the rerun retries the
-               interrupted candidate and completes; every candidate exactly once
+  kill         furui status of the live job (frozen with SIGSTOP) shows the started candidate
+               running with its age; kill -9 of the whole mpiexec process group mid-run (status:
+               interrupted); the rerun retries the
+               interrupted candidate and completes; every candidate exactly once; a kill is not
+               the candidate's crash: with --max-attempts 1 it is still rerun
+  crash        a candidate that crashes its own rank (FURUI_FAULT_CRASH_ID) twice: PREFIX.crashes,
+               then failed/crashed (final) while the others finish; furui status lists it with
+               the retry command, which computes it
   conflict     merge of two different done results of one candidate exits 1 and names it
   recovery     recover.yaml: the as-given SCF fails, a later rung of the recovery ladder converges it;
                done with the rungs listed (message, and recovery_* columns: rung, outcome,
@@ -37,6 +43,7 @@ Cases:
 import argparse
 import hashlib
 import os
+import re
 import signal
 import shutil
 import struct
@@ -315,7 +322,20 @@ def case_kill(a):
         # kill while a candidate runs, after at least one finished
         if any(s == 3 for _, s in recs) and recs and recs[-1][1] == 2:
             # the ranks, not only mpiexec: they may sit in process groups of their own
-            for pid in [pr.pid] + descendants(pr.pid):
+            pids = [pr.pid] + descendants(pr.pid)
+            # frozen (the coordinator still holds the journal's lock), the job is live: furui
+            # status must call the started candidate running, with its age
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGSTOP)
+                except ProcessLookupError:
+                    pass
+            live = run([a.furui, "status", "k"], d)
+            print(live.stdout)
+            check(live.returncode == 0 and "started = running" in live.stdout and
+                  re.search(r"^  [0-9a-f]{16} running \d+h\d\dm\d\ds ", live.stdout, re.M) is not None,
+                  "status of a live job: started candidates are running, with their age: %s" % live.stdout)
+            for pid in pids:
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
@@ -329,14 +349,15 @@ def case_kill(a):
     print("journal at the kill: %d candidate records, last state %d" % (len(recs), recs[-1][1]))
     check(not os.path.exists(os.path.join(d, "k.h5")), "results written although killed")
     p = run([a.furui, "status", "k"], d)
-    check(p.returncode == 0 and "started" in p.stdout, "status after kill: %s" % p.stdout)
-    # with --max-attempts 1 the interrupted candidate counts as a crash and is not rerun
+    check(p.returncode == 0 and "started = interrupted" in p.stdout and " running " not in p.stdout,
+          "status after kill: %s" % p.stdout)
+    # a kill of the whole job is not the candidate's own crash: even with --max-attempts 1 the
+    # interrupted candidate is rerun (recorded "interrupted", not "crashed")
     shutil.copy(jn, os.path.join(d, "k1.journal"))
     p = run([a.furui, "screen", TINY, "-o", "k1", "--max-attempts", "1"], d)
     res = read_results(os.path.join(d, "k1.h5")) if p.returncode == 0 else {}
-    crashed = [k for k, v in res.items() if v[0] == 4 and v[2] == "crashed"]
-    check(len(res) == TINY_IDS and crashed == [recs[-1][0]] and
-          sum(v[0] == 3 for v in res.values()) == TINY_IDS - TINY_INVALID - 1,
+    check(len(res) == TINY_IDS and not any(v[2] == "crashed" for v in res.values()) and
+          sum(v[0] == 3 for v in res.values()) == TINY_IDS - TINY_INVALID,
           "--max-attempts 1 after a kill: %r" % res)
     p = run([a.furui, "screen", TINY, "-o", "k", "--group-size", "2"], d, ranks=3, mpiexec=a.mpiexec)
     check(p.returncode == 0 and "0 left" in p.stdout, "rerun after kill: %s %s" % (p.stdout, p.stderr))
@@ -351,6 +372,46 @@ def case_kill(a):
             started[cid] = started.get(cid, 0) + 1
     check(max(started.values()) == 2 and sum(n == 2 for n in started.values()) == 1,
           "exactly the interrupted candidate runs twice: %r" % started)
+
+
+def case_crash(a):
+    """A candidate that crashes its own rank (FURUI_FAULT_CRASH_ID: SIGSEGV when it starts)
+    leaves PREFIX.crashes; each rerun counts that crash; after --max-attempts (2) of them it is
+    recorded failed/crashed, final, the others done; furui status lists it with the retry
+    command, and that command (more attempts) computes it."""
+    d = fresh(os.path.join(a.workdir, "crash"))
+    p = run([a.furui, "screen", TINY, "--dry-run"], d)
+    valid = sorted(l.split()[1] for l in p.stdout.splitlines() if l.startswith("  ") and " valid " in l)
+    victim = valid[0]
+    cenv = dict(ENV, FURUI_FAULT_CRASH_ID=victim)
+    cmd = [a.furui, "screen", TINY, "-o", "c", "--group-size", "1"]
+    marks = os.path.join(d, "c.crashes")
+    for k in range(2):
+        p = run(cmd, d, ranks=2, mpiexec=a.mpiexec, env=cenv)
+        check(p.returncode != 0, "crash run %d: exit %d" % (k + 1, p.returncode))
+        got = open(marks).read().split() if os.path.exists(marks) else []
+        check(got and set(got) == {victim}, "crash run %d: c.crashes holds %s, expected %s" % (k + 1, got, victim))
+    p = run(cmd, d, ranks=2, mpiexec=a.mpiexec)  # no more crash: the two crashes were its own
+    check(p.returncode == 0, "after two crashes: exit %d %s" % (p.returncode, p.stderr[-800:]))
+    check(not os.path.exists(marks), "c.crashes left after the crashes were recorded")
+    res = read_results(os.path.join(d, "c.h5"))
+    check(res.get(victim, (0, 0, ""))[:1] == (4,) and res[victim][2] == "crashed",
+          "after two crashes: %s is %r, expected failed/crashed" % (victim, res.get(victim)))
+    check(sum(v[0] == 3 for v in res.values()) == TINY_IDS - TINY_INVALID - 1, "the others are done: %r" % res)
+    p = run([a.furui, "status", "c"], d)
+    print(p.stdout)
+    m = [l for l in p.stdout.splitlines() if l.startswith("retry: furui screen ")]
+    check(p.returncode == 0 and victim in p.stdout.split("crashed (given up", 1)[-1] and m,
+          "status lists the crashed candidate and the retry command: %s" % p.stdout)
+    if m:
+        argv = m[0].split("(")[0].split()[1:]
+        check(argv[:5] == ["furui", "screen", "SWEEP.yaml", "-o", "c"] and argv[5] == "--max-attempts"
+              and int(argv[6]) > 2, "retry command: %s" % m[0])
+        p = run([a.furui, "screen", TINY] + argv[3:] + ["--group-size", "1"], d, ranks=2, mpiexec=a.mpiexec)
+        check(p.returncode == 0 and " 0 left " in p.stdout, "the retry command: %s" % p.stdout)
+        res = read_results(os.path.join(d, "c.h5"))
+        check_tiny(res, "crash + retry")
+        check_no_duplicate_done(os.path.join(d, "c.journal"), "crash + retry")
 
 
 def case_conflict(a):
@@ -585,7 +646,7 @@ def main():
     ap.add_argument("--furui", required=True)
     ap.add_argument("--mpiexec", default="mpiexec")
     ap.add_argument("--workdir", required=True)
-    ap.add_argument("case", choices=["dryrun", "ranks", "resume", "kill", "conflict", "shards", "recovery"])
+    ap.add_argument("case", choices=["dryrun", "ranks", "resume", "kill", "crash", "conflict", "shards", "recovery"])
     a = ap.parse_args()
     a.furui = os.path.abspath(a.furui)
     os.makedirs(a.workdir, exist_ok=True)

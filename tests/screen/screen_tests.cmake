@@ -8,7 +8,7 @@ set(FURUI_SCREEN_MPIEXEC ${MPIEXEC_EXECUTABLE})
 if(NOT FURUI_SCREEN_MPIEXEC)
   set(FURUI_SCREEN_MPIEXEC mpiexec)
 endif()
-foreach(case dryrun ranks resume kill conflict shards recovery)
+foreach(case dryrun ranks resume kill crash conflict shards recovery)
   add_test(NAME screen_${case}
     COMMAND ${FURUI_PYTHON} ${FURUI_SCREEN_DIR}/screen_test.py --furui $<TARGET_FILE:furui>
             --mpiexec ${FURUI_SCREEN_MPIEXEC} --workdir ${CMAKE_CURRENT_BINARY_DIR}/screen ${case})

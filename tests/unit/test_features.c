@@ -197,12 +197,14 @@ static void add(fu_results *r, const char *id, int state, const char *formula, c
 static void test_table(void) {
     fu_results r;
     memset(&r, 0, sizeof r);
-    r.rec = calloc(4, sizeof *r.rec);
-    int si[2] = {14, 14}, nacl[2] = {11, 17}, he[2] = {2, 2};
+    r.rec = calloc(5, sizeof *r.rec);
+    int si[2] = {14, 14}, nacl[2] = {11, 17}, he[2] = {2, 2}, hesi[2] = {2, 14};
     add(&r, "0000000000000001", FU_CAND_DONE, "Si", si, 2, -8.0);
     add(&r, "0000000000000002", FU_CAND_DONE, "ClNa", nacl, 2, -20.0);
     add(&r, "0000000000000003", FU_CAND_FAILED, "Ge", NULL, 0, 0);
     add(&r, "0000000000000004", FU_CAND_DONE, "He", he, 2, -5.0);
+    /* below both references: a formation energy other than the elements' 0 */
+    add(&r, "0000000000000005", FU_CAND_DONE, "HeSi", hesi, 2, -7.0);
     fu_feature_table t;
     fu_err err = {0};
     int rc = fu_features_build(&r, &t, &err);
@@ -211,7 +213,8 @@ static void test_table(void) {
         fprintf(stderr, "%s\n", err.msg);
         return;
     }
-    CHECK(t.nrow == 2 && t.rec[0] == 0 && t.rec[1] == 3, "the referenced, converged Si and He are rows");
+    CHECK(t.nrow == 3 && t.rec[0] == 0 && t.rec[1] == 3 && t.rec[2] == 4,
+          "the referenced, converged Si, He and HeSi are rows");
     CHECK(t.nskip == 2, "two candidates skipped");
     if (t.nskip == 2) {
         CHECK(strstr(t.skip[0].reason, "no elemental reference for") != NULL, "NaCl skipped: missing reference");
@@ -219,9 +222,17 @@ static void test_table(void) {
               "failed candidate skipped with cause and message");
     }
     CHECK(fu_features_find(&t, FU_COL_TARGET, "formation_energy_ev_per_atom") >= 0, "formation energy is a target");
-    CHECK(fu_features_find(&t, FU_COL_TARGET, "pressure_gpa") < 0, "pressure (no stress anywhere) dropped");
+    /* code-specific absolute values and diagnostics: in the dataset as metadata, never targets */
+    const char *meta_only[] = {"energy_per_atom_ev", "vbm_ev", "cbm_ev", "fermi_level_ev", "pressure_gpa",
+                               "max_force_ev_per_angstrom"};
+    for (size_t k = 0; k < sizeof meta_only / sizeof *meta_only; k++)
+        CHECK(fu_features_find(&t, FU_COL_TARGET, meta_only[k]) < 0 && fu_features_find(&t, FU_COL_META, meta_only[k]) >= 0,
+              meta_only[k]);
+    /* Si, He and HeSi are all on the hull: is_stable = 1 everywhere teaches nothing */
+    CHECK(fu_features_find(&t, FU_COL_TARGET, "is_stable") < 0 && fu_features_find(&t, FU_COL_META, "is_stable") >= 0,
+          "a constant target (is_stable = 1 in every row) is metadata");
     int listed = 0;
-    for (size_t i = 0; i < t.ndropped; i++) listed |= strcmp(t.dropped[i].name, "pressure_gpa") == 0;
+    for (size_t i = 0; i < t.ndropped; i++) listed |= t.dropped[i].role == FU_COL_TARGET;
     CHECK(listed, "dropped target listed");
     CHECK(fu_features_find(&t, FU_COL_FEATURE, "MagpieData mean Number") >= 0, "Magpie column present");
     CHECK(fu_features_find(&t, FU_COL_FEATURE, "coordination_number_mean") >= 0, "coordination column present");

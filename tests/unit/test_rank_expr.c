@@ -124,6 +124,10 @@ int main(void) {
 
     /* errors with positions */
     CHECK(fails_at("band_gap > 1", 1, "did you mean 'band_gap_ev'"), "unknown property with a hint");
+    CHECK(fails_at("gap_ev > 1", 1, "did you mean 'band_gap_ev'"), "a name inside a property beats vbm_ev (3 edits)");
+    CHECK(fails_at("gap > 1", 1, "did you mean 'band_gap_ev'"), "the shortest property containing the name");
+    CHECK(fails_at("energy_formation < 0", 1, "did you mean 'formation_energy_ev_per_atom'"), "words in another order");
+    CHECK(fails_at("volume_per_atm > 1", 1, "did you mean 'volume_per_atom'"), "a typo still finds its name");
     CHECK(fails_at("band_gap_ev >= ", 16, "expected a number"), "missing operand at the end");
     CHECK(fails_at("band_gap_ev = 1", 13, "use '=='"), "single =");
     CHECK(fails_at("state == 1", 7, "compares text with a number"), "type mismatch");
