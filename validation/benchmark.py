@@ -45,18 +45,18 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import abinit_case  # noqa: E402
 import numpy as np  # noqa: E402
 import qe_case  # noqa: E402
-from compare_with_abinit import parse_ngfft, parse_results_gs  # noqa: E402
+from compare_with_abinit import XC_OF_IXC, parse_ngfft, parse_results_gs  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ENV = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
            OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
 
 
-def timed(cmd, cwd):
+def timed(cmd, cwd, env=None):
     """Wall seconds and peak RSS (MiB) of one child process."""
     t0 = time.perf_counter()
     with open(os.path.join(cwd, "stdout"), "w") as out:
-        p = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=ENV)
+        p = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=env or ENV)
         _, status, usage = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t0
     if os.waitstatus_to_exitcode(status) != 0:
@@ -83,6 +83,9 @@ def load_system(path):
     if "abinit_input" in data:
         return data["case"], data["abinit_input"], data["ngfft"]
     case = data.get("case", data)
+    if case.get("psp_dir") and not os.path.isabs(case["psp_dir"]):  # relative to the system file
+        case["psp_dir"] = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(path)),
+                                                        case["psp_dir"]))
     text = abinit_case.abinit_input(case, ixc=case.get("ixc", 1), pp_dirpath=case.get("psp_dir"),
                                     extra=case.get("abinit_extra", ""))
     return case, text, None
@@ -113,7 +116,10 @@ def main():
         os.makedirs(d, exist_ok=True)
         with open(os.path.join(d, "run.abi"), "w") as f:
             f.write(abinit_text)
-        qe = not a.no_qe and shutil.which("pw.x") and shutil.which("mpirun")
+        # pw.x reads the GTH/HGH potentials converted to pspcod 10, not psp8 files
+        qe = (not a.no_qe and shutil.which("pw.x") and shutil.which("mpirun")
+              and not any(sp.endswith(".psp8") for sp in case["species"]))
+        env = dict(ENV, FURUI_ABINIT_PSP_DIR=case["psp_dir"]) if case.get("psp_dir") else ENV
         tf, mf, ta, ma, tq, mq, cf, ca = [], 0.0, [], 0.0, [], 0.0, [], []
         for rep in range(a.repeat):
             for stale in glob.glob(os.path.join(d, "runo_*")) + glob.glob(os.path.join(d, "run.abo*")):
@@ -128,7 +134,9 @@ def main():
                     ngfft = parse_ngfft(open(os.path.join(d, "stdout")).read())
                 with open(os.path.join(d, "in.yaml"), "w") as f:
                     f.write(abinit_case.furui_input(case, fft=ngfft, prefix="furui",
-                                                    tol_energy=1e-11, tol_density=1e-7))
+                                                    tol_energy=1e-11, tol_density=1e-7,
+                                                    xc=XC_OF_IXC.get(case.get("ixc", 1),
+                                                                     case.get("xc", "lda"))))
                 if qe:
                     names = []
                     for k, sp in enumerate(case["species"]):
@@ -138,7 +146,7 @@ def main():
                             f.write(qe_case.hgh_to_psp10(open(src).read()))
                     with open(os.path.join(d, "qe.in"), "w") as f:
                         f.write(qe_case.qe_input(case, ngfft, names))
-            w, m = timed([furui, "scf", "in.yaml"], d)
+            w, m = timed([furui, "scf", "in.yaml"], d, env)
             tf.append(w)
             mf = max(mf, m)
             out = json.load(open(os.path.join(d, "furui.json")))

@@ -11,3 +11,9 @@ add_test(NAME hull_pymatgen
           ${CMAKE_CURRENT_BINARY_DIR}/hull_pymatgen_work)
 set_tests_properties(hull_pymatgen PROPERTIES LABELS "unit;hull" TIMEOUT 300
   SKIP_RETURN_CODE 77)
+
+# Two valences of one element in one campaign: two hulls (issue 21's identity bug).
+add_test(NAME hull_psp_identity
+  COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/identity_test.py $<TARGET_FILE:furui>
+          ${CMAKE_CURRENT_BINARY_DIR}/hull_identity_work)
+set_tests_properties(hull_psp_identity PROPERTIES LABELS "hull;screen" TIMEOUT 300)
