@@ -312,6 +312,16 @@ CASES = [
          files={"s.yaml": SWEEP.replace("ecut: 5 Ha", "ecut: -5 Ha")}, not_created=("fdir",)),
     Case("sweep_truncated", ["screen", "s.yaml", "--dry-run"], 1, ["s.yaml"],
          files={"s.yaml": SWEEP[:SWEEP.index("kpoints") + 14]}),
+    # --- hostile rank expressions: deep nesting once overflowed the parser's stack (exit 139)
+    Case("rank_where_2000_parens", ["rank", "r.h5", "--where", "(" * 2000 + "band_gap_ev > 1" + ")" * 2000,
+                                    "-o", "d"], 1,
+         ["--where", "column 201", "nested too deeply"], not_created=("d",)),
+    Case("rank_where_20000_not", ["rank", "r.h5", "--where", "not " * 20000 + "band_gap_ev > 1", "-o", "d"],
+         1, ["--where", "nested too deeply"], not_created=("d",)),
+    Case("rank_where_120000_minus", ["rank", "r.h5", "--where", "band_gap_ev > " + "-" * 120000 + "1",
+                                     "-o", "d"], 1, ["--where", "nested too deeply"], not_created=("d",)),
+    Case("rank_where_chain_too_long", ["rank", "r.h5", "--where", "band_gap_ev > 0" + "+0" * 10001,
+                                       "-o", "d"], 1, ["--where", "too long"], not_created=("d",)),
 ]
 BY_NAME = {c.name: c for c in CASES}
 
