@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/regfile.h"
 #include "core/units.h"
 #include "crystal/elements.h"
 
@@ -283,13 +284,8 @@ static int read_body(reader *r, fu_structure *s) {
 
 int fu_poscar_read(const char *path, fu_structure *s, fu_err *err) {
     memset(s, 0, sizeof *s);
-    FILE *f = fopen(path, "r");
-    if (!f) return fu_fail(err, FU_EIO, "%s: cannot open (%s)", path, strerror(errno));
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(f);
-        return fu_fail(err, FU_EIO, "%s: is a directory, not a POSCAR file", path);
-    }
+    FILE *f = fu_fopen_regular(path, NULL, err); /* a FIFO would block in open(2) */
+    if (!f) return FU_EIO;
     reader r = {.f = f, .path = path, .err = err};
     int rc = read_body(&r, s);
     free(r.buf);

@@ -35,6 +35,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 BASE_INPUT = os.path.join(HERE, "si_small.yaml")
 TIMEOUT_S = 60
+FIFO = "<fifo>"  # a files{} value: make a named pipe there (an open(2) for reading blocks on it)
 EARLIER_INPUT = "earlier.yaml"  # input of the earlier successful run in the same place
 
 # What happens to PREFIX.json/.h5 of an earlier successful run when a rerun fails.
@@ -105,7 +106,7 @@ def copy_of(name):
 
 class Case:
     def __init__(self, name, argv, code, contains, files=None, first="furui: error: ",
-                 lines=1, stage=None, mpi=False, not_created=()):
+                 lines=1, stage=None, mpi=False, not_created=(), timeout=TIMEOUT_S):
         self.name = name
         self.argv = argv              # arguments after "furui"
         self.code = code              # expected exit status
@@ -119,6 +120,7 @@ class Case:
         #                               in play, no check of earlier results
         self.mpi = mpi                # also run as an MPI test (label mpi)
         self.not_created = not_created  # paths that must not exist afterwards
+        self.timeout = timeout        # seconds before the run counts as a hang
         self.prefix = None
         if "-o" in argv and argv.index("-o") + 1 < len(argv):
             self.prefix = argv[argv.index("-o") + 1]
@@ -312,6 +314,21 @@ CASES = [
          files={"s.yaml": SWEEP.replace("ecut: 5 Ha", "ecut: -5 Ha")}, not_created=("fdir",)),
     Case("sweep_truncated", ["screen", "s.yaml", "--dry-run"], 1, ["s.yaml"],
          files={"s.yaml": SWEEP[:SWEEP.index("kpoints") + 14]}),
+    # --- named pipes (FIFOs) where a file is read: open(2) blocked forever; only regular files
+    Case("input_is_fifo", SCF, 3, [IN, "not a regular file"], files={IN: FIFO}, stage="input",
+         timeout=20),
+    Case("poscar_is_fifo", SCF, 3, [IN + ":4:", "structure.poscar", "pipe", "not a regular file"],
+         files={IN: with_poscar("pipe"), "pipe": FIFO}, stage="input", timeout=20),
+    Case("sweep_is_fifo", ["screen", "s.yaml", "--dry-run"], 3, ["s.yaml", "not a regular file"],
+         files={"s.yaml": FIFO}, timeout=20),
+    Case("status_of_fifo", ["status", "r.h5"], 3, ["r.h5", "not a regular file"],
+         files={"r.h5": FIFO}, timeout=20),
+    Case("merge_of_fifo", ["merge", "m.h5", "r.h5"], 3, ["r.h5", "not a regular file"],
+         files={"r.h5": FIFO}, not_created=("m.h5",), timeout=20),
+    Case("sweep_structure_poscar_fifo", ["screen", "s.yaml", "--dry-run"], 1,
+         ["s.yaml:3:", "poscar", "pipe", "not a regular file"],
+         files={"s.yaml": SWEEP.replace("  - prototype: diamond\n    A: Si\n",
+                                        "  - structure: {poscar: pipe}\n"), "pipe": FIFO}, timeout=20),
     # --- hostile rank expressions: deep nesting once overflowed the parser's stack (exit 139)
     Case("rank_where_2000_parens", ["rank", "r.h5", "--where", "(" * 2000 + "band_gap_ev > 1" + ")" * 2000,
                                     "-o", "d"], 1,
@@ -355,6 +372,9 @@ def setup(case, d):
         p = os.path.join(d, rel)
         if text is None:
             os.makedirs(p, exist_ok=True)
+        elif text is FIFO:
+            os.makedirs(os.path.dirname(p), exist_ok=True)
+            os.mkfifo(p)
         else:
             os.makedirs(os.path.dirname(p), exist_ok=True)
             with open(p, "wb") as f:
@@ -383,13 +403,13 @@ def run(case, args, d, argv=None):
     p = subprocess.Popen(cmd, cwd=d, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, start_new_session=True)
     try:
-        out, err = p.communicate(timeout=TIMEOUT_S)
+        out, err = p.communicate(timeout=case.timeout)
     except subprocess.TimeoutExpired:
         os.killpg(p.pid, signal.SIGKILL)
         out, err = p.communicate()
         res = dict(cmd=cmd, code=None, stdout=out.decode("utf-8", "replace"),
                    stderr=err.decode("utf-8", "replace"))
-        fail(case, f"(d) hang: no exit within {TIMEOUT_S} s (killed)", res, d)
+        fail(case, f"(d) hang: no exit within {case.timeout} s (killed)", res, d)
     shutil.rmtree(session, ignore_errors=True)
     return dict(cmd=cmd, code=p.returncode, stdout=out.decode("utf-8", "replace"),
                 stderr=err.decode("utf-8", "replace"), raw_stderr=err)
