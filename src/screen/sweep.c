@@ -1160,7 +1160,15 @@ static int add_structure(ctx *c, const fu_structure *base, fu_candidate_kind kin
         double f = c->strain[is];
         for (int a = 0; a < 3; a++)
             for (int b = 0; b < 3; b++) s.lattice[a][b] = f * base->lattice[a][b];
-        if (fu_structure_check(&s, FU_INPUT_MIN_DIST, source, &e)) {
+        double ecut_max = 0;
+        for (int ie = 0; ie < c->necut; ie++) ecut_max = fmax(ecut_max, c->ecut[ie]);
+        /* a huge cell: refused here in constant time, not by the FFT grid search */
+        int bad = fu_structure_check(&s, FU_INPUT_MIN_DIST, source, &e);
+        if (!bad && fu_fftgrid_check_size((const double(*)[3])s.lattice, ecut_max, &e)) {
+            fu_err_prefix(&e, "%s", source);
+            bad = 1;
+        }
+        if (bad) {
             char label[FU_CANDIDATE_LABEL_LEN];
             textf(label, sizeof label, "%s/strain=%g", head, f);
             char what[64];

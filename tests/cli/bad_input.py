@@ -88,6 +88,12 @@ kpoints: {grid: [1, 1, 1]}
 """
 
 
+def cubic(a):
+    """The base input with a simple cubic cell of side a bohr."""
+    return mutate(("[0.0, 5.1315, 5.1315]", f"[{a}, 0, 0]"), ("[5.1315, 0.0, 5.1315]", f"[0, {a}, 0]"),
+                  ("[5.1315, 5.1315, 0.0]", f"[0, 0, {a}]"))
+
+
 def append(extra):
     return BASE + extra
 
@@ -329,6 +335,11 @@ CASES = [
          ["s.yaml:3:", "poscar", "pipe", "not a regular file"],
          files={"s.yaml": SWEEP.replace("  - prototype: diamond\n    A: Si\n",
                                         "  - structure: {poscar: pipe}\n"), "pipe": FIFO}, timeout=20),
+    # --- huge cells: the FFT grid search never ended (1e6 bohr) or took 60-85 s (3000 bohr)
+    Case("cell_3000_bohr", SCF, 1, [IN + ": ", "cell too large", "along a1", "limit of 1024"],
+         files={IN: cubic(3000)}, stage="run", timeout=20),
+    Case("cell_1e6_bohr", SCF, 1, [IN + ": ", "cell too large", "along a1", "limit of 1024"],
+         files={IN: cubic(1e6)}, stage="run", timeout=20),
     # --- hostile rank expressions: deep nesting once overflowed the parser's stack (exit 139)
     Case("rank_where_2000_parens", ["rank", "r.h5", "--where", "(" * 2000 + "band_gap_ev > 1" + ")" * 2000,
                                     "-o", "d"], 1,
