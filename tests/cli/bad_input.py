@@ -36,6 +36,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BASE_INPUT = os.path.join(HERE, "si_small.yaml")
 TIMEOUT_S = 60
 FIFO = "<fifo>"  # a files{} value: make a named pipe there (an open(2) for reading blocks on it)
+SPARSE_3G = "<sparse-3GiB>"  # a files{} value: a 3 GiB file of zeros (sparse: no disk used)
 EARLIER_INPUT = "earlier.yaml"  # input of the earlier successful run in the same place
 
 # What happens to PREFIX.json/.h5 of an earlier successful run when a rerun fails.
@@ -88,6 +89,9 @@ kpoints: {grid: [1, 1, 1]}
 """
 
 
+POSCAR_SI = "Si\n5.43\n 0 .5 .5\n .5 0 .5\n .5 .5 0\nSi\n2\nDirect\n 0 0 0\n 0.25 0.25 0.25\n"
+
+
 def cubic(a):
     """The base input with a simple cubic cell of side a bohr."""
     return mutate(("[0.0, 5.1315, 5.1315]", f"[{a}, 0, 0]"), ("[5.1315, 0.0, 5.1315]", f"[0, {a}, 0]"),
@@ -112,7 +116,7 @@ def copy_of(name):
 
 class Case:
     def __init__(self, name, argv, code, contains, files=None, first="furui: error: ",
-                 lines=1, stage=None, mpi=False, not_created=(), timeout=TIMEOUT_S):
+                 lines=1, stage=None, mpi=False, not_created=(), timeout=TIMEOUT_S, mem_limit=None):
         self.name = name
         self.argv = argv              # arguments after "furui"
         self.code = code              # expected exit status
@@ -127,6 +131,7 @@ class Case:
         self.mpi = mpi                # also run as an MPI test (label mpi)
         self.not_created = not_created  # paths that must not exist afterwards
         self.timeout = timeout        # seconds before the run counts as a hang
+        self.mem_limit = mem_limit    # bytes of address space (prlimit --as), None: no limit
         self.prefix = None
         if "-o" in argv and argv.index("-o") + 1 < len(argv):
             self.prefix = argv[argv.index("-o") + 1]
@@ -340,6 +345,24 @@ CASES = [
          files={IN: cubic(3000)}, stage="run", timeout=20),
     Case("cell_1e6_bohr", SCF, 1, [IN + ": ", "cell too large", "along a1", "limit of 1024"],
          files={IN: cubic(1e6)}, stage="run", timeout=20),
+    # --- POSCAR limits: size, line length, coordinates (memory cases under prlimit, 1 GiB)
+    Case("poscar_dev_zero", SCF, 3, [IN + ":4:", "structure.poscar", "/dev/zero", "not a regular file"],
+         files={IN: with_poscar("/dev/zero")}, stage="input", timeout=20, mem_limit=1 << 30),
+    Case("poscar_3gib_of_zeros", SCF, 1, [IN + ":4:", "structure.poscar", "zeros", "larger than any POSCAR"],
+         files={IN: with_poscar("zeros"), "zeros": SPARSE_3G}, stage="input", timeout=20,
+         mem_limit=1 << 30),
+    Case("poscar_300000_trailing_numbers", SCF, 1,
+         [IN + ":4:", "structure.poscar", "long.vasp:10:", "line longer than 4096 characters"],
+         files={IN: with_poscar("long.vasp"),
+                "long.vasp": POSCAR_SI.replace(" 0.25 0.25 0.25", " 0.25 0.25 0.25" + " 1.0" * 300000)},
+         stage="input", mem_limit=1 << 30),
+    Case("poscar_position_1e300", SCF, 1,
+         [IN + ":4:", "structure.poscar", "far.vasp:10:", "position of atom 2",
+          "fractional coordinate 1e+300 out of range"],
+         files={IN: with_poscar("far.vasp"), "far.vasp": POSCAR_SI.replace(" 0.25 0.25 0.25", " 1e300 0.25 0.25")},
+         stage="input"),
+    Case("fractional_1e300", SCF, 1, [IN + ":14:", "structure.atoms[1][1]", "fractional coordinate 1e+300 out of range"],
+         files={IN: mutate(("[Si, 0.25, 0.25, 0.25]", "[Si, 1e300, 0.25, 0.25]"))}, stage="input"),
     # --- hostile rank expressions: deep nesting once overflowed the parser's stack (exit 139)
     Case("rank_where_2000_parens", ["rank", "r.h5", "--where", "(" * 2000 + "band_gap_ev > 1" + ")" * 2000,
                                     "-o", "d"], 1,
@@ -386,6 +409,9 @@ def setup(case, d):
         elif text is FIFO:
             os.makedirs(os.path.dirname(p), exist_ok=True)
             os.mkfifo(p)
+        elif text is SPARSE_3G:
+            with open(p, "wb") as f:
+                f.truncate(3 << 30)
         else:
             os.makedirs(os.path.dirname(p), exist_ok=True)
             with open(p, "wb") as f:
@@ -411,6 +437,8 @@ def run(case, args, d, argv=None):
     cmd = [args.furui] + (case.argv if argv is None else argv)
     if args.ranks > 1:
         cmd = [args.mpiexec, "-n", str(args.ranks), "--oversubscribe", "--allow-run-as-root"] + cmd
+    if case.mem_limit:
+        cmd = ["prlimit", f"--as={case.mem_limit}", "--"] + cmd
     p = subprocess.Popen(cmd, cwd=d, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, start_new_session=True)
     try:
