@@ -24,6 +24,7 @@ Every case builds its input from tests/cli/si_small.yaml (Si2, 5 Ha, Gamma:
       hang (timeout).
 """
 import argparse
+import glob
 import json
 import os
 import shutil
@@ -31,6 +32,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BASE_INPUT = os.path.join(HERE, "si_small.yaml")
@@ -92,6 +94,11 @@ kpoints: {grid: [1, 1, 1]}
 POSCAR_SI = "Si\n5.43\n 0 .5 .5\n .5 0 .5\n .5 .5 0\nSi\n2\nDirect\n 0 0 0\n 0.25 0.25 0.25\n"
 
 
+def slow_input():
+    """The base input made to run for seconds (25 Ha, 4x4x4 k), to be stopped."""
+    return mutate(("ecut: 5 Ha", "ecut: 25 Ha"), ("grid: [1, 1, 1]", "grid: [4, 4, 4]"))
+
+
 def cubic(a):
     """The base input with a simple cubic cell of side a bohr."""
     return mutate(("[0.0, 5.1315, 5.1315]", f"[{a}, 0, 0]"), ("[5.1315, 0.0, 5.1315]", f"[0, {a}, 0]"),
@@ -116,7 +123,8 @@ def copy_of(name):
 
 class Case:
     def __init__(self, name, argv, code, contains, files=None, first="furui: error: ",
-                 lines=1, stage=None, mpi=False, not_created=(), timeout=TIMEOUT_S, mem_limit=None):
+                 lines=1, stage=None, mpi=False, not_created=(), timeout=TIMEOUT_S, mem_limit=None,
+                 stop=None):
         self.name = name
         self.argv = argv              # arguments after "furui"
         self.code = code              # expected exit status
@@ -132,6 +140,8 @@ class Case:
         self.not_created = not_created  # paths that must not exist afterwards
         self.timeout = timeout        # seconds before the run counts as a hang
         self.mem_limit = mem_limit    # bytes of address space (prlimit --as), None: no limit
+        self.stop = stop              # a signal sent once PREFIX.log.tmp.* exists (SCF running);
+        #                               then code is -signal (death by it, after cleaning up)
         self.prefix = None
         if "-o" in argv and argv.index("-o") + 1 < len(argv):
             self.prefix = argv[argv.index("-o") + 1]
@@ -141,6 +151,8 @@ class Case:
 
 IN = "in.yaml"
 SCF = ["scf", IN, "-o", "out"]
+
+SLOW = slow_input()
 
 CASES = [
     # --- the input file itself -------------------------------------------------------------
@@ -363,6 +375,16 @@ CASES = [
          stage="input"),
     Case("fractional_1e300", SCF, 1, [IN + ":14:", "structure.atoms[1][1]", "fractional coordinate 1e+300 out of range"],
          files={IN: mutate(("[Si, 0.25, 0.25, 0.25]", "[Si, 1e300, 0.25, 0.25]"))}, stage="input"),
+    # --- PREFIX.h5 a directory: once exit 3 with this run's PREFIX.json beside the old PREFIX.log
+    Case("h5_is_directory", SCF, 3, ["out.h5", "is a directory"],
+         files={IN: BASE, "out.h5": None, "out.json": '{"earlier": true}\n', "out.log": "# earlier run\n"}),
+    # --- stopped by a signal during the SCF: PREFIX.log.tmp.PID was left behind
+    Case("scf_stopped_by_sigterm", SCF, -signal.SIGTERM, [IN, "stopped by SIGTERM", "out.failed.log"],
+         files={IN: SLOW}, stage="run", stop=signal.SIGTERM),
+    Case("scf_stopped_by_sigint", SCF, -signal.SIGINT, [IN, "stopped by SIGINT"],
+         files={IN: SLOW}, stage="run", stop=signal.SIGINT),
+    Case("scf_stopped_by_sighup", SCF, -signal.SIGHUP, [IN, "stopped by SIGHUP"],
+         files={IN: SLOW}, stage="run", stop=signal.SIGHUP),
     # --- hostile rank expressions: deep nesting once overflowed the parser's stack (exit 139)
     Case("rank_where_2000_parens", ["rank", "r.h5", "--where", "(" * 2000 + "band_gap_ev > 1" + ")" * 2000,
                                     "-o", "d"], 1,
@@ -441,6 +463,14 @@ def run(case, args, d, argv=None):
         cmd = ["prlimit", f"--as={case.mem_limit}", "--"] + cmd
     p = subprocess.Popen(cmd, cwd=d, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, start_new_session=True)
+    if case.stop and argv is None:
+        t0 = time.time()
+        while not glob.glob(os.path.join(d, case.prefix + ".log.tmp.*")) and p.poll() is None \
+                and time.time() - t0 < case.timeout:
+            time.sleep(0.02)
+        time.sleep(0.3)  # into the SCF
+        if p.poll() is None:
+            p.send_signal(case.stop)
     try:
         out, err = p.communicate(timeout=case.timeout)
     except subprocess.TimeoutExpired:
@@ -456,7 +486,7 @@ def run(case, args, d, argv=None):
 
 def check_run(case, args, res, d):
     # (d) no crash
-    if res["code"] < 0:
+    if res["code"] < 0 and res["code"] != case.code:
         fail(case, f"(d) killed by signal {-res['code']}", res, d)
     for m in CRASH_MARKERS:
         if m in res["stderr"] or m in res["stdout"]:
@@ -502,6 +532,11 @@ def check_files(case, res, d, earlier):
     for p in case.not_created:
         if os.path.lexists(os.path.join(d, p)):
             fail(case, f"(c) {p} was created", res, d)
+    for rel, text in case.files.items():  # inputs (and files given as an earlier run's) untouched
+        if isinstance(text, (str, bytes)) and text not in (FIFO, SPARSE_3G):
+            with open(os.path.join(d, rel), "rb") as f:
+                if f.read() != (text if isinstance(text, bytes) else text.encode("utf-8")):
+                    fail(case, f"(c) {rel} was modified", res, d)
     if case.stage == "run":
         log = os.path.join(d, case.prefix + ".failed.log")
         if not os.path.isfile(log):
