@@ -1391,9 +1391,10 @@ int fu_results_read(const char *path, fu_results *out, fu_err *err) {
     hid_t fapl = fapl_nolock();
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
     H5Pclose(fapl);
-    if (f < 0) {
+    if (f < 0) { /* readable (checked above) and not locked (locking off): damaged content */
         quiet_end(q);
-        return fu_fail(err, FU_EIO, "%s: HDF5 cannot open the file (locked, or damaged)", path);
+        return fu_fail(err, FU_EINPUT, "%s: damaged or truncated HDF5 file (HDF5 cannot open it)",
+                       path);
     }
     char schema[128];
     long long ver = 0;
