@@ -55,11 +55,15 @@ static int fail_at(parser *p, size_t col0, const char *fmt, const char *arg) {
     return -1;
 }
 
-/* The current token's text, truncated, for messages. */
+/* The current token's text, truncated, for messages; control characters
+ * (a newline inside a quoted string) become '?' so the message stays one line. */
 static const char *tok_text(const parser *p, char *buf, size_t len) {
     if (p->kind == K_END) return "end of expression";
     size_t n = p->len < len - 1 ? p->len : len - 1;
-    memcpy(buf, p->text + p->start, n);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p->text[p->start + i];
+        buf[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+    }
     buf[n] = '\0';
     return buf;
 }
