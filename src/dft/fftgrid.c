@@ -187,9 +187,9 @@ int fu_fftgrid_init(fu_fftgrid *g, const double lattice[3][3], const int n[3], d
                            FU_FFT_MAX_N);
     if (too_large(n))
         return fu_fail(err, FU_EINPUT,
-                       "cell too large: its FFT grid at ecut %.6g Ha is %dx%dx%d or more, beyond the "
-                       "limit of %d per axis and %ld in all",
-                       ecut, n[0], n[1], n[2], FU_FFT_MAX_N, (long)FU_FFT_MAX_POINTS);
+                       "FFT grid %dx%dx%d (or more) is beyond the limit of %d points per axis and "
+                       "%ld in all: cell too large for ecut %.6g Ha",
+                       n[0], n[1], n[2], FU_FFT_MAX_N, (long)FU_FFT_MAX_POINTS, ecut);
     memcpy(g->n, n, sizeof g->n);
     g->ntot = n[0] * n[1] * n[2];
     memcpy(g->lattice, lattice, sizeof g->lattice);

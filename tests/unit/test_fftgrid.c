@@ -130,6 +130,10 @@ static void check_limits(void) {
         fu_fftgrid g;
         CHECK(fu_fftgrid_init(&g, lat, n, 5.0, 0, &err) == FU_EINPUT && strstr(err.msg, "cell too large"),
               "init refuses it");
+        int asked[3] = {1024, 1024, 1024}; /* each axis allowed, the product is not */
+        double small[3][3] = {{10, 0, 0}, {0, 10, 0}, {0, 0, 10}};
+        CHECK(fu_fftgrid_init(&g, small, asked, 5.0, 0, &err) == FU_EINPUT && strstr(err.msg, "beyond the limit"),
+              err.msg);
     }
     /* each axis within 1024, the product over 2^27 points */
     double lat[3][3] = {{400, 0, 0}, {0, 400, 0}, {0, 0, 400}};
