@@ -13,6 +13,7 @@ static const int stop_signals[] = {SIGTERM, SIGINT, SIGHUP};
 static char tmp_path[4400], failed_path[4400], stderr_line[NSTOP][4600], log_line[NSTOP][64];
 static volatile sig_atomic_t log_fd = -1, deferred = 0, armed = 0;
 static struct sigaction previous[NSTOP];
+static int installed; /* previous[] holds the handlers to restore (rank 0 only) */
 
 static int index_of(int sig) {
     for (int i = 0; i < NSTOP; i++)
@@ -60,14 +61,16 @@ void app_runlog_guard(const char *input, const char *tmp_log, const char *failed
     sigemptyset(&sa.sa_mask);
     for (int i = 0; i < NSTOP; i++) sigaddset(&sa.sa_mask, stop_signals[i]);
     for (int i = 0; i < NSTOP; i++) sigaction(stop_signals[i], &sa, &previous[i]);
+    installed = 1;
 }
 
 void app_runlog_defer(void) { deferred = 1; }
 
 void app_runlog_release(void) {
-    if (!armed && !deferred) return;
     armed = 0;
-    for (int i = 0; i < NSTOP; i++) sigaction(stop_signals[i], &previous[i], NULL);
-    log_fd = -1;
     deferred = 0;
+    log_fd = -1;
+    if (!installed) return; /* ranks without a log never installed the handlers */
+    for (int i = 0; i < NSTOP; i++) sigaction(stop_signals[i], &previous[i], NULL);
+    installed = 0;
 }
