@@ -39,10 +39,13 @@ def bad_input(furui, work):
     rc, out = run([PY, script, "--list"])
     cases = out.strip().split(";")
     def one(c):
-        return c, run([PY, script, "--furui", furui, "--workdir", work, c], 300)[0] == 0
+        rc, out = run([PY, script, "--furui", furui, "--workdir", work, c], 300)
+        return c, rc == 0, rc is None or "(d) hang" in out, "(d) killed by signal" in out or \
+            "(d) crash report" in out
     with ThreadPoolExecutor(2) as ex:
         res = list(ex.map(one, cases))
-    return len(res), sum(ok for _, ok in res), [c for c, ok in res if not ok]
+    return (len(res), sum(r[1] for r in res), [r[0] for r in res if not r[1]],
+            sum(r[2] for r in res), sum(r[3] for r in res))
 
 
 def hostile_results(furui, work):
@@ -86,12 +89,13 @@ def main():
         sys.exit("no %s: build first (cmake --build %s)" % (furui, a.build))
     os.makedirs(a.workdir, exist_ok=True)
     rows = []
-    n, ok, bad = bad_input(furui, os.path.join(a.workdir, "cli"))
-    rows.append(("hostile inputs: run config, POSCAR, pseudopotentials, usage "
-                 "(tests/cli/bad_input.py)", "%d tried, %d pass" % (n, ok) +
+    n, ok, bad, hangs, crashes = bad_input(furui, os.path.join(a.workdir, "cli"))
+    rows.append(("hostile inputs: run config, POSCAR, pseudopotentials, sweeps, FIFOs, huge cells, "
+                 "rank expressions, signals, usage (tests/cli/bad_input.py)",
+                 "%d tried, %d pass, hangs %d, crashes %d" % (n, ok, hangs, crashes) +
                  (" (fail: %s)" % ", ".join(bad) if bad else "")))
     n2, ok2, bad2 = hostile_results(furui, a.workdir)
-    rows.append(("hostile inputs: results HDF5 and journals via status/merge "
+    rows.append(("hostile inputs: results HDF5 and journals via status/merge/rank/export "
                  "(tests/reliability/hostile_results.py)", "%d tried, %d pass" % (n2, ok2) +
                  (" (fail: %s)" % ", ".join(bad2) if bad2 else "")))
     regs = glob.glob(os.path.join(ROOT, "tests/fuzz/regressions/*/*"))

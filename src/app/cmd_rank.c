@@ -3,8 +3,9 @@
  * furui rank --list
  * The narrowing step (src/screen/shortlist.h, language in
  * src/screen/rank_expr.h). Runs on rank 0; other ranks only return its exit
- * code. Exit codes: 0 written (also when nothing matched), 1 bad input or
- * expression, 3 write failure, 64 usage. */
+ * code. Exit codes: 0 written (also when nothing matched), 1 bad input
+ * (expression, damaged results file), 3 I/O failure (results file missing or
+ * unreadable, write failure), 64 usage: the README's rule. */
 #include <errno.h>
 #include <mpi.h>
 #include <stdio.h>

@@ -303,7 +303,9 @@ int cmd_relax(int argc, char **argv, int rank) {
             fprintf(stderr, "furui: error: %s: cannot write log: %s\n", path_log, strerror(errno));
             open_ok = 0;
         } else {
+            setvbuf(log, NULL, _IOLBF, 0); /* whole lines on disk, should a signal stop the run */
             fprintf(log, "# furui %s (%s) relax %s\n", FURUI_VERSION, FURUI_GIT_VERSION, input);
+            app_runlog_guard(input, tmp_log, path_failed, fileno(log));
         }
     }
     fu_bcast(&open_ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
@@ -315,6 +317,7 @@ int cmd_relax(int argc, char **argv, int rank) {
     ro.log = log;
     fu_relax_result res;
     rc = fu_relax_run(&in.structure, &in.params, &ro, MPI_COMM_WORLD, &res, &err);
+    app_runlog_defer();
     if (rank == 0) {
         if (!rc) rc = write_outputs(prefix, &res, &ro, input, orig, &err);
         if (!rc) {
@@ -348,6 +351,7 @@ int cmd_relax(int argc, char **argv, int rank) {
             rename(tmp_log, path_failed);
         }
     }
+    app_runlog_release();
     fu_bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     fu_relax_result_free(&res);
     fu_scf_input_free(&in);

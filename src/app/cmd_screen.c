@@ -332,11 +332,16 @@ int cmd_status(int argc, char **argv, int rank) {
         fu_results_free(&res);
         return code_for(rc);
     }
-    size_t count[6] = {0}, left = 0;
+    /* Each candidate is counted once: a failure that will be retried (not
+     * final) is left, not failed (it was counted as both). */
+    size_t count[6] = {0}, left = 0, retry = 0;
     for (size_t i = 0; i < res.n; i++) {
         const fu_cand_record *r = &res.rec[i];
-        if (r->state >= 1 && r->state <= 5) count[r->state]++;
-        if (!fu_cand_state_terminal(r->state, r->final)) left++;
+        if (!fu_cand_state_terminal(r->state, r->final)) {
+            left++;
+            retry += r->state == FU_CAND_FAILED;
+        }
+        if (r->state >= 1 && r->state <= 5 && (r->state != FU_CAND_FAILED || r->final)) count[r->state]++;
     }
     /* "started" means running while a coordinator holds the journal's lock, else interrupted */
     char jbuf[FU_SWEEP_PATH_LEN + 16];
@@ -345,9 +350,11 @@ int cmd_status(int argc, char **argv, int rank) {
     else snprintf(jbuf, sizeof jbuf, "%s", path);
     int live = fu_journal_writer_active(jbuf) == 1;
     double now = (double)time(NULL);
-    printf("%s: %zu candidates: %zu done, %zu failed, %zu invalid, %zu left (%zu queued, %zu started = %s)\n",
+    printf("%s: %zu candidates: %zu done, %zu failed, %zu invalid, %zu left (%zu queued, %zu started = %s, "
+           "%zu failed to be retried)\n",
            path, res.n, count[FU_CAND_DONE], count[FU_CAND_FAILED], count[FU_CAND_INVALID], left,
-           count[FU_CAND_QUEUED], count[FU_CAND_STARTED], live ? "running: the job is live" : "interrupted");
+           count[FU_CAND_QUEUED], count[FU_CAND_STARTED], live ? "running: the job is live" : "interrupted",
+           retry);
     if (rep.warning[0]) printf("warning: %s\n", rep.warning);
     /* where the time went (journal version 2 records; older ones have no timings) */
     double eng = 0, io = 0;

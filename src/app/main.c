@@ -141,9 +141,25 @@ static void usage(FILE *f) {
             "  help                         this text\n");
 }
 
-/* Renames every path[i].new to path[i], or removes them all if any is missing. */
+/* The first of paths that is a directory (a rename onto it fails), or NULL. */
+static const char *first_directory(const char *const *paths, int n) {
+    struct stat st;
+    for (int i = 0; i < n; i++)
+        if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode)) return paths[i];
+    return NULL;
+}
+
+/* Renames every path[i].new to path[i], or removes them all if any is missing
+ * or a target is a directory (checked first: a failure halfway would mix this
+ * run's files with an earlier run's). */
 static int promote(const char *const *paths, int n, fu_err *err) {
     char tmp[4300];
+    const char *dir = first_directory(paths, n);
+    for (int i = 0; dir && i < n; i++) {
+        snprintf(tmp, sizeof tmp, "%s.new", paths[i]);
+        remove(tmp);
+    }
+    if (dir) return fu_fail(err, FU_EIO, "%s: is a directory, not replaced by this run's results", dir);
     for (int i = 0; i < n; i++) {
         snprintf(tmp, sizeof tmp, "%s.new", paths[i]);
         if (rename(tmp, paths[i]) != 0) {
@@ -212,18 +228,25 @@ static int cmd_scf(int argc, char **argv, int rank) {
     snprintf(tmp_h5, sizeof tmp_h5, "%s.new", path_h5);
     FILE *log = NULL;
     int open_ok = 1;
-    if (rank == 0) {
+    const char *const outs_all[3] = {path_log, path_json, path_h5};
+    const char *dir = rank == 0 ? first_directory(outs_all, 3) : NULL;
+    if (dir) { /* found before the SCF, not after it */
+        fprintf(stderr, "furui: error: %s: is a directory, cannot be replaced by this run's results\n", dir);
+        open_ok = 0;
+    } else if (rank == 0) {
         log = fopen(tmp_log, "w");
         if (!log) {
             fprintf(stderr, "furui: error: %s: cannot write log: %s\n", path_log, strerror(errno));
             open_ok = 0;
         } else {
+            setvbuf(log, NULL, _IOLBF, 0); /* whole lines on disk, should a signal stop the run */
             fprintf(log, "# furui %s (%s) scf %s\n", FURUI_VERSION, FURUI_GIT_VERSION, input);
             int nranks = 1;
             fu_comm_size(MPI_COMM_WORLD, &nranks);
             if (fu_mpi_running()) fprintf(log, "# MPI ranks: %d\n", nranks);
             else fprintf(log, "# MPI not started (one process)\n");
             fprintf(log, "# threads per rank: %d\n", in.params.threads);
+            app_runlog_guard(input, tmp_log, path_failed, fileno(log));
         }
     }
     /* every rank must learn that rank 0 cannot write before the SCF starts */
@@ -234,6 +257,7 @@ static int cmd_scf(int argc, char **argv, int rank) {
     }
     fu_scf_result res;
     rc = fu_scf_run(&in.structure, &in.params, MPI_COMM_WORLD, log, &res, &err);
+    app_runlog_defer();
     if (rank == 0) {
         if (rc) {
             fprintf(stderr, "furui: error: %s: %s\n", input, err.msg);
@@ -273,6 +297,7 @@ static int cmd_scf(int argc, char **argv, int rank) {
             rename(tmp_log, path_failed);
         }
     }
+    app_runlog_release();
     fu_bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     fu_scf_result_free(&res);
     fu_scf_input_free(&in);

@@ -20,4 +20,16 @@ int app_fft_patient(void);
  * OPENBLAS_NUM_THREADS says otherwise: main.c.) */
 int app_threads(void);
 
+/* Stop signals (SIGTERM, SIGINT, SIGHUP) while a run writes its log under a
+ * temporary name (runlog.c). Without this, a stopped `furui scf` left
+ * PREFIX.log.tmp.PID behind. From app_runlog_guard on, a signal ends the log
+ * with "# ERROR: stopped by SIG...", renames it to failed_log (as any
+ * failure), prints one error line naming input, and ends the process by the
+ * signal. From app_runlog_defer on (results being written and renamed into
+ * place) a signal is ignored: the run ends within moments, with either all
+ * files promoted or none. app_runlog_release restores the handlers. */
+void app_runlog_guard(const char *input, const char *tmp_log, const char *failed_log, int log_fd);
+void app_runlog_defer(void);
+void app_runlog_release(void);
+
 #endif

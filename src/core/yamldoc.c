@@ -1,4 +1,5 @@
 #include "core/yamldoc.h"
+#include "core/regfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -421,22 +422,9 @@ int fu_ydoc_parse(const char *text, size_t len, const char *origin, fu_ydoc *doc
 
 int fu_ydoc_load(const char *path, fu_ydoc *doc, fu_err *err) {
     memset(doc, 0, sizeof *doc);
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) return fu_fail(err, FU_EIO, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
-        close(fd);
-        return fu_fail(err, FU_EIO, "%s: cannot stat: %s", path, strerror(e));
-    }
-    if (S_ISDIR(st.st_mode)) {
-        close(fd);
-        return fu_fail(err, FU_EIO, "%s: cannot read: %s", path, strerror(EISDIR));
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return fu_fail(err, FU_EIO, "%s: cannot read: not a regular file", path);
-    }
+    int fd = fu_open_regular(path, &st, err); /* a FIFO would block in open(2) */
+    if (fd < 0) return FU_EIO;
     if (st.st_size > (off_t)FU_YDOC_MAX_BYTES) {
         close(fd);
         return fu_fail(err, FU_EINPUT, "%s: file: too large (%lld bytes; limit %u)", path,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/regfile.h"
 #include "core/units.h"
 #include "crystal/elements.h"
 
@@ -14,13 +15,15 @@
 #define MAX_NATOM 10000000
 
 /* Line reader: remembers the line number so that every message can say
- * "path:line: what". */
+ * "path:line: what". Lines and the file are capped (FU_POSCAR_MAX_LINE,
+ * FU_POSCAR_MAX_BYTES): /dev/zero or a line of 300 000 numbers once grew
+ * the buffer without bound. */
 typedef struct {
     FILE *f;
     const char *path;
     int lineno;
-    char *buf;
-    size_t cap;
+    long long nread;
+    char buf[FU_POSCAR_MAX_LINE + 1];
     int ntok;
     char *tok[MAX_TOKENS];
     fu_err *err;
@@ -28,19 +31,30 @@ typedef struct {
 
 /* Reads the next line and splits it into whitespace-separated tokens. */
 static int next_line(reader *r, const char *what) {
+    size_t n = 0;
+    int ch = EOF;
     errno = 0;
-    ssize_t n = getline(&r->buf, &r->cap, r->f);
-    if (n < 0) {
-        if (ferror(r->f))
-            return fu_fail(r->err, FU_EIO, "%s:%d: read error (%s)", r->path, r->lineno + 1,
-                           strerror(errno ? errno : EIO));
+    while ((ch = getc(r->f)) != EOF && ch != '\n') {
+        if (++r->nread > FU_POSCAR_MAX_BYTES)
+            return fu_fail(r->err, FU_EINPUT, "%s:%d: file larger than %d bytes, not a POSCAR file",
+                           r->path, r->lineno + 1, FU_POSCAR_MAX_BYTES);
+        if (ch == '\0')
+            return fu_fail(r->err, FU_EINPUT, "%s:%d: binary data (NUL byte), not a POSCAR file",
+                           r->path, r->lineno + 1);
+        if (n == FU_POSCAR_MAX_LINE)
+            return fu_fail(r->err, FU_EINPUT, "%s:%d: line longer than %d characters", r->path,
+                           r->lineno + 1, FU_POSCAR_MAX_LINE);
+        r->buf[n++] = (char)ch;
+    }
+    if (ch == EOF && ferror(r->f))
+        return fu_fail(r->err, FU_EIO, "%s:%d: read error (%s)", r->path, r->lineno + 1,
+                       strerror(errno ? errno : EIO));
+    if (ch == EOF && n == 0)
         return fu_fail(r->err, FU_EINPUT, "%s:%d: %s expected, the file ends", r->path,
                        r->lineno + 1, what);
-    }
+    r->nread += ch == '\n';
+    r->buf[n] = '\0';
     r->lineno++;
-    if (memchr(r->buf, '\0', (size_t)n))
-        return fu_fail(r->err, FU_EINPUT, "%s:%d: binary data (NUL byte), not a POSCAR file",
-                       r->path, r->lineno);
     r->ntok = 0;
     char *save = NULL;
     for (char *t = strtok_r(r->buf, " \t\r\n\v\f", &save); t && r->ntok < MAX_TOKENS;
@@ -268,13 +282,18 @@ static int read_body(reader *r, fu_structure *s) {
             s->typat[a] = group_species[g];
             if (!cartesian) {
                 memcpy(s->xred[a], v, sizeof v);
-                continue;
+            } else {
+                double rb[3];
+                for (int j = 0; j < 3; j++) rb[j] = v[j] * scale[j] / FU_BOHR_ANGSTROM;
+                for (int i = 0; i < 3; i++)
+                    s->xred[a][i] =
+                        (rb[0] * rec[i][0] + rb[1] * rec[i][1] + rb[2] * rec[i][2]) / (2.0 * FU_PI);
             }
-            double rb[3];
-            for (int j = 0; j < 3; j++) rb[j] = v[j] * scale[j] / FU_BOHR_ANGSTROM;
             for (int i = 0; i < 3; i++)
-                s->xred[a][i] =
-                    (rb[0] * rec[i][0] + rb[1] * rec[i][1] + rb[2] * rec[i][2]) / (2.0 * FU_PI);
+                if (!(fabs(s->xred[a][i]) <= FU_MAX_FRACTIONAL))
+                    return fu_fail(err, FU_EINPUT,
+                                   "%s:%d: %s: fractional coordinate %.3g out of range (|x| <= %g)",
+                                   path, r->lineno, what, s->xred[a][i], FU_MAX_FRACTIONAL);
         }
     /* Anything after the positions (velocities, predictor-corrector data of a
      * CONTCAR) is not needed. */
@@ -283,16 +302,22 @@ static int read_body(reader *r, fu_structure *s) {
 
 int fu_poscar_read(const char *path, fu_structure *s, fu_err *err) {
     memset(s, 0, sizeof *s);
-    FILE *f = fopen(path, "r");
-    if (!f) return fu_fail(err, FU_EIO, "%s: cannot open (%s)", path, strerror(errno));
     struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+    FILE *f = fu_fopen_regular(path, &st, err); /* a FIFO would block in open(2) */
+    if (!f) return FU_EIO;
+    if (st.st_size > FU_POSCAR_MAX_BYTES) {
         fclose(f);
-        return fu_fail(err, FU_EIO, "%s: is a directory, not a POSCAR file", path);
+        return fu_fail(err, FU_EINPUT, "%s: file of %lld bytes, larger than any POSCAR (limit %d)",
+                       path, (long long)st.st_size, FU_POSCAR_MAX_BYTES);
     }
-    reader r = {.f = f, .path = path, .err = err};
-    int rc = read_body(&r, s);
-    free(r.buf);
+    reader *r = malloc(sizeof *r);
+    if (!r) {
+        fclose(f);
+        return fu_fail(err, FU_ENOMEM, "%s: out of memory", path);
+    }
+    *r = (reader){.f = f, .path = path, .err = err};
+    int rc = read_body(r, s);
+    free(r);
     fclose(f);
     if (rc) fu_structure_free(s);
     return rc;

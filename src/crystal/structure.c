@@ -108,6 +108,10 @@ int fu_structure_check(const fu_structure *s, double min_dist, const char *origi
             if (!isfinite(s->xred[a][j]))
                 return fu_fail(err, FU_EINPUT, "%s: atom %d: position is not a finite number", o,
                                a + 1);
+            else if (!(fabs(s->xred[a][j]) <= FU_MAX_FRACTIONAL))
+                return fu_fail(err, FU_EINPUT,
+                               "%s: atom %d: fractional coordinate %.3g out of range (|x| <= %g)", o,
+                               a + 1, s->xred[a][j], FU_MAX_FRACTIONAL);
     }
     if (!(min_dist > 0)) return FU_OK;
 

@@ -7,6 +7,9 @@
 
 #define FU_MAX_SPECIES 16
 #define FU_SYMBOL_LEN 4
+/* Largest |fractional coordinate| accepted: beyond it, wrapping into the cell
+ * loses the position's digits (1e300 once ended in a spglib failure). */
+#define FU_MAX_FRACTIONAL 1000.0
 
 typedef struct {
     double lattice[3][3];   /* rows are the lattice vectors a1, a2, a3 (bohr) */

@@ -87,21 +87,75 @@ static double grid_cost(const int n[3]) {
     return N * log2(N) * (size_eff(n[0]) + size_eff(n[1]) + size_eff(n[2])) / 3.0;
 }
 
-void fu_fftgrid_minimal(const double lattice[3][3], double ecut, int n[3]) {
-    double rec[3][3];
+/* A lower bound of the minimal grid per axis: the box holds the density
+ * sphere only if the point (n_i/2) b_i of its outer plane lies outside it,
+ * so n_i >= 2 sqrt(8 Ecut) / |b_i|. The search below grows n from 2 and
+ * evaluates O(n^2) points per step: without this bound a 1e6-bohr cell never
+ * finished. */
+static void grid_lower_bound(const double rec[3][3], double ecut, double lo[3]) {
+    double need = 8.0 * ecut * (1.0 - 1e-12);
+    for (int i = 0; i < 3; i++) {
+        double b = sqrt(rec[i][0] * rec[i][0] + rec[i][1] * rec[i][1] + rec[i][2] * rec[i][2]);
+        lo[i] = b > 0 ? 2.0 * sqrt(need) / b : INFINITY;
+    }
+}
+
+int fu_fftgrid_check_size(const double lattice[3][3], double ecut, fu_err *err) {
+    double rec[3][3], lo[3];
     fu_lattice_reciprocal(lattice, rec);
+    grid_lower_bound(rec, ecut, lo);
+    for (int i = 0; i < 3; i++)
+        if (!(lo[i] <= FU_FFT_MAX_N))
+            return fu_fail(err, FU_EINPUT,
+                           "cell too large: its FFT grid at ecut %.6g Ha needs at least %.3g points "
+                           "along a%d, more than the limit of %d",
+                           ecut, lo[i], i + 1, FU_FFT_MAX_N);
+    double tot = ceil(lo[0]) * ceil(lo[1]) * ceil(lo[2]);
+    if (tot > (double)FU_FFT_MAX_POINTS)
+        return fu_fail(err, FU_EINPUT,
+                       "cell too large: its FFT grid at ecut %.6g Ha needs at least %.3g points, "
+                       "more than the limit of %ld",
+                       ecut, tot, (long)FU_FFT_MAX_POINTS);
+    return FU_OK;
+}
+
+void fu_fftgrid_minimal(const double lattice[3][3], double ecut, int n[3]) {
+    double rec[3][3], lo[3];
+    fu_lattice_reciprocal(lattice, rec);
+    if (fu_fftgrid_check_size(lattice, ecut, NULL)) {
+        /* too large: a size fu_fftgrid_init refuses, without the search */
+        grid_lower_bound(rec, ecut, lo);
+        for (int i = 0; i < 3; i++)
+            n[i] = lo[i] > FU_FFT_MAX_N ? FU_FFT_MAX_N + 1 : lo[i] < 2 ? 2 : (int)ceil(lo[i]);
+        if (n[0] <= FU_FFT_MAX_N && n[1] <= FU_FFT_MAX_N && n[2] <= FU_FFT_MAX_N)
+            n[0] = FU_FFT_MAX_N + 1; /* the product is over the limit */
+        return;
+    }
     double need = 8.0 * ecut; /* (2 √(2 Ecut))² */
     n[0] = n[1] = n[2] = 2;
     for (;;) {
         int plane;
         if (box_sphere2(rec, n, &plane) >= need * (1.0 - 1e-12)) break;
-        n[plane] = next_235(n[plane] + 1);
+        /* a skewed cell can pass the bound and still need more: stop there */
+        int grown = next_235(n[plane] + 1);
+        if (grown > FU_FFT_MAX_N || (long)n[0] * n[1] * n[2] / n[plane] * grown > FU_FFT_MAX_POINTS) {
+            n[plane] = FU_FFT_MAX_N + 1;
+            return;
+        }
+        n[plane] = grown;
     }
+}
+
+static int too_large(const int n[3]) {
+    for (int i = 0; i < 3; i++)
+        if (n[i] > FU_FFT_MAX_N) return 1;
+    return (long)n[0] * n[1] * n[2] > FU_FFT_MAX_POINTS;
 }
 
 void fu_fftgrid_choose(const double lattice[3][3], double ecut, int nsym, const int (*rot)[3][3],
                        int n[3]) {
     fu_fftgrid_minimal(lattice, ecut, n);
+    if (too_large(n)) return; /* fu_fftgrid_init refuses it */
     /* n is now ABINIT's minimal grid. Among 2·3·5-smooth sizes up to 30%
      * larger per axis, take the cheapest compatible with the rotations; a
      * larger box only adds accuracy. Equal sizes are always compatible. */
@@ -125,11 +179,18 @@ void fu_fftgrid_choose(const double lattice[3][3], double ecut, int nsym, const 
 int fu_fftgrid_init(fu_fftgrid *g, const double lattice[3][3], const int n[3], double ecut,
                     int effort, fu_err *err) {
     memset(g, 0, sizeof *g);
-    for (int i = 0; i < 3; i++) {
-        if (n[i] < 1 || n[i] > 4096)
-            return fu_fail(err, FU_EINPUT, "fft_grid: size %d out of range 1..4096", n[i]);
-        g->n[i] = n[i];
-    }
+    int rc = fu_fftgrid_check_size(lattice, ecut, err);
+    if (rc) return rc;
+    for (int i = 0; i < 3; i++)
+        if (n[i] < 1)
+            return fu_fail(err, FU_EINPUT, "fft_grid: size %d out of range 1..%d", n[i],
+                           FU_FFT_MAX_N);
+    if (too_large(n))
+        return fu_fail(err, FU_EINPUT,
+                       "FFT grid %dx%dx%d (or more) is beyond the limit of %d points per axis and "
+                       "%ld in all: cell too large for ecut %.6g Ha",
+                       n[0], n[1], n[2], FU_FFT_MAX_N, (long)FU_FFT_MAX_POINTS, ecut);
+    memcpy(g->n, n, sizeof g->n);
     g->ntot = n[0] * n[1] * n[2];
     memcpy(g->lattice, lattice, sizeof g->lattice);
     fu_lattice_reciprocal(lattice, g->rec);

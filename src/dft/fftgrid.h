@@ -41,11 +41,26 @@ static inline void fu_fftgrid_gvec(const fu_fftgrid *g, int idx, int m[3], doubl
     for (int c = 0; c < 3; c++) G[c] = m[0] * g->rec[0][c] + m[1] * g->rec[1][c] + m[2] * g->rec[2][c];
 }
 
+/* Largest FFT grid furui sets up: at most FU_FFT_MAX_N points per axis (also
+ * the input's fft_grid range) and FU_FFT_MAX_POINTS in all (2 GiB per complex
+ * array, of which an SCF holds several). A larger cell at its ecut is refused
+ * (input/README.md, fft_grid). */
+#define FU_FFT_MAX_N 1024
+#define FU_FFT_MAX_POINTS (1L << 27)
+
+/* Constant-time check that the automatic grid of lattice at ecut can fit the
+ * limits above: FU_EINPUT naming the axis and the points it needs if even a
+ * lower bound of the grid exceeds them (a huge cell), else FU_OK. */
+int fu_fftgrid_check_size(const double lattice[3][3], double ecut, fu_err *err);
+
 /* Smallest |G|² over the outer planes ±n_i/2 of the box (bohr⁻²), the
  * radius² of the largest G-sphere the box holds (ABINIT's `bound`). */
 double fu_fftgrid_box_sphere2(const double rec[3][3], const int n[3]);
 
-/* ABINIT's getng rule with boxcutmin = 2, before symmetry adjustment. */
+/* ABINIT's getng rule with boxcutmin = 2, before symmetry adjustment. If the
+ * grid would exceed the limits above, returns at once with some n[i] >
+ * FU_FFT_MAX_N (or a product over FU_FFT_MAX_POINTS), which fu_fftgrid_init
+ * refuses. */
 void fu_fftgrid_minimal(const double lattice[3][3], double ecut, int n[3]);
 /* Automatic grid: first ABINIT's getng rule with boxcutmin = 2 (grow n,
  * products of 2, 3, 5, on the axis whose boundary is nearest until the box

@@ -178,6 +178,10 @@ int fu_input_read_inline_structure(const fu_ydoc *d, const fu_ynode *st, fu_stru
             if (!isfinite(s->xred[ia][j]))
                 return fu_ynode_fail(err, d, at->item[1 + j], FU_EINPUT,
                                      "out of range after conversion");
+            else if (!(fabs(s->xred[ia][j]) <= FU_MAX_FRACTIONAL))
+                return fu_ynode_fail(err, d, at->item[1 + j], FU_EINPUT,
+                                     "fractional coordinate %.3g out of range (|x| <= %g)",
+                                     s->xred[ia][j], FU_MAX_FRACTIONAL);
     }
     return FU_OK;
 }

@@ -667,8 +667,7 @@ int fu_export_run(const char *results_path, const char *out_dir, const fu_export
     fu_feature_table t;
     memset(&t, 0, sizeof t);
     char src_sha[FU_SHA256_HEX_LEN];
-    rc = fu_results_load(results_path, &r, NULL, err);
-    if (rc && rc != FU_ENOMEM) rc = FU_EINPUT;
+    rc = fu_results_load(results_path, &r, NULL, err); /* damaged: FU_EINPUT, unreadable: FU_EIO */
     if (!rc) rc = fu_sha256_file(results_path, src_sha, err);
     if (!rc) rc = fu_features_build(&r, &t, err);
     const char *tmp = o.tmp;

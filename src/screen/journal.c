@@ -1,6 +1,7 @@
 /* OFD locks (per open file, not per process) are Linux's; without them we
  * fall back to POSIX record locks. */
 #define _GNU_SOURCE
+#include "core/regfile.h"
 #include "core/text.h"
 #include "furui_git_version.h"
 #include "screen/journal.h"
@@ -1260,8 +1261,8 @@ int fu_journal_read(const char *path, fu_journal_run_fn on_run, fu_journal_cand_
                     void *ctx, fu_journal_diag *diag, fu_err *err) {
     fu_journal_diag local;
     if (!diag) diag = &local;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return fu_fail(err, FU_EIO, "%s: cannot open journal: %s", path, strerror(errno));
+    int fd = fu_open_regular(path, NULL, err); /* a FIFO would block in open(2) */
+    if (fd < 0) return FU_EIO;
     int fresh;
     int rc = read_fd(fd, path, on_run, on_cand, ctx, diag, &fresh, err);
     close(fd);
@@ -1346,10 +1347,10 @@ static int scan_fd(int fd, const char *path, fu_journal_scan *scan, int *fresh, 
 }
 
 int fu_journal_scan_file(const char *path, fu_journal_scan *scan, fu_err *err) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = fu_open_regular(path, NULL, err); /* a FIFO would block in open(2) */
     if (fd < 0) {
         memset(scan, 0, sizeof *scan);
-        return fu_fail(err, FU_EIO, "%s: cannot open journal: %s", path, strerror(errno));
+        return FU_EIO;
     }
     int fresh;
     int rc = scan_fd(fd, path, scan, &fresh, err);

@@ -20,6 +20,7 @@ typedef struct {
     double num;    /* N_NUM */
     char *str;     /* N_STR, N_HAS: owned */
     long prop;     /* N_PROP: catalog index */
+    int height;    /* 1 + the children's: bounds the evaluator's recursion */
 } node;
 
 struct fu_rank_expr {
@@ -41,6 +42,7 @@ typedef struct {
     fu_rank_expr *e;
     fu_err *err;
     int failed;
+    int nesting;             /* recursive descents now open: '(', 'not', '-', abs() */
 } parser;
 
 static int fail_at(parser *p, size_t col0, const char *fmt, const char *arg) {
@@ -53,11 +55,15 @@ static int fail_at(parser *p, size_t col0, const char *fmt, const char *arg) {
     return -1;
 }
 
-/* The current token's text, truncated, for messages. */
+/* The current token's text, truncated, for messages; control characters
+ * (a newline inside a quoted string) become '?' so the message stays one line. */
 static const char *tok_text(const parser *p, char *buf, size_t len) {
     if (p->kind == K_END) return "end of expression";
     size_t n = p->len < len - 1 ? p->len : len - 1;
-    memcpy(buf, p->text + p->start, n);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p->text[p->start + i];
+        buf[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+    }
     buf[n] = '\0';
     return buf;
 }
@@ -123,6 +129,13 @@ static void next(parser *p) {
 
 static int add(parser *p, int op, int type, int a, int b) {
     fu_rank_expr *e = p->e;
+    int h = 1 + (a >= 0 ? e->n[a].height : 0);
+    if (b >= 0 && e->n[b].height >= h) h = e->n[b].height + 1;
+    if (h > FU_RANK_EXPR_MAX_HEIGHT) {
+        char lim[32];
+        snprintf(lim, sizeof lim, "%d", FU_RANK_EXPR_MAX_HEIGHT);
+        return fail_at(p, p->start, "expression too long: more than %s operators in a row", lim);
+    }
     if (e->nn == e->cap) {
         int cap = e->cap ? 2 * e->cap : 16;
         node *n = realloc(e->n, (size_t)cap * sizeof *n);
@@ -134,7 +147,7 @@ static int add(parser *p, int op, int type, int a, int b) {
         e->n = n;
         e->cap = cap;
     }
-    e->n[e->nn] = (node){op, type, a, b, 0.0, NULL, -1};
+    e->n[e->nn] = (node){op, type, a, b, 0.0, NULL, -1, h};
     return e->nn++;
 }
 
@@ -150,6 +163,16 @@ static int expect_type(parser *p, int idx, int type, size_t col, const char *wha
 
 static int parse_or(parser *p);
 static int parse_sum(parser *p);
+
+/* Each '(', 'not', unary '-' and abs() recurses: a bound keeps hostile input
+ * (thousands of them) from overflowing the stack. */
+static int nest(parser *p) {
+    if (++p->nesting <= FU_RANK_EXPR_MAX_NESTING) return 0;
+    char lim[32];
+    snprintf(lim, sizeof lim, "%d", FU_RANK_EXPR_MAX_NESTING);
+    return fail_at(p, p->start, "expression nested too deeply: more than %s levels of '(', "
+                   "'not', unary '-' or abs()", lim);
+}
 
 static int parse_primary(parser *p) {
     char buf[64];
@@ -172,8 +195,10 @@ static int parse_primary(parser *p) {
         return i;
     }
     if (p->kind == K_LP) {
+        if (nest(p)) return -1;
         next(p);
         int i = parse_or(p);
+        p->nesting--;
         if (i < 0) return -1;
         if (p->kind != K_RP) {
             char msg[120];
@@ -196,7 +221,9 @@ static int parse_primary(parser *p) {
             argcol = p->start;
             int i;
             if (!strcmp(name, "abs")) {
+                if (nest(p)) return -1;
                 int a = expect_type(p, parse_sum(p), T_NUM, argcol, "abs()");
+                p->nesting--;
                 i = a < 0 ? -1 : add(p, N_ABS, T_NUM, a, -1);
             } else if (!strcmp(name, "has_element")) {
                 if (p->kind != K_STR) return fail_at(p, argcol, "has_element() needs an element symbol in quotes", NULL);
@@ -236,8 +263,10 @@ static int parse_primary(parser *p) {
 static int parse_unary(parser *p) {
     if (p->kind == K_OP && p->op == N_SUB) {
         size_t col = p->start;
+        if (nest(p)) return -1;
         next(p);
         int a = expect_type(p, parse_unary(p), T_NUM, col, "unary '-'");
+        p->nesting--;
         return a < 0 ? -1 : add(p, N_NEG, T_NUM, a, -1);
     }
     return parse_primary(p);
@@ -293,8 +322,10 @@ static int parse_cmp(parser *p) {
 static int parse_not(parser *p) {
     if (p->kind == K_OP && p->op == N_NOT) {
         size_t col = p->start;
+        if (nest(p)) return -1;
         next(p);
         int a = expect_type(p, parse_not(p), T_BOOL, col, "'not'");
+        p->nesting--;
         return a < 0 ? -1 : add(p, N_NOT, T_BOOL, a, -1);
     }
     return parse_cmp(p);

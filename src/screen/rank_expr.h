@@ -27,12 +27,20 @@
  * selected only when the whole expression is true, so
  * `not (band_gap_ev > 1)` does not select candidates without a gap.
  *
+ * Limits: at most FU_RANK_EXPR_MAX_NESTING levels of '(', 'not', unary '-'
+ * and abs() inside one another, and at most FU_RANK_EXPR_MAX_HEIGHT
+ * operators chained (a + b + ... or x and y and ...): the parser and the
+ * evaluator recurse that deep, and hostile input must not overflow the stack.
+ *
  * Errors are one line with the 1-based column of the problem. */
 #ifndef FURUI_SCREEN_RANK_EXPR_H
 #define FURUI_SCREEN_RANK_EXPR_H
 
 #include "core/error.h"
 #include "screen/catalog.h"
+
+#define FU_RANK_EXPR_MAX_NESTING 200
+#define FU_RANK_EXPR_MAX_HEIGHT 10000
 
 typedef struct fu_rank_expr fu_rank_expr;
 

@@ -354,8 +354,7 @@ int fu_rank_run(const char *results_path, const char *out_dir, const fu_rank_opt
     size_t *rows = NULL, nsel = 0, *all = NULL, nall = 0, *rank_of = NULL;
     char sha[FU_SHA256_HEX_LEN];
     fu_rank_report rr = {0};
-    rc = fu_results_load(results_path, &r, NULL, err);
-    if (rc && rc != FU_ENOMEM) rc = FU_EINPUT;
+    rc = fu_results_load(results_path, &r, NULL, err); /* damaged: FU_EINPUT, unreadable: FU_EIO */
     if (!rc) rc = fu_sha256_file(results_path, sha, err);
     if (!rc) rc = fu_prop_table_build(&r, &t, err);
     if (!rc) rc = fu_rank_select(&t, opts->where, &sort, opts->all_states, opts->limit, &rows, &nsel, &rr, err);

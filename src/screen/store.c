@@ -17,6 +17,7 @@
 
 #include "core/atomicfile.h"
 #include "core/hash.h"
+#include "core/regfile.h"
 #include "screen/idmap.h"
 
 #define ID_BUF (FU_CAND_ID_LEN + 1)
@@ -1380,9 +1381,7 @@ static void read_provenance(h5ctx *c, hid_t f, fu_results *out) {
 
 int fu_results_read(const char *path, fu_results *out, fu_err *err) {
     memset(out, 0, sizeof *out);
-    FILE *probe = fopen(path, "rb");
-    if (!probe) return fu_fail(err, FU_EIO, "%s: cannot open: %s", path, strerror(errno));
-    fclose(probe);
+    if (fu_check_regular(path, err)) return FU_EIO; /* HDF5 would block on a FIFO */
     h5quiet q = quiet_begin();
     int rc = FU_OK;
     if (H5Fis_hdf5(path) <= 0) {
@@ -1392,9 +1391,10 @@ int fu_results_read(const char *path, fu_results *out, fu_err *err) {
     hid_t fapl = fapl_nolock();
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
     H5Pclose(fapl);
-    if (f < 0) {
+    if (f < 0) { /* readable (checked above) and not locked (locking off): damaged content */
         quiet_end(q);
-        return fu_fail(err, FU_EIO, "%s: HDF5 cannot open the file (locked, or damaged)", path);
+        return fu_fail(err, FU_EINPUT, "%s: damaged or truncated HDF5 file (HDF5 cannot open it)",
+                       path);
     }
     char schema[128];
     long long ver = 0;
@@ -1429,10 +1429,10 @@ static int load(const char *path, fu_results *out, fu_store_report *rep, int *is
                 fu_err *err) {
     *is_journal = 0;
     unsigned char head[8] = {0};
-    FILE *fp = fopen(path, "rb");
+    FILE *fp = fu_fopen_regular(path, NULL, err); /* a FIFO would block in open(2) */
     if (!fp) {
         memset(out, 0, sizeof *out);
-        return fu_fail(err, FU_EIO, "%s: cannot open: %s", path, strerror(errno));
+        return FU_EIO;
     }
     size_t got = fread(head, 1, sizeof head, fp);
     fclose(fp);

@@ -1178,7 +1178,15 @@ static int add_structure(ctx *c, const fu_structure *base, fu_candidate_kind kin
         double f = c->strain[is];
         for (int a = 0; a < 3; a++)
             for (int b = 0; b < 3; b++) s.lattice[a][b] = f * base->lattice[a][b];
-        if (fu_structure_check(&s, FU_INPUT_MIN_DIST, source, &e)) {
+        double ecut_max = 0;
+        for (int ie = 0; ie < c->necut; ie++) ecut_max = fmax(ecut_max, c->ecut[ie]);
+        /* a huge cell: refused here in constant time, not by the FFT grid search */
+        int bad = fu_structure_check(&s, FU_INPUT_MIN_DIST, source, &e);
+        if (!bad && fu_fftgrid_check_size((const double(*)[3])s.lattice, ecut_max, &e)) {
+            fu_err_prefix(&e, "%s", source);
+            bad = 1;
+        }
+        if (bad) {
             char label[FU_CANDIDATE_LABEL_LEN];
             textf(label, sizeof label, "%s/strain=%g", head, f);
             char what[64];
@@ -1428,17 +1436,11 @@ static int read_explicit(ctx *c, const fu_ynode *ent, const fu_ynode *st, int in
         }
         const char *rel;
         char path[FU_SWEEP_PATH_LEN];
-        struct stat sb;
         rc = fu_ynode_string(c->d, pos, &rel, c->err);
         if (!rc) rc = join_path(c, pos, rel, path, sizeof path);
         if (rc) return rc;
-        if (stat(path, &sb) != 0)
-            return fu_ynode_fail(c->err, c->d, pos, FU_EINPUT, "%s: cannot open: %s", path,
-                                 strerror(errno));
-        if (!S_ISREG(sb.st_mode))
-            return fu_ynode_fail(c->err, c->d, pos, FU_EINPUT, "%s: not a regular file", path);
         fu_err e = {0};
-        if (fu_poscar_read(path, &s, &e)) {
+        if (fu_poscar_read(path, &s, &e)) { /* refuses FIFOs, directories: core/regfile.h */
             one_line(e.msg);
             return fu_ynode_fail(c->err, c->d, pos, FU_EINPUT, "%s", e.msg);
         }
@@ -1553,16 +1555,11 @@ static int read_poscar_dir(ctx *c, const fu_ynode *ent, const fu_ynode *dn) {
             rc = add_invalid(c, FU_CAND_POSCAR, names[i], names[i], "path too long", 1.0, "");
             continue;
         }
-        struct stat sb;
         fu_structure s;
         fu_err e = {0};
         char reason[FU_ERR_MSG_LEN] = "";
         memset(&s, 0, sizeof s);
-        if (stat(path, &sb) != 0)
-            textf(reason, sizeof reason, "%s: cannot open: %s", path, strerror(errno));
-        else if (!S_ISREG(sb.st_mode)) /* a FIFO would block the reader */
-            textf(reason, sizeof reason, "%s: not a regular file", path);
-        else if (fu_poscar_read(path, &s, &e))
+        if (fu_poscar_read(path, &s, &e)) /* refuses FIFOs, directories: core/regfile.h */
             textf(reason, sizeof reason, "%s", e.msg);
         else
             canonical_species(&s, path, reason, sizeof reason);

@@ -24,6 +24,7 @@ Every case builds its input from tests/cli/si_small.yaml (Si2, 5 Ha, Gamma:
       hang (timeout).
 """
 import argparse
+import glob
 import json
 import os
 import shutil
@@ -31,10 +32,13 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BASE_INPUT = os.path.join(HERE, "si_small.yaml")
 TIMEOUT_S = 60
+FIFO = "<fifo>"  # a files{} value: make a named pipe there (an open(2) for reading blocks on it)
+SPARSE_3G = "<sparse-3GiB>"  # a files{} value: a 3 GiB file of zeros (sparse: no disk used)
 EARLIER_INPUT = "earlier.yaml"  # input of the earlier successful run in the same place
 
 # What happens to PREFIX.json/.h5 of an earlier successful run when a rerun fails.
@@ -87,6 +91,20 @@ kpoints: {grid: [1, 1, 1]}
 """
 
 
+POSCAR_SI = "Si\n5.43\n 0 .5 .5\n .5 0 .5\n .5 .5 0\nSi\n2\nDirect\n 0 0 0\n 0.25 0.25 0.25\n"
+
+
+def slow_input():
+    """The base input made to run for seconds (25 Ha, 4x4x4 k), to be stopped."""
+    return mutate(("ecut: 5 Ha", "ecut: 25 Ha"), ("grid: [1, 1, 1]", "grid: [4, 4, 4]"))
+
+
+def cubic(a):
+    """The base input with a simple cubic cell of side a bohr."""
+    return mutate(("[0.0, 5.1315, 5.1315]", f"[{a}, 0, 0]"), ("[5.1315, 0.0, 5.1315]", f"[0, {a}, 0]"),
+                  ("[5.1315, 5.1315, 0.0]", f"[0, 0, {a}]"))
+
+
 def append(extra):
     return BASE + extra
 
@@ -105,7 +123,8 @@ def copy_of(name):
 
 class Case:
     def __init__(self, name, argv, code, contains, files=None, first="furui: error: ",
-                 lines=1, stage=None, mpi=False, not_created=()):
+                 lines=1, stage=None, mpi=False, not_created=(), timeout=TIMEOUT_S, mem_limit=None,
+                 stop=None):
         self.name = name
         self.argv = argv              # arguments after "furui"
         self.code = code              # expected exit status
@@ -119,6 +138,10 @@ class Case:
         #                               in play, no check of earlier results
         self.mpi = mpi                # also run as an MPI test (label mpi)
         self.not_created = not_created  # paths that must not exist afterwards
+        self.timeout = timeout        # seconds before the run counts as a hang
+        self.mem_limit = mem_limit    # bytes of address space (prlimit --as), None: no limit
+        self.stop = stop              # a signal sent once PREFIX.log.tmp.* exists (SCF running);
+        #                               then code is -signal (death by it, after cleaning up)
         self.prefix = None
         if "-o" in argv and argv.index("-o") + 1 < len(argv):
             self.prefix = argv[argv.index("-o") + 1]
@@ -128,6 +151,8 @@ class Case:
 
 IN = "in.yaml"
 SCF = ["scf", IN, "-o", "out"]
+
+SLOW = slow_input()
 
 CASES = [
     # --- the input file itself -------------------------------------------------------------
@@ -312,6 +337,64 @@ CASES = [
          files={"s.yaml": SWEEP.replace("ecut: 5 Ha", "ecut: -5 Ha")}, not_created=("fdir",)),
     Case("sweep_truncated", ["screen", "s.yaml", "--dry-run"], 1, ["s.yaml"],
          files={"s.yaml": SWEEP[:SWEEP.index("kpoints") + 14]}),
+    # --- named pipes (FIFOs) where a file is read: open(2) blocked forever; only regular files
+    Case("input_is_fifo", SCF, 3, [IN, "not a regular file"], files={IN: FIFO}, stage="input",
+         timeout=20),
+    Case("poscar_is_fifo", SCF, 3, [IN + ":4:", "structure.poscar", "pipe", "not a regular file"],
+         files={IN: with_poscar("pipe"), "pipe": FIFO}, stage="input", timeout=20),
+    Case("sweep_is_fifo", ["screen", "s.yaml", "--dry-run"], 3, ["s.yaml", "not a regular file"],
+         files={"s.yaml": FIFO}, timeout=20),
+    Case("status_of_fifo", ["status", "r.h5"], 3, ["r.h5", "not a regular file"],
+         files={"r.h5": FIFO}, timeout=20),
+    Case("merge_of_fifo", ["merge", "m.h5", "r.h5"], 3, ["r.h5", "not a regular file"],
+         files={"r.h5": FIFO}, not_created=("m.h5",), timeout=20),
+    Case("sweep_structure_poscar_fifo", ["screen", "s.yaml", "--dry-run"], 1,
+         ["s.yaml:3:", "poscar", "pipe", "not a regular file"],
+         files={"s.yaml": SWEEP.replace("  - prototype: diamond\n    A: Si\n",
+                                        "  - structure: {poscar: pipe}\n"), "pipe": FIFO}, timeout=20),
+    # --- huge cells: the FFT grid search never ended (1e6 bohr) or took 60-85 s (3000 bohr)
+    Case("cell_3000_bohr", SCF, 1, [IN + ": ", "cell too large", "along a1", "limit of 1024"],
+         files={IN: cubic(3000)}, stage="run", timeout=20),
+    Case("cell_1e6_bohr", SCF, 1, [IN + ": ", "cell too large", "along a1", "limit of 1024"],
+         files={IN: cubic(1e6)}, stage="run", timeout=20),
+    # --- POSCAR limits: size, line length, coordinates (memory cases under prlimit, 1 GiB)
+    Case("poscar_dev_zero", SCF, 3, [IN + ":4:", "structure.poscar", "/dev/zero", "not a regular file"],
+         files={IN: with_poscar("/dev/zero")}, stage="input", timeout=20, mem_limit=1 << 30),
+    Case("poscar_3gib_of_zeros", SCF, 1, [IN + ":4:", "structure.poscar", "zeros", "larger than any POSCAR"],
+         files={IN: with_poscar("zeros"), "zeros": SPARSE_3G}, stage="input", timeout=20,
+         mem_limit=1 << 30),
+    Case("poscar_300000_trailing_numbers", SCF, 1,
+         [IN + ":4:", "structure.poscar", "long.vasp:10:", "line longer than 4096 characters"],
+         files={IN: with_poscar("long.vasp"),
+                "long.vasp": POSCAR_SI.replace(" 0.25 0.25 0.25", " 0.25 0.25 0.25" + " 1.0" * 300000)},
+         stage="input", mem_limit=1 << 30),
+    Case("poscar_position_1e300", SCF, 1,
+         [IN + ":4:", "structure.poscar", "far.vasp:10:", "position of atom 2",
+          "fractional coordinate 1e+300 out of range"],
+         files={IN: with_poscar("far.vasp"), "far.vasp": POSCAR_SI.replace(" 0.25 0.25 0.25", " 1e300 0.25 0.25")},
+         stage="input"),
+    Case("fractional_1e300", SCF, 1, [IN + ":14:", "structure.atoms[1][1]", "fractional coordinate 1e+300 out of range"],
+         files={IN: mutate(("[Si, 0.25, 0.25, 0.25]", "[Si, 1e300, 0.25, 0.25]"))}, stage="input"),
+    # --- PREFIX.h5 a directory: once exit 3 with this run's PREFIX.json beside the old PREFIX.log
+    Case("h5_is_directory", SCF, 3, ["out.h5", "is a directory"],
+         files={IN: BASE, "out.h5": None, "out.json": '{"earlier": true}\n', "out.log": "# earlier run\n"}),
+    # --- stopped by a signal during the SCF: PREFIX.log.tmp.PID was left behind
+    Case("scf_stopped_by_sigterm", SCF, -signal.SIGTERM, [IN, "stopped by SIGTERM", "out.failed.log"],
+         files={IN: SLOW}, stage="run", stop=signal.SIGTERM),
+    Case("scf_stopped_by_sigint", SCF, -signal.SIGINT, [IN, "stopped by SIGINT"],
+         files={IN: SLOW}, stage="run", stop=signal.SIGINT),
+    Case("scf_stopped_by_sighup", SCF, -signal.SIGHUP, [IN, "stopped by SIGHUP"],
+         files={IN: SLOW}, stage="run", stop=signal.SIGHUP),
+    # --- hostile rank expressions: deep nesting once overflowed the parser's stack (exit 139)
+    Case("rank_where_2000_parens", ["rank", "r.h5", "--where", "(" * 2000 + "band_gap_ev > 1" + ")" * 2000,
+                                    "-o", "d"], 1,
+         ["--where", "column 201", "nested too deeply"], not_created=("d",)),
+    Case("rank_where_20000_not", ["rank", "r.h5", "--where", "not " * 20000 + "band_gap_ev > 1", "-o", "d"],
+         1, ["--where", "nested too deeply"], not_created=("d",)),
+    Case("rank_where_120000_minus", ["rank", "r.h5", "--where", "band_gap_ev > " + "-" * 120000 + "1",
+                                     "-o", "d"], 1, ["--where", "nested too deeply"], not_created=("d",)),
+    Case("rank_where_chain_too_long", ["rank", "r.h5", "--where", "band_gap_ev > 0" + "+0" * 10001,
+                                       "-o", "d"], 1, ["--where", "too long"], not_created=("d",)),
 ]
 BY_NAME = {c.name: c for c in CASES}
 
@@ -345,6 +428,12 @@ def setup(case, d):
         p = os.path.join(d, rel)
         if text is None:
             os.makedirs(p, exist_ok=True)
+        elif text is FIFO:
+            os.makedirs(os.path.dirname(p), exist_ok=True)
+            os.mkfifo(p)
+        elif text is SPARSE_3G:
+            with open(p, "wb") as f:
+                f.truncate(3 << 30)
         else:
             os.makedirs(os.path.dirname(p), exist_ok=True)
             with open(p, "wb") as f:
@@ -370,16 +459,26 @@ def run(case, args, d, argv=None):
     cmd = [args.furui] + (case.argv if argv is None else argv)
     if args.ranks > 1:
         cmd = [args.mpiexec, "-n", str(args.ranks), "--oversubscribe", "--allow-run-as-root"] + cmd
+    if case.mem_limit:
+        cmd = ["prlimit", f"--as={case.mem_limit}", "--"] + cmd
     p = subprocess.Popen(cmd, cwd=d, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, start_new_session=True)
+    if case.stop and argv is None:
+        t0 = time.time()
+        while not glob.glob(os.path.join(d, case.prefix + ".log.tmp.*")) and p.poll() is None \
+                and time.time() - t0 < case.timeout:
+            time.sleep(0.02)
+        time.sleep(0.3)  # into the SCF
+        if p.poll() is None:
+            p.send_signal(case.stop)
     try:
-        out, err = p.communicate(timeout=TIMEOUT_S)
+        out, err = p.communicate(timeout=case.timeout)
     except subprocess.TimeoutExpired:
         os.killpg(p.pid, signal.SIGKILL)
         out, err = p.communicate()
         res = dict(cmd=cmd, code=None, stdout=out.decode("utf-8", "replace"),
                    stderr=err.decode("utf-8", "replace"))
-        fail(case, f"(d) hang: no exit within {TIMEOUT_S} s (killed)", res, d)
+        fail(case, f"(d) hang: no exit within {case.timeout} s (killed)", res, d)
     shutil.rmtree(session, ignore_errors=True)
     return dict(cmd=cmd, code=p.returncode, stdout=out.decode("utf-8", "replace"),
                 stderr=err.decode("utf-8", "replace"), raw_stderr=err)
@@ -387,7 +486,7 @@ def run(case, args, d, argv=None):
 
 def check_run(case, args, res, d):
     # (d) no crash
-    if res["code"] < 0:
+    if res["code"] < 0 and res["code"] != case.code:
         fail(case, f"(d) killed by signal {-res['code']}", res, d)
     for m in CRASH_MARKERS:
         if m in res["stderr"] or m in res["stdout"]:
@@ -433,6 +532,11 @@ def check_files(case, res, d, earlier):
     for p in case.not_created:
         if os.path.lexists(os.path.join(d, p)):
             fail(case, f"(c) {p} was created", res, d)
+    for rel, text in case.files.items():  # inputs (and files given as an earlier run's) untouched
+        if isinstance(text, (str, bytes)) and text not in (FIFO, SPARSE_3G):
+            with open(os.path.join(d, rel), "rb") as f:
+                if f.read() != (text if isinstance(text, bytes) else text.encode("utf-8")):
+                    fail(case, f"(c) {rel} was modified", res, d)
     if case.stage == "run":
         log = os.path.join(d, case.prefix + ".failed.log")
         if not os.path.isfile(log):

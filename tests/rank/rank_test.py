@@ -184,8 +184,8 @@ def main():
     check(p.returncode == 64 and "--limit needs a positive integer" in p.stderr and "\n" not in p.stderr.strip()
           and not os.path.exists(os.path.join(w, "bad")), "--limit 0 is a one-line usage error")
     p = run([F, "rank", "missing.h5", "-o", "bad"], w)
-    check(p.returncode == 1 and "missing.h5" in p.stderr and not os.path.exists(os.path.join(w, "bad")),
-          "missing results file named, nothing written")
+    check(p.returncode == 3 and "missing.h5" in p.stderr and not os.path.exists(os.path.join(w, "bad")),
+          "missing results file named (exit 3: I/O, as the README says), nothing written")
     before = open(os.path.join(w, "gap", "shortlist.csv"), "rb").read()
     p = run([F, "rank", "rk.h5", "-o", "gap"], w)
     check(p.returncode == 1 and "--force" in p.stderr, "existing DIR refused without --force")

@@ -6,22 +6,29 @@ journal/record fuzzers; the input readers by tests/cli/bad_input.py and tests/fu
     hostile_results.py --furui BIN --workdir DIR [--list] [CASE...]
 
 A good results file and journal are made once (`furui screen vg_sweep.yaml`, 3 candidates),
-then each case damages a copy and runs `furui status FILE` and `furui merge OUT.h5 FILE`.
+then each case damages a copy and runs `furui status FILE` and `furui merge OUT.h5 FILE`
+(and, unless tolerated, `furui rank FILE -o DIR` and `furui export FILE -o DIR`).
 Unless the case is marked "tolerated", each run must:
-  - exit non-zero (1 bad input or 3 I/O; not a signal), within 60 s (no hang);
+  - exit with the README's code, the same for every subcommand: 1 for damaged content (bad
+    input), 3 where the file cannot be read at all (a directory, no permission); not a
+    signal, within 60 s (no hang);
   - print exactly one stderr line "furui: error: ..." that names the file (and, where the
     case says so, the key or what is wrong), with no control characters;
-  - leave no OUT.h5 and no temporary file (no partial output).
+  - leave no OUT.h5 (or DIR) and no temporary file (no partial output).
 "tolerated" cases are damage the journal format is documented to survive
 (src/screen/README.md: damage between intact frames is skipped and reported, a torn tail is
 ignored): exit 0, a one-line warning naming the file, and a merged file that h5py opens.
 For every merged file, all string columns must be valid UTF-8 (the datasets say UTF-8).
+One more case, status_counts, appends a failed-but-to-be-retried record to the good journal:
+`furui status` must count each candidate once (done + failed + invalid + left = all; it once
+counted such a candidate both as failed and as left).
 Prints "hostile-results: N cases, P passed" at the end (read by
 validation/reliability_figures.py).
 """
 import argparse
 import hashlib
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -38,6 +45,8 @@ ENV = dict(os.environ, FURUI_FFTW_WISDOM="off", LC_ALL="C", OMP_NUM_THREADS="1",
            OMPI_MCA_pml="ob1", OMPI_MCA_btl="self")
 MAGIC = b"\xa5\x46\x4a\x5a"
 NOBODY = 65534
+# cases where the file cannot be read at all: exit 3 (I/O); every other damage: exit 1
+IO_CASES = {"h5_is_directory", "journal_is_directory", "h5_no_read_permission"}
 
 
 def frames(data):
@@ -150,6 +159,38 @@ def make_cases(good_h5, good_jn):
     return c
 
 
+def retry_record(cid):
+    """A version-2 candidate record (type 3): attempt 1 failed, not final (to be retried)."""
+    def string(b):
+        return struct.pack("<I", len(b)) + b
+    return (bytes([3]) + cid + bytes([4, 0, 0]) + struct.pack("<ii", 1, 0) + struct.pack("<dd", 1e9, 1e9 + 1)
+            + string(b"Si/retry") + string(b"no-convergence") + string(b"SCF not converged")
+            + struct.pack("<dd", float("nan"), float("nan")) + bytes([0]) + struct.pack("<I", 0))
+
+
+def check_status_counts(furui, root, good_jn):
+    d = os.path.join(root, "status_counts")
+    os.makedirs(d)
+    with open(good_jn, "rb") as f:
+        J = f.read()
+    with open(os.path.join(d, "retry.journal"), "wb") as f:
+        f.write(J + seal(retry_record(b"00000000000000ff")))
+    p = run(furui, ["status", "retry.journal"], d)
+    if p is None:
+        return ["status: hang"]
+    out = p.stdout.decode("utf-8", "replace")
+    m = re.search(r"(\d+) candidates: (\d+) done, (\d+) failed, (\d+) invalid, (\d+) left", out)
+    if p.returncode != 0 or not m:
+        return ["status: exit %d, no summary line: %r %r" % (p.returncode, out, p.stderr)]
+    n, done, failed, invalid, left = map(int, m.groups())
+    probs = []
+    if done + failed + invalid + left != n:
+        probs.append("status counts a candidate twice: %s" % m.group(0))
+    if failed != 0 or left < 1:
+        probs.append("a failure to be retried is left, not failed: %s" % m.group(0))
+    return probs
+
+
 def run(furui, args, cwd, as_nobody=False):
     def pre():
         if as_nobody:
@@ -189,9 +230,12 @@ def check_one(furui, d, name, fname, pieces, tolerated, sub, as_nobody=False):
     """Run one subcommand on the hostile file; returns a list of problems."""
     probs = []
     out = os.path.join(d, "OUT.h5")
-    if os.path.exists(out):
+    if os.path.isdir(out):
+        shutil.rmtree(out)
+    elif os.path.exists(out):
         os.remove(out)
-    args = ["status", fname] if sub == "status" else ["merge", "OUT.h5", fname]
+    args = {"status": ["status", fname], "merge": ["merge", "OUT.h5", fname],
+            "rank": ["rank", fname, "-o", "OUT.h5"], "export": ["export", fname, "-o", "OUT.h5"]}[sub]
     p = run(furui, args, d, as_nobody)
     if p is None:
         return ["%s: hang (no exit within 60 s)" % sub]
@@ -225,8 +269,9 @@ def check_one(furui, d, name, fname, pieces, tolerated, sub, as_nobody=False):
             bad = utf8_ok(out)
             if bad:
                 probs.append("merge: output (exit 0) has invalid strings in %s" % bad)
-    elif p.returncode not in (1, 3):
-        probs.append("%s: exit %d, expected 1 or 3" % (sub, p.returncode))
+    elif p.returncode != (3 if name in IO_CASES else 1):
+        probs.append("%s: exit %d, expected %d (README: 1 bad input, 3 I/O)"
+                     % (sub, p.returncode, 3 if name in IO_CASES else 1))
     if p.returncode != 0:
         if len(lines) != 1 or not lines[0].startswith("furui: error: "):
             probs.append("%s: expected one 'furui: error:' line, got %r" % (sub, lines))
@@ -271,7 +316,7 @@ def main():
         os.chmod(d, 0o777)  # the as-nobody case writes OUT.h5 here
         build(os.path.join(d, fname))
         probs = []
-        for sub in ("status", "merge"):
+        for sub in ("status", "merge") if tolerated else ("status", "merge", "rank", "export"):
             probs += check_one(furui, d, name, fname, pieces, tolerated, sub,
                                as_nobody=(name == "h5_no_read_permission" and os.geteuid() == 0))
         total += 1
@@ -280,6 +325,14 @@ def main():
         else:
             passed += 1
             print("ok   %s" % name, flush=True)
+    if not names or "status_counts" in names:
+        total += 1
+        probs = check_status_counts(furui, root, os.path.join(root, "good.journal"))
+        if probs:
+            print("FAIL status_counts: %s" % "; ".join(probs), flush=True)
+        else:
+            passed += 1
+            print("ok   status_counts", flush=True)
     print("hostile-results: %d cases, %d passed" % (total, passed))
     sys.exit(0 if passed == total else 1)
 

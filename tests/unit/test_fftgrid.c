@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 #include "check.h"
 #include "crystal/elements.h"
@@ -109,7 +110,49 @@ static void check_pruned(int nn, double ecut) {
     fu_fftgrid_free(&g);
 }
 
+/* Grids beyond FU_FFT_MAX_N / FU_FFT_MAX_POINTS are refused at once: the
+ * search once ran forever on a 1e6-bohr cell (issue 19). */
+static void check_limits(void) {
+    const double L[] = {3000.0, 1e6, 1e12};
+    for (int k = 0; k < 3; k++) {
+        double lat[3][3] = {{L[k], 0, 0}, {0, L[k], 0}, {0, 0, L[k]}};
+        int n[3];
+        clock_t t0 = clock();
+        fu_fftgrid_choose(lat, 5.0, 0, NULL, n);
+        double sec = (double)(clock() - t0) / CLOCKS_PER_SEC;
+        CHECK(sec < 0.1, "a huge cell's grid is given up at once");
+        CHECK(n[0] > FU_FFT_MAX_N || n[1] > FU_FFT_MAX_N || n[2] > FU_FFT_MAX_N,
+              "a size over the limit comes back");
+        fu_err err = {0};
+        CHECK(fu_fftgrid_check_size(lat, 5.0, &err) == FU_EINPUT && strstr(err.msg, "cell too large") &&
+                  strstr(err.msg, "along a1"),
+              err.msg);
+        fu_fftgrid g;
+        CHECK(fu_fftgrid_init(&g, lat, n, 5.0, 0, &err) == FU_EINPUT && strstr(err.msg, "cell too large"),
+              "init refuses it");
+        int asked[3] = {1024, 1024, 1024}; /* each axis allowed, the product is not */
+        double small[3][3] = {{10, 0, 0}, {0, 10, 0}, {0, 0, 10}};
+        CHECK(fu_fftgrid_init(&g, small, asked, 5.0, 0, &err) == FU_EINPUT && strstr(err.msg, "beyond the limit"),
+              err.msg);
+    }
+    /* each axis within 1024, the product over 2^27 points */
+    double lat[3][3] = {{400, 0, 0}, {0, 400, 0}, {0, 0, 400}};
+    fu_err err = {0};
+    CHECK(fu_fftgrid_check_size(lat, 5.0, &err) == FU_EINPUT && strstr(err.msg, "points, more than"),
+          err.msg);
+    int n[3];
+    fu_fftgrid_choose(lat, 5.0, 0, NULL, n);
+    CHECK((long)n[0] * n[1] * n[2] > FU_FFT_MAX_POINTS || n[0] > FU_FFT_MAX_N, "over the total");
+    /* a large but allowed cell: the same grid as without the limits */
+    double ok[3][3] = {{60, 0, 0}, {0, 60, 0}, {0, 0, 60}};
+    CHECK(fu_fftgrid_check_size(ok, 20.0, &err) == FU_OK, "60 bohr at 20 Ha is allowed");
+    fu_fftgrid_minimal(ok, 20.0, n);
+    CHECK(n[0] == n[1] && n[1] == n[2] && n[0] >= 2 * sqrt(160.0) * 60 / (2 * 3.141592653589793) && n[0] <= FU_FFT_MAX_N,
+          "and gets its minimal grid");
+}
+
 int main(void) {
+    check_limits();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) check_reference(cases[i]);
     check_pruned(27, 15.0);
     check_pruned(32, 15.0);

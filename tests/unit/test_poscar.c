@@ -215,7 +215,57 @@ static void test_roundtrip(void) {
     fu_structure_free(&s);
 }
 
+/* path:line and fragment of the error reading text (written to a temp file);
+ * NULL fragment: must read. */
+static int reads_as(const char *text, const char *fragment, int line) {
+    char path[64], loc[96];
+    FILE *f = temp_file(path, sizeof path);
+    if (!f) return 0;
+    fputs(text, f);
+    fclose(f);
+    fu_structure s;
+    fu_err err = {0};
+    int rc = fu_poscar_read(path, &s, &err);
+    snprintf(loc, sizeof loc, "%s:%d:", path, line);
+    int ok = fragment ? rc == FU_EINPUT && strstr(err.msg, fragment) && strstr(err.msg, loc) : rc == FU_OK;
+    if (!ok) fprintf(stderr, "  rc %d, message: %s (want %s %s)\n", rc, err.msg, loc, fragment ? fragment : "ok");
+    if (rc == FU_OK) fu_structure_free(&s);
+    unlink(path);
+    return ok;
+}
+
+/* Line and file caps, coordinate range (issue 19: /dev/zero grew to 2.1 GB,
+ * 300 000 trailing numbers were accepted, 1e300 failed in spglib). */
+static void test_limits(void) {
+    static const char head[] = "Si\n5.43\n 0 .5 .5\n .5 0 .5\n .5 .5 0\nSi\n2\nDirect\n 0 0 0\n";
+    char *text = malloc(2 * FU_POSCAR_MAX_LINE + 256);
+    size_t n = (size_t)sprintf(text, "%s .25 .25 .25", head);
+    while (n < sizeof head - 1 + FU_POSCAR_MAX_LINE) text[n++] = ' ';
+    strcpy(text + n, "\n");
+    CHECK(reads_as(text, NULL, 0), "trailing text up to the line limit is ignored, as in VASP");
+    strcpy(text + n, "1\n");
+    CHECK(reads_as(text, "line longer than 4096 characters", 10), "one character more is refused");
+    sprintf(text, "%s 1e300 .25 .25\n", head);
+    CHECK(reads_as(text, "fractional coordinate 1e+300 out of range", 10), "a far-away position");
+    sprintf(text, "%s 1000 .25 .25\n", head);
+    CHECK(reads_as(text, NULL, 0), "1000 cells away is still read");
+    free(text);
+
+    fu_structure s;
+    fu_err err = {0};
+    CHECK(fu_poscar_read("/dev/zero", &s, &err) == FU_EIO && strstr(err.msg, "not a regular file"),
+          "/dev/zero is refused at once");
+    char path[64];
+    FILE *f = temp_file(path, sizeof path);
+    CHECK(f && ftruncate(fileno(f), (off_t)FU_POSCAR_MAX_BYTES + 1) == 0, "a sparse file over the limit");
+    if (f) fclose(f);
+    CHECK(fu_poscar_read(path, &s, &err) == FU_EINPUT && strstr(err.msg, "larger than any POSCAR"),
+          "a file over the size limit is refused before reading");
+    unlink(path);
+}
+
 int main(void) {
+    test_limits();
     test_direct();
     test_cartesian_volume();
     test_groups_scale3();

@@ -142,6 +142,38 @@ int main(void) {
     CHECK(fails_at("-state == 'x'", 1, "needs a number"), "minus on text");
     CHECK(fails_at("   ", 1, "empty"), "empty expression");
 
+    /* depth limits (hostile input once overflowed the stack: issue 19) */
+    {
+        char *x = malloc(130000);
+        size_t k = 0;
+        for (int i = 0; i < FU_RANK_EXPR_MAX_NESTING; i++) x[k++] = '(';
+        k += (size_t)sprintf(x + k, "band_gap_ev > 1");
+        for (int i = 0; i < FU_RANK_EXPR_MAX_NESTING; i++) x[k++] = ')';
+        x[k] = '\0';
+        CHECK(eval(&t, x, 1) == 1, "parentheses up to the nesting limit");
+        memmove(x + 1, x, k + 1);
+        x[0] = '(';
+        strcat(x, ")");
+        CHECK(fails_at(x, FU_RANK_EXPR_MAX_NESTING + 1, "nested too deeply"), "one level more is refused");
+        k = 0;
+        for (int i = 0; i < 20000; i++) k += (size_t)sprintf(x + k, "not ");
+        sprintf(x + k, "band_gap_ev > 1");
+        CHECK(fails_at(x, 4 * FU_RANK_EXPR_MAX_NESTING + 1, "nested too deeply"), "20000 'not'");
+        k = (size_t)sprintf(x, "band_gap_ev > ");
+        memset(x + k, '-', 120000);
+        strcpy(x + k + 120000, "1");
+        CHECK(fails_at(x, 15 + FU_RANK_EXPR_MAX_NESTING, "nested too deeply"), "120000 unary minus");
+        k = (size_t)sprintf(x, "band_gap_ev > 0");
+        for (int i = 1; i < FU_RANK_EXPR_MAX_HEIGHT - 2; i++) k += (size_t)sprintf(x + k, "+0");
+        CHECK(eval(&t, x, 1) == 1, "a long chain of '+' evaluates");
+        for (int i = 0; i < 10; i++) k += (size_t)sprintf(x + k, "+0");
+        fu_rank_expr *e = NULL;
+        fu_err err = {0};
+        CHECK(fu_rank_expr_parse(x, &e, &err) == FU_EINPUT && !e && strstr(err.msg, "too long"),
+              "a chain beyond the limit is refused");
+        free(x);
+    }
+
     /* selection and order */
     fu_rank_sort s;
     fu_err err = {0};

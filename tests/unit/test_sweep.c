@@ -641,6 +641,24 @@ static void test_limits(void) {
               strstr(err.msg, "expected a map of keys"),
           "top-level list");
     CHECK(fu_sweep_parse("candidates: []\n", NULL, &sw, &err) == FU_EINPUT, "no origin");
+
+    /* A 1e5 A cell: its FFT grid is beyond the limit. Once the grid search ran
+     * for more than 11 minutes; now an invalid candidate, refused at once. */
+    rc = fu_sweep_parse("candidates:\n"
+                        "  - prototype: diamond\n    A: Si\n"
+                        "  - name: huge\n    structure:\n"
+                        "      lattice: {unit: angstrom, vectors: [[1e5, 0, 0], [0, 1e5, 0], [0, 0, 1e5]]}\n"
+                        "      coordinates: fractional\n      atoms: [[Si, 0, 0, 0]]\n"
+                        "ecut: 5 Ha\nkpoints: {spacing: 0.2 1/bohr}\n"
+                        "pseudopotentials: {lda: cp2k:GTH-PADE}\n",
+                        SWEEPS "huge.yaml", &sw, &err);
+    CHECK(rc == FU_OK && sw.n == 2 && sw.nvalid == 1, "a huge cell does not stop the sweep");
+    if (rc == FU_OK) {
+        const fu_candidate *h = find_label(&sw, "Si/huge");
+        CHECK(h && !h->valid && strstr(h->reason, "cell too large") && strstr(h->reason, "limit of 1024"),
+              h ? h->reason : "no huge candidate");
+        fu_sweep_free(&sw);
+    }
 }
 
 static void test_demo(void) {
