@@ -5,8 +5,6 @@
 
 #include "dft/basis.h"
 
-/* Σ_{a of species sp} e^{-iG·R_a}, G = m (reduced) */
-double complex fu_structure_factor(const fu_structure *s, int sp, const int m[3]);
 /* vloc_g[ntot]: coefficients of the local potential on the FFT box. */
 void fu_local_potential(const fu_basis *b, double complex *vloc_g);
 /* Cartesian forces -∂E_loc/∂R_a (added to forces[natom][3]) and stress
