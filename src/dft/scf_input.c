@@ -250,6 +250,15 @@ static int resolve_spec(const fu_ydoc *d, const char *dir, const fu_ynode *n, co
                 return fu_ynode_fail(err, d, n, FU_EINPUT, "too long (limit %zu)", len - 1);
             return FU_OK;
         }
+    } else if (!strncmp(spec, "table:", 6)) {
+        if (!spec[6]) return fu_ynode_fail(err, d, n, FU_EINPUT, "table: needs a directory");
+        char joined[FU_SPEC_LEN];
+        int rc = fu_input_join_path(d, dir, n, spec + 6, joined, sizeof joined, err);
+        if (rc) return rc;
+        int w = snprintf(out, len, "table:%s", joined);
+        if (w < 0 || (size_t)w >= len)
+            return fu_ynode_fail(err, d, n, FU_EINPUT, "too long (limit %zu)", len - 1);
+        return FU_OK;
     } else {
         return fu_input_join_path(d, dir, n, spec, out, len, err);
     }

@@ -211,6 +211,27 @@ static void test_defaults_and_poscar(void) {
     free(text);
 }
 
+/* table:DIR is a directory, relative to the input like a file path */
+static void test_table_spec(void) {
+    const char *text =
+        "structure:\n  lattice: {unit: bohr, vectors: [[0, 5, 5], [5, 0, 5], [5, 5, 0]]}\n"
+        "  coordinates: fractional\n  atoms:\n    - [Si, 0, 0, 0]\n"
+        "pseudopotentials: {Si: \"table:pd\"}\necut: 10 Ha\n";
+    fu_scf_input in;
+    fu_err err = {0};
+    int rc = fu_scf_input_parse(text, "/some/where/in.yaml", &in, &err);
+    CHECK(rc == FU_OK && !strcmp(in.params.pseudo[0], "table:/some/where/pd"),
+          "table:pd -> table:<input dir>/pd");
+    if (!rc) fu_scf_input_free(&in);
+    rc = fu_scf_input_parse("structure:\n  lattice: {unit: bohr, vectors: [[0, 5, 5], [5, 0, 5], "
+                            "[5, 5, 0]]}\n  coordinates: fractional\n  atoms:\n    - [Si, 0, 0, 0]\n"
+                            "pseudopotentials: {Si: \"table:\"}\necut: 10 Ha\n",
+                            "in.yaml", &in, &err);
+    CHECK(rc != FU_OK && strstr(err.msg, "pseudopotentials.Si") && strstr(err.msg, "table"),
+          "an empty table directory is refused naming the key");
+    if (!rc) fu_scf_input_free(&in);
+}
+
 /* Each hostile input must fail, with a one-line message naming the file
  * and containing `want` (the key and/or line). */
 static const struct {
@@ -366,6 +387,7 @@ int main(void) {
     test_gaas_example();
     test_units_and_options();
     test_defaults_and_poscar();
+    test_table_spec();
     test_hostile();
     test_mutations();
     CHECK_DONE();
