@@ -75,6 +75,7 @@ int fu_scf_write_json(const char *path, const fu_structure *s, const fu_scf_para
     json_object_set_new(par, "tol_energy_ha", json_real(p->tol_energy));
     json_object_set_new(par, "tol_density", json_real(p->tol_density));
     json_object_set_new(par, "nspin", json_integer(r->nspin == 2 ? 2 : 1));
+    if (p->protocol[0]) json_object_set_new(par, "protocol", json_string(p->protocol));
     if (r->nspin == 2) {
         json_t *mom = json_object();
         for (int sp = 0; sp < s->nspecies; sp++)
@@ -233,6 +234,7 @@ int fu_scf_write_hdf5(const char *path, const fu_structure *s, const fu_scf_para
         snprintf(buf, sizeof buf, "%u.%u.%u", maj, min, rel);
         st |= fu_h5_dstr(gp, "hdf5_version", buf);
         st |= fu_h5_scalar(gp, "ecut", p->ecut, "Ha");
+        if (p->protocol[0]) st |= fu_h5_dstr(gp, "protocol", p->protocol);
         for (int sp = 0; sp < r->nspecies; sp++) {
             char name[64];
             snprintf(name, sizeof name, "pseudopotential_%s", s->symbol[sp]);

@@ -486,14 +486,7 @@ static int grid_item(ctx *c, const fu_ynode *n, int i) {
 }
 
 static int spacing_item(ctx *c, const fu_ynode *n, int i) {
-    double *s = &c->k[i].spacing;
-    int rc = fu_ynode_quantity(c->d, n, FU_UNIT_INVLENGTH, s, c->err);
-    if (!rc) rc = positive(c, n, *s, "1/bohr");
-    /* below this even a 1 bohr cell would need more than MAX_KGRID points */
-    if (!rc && *s < 2.0 * FU_PI / MAX_KGRID)
-        rc = fu_ynode_fail(c->err, c->d, n, FU_EINPUT, "%g 1/bohr is too fine (>= %g 1/bohr)", *s,
-                           2.0 * FU_PI / MAX_KGRID);
-    return rc;
+    return fu_input_read_kspacing(c->d, n, &c->k[i].spacing, c->err);
 }
 
 static int read_kpoints(ctx *c, const fu_ynode *kp) {
@@ -1001,18 +994,6 @@ static int add_invalid(ctx *c, fu_candidate_kind kind, const char *source, const
     return rc;
 }
 
-/* k-mesh from a spacing: n_i = max(1, ceil(|b_i| / spacing)), |b_i| with the
- * 2π (VASP's KSPACING rule); 1e-6 of slack so that rounding noise in the
- * lattice cannot add a point. */
-static void grid_from_spacing(const double lat[3][3], double spacing, int grid[3]) {
-    double rec[3][3];
-    fu_lattice_reciprocal(lat, rec);
-    for (int i = 0; i < 3; i++) {
-        double b = sqrt(rec[i][0] * rec[i][0] + rec[i][1] * rec[i][1] + rec[i][2] * rec[i][2]);
-        double n = ceil(b / spacing - 1e-6);
-        grid[i] = n < 1 ? 1 : n > MAX_KGRID ? MAX_KGRID : (int)n;
-    }
-}
 
 /* What the candidates of one structure (at one strain, one xc) share. */
 typedef struct {
@@ -1069,7 +1050,7 @@ static int emit(ctx *c, structure_job *j, int ie, int ik, int ism) {
         snprintf(p->pseudo[sp], sizeof p->pseudo[sp], "%s", x->slot[s->znucl[sp]]->spec);
     p->ecut = c->ecut[ie];
     if (c->k[ik].spacing > 0)
-        grid_from_spacing(s->lattice, c->k[ik].spacing, p->kgrid);
+        fu_kpoints_grid_from_spacing(s->lattice, c->k[ik].spacing, MAX_KGRID, p->kgrid);
     else
         memcpy(p->kgrid, c->k[ik].grid, sizeof p->kgrid);
     memcpy(p->kshift, c->kshift, sizeof p->kshift);

@@ -22,6 +22,7 @@
 #include "check.h"
 #include "core/units.h"
 #include "dft/protocol.h"
+#include "dft/scf_input.h"
 #include "screen/sweep.h"
 
 #define PBE_DIR "/usr/share/abinit/psp/Pseudodojo_nc_sr_04_pbe_standard_psp8"
@@ -243,6 +244,88 @@ static void test_refusals(void) {
     if (!rc) fu_sweep_free(&sw);
 }
 
+/* The SCF input: `protocol:` there too, resolved while reading. */
+static int scf(const char *atoms, const char *more, fu_scf_input *in, fu_err *err) {
+    char text[2048];
+    snprintf(text, sizeof text,
+             "structure:\n  lattice: {unit: angstrom, vectors: [[0, 2.715, 2.715], [2.715, 0, 2.715], "
+             "[2.715, 2.715, 0]]}\n  coordinates: fractional\n  atoms: %s\n"
+             "pseudopotentials: {Si: \"table:%s\", Al: \"table:%s\", O: \"table:%s\"}\nxc: pbe\n%s",
+             atoms, tab, tab, tab, more);
+    /* pseudopotentials for elements not present are an error: keep the present ones */
+    char *q = strstr(text, "pseudopotentials: {");
+    char line[512] = "pseudopotentials: {";
+    const char *el[] = {"Si", "Al", "O"};
+    int first = 1;
+    for (int i = 0; i < 3; i++) {
+        char tag[8];
+        snprintf(tag, sizeof tag, "[%s,", el[i]);
+        if (!strstr(atoms, tag)) continue;
+        snprintf(line + strlen(line), sizeof line - strlen(line), "%s%s: \"table:%s\"",
+                 first ? "" : ", ", el[i], tab);
+        first = 0;
+    }
+    char rest[1024];
+    snprintf(rest, sizeof rest, "%s", strchr(q, '}') + 1);
+    snprintf(q, sizeof text - (size_t)(q - text), "%s}%s", line, rest);
+    return fu_scf_input_parse(text, "/tmp/scf_protocol.yaml", in, err);
+}
+
+static void test_scf_input(void) {
+    const char *si2 = "[[Si, 0, 0, 0], [Si, 0.25, 0.25, 0.25]]";
+    const char *alsi = "[[Al, 0, 0, 0], [Si, 0.25, 0.25, 0.25]]";
+    fu_scf_input in;
+    fu_err err = {0};
+    int rc = scf(si2, "protocol: balanced\n", &in, &err);
+    CHECK(rc == FU_OK, err.msg);
+    if (!rc) {
+        const fu_protocol *p = fu_protocol_find("balanced");
+        CHECK(in.params.ecut == 18 && !strcmp(in.params.protocol, "balanced"),
+              "Si alone: Si's normal hint");
+        int n = mesh(5.43, 0.15);
+        CHECK(in.params.kgrid[0] == n && in.params.kgrid[1] == n && in.params.kgrid[2] == n &&
+                  in.params.kshift[0] == 0,
+              "Γ-centred mesh from 0.15 1/angstrom");
+        CHECK(in.params.smearing == FU_SMEAR_MARZARI_VANDERBILT && in.params.tsmear == p->tsmear,
+              "cold smearing");
+        CHECK_CLOSE(in.params.tol_energy, 2 * p->tol_energy_per_atom, 1e-25, "per atom x 2");
+        fu_scf_input_free(&in);
+    }
+    rc = scf(alsi, "protocol: stringent\n", &in, &err);
+    CHECK(rc == FU_OK && in.params.ecut == 26, "Al and Si: Al's high hint");
+    if (!rc) fu_scf_input_free(&in);
+    rc = scf(si2, "protocol: fast\necut: 30 Ha\nkpoints: {grid: [2, 2, 2]}\n"
+                  "smearing: {kind: none}\nscf: {energy_tolerance: 1e-7 Ha}\n",
+             &in, &err);
+    CHECK(rc == FU_OK && in.params.ecut == 30 && in.params.kgrid[0] == 2 &&
+              in.params.smearing == FU_SMEAR_NONE && in.params.tol_energy == 1e-7,
+          "explicit keys override");
+    if (!rc) fu_scf_input_free(&in);
+    rc = scf(si2, "ecut: 10 Ha\nkpoints: {spacing: 0.3 1/angstrom}\n", &in, &err);
+    CHECK(rc == FU_EINPUT && strstr(err.msg, "scf_protocol.yaml:") && strstr(err.msg, "ecut:") &&
+              strstr(err.msg, "14 Ha") && strstr(err.msg, "allow_unconverged"),
+          err.msg);
+    if (!rc) fu_scf_input_free(&in);
+    rc = scf(si2, "ecut: 10 Ha\nallow_unconverged: true\nkpoints: {spacing: 0.3 1/angstrom}\n",
+             &in, &err);
+    CHECK(rc == FU_OK && in.params.kgrid[0] == mesh(5.43, 0.3), "spacing without a protocol");
+    if (!rc) fu_scf_input_free(&in);
+    rc = scf(si2, "ecut: 20 Ha\nkpoints: {spacing: 0 1/angstrom}\n", &in, &err);
+    CHECK(rc == FU_EINPUT && strstr(err.msg, "kpoints.spacing: must be > 0"), err.msg);
+    if (!rc) fu_scf_input_free(&in);
+    rc = scf(si2, "protocol: Balanced\n", &in, &err);
+    CHECK(rc == FU_EINPUT && strstr(err.msg, "protocol: unknown protocol 'Balanced'"), err.msg);
+    if (!rc) fu_scf_input_free(&in);
+    rc = scf("[[Al, 0, 0, 0], [O, 0.25, 0.25, 0.25]]", "protocol: fast\n", &in, &err);
+    CHECK(rc == FU_EINPUT && strstr(err.msg, "protocol: no low cutoff hint for O") &&
+              strstr(err.msg, "give ecut"),
+          err.msg);
+    if (!rc) fu_scf_input_free(&in);
+    rc = scf(si2, "kpoints: {grid: [2, 2, 2]}\n", &in, &err);
+    CHECK(rc == FU_EINPUT && strstr(err.msg, "ecut: missing"), "no protocol: ecut required");
+    if (!rc) fu_scf_input_free(&in);
+}
+
 int main(void) {
     struct stat st;
     if (stat(PBE_DIR "/Al.psp8", &st) != 0) {
@@ -257,6 +340,7 @@ int main(void) {
     test_campaign();
     test_overrides();
     test_refusals();
+    test_scf_input();
     remove_table();
     CHECK_DONE();
 }
