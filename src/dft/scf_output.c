@@ -51,7 +51,7 @@ static json_t *structure_json(const fu_structure *s) {
 
 int fu_scf_write_json(const char *path, const fu_structure *s, const fu_scf_params *p,
                       const fu_scf_result *r, const char *input_path, const char *input_text,
-                      fu_err *err) {
+                      int nwarn, const char *const *warn, fu_err *err) {
     json_t *o = json_object();
     json_object_set_new(o, "schema", json_string(FU_SCF_SCHEMA));
     json_object_set_new(o, "schema_version", json_integer(FU_SCF_SCHEMA_VERSION));
@@ -158,6 +158,9 @@ int fu_scf_write_json(const char *path, const fu_structure *s, const fu_scf_para
                                   r->profile.eigensolver, "density", r->profile.density, "potential",
                                   r->profile.potential, "mixing", r->profile.mixing, "forces_stress",
                                   r->profile.forces_stress, "other", r->profile.other));
+    json_t *wl = json_array();
+    for (int i = 0; i < nwarn; i++) json_array_append_new(wl, json_string(warn[i]));
+    json_object_set_new(o, "warnings", wl);
     json_object_set_new(o, "input_path", json_string(input_path ? input_path : ""));
     if (input_text) json_object_set_new(o, "input", json_string(input_text));
 

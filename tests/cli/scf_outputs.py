@@ -107,6 +107,14 @@ def main():
           and units.get("force") == "Ha/bohr" and units.get("stress", "").startswith("Ha/bohr^3"),
           f"units {units!r}")
     check(js.get("converged") is True, f"converged {js.get('converged')!r}")
+    # warnings: a list; a pressure warning exactly when |P| > 5 GPa (input/README.md)
+    warns = js.get("warnings")
+    check(isinstance(warns, list) and all(isinstance(w, str) for w in warns), f"warnings {warns!r}")
+    if "pressure_gpa" in js and isinstance(warns, list):
+        high = abs(js["pressure_gpa"]) > 5.0
+        check(high == any(w.startswith("pressure") for w in warns),
+              f"pressure {js['pressure_gpa']} GPa, warnings {warns!r}")
+        check(high == ("# warning: pressure" in log), "the log repeats the pressure warning")
     e = js.get("energy_ha", {})
     check(set(ENERGY_TERMS) | {"total", "total_per_atom"} <= set(e), f"energy keys {sorted(e)}")
     for k, v in e.items():
