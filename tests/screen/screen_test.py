@@ -483,6 +483,12 @@ def case_recovery(a):
         # the message may carry physics warnings (input/README.md "Warnings"), nothing else
         check(all(m.startswith("warning: ") for m in r[3].split("; ") if m),
               "a run that converges as given records no recovery: %r" % r[3])
+        # not relaxed: a pressure warning exactly when |P| = |tr stress|/3 > 5 GPa
+        with h5py.File(os.path.join(d, "ok.h5"), "r") as f:
+            st = f["candidates/stress"][()][0]
+        pgpa = -(st[0][0] + st[1][1] + st[2][2]) / 3.0 * 29421.015697
+        check((abs(pgpa) > 5.0) == ("warning: pressure" in r[3]),
+              "pressure %.3g GPa and message %r" % (pgpa, r[3]))
         print("recovered vs direct energy: %.2e Ha" % abs(r[1] - v[1]))
         check(abs(r[1] - v[1]) <= 1e-8, "recovered energy differs by %.2e Ha" % abs(r[1] - v[1]))
     # fail.yaml cannot converge in 2-3 iterations per rung: every rung fails, all are listed
