@@ -498,14 +498,13 @@ static int read_kpoints(ctx *c, const fu_ynode *kp) {
     if (g && sp)
         return fu_ynode_fail(c->err, c->d, sp, FU_EINPUT,
                              "give either grid (line %d) or spacing, not both", g->line);
-    if (!g && !sp && c->proto) { /* the protocol's spacing */
-        c->nk = 1;
-        c->k[0].spacing = c->proto->kspacing;
-    } else if (!g && !sp)
-        return fu_ynode_fail(c->err, c->d, kp, FU_EINPUT,
-                             "give grid: [n1, n2, n3] (or a list of grids) or spacing: a "
-                             "k-point spacing such as 0.3 1/angstrom (or a list)");
     if (!g && !sp) {
+        if (!c->proto)
+            return fu_ynode_fail(c->err, c->d, kp, FU_EINPUT,
+                                 "give grid: [n1, n2, n3] (or a list of grids) or spacing: a "
+                                 "k-point spacing such as 0.3 1/angstrom (or a list)");
+        c->nk = 1; /* the protocol's spacing (kpoints: {shift: ...} only) */
+        c->k[0].spacing = c->proto->kspacing;
     } else if (g) {
         if (g->kind != FU_YSEQ)
             return fu_ynode_fail(c->err, c->d, g, FU_EINPUT,
