@@ -346,7 +346,7 @@ CASES = [
     # --- protocols and k-spacings (issue 20): one line before any file is made --------------
     Case("protocol_unknown", SCF, 1, [IN + ":20:", "protocol: unknown protocol 'precise'",
                                       "fast, balanced, stringent"],
-         files={IN: append("protocol: precise\n")}, stage="input"),
+         files={IN: append("protocol: precise\n")}, stage="input", mpi=True),
     Case("kspacing_zero", SCF, 1, [IN + ":19:", "kpoints.spacing: must be > 0"],
          files={IN: mutate(("grid: [1, 1, 1]", "spacing: 0 1/angstrom"))}, stage="input"),
     Case("kspacing_negative", SCF, 1, [IN + ":19:", "kpoints.spacing: must be > 0", "got -0.105835 1/bohr"],
@@ -357,7 +357,7 @@ CASES = [
                 "tab/standard.djson": DJSON_SI}, stage="input"),
     Case("protocol_no_hint", SCF, 1, [IN + ":19:", "protocol: no low cutoff hint for Si",
                                       "give ecut explicitly"],
-         files={IN: mutate(("ecut: 5 Ha\n", "")) + "protocol: fast\n"}, stage="input"),
+         files={IN: mutate(("ecut: 5 Ha\n", "")) + "protocol: fast\n"}, stage="input", mpi=True),
     Case("sweep_protocol_unknown", ["screen", "s.yaml", "-o", "out"], 1,
          ["s.yaml:8:", "protocol: unknown protocol 'Balanced'", "fast, balanced, stringent"],
          files={"s.yaml": SWEEP + "protocol: Balanced\n"}, not_created=("out.h5", "out.journal")),
