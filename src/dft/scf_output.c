@@ -237,7 +237,15 @@ int fu_scf_write_hdf5(const char *path, const fu_structure *s, const fu_scf_para
         snprintf(buf, sizeof buf, "%u.%u.%u", maj, min, rel);
         st |= fu_h5_dstr(gp, "hdf5_version", buf);
         st |= fu_h5_scalar(gp, "ecut", p->ecut, "Ha");
-        if (p->protocol[0]) st |= fu_h5_dstr(gp, "protocol", p->protocol);
+        if (p->protocol[0]) {
+            /* what the protocol resolved to, beside the verbatim input that names it */
+            hsize_t d3 = 3;
+            st |= fu_h5_dstr(gp, "protocol", p->protocol);
+            st |= fu_h5_dset(gp, "kgrid", H5T_NATIVE_INT, 1, &d3, p->kgrid, "1");
+            st |= fu_h5_dstr(gp, "smearing", fu_smearing_name(p->smearing));
+            st |= fu_h5_scalar(gp, "smearing_width", p->tsmear, "Ha");
+            st |= fu_h5_scalar(gp, "energy_tolerance", p->tol_energy, "Ha");
+        }
         for (int sp = 0; sp < r->nspecies; sp++) {
             char name[64];
             snprintf(name, sizeof name, "pseudopotential_%s", s->symbol[sp]);
