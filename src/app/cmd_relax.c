@@ -31,7 +31,9 @@
 #include "core/yamldoc.h"
 #include "crystal/poscar.h"
 #include "dft/scf_input.h"
+#include "dft/protocol.h"
 #include "props/relax.h"
+#include "props/warnings.h"
 #include "app/runtime.h"
 
 int cmd_relax(int argc, char **argv, int rank);
@@ -116,7 +118,7 @@ static json_t *ints3(const int v[3]) {
 }
 
 static json_t *relax_json(const fu_relax_result *r, const fu_relax_opts *o, const char *input,
-                          const char *text) {
+                          const char *text, const fu_warnings *w) {
     const fu_structure *s = &r->structure;
     json_t *root = json_object();
     json_object_set_new(root, "schema", json_string("furui.relax"));
@@ -212,12 +214,16 @@ static json_t *relax_json(const fu_relax_result *r, const fu_relax_opts *o, cons
         json_object_set_new(root, "fresh_grid_scf", g);
     }
     json_object_set_new(root, "wall_seconds", json_real(r->wall_seconds));
+    json_t *wl = json_array();
+    for (int i = 0; i < w->n; i++) json_array_append_new(wl, json_string(w->msg[i]));
+    json_object_set_new(root, "warnings", wl);
     return root;
 }
 
 /* Writes the three result files; all are committed only if all were written. */
 static int write_outputs(const char *prefix, const fu_relax_result *r, const fu_relax_opts *o,
-                         const char *input, const char *text, fu_err *err) {
+                         const char *input, const char *text, const fu_warnings *w,
+                         fu_err *err) {
     char pj[4200], pp[4200], pc[4200];
     snprintf(pj, sizeof pj, "%s.relax.json", prefix);
     snprintf(pp, sizeof pp, "%s.POSCAR", prefix);
@@ -228,7 +234,7 @@ static int write_outputs(const char *prefix, const fu_relax_result *r, const fu_
     if (!rc) rc = fu_atomic_open(&af[1], pp, err);
     if (!rc) rc = fu_atomic_open(&af[2], pc, err);
     if (!rc) {
-        json_t *j = relax_json(r, o, input, text);
+        json_t *j = relax_json(r, o, input, text, w);
         rc = fu_json_dump(j, af[0].f, pj, JSON_INDENT(1) | JSON_REAL_PRECISION(17), err);
         json_decref(j);
     }
@@ -279,9 +285,17 @@ int cmd_relax(int argc, char **argv, int rank) {
     char *scf_text = NULL, *orig = NULL;
     fu_scf_input in;
     memset(&in, 0, sizeof in);
+    /* -1: not given, so the protocol's threshold (if any) or the default applies */
+    double force_default = ro.force_tol, stress_default = ro.stress_tol;
+    ro.force_tol = ro.stress_tol = -1;
     int rc = read_relax_input(input, &ro, &scf_text, &orig, &err);
     if (!rc) rc = fu_scf_input_parse(scf_text, input, &in, &err);
     free(scf_text);
+    if (!rc) {
+        const fu_protocol *pr = fu_protocol_find(in.params.protocol);
+        if (ro.force_tol < 0) ro.force_tol = pr ? pr->force_tol : force_default;
+        if (ro.stress_tol < 0) ro.stress_tol = pr ? pr->stress_tol : stress_default;
+    }
     in.params.fft_patient = app_fft_patient();
     in.params.threads = app_threads();
     if (rc) {
@@ -319,7 +333,11 @@ int cmd_relax(int argc, char **argv, int rank) {
     rc = fu_relax_run(&in.structure, &in.params, &ro, MPI_COMM_WORLD, &res, &err);
     app_runlog_defer();
     if (rank == 0) {
-        if (!rc) rc = write_outputs(prefix, &res, &ro, input, orig, &err);
+        /* the relaxation's own noise level (relax.h, step control) */
+        fu_warnings warn = {0};
+        if (!rc) fu_warn_relax(&res, fmax(1e-7, 20.0 * in.params.tol_energy), &warn);
+        for (int i = 0; i < warn.n && log; i++) fprintf(log, "# warning: %s\n", warn.msg[i]);
+        if (!rc) rc = write_outputs(prefix, &res, &ro, input, orig, &warn, &err);
         if (!rc) {
             if (fflush(log) != 0 || fclose(log) != 0) {
                 /* results are in place; only the log failed */

@@ -15,6 +15,8 @@
 #include <time.h>
 
 #include "core/error.h"
+#include "core/units.h"
+#include "dft/protocol.h"
 #include "screen/farm.h"
 #include "screen/recovery.h"
 #include "screen/journal.h"
@@ -84,6 +86,18 @@ static void print_table(const fu_sweep *sw, const unsigned char *in_shard, int i
         if (sw->cand[i].cost > cmax) cmax = sw->cand[i].cost;
     printf("# sweep %s: %d candidates (%d valid, %d invalid, %d duplicates dropped), total cost %.4g\n",
            sw->name, sw->n, sw->nvalid, sw->ninvalid, sw->nduplicates, sw->total_cost);
+    if (sw->protocol[0]) {
+        const fu_protocol *pr = fu_protocol_find(sw->protocol);
+        printf("# protocol %s: k spacing %g 1/angstrom, smearing %s %g Ha, scf energy tolerance "
+               "%g Ha/atom, relax force_tol %g Ha/bohr, stress_tol %g GPa (explicit keys override)\n",
+               pr->name, pr->kspacing / FU_BOHR_ANGSTROM, fu_smearing_name(pr->smearing), pr->tsmear,
+               pr->tol_energy_per_atom, pr->force_tol, pr->stress_tol * FU_HA_BOHR3_GPA);
+        if (sw->campaign_ecut > 0)
+            printf("# campaign cutoff %g Ha for every candidate: the %s\n", sw->campaign_ecut,
+                   sw->ecut_source);
+        else
+            printf("# campaign cutoff: the sweep's explicit ecut\n");
+    }
     if (in_shard) {
         int k = 0, kv = 0;
         double cost = 0;

@@ -18,6 +18,7 @@
 #include "dft/scf.h"
 #include "dft/scf_input.h"
 #include "dft/scf_output.h"
+#include "props/warnings.h"
 #include "app/runtime.h"
 
 /* screening subcommands (cmd_screen.c) */
@@ -263,7 +264,16 @@ static int cmd_scf(int argc, char **argv, int rank) {
             fprintf(stderr, "furui: error: %s: %s\n", input, err.msg);
         } else {
             fu_scf_write_report(log, &in.structure, &res);
-            int wrc = fu_scf_write_json(tmp_json, &in.structure, &in.params, &res, input, in.text, &err);
+            /* `furui scf` never relaxes: a large pressure means the cell is off */
+            fu_warnings warn = {0};
+            if (res.have_stress) fu_warn_scf_pressure((const double(*)[3])res.stress, &warn);
+            const char *wmsg[FU_WARN_MAX];
+            for (int i = 0; i < warn.n; i++) {
+                wmsg[i] = warn.msg[i];
+                fprintf(log, "# warning: %s\n", warn.msg[i]);
+            }
+            int wrc = fu_scf_write_json(tmp_json, &in.structure, &in.params, &res, input, in.text,
+                                        warn.n, wmsg, &err);
             if (!wrc) wrc = fu_scf_write_hdf5(tmp_h5, &in.structure, &in.params, &res, input, in.text, &err);
             if (!wrc && fflush(log) != 0) wrc = fu_fail(&err, FU_EIO, "%s: write failed", path_log);
             fclose(log);

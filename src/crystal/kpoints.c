@@ -265,3 +265,13 @@ int fu_kpoints_list(int nk, const double (*kred)[3], const double *weight, fu_kp
     }
     return FU_OK;
 }
+
+void fu_kpoints_grid_from_spacing(const double lat[3][3], double spacing, int maxn, int grid[3]) {
+    double rec[3][3];
+    fu_lattice_reciprocal(lat, rec);
+    for (int i = 0; i < 3; i++) {
+        double b = sqrt(rec[i][0] * rec[i][0] + rec[i][1] * rec[i][1] + rec[i][2] * rec[i][2]);
+        double n = ceil(b / spacing - 1e-6);
+        grid[i] = n < 1 ? 1 : n > maxn ? maxn : (int)n;
+    }
+}

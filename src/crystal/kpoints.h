@@ -37,6 +37,11 @@ int fu_kpoints_list(int nk, const double (*kred)[3], const double *weight, fu_kp
                     fu_err *err);
 void fu_kpoints_free(fu_kpoints *kp);
 
+/* Monkhorst-Pack divisions from a k-point spacing (bohr⁻¹, 2π included:
+ * VASP's KSPACING rule): n_i = max(1, ceil(|b_i| / spacing)), at most maxn;
+ * 1e-6 of slack so that rounding noise in the lattice cannot add a point. */
+void fu_kpoints_grid_from_spacing(const double lat[3][3], double spacing, int maxn, int grid[3]);
+
 /* out = ± R_s^{-T} k (minus if trev): the image of reduced k under op s of sym
  * (and time reversal), as recorded in full_sym/full_trev. */
 void fu_kpoint_apply(const fu_symmetry *sym, int s, int trev, const double k[3], double out[3]);

@@ -44,6 +44,8 @@ typedef struct {
     int threads;             /* threads per rank for the wave-function FFTs (bands in
                                 parallel); <= 1: one. Not physics: the result is the same
                                 bit for bit for any number. */
+    char protocol[16];       /* named protocol whose values were used ("" none;
+                                dft/protocol.h); provenance, explicit keys override it */
 } fu_scf_params;
 
 /* Defaults documented in input/README.md. */

@@ -632,6 +632,11 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
                     "# note: %d of %d ranks idle (%d irreducible k-point%s); fewer ranks with "
                     "more threads each (FURUI_THREADS) would use those cores\n",
                     b->size - b->kp.nk, b->size, b->kp.nk, b->kp.nk == 1 ? "" : "s");
+        if (p->protocol[0])
+            fprintf(log, "# protocol %s (explicit keys override): ecut %g Ha, k-mesh %dx%dx%d, "
+                         "smearing %s %g Ha, energy tolerance %g Ha\n",
+                    p->protocol, p->ecut, p->kgrid[0], p->kgrid[1], p->kgrid[2],
+                    fu_smearing_name(p->smearing), p->tsmear, p->tol_energy);
         if (ns == 2) {
             fprintf(log, "# initial moments (μB):");
             for (int sp = 0; sp < s->nspecies; sp++)

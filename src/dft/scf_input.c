@@ -9,6 +9,8 @@
 #include "core/yamldoc.h"
 #include "crystal/elements.h"
 #include "crystal/poscar.h"
+#include "crystal/kpoints.h"
+#include "dft/protocol.h"
 #include "dft/psp.h"
 
 /* Limits beyond which an input is a mistake rather than a calculation. */
@@ -251,14 +253,11 @@ static int resolve_spec(const fu_ydoc *d, const char *dir, const fu_ynode *n, co
             return FU_OK;
         }
     } else if (!strncmp(spec, "table:", 6)) {
+        /* table:DIR, DIR relative to the input file like a bare path */
         if (!spec[6]) return fu_ynode_fail(err, d, n, FU_EINPUT, "table: needs a directory");
-        char joined[FU_SPEC_LEN];
-        int rc = fu_input_join_path(d, dir, n, spec + 6, joined, sizeof joined, err);
-        if (rc) return rc;
-        int w = snprintf(out, len, "table:%s", joined);
-        if (w < 0 || (size_t)w >= len)
-            return fu_ynode_fail(err, d, n, FU_EINPUT, "too long (limit %zu)", len - 1);
-        return FU_OK;
+        if (len < 7) return fu_ynode_fail(err, d, n, FU_EINPUT, "too long");
+        memcpy(out, "table:", 6);
+        return fu_input_join_path(d, dir, n, spec + 6, out + 6, len - 6, err);
     } else {
         return fu_input_join_path(d, dir, n, spec, out, len, err);
     }
@@ -357,12 +356,37 @@ int fu_input_read_kshift(const fu_ydoc *d, const fu_ynode *sh, double kshift[3],
     return rc;
 }
 
-static int read_kpoints(const fu_ydoc *d, const fu_ynode *kp, fu_scf_params *p, fu_err *err) {
-    static const char *const keys[] = {"grid", "shift", NULL};
-    const fu_ynode *g, *sh;
+/* A k-point spacing (inverse length, 2π included) > 0 and not so fine that
+ * a 1 bohr cell would need more than MAX_KGRID points. */
+int fu_input_read_kspacing(const fu_ydoc *d, const fu_ynode *n, double *spacing, fu_err *err) {
+    int rc = fu_ynode_quantity(d, n, FU_UNIT_INVLENGTH, spacing, err);
+    if (!rc) rc = fu_input_positive(d, n, *spacing, "1/bohr", err);
+    if (!rc && *spacing < 2.0 * FU_PI / MAX_KGRID)
+        rc = fu_ynode_fail(err, d, n, FU_EINPUT, "%g 1/bohr is too fine (>= %g 1/bohr)", *spacing,
+                           2.0 * FU_PI / MAX_KGRID);
+    return rc;
+}
+
+/* kpoints: {grid: [n1, n2, n3] | spacing: Q, shift: [...]}; without grid or
+ * spacing the protocol's spacing (kspacing > 0), else an error. */
+static int read_kpoints(const fu_ydoc *d, const fu_ynode *kp, const fu_structure *s,
+                        double kspacing, fu_scf_params *p, fu_err *err) {
+    static const char *const keys[] = {"grid", "spacing", "shift", NULL};
+    const fu_ynode *g, *sp, *sh;
     int rc = fu_ymap_check_keys(d, kp, keys, err);
-    if (!rc) rc = fu_ymap_require(d, kp, "grid", &g, err);
-    if (!rc) rc = fu_ynode_ints(d, g, 3, 1, MAX_KGRID, p->kgrid, err);
+    if (rc) return rc;
+    g = fu_ymap_get(kp, "grid");
+    sp = fu_ymap_get(kp, "spacing");
+    if (g && sp)
+        return fu_ynode_fail(err, d, sp, FU_EINPUT, "give either grid (line %d) or spacing, not both",
+                             g->line);
+    if (sp) rc = fu_input_read_kspacing(d, sp, &kspacing, err);
+    if (g)
+        rc = fu_ynode_ints(d, g, 3, 1, MAX_KGRID, p->kgrid, err);
+    else if (!rc && kspacing > 0)
+        fu_kpoints_grid_from_spacing(s->lattice, kspacing, MAX_KGRID, p->kgrid);
+    else if (!rc)
+        rc = fu_ymap_require(d, kp, "grid", &g, err);
     if (rc || !(sh = fu_ymap_get(kp, "shift"))) return rc;
     return fu_input_read_kshift(d, sh, p->kshift, err);
 }
@@ -541,11 +565,59 @@ void fu_input_default_name(const char *origin, const char *fallback, char *out, 
     snprintf(out, len, "%.*s", (int)n, base);
 }
 
+static void one_line_msg(char *s) {
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) *s = '?';
+}
+
+/* Cutoff hints of the species' pseudopotentials (only table: specs carry
+ * them). ec given: refuse an ecut below a low hint unless allow; ec NULL: the
+ * protocol's hint, maximised over the species, is the cutoff. */
+static int apply_hints(const fu_ydoc *d, const fu_ynode *pn, const fu_ynode *ec,
+                       const fu_protocol *proto, int allow, const fu_structure *s,
+                       fu_scf_params *p, fu_err *err) {
+    double best = 0;
+    for (int k = 0; k < s->nspecies; k++) {
+        if (ec && strncmp(p->pseudo[k], "table:", 6)) continue;
+        fu_psp psp;
+        fu_err e = {0};
+        if (fu_psp_load(p->pseudo[k], s->symbol[k], &psp, &e)) {
+            if (ec) continue; /* the run reports it */
+            one_line_msg(e.msg);
+            return fu_ynode_fail(err, d, pn, FU_EINPUT, "no cutoff hint for %s: %s", s->symbol[k],
+                                 e.msg);
+        }
+        if (ec) {
+            double low = psp.hint_ecut[0];
+            if (low > 0 && p->ecut < low && !allow)
+                return fu_ynode_fail(err, d, ec, FU_EINPUT,
+                                     "%g Ha is below the low cutoff hint %g Ha of %s (%s); raise "
+                                     "it or write allow_unconverged: true",
+                                     p->ecut, low, s->symbol[k], p->pseudo[k]);
+            continue;
+        }
+        double h = psp.hint_ecut[proto->hint];
+        if (!(h > 0))
+            return fu_ynode_fail(err, d, pn, FU_EINPUT,
+                                 "no %s cutoff hint for %s (%s); give ecut explicitly",
+                                 fu_protocol_hint_name(proto->hint), s->symbol[k], p->pseudo[k]);
+        if (h > best) best = h;
+    }
+    if (!ec) {
+        if (best > MAX_ECUT)
+            return fu_ynode_fail(err, d, pn, FU_EINPUT, "the cutoff hint %g Ha is beyond %g Ha",
+                                 best, MAX_ECUT);
+        p->ecut = best;
+    }
+    return FU_OK;
+}
+
 static int parse_doc(const fu_ydoc *d, fu_scf_input *in, fu_err *err) {
     static const char *const keys[] = {"structure", "pseudopotentials", "xc", "ecut",
                                        "kpoints", "bands", "fft_grid", "smearing",
                                        "symmetry", "scf", "compute", "output",
-                                       "verbosity", "spin", NULL};
+                                       "verbosity", "spin", "protocol", "allow_unconverged",
+                                       NULL};
     char dir[FU_INPUT_PATH_LEN]; /* directory of the input file, "" if none */
     fu_input_dir_of(d->path, dir, sizeof dir);
     fu_scf_params *p = &in->params;
@@ -557,22 +629,46 @@ static int parse_doc(const fu_ydoc *d, fu_scf_input *in, fu_err *err) {
     int rc = fu_ymap_check_keys(d, root, keys, err);
     if (rc) return rc;
 
-    const fu_ynode *st, *ps, *ec;
+    const fu_ynode *st, *ps, *ec = NULL, *pn;
+    const fu_protocol *proto = NULL;
+    int allow = 0;
     rc = fu_ymap_require(d, root, "structure", &st, err);
     if (!rc) rc = fu_ymap_require(d, root, "pseudopotentials", &ps, err);
-    if (!rc) rc = fu_ymap_require(d, root, "ecut", &ec, err);
+    if (!rc && (pn = fu_ymap_get(root, "protocol"))) {
+        const char *name;
+        rc = fu_ynode_string(d, pn, &name, err);
+        if (!rc && !(proto = fu_protocol_find(name)))
+            rc = fu_ynode_fail(err, d, pn, FU_EINPUT, "unknown protocol '%.40s'; known: %s", name,
+                               FU_PROTOCOL_NAMES);
+        if (!rc) snprintf(p->protocol, sizeof p->protocol, "%s", proto->name);
+    }
+    if (!rc && (n = fu_ymap_get(root, "allow_unconverged"))) rc = fu_ynode_bool(d, n, &allow, err);
+    /* a protocol supplies the cutoff (the pseudopotentials' hint) */
+    if (!rc && !(ec = fu_ymap_get(root, "ecut")) && !proto)
+        rc = fu_ymap_require(d, root, "ecut", &ec, err);
     if (!rc) rc = read_structure(d, dir, st, &in->structure, err);
     if (!rc) rc = read_pseudos(d, dir, ps, &in->structure, p, err);
     if (!rc && (n = fu_ymap_get(root, "xc"))) rc = read_xc(d, n, p, err);
     if (!rc && (n = fu_ymap_get(root, "spin"))) rc = read_spin(d, n, &in->structure, p, err);
-    if (!rc) rc = fu_input_read_ecut(d, ec, &p->ecut, err);
-    if (!rc && (n = fu_ymap_get(root, "kpoints"))) rc = read_kpoints(d, n, p, err);
+    if (!rc && ec) rc = fu_input_read_ecut(d, ec, &p->ecut, err);
+    if (!rc) rc = apply_hints(d, pn, ec, proto, allow, &in->structure, p, err);
+    double kspacing = proto ? proto->kspacing : 0;
+    if (!rc && (n = fu_ymap_get(root, "kpoints")))
+        rc = read_kpoints(d, n, &in->structure, kspacing, p, err);
+    else if (!rc && proto)
+        fu_kpoints_grid_from_spacing(in->structure.lattice, kspacing, MAX_KGRID, p->kgrid);
+    if (!rc && proto && !fu_ymap_get(root, "smearing")) {
+        p->smearing = proto->smearing;
+        p->tsmear = proto->tsmear;
+    }
     if (!rc && (n = fu_ymap_get(root, "bands"))) rc = fu_ynode_int(d, n, 1, MAX_BANDS, &p->nband, err);
     if (!rc && (n = fu_ymap_get(root, "fft_grid")))
         rc = fu_ynode_ints(d, n, 3, 1, MAX_FFT, p->fft, err);
     if (!rc && (n = fu_ymap_get(root, "smearing"))) rc = fu_input_read_smearing(d, n, p, err);
     if (!rc && (n = fu_ymap_get(root, "symmetry"))) rc = fu_input_read_symmetry(d, n, p, err);
     if (!rc && (n = fu_ymap_get(root, "scf"))) rc = fu_input_read_scf(d, n, p, err);
+    if (!rc && proto && !(n && fu_ymap_get(n, "energy_tolerance")))
+        p->tol_energy = proto->tol_energy_per_atom * in->structure.natom;
     if (!rc && (n = fu_ymap_get(root, "compute"))) rc = fu_input_read_compute(d, n, p, err);
     if (!rc && (n = fu_ymap_get(root, "verbosity"))) rc = fu_ynode_int(d, n, 0, 2, &p->verbosity, err);
     fu_input_default_name(d->path, "furui", in->output_prefix, sizeof in->output_prefix);

@@ -81,6 +81,8 @@ int fu_input_read_pseudo_spec(const fu_ydoc *d, const char *dir, const fu_ynode 
 /* ecut: an energy in (0, FU_INPUT_MAX_ECUT] Ha. */
 int fu_input_read_ecut(const fu_ydoc *d, const fu_ynode *n, double *ecut, fu_err *err);
 /* kpoints.shift: three numbers, each 0 or 0.5. */
+/* A k-point spacing: inverse-length quantity > 0 (bohr⁻¹, 2π included). */
+int fu_input_read_kspacing(const fu_ydoc *d, const fu_ynode *n, double *spacing, fu_err *err);
 int fu_input_read_kshift(const fu_ydoc *d, const fu_ynode *sh, double kshift[3], fu_err *err);
 /* smearing: {kind, width, order} -> smearing, tsmear, smearing_order. */
 int fu_input_read_smearing(const fu_ydoc *d, const fu_ynode *sm, fu_scf_params *p, fu_err *err);

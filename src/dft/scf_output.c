@@ -51,7 +51,7 @@ static json_t *structure_json(const fu_structure *s) {
 
 int fu_scf_write_json(const char *path, const fu_structure *s, const fu_scf_params *p,
                       const fu_scf_result *r, const char *input_path, const char *input_text,
-                      fu_err *err) {
+                      int nwarn, const char *const *warn, fu_err *err) {
     json_t *o = json_object();
     json_object_set_new(o, "schema", json_string(FU_SCF_SCHEMA));
     json_object_set_new(o, "schema_version", json_integer(FU_SCF_SCHEMA_VERSION));
@@ -75,6 +75,7 @@ int fu_scf_write_json(const char *path, const fu_structure *s, const fu_scf_para
     json_object_set_new(par, "tol_energy_ha", json_real(p->tol_energy));
     json_object_set_new(par, "tol_density", json_real(p->tol_density));
     json_object_set_new(par, "nspin", json_integer(r->nspin == 2 ? 2 : 1));
+    if (p->protocol[0]) json_object_set_new(par, "protocol", json_string(p->protocol));
     if (r->nspin == 2) {
         json_t *mom = json_object();
         for (int sp = 0; sp < s->nspecies; sp++)
@@ -157,6 +158,9 @@ int fu_scf_write_json(const char *path, const fu_structure *s, const fu_scf_para
                                   r->profile.eigensolver, "density", r->profile.density, "potential",
                                   r->profile.potential, "mixing", r->profile.mixing, "forces_stress",
                                   r->profile.forces_stress, "other", r->profile.other));
+    json_t *wl = json_array();
+    for (int i = 0; i < nwarn; i++) json_array_append_new(wl, json_string(warn[i]));
+    json_object_set_new(o, "warnings", wl);
     json_object_set_new(o, "input_path", json_string(input_path ? input_path : ""));
     if (input_text) json_object_set_new(o, "input", json_string(input_text));
 
@@ -233,6 +237,15 @@ int fu_scf_write_hdf5(const char *path, const fu_structure *s, const fu_scf_para
         snprintf(buf, sizeof buf, "%u.%u.%u", maj, min, rel);
         st |= fu_h5_dstr(gp, "hdf5_version", buf);
         st |= fu_h5_scalar(gp, "ecut", p->ecut, "Ha");
+        if (p->protocol[0]) {
+            /* what the protocol resolved to, beside the verbatim input that names it */
+            hsize_t d3 = 3;
+            st |= fu_h5_dstr(gp, "protocol", p->protocol);
+            st |= fu_h5_dset(gp, "kgrid", H5T_NATIVE_INT, 1, &d3, p->kgrid, "1");
+            st |= fu_h5_dstr(gp, "smearing", fu_smearing_name(p->smearing));
+            st |= fu_h5_scalar(gp, "smearing_width", p->tsmear, "Ha");
+            st |= fu_h5_scalar(gp, "energy_tolerance", p->tol_energy, "Ha");
+        }
         for (int sp = 0; sp < r->nspecies; sp++) {
             char name[64];
             snprintf(name, sizeof name, "pseudopotential_%s", s->symbol[sp]);

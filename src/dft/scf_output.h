@@ -12,10 +12,11 @@
 #define FU_SCF_SCHEMA "furui.scf"
 #define FU_SCF_SCHEMA_VERSION 1
 
-/* input_text: the verbatim input (provenance), may be NULL. */
+/* input_text: the verbatim input (provenance), may be NULL. warn[0..nwarn-1]:
+ * one-line warnings (props/warnings.h), written as the list `warnings`. */
 int fu_scf_write_json(const char *path, const fu_structure *s, const fu_scf_params *p,
                       const fu_scf_result *r, const char *input_path, const char *input_text,
-                      fu_err *err);
+                      int nwarn, const char *const *warn, fu_err *err);
 int fu_scf_write_hdf5(const char *path, const fu_structure *s, const fu_scf_params *p,
                       const fu_scf_result *r, const char *input_path, const char *input_text,
                       fu_err *err);

@@ -17,6 +17,7 @@
 #include "props/bandstructure.h"
 #include "props/eos.h"
 #include "props/relax.h"
+#include "props/warnings.h"
 #include "screen/journal.h"
 #include "screen/recovery.h"
 #include "screen/store.h"
@@ -257,6 +258,7 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
     /* relaxation first: the SCF (and EOS) are then of the relaxed structure */
     int relax_steps = 0, relaxed_ok = 1;
     double relax_v0 = 0;
+    fu_warnings warn = {0}; /* props/warnings.h: into the candidate's message */
     if (unpacked && tasks.relax) {
         fu_relax_opts ro = tasks.relax_opts;
         ro.log = me == 0 ? log : NULL;
@@ -275,6 +277,7 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
         rc = fu_relax_run(&s, &given, &ro, comm, &rr, &re);
         engine += fu_monotonic_seconds() - ts;
         relax_steps = rr.nsteps;
+        if (!rc) fu_warn_relax(&rr, fmax(1e-7, 20.0 * given.tol_energy), &warn);
         if (!rc) {
             relax_v0 = fabs(fu_lattice_det((const double(*)[3])s.lattice));
             fu_structure relaxed;
@@ -440,9 +443,19 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
                     snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "%s%s", msg[0] ? "; " : "", bands_note);
                 if (eos_note[0])
                     snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "%s%s", msg[0] ? "; " : "", eos_note);
-                else if (have_eos && er.fit.min_outside)
-                    snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "%seos: %s", msg[0] ? "; " : "",
-                             er.fit.warning);
+                else if (have_eos) {
+                    /* minimum at the scan's edge, V0 extrapolated, implausible B0' */
+                    fu_warnings ew = {0};
+                    fu_warn_eos(&er, &ew);
+                    for (int i = 0; i < ew.n; i++)
+                        snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "%swarning: %s",
+                                 msg[0] ? "; " : "", ew.msg[i]);
+                }
+                if (!relax_steps && res.have_stress)
+                    fu_warn_scf_pressure((const double(*)[3])res.stress, &warn);
+                for (int i = 0; i < warn.n; i++)
+                    snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "%swarning: %s",
+                             msg[0] ? "; " : "", warn.msg[i]);
                 if (msg[0]) out = fu_cand_set_str(&rec->message, msg, err);
             } else {
                 rc = out; /* recorded as a failure of this candidate */

@@ -30,6 +30,7 @@
 #include "dft/basis.h"
 #include "dft/fftgrid.h"
 #include "dft/occupations.h"
+#include "dft/protocol.h"
 #include "props/eos.h"
 #include "dft/scf_input.h"
 #include "dft/xc.h"
@@ -344,6 +345,7 @@ int fu_candidate_id(const fu_structure *s, const fu_scf_params *p, const fu_psp 
 
 typedef struct {
     int state;              /* 0 unresolved, 1 ok, -1 no usable pseudopotential */
+    int used;               /* 1: some candidate uses it (protocol scan) */
     char spec[FU_SPEC_LEN]; /* what the SCF is given */
     fu_psp psp;
     char msg[FU_ERR_MSG_LEN]; /* why not (state -1) */
@@ -402,6 +404,12 @@ typedef struct {
     fu_candidate *cand;
     int n, cap;
     long planned; /* upper bound of candidates so far */
+    const fu_protocol *proto;     /* `protocol:`, NULL if none */
+    const fu_ynode *proto_node, *ecut_node;
+    int ecut_given;               /* 0: the campaign cutoff comes from the hints */
+    int allow_unconverged;        /* `allow_unconverged: true`: ecut below a low hint */
+    double tol_per_atom;          /* > 0: scf energy tolerance per atom (protocol), Ha */
+    int scan;                     /* 1: expansion only marks the pseudopotentials used */
 } ctx;
 
 /* The scf input's helpers, with this file's document, directory and error. */
@@ -478,14 +486,7 @@ static int grid_item(ctx *c, const fu_ynode *n, int i) {
 }
 
 static int spacing_item(ctx *c, const fu_ynode *n, int i) {
-    double *s = &c->k[i].spacing;
-    int rc = fu_ynode_quantity(c->d, n, FU_UNIT_INVLENGTH, s, c->err);
-    if (!rc) rc = positive(c, n, *s, "1/bohr");
-    /* below this even a 1 bohr cell would need more than MAX_KGRID points */
-    if (!rc && *s < 2.0 * FU_PI / MAX_KGRID)
-        rc = fu_ynode_fail(c->err, c->d, n, FU_EINPUT, "%g 1/bohr is too fine (>= %g 1/bohr)", *s,
-                           2.0 * FU_PI / MAX_KGRID);
-    return rc;
+    return fu_input_read_kspacing(c->d, n, &c->k[i].spacing, c->err);
 }
 
 static int read_kpoints(ctx *c, const fu_ynode *kp) {
@@ -497,11 +498,14 @@ static int read_kpoints(ctx *c, const fu_ynode *kp) {
     if (g && sp)
         return fu_ynode_fail(c->err, c->d, sp, FU_EINPUT,
                              "give either grid (line %d) or spacing, not both", g->line);
-    if (!g && !sp)
-        return fu_ynode_fail(c->err, c->d, kp, FU_EINPUT,
-                             "give grid: [n1, n2, n3] (or a list of grids) or spacing: a "
-                             "k-point spacing such as 0.3 1/angstrom (or a list)");
-    if (g) {
+    if (!g && !sp) {
+        if (!c->proto)
+            return fu_ynode_fail(c->err, c->d, kp, FU_EINPUT,
+                                 "give grid: [n1, n2, n3] (or a list of grids) or spacing: a "
+                                 "k-point spacing such as 0.3 1/angstrom (or a list)");
+        c->nk = 1; /* the protocol's spacing (kpoints: {shift: ...} only) */
+        c->k[0].spacing = c->proto->kspacing;
+    } else if (g) {
         if (g->kind != FU_YSEQ)
             return fu_ynode_fail(c->err, c->d, g, FU_EINPUT,
                                  "expected [n1, n2, n3] or a list of such grids, found a %s",
@@ -989,18 +993,6 @@ static int add_invalid(ctx *c, fu_candidate_kind kind, const char *source, const
     return rc;
 }
 
-/* k-mesh from a spacing: n_i = max(1, ceil(|b_i| / spacing)), |b_i| with the
- * 2π (VASP's KSPACING rule); 1e-6 of slack so that rounding noise in the
- * lattice cannot add a point. */
-static void grid_from_spacing(const double lat[3][3], double spacing, int grid[3]) {
-    double rec[3][3];
-    fu_lattice_reciprocal(lat, rec);
-    for (int i = 0; i < 3; i++) {
-        double b = sqrt(rec[i][0] * rec[i][0] + rec[i][1] * rec[i][1] + rec[i][2] * rec[i][2]);
-        double n = ceil(b / spacing - 1e-6);
-        grid[i] = n < 1 ? 1 : n > MAX_KGRID ? MAX_KGRID : (int)n;
-    }
-}
 
 /* What the candidates of one structure (at one strain, one xc) share. */
 typedef struct {
@@ -1057,13 +1049,15 @@ static int emit(ctx *c, structure_job *j, int ie, int ik, int ism) {
         snprintf(p->pseudo[sp], sizeof p->pseudo[sp], "%s", x->slot[s->znucl[sp]]->spec);
     p->ecut = c->ecut[ie];
     if (c->k[ik].spacing > 0)
-        grid_from_spacing(s->lattice, c->k[ik].spacing, p->kgrid);
+        fu_kpoints_grid_from_spacing(s->lattice, c->k[ik].spacing, MAX_KGRID, p->kgrid);
     else
         memcpy(p->kgrid, c->k[ik].grid, sizeof p->kgrid);
     memcpy(p->kshift, c->kshift, sizeof p->kshift);
     p->smearing = c->sm[ism].kind;
     p->smearing_order = c->sm[ism].order;
     p->tsmear = c->sm[ism].width;
+    if (c->tol_per_atom > 0) p->tol_energy = c->tol_per_atom * s->natom;
+    if (c->proto) snprintf(p->protocol, sizeof p->protocol, "%s", c->proto->name);
     k->tasks = c->tasks;
     int polarized = c->spin_mode == 1;
     for (int sp = 0; sp < s->nspecies && c->spin_mode == 2; sp++)
@@ -1101,10 +1095,12 @@ static int emit(ctx *c, structure_job *j, int ie, int ik, int ism) {
     else
         textf(sm, sizeof sm, "%s:%gHa", fu_smearing_name(p->smearing), p->tsmear);
     if (j->strain != 1.0) textf(strain, sizeof strain, "/strain=%g", j->strain);
-    textf(k->label, sizeof k->label, "%s/%s/ecut=%gHa/k=%dx%dx%d/%s%s%s%s%s%s", j->head, x->name, p->ecut,
-          p->kgrid[0], p->kgrid[1], p->kgrid[2], sm, strain, polarized ? "/spin" : "",
+    char proto[48] = "";
+    if (c->proto) textf(proto, sizeof proto, "/protocol=%s", c->proto->name);
+    textf(k->label, sizeof k->label, "%s/%s/ecut=%gHa/k=%dx%dx%d/%s%s%s%s%s%s%s", j->head, x->name,
+          p->ecut, p->kgrid[0], p->kgrid[1], p->kgrid[2], sm, strain, polarized ? "/spin" : "",
           k->tasks.relax ? (k->tasks.relax_opts.relax_cell ? "/relax-cell" : "/relax") : "",
-          k->tasks.bands ? "/bands" : "", k->tasks.eos ? "/eos" : "");
+          k->tasks.bands ? "/bands" : "", k->tasks.eos ? "/eos" : "", proto);
 
     char *text;
     rc = build_canonical(&k->structure, p, x->canon, j->psp, &k->tasks, &text, c->err);
@@ -1147,6 +1143,15 @@ static int add_structure(ctx *c, const fu_structure *base, fu_candidate_kind kin
             if (!s) return fu_fail(c->err, FU_ENOMEM, "out of memory");
             if (s->state > 0) {
                 psps[x][sp] = &s->psp;
+                s->used = 1;
+                double low = s->psp.hint_ecut[0];
+                for (int ie = 0; ie < c->necut && c->ecut_given && !c->allow_unconverged; ie++)
+                    if (low > 0 && c->ecut[ie] < low)
+                        return fu_ynode_fail(
+                            c->err, c->d, c->ecut_node, FU_EINPUT,
+                            "%g Ha is below the low cutoff hint %g Ha of %s (%s); raise it or "
+                            "write allow_unconverged: true",
+                            c->ecut[ie], low, base->symbol[sp], s->spec);
                 continue;
             }
             if (sp_node)
@@ -1161,6 +1166,7 @@ static int add_structure(ctx *c, const fu_structure *base, fu_candidate_kind kin
         }
     }
 
+    if (c->scan) return FU_OK; /* the campaign cutoff needs only the elements */
     fu_symmetry own;
     memset(&own, 0, sizeof own);
     if (!known && (rc = find_symmetry(c, base, source, &own))) return rc;
@@ -1388,7 +1394,7 @@ static int read_prototype(ctx *c, const fu_ynode *ent, const fu_ynode *pn) {
                 if (s.znucl[sp] == z[i]) at[sp] = zn[i][idx[i]];
         int pat = (z[0] == z[1]) | (ns > 2 && z[0] == z[2]) << 1 | (ns > 2 && z[1] == z[2]) << 2;
         if (ns == 1) pat = 0;
-        if (!have_sym[pat] && !(rc = find_symmetry(c, &s, source, &psym[pat]))) have_sym[pat] = 1;
+        if (!c->scan && !have_sym[pat] && !(rc = find_symmetry(c, &s, source, &psym[pat]))) have_sym[pat] = 1;
         if (!rc)
             rc = add_structure(c, &s, FU_CAND_PROTOTYPE, source, formula, what, at, &psym[pat]);
         fu_structure_free(&s);
@@ -1797,12 +1803,52 @@ static int read_properties(ctx *c, const fu_ynode *pr) {
     return rc;
 }
 
+/* One cutoff for the whole campaign, so that energies entering formation
+ * energies and hulls are comparable: the protocol's hint (low, normal, high)
+ * maximised over every (xc, element) pseudopotential any candidate uses. A
+ * first pass over the candidates only resolves their pseudopotentials. */
+static int campaign_ecut(ctx *c, const fu_ynode *cands, fu_sweep *sw) {
+    c->scan = 1;
+    int rc = read_candidates(c, cands);
+    c->scan = 0;
+    for (int i = 0; i < c->n; i++) fu_structure_free(&c->cand[i].structure);
+    c->n = 0;
+    c->planned = 0;
+    if (rc) return rc;
+    int h = c->proto->hint;
+    const psp_slot *best = NULL;
+    for (int x = 0; x < c->nxc; x++)
+        for (int z = 1; z <= FU_MAX_Z; z++) {
+            const psp_slot *s = c->xc[x].slot[z];
+            if (!s || !s->used) continue;
+            double e = s->psp.hint_ecut[h];
+            if (!(e > 0))
+                return fu_ynode_fail(c->err, c->d, c->proto_node, FU_EINPUT,
+                                     "no %s cutoff hint for %s (%s); give ecut explicitly",
+                                     fu_protocol_hint_name(h), fu_element_symbol(z), s->spec);
+            if (!best || e > best->psp.hint_ecut[h]) best = s;
+        }
+    if (!best)
+        return fu_ynode_fail(c->err, c->d, c->proto_node, FU_EINPUT,
+                             "no candidate has usable pseudopotentials to take a cutoff from; "
+                             "give ecut explicitly");
+    c->ecut[0] = best->psp.hint_ecut[h];
+    if (c->ecut[0] > FU_INPUT_MAX_ECUT)
+        return fu_ynode_fail(c->err, c->d, c->proto_node, FU_EINPUT,
+                             "the %s hint %g Ha of %s is beyond %g Ha", fu_protocol_hint_name(h),
+                             c->ecut[0], best->psp.element, FU_INPUT_MAX_ECUT);
+    sw->campaign_ecut = c->ecut[0];
+    textf(sw->ecut_source, sizeof sw->ecut_source, "%s hint of %s (%s)",
+          fu_protocol_hint_name(h), best->psp.element, best->spec);
+    return FU_OK;
+}
+
 static int parse_doc(const fu_ydoc *d, fu_sweep *sw, fu_err *err) {
     static const char *const keys[] = {"name",     "candidates", "pseudopotentials", "xc",
                                        "ecut",     "kpoints",    "smearing",         "strain",
                                        "symmetry", "scf",        "compute",          "verbosity",
                                        "recovery", "candidate_time_limit", "spin",   "properties",
-                                       "only",     NULL};
+                                       "only",     "protocol",   "allow_unconverged", NULL};
     const fu_ynode *root = d->root, *n;
     if (root->kind != FU_YMAP)
         return fu_ynode_fail(err, d, root, FU_EINPUT,
@@ -1831,11 +1877,27 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, fu_err *err) {
     fu_input_dir_of(d->path, c->dir, sizeof c->dir);
     fu_scf_params_default(&c->base);
 
-    const fu_ynode *cands, *ps, *ec, *kp;
+    const fu_ynode *cands, *ps, *ec = NULL, *kp = NULL;
     rc = fu_ymap_require(d, root, "candidates", &cands, err);
     if (!rc) rc = fu_ymap_require(d, root, "pseudopotentials", &ps, err);
-    if (!rc) rc = fu_ymap_require(d, root, "ecut", &ec, err);
-    if (!rc) rc = fu_ymap_require(d, root, "kpoints", &kp, err);
+    if (!rc && (n = fu_ymap_get(root, "protocol"))) {
+        const char *name;
+        rc = fu_ynode_string(d, n, &name, err);
+        if (!rc && !(c->proto = fu_protocol_find(name)))
+            rc = fu_ynode_fail(err, d, n, FU_EINPUT, "unknown protocol '%.40s'; known: %s", name,
+                               FU_PROTOCOL_NAMES);
+        c->proto_node = n;
+        if (!rc) snprintf(sw->protocol, sizeof sw->protocol, "%s", c->proto->name);
+    }
+    if (!rc && (n = fu_ymap_get(root, "allow_unconverged")))
+        rc = fu_ynode_bool(d, n, &c->allow_unconverged, err);
+    /* a protocol supplies the cutoff and the k-mesh; without one they are required */
+    if (!rc && !(ec = fu_ymap_get(root, "ecut")) && !c->proto)
+        rc = fu_ymap_require(d, root, "ecut", &ec, err);
+    if (!rc && !(kp = fu_ymap_get(root, "kpoints")) && !c->proto)
+        rc = fu_ymap_require(d, root, "kpoints", &kp, err);
+    c->ecut_node = ec;
+    c->ecut_given = ec != NULL;
     if (!rc && (n = fu_ymap_get(root, "name"))) {
         rc = fu_ynode_string_copy(d, n, sw->name, sizeof sw->name, err);
         if (!rc && fu_input_has_control(sw->name))
@@ -1856,20 +1918,29 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, fu_err *err) {
                               sizeof c->xc[0].label, err);
         }
     }
-    if (!rc) {
+    if (!rc && !ec) {
+        c->necut = 1; /* set after the scan of the elements, below */
+    } else if (!rc) {
         if (ec->kind == FU_YMAP)
             rc = fu_ynode_fail(err, d, ec, FU_EINPUT,
                                "expected an energy (15 Ha) or a list of them, found a map");
         else
             rc = each_item(c, ec, &c->necut, ecut_item);
     }
-    if (!rc) rc = fu_ynode_expect(d, kp, FU_YMAP, err);
-    if (!rc) rc = read_kpoints(c, kp);
+    if (!rc && !kp) {
+        c->nk = 1;
+        c->k[0].spacing = c->proto->kspacing;
+    } else if (!rc) {
+        rc = fu_ynode_expect(d, kp, FU_YMAP, err);
+        if (!rc) rc = read_kpoints(c, kp);
+    }
     /* fixed parameters, read as the scf input reads them (smearing defaults
      * read base values) */
     fu_scf_params *base = &c->base;
     if (!rc && (n = fu_ymap_get(root, "symmetry"))) rc = fu_input_read_symmetry(d, n, base, err);
     if (!rc && (n = fu_ymap_get(root, "scf"))) rc = fu_input_read_scf(d, n, base, err);
+    if (!rc && c->proto && !(n && fu_ymap_get(n, "energy_tolerance")))
+        c->tol_per_atom = c->proto->tol_energy_per_atom;
     if (!rc && (n = fu_ymap_get(root, "compute"))) rc = fu_input_read_compute(d, n, base, err);
     if (!rc && (n = fu_ymap_get(root, "verbosity")))
         rc = fu_ynode_int(d, n, 0, 2, &c->base.verbosity, err);
@@ -1890,9 +1961,20 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, fu_err *err) {
     }
     if (!rc && (n = fu_ymap_get(root, "spin"))) rc = read_sweep_spin(c, n);
     if (!rc && (n = fu_ymap_get(root, "properties"))) rc = read_properties(c, n);
+    if (!rc && c->proto && c->tasks.relax) {
+        /* the protocol's thresholds unless relax: gives them */
+        const fu_ynode *r = fu_ymap_get(n, "relax");
+        int map = r && r->kind == FU_YMAP;
+        if (!(map && fu_ymap_get(r, "force_tol"))) c->tasks.relax_opts.force_tol = c->proto->force_tol;
+        if (!(map && fu_ymap_get(r, "stress_tol")))
+            c->tasks.relax_opts.stress_tol = c->proto->stress_tol;
+    }
     if (!rc) {
         if ((n = fu_ymap_get(root, "smearing"))) {
             rc = each_item(c, n, &c->nsm, smear_item);
+        } else if (c->proto) {
+            c->nsm = 1;
+            c->sm[0] = (smear_opt){c->proto->smearing, c->base.smearing_order, c->proto->tsmear};
         } else {
             c->nsm = 1;
             c->sm[0] = (smear_opt){FU_SMEAR_NONE, c->base.smearing_order, c->base.tsmear};
@@ -1919,6 +2001,7 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, fu_err *err) {
                                "limit %d",
                                c->nparams, FU_SWEEP_MAX_CANDIDATES);
     }
+    if (!rc && !c->ecut_given) rc = campaign_ecut(c, cands, sw);
     if (!rc) rc = read_candidates(c, cands);
     if (!rc) rc = dedupe(c, sw);
     if (!rc && (n = fu_ymap_get(root, "only"))) rc = apply_only(c, n, sw);

@@ -88,6 +88,11 @@ typedef struct {
     /* run controls of the farm (not physics, not in any ID); the command line overrides */
     int recovery_rungs;          /* `recovery: {max_rungs:}`, 1..4; 0: not given (all rungs) */
     double candidate_time_limit; /* `candidate_time_limit:` in s; 0: not given (none) */
+    char protocol[16];           /* `protocol:`, "" if none */
+    /* With a protocol and no explicit ecut: the one campaign cutoff (Ha) and
+     * which element's hint sets it ("normal hint of O (table:...)"). */
+    double campaign_ecut;
+    char ecut_source[FU_SWEEP_PATH_LEN + 128];
 } fu_sweep;
 
 /* Reads, validates and expands a sweep file. On error *sw needs no freeing

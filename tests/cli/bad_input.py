@@ -91,6 +91,12 @@ kpoints: {grid: [1, 1, 1]}
 """
 
 
+# a one-element PseudoDojo table: Debian's Si.psp8 and a djson with the PBE standard hints
+_SI8 = "/usr/share/abinit/psp/Pseudodojo_nc_sr_04_pbe_standard_psp8/Si.psp8"
+PSP8_SI = open(_SI8, encoding="utf-8").read() if os.path.exists(_SI8) else ""
+DJSON_SI = ('{"pseudos_metadata": {"Si": {"basename": "Si.psp8", "Z_val": 4.0, "hints": '
+            '{"low": {"ecut": 14.0}, "normal": {"ecut": 18.0}, "high": {"ecut": 24.0}}}}}\n')
+
 POSCAR_SI = "Si\n5.43\n 0 .5 .5\n .5 0 .5\n .5 .5 0\nSi\n2\nDirect\n 0 0 0\n 0.25 0.25 0.25\n"
 
 
@@ -337,6 +343,32 @@ CASES = [
          files={"s.yaml": SWEEP.replace("ecut: 5 Ha", "ecut: -5 Ha")}, not_created=("fdir",)),
     Case("sweep_truncated", ["screen", "s.yaml", "--dry-run"], 1, ["s.yaml"],
          files={"s.yaml": SWEEP[:SWEEP.index("kpoints") + 14]}),
+    # --- protocols and k-spacings (issue 20): one line before any file is made --------------
+    Case("protocol_unknown", SCF, 1, [IN + ":20:", "protocol: unknown protocol 'precise'",
+                                      "fast, balanced, stringent"],
+         files={IN: append("protocol: precise\n")}, stage="input", mpi=True),
+    Case("kspacing_zero", SCF, 1, [IN + ":19:", "kpoints.spacing: must be > 0"],
+         files={IN: mutate(("grid: [1, 1, 1]", "spacing: 0 1/angstrom"))}, stage="input"),
+    Case("kspacing_negative", SCF, 1, [IN + ":19:", "kpoints.spacing: must be > 0", "got -0.105835 1/bohr"],
+         files={IN: mutate(("grid: [1, 1, 1]", "spacing: -0.2 1/angstrom"))}, stage="input"),
+    Case("ecut_below_low_hint", SCF, 1, [IN + ":18:", "ecut: 5 Ha is below the low cutoff hint 14 Ha",
+                                         "of Si", "allow_unconverged: true"],
+         files={IN: mutate(("abinit:14si.4.hgh", "\"table:tab\"")), "tab/Si.psp8": PSP8_SI,
+                "tab/standard.djson": DJSON_SI}, stage="input"),
+    Case("protocol_no_hint", SCF, 1, [IN + ":19:", "protocol: no low cutoff hint for Si",
+                                      "give ecut explicitly"],
+         files={IN: mutate(("ecut: 5 Ha\n", "")) + "protocol: fast\n"}, stage="input", mpi=True),
+    Case("sweep_protocol_unknown", ["screen", "s.yaml", "-o", "out"], 1,
+         ["s.yaml:8:", "protocol: unknown protocol 'Balanced'", "fast, balanced, stringent"],
+         files={"s.yaml": SWEEP + "protocol: Balanced\n"}, not_created=("out.h5", "out.journal")),
+    Case("sweep_kspacing_zero", ["screen", "s.yaml", "-o", "out"], 1,
+         ["s.yaml:7:", "kpoints.spacing[0]: must be > 0"],
+         files={"s.yaml": SWEEP.replace("grid: [1, 1, 1]", "spacing: [0 1/angstrom]")},
+         not_created=("out.h5", "out.journal")),
+    Case("sweep_protocol_no_hint", ["screen", "s.yaml", "-o", "out"], 1,
+         ["s.yaml:7:", "protocol: no normal cutoff hint for Si", "give ecut explicitly"],
+         files={"s.yaml": SWEEP.replace("ecut: 5 Ha\n", "") + "protocol: balanced\n"},
+         not_created=("out.h5", "out.journal")),
     # --- named pipes (FIFOs) where a file is read: open(2) blocked forever; only regular files
     Case("input_is_fifo", SCF, 3, [IN, "not a regular file"], files={IN: FIFO}, stage="input",
          timeout=20),

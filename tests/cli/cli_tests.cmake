@@ -41,7 +41,8 @@ endforeach()
 # output_dir_missing on 2 ranks: all ranks must agree on rank 0's failure to open
 # the log before the SCF starts (it once hung).
 
-foreach(input ${PROJECT_SOURCE_DIR}/input/examples/si_diamond.yaml ${FURUI_CLI_DIR}/si_small.yaml)
+foreach(input ${PROJECT_SOURCE_DIR}/input/examples/si_diamond.yaml ${FURUI_CLI_DIR}/si_small.yaml
+              ${FURUI_CLI_DIR}/si_protocol.yaml)
   get_filename_component(name ${input} NAME_WE)
   add_test(NAME cli_scf_outputs_${name}
     COMMAND ${FURUI_PYTHON} ${FURUI_CLI_DIR}/scf_outputs.py --furui $<TARGET_FILE:furui>

@@ -13,7 +13,10 @@ input file's name) in a fresh DIR and checks:
     summing to 1, forces summing to zero, a symmetric stress; input = the file's text;
   * the HDF5 opens with h5py; root attribute schema = furui.scf; every dataset under /energy
     has a "units" attribute (= Ha); /provenance/input equals the input file byte for byte;
-    /energy/* (in particular total), eigenvalues, forces and stress equal the JSON's values.
+    /energy/* (in particular total), eigenvalues, forces and stress equal the JSON's values;
+  * with `protocol:` (si_protocol.yaml): the k-mesh, smearing and energy tolerance it resolved
+    to, recomputed from the documented table, in the JSON parameters, the HDF5 provenance and
+    the log.
 """
 import argparse
 import json
@@ -52,6 +55,48 @@ def as_bytes(v):
     if isinstance(v, np.ndarray) and v.shape == ():
         return as_bytes(v[()])
     raise TypeError(f"not a string: {type(v)}")
+
+
+# aiida-quantumespresso's protocol table (input/README.md "protocol"): k distance 1/angstrom,
+# cold smearing Ry, conv_thr Ry/atom
+PROTOCOLS = {"fast": (0.30, 0.0275, 4e-10), "balanced": (0.15, 0.02, 2e-10),
+             "stringent": (0.10, 0.0125, 1e-10)}
+BOHR_A = 0.529177210903
+
+
+def check_protocol(doc, js, h, log):
+    """The values a protocol resolved to, recomputed here from the documented table: the mesh
+    n_i = ceil(|b_i| / spacing) (|b_i| with the 2 pi), the smearing, the tolerance x atoms;
+    in the JSON parameters, the HDF5 provenance and the log (keys the input gives win)."""
+    name = doc["protocol"]
+    kdist, degauss_ry, conv_ry = PROTOCOLS[name]
+    lat = np.array(doc["structure"]["lattice"]["vectors"], dtype=float)
+    if doc["structure"]["lattice"]["unit"] != "bohr":
+        lat /= BOHR_A
+    rec = 2 * math.pi * np.linalg.inv(lat).T
+    want_k = [max(1, math.ceil(np.linalg.norm(b) / (kdist * BOHR_A) - 1e-6)) for b in rec]
+    if "kpoints" in doc:
+        want_k = doc["kpoints"]["grid"]
+    want_w = degauss_ry / 2 if "smearing" not in doc else None
+    want_tol = conv_ry / 2 * len(doc["structure"]["atoms"])
+    par = js.get("parameters", {})
+    check(par.get("protocol") == name, f"parameters.protocol {par.get('protocol')!r}")
+    check(par.get("kgrid") == want_k, f"parameters.kgrid {par.get('kgrid')} != {want_k}")
+    if want_w is not None:
+        check(par.get("smearing") == "marzari-vanderbilt" and
+              abs(par.get("smearing_width_ha", 0) - want_w) < 1e-15,
+              f"smearing {par.get('smearing')} {par.get('smearing_width_ha')} != cold {want_w} Ha")
+    if "energy_tolerance" not in (doc.get("scf") or {}):
+        check(abs(par.get("tol_energy_ha", 0) - want_tol) < 1e-22,
+              f"tol_energy_ha {par.get('tol_energy_ha')} != {want_tol}")
+    g = h["provenance"]
+    check(as_bytes(g["protocol"][()]) == name.encode(), "HDF5 provenance/protocol")
+    check(list(g["kgrid"][()]) == want_k, f"HDF5 provenance/kgrid {list(g['kgrid'][()])}")
+    check(float(g["energy_tolerance"][()]) == par.get("tol_energy_ha") and
+          float(g["smearing_width"][()]) == par.get("smearing_width_ha"),
+          "HDF5 provenance tolerance/smearing differ from the JSON")
+    check(f"# protocol {name} " in log and "k-mesh %dx%dx%d" % tuple(want_k) in log,
+          "the log states the protocol's resolved values")
 
 
 def main():
@@ -107,6 +152,14 @@ def main():
           and units.get("force") == "Ha/bohr" and units.get("stress", "").startswith("Ha/bohr^3"),
           f"units {units!r}")
     check(js.get("converged") is True, f"converged {js.get('converged')!r}")
+    # warnings: a list; a pressure warning exactly when |P| > 5 GPa (input/README.md)
+    warns = js.get("warnings")
+    check(isinstance(warns, list) and all(isinstance(w, str) for w in warns), f"warnings {warns!r}")
+    if "pressure_gpa" in js and isinstance(warns, list):
+        high = abs(js["pressure_gpa"]) > 5.0
+        check(high == any(w.startswith("pressure") for w in warns),
+              f"pressure {js['pressure_gpa']} GPa, warnings {warns!r}")
+        check(high == ("# warning: pressure" in log), "the log repeats the pressure warning")
     e = js.get("energy_ha", {})
     check(set(ENERGY_TERMS) | {"total", "total_per_atom"} <= set(e), f"energy keys {sorted(e)}")
     for k, v in e.items():
@@ -174,6 +227,8 @@ def main():
         prov = as_bytes(h["provenance/input"][()])
         check(prov == raw, f"/provenance/input ({len(prov)} bytes) differs from the input file "
               f"({len(raw)} bytes)")
+        if "protocol" in doc:
+            check_protocol(doc, js, h, log)
         for name, ref in (("eigenvalues", eig), ("forces", forces), ("stress", stress)):
             if check(name in h, f"no /{name}"):
                 a = np.array(h[name][()], dtype=float)

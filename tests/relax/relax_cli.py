@@ -11,6 +11,10 @@
   bad_value  a force_tol without unit: exit 1, one line naming file:line.
   noconv     max_steps 1 on a cell far from equilibrium: exit 2, only
              PREFIX.failed.log (with the last structure), no result files.
+  protocol   protocol: fast with force_tol given: force_tol as written, stress_tol
+             the protocol's 0.05 GPa (not the default 5e-7 Ha/bohr^3), cold smearing
+             0.0275 Ry; the volume change of this cell (-9 %, under 10 %) gives no
+             volume warning, and `warnings` is a list in the JSON.
 """
 import argparse
 import json
@@ -67,7 +71,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--furui", required=True)
     ap.add_argument("--workdir", required=True)
-    ap.add_argument("case", choices=["outputs", "bad_key", "bad_value", "noconv"])
+    ap.add_argument("case", choices=["outputs", "bad_key", "bad_value", "noconv", "protocol"])
     a = ap.parse_args()
     if a.case == "outputs":
         p, inp, prefix = run(a.furui, a.workdir, "outputs", "  max_steps: 30\n  stress_tol: 0.01 GPa")
@@ -116,6 +120,27 @@ def main():
             if os.path.exists(prefix + ext):
                 fail(f"{ext} written for bad input")
         print("ok:", err[0])
+    elif a.case == "protocol":
+        p, inp, prefix = run(a.furui, a.workdir, "protocol",
+                             "  max_steps: 30\n  force_tol: 2e-4 Ha/bohr\nprotocol: fast")
+        if p.returncode != 0:
+            fail(f"exit {p.returncode}: {p.stderr}")
+        j = json.load(open(prefix + ".relax.json"))
+        st = j["settings"]
+        if st["force_tol_ha_bohr"] != 2e-4:
+            fail(f"explicit force_tol overridden: {st['force_tol_ha_bohr']}")
+        if abs(st["stress_tol_ha_bohr3"] * 29421.015697 - 0.05) > 1e-12:
+            fail(f"stress_tol {st['stress_tol_ha_bohr3']} Ha/bohr^3 is not the protocol's 0.05 GPa")
+        w = j.get("warnings")
+        if not isinstance(w, list) or any("volume" in x for x in w):
+            fail(f"warnings {w!r}: want a list without a volume warning")
+        v0, v1 = j["history"][0]["volume_bohr3"], j["final"]["volume_bohr3"]
+        if abs(v1 / v0 - 1) >= 0.10:
+            fail(f"the case assumes a volume change under 10 %: {v1 / v0 - 1:+.3f}")
+        log = open(prefix + ".relax.log").read()
+        if "# protocol fast" not in log or "marzari-vanderbilt 0.01375 Ha" not in log:
+            fail("the log does not state the protocol's resolved values")
+        print("ok:", p.stdout.strip())
     else:
         p, inp, prefix = run(a.furui, a.workdir, "noconv", "  max_steps: 1")
         if p.returncode != 2:

@@ -2,7 +2,7 @@
 # relaxed lattice constant (validation/lattice_vs_abinit.py --quick si).
 # Included from tests/CMakeLists.txt.
 set(FURUI_RELAX_DIR ${CMAKE_CURRENT_LIST_DIR})
-foreach(case outputs bad_key bad_value noconv)
+foreach(case outputs bad_key bad_value noconv protocol)
   add_test(NAME relax_cli_${case}
     COMMAND /usr/bin/python3 ${FURUI_RELAX_DIR}/relax_cli.py --furui $<TARGET_FILE:furui>
             --workdir ${CMAKE_CURRENT_BINARY_DIR}/relax ${case})
