@@ -21,6 +21,7 @@
 #include "screen/recovery.h"
 #include "screen/journal.h"
 #include "screen/store.h"
+#include "dft/psp.h"
 #include "screen/sweep.h"
 #include "app/runtime.h"
 
@@ -78,6 +79,45 @@ static int parse_number(const char *s, double lo, double hi, double *out) {
     return 1;
 }
 
+/* The pseudopotentials the valid candidates use, one line per distinct
+ * (element, spec): what was resolved, so a user sees the file, its valence,
+ * core correction and the table's hints before the job runs. */
+static void print_pseudopotentials(const fu_sweep *sw) {
+    enum { MAXP = 64 };
+    const char *sym[MAXP], *spec[MAXP];
+    int n = 0, more = 0;
+    for (int i = 0; i < sw->n; i++) {
+        const fu_candidate *c = &sw->cand[i];
+        if (!c->valid) continue;
+        for (int sp = 0; sp < c->structure.nspecies; sp++) {
+            int seen = 0;
+            for (int k = 0; k < n && !seen; k++)
+                seen = !strcmp(sym[k], c->structure.symbol[sp]) && !strcmp(spec[k], c->params.pseudo[sp]);
+            if (seen) continue;
+            if (n == MAXP) {
+                more = 1;
+                continue;
+            }
+            sym[n] = c->structure.symbol[sp];
+            spec[n++] = c->params.pseudo[sp];
+        }
+    }
+    for (int k = 0; k < n; k++) {
+        fu_psp p;
+        fu_err e = {0};
+        if (fu_psp_load(spec[k], sym[k], &p, &e)) {
+            printf("# psp %-2s %s: %s\n", sym[k], spec[k], e.msg);
+            continue;
+        }
+        printf("# psp %-2s %s (%s): Z_ion %g, %s%s", sym[k], p.path, p.format, p.zion, p.functional,
+               p.has_core ? ", core correction" : "");
+        if (p.hint_ecut[1] > 0)
+            printf(", hints %g/%g/%g Ha", p.hint_ecut[0], p.hint_ecut[1], p.hint_ecut[2]);
+        printf(", sha256 %.16s\n", p.sha256);
+    }
+    if (more) printf("# psp ... more than %d distinct pseudopotentials, the rest not listed\n", MAXP);
+}
+
 /* in_shard NULL: the whole sweep; else only the candidates of shard
  * index/count (column n stays the position in the sweep). */
 static void print_table(const fu_sweep *sw, const unsigned char *in_shard, int index, int count) {
@@ -98,6 +138,7 @@ static void print_table(const fu_sweep *sw, const unsigned char *in_shard, int i
         else
             printf("# campaign cutoff: the sweep's explicit ecut\n");
     }
+    print_pseudopotentials(sw);
     if (in_shard) {
         int k = 0, kv = 0;
         double cost = 0;

@@ -161,6 +161,13 @@ def case_dryrun(a):
     lines = [l for l in p.stdout.splitlines() if not l.startswith("#")]
     check(len(lines) == TINY_IDS, "dry-run lists %d candidates, expected %d" % (len(lines), TINY_IDS))
     check(sum("invalid" in l and "broken" in l for l in lines) == 1, "dry-run: invalid row with reason")
+    # one header line per resolved pseudopotential, with the file and the checksum of its entry
+    psp = {l.split()[2]: l for l in p.stdout.splitlines() if l.startswith("# psp ")}
+    gth = "/usr/share/cp2k/GTH_POTENTIALS"
+    check(set(psp) >= {"Si", "C", "Mg", "O"} and all(gth in l and "sha256" in l for l in psp.values()),
+          "dry-run lists the pseudopotential of each element: %r" % sorted(psp))
+    check(len({l.split("sha256")[1] for l in psp.values()}) == len(psp),
+          "each element's CP2K entry has its own checksum")
     check(os.listdir(d) == [], "dry-run created files: %s" % os.listdir(d))
     p = run([a.furui, "screen", TINY, "--dry-run"], d, ranks=2, mpiexec=a.mpiexec)
     rows = [l for l in p.stdout.splitlines() if not l.startswith("#")]
