@@ -1091,6 +1091,18 @@ static int emit(ctx *c, structure_job *j, int ie, int ik, int ism) {
     double nf = k->nfft > 2 ? (double)k->nfft : 2.0;
     k->cost = 1e-9 * k->nk * k->nband *
               (2.0 * nf * log2(nf) + k->npw * (2.0 * j->nproj + 9.0 * k->nband));
+    /* Fixed occupations of an unpolarised run need whole doubly occupied
+     * bands (fu_occupations): an odd count would fail in the farm. */
+    double half = 0.5 * j->nelec;
+    if (p->nspin == 1 && p->smearing == FU_SMEAR_NONE &&
+        fabs(half - nearbyint(half)) > 1e-9 * fmax(1.0, half)) {
+        k->valid = 0;
+        k->cost = 0;
+        textf(k->reason, sizeof k->reason,
+              "%s: smearing: %.10g valence electrons cannot fill whole doubly occupied bands "
+              "without smearing; give smearing or spin: polarized",
+              j->source, j->nelec);
+    }
 
     char sm[64], strain[32] = "";
     if (p->smearing == FU_SMEAR_NONE)

@@ -661,6 +661,39 @@ static void test_limits(void) {
     }
 }
 
+/* An odd electron count without smearing fails at the first occupation
+ * step: found on reading (issue 19), not as an `input` failure in the farm. */
+static void test_odd_electrons(void) {
+    fu_sweep sw;
+    if (parse_ok("candidates:\n  - prototype: fcc\n    A: [Al, Cu]\n"
+                 "  - prototype: diamond\n    A: Si\n"
+                 "ecut: 10 Ha\nkpoints: {grid: [2, 2, 2]}\n"
+                 "pseudopotentials: {lda: cp2k:GTH-PADE}\n"
+                 "smearing: [{kind: none}, {kind: fermi-dirac, width: 0.01 Ha}]\n",
+                 &sw)) {
+        CHECK(0, "odd-electron sweep parses");
+        return;
+    }
+    int bad = 0, good = 0;
+    for (int i = 0; i < sw.n; i++) {
+        const fu_candidate *c = &sw.cand[i];
+        /* Al (3) and Cu (GTH-PADE-q1) are odd; Si2 holds 8 */
+        int odd = strncmp(c->label, "Si/", 3) != 0;
+        int none = strstr(c->label, "/none") != NULL;
+        if (odd && none) {
+            bad += !c->valid && strstr(c->reason, "inline.yaml:2: smearing:") &&
+                   strstr(c->reason, "valence electrons") && c->cost == 0;
+        } else {
+            good += c->valid;
+        }
+    }
+    CHECK(sw.n == 6 && bad == 2 && good == 4 && sw.nvalid == 4 && sw.ninvalid == 2,
+          "Al and Cu without smearing invalid with the reason; with smearing, and even Si, valid");
+    for (int i = 0; i < sw.n; i++)
+        if (!sw.cand[i].valid) printf("odd electrons: %s: %s\n", sw.cand[i].label, sw.cand[i].reason);
+    fu_sweep_free(&sw);
+}
+
 static void test_demo(void) {
     fu_sweep sw;
     if (read_ok(DEMO, &sw)) {
@@ -698,6 +731,7 @@ int main(void) {
     test_id_function();
     test_hostile();
     test_limits();
+    test_odd_electrons();
     test_demo();
     CHECK_DONE();
 }
