@@ -237,8 +237,12 @@ int cmd_screen(int argc, char **argv, int rank) {
     fu_err err = {0};
     int rc = FU_OK;
     if (rank == 0) {
-        rc = fu_sweep_read(sweep_path, &sw, &err);
-        if (rc) fprintf(stderr, "furui: error: %s\n", err.msg);
+        rc = fu_sweep_read_until(sweep_path, &stop_requested, &sw, &err);
+        if (rc == FU_ETIME)
+            printf("screen: %s; nothing written%s\n", err.msg,
+                   dry ? "" : ", rerun the same command to start");
+        else if (rc)
+            fprintf(stderr, "furui: error: %s\n", err.msg);
         /* With more than one rank, measured plans only: each worker would
          * pay 0.3-1.4 s of patient planning per grid size in a campaign's
          * first run (its plans reach the cache only at the end, through
@@ -249,7 +253,8 @@ int cmd_screen(int argc, char **argv, int rank) {
     MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (rc) {
         fu_sweep_free(&sw);
-        return code_for(rc);
+        /* a stop is not a failure: exit 0 like a farm stopped early */
+        return rc == FU_ETIME ? X_OK : code_for(rc);
     }
     if (dry) {
         rc = FU_OK;

@@ -402,7 +402,16 @@ typedef struct {
     fu_candidate *cand;
     int n, cap;
     long planned; /* upper bound of candidates so far */
+    const volatile sig_atomic_t *stop; /* set by a stop signal; NULL: none */
 } ctx;
+
+/* A stop request while the candidates are expanded (a large sweep takes
+ * seconds): FU_ETIME at once, like the farm's stop between candidates. */
+static int stopped(ctx *c) {
+    if (!c->stop || !*c->stop) return FU_OK;
+    return fu_fail(c->err, FU_ETIME, "%s: stopped by a signal while reading the sweep (%d candidates so far)",
+                   c->d->path, c->n);
+}
 
 /* The scf input's helpers, with this file's document, directory and error. */
 static int join_path(const ctx *c, const fu_ynode *n, const char *rel, char *out, size_t len) {
@@ -957,6 +966,7 @@ static fu_candidate *new_candidate(ctx *c) {
  * the whole file). Not the reason, whose text names paths. */
 static int add_invalid(ctx *c, fu_candidate_kind kind, const char *source, const char *label,
                        const char *reason, double strain, const char *what) {
+    if (stopped(c)) return FU_ETIME;
     fu_candidate *k = new_candidate(c);
     if (!k) return fu_fail(c->err, FU_ENOMEM, "%s: out of memory for candidates", c->d->path);
     k->kind = kind;
@@ -1040,6 +1050,7 @@ static int irreducible_k(structure_job *j, const fu_scf_params *p) {
 
 /* One valid candidate: parameters, cost, label, ID. */
 static int emit(ctx *c, structure_job *j, int ie, int ik, int ism) {
+    if (stopped(c)) return FU_ETIME;
     const fu_structure *s = j->s;
     const xc_opt *x = &c->xc[j->xc];
     fu_candidate *k = new_candidate(c);
@@ -1145,7 +1156,8 @@ static int find_symmetry(const ctx *c, const fu_structure *s, const char *source
 static int add_structure(ctx *c, const fu_structure *base, fu_candidate_kind kind,
                          const char *source, const char *formula, const char *what,
                          const fu_ynode *const *sp_node, const fu_symmetry *known) {
-    int rc = FU_OK;
+    int rc = stopped(c);
+    if (rc) return rc;
     int ok_xc[MAX_XC];
     const fu_psp *psps[MAX_XC][FU_MAX_SPECIES];
     char head[FU_CANDIDATE_LABEL_LEN];
@@ -1809,7 +1821,7 @@ static int read_properties(ctx *c, const fu_ynode *pr) {
     return rc;
 }
 
-static int parse_doc(const fu_ydoc *d, fu_sweep *sw, fu_err *err) {
+static int parse_doc(const fu_ydoc *d, fu_sweep *sw, const volatile sig_atomic_t *stop, fu_err *err) {
     static const char *const keys[] = {"name",     "candidates", "pseudopotentials", "xc",
                                        "ecut",     "kpoints",    "smearing",         "strain",
                                        "symmetry", "scf",        "compute",          "verbosity",
@@ -1840,6 +1852,7 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, fu_err *err) {
     if (!c) return fu_fail(err, FU_ENOMEM, "%s: out of memory", d->path);
     c->d = d;
     c->err = err;
+    c->stop = stop;
     fu_input_dir_of(d->path, c->dir, sizeof c->dir);
     fu_scf_params_default(&c->base);
 
@@ -1959,8 +1972,8 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, fu_err *err) {
     return rc;
 }
 
-static int finish(fu_ydoc *d, fu_sweep *sw, fu_err *err) {
-    int rc = parse_doc(d, sw, err);
+static int finish(fu_ydoc *d, fu_sweep *sw, const volatile sig_atomic_t *stop, fu_err *err) {
+    int rc = parse_doc(d, sw, stop, err);
     if (rc) {
         if (err) one_line(err->msg);
         fu_ydoc_free(d);
@@ -1984,6 +1997,11 @@ static int start(const char *origin, fu_sweep *sw, fu_err *err) {
 }
 
 int fu_sweep_read(const char *path, fu_sweep *sw, fu_err *err) {
+    return fu_sweep_read_until(path, NULL, sw, err);
+}
+
+int fu_sweep_read_until(const char *path, const volatile sig_atomic_t *stop, fu_sweep *sw,
+                        fu_err *err) {
     int rc = start(path, sw, err);
     if (rc) return rc;
     fu_ydoc d;
@@ -1992,7 +2010,7 @@ int fu_sweep_read(const char *path, fu_sweep *sw, fu_err *err) {
         if (err) one_line(err->msg);
         return rc;
     }
-    return finish(&d, sw, err);
+    return finish(&d, sw, stop, err);
 }
 
 int fu_sweep_parse(const char *text, const char *origin, fu_sweep *sw, fu_err *err) {
@@ -2004,7 +2022,7 @@ int fu_sweep_parse(const char *text, const char *origin, fu_sweep *sw, fu_err *e
         if (err) one_line(err->msg);
         return rc;
     }
-    return finish(&d, sw, err);
+    return finish(&d, sw, NULL, err);
 }
 
 void fu_sweep_free(fu_sweep *sw) {

@@ -19,6 +19,8 @@
 #ifndef FURUI_SCREEN_SWEEP_H
 #define FURUI_SCREEN_SWEEP_H
 
+#include <signal.h>
+
 #include "core/error.h"
 #include "crystal/structure.h"
 #include "dft/params.h"
@@ -94,6 +96,10 @@ typedef struct {
  * (fu_sweep_free is still safe) and err has one line naming file, line and
  * key. */
 int fu_sweep_read(const char *path, fu_sweep *sw, fu_err *err);
+/* Same, returning FU_ETIME as soon as *stop becomes non-zero (a stop signal
+ * during the expansion of a large sweep); stop may be NULL. */
+int fu_sweep_read_until(const char *path, const volatile sig_atomic_t *stop, fu_sweep *sw,
+                        fu_err *err);
 /* Same from text in memory; `origin` names it in messages and relative paths
  * are taken relative to its directory part. */
 int fu_sweep_parse(const char *text, const char *origin, fu_sweep *sw, fu_err *err);
