@@ -810,8 +810,10 @@ static int coord_setup(coord *c, const char *jpath, int ranks, fu_err *err) {
         }
         fu_cand_record r;
         if (!cd->valid) {
-            rc = base_record(&r, cd, FU_CAND_INVALID, err);
-            if (!rc) rc = fu_cand_set_str(&r.cause, "invalid", err);
+            /* too large for this run's memory limit: not final, a rerun with
+             * more memory per rank computes it */
+            rc = base_record(&r, cd, cd->mem_refused ? FU_CAND_FAILED : FU_CAND_INVALID, err);
+            if (!rc) rc = fu_cand_set_str(&r.cause, cd->mem_refused ? "memory" : "invalid", err);
             if (!rc) rc = fu_cand_set_str(&r.message, cd->reason, err);
             if (!rc) rc = fu_journal_append(c->j, &r, 0, err);
             fu_cand_record_free(&r);

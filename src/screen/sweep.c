@@ -1102,6 +1102,19 @@ static int emit(ctx *c, structure_job *j, int ie, int ik, int ism) {
     double nf = k->nfft > 2 ? (double)k->nfft : 2.0;
     k->cost = 1e-9 * k->nk * k->nband *
               (2.0 * nf * log2(nf) + k->npw * (2.0 * j->nproj + 9.0 * k->nband));
+    k->memc.nk_owned = k->nk;
+    k->memc.nspin = p->nspin;
+    k->memc.nband = k->nband;
+    k->memc.nproj = k->nproj;
+    k->memc.history = p->mixing_history;
+    k->memc.nthreads = 1;
+    k->memc.gga = strstr(x->canon, "gga") != NULL;
+    for (int sp = 0; sp < s->nspecies; sp++) k->memc.nlcc |= j->psp[sp]->has_core;
+    k->memc.npw = k->npw;
+    k->memc.nfft = k->nfft;
+    fu_mem_estimate me;
+    fu_memory_estimate_counts(&k->memc, &me);
+    k->mem = me.total;
     /* Fixed occupations of an unpolarised run need whole doubly occupied
      * bands (fu_occupations): an odd count would fail in the farm. */
     double half = 0.5 * j->nelec;
@@ -2023,6 +2036,38 @@ int fu_sweep_parse(const char *text, const char *origin, fu_sweep *sw, fu_err *e
         return rc;
     }
     return finish(&d, sw, NULL, err);
+}
+
+int fu_sweep_apply_mem_limit(fu_sweep *sw, double limit, int group_size, int threads, const char *how) {
+    int refused = 0;
+    if (group_size < 1) group_size = 1;
+    for (int i = 0; i < sw->n; i++) {
+        fu_candidate *k = &sw->cand[i];
+        if (!k->valid) continue;
+        fu_mem_counts c = k->memc;
+        c.nk_owned = (k->nk + group_size - 1) / group_size;
+        c.nthreads = threads;
+        fu_mem_estimate e;
+        fu_memory_estimate_counts(&c, &e);
+        k->mem = e.total;
+        if (!(limit > 0) || e.total <= limit) continue;
+        char t[4][32];
+        textf(k->reason, sizeof k->reason,
+              "%s: ecut: needs about %s per rank (wave functions %s, grids and mixer %s; %.0f plane waves, "
+              "%d grid points), more than the %s allowed (%s)",
+              k->source, fu_memory_text(e.total, t[0], 32), fu_memory_text(e.wavefunctions, t[1], 32),
+              fu_memory_text(e.grids + e.mixer, t[2], 32), k->npw, k->nfft, fu_memory_text(limit, t[3], 32),
+              how ? how : "limit");
+        fu_text_sanitize(k->reason);
+        k->valid = 0;
+        k->mem_refused = 1;
+        sw->nvalid--;
+        sw->ninvalid++;
+        sw->total_cost -= k->cost;
+        k->cost = 0;
+        refused++;
+    }
+    return refused;
 }
 
 void fu_sweep_free(fu_sweep *sw) {
