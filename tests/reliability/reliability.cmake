@@ -51,7 +51,7 @@ add_test(NAME scf_divergence
           --workdir ${FURUI_REL_WORK}/divergence)
 set_tests_properties(scf_divergence PROPERTIES LABELS "reliability" TIMEOUT 300)
 # A stop signal while a 100 000-candidate sweep is still being read (issue 19 item 4).
-foreach(case serial dryrun mpi)
+foreach(case serial dryrun mpi setup)
   add_test(NAME early_stop_${case}
     COMMAND ${FURUI_PYTHON} ${FURUI_REL_DIR}/early_stop.py --furui $<TARGET_FILE:furui>
             --mpiexec ${FURUI_REL_MPIEXEC} --workdir ${FURUI_REL_WORK} ${case})
