@@ -147,15 +147,17 @@ static void print_table(const fu_sweep *sw, const unsigned char *in_shard, int i
         printf("# shard %d of %d: %d candidates (%d valid, %d invalid), cost %.4g\n", index, count, k, kv,
                k - kv, cost);
     }
-    printf("# %-4s %-16s %-7s %8s  %s\n", "n", "id", "state", "rel_cost", "label [reason]");
+    printf("# %-4s %-16s %-7s %8s %9s  %s\n", "n", "id", "state", "rel_cost", "mem/rank", "label [reason]");
     for (int i = 0; i < sw->n; i++) {
         const fu_candidate *c = &sw->cand[i];
         if (in_shard && !in_shard[i]) continue;
+        char mem[32] = "-";
+        if (c->mem > 0) fu_memory_text(c->mem, mem, sizeof mem);
         if (c->valid)
-            printf("  %-4d %-16s %-7s %8.4f  %s\n", i, c->id, "valid", cmax > 0 ? c->cost / cmax : 0,
-                   c->label);
+            printf("  %-4d %-16s %-7s %8.4f %9s  %s\n", i, c->id, "valid", cmax > 0 ? c->cost / cmax : 0,
+                   mem, c->label);
         else
-            printf("  %-4d %-16s %-7s %8s  %s [%s]\n", i, c->id, "invalid", "-", c->label, c->reason);
+            printf("  %-4d %-16s %-7s %8s %9s  %s [%s]\n", i, c->id, "invalid", "-", mem, c->label, c->reason);
     }
 }
 
@@ -207,6 +209,7 @@ int cmd_screen(int argc, char **argv, int rank) {
     fu_farm_opts_default(&o);
     o.threads = app_threads();
     int dry = 0, shard_index = -1, shard_count = -1, cli_rungs = 0, cli_tl = 0;
+    double mem_cli = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         double v = 0;
@@ -247,6 +250,10 @@ int cmd_screen(int argc, char **argv, int rank) {
             if (i + 1 >= argc || !parse_number(argv[i + 1], 1, 1e9, &v) || v != (int)v)
                 return usage_error(rank, cmd, "--shard-count needs a whole number >= 1", i + 1 < argc ? argv[i + 1] : NULL);
             shard_count = (int)v, i++;
+        } else if (strcmp(a, "--mem-per-rank") == 0) {
+            if (i + 1 >= argc || !(mem_cli = app_parse_bytes(argv[i + 1])))
+                return usage_error(rank, cmd, "--mem-per-rank needs a size such as 4G or 512M", i + 1 < argc ? argv[i + 1] : NULL);
+            i++;
         } else if (strcmp(a, "--dry-run") == 0) {
             dry = 1;
         } else if (strcmp(a, "--static") == 0) {
@@ -292,19 +299,35 @@ int cmd_screen(int argc, char **argv, int rank) {
     fu_err err = {0};
     int rc = FU_OK;
     if (rank == 0) {
-        rc = fu_sweep_read(sweep_path, &sw, &err);
-        if (rc) fprintf(stderr, "furui: error: %s\n", err.msg);
+        rc = fu_sweep_read_until(sweep_path, &stop_requested, &sw, &err);
+        if (rc == FU_ETIME)
+            printf("screen: %s; nothing written%s\n", err.msg,
+                   dry ? "" : ", rerun the same command to start");
+        else if (rc)
+            fprintf(stderr, "furui: error: %s\n", err.msg);
         /* With more than one rank, measured plans only: each worker would
          * pay 0.3-1.4 s of patient planning per grid size in a campaign's
          * first run (its plans reach the cache only at the end, through
          * gather_wisdom), a trade-off not yet measured on real campaigns. */
+        if (!rc) {
+            /* a candidate that cannot fit is refused here, in the listing too */
+            char how[200];
+            double limit = app_mem_per_rank(mem_cli, how, sizeof how);
+            if (limit < 0) {
+                fprintf(stderr, "furui: error: %s\n", how);
+                rc = FU_EINPUT;
+            } else {
+                fu_sweep_apply_mem_limit(&sw, limit, size == 1 ? 1 : o.group_size, o.threads, how);
+            }
+        }
         int patient = size == 1 && app_fft_patient();
         for (int i = 0; !rc && i < sw.n; i++) sw.cand[i].params.fft_patient = patient;
     }
     MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (rc) {
         fu_sweep_free(&sw);
-        return code_for(rc);
+        /* a stop is not a failure: exit 0 like a farm stopped early */
+        return rc == FU_ETIME ? X_OK : code_for(rc);
     }
     if (dry) {
         rc = FU_OK;

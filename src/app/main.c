@@ -1,7 +1,9 @@
 /* furui: command-line entry point. Subcommands dispatch to the library. */
 #define _GNU_SOURCE /* sched_getaffinity */
 #include <cblas.h>
+#include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <sched.h>
 #include <malloc.h>
 #include <fftw3.h>
@@ -15,6 +17,7 @@
 #include "core/comm.h"
 #include "furui_git_version.h"
 #include "core/error.h"
+#include "dft/memory.h"
 #include "dft/scf.h"
 #include "dft/scf_input.h"
 #include "dft/scf_output.h"
@@ -93,6 +96,65 @@ int app_threads(void) {
 #endif
 }
 
+double app_parse_bytes(const char *s) {
+    if (!s) return 0;
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || !(v > 0) || !isfinite(v)) return 0;
+    while (*end == ' ') end++;
+    double mult = 1;
+    switch (toupper((unsigned char)*end)) {
+    case 'K': mult = 1024.0, end++; break;
+    case 'M': mult = 1024.0 * 1024, end++; break;
+    case 'G': mult = 1024.0 * 1024 * 1024, end++; break;
+    case 'T': mult = 1024.0 * 1024 * 1024 * 1024, end++; break;
+    default: break;
+    }
+    /* K, KB, KiB all binary: memory is sold and reported that way */
+    if (mult > 1 && toupper((unsigned char)end[0]) == 'I' && toupper((unsigned char)end[1]) == 'B') end += 2;
+    else if (toupper((unsigned char)*end) == 'B') end++;
+    return *end == '\0' && v * mult >= 1 ? v * mult : 0;
+}
+
+double app_mem_per_rank(double cli, char *how, size_t cap) {
+    if (cli > 0) {
+        snprintf(how, cap, "--mem-per-rank");
+        return cli;
+    }
+    const char *env = getenv("FURUI_MEM_PER_RANK");
+    if (env && *env) {
+        double v = app_parse_bytes(env);
+        if (!(v > 0)) {
+            snprintf(how, cap, "FURUI_MEM_PER_RANK: expected a size such as 4G or 512M, got '%.40s'", env);
+            return -1;
+        }
+        snprintf(how, cap, "FURUI_MEM_PER_RANK");
+        return v;
+    }
+    double avail = 0;
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (f) {
+        char line[256];
+        while (fgets(line, sizeof line, f))
+            if (sscanf(line, "MemAvailable: %lf kB", &avail) == 1) {
+                avail *= 1024;
+                break;
+            }
+        fclose(f);
+    }
+    const char *src = "MemAvailable";
+    if (!(avail > 0)) {
+        avail = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+        src = "physical memory";
+    }
+    int local = env_count("OMPI_COMM_WORLD_LOCAL_SIZE");
+    if (!local) local = env_count("MPI_LOCALNRANKS");
+    if (!local) local = env_count("SLURM_NTASKS_PER_NODE");
+    if (!local) local = 1;
+    snprintf(how, cap, "%s / %d rank(s) on the node; set --mem-per-rank or FURUI_MEM_PER_RANK", src, local);
+    return avail / local;
+}
+
 static void wisdom_save(const char *path) {
     /* best effort: a cache that cannot be written only costs planning time */
     char dir[4096], tmp[4200];
@@ -117,10 +179,12 @@ static void usage(FILE *f) {
     fprintf(f,
             "usage: furui <command> [options]\n"
             "commands:\n"
-            "  scf INPUT.yaml [-o PREFIX]   ground state of one crystal; writes PREFIX.log,\n"
+            "  scf INPUT.yaml [-o PREFIX] [--mem-per-rank SIZE]\n"
+            "                               ground state of one crystal; writes PREFIX.log,\n"
             "                               PREFIX.json and PREFIX.h5 (see input/README.md)\n"
             "  screen SWEEP.yaml [-o PREFIX] [--group-size G] [--static] [--deadline S]\n"
             "         [--max-attempts N] [--candidate-time-limit S] [--recovery-rungs N] [--dry-run]\n"
+            "         [--mem-per-rank SIZE]\n"
             "                               run a screening sweep on MPI worker groups; writes\n"
             "                               PREFIX.journal and PREFIX.h5 (rerun to resume)\n"
             "  bands INPUT.yaml [-o PREFIX] [--density D] [--dos-width W]\n"
@@ -179,11 +243,46 @@ static int promote(const char *const *paths, int n, fu_err *err) {
  * During a run the log is PREFIX.log.tmp.PID; success renames it (with the
  * results, written as *.new first) into place; failure renames it to
  * PREFIX.failed.log and leaves an earlier run's three files untouched. */
+/* Refuses (FU_EINPUT, one line) an SCF whose estimated memory per rank
+ * exceeds the limit, before anything is allocated or written. A
+ * pseudopotential that does not load is left to the SCF to report. */
+static int scf_memory_check(const char *input, const fu_structure *s, const fu_scf_params *p, double cli,
+                            int ranks, fu_mem_estimate *e, fu_err *err) {
+    memset(e, 0, sizeof *e);
+    fu_psp psp[FU_MAX_SPECIES];
+    const fu_psp *pp[FU_MAX_SPECIES];
+    for (int sp = 0; sp < s->nspecies; sp++) {
+        fu_err ignore = {0};
+        if (fu_psp_load(p->pseudo[sp], s->symbol[sp], &psp[sp], &ignore)) return FU_OK;
+        pp[sp] = &psp[sp];
+    }
+    fu_mem_counts c;
+    fu_err ignore = {0};
+    /* a cell too large for any FFT grid is the SCF's to report (in its log) */
+    if (fu_memory_estimate(s, p, pp, ranks, &c, e, &ignore)) return FU_OK;
+    char how[200], t[6][32];
+    double limit = app_mem_per_rank(cli, how, sizeof how);
+    if (limit < 0) return fu_fail(err, FU_EINPUT, "%s", how);
+    if (e->total <= limit) return FU_OK;
+    return fu_fail(err, FU_EINPUT,
+                   "%s: ecut: the SCF would need about %s per rank (wave functions %s, grids and mixer %s, "
+                   "solver %s; %.0f plane waves, %.0f grid points, %d k-point(s) per rank), more than the %s "
+                   "allowed (%s)",
+                   input, fu_memory_text(e->total, t[0], 32), fu_memory_text(e->wavefunctions, t[1], 32),
+                   fu_memory_text(e->grids + e->mixer, t[2], 32), fu_memory_text(e->solver, t[3], 32), c.npw,
+                   c.nfft, c.nk_owned, fu_memory_text(limit, t[4], 32), how);
+}
+
 static int cmd_scf(int argc, char **argv, int rank) {
     const char *input = NULL, *prefix = NULL;
+    double mem_cli = 0;
     for (int i = 0; i < argc; i++) {
         const char *bad = NULL;
-        if (strcmp(argv[i], "-o") == 0) {
+        if (strcmp(argv[i], "--mem-per-rank") == 0) {
+            if (i + 1 >= argc || !(mem_cli = app_parse_bytes(argv[i + 1])))
+                bad = "--mem-per-rank needs a size such as 4G or 512M";
+            else i++;
+        } else if (strcmp(argv[i], "-o") == 0) {
             if (i + 1 >= argc) bad = "option -o needs a prefix";
             else if (prefix) bad = "option -o given twice";
             else prefix = argv[++i];
@@ -217,6 +316,16 @@ static int cmd_scf(int argc, char **argv, int rank) {
     }
     in.params.fft_patient = app_fft_patient();
     in.params.threads = app_threads();
+    int nranks_all = 1;
+    fu_comm_size(MPI_COMM_WORLD, &nranks_all);
+    /* every rank computes the same estimate: no communication needed */
+    fu_mem_estimate mem;
+    rc = scf_memory_check(input, &in.structure, &in.params, mem_cli, nranks_all, &mem, &err);
+    if (rc) {
+        if (rank == 0) fprintf(stderr, "furui: error: %s\n", err.msg);
+        fu_scf_input_free(&in);
+        return exit_code_for(rc);
+    }
     if (!prefix) prefix = in.output_prefix;
     char path_log[4200], path_failed[4200], path_json[4200], path_h5[4200], tmp_log[4300],
         tmp_json[4300], tmp_h5[4300];
@@ -247,6 +356,12 @@ static int cmd_scf(int argc, char **argv, int rank) {
             if (fu_mpi_running()) fprintf(log, "# MPI ranks: %d\n", nranks);
             else fprintf(log, "# MPI not started (one process)\n");
             fprintf(log, "# threads per rank: %d\n", in.params.threads);
+            if (mem.total > 0) {
+                char t[3][32];
+                fprintf(log, "# memory estimate per rank: %.0f bytes = %s (wave functions %s, grids and mixer %s)\n",
+                        mem.total, fu_memory_text(mem.total, t[0], 32), fu_memory_text(mem.wavefunctions, t[1], 32),
+                        fu_memory_text(mem.grids + mem.mixer, t[2], 32));
+            }
             app_runlog_guard(input, tmp_log, path_failed, fileno(log));
         }
     }

@@ -19,6 +19,14 @@ int app_fft_patient(void);
  * cores. At least 1. (OpenBLAS stays at one thread unless
  * OPENBLAS_NUM_THREADS says otherwise: main.c.) */
 int app_threads(void);
+/* Memory limit per rank in bytes: `cli` if > 0 (--mem-per-rank), else
+ * FURUI_MEM_PER_RANK, else MemAvailable of /proc/meminfo (physical memory
+ * if absent) divided by the ranks on this node (as app_threads counts them).
+ * how (cap bytes) says where it came from, for messages. Returns -1 with a
+ * message in how when FURUI_MEM_PER_RANK is not a size. */
+double app_mem_per_rank(double cli, char *how, size_t cap);
+/* A size "4G", "512 MB", "1.5GiB", "2e9" (bytes) -> bytes; 0 if not one. */
+double app_parse_bytes(const char *s);
 
 /* Stop signals (SIGTERM, SIGINT, SIGHUP) while a run writes its log under a
  * temporary name (runlog.c). Without this, a stopped `furui scf` left

@@ -338,10 +338,48 @@ static void cp2k_functional(const char *name, char *out, size_t cap) {
 }
 
 /* Parses the body of the entry whose header is the current line of r. */
+/* Electrons per l of the neutral atom Z, shells filled in Madelung order
+ * (n+l, then n). Bounds a CP2K channel's count, which may span several shells
+ * (semicore: Fe -q16 has 3s2 4s2 in "4 6 6"), so a flat 2(2l+1) cap would
+ * reject distributed entries. Irregular configurations move up to two
+ * electrons from s into d or f (Cr 3d5, Pd 4d10, Gd 5d1): d and f get that
+ * slack. */
+static void atom_l_electrons(int z, int out[FU_PSP_MAXL]) {
+    for (int l = 0; l < FU_PSP_MAXL; l++) out[l] = 0;
+    int left = z;
+    for (int nl = 1; left > 0 && nl <= 8; nl++)
+        for (int n = (nl + 1) / 2; n <= nl && left > 0; n++) {
+            int l = nl - n;
+            if (l >= n || l >= FU_PSP_MAXL) continue;
+            int c = left < 2 * (2 * l + 1) ? left : 2 * (2 * l + 1);
+            out[l] += c;
+            left -= c;
+        }
+    out[2] += 2;
+    out[3] += 2;
+}
+
+/* N of a name "...-qN" (N followed by the end or a non-digit); 0 if none. */
+static int name_q(const char *name) {
+    for (const char *s = name; *s; s++) {
+        if (s[0] != '-' || tolower((unsigned char)s[1]) != 'q' || !isdigit((unsigned char)s[2]))
+            continue;
+        char *end = NULL;
+        long q = strtol(s + 2, &end, 10);
+        if (q > 0 && q <= ZION_MAX) return (int)q;
+    }
+    return 0;
+}
+
 static int cp2k_body(reader *r, const char *origin, fu_psp *p, fu_err *err) {
     char key[48];
     int rc;
     int header_line = r->lineno;
+    /* A "-qN" in the name or an alias promises N valence electrons. */
+    char qname[64] = "";
+    int q = 0;
+    for (int k = 1; k < r->ntok && !q; k++)
+        if ((q = name_q(r->tok[k]))) sanitize(r->tok[k], qname, sizeof qname, 40);
 
     /* n_elec(s) n_elec(p) ...: Z_ion is their sum. */
     if ((rc = need_line(r, origin, "n_elec", "the electron counts per l (n_elec line)", err)))
@@ -349,13 +387,25 @@ static int cp2k_body(reader *r, const char *origin, fu_psp *p, fu_err *err) {
     if (r->ntok > FU_PSP_MAXL)
         return fail(err, FU_EINPUT, "%s:%d: n_elec: expected at most %d counts (s p d f), got %d",
                     origin, r->lineno, FU_PSP_MAXL, r->ntok);
-    int zsum = 0;
+    int zsum = 0, cap[FU_PSP_MAXL];
+    atom_l_electrons(p->znucl, cap);
     for (int l = 0; l < r->ntok; l++) {
         int ne = 0;
         snprintf(key, sizeof key, "n_elec(%c)", channel_letter[l]);
         if ((rc = get_int(r, origin, l, key, 0, (long)ZION_MAX, &ne, err))) return rc;
+        if (ne > cap[l])
+            return fail(err, FU_EINPUT,
+                        "%s:%d: %s: %d electrons, but the %s atom has only %d in its %c shells "
+                        "(at most %d per shell)",
+                        origin, r->lineno, key, ne, p->element, cap[l], channel_letter[l],
+                        2 * (2 * l + 1));
         zsum += ne;
     }
+    if (q && zsum != q)
+        return fail(err, FU_EINPUT,
+                    "%s:%d: n_elec: the occupations sum to %d electrons, but the name %s "
+                    "promises %d",
+                    origin, r->lineno, zsum, qname, q);
     if (zsum <= 0 || zsum > ZION_MAX)
         return fail(err, FU_EINPUT, "%s:%d: n_elec: valence charge %d is not in 1..%g", origin,
                     r->lineno, zsum, ZION_MAX);
@@ -980,6 +1030,46 @@ static void cache_keep(const fu_psp *p) {
     /* beyond CACHE_MAX distinct files the data stay with their users */
 }
 
+/* If text has a CP2K entry header ("Si GTH-PADE-q4 ..." followed by integer
+ * occupations), replaces err with a pointer to the cp2k:FILE:NAME spec and
+ * returns 1. The ABINIT reader's own complaint (if any) is kept at the end. */
+static int cp2k_hint(const char *text, const char *path, const char *element, int rc,
+                     fu_err *err) {
+    reader r;
+    reader_init(&r, text, 1);
+    char first[64] = "", mine[64] = "";
+    int line = 0, count = 0;
+    while (read_data_line(&r) && r.lineno < 100000) {
+        if (!is_header(&r) || r.ntok < 2 || !symbol_z(r.tok[0]) ||
+            (!strstr(r.tok[1], "GTH") && !strstr(r.tok[1], "gth") && !name_q(r.tok[1])))
+            continue;
+        char name[64];
+        sanitize(r.tok[1], name, sizeof name, 40);
+        int hdr = r.lineno;
+        const char *el = r.tok[0];
+        int ez = symbol_z(el);
+        /* The next data line must be all non-negative integers (n_elec). */
+        if (!read_data_line(&r) || r.ntok > FU_PSP_MAXL) continue;
+        int ints = 1;
+        for (int k = 0; k < r.ntok && ints; k++)
+            for (const char *c = r.tok[k]; *c && ints; c++) ints = isdigit((unsigned char)*c);
+        if (!ints) continue;
+        if (!count++) {
+            snprintf(first, sizeof first, "%s", name);
+            line = hdr;
+        }
+        if (!*mine && !strcasecmp(element_symbols[ez], element)) snprintf(mine, sizeof mine, "%s", name);
+    }
+    if (!count) return 0;
+    char prev[FU_ERR_MSG_LEN / 2] = "";
+    if (rc && err) snprintf(prev, sizeof prev, " (ABINIT reader: %.400s)", err->msg);
+    fail(err, FU_EINPUT,
+         "%s:%d: looks like a CP2K GTH_POTENTIALS file (%d entries), not an ABINIT one: "
+         "write cp2k:%s:NAME, e.g. cp2k:%s:%s%s",
+         path, line, count, path, path, *mine ? mine : first, prev);
+    return 1;
+}
+
 int fu_psp_load(const char *spec, const char *element, fu_psp *psp, fu_err *err) {
     char path[sizeof psp->path + 64], shown[80];
     double hints[3] = {0, 0, 0}, table_zval = 0;
@@ -1030,7 +1120,15 @@ int fu_psp_load(const char *spec, const char *element, fu_psp *psp, fu_err *err)
     if (cp2k_name) rc = fu_psp_parse_cp2k(text, path, element, cp2k_name, &p, err);
     else if (!(rc = cache_find(text, path, &p, err)) && !p.radial) {
         if (is_upf(text)) rc = fu_psp_parse_upf(text, strlen(text), path, &p, err);
-        else rc = fu_psp_parse_abinit(text, path, &p, err);
+        else {
+            rc = fu_psp_parse_abinit(text, path, &p, err);
+            /* A GTH_POTENTIALS file given as a bare path fails (or reads as
+             * some other element) deep inside the ABINIT reader: name the cause. */
+            if ((rc || p.znucl != z) && cp2k_hint(text, path, element_symbols[z], rc, err)) {
+                free(text);
+                return FU_EINPUT;
+            }
+        }
         if (!rc) cache_keep(&p);
     }
     free(text);

@@ -410,7 +410,16 @@ typedef struct {
     int allow_unconverged;        /* `allow_unconverged: true`: ecut below a low hint */
     double tol_per_atom;          /* > 0: scf energy tolerance per atom (protocol), Ha */
     int scan;                     /* 1: expansion only marks the pseudopotentials used */
+    const volatile sig_atomic_t *stop; /* set by a stop signal; NULL: none */
 } ctx;
+
+/* A stop request while the candidates are expanded (a large sweep takes
+ * seconds): FU_ETIME at once, like the farm's stop between candidates. */
+static int stopped(ctx *c) {
+    if (!c->stop || !*c->stop) return FU_OK;
+    return fu_fail(c->err, FU_ETIME, "%s: stopped by a signal while reading the sweep (%d candidates so far)",
+                   c->d->path, c->n);
+}
 
 /* The scf input's helpers, with this file's document, directory and error. */
 static int join_path(const ctx *c, const fu_ynode *n, const char *rel, char *out, size_t len) {
@@ -961,6 +970,7 @@ static fu_candidate *new_candidate(ctx *c) {
  * the whole file). Not the reason, whose text names paths. */
 static int add_invalid(ctx *c, fu_candidate_kind kind, const char *source, const char *label,
                        const char *reason, double strain, const char *what) {
+    if (stopped(c)) return FU_ETIME;
     fu_candidate *k = new_candidate(c);
     if (!k) return fu_fail(c->err, FU_ENOMEM, "%s: out of memory for candidates", c->d->path);
     k->kind = kind;
@@ -1032,6 +1042,7 @@ static int irreducible_k(structure_job *j, const fu_scf_params *p) {
 
 /* One valid candidate: parameters, cost, label, ID. */
 static int emit(ctx *c, structure_job *j, int ie, int ik, int ism) {
+    if (stopped(c)) return FU_ETIME;
     const fu_structure *s = j->s;
     const xc_opt *x = &c->xc[j->xc];
     fu_candidate *k = new_candidate(c);
@@ -1085,6 +1096,31 @@ static int emit(ctx *c, structure_job *j, int ie, int ik, int ism) {
     double nf = k->nfft > 2 ? (double)k->nfft : 2.0;
     k->cost = 1e-9 * k->nk * k->nband *
               (2.0 * nf * log2(nf) + k->npw * (2.0 * j->nproj + 9.0 * k->nband));
+    k->memc.nk_owned = k->nk;
+    k->memc.nspin = p->nspin;
+    k->memc.nband = k->nband;
+    k->memc.nproj = k->nproj;
+    k->memc.history = p->mixing_history;
+    k->memc.nthreads = 1;
+    k->memc.gga = strstr(x->canon, "gga") != NULL;
+    for (int sp = 0; sp < s->nspecies; sp++) k->memc.nlcc |= j->psp[sp]->has_core;
+    k->memc.npw = k->npw;
+    k->memc.nfft = k->nfft;
+    fu_mem_estimate me;
+    fu_memory_estimate_counts(&k->memc, &me);
+    k->mem = me.total;
+    /* Fixed occupations of an unpolarised run need whole doubly occupied
+     * bands (fu_occupations): an odd count would fail in the farm. */
+    double half = 0.5 * j->nelec;
+    if (p->nspin == 1 && p->smearing == FU_SMEAR_NONE &&
+        fabs(half - nearbyint(half)) > 1e-9 * fmax(1.0, half)) {
+        k->valid = 0;
+        k->cost = 0;
+        textf(k->reason, sizeof k->reason,
+              "%s: smearing: %.10g valence electrons cannot fill whole doubly occupied bands "
+              "without smearing; give smearing or spin: polarized",
+              j->source, j->nelec);
+    }
 
     char sm[64], strain[32] = "";
     if (p->smearing == FU_SMEAR_NONE)
@@ -1129,7 +1165,8 @@ static int find_symmetry(const ctx *c, const fu_structure *s, const char *source
 static int add_structure(ctx *c, const fu_structure *base, fu_candidate_kind kind,
                          const char *source, const char *formula, const char *what,
                          const fu_ynode *const *sp_node, const fu_symmetry *known) {
-    int rc = FU_OK;
+    int rc = stopped(c);
+    if (rc) return rc;
     int ok_xc[MAX_XC];
     const fu_psp *psps[MAX_XC][FU_MAX_SPECIES];
     char head[FU_CANDIDATE_LABEL_LEN];
@@ -1843,7 +1880,7 @@ static int campaign_ecut(ctx *c, const fu_ynode *cands, fu_sweep *sw) {
     return FU_OK;
 }
 
-static int parse_doc(const fu_ydoc *d, fu_sweep *sw, fu_err *err) {
+static int parse_doc(const fu_ydoc *d, fu_sweep *sw, const volatile sig_atomic_t *stop, fu_err *err) {
     static const char *const keys[] = {"name",     "candidates", "pseudopotentials", "xc",
                                        "ecut",     "kpoints",    "smearing",         "strain",
                                        "symmetry", "scf",        "compute",          "verbosity",
@@ -1874,6 +1911,7 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, fu_err *err) {
     if (!c) return fu_fail(err, FU_ENOMEM, "%s: out of memory", d->path);
     c->d = d;
     c->err = err;
+    c->stop = stop;
     fu_input_dir_of(d->path, c->dir, sizeof c->dir);
     fu_scf_params_default(&c->base);
 
@@ -2030,8 +2068,8 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, fu_err *err) {
     return rc;
 }
 
-static int finish(fu_ydoc *d, fu_sweep *sw, fu_err *err) {
-    int rc = parse_doc(d, sw, err);
+static int finish(fu_ydoc *d, fu_sweep *sw, const volatile sig_atomic_t *stop, fu_err *err) {
+    int rc = parse_doc(d, sw, stop, err);
     if (rc) {
         if (err) one_line(err->msg);
         fu_ydoc_free(d);
@@ -2055,6 +2093,11 @@ static int start(const char *origin, fu_sweep *sw, fu_err *err) {
 }
 
 int fu_sweep_read(const char *path, fu_sweep *sw, fu_err *err) {
+    return fu_sweep_read_until(path, NULL, sw, err);
+}
+
+int fu_sweep_read_until(const char *path, const volatile sig_atomic_t *stop, fu_sweep *sw,
+                        fu_err *err) {
     int rc = start(path, sw, err);
     if (rc) return rc;
     fu_ydoc d;
@@ -2063,7 +2106,7 @@ int fu_sweep_read(const char *path, fu_sweep *sw, fu_err *err) {
         if (err) one_line(err->msg);
         return rc;
     }
-    return finish(&d, sw, err);
+    return finish(&d, sw, stop, err);
 }
 
 int fu_sweep_parse(const char *text, const char *origin, fu_sweep *sw, fu_err *err) {
@@ -2075,7 +2118,39 @@ int fu_sweep_parse(const char *text, const char *origin, fu_sweep *sw, fu_err *e
         if (err) one_line(err->msg);
         return rc;
     }
-    return finish(&d, sw, err);
+    return finish(&d, sw, NULL, err);
+}
+
+int fu_sweep_apply_mem_limit(fu_sweep *sw, double limit, int group_size, int threads, const char *how) {
+    int refused = 0;
+    if (group_size < 1) group_size = 1;
+    for (int i = 0; i < sw->n; i++) {
+        fu_candidate *k = &sw->cand[i];
+        if (!k->valid) continue;
+        fu_mem_counts c = k->memc;
+        c.nk_owned = (k->nk + group_size - 1) / group_size;
+        c.nthreads = threads;
+        fu_mem_estimate e;
+        fu_memory_estimate_counts(&c, &e);
+        k->mem = e.total;
+        if (!(limit > 0) || e.total <= limit) continue;
+        char t[4][32];
+        textf(k->reason, sizeof k->reason,
+              "%s: ecut: needs about %s per rank (wave functions %s, grids and mixer %s; %.0f plane waves, "
+              "%d grid points), more than the %s allowed (%s)",
+              k->source, fu_memory_text(e.total, t[0], 32), fu_memory_text(e.wavefunctions, t[1], 32),
+              fu_memory_text(e.grids + e.mixer, t[2], 32), k->npw, k->nfft, fu_memory_text(limit, t[3], 32),
+              how ? how : "limit");
+        fu_text_sanitize(k->reason);
+        k->valid = 0;
+        k->mem_refused = 1;
+        sw->nvalid--;
+        sw->ninvalid++;
+        sw->total_cost -= k->cost;
+        k->cost = 0;
+        refused++;
+    }
+    return refused;
 }
 
 void fu_sweep_free(fu_sweep *sw) {

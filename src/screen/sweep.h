@@ -19,8 +19,11 @@
 #ifndef FURUI_SCREEN_SWEEP_H
 #define FURUI_SCREEN_SWEEP_H
 
+#include <signal.h>
+
 #include "core/error.h"
 #include "crystal/structure.h"
+#include "dft/memory.h"
 #include "dft/params.h"
 #include "dft/psp.h"
 #include "props/relax.h"
@@ -73,6 +76,9 @@ typedef struct {
     int nproj;       /* nonlocal projectors in the cell */
     double nelec;    /* valence electrons */
     int nduplicates; /* later entries with this ID, dropped */
+    fu_mem_counts memc; /* memory estimate counts (one rank, one thread) */
+    double mem;         /* estimated bytes per rank (fu_sweep_apply_mem_limit sets the group's) */
+    int mem_refused;    /* 1: invalid only because mem exceeds the limit of this run */
 } fu_candidate;
 
 typedef struct {
@@ -99,10 +105,22 @@ typedef struct {
  * (fu_sweep_free is still safe) and err has one line naming file, line and
  * key. */
 int fu_sweep_read(const char *path, fu_sweep *sw, fu_err *err);
+/* Same, returning FU_ETIME as soon as *stop becomes non-zero (a stop signal
+ * during the expansion of a large sweep); stop may be NULL. */
+int fu_sweep_read_until(const char *path, const volatile sig_atomic_t *stop, fu_sweep *sw,
+                        fu_err *err);
 /* Same from text in memory; `origin` names it in messages and relative paths
  * are taken relative to its directory part. */
 int fu_sweep_parse(const char *text, const char *origin, fu_sweep *sw, fu_err *err);
 void fu_sweep_free(fu_sweep *sw);
+
+/* Re-estimates each valid candidate's memory per rank for groups of
+ * group_size ranks (k-points spread over them) and `threads` threads, and
+ * marks those above `limit` bytes invalid (mem_refused = 1) with a one-line
+ * reason naming the estimate, the limit and `how` it was set. Machine-
+ * dependent, so kept out of the reading: IDs and the spec's validity stay
+ * the same everywhere. Returns the number refused. */
+int fu_sweep_apply_mem_limit(fu_sweep *sw, double limit, int group_size, int threads, const char *how);
 
 /* The canonical text whose SHA-256 is the ID (format "furui-candidate v1",
  * documented in input/sweep_README.md): lattice and Cartesian positions

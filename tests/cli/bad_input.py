@@ -111,6 +111,15 @@ def cubic(a):
                   ("[5.1315, 5.1315, 0.0]", f"[0, 0, {a}]"))
 
 
+# Si in a conventional cubic cell (4 atoms) at 1000 Ha
+FOUR_ATOMS_1000_HA = mutate(
+    ("[0.0, 5.1315, 5.1315]", "[10.263, 0, 0]"), ("[5.1315, 0.0, 5.1315]", "[0, 10.263, 0]"),
+    ("[5.1315, 5.1315, 0.0]", "[0, 0, 10.263]"),
+    ("    - [Si, 0.25, 0.25, 0.25]\n", "    - [Si, 0.0, 0.5, 0.5]\n    - [Si, 0.5, 0.0, 0.5]\n"
+                                      "    - [Si, 0.5, 0.5, 0.0]\n"),
+    ("ecut: 5 Ha", "ecut: 1000 Ha"))
+
+
 def append(extra):
     return BASE + extra
 
@@ -130,8 +139,9 @@ def copy_of(name):
 class Case:
     def __init__(self, name, argv, code, contains, files=None, first="furui: error: ",
                  lines=1, stage=None, mpi=False, not_created=(), timeout=TIMEOUT_S, mem_limit=None,
-                 stop=None):
+                 stop=None, env=None):
         self.name = name
+        self.env = env or {}          # extra environment variables
         self.argv = argv              # arguments after "furui"
         self.code = code              # expected exit status
         self.contains = contains      # substrings of stderr
@@ -389,6 +399,19 @@ CASES = [
          files={IN: cubic(3000)}, stage="run", timeout=20),
     Case("cell_1e6_bohr", SCF, 1, [IN + ": ", "cell too large", "along a1", "limit of 1024"],
          files={IN: cubic(1e6)}, stage="run", timeout=20),
+    # --- memory: ecut 1000 Ha on a 4-atom cell (150^3 grid, 1.6e6 plane waves, ~19 GB) was
+    # refused only by a failed allocation; now at once, with the estimate, before any file
+    Case("ecut_1000_memory", SCF, 1, [IN + ": ecut: the SCF would need about", "GB per rank",
+                                      "wave functions", "more than the 4.29 GB allowed (FURUI_MEM_PER_RANK)"],
+         files={IN: FOUR_ATOMS_1000_HA}, stage="input", timeout=20, env={"FURUI_MEM_PER_RANK": "4G"},
+         mpi=True),
+    Case("ecut_1000_mem_per_rank", ["scf", IN, "--mem-per-rank", "2GiB"], 1,
+         [IN + ": ecut: the SCF would need about", "more than the 2.15 GB allowed (--mem-per-rank)"],
+         files={IN: FOUR_ATOMS_1000_HA}, stage="input", timeout=20),
+    Case("mem_per_rank_env_bad", SCF, 1, ["FURUI_MEM_PER_RANK", "'lots'"],
+         files={IN: BASE}, stage="input", env={"FURUI_MEM_PER_RANK": "lots"}),
+    Case("mem_per_rank_option_bad", ["scf", IN, "--mem-per-rank", "0"], 64, ["--mem-per-rank", "size"],
+         files={IN: BASE}),
     # --- POSCAR limits: size, line length, coordinates (memory cases under prlimit, 1 GiB)
     Case("poscar_dev_zero", SCF, 3, [IN + ":4:", "structure.poscar", "/dev/zero", "not a regular file"],
          files={IN: with_poscar("/dev/zero")}, stage="input", timeout=20, mem_limit=1 << 30),
@@ -479,6 +502,8 @@ def run(case, args, d, argv=None):
     env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", LC_ALL="C",
                OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
     env.setdefault("ASAN_OPTIONS", "detect_leaks=0")  # Open MPI's allocations (as in .ci/run)
+    if argv is None:  # the case's own run, not the earlier successful one
+        env.update(case.env)
     if args.ranks == 1:
         # A singleton needs no transport; probing UCX and friends costs 0.4 s a run.
         for k, v in (("OMPI_MCA_ess_singleton_isolated", "1"), ("OMPI_MCA_pml", "ob1"),

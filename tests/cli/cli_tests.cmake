@@ -4,6 +4,7 @@
 #   cli_scf_outputs_*     a successful run and its .log/.json/.h5
 #   mpi_consistency       the same SCF on 1, 2 and 3 ranks and without MPI agrees to 1e-10; so does Γ alone on 2 ranks (one idles, and the log says so)
 #   threads_consistency   1 and 2 band threads give identical numbers
+#   memory_estimate       the memory estimate against the measured peak RSS
 # Included from tests/cli.cmake (which sets FURUI_PYTHON). Run: ctest -L "cli|mpi".
 set(FURUI_CLI_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(FURUI_CLI_WORK ${CMAKE_CURRENT_BINARY_DIR}/cli)
@@ -59,3 +60,8 @@ add_test(NAME threads_consistency
           --workdir ${FURUI_CLI_WORK})
 set_tests_properties(threads_consistency PROPERTIES LABELS "cli" TIMEOUT 300 PROCESSORS 2
   SKIP_RETURN_CODE 77)
+# the memory estimate of furui scf within a factor 1.5 of the measured peak RSS (issue 19 item 8)
+add_test(NAME memory_estimate
+  COMMAND ${FURUI_PYTHON} ${FURUI_CLI_DIR}/memory_estimate.py --furui $<TARGET_FILE:furui>
+          --workdir ${FURUI_CLI_WORK})
+set_tests_properties(memory_estimate PROPERTIES LABELS "cli" TIMEOUT 300)

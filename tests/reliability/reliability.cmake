@@ -4,6 +4,7 @@
 #   fault_injection_jobopts            10 of them with the job scripts' options (default --max-attempts)
 #   full_disk_<case>                   RLIMIT_FSIZE and read-only directories, end to end
 #   hostile_results                    damaged results files and journals via status/merge
+#   early_stop_<case>                  a stop signal while a large sweep is still being read
 # Run: ctest -L "reliability|valgrind" --output-on-failure
 set(FURUI_REL_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(FURUI_REL_WORK ${CMAKE_CURRENT_BINARY_DIR}/reliability)
@@ -49,3 +50,11 @@ add_test(NAME scf_divergence
   COMMAND ${FURUI_PYTHON} ${FURUI_REL_DIR}/divergence.py --furui $<TARGET_FILE:furui>
           --workdir ${FURUI_REL_WORK}/divergence)
 set_tests_properties(scf_divergence PROPERTIES LABELS "reliability" TIMEOUT 300)
+# A stop signal while a 100 000-candidate sweep is still being read (issue 19 item 4).
+foreach(case serial dryrun mpi setup)
+  add_test(NAME early_stop_${case}
+    COMMAND ${FURUI_PYTHON} ${FURUI_REL_DIR}/early_stop.py --furui $<TARGET_FILE:furui>
+            --mpiexec ${FURUI_REL_MPIEXEC} --workdir ${FURUI_REL_WORK} ${case})
+  set_tests_properties(early_stop_${case} PROPERTIES LABELS "reliability" TIMEOUT 300
+    SKIP_RETURN_CODE 77 PROCESSORS 2)
+endforeach()

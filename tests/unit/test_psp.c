@@ -768,6 +768,17 @@ static void test_hostile_files(void) {
         {"cp2k:" DATA "/garbage_nonul.bin:GTH-PADE-q4", "Si", "garbage_nonul.bin: element: no entry",
          NULL},
         {"cp2k:" DATA "/directory.hgh:GTH-PADE-q4", "Si", "directory.hgh: is a directory", NULL},
+        /* issue 19: a -q4 entry holding 11 electrons (9 in p) once ran an SCF */
+        {"cp2k:" DATA "/cp2k_q4_eleven.gth:GTH-PADE-q4", "Si", "cp2k_q4_eleven.gth:2: n_elec(p)",
+         "9 electrons, but the Si atom has only 8"},
+        {"cp2k:" DATA "/cp2k_q_sum.gth:GTH-TEST", "Si", "cp2k_q_sum.gth:2: n_elec",
+         "sum to 6 electrons, but the name GTH-TEST-q4 promises 4"},
+        {"cp2k:" DATA "/cp2k_overfull_shell.gth:GTH-PADE", "Si", "cp2k_overfull_shell.gth:2: n_elec(s)",
+         "7 electrons"},
+        /* a GTH_POTENTIALS file given as a bare path: say how to name it */
+        {DATA "/small.gth", "Si", "small.gth:2: looks like a CP2K GTH_POTENTIALS file",
+         "small.gth:GTH-PADE-q4"},
+        {DATA "/small.gth", "Ga", "small.gth:2: looks like a CP2K", "small.gth:GTH-PADE-q3"},
     };
     int n = (int)(sizeof cases / sizeof cases[0]);
     for (int k = 0; k < n; k++) {

@@ -661,6 +661,72 @@ static void test_limits(void) {
     }
 }
 
+/* An odd electron count without smearing fails at the first occupation
+ * step: found on reading (issue 19), not as an `input` failure in the farm. */
+static void test_odd_electrons(void) {
+    fu_sweep sw;
+    if (parse_ok("candidates:\n  - prototype: fcc\n    A: [Al, Cu]\n"
+                 "  - prototype: diamond\n    A: Si\n"
+                 "ecut: 10 Ha\nkpoints: {grid: [2, 2, 2]}\n"
+                 "pseudopotentials: {lda: cp2k:GTH-PADE}\n"
+                 "smearing: [{kind: none}, {kind: fermi-dirac, width: 0.01 Ha}]\n",
+                 &sw)) {
+        CHECK(0, "odd-electron sweep parses");
+        return;
+    }
+    int bad = 0, good = 0;
+    for (int i = 0; i < sw.n; i++) {
+        const fu_candidate *c = &sw.cand[i];
+        /* Al (3) and Cu (GTH-PADE-q1) are odd; Si2 holds 8 */
+        int odd = strncmp(c->label, "Si/", 3) != 0;
+        int none = strstr(c->label, "/none") != NULL;
+        if (odd && none) {
+            bad += !c->valid && strstr(c->reason, "inline.yaml:2: smearing:") &&
+                   strstr(c->reason, "valence electrons") && c->cost == 0;
+        } else {
+            good += c->valid;
+        }
+    }
+    CHECK(sw.n == 6 && bad == 2 && good == 4 && sw.nvalid == 4 && sw.ninvalid == 2,
+          "Al and Cu without smearing invalid with the reason; with smearing, and even Si, valid");
+    for (int i = 0; i < sw.n; i++)
+        if (!sw.cand[i].valid) printf("odd electrons: %s: %s\n", sw.cand[i].label, sw.cand[i].reason);
+    fu_sweep_free(&sw);
+}
+
+/* Memory per candidate (issue 19 item 8): estimated on reading, machine-
+ * independent; a limit marks the too-large ones invalid with the estimate. */
+static void test_memory_limit(void) {
+    fu_sweep sw;
+    if (parse_ok("candidates:\n  - prototype: diamond\n    A: Si\n"
+                 "ecut: [10 Ha, 1000 Ha]\nkpoints: {grid: [4, 4, 4]}\n"
+                 "pseudopotentials: {lda: cp2k:GTH-PADE}\n",
+                 &sw)) {
+        CHECK(0, "memory sweep parses");
+        return;
+    }
+    const fu_candidate *lo = find_label(&sw, "Si/diamond/lda/ecut=10Ha");
+    const fu_candidate *hi = find_label(&sw, "Si/diamond/lda/ecut=1000Ha");
+    CHECK(lo && hi && lo->valid && hi->valid && lo->mem > 30e6 && lo->mem < 200e6 && hi->mem > 2e9,
+          "estimates on reading: tens of MB at 10 Ha, GB at 1000 Ha; both valid without a limit");
+    CHECK(fu_sweep_apply_mem_limit(&sw, 1e9, 1, 1, "test") == 1 && lo && hi && lo->valid && !hi->valid &&
+              hi->mem_refused && !lo->mem_refused && sw.nvalid == 1 && sw.ninvalid == 1 &&
+              hi->cost == 0 && strstr(hi->reason, "inline.yaml:2: ecut: needs about") &&
+              strstr(hi->reason, "GB per rank") && strstr(hi->reason, "allowed (test)"),
+          "1 GB per rank: the 1000 Ha candidate refused with its estimate, the 10 Ha one kept");
+    if (hi) printf("memory: %s\n", hi->reason);
+    fu_sweep_free(&sw);
+    /* k-points spread over a group: less per rank */
+    if (parse_ok("candidates:\n  - prototype: diamond\n    A: Si\n"
+                 "ecut: 30 Ha\nkpoints: {grid: [4, 4, 4]}\npseudopotentials: {lda: cp2k:GTH-PADE}\n", &sw))
+        return;
+    fu_sweep_apply_mem_limit(&sw, 0, 1, 1, NULL);
+    double m1 = sw.cand[0].mem;
+    fu_sweep_apply_mem_limit(&sw, 0, 4, 1, NULL);
+    CHECK(sw.cand[0].mem < m1 && sw.cand[0].valid, "a group of 4 ranks needs less per rank; no limit, no refusal");
+    fu_sweep_free(&sw);
+}
+
 static void test_demo(void) {
     fu_sweep sw;
     if (read_ok(DEMO, &sw)) {
@@ -698,6 +764,8 @@ int main(void) {
     test_id_function();
     test_hostile();
     test_limits();
+    test_odd_electrons();
+    test_memory_limit();
     test_demo();
     CHECK_DONE();
 }

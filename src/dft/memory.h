@@ -1,0 +1,50 @@
+/* Memory an SCF will need per rank, estimated from counts alone (no array
+ * of the calculation is allocated), so that a candidate too large for its
+ * node is refused in constant time instead of by a failed allocation deep
+ * inside the SCF. The terms follow the allocations of scf.c, basis.c,
+ * hamiltonian.c, mixing.c, xc.c, density.c and the LOBPCG workspace. */
+#ifndef FURUI_DFT_MEMORY_H
+#define FURUI_DFT_MEMORY_H
+
+#include "core/error.h"
+#include "crystal/structure.h"
+#include "dft/params.h"
+#include "dft/psp.h"
+
+typedef struct {
+    int nk_owned;  /* irreducible k-points on the busiest rank */
+    int nspin;     /* 1 or 2 */
+    int nband;     /* bands requested (the solver adds a buffer) */
+    int nproj;     /* nonlocal projectors in the cell */
+    int history;   /* mixer history */
+    int nthreads;  /* threads per rank (one FFT box each) */
+    int gga;       /* 1: gradient-corrected xc (gradient work arrays) */
+    int nlcc;      /* 1: a nonlinear core correction (core density arrays) */
+    double npw;    /* plane waves per k-point */
+    double nfft;   /* FFT grid points */
+} fu_mem_counts;
+
+typedef struct { /* bytes per rank */
+    double wavefunctions; /* nspin x nk_owned x nev x npw complex */
+    double basis;         /* per owned k: G-vector tables and projectors nproj x npw */
+    double grids;         /* densities, potentials x spin, FFT boxes, xc work, symmetry map */
+    double mixer;         /* Anderson history: 2 x history x nspin x nfft complex */
+    double solver;        /* LOBPCG blocks (8 nev x npw) and its dense (3 nev)^2 matrices */
+    double baseline;      /* the process itself: MPI, FFTW, libxc, HDF5 */
+    double total;
+} fu_mem_estimate;
+
+/* Bytes per rank for the given counts. */
+void fu_memory_estimate_counts(const fu_mem_counts *c, fu_mem_estimate *e);
+
+/* The counts of an SCF of s with p on `ranks` ranks (k-points are spread
+ * over them) and psp[sp] per species: symmetry, irreducible k-points, the
+ * FFT grid and the default bands as the SCF chooses them. Refuses a cell
+ * whose grid is beyond fu_fftgrid_check_size (FU_EINPUT). */
+int fu_memory_estimate(const fu_structure *s, const fu_scf_params *p, const fu_psp *const *psp,
+                       int ranks, fu_mem_counts *c, fu_mem_estimate *e, fu_err *err);
+
+/* "1.23 GB" style text of a byte count into buf. */
+const char *fu_memory_text(double bytes, char *buf, int cap);
+
+#endif
