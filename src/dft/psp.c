@@ -14,6 +14,7 @@
 
 #include "core/hash.h"
 #include "core/units.h"
+#include "crystal/elements.h"
 #include "dft/psp_radial.h"
 #include "dft/psp_table.h"
 
@@ -34,23 +35,7 @@
 #define LINE_CAP 1024
 #define MAX_TOK 32
 
-static const char *const element_symbols[] = {
-    "",   "H",  "He", "Li", "Be", "B",  "C",  "N",  "O",  "F",  "Ne", "Na", "Mg", "Al", "Si",
-    "P",  "S",  "Cl", "Ar", "K",  "Ca", "Sc", "Ti", "V",  "Cr", "Mn", "Fe", "Co", "Ni", "Cu",
-    "Zn", "Ga", "Ge", "As", "Se", "Br", "Kr", "Rb", "Sr", "Y",  "Zr", "Nb", "Mo", "Tc", "Ru",
-    "Rh", "Pd", "Ag", "Cd", "In", "Sn", "Sb", "Te", "I",  "Xe", "Cs", "Ba", "La", "Ce", "Pr",
-    "Nd", "Pm", "Sm", "Eu", "Gd", "Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu", "Hf", "Ta", "W",
-    "Re", "Os", "Ir", "Pt", "Au", "Hg", "Tl", "Pb", "Bi", "Po", "At", "Rn", "Fr", "Ra", "Ac",
-    "Th", "Pa", "U",  "Np", "Pu", "Am", "Cm", "Bk", "Cf", "Es", "Fm", "Md", "No", "Lr"};
-#define N_ELEMENTS ((int)(sizeof element_symbols / sizeof element_symbols[0]) - 1)
-
-/* Atomic number of a symbol, case-insensitive; 0 if unknown. */
-static int symbol_z(const char *s) {
-    if (!s || !*s) return 0;
-    for (int z = 1; z <= N_ELEMENTS; z++)
-        if (strcasecmp(s, element_symbols[z]) == 0) return z;
-    return 0;
-}
+#define N_ELEMENTS FU_MAX_Z
 
 /* ---------------------------------------------------------------------------
  * Error messages: one line, printable, naming origin and line. */
@@ -487,7 +472,7 @@ int fu_psp_parse_cp2k(const char *text, const char *origin, const char *element,
     sanitize(element, shown, sizeof shown, 40);
     sanitize(name, shown_name, sizeof shown_name, 60);
     if (!text || !psp) return fail(err, FU_EINPUT, "%s: no text or output given", origin);
-    int z = symbol_z(element);
+    int z = fu_element_z(element);
     if (!z) return fail(err, FU_EINPUT, "%s: element: unknown element symbol '%s'", origin, shown);
     if (!name || !*name)
         return fail(err, FU_EINPUT, "%s: name: empty potential name for %s", origin, shown);
@@ -502,7 +487,7 @@ int fu_psp_parse_cp2k(const char *text, const char *origin, const char *element,
 
         fu_psp p;
         memset(&p, 0, sizeof p);
-        copy_str(p.element, sizeof p.element, element_symbols[z]);
+        copy_str(p.element, sizeof p.element, fu_element_symbol(z));
         p.znucl = z;
         copy_str(p.name, sizeof p.name, r.tok[1]);
         cp2k_functional(r.tok[1], p.functional, sizeof p.functional);
@@ -522,7 +507,7 @@ int fu_psp_parse_cp2k(const char *text, const char *origin, const char *element,
     int n = fu_psp_cp2k_list(text, element, list, 64);
     if (n == 0)
         return fail(err, FU_EINPUT, "%s: element: no entry for %s among the file's %d entries",
-                    origin, element_symbols[z], total);
+                    origin, fu_element_symbol(z), total);
     char names[600];
     size_t used = 0;
     names[0] = '\0';
@@ -543,7 +528,7 @@ int fu_psp_parse_cp2k(const char *text, const char *origin, const char *element,
     }
     return fail(err, FU_EINPUT,
                 "%s: name: no entry '%s' for %s; entries for %s: %s (their aliases also work)",
-                origin, shown_name, element_symbols[z], element_symbols[z], names);
+                origin, shown_name, fu_element_symbol(z), fu_element_symbol(z), names);
 }
 
 /* ---------------------------------------------------------------------------
@@ -908,7 +893,7 @@ int fu_psp_parse_abinit(const char *text, const char *origin, fu_psp *psp, fu_er
         return fail(err, FU_EINPUT, "%s:%d: zatom: expected an atomic number, got %g", origin,
                     r.lineno, zatom);
     p.znucl = (int)zatom;
-    copy_str(p.element, sizeof p.element, element_symbols[p.znucl]);
+    copy_str(p.element, sizeof p.element, fu_element_symbol(p.znucl));
     if ((rc = get_num(&r, origin, 1, "zion", POSITIVE, ZION_MAX, &p.zion, err))) return rc;
     if (p.zion > zatom)
         return fail(err, FU_EINPUT, "%s:%d: zion: valence charge %g exceeds zatom %g", origin,
@@ -1040,14 +1025,14 @@ static int cp2k_hint(const char *text, const char *path, const char *element, in
     char first[64] = "", mine[64] = "";
     int line = 0, count = 0;
     while (read_data_line(&r) && r.lineno < 100000) {
-        if (!is_header(&r) || r.ntok < 2 || !symbol_z(r.tok[0]) ||
+        if (!is_header(&r) || r.ntok < 2 || !fu_element_z(r.tok[0]) ||
             (!strstr(r.tok[1], "GTH") && !strstr(r.tok[1], "gth") && !name_q(r.tok[1])))
             continue;
         char name[64];
         sanitize(r.tok[1], name, sizeof name, 40);
         int hdr = r.lineno;
         const char *el = r.tok[0];
-        int ez = symbol_z(el);
+        int ez = fu_element_z(el);
         /* The next data line must be all non-negative integers (n_elec). */
         if (!read_data_line(&r) || r.ntok > FU_PSP_MAXL) continue;
         int ints = 1;
@@ -1058,7 +1043,7 @@ static int cp2k_hint(const char *text, const char *path, const char *element, in
             snprintf(first, sizeof first, "%s", name);
             line = hdr;
         }
-        if (!*mine && !strcasecmp(element_symbols[ez], element)) snprintf(mine, sizeof mine, "%s", name);
+        if (!*mine && !strcasecmp(fu_element_symbol(ez), element)) snprintf(mine, sizeof mine, "%s", name);
     }
     if (!count) return 0;
     char prev[FU_ERR_MSG_LEN / 2] = "";
@@ -1077,7 +1062,7 @@ int fu_psp_load(const char *spec, const char *element, fu_psp *psp, fu_err *err)
     if (!spec || !*spec) return fail(err, FU_EINPUT, "psp: empty pseudopotential spec");
     if (!psp) return fail(err, FU_EINPUT, "psp: no output given");
     sanitize(element, shown, sizeof shown, 40);
-    int z = symbol_z(element);
+    int z = fu_element_z(element);
     if (!z) return fail(err, FU_EINPUT, "%s: element: unknown element symbol '%s'", spec, shown);
 
     int n;
@@ -1101,7 +1086,7 @@ int fu_psp_load(const char *spec, const char *element, fu_psp *psp, fu_err *err)
             n = snprintf(path, sizeof path, "%s/%s",
                          env_or("FURUI_ABINIT_PSP_DIR", "/usr/share/abinit/psp"), file);
     } else if (strncmp(spec, "table:", 6) == 0) {
-        int rc = fu_psp_table_resolve(spec + 6, element_symbols[z], path, sizeof path, hints,
+        int rc = fu_psp_table_resolve(spec + 6, fu_element_symbol(z), path, sizeof path, hints,
                                       &table_zval, err);
         if (rc) return rc;
         n = (int)strlen(path);
@@ -1124,7 +1109,7 @@ int fu_psp_load(const char *spec, const char *element, fu_psp *psp, fu_err *err)
             rc = fu_psp_parse_abinit(text, path, &p, err);
             /* A GTH_POTENTIALS file given as a bare path fails (or reads as
              * some other element) deep inside the ABINIT reader: name the cause. */
-            if ((rc || p.znucl != z) && cp2k_hint(text, path, element_symbols[z], rc, err)) {
+            if ((rc || p.znucl != z) && cp2k_hint(text, path, fu_element_symbol(z), rc, err)) {
                 free(text);
                 return FU_EINPUT;
             }
@@ -1135,7 +1120,7 @@ int fu_psp_load(const char *spec, const char *element, fu_psp *psp, fu_err *err)
     if (rc) return rc;
     if (p.znucl != z)
         return fail(err, FU_EINPUT, "%s: element: file is for %s (Z = %d), requested %s", path,
-                    p.element, p.znucl, element_symbols[z]);
+                    p.element, p.znucl, fu_element_symbol(z));
     if (table_zval > 0 && fabs(table_zval - p.zion) > 1e-9)
         return fail(err, FU_EINPUT, "%s: valence: the file has Z_ion = %g, its table says %g",
                     path, p.zion, table_zval);

@@ -16,6 +16,7 @@
 
 #include "core/hash.h"
 #include "core/units.h"
+#include "crystal/elements.h"
 #include "dft/psp.h"
 #include "dft/psp_radial.h"
 
@@ -96,21 +97,6 @@ static void functional_of(const char *f, char *out, size_t cap) {
     snprintf(out, cap, "%s", fam);
 }
 
-static int element_z(const char *sym) {
-    static const char *const el[] = {
-        "",   "H",  "He", "Li", "Be", "B",  "C",  "N",  "O",  "F",  "Ne", "Na", "Mg", "Al",
-        "Si", "P",  "S",  "Cl", "Ar", "K",  "Ca", "Sc", "Ti", "V",  "Cr", "Mn", "Fe", "Co",
-        "Ni", "Cu", "Zn", "Ga", "Ge", "As", "Se", "Br", "Kr", "Rb", "Sr", "Y",  "Zr", "Nb",
-        "Mo", "Tc", "Ru", "Rh", "Pd", "Ag", "Cd", "In", "Sn", "Sb", "Te", "I",  "Xe", "Cs",
-        "Ba", "La", "Ce", "Pr", "Nd", "Pm", "Sm", "Eu", "Gd", "Tb", "Dy", "Ho", "Er", "Tm",
-        "Yb", "Lu", "Hf", "Ta", "W",  "Re", "Os", "Ir", "Pt", "Au", "Hg", "Tl", "Pb", "Bi",
-        "Po", "At", "Rn", "Fr", "Ra", "Ac", "Th", "Pa", "U",  "Np", "Pu", "Am", "Cm", "Bk",
-        "Cf", "Es", "Fm", "Md", "No", "Lr"};
-    for (int z = 1; z < (int)(sizeof el / sizeof el[0]); z++)
-        if (strcasecmp(sym, el[z]) == 0) return z;
-    return 0;
-}
-
 static int parse_doc(const xmlNode *root, const char *origin, fu_psp *p, fu_psp_radial **out,
                      fu_err *err) {
     char v[256], buf[256];
@@ -134,11 +120,9 @@ static int parse_doc(const xmlNode *root, const char *origin, fu_psp *p, fu_psp_
     if (truthy(attr(hd, "is_coulomb", buf, sizeof buf)))
         return fu_fail(err, FU_EINPUT, "%s:%d: is_coulomb: a bare Coulomb potential, not a "
                        "pseudopotential", origin, hd->line);
-    if (!attr(hd, "element", buf, sizeof buf) || !(p->znucl = element_z(buf)))
+    if (!attr(hd, "element", buf, sizeof buf) || !(p->znucl = fu_element_z(buf)))
         return fu_fail(err, FU_EINPUT, "%s:%d: element: missing or unknown", origin, hd->line);
-    snprintf(p->element, sizeof p->element, "%.2s", buf);
-    p->element[0] = (char)toupper((unsigned char)p->element[0]);
-    if (p->element[1]) p->element[1] = (char)tolower((unsigned char)p->element[1]);
+    snprintf(p->element, sizeof p->element, "%s", fu_element_symbol(p->znucl));
     char *end;
     if (!attr(hd, "z_valence", buf, sizeof buf) || !((p->zion = strtod(buf, &end)) > 0) ||
         *end || p->zion > p->znucl + 1e-9)
