@@ -11,7 +11,7 @@ time is the wall time of that rung (one rank, one thread). Setups:
   furui + PseudoDojo v0.4 PBE (full table in ../shared/pseudodojo/nc-sr-04-pbe)
   ABINIT 9.6.2 + the same PseudoDojo files
   furui + CP2K GTH-PBE (semicore where CP2K has it)
-Systems: mgo (rock salt, a = 4.21 A, 2x2x2 mesh); others can be added to SYSTEMS.
+Systems: mgo (rock salt, a = 4.21 A), zno (wurtzite), srtio3 (cubic perovskite), 2x2x2 meshes.
 """
 import argparse
 import json
@@ -44,6 +44,21 @@ SYSTEMS = {
                 pd=["Mg/Mg-sp.psp8", "O/O.psp8"], gth=["GTH-PBE-q10", "GTH-PBE-q6"],
                 symbols=["Mg", "O"], ladder_pd=list(range(20, 75, 5)),
                 ladder_gth=list(range(60, 301, 30))),
+    # wurtzite, a = 3.25 A, c/a = 1.602, u = 0.382
+    "zno": dict(name="zno", lattice=[[6.1416, 0, 0], [-3.0708, 5.31878, 0], [0, 0, 9.8388]],
+                xred=[[1 / 3, 2 / 3, 0], [2 / 3, 1 / 3, 0.5], [1 / 3, 2 / 3, 0.382],
+                      [2 / 3, 1 / 3, 0.882]], typat=[1, 1, 2, 2],
+                kgrid=[2, 2, 2], shift=[0, 0, 0], nband=30, occopt=1, ixc=11,
+                pd=["Zn/Zn-sp.psp8", "O/O.psp8"], gth=["GTH-PBE-q12", "GTH-PBE-q6"],
+                symbols=["Zn", "O"], ladder_pd=list(range(25, 76, 5)),
+                ladder_gth=list(range(90, 331, 40))),
+    # cubic perovskite, a = 3.905 A
+    "srtio3": dict(name="srtio3", lattice=[[7.3794, 0, 0], [0, 7.3794, 0], [0, 0, 7.3794]],
+                   xred=[[0, 0, 0], [0.5, 0.5, 0.5], [0.5, 0.5, 0], [0.5, 0, 0.5], [0, 0.5, 0.5]],
+                   typat=[1, 2, 3, 3, 3], kgrid=[2, 2, 2], shift=[0, 0, 0], nband=24, occopt=1,
+                   ixc=11, pd=["Sr/Sr-sp.psp8", "Ti/Ti-sp.psp8", "O/O.psp8"],
+                   gth=["GTH-PBE-q10", "GTH-PBE-q12", "GTH-PBE-q6"], symbols=["Sr", "Ti", "O"],
+                   ladder_pd=list(range(25, 76, 5)), ladder_gth=list(range(90, 331, 40))),
 }
 
 
@@ -67,7 +82,7 @@ def furui_energy(case, species_specs, ecut, furui, d):
 
 def abinit_energy(case, ecut, d):
     c = dict(case, ecut=ecut, species=case["pd"])
-    text = abinit_case.abinit_input(c, ixc=11, pp_dirpath=PD, extra="nc_xccc_gspace 1\n")
+    text = abinit_case.abinit_input(c, ixc=-101130, pp_dirpath=PD, extra="nc_xccc_gspace 1\n")
     text = text.replace("optforces 1", "optforces 0").replace("optstress 1", "optstress 0")
     text = text.replace("toldfe 1e-11", "toldfe 1e-9")
     with open(os.path.join(d, "run.abi"), "w") as f:
