@@ -1,0 +1,7 @@
+# Pseudopotential readers end to end (issue 17): a run on PseudoDojo psp8 files and on their
+# UPF v2 twins (validation/psp8_to_upf.py) must agree; skipped without Debian's abinit files.
+add_test(NAME psp_upf_twin
+  COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/upf_twin_test.py $<TARGET_FILE:furui>
+          ${CMAKE_CURRENT_BINARY_DIR}/psp_upf_twin_work)
+set_tests_properties(psp_upf_twin PROPERTIES LABELS "physics;psp" TIMEOUT 300
+  SKIP_RETURN_CODE 77)
