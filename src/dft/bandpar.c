@@ -11,6 +11,10 @@ void fu_bandpar_split(int n, int p, int j, int *off, int *cnt) {
 
 int fu_bandpar_nbuffer(int nband) { return nband / 8 > 2 ? nband / 8 : 2; }
 
+double fu_bandpar_cost(int nk, int npk, int npb) {
+    return (double)((nk + npk - 1) / npk) / (1.0 + FU_BANDPAR_EFF * (npb - 1));
+}
+
 int fu_bandpar_layout(int nk, int size, int npw_min, int nev, int want_npb, int *npk, int *npb,
                       fu_err *err) {
     if (size < 1) size = 1;
@@ -39,7 +43,7 @@ int fu_bandpar_layout(int nk, int size, int npw_min, int nev, int want_npb, int 
     for (int b = 1; b <= size && b <= max_npb; b++) {
         if (size % b) continue;
         int k = size / b;
-        double cost = (double)((nk + k - 1) / k) / (1.0 + FU_BANDPAR_EFF * (b - 1));
+        double cost = fu_bandpar_cost(nk, k, b);
         if (b == 1 || cost < best * (1 - 1e-12)) {
             best = cost;
             *npk = k;

@@ -36,6 +36,7 @@ int fu_bandpar_nbuffer(int nband);
  * to more k-groups; band ranks only where each gets >= 1 band and the
  * problem is large enough for LOBPCG (npw_min >= 3 nev + 5). */
 #define FU_BANDPAR_EFF 0.7
+double fu_bandpar_cost(int nk, int npk, int npb);
 int fu_bandpar_layout(int nk, int size, int npw_min, int nev, int want_npb, int *npk, int *npb,
                       fu_err *err);
 

@@ -640,7 +640,8 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
     fu_allreduce(&st.nev, 1, MPI_INT, MPI_MIN, comm);
     st.nbusy = b->nband; /* until the first occupations are known */
     rc = state_alloc(&st, err);
-    if (!rc) rc = fu_hamiltonian_init(&st.ham, b, st.nev, err);
+    /* band ranks apply H to their share of a block only */
+    if (!rc) rc = fu_hamiltonian_init(&st.ham, b, (st.nev + b->npb - 1) / b->npb, err);
     /* Automatic Kerker: 0.5 bohr⁻¹ for metals and insulators alike gave the
      * fewest SCF steps over the ABINIT reference set (damping 1, history 8). */
     double kerker = p->kerker_k0 >= 0 ? p->kerker_k0 : 0.5;
