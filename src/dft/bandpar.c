@@ -22,7 +22,8 @@ int fu_bandpar_layout(int nk, int size, int npw_min, int nev, int want_npb, int 
     /* splittable with npb band ranks: a band and a plane-wave row each, and
      * LOBPCG rather than the dense fallback (which needs all rows) */
     int max_npb = npw_min >= 3 * nev + 5 ? nev : 1;
-    if (max_npb > npw_min) max_npb = npw_min;
+    if (max_npb > npw_min / FU_BANDPAR_MIN_ROWS) max_npb = npw_min / FU_BANDPAR_MIN_ROWS;
+    if (max_npb < 1) max_npb = 1;
     if (want_npb > 0) {
         if (size % want_npb)
             return fu_fail(err, FU_EINPUT,
@@ -31,8 +32,9 @@ int fu_bandpar_layout(int nk, int size, int npw_min, int nev, int want_npb, int 
         if (want_npb > max_npb)
             return fu_fail(err, FU_EINPUT,
                            "layout: %d band ranks cannot share %d bands of %d plane waves "
-                           "(at most %d: a band each, and >= 3 x bands + 5 plane waves)",
-                           want_npb, nev, npw_min, max_npb);
+                           "(at most %d: a band and %d plane waves each, and >= 3 x bands + 5 "
+                           "plane waves)",
+                           want_npb, nev, npw_min, max_npb, FU_BANDPAR_MIN_ROWS);
         *npb = want_npb;
         *npk = size / want_npb;
         return FU_OK;

@@ -33,8 +33,11 @@ int fu_bandpar_nbuffer(int nband);
  * band ranks (FU_EINPUT, one line, if it does not divide size or the bands or
  * plane waves cannot be split so); 0 picks by the cost model: time per SCF
  * step ∝ ceil(nk/npk) / (1 + FU_BANDPAR_EFF (npb - 1)), the smallest, ties
- * to more k-groups; band ranks only where each gets >= 1 band and the
- * problem is large enough for LOBPCG (npw_min >= 3 nev + 5). */
+ * to more k-groups; band ranks only where each gets >= 1 band and
+ * FU_BANDPAR_MIN_ROWS plane waves and the problem is large enough for
+ * LOBPCG (npw_min >= 3 nev + 5). Below ~100 rows a rank's share of a block
+ * product costs less than the collectives around it. */
+#define FU_BANDPAR_MIN_ROWS 100
 #define FU_BANDPAR_EFF 0.7
 double fu_bandpar_cost(int nk, int npk, int npb);
 int fu_bandpar_layout(int nk, int size, int npw_min, int nev, int want_npb, int *npk, int *npb,

@@ -2,7 +2,7 @@
 #   cli_bad_<case>        bad input and bad invocations, one test per case of bad_input.py
 #   cli_bad_<case>_np2    some of them again on 2 MPI ranks
 #   cli_scf_outputs_*     a successful run and its .log/.json/.h5
-#   mpi_consistency       the same SCF on 1, 2 and 3 ranks and without MPI agrees to 1e-10; so does Γ alone on 2 ranks (one idles, and the log says so)
+#   mpi_consistency       the same SCF on 1, 2 and 3 ranks and without MPI agrees to 1e-10; so does Γ alone on 2 ranks (they share its bands, and the log says so)
 #   threads_consistency   1 and 2 band threads give identical numbers
 #   memory_estimate       the memory estimate against the measured peak RSS
 # Included from tests/cli.cmake (which sets FURUI_PYTHON). Run: ctest -L "cli|mpi".
