@@ -63,9 +63,10 @@ def compare(name, ref, js, n):
     for dv, tol, what in worst:
         mc.check(dv <= tol, f"{name} {n} ranks: {what} differs from 1 rank by {dv:.3e} > {tol:g}")
     rel = max(worst, key=lambda w: w[0] / w[1])
-    print(f"  {name}: {n} ranks vs 1: largest difference relative to its tolerance "
-          f"{rel[0]:.2e} ({rel[2]}); SCF iterations {js['scf']['iterations']} vs "
-          f"{ref['scf']['iterations']}")
+    print(f"  {name}: {n} ranks vs 1: closest to its tolerance: {rel[2]}, {rel[0]:.2e} "
+          f"(tolerance {rel[1]:g}); energy {max(w[0] for w in worst if w[1] == ETOL):.2e}, "
+          f"forces/stress {max([w[0] for w in worst if w[1] == FTOL] or [0]):.2e}; "
+          f"SCF iterations {js['scf']['iterations']} vs {ref['scf']['iterations']}")
 
 
 def main():
