@@ -11,7 +11,8 @@ atom displaced so that forces and stress are not zero by symmetry, LDA with ABIN
 same SCF runs --repeat times (best wall time kept: timings on a shared machine are noisy) and
 the table gives wall time, speed-up over 1 rank, SCF iterations, the layout from the log, the
 largest peak RSS over the ranks (each rank under GNU time) and the log's memory estimate per
-rank. The total energy of every run must agree with the 1-rank run to 1e-9 Ha (exit 1 if not).
+rank. Every run must agree with the 1-rank run to 1e-9 Ha in the total energy and 1e-7 in
+forces (Ha/bohr) and stress (Ha/bohr^3) (exit 1 if not).
 Not in CTest: a 64-atom SCF takes minutes.
 """
 import argparse
@@ -75,6 +76,7 @@ def run(args, inp, n, d):
             rss.append(int(f.read().split()[-1]) * 1024)
     return {"ranks": n, "wall_s": wall, "scf_wall_s": js["wall_seconds"],
             "iterations": js["scf"]["iterations"], "etotal": js["energy_ha"]["total"],
+            "forces": js["forces_ha_bohr"], "stress": js["stress_ha_bohr3"],
             "layout": lay.group(1) if lay else "1 rank", "peak_rss_max": max(rss),
             "estimate": int(est.group(1)) if est else None, "profile": js["profile_seconds"]}
 
@@ -109,19 +111,21 @@ def main():
     ref = best[min(best)]
     bad = 0
     print(f"{'ranks':>5} {'layout':>24} {'wall (s)':>9} {'speed-up':>8} {'iter':>4} "
-          f"{'peak RSS':>9} {'estimate':>9} {'est/peak':>8} {'dE (Ha)':>9}")
+          f"{'peak RSS':>9} {'estimate':>9} {'est/peak':>8} {'dE (Ha)':>9} {'dF, dS':>9}")
     for n, r in sorted(best.items()):
         de = abs(r["etotal"] - ref["etotal"])
-        bad += de > 1e-9
+        dfs = max(abs(a - b) for key in ("forces", "stress")
+                  for ra, rb in zip(r[key], ref[key]) for a, b in zip(ra, rb))
+        bad += de > 1e-9 or dfs > 1e-7
         est = r["estimate"]
         print(f"{n:5d} {r['layout']:>24} {r['wall_s']:9.2f} {ref['wall_s'] / r['wall_s']:8.2f} "
               f"{r['iterations']:4d} {r['peak_rss_max'] / 1e6:8.1f}M "
-              f"{(est or 0) / 1e6:8.1f}M {(est or 0) / r['peak_rss_max']:8.2f} {de:9.1e}")
+              f"{(est or 0) / 1e6:8.1f}M {(est or 0) / r['peak_rss_max']:8.2f} {de:9.1e} {dfs:9.1e}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump({"natom": natom, "ecut": args.ecut, "runs": best}, f, indent=1)
     if bad:
-        sys.exit("scaling.py: total energies differ from the 1-rank run by more than 1e-9 Ha")
+        sys.exit("scaling.py: results differ from the 1-rank run beyond 1e-9 Ha / 1e-7")
 
 
 if __name__ == "__main__":
