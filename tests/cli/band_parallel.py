@@ -11,13 +11,19 @@ cannot pass:
   si8_gamma   Γ-only Si8 insulator (real orbitals): 2, 3, 4 ranks = 1 x 2, 1 x 3, 1 x 4
   al4_metal   Al4 metal, Fermi-Dirac smearing, one complex k-point: 2, 3, 4 ranks
   fe2_spin    spin-polarised Fe2, smearing, one complex k-point: 2, 3 ranks
-  si8_2k      si8_gamma on a 1x1x2 mesh (2 real k-points): 4 ranks = 2 x 2
+  si8_2k      si8_gamma on a 1x1x2 mesh (2 real k-points): 4 ranks = 2 x 2; then on 2 ranks
+              the layout follows the memory limit: by default 2 x 1 (k-points only); with
+              --mem-per-rank just below that layout's estimate, 1 x 2 (band ranks need less:
+              the solver's blocks are split) with the same results; with 1 MB, refused in one
+              line naming the smallest layout
 Runs go through tests/cli/mpi_consistency.py's run(): one report, files only from rank 0,
 no crash, converged. Ranks beyond the 2 cores here are oversubscribed.
 """
 import argparse
 import os
+import re
 import shutil
+import subprocess
 import sys
 
 import numpy as np
@@ -69,6 +75,46 @@ def compare(name, ref, js, n):
           f"SCF iterations {js['scf']['iterations']} vs {ref['scf']['iterations']}")
 
 
+def estimate(base):
+    m = re.search(r"# memory estimate per rank: (\d+) bytes", mc.log_text(base))
+    return int(m.group(1)) if m else None
+
+
+def memory_layout(args, ra, ref, top):
+    """2 ranks, 2 k-points: the memory limit moves the layout from 2 x 1 to 1 x 2."""
+    base = os.path.join(top, "si8_2k", "np2_default")
+    js = mc.run(ra, 2, base)
+    if js is None:
+        return
+    want = layout_line(2, 1)
+    mc.check(want in mc.log_text(base), f"memory layout: default log does not say '{want}'")
+    e = estimate(base)
+    if not mc.check(e is not None, "memory layout: no estimate in the log"):
+        return
+    rb = argparse.Namespace(**vars(ra))
+    rb.extra = ["--mem-per-rank", str(e - 1)]
+    base = os.path.join(top, "si8_2k", "np2_limit")
+    js = mc.run(rb, 2, base)
+    if js is None:
+        return
+    want = layout_line(1, 2)
+    mc.check(want in mc.log_text(base), f"memory layout: limit {e - 1} B: log does not say '{want}'")
+    e2 = estimate(base)
+    mc.check(e2 is not None and e2 < e, f"memory layout: estimate {e2} not below {e}")
+    compare("si8_2k memory limit", ref, js, 2)
+    d = os.path.join(top, "si8_2k", "np2_refused")
+    os.makedirs(d)
+    p = subprocess.run([args.mpiexec, "--oversubscribe", "--allow-run-as-root", "-n", "2",
+                        os.path.abspath(args.furui), "scf", ra.input, "-o", "out",
+                        "--mem-per-rank", "1M"], cwd=d, capture_output=True, text=True,
+                       timeout=120, env=dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1",
+                                             OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1"))
+    lines = [x for x in p.stderr.splitlines() if x.startswith("furui: error:")]
+    mc.check(p.returncode != 0 and len(lines) == 1 and "the smallest layout" in lines[0]
+             and "more than the 1.05 MB allowed" in lines[0],
+             f"memory layout: 1 MB: exit {p.returncode}, error lines {lines}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -104,6 +150,8 @@ def main():
             want = layout_line(npk, npb)
             mc.check(want in mc.log_text(base), f"{name} {n} ranks: log does not say '{want}'")
             compare(name, ref, js, n)
+        if name == "si8_2k":
+            memory_layout(args, ra, ref, top)
     if mc.failures:
         print(f"{len(mc.failures)} check(s) failed")
         sys.exit(1)

@@ -45,7 +45,7 @@ def check(ok, msg):
 
 def run(args, n, base):
     furui, inp = os.path.abspath(args.furui), os.path.abspath(args.input)
-    fu = [furui, "scf", inp, "-o", "out"]
+    fu = [furui, "scf", inp, "-o", "out"] + list(getattr(args, "extra", []))  # extra options
     mpi = [args.mpiexec, "--oversubscribe", "--allow-run-as-root"]
     r0 = os.path.join(base, "rank0")
     rest = os.path.join(base, "others")
