@@ -105,15 +105,20 @@ static int state_alloc(scf_state *st, fu_err *err) {
     st->psi = calloc(ns * nk, sizeof(double complex *));
     st->rbuf = malloc(sizeof(double) * (size_t)st->nev * (b->max_npw ? b->max_npw : 1));
     fu_bandpar_split(st->nev, b->npb, b->brank, &st->boff, &st->bcnt);
-    double complex *full = NULL; /* npb > 1: the whole start guess, then this rank's bands */
+    /* npb > 1, complex k-points: the whole start guess, then this rank's bands (real
+     * k-points build it in rbuf, already there) */
+    double complex *full = NULL;
+    int any_complex = 0;
+    for (int ik = 0; ik < nk; ik++) any_complex |= fu_basis_owns(b, ik) && !b->kb[ik].real;
     if (b->npb > 1) {
         int rc = fu_bandpar_init(&st->bp, b->bcomm, b->max_npw, st->nev, err);
         if (rc) return rc;
         int r0, nrow;
         fu_bandpar_split(b->max_npw, b->npb, b->brank, &r0, &nrow);
         st->xrows = malloc(sizeof(double complex) * (size_t)st->nev * (nrow + 1));
-        full = malloc(sizeof(double complex) * (size_t)st->nev * (b->max_npw ? b->max_npw : 1));
-        if (!st->xrows || !full) {
+        if (any_complex)
+            full = malloc(sizeof(double complex) * (size_t)st->nev * (b->max_npw ? b->max_npw : 1));
+        if (!st->xrows || (any_complex && !full)) {
             free(full);
             return fu_fail(err, FU_ENOMEM, "scf: out of memory for the band-parallel blocks");
         }
@@ -160,15 +165,16 @@ static int state_alloc(scf_state *st, fu_err *err) {
         }
         /* Both spin channels start alike, so zero moments stay exactly unpolarised. */
         uint64_t seed = 0x5eed0000ULL + (uint64_t)ik * 7919ULL;
-        double complex *x = full ? full : st->psi[iks];
+        double complex *x = full && !kb->real ? full : st->psi[iks];
         int rc = kb->real ? fu_kblock_start_guess_real(kb, st->nev, seed, st->rbuf)
                           : fu_kblock_start_guess(kb, st->nev, seed, x);
         if (rc) {
             free(full);
             return fu_fail(err, FU_ENOMEM, "scf: out of memory");
         }
-        if (kb->real) fu_kblock_from_real(kb, st->nev, st->rbuf, x);
-        if (full)
+        if (kb->real) /* this rank's bands (all of them if npb = 1) */
+            fu_kblock_from_real(kb, st->bcnt, st->rbuf + (size_t)st->boff * kb->npw, st->psi[iks]);
+        else if (full)
             memcpy(st->psi[iks], full + (size_t)st->boff * kb->npw,
                    sizeof(double complex) * (size_t)st->bcnt * kb->npw);
     }
