@@ -164,9 +164,8 @@ void fu_bandpar_apply_real(void *ctx, int m, const double *X, double *Y) {
 void fu_bandpar_precondition(void *ctx, int m, const double *ritz, double complex *R) {
     fu_bandpar *bp = ctx;
     const fu_kblock *kb = bp->h->kb;
-    const int r0 = bp->rows.r0;
-    int off, n;
-    fu_bandpar_split(kb->npw, bp->size, bp->rank, &off, &n);
+    int r0, n; /* this rank's rows */
+    fu_bandpar_split(kb->npw, bp->size, bp->rank, &r0, &n);
     (void)ritz;
     for (int v = 0; v < m; v++) {
         double complex *r = R + (size_t)v * n;
@@ -177,9 +176,8 @@ void fu_bandpar_precondition(void *ctx, int m, const double *ritz, double comple
 void fu_bandpar_precondition_real(void *ctx, int m, const double *ritz, double *R) {
     fu_bandpar *bp = ctx;
     const fu_kblock *kb = bp->h->kb;
-    const int r0 = bp->rows.r0;
-    int off, n;
-    fu_bandpar_split(kb->npw, bp->size, bp->rank, &off, &n);
+    int r0, n; /* this rank's rows */
+    fu_bandpar_split(kb->npw, bp->size, bp->rank, &r0, &n);
     (void)ritz;
     for (int v = 0; v < m; v++) {
         double *r = R + (size_t)v * n;
