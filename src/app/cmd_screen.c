@@ -147,17 +147,21 @@ static void print_table(const fu_sweep *sw, const unsigned char *in_shard, int i
         printf("# shard %d of %d: %d candidates (%d valid, %d invalid), cost %.4g\n", index, count, k, kv,
                k - kv, cost);
     }
-    printf("# %-4s %-16s %-7s %8s %9s  %s\n", "n", "id", "state", "rel_cost", "mem/rank", "label [reason]");
+    printf("# %-4s %-16s %-7s %8s %9s %7s  %s\n", "n", "id", "state", "rel_cost", "mem/rank", "k x b",
+           "label [reason]");
     for (int i = 0; i < sw->n; i++) {
         const fu_candidate *c = &sw->cand[i];
         if (in_shard && !in_shard[i]) continue;
-        char mem[32] = "-";
+        char mem[32] = "-", lay[32] = "-";
         if (c->mem > 0) fu_memory_text(c->mem, mem, sizeof mem);
+        /* the group's layout: k-groups x band ranks per k-point (src/dft/bandpar.h) */
+        if (c->npb > 0) snprintf(lay, sizeof lay, "%dx%d", c->npk, c->npb);
         if (c->valid)
-            printf("  %-4d %-16s %-7s %8.4f %9s  %s\n", i, c->id, "valid", cmax > 0 ? c->cost / cmax : 0,
-                   mem, c->label);
+            printf("  %-4d %-16s %-7s %8.4f %9s %7s  %s\n", i, c->id, "valid", cmax > 0 ? c->cost / cmax : 0,
+                   mem, lay, c->label);
         else
-            printf("  %-4d %-16s %-7s %8s %9s  %s [%s]\n", i, c->id, "invalid", "-", mem, c->label, c->reason);
+            printf("  %-4d %-16s %-7s %8s %9s %7s  %s [%s]\n", i, c->id, "invalid", "-", mem, lay, c->label,
+                   c->reason);
     }
 }
 

@@ -179,9 +179,11 @@ static void usage(FILE *f) {
     fprintf(f,
             "usage: furui <command> [options]\n"
             "commands:\n"
-            "  scf INPUT.yaml [-o PREFIX] [--mem-per-rank SIZE]\n"
+            "  scf INPUT.yaml [-o PREFIX] [--mem-per-rank SIZE] [--npband N]\n"
             "                               ground state of one crystal; writes PREFIX.log,\n"
-            "                               PREFIX.json and PREFIX.h5 (see input/README.md)\n"
+            "                               PREFIX.json and PREFIX.h5 (see input/README.md);\n"
+            "                               --npband: ranks sharing the bands of each k-point\n"
+            "                               (default: chosen from the cost model and memory)\n"
             "  screen SWEEP.yaml [-o PREFIX] [--group-size G] [--static] [--deadline S]\n"
             "         [--max-attempts N] [--candidate-time-limit S] [--recovery-rungs N] [--dry-run]\n"
             "         [--mem-per-rank SIZE]\n"
@@ -246,9 +248,10 @@ static int promote(const char *const *paths, int n, fu_err *err) {
 /* Refuses (FU_EINPUT, one line) an SCF whose estimated memory per rank
  * exceeds the limit, before anything is allocated or written. A
  * pseudopotential that does not load is left to the SCF to report. */
-static int scf_memory_check(const char *input, const fu_structure *s, const fu_scf_params *p, double cli,
-                            int ranks, fu_mem_estimate *e, fu_err *err) {
+static int scf_memory_check(const char *input, const fu_structure *s, fu_scf_params *p, double cli,
+                            int ranks, fu_mem_estimate *e, fu_mem_counts *cnt, fu_err *err) {
     memset(e, 0, sizeof *e);
+    memset(cnt, 0, sizeof *cnt);
     fu_psp psp[FU_MAX_SPECIES];
     const fu_psp *pp[FU_MAX_SPECIES];
     for (int sp = 0; sp < s->nspecies; sp++) {
@@ -263,25 +266,45 @@ static int scf_memory_check(const char *input, const fu_structure *s, const fu_s
     char how[200], t[6][32];
     double limit = app_mem_per_rank(cli, how, sizeof how);
     if (limit < 0) return fu_fail(err, FU_EINPUT, "%s", how);
-    if (e->total <= limit) return FU_OK;
+    /* the layout: --npband as given, else the cost model's unless memory asks for more band ranks */
+    int npb_default = 1;
+    int rc = fu_memory_layout(&c, ranks, p->npband, limit, e, &npb_default, err);
+    if (rc) {
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        return fu_fail(err, FU_EINPUT, "%s: %s", input, msg);
+    }
+    *cnt = c;
+    if (e->total <= limit) {
+        if (p->npband <= 0 && c.npb != npb_default) p->npband = c.npb;
+        return FU_OK;
+    }
     return fu_fail(err, FU_EINPUT,
                    "%s: ecut: the SCF would need about %s per rank (wave functions %s, grids and mixer %s, "
-                   "solver %s; %.0f plane waves, %.0f grid points, %d k-point(s) per rank), more than the %s "
-                   "allowed (%s)",
+                   "solver %s; %.0f plane waves, %.0f grid points, %d k-point(s) per rank, %d band rank(s) "
+                   "per k-point%s), more than the %s allowed (%s)",
                    input, fu_memory_text(e->total, t[0], 32), fu_memory_text(e->wavefunctions, t[1], 32),
                    fu_memory_text(e->grids + e->mixer, t[2], 32), fu_memory_text(e->solver, t[3], 32), c.npw,
-                   c.nfft, c.nk_owned, fu_memory_text(limit, t[4], 32), how);
+                   c.nfft, c.nk_owned, c.npb, p->npband > 0 ? "" : ": the smallest layout",
+                   fu_memory_text(limit, t[4], 32), how);
 }
 
 static int cmd_scf(int argc, char **argv, int rank) {
     const char *input = NULL, *prefix = NULL;
     double mem_cli = 0;
+    int npband = 0;
     for (int i = 0; i < argc; i++) {
         const char *bad = NULL;
         if (strcmp(argv[i], "--mem-per-rank") == 0) {
             if (i + 1 >= argc || !(mem_cli = app_parse_bytes(argv[i + 1])))
                 bad = "--mem-per-rank needs a size such as 4G or 512M";
             else i++;
+        } else if (strcmp(argv[i], "--npband") == 0) {
+            char *end = NULL;
+            long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+            if (i + 1 >= argc || *end != '\0' || v < 1 || v > 1000000)
+                bad = "--npband needs a positive number of band ranks per k-point";
+            else npband = (int)v, i++;
         } else if (strcmp(argv[i], "-o") == 0) {
             if (i + 1 >= argc) bad = "option -o needs a prefix";
             else if (prefix) bad = "option -o given twice";
@@ -316,11 +339,13 @@ static int cmd_scf(int argc, char **argv, int rank) {
     }
     in.params.fft_patient = app_fft_patient();
     in.params.threads = app_threads();
+    in.params.npband = npband;
     int nranks_all = 1;
     fu_comm_size(MPI_COMM_WORLD, &nranks_all);
     /* every rank computes the same estimate: no communication needed */
     fu_mem_estimate mem;
-    rc = scf_memory_check(input, &in.structure, &in.params, mem_cli, nranks_all, &mem, &err);
+    fu_mem_counts memc;
+    rc = scf_memory_check(input, &in.structure, &in.params, mem_cli, nranks_all, &mem, &memc, &err);
     if (rc) {
         if (rank == 0) fprintf(stderr, "furui: error: %s\n", err.msg);
         fu_scf_input_free(&in);
@@ -358,9 +383,10 @@ static int cmd_scf(int argc, char **argv, int rank) {
             fprintf(log, "# threads per rank: %d\n", in.params.threads);
             if (mem.total > 0) {
                 char t[3][32];
-                fprintf(log, "# memory estimate per rank: %.0f bytes = %s (wave functions %s, grids and mixer %s)\n",
+                fprintf(log, "# memory estimate per rank: %.0f bytes = %s (wave functions %s, grids and mixer %s; "
+                        "%d band rank(s) per k-point)\n",
                         mem.total, fu_memory_text(mem.total, t[0], 32), fu_memory_text(mem.wavefunctions, t[1], 32),
-                        fu_memory_text(mem.grids + mem.mixer, t[2], 32));
+                        fu_memory_text(mem.grids + mem.mixer, t[2], 32), memc.npb > 1 ? memc.npb : 1);
             }
             app_runlog_guard(input, tmp_log, path_failed, fileno(log));
         }

@@ -6,6 +6,7 @@
 
 #include "core/comm.h"
 #include "core/units.h"
+#include "dft/bandpar.h"
 #include "dft/density.h"
 
 double fu_solid_harmonic(int l, int m, const double q[3], double grad[3]) {
@@ -278,6 +279,45 @@ static int setup_projectors(fu_basis *b, fu_err *err) {
     return FU_OK;
 }
 
+/* Plane waves of the sphere at k (build_kblock's count). */
+static int count_npw(const fu_basis *b, const double kred[3]) {
+    const fu_fftgrid *g = &b->grid;
+    int npw = 0;
+    for (int i0 = 0; i0 < g->n[0]; i0++)
+        for (int i1 = 0; i1 < g->n[1]; i1++)
+            for (int i2 = 0; i2 < g->n[2]; i2++) {
+                double m[3] = {kred[0] + fu_fft_freq(i0, g->n[0]), kred[1] + fu_fft_freq(i1, g->n[1]),
+                               kred[2] + fu_fft_freq(i2, g->n[2])}, q2 = 0;
+                for (int c = 0; c < 3; c++) {
+                    double q = m[0] * g->rec[0][c] + m[1] * g->rec[1][c] + m[2] * g->rec[2][c];
+                    q2 += q * q;
+                }
+                npw += 0.5 * q2 <= b->ecut;
+            }
+    return npw;
+}
+
+/* k-groups and band ranks (bandpar.h), the same on every rank of comm. */
+static int choose_layout(fu_basis *b, const fu_scf_params *p, fu_err *err) {
+    b->npk = b->size;
+    b->npb = 1;
+    b->kgroup = b->rank;
+    b->bcomm = MPI_COMM_NULL;
+    if (b->size == 1 && p->npband <= 1) return FU_OK;
+    int npw_min = 0;
+    for (int ik = 0; ik < b->kp.nk; ik++) {
+        int n = count_npw(b, b->kp.kred[ik]);
+        if (ik == 0 || n < npw_min) npw_min = n;
+    }
+    int nev = b->nband + fu_bandpar_nbuffer(b->nband);
+    int rc = fu_bandpar_layout(b->kp.nk, b->size, npw_min, nev, p->npband, &b->npk, &b->npb, err);
+    if (rc) return rc;
+    b->kgroup = b->rank / b->npb;
+    b->brank = b->rank % b->npb;
+    if (b->npb > 1) MPI_Comm_split(b->comm, b->kgroup, b->rank, &b->bcomm);
+    return FU_OK;
+}
+
 int fu_basis_init(fu_basis *b, const fu_structure *s, const fu_scf_params *p, MPI_Comm comm,
                   fu_err *err) {
     memset(b, 0, sizeof *b);
@@ -341,6 +381,7 @@ int fu_basis_init(fu_basis *b, const fu_structure *s, const fu_scf_params *p, MP
     if (rc) return rc;
     rc = fu_density_symmap_init(b, err);
     if (rc) return rc;
+    if ((rc = choose_layout(b, p, err))) return rc;
     b->kb = calloc((size_t)b->kp.nk, sizeof(fu_kblock));
     b->k_owner = malloc(sizeof(int) * (size_t)b->kp.nk);
     if (!b->kb || !b->k_owner) return fu_fail(err, FU_ENOMEM, "k-points: out of memory");
@@ -351,8 +392,8 @@ int fu_basis_init(fu_basis *b, const fu_structure *s, const fu_scf_params *p, MP
             kb->kcart[c] = kb->kred[0] * b->grid.rec[0][c] + kb->kred[1] * b->grid.rec[1][c] +
                            kb->kred[2] * b->grid.rec[2][c];
         kb->weight = b->kp.weight[ik];
-        b->k_owner[ik] = ik % b->size;
-        if (b->k_owner[ik] != b->rank) continue;
+        b->k_owner[ik] = ik % b->npk;
+        if (!fu_basis_owns(b, ik)) continue;
         rc = build_kblock(b, ik, p->time_reversal, err);
         if (rc) return rc;
         if (kb->npw < b->nband)
@@ -390,6 +431,7 @@ void fu_basis_free(fu_basis *b) {
     fu_symmetry_free(&b->sym);
     fu_fftgrid_free(&b->grid);
     fu_structure_free(&b->s);
+    if (b->npb > 1 && fu_mpi_running()) MPI_Comm_free(&b->bcomm); /* npb 0: never set up */
     memset(b, 0, sizeof *b);
 }
 
@@ -436,6 +478,10 @@ int fu_basis_init_klist(fu_basis *b, const fu_structure *s, const fu_scf_params 
     if (!rc) rc = setup_projectors(b, err);
     if (rc) return rc;
     b->nband = nband;
+    b->npk = b->size; /* band structures: k-points only */
+    b->npb = 1;
+    b->kgroup = b->rank;
+    b->bcomm = MPI_COMM_NULL;
     b->kb = calloc((size_t)nk, sizeof(fu_kblock));
     b->k_owner = malloc(sizeof(int) * (size_t)nk);
     if (!b->kb || !b->k_owner) return fu_fail(err, FU_ENOMEM, "k-points: out of memory");
@@ -447,8 +493,8 @@ int fu_basis_init_klist(fu_basis *b, const fu_structure *s, const fu_scf_params 
             kb->kcart[c] = kb->kred[0] * b->grid.rec[0][c] + kb->kred[1] * b->grid.rec[1][c] +
                            kb->kred[2] * b->grid.rec[2][c];
         kb->weight = b->kp.weight[ik];
-        b->k_owner[ik] = ik % b->size;
-        if (b->k_owner[ik] != b->rank) continue;
+        b->k_owner[ik] = ik % b->npk;
+        if (!fu_basis_owns(b, ik)) continue;
         rc = build_kblock(b, ik, 0, err); /* band structures: complex (fu_lobpcg) */
         if (rc) return rc;
         if (kb->npw < nband)

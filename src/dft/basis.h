@@ -75,16 +75,24 @@ typedef struct {
     fu_symmetry sym;
     fu_kpoints kp;
     fu_kblock *kb;                  /* [kp.nk]; arrays filled only for owned k */
-    int *k_owner;                   /* [kp.nk] rank of comm owning the k-point */
+    int *k_owner;                   /* [kp.nk] k-group owning the k-point */
     int nproj;
     fu_projector *projs;            /* [nproj] */
     double *dij;                    /* [nproj*nproj] nonlocal coupling h^l_ij (Ha) */
     fu_symmap symmap;
-    MPI_Comm comm;                  /* ranks sharing this calculation (k-point split) */
+    MPI_Comm comm;                  /* ranks sharing this calculation */
     int rank, size;
+    /* Layout (bandpar.h): npk k-groups of npb band ranks; rank = kgroup *
+     * npb + brank. The npb ranks of a k-group all build its k-blocks and
+     * share their bands. */
+    int npk, npb, kgroup, brank;
+    MPI_Comm bcomm;                 /* the ranks of this k-group (MPI_COMM_NULL if npb = 1) */
     int nthreads;                   /* threads of this rank for the H application, >= 1 */
     int max_npw;                    /* largest npw of the owned k-points */
 } fu_basis;
+
+/* This rank (its k-group) holds k-point ik. */
+static inline int fu_basis_owns(const fu_basis *b, int ik) { return b->k_owner[ik] == b->kgroup; }
 
 /* Builds everything that depends on geometry and cutoff, once. Reads the
  * pseudopotentials given by params->pseudo, checks them against the

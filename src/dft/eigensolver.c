@@ -67,6 +67,14 @@ typedef double complex cplx;
 #define LAPACK_PAD(ld) (8 * (size_t)(ld) + 64)
 
 /* Type-independent helpers of the template. */
+/* In-place sum of n doubles over the ranks sharing the rows (rd NULL: one
+ * rank, nothing to do). Every rank gets the same bits (Open MPI's allreduce
+ * algorithms combine in the same order everywhere), which keeps the
+ * replicated small-matrix steps and their decisions identical on all ranks. */
+static void rows_sum(const fu_rowdist *rd, void *buf, size_t n) {
+    if (rd && n > 0) MPI_Allreduce(MPI_IN_PLACE, buf, (int)n, MPI_DOUBLE, MPI_SUM, rd->comm);
+}
+
 static double rnd(uint64_t *s) { /* deterministic replacement columns; state is local */
     uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
@@ -209,19 +217,34 @@ static void hemm_d(int n, int m, const double *E, const double *X, double *C) {
 int fu_lobpcg(int n, int nev, int nconv, double complex *X, double *eig, fu_apply_fn apply,
               fu_precond_fn precond, void *ctx, double tol, int maxiter, fu_eig_stats *stats,
               fu_err *err) {
-    return lobpcg_z(n, nev, nconv, nev, X, eig, apply, precond, ctx, tol, tol, maxiter, stats, err);
+    return lobpcg_z(NULL, n, nev, nconv, nev, X, eig, apply, precond, ctx, tol, tol, maxiter, stats, err);
 }
 
 int fu_lobpcg_split(int n, int nev, int nconv, int nsearch, double complex *X, double *eig,
                     fu_apply_fn apply, fu_precond_fn precond, void *ctx, double tol,
                     double tol_rest, int maxiter, fu_eig_stats *stats, fu_err *err) {
-    return lobpcg_z(n, nev, nconv, nsearch, X, eig, apply, precond, ctx, tol, tol_rest, maxiter,
+    return lobpcg_z(NULL, n, nev, nconv, nsearch, X, eig, apply, precond, ctx, tol, tol_rest, maxiter,
                     stats, err);
 }
 
 int fu_lobpcg_real_split(int n, int nev, int nconv, int nsearch, double *X, double *eig,
                          fu_apply_real_fn apply, fu_precond_real_fn precond, void *ctx, double tol,
                          double tol_rest, int maxiter, fu_eig_stats *stats, fu_err *err) {
-    return lobpcg_d(n, nev, nconv, nsearch, X, eig, apply, precond, ctx, tol, tol_rest, maxiter,
+    return lobpcg_d(NULL, n, nev, nconv, nsearch, X, eig, apply, precond, ctx, tol, tol_rest, maxiter,
                     stats, err);
+}
+
+int fu_lobpcg_rows(const fu_rowdist *rd, int n, int nev, int nconv, int nsearch, double complex *X,
+                   double *eig, fu_apply_fn apply, fu_precond_fn precond, void *ctx, double tol,
+                   double tol_rest, int maxiter, fu_eig_stats *stats, fu_err *err) {
+    return lobpcg_z(rd, n, nev, nconv, nsearch, X, eig, apply, precond, ctx, tol, tol_rest,
+                    maxiter, stats, err);
+}
+
+int fu_lobpcg_real_rows(const fu_rowdist *rd, int n, int nev, int nconv, int nsearch, double *X,
+                        double *eig, fu_apply_real_fn apply, fu_precond_real_fn precond, void *ctx,
+                        double tol, double tol_rest, int maxiter, fu_eig_stats *stats,
+                        fu_err *err) {
+    return lobpcg_d(rd, n, nev, nconv, nsearch, X, eig, apply, precond, ctx, tol, tol_rest,
+                    maxiter, stats, err);
 }

@@ -4,6 +4,8 @@
 #define FURUI_DFT_EIGENSOLVER_H
 
 #include <complex.h>
+#include <mpi.h>
+
 #include "core/error.h"
 
 /* Y[:, j] = A X[:, j] for j < m; vectors stored contiguously, leading dim n. */
@@ -58,5 +60,27 @@ int fu_lobpcg_split(int n, int nev, int nconv, int nsearch, double complex *X, d
 int fu_lobpcg_real_split(int n, int nev, int nconv, int nsearch, double *X, double *eig,
                          fu_apply_real_fn apply, fu_precond_real_fn precond, void *ctx, double tol,
                          double tol_rest, int maxiter, fu_eig_stats *stats, fu_err *err);
+
+/* Rows of the vectors spread over the ranks of comm (band/G parallelism,
+ * bandpar.h): this rank holds rows r0 .. r0+n-1 of nglob. */
+typedef struct {
+    MPI_Comm comm;
+    int nglob, r0;
+} fu_rowdist;
+
+/* fu_lobpcg_split and fu_lobpcg_real_split on row-distributed vectors: X,
+ * and the blocks handed to apply and precond, are this rank's n rows (leading
+ * dimension n); inner products are summed over rd->comm and the small
+ * Rayleigh-Ritz and orthogonalisation matrices are solved on every rank
+ * alike (replicated LAPACK). Collective over rd->comm: every rank calls with
+ * the same nev, nconv, nsearch, tolerances and maxiter, and eig comes out the
+ * same everywhere. Needs rd->nglob >= 3 nev + 5 (no dense fallback). */
+int fu_lobpcg_rows(const fu_rowdist *rd, int n, int nev, int nconv, int nsearch, double complex *X,
+                   double *eig, fu_apply_fn apply, fu_precond_fn precond, void *ctx, double tol,
+                   double tol_rest, int maxiter, fu_eig_stats *stats, fu_err *err);
+int fu_lobpcg_real_rows(const fu_rowdist *rd, int n, int nev, int nconv, int nsearch, double *X,
+                        double *eig, fu_apply_real_fn apply, fu_precond_real_fn precond, void *ctx,
+                        double tol, double tol_rest, int maxiter, fu_eig_stats *stats,
+                        fu_err *err);
 
 #endif

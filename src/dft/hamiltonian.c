@@ -20,7 +20,7 @@ int fu_hamiltonian_init(fu_hamiltonian *h, const fu_basis *b, int maxvec, fu_err
     h->box = fftw_malloc(sizeof(double complex) * h->box_stride * h->nthreads);
     h->nl_work = malloc(sizeof(double complex) * 2 * (size_t)maxvec * (b->nproj ? b->nproj : 1));
     int any_real = 0;
-    for (int ik = 0; ik < b->kp.nk; ik++) any_real |= b->k_owner[ik] == b->rank && b->kb[ik].real;
+    for (int ik = 0; ik < b->kp.nk; ik++) any_real |= fu_basis_owns(b, ik) && b->kb[ik].real;
     if (any_real) h->cbuf = malloc(sizeof(double complex) * 2 * (size_t)maxvec * b->max_npw);
     if (!h->box || !h->nl_work || (any_real && !h->cbuf)) {
         fu_hamiltonian_free(h);

@@ -8,6 +8,7 @@
 #include "core/units.h"
 #include "crystal/kpoints.h"
 #include "crystal/symmetry.h"
+#include "dft/bandpar.h"
 #include "dft/basis.h"
 #include "dft/fftgrid.h"
 #include "dft/occupations.h"
@@ -24,10 +25,13 @@ void fu_memory_estimate_counts(const fu_mem_counts *c, fu_mem_estimate *e) {
     double ns = c->nspin == 2 ? 2 : 1, nt = c->nfft, npw = c->npw, nproj = c->nproj;
     double nk = c->nk_owned > 0 ? c->nk_owned : 0;
     /* the SCF's buffer bands (scf.c) */
-    double nev = c->nband + (c->nband / 8 > 2 ? c->nband / 8 : 2);
+    double nev = c->nband + fu_bandpar_nbuffer(c->nband);
     double thr = c->nthreads > 1 ? c->nthreads : 1;
+    /* band parallelism: this rank's bands (columns) and rows of the orbitals */
+    double npb = c->npb > 1 ? c->npb : 1, bands = ceil(nev / npb), rows = ceil(npw / npb);
 
-    e->wavefunctions = ns * nk * nev * npw * C16 + nev * npw * R8; /* psi + real-k buffer */
+    /* psi + real-k buffer (+ the rows of one k-point with band ranks) */
+    e->wavefunctions = ns * nk * bands * npw * C16 + nev * npw * R8 + (npb > 1 ? nev * rows * C16 : 0);
     /* per pw: gred, kpg (3 doubles), kin, slot_kin, box, mate, rep; projectors */
     e->basis = nk * npw * (3 * 4 + 3 * R8 + 2 * R8 + 3 * 4 + nproj * C16);
     /* per grid point: vloc/vh/box + rho in/out/next x spin (complex); vloc +
@@ -43,7 +47,11 @@ void fu_memory_estimate_counts(const fu_mem_counts *c, fu_mem_estimate *e) {
     /* one k-point at a time: Y, AY (3 blocks each) and Tb (2) of nev x npw,
      * the Hamiltonian's two blocks and projector work, and about 40 (nev)^2
      * complex numbers of Rayleigh-Ritz matrices and LAPACK work */
-    e->solver = nk > 0 ? (8 + 2) * nev * npw * C16 + 2 * nev * nproj * C16 + 40 * nev * nev * C16 : 0;
+    /* (band ranks: the blocks hold this rank's rows, H works on its bands, the
+     * transposes take three band blocks, the dense matrices are replicated) */
+    e->solver = nk > 0 ? 8 * nev * rows * C16 + 2 * bands * npw * C16 + 2 * bands * nproj * C16 +
+                             (npb > 1 ? 3 * bands * npw * C16 : 0) + 40 * nev * nev * C16
+                       : 0;
     e->baseline = BASELINE_BYTES;
     e->total = e->wavefunctions + e->basis + e->grids + e->mixer + e->solver + e->baseline;
 }
@@ -77,6 +85,8 @@ int fu_memory_estimate(const fu_structure *s, const fu_scf_params *p, const fu_p
         c->nlcc |= q->has_core;
     }
     if (ranks < 1) ranks = 1;
+    c->nk = nk;
+    c->npb = 1;
     c->nk_owned = (nk + ranks - 1) / ranks;
     c->nspin = p->nspin == 2 ? 2 : 1;
     c->nband = p->nband > 0 ? p->nband : fu_default_nband(nelec, p->smearing != FU_SMEAR_NONE, s->natom);
@@ -86,6 +96,40 @@ int fu_memory_estimate(const fu_structure *s, const fu_scf_params *p, const fu_p
     double vol = fabs(fu_lattice_det((const double(*)[3])s->lattice));
     c->npw = vol * pow(2.0 * p->ecut, 1.5) / (6.0 * FU_PI * FU_PI);
     c->nfft = (double)n[0] * n[1] * n[2];
+    fu_memory_estimate_counts(c, e);
+    return FU_OK;
+}
+
+int fu_memory_layout(fu_mem_counts *c, int ranks, int want_npb, double limit, fu_mem_estimate *e,
+                     int *npb_default, fu_err *err) {
+    if (ranks < 1) ranks = 1;
+    int nk = c->nk > 0 ? c->nk : 1;
+    int nev = c->nband + fu_bandpar_nbuffer(c->nband);
+    /* the plane-wave count is an estimate here; the SCF recounts (basis.c) */
+    int npw = (int)fmin(c->npw, 1e9), npk, npb;
+    int rc = fu_bandpar_layout(nk, ranks, npw, nev, want_npb, &npk, &npb, err);
+    if (rc) return rc;
+    if (npb_default) *npb_default = npb;
+    c->npb = npb;
+    c->nk_owned = (nk + npk - 1) / npk;
+    fu_memory_estimate_counts(c, e);
+    if (want_npb > 0 || !(limit > 0) || e->total <= limit) return FU_OK;
+    /* over the limit: the fastest layout that fits, else the smallest */
+    double best_cost = INFINITY, least = INFINITY;
+    int fit = 0, small = npb;
+    for (int b = 1; b <= ranks; b++) {
+        if (ranks % b || fu_bandpar_layout(nk, ranks, npw, nev, b, &npk, &npb, NULL)) continue;
+        fu_mem_counts t = *c;
+        t.npb = b;
+        t.nk_owned = (nk + npk - 1) / npk;
+        fu_mem_estimate et;
+        fu_memory_estimate_counts(&t, &et);
+        double cost = fu_bandpar_cost(nk, npk, b);
+        if (et.total <= limit && cost < best_cost) best_cost = cost, fit = b;
+        if (et.total < least) least = et.total, small = b;
+    }
+    c->npb = fit ? fit : small;
+    c->nk_owned = (nk + ranks / c->npb - 1) / (ranks / c->npb);
     fu_memory_estimate_counts(c, e);
     return FU_OK;
 }

@@ -22,14 +22,17 @@ typedef struct {
     int nlcc;      /* 1: a nonlinear core correction (core density arrays) */
     double npw;    /* plane waves per k-point */
     double nfft;   /* FFT grid points */
+    int npb;       /* band ranks sharing each k-point (bandpar.h); <= 1: one */
+    int nk;        /* irreducible k-points of the whole cell (fu_memory_estimate) */
 } fu_mem_counts;
 
 typedef struct { /* bytes per rank */
-    double wavefunctions; /* nspin x nk_owned x nev x npw complex */
+    double wavefunctions; /* nspin x nk_owned x nev/npb x npw complex */
     double basis;         /* per owned k: G-vector tables and projectors nproj x npw */
     double grids;         /* densities, potentials x spin, FFT boxes, xc work, symmetry map */
     double mixer;         /* Anderson history: 2 x history x nspin x nfft complex */
-    double solver;        /* LOBPCG blocks (8 nev x npw) and its dense (3 nev)^2 matrices */
+    double solver;        /* LOBPCG blocks (8 nev x npw/npb), H work, band transposes, and
+                             its dense (3 nev)^2 matrices (replicated) */
     double baseline;      /* the process itself: MPI, FFTW, libxc, HDF5 */
     double total;
 } fu_mem_estimate;
@@ -43,6 +46,16 @@ void fu_memory_estimate_counts(const fu_mem_counts *c, fu_mem_estimate *e);
  * whose grid is beyond fu_fftgrid_check_size (FU_EINPUT). */
 int fu_memory_estimate(const fu_structure *s, const fu_scf_params *p, const fu_psp *const *psp,
                        int ranks, fu_mem_counts *c, fu_mem_estimate *e, fu_err *err);
+
+/* Picks the layout of `ranks` ranks for one SCF (c from fu_memory_estimate
+ * on one rank): want_npb > 0 checks that many band ranks per k-point; 0 takes
+ * the fastest layout by the cost model of fu_bandpar_layout whose estimate
+ * fits `limit` (<= 0: no limit), or if none fits the one needing least
+ * memory (the caller compares e->total with the limit). Sets c->npb,
+ * c->nk_owned and e; *npb_default is the cost model's choice without the
+ * limit. FU_EINPUT (one line) for a want_npb that cannot divide the work. */
+int fu_memory_layout(fu_mem_counts *c, int ranks, int want_npb, double limit, fu_mem_estimate *e,
+                     int *npb_default, fu_err *err);
 
 /* "1.23 GB" style text of a byte count into buf. */
 const char *fu_memory_text(double bytes, char *buf, int cap);

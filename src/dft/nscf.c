@@ -28,7 +28,7 @@ int fu_nscf_eigenvalues(const fu_structure *s, const fu_scf_params *p, const int
     int nbuf = nband / 4 > 4 ? nband / 4 : 4, nev = nband + nbuf;
     if (!rc)
         for (int ik = 0; ik < nk; ik++)
-            if (b.k_owner[ik] == b.rank && b.kb[ik].npw < nev) nev = b.kb[ik].npw;
+            if (fu_basis_owns(&b, ik) && b.kb[ik].npw < nev) nev = b.kb[ik].npw;
     fu_allreduce(&rc, 1, MPI_INT, MPI_MAX, comm);
     if (rc) {
         if (err && err->code == FU_OK) fu_fail(err, rc, "nscf: basis set-up failed on another rank");
@@ -41,7 +41,7 @@ int fu_nscf_eigenvalues(const fu_structure *s, const fu_scf_params *p, const int
     double *all = calloc((size_t)nspin * nk * nband, sizeof(double));
     size_t maxpw = 1;
     for (int ik = 0; ik < nk; ik++)
-        if (b.k_owner[ik] == b.rank && (size_t)b.kb[ik].npw > maxpw) maxpw = (size_t)b.kb[ik].npw;
+        if (fu_basis_owns(&b, ik) && (size_t)b.kb[ik].npw > maxpw) maxpw = (size_t)b.kb[ik].npw;
     double complex *X = malloc(sizeof(double complex) * maxpw * (size_t)nev);
     rc = (!ev || !all || !X) ? fu_fail(err, FU_ENOMEM, "nscf: out of memory") : FU_OK;
     if (!rc) rc = fu_hamiltonian_init(&ham, &b, nev, err);
@@ -49,7 +49,7 @@ int fu_nscf_eigenvalues(const fu_structure *s, const fu_scf_params *p, const int
     double maxres = 0;
     for (int iks = 0; !rc && iks < nspin * nk; iks++) {
         int ik = iks % nk, spin = iks / nk;
-        if (b.k_owner[ik] != b.rank) continue;
+        if (!fu_basis_owns(&b, ik)) continue;
         const fu_kblock *kb = &b.kb[ik];
         if (fu_kblock_start_guess(kb, nev, 0xba5d0000ULL + (uint64_t)ik * 7919ULL, X)) { rc = fu_fail(err, FU_ENOMEM, "nscf: out of memory"); break; }
         fu_hamiltonian_set(&ham, kb, veff_r + (size_t)spin * nt);

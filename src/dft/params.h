@@ -46,6 +46,8 @@ typedef struct {
                                 bit for bit for any number. */
     char protocol[16];       /* named protocol whose values were used ("" none;
                                 dft/protocol.h); provenance, explicit keys override it */
+    int npband;              /* band ranks sharing each k-point (dft/bandpar.h); 0 =
+                                automatic. Not physics: results agree to rounding. */
 } fu_scf_params;
 
 /* Defaults documented in input/README.md. */

@@ -79,6 +79,7 @@ typedef struct {
     fu_mem_counts memc; /* memory estimate counts (one rank, one thread) */
     double mem;         /* estimated bytes per rank (fu_sweep_apply_mem_limit sets the group's) */
     int mem_refused;    /* 1: invalid only because mem exceeds the limit of this run */
+    int npk, npb;       /* layout in the group (fu_sweep_apply_mem_limit): k-groups x band ranks */
 } fu_candidate;
 
 typedef struct {

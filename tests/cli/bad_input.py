@@ -412,6 +412,13 @@ CASES = [
          files={IN: BASE}, stage="input", env={"FURUI_MEM_PER_RANK": "lots"}),
     Case("mem_per_rank_option_bad", ["scf", IN, "--mem-per-rank", "0"], 64, ["--mem-per-rank", "size"],
          files={IN: BASE}),
+    # --- layout (issue 24): band ranks that cannot divide the work, at pre-flight
+    Case("npband_not_dividing", ["scf", IN, "--npband", "3"], 1,
+         [IN + ": layout: 3 band ranks do not divide the"], files={IN: BASE}, stage="input", mpi=True),
+    Case("npband_too_many", ["scf", IN, "--npband", "1000"], 1,
+         [IN + ": layout: 1000 band ranks"], files={IN: BASE}, stage="input"),
+    Case("npband_option_bad", ["scf", IN, "--npband", "0"], 64, ["--npband", "band ranks"],
+         files={IN: BASE}),
     # --- POSCAR limits: size, line length, coordinates (memory cases under prlimit, 1 GiB)
     Case("poscar_dev_zero", SCF, 3, [IN + ":4:", "structure.poscar", "/dev/zero", "not a regular file"],
          files={IN: with_poscar("/dev/zero")}, stage="input", timeout=20, mem_limit=1 << 30),

@@ -2,7 +2,8 @@
 #   cli_bad_<case>        bad input and bad invocations, one test per case of bad_input.py
 #   cli_bad_<case>_np2    some of them again on 2 MPI ranks
 #   cli_scf_outputs_*     a successful run and its .log/.json/.h5
-#   mpi_consistency       the same SCF on 1, 2 and 3 ranks and without MPI agrees to 1e-10; so does Γ alone on 2 ranks (one idles, and the log says so)
+#   mpi_consistency       the same SCF on 1, 2 and 3 ranks and without MPI agrees to 1e-10; so does Γ alone on 2 ranks (they share its bands, and the log says so)
+#   band_parallel         Γ-only, metallic and spin cells on 1-4 ranks sharing bands agree to 1e-9 Ha, 1e-7 in forces/stress
 #   threads_consistency   1 and 2 band threads give identical numbers
 #   memory_estimate       the memory estimate against the measured peak RSS
 # Included from tests/cli.cmake (which sets FURUI_PYTHON). Run: ctest -L "cli|mpi".
@@ -55,6 +56,11 @@ add_test(NAME mpi_consistency
   COMMAND ${FURUI_PYTHON} ${FURUI_CLI_DIR}/mpi_consistency.py --furui $<TARGET_FILE:furui>
           --mpiexec ${FURUI_MPIEXEC} --ranks 1,0,2,3 --tol 1e-10 --workdir ${FURUI_CLI_WORK})
 set_tests_properties(mpi_consistency PROPERTIES LABELS "mpi" TIMEOUT 600 PROCESSORS 3)
+# band parallelism (issue 24): Γ-only Si8, metallic Al4, spin-polarised Fe2 and a 2 x 2 layout
+add_test(NAME band_parallel
+  COMMAND ${FURUI_PYTHON} ${FURUI_CLI_DIR}/band_parallel.py --furui $<TARGET_FILE:furui>
+          --mpiexec ${FURUI_MPIEXEC} --workdir ${FURUI_CLI_WORK})
+set_tests_properties(band_parallel PROPERTIES LABELS "mpi" TIMEOUT 600 PROCESSORS 2)
 add_test(NAME threads_consistency
   COMMAND ${FURUI_PYTHON} ${FURUI_CLI_DIR}/threads_consistency.py --furui $<TARGET_FILE:furui>
           --workdir ${FURUI_CLI_WORK})

@@ -16,7 +16,9 @@ report on stdout, nothing from furui on stderr, no crash report; the k-point set
 weights are identical; total energy, every energy term, Fermi level, eigenvalues, forces
 and stress agree with the 1-rank run to --tol (absolute, Ha units); the HDF5 total
 equals the JSON total. Then the input at Γ alone (one k-point) on 1 and 2 ranks: the
-rank without a k-point must not change the answer, and the log must say that it idles.
+second rank shares the bands of the one k-point (src/dft/bandpar.h) and must not change
+the answer beyond rounding, and the log must say so (tests/cli/band_parallel.py tests
+band parallelism on more cells and ranks).
 """
 import argparse
 import json
@@ -43,7 +45,7 @@ def check(ok, msg):
 
 def run(args, n, base):
     furui, inp = os.path.abspath(args.furui), os.path.abspath(args.input)
-    fu = [furui, "scf", inp, "-o", "out"]
+    fu = [furui, "scf", inp, "-o", "out"] + list(getattr(args, "extra", []))  # extra options
     mpi = [args.mpiexec, "--oversubscribe", "--allow-run-as-root"]
     r0 = os.path.join(base, "rank0")
     rest = os.path.join(base, "others")
@@ -126,7 +128,7 @@ def compare(ref, js, n, tol):
           f"SCF iterations {js['scf']['iterations']} vs {ref['scf']['iterations']}")
 
 
-IDLE_NOTE = "# note: 1 of 2 ranks idle (1 irreducible k-point)"
+BAND_NOTE = "# layout: 1 k-group x 2 band ranks"
 
 
 def log_text(base):
@@ -135,7 +137,7 @@ def log_text(base):
 
 
 def gamma_only(args, top):
-    """One k-point on 2 ranks: rank 1 owns none, idles, and must leave the result alone."""
+    """One k-point on 2 ranks: they share its bands, and must leave the result alone."""
     with open(args.input, encoding="utf-8") as f:
         text = f.read()
     grid = "kpoints: {grid: [4, 4, 4], shift: [0, 0, 0]}"
@@ -152,8 +154,10 @@ def gamma_only(args, top):
         return
     check(len(one["kweights"]) == 1, f"Γ input: {len(one['kweights'])} k-points, expected 1")
     compare(one, two, 2, args.tol)
-    check(IDLE_NOTE in log_text(os.path.join(top, "gamma_np2")),
-          f"Γ on 2 ranks: log does not say '{IDLE_NOTE}'")
+    check(BAND_NOTE in log_text(os.path.join(top, "gamma_np2")),
+          f"Γ on 2 ranks: log does not say '{BAND_NOTE}'")
+    check("ranks idle" not in log_text(os.path.join(top, "gamma_np2")),
+          "Γ on 2 ranks: log claims idle ranks")
     check("ranks idle" not in log_text(os.path.join(top, "gamma_np1")),
           "Γ on 1 rank: log claims idle ranks")
 

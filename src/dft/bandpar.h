@@ -1,0 +1,79 @@
+/* Band parallelism inside a k-point (issue 24, first layer).
+ *
+ * A group of `size` ranks is laid out as npk k-groups of npb band ranks
+ * (npk * npb = size). The npb ranks of a k-group share each of its
+ * k-points: between SCF steps each holds a slice of the bands (columns) of
+ * the orbitals, from which it adds its share of the density, energies,
+ * forces and stress (the sums over the whole group count every band once).
+ * LOBPCG works on a row (G-vector) split of the same orbitals, so that its
+ * O(n m²) products split evenly and only the small subspace matrices are
+ * summed (MPI_Allreduce) and solved on every rank alike with LAPACK. H is
+ * applied on a band split: an all-to-all transpose turns the rows of a
+ * block into whole columns, each rank does the FFTs and projectors of its
+ * columns, and a second transpose returns the rows (ABINIT's "band-FFT"
+ * scheme with one FFT rank per band). */
+#ifndef FURUI_DFT_BANDPAR_H
+#define FURUI_DFT_BANDPAR_H
+
+#include <mpi.h>
+
+#include "core/error.h"
+#include "dft/eigensolver.h"
+#include "dft/hamiltonian.h"
+
+/* Balanced split of n items over p parts: part j gets cnt items from off. */
+void fu_bandpar_split(int n, int p, int j, int *off, int *cnt);
+
+/* Buffer bands the SCF adds to nband (they keep the top requested band off
+ * the edge of the LOBPCG block; see scf.c). */
+int fu_bandpar_nbuffer(int nband);
+
+/* Layout of size ranks for nk k-points (spin channels counted apart) of at
+ * least npw_min plane waves and nev bands. want_npb > 0 asks for that many
+ * band ranks (FU_EINPUT, one line, if it does not divide size or the bands or
+ * plane waves cannot be split so); 0 picks by the cost model: time per SCF
+ * step ∝ ceil(nk/npk) / (1 + FU_BANDPAR_EFF (npb - 1)), the smallest, ties
+ * to more k-groups; band ranks only where each gets >= 1 band and
+ * FU_BANDPAR_MIN_ROWS plane waves and the problem is large enough for
+ * LOBPCG (npw_min >= 3 nev + 5). Below ~100 rows a rank's share of a block
+ * product costs less than the collectives around it. */
+#define FU_BANDPAR_MIN_ROWS 100
+#define FU_BANDPAR_EFF 0.7
+double fu_bandpar_cost(int nk, int npk, int npb);
+int fu_bandpar_layout(int nk, int size, int npw_min, int nev, int want_npb, int *npk, int *npb,
+                      fu_err *err);
+
+typedef struct {
+    MPI_Comm comm;         /* the band ranks of this k-group */
+    int rank, size;
+    int *sc, *sd, *rc, *rd; /* [size] all-to-all counts and displacements */
+    double *cin, *cout, *tmp; /* [npw_max * ceil(nev/size) * 2] each */
+    size_t cap;            /* doubles in each of cin, cout, tmp */
+    fu_hamiltonian *h;     /* set per k-point */
+    fu_rowdist rows;       /* this rank's rows of the current k-block */
+} fu_bandpar;
+
+/* comm: the band ranks (not freed here). Buffers for k-blocks of up to
+ * npw_max plane waves and blocks of up to nev vectors. */
+int fu_bandpar_init(fu_bandpar *bp, MPI_Comm comm, int npw_max, int nev, fu_err *err);
+void fu_bandpar_free(fu_bandpar *bp);
+/* Points the callbacks at h (already set to its k-point) and splits the
+ * k-block's npw rows. */
+void fu_bandpar_set(fu_bandpar *bp, fu_hamiltonian *h);
+
+/* Transposes of a block of c vectors of n rows, per doubles per element
+ * (2 complex, 1 real): cols holds this rank's columns of the column split of
+ * c (whole, leading dimension n), rows its rows of the row split of n for
+ * all c columns (leading dimension of its row count). Collective. */
+void fu_bandpar_cols_to_rows(fu_bandpar *bp, int n, int c, int per, const double *cols,
+                             double *rows);
+void fu_bandpar_rows_to_cols(fu_bandpar *bp, int n, int c, int per, const double *rows,
+                             double *cols);
+
+/* LOBPCG callbacks on row-distributed blocks; ctx is an fu_bandpar*. */
+void fu_bandpar_apply(void *ctx, int m, const double complex *X, double complex *Y);
+void fu_bandpar_precondition(void *ctx, int m, const double *ritz, double complex *R);
+void fu_bandpar_apply_real(void *ctx, int m, const double *X, double *Y);
+void fu_bandpar_precondition_real(void *ctx, int m, const double *ritz, double *R);
+
+#endif

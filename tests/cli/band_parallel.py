@@ -1,0 +1,162 @@
+#!/usr/bin/python3
+"""Band parallelism (src/dft/bandpar.h): the same SCF on 1 rank and on N ranks that share the
+bands of each k-point agrees to 1e-9 Ha in every energy term, the Fermi level and the occupied
+eigenvalues, and to 1e-7 in forces (Ha/bohr), stress (Ha/bohr^3) and magnetisation.
+
+    band_parallel.py --furui build/furui --mpiexec mpiexec --workdir DIR [--cases a,b]
+
+Cases (tests/cli/band_parallel/*.yaml), each with the rank counts run and the layout the
+log must report (k-groups x band ranks), so that a run where the extra ranks merely idle
+cannot pass:
+  si8_gamma   Γ-only Si8 insulator (real orbitals): 2, 3, 4 ranks = 1 x 2, 1 x 3, 1 x 4
+  al4_metal   Al4 metal, Fermi-Dirac smearing, one complex k-point: 2, 3, 4 ranks
+  fe2_spin    spin-polarised Fe2, smearing, one complex k-point: 2, 3 ranks
+  si8_2k      si8_gamma on a 1x1x2 mesh (2 real k-points): 4 ranks = 2 x 2; then on 2 ranks
+              the layout follows the memory limit: by default 2 x 1 (k-points only); with
+              --mem-per-rank just below that layout's estimate, 1 x 2 (band ranks need less:
+              the solver's blocks are split) with the same results; with 1 MB, refused in one
+              line naming the smallest layout
+Runs go through tests/cli/mpi_consistency.py's run(): one report, files only from rank 0,
+no crash, converged. Ranks beyond the 2 cores here are oversubscribed.
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import mpi_consistency as mc  # noqa: E402
+
+DATA = os.path.join(HERE, "band_parallel")
+CASES = {
+    "si8_gamma": ("si8_gamma.yaml", None, {2: (1, 2), 3: (1, 3), 4: (1, 4)}),
+    "al4_metal": ("al4_metal.yaml", None, {2: (1, 2), 3: (1, 3), 4: (1, 4)}),
+    "fe2_spin": ("fe2_spin.yaml", None, {2: (1, 2), 3: (1, 3)}),
+    "si8_2k": ("si8_gamma.yaml", ("grid: [1, 1, 1]", "grid: [1, 1, 2]"), {4: (2, 2)}),
+}
+ETOL, FTOL = 1e-9, 1e-7
+
+
+def layout_line(npk, npb):
+    return (f"# layout: {npk} k-group{'' if npk == 1 else 's'} x {npb} band "
+            f"rank{'' if npb == 1 else 's'}")
+
+
+def compare(name, ref, js, n):
+    worst = []
+    e0, e1 = ref["energy_ha"], js["energy_ha"]
+    mc.check(set(e0) == set(e1), f"{name} {n} ranks: energy terms differ")
+    for k in sorted(set(e0) & set(e1)):
+        worst.append((abs(e1[k] - e0[k]), ETOL, f"energy_ha.{k}"))
+    worst.append((abs(js["fermi_level_ha"] - ref["fermi_level_ha"]), ETOL, "fermi_level_ha"))
+    a, b = np.array(ref["eigenvalues_ha"], float), np.array(js["eigenvalues_ha"], float)
+    occ = np.array(ref["occupations"], float) > 1e-8
+    if mc.check(a.shape == b.shape, f"{name} {n} ranks: eigenvalue shape {b.shape} vs {a.shape}"):
+        worst.append((float(np.abs(a - b)[occ].max()), ETOL, "eigenvalues_ha (occupied)"))
+    for key in ("forces_ha_bohr", "stress_ha_bohr3"):
+        a, b = np.array(ref[key], float), np.array(js[key], float)
+        if mc.check(a.shape == b.shape, f"{name} {n} ranks: {key} shape"):
+            worst.append((float(np.abs(a - b).max()), FTOL, key))
+    if ref.get("nspin") == 2:
+        for key in ("magnetization_mub", "abs_magnetization_mub"):
+            if mc.check(key in ref and key in js, f"{name} {n} ranks: no {key}"):
+                worst.append((abs(js[key] - ref[key]), FTOL, key))
+    for dv, tol, what in worst:
+        mc.check(dv <= tol, f"{name} {n} ranks: {what} differs from 1 rank by {dv:.3e} > {tol:g}")
+    rel = max(worst, key=lambda w: w[0] / w[1])
+    print(f"  {name}: {n} ranks vs 1: closest to its tolerance: {rel[2]}, {rel[0]:.2e} "
+          f"(tolerance {rel[1]:g}); energy {max(w[0] for w in worst if w[1] == ETOL):.2e}, "
+          f"forces/stress {max([w[0] for w in worst if w[1] == FTOL] or [0]):.2e}; "
+          f"SCF iterations {js['scf']['iterations']} vs {ref['scf']['iterations']}")
+
+
+def estimate(base):
+    m = re.search(r"# memory estimate per rank: (\d+) bytes", mc.log_text(base))
+    return int(m.group(1)) if m else None
+
+
+def memory_layout(args, ra, ref, top):
+    """2 ranks, 2 k-points: the memory limit moves the layout from 2 x 1 to 1 x 2."""
+    base = os.path.join(top, "si8_2k", "np2_default")
+    js = mc.run(ra, 2, base)
+    if js is None:
+        return
+    want = layout_line(2, 1)
+    mc.check(want in mc.log_text(base), f"memory layout: default log does not say '{want}'")
+    e = estimate(base)
+    if not mc.check(e is not None, "memory layout: no estimate in the log"):
+        return
+    rb = argparse.Namespace(**vars(ra))
+    rb.extra = ["--mem-per-rank", str(e - 1)]
+    base = os.path.join(top, "si8_2k", "np2_limit")
+    js = mc.run(rb, 2, base)
+    if js is None:
+        return
+    want = layout_line(1, 2)
+    mc.check(want in mc.log_text(base), f"memory layout: limit {e - 1} B: log does not say '{want}'")
+    e2 = estimate(base)
+    mc.check(e2 is not None and e2 < e, f"memory layout: estimate {e2} not below {e}")
+    compare("si8_2k memory limit", ref, js, 2)
+    d = os.path.join(top, "si8_2k", "np2_refused")
+    os.makedirs(d)
+    p = subprocess.run([args.mpiexec, "--oversubscribe", "--allow-run-as-root", "-n", "2",
+                        os.path.abspath(args.furui), "scf", ra.input, "-o", "out",
+                        "--mem-per-rank", "1M"], cwd=d, capture_output=True, text=True,
+                       timeout=120, env=dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1",
+                                             OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1"))
+    lines = [x for x in p.stderr.splitlines() if x.startswith("furui: error:")]
+    mc.check(p.returncode != 0 and len(lines) == 1 and "the smallest layout" in lines[0]
+             and "more than the 1.05 MB allowed" in lines[0],
+             f"memory layout: 1 MB: exit {p.returncode}, error lines {lines}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--furui", required=True)
+    ap.add_argument("--mpiexec", default="mpiexec")
+    ap.add_argument("--workdir", required=True)
+    ap.add_argument("--cases", default=",".join(CASES))
+    args = ap.parse_args()
+    top = os.path.abspath(os.path.join(args.workdir, "band_parallel"))
+    if os.path.exists(top):
+        shutil.rmtree(top)
+    os.makedirs(top)
+    for name in args.cases.split(","):
+        fname, edit, layouts = CASES[name]
+        with open(os.path.join(DATA, fname), encoding="utf-8") as f:
+            text = f.read()
+        if edit:
+            if not mc.check(text.count(edit[0]) == 1, f"{name}: '{edit[0]}' not in {fname}"):
+                continue
+            text = text.replace(*edit)
+        path = os.path.join(top, name + ".yaml")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        ra = argparse.Namespace(furui=args.furui, mpiexec=args.mpiexec, input=path)
+        ref = mc.run(ra, 1, os.path.join(top, name, "np1"))
+        if ref is None:
+            continue
+        for n, (npk, npb) in sorted(layouts.items()):
+            base = os.path.join(top, name, f"np{n}")
+            js = mc.run(ra, n, base)
+            if js is None:
+                continue
+            want = layout_line(npk, npb)
+            mc.check(want in mc.log_text(base), f"{name} {n} ranks: log does not say '{want}'")
+            compare(name, ref, js, n)
+        if name == "si8_2k":
+            memory_layout(args, ra, ref, top)
+    if mc.failures:
+        print(f"{len(mc.failures)} check(s) failed")
+        sys.exit(1)
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()
