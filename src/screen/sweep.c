@@ -25,6 +25,7 @@
 #include "crystal/elements.h"
 #include "crystal/kpoints.h"
 #include "crystal/poscar.h"
+#include "crystal/structfile.h"
 #include "crystal/prototypes.h"
 #include "crystal/symmetry.h"
 #include "dft/basis.h"
@@ -1483,7 +1484,7 @@ static int read_explicit(ctx *c, const fu_ynode *ent, const fu_ynode *st, int in
         if (!rc) rc = join_path(c, pos, rel, path, sizeof path);
         if (rc) return rc;
         fu_err e = {0};
-        if (fu_poscar_read(path, &s, &e)) { /* refuses FIFOs, directories: core/regfile.h */
+        if (fu_structfile_read(path, &s, &e)) { /* POSCAR or CIF; no FIFOs: core/regfile.h */
             one_line(e.msg);
             return fu_ynode_fail(c->err, c->d, pos, FU_EINPUT, "%s", e.msg);
         }
@@ -1602,7 +1603,7 @@ static int read_poscar_dir(ctx *c, const fu_ynode *ent, const fu_ynode *dn) {
         fu_err e = {0};
         char reason[FU_ERR_MSG_LEN] = "";
         memset(&s, 0, sizeof s);
-        if (fu_poscar_read(path, &s, &e)) /* refuses FIFOs, directories: core/regfile.h */
+        if (fu_structfile_read(path, &s, &e)) /* POSCAR or CIF; no FIFOs: core/regfile.h */
             textf(reason, sizeof reason, "%s", e.msg);
         else
             canonical_species(&s, path, reason, sizeof reason);
