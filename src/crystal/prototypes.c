@@ -259,8 +259,8 @@ double fu_prototype_dimer_bond(int z) {
 
 /* Conventional cell (rows, lattice parameter a) and the primitive vectors in
  * conventional fractional coordinates for a LAT_CONV prototype. */
-static void conv_cell(fu_prototype p, double a, double conv[3][3], double prim[3][3]) {
-    double c = table[p].ca * a, b = table[p].ba * a;
+static void conv_cell(fu_prototype p, double a, double ca, double conv[3][3], double prim[3][3]) {
+    double c = (ca > 0 ? ca : table[p].ca) * a, b = table[p].ba * a;
     memset(conv, 0, 9 * sizeof(double));
     conv[0][0] = a;
     if (table[p].hex) {
@@ -284,9 +284,9 @@ static void conv_cell(fu_prototype p, double a, double conv[3][3], double prim[3
 }
 
 /* Fills lattice and xred (primitive cell) of a LAT_CONV prototype. */
-static void build_conv(fu_prototype p, const int *z, double a, fu_structure *t) {
+static void build_conv(fu_prototype p, const int *z, double a, double ca, fu_structure *t) {
     double conv[3][3], prim[3][3];
-    conv_cell(p, a, conv, prim);
+    conv_cell(p, a, ca, conv, prim);
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++)
             t->lattice[i][j] =
@@ -322,7 +322,7 @@ static double rule_conv(fu_prototype p, const int *z, double *bond) {
     int zat[FU_PROTO_MAX_ATOMS];
     memset(&t, 0, sizeof t);
     t.xred = xr;
-    build_conv(p, z, 1.0, &t);
+    build_conv(p, z, 1.0, 0.0, &t);
     int hetero = 0;
     for (int ia = 0; ia < table[p].natom; ia++) {
         zat[ia] = z[table[p].atom[ia].site];
@@ -455,6 +455,11 @@ double fu_prototype_rule_nn(fu_prototype p, const int *z) {
 }
 
 int fu_prototype_build(fu_prototype p, const int *z, double a, fu_structure *s, fu_err *err) {
+    return fu_prototype_build_ca(p, z, a, 0.0, s, err);
+}
+
+int fu_prototype_build_ca(fu_prototype p, const int *z, double a, double ca, fu_structure *s,
+                          fu_err *err) {
     int rc = check_elements(p, z, err);
     if (rc) return rc;
     if (!isfinite(a))
@@ -493,7 +498,7 @@ int fu_prototype_build(fu_prototype p, const int *z, double a, fu_structure *s, 
             break;
         }
         case LAT_HEX: {
-            const double c = sqrt(8.0 / 3.0) * a; /* ideal close packing */
+            const double c = (ca > 0 ? ca : sqrt(8.0 / 3.0)) * a; /* ideal close packing */
             const double v[3][3] = {{a, 0, 0}, {-h, 0.5 * sqrt(3.0) * a, 0}, {0, 0, c}};
             memcpy(t.lattice, v, sizeof v);
             break;
@@ -519,7 +524,7 @@ int fu_prototype_build(fu_prototype p, const int *z, double a, fu_structure *s, 
         memcpy(t.xred[ia], table[p].atom[ia].x, sizeof t.xred[ia]);
         t.typat[ia] = site_species[table[p].atom[ia].site];
     }
-    if (table[p].lat == LAT_CONV) build_conv(p, z, a, &t);
+    if (table[p].lat == LAT_CONV) build_conv(p, z, a, ca, &t);
     *s = t;
     return FU_OK;
 }

@@ -163,5 +163,10 @@ double fu_prototype_rule_nn(fu_prototype p, const int *z);
  * numbers) and lattice parameter a (bohr, as in the table); a <= 0 applies
  * the covalent-radius rule. s is allocated (fu_structure_free it). */
 int fu_prototype_build(fu_prototype p, const int *z, double a, fu_structure *s, fu_err *err);
+/* The same with c/a = ca instead of the table's (hexagonal, tetragonal and
+ * rhombohedral prototypes; ca <= 0: the table's), for elements whose c/a is
+ * far from their prototype's (Zn and Cd in hcp, Te in gamma-se). */
+int fu_prototype_build_ca(fu_prototype p, const int *z, double a, double ca, fu_structure *s,
+                          fu_err *err);
 
 #endif

@@ -15,3 +15,8 @@ add_test(NAME cif_read
           $<TARGET_FILE:furui>)
 set_tests_properties(cif_read PROPERTIES LABELS "unit;crystal" TIMEOUT 300
   SKIP_RETURN_CODE 77)
+add_test(NAME refstate_ase
+  COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/refstate_ase.py
+          $<TARGET_FILE:structure_driver>)
+set_tests_properties(refstate_ase PROPERTIES LABELS "unit;crystal" TIMEOUT 300
+  SKIP_RETURN_CODE 77)

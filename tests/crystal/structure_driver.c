@@ -2,12 +2,16 @@
  * stdout for the Python cross-checks in this directory.
  *   structure_driver proto NAME EL [EL [EL]]   a prototype, rule lattice parameter
  *   structure_driver read FILE                 a POSCAR or CIF (crystal/structfile.h)
+ *   structure_driver ref SYMBOL                the element's reference state (refstate.h)
+ *   structure_driver refs                      the reference table, a line per entry:
+ *                                              "Z Symbol prototype a_A c/a moment molecule" 
  * Errors: the library's one-line message on stderr, exit 1. */
 #include <stdio.h>
 #include <string.h>
 
 #include "crystal/elements.h"
 #include "crystal/prototypes.h"
+#include "crystal/refstate.h"
 #include "crystal/poscar.h"
 #include "crystal/structfile.h"
 
@@ -24,6 +28,20 @@ int main(int argc, char **argv) {
         }
         for (int i = 3; i < argc; i++) z[i - 3] = fu_element_z(argv[i]);
         rc = fu_prototype_build((fu_prototype)p, z, 0.0, &s, &err);
+    } else if (argc == 2 && !strcmp(argv[1], "refs")) {
+        const fu_refstate *r;
+        for (int i = 0; (r = fu_refstate_at(i)); i++)
+            printf("%d %s %s %.6f %.6f %.3f %d %s\n", r->z, fu_element_symbol(r->z),
+                   fu_prototype_name(r->proto), r->a, r->ca, r->moment, r->molecule, r->source);
+        printf("symbols: %s\n", fu_refstate_symbols());
+        return 0;
+    } else if (argc == 3 && !strcmp(argv[1], "ref")) {
+        const fu_refstate *r = fu_refstate_find(fu_element_z(argv[2]));
+        if (!r) {
+            fprintf(stderr, "structure_driver: no reference state for %s\n", argv[2]);
+            return 1;
+        }
+        rc = fu_refstate_build(r, &s, &err);
     } else if (argc == 3 && !strcmp(argv[1], "read")) {
         rc = fu_structfile_read(argv[2], &s, &err);
     } else {
