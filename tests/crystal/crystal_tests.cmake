@@ -20,3 +20,8 @@ add_test(NAME refstate_ase
           $<TARGET_FILE:structure_driver>)
 set_tests_properties(refstate_ase PROPERTIES LABELS "unit;crystal" TIMEOUT 300
   SKIP_RETURN_CODE 77)
+add_test(NAME display_pymatgen
+  COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/display_pymatgen.py
+          $<TARGET_FILE:structure_driver> ${CMAKE_CURRENT_BINARY_DIR}/display_work)
+set_tests_properties(display_pymatgen PROPERTIES LABELS "unit;crystal" TIMEOUT 300
+  SKIP_RETURN_CODE 77)

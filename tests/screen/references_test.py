@@ -18,7 +18,11 @@ A real run (MgO with references: auto, LDA, low cutoff): the O2 reference conver
 to the triplet (2 muB per molecule, the experimental ground state), Mg to no
 moment, and `furui rank` finds MgO on the hull with a formation energy between
 -4 and -2 eV/atom (experiment -3.1 eV/atom: -601.6 kJ/mol, NIST-JANAF), which it
-could not compute at all without the two references.
+could not compute at all without the two references. Display: MgO's conventional a
+is the 4.21 A given (primitive a/sqrt2 beside it), formulas as chemists write them
+(O2, not O), decompositions as formulas; O2 is_molecule = 1 with no gap or
+density, so `--where "band_gap_ev >= 0"` never selects it, and `furui export`
+leaves it out with the reason.
 """
 import csv
 import os
@@ -131,6 +135,29 @@ def main():
             ef = float(mgo[0]["formation_energy_ev_per_atom"] or "nan")
             check(-4.0 < ef < -2.0, "MgO formation energy %.3f eV/atom near experiment -3.1" % ef)
             check(float(mgo[0]["e_above_hull_ev_per_atom"] or "nan") == 0.0, "MgO on the hull")
+            # display: the a given (4.21 A) is the conventional cubic a; the primitive a is a/sqrt2
+            check(abs(float(mgo[0]["lattice_a_conventional"]) - 4.21) < 1e-9 and
+                  abs(float(mgo[0]["lattice_a"]) - 4.21 / 2 ** 0.5) < 1e-9,
+                  "MgO: conventional a 4.21 next to the primitive 2.977")
+            check(mgo[0]["formula"] == "MgO" and mgo[0]["decomposition_formula"] == "MgO",
+                  "MgO: formula and decomposition as formulas")
+        o2 = [r for r in rows if r["label"].startswith("O2/")]
+        check(len(o2) == 1 and o2[0]["is_molecule"] == "1" and o2[0]["formula"] == "O2" and
+              o2[0]["chemical_formula_reduced"] == "O" and o2[0]["band_gap_ev"] == "" and
+              o2[0]["density"] == "", "O2: a molecule, formula O2 (OPTIMADE O), no gap or density")
+        mg = [r for r in rows if r["label"].startswith("Mg/")]
+        check(len(mg) == 1 and mg[0]["is_molecule"] == "0", "Mg: not a molecule")
+        # a solid filter drops the molecule
+        p = run([F, "rank", "mgo.h5", "--where", "band_gap_ev >= 0", "-o", "mgo_solid"], w)
+        sel = [r["label"].split("/")[0] for r in
+               csv.DictReader(open(os.path.join(w, "mgo_solid", "candidates.csv"))) if r["selected"] == "1"]
+        check(p.returncode == 0 and "O2" not in sel and "MgO" in sel,
+              "band_gap_ev >= 0 selects MgO, Mg and never O2 (%s)" % sel)
+        # the ML export leaves the molecule out, with the reason
+        p = run([F, "export", "mgo.h5", "-o", "mgo_export"], w)
+        skipped = open(os.path.join(w, "mgo_export", "skipped.csv")).read() if p.returncode == 0 else ""
+        check(p.returncode == 0 and "a molecule in a box" in skipped and "O2/" in skipped,
+              "export skips O2 as a molecule (%s)" % (p.stderr.strip() or skipped))
     return finish()
 
 
