@@ -11,6 +11,7 @@
  * heights exceed ~2.5 Å; thinner cells repeat bonded atoms within the
  * range and are found periodic anyway. */
 #define R 2
+#define MIN_DIST (0.5 / FU_BOHR_ANGSTROM) /* closer atoms: no physical structure */
 
 int fu_molecule_is_finite(const fu_structure *s) {
     int n = s->natom;
@@ -19,6 +20,7 @@ int fu_molecule_is_finite(const fu_structure *s) {
     int (*off)[3] = malloc(sizeof *off * (size_t)n);
     int *seen = calloc((size_t)n, sizeof *seen), *queue = malloc(sizeof *queue * (size_t)n);
     int finite = rad && off && seen && queue;
+    long nbond = 0;
     for (int a = 0; a < n && finite; a++) {
         rad[a] = fu_element_covalent_radius(s->znucl[s->typat[a]]) / FU_BOHR_ANGSTROM;
         if (!(rad[a] > 0)) finite = 0;
@@ -49,6 +51,8 @@ int fu_molecule_is_finite(const fu_structure *s) {
                             }
                             double cut = FU_MOLECULE_BOND_SCALE * (rad[a] + rad[b]);
                             if (d2 >= cut * cut) continue;
+                            if (d2 < MIN_DIST * MIN_DIST) finite = 0; /* not a structure */
+                            nbond++;
                             int o[3] = {off[a][0] + i, off[a][1] + j, off[a][2] + k};
                             if (!seen[b]) {
                                 seen[b] = 1;
@@ -60,6 +64,7 @@ int fu_molecule_is_finite(const fu_structure *s) {
                         }
         }
     }
+    if (!nbond) finite = 0; /* nothing bonded: an expanded lattice, not a molecule */
     free(rad);
     free(off);
     free(seen);

@@ -14,8 +14,9 @@
  * reference is a handful of atoms. */
 #define FU_MOLECULE_MAX_ATOMS 200
 
-/* 1 if every connected component of the bond graph is finite, else 0
- * (also 0 for elements without a covalent radius). */
+/* 1 if the structure has bonds and every connected component of the bond
+ * graph is finite, else 0 (also 0 for elements without a covalent radius and
+ * for atoms closer than 0.5 Å: no physical structure to judge). */
 int fu_molecule_is_finite(const fu_structure *s);
 
 #endif
