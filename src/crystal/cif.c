@@ -239,6 +239,14 @@ int fu_cif_parse_symop(const char *text, int rot[3][3], double trans[3], char *w
                     }
                     num /= den;
                 }
+                /* "2x", "0.5*y": no coefficients in a symmetry operation */
+                const char *q = p;
+                while (*q == ' ' || *q == '\t') q++;
+                if (isalpha((unsigned char)*q) || *q == '*') {
+                    snprintf(why, (size_t)why_len, "unknown term '%.20s' (a number multiplying a "
+                             "coordinate)", q);
+                    return 1;
+                }
                 trans[row] += sign * num;
             } else {
                 const char *q = p;
