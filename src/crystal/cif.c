@@ -202,6 +202,24 @@ static int number(const item *it, double *v) {
     return 1;
 }
 
+/* Unsigned decimal "12", "0.5", ".25" at *p (advanced past it); 0 if none. */
+static int read_number(const char **p, double *v) {
+    const char *q = *p;
+    char buf[40];
+    size_t n = 0;
+    int digits = 0;
+    while (isdigit((unsigned char)*q) && n + 1 < sizeof buf) buf[n++] = *q++, digits++;
+    if (*q == '.' && n + 1 < sizeof buf) {
+        buf[n++] = *q++;
+        while (isdigit((unsigned char)*q) && n + 1 < sizeof buf) buf[n++] = *q++, digits++;
+    }
+    if (!digits || isdigit((unsigned char)*q) || *q == '.') return 0; /* none, or too long */
+    buf[n] = 0;
+    *v = strtod(buf, NULL);
+    *p = q;
+    return 1;
+}
+
 int fu_cif_parse_symop(const char *text, int rot[3][3], double trans[3], char *why, int why_len) {
     memset(rot, 0, 9 * sizeof(int));
     trans[0] = trans[1] = trans[2] = 0;
@@ -222,17 +240,20 @@ int fu_cif_parse_symop(const char *text, int rot[3][3], double trans[3], char *w
                 rot[row][c - 'x'] += sign;
                 p++;
             } else if (isdigit((unsigned char)*p) || *p == '.') {
-                char *end;
-                double num = strtod(p, &end);
-                p = end;
+                /* digits [. digits] [/ digits], read strictly: strtod alone would
+                 * also take "0x1p3", "1e5" or stop at a lone "." without moving */
+                double num;
+                if (!read_number(&p, &num)) {
+                    snprintf(why, (size_t)why_len, "malformed number");
+                    return 1;
+                }
                 if (*p == '/') {
                     p++;
-                    if (!isdigit((unsigned char)*p)) {
+                    double den;
+                    if (!isdigit((unsigned char)*p) || !read_number(&p, &den)) {
                         snprintf(why, (size_t)why_len, "fraction without a denominator");
                         return 1;
                     }
-                    double den = strtod(p, &end);
-                    p = end;
                     if (den == 0) {
                         snprintf(why, (size_t)why_len, "division by zero");
                         return 1;

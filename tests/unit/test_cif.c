@@ -34,6 +34,9 @@ int main(void) {
         {"x, y, z, x", "three comma-separated"}, {"x, q, z", "unknown term 'q'"},
         {"x, x, z", "determinant 0"},          {"x, , z", "component 2 is empty"},
         {"x/2, y, z", "unknown term '/2'"},    {"x, y, z+1/0", "division by zero"},
+        /* found by fuzz_cif: a lone "." once left the parser in place forever */
+        {"., y, z", "malformed number"},       {"0x1p3, y, z", "a number multiplying"},
+        {"x, y+1/, z", "without a denominator"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char what[256];
