@@ -81,7 +81,9 @@ def screening_map(df, x, y, path):
     ax.scatter(xplot[~sel & ~has_x], df[y][~sel & ~has_x], c="0.6", s=22, marker="x",
                label=f"no {x} (left strip)")
     ax.scatter(xplot[sel], df[y][sel], c="tab:red", s=40, label="shortlisted", zorder=3)
-    for xi, yi, r, f in zip(xplot[sel], df[y][sel], df["rank"][sel], df["chemical_formula_reduced"][sel]):
+    # formulas as chemists write them (SrO, CsPbI3); older results files lack the column
+    fcol = "formula" if "formula" in df else "chemical_formula_reduced"
+    for xi, yi, r, f in zip(xplot[sel], df[y][sel], df["rank"][sel], df[fcol][sel]):
         ax.annotate(f"{r}. {f}", (xi, yi), textcoords="offset points", xytext=(4, 3), fontsize=8, color="tab:red")
     if not has_x.all():
         ax.axvline(strip + 0.12 * (span or 1.0), color="0.8", lw=0.8, ls=":")
@@ -142,7 +144,7 @@ def main():
         if sum(1 for w in written if "eos_" in w) >= a.eos:
             break
         if r["id"] in eos:
-            f = r["chemical_formula_reduced"]
+            f = r["formula"] if "formula" in r else r["chemical_formula_reduced"]
             p = os.path.join(out, "eos_%04d_%s.png" % (r["rank"], f))
             eos_plot(eos[r["id"]], f"{r['rank']}. {f}", p)
             written.append(p)

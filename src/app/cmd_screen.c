@@ -22,6 +22,7 @@
 #include "screen/journal.h"
 #include "screen/store.h"
 #include "dft/psp.h"
+#include "screen/preflight.h"
 #include "screen/sweep.h"
 #include "app/runtime.h"
 
@@ -139,6 +140,7 @@ static void print_table(const fu_sweep *sw, const unsigned char *in_shard, int i
             printf("# campaign cutoff: the sweep's explicit ecut\n");
     }
     print_pseudopotentials(sw);
+    fu_preflight_hull(sw, stdout);
     if (in_shard) {
         int k = 0, kv = 0;
         double cost = 0;
@@ -359,6 +361,7 @@ int cmd_screen(int argc, char **argv, int rank) {
         if (!cli_rungs && sw.recovery_rungs > 0) o.recovery_rungs = sw.recovery_rungs;
         if (!cli_tl && sw.candidate_time_limit > 0) o.candidate_time_limit = sw.candidate_time_limit;
     }
+    if (rank == 0) fu_preflight_hull(&sw, stderr);
     fu_farm_report rep;
     rc = fu_farm_run(&sw, rank == 0 ? pfx : NULL, &o, MPI_COMM_WORLD, &rep, &err);
     gather_wisdom(rank, size);

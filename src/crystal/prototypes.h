@@ -16,6 +16,47 @@
  *   perovskite   A B X  ABX3     5      221 Pm-3m       cubic a (A corner, B body centre,
  *                                                       X face centres)
  *
+ * Structure types of competing phases and elements (conventional cell as in
+ * the International Tables; the built cell is its primitive cell; a is the
+ * conventional a, other ratios and free parameters fixed at the values of
+ * the named compound, "ideal" where so marked):
+ *
+ *   name          sites  formula  atoms  space group    type compound, parameters
+ *   antifluorite  A B    A2B      3      225 Fm-3m      Li2O: A 8c, B 4a
+ *   rutile        A B    AB2      6      136 P4_2/mnm   TiO2: c/a 2.9587/4.5937, O 4f u 0.3048
+ *   anatase       A B    AB2      6      141 I4_1/amd   TiO2: c/a 9.5146/3.7842, Ti 4a, O 8e
+ *                                                       z 0.2081 (origin choice 1)
+ *   cdi2          A B    AB2      3      164 P-3m1      CdI2: c/a 6.84/4.24, Cd 1a, I 2d z 1/4
+ *                                                       (ideal)
+ *   nias          A B    AB       4      194 P6_3/mmc   NiAs: c/a 5.034/3.619, Ni 2a, As 2c
+ *   corundum      A B    A2B3     10     167 R-3c       Al2O3: c/a 12.991/4.7589, Al 12c z
+ *                                                       0.35216, O 18e x 0.30624
+ *   cotunnite     A B    AB2      12     62 Pnma        PbCl2: b/a 4.5348/7.6222, c/a
+ *                                                       9.0448/7.6222, three 4c sites
+ *   spinel        A B X  AB2X4    14     227 Fd-3m      MgAl2O4: A 8a, B 16d, X 32e x 0.2624
+ *                                                       (origin choice 2)
+ *   heusler       A B X  A2BX     4      225 Fm-3m      Cu2MnAl (L2_1): A 8c, B 4a, X 4b
+ *   half-heusler  A B X  ABX      3      216 F-43m      MgAgAs (C1_b): A 4a, B 4c, X 4b
+ *   rp1           A B X  A2BX4    7      139 I4/mmm     Sr2TiO4 (K2NiF4, Ruddlesden-Popper
+ *                                                       n = 1): c/a 12.60/3.884, A 4e z
+ *                                                       0.3553, B 2a, X 4c + 4e z 0.1608
+ *   delafossite   A B X  ABX2     4      166 R-3m       CuFeO2: c/a 17.166/3.0351, A 3a, B 3b,
+ *                                                       X 6c z 0.1066
+ *   graphite      A      A        4      194 P6_3/mmc   C: c/a 6.711/2.464, 2b + 2c
+ *   beta-sn       A      A        2      141 I4_1/amd   white Sn: c/a 3.1819/5.8318, 4a
+ *   alpha-as      A      A        2      166 R-3m       As (A7): c/a 10.5475/3.7598, 6c z
+ *                                                       0.22705 (also Sb, Bi)
+ *   gamma-se      A      A        3      152 P3_121     trigonal Se (A8): c/a 4.9536/4.3662,
+ *                                                       3a x 0.2254 (also Te)
+ *   dimer         A      A2       2      123 P4/mmm     a diatomic molecule along z in a cubic
+ *                                                       box of edge a (default 10 Å); bond:
+ *                                                       fu_prototype_dimer_bond
+ *
+ * (α-Sn is the diamond prototype with A: Sn.) The rule of these prototypes
+ * (not dimer): a is the smallest value at which no two atoms of different
+ * elements are closer than the sum of their covalent radii (one element: no
+ * two atoms closer than 2r), found over all atom pairs of the cell.
+ *
  * Cells are primitive: face-centred ones use a1 = a/2 (0,1,1), a2 = a/2 (1,0,1),
  * a3 = a/2 (1,1,0); body-centred a/2 (-1,1,1), a/2 (1,-1,1), a/2 (1,1,-1);
  * hexagonal a (1,0,0), a (-1/2,√3/2,0), (0,0,c). Species are the distinct
@@ -66,10 +107,30 @@ typedef enum {
     FU_PROTO_BCC,
     FU_PROTO_HCP,
     FU_PROTO_PEROVSKITE,
+    FU_PROTO_ANTIFLUORITE,
+    FU_PROTO_RUTILE,
+    FU_PROTO_ANATASE,
+    FU_PROTO_CDI2,
+    FU_PROTO_NIAS,
+    FU_PROTO_CORUNDUM,
+    FU_PROTO_COTUNNITE,
+    FU_PROTO_SPINEL,
+    FU_PROTO_HEUSLER,
+    FU_PROTO_HALF_HEUSLER,
+    FU_PROTO_RP1,
+    FU_PROTO_DELAFOSSITE,
+    FU_PROTO_GRAPHITE,
+    FU_PROTO_BETA_SN,
+    FU_PROTO_ALPHA_AS,
+    FU_PROTO_GAMMA_SE,
+    FU_PROTO_DIMER,
     FU_PROTO_COUNT
 } fu_prototype;
 
 #define FU_PROTO_MAX_SITES 3
+#define FU_PROTO_MAX_ATOMS 14
+/* Edge of the cubic box of a dimer when no a is given: 10 Å. */
+#define FU_PROTO_DIMER_BOX_ANGSTROM 10.0
 
 /* Prototype from its name (lower case as in the table; "CsCl", "B1", ... are
  * not accepted, to keep one spelling); -1 if unknown. */
@@ -86,6 +147,11 @@ int fu_prototype_site_counts(fu_prototype p, int count[FU_PROTO_MAX_SITES]);
 /* Space-group number of the ideal structure (as in the table). */
 int fu_prototype_spacegroup(fu_prototype p);
 
+/* Experimental bond length r_e (bohr) of the homonuclear diatomic molecule of
+ * element z (H, N, O, F, Cl, Br, I: Huber and Herzberg, Constants of
+ * Diatomic Molecules, 1979, as tabulated in NIST CCCBDB); 0 if not tabulated. */
+double fu_prototype_dimer_bond(int z);
+
 /* Lattice parameter a (bohr) from the covalent-radius rule for atomic
  * numbers z[0..nsites-1] (sites A, B, X). Fails (naming the element) if an
  * element has no covalent radius. */
@@ -97,5 +163,10 @@ double fu_prototype_rule_nn(fu_prototype p, const int *z);
  * numbers) and lattice parameter a (bohr, as in the table); a <= 0 applies
  * the covalent-radius rule. s is allocated (fu_structure_free it). */
 int fu_prototype_build(fu_prototype p, const int *z, double a, fu_structure *s, fu_err *err);
+/* The same with c/a = ca instead of the table's (hexagonal, tetragonal and
+ * rhombohedral prototypes; ca <= 0: the table's), for elements whose c/a is
+ * far from their prototype's (Zn and Cd in hcp, Te in gamma-se). */
+int fu_prototype_build_ca(fu_prototype p, const int *z, double a, double ca, fu_structure *s,
+                          fu_err *err);
 
 #endif

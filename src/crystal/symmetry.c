@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/units.h"
+
 static int alloc_ops(fu_symmetry *sym, int nsym, int natom, fu_err *err) {
     memset(sym, 0, sizeof *sym);
     sym->rot = calloc((size_t)nsym, sizeof *sym->rot);
@@ -246,4 +248,35 @@ int fu_symmetry_find(const fu_structure *s, double symprec, fu_symmetry *sym, fu
     rc = check_closure(sym, err);
     if (rc) fu_symmetry_free(sym);
     return rc;
+}
+
+int fu_symmetry_conventional(const fu_structure *s, double symprec, double abc[3],
+                             double angles[3], fu_err *err) {
+    if (!(symprec > 0) || !isfinite(symprec))
+        return fu_fail(err, FU_EINPUT, "symmetry: symprec must be > 0, got %g", symprec);
+    int rc = fu_structure_check(s, 0.0, "symmetry", err);
+    if (rc) return rc;
+    double lat[3][3];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) lat[i][j] = s->lattice[j][i];
+    double(*pos)[3] = malloc(sizeof *pos * (size_t)s->natom);
+    if (!pos) return fu_fail(err, FU_ENOMEM, "symmetry: out of memory");
+    memcpy(pos, s->xred, sizeof *pos * (size_t)s->natom);
+    SpglibDataset *ds = spg_get_dataset(lat, pos, s->typat, s->natom, symprec);
+    free(pos);
+    if (!ds)
+        return fu_fail(err, FU_ELIB, "symmetry: spglib found no symmetry (%s), symprec %g bohr",
+                       spg_get_error_message(spg_get_error_code()), symprec);
+    /* std_lattice holds the conventional vectors as columns, like the input */
+    double v[3][3];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) v[i][j] = ds->std_lattice[j][i];
+    spg_free_dataset(ds);
+    for (int i = 0; i < 3; i++) abc[i] = sqrt(v[i][0] * v[i][0] + v[i][1] * v[i][1] + v[i][2] * v[i][2]);
+    for (int i = 0; i < 3; i++) {
+        const double *u = v[(i + 1) % 3], *w = v[(i + 2) % 3];
+        double c = (u[0] * w[0] + u[1] * w[1] + u[2] * w[2]) / (abc[(i + 1) % 3] * abc[(i + 2) % 3]);
+        angles[i] = acos(fmax(-1.0, fmin(1.0, c))) * 180.0 / FU_PI;
+    }
+    return FU_OK;
 }

@@ -27,6 +27,12 @@ int fu_symmetry_find(const fu_structure *s, double symprec, fu_symmetry *sym, fu
 /* Only the identity (for runs with symmetry switched off). */
 int fu_symmetry_identity(const fu_structure *s, fu_symmetry *sym, fu_err *err);
 void fu_symmetry_free(fu_symmetry *sym);
+/* Conventional standard cell of s (spglib's std_lattice, the International
+ * Tables' setting: cubic a of an fcc primitive cell, hexagonal a, c of a
+ * rhombohedral one): lengths abc (bohr) and angles alpha, beta, gamma
+ * (degrees). */
+int fu_symmetry_conventional(const fu_structure *s, double symprec, double abc[3],
+                             double angles[3], fu_err *err);
 
 /* Determinant of an integer rotation. */
 int fu_rot_det(const int rot[3][3]);

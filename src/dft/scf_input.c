@@ -9,6 +9,7 @@
 #include "core/yamldoc.h"
 #include "crystal/elements.h"
 #include "crystal/poscar.h"
+#include "crystal/structfile.h"
 #include "crystal/kpoints.h"
 #include "dft/protocol.h"
 #include "dft/psp.h"
@@ -224,7 +225,7 @@ static int read_structure(const fu_ydoc *d, const char *dir, const fu_ynode *st,
     rc = fu_ynode_string(d, pos, &rel, err);
     if (!rc) rc = fu_input_join_path(d, dir, pos, rel, path, sizeof path, err);
     if (rc) return rc;
-    rc = fu_poscar_read(path, s, err);
+    rc = fu_structfile_read(path, s, err); /* POSCAR or CIF */
     if (rc) {
         fu_err_prefix(err, "%s:%d: structure.poscar", d->path, pos->line);
         return rc;

@@ -240,6 +240,8 @@ static void not_exportable(const fu_cand_record *rec, char *buf, size_t len) {
         if (!rec->have_result) snprintf(buf, len, "done without a stored result");
         else if (rec->res.converged != 1) snprintf(buf, len, "done but the SCF is not marked converged");
         else if (rec->res.natom < 1) snprintf(buf, len, "done without atoms");
+        else if (fu_prop_record_is_molecule(&rec->res))
+            snprintf(buf, len, "a molecule in a box (is_molecule 1): the dataset holds solids");
         return;
     case FU_CAND_FAILED:
     case FU_CAND_INVALID:

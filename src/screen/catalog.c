@@ -7,6 +7,9 @@
 
 #include "core/units.h"
 #include "crystal/elements.h"
+#include "crystal/formula.h"
+#include "crystal/molecule.h"
+#include "crystal/symmetry.h"
 #include "props/dos.h"
 #include "props/hull.h"
 
@@ -16,10 +19,11 @@
 /* Column order of the catalog; campaign-level properties are filled by
  * fill_hull, the others per row by fill_row. */
 enum {
-    P_ID, P_LABEL, P_STATE, P_FORMULA, P_ELEMENTS, P_NELEMENTS, P_NSITES, P_XC, P_SMEARING,
+    P_ID, P_LABEL, P_STATE, P_FORMULA, P_FORMULA_PRETTY, P_ELEMENTS, P_NELEMENTS, P_NSITES,
+    P_IS_MOLECULE, P_XC, P_SMEARING,
     P_ECUT, P_KMESH, P_SPACEGROUP, P_VOLUME, P_VOLUME_PER_ATOM, P_DENSITY, P_A, P_B, P_C,
-    P_ALPHA, P_BETA, P_GAMMA, P_ENERGY_PER_ATOM, P_FORMATION, P_ABOVE_HULL, P_STABLE,
-    P_DECOMPOSITION, P_GAP, P_GAP_DIRECT, P_VBM, P_CBM, P_FERMI, P_PATH_GAP, P_PATH_GAP_DIRECT, P_PATH_DIRECT_GAP,
+    P_ALPHA, P_BETA, P_GAMMA, P_A_CONV, P_B_CONV, P_C_CONV, P_ENERGY_PER_ATOM, P_FORMATION,
+    P_ABOVE_HULL, P_STABLE, P_DECOMPOSITION, P_DECOMPOSITION_FORMULA, P_GAP, P_GAP_DIRECT, P_VBM, P_CBM, P_FERMI, P_PATH_GAP, P_PATH_GAP_DIRECT, P_PATH_DIRECT_GAP,
     P_PATH_VBM_K, P_PATH_CBM_K, P_DOS_FERMI, P_PRESSURE, P_MAX_FORCE,
     P_SPIN, P_MAGNETIZATION, P_ABS_MAGNETIZATION, P_RELAX_STEPS, P_EOS_VOLUME, P_BULK_MODULUS,
     P_BULK_MODULUS_PRIME, P_EOS_RMS, P_EOS_EXTRAPOLATED, P_SCF_ITERATIONS, P_ATTEMPTS, P_COUNT
@@ -35,12 +39,20 @@ static const fu_prop_def catalog[P_COUNT] = {
     [P_FORMULA] = {"chemical_formula_reduced", FU_PROP_TEXT, "",
                    "reduced chemical formula, elements in alphabetical order (OPTIMADE)",
                    "組成式（既約、OPTIMADE）", 0},
+    [P_FORMULA_PRETTY] = {"formula", FU_PROP_TEXT, "",
+                          "reduced chemical formula as chemists write it: elements by increasing "
+                          "electronegativity (pymatgen reduced_formula: SrO, CsPbI3, O2)",
+                          "組成式（電気陰性度順）", 0},
     [P_ELEMENTS] = {"elements", FU_PROP_TEXT, "", "element symbols, alphabetical, comma-separated (OPTIMADE)",
                     "構成元素", 0},
     [P_NELEMENTS] = {"nelements", FU_PROP_INT, "1", "number of distinct elements (OPTIMADE)",
                      "元素数", 0},
     [P_NSITES] = {"nsites", FU_PROP_INT, "1", "atoms in the computed cell (OPTIMADE)",
                   "単位胞内の原子数", 0},
+    [P_IS_MOLECULE] = {"is_molecule", FU_PROP_INT, "1",
+                       "1 for a molecule in a box (no bonded network reaches its periodic image); "
+                       "its solid-state properties (gap, density, lattice, EOS) are left empty",
+                       "分子（箱の中）なら1", 0},
     [P_XC] = {"xc", FU_PROP_TEXT, "", "exchange-correlation functional (libxc names)",
               "交換相関汎関数", 0},
     [P_SMEARING] = {"smearing", FU_PROP_TEXT, "", "occupation smearing scheme", "スメアリング法", 0},
@@ -67,6 +79,14 @@ static const fu_prop_def catalog[P_COUNT] = {
                 "格子角β", 0},
     [P_GAMMA] = {"lattice_gamma", FU_PROP_REAL, "degree", "angle between lattice vectors a and b",
                  "格子角γ", 0},
+    [P_A_CONV] = {"lattice_a_conventional", FU_PROP_REAL, "angstrom",
+                  "a of the conventional standard cell (International Tables setting, spglib): "
+                  "the cubic a of an fcc primitive cell",
+                  "慣用単位胞の格子定数a", 0},
+    [P_B_CONV] = {"lattice_b_conventional", FU_PROP_REAL, "angstrom",
+                  "b of the conventional standard cell", "慣用単位胞の格子定数b", 0},
+    [P_C_CONV] = {"lattice_c_conventional", FU_PROP_REAL, "angstrom",
+                  "c of the conventional standard cell", "慣用単位胞の格子定数c", 0},
     [P_ENERGY_PER_ATOM] = {"energy_per_atom_ev", FU_PROP_REAL, "eV/atom",
                            "DFT total (free) energy per atom; comparable only within one settings group",
                            "原子あたり全エネルギー", 1},
@@ -80,6 +100,10 @@ static const fu_prop_def catalog[P_COUNT] = {
     [P_DECOMPOSITION] = {"decomposition", FU_PROP_TEXT, "",
                          "hull decomposition products as ID:atomic fraction;...",
                          "分解生成物（ID:原子分率）", 1},
+    [P_DECOMPOSITION_FORMULA] = {"decomposition_formula", FU_PROP_TEXT, "",
+                                 "hull decomposition as formulas with atomic fractions, "
+                                 "\"0.5 Li2O + 0.5 Li2O2\" (the candidate's own formula if stable)",
+                                 "分解生成物（組成式と原子分率）", 1},
     [P_GAP] = {"band_gap_ev", FU_PROP_REAL, "eV", "band gap on the SCF k-mesh (0 for metals)",
                "バンドギャップ", 1},
     [P_GAP_DIRECT] = {"band_gap_direct", FU_PROP_INT, "1", "1 if valence maximum and conduction minimum share a k-point",
@@ -185,6 +209,70 @@ static void kpoint_text(char *buf, size_t len, const char *label, const double k
     else snprintf(buf, len, "(%.4f %.4f %.4f)", k[0], k[1], k[2]);
 }
 
+/* Conventional lattice constants and is_molecule from the stored structure;
+ * a molecule's solid-state properties are left empty, so that a filter on a
+ * gap or a density never selects a gas. Best effort: a structure spglib or
+ * the bond search cannot handle leaves the columns empty. */
+/* The stored structure of r as a fu_structure (species by atomic number);
+ * 0 if it has none or cannot be represented. */
+static int record_structure(const fu_cand_result *r, fu_structure *s) {
+    if (r->natom < 1 || !r->xred || !r->atomic_number) return 0;
+    fu_err e = {0};
+    if (fu_structure_alloc(s, r->natom, &e)) return 0;
+    memcpy(s->lattice, r->lattice, sizeof s->lattice);
+    int ok = 1;
+    for (int a = 0; a < r->natom && ok; a++) {
+        int z = r->atomic_number[a], sp = 0;
+        while (sp < s->nspecies && s->znucl[sp] != z) sp++;
+        if (sp == s->nspecies) {
+            if (sp == FU_MAX_SPECIES || !fu_element_symbol(z)) {
+                ok = 0;
+                break;
+            }
+            s->znucl[sp] = z;
+            snprintf(s->symbol[sp], FU_SYMBOL_LEN, "%s", fu_element_symbol(z));
+            s->nspecies++;
+        }
+        memcpy(s->xred[a], r->xred[a], sizeof s->xred[a]);
+        s->typat[a] = sp;
+    }
+    if (!ok) fu_structure_free(s);
+    return ok;
+}
+
+int fu_prop_record_is_molecule(const fu_cand_result *r) {
+    fu_structure s;
+    if (!record_structure(r, &s)) return 0;
+    int mol = fu_molecule_is_finite(&s);
+    fu_structure_free(&s);
+    return mol;
+}
+
+static int structure_props(fu_prop_table *t, size_t i, const fu_cand_result *r) {
+    fu_structure s;
+    fu_err e = {0};
+    if (!record_structure(r, &s)) return FU_OK;
+    int mol = fu_molecule_is_finite(&s);
+    set_num(t, i, P_IS_MOLECULE, mol);
+    double abc[3], ang[3];
+    /* 0.01 Å, pymatgen's default symprec */
+    if (!mol && !fu_symmetry_conventional(&s, 0.01 / FU_BOHR_ANGSTROM, abc, ang, &e)) {
+        set_num(t, i, P_A_CONV, abc[0] * FU_BOHR_ANGSTROM);
+        set_num(t, i, P_B_CONV, abc[1] * FU_BOHR_ANGSTROM);
+        set_num(t, i, P_C_CONV, abc[2] * FU_BOHR_ANGSTROM);
+    }
+    if (mol) {
+        static const int solid[] = {P_VOLUME, P_VOLUME_PER_ATOM, P_DENSITY, P_A, P_B, P_C,
+                                    P_ALPHA, P_BETA, P_GAMMA, P_GAP, P_GAP_DIRECT,
+                                    P_PATH_GAP, P_PATH_GAP_DIRECT, P_PATH_DIRECT_GAP,
+                                    P_DOS_FERMI, P_PRESSURE, P_EOS_VOLUME, P_BULK_MODULUS,
+                                    P_BULK_MODULUS_PRIME, P_EOS_RMS, P_EOS_EXTRAPOLATED};
+        for (size_t k = 0; k < sizeof solid / sizeof solid[0]; k++) set_num(t, i, solid[k], NAN);
+    }
+    fu_structure_free(&s);
+    return FU_OK;
+}
+
 static int fill_row(fu_prop_table *t, size_t i, const fu_cand_record *rec, fu_err *err) {
     int rc = set_text(t, i, P_ID, rec->id, err);
     if (!rc) rc = set_text(t, i, P_LABEL, rec->label, err);
@@ -215,7 +303,10 @@ static int fill_row(fu_prop_table *t, size_t i, const fu_cand_record *rec, fu_er
     }
     char kmesh[64];
     snprintf(kmesh, sizeof kmesh, "%dx%dx%d", r->kgrid[0], r->kgrid[1], r->kgrid[2]);
+    char pretty[256];
+    fu_formula_pretty(count, pretty, sizeof pretty);
     rc = set_text(t, i, P_FORMULA, r->formula, err);
+    if (!rc) rc = set_text(t, i, P_FORMULA_PRETTY, pretty, err);
     if (!rc) rc = set_text(t, i, P_ELEMENTS, elements, err);
     if (!rc) rc = set_text(t, i, P_XC, r->xc, err);
     if (!rc) rc = set_text(t, i, P_SMEARING, r->smearing, err);
@@ -278,7 +369,7 @@ static int fill_row(fu_prop_table *t, size_t i, const fu_cand_record *rec, fu_er
         set_num(t, i, P_EOS_EXTRAPOLATED, r->eos_min_outside);
     }
     set_num(t, i, P_SCF_ITERATIONS, r->iterations);
-    return FU_OK;
+    return structure_props(t, i, r);
 }
 
 /* Settings under which energies are comparable: one hull per group. The
@@ -306,6 +397,39 @@ static int set_note(fu_prop_table *t, size_t row, const char *msg, fu_err *err) 
     free(t->note[row]);
     t->note[row] = strdup(msg);
     return t->note[row] ? FU_OK : fu_fail(err, FU_ENOMEM, "out of memory building the property table");
+}
+
+/* "0.5 Li2O + 0.5 Li2O2": the products' formulas (the formula column) with
+ * their atomic fractions (%.4g), in the hull's order. */
+static int decomposition_formula(fu_prop_table *t, const fu_hull *h, const size_t *ent_row, int k,
+                                 fu_err *err) {
+    size_t cap = 64, used = 0;
+    char *buf = malloc(cap);
+    if (!buf) return fu_fail(err, FU_ENOMEM, "out of memory for a decomposition");
+    buf[0] = 0;
+    int single = h->decomp_off[k + 1] - h->decomp_off[k] == 1;
+    for (int d = h->decomp_off[k]; d < h->decomp_off[k + 1]; d++) {
+        const char *f = t->text[ent_row[h->decomp_idx[d]] * t->nprop + P_FORMULA_PRETTY];
+        char item[320];
+        int w = single ? snprintf(item, sizeof item, "%s", f ? f : "?")
+                       : snprintf(item, sizeof item, "%s%.4g %s", d > h->decomp_off[k] ? " + " : "",
+                                  h->decomp_frac[d], f ? f : "?");
+        if (w < 0) continue;
+        if (used + (size_t)w + 1 > cap) {
+            while (used + (size_t)w + 1 > cap) cap *= 2;
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                return fu_fail(err, FU_ENOMEM, "out of memory for a decomposition");
+            }
+            buf = nb;
+        }
+        memcpy(buf + used, item, (size_t)w + 1);
+        used += (size_t)w;
+    }
+    int rc = set_text(t, ent_row[k], P_DECOMPOSITION_FORMULA, buf, err);
+    free(buf);
+    return rc;
 }
 
 /* Formation energy, hull distance and decomposition of the done rows in
@@ -363,6 +487,7 @@ static int fill_hull_group(fu_prop_table *t, const fu_results *res, const size_t
         fu_hull_decomp_string(&h, ent, k, buf, need + 1);
         rc = set_text(t, row, P_DECOMPOSITION, buf, err);
         free(buf);
+        if (!rc) rc = decomposition_formula(t, &h, ent_row, k, err);
     }
     if (m > 0) fu_hull_free(&h);
     free(ent);

@@ -68,4 +68,8 @@ static inline const char *fu_prop_text(const fu_prop_table *t, size_t row, size_
     return s ? s : "";
 }
 
+/* 1 if the stored structure of r is a molecule in a box (crystal/molecule.h):
+ * the is_molecule column; the ML export leaves such candidates out. */
+int fu_prop_record_is_molecule(const fu_cand_result *r);
+
 #endif

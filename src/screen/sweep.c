@@ -25,7 +25,9 @@
 #include "crystal/elements.h"
 #include "crystal/kpoints.h"
 #include "crystal/poscar.h"
+#include "crystal/structfile.h"
 #include "crystal/prototypes.h"
+#include "crystal/refstate.h"
 #include "crystal/symmetry.h"
 #include "dft/basis.h"
 #include "dft/fftgrid.h"
@@ -410,6 +412,8 @@ typedef struct {
     int allow_unconverged;        /* `allow_unconverged: true`: ecut below a low hint */
     double tol_per_atom;          /* > 0: scf energy tolerance per atom (protocol), Ha */
     int scan;                     /* 1: expansion only marks the pseudopotentials used */
+    const fu_ynode *refs_node;    /* `references: auto`, NULL if not given */
+    const fu_refstate *ref_cur;   /* the reference state being emitted (spin, Γ point) */
     const volatile sig_atomic_t *stop; /* set by a stop signal; NULL: none */
 } ctx;
 
@@ -1073,12 +1077,25 @@ static int emit(ctx *c, structure_job *j, int ie, int ik, int ism) {
     int polarized = c->spin_mode == 1;
     for (int sp = 0; sp < s->nspecies && c->spin_mode == 2; sp++)
         if (c->moment_node[s->znucl[sp]]) polarized = 1;
+    /* a reference state's own spin (O2 triplet, Fe/Co/Ni) and a molecule's Γ point */
+    const fu_refstate *ref = c->ref_cur;
+    if (ref && ref->moment > 0) polarized = 1;
+    if (ref && ref->molecule) {
+        p->kgrid[0] = p->kgrid[1] = p->kgrid[2] = 1;
+        p->kshift[0] = p->kshift[1] = p->kshift[2] = 0;
+        /* a box has no equation of state or bands worth computing; its size is fixed */
+        k->tasks.eos = 0;
+        k->tasks.bands = 0;
+        k->tasks.relax_opts.relax_cell = 0;
+    }
     p->nspin = polarized ? 2 : 1;
     for (int sp = 0; sp < s->nspecies && polarized; sp++) {
         int z = s->znucl[sp];
-        p->spin_moment[sp] = c->moment_node[z] ? c->moment[z] : 0.0;
+        p->spin_moment[sp] = ref && ref->moment > 0 ? ref->moment
+                             : c->moment_node[z]    ? c->moment[z]
+                                                    : 0.0;
         if (fabs(p->spin_moment[sp]) > j->psp[sp]->zion)
-            return fu_ynode_fail(c->err, c->d, c->moment_node[z], FU_EINPUT,
+            return fu_ynode_fail(c->err, c->d, ref ? c->refs_node : c->moment_node[z], FU_EINPUT,
                                  "|%g| muB exceeds the %g valence electrons of %s's pseudopotential (%s)",
                                  p->spin_moment[sp], j->psp[sp]->zion, s->symbol[sp], x->name);
     }
@@ -1483,7 +1500,7 @@ static int read_explicit(ctx *c, const fu_ynode *ent, const fu_ynode *st, int in
         if (!rc) rc = join_path(c, pos, rel, path, sizeof path);
         if (rc) return rc;
         fu_err e = {0};
-        if (fu_poscar_read(path, &s, &e)) { /* refuses FIFOs, directories: core/regfile.h */
+        if (fu_structfile_read(path, &s, &e)) { /* POSCAR or CIF; no FIFOs: core/regfile.h */
             one_line(e.msg);
             return fu_ynode_fail(c->err, c->d, pos, FU_EINPUT, "%s", e.msg);
         }
@@ -1602,7 +1619,7 @@ static int read_poscar_dir(ctx *c, const fu_ynode *ent, const fu_ynode *dn) {
         fu_err e = {0};
         char reason[FU_ERR_MSG_LEN] = "";
         memset(&s, 0, sizeof s);
-        if (fu_poscar_read(path, &s, &e)) /* refuses FIFOs, directories: core/regfile.h */
+        if (fu_structfile_read(path, &s, &e)) /* POSCAR or CIF; no FIFOs: core/regfile.h */
             textf(reason, sizeof reason, "%s", e.msg);
         else
             canonical_species(&s, path, reason, sizeof reason);
@@ -1649,6 +1666,49 @@ static int read_candidates(ctx *c, const fu_ynode *list) {
             rc = read_poscar_dir(c, ent, v);
         else
             rc = read_explicit(c, ent, fu_ymap_get(ent, "structure"), i);
+    }
+    return rc;
+}
+
+/* -------------------------------------------------------- references */
+
+/* `references: auto`: every element of the candidates gets its ground-state
+ * phase (crystal/refstate.h) as one more candidate, computed with the
+ * sweep's parameters (a molecule at the Γ point, spin-polarised where its
+ * ground state is). An element without an entry is an error of the spec. */
+static int add_references(ctx *c) {
+    int seen[FU_MAX_Z + 1] = {0};
+    for (int i = 0; i < c->n; i++) {
+        const fu_structure *s = &c->cand[i].structure;
+        for (int sp = 0; s->natom > 0 && sp < s->nspecies; sp++)
+            if (s->znucl[sp] > 0 && s->znucl[sp] <= FU_MAX_Z) seen[s->znucl[sp]] = 1;
+    }
+    for (int z = 1; z <= FU_MAX_Z; z++)
+        if (seen[z] && !fu_refstate_find(z))
+            return fu_ynode_fail(c->err, c->d, c->refs_node, FU_EINPUT,
+                                 "auto: no ground-state entry for %s (entries: %s); give its "
+                                 "reference phase as a candidate and leave out references: auto",
+                                 fu_element_symbol(z), fu_refstate_symbols());
+    char source[FU_SWEEP_PATH_LEN];
+    textf(source, sizeof source, "%s:%d", c->d->path, c->refs_node->line);
+    int rc = FU_OK;
+    for (int z = 1; z <= FU_MAX_Z && !rc; z++) {
+        if (!seen[z]) continue;
+        const fu_refstate *r = fu_refstate_find(z);
+        if ((rc = plan(c, c->refs_node, 1))) break;
+        fu_structure s;
+        fu_err e = {0};
+        if (fu_refstate_build(r, &s, &e)) {
+            rc = fu_ynode_fail(c->err, c->d, c->refs_node, FU_EINPUT, "auto: %s", e.msg);
+            break;
+        }
+        char formula[16], what[48];
+        textf(formula, sizeof formula, r->molecule ? "%s2" : "%s", fu_element_symbol(z));
+        textf(what, sizeof what, "reference-%s", fu_prototype_name(r->proto));
+        c->ref_cur = r;
+        rc = add_structure(c, &s, FU_CAND_PROTOTYPE, source, formula, what, NULL, NULL);
+        c->ref_cur = NULL;
+        fu_structure_free(&s);
     }
     return rc;
 }
@@ -1885,7 +1945,8 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, const volatile sig_atomic_t
                                        "ecut",     "kpoints",    "smearing",         "strain",
                                        "symmetry", "scf",        "compute",          "verbosity",
                                        "recovery", "candidate_time_limit", "spin",   "properties",
-                                       "only",     "protocol",   "allow_unconverged", NULL};
+                                       "only",     "protocol",   "allow_unconverged", "references",
+                                       NULL};
     const fu_ynode *root = d->root, *n;
     if (root->kind != FU_YMAP)
         return fu_ynode_fail(err, d, root, FU_EINPUT,
@@ -1929,6 +1990,14 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, const volatile sig_atomic_t
     }
     if (!rc && (n = fu_ymap_get(root, "allow_unconverged")))
         rc = fu_ynode_bool(d, n, &c->allow_unconverged, err);
+    if (!rc && (n = fu_ymap_get(root, "references"))) {
+        const char *v;
+        rc = fu_ynode_string(d, n, &v, err);
+        if (!rc && !strcmp(v, "auto"))
+            c->refs_node = n;
+        else if (!rc && strcmp(v, "none"))
+            rc = fu_ynode_fail(err, d, n, FU_EINPUT, "expected auto or none, got '%.40s'", v);
+    }
     /* a protocol supplies the cutoff and the k-mesh; without one they are required */
     if (!rc && !(ec = fu_ymap_get(root, "ecut")) && !c->proto)
         rc = fu_ymap_require(d, root, "ecut", &ec, err);
@@ -2041,6 +2110,7 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, const volatile sig_atomic_t
     }
     if (!rc && !c->ecut_given) rc = campaign_ecut(c, cands, sw);
     if (!rc) rc = read_candidates(c, cands);
+    if (!rc && c->refs_node) rc = add_references(c);
     if (!rc) rc = dedupe(c, sw);
     if (!rc && (n = fu_ymap_get(root, "only"))) rc = apply_only(c, n, sw);
     /* labels and reasons carry file names, which may hold any bytes: the journal stores clean text */

@@ -28,3 +28,9 @@ add_test(NAME screen_properties
   COMMAND ${FURUI_PYTHON} ${FURUI_SCREEN_DIR}/props_test.py --furui $<TARGET_FILE:furui>
           --workdir ${CMAKE_CURRENT_BINARY_DIR}/screen_properties)
 set_tests_properties(screen_properties PROPERTIES LABELS "screen;physics" TIMEOUT 600)
+
+# references: auto (elemental ground states, molecules) and the hull warning (issue 21)
+add_test(NAME screen_references
+  COMMAND ${FURUI_PYTHON} ${FURUI_SCREEN_DIR}/references_test.py --furui $<TARGET_FILE:furui>
+          --workdir ${CMAKE_CURRENT_BINARY_DIR}/screen_references)
+set_tests_properties(screen_references PROPERTIES LABELS "screen;physics" TIMEOUT 900)

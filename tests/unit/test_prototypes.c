@@ -4,7 +4,10 @@
  * rule puts its nearest neighbours exactly at the sum of the radii; an
  * explicit lattice parameter is used as given. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <spglib.h>
 
 #include "check.h"
 #include "core/units.h"
@@ -224,7 +227,170 @@ static void test_values(void) {
               "every name round-trips and is listed");
 }
 
+/* Structure types of competing phases and elements: space group and Wyckoff
+ * positions as the International Tables and the structure-type literature
+ * give them (prototypes.h table), found by spglib on the built cell; the
+ * hard-sphere rule: no two atoms of different elements closer than their
+ * covalent radius sum, one pair exactly at it. */
+typedef struct {
+    const char *name;
+    const char *elements[3];
+    int spacegroup;
+    int natom;
+    const char *formula; /* alphabetical */
+    const char *wyckoff; /* orbits "El:<multiplicity><letter>" in site order; '|' separates
+                          * equivalent descriptions (the affine normaliser permutes letters) */
+} conv_case;
+
+/* "Li:8c O:4a": each orbit of the primitive cell (spglib's equivalent_atoms)
+ * with its multiplicity in the conventional cell and letter, orbits ordered by
+ * species then letter. */
+static void wyckoff_string(const fu_structure *s, const SpglibDataset *ds, char *buf, size_t len) {
+    int nconv_per_prim = ds->n_std_atoms / s->natom;
+    buf[0] = 0;
+    for (int sp = 0; sp < s->nspecies; sp++)
+        for (int letter = 0; letter < 26; letter++)
+            for (int a = 0; a < s->natom; a++) {
+                if (s->typat[a] != sp || ds->wyckoffs[a] != letter || ds->equivalent_atoms[a] != a)
+                    continue;
+                int mult = 0;
+                for (int b = 0; b < s->natom; b++) mult += ds->equivalent_atoms[b] == a;
+                size_t u = strlen(buf);
+                snprintf(buf + u, len - u, "%s%s:%d%c", u ? " " : "", s->symbol[sp],
+                         mult * nconv_per_prim, 'a' + letter);
+            }
+}
+
+static int wyckoff_matches(const char *got, const char *want) {
+    char w[256];
+    snprintf(w, sizeof w, "%s", want);
+    char *save = NULL;
+    for (char *alt = strtok_r(w, "|", &save); alt; alt = strtok_r(NULL, "|", &save))
+        if (!strcmp(alt, got)) return 1;
+    return 0;
+}
+
+static void test_conv_prototype(const conv_case *pc) {
+    char what[1400];
+    int p = fu_prototype_from_name(pc->name);
+    snprintf(what, sizeof what, "%s: known prototype", pc->name);
+    CHECK(p >= 0, what);
+    if (p < 0) return;
+    int ns = fu_prototype_nsites((fu_prototype)p);
+    int z[3] = {0, 0, 0};
+    for (int i = 0; i < ns; i++) z[i] = fu_element_z(pc->elements[i]);
+    fu_structure s;
+    fu_err err = {0};
+    int rc = fu_prototype_build((fu_prototype)p, z, 0.0, &s, &err);
+    snprintf(what, sizeof what, "%s: builds with the rule (%s)", pc->name, err.msg);
+    CHECK(rc == 0, what);
+    if (rc) return;
+    snprintf(what, sizeof what, "%s: %d atoms in the primitive cell (got %d)", pc->name,
+             pc->natom, s.natom);
+    CHECK(s.natom == pc->natom, what);
+    char formula[32];
+    fu_structure_formula_reduced(&s, formula, sizeof formula);
+    snprintf(what, sizeof what, "%s: formula %s (got %s)", pc->name, pc->formula, formula);
+    CHECK(!strcmp(formula, pc->formula), what);
+    snprintf(what, sizeof what, "%s: passes the structure check", pc->name);
+    CHECK(fu_structure_check(&s, 0.5, pc->name, &err) == 0, what);
+    CHECK(fu_lattice_det((const double(*)[3])s.lattice) > 0, "right-handed cell");
+
+    double lat[3][3], (*pos)[3] = malloc(sizeof *pos * (size_t)s.natom);
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) lat[i][j] = s.lattice[j][i];
+    memcpy(pos, s.xred, sizeof *pos * (size_t)s.natom);
+    SpglibDataset *ds = spg_get_dataset(lat, pos, s.typat, s.natom, 1e-5);
+    free(pos);
+    snprintf(what, sizeof what, "%s: space group %d (got %d %s)", pc->name, pc->spacegroup,
+             ds ? ds->spacegroup_number : -1, ds ? ds->international_symbol : "");
+    CHECK(ds && ds->spacegroup_number == pc->spacegroup, what);
+    CHECK(fu_prototype_spacegroup((fu_prototype)p) == pc->spacegroup,
+          "the table's space group is the literature's");
+    if (ds) {
+        char got[256];
+        wyckoff_string(&s, ds, got, sizeof got);
+        snprintf(what, sizeof what, "%s: Wyckoff positions %s (got %s)", pc->name, pc->wyckoff,
+                 got);
+        CHECK(wyckoff_matches(got, pc->wyckoff), what);
+        spg_free_dataset(ds);
+    }
+
+    if (p != FU_PROTO_DIMER) {
+        /* hard spheres: every pair of different elements (one element: every
+         * pair) at least at its radius sum, the closest exactly at it */
+        double slack = INFINITY;
+        int one = s.nspecies == 1;
+        for (int a = 0; a < s.nspecies; a++)
+            for (int b = a; b < s.nspecies; b++) {
+                if (!one && a == b) continue;
+                double d = min_dist(&s, a, b) - (rad(s.znucl[a]) + rad(s.znucl[b]));
+                if (d < slack) slack = d;
+            }
+        snprintf(what, sizeof what, "%s: closest pair at its covalent radius sum (slack %g bohr)",
+                 pc->name, slack);
+        CHECK_CLOSE(slack, 0.0, 1e-9, what);
+    } else {
+        double d = min_dist(&s, 0, 0);
+        snprintf(what, sizeof what, "%s: %s2 bond", pc->name, pc->elements[0]);
+        CHECK_CLOSE(d, fu_prototype_dimer_bond(z[0]), 1e-12, what);
+    }
+    fu_structure_free(&s);
+}
+
+static void test_dimer(void) {
+    /* Huber and Herzberg (1979) r_e, Å */
+    CHECK_CLOSE(fu_prototype_dimer_bond(8) * FU_BOHR_ANGSTROM, 1.20752, 1e-12, "O2 r_e");
+    CHECK_CLOSE(fu_prototype_dimer_bond(7) * FU_BOHR_ANGSTROM, 1.09768, 1e-12, "N2 r_e");
+    CHECK(fu_prototype_dimer_bond(6) == 0, "no C2 bond length");
+    fu_structure s;
+    fu_err err = {0};
+    int c[1] = {6}, o[1] = {8};
+    CHECK(fu_prototype_build(FU_PROTO_DIMER, c, 20.0, &s, &err) == FU_EINPUT &&
+              strstr(err.msg, "no tabulated bond length for C"),
+          "dimer of an element without a bond length fails naming it");
+    CHECK(fu_prototype_build(FU_PROTO_DIMER, o, 3.0, &s, &err) == FU_EINPUT &&
+              strstr(err.msg, "box edge"),
+          "a box smaller than twice the bond is refused");
+    if (!fu_prototype_build(FU_PROTO_DIMER, o, 0, &s, &err)) {
+        CHECK_CLOSE(s.lattice[0][0] * FU_BOHR_ANGSTROM, FU_PROTO_DIMER_BOX_ANGSTROM, 1e-12,
+                    "default box 10 A");
+        fu_structure_free(&s);
+    }
+}
+
 int main(void) {
+    static const conv_case conv[] = {
+        {"antifluorite", {"Li", "O"}, 225, 3, "Li2O", "Li:8c O:4a"},
+        {"rutile", {"Ti", "O"}, 136, 6, "O2Ti", "Ti:2a O:4f"},
+        {"anatase", {"Ti", "O"}, 141, 6, "O2Ti", "Ti:4a O:8e|Ti:4b O:8e"},
+        {"cdi2", {"Cd", "I"}, 164, 3, "CdI2", "Cd:1a I:2d|Cd:1b I:2d"},
+        {"nias", {"Ni", "As"}, 194, 4, "AsNi", "Ni:2a As:2c|Ni:2a As:2d"},
+        {"corundum", {"Al", "O"}, 167, 10, "Al2O3", "Al:12c O:18e"},
+        {"cotunnite", {"Pb", "Cl"}, 62, 12, "Cl2Pb", "Pb:4c Cl:4c Cl:4c"},
+        {"spinel", {"Mg", "Al", "O"}, 227, 14, "Al2MgO4",
+         "Mg:8a Al:16d O:32e|Mg:8b Al:16c O:32e"},
+        {"heusler", {"Cu", "Mn", "Al"}, 225, 4, "AlCu2Mn",
+         "Cu:8c Mn:4a Al:4b|Cu:8c Mn:4b Al:4a"},
+        /* F-43m: 4a-4d are permuted by the normaliser; the three sites are
+         * distinct letters with the 4c/4d one between the two others */
+        {"half-heusler", {"Ti", "Ni", "Sn"}, 216, 3, "NiSnTi",
+         "Ti:4a Ni:4c Sn:4b|Ti:4b Ni:4d Sn:4a|Ti:4c Ni:4b Sn:4d|Ti:4d Ni:4a Sn:4c|"
+         "Ti:4a Ni:4d Sn:4b|Ti:4b Ni:4c Sn:4a|Ti:4c Ni:4a Sn:4d|Ti:4d Ni:4b Sn:4c"},
+        {"rp1", {"Sr", "Ti", "O"}, 139, 7, "O4Sr2Ti", "Sr:4e Ti:2a O:4c O:4e"},
+        {"delafossite", {"Cu", "Fe", "O"}, 166, 4, "CuFeO2",
+         "Cu:3a Fe:3b O:6c|Cu:3b Fe:3a O:6c"},
+        {"graphite", {"C"}, 194, 4, "C", "C:2b C:2c|C:2b C:2d"},
+        {"beta-sn", {"Sn"}, 141, 2, "Sn", "Sn:4a|Sn:4b"},
+        {"alpha-as", {"As"}, 166, 2, "As", "As:6c"},
+        {"gamma-se", {"Se"}, 152, 3, "Se", "Se:3a|Se:3b"},
+        {"dimer", {"O"}, 123, 2, "O", "O:2g|O:2h"},
+        {"dimer", {"Cl"}, 123, 2, "Cl", "Cl:2g|Cl:2h"},
+        /* α-Sn is the diamond structure */
+        {"diamond", {"Sn"}, 227, 2, "Sn", "Sn:8a|Sn:8b"},
+    };
+    for (size_t i = 0; i < sizeof conv / sizeof conv[0]; i++) test_conv_prototype(&conv[i]);
+    test_dimer();
     static const proto_case cases[] = {
         {"rocksalt", {"Na", "Cl"}, 225, 2, "ClNa"},
         {"zincblende", {"Ga", "As"}, 216, 2, "AsGa"},
