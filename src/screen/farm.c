@@ -157,6 +157,8 @@ typedef struct {
     int neos;                /* equation-of-state points already computed (carried) */
 } task_ctl;
 
+_Static_assert(FU_CAND_EOS_MAXPOINTS == FU_EOS_MAXPOINTS, "journal and EOS point limits differ");
+
 /* What earlier, interrupted attempts of a candidate left in the journal (journal.h). */
 typedef struct {
     int relax_steps;               /* 0: no relaxation checkpoint */
@@ -280,6 +282,7 @@ typedef struct {
     int leader;          /* rank 0 of the group: the one that sends */
     ckpt_sink sink;
     void *sink_ctx;
+    int steps_before;    /* relaxation steps of earlier attempts (a continued relaxation) */
 } ckpt_out;
 
 static void ckpt_emit(ckpt_out *k, fu_cand_checkpoint *ck) {
@@ -301,7 +304,7 @@ static void on_relax_step(void *ctx, const fu_structure *s, const int fft[3], in
     fu_cand_checkpoint ck;
     memset(&ck, 0, sizeof ck);
     ck.kind = FU_CKPT_RELAX;
-    ck.nsteps = nsteps;
+    ck.nsteps = k->steps_before + nsteps; /* counted over all attempts: the latest is the largest */
     ck.natom = s->natom;
     memcpy(ck.lattice, s->lattice, sizeof ck.lattice);
     ck.xred = s->xred;
@@ -356,7 +359,7 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
     memset(&ck, 0, sizeof ck);
     fu_err e = {0};
     int rc = task_unpack(buf, len, &ctl, id, &given, &tasks, &s, &ck, &e);
-    ckpt_out kout = {id, me == 0, sink, sink_ctx};
+    ckpt_out kout = {id, me == 0, sink, sink_ctx, 0};
     if (rc == FU_OK) crash_arm(id);
     given.threads = threads; /* this rank's, not the sender's */
     fu_scf_result res;
@@ -403,6 +406,7 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
             memcpy(start.xred, ck.xred, (size_t)s.natom * sizeof *start.xred);
             if (ck.relax_fft[0] > 0) memcpy(rpar.fft, ck.relax_fft, sizeof rpar.fft);
             ro.max_steps = ro.max_steps > ck.relax_steps ? ro.max_steps - ck.relax_steps : 1;
+            kout.steps_before = ck.relax_steps;
         }
         if (log && me == 0) {
             if (from_ckpt)
