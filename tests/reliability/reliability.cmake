@@ -62,7 +62,7 @@ endforeach()
 # SIGTERM to mpiexec running a 2-rank screen (issue 18): ends within Slurm's default KillWait
 # (30 s) with the results file written, finished candidates kept, the running one rerun; during
 # a relaxation and an EOS scan the rerun continues from the journal's checkpoints.
-foreach(case scf default relax eos)
+foreach(case scf default relax eos timelimit)
   add_test(NAME sigterm_${case}
     COMMAND ${FURUI_PYTHON} ${FURUI_REL_DIR}/sigterm.py --furui $<TARGET_FILE:furui>
             --mpiexec ${FURUI_REL_MPIEXEC} --workdir ${FURUI_REL_WORK} ${case})

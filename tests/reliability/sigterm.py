@@ -12,6 +12,9 @@ mpiexec is done within 2 x 10 s, inside Slurm's default KillWait of 30 s. Cases:
   default  the scf case with Open MPI's default timeout (SIGKILL 2 s after the SIGTERM)
   relax    relaxation + EOS sweep, SIGTERM after a relaxation step was checkpointed
   eos      the same sweep, SIGTERM after two equation-of-state points were checkpointed
+  timelimit  no signal: the relaxation + EOS sweep on one rank with --candidate-time-limit 1:
+           every candidate fails `time-limit` inside its relaxation ("relax step N: ..."), as
+           the SCF does; the old code ran each relaxation to its end and only then stopped
 relax and eos send SIGTERM to mpiexec and its ranks at once, as Slurm does at the time limit
 (it signals every process of the job step), so that the candidate that gets interrupted is
 the one whose checkpoint was seen; scf and default signal mpiexec alone.
@@ -128,13 +131,13 @@ def main():
     ap.add_argument("--furui", required=True)
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--mpiexec", default="mpiexec")
-    ap.add_argument("case", choices=["scf", "relax", "eos", "default"])
+    ap.add_argument("case", choices=["scf", "relax", "eos", "default", "timelimit"])
     a = ap.parse_args()
     a.furui = os.path.abspath(a.furui)
     d = os.path.join(os.path.abspath(a.workdir), "sigterm_" + a.case)
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
-    props = a.case in ("relax", "eos")
+    props = a.case in ("relax", "eos", "timelimit")
     with open(os.path.join(d, "s.yaml"), "w") as f:
         # SCF only: 12 candidates, so that the campaign outlasts the 10 s before mpiexec passes
         # the SIGTERM on to the ranks
@@ -145,6 +148,25 @@ def main():
         env["OMPI_MCA_odls_base_sigkill_timeout"] = SIGKILL_TIMEOUT
     else:
         env.pop("OMPI_MCA_odls_base_sigkill_timeout", None)
+
+    if a.case == "timelimit":
+        cmd = [a.furui, "screen", "s.yaml", "-o", "tl", "--candidate-time-limit", "1"]
+        p = subprocess.run(cmd, cwd=d, env=env, capture_output=True, text=True, timeout=600)
+        print("$ %s -> %d" % (" ".join(cmd), p.returncode))
+        with h5py.File(os.path.join(d, "tl.h5"), "r") as f:
+            c = f["candidates"]
+            dec = lambda v: [x.decode() if isinstance(x, bytes) else x for x in v]
+            rows = list(zip(dec(c["id"][()]), c["state"][()], dec(c["cause"][()]), dec(c["message"][()])))
+        for cid, st, cause, msg in rows:
+            print(cid, st, cause, msg[:100])
+            check(st == 4 and cause == "time-limit" and msg.startswith("relax"),
+                  "%s: the time limit stops the relaxation itself: %d %s %r" % (cid, st, cause, msg[:100]))
+        check(len(rows) == 4, "4 candidates: %d" % len(rows))
+        if failures:
+            print("FAILED: %d check(s)" % len(failures))
+            return 1
+        print("ok")
+        return 0
 
     # the uninterrupted reference
     p = screen(a, d, "ref", 2, env)
