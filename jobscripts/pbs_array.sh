@@ -31,6 +31,12 @@ LAUNCH=${LAUNCH:-mpiexec}                        # Open MPI with PBS (tm) suppor
 # ------------------------------------------
 
 set -u
+# Open MPI's mpiexec answers SIGTERM (a time limit, scancel, qdel) by sending the ranks
+# SIGTERM after odls_base_sigkill_timeout seconds and SIGKILL as long again (default 1 s:
+# too short for a running SCF iteration to end and the results to be written). 10 s: the
+# ranks are killed 20 s after the signal, inside Slurm's default KillWait of 30 s; furui
+# writes the results file as soon as a rank sees the signal (README "Stopping").
+export OMPI_MCA_odls_base_sigkill_timeout=${OMPI_MCA_odls_base_sigkill_timeout:-10}
 T0=$(date +%s)
 cd "${PBS_O_WORKDIR:-.}" || exit 1
 SHARD_INDEX=${SHARD_INDEX:-${PBS_ARRAY_INDEX:-${PBS_ARRAYID:?not a PBS array subjob (or set SHARD_INDEX)}}}

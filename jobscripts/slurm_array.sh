@@ -34,6 +34,12 @@ RESUBMIT=${RESUBMIT:-0}                          # 1: sbatch this array task aga
 # ------------------------------------------
 
 set -u
+# Open MPI's mpiexec answers SIGTERM (a time limit, scancel, qdel) by sending the ranks
+# SIGTERM after odls_base_sigkill_timeout seconds and SIGKILL as long again (default 1 s:
+# too short for a running SCF iteration to end and the results to be written). 10 s: the
+# ranks are killed 20 s after the signal, inside Slurm's default KillWait of 30 s; furui
+# writes the results file as soon as a rank sees the signal (README "Stopping").
+export OMPI_MCA_odls_base_sigkill_timeout=${OMPI_MCA_odls_base_sigkill_timeout:-10}
 # shard index = array task ID (arrays start at 0), not ID - SLURM_ARRAY_TASK_MIN: the
 # resubmission of one task, sbatch --array=K, has MIN = K. SHARD_INDEX overrides.
 SHARD_INDEX=${SHARD_INDEX:-${SLURM_ARRAY_TASK_ID:?not a Slurm array task (or set SHARD_INDEX)}}

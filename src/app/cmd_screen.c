@@ -530,31 +530,44 @@ static void print_ids(const char *what, char (*ids)[FU_CAND_ID_LEN + 1], size_t 
  * included), so a shard that never ran shows up as missing candidates: the
  * merged file is still written, and the exit status is 2. */
 int cmd_merge(int argc, char **argv, int rank) {
-    const char *sweep_path = NULL;
-    if (argc >= 1 && strcmp(argv[0], "--sweep") == 0) {
+    /* --sweep may be given once per sweep of the campaign: the expected candidates are those of
+       all of them */
+    enum { MAXSW = 64 };
+    const char *sweep_path[MAXSW];
+    int nsweep = 0;
+    while (argc >= 1 && strcmp(argv[0], "--sweep") == 0) {
         if (argc < 2) return usage_error(rank, "merge", "--sweep needs a sweep file", NULL);
-        sweep_path = argv[1];
+        if (nsweep == MAXSW) return usage_error(rank, "merge", "more than 64 --sweep options", NULL);
+        sweep_path[nsweep++] = argv[1];
         argc -= 2, argv += 2;
     }
     if (argc < 2 || argv[0][0] == '-')
-        return usage_error(rank, "merge", "usage: furui merge [--sweep SWEEP.yaml] OUT.h5 SHARD...", NULL);
+        return usage_error(rank, "merge", "usage: furui merge [--sweep SWEEP.yaml]... OUT.h5 SHARD...", NULL);
     if (rank != 0) return X_OK;
     fu_merge_report rep;
     memset(&rep, 0, sizeof rep);
     fu_err err = {0};
-    fu_sweep sw;
-    memset(&sw, 0, sizeof sw);
+    fu_sweep *sw = calloc(nsweep ? (size_t)nsweep : 1, sizeof *sw);
     const char **expected = NULL;
-    int rc = FU_OK;
-    if (sweep_path) {
-        rc = fu_sweep_read(sweep_path, &sw, &err);
-        if (!rc && !(expected = malloc((sw.n > 0 ? (size_t)sw.n : 1) * sizeof *expected)))
-            rc = fu_fail(&err, FU_ENOMEM, "out of memory");
-        for (int i = 0; !rc && i < sw.n; i++) expected[i] = sw.cand[i].id;
+    size_t nexp = 0, cap = 0;
+    int rc = sw ? FU_OK : fu_fail(&err, FU_ENOMEM, "out of memory");
+    for (int k = 0; k < nsweep && !rc; k++) {
+        rc = fu_sweep_read(sweep_path[k], &sw[k], &err);
+        cap += !rc && sw[k].n > 0 ? (size_t)sw[k].n : 0;
     }
+    if (!rc && nsweep && !(expected = malloc((cap ? cap : 1) * sizeof *expected)))
+        rc = fu_fail(&err, FU_ENOMEM, "out of memory");
+    /* a candidate in two sweeps is expected once */
+    for (int k = 0; !rc && k < nsweep; k++)
+        for (int i = 0; i < sw[k].n; i++) {
+            int dup = 0;
+            for (int q = 0; q < k && !dup; q++)
+                for (int j = 0; j < sw[q].n && !dup; j++) dup = !strcmp(sw[q].cand[j].id, sw[k].cand[i].id);
+            if (!dup) expected[nexp++] = sw[k].cand[i].id;
+        }
     if (!rc)
-        rc = fu_results_merge((const char *const *)(argv + 1), (size_t)(argc - 1), expected,
-                              sweep_path ? (size_t)sw.n : 0, argv[0], &rep, &err);
+        rc = fu_results_merge((const char *const *)(argv + 1), (size_t)(argc - 1), expected, nexp, argv[0], &rep,
+                              &err);
     int code = code_for(rc);
     if (rc) {
         fprintf(stderr, "furui: error: merge: %s\n", err.msg);
@@ -564,19 +577,23 @@ int cmd_merge(int argc, char **argv, int rank) {
                argv[0], rep.ncand, rep.ndone, rep.nfailed, rep.ninvalid, rep.nunfinished, rep.ncollapsed,
                rep.nclose, rep.nsuperseded);
         if (rep.warning[0]) printf("warning: %s\n", rep.warning);
-        if (sweep_path) {
-            print_ids("missing: candidates of the sweep in no input", rep.missing, rep.nmissing);
-            print_ids("unexpected: candidates not in the sweep", rep.unexpected, rep.nunexpected);
+        if (nsweep) {
+            print_ids(nsweep > 1 ? "missing: candidates of the sweeps in no input"
+                                 : "missing: candidates of the sweep in no input",
+                      rep.missing, rep.nmissing);
+            print_ids(nsweep > 1 ? "unexpected: candidates in none of the sweeps" : "unexpected: candidates not in the sweep",
+                      rep.unexpected, rep.nunexpected);
             if (rep.nmissing) {
-                fprintf(stderr, "furui: error: merge: %zu of %d candidate(s) of %s are in no input "
+                fprintf(stderr, "furui: error: merge: %zu of %zu candidate(s) of %s%s are in no input "
                         "(a shard that never ran?); %s written without them\n",
-                        rep.nmissing, sw.n, sweep_path, argv[0]);
+                        rep.nmissing, nexp, sweep_path[0], nsweep > 1 ? " and the other sweeps" : "", argv[0]);
                 code = X_MISSING;
             }
         }
     }
     free(expected);
-    fu_sweep_free(&sw);
+    for (int k = 0; sw && k < nsweep; k++) fu_sweep_free(&sw[k]);
+    free(sw);
     fu_merge_report_free(&rep);
     return code;
 }

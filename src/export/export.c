@@ -285,14 +285,37 @@ static json_t *featurizer_json(void) {
         "packing_fraction", "sum over the cell's atoms of (4/3) pi r_cov^3 / cell volume");
 }
 
+/* A settings group: what the rows share (functional, cutoff, smearing) and one
+ * pseudopotential per element. Rows of other compositions join a group as long as no element
+ * of theirs has another pseudopotential there: groups are told apart by what differs, not by
+ * composition (a 24-row sweep with one set of settings is one group). */
 static int same_settings(const fu_cand_result *a, const fu_cand_result *b) {
-    if (strcmp(a->xc ? a->xc : "", b->xc ? b->xc : "") || a->ecut != b->ecut || a->tsmear != b->tsmear ||
-        strcmp(a->smearing ? a->smearing : "", b->smearing ? b->smearing : "") || a->nspecies != b->nspecies)
-        return 0;
-    for (int s = 0; s < a->nspecies; s++)
-        if (strcmp(a->species[s], b->species[s]) || strcmp(a->psp_name[s], b->psp_name[s]) ||
-            strcmp(a->psp_sha256[s], b->psp_sha256[s]))
-            return 0;
+    return !strcmp(a->xc ? a->xc : "", b->xc ? b->xc : "") && a->ecut == b->ecut && a->tsmear == b->tsmear &&
+           !strcmp(a->smearing ? a->smearing : "", b->smearing ? b->smearing : "");
+}
+
+/* 1 if res fits group g (its pseudopotentials, json array of {element, name, sha256}), and
+ * then adds the elements g lacks. */
+static int join_group(json_t *psp, const fu_cand_result *res, int add) {
+    for (int s = 0; s < res->nspecies; s++) {
+        size_t k;
+        json_t *p;
+        json_array_foreach(psp, k, p) {
+            if (strcmp(json_string_value(json_object_get(p, "element")), res->species[s])) continue;
+            if (strcmp(json_string_value(json_object_get(p, "sha256")), res->psp_sha256[s]) ||
+                strcmp(json_string_value(json_object_get(p, "name")), res->psp_name[s]))
+                return 0;
+        }
+    }
+    for (int s = 0; add && s < res->nspecies; s++) {
+        size_t k;
+        json_t *p;
+        int have = 0;
+        json_array_foreach(psp, k, p) have |= !strcmp(json_string_value(json_object_get(p, "element")), res->species[s]);
+        if (!have)
+            json_array_append_new(psp, json_pack("{s:s, s:s, s:s}", "element", res->species[s], "name",
+                                                 res->psp_name[s], "sha256", res->psp_sha256[s]));
+    }
     return 1;
 }
 
@@ -337,21 +360,38 @@ static json_t *provenance_json(const char *results_path, const char *src_sha, co
     }
     json_object_set_new(prov, "screening_runs", runs);
     json_object_set_new(prov, "hosts", hosts);
-    /* the sweep, verbatim */
+    /* the sweep, verbatim: the first as "sweep", every one of a campaign merged from several
+       as "sweeps" */
     char ssha[FU_SHA256_HEX_LEN] = "";
     const char *sweep = r->sweep ? r->sweep : "";
     fu_err e2 = {0};
     if (fu_sha256_hex(sweep, strlen(sweep), ssha, &e2)) ssha[0] = '\0';
     json_object_set_new(prov, "sweep", json_pack("{s:s, s:s}", "sha256", ssha, "text", sweep));
-    /* convergence criteria: re-expanding the sweep gives each candidate's SCF
-     * parameters (matched by ID); best effort, the verbatim sweep is above */
-    fu_sweep sw;
-    memset(&sw, 0, sizeof sw);
-    int have_sweep = sweep[0] && fu_sweep_parse(sweep, "sweep.yaml", &sw, &e2) == FU_OK;
-    char why[FU_ERR_MSG_LEN + 128];
-    snprintf(why, sizeof why, "%s%s", have_sweep ? "sweep re-expanded by this furui, matched by candidate ID"
-                                                 : "the sweep could not be re-expanded here (see provenance.sweep.text): ",
-             have_sweep ? "" : (sweep[0] ? e2.msg : "no sweep recorded"));
+    size_t nsw = r->nsweeps ? r->nsweeps : 1;
+    const char *const *texts = r->nsweeps ? (const char *const *)r->sweeps : &sweep;
+    json_t *sweeps = json_array();
+    char campaign[1024];
+    fu_rde_campaign_name(r, campaign, sizeof campaign);
+    json_object_set_new(prov, "campaign", json_string(campaign));
+    /* convergence criteria: re-expanding the sweeps gives each candidate's SCF
+     * parameters (matched by ID); best effort, the verbatim sweeps are above */
+    fu_sweep *sw = calloc(nsw, sizeof *sw);
+    int nparsed = 0;
+    char why[FU_ERR_MSG_LEN + 128] = "";
+    for (size_t k = 0; sw && k < nsw; k++) {
+        char sha[FU_SHA256_HEX_LEN] = "", name[256];
+        if (fu_sha256_hex(texts[k], strlen(texts[k]), sha, &e2)) sha[0] = '\0';
+        fu_rde_sweep_name(texts[k], name, sizeof name);
+        json_array_append_new(sweeps, json_pack("{s:s, s:s, s:s}", "name", name, "sha256", sha, "text", texts[k]));
+        e2.msg[0] = '\0';
+        if (texts[k][0] && fu_sweep_parse(texts[k], "sweep.yaml", &sw[k], &e2) == FU_OK) nparsed++;
+        else if (!why[0])
+            snprintf(why, sizeof why, "the sweep could not be re-expanded here (see provenance.sweeps): %s",
+                     texts[k][0] ? e2.msg : "no sweep recorded");
+    }
+    json_object_set_new(prov, "sweeps", sweeps);
+    if (nparsed == (int)nsw) snprintf(why, sizeof why, "sweep%s re-expanded by this furui, matched by candidate ID",
+                                      nsw > 1 ? "s" : "");
     json_object_set_new(prov, "convergence_criteria_source", json_string(why));
     /* settings groups and per-row provenance */
     json_t *groups = json_array(), *cands = json_array();
@@ -360,17 +400,17 @@ static json_t *provenance_json(const char *results_path, const char *src_sha, co
         const fu_cand_record *rec = &r->rec[t->rec[i]];
         const fu_cand_result *res = &rec->res;
         size_t g = ng;
-        for (size_t j = 0; j < i; j++)
-            if (same_settings(&r->rec[t->rec[j]].res, res)) {
-                g = gidx[j];
-                break;
-            }
+        for (size_t j = 0; j < ng && g == ng; j++) {
+            /* the first row of group j */
+            size_t first = 0;
+            while (gidx[first] != j) first++;
+            json_t *psp = json_object_get(json_array_get(groups, j), "pseudopotentials");
+            if (same_settings(&r->rec[t->rec[first]].res, res) && join_group(psp, res, 1)) g = j;
+        }
         gidx[i] = g;
         if (g == ng) {
             json_t *psp = json_array();
-            for (int s = 0; s < res->nspecies; s++)
-                json_array_append_new(psp, json_pack("{s:s, s:s, s:s}", "element", res->species[s], "name",
-                                                     res->psp_name[s], "sha256", res->psp_sha256[s]));
+            join_group(psp, res, 1);
             json_array_append_new(groups, json_pack("{s:i, s:s, s:o, s:s, s:o, s:o}", "group", (json_int_t)ng,
                                                     "xc_functional", res->xc ? res->xc : "", "ecut_ev",
                                                     jnum(res->ecut * FU_HA_EV), "smearing",
@@ -384,20 +424,25 @@ static json_t *provenance_json(const char *results_path, const char *src_sha, co
                               res->kshift[1], res->kshift[2], "scf_converged", res->converged, "scf_iterations",
                               res->iterations, "scf_last_denergy_ev", jnum(res->last_denergy * FU_HA_EV),
                               "scf_last_drho", jnum(res->last_drho), "attempts", rec->attempt);
-        for (int k = 0; have_sweep && k < sw.n; k++)
-            if (strcmp(sw.cand[k].id, rec->id) == 0) {
-                const fu_scf_params *p = &sw.cand[k].params;
+        const fu_candidate *hit = NULL;
+        for (size_t q = 0; sw && q < nsw && !hit; q++)
+            for (int k = 0; k < sw[q].n && !hit; k++)
+                if (strcmp(sw[q].cand[k].id, rec->id) == 0) hit = &sw[q].cand[k];
+        if (hit) {
+            {
+                const fu_scf_params *p = &hit->params;
                 json_object_set_new(c, "convergence_criteria",
                                     json_pack("{s:i, s:o, s:o, s:o}", "max_iterations", p->max_iterations,
                                               "energy_tolerance_ev_per_cell", jnum(p->tol_energy * FU_HA_EV),
                                               "density_tolerance", jnum(p->tol_density), "symprec_angstrom",
                                               jnum(p->symprec * FU_BOHR_ANGSTROM)));
-                break;
             }
+        }
         json_array_append_new(cands, c);
     }
     free(gidx);
-    fu_sweep_free(&sw);
+    for (size_t k = 0; sw && k < nsw; k++) fu_sweep_free(&sw[k]);
+    free(sw);
     json_object_set_new(prov, "input_hash",
                         json_string("per candidate: id = first 16 hex digits of the SHA-256 of its physics inputs "
                                     "(structure and settings), as computed by furui screen"));

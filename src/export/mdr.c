@@ -116,7 +116,7 @@ int fu_mdr_write(const char *path, const fu_results *r, const fu_feature_table *
     map_start(&m);
 
     char name[256], buf[8192], first[64] = "", now[64];
-    fu_rde_sweep_name(r->sweep, name, sizeof name);
+    fu_rde_campaign_name(r, name, sizeof name);
     double t0 = INFINITY;
     for (size_t k = 0; k < r->nruns; k++)
         if (r->runs[k].time < t0) t0 = r->runs[k].time;
@@ -162,7 +162,7 @@ int fu_mdr_write(const char *path, const fu_results *r, const fu_feature_table *
     map_end(&m);
     seq_end(&m);
     snprintf(buf, sizeof buf,
-             "Plane-wave density-functional-theory screening of %zu candidate crystal structures (sweep %s) with "
+             "Plane-wave density-functional-theory screening of %zu candidate crystal structures (campaign %s) with "
              "furui %s: %zu converged candidates exported with structure and composition features and DFT targets "
              "(energy per atom, formation energy, energy above hull, band gap, ...; units in dataset.json), %zu "
              "left out with the reason (skipped.csv). Elements: %s. Also packaged for NIMS RDE (rde/, RDEFormat).",

@@ -395,9 +395,30 @@ void fu_rde_sweep_name(const char *sweep, char *out, size_t len) {
         }
 }
 
+void fu_rde_campaign_name(const fu_results *r, char *out, size_t len) {
+    out[0] = '\0';
+    size_t n = r->nsweeps;
+    const char *const *texts = (const char *const *)r->sweeps;
+    const char *one[1] = {r->sweep};
+    if (!n) texts = one, n = 1;
+    for (size_t i = 0; i < n; i++) {
+        char name[256];
+        fu_rde_sweep_name(texts[i], name, sizeof name);
+        if (!name[0]) continue;
+        int seen = 0; /* the same name twice: shards or resubmissions with an edited sweep */
+        for (size_t j = 0; j < i && !seen; j++) {
+            char other[256];
+            fu_rde_sweep_name(texts[j], other, sizeof other);
+            seen = strcmp(other, name) == 0;
+        }
+        size_t used = strlen(out);
+        if (!seen && used + 1 < len) snprintf(out + used, len - used, "%s%s", used ? " + " : "", name);
+    }
+}
+
 static json_t *invoice_json(const fu_results *r, const char *src_sha, size_t k, size_t np, size_t ntile) {
     char name[256], data_name[400], desc[1024];
-    fu_rde_sweep_name(r->sweep, name, sizeof name);
+    fu_rde_campaign_name(r, name, sizeof name);
     snprintf(data_name, sizeof data_name, "furui screening %s (package %zu of %zu)", name[0] ? name : "(unnamed)", k, np);
     snprintf(desc, sizeof desc,
              "DFT screening results exported by furui %s (git %s): %zu candidates in this package, one data tile "

@@ -34,6 +34,9 @@ int fu_rde_write(const char *dir, const fu_results *r, const fu_feature_table *t
 
 /* The sweep's top-level "name:" value ("" if none): the campaign's title. */
 void fu_rde_sweep_name(const char *sweep, char *out, size_t len);
+/* The campaign's title: the names of all its sweeps (a campaign merged from several),
+ * distinct, in order, joined by " + " ("" if none has a name). */
+void fu_rde_campaign_name(const fu_results *r, char *out, size_t len);
 
 typedef struct {
     size_t npackages, ntiles, nfiles; /* checked */

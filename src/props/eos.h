@@ -40,6 +40,7 @@
 #define FURUI_PROPS_EOS_H
 
 #include <mpi.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "core/error.h"
@@ -123,6 +124,18 @@ typedef struct {
     double scales[FU_EOS_MAXPOINTS];
     int constant_basis;    /* 0: same ecut at every volume (default); 1: ecut / s² */
     FILE *log;             /* SCF tables and a line per point (rank 0), may be NULL */
+    /* Stopping and checkpoints (a screening job's controls, not physics). Each SCF stops as
+     * fu_scf_opts does (*stop set, or fu_monotonic_seconds() past deadline: FU_ETIME). A point
+     * whose volume equals one of known_volume[] (relative 1e-12: the same scaled cell) takes
+     * known_energy[] instead of an SCF (its pressure is then NAN, iterations 0): the points
+     * of an interrupted scan, passed back by on_point (may be NULL), which is called on every
+     * rank after each computed point. */
+    const volatile sig_atomic_t *stop;
+    double deadline;
+    int nknown;
+    double known_volume[FU_EOS_MAXPOINTS], known_energy[FU_EOS_MAXPOINTS]; /* bohr³, Ha */
+    void (*on_point)(void *ctx, int index, double volume, double energy);
+    void *on_point_ctx;
 } fu_eos_scan_opts;
 
 typedef struct {

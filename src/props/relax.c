@@ -212,6 +212,8 @@ typedef struct {
     size_t nrho;
     double rho_volume;      /* volume of the cell rho belongs to */
     int nspin;
+    const volatile sig_atomic_t *stop; /* fu_relax_opts */
+    double deadline;
 } evaluator;
 
 typedef struct {
@@ -301,6 +303,8 @@ static int evaluate(evaluator *ev, const coords *c, const fu_structure *s, int s
     fu_scf_opts o;
     fu_scf_opts_default(&o);
     o.keep_fields = 1;
+    o.stop = ev->stop;
+    o.deadline = ev->deadline;
     double vol = fabs(fu_lattice_det(s->lattice));
     if (ev->rho) {
         /* the same fractional grid: ρ scales as 1/Ω so the electron count is kept */
@@ -408,7 +412,7 @@ int fu_relax_run(const fu_structure *s0, const fu_scf_params *p, const fu_relax_
         res->spacegroup_initial = sym.spacegroup_number;
     }
 
-    evaluator ev = {.p0 = p, .p = *p, .comm = comm, .log = o.log};
+    evaluator ev = {.p0 = p, .p = *p, .comm = comm, .log = o.log, .stop = o.stop, .deadline = o.deadline};
     ev.p.compute_forces = 1;
     ev.p.compute_stress = o.relax_cell ? 1 : p->compute_stress;
     size_t n = (size_t)c.n;
@@ -580,6 +584,7 @@ int fu_relax_run(const fu_structure *s0, const fu_scf_params *p, const fu_relax_
         fu_structure_free(&t);
         record(res, s, &cur, len, 1);
         log_step(o.log, res->nsteps - 1, s, &cur, len, 1);
+        if (o.on_step) o.on_step(o.on_step_ctx, s, ev.p.fft, res->nsteps, cur.energy);
         if (cur.spacegroup != res->hist[0].spacegroup_number && o.log)
             fprintf(o.log, "# relax: WARNING: space group changed from %d to %d\n",
                     res->hist[0].spacegroup_number, cur.spacegroup);
@@ -613,7 +618,11 @@ done:
         fp.compute_stress = 1;
         fu_scf_result r;
         if (o.log) fprintf(o.log, "# relax: final SCF on a fresh grid at the relaxed structure\n");
-        rc = fu_scf_run(s, &fp, comm, o.log, &r, err);
+        fu_scf_opts so;
+        fu_scf_opts_default(&so);
+        so.stop = o.stop;
+        so.deadline = o.deadline;
+        rc = fu_scf_run_opts(s, &fp, &so, comm, o.log, &r, err);
         if (rc) {
             fu_err_prefix(err, "relax: final SCF");
         } else {

@@ -65,6 +65,7 @@
 #define FURUI_PROPS_RELAX_H
 
 #include <mpi.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "core/error.h"
@@ -85,6 +86,17 @@ typedef struct {
     double h0;           /* initial Hessian, Ha/bohr² (0.5 ≈ ASE's 70 eV/Å² / 1.4) */
     int final_scf;       /* 1 (default): fresh-grid SCF after a converged cell relaxation */
     FILE *log;           /* step lines and SCF tables; only rank 0 should pass one; may be NULL */
+    /* Stopping and checkpoints (not physics; a screening job's controls). Every SCF of the
+     * relaxation stops as fu_scf_opts does: at the end of an iteration once *stop is set or
+     * fu_monotonic_seconds() passes deadline; fu_relax_run then returns FU_ETIME, with res
+     * holding the last accepted structure. on_step (may be NULL) is called on every rank after
+     * each accepted step with that structure, the fixed grid and the SCF evaluations done so
+     * far, so a caller can store it and later restart the relaxation from there (a fresh BFGS: the inverse
+     * Hessian is not kept). */
+    const volatile sig_atomic_t *stop;
+    double deadline;
+    void (*on_step)(void *ctx, const fu_structure *s, const int fft[3], int nsteps, double energy);
+    void *on_step_ctx;
 } fu_relax_opts;
 
 typedef struct {

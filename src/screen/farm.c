@@ -18,11 +18,12 @@
 #include "props/eos.h"
 #include "props/relax.h"
 #include "props/warnings.h"
+#include "screen/idmap.h"
 #include "screen/journal.h"
 #include "screen/recovery.h"
 #include "screen/store.h"
 
-enum { TAG_READY = 701, TAG_TASK, TAG_RESULT, TAG_STOP, TAG_LOG };
+enum { TAG_READY = 701, TAG_TASK, TAG_RESULT, TAG_STOP, TAG_LOG, TAG_CKPT };
 
 void fu_farm_opts_default(fu_farm_opts *o) {
     memset(o, 0, sizeof *o);
@@ -151,13 +152,46 @@ typedef struct {
     double time_limit;       /* per candidate, s; <= 0: none */
     int recovery_rungs;      /* rungs of the recovery ladder to try, >= 1 */
     int fault_nan_rungs;     /* fu_farm_opts.fault_nan_rungs */
+    int relax_steps_done;    /* > 0: the task carries the structure of a relaxation checkpoint */
+    int relax_fft[3];        /* its fixed grid */
+    int neos;                /* equation-of-state points already computed (carried) */
 } task_ctl;
 
-static int task_pack(const task_ctl *ctl, const fu_candidate *c, unsigned char **buf, int *len,
-                     fu_err *err) {
+_Static_assert(FU_CAND_EOS_MAXPOINTS == FU_EOS_MAXPOINTS, "journal and EOS point limits differ");
+
+/* What earlier, interrupted attempts of a candidate left in the journal (journal.h). */
+typedef struct {
+    int relax_steps;               /* 0: no relaxation checkpoint */
+    int relax_fft[3];
+    double lattice[3][3];          /* bohr */
+    double (*xred)[3];             /* [natom of the candidate] */
+    int neos;
+    double eos_v[FU_CAND_EOS_MAXPOINTS], eos_e[FU_CAND_EOS_MAXPOINTS]; /* bohr³, Ha */
+} cand_ckpt;
+
+static void cand_ckpt_free(cand_ckpt *k) {
+    if (k) free(k->xred);
+    free(k);
+}
+
+/* The checkpoint block after the structure: xred of the relaxation structure [natom][3] and
+ * the lattice (if relax_steps_done), then neos volumes and neos energies. */
+static size_t ckpt_bytes(const task_ctl *ctl, size_t na) {
+    return (ctl->relax_steps_done > 0 ? (9 + 3 * na) * sizeof(double) : 0) +
+           2 * (size_t)ctl->neos * sizeof(double);
+}
+
+static int task_pack(const task_ctl *ctl0, const fu_candidate *c, const cand_ckpt *ck, unsigned char **buf,
+                     int *len, fu_err *err) {
+    task_ctl ctl_c = *ctl0, *ctl = &ctl_c;
     size_t na = (size_t)c->structure.natom;
+    if (ck && ck->relax_steps > 0 && ck->xred) {
+        ctl->relax_steps_done = ck->relax_steps;
+        memcpy(ctl->relax_fft, ck->relax_fft, sizeof ctl->relax_fft);
+    }
+    if (ck) ctl->neos = ck->neos;
     size_t n = sizeof *ctl + FU_CANDIDATE_ID_LEN + sizeof(fu_scf_params) + sizeof(fu_cand_tasks) +
-               sizeof(fu_structure) + na * (3 * sizeof(double) + sizeof(int));
+               sizeof(fu_structure) + na * (3 * sizeof(double) + sizeof(int)) + ckpt_bytes(ctl, na);
     if (n > INT32_MAX) return fu_fail(err, FU_EINPUT, "candidate %s: structure too large", c->id);
     unsigned char *b = malloc(n), *p = b;
     if (!b) return fu_fail(err, FU_ENOMEM, "out of memory packing a task");
@@ -169,11 +203,22 @@ static int task_pack(const task_ctl *ctl, const fu_candidate *c, unsigned char *
     memcpy(p, &c->params, sizeof c->params), p += sizeof c->params;
     fu_cand_tasks t = c->tasks;
     t.relax_opts.log = NULL; /* a pointer means nothing on another rank */
+    t.relax_opts.stop = NULL;
+    t.relax_opts.on_step = NULL;
+    t.relax_opts.on_step_ctx = NULL;
     memcpy(p, &t, sizeof t), p += sizeof t;
     memcpy(p, &s, sizeof s), p += sizeof s;
     if (na) {
         memcpy(p, c->structure.xred, na * 3 * sizeof(double)), p += na * 3 * sizeof(double);
-        memcpy(p, c->structure.typat, na * sizeof(int));
+        memcpy(p, c->structure.typat, na * sizeof(int)), p += na * sizeof(int);
+    }
+    if (ctl->relax_steps_done > 0) {
+        memcpy(p, ck->lattice, 9 * sizeof(double)), p += 9 * sizeof(double);
+        memcpy(p, ck->xred, na * 3 * sizeof(double)), p += na * 3 * sizeof(double);
+    }
+    if (ctl->neos > 0) {
+        memcpy(p, ck->eos_v, (size_t)ctl->neos * sizeof(double)), p += (size_t)ctl->neos * sizeof(double);
+        memcpy(p, ck->eos_e, (size_t)ctl->neos * sizeof(double));
     }
     *buf = b;
     *len = (int)n;
@@ -181,7 +226,8 @@ static int task_pack(const task_ctl *ctl, const fu_candidate *c, unsigned char *
 }
 
 static int task_unpack(const unsigned char *b, int len, task_ctl *ctl, char id[FU_CANDIDATE_ID_LEN],
-                       fu_scf_params *par, fu_cand_tasks *tasks, fu_structure *s, fu_err *err) {
+                       fu_scf_params *par, fu_cand_tasks *tasks, fu_structure *s, cand_ckpt *ck,
+                       fu_err *err) {
     size_t head = sizeof *ctl + FU_CANDIDATE_ID_LEN + sizeof(fu_scf_params) + sizeof(fu_cand_tasks) +
                   sizeof(fu_structure);
     fu_structure hdr;
@@ -196,7 +242,8 @@ static int task_unpack(const unsigned char *b, int len, task_ctl *ctl, char id[F
     memcpy(tasks, b + FU_CANDIDATE_ID_LEN + sizeof *par, sizeof *tasks);
     memcpy(&hdr, b + FU_CANDIDATE_ID_LEN + sizeof *par + sizeof *tasks, sizeof hdr);
     size_t na = hdr.natom > 0 ? (size_t)hdr.natom : 0;
-    if ((size_t)len != head + na * (3 * sizeof(double) + sizeof(int)))
+    if (ctl->neos < 0 || ctl->neos > FU_CAND_EOS_MAXPOINTS || ctl->relax_steps_done < 0 ||
+        (size_t)len != head + na * (3 * sizeof(double) + sizeof(int)) + ckpt_bytes(ctl, na))
         return fu_fail(err, FU_EINTERNAL, "task message of %d bytes does not match %zu atoms", len, na);
     int rc = fu_structure_alloc(s, (int)na, err);
     if (rc) return rc;
@@ -208,7 +255,72 @@ static int task_unpack(const unsigned char *b, int len, task_ctl *ctl, char id[F
         memcpy(s->xred, b + head, na * 3 * sizeof(double));
         memcpy(s->typat, b + head + na * 3 * sizeof(double), na * sizeof(int));
     }
+    const unsigned char *q = b + head + na * (3 * sizeof(double) + sizeof(int));
+    memset(ck, 0, sizeof *ck);
+    if (ctl->relax_steps_done > 0 && na) {
+        ck->xred = malloc(na * sizeof *ck->xred);
+        if (!ck->xred) return fu_fail(err, FU_ENOMEM, "out of memory unpacking a task");
+        ck->relax_steps = ctl->relax_steps_done;
+        memcpy(ck->relax_fft, ctl->relax_fft, sizeof ck->relax_fft);
+        memcpy(ck->lattice, q, 9 * sizeof(double)), q += 9 * sizeof(double);
+        memcpy(ck->xred, q, na * 3 * sizeof(double)), q += na * 3 * sizeof(double);
+    }
+    ck->neos = ctl->neos;
+    if (ck->neos > 0) {
+        memcpy(ck->eos_v, q, (size_t)ck->neos * sizeof(double)), q += (size_t)ck->neos * sizeof(double);
+        memcpy(ck->eos_e, q, (size_t)ck->neos * sizeof(double));
+    }
     return FU_OK;
+}
+
+/* Where a running candidate's checkpoints go: the coordinator's journal (serial run) or a
+ * TAG_CKPT message to it (worker group leader). */
+typedef void (*ckpt_sink)(void *ctx, const unsigned char *buf, size_t len);
+
+typedef struct {
+    const char *id;
+    int leader;          /* rank 0 of the group: the one that sends */
+    ckpt_sink sink;
+    void *sink_ctx;
+    int steps_before;    /* relaxation steps of earlier attempts (a continued relaxation) */
+} ckpt_out;
+
+static void ckpt_emit(ckpt_out *k, fu_cand_checkpoint *ck) {
+    if (!k->leader || !k->sink) return;
+    memcpy(ck->id, k->id, FU_CAND_ID_LEN);
+    ck->id[FU_CAND_ID_LEN] = '\0';
+    ck->time = fu_realtime_seconds();
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    /* a checkpoint that cannot be written is only a lost shortcut */
+    if (!fu_cand_checkpoint_encode(ck, &buf, &len, NULL)) k->sink(k->sink_ctx, buf, len);
+    free(buf);
+}
+
+/* fu_relax_opts.on_step: the accepted structure, with the relaxation's fixed grid so that a
+ * continuation keeps it (relax.h). */
+static void on_relax_step(void *ctx, const fu_structure *s, const int fft[3], int nsteps, double energy) {
+    ckpt_out *k = ctx;
+    fu_cand_checkpoint ck;
+    memset(&ck, 0, sizeof ck);
+    ck.kind = FU_CKPT_RELAX;
+    ck.nsteps = k->steps_before + nsteps; /* counted over all attempts: the latest is the largest */
+    ck.natom = s->natom;
+    memcpy(ck.lattice, s->lattice, sizeof ck.lattice);
+    ck.xred = s->xred;
+    ck.energy = energy;
+    memcpy(ck.fft, fft, sizeof ck.fft);
+    ckpt_emit(k, &ck);
+}
+
+static void on_eos_point(void *ctx, int index, double volume, double energy) {
+    fu_cand_checkpoint ck;
+    memset(&ck, 0, sizeof ck);
+    ck.kind = FU_CKPT_EOS;
+    ck.index = index;
+    ck.volume = volume;
+    ck.energy = energy;
+    ckpt_emit(ctx, &ck);
 }
 
 /* Appends "; " + text to the history line. */
@@ -225,9 +337,16 @@ static void history_add(char *hist, size_t len, const char *text) {
  * message records every rung tried ("recovery: as-given: no-convergence
  * (60 it); damping: done (14 it)") whenever more than one rung ran. Only a
  * failure to build the record itself is returned. */
+/* A stop that a rerun must redo: the signal, or the job's deadline (not the candidate's own
+ * time limit, which ends the candidate for good). */
+static int stopped_by_job(const volatile sig_atomic_t *stop, double job_deadline, double cand_deadline) {
+    return (stop && *stop) || (job_deadline > 0 && fu_monotonic_seconds() >= job_deadline &&
+                               (cand_deadline <= 0 || job_deadline <= cand_deadline));
+}
+
 static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
-                    const volatile sig_atomic_t *stop, int threads, fu_cand_record *rec,
-                    fu_err *err) {
+                    const volatile sig_atomic_t *stop, int threads, ckpt_sink sink, void *sink_ctx,
+                    fu_cand_record *rec, fu_err *err) {
     int me = 0;
     MPI_Comm_rank(comm, &me);
     char id[FU_CANDIDATE_ID_LEN];
@@ -236,8 +355,11 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
     fu_cand_tasks tasks;
     fu_structure s;
     memset(&s, 0, sizeof s);
+    cand_ckpt ck;
+    memset(&ck, 0, sizeof ck);
     fu_err e = {0};
-    int rc = task_unpack(buf, len, &ctl, id, &given, &tasks, &s, &e);
+    int rc = task_unpack(buf, len, &ctl, id, &given, &tasks, &s, &ck, &e);
+    ckpt_out kout = {id, me == 0, sink, sink_ctx, 0};
     if (rc == FU_OK) crash_arm(id);
     given.threads = threads; /* this rank's, not the sender's */
     fu_scf_result res;
@@ -245,6 +367,8 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
     double t0 = fu_monotonic_seconds();
     double cand_deadline = ctl.time_limit > 0 ? t0 + ctl.time_limit : 0;
     double job_deadline = ctl.job_seconds_left > 0 ? t0 + ctl.job_seconds_left : 0;
+    double any_deadline = cand_deadline > 0 && (job_deadline <= 0 || cand_deadline < job_deadline)
+                              ? cand_deadline : job_deadline;
     double *rho = NULL; /* last finite density, to restart the next rung from */
     int rho_fft[3] = {0, 0, 0}, nband_used = 0, rungs_run = 0;
     char hist[FU_ERR_MSG_LEN] = "";
@@ -266,20 +390,43 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
          * recovery ladder behind it: the relaxation's own final SCF would be the same run twice
          * (only a local copy changes: the sweep's final_scf is part of the candidate ID) */
         ro.final_scf = 0;
+        ro.stop = stop;
+        ro.deadline = any_deadline;
+        ro.on_step = on_relax_step;
+        ro.on_step_ctx = &kout;
+        relax_v0 = fabs(fu_lattice_det((const double(*)[3])s.lattice));
+        /* an interrupted attempt left its last accepted structure: go on from there (a fresh
+         * BFGS on the same fixed grid), with the steps it took counted against max_steps */
+        fu_structure start;
+        memset(&start, 0, sizeof start);
+        fu_scf_params rpar = given;
+        int from_ckpt = ck.relax_steps > 0 && ck.xred && !fu_structure_copy(&start, &s, &e);
+        if (from_ckpt) {
+            memcpy(start.lattice, ck.lattice, sizeof start.lattice);
+            memcpy(start.xred, ck.xred, (size_t)s.natom * sizeof *start.xred);
+            if (ck.relax_fft[0] > 0) memcpy(rpar.fft, ck.relax_fft, sizeof rpar.fft);
+            ro.max_steps = ro.max_steps > ck.relax_steps ? ro.max_steps - ck.relax_steps : 1;
+            kout.steps_before = ck.relax_steps;
+        }
         if (log && me == 0) {
-            fprintf(log, "# candidate %s: relaxation\n", id);
+            if (from_ckpt)
+                fprintf(log, "# candidate %s: relaxation, continued from the checkpoint after %d SCF evaluations\n",
+                        id, ck.relax_steps);
+            else
+                fprintf(log, "# candidate %s: relaxation\n", id);
             fflush(log);
         }
         fu_relax_result rr;
         memset(&rr, 0, sizeof rr);
         double ts = fu_monotonic_seconds();
         fu_err re = {0};
-        rc = fu_relax_run(&s, &given, &ro, comm, &rr, &re);
+        rc = fu_relax_run(from_ckpt ? &start : &s, &rpar, &ro, comm, &rr, &re);
+        if (from_ckpt) fu_structure_free(&start);
         engine += fu_monotonic_seconds() - ts;
-        relax_steps = rr.nsteps;
+        relax_steps = rr.nsteps + (from_ckpt ? ck.relax_steps : 0);
+        if (rc == FU_ETIME) interrupted = stopped_by_job(stop, job_deadline, cand_deadline);
         if (!rc) fu_warn_relax(&rr, fmax(1e-7, 20.0 * given.tol_energy), &warn);
         if (!rc) {
-            relax_v0 = fabs(fu_lattice_det((const double(*)[3])s.lattice));
             fu_structure relaxed;
             rc = fu_structure_copy(&relaxed, &rr.structure, &re);
             if (!rc) {
@@ -324,9 +471,7 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
         if (!rc && !res.converged) rc = fu_fail(&e, FU_ENOCONV, "SCF not converged");
         /* the smearing rung computes another quantity than the sweep asked for */
         changed = par.smearing != given.smearing || par.tsmear != given.tsmear;
-        if (rc == FU_ETIME)
-            interrupted = (stop && *stop) || (job_deadline > 0 && fu_monotonic_seconds() >= job_deadline &&
-                                              (cand_deadline <= 0 || job_deadline <= cand_deadline));
+        if (rc == FU_ETIME) interrupted = stopped_by_job(stop, job_deadline, cand_deadline);
         const char *outcome = !rc ? "done" : interrupted ? "interrupted" : fu_status_name(rc);
         if (me == 0 && !hist_rc)
             hist_rc = fu_cand_add_rung(&hrec, name, outcome, res.iterations, dt, rc ? e.msg : "", NULL);
@@ -375,6 +520,13 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
         eo.npoints = tasks.eos_points;
         eo.a_range = tasks.eos_range;
         eo.log = me == 0 ? log : NULL;
+        eo.stop = stop;
+        eo.deadline = any_deadline;
+        eo.on_point = on_eos_point;
+        eo.on_point_ctx = &kout;
+        eo.nknown = ck.neos;
+        memcpy(eo.known_volume, ck.eos_v, sizeof eo.known_volume);
+        memcpy(eo.known_energy, ck.eos_e, sizeof eo.known_energy);
         fu_scf_params ep = par;
         ep.compute_forces = 0; /* E(V) only */
         ep.compute_stress = 0;
@@ -387,7 +539,12 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
         int r3 = fu_eos_scan(&s, &ep, comm, &eo, &er, &ee);
         engine += fu_monotonic_seconds() - ts;
         if (!r3) have_eos = 1;
-        else snprintf(eos_note, sizeof eos_note, "eos: %s", ee.msg);
+        else if (r3 == FU_ETIME && stopped_by_job(stop, job_deadline, cand_deadline)) {
+            /* stopped by the job: the rerun redoes the candidate, with the points done so far */
+            rc = r3;
+            interrupted = 1;
+            fu_fail(&e, r3, "%s", ee.msg); /* "eos: point ..." */
+        } else snprintf(eos_note, sizeof eos_note, "eos: %s", ee.msg);
     }
     int out = FU_OK;
     if (me == 0) {
@@ -482,6 +639,7 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
     fu_bandstructure_free(&bs);
     fu_cand_record_free(&hrec);
     fu_structure_free(&s);
+    free(ck.xred);
     crash_armed = 0;
     return out;
 }
@@ -494,6 +652,11 @@ static FILE *job_log(const char *prefix) {
     char path[FU_SWEEP_PATH_LEN + 32];
     snprintf(path, sizeof path, "%s.log", prefix);
     return fopen(path, "a"); /* diagnostics only: a missing log is no failure */
+}
+
+/* Worker side of a checkpoint: to the coordinator, which journals it. */
+static void send_ckpt(void *ctx, const unsigned char *buf, size_t len) {
+    if (len <= INT32_MAX) MPI_Send(buf, (int)len, MPI_BYTE, 0, TAG_CKPT, *(MPI_Comm *)ctx);
 }
 
 /* Leader and members of one group until the coordinator says stop. The
@@ -530,7 +693,7 @@ static void worker_loop(MPI_Comm world, MPI_Comm group, const volatile sig_atomi
         char *text = NULL;
         size_t tlen = 0;
         FILE *log = me == 0 ? open_memstream(&text, &tlen) : NULL;
-        int rc = task_run(buf, len, group, log, stop, threads, &rec, &err);
+        int rc = task_run(buf, len, group, log, stop, threads, send_ckpt, &world, &rec, &err);
         free(buf);
         if (log) fclose(log);
         if (me == 0) {
@@ -584,6 +747,9 @@ typedef struct {
     int stopping;
     int status;          /* first framework failure */
     FILE *log;           /* the job's SCF log (may be NULL) */
+    cand_ckpt **ck;      /* [sw->n] checkpoints of earlier attempts, NULL if none */
+    const char *jpath, *hpath;
+    int snapshot;        /* the results file was written when the stop began */
     fu_err err;
 } coord;
 
@@ -685,14 +851,99 @@ static int start(coord *c, int idx, int g, unsigned char **buf, int *len) {
     c->run_idx[g] = idx;
     c->run_t0[g] = t_start;
     task_ctl ctl = {0, c->o->candidate_time_limit, c->o->recovery_rungs > 0 ? c->o->recovery_rungs : 1,
-                    c->o->fault_nan_rungs};
+                    c->o->fault_nan_rungs, 0, {0, 0, 0}, 0};
     if (c->o->deadline > 0) {
         ctl.job_seconds_left = c->o->deadline - (fu_realtime_seconds() - c->t0);
         if (ctl.job_seconds_left <= 0) ctl.job_seconds_left = 1e-9; /* already due: stop at once */
     }
-    rc = task_pack(&ctl, cd, buf, len, &e);
+    rc = task_pack(&ctl, cd, c->ck ? c->ck[idx] : NULL, buf, len, &e);
     if (rc && !c->status) c->status = rc, c->err = e, c->stopping = 1;
     return rc;
+}
+
+/* Journals a checkpoint group g sent for its running candidate (not synced: like "started",
+ * it has to outlive a process, not the node). */
+static void checkpoint(coord *c, int g, const unsigned char *buf, int len) {
+    int idx = g >= 0 && g < c->ngroups ? c->run_idx[g] : -1;
+    if (idx < 0 || len <= 0) return;
+    fu_cand_checkpoint ck;
+    if (fu_cand_checkpoint_decode(buf, (size_t)len, &ck, NULL)) return;
+    if (strcmp(ck.id, cand_of(c, idx)->id) == 0 &&
+        (ck.kind != FU_CKPT_RELAX || ck.natom == cand_of(c, idx)->structure.natom)) {
+        ck.attempt = c->attempt[idx];
+        double t_io = fu_monotonic_seconds();
+        fu_err e = {0};
+        /* a lost checkpoint costs only time: no reason to stop the job */
+        if (!c->status && fu_journal_append_checkpoint(c->j, &ck, 0, &e) && c->o->progress)
+            fprintf(c->o->progress, "screen: warning: %s\n", e.msg);
+        t_io = fu_monotonic_seconds() - t_io;
+        c->io_total += t_io;
+        c->run_io[g] += t_io;
+    }
+    fu_cand_checkpoint_free(&ck);
+}
+
+static void serial_ckpt(void *ctx, const unsigned char *buf, size_t len) {
+    if (len <= INT32_MAX) checkpoint(ctx, 0, buf, (int)len);
+}
+
+/* The checkpoints of the journal, for the candidates about to run. */
+typedef struct {
+    coord *c;
+    fu_idmap map;
+} ckpt_read_ctx;
+
+static int ckpt_read(void *vctx, fu_cand_checkpoint *r, fu_err *err) {
+    ckpt_read_ctx *x = vctx;
+    coord *c = x->c;
+    int added;
+    size_t i = fu_idmap_get(&x->map, r->id, (size_t)c->sw->n, &added);
+    if (i == SIZE_MAX) return fu_fail(err, FU_ENOMEM, "out of memory reading checkpoints");
+    if (i >= (size_t)c->sw->n || c->attempt[i] <= 0) return FU_OK; /* not to be run */
+    const fu_candidate *cd = cand_of(c, (int)i);
+    if (r->kind == FU_CKPT_RELAX && r->natom != cd->structure.natom) return FU_OK;
+    if (!c->ck[i] && !(c->ck[i] = calloc(1, sizeof *c->ck[i])))
+        return fu_fail(err, FU_ENOMEM, "out of memory reading checkpoints");
+    cand_ckpt *k = c->ck[i];
+    if (r->kind == FU_CKPT_RELAX) { /* the latest accepted step */
+        if (r->nsteps < k->relax_steps) return FU_OK;
+        free(k->xred);
+        k->xred = r->xred;
+        r->xred = NULL;
+        k->relax_steps = r->nsteps;
+        memcpy(k->relax_fft, r->fft, sizeof k->relax_fft);
+        memcpy(k->lattice, r->lattice, sizeof k->lattice);
+    } else {
+        int j = 0;
+        while (j < k->neos && fabs(k->eos_v[j] - r->volume) > 1e-12 * r->volume) j++;
+        if (j == FU_CAND_EOS_MAXPOINTS) return FU_OK;
+        k->eos_v[j] = r->volume;
+        k->eos_e[j] = r->energy;
+        if (j == k->neos) k->neos++;
+    }
+    return FU_OK;
+}
+
+static int read_checkpoints(coord *c, const char *jpath, fu_err *err) {
+    c->ck = calloc(c->sw->n > 0 ? (size_t)c->sw->n : 1, sizeof *c->ck);
+    if (!c->ck) return fu_fail(err, FU_ENOMEM, "out of memory");
+    ckpt_read_ctx x = {c, {0}};
+    for (int i = 0; i < c->sw->n; i++) {
+        int added;
+        if (fu_idmap_get(&x.map, c->sw->cand[i].id, (size_t)i, &added) == SIZE_MAX) {
+            fu_idmap_free(&x.map);
+            return fu_fail(err, FU_ENOMEM, "out of memory");
+        }
+    }
+    int rc = fu_journal_read_checkpoints(jpath, ckpt_read, &x, err);
+    fu_idmap_free(&x.map);
+    return rc;
+}
+
+static void ckpts_free(coord *c) {
+    for (int i = 0; c->ck && i < c->sw->n; i++) cand_ckpt_free(c->ck[i]);
+    free(c->ck);
+    c->ck = NULL;
 }
 
 /* Records what group g sent back for its running candidate. */
@@ -900,6 +1151,7 @@ static int coord_setup(coord *c, const char *jpath, int ranks, fu_err *err) {
     free(in_shard);
     free(crashed);
     if (!rc) rc = fu_journal_sync(c->j, err);
+    if (!rc && c->npending) rc = read_checkpoints(c, jpath, err);
     /* recorded and synced: the evidence has been used */
     if (!rc && ncrashed) unlink(crash_path);
     if (!rc && !c->o->static_assign) sort_pending(c->pending, c->npending, sw);
@@ -913,6 +1165,38 @@ static int coord_setup(coord *c, const char *jpath, int ranks, fu_err *err) {
     return rc;
 }
 
+/* A stop signal: the results file is written at once from the journal (every finished
+ * candidate), before the running ones are waited for, so that a launcher's or scheduler's
+ * SIGKILL during the drain (Open MPI's mpiexec sends it odls_base_sigkill_timeout seconds
+ * after its SIGTERM, 1 s by default) still leaves the results of everything finished; the
+ * running ones stay "started" in the journal and are rerun. Rewritten once they are back. */
+static void stop_snapshot(coord *c) {
+    if (c->snapshot || !c->o->stop || !*c->o->stop || c->status) return;
+    c->snapshot = 1;
+    if (!c->stopping) {
+        c->stopping = 1;
+        if (c->o->progress)
+            fprintf(c->o->progress, "screen: signal received: no new work; finishing running candidates\n");
+    }
+    int running = 0;
+    for (int g = 0; g < c->ngroups; g++) running += c->run_idx[g] >= 0;
+    if (!running) return; /* the final write follows at once */
+    fu_err e = {0};
+    fu_store_report sr;
+    memset(&sr, 0, sizeof sr);
+    double t = fu_monotonic_seconds();
+    int rc = fu_journal_sync(c->j, &e);
+    if (!rc) rc = fu_results_finalize(c->jpath, c->hpath, &sr, &e);
+    if (c->o->progress) {
+        if (rc) fprintf(c->o->progress, "screen: warning: results file at the stop not written: %s\n", e.msg);
+        else
+            fprintf(c->o->progress, "screen: results of the %zu finished candidate(s) written to %s (%.2f s); "
+                    "waiting for %d running\n", sr.ndone + sr.nfailed + sr.ninvalid, c->hpath,
+                    fu_monotonic_seconds() - t, running);
+        fflush(c->o->progress);
+    }
+}
+
 static void coord_loop_mpi(coord *c, MPI_Comm world) {
     int active = c->ngroups;
     int G = c->o->group_size;
@@ -922,6 +1206,7 @@ static void coord_loop_mpi(coord *c, MPI_Comm world) {
         int flag = 0;
         MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, world, &flag, &st);
         if (!flag) {
+            stop_snapshot(c);
             nap();
             continue;
         }
@@ -940,6 +1225,10 @@ static void coord_loop_mpi(coord *c, MPI_Comm world) {
                 c->io_total += t_io;
                 if (g >= 0 && g < c->ngroups) c->run_io[g] += t_io;
             }
+            continue;
+        }
+        if (st.MPI_TAG == TAG_CKPT) {
+            checkpoint(c, g, rbuf, len);
             continue;
         }
         if (st.MPI_TAG == TAG_RESULT) finish(c, g, rbuf, len);
@@ -966,7 +1255,7 @@ static void coord_loop_self(coord *c) {
         if (idx < 0 || start(c, idx, 0, &task, &tlen)) break;
         fu_cand_record rec;
         fu_err e = {0};
-        int rc = task_run(task, tlen, MPI_COMM_SELF, c->log, c->o->stop, c->o->threads, &rec, &e);
+        int rc = task_run(task, tlen, MPI_COMM_SELF, c->log, c->o->stop, c->o->threads, serial_ckpt, c, &rec, &e);
         free(task);
         unsigned char *out = NULL;
         size_t olen = 0;
@@ -1007,6 +1296,8 @@ int fu_farm_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, M
         c.rep = rep;
         c.ngroups = ngroups;
         c.t0 = t0;
+        c.jpath = jpath;
+        c.hpath = hpath;
         rep->ncand = (size_t)sw->n;
         c.run_idx = malloc((size_t)ngroups * sizeof(int));
         c.run_t0 = calloc((size_t)ngroups, sizeof(double));
@@ -1029,6 +1320,7 @@ int fu_farm_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, M
     if (rc) {
         if (rank == 0) {
             fu_journal_close(c.j, NULL);
+            ckpts_free(&c);
             free(c.pending), free(c.scratch), free(c.late), free(c.taken), free(c.attempt), free(c.run_idx),
                 free(c.run_t0), free(c.run_io);
         }
@@ -1079,6 +1371,7 @@ int fu_farm_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, M
         }
         free(c.pending), free(c.scratch), free(c.late), free(c.taken), free(c.attempt), free(c.run_idx),
                 free(c.run_t0), free(c.run_io);
+        ckpts_free(&c);
     }
     rep->wall = fu_realtime_seconds() - t0;
     MPI_Request rq;

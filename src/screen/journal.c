@@ -347,7 +347,9 @@ const fu_cand_field *fu_cand_result_i32_fields(size_t *n) {
  * version 2, read only) appends timings, the settings flag and the recovery
  * history; REC_CAND3 (version 3) then the properties block (spin channels,
  * relaxation, equation of state). */
-enum { REC_RUN = 1, REC_CAND = 2, REC_CAND2 = 3, REC_CAND3 = 4 };
+enum { REC_RUN = 1, REC_CAND = 2, REC_CAND2 = 3, REC_CAND3 = 4, REC_CKPT = 16 };
+/* types >= REC_OPTIONAL are annotations a reader may skip (journal.h) */
+#define REC_OPTIONAL 16
 #define MAX_RUNGS 64 /* a longer history is corruption */
 
 typedef struct {
@@ -798,6 +800,111 @@ int fu_cand_record_decode(const unsigned char *buf, size_t len, fu_cand_record *
     return decode_cand(buf, len, r, err);
 }
 
+/* ---- checkpoints ---------------------------------------------------------
+ * REC_CKPT: id[16] | u8 kind | i32 attempt | f64 time | kind 1: i32 nsteps, i32 natom,
+ * i32 fft[3], f64 lattice[9], f64 xred[3 natom], f64 energy | kind 2: i32 index, f64 volume, f64 energy */
+
+void fu_cand_checkpoint_free(fu_cand_checkpoint *c) {
+    if (!c) return;
+    free(c->xred);
+    c->xred = NULL;
+    c->natom = 0;
+}
+
+static void encode_ckpt(wbuf *b, const fu_cand_checkpoint *c) {
+    w_u8(b, REC_CKPT);
+    w_bytes(b, c->id, FU_CAND_ID_LEN);
+    w_u8(b, (unsigned)c->kind);
+    w_i32(b, c->attempt);
+    w_f64(b, c->time);
+    if (c->kind == FU_CKPT_RELAX) {
+        w_i32(b, c->nsteps);
+        w_i32(b, c->natom);
+        for (int i = 0; i < 3; i++) w_i32(b, c->fft[i]);
+        w_f64s(b, &c->lattice[0][0], 9);
+        if (c->natom > 0) w_f64s(b, &c->xred[0][0], 3 * (size_t)c->natom);
+        w_f64(b, c->energy);
+    } else {
+        w_i32(b, c->index);
+        w_f64(b, c->volume);
+        w_f64(b, c->energy);
+    }
+}
+
+static int check_ckpt(const fu_cand_checkpoint *c, fu_err *err) {
+    char shown[41];
+    if (!valid_id_case(c->id, 0))
+        return fu_fail(err, FU_EINPUT, "checkpoint: candidate id '%s' is not %d lower-case hex digits",
+                       shown_id(c->id, shown), FU_CAND_ID_LEN);
+    if (c->kind != FU_CKPT_RELAX && c->kind != FU_CKPT_EOS)
+        return fu_fail(err, FU_EINPUT, "checkpoint %s: unknown kind %d", c->id, c->kind);
+    if (c->kind == FU_CKPT_RELAX && (c->natom < 1 || c->natom > 1000000 || !c->xred || c->nsteps < 1 ||
+                                     c->fft[0] < 0 || c->fft[1] < 0 || c->fft[2] < 0 || c->fft[0] > 1024 ||
+                                     c->fft[1] > 1024 || c->fft[2] > 1024))
+        return fu_fail(err, FU_EINPUT, "checkpoint %s: relaxation step without a structure", c->id);
+    if (c->kind == FU_CKPT_EOS && (c->index < 0 || c->index >= FU_CAND_EOS_MAXPOINTS || !(c->volume > 0)))
+        return fu_fail(err, FU_EINPUT, "checkpoint %s: equation-of-state point out of range", c->id);
+    return FU_OK;
+}
+
+int fu_cand_checkpoint_encode(const fu_cand_checkpoint *c, unsigned char **buf, size_t *len, fu_err *err) {
+    *buf = NULL;
+    *len = 0;
+    int rc = check_ckpt(c, err);
+    if (rc) return rc;
+    wbuf b = {0};
+    encode_ckpt(&b, c);
+    if (b.oom) {
+        free(b.p);
+        return fu_fail(err, FU_ENOMEM, "checkpoint %s: out of memory encoding", c->id);
+    }
+    *buf = b.p;
+    *len = b.len;
+    return FU_OK;
+}
+
+int fu_cand_checkpoint_decode(const unsigned char *buf, size_t len, fu_cand_checkpoint *c, fu_err *err) {
+    memset(c, 0, sizeof *c);
+    rbuf b = {buf, len, 0, 0};
+    if (r_u8(&b) != REC_CKPT) return fu_fail(err, FU_EINPUT, "record: not a checkpoint");
+    if (r_has(&b, FU_CAND_ID_LEN)) {
+        memcpy(c->id, b.p + b.pos, FU_CAND_ID_LEN);
+        b.pos += FU_CAND_ID_LEN;
+    }
+    c->kind = (int)r_u8(&b);
+    c->attempt = r_i32(&b);
+    c->time = r_f64(&b);
+    if (c->kind == FU_CKPT_RELAX) {
+        c->nsteps = r_i32(&b);
+        int na = r_i32(&b);
+        for (int i = 0; i < 3; i++) c->fft[i] = r_i32(&b);
+        r_f64s(&b, &c->lattice[0][0], 9);
+        if (!b.bad && na > 0 && (size_t)na <= (b.len - b.pos) / 24) {
+            c->xred = malloc((size_t)na * sizeof *c->xred);
+            if (!c->xred) return fu_fail(err, FU_ENOMEM, "checkpoint: out of memory decoding");
+            c->natom = na;
+            r_f64s(&b, &c->xred[0][0], 3 * (size_t)na);
+        } else {
+            b.bad = 1;
+        }
+        c->energy = r_f64(&b);
+    } else {
+        c->index = r_i32(&b);
+        c->volume = r_f64(&b);
+        c->energy = r_f64(&b);
+    }
+    int rc = FU_OK;
+    if (b.bad || b.pos != b.len)
+        rc = fu_fail(err, FU_EINPUT, "checkpoint: payload of %zu bytes is malformed at byte %zu", len, b.pos);
+    if (!rc) rc = check_ckpt(c, err);
+    for (int i = 0; !rc && i < 9; i++)
+        if (!isfinite((&c->lattice[0][0])[i])) rc = fu_fail(err, FU_EINPUT, "checkpoint %s: lattice not finite", c->id);
+    for (int i = 0; !rc && i < 3 * c->natom; i++)
+        if (!isfinite((&c->xred[0][0])[i])) rc = fu_fail(err, FU_EINPUT, "checkpoint %s: positions not finite", c->id);
+    if (rc) fu_cand_checkpoint_free(c);
+    return rc;
+}
+
 static void encode_run(wbuf *b, const fu_run_info *ri) {
     w_u8(b, REC_RUN);
     w_f64(b, ri->time);
@@ -1155,7 +1262,8 @@ static long long resync(jreader *r, long long off, size_t *len, fu_err *err) {
 /* Reads the whole journal on fd. *fresh is set if the file holds no
  * complete header (empty, or torn while being created). */
 static int read_fd(int fd, const char *path, fu_journal_run_fn on_run, fu_journal_cand_fn on_cand,
-                   void *ctx, fu_journal_diag *diag, int *fresh, fu_err *err) {
+                   fu_journal_ckpt_fn on_ckpt, void *ctx, fu_journal_diag *diag, int *fresh,
+                   fu_err *err) {
     memset(diag, 0, sizeof *diag);
     diag->first_bad_offset = -1;
     *fresh = 0;
@@ -1233,8 +1341,20 @@ static int read_fd(int fd, const char *path, fu_journal_run_fn on_run, fu_journa
                 if (on_run) rc = on_run(ctx, &ri, err);
                 fu_run_info_free(&ri);
             }
-        } else {
-            bad = 1;
+        } else if (type == REC_CKPT) {
+            if (on_ckpt) {
+                fu_cand_checkpoint ck;
+                fu_err e2;
+                int d = fu_cand_checkpoint_decode(r.buf, len, &ck, &e2);
+                if (d == FU_ENOMEM) rc = fu_fail(err, FU_ENOMEM, "%s: %s", path, e2.msg);
+                else if (d) bad = 1;
+                else {
+                    rc = on_ckpt(ctx, &ck, err);
+                    fu_cand_checkpoint_free(&ck);
+                }
+            }
+        } else if (type < REC_OPTIONAL) {
+            bad = 1; /* an optional record of a later furui is skipped as it is */
         }
         if (bad && diag->nbad++ == 0) diag->first_bad_offset = off;
         off += FRAME_HEAD + (long long)len;
@@ -1264,7 +1384,17 @@ int fu_journal_read(const char *path, fu_journal_run_fn on_run, fu_journal_cand_
     int fd = fu_open_regular(path, NULL, err); /* a FIFO would block in open(2) */
     if (fd < 0) return FU_EIO;
     int fresh;
-    int rc = read_fd(fd, path, on_run, on_cand, ctx, diag, &fresh, err);
+    int rc = read_fd(fd, path, on_run, on_cand, NULL, ctx, diag, &fresh, err);
+    close(fd);
+    return rc;
+}
+
+int fu_journal_read_checkpoints(const char *path, fu_journal_ckpt_fn on_ckpt, void *ctx, fu_err *err) {
+    fu_journal_diag diag;
+    int fd = fu_open_regular(path, NULL, err);
+    if (fd < 0) return FU_EIO;
+    int fresh;
+    int rc = read_fd(fd, path, NULL, NULL, on_ckpt, ctx, &diag, &fresh, err);
     close(fd);
     return rc;
 }
@@ -1336,7 +1466,7 @@ const fu_cand_status *fu_journal_scan_find(const fu_journal_scan *s, const char 
 static int scan_fd(int fd, const char *path, fu_journal_scan *scan, int *fresh, fu_err *err) {
     memset(scan, 0, sizeof *scan);
     scan_ctx c = {scan, 0, {0}, path};
-    int rc = read_fd(fd, path, NULL, scan_cand, &c, &scan->diag, fresh, err);
+    int rc = read_fd(fd, path, NULL, scan_cand, NULL, &c, &scan->diag, fresh, err);
     fu_idmap_free(&c.map);
     if (rc) {
         fu_journal_scan_free(scan);
@@ -1532,6 +1662,19 @@ int fu_journal_append(fu_journal *j, const fu_cand_record *r, int sync, fu_err *
     unsigned char zero[FRAME_HEAD] = {0};
     w_bytes(&b, zero, FRAME_HEAD);
     encode_cand(&b, r);
+    return append_payload(j, &b, sync, err);
+}
+
+int fu_journal_append_checkpoint(fu_journal *j, const fu_cand_checkpoint *c, int sync, fu_err *err) {
+    int rc = check_ckpt(c, err);
+    if (rc) {
+        fu_err_prefix(err, "%s", j->path);
+        return rc;
+    }
+    wbuf b = {0};
+    unsigned char zero[FRAME_HEAD] = {0};
+    w_bytes(&b, zero, FRAME_HEAD);
+    encode_ckpt(&b, c);
     return append_payload(j, &b, sync, err);
 }
 

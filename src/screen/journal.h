@@ -194,6 +194,33 @@ const fu_cand_field *fu_cand_result_i32_fields(size_t *n);
 int fu_cand_record_encode(const fu_cand_record *r, unsigned char **buf, size_t *len, fu_err *err);
 int fu_cand_record_decode(const unsigned char *buf, size_t len, fu_cand_record *r, fu_err *err);
 
+/* A checkpoint of a running candidate: one accepted relaxation step (its structure) or one
+ * computed equation-of-state point, so that a rerun after a stop or a kill continues from
+ * there instead of from the input structure. Journal record type 16. Types 16 and above are
+ * optional annotations: a reader that does not know one skips it without calling it damage
+ * (furui before this record existed counts it as one corrupt record and skips it). */
+enum { FU_CKPT_RELAX = 1, FU_CKPT_EOS = 2 };
+typedef struct {
+    char id[FU_CAND_ID_LEN + 1];
+    int kind;                     /* FU_CKPT_RELAX or FU_CKPT_EOS */
+    int attempt;
+    double time;                  /* UNIX time, s */
+    /* FU_CKPT_RELAX: the last accepted structure */
+    int nsteps;                   /* SCF evaluations of the relaxation so far, all attempts */
+    int natom;
+    double lattice[3][3];         /* rows, bohr */
+    double (*xred)[3];            /* [natom] fractional; owned */
+    int fft[3];                   /* the relaxation's fixed FFT grid */
+    /* FU_CKPT_EOS: one point of the scan */
+    int index;
+    double volume;                /* bohr³ */
+    double energy;                /* Ha per cell (RELAX: of the accepted step) */
+} fu_cand_checkpoint;
+
+void fu_cand_checkpoint_free(fu_cand_checkpoint *c);
+int fu_cand_checkpoint_encode(const fu_cand_checkpoint *c, unsigned char **buf, size_t *len, fu_err *err);
+int fu_cand_checkpoint_decode(const unsigned char *buf, size_t len, fu_cand_checkpoint *c, fu_err *err);
+
 /* One session (run) of the coordinator on a shard: written as a record each
  * time the journal is opened for appending, so the provenance of every
  * resumed run survives into the results file. */
@@ -265,6 +292,8 @@ int fu_journal_writer_active(const char *path);
  * disk. A failed write is cut back off so the journal stays well-formed;
  * after a failed sync the journal refuses further appends (reopen it). */
 int fu_journal_append(fu_journal *j, const fu_cand_record *r, int sync, fu_err *err);
+/* Appends a checkpoint (as fu_journal_append). */
+int fu_journal_append_checkpoint(fu_journal *j, const fu_cand_checkpoint *c, int sync, fu_err *err);
 int fu_journal_sync(fu_journal *j, fu_err *err);
 /* Syncs and closes; j may be NULL. */
 int fu_journal_close(fu_journal *j, fu_err *err);
@@ -279,6 +308,10 @@ typedef int (*fu_journal_run_fn)(void *ctx, fu_run_info *run, fu_err *err);
 typedef int (*fu_journal_cand_fn)(void *ctx, fu_cand_record *rec, fu_err *err);
 int fu_journal_read(const char *path, fu_journal_run_fn on_run, fu_journal_cand_fn on_cand,
                     void *ctx, fu_journal_diag *diag, fu_err *err);
+/* The checkpoint records of a journal, in file order (the callback may take over xred:
+ * set it to NULL). Damage is skipped as by fu_journal_read. */
+typedef int (*fu_journal_ckpt_fn)(void *ctx, fu_cand_checkpoint *ck, fu_err *err);
+int fu_journal_read_checkpoints(const char *path, fu_journal_ckpt_fn on_ckpt, void *ctx, fu_err *err);
 /* fu_journal_read into a status table, as fu_journal_open does. */
 int fu_journal_scan_file(const char *path, fu_journal_scan *scan, fu_err *err);
 

@@ -75,9 +75,27 @@ void fu_results_free(fu_results *r) {
     for (size_t i = 0; i < r->nruns; i++) fu_run_info_free(&r->runs[i]);
     free(r->runs);
     free(r->sweep);
+    for (size_t i = 0; i < r->nsweeps; i++) free(r->sweeps[i]);
+    free(r->sweeps);
     for (size_t i = 0; i < r->nsources; i++) free(r->sources[i].path);
     free(r->sources);
     memset(r, 0, sizeof *r);
+}
+
+int fu_results_add_sweep(fu_results *r, const char *text, fu_err *err) {
+    if (!text || !text[0]) return FU_OK;
+    for (size_t i = 0; i < r->nsweeps; i++)
+        if (strcmp(r->sweeps[i], text) == 0) return FU_OK;
+    char **q = realloc(r->sweeps, (r->nsweeps + 1) * sizeof *q);
+    if (!q) return fu_fail(err, FU_ENOMEM, "results: out of memory for the sweep texts");
+    r->sweeps = q;
+    if (!(q[r->nsweeps] = dup_str(text))) return fu_fail(err, FU_ENOMEM, "results: out of memory for the sweep texts");
+    r->nsweeps++;
+    if (!r->sweep || !r->sweep[0]) {
+        free(r->sweep);
+        if (!(r->sweep = dup_str(text))) return fu_fail(err, FU_ENOMEM, "results: out of memory");
+    }
+    return FU_OK;
 }
 
 long fu_results_find(const fu_results *r, const char *id) {
@@ -127,7 +145,8 @@ static int collapse_run(void *vctx, fu_run_info *run, fu_err *err) {
         c->res->sweep = dup_str(run->sweep);
         if (!c->res->sweep) return fu_fail(err, FU_ENOMEM, "%s: out of memory", c->path);
     }
-    return push_run(c->res, run, err);
+    int rc = fu_results_add_sweep(c->res, run->sweep, err);
+    return rc ? rc : push_run(c->res, run, err);
 }
 
 static int collapse_cand(void *vctx, fu_cand_record *rec, fu_err *err) {
@@ -216,8 +235,8 @@ int fu_results_from_journal(const char *journal_path, fu_results *out, fu_store_
     for (size_t k = 1; k < out->nruns; k++)
         if (strcmp(out->runs[k].sweep_sha256, out->runs[0].sweep_sha256) != 0) {
             char t[128];
-            snprintf(t, sizeof t, "sweep text changed in session %zu of %zu (provenance keeps the "
-                     "first)", k + 1, out->nruns);
+            snprintf(t, sizeof t, "sweep text changed in session %zu of %zu (provenance keeps every "
+                     "text)", k + 1, out->nruns);
             note(rep->warning, sizeof rep->warning, t);
             break;
         }
@@ -849,6 +868,8 @@ static void write_provenance(h5ctx *c, hid_t f, const fu_results *r) {
     put_scalar_i32(c, g, "shard_count", r0->shard_count);
     put_str(c, g, "sweep", sweep);
     put_str(c, g, "sweep_sha256", sweep_hex);
+    /* every sweep of the campaign (merged from several), the first as above */
+    if (r->nsweeps) put_vstr(c, g, "sweeps", r->nsweeps, (const char **)r->sweeps);
     put_scalar_f64(c, g, "start_time", t0, "s since 1970-01-01T00:00:00Z");
     put_scalar_f64(c, g, "end_time", t1, "s since 1970-01-01T00:00:00Z");
     put_str(c, g, "start_time_utc", b0);
@@ -1325,6 +1346,13 @@ static void read_provenance(h5ctx *c, hid_t f, fu_results *out) {
         return;
     }
     out->sweep = get_str(c, g, "sweep");
+    long long nsw = H5Lexists(g, "sweeps", H5P_DEFAULT) > 0 ? dim0(g, "sweeps") : -1;
+    if (nsw > 0 && nsw <= 100000) { /* files before it hold the one sweep */
+        out->sweeps = get_vstr(c, g, "sweeps", (size_t)nsw);
+        if (out->sweeps) out->nsweeps = (size_t)nsw;
+    } else if (!c->bad && out->sweep && fu_results_add_sweep(out, out->sweep, NULL)) {
+        h5fail(c, FU_ENOMEM, "out of memory reading %s", "provenance");
+    }
     long long m = dim0(g, "runs/time");
     if (m < 0) h5fail(c, FU_EINPUT, "dataset %s is missing", "provenance/runs/time");
     size_t nr = m > 0 ? (size_t)m : 0, big = nr ? nr : 1;
@@ -1524,13 +1552,14 @@ int fu_results_merge(const char *const *inputs, size_t ninputs, const char *cons
         total += in[s].n;
     }
     if (rc) goto done;
-    /* Inputs of one campaign share its sweep; a difference is worth a word. */
+    /* Shards of one sweep share its text; several sweeps are a campaign of several (every
+       text is kept), worth a word in case it was not meant. */
     for (size_t s = 1; s < ninputs; s++) {
         if (!in[s].sweep || !in[0].sweep || !in[s].sweep[0] || !in[0].sweep[0]) continue;
         if (strcmp(in[s].sweep, in[0].sweep) != 0) {
             char t[FU_ERR_MSG_LEN];
-            snprintf(t, sizeof t, "%.400s and %.400s come from different sweep texts", inputs[0],
-                     inputs[s]);
+            snprintf(t, sizeof t, "%.400s and %.400s come from different sweep texts (all kept in "
+                     "provenance/sweeps)", inputs[0], inputs[s]);
             note(rep->warning, sizeof rep->warning, t);
             break;
         }
@@ -1645,14 +1674,12 @@ int fu_results_merge(const char *const *inputs, size_t ninputs, const char *cons
     count_states(&out, &rep->ndone, &rep->nfailed, &rep->ninvalid, &rep->nunfinished);
 
     if (out_path) {
-        const char *sweep = "";
-        for (size_t s = 0; s < ninputs && !sweep[0]; s++)
-            if (in[s].sweep) sweep = in[s].sweep;
-        out.sweep = dup_str(sweep);
-        if (!out.sweep) {
-            rc = fu_fail(err, FU_ENOMEM, "merge: out of memory");
-            goto done;
+        for (size_t s = 0; s < ninputs && !rc; s++) {
+            rc = fu_results_add_sweep(&out, in[s].sweep, err);
+            for (size_t k = 0; k < in[s].nsweeps && !rc; k++) rc = fu_results_add_sweep(&out, in[s].sweeps[k], err);
         }
+        if (!rc && !out.sweep && !(out.sweep = dup_str(""))) rc = fu_fail(err, FU_ENOMEM, "merge: out of memory");
+        if (rc) goto done;
         for (size_t s = 0; s < ninputs && !rc; s++) {
             for (size_t i = 0; i < in[s].nruns && !rc; i++) rc = push_run(&out, &in[s].runs[i], err);
             fill_source(&out.sources[out.nsources++], inputs[s],

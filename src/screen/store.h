@@ -32,6 +32,9 @@ typedef struct {
     size_t nruns;
     fu_run_info *runs;        /* coordinator sessions (sweep NULL; sweep_sha256 set) */
     char *sweep;              /* verbatim sweep text of the first session ("" if none) */
+    size_t nsweeps;           /* every distinct sweep text, in order of first appearance (a
+                                 campaign merged from several sweeps; sweeps[0] is sweep) */
+    char **sweeps;
     size_t nsources;
     fu_results_source *sources;
 } fu_results;
@@ -64,6 +67,9 @@ int fu_results_finalize(const char *journal_path, const char *results_path, fu_s
 int fu_results_read(const char *path, fu_results *out, fu_err *err);
 /* Reads a results file or a journal (told apart by their first bytes). */
 int fu_results_load(const char *path, fu_results *out, fu_store_report *rep, fu_err *err);
+/* Adds a copy of text to r->sweeps unless empty or already there (and sets r->sweep if
+ * unset). */
+int fu_results_add_sweep(fu_results *r, const char *text, fu_err *err);
 /* Index of id in r->rec, or -1. */
 long fu_results_find(const fu_results *r, const char *id);
 

@@ -15,3 +15,9 @@ add_test(NAME export_rde
   COMMAND ${FURUI_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/rde_test.py --furui $<TARGET_FILE:furui>
           --workdir ${CMAKE_CURRENT_BINARY_DIR}/rde)
 set_tests_properties(export_rde PROPERTIES LABELS "export" TIMEOUT 300)
+# A campaign of three sweeps merged and exported (tests/export/multisweep_test.py): merge with
+# several --sweep, every sweep text kept, campaign name, settings groups. ~10 s, 1 rank.
+add_test(NAME export_multisweep
+  COMMAND ${FURUI_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/multisweep_test.py --furui $<TARGET_FILE:furui>
+          --workdir ${CMAKE_CURRENT_BINARY_DIR}/multisweep)
+set_tests_properties(export_multisweep PROPERTIES LABELS "export" TIMEOUT 300)

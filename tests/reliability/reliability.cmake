@@ -5,6 +5,7 @@
 #   full_disk_<case>                   RLIMIT_FSIZE and read-only directories, end to end
 #   hostile_results                    damaged results files and journals via status/merge
 #   early_stop_<case>                  a stop signal while a large sweep is still being read
+#   sigterm_<case>                     SIGTERM to mpiexec during an SCF, a relaxation, an EOS scan
 # Run: ctest -L "reliability|valgrind" --output-on-failure
 set(FURUI_REL_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(FURUI_REL_WORK ${CMAKE_CURRENT_BINARY_DIR}/reliability)
@@ -57,4 +58,13 @@ foreach(case serial dryrun mpi setup)
             --mpiexec ${FURUI_REL_MPIEXEC} --workdir ${FURUI_REL_WORK} ${case})
   set_tests_properties(early_stop_${case} PROPERTIES LABELS "reliability" TIMEOUT 300
     SKIP_RETURN_CODE 77 PROCESSORS 2)
+endforeach()
+# SIGTERM to mpiexec running a 2-rank screen (issue 18): ends within Slurm's default KillWait
+# (30 s) with the results file written, finished candidates kept, the running one rerun; during
+# a relaxation and an EOS scan the rerun continues from the journal's checkpoints.
+foreach(case scf default relax eos timelimit)
+  add_test(NAME sigterm_${case}
+    COMMAND ${FURUI_PYTHON} ${FURUI_REL_DIR}/sigterm.py --furui $<TARGET_FILE:furui>
+            --mpiexec ${FURUI_REL_MPIEXEC} --workdir ${FURUI_REL_WORK} ${case})
+  set_tests_properties(sigterm_${case} PROPERTIES LABELS "reliability;screen" TIMEOUT 600 PROCESSORS 2)
 endforeach()

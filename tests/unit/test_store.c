@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/hash.h"
 #include "screen/store.h"
 #include "store/store_fixture.h"
 
@@ -812,6 +813,106 @@ static void rm_tree(const char *path) {
     rmdir(path);
 }
 
+
+/* Checkpoint records (type 16, journal.h): round trip; a journal with them reads its
+ * candidate records as before with no damage reported; an optional record of a later
+ * furui (type >= 16 not known here) is skipped silently, an unknown type below 16 is damage. */
+static int ck_collect(void *ctx, fu_cand_checkpoint *ck, fu_err *err) {
+    (void)err;
+    fu_cand_checkpoint *out = ctx;
+    int i = 0;
+    while (out[i].kind) i++;
+    out[i] = *ck;
+    ck->xred = NULL; /* taken over */
+    return FU_OK;
+}
+
+static void put_frame(FILE *f, const unsigned char *payload, uint32_t n) {
+    char hex[FU_SHA256_HEX_LEN];
+    unsigned char head[40] = {0xA5, 'F', 'J', 0x5A, (unsigned char)n, (unsigned char)(n >> 8),
+                              (unsigned char)(n >> 16), (unsigned char)(n >> 24)};
+    fu_sha256_hex(payload, n, hex, NULL);
+    for (int i = 0; i < 32; i++) {
+        unsigned v;
+        sscanf(hex + 2 * i, "%2x", &v);
+        head[8 + i] = (unsigned char)v;
+    }
+    fwrite(head, 1, 40, f);
+    fwrite(payload, 1, n, f);
+}
+
+static void test_checkpoints(void) {
+    fu_err e;
+    double xred[2][3] = {{0, 0, 0}, {0.25, 0.25, 0.2500001}};
+    fu_cand_checkpoint rl = {.kind = FU_CKPT_RELAX, .attempt = 2, .time = 1.5e9, .nsteps = 3, .natom = 2,
+                             .lattice = {{0, 5.1, 5.1}, {5.1, 0, 5.1}, {5.1, 5.1, 0}}, .xred = xred,
+                             .fft = {18, 18, 20}, .energy = -7.5};
+    fu_cand_checkpoint eo = {.kind = FU_CKPT_EOS, .attempt = 2, .time = 1.5e9 + 1, .index = 4,
+                             .volume = 270.25, .energy = -7.49};
+    memcpy(rl.id, "00000000000000a1", 17);
+    memcpy(eo.id, "00000000000000a1", 17);
+    unsigned char *buf;
+    size_t len;
+    fu_cand_checkpoint back;
+    CHECK(fu_cand_checkpoint_encode(&rl, &buf, &len, &e) == FU_OK, "a relaxation checkpoint encodes");
+    CHECK(fu_cand_checkpoint_decode(buf, len, &back, &e) == FU_OK && back.natom == 2 && back.nsteps == 3 &&
+              !memcmp(back.xred, xred, sizeof xred) && !memcmp(back.lattice, rl.lattice, sizeof rl.lattice) &&
+              back.fft[2] == 20 && back.energy == -7.5 && !strcmp(back.id, rl.id),
+          "and decodes bit for bit");
+    fu_cand_checkpoint_free(&back);
+    CHECK(fu_cand_checkpoint_decode(buf, len - 1, &back, &e) == FU_EINPUT, "one byte short is malformed");
+    size_t flen = len;
+    unsigned char *future = malloc(len);
+    memcpy(future, buf, len);
+    future[0] = 17; /* an optional record kind this furui does not know */
+    free(buf);
+    fu_cand_checkpoint bad = rl;
+    bad.natom = 0;
+    CHECK(fu_cand_checkpoint_encode(&bad, &buf, &len, &e) == FU_EINPUT, "a relaxation step needs a structure");
+
+    fu_cand_record r[NREC];
+    make_records(r);
+    const char *path = P("ckpt.journal");
+    fu_run_info run = test_run("name: ckpt\n");
+    CHECK(append_all(path, &run, r, 4) == 0, "journal written");
+    fu_journal *j;
+    CHECK(fu_journal_open(path, NULL, &j, NULL, &e) == FU_OK, "reopen");
+    CHECK(fu_journal_append_checkpoint(j, &rl, 0, &e) == FU_OK, "relaxation checkpoint appended");
+    CHECK(fu_journal_append_checkpoint(j, &eo, 0, &e) == FU_OK, "EOS checkpoint appended");
+    CHECK(fu_journal_append(j, &r[4], 0, &e) == FU_OK, "a candidate record after them");
+    fu_journal_close(j, &e);
+    FILE *f = fopen(path, "ab");
+    put_frame(f, future, (uint32_t)flen);
+    unsigned char t5[1] = {5};
+    fclose(f);
+
+    fx_list l;
+    fu_journal_diag d;
+    CHECK(read_all(path, &l, &d, &e) == FU_OK && l.n == 5, "the candidate records read as before");
+    CHECK(d.nbad == 0 && d.warning[0] == '\0', "checkpoints and a later optional record are no damage");
+    if (d.warning[0]) fprintf(stderr, "%s\n", d.warning);
+    fx_list_free(&l);
+    fu_cand_checkpoint got[4];
+    memset(got, 0, sizeof got);
+    CHECK(fu_journal_read_checkpoints(path, ck_collect, got, &e) == FU_OK, "checkpoints read");
+    CHECK(got[0].kind == FU_CKPT_RELAX && got[0].natom == 2 && !memcmp(got[0].xred, xred, sizeof xred) &&
+              got[1].kind == FU_CKPT_EOS && got[1].volume == 270.25 && got[1].index == 4 && got[2].kind == 0,
+          "both, in file order, the future one skipped");
+    for (int i = 0; i < 4; i++) fu_cand_checkpoint_free(&got[i]);
+    fu_store_report sr;
+    CHECK(fu_results_finalize(path, P("ckpt.h5"), &sr, &e) == FU_OK && sr.ncand == 5,
+          "finalize ignores checkpoints: one row per candidate");
+    /* a type below 16 that this furui does not know is damage, as before */
+    f = fopen(path, "ab");
+    put_frame(f, t5, 1);
+    fclose(f);
+    CHECK(read_all(path, &l, &d, &e) == FU_OK && l.n == 5 && d.nbad == 1, "an unknown type 5 is counted as damage");
+    fx_list_free(&l);
+    free(future);
+    free(buf);
+    for (int i = 0; i < NREC; i++) fu_cand_record_free(&r[i]);
+}
+
 int main(void) {
     snprintf(dir, sizeof dir, "store_test_XXXXXX");
     if (!mkdtemp(dir)) {
@@ -827,6 +928,7 @@ int main(void) {
     test_lock_and_dirs();
     test_full_disk();
     test_from_scf();
+    test_checkpoints();
     if (!check_failures) rm_tree(dir);
     else fprintf(stderr, "files kept in %s\n", dir);
     CHECK_DONE();
