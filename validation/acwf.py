@@ -10,7 +10,7 @@
 
 A case is `El-X/FCC`, `El-X/BCC`, `El-X/SC`, `El-X/Diamond` (unaries) or `El-XO`, `El-XO2`, ...
 (oxides), as in the upstream JSON files. `prepare` reads the upstream XSF structure (Å), writes one
-POSCAR per case and, per (cutoff, k-mesh) group, one sweep file whose 7 `strain` values are the
+POSCAR per case and one sweep file per case (or, with --group, per (cutoff, k-mesh)) whose 7 `strain` values are the
 ACWF volumes 0.94, 0.96, ..., 1.06 x V0 (strain = f^(1/3), fractional positions kept), so that each
 volume is one candidate of `furui screen` (resume, shards and job scripts work as for any campaign).
 The k-mesh is n_i = ceil(|b_i| / kspacing) (2 pi included) of the central volume and is kept for the
@@ -162,14 +162,15 @@ def prepare(a):
         ecut = case_ecut(case, a) if a.gth is None or a.cutoff not in ("low", "normal", "high") else None
         if ecut is None:
             raise SystemExit("acwf.py: GTH tables have no cutoff hints; give --cutoff E (Ha)")
-        key = (ecut, tuple(grid))
+        key = (ecut, tuple(grid)) + (() if a.group else (case,))
         groups.setdefault(key, []).append((case, pos))
         meta["cases"][case] = {"natom": len(atoms), "volume_ang3": abs(np.linalg.det(lat)), "kgrid": grid,
                                "ecut_ha": ecut}
     strains = ", ".join("%.15f" % (f ** (1.0 / 3.0)) for f in VOLUME_FACTORS)
     psp = a.gth if a.gth else "table:" + os.path.abspath(a.table)
     sweeps = []
-    for n, ((ecut, grid), items) in enumerate(sorted(groups.items())):
+    for n, (key, items) in enumerate(groups.items()):  # in the order of the case list
+        ecut, grid = key[0], key[1]
         name = "g%03d" % n
         with open(os.path.join(a.out, name + ".yaml"), "w") as f:
             f.write("# ACWF EOS group: %s\n" % ", ".join(c for c, _ in items))
@@ -596,16 +597,15 @@ def heatmaps(metric_by_case, prefix, title):
     from matplotlib.colors import LogNorm
     confs = [c for c in UNARY + OXIDES if any(case_parts(k)[1] == c for k in metric_by_case)]
     for idx, (name, lo, hi, good) in enumerate((("epsilon", 0.01, 2.0, 0.06), ("nu", 0.01, 3.0, 0.10))):
-        fig, axes = plt.subplots(len(confs), 1, figsize=(9, 3.2 * len(confs)), squeeze=False)
+        fig, axes = plt.subplots(len(confs), 1, figsize=(8, 4.6 * len(confs)), squeeze=False)
         for ax, conf in zip(axes[:, 0], confs):
-            grid = np.full((6, 18), np.nan)
+            grid = np.full((10, 18), np.nan)
             for case, m in metric_by_case.items():
                 el, cf, _ = case_parts(case)
                 if cf != conf:
                     continue
                 r, c = table_position(el)
-                if r < 6:
-                    grid[r, c] = max(m[idx], lo)
+                grid[r, c] = max(m[idx], lo)
             im = ax.imshow(grid, cmap="RdYlGn_r", norm=LogNorm(vmin=lo, vmax=hi))
             for case, m in metric_by_case.items():
                 el, cf, _ = case_parts(case)
@@ -613,16 +613,17 @@ def heatmaps(metric_by_case, prefix, title):
                     r, c = table_position(el)
                     ax.text(c, r - 0.18, el, ha="center", va="center", fontsize=7)
                     ax.text(c, r + 0.22, "%.2f" % m[idx], ha="center", va="center", fontsize=6)
-            for z in range(1, 87):
+            for z in range(1, len(SYMBOLS)):
                 r, c = table_position(SYMBOLS[z])
-                if r < 6 and np.isnan(grid[r, c]):
+                if np.isnan(grid[r, c]):
                     ax.add_patch(plt.Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, ec="0.85", lw=0.5))
             ax.set_title("%s: %s" % (conf, name), fontsize=10)
             ax.set_xticks([])
             ax.set_yticks([])
             fig.colorbar(im, ax=ax, fraction=0.02, pad=0.01)
-        fig.suptitle("%s (%s; 'excellent' below %.2f)" % (title, name, good), fontsize=11)
-        fig.tight_layout()
+        fig.suptitle("%s: %s against the all-electron average ('excellent' below %.2f)" % (title, name, good),
+                     fontsize=11)
+        fig.tight_layout(rect=(0, 0, 1, 0.985))
         fig.savefig("%s-%s.png" % (prefix, name), dpi=110)
         plt.close(fig)
 
@@ -685,6 +686,8 @@ def main():
     p.add_argument("--dtol", type=float, default=1e-6, help="SCF density tolerance (furui's drho)")
     p.add_argument("--structures", default=None, help="directory of the XSF files (default: ../shared)")
     p.add_argument("--allow-unconverged", action="store_true")
+    p.add_argument("--group", action="store_true",
+                   help="one sweep per (cutoff, k-mesh) instead of one per case (fewer, larger campaigns)")
     p = sub.add_parser("run")
     p.add_argument("dir")
     p.add_argument("--furui", default=os.path.join(HERE, "..", "build", "furui"))
