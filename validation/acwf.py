@@ -387,6 +387,21 @@ def read_poscar(path):
     return lat, atoms
 
 
+def table_files(table):
+    """{El: {"path": file relative to table, "Z_val": valence}} of a PseudoDojo table directory
+    (standard.djson) or of a plain directory of El.psp8 / El-*.psp8 files (Debian's subsets)."""
+    dj = os.path.join(table, "standard.djson")
+    if os.path.exists(dj):
+        meta = json.load(open(dj))["pseudos_metadata"]
+        return {el: {"path": "%s/%s" % (el, m["basename"]), "Z_val": m["Z_val"]} for el, m in meta.items()}
+    out = {}
+    for f in sorted(glob.glob(os.path.join(table, "*.psp8")), key=lambda x: (len(x), x)):
+        el = re.match(r"([A-Z][a-z]?)[.-]", os.path.basename(f)).group(1)
+        zion = float(open(f).read().split("\n")[1].split()[1])  # line 2: zatom zion pspd
+        out.setdefault(el, {"path": os.path.basename(f), "Z_val": zion})
+    return out
+
+
 def default_nband(nelec):
     """furui's fu_default_nband with smearing (src/dft/basis.c), so both codes occupy the same bands."""
     nocc = int(math.ceil(nelec / 2.0 - 1e-9))
@@ -402,7 +417,7 @@ def abinit(a):
     if not table.startswith("table:"):
         raise SystemExit("acwf.py abinit: only PseudoDojo table runs (table:DIR) are supported")
     table = table[len("table:"):]
-    dj = json.load(open(os.path.join(table, "standard.djson")))["pseudos_metadata"]
+    dj = table_files(table)
     root = os.path.join(a.dir, "abinit")
     out = {}
     for case in a.cases:
@@ -427,7 +442,7 @@ def abinit(a):
                    "occopt 3", "tsmear %.10f" % (meta["smearing_ry"] / 2.0),
                    "toldfe 1e-10", "nstep 200", "chkprim 0", "chksymbreak 0", "prtwf 0", "prtden 0", "prteig 0",
                    "optforces 0", "optstress 0", 'pp_dirpath "%s"' % table,
-                   'pseudos "%s"' % ", ".join("%s/%s" % (sp, dj[sp]["basename"]) for sp in species)]
+                   'pseudos "%s"' % ", ".join(dj[sp]["path"] for sp in species)]
             abo = os.path.join(d, "run.abo")
             if not (os.path.exists(abo) and "etotal" in open(abo).read()):
                 open(os.path.join(d, "run.abi"), "w").write("\n".join(txt) + "\n")
