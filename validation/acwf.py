@@ -220,7 +220,7 @@ def run(a):
 # ---------------------------------------------------------------- read results
 
 def read_group(path):
-    """[(name, volume Å^3, energy eV, natom, engine s, state)] of one results file."""
+    """[(name, volume Å^3, energy eV, natom, engine s, state, gap eV)] of one results file."""
     import h5py
     out = []
     with h5py.File(path, "r") as f:
@@ -231,9 +231,10 @@ def read_group(path):
         vol = c["volume"][()]
         nat = c["natom"][()]
         sec = c["engine_seconds"][()]
+        gap = c["band_gap"][()]
         for i, lab in enumerate(labels):
             out.append((lab.split("/")[1], vol[i] * BOHR_ANG ** 3, e[i] * HA_EV, int(nat[i]), float(sec[i]),
-                        int(state[i])))
+                        int(state[i]), float(gap[i]) * HA_EV))
     return out
 
 
@@ -363,7 +364,8 @@ def collect(a):
             "cpu_seconds": round(cpu_share[key], 2) if key in cpu_share else None,
             "wall_seconds": round(sum(x[4] for x in r), 2), "ecut_ha": info["ecut_ha"], "kgrid": info["kgrid"],
             "kspacing_inv_ang": info["kspacing_inv_ang"], "cutoff": info["cutoff"],
-            "smearing_ry": info["smearing_ry"], "pseudopotentials": info["pseudopotentials"]}
+            "smearing_ry": info["smearing_ry"], "pseudopotentials": info["pseudopotentials"],
+            "gap_ev_central": round(r[3][6], 4)}  # Kohn-Sham gap at the central volume (0: a metal)
     os.makedirs(a.output, exist_ok=True)
     for kind, out in outs.items():
         path = os.path.join(a.output, "results-%s-%s.json" % (out["set_name"], a.label))
@@ -528,6 +530,20 @@ def fmt(x, nd=3):
     return "—" if x is None else ("%.*f" % (nd, x))
 
 
+def auto_note(it):
+    """Why a case may be worse than ABINIT + PseudoDojo 0.5b1 at 0.06 Å^-1, from its settings."""
+    if not it:
+        return ""
+    gap = it.get("gap_ev_central")
+    parts = []
+    if gap is not None and gap < 0.05 and it.get("kspacing_inv_ang", 0.06) > 0.06:
+        parts.append("metal at k-spacing %.2f Å⁻¹ (ACWF 0.06)" % it["kspacing_inv_ang"])
+    elif gap is not None:
+        parts.append("gap %.1f eV: k converged" % gap)
+    parts.append("PseudoDojo 0.4 (not 0.5b1) at the %s hint" % it.get("cutoff", "?"))
+    return "; ".join(parts)
+
+
 def compare(a):
     fits, info = load_results(a.results)
     kinds = sorted({case_parts(c)[2] for c in fits})
@@ -576,7 +592,7 @@ def compare(a):
                 note = ""
                 pd = others.get("ABINIT+PD0.5b1", {}).get(c)
                 if pd and e > pd[0] + 0.03:
-                    note = a.notes.get(c, "see below") if a.notes else "see below"
+                    note = (a.notes or {}).get(c) or auto_note(it)
                 f.write("| %s | %.3f | %.3f | %.3f |%s %s | %s | %s | %s |\n" % (
                     c, e, n, dl, o, fmt(it.get("ecut_ha"), 0), "×".join(str(x) for x in it.get("kgrid", [])) or "—",
                     fmt(it.get("cpu_seconds"), 0), note))
