@@ -198,6 +198,8 @@ def run(a):
     meta = json.load(open(os.path.join(a.dir, "acwf.json")))
     env = dict(os.environ, OMP_NUM_THREADS="1")
     for name in meta["sweeps"]:
+        if a.only and name not in a.only:
+            continue
         cmd = ["nice", "-n", str(a.nice), a.furui, "screen", name + ".yaml", "-o", name]
         cpufile = os.path.join(a.dir, name + ".cpu")
         if os.path.exists(cpufile) and os.path.exists(os.path.join(a.dir, name + ".h5")) and not a.force:
@@ -569,12 +571,19 @@ def compare(a):
                "eps_convention": "upstream (second variance about <E_a>)" if a.eps_upstream else
                "each variance about its own mean",
                "cases": {c: {"eps": ours[c][0], "nu": ours[c][1], "delta_mev_per_atom": ours[c][2]} for c in cases}}
+    for name, sel in (("metals", lambda g: g is not None and g < 0.05), ("gapped", lambda g: g is not None and g >= 0.05)):
+        sub = [ours[c][0] for c in cases if sel(info.get(c, {}).get("gap_ev_central"))]
+        summary["n_" + name] = len(sub)
+        summary["median_eps_" + name] = float(np.median(sub)) if sub else None
     for lab, m in others.items():
         common = [c for c in cases if c in m]
         summary["median_eps_" + lab] = float(np.median([m[c][0] for c in common])) if common else None
     print("%d cases (%d unaries, %d oxides): median eps %s, max %s, median nu %s, eps > 1: %d" % (
         summary["n"], summary["n_unaries"], summary["n_oxides"], fmt(summary["median_eps"], 4),
         fmt(summary["max_eps"], 4), fmt(summary["median_nu"], 4), summary["n_eps_above_1"]))
+    print("  metals (no gap at the central volume): %d, median eps %s; gapped: %d, median eps %s" % (
+        summary["n_metals"], fmt(summary["median_eps_metals"], 4), summary["n_gapped"],
+        fmt(summary["median_eps_gapped"], 4)))
     for lab in others:
         print("  same cases, %s: median eps %s" % (lab, fmt(summary["median_eps_" + lab], 4)))
     if a.json:
@@ -724,6 +733,7 @@ def main():
     p.add_argument("--furui", default=os.path.join(HERE, "..", "build", "furui"))
     p.add_argument("--nice", type=int, default=10)
     p.add_argument("--force", action="store_true", help="rerun sweeps that have a .cpu file")
+    p.add_argument("--only", nargs="+", default=None, help="run just these sweeps (g000 ...)")
     p = sub.add_parser("collect")
     p.add_argument("dirs", nargs="+")
     p.add_argument("--label", required=True, help="code/table tag of the output file names")
