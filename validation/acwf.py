@@ -541,7 +541,7 @@ def auto_note(it):
     if gap is not None and gap < 0.05 and it.get("kspacing_inv_ang", 0.06) > 0.06:
         parts.append("metal at k-spacing %.2f Å⁻¹ (ACWF 0.06)" % it["kspacing_inv_ang"])
     elif gap is not None:
-        parts.append("gap %.1f eV: k converged" % gap)
+        parts.append("gap %.1f eV (k effect not measured here)" % gap)
     parts.append("PseudoDojo 0.4 (not 0.5b1) at the %s hint" % it.get("cutoff", "?"))
     return "; ".join(parts)
 
