@@ -1,0 +1,131 @@
+#!/usr/bin/python3
+"""Smoke test of validation/acwf.py: the whole ACWF pipeline on 2 tiny cases, in a few seconds.
+
+    acwf_smoke.py --furui PATH --workdir DIR
+
+Needs no ../shared: the two structures (diamond Si, fcc Al, XSF in Å) are written here, the
+pseudopotentials are the PseudoDojo files of Debian's abinit package, at 14 Ha and a 3x3x3 mesh
+(numbers that mean nothing physically; the test is about the plumbing and the arithmetic):
+  - the analytic checks of the fit and of eps/nu/Delta (`acwf.py selftest`);
+  - prepare -> furui screen -> collect: 7 done volumes per case at 0.94..1.06 x the XSF volume
+    (checked against the volume computed here from the lattice vectors), the upstream JSON keys,
+    a BM fit whose minimum lies inside the scan, through the fitted points;
+  - compare against synthetic references made from the fit: the same curve (eps = nu = Delta = 0)
+    and a V0 larger by 1 % with B0, B1 kept (nu = 100 * 2 * 0.01 / 2.01, closed form), written
+    for a doubled cell so that the per-cell -> per-atom conversion is exercised.
+"""
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "validation"))
+from testlib import ENV, check, failures  # noqa: E402
+import acwf  # noqa: E402
+
+TABLE = "/usr/share/abinit/psp/Pseudodojo_nc_sr_04_pbe_standard_psp8"
+STRUCTURES = {  # conventional a (Å), primitive fcc vectors, positions (fractions of a)
+    "Si-Diamond.xsf": (5.47, [[0.25, 0.25, 0.25]], "14"),
+    "Al-FCC.xsf": (4.04, [], "13"),
+}
+
+
+def write_xsf(path, a, extra, z):
+    lat = 0.5 * a * np.array([[0, 1, 1], [1, 0, 1], [1, 1, 0]], float)
+    pos = [[0.0, 0.0, 0.0]] + [[a * x for x in p] for p in extra]  # Cartesian, Å
+    with open(path, "w") as f:
+        f.write("CRYSTAL\nPRIMVEC\n")
+        for v in lat:
+            f.write(" %.10f %.10f %.10f\n" % tuple(v))
+        f.write("PRIMCOORD\n %d 1\n" % len(pos))
+        for p in pos:
+            f.write(" %s %.10f %.10f %.10f\n" % ((z,) + tuple(p)))
+    return abs(np.linalg.det(lat))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--furui", required=True)
+    ap.add_argument("--workdir", required=True)
+    a = ap.parse_args()
+    if not os.path.isdir(TABLE):
+        print("skip: %s not installed" % TABLE)
+        return 77
+    script = os.path.join(HERE, "..", "..", "validation", "acwf.py")
+    wd = os.path.abspath(a.workdir)
+    shutil.rmtree(wd, ignore_errors=True)
+    os.makedirs(os.path.join(wd, "xsf"))
+    vol = {}
+    for name, (alat, extra, z) in STRUCTURES.items():
+        vol[name] = write_xsf(os.path.join(wd, "xsf", name), alat, extra, z)
+    py = sys.executable
+
+    def sh(*args):
+        p = subprocess.run([py, script] + list(args), cwd=wd, env=ENV, capture_output=True, text=True,
+                           timeout=300)
+        print("$ acwf.py %s -> %d\n%s%s" % (" ".join(args), p.returncode, p.stdout, p.stderr[-3000:]))
+        check(p.returncode == 0, "acwf.py %s exits 0" % args[0])
+        return p
+
+    sh("selftest")
+    cases = ["Si-X/Diamond", "Al-X/FCC"]
+    sh("prepare", *cases, "-o", "run", "--table", TABLE, "--cutoff", "14", "--grid", "3", "3", "3",
+       "--structures", os.path.join(wd, "xsf"), "--allow-unconverged")
+    sh("run", "run", "--furui", os.path.abspath(a.furui), "--nice", "0")
+    sh("collect", "run", "--label", "smoke", "-o", "out")
+    res = json.load(open(os.path.join(wd, "out", "results-unaries-verification-PBE-v1-smoke.json")))
+    for key in ("BM_fit_data", "eos_data", "num_atoms_in_sim_cell", "script_version", "set_name"):
+        check(key in res, "upstream key %s present" % key)
+    for case, xsf, nat in (("Si-X/Diamond", "Si-Diamond.xsf", 2), ("Al-X/FCC", "Al-FCC.xsf", 1)):
+        pts = res["eos_data"].get(case, [])
+        if not check(len(pts) == 7, "%s: 7 volumes done (got %d)" % (case, len(pts))):
+            continue
+        v = np.array([p[0] for p in pts])
+        check(np.allclose(v, np.array(acwf.VOLUME_FACTORS) * vol[xsf], rtol=1e-9, atol=0),
+              "%s: volumes are 0.94..1.06 x the XSF cell volume" % case)
+        fit = res["BM_fit_data"][case]
+        check(res["num_atoms_in_sim_cell"][case] == nat, "%s: %d atoms" % (case, nat))
+        check(v[0] < fit["min_volume"] < v[-1] and fit["bulk_modulus_ev_ang3"] > 0 and fit["residuals"] < 1e-6,
+              "%s: minimum inside the scan, B0 > 0, the fit passes through the points" % case)
+        check(res["furui"]["cases"][case]["cpu_seconds"] is not None, "%s: CPU time recorded" % case)
+    # synthetic references made from the fit: per-cell volumes of a doubled cell
+    same = {"BM_fit_data": {}, "num_atoms_in_sim_cell": {}}
+    shifted = {"BM_fit_data": {}, "num_atoms_in_sim_cell": {}}
+    for case, fit in res["BM_fit_data"].items():
+        n = res["num_atoms_in_sim_cell"][case]
+        same["BM_fit_data"][case] = dict(fit, min_volume=2 * fit["min_volume"])
+        shifted["BM_fit_data"][case] = dict(fit, min_volume=2 * 1.01 * fit["min_volume"])
+        same["num_atoms_in_sim_cell"][case] = shifted["num_atoms_in_sim_cell"][case] = 2 * n
+    json.dump(same, open(os.path.join(wd, "same.json"), "w"))
+    json.dump(shifted, open(os.path.join(wd, "shifted.json"), "w"))
+    results = os.path.join("out", "results-unaries-verification-PBE-v1-smoke.json")
+    sh("compare", results, "--ref", "same.json", "--no-published", "--json", "same_summary.json")
+    sh("compare", results, "--ref", "shifted.json", "--no-published", "--json", "shifted_summary.json",
+       "--table-md", "table.md", "--heatmap", "map")
+    s0 = json.load(open(os.path.join(wd, "same_summary.json")))
+    s1 = json.load(open(os.path.join(wd, "shifted_summary.json")))
+    check(s0["n"] == 2 and s1["n"] == 2, "both cases compared")
+    want_nu = 100 * 2 * 0.01 / 2.01
+    for case in cases:
+        m0, m1 = s0["cases"].get(case, {}), s1["cases"].get(case, {})
+        check(m0 and max(m0["eps"], m0["nu"], m0["delta_mev_per_atom"]) < 1e-12,
+              "%s: eps = nu = Delta = 0 against its own curve" % case)
+        check(m1 and abs(m1["nu"] - want_nu) < 1e-12, "%s: nu = %.12f for V0 + 1 %% (got %s)" % (
+            case, want_nu, m1.get("nu")))
+        check(m1 and m1["eps"] > 0.01, "%s: eps > 0 for a shifted V0" % case)
+    check(os.path.exists(os.path.join(wd, "map-epsilon.png")) and os.path.exists(os.path.join(wd, "map-nu.png")),
+          "heat maps written")
+    check(sum(1 for ln in open(os.path.join(wd, "table.md")) if ln.startswith("| ")) == 3, "table has 2 rows")
+    print("%d failures" % len(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
