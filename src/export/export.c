@@ -313,8 +313,7 @@ static int join_group(json_t *psp, const fu_cand_result *res, int add) {
         int have = 0;
         json_array_foreach(psp, k, p) have |= !strcmp(json_string_value(json_object_get(p, "element")), res->species[s]);
         if (!have)
-            json_array_append_new(psp, json_pack("{s:s, s:s, s:s}", "element", res->species[s], "name",
-                                                 res->psp_name[s], "sha256", res->psp_sha256[s]));
+            json_array_append_new(psp, fu_rde_psp_json(res, s));
     }
     return 1;
 }

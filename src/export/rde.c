@@ -285,12 +285,25 @@ static int result_structure(const fu_cand_result *res, fu_structure *s, fu_err *
     return FU_OK;
 }
 
+json_t *fu_rde_psp_json(const fu_cand_result *res, int s) {
+    json_t *o = json_pack("{s:s, s:s, s:s}", "element", res->species[s], "name", res->psp_name[s], "sha256",
+                          res->psp_sha256[s]);
+    const fu_cand_psp *q = res->psp ? &res->psp[s] : NULL;
+    if (!o || !q) return o;
+    if (q->path[0]) json_object_set_new(o, "file", json_string(q->path));
+    if (q->format[0]) json_object_set_new(o, "format", json_string(q->format));
+    if (q->valence > 0) json_object_set_new(o, "valence_electrons", json_real(q->valence));
+    if (q->hints[1] > 0)
+        json_object_set_new(o, "cutoff_hints_ha", json_pack("{s:f, s:f, s:f}", "low", q->hints[0], "normal",
+                                                            q->hints[1], "high", q->hints[2]));
+    return o;
+}
+
 static json_t *settings_json(const fu_cand_record *rec, const char *src_sha, const char *sweep_sha) {
     const fu_cand_result *res = &rec->res;
     json_t *psp = json_array();
     for (int s = 0; s < res->nspecies; s++)
-        json_array_append_new(psp, json_pack("{s:s, s:s, s:s}", "element", res->species[s], "name", res->psp_name[s],
-                                             "sha256", res->psp_sha256[s]));
+        json_array_append_new(psp, fu_rde_psp_json(res, s));
     return json_pack("{s:s, s:s, s:s, s:s, s:f, s:s, s:f, s:[i,i,i], s:[f,f,f], s:o, s:{s:i, s:i, s:f, s:f}, s:s, s:s, "
                      "s:s}",
                      "id", rec->id, "label", rec->label ? rec->label : "", "software", "furui " FURUI_VERSION " (git "

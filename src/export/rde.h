@@ -15,6 +15,7 @@
 #ifndef FURUI_EXPORT_RDE_H
 #define FURUI_EXPORT_RDE_H
 
+#include <jansson.h>
 #include <stdio.h>
 
 #include "core/error.h"
@@ -31,6 +32,11 @@
  * file. */
 int fu_rde_write(const char *dir, const fu_results *r, const fu_feature_table *t, const char *src_sha,
                  size_t max_tiles, size_t *npackages, fu_err *err);
+
+/* Species s's pseudopotential as exported (dataset.json, RDE metadata): element, name,
+ * sha256 and, where the results file knows them, the file read, its format, valence
+ * (electrons) and the table's cutoff hints (Ha). A new reference. */
+json_t *fu_rde_psp_json(const fu_cand_result *res, int s);
 
 /* The sweep's top-level "name:" value ("" if none): the campaign's title. */
 void fu_rde_sweep_name(const char *sweep, char *out, size_t len);

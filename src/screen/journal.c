@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <math.h>
+#include <limits.h>
 #include <mpi.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -76,6 +77,7 @@ static void result_free(fu_cand_result *res) {
     free(res->species);
     free(res->psp_name);
     free(res->psp_sha256);
+    free(res->psp);
     memset(res, 0, sizeof *res);
 }
 
@@ -183,6 +185,7 @@ int fu_cand_result_alloc(fu_cand_result *res, int natom, int nk, int nband, int 
     if (!rc) rc = zalloc(&res->species, nspecies, sizeof *res->species, err);
     if (!rc) rc = zalloc(&res->psp_name, nspecies, sizeof *res->psp_name, err);
     if (!rc) rc = zalloc(&res->psp_sha256, nspecies, sizeof *res->psp_sha256, err);
+    if (!rc) rc = zalloc(&res->psp, nspecies, sizeof *res->psp, err);
     return rc;
 }
 
@@ -285,6 +288,14 @@ int fu_cand_result_from_scf(fu_cand_result *res, const fu_structure *s, const fu
         copy_fixed(res->species[sp], sizeof res->species[sp], sp < s->nspecies ? s->symbol[sp] : "");
         copy_fixed(res->psp_name[sp], sizeof res->psp_name[sp], r->psp_names[sp]);
         copy_fixed(res->psp_sha256[sp], sizeof res->psp_sha256[sp], r->psp_sha256[sp]);
+        fu_cand_psp *q = &res->psp[sp];
+        /* absolute, so that the stored path still names the file from another directory */
+        char abs[PATH_MAX];
+        const char *path = realpath(r->psp_paths[sp], abs) ? abs : r->psp_paths[sp];
+        copy_fixed(q->path, sizeof q->path, fu_text_is_clean(path) && strlen(path) < sizeof q->path ? path : "");
+        copy_fixed(q->format, sizeof q->format, r->psp_format[sp]);
+        q->valence = r->psp_valence[sp];
+        memcpy(q->hints, r->psp_hints[sp], sizeof q->hints);
     }
     return FU_OK;
 }
@@ -345,9 +356,10 @@ const fu_cand_field *fu_cand_result_i32_fields(size_t *n) {
 
 /* REC_CAND is the version-1 candidate record (read only); REC_CAND2 (journal
  * version 2, read only) appends timings, the settings flag and the recovery
- * history; REC_CAND3 (version 3) then the properties block (spin channels,
- * relaxation, equation of state). */
-enum { REC_RUN = 1, REC_CAND = 2, REC_CAND2 = 3, REC_CAND3 = 4, REC_CKPT = 16 };
+ * history; REC_CAND3 (version 3, read only) then the properties block (spin
+ * channels, relaxation, equation of state); REC_CAND4 (version 4) then, with a
+ * result, each species' pseudopotential file, format, valence and hints. */
+enum { REC_RUN = 1, REC_CAND = 2, REC_CAND2 = 3, REC_CAND3 = 4, REC_CAND4 = 5, REC_CKPT = 16 };
 /* types >= REC_OPTIONAL are annotations a reader may skip (journal.h) */
 #define REC_OPTIONAL 16
 #define MAX_RUNGS 64 /* a longer history is corruption */
@@ -538,6 +550,7 @@ static int decode_result(rbuf *b, fu_cand_result *res, fu_err *err) {
     rc = zalloc(&res->species, nsp, sizeof *res->species, err);
     if (!rc) rc = zalloc(&res->psp_name, nsp, sizeof *res->psp_name, err);
     if (!rc) rc = zalloc(&res->psp_sha256, nsp, sizeof *res->psp_sha256, err);
+    if (!rc) rc = zalloc(&res->psp, nsp, sizeof *res->psp, err);
     if (rc) return rc;
     res->nspecies = (int)nsp;
     for (size_t sp = 0; sp < nsp; sp++) {
@@ -646,8 +659,33 @@ static void decode_props(rbuf *b, fu_cand_result *res, fu_err *err) {
     }
 }
 
+/* The pseudopotential block of REC_CAND4 (only with a result). */
+static void encode_psp(wbuf *b, const fu_cand_result *res) {
+    static const fu_cand_psp unknown;
+    for (int sp = 0; sp < res->nspecies; sp++) {
+        const fu_cand_psp *q = res->psp ? &res->psp[sp] : &unknown;
+        w_str(b, q->path);
+        w_str(b, q->format);
+        w_f64(b, q->valence);
+        w_f64s(b, q->hints, 3);
+    }
+}
+
+static void decode_psp(rbuf *b, fu_cand_result *res) {
+    for (int sp = 0; sp < res->nspecies && !b->bad; sp++) {
+        fu_cand_psp *q = &res->psp[sp];
+        r_fixed(b, q->path, sizeof q->path);
+        r_fixed(b, q->format, sizeof q->format);
+        q->valence = r_f64(b);
+        r_f64s(b, q->hints, 3);
+        if (!(q->valence >= 0 && q->valence < 200) || !(q->hints[0] >= 0) || !(q->hints[1] >= 0) ||
+            !(q->hints[2] >= 0))
+            b->bad = 1;
+    }
+}
+
 static void encode_cand(wbuf *b, const fu_cand_record *r) {
-    w_u8(b, REC_CAND3);
+    w_u8(b, REC_CAND4);
     w_bytes(b, r->id, FU_CAND_ID_LEN);
     w_u8(b, (unsigned)r->state);
     w_u8(b, r->final ? 1 : 0);
@@ -672,6 +710,7 @@ static void encode_cand(wbuf *b, const fu_cand_record *r) {
         w_str(b, r->rungs[i].message);
     }
     if (r->have_result) encode_props(b, &r->res);
+    if (r->have_result) encode_psp(b, &r->res);
 }
 
 static int check_record(const fu_cand_record *r, fu_err *err) {
@@ -729,7 +768,8 @@ static const char *unclean_string(const fu_cand_record *r) {
         if (res[i][1] && !fu_text_is_clean(res[i][1])) return res[i][0];
     for (int sp = 0; sp < s->nspecies; sp++)
         if (!fu_text_is_clean(s->species[sp]) || !fu_text_is_clean(s->psp_name[sp]) ||
-            !fu_text_is_clean(s->psp_sha256[sp]))
+            !fu_text_is_clean(s->psp_sha256[sp]) ||
+            (s->psp && (!fu_text_is_clean(s->psp[sp].path) || !fu_text_is_clean(s->psp[sp].format))))
             return "species";
     if (!fu_text_is_clean(s->path) || !fu_text_is_clean(s->path_vbm_label) || !fu_text_is_clean(s->path_cbm_label))
         return "path";
@@ -741,7 +781,7 @@ static int decode_cand(const unsigned char *buf, size_t len, fu_cand_record *r, 
     fu_cand_record_init(r);
     rbuf b = {buf, len, 0, 0};
     unsigned type = r_u8(&b);
-    if (type != REC_CAND && type != REC_CAND2 && type != REC_CAND3)
+    if (type != REC_CAND && type != REC_CAND2 && type != REC_CAND3 && type != REC_CAND4)
         return fu_fail(err, FU_EINPUT, "record: not a candidate record");
     if (r_has(&b, FU_CAND_ID_LEN)) {
         memcpy(r->id, b.p + b.pos, FU_CAND_ID_LEN);
@@ -761,7 +801,7 @@ static int decode_cand(const unsigned char *buf, size_t len, fu_cand_record *r, 
     /* decode_result sets err only for ENOMEM; a short or inconsistent
      * payload shows up as b.bad or unconsumed bytes. */
     if (!b.bad && r->have_result) rc = decode_result(&b, &r->res, err);
-    if (!rc && !b.bad && (type == REC_CAND2 || type == REC_CAND3)) {
+    if (!rc && !b.bad && type >= REC_CAND2) {
         r->engine_seconds = r_f64(&b);
         r->io_seconds = r_f64(&b);
         r->settings_changed = (int)r_u8(&b);
@@ -784,7 +824,8 @@ static int decode_cand(const unsigned char *buf, size_t len, fu_cand_record *r, 
         }
         if (r->settings_changed > 1) b.bad = 1;
     }
-    if (!rc && !b.bad && type == REC_CAND3 && r->have_result) decode_props(&b, &r->res, err);
+    if (!rc && !b.bad && type >= REC_CAND3 && r->have_result) decode_props(&b, &r->res, err);
+    if (!rc && !b.bad && type == REC_CAND4 && r->have_result) decode_psp(&b, &r->res);
     if (rc != FU_ENOMEM && b.bad == 2) rc = fu_fail(err, FU_ENOMEM, "record: out of memory decoding");
     else if (rc != FU_ENOMEM && (rc || b.bad || b.pos != b.len))
         rc = fu_fail(err, FU_EINPUT, "record: payload of %zu bytes is malformed at byte %zu", len,
@@ -1320,7 +1361,7 @@ static int read_fd(int fd, const char *path, fu_journal_run_fn on_run, fu_journa
         /* An intact frame (checksum good) whose payload does not decode was
          * written by a different format: counted as corruption, skipped. */
         int type = r.buf[0], bad = 0;
-        if (type == REC_CAND || type == REC_CAND2 || type == REC_CAND3) {
+        if (type == REC_CAND || type == REC_CAND2 || type == REC_CAND3 || type == REC_CAND4) {
             fu_cand_record rec;
             fu_err e2;
             int d = decode_cand(r.buf, len, &rec, &e2);

@@ -18,9 +18,18 @@
 #include "dft/scf.h"
 
 #define FU_CAND_ID_LEN 16          /* candidate IDs are 16 lowercase hex digits */
-#define FU_JOURNAL_VERSION 3       /* newest journal format this code writes; reads 1 to 3 */
+#define FU_JOURNAL_VERSION 4       /* newest journal format this code writes; reads 1 to 4 */
 #define FU_CAND_EOS_MAXPOINTS 64   /* = FU_EOS_MAXPOINTS (props/eos.h) */
 #define FU_JOURNAL_MAX_RECORD (256u << 20) /* larger length fields are corruption */
+
+/* A pseudopotential as the engine resolved and read it, so that a stored result says
+ * which file, valence and table hints produced it (and a next step can find the file). */
+typedef struct {
+    char path[512];    /* file read; "" unknown */
+    char format[8];    /* "gth", "psp8", "upf" */
+    double valence;    /* Z_ion, electrons; 0 unknown */
+    double hints[3];   /* table's low/normal/high cutoff hints, Ha; 0 unknown */
+} fu_cand_psp;
 
 typedef enum {
     FU_CAND_QUEUED = 1,  /* known to the coordinator, not yet handed out */
@@ -76,6 +85,8 @@ typedef struct {
     char (*species)[8];           /* [nspecies] element symbol */
     char (*psp_name)[64];         /* [nspecies] */
     char (*psp_sha256)[65];       /* [nspecies] hex digest of the pseudopotential file */
+    fu_cand_psp *psp;             /* [nspecies] what was read (journal version 4, record
+                                     type 5; older records: zeroed, i.e. unknown) */
     /* added in journal version 3 (record type 4); older records read as
        unpolarised, not relaxed, no EOS */
     int nspin;                    /* 1 (also 0 = 1) or 2: then eig and occ hold

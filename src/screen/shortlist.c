@@ -281,6 +281,12 @@ static void write_scf_input(FILE *f, const fu_cand_record *rec, const char *base
             rec->id, rec->label ? rec->label : "", base);
     fprintf(f, "structure: {poscar: %s.vasp}\npseudopotentials:\n", base);
     for (int sp = 0; sp < r->nspecies; sp++) {
+        const fu_cand_psp *q = r->psp ? &r->psp[sp] : NULL;
+        if (q && q->path[0] && strcmp(q->format, "gth") != 0 && !strpbrk(q->path, "\"\\")) {
+            /* a psp8 or UPF file: the file the campaign read (results of furui >= journal v4) */
+            fprintf(f, "  %s: \"%s\"\n", r->species[sp], q->path);
+            continue;
+        }
         size_t l = strlen(r->psp_name[sp]);
         int hgh = l > 4 && strcmp(r->psp_name[sp] + l - 4, ".hgh") == 0; /* ABINIT's files, else CP2K's */
         fprintf(f, "  %s: \"%s:%s\"\n", r->species[sp], hgh ? "abinit" : "cp2k", r->psp_name[sp]);

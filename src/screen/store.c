@@ -762,6 +762,30 @@ static void write_candidates(h5ctx *c, hid_t f, const fu_results *r, const offse
         SPCOL("pseudopotential", psp_name);
         SPCOL("pseudopotential_sha256", psp_sha256);
 #undef SPCOL
+        /* what the engine read per species (journal version 4; "" and 0 where unknown) */
+        double *pv = calloc(ns ? 4 * ns : 1, sizeof *pv);
+        const char **fmt = calloc(ns ? ns : 1, sizeof *fmt);
+        if (!pv || !fmt) {
+            h5fail(c, FU_ENOMEM, "out of memory for %s", "pseudopotential columns");
+        } else {
+            for (size_t i = 0; i < n; i++)
+                if (R[i].have_result)
+                    for (int s = 0; s < R[i].res.nspecies; s++) {
+                        static const fu_cand_psp unknown;
+                        const fu_cand_psp *q = R[i].res.psp ? &R[i].res.psp[s] : &unknown;
+                        size_t k = o->species[i] + (size_t)s;
+                        sarr[k] = q->path;
+                        fmt[k] = q->format;
+                        pv[k] = q->valence;
+                        memcpy(pv + ns + 3 * k, q->hints, sizeof q->hints);
+                    }
+            put_vstr(c, g, "pseudopotential_path", ns, sarr);
+            put_vstr(c, g, "pseudopotential_format", ns, fmt);
+            put_f64(c, g, "pseudopotential_valence", ns, 1, pv, "electrons");
+            put_f64(c, g, "pseudopotential_cutoff_hints", ns, 3, pv + ns, "Ha (low, normal, high; 0 unknown)");
+        }
+        free(pv);
+        free(fmt);
     }
     free(arr);
     free(zarr);
@@ -1084,6 +1108,8 @@ static void read_candidates(h5ctx *c, hid_t f, fu_results *out) {
                  calloc(n + 1, sizeof(long long)), calloc(n + 1, sizeof(long long)),
                  calloc(n + 1, sizeof(long long))};
     char **label = NULL, **cause = NULL, **msg = NULL, **formula = NULL, **xc = NULL, **smear = NULL;
+    char **pspp = NULL, **pspf = NULL;
+    double *pspv = NULL;
     char **species = NULL, **pspn = NULL, **psph = NULL, **pvl = NULL, **pcl = NULL, **pth = NULL;
     int *natom = calloc(big, sizeof *natom), *nk = calloc(big, sizeof *nk),
         *nband = calloc(big, sizeof *nband), *nsp = calloc(big, sizeof *nsp),
@@ -1233,6 +1259,16 @@ static void read_candidates(h5ctx *c, hid_t f, fu_results *out) {
     species = get_vstr(c, g, "species", (size_t)ts);
     pspn = get_vstr(c, g, "pseudopotential", (size_t)ts);
     psph = get_vstr(c, g, "pseudopotential_sha256", (size_t)ts);
+    if (dim0(g, "pseudopotential_path") >= 0) { /* absent in files of older furui */
+        pspp = get_vstr(c, g, "pseudopotential_path", (size_t)ts);
+        pspf = get_vstr(c, g, "pseudopotential_format", (size_t)ts);
+        pspv = calloc(ts ? 4 * ts : 1, sizeof *pspv);
+        if (!pspv) h5fail(c, FU_ENOMEM, "out of memory reading %s", "pseudopotential columns");
+        else {
+            get(c, g, "pseudopotential_valence", H5T_NATIVE_DOUBLE, (hsize_t)ts, pspv);
+            get(c, g, "pseudopotential_cutoff_hints", H5T_NATIVE_DOUBLE, (hsize_t)ts * 3, pspv + ts);
+        }
+    }
     if (c->bad) goto out;
     for (size_t i = 0; i < n; i++) {
         R[i].label = label[i], label[i] = NULL;
@@ -1276,6 +1312,15 @@ static void read_candidates(h5ctx *c, hid_t f, fu_results *out) {
             snprintf(s->species[k], sizeof s->species[k], "%s", species[o.species[i] + k]);
             snprintf(s->psp_name[k], sizeof s->psp_name[k], "%s", pspn[o.species[i] + k]);
             snprintf(s->psp_sha256[k], sizeof s->psp_sha256[k], "%s", psph[o.species[i] + k]);
+            size_t j = o.species[i] + (size_t)k;
+            if (pspp && pspf && pspv) {
+                fu_cand_psp *q = &s->psp[k];
+                snprintf(q->path, sizeof q->path, "%s", pspp[j]);
+                snprintf(q->format, sizeof q->format, "%s", pspf[j]);
+                q->valence = isfinite(pspv[j]) ? pspv[j] : 0.0;
+                for (int h = 0; h < 3; h++)
+                    q->hints[h] = isfinite(pspv[ts + 3 * j + h]) ? pspv[ts + 3 * j + h] : 0.0;
+            }
         }
     }
     size_t need = (size_t)(3 * ta > 3 * tk ? 3 * ta : 3 * tk);
@@ -1323,6 +1368,9 @@ out:
     free_strs(species, (size_t)(species ? ts : 0));
     free_strs(pspn, (size_t)(pspn ? ts : 0));
     free_strs(psph, (size_t)(psph ? ts : 0));
+    free_strs(pspp, (size_t)(pspp ? ts : 0));
+    free_strs(pspf, (size_t)(pspf ? ts : 0));
+    free(pspv);
     free(ids);
     free(st);
     free(iv);

@@ -80,7 +80,7 @@ def make_cases(good_h5, good_jn):
     H = open(good_h5, "rb").read()
     J = open(good_jn, "rb").read()
     fr = frames(J)
-    cand = [(o, p) for o, p in fr if p[0] in (2, 3, 4)]  # candidate records, journal versions 1-3
+    cand = [(o, p) for o, p in fr if p[0] in (2, 3, 4, 5)]  # candidate records, journal versions 1-4
     c = []   # (name, filename, builder(path), pieces expected in the message, tolerated)
 
     def raw(data):

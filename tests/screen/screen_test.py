@@ -107,7 +107,7 @@ def journal_records(path):
         payload = data[off + 40:off + 40 + n]
         if len(payload) < n or hashlib.sha256(payload).digest() != data[off + 8:off + 40]:
             break
-        if payload[0] in (2, 3, 4):  # candidate record, journal version 1 / 2 / 3
+        if payload[0] in (2, 3, 4, 5):  # candidate record, journal version 1 / 2 / 3 / 4
             recs.append((payload[1:17].decode(), payload[17]))
         off += 40 + n
     return recs
@@ -474,7 +474,7 @@ def case_conflict(a):
     while off + 40 <= len(data):
         (n,) = struct.unpack_from("<I", data, off + 4)
         payload = data[off + 40:off + 40 + n]
-        if payload[0] in (2, 3, 4) and payload[17] == 3:
+        if payload[0] in (2, 3, 4, 5) and payload[17] == 3:
             frame = bytearray(payload)
             break
         off += 40 + n

@@ -93,7 +93,7 @@ def loop_ids(journal):
         pl = data[off + 40:off + 40 + n]
         if len(pl) < n or hashlib.sha256(pl).digest() != data[off + 8:off + 40]:
             break
-        if pl[0] in (2, 3, 4):
+        if pl[0] in (2, 3, 4, 5):
             out.add(pl[1:17].decode())
         off += 40 + n
     return out
