@@ -73,7 +73,7 @@ def main():
         run([a.furui, "scf", dense_in, "-o", key + "_dense"], a.workdir)
         d = json.load(open(os.path.join(a.workdir, key + "_dense.json")))
         natom = c["natom"]
-        e_dense = d["energy"]["total"] * HA_EV / natom
+        e_dense = d["energy_ha"]["total_per_atom"] * HA_EV
         dk = abs(e_mesh - e_dense) * 1e3
         k_ok = kgrid is not None and dk <= 1.0
         ok = ok and ecut_ok and k_ok
