@@ -8,11 +8,11 @@ package; inputs in validation/converge/), checked two ways:
   PBE table (Debian's LDA subset has no table file); the LDA and PBE files of one element share
   their construction radii, and hence, to within a few Ha, their cutoff convergence.
 - the k-mesh it reports for 1 meV/atom against a denser mesh than any of the ladder's (spacing
-  0.07 1/angstrom, `furui scf` at the same cutoff): |E(reported) - E(denser)| <= 1 meV/atom.
+  0.1 1/angstrom, `furui scf` at the same cutoff): |E(reported) - E(denser)| <= 1 meV/atom.
 
 Writes validation/converge/results.json and <system>.converge.png (workflows/plot_converge.py).
 Run from the repository root: /usr/bin/python3 validation/converge_check.py [--only si,mgo,al]
-About 10-15 minutes on one core.
+About 15 minutes on one core.
 """
 import argparse
 import json
@@ -27,11 +27,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HERE = os.path.join(ROOT, "validation", "converge")
 DJSON = os.path.join(ROOT, "..", "shared", "pseudodojo", "nc-sr-04-pbe", "standard.djson")
 HA_EV = 27.211386245988
-# cutoff ladder per system (Ha); the k ladder is furui converge's default
-SYSTEMS = {"si": ("Si", ["Si"], "10:60:2 Ha"),
-           "mgo": ("MgO", ["Mg", "O"], "20:80:2 Ha"),
-           "al": ("Al", ["Al"], "10:60:2 Ha")}
-DENSE_SPACING = 0.07  # 1/angstrom, denser than the ladder's densest (0.1)
+# cutoff ladder per system (Ha), at the input's k-mesh; k ladder at the input's cutoff
+SYSTEMS = {"si": ("Si", ["Si"], "10:50:2 Ha"),
+           "mgo": ("MgO", ["Mg", "O"], "20:70:2 Ha"),
+           "al": ("Al", ["Al"], "10:50:2 Ha")}
+KLADDER = "0.5,0.4,0.3,0.25,0.2,0.15 1/angstrom"
+DENSE_SPACING = 0.1  # 1/angstrom, denser than the ladder's densest (0.15)
 
 
 def run(args, cwd):
@@ -55,7 +56,7 @@ def main():
         name, elements, ladder = SYSTEMS[key]
         inp = os.path.join(HERE, key + ".yaml")
         print("== %s: furui converge --ecut '%s'" % (name, ladder), flush=True)
-        print(run([a.furui, "converge", inp, "-o", key, "--ecut", ladder], a.workdir))
+        print(run([a.furui, "converge", inp, "-o", key, "--ecut", ladder, "--kspacing", KLADDER], a.workdir))
         c = json.load(open(os.path.join(a.workdir, key + ".converge.json")))
         normal = max(hints[el]["hints"]["normal"]["ecut"] for el in elements)
         ecut_1mev = c["ecut"]["first_meeting"]["balanced"]["energy"]
