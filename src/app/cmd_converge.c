@@ -356,6 +356,10 @@ int cmd_converge(int argc, char **argv, int rank) {
         } else {
             setvbuf(log, NULL, _IOLBF, 0);
             fprintf(log, "# furui %s (%s) converge %s\n", FURUI_VERSION, FURUI_GIT_VERSION, input);
+            /* a stop signal leaves PREFIX.converge.failed.log, not a temporary */
+            char failed[4300];
+            snprintf(failed, sizeof failed, "%s.converge.failed.log", prefix);
+            app_runlog_guard(input, tmp_log, failed, fileno(log));
         }
     }
     fu_bcast(&open_ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
@@ -378,6 +382,7 @@ int cmd_converge(int argc, char **argv, int rank) {
             rc = fu_fail(&err, FU_ENOCONV, "%s ladder: the densest rung's SCF did not converge", L[l].name);
         if (!rc) analyse(&L[l], in.structure.natom);
     }
+    app_runlog_defer();
     if (rank == 0) {
         if (rc) {
             fprintf(stderr, "furui: error: %s: %s\n", input, err.msg);
@@ -435,6 +440,7 @@ int cmd_converge(int argc, char **argv, int rank) {
             }
         }
     }
+    app_runlog_release();
     fu_bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     for (int l = 0; l < 2; l++)
         for (int i = 0; i < L[l].n; i++) free(L[l].r[i].forces);
