@@ -7,6 +7,7 @@ a = (8 V_atom)^(1/3)), within 2.5 % of the experimental value in experiment_latt
 Exit status 1 if a compound misses the 2.5 % or has no experimental value.
 """
 import csv
+import re
 import os
 import sys
 
@@ -14,15 +15,9 @@ TOL = 2.5  # percent
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def formula(row):
-    """Hill-like formula as the experiment table writes it: cation first."""
-    label = row.get("label", "")
-    base = os.path.basename(label.split("/")[0])
-    # poscar_dir labels are file names "0001_MgO_rocksalt_..." from furui rank
-    for part in base.replace("-", "_").split("_"):
-        if part and part[0].isupper():
-            return part
-    return row.get("chemical_formula_reduced", "")
+def composition(formula):
+    """{'Mg': 1, 'O': 1} from 'MgO' (either order: furui writes OPTIMADE's alphabetical 'CSi')."""
+    return {el: int(n or 1) for el, n in re.findall(r"([A-Z][a-z]?)(\d*)", formula)}
 
 
 def main():
@@ -31,21 +26,22 @@ def main():
     exp = {}
     with open(os.path.join(HERE, "experiment_lattice.csv")) as f:
         for r in csv.DictReader(line for line in f if not line.startswith("#")):
-            exp[r["formula"]] = (float(r["a_angstrom"]), r["structure"], r["source"])
+            exp[frozenset(composition(r["formula"]).items())] = (
+                r["formula"], float(r["a_angstrom"]), r["structure"], r["source"])
     rows = list(csv.DictReader(open(sys.argv[1])))
     if not rows:
         sys.exit("no shortlisted compound in %s" % sys.argv[1])
     bad = 0
     print("%-6s %-11s %9s %9s %8s  %s" % ("", "", "a_furui", "a_exp", "error", ""))
     for r in rows:
-        f = formula(r)
+        key = frozenset(composition(r["chemical_formula_reduced"]).items())
         v = float(r["eos_volume_per_atom"]) if r.get("eos_volume_per_atom") else float("nan")
         a = (8.0 * v) ** (1.0 / 3.0)
-        if f not in exp:
-            print("%-6s no experimental value" % f)
+        if key not in exp:
+            print("%-6s no experimental value" % r["chemical_formula_reduced"])
             bad += 1
             continue
-        ae, st, src = exp[f]
+        f, ae, st, src = exp[key]
         err = 100.0 * (a - ae) / ae
         ok = abs(err) <= TOL
         bad += not ok
