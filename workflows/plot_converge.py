@@ -29,7 +29,8 @@ def main():
     ladders = [k for k in ("ecut", "kpoints") if k in c]
     fig, axes = plt.subplots(len(QUANTITIES), len(ladders), figsize=(5 * len(ladders), 10), squeeze=False)
     for j, lad in enumerate(ladders):
-        rungs = c[lad]["rungs"][:-1]  # the reference itself has zero differences
+        # the reference itself has zero differences; unconverged rungs have no numbers
+        rungs = [r for r in c[lad]["rungs"][:-1] if r["scf_converged"]]
         if lad == "ecut":
             x = [r["ecut_ha"] for r in rungs]
             labels = None

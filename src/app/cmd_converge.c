@@ -122,9 +122,15 @@ static int run_rung(const fu_scf_input *in, rung *g, FILE *log, fu_err *err) {
     if (log) fprintf(log, "\n# rung: ecut %.6g Ha, k-grid %d %d %d\n", g->ecut, g->kgrid[0], g->kgrid[1], g->kgrid[2]);
     fu_scf_result res;
     int rc = fu_scf_run(&in->structure, &p, MPI_COMM_WORLD, log, &res, err);
-    if (rc == FU_OK || rc == FU_ENOCONV) {
+    if (rc == FU_ENOCONV) { /* reported as such, not fatal; its numbers are not results */
+        g->ok = 0;
+        g->wall = res.wall_seconds;
+        fu_scf_result_free(&res);
+        return FU_OK;
+    }
+    if (rc == FU_OK) {
         int na = in->structure.natom;
-        g->ok = rc == FU_OK && res.converged;
+        g->ok = res.converged;
         g->e_atom = res.etotal / na;
         g->pressure = -(res.stress[0][0] + res.stress[1][1] + res.stress[2][2]) / 3.0;
         g->gap = res.gap;
@@ -140,10 +146,10 @@ static int run_rung(const fu_scf_input *in, rung *g, FILE *log, fu_err *err) {
             }
         }
         g->forces = malloc(sizeof *g->forces * (size_t)na);
-        if (g->forces) memcpy(g->forces, res.forces, sizeof *g->forces * (size_t)na);
+        if (g->forces && res.forces) memcpy(g->forces, res.forces, sizeof *g->forces * (size_t)na);
         else g->ok = 0;
         fu_scf_result_free(&res);
-        return FU_OK; /* an unconverged rung is reported, not fatal */
+        return FU_OK;
     }
     return rc;
 }
@@ -220,13 +226,16 @@ static json_t *ladder_json(const ladder *L) {
         if (g->spacing > 0) json_object_set_new(r, "kspacing_per_angstrom", json_real(g->spacing / FU_BOHR_ANGSTROM));
         json_object_set_new(r, "kgrid", json_pack("[iii]", g->kgrid[0], g->kgrid[1], g->kgrid[2]));
         json_object_set_new(r, "scf_converged", json_boolean(g->ok));
-        json_object_set_new(r, "energy_ev_per_atom", json_real(g->e_atom * FU_HA_EV));
-        json_object_set_new(r, "pressure_gpa", json_real(g->pressure * FU_HA_BOHR3_GPA));
-        json_object_set_new(r, "gap_ev", json_real(g->gap * FU_HA_EV));
-        json_object_set_new(r, "d_energy_mev_per_atom", json_real(g->de * FU_HA_EV * 1e3));
-        json_object_set_new(r, "max_d_force_mev_per_angstrom", json_real(g->dfmax * FU_HA_EV * 1e3 / FU_BOHR_ANGSTROM));
-        json_object_set_new(r, "d_pressure_gpa", json_real(g->dp * FU_HA_BOHR3_GPA));
-        json_object_set_new(r, "d_gap_mev", json_real(g->dgap * FU_HA_EV * 1e3));
+        /* an unconverged rung has no numbers, only its flag */
+#define NUM(x) (g->ok ? json_real(x) : json_null())
+        json_object_set_new(r, "energy_ev_per_atom", NUM(g->e_atom * FU_HA_EV));
+        json_object_set_new(r, "pressure_gpa", NUM(g->pressure * FU_HA_BOHR3_GPA));
+        json_object_set_new(r, "gap_ev", NUM(g->gap * FU_HA_EV));
+        json_object_set_new(r, "d_energy_mev_per_atom", NUM(g->de * FU_HA_EV * 1e3));
+        json_object_set_new(r, "max_d_force_mev_per_angstrom", NUM(g->dfmax * FU_HA_EV * 1e3 / FU_BOHR_ANGSTROM));
+        json_object_set_new(r, "d_pressure_gpa", NUM(g->dp * FU_HA_BOHR3_GPA));
+        json_object_set_new(r, "d_gap_mev", NUM(g->dgap * FU_HA_EV * 1e3));
+#undef NUM
         json_object_set_new(r, "wall_s", json_real(g->wall));
         json_array_append_new(rows, r);
     }
