@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/units.h"
 #include "dft/protocol.h"
+#include "props/warnings.h"
 #include "screen/farm.h"
 #include "screen/recovery.h"
 #include "screen/journal.h"
@@ -458,6 +459,16 @@ int cmd_status(int argc, char **argv, int rank) {
     if (nrec)
         printf("recovered by the SCF recovery ladder: %zu (%zu computed with the recovery smearing: "
                "settings_changed)\n", nrec, nchg);
+    /* candidates whose results carry a warning (props/warnings.h), from their messages */
+    size_t nwarn = 0;
+    for (size_t i = 0; i < res.n; i++) {
+        const fu_cand_record *r = &res.rec[i];
+        char w[2048];
+        if (r->state != FU_CAND_DONE || !fu_warn_extract(r->message, w, sizeof w)) continue;
+        if (nwarn++ == 0) printf("warnings (results to read with care):\n");
+        if (nwarn <= 50) printf("  %s %s: %s\n", r->id, r->label ? r->label : "", w);
+    }
+    if (nwarn > 50) printf("  ... and %zu more\n", nwarn - 50);
     /* failures grouped by cause, with the first example of each */
     char **causes = calloc(res.n + 1, sizeof *causes);
     size_t *ncause = calloc(res.n + 1, sizeof *ncause), *first = calloc(res.n + 1, sizeof *first);

@@ -37,6 +37,8 @@ int cmd_validate(int argc, char **argv, int rank);
 int cmd_bands(int argc, char **argv, int rank);
 /* structural relaxation (cmd_relax.c) */
 int cmd_relax(int argc, char **argv, int rank);
+/* cutoff and k-point ladders (cmd_converge.c) */
+int cmd_converge(int argc, char **argv, int rank);
 /* the narrowing: shortlist by an expression over stored properties (cmd_rank.c) */
 int cmd_rank(int argc, char **argv, int rank);
 
@@ -195,6 +197,10 @@ static void usage(FILE *f) {
             "  relax INPUT.yaml [-o PREFIX] relax positions (and the cell: relax: section,\n"
             "                               input/relax_README.md); writes PREFIX.relax.json,\n"
             "                               PREFIX.POSCAR, PREFIX.cif\n"
+            "  converge INPUT.yaml [-o PREFIX] [--ecut 'FROM:TO:STEP Ha'] [--kspacing 'Q1,Q2,.. 1/angstrom']\n"
+            "         [--only ecut|kpoints]\n"
+            "                               cutoff and k-point ladders: dE/atom, dF, dP, dgap and the\n"
+            "                               first rung meeting each protocol; PREFIX.converge.json\n"
             "  status PREFIX                states, failures by cause and what is left\n"
             "  merge [--sweep S.yaml]... OUT.h5 SHARD...\n"
             "                               combine shard journals/results into one file\n"
@@ -511,6 +517,9 @@ int main(int argc, char **argv) {
         if (use_wisdom && rank == 0) wisdom_save(wisdom);
     } else if (strcmp(argv[1], "relax") == 0) {
         code = cmd_relax(argc - 2, argv + 2, rank);
+        if (use_wisdom && rank == 0) wisdom_save(wisdom);
+    } else if (strcmp(argv[1], "converge") == 0) {
+        code = cmd_converge(argc - 2, argv + 2, rank);
         if (use_wisdom && rank == 0) wisdom_save(wisdom);
     } else if (strcmp(argv[1], "status") == 0) {
         code = cmd_status(argc - 2, argv + 2, rank);

@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/units.h"
+#include "crystal/kpath.h"
+
 #define MAX_DIV 1000        /* divisions per direction */
 #define MAX_NFULL 10000000  /* mesh points */
 
@@ -274,4 +277,60 @@ void fu_kpoints_grid_from_spacing(const double lat[3][3], double spacing, int ma
         double n = ceil(b / spacing - 1e-6);
         grid[i] = n < 1 ? 1 : n > maxn ? maxn : (int)n;
     }
+}
+
+/* smallest q in 1..3 with q x integral (to 1e-6), else 0 */
+static int denominator(double x) {
+    for (int q = 1; q <= 3; q++)
+        if (fabs(q * x - nearbyint(q * x)) < 1e-6) return q;
+    return 0;
+}
+
+int fu_kpoints_grid_with_edges(const fu_structure *s, double symprec, int maxn, int grid[3],
+                               fu_err *err) {
+    fu_kpath path;
+    int rc = fu_kpath_find(s, symprec, &path, err);
+    if (rc) return rc;
+    int m[3] = {1, 1, 1};
+    for (int p = 0; p < path.npoint; p++) {
+        int q[3];
+        for (int i = 0; i < 3; i++) q[i] = denominator(path.kred[p][i]);
+        if (!q[0] || !q[1] || !q[2]) continue;
+        for (int i = 0; i < 3; i++)
+            if (m[i] % q[i]) m[i] *= q[i]; /* lcm: q is 1, 2 or 3, primes */
+    }
+    for (int i = 0; i < 3; i++) {
+        int n = (grid[i] + m[i] - 1) / m[i] * m[i];
+        if (n <= maxn) grid[i] = n;
+    }
+    return 0;
+}
+
+int fu_kpoints_vacuum_axes(const fu_structure *s, double vacuum, int grid[3]) {
+    double rec[3][3];
+    fu_lattice_reciprocal(s->lattice, rec);
+    int count = 0;
+    double *x = malloc(sizeof *x * (size_t)(s->natom > 0 ? s->natom : 1));
+    if (!x) return 0;
+    for (int i = 0; i < 3; i++) {
+        /* distance between lattice planes along a_i: 2π/|b_i| */
+        double b = sqrt(rec[i][0] * rec[i][0] + rec[i][1] * rec[i][1] + rec[i][2] * rec[i][2]);
+        double d = 2.0 * FU_PI / b;
+        for (int a = 0; a < s->natom; a++) x[a] = s->xred[a][i] - floor(s->xred[a][i]);
+        /* largest periodic gap between sorted coordinates */
+        for (int a = 1; a < s->natom; a++)
+            for (int c = a; c > 0 && x[c - 1] > x[c]; c--) {
+                double t = x[c];
+                x[c] = x[c - 1];
+                x[c - 1] = t;
+            }
+        double gap = s->natom ? 1.0 - (x[s->natom - 1] - x[0]) : 1.0;
+        for (int a = 1; a < s->natom; a++) gap = fmax(gap, x[a] - x[a - 1]);
+        if (gap * d >= vacuum) {
+            grid[i] = 1;
+            count++;
+        }
+    }
+    free(x);
+    return count;
 }

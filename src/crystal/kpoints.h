@@ -42,6 +42,25 @@ void fu_kpoints_free(fu_kpoints *kp);
  * 1e-6 of slack so that rounding noise in the lattice cannot add a point. */
 void fu_kpoints_grid_from_spacing(const double lat[3][3], double spacing, int maxn, int grid[3]);
 
+/* When a gap is asked for: each n_i of a Γ-centred grid rounded up to a
+ * multiple of m_i so that the mesh contains the special points of the
+ * structure's band path (crystal/kpath.h) whose reduced coordinates are
+ * multiples of 1/2 or 1/3 (Γ, X, L, M, K, A, H, R, N, ...: where band edges of
+ * most materials sit; points such as fcc W or K at 1/4, 3/8 would force
+ * multiples of 4 or 8 and are left out). At most maxn. */
+int fu_kpoints_grid_with_edges(const fu_structure *s, double symprec, int maxn, int grid[3],
+                               fu_err *err);
+
+/* Empty space (bohr) between periodic images along a lattice direction from
+ * which on that direction gets one k-point (a molecule in a box: Γ only; a
+ * slab: none across its vacuum). 5 Å: more than any interlayer distance of a
+ * bulk crystal (graphite 3.35 Å, MoS2 layers ~3 Å apart). */
+#define FU_KPOINTS_VACUUM 9.4486
+/* Sets grid[i] = 1 along each direction whose largest gap between atomic
+ * planes (distance between the planes of consecutive atoms along a_i,
+ * periodic) is at least vacuum bohr. Returns how many directions. */
+int fu_kpoints_vacuum_axes(const fu_structure *s, double vacuum, int grid[3]);
+
 /* out = ± R_s^{-T} k (minus if trev): the image of reduced k under op s of sym
  * (and time reversal), as recorded in full_sym/full_trev. */
 void fu_kpoint_apply(const fu_symmetry *sym, int s, int trev, const double k[3], double out[3]);

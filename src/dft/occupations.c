@@ -227,6 +227,32 @@ static double bisect(fu_smearing kind, int order, double t, double nelec, double
     return fabs(glo) <= fabs(ghi) ? lo : hi;
 }
 
+/* The gap between the highest of the lowest nelec/maxocc levels and the
+ * lowest of the others, over all k: 1 with *vbm < *cbm when nelec/maxocc is a
+ * whole number and that gap is open, else 0. */
+static int gap_edges(double nelec, double maxocc, int nk, int nband, const double *eig, double *vbm,
+                     double *cbm) {
+    double nf = nelec / maxocc;
+    int nocc = (int)nearbyint(nf);
+    if (fabs(nf - nocc) > 1e-9 || nocc < 1 || nocc >= nband) return 0;
+    *vbm = -INFINITY;
+    *cbm = INFINITY;
+    for (int k = 0; k < nk; k++) {
+        const double *e = eig + (size_t)k * nband;
+        /* the nocc-th and (nocc+1)-th smallest of this k-point's levels */
+        double top = -INFINITY, next = INFINITY;
+        for (int b = 0; b < nband; b++) {
+            int rank = 0; /* 0-based position in sorted order, ties by index */
+            for (int c = 0; c < nband; c++) rank += e[c] < e[b] || (c < b && e[c] == e[b]);
+            if (rank == nocc - 1) top = e[b];
+            if (rank == nocc) next = e[b];
+        }
+        *vbm = fmax(*vbm, top);
+        *cbm = fmin(*cbm, next);
+    }
+    return *cbm > *vbm;
+}
+
 static int fixed_occupations(double nelec, double maxocc, int nk, int nband, const double *eig,
                              double *occ, double *efermi, double *minus_ts, fu_err *err) {
     double q = nelec / maxocc;
@@ -338,9 +364,25 @@ int fu_occupations(fu_smearing kind, int order, double tsmear, double nelec, dou
         (kind == FU_SMEAR_METHFESSEL_PAXTON && order == 0)) {
         ef = bisect(kind, order, t, nelec, maxocc, nk, wk, nband, eig, lo, hi);
     } else {
-        /* Non-monotone f: N(ε_F) = nelec can have several roots. Take the one
-         * next to the Gaussian ε_F: step away from it (doubling the step)
-         * until N - nelec changes sign, then bisect that bracket. */
+        /* Non-monotone f: N(ε_F) = nelec can have several roots. At integer
+         * filling with a gap open over all k, take mid-gap when N there is
+         * nelec to 1e-9 (the gap several widths wide): the insulator's
+         * occupations. Otherwise a root just below the valence top, where the
+         * overshoot of f above maxocc makes up for a partly emptied top band,
+         * can be found first: MgO with cold smearing came out a metal with a
+         * zero gap. (Bisecting inside the gap would not do: N approaches
+         * nelec from above there and first crosses it next to the top.) */
+        double vbm, cbm;
+        if (gap_edges(nelec, maxocc, nk, nband, eig, &vbm, &cbm)) {
+            double mid = 0.5 * (vbm + cbm);
+            if (fabs(count_electrons(kind, order, t, maxocc, nk, wk, nband, eig, mid) - nelec) <= 1e-9 * nelec) {
+                ef = mid;
+                goto found;
+            }
+        }
+        /* Otherwise take the root next to the Gaussian ε_F: step away from it
+         * (doubling the step) until N - nelec changes sign, then bisect that
+         * bracket. */
         double e0 = bisect(FU_SMEAR_GAUSSIAN, 0, t, nelec, maxocc, nk, wk, nband, eig, lo, hi);
         double g0 = count_electrons(kind, order, t, maxocc, nk, wk, nband, eig, e0) - nelec;
         if (fabs(g0) <= 1e-14 * nelec) {
@@ -365,6 +407,7 @@ int fu_occupations(fu_smearing kind, int order, double tsmear, double nelec, dou
         }
     }
 
+found:;
     double ts = 0.0;
     for (int k = 0; k < nk; k++) {
         double sk = 0.0;

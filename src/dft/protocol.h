@@ -21,7 +21,17 @@ typedef struct {
     double force_tol;          /* relaxation, Ha/bohr */
     double stress_tol;         /* cell relaxation, Ha/bohr³ */
     int hint;                  /* cutoff: 0 low, 1 normal, 2 high hint of the table */
+    /* Convergence targets of `furui converge` (a cutoff or k-mesh meets the
+     * protocol when every quantity differs from the ladder's densest rung by
+     * at most these): */
+    double conv_energy;        /* |ΔE| per atom, Ha */
+    double conv_force;         /* max |ΔF| over atoms and components, Ha/bohr */
+    double conv_pressure;      /* |ΔP|, Ha/bohr³ */
+    double conv_gap;           /* |Δgap|, Ha */
 } fu_protocol;
+
+/* The protocols in order fast, balanced, stringent; *n is set to their count. */
+const fu_protocol *fu_protocol_all(int *n);
 
 /* The protocol called `name`, or NULL. */
 const fu_protocol *fu_protocol_find(const char *name);

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/units.h"
 
@@ -75,4 +76,62 @@ void fu_warn_eos(const fu_eos_scan_result *r, fu_warnings *w) {
             "eos: B0' = %.3g is outside %g-%g (solids: ~4): the fit is unreliable (too narrow a "
             "range, too few points or noisy energies)",
             bp, FU_WARN_B0P_MIN, FU_WARN_B0P_MAX);
+}
+
+void fu_warn_recovery(int rungs_run, const char *rung_name, int settings_changed, fu_warnings *w) {
+    if (rungs_run <= 1) return;
+    add(w,
+        "the SCF converged only on rung %d (%s) of the recovery ladder%s",
+        rungs_run, rung_name ? rung_name : "?",
+        settings_changed ? ", with the recovery smearing: its energy is not comparable with the "
+                           "sweep's other candidates"
+                         : ": check the structure (a closed gap, a magnetic state, a bad geometry)");
+}
+
+int fu_kmesh_contains(const int kgrid[3], const double kshift[3], const double k[3]) {
+    for (int i = 0; i < 3; i++) {
+        /* mesh points: (m + shift) / n for integer m */
+        double x = k[i] * kgrid[i] - kshift[i];
+        if (fabs(x - nearbyint(x)) > 1e-6 * (kgrid[i] > 0 ? kgrid[i] : 1)) return 0;
+    }
+    return 1;
+}
+
+void fu_warn_gap_kmesh(const int kgrid[3], const double kshift[3], const double vbm_k[3],
+                       const char *vbm_label, const double cbm_k[3], const char *cbm_label,
+                       double mesh_gap, double path_gap, fu_warnings *w) {
+    if (!(path_gap > 0)) return;
+    int v = fu_kmesh_contains(kgrid, kshift, vbm_k), c = fu_kmesh_contains(kgrid, kshift, cbm_k);
+    if (v && c) return;
+    char vb[96] = "", cb[96] = "", what[200];
+    if (!v)
+        snprintf(vb, sizeof vb, "the VBM at %s (%.4g %.4g %.4g)", vbm_label && vbm_label[0] ? vbm_label : "k",
+                 vbm_k[0], vbm_k[1], vbm_k[2]);
+    if (!c)
+        snprintf(cb, sizeof cb, "the CBM at %s (%.4g %.4g %.4g)", cbm_label && cbm_label[0] ? cbm_label : "k",
+                 cbm_k[0], cbm_k[1], cbm_k[2]);
+    snprintf(what, sizeof what, "%s%s%s", vb, !v && !c ? " and " : "", cb);
+    add(w,
+        "the %dx%dx%d k-mesh misses %s: gap %.3f eV on the mesh, %.3f eV on the path: use a mesh "
+        "containing the band edges (kpoints: {grid: ...})",
+        kgrid[0], kgrid[1], kgrid[2], what, mesh_gap * FU_HA_EV, path_gap * FU_HA_EV);
+}
+
+int fu_warn_extract(const char *message, char *out, size_t cap) {
+    static const char tag[] = "warning: ";
+    int n = 0;
+    size_t len = 0;
+    if (cap) out[0] = '\0';
+    for (const char *p = message; p && *p;) {
+        const char *end = strstr(p, "; ");
+        size_t part = end ? (size_t)(end - p) : strlen(p);
+        if (part > sizeof tag - 1 && !strncmp(p, tag, sizeof tag - 1)) {
+            int wrote = snprintf(out + len, cap > len ? cap - len : 0, "%s%.*s", n ? "; " : "",
+                                 (int)(part - (sizeof tag - 1)), p + sizeof tag - 1);
+            if (wrote > 0) len = len + (size_t)wrote < cap ? len + (size_t)wrote : (cap ? cap - 1 : 0);
+            n++;
+        }
+        p = end ? end + 2 : p + part;
+    }
+    return n;
 }

@@ -7,6 +7,8 @@
 #ifndef FURUI_PROPS_WARNINGS_H
 #define FURUI_PROPS_WARNINGS_H
 
+#include <stddef.h>
+
 #include "props/eos.h"
 #include "props/relax.h"
 
@@ -33,5 +35,22 @@ void fu_warn_relax(const fu_relax_result *r, double noise, fu_warnings *w);
  * V0 outside the sampled range, or B0' outside [FU_WARN_B0P_MIN,
  * FU_WARN_B0P_MAX]. */
 void fu_warn_eos(const fu_eos_scan_result *r, fu_warnings *w);
+/* The SCF converged only on rung `rung_name` of the recovery ladder (rungs_run
+ * > 1): its settings (mixing, bands, smearing) differ from the sweep's.
+ * settings_changed: the smearing changed, so the energy is not comparable. */
+void fu_warn_recovery(int rungs_run, const char *rung_name, int settings_changed, fu_warnings *w);
+/* A gap was asked for (band structure) and the SCF's k-mesh (kgrid, kshift in
+ * units of a division) lacks the point of the valence band maximum or of the
+ * conduction band minimum found on the path (reduced coordinates): the gap on
+ * the mesh (mesh_gap, Ha) then overestimates the true one (path_gap, Ha).
+ * Quiet for metals (path_gap <= 0). */
+void fu_warn_gap_kmesh(const int kgrid[3], const double kshift[3], const double vbm_k[3],
+                       const char *vbm_label, const double cbm_k[3], const char *cbm_label,
+                       double mesh_gap, double path_gap, fu_warnings *w);
+/* 1 if reduced k is a point of the Monkhorst-Pack mesh (kgrid, kshift), to 1e-6. */
+int fu_kmesh_contains(const int kgrid[3], const double kshift[3], const double k[3]);
+/* The "warning: ..." parts of a candidate message (parts separated by "; ")
+ * joined by "; " into out (cap bytes, always terminated); returns how many. */
+int fu_warn_extract(const char *message, char *out, size_t cap);
 
 #endif

@@ -371,6 +371,7 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
                               ? cand_deadline : job_deadline;
     double *rho = NULL; /* last finite density, to restart the next rung from */
     int rho_fft[3] = {0, 0, 0}, nband_used = 0, rungs_run = 0;
+    const char *last_rung = NULL; /* the recovery rung the SCF ended on */
     char hist[FU_ERR_MSG_LEN] = "";
     /* every rung tried, for the record (leader only builds the record) */
     fu_cand_record hrec;
@@ -467,6 +468,7 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
         engine += dt;
         ran = 1;
         rungs_run++;
+        last_rung = name;
         /* never report an unconverged energy as a result */
         if (!rc && !res.converged) rc = fu_fail(&e, FU_ENOCONV, "SCF not converged");
         /* the smearing rung computes another quantity than the sweep asked for */
@@ -610,6 +612,10 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
                 }
                 if (!relax_steps && res.have_stress)
                     fu_warn_scf_pressure((const double(*)[3])res.stress, &warn);
+                fu_warn_recovery(rungs_run, last_rung, changed, &warn);
+                if (have_bands && !bs.gap.metal)
+                    fu_warn_gap_kmesh(par.kgrid, par.kshift, bs.gap.vbm_k, bs.gap.vbm_label, bs.gap.cbm_k,
+                                      bs.gap.cbm_label, res.gap, bs.gap.gap, &warn);
                 for (int i = 0; i < warn.n; i++)
                     snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "%swarning: %s",
                              msg[0] ? "; " : "", warn.msg[i]);

@@ -18,6 +18,7 @@
 #include "core/atomicfile.h"
 #include "core/hash.h"
 #include "core/regfile.h"
+#include "props/warnings.h"
 #include "screen/idmap.h"
 
 #define ID_BUF (FU_CAND_ID_LEN + 1)
@@ -596,6 +597,20 @@ static void write_candidates(h5ctx *c, hid_t f, const fu_results *r, const offse
     F64COL("time_end", R[i].time_end, "s since 1970-01-01T00:00:00Z");
     STRCOL("cause", R[i].cause);
     STRCOL("message", R[i].message);
+    {
+        /* the warnings of each candidate (props/warnings.h), taken from its message, where the
+         * journal keeps them: journals and results files written before this column read as
+         * before, and their warnings are found the same way */
+        enum { WLEN = 2048 };
+        char *wb = calloc(big, WLEN);
+        if (!wb) {
+            h5fail(c, FU_ENOMEM, "out of memory for %s", "warnings");
+        } else {
+            for (size_t i = 0; i < n; i++) fu_warn_extract(R[i].message, wb + i * WLEN, WLEN);
+            STRCOL("warnings", wb + i * WLEN);
+            free(wb);
+        }
+    }
     INTCOL("have_result", R[i].have_result);
     /* timings and the recovery ladder (added to schema version 1; older files lack them) */
     F64COL("engine_seconds", R[i].engine_seconds, "s");

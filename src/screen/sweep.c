@@ -1063,9 +1063,17 @@ static int emit(ctx *c, structure_job *j, int ie, int ik, int ism) {
     for (int sp = 0; sp < s->nspecies; sp++)
         snprintf(p->pseudo[sp], sizeof p->pseudo[sp], "%s", x->slot[s->znucl[sp]]->spec);
     p->ecut = c->ecut[ie];
-    if (c->k[ik].spacing > 0)
+    if (c->k[ik].spacing > 0) {
         fu_kpoints_grid_from_spacing(s->lattice, c->k[ik].spacing, MAX_KGRID, p->kgrid);
-    else
+        /* a gap asked for: a Γ-centred mesh holding the band-edge points; a molecule or
+         * slab: one k-point across its vacuum (crystal/kpoints.h) */
+        int gamma = c->kshift[0] == 0 && c->kshift[1] == 0 && c->kshift[2] == 0;
+        if (c->tasks.bands && gamma) {
+            rc = fu_kpoints_grid_with_edges(s, c->base.symprec, MAX_KGRID, p->kgrid, c->err);
+            if (rc) return rc;
+        }
+        fu_kpoints_vacuum_axes(s, FU_KPOINTS_VACUUM, p->kgrid);
+    } else
         memcpy(p->kgrid, c->k[ik].grid, sizeof p->kgrid);
     memcpy(p->kshift, c->kshift, sizeof p->kshift);
     p->smearing = c->sm[ism].kind;

@@ -71,3 +71,10 @@ add_test(NAME memory_estimate
   COMMAND ${FURUI_PYTHON} ${FURUI_CLI_DIR}/memory_estimate.py --furui $<TARGET_FILE:furui>
           --workdir ${FURUI_CLI_WORK})
 set_tests_properties(memory_estimate PROPERTIES LABELS "cli" TIMEOUT 300)
+
+# furui converge on Si: its 1 meV/atom cutoff and k-mesh against a 40 Ha SCF and a 20x20x20
+# mesh outside its ladders; bad ladders refused in one line
+add_test(NAME cli_converge_si
+  COMMAND ${FURUI_PYTHON} ${FURUI_CLI_DIR}/converge.py --furui $<TARGET_FILE:furui>
+          --workdir ${FURUI_CLI_WORK}/converge)
+set_tests_properties(cli_converge_si PROPERTIES LABELS "cli" TIMEOUT 900 SKIP_RETURN_CODE 77)

@@ -514,6 +514,15 @@ def case_recovery(a):
         check(eng > 0 and abs(eng - sum(x[3] for x in h)) < 1e-6 * max(1, eng) + 1e-3 and io >= 0,
               "engine time = sum of the rungs' times, I/O time recorded: %r %r" % (eng, io))
         check(chg == 0, "no smearing change for a damping/more-bands recovery")
+        # an SCF that needed the recovery ladder is a warning: in the message, the HDF5
+        # `warnings` column and furui status
+        with h5py.File(os.path.join(d, "rc.h5"), "r") as f:
+            w = [x.decode() if isinstance(x, bytes) else x for x in f["candidates/warnings"][()]]
+        check(len(w) == 1 and "recovery ladder" in w[0] and "warning: " + w[0].split("; ")[0] in v[3],
+              "recovered candidate: warnings column %r, message %r" % (w, v[3]))
+        st = run([a.furui, "status", "rc"], d)
+        check(st.returncode == 0 and "warnings" in st.stdout and "recovery ladder" in st.stdout,
+              "furui status lists the warning: %r" % st.stdout)
         # the same candidate on 1 rank: same rungs, outcome and energy
         p = run([a.furui, "screen", rec, "-o", "rc1"], d)
         r1 = read_results(os.path.join(d, "rc1.h5")) if p.returncode == 0 else {}
@@ -538,6 +547,10 @@ def case_recovery(a):
         pgpa = -(st[0][0] + st[1][1] + st[2][2]) / 3.0 * 29421.015697
         check((abs(pgpa) > 5.0) == ("warning: pressure" in r[3]),
               "pressure %.3g GPa and message %r" % (pgpa, r[3]))
+        with h5py.File(os.path.join(d, "ok.h5"), "r") as f:
+            w = [x.decode() if isinstance(x, bytes) else x for x in f["candidates/warnings"][()]]
+        check(len(w) == 1 and "recovery" not in w[0] and (abs(pgpa) > 5.0) == w[0].startswith("pressure"),
+              "converged as given: warnings column %r" % w)
         print("recovered vs direct energy: %.2e Ha" % abs(r[1] - v[1]))
         check(abs(r[1] - v[1]) <= 1e-8, "recovered energy differs by %.2e Ha" % abs(r[1] - v[1]))
     # fail.yaml cannot converge in 2-3 iterations per rung: every rung fails, all are listed

@@ -684,7 +684,58 @@ static void test_errors_and_list(void) {
     fu_structure_free(&s);
 }
 
+/* Band-edge points and vacuum (kpoints.h), against coordinates known by
+ * hand: fcc X = (1/2, 0, 1/2) and L = (1/2, 1/2, 1/2) in the primitive
+ * reciprocal basis need even divisions (5 -> 6, 7 -> 8, 6 stays); hexagonal
+ * K = (1/3, 1/3, 0), M = (1/2, 0, 0) and A = (0, 0, 1/2) need multiples of 6
+ * in plane and of 2 along c; a diatomic molecule in an 8 Å box has Γ only, a
+ * slab keeps its in-plane mesh, bulk Si keeps every direction. */
+static void test_edges_and_vacuum(void) {
+    fu_err err = {0};
+    fu_structure si, hex, mol, slab;
+    const double fcc[3][3] = {{0, 5.13, 5.13}, {5.13, 0, 5.13}, {5.13, 5.13, 0}};
+    const double xsi[2][3] = {{0, 0, 0}, {0.25, 0.25, 0.25}};
+    const int t2[2] = {0, 0}, zsi[1] = {14};
+    build(&si, fcc, 2, xsi, t2, 1, zsi);
+    int g[3] = {5, 7, 6};
+    CHECK(fu_kpoints_grid_with_edges(&si, 1e-5, 100, g, &err) == 0, err.msg);
+    CHECK(g[0] == 6 && g[1] == 8 && g[2] == 6, "fcc: even divisions (X, L)");
+    int gv[3] = {5, 5, 5};
+    CHECK(fu_kpoints_vacuum_axes(&si, FU_KPOINTS_VACUUM, gv) == 0 && gv[0] == 5, "bulk Si: no vacuum");
+    /* hexagonal cell, a = 5 bohr, c = 8 bohr, one atom */
+    const double hl[3][3] = {{5, 0, 0}, {-2.5, 4.330127018922193, 0}, {0, 0, 8}};
+    const double x1[1][3] = {{0, 0, 0}};
+    const int t1[1] = {0}, zmg[1] = {12};
+    build(&hex, hl, 1, x1, t1, 1, zmg);
+    int gh[3] = {4, 4, 3};
+    CHECK(fu_kpoints_grid_with_edges(&hex, 1e-5, 100, gh, &err) == 0, err.msg);
+    CHECK(gh[0] == 6 && gh[1] == 6 && gh[2] == 4, "hexagonal: K, M need 6 in plane, A needs 2 along c");
+    int gcap[3] = {7, 7, 3};
+    fu_kpoints_grid_with_edges(&hex, 1e-5, 8, gcap, &err);
+    CHECK(gcap[0] == 7 && gcap[2] == 4, "beyond maxn: left as it was");
+    /* O2-like molecule in an 8 angstrom cube (15.118 bohr), bond 1.21 angstrom along z */
+    const double box[3][3] = {{15.118, 0, 0}, {0, 15.118, 0}, {0, 0, 15.118}};
+    const double xm[2][3] = {{0.5, 0.5, 0.424}, {0.5, 0.5, 0.576}};
+    const int zo[1] = {8};
+    build(&mol, box, 2, xm, t2, 1, zo);
+    int gm[3] = {2, 2, 2};
+    CHECK(fu_kpoints_vacuum_axes(&mol, FU_KPOINTS_VACUUM, gm) == 3 && gm[0] == 1 && gm[1] == 1 && gm[2] == 1,
+          "molecule in a box: Γ only");
+    /* slab: Si atoms 2.35 angstrom apart in z, a 20 bohr cell along z, 5 bohr in plane */
+    const double sl[3][3] = {{5, 0, 0}, {0, 5, 0}, {0, 0, 20}};
+    const double xs[2][3] = {{0, 0, 0.1}, {0.5, 0.5, 0.32}};
+    build(&slab, sl, 2, xs, t2, 1, zsi);
+    int gs[3] = {6, 6, 2};
+    CHECK(fu_kpoints_vacuum_axes(&slab, FU_KPOINTS_VACUUM, gs) == 1 && gs[0] == 6 && gs[2] == 1,
+          "slab: one k-point across the vacuum (15.6 bohr), the in-plane mesh kept");
+    fu_structure_free(&si);
+    fu_structure_free(&hex);
+    fu_structure_free(&mol);
+    fu_structure_free(&slab);
+}
+
 int main(void) {
+    test_edges_and_vacuum();
     test_reference_json();
     test_extended_abinit();
     test_no_symmetry();

@@ -282,7 +282,40 @@ static void check_abinit_al(int occopt, const char *const tab[29], double fermie
     CHECK_CLOSE(sum_occ(29, w, 6, occ), 3.0, 1e-12, "Al: Σ w occ = 3");
 }
 
+/* An insulator with a 5 eV gap and a valence band 1 eV wide (the top at one
+ * k-point, as MgO's at Γ), cold smearing of 0.01375 Ha (protocol fast): the
+ * physical root of N(ε_F) = N is in the gap, with every valence level full
+ * and every conduction level empty; the non-monotone occupation function
+ * also allows a root just below the valence top (a partly emptied top band
+ * made up for by levels above 2), which MgO once got. */
+static void check_insulator_cold(fu_smearing kind, int order) {
+    enum { NK = 12, NB = 3 };
+    const double ev = 1.0 / 27.211386245988;
+    double eig[NK * NB], wk[NK], occ[NK * NB], ef, mts;
+    for (int k = 0; k < NK; k++) {
+        wk[k] = 1.0 / NK;
+        eig[k * NB + 0] = (-3.0 - 0.1 * k) * ev; /* a lower band */
+        eig[k * NB + 1] = (-0.09 * k) * ev;      /* top at k = 0: 0 eV */
+        eig[k * NB + 2] = (5.0 + 0.2 * k) * ev;  /* conduction band, minimum 5 eV */
+    }
+    fu_err err = {0};
+    int rc = fu_occupations(kind, order, 0.01375, 4.0, 2.0, NK, wk, NB, eig, occ, &ef, &mts, &err);
+    CHECK(rc == 0, err.msg);
+    int full = 1;
+    for (int k = 0; k < NK; k++)
+        full = full && fabs(occ[k * NB] - 2) < 1e-12 && fabs(occ[k * NB + 1] - 2) < 1e-12 &&
+               fabs(occ[k * NB + 2]) < 1e-12;
+    char what[96];
+    snprintf(what, sizeof what, "%s, gap 5 eV: valence full, conduction empty (ef %.3f eV)",
+             fu_smearing_name(kind), ef / ev);
+    CHECK(full && ef > 0.5 * ev && ef < 4.5 * ev, what);
+    CHECK(fabs(mts) < 1e-12, "no smearing entropy in the gap");
+}
+
 int main(void) {
+    check_insulator_cold(FU_SMEAR_MARZARI_VANDERBILT, 0);
+    check_insulator_cold(FU_SMEAR_COLD_ABINIT_BUMP, 0);
+    check_insulator_cold(FU_SMEAR_METHFESSEL_PAXTON, 1);
     /* ---- names and the ABINIT mapping ---- */
     for (int k = FU_SMEAR_NONE; k <= FU_SMEAR_COLD_ABINIT_MONO; k++)
         CHECK(fu_smearing_from_name(fu_smearing_name((fu_smearing)k)) == k, "name round trip");

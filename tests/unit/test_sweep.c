@@ -256,6 +256,46 @@ static void test_id_changes(void) {
     }
 }
 
+/* Meshes from a spacing with a gap asked for (bands): Si 5.43 A has |b| =
+ * 2.004/A, 0.45/A gives 5, rounded up to 6 so that X and L are on the mesh;
+ * without bands it stays 5. An O2 molecule in an 8 A box (2 from the
+ * spacing) gets Γ only. */
+static void test_kmesh_rules(void) {
+    const char *fmt =
+        "candidates:\n"
+        "  - prototype: diamond\n"
+        "    A: Si\n"
+        "    a: 5.43 angstrom\n"
+        "  - structure:\n"
+        "      lattice: {unit: angstrom, vectors: [[8, 0, 0], [0, 8, 0], [0, 0, 8]]}\n"
+        "      coordinates: fractional\n"
+        "      atoms:\n"
+        "        - [O, 0.5, 0.5, 0.424]\n"
+        "        - [O, 0.5, 0.5, 0.576]\n"
+        "ecut: 10 Ha\n"
+        "kpoints: {spacing: 0.45 1/angstrom}\n"
+        "%s"
+        "pseudopotentials: {lda: cp2k:GTH-PADE}\n";
+    for (int bands = 0; bands < 2; bands++) {
+        char text[1024];
+        snprintf(text, sizeof text, fmt, bands ? "properties: {bands: true}\n" : "");
+        fu_sweep sw;
+        if (parse_ok(text, &sw)) {
+            CHECK(0, "k-mesh rules sweep parses");
+            return;
+        }
+        CHECK(sw.n == 2, "two candidates");
+        if (sw.n == 2) {
+            const int *g = sw.cand[0].params.kgrid, *m = sw.cand[1].params.kgrid;
+            int n = bands ? 6 : 5;
+            CHECK(g[0] == n && g[1] == n && g[2] == n, bands ? "bands: Si 5 -> 6 (X, L on the mesh)"
+                                                             : "no bands: Si stays 5");
+            CHECK(m[0] == 1 && m[1] == 1 && m[2] == 1, "molecule in a box: Γ only");
+        }
+        fu_sweep_free(&sw);
+    }
+}
+
 static void test_spacing_rule(void) {
     /* n_i = ceil(|b_i| / spacing), |b_i| with the 2 pi */
     const char *text =
@@ -756,6 +796,7 @@ int main(void) {
     test_prototypes_sweep();
     test_id_changes();
     test_spacing_rule();
+    test_kmesh_rules();
     test_cross_prototype();
     test_families();
     test_table_family();

@@ -9,6 +9,15 @@
  *  - EOS: Birch-Murnaghan energies (B0' = 4) sampled around V0 give none;
  *    sampled entirely below V0 the lowest point is the last one: warns;
  *    BM data made with B0' = 12 fit back to 12: warns (outside 2-8);
+ *  - recovery: an SCF that needed a second rung warns (and says when the
+ *    smearing changed), one that converged on the first does not;
+ *  - gap k-mesh: Si-like edges (VBM at Γ, CBM at 0.85 X = (0.425, 0, 0.425)
+ *    in fcc reduced coordinates) are missed by a 4x4x4 Γ-centred mesh (the
+ *    CBM is not (m/4)), a direct gap at Γ and X = (0.5, 0, 0.5) is on the
+ *    4x4x4 mesh but X is not on a 3x3x3 one, a shifted mesh lacks Γ; a metal
+ *    never warns;
+ *  - the warning parts of a candidate message are found among its other
+ *    parts ("recovery: ...; warning: A; eos: ...; warning: B" gives "A; B");
  *  - no warning contains "; ", the separator of a candidate's message parts. */
 #include <math.h>
 #include <stdio.h>
@@ -129,7 +138,61 @@ static void test_eos(void) {
     CHECK(w.n == 0, "B0' = 7.5 is within 2-8: quiet");
 }
 
+static void test_recovery(void) {
+    fu_warnings w = {0};
+    fu_warn_recovery(1, "as-given", 0, &w);
+    CHECK(w.n == 0, "converged on the first rung: quiet");
+    fu_warn_recovery(2, "damped", 0, &w);
+    one_part(&w);
+    CHECK(w.n == 1 && strstr(w.msg[0], "damped") && strstr(w.msg[0], "recovery"), "second rung: warns");
+    fu_warn_recovery(4, "smearing", 1, &w);
+    CHECK(w.n == 2 && strstr(w.msg[1], "not comparable"), "smearing rung: says the energy is not comparable");
+}
+
+static void test_gap_kmesh(void) {
+    const int g4[3] = {4, 4, 4}, g3[3] = {3, 3, 3};
+    const double z[3] = {0, 0, 0}, half[3] = {0.5, 0.5, 0.5};
+    const double gam[3] = {0, 0, 0}, x[3] = {0.5, 0, 0.5}, cb[3] = {0.425, 0, 0.425};
+    const double ha = 1.0 / FU_HA_EV;
+    CHECK(fu_kmesh_contains(g4, z, x) && fu_kmesh_contains(g4, z, gam), "X and Γ on 4x4x4");
+    CHECK(!fu_kmesh_contains(g3, z, x), "X not on 3x3x3");
+    CHECK(!fu_kmesh_contains(g4, half, gam), "Γ not on a shifted mesh");
+    const double mx[3] = {-0.5, 0, 1.5};
+    CHECK(fu_kmesh_contains(g4, z, mx), "images of X are on the mesh too");
+    fu_warnings w = {0};
+    fu_warn_gap_kmesh(g4, z, gam, "Γ", cb, "", 1.2 * ha, 0.5 * ha, &w);
+    one_part(&w);
+    CHECK(w.n == 1 && strstr(w.msg[0], "CBM") && !strstr(w.msg[0], "VBM"), "Si-like CBM off the mesh: warns");
+    memset(&w, 0, sizeof w);
+    fu_warn_gap_kmesh(g4, z, gam, "Γ", x, "X", 1.0 * ha, 1.0 * ha, &w);
+    CHECK(w.n == 0, "edges at Γ and X on 4x4x4: quiet");
+    fu_warn_gap_kmesh(g3, z, gam, "Γ", x, "X", 1.3 * ha, 1.0 * ha, &w);
+    CHECK(w.n == 1 && strstr(w.msg[0], "X") && strstr(w.msg[0], "3x3x3"), "X off 3x3x3: warns");
+    memset(&w, 0, sizeof w);
+    fu_warn_gap_kmesh(g4, half, gam, "Γ", gam, "Γ", 1.0 * ha, 0.8 * ha, &w);
+    CHECK(w.n == 1 && strstr(w.msg[0], "VBM") && strstr(w.msg[0], "CBM"), "shifted mesh lacks Γ: both edges");
+    memset(&w, 0, sizeof w);
+    fu_warn_gap_kmesh(g3, z, gam, "", cb, "", 0, 0, &w);
+    CHECK(w.n == 0, "metal: quiet");
+}
+
+static void test_extract(void) {
+    char out[256];
+    int n = fu_warn_extract("recovery: as-given: failed; warning: A b; eos: x; warning: C", out, sizeof out);
+    CHECK(n == 2 && !strcmp(out, "A b; C"), out);
+    n = fu_warn_extract("recovery: as-given: done", out, sizeof out);
+    CHECK(n == 0 && !out[0], "no warning part: empty");
+    n = fu_warn_extract(NULL, out, sizeof out);
+    CHECK(n == 0 && !out[0], "no message: empty");
+    char small[4];
+    n = fu_warn_extract("warning: long text here", small, sizeof small);
+    CHECK(n == 1 && strlen(small) < sizeof small, "truncated, terminated");
+}
+
 int main(void) {
+    test_recovery();
+    test_gap_kmesh();
+    test_extract();
     test_pressure();
     test_relax();
     test_eos();
