@@ -733,6 +733,17 @@ static int check_record(const fu_cand_record *r, fu_err *err) {
     return FU_OK;
 }
 
+/* Hands an encoded payload to the caller, or frees it when a write ran out of memory. */
+static int encoded(wbuf *b, unsigned char **buf, size_t *len, const char *what, const char *id, fu_err *err) {
+    if (b->oom) {
+        free(b->p);
+        return fu_fail(err, FU_ENOMEM, "%s %s: out of memory encoding", what, id);
+    }
+    *buf = b->p;
+    *len = b->len;
+    return FU_OK;
+}
+
 int fu_cand_record_encode(const fu_cand_record *r, unsigned char **buf, size_t *len, fu_err *err) {
     *buf = NULL;
     *len = 0;
@@ -740,13 +751,7 @@ int fu_cand_record_encode(const fu_cand_record *r, unsigned char **buf, size_t *
     if (rc) return rc;
     wbuf b = {0};
     encode_cand(&b, r);
-    if (b.oom) {
-        free(b.p);
-        return fu_fail(err, FU_ENOMEM, "record %s: out of memory encoding", r->id);
-    }
-    *buf = b.p;
-    *len = b.len;
-    return FU_OK;
+    return encoded(&b, buf, len, "record", r->id, err);
 }
 
 /* Every string of a record is furui's own clean text (UTF-8 without control
@@ -895,13 +900,7 @@ int fu_cand_checkpoint_encode(const fu_cand_checkpoint *c, unsigned char **buf, 
     if (rc) return rc;
     wbuf b = {0};
     encode_ckpt(&b, c);
-    if (b.oom) {
-        free(b.p);
-        return fu_fail(err, FU_ENOMEM, "checkpoint %s: out of memory encoding", c->id);
-    }
-    *buf = b.p;
-    *len = b.len;
-    return FU_OK;
+    return encoded(&b, buf, len, "checkpoint", c->id, err);
 }
 
 int fu_cand_checkpoint_decode(const unsigned char *buf, size_t len, fu_cand_checkpoint *c, fu_err *err) {
