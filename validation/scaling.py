@@ -14,9 +14,31 @@ largest peak RSS over the ranks (each rank under GNU time) and the log's memory 
 rank. Every run must agree with the 1-rank run to 1e-9 Ha in the total energy and 1e-7 in
 forces (Ha/bohr) and stress (Ha/bohr^3) (exit 1 if not).
 Not in CTest: a 64-atom SCF takes minutes.
+
+    scaling.py --abinit [--cells 2] [--ranks 1,2]
+
+runs ABINIT 9.6.2 with paral_kgb 1 (npband = ranks, Γ-real wave functions) and furui on the same
+cell side by side: wall and CPU seconds (all ranks), SCF steps, and the energy difference per
+atom (the FFT grids may differ, so ~1e-6 Ha/atom is expected, not 1e-10).
+
+    scaling.py --comm [--cells 1,2] [--ranks 2,3,4,8] [--fit-ranks 2,3,4] [--bandwidth 10]
+               [--latency 2]
+
+counts instead the MPI traffic of each run (validation/mpicount: a PMPI interposer built with
+mpicc and loaded with LD_PRELOAD, furui unchanged) and projects it to 2-64 band ranks. Per rank
+and SCF step, the band transposes (Alltoallv) move (p-1)/p of a rank's 1/p share of the blocks
+H is applied to, so their bytes follow K_a (p-1)/p^2; the subspace matrices and the density are
+summed over the band ranks (Allreduce) with a payload K_r that does not shrink with p (a ring
+allreduce puts about 2 (p-1)/p K_r on each rank's link). The measured runs give K_a and K_r per
+cell (their spread over p checks the two laws; runs outside --fit-ranks are compared with the
+projection); the projection adds calls x latency x log2 p
+and divides the 1-rank compute time of a step by p, for a network of the given bandwidth (GB/s
+per rank) and latency (us), up to the largest p the layout allows (each rank >= 1 band and
+>= 100 plane waves: src/dft/bandpar.h).
 """
 import argparse
 import json
+import math
 import os
 import re
 import shutil
@@ -81,23 +103,221 @@ def run(args, inp, n, d):
             "estimate": int(est.group(1)) if est else None, "profile": js["profile_seconds"]}
 
 
+def build_counter(workdir):
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mpicount", "mpicount.c")
+    lib = os.path.join(workdir, "libmpicount.so")
+    subprocess.run(["mpicc", "-O2", "-shared", "-fPIC", "-o", lib, src], check=True)
+    return lib
+
+
+def run_counted(args, lib, inp, n, d):
+    os.makedirs(d, exist_ok=True)
+    cmd = [args.mpiexec, "--oversubscribe", "--allow-run-as-root", "-n", str(n),
+           "-x", "LD_PRELOAD=" + lib, "-x", "MPICOUNT_DIR=" + d,
+           os.path.abspath(args.furui), "scf", inp, "-o", "out"]
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", FURUI_THREADS="1",
+               OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               OMPI_MCA_mpi_yield_when_idle="1")
+    p = subprocess.run(cmd, cwd=d, env=env, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"scaling.py: {n} ranks failed (exit {p.returncode}):\n{p.stderr[-2000:]}")
+    with open(os.path.join(d, "out.json"), encoding="utf-8") as f:
+        js = json.load(f)
+    with open(os.path.join(d, "out.log"), encoding="utf-8") as f:
+        log = f.read()
+    counts = []
+    for r in range(n):
+        with open(os.path.join(d, f"mpicount.{r}.json"), encoding="utf-8") as f:
+            counts.append(json.load(f))
+    bands = re.search(r"# SCF: .*?, (\d+) bands \(\+(\d+) buffer\)", log)
+    it = js["scf"]["iterations"]
+    # the busiest rank sets the pace: the largest count over the ranks, per SCF step
+    per = {k: max(c[k]["bytes"] for c in counts) / it for k in counts[0]}
+    ncall = {k: max(c[k]["calls"] for c in counts) / it for k in counts[0]}
+    return {"ranks": n, "iterations": it, "nev": int(bands.group(1)) + int(bands.group(2)),
+            "bytes_per_step": per, "calls_per_step": ncall, "scf_wall_s": js["wall_seconds"],
+            "profile": js["profile_seconds"]}
+
+
+def comm_main(args):
+    lib = build_counter(args.workdir)
+    out = {}
+    for cells in [int(x) for x in str(args.cells).split(",")]:
+        natom = 8 * cells ** 3
+        inp = os.path.join(args.workdir, f"si{natom}.yaml")
+        with open(inp, "w", encoding="utf-8") as f:
+            f.write(supercell(cells, args.ecut))
+        ranks = [int(x) for x in args.ranks.split(",")]
+        one = run(argparse.Namespace(**vars(args)), inp, 1, os.path.join(args.workdir, f"si{natom}_np1"))
+        runs = [run_counted(args, lib, inp, n, os.path.join(args.workdir, f"si{natom}_c{n}"))
+                for n in ranks if n > 1]
+        print(f"# Si{natom} at Γ, {args.ecut:g} Ha, LDA: MPI payload per rank and SCF step "
+              f"(largest over the ranks); 1 rank: {one['iterations']} steps, "
+              f"{one['scf_wall_s'] / one['iterations']:.3f} s/step")
+        print(f"{'ranks':>5} {'steps':>5} {'Alltoallv':>10} {'calls':>6} {'Allreduce':>10} {'calls':>6} "
+              f"{'K_a (MB)':>9} {'K_r (MB)':>9}")
+        fit = [int(x) for x in args.fit_ranks.split(",")]
+        ka, kr = [], []
+        for r in runs:
+            p = r["ranks"]
+            a, ar = r["bytes_per_step"]["alltoallv"], r["bytes_per_step"]["allreduce"]
+            if p in fit:
+                ka.append(a * p * p / (p - 1))
+                kr.append(ar)
+            print(f"{p:5d} {r['iterations']:5d} {a / 1e6:9.3f}M {r['calls_per_step']['alltoallv']:6.1f} "
+                  f"{ar / 1e6:9.3f}M {r['calls_per_step']['allreduce']:6.1f} "
+                  f"{a * p * p / (p - 1) / 1e6:9.3f} {ar / 1e6:9.3f}{'' if p in fit else '  (check)'}")
+        KA, KR = sum(ka) / len(ka), sum(kr) / len(kr)
+        calls = sum(r["calls_per_step"]["alltoallv"] + r["calls_per_step"]["allreduce"]
+                    for r in runs) / len(runs)
+        spread = max(abs(x / KA - 1) for x in ka), max(abs(x / KR - 1) for x in kr)
+        checks = []
+        for r in runs:
+            p = r["ranks"]
+            if p in fit:
+                continue
+            pa, pr = KA * (p - 1) / p ** 2, KR
+            ma, mr = r["bytes_per_step"]["alltoallv"], r["bytes_per_step"]["allreduce"]
+            checks.append({"ranks": p, "alltoallv_measured": ma, "alltoallv_projected": pa,
+                           "allreduce_measured": mr, "allreduce_projected": pr})
+            print(f"# check at {p} ranks (not fitted): Alltoallv {ma / 1e6:.3f} MB measured, "
+                  f"{pa / 1e6:.3f} MB projected ({100 * (ma / pa - 1):+.1f} %); Allreduce "
+                  f"{mr / 1e6:.3f} MB measured, {pr / 1e6:.3f} MB projected ({100 * (mr / pr - 1):+.1f} %)")
+        t1 = one["scf_wall_s"] / one["iterations"]
+        with open(os.path.join(args.workdir, f"si{natom}_np1", "out.log"), encoding="utf-8") as f:
+            npw = min(int(x) for x in re.findall(r" npw (\d+)", f.read()))
+        pmax = min(min(r["nev"] for r in runs), int(npw // 100))
+        print(f"# K_a {KA / 1e6:.3f} MB (spread {100 * spread[0]:.1f} %), K_r {KR / 1e6:.3f} MB "
+              f"(spread {100 * spread[1]:.1f} %); projection at {args.bandwidth:g} GB/s, "
+              f"{args.latency:g} us per message step (at most {pmax} band ranks: bands, {npw} plane waves)")
+        print(f"{'ranks':>5} {'a2a/rank':>10} {'ar wire':>10} {'comm (ms)':>10} {'t1/p (ms)':>12} "
+              f"{'comm share':>10}")
+        proj = []
+        p = 2
+        while p <= 64:
+            if p <= pmax:
+                a = KA * (p - 1) / p ** 2
+                w = 2 * (p - 1) / p * KR
+                tc = (a + w) / (args.bandwidth * 1e9) + calls * args.latency * 1e-6 * math.log2(p)
+                tw = t1 / p
+                proj.append({"ranks": p, "alltoallv_bytes": a, "allreduce_wire_bytes": w,
+                             "comm_s": tc, "compute_s": tw})
+                print(f"{p:5d} {a / 1e6:9.3f}M {w / 1e6:9.3f}M {1e3 * tc:10.2f} {1e3 * tw:12.2f} "
+                      f"{tc / (tc + tw):10.2f}")
+            p *= 2
+        out[f"Si{natom}"] = {"one_rank": one, "runs": runs, "K_a": KA, "K_r": KR,
+                             "calls_per_step": calls, "spread": spread, "checks": checks,
+                             "projection": proj}
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump({"ecut": args.ecut, "bandwidth_GBs": args.bandwidth,
+                       "latency_us": args.latency, "cells": out}, f, indent=1)
+
+
+def abinit_main(args):
+    """ABINIT paral_kgb 1 (npband = ranks, Γ real wave functions: istwfk 2) and furui on the same
+    cell, psp, cutoff and SCF tolerance, side by side per rank count."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import abinit_case  # noqa: E402
+    cells = int(args.cells)
+    natom = 8 * cells ** 3
+    inp = os.path.join(args.workdir, "cell.yaml")
+    with open(inp, "w", encoding="utf-8") as f:
+        f.write(supercell(cells, args.ecut))
+    ranks = [int(x) for x in args.ranks.split(",")]
+    L = A_BOHR * cells
+    xred = []
+    for line in supercell(cells, args.ecut).splitlines():
+        m = re.match(r"\s+- \[Si, (\S+), (\S+), (\S+)\]", line)
+        if m:
+            xred.append([float(m.group(i)) for i in (1, 2, 3)])
+    # bands divisible by every band-rank count (ABINIT's paral_kgb needs it); an insulator's
+    # energy does not depend on the empty bands
+    lcm = 1
+    for n in ranks:
+        lcm = lcm * n // math.gcd(lcm, n)
+    nband = -(-int(natom * 2 * 1.2) // lcm) * lcm
+    case = {"lattice": [[L, 0, 0], [0, L, 0], [0, 0, L]], "xred": xred, "typat": [1] * natom,
+            "species": ["14si.4.hgh"], "ecut": args.ecut, "kgrid": [1, 1, 1], "shift": [0, 0, 0],
+            "nband": nband, "occopt": 1}
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+               OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               OMPI_MCA_mpi_yield_when_idle="1")
+    rows = []
+    for n in ranks:
+        d = os.path.join(args.workdir, f"abinit_np{n}")
+        os.makedirs(d)
+        with open(os.path.join(d, "run.abi"), "w", encoding="utf-8") as f:
+            f.write(abinit_case.abinit_input(case, ixc=1, extra=(
+                f"paral_kgb 1\nnpband {n}\nnpfft 1\nnpkpt 1\nbandpp 1\nistwfk 2\n")))
+        c0 = os.times()
+        t0 = time.monotonic()
+        p = subprocess.run([args.mpiexec, "--oversubscribe", "--allow-run-as-root", "-n", str(n),
+                            "abinit", "run.abi"], cwd=d, env=env, capture_output=True, text=True)
+        wall = time.monotonic() - t0
+        c1 = os.times()
+        if p.returncode != 0:
+            sys.exit(f"scaling.py: ABINIT on {n} ranks failed (exit {p.returncode}) in {d}")
+        with open(os.path.join(d, "run.abo"), encoding="utf-8") as f:
+            abo = f.read()
+        e = float(re.findall(r"^\s+etotal\s+(\S+)", abo, re.M)[-1])
+        steps = len(re.findall(r"^ ETOT +\d+", abo, re.M))
+        ab = {"wall_s": wall, "cpu_s": (c1.children_user + c1.children_system) -
+              (c0.children_user + c0.children_system), "etotal": e, "iterations": steps}
+        c0 = os.times()
+        fu = run(args, inp, n, os.path.join(args.workdir, f"furui_np{n}"))
+        c1 = os.times()
+        fu["cpu_s"] = (c1.children_user + c1.children_system) - (c0.children_user + c0.children_system)
+        rows.append({"ranks": n, "abinit": ab, "furui": fu})
+    print(f"# Si{natom} at Γ, {args.ecut:g} Ha, LDA (HGH 14si.4.hgh); ABINIT 9.6.2 paral_kgb 1 "
+          f"npband = ranks, {nband} bands; load average at start {os.getloadavg()[0]:.1f}")
+    print(f"{'ranks':>5} {'ABINIT wall':>11} {'cpu':>7} {'steps':>5} {'furui wall':>10} {'cpu':>7} "
+          f"{'steps':>5} {'wall ratio':>10} {'cpu ratio':>9} {'dE (Ha/atom)':>12}")
+    for r in rows:
+        a, f_ = r["abinit"], r["furui"]
+        print(f"{r['ranks']:5d} {a['wall_s']:11.1f} {a['cpu_s']:7.1f} {a['iterations']:5d} "
+              f"{f_['wall_s']:10.1f} {f_['cpu_s']:7.1f} {f_['iterations']:5d} "
+              f"{f_['wall_s'] / a['wall_s']:10.2f} {f_['cpu_s'] / a['cpu_s']:9.2f} "
+              f"{(f_['etotal'] - a['etotal']) / natom:12.1e}")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump({"natom": natom, "ecut": args.ecut, "nband_abinit": nband, "rows": rows}, f,
+                      indent=1)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--furui", default="build/furui")
     ap.add_argument("--mpiexec", default="mpiexec")
-    ap.add_argument("--cells", type=int, default=2)
+    ap.add_argument("--cells", default="2", help="cells per edge (--comm: a list)")
     ap.add_argument("--ecut", type=float, default=8)
     ap.add_argument("--ranks", default="1,2")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--workdir", default="/tmp/furui_scaling")
     ap.add_argument("--json")
+    ap.add_argument("--abinit", action="store_true",
+                    help="ABINIT paral_kgb 1 and furui side by side on --ranks")
+    ap.add_argument("--comm", action="store_true", help="count MPI traffic, project to 64 ranks")
+    ap.add_argument("--fit-ranks", default="2,3,4", help="runs that fix K_a, K_r (--comm); "
+                    "other --ranks check the projection")
+    ap.add_argument("--bandwidth", type=float, default=10.0, help="GB/s per rank (--comm)")
+    ap.add_argument("--latency", type=float, default=2.0, help="us per message step (--comm)")
     args = ap.parse_args()
     if os.path.exists(args.workdir):
         shutil.rmtree(args.workdir)
     os.makedirs(args.workdir)
+    if args.abinit:
+        abinit_main(args)
+        return
+    if args.comm:
+        if args.ranks == "1,2":
+            args.ranks = "2,3,4"
+        comm_main(args)
+        return
     inp = os.path.join(args.workdir, "cell.yaml")
     with open(inp, "w", encoding="utf-8") as f:
+        args.cells = int(args.cells)
         f.write(supercell(args.cells, args.ecut))
     natom = 8 * args.cells ** 3
     print(f"# Si{natom} at Γ, {args.ecut:g} Ha, LDA; best of {args.repeat} per rank count; "
