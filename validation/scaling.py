@@ -5,7 +5,7 @@ peak memory per rank against the estimate (src/dft/memory.c).
     scaling.py [--furui build/furui] [--mpiexec mpiexec] [--cells 2] [--ecut 8]
                [--ranks 1,2] [--repeat 3] [--workdir /tmp/furui_scaling] [--json OUT]
 
-The cell is cells^3 conventional diamond cells of Si (cells 2: 64 atoms, 3: 216), the first
+The cell is cells^3 conventional diamond cells of Si (cells 2: 64 atoms, 2x2x4: 128, 3: 216), the first
 atom displaced so that forces and stress are not zero by symmetry, LDA with ABINIT's HGH Si,
 Γ only: one k-point, so every rank beyond the first shares its bands. For each rank count the
 same SCF runs --repeat times (best wall time kept: timings on a shared machine are noisy) and
@@ -51,20 +51,31 @@ BASIS = [(0, 0, 0), (0, .5, .5), (.5, 0, .5), (.5, .5, 0),
          (.25, .25, .25), (.25, .75, .75), (.75, .25, .75), (.75, .75, .25)]
 
 
-def supercell(n, ecut):
+def cell_dims(spec):
+    """"2" -> (2, 2, 2) conventional cells, "2x2x4" -> (2, 2, 4)."""
+    d = [int(x) for x in str(spec).split("x")]
+    if len(d) == 1:
+        d *= 3
+    if len(d) != 3 or min(d) < 1:
+        sys.exit(f"scaling.py: cells {spec!r}: give n or n1xn2xn3 (each >= 1)")
+    return tuple(d)
+
+
+def supercell(dims, ecut):
+    n1, n2, n3 = dims
     lines = ["structure:", "  lattice:", "    unit: bohr", "    vectors:"]
-    L = A_BOHR * n
-    lines += [f"      - [{L}, 0.0, 0.0]", f"      - [0.0, {L}, 0.0]", f"      - [0.0, 0.0, {L}]"]
+    lines += [f"      - [{A_BOHR * n1}, 0.0, 0.0]", f"      - [0.0, {A_BOHR * n2}, 0.0]",
+              f"      - [0.0, 0.0, {A_BOHR * n3}]"]
     lines += ["  coordinates: fractional", "  atoms:"]
     first = True
-    for i in range(n):
-        for j in range(n):
-            for k in range(n):
+    for i in range(n1):
+        for j in range(n2):
+            for k in range(n3):
                 for b in BASIS:
-                    x = [(b[0] + i) / n, (b[1] + j) / n, (b[2] + k) / n]
+                    x = [(b[0] + i) / n1, (b[1] + j) / n2, (b[2] + k) / n3]
                     if first:
-                        x[0] += 0.02 / n
-                        x[1] += 0.01 / n
+                        x[0] += 0.02 / n1
+                        x[1] += 0.01 / n2
                         first = False
                     lines.append(f"    - [Si, {x[0]:.10f}, {x[1]:.10f}, {x[2]:.10f}]")
     lines += ["pseudopotentials:", "  Si: abinit:14si.4.hgh", "xc: lda", f"ecut: {ecut} Ha",
@@ -142,8 +153,9 @@ def run_counted(args, lib, inp, n, d):
 def comm_main(args):
     lib = build_counter(args.workdir)
     out = {}
-    for cells in [int(x) for x in str(args.cells).split(",")]:
-        natom = 8 * cells ** 3
+    for spec in str(args.cells).split(","):
+        cells = cell_dims(spec)
+        natom = 8 * cells[0] * cells[1] * cells[2]
         inp = os.path.join(args.workdir, f"si{natom}.yaml")
         with open(inp, "w", encoding="utf-8") as f:
             f.write(supercell(cells, args.ecut))
@@ -219,13 +231,12 @@ def abinit_main(args):
     cell, psp, cutoff and SCF tolerance, side by side per rank count."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import abinit_case  # noqa: E402
-    cells = int(args.cells)
-    natom = 8 * cells ** 3
+    cells = cell_dims(args.cells)
+    natom = 8 * cells[0] * cells[1] * cells[2]
     inp = os.path.join(args.workdir, "cell.yaml")
     with open(inp, "w", encoding="utf-8") as f:
         f.write(supercell(cells, args.ecut))
     ranks = [int(x) for x in args.ranks.split(",")]
-    L = A_BOHR * cells
     xred = []
     for line in supercell(cells, args.ecut).splitlines():
         m = re.match(r"\s+- \[Si, (\S+), (\S+), (\S+)\]", line)
@@ -237,7 +248,8 @@ def abinit_main(args):
     for n in ranks:
         lcm = lcm * n // math.gcd(lcm, n)
     nband = -(-int(natom * 2 * 1.2) // lcm) * lcm
-    case = {"lattice": [[L, 0, 0], [0, L, 0], [0, 0, L]], "xred": xred, "typat": [1] * natom,
+    case = {"lattice": [[A_BOHR * cells[0], 0, 0], [0, A_BOHR * cells[1], 0],
+                        [0, 0, A_BOHR * cells[2]]], "xred": xred, "typat": [1] * natom,
             "species": ["14si.4.hgh"], "ecut": args.ecut, "kgrid": [1, 1, 1], "shift": [0, 0, 0],
             "nband": nband, "occopt": 1}
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
@@ -290,7 +302,7 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--furui", default="build/furui")
     ap.add_argument("--mpiexec", default="mpiexec")
-    ap.add_argument("--cells", default="2", help="cells per edge (--comm: a list)")
+    ap.add_argument("--cells", default="2", help="cells per edge, n or n1xn2xn3 (--comm: a list)")
     ap.add_argument("--ecut", type=float, default=8)
     ap.add_argument("--ranks", default="1,2")
     ap.add_argument("--repeat", type=int, default=3)
@@ -317,9 +329,9 @@ def main():
         return
     inp = os.path.join(args.workdir, "cell.yaml")
     with open(inp, "w", encoding="utf-8") as f:
-        args.cells = int(args.cells)
-        f.write(supercell(args.cells, args.ecut))
-    natom = 8 * args.cells ** 3
+        cells = cell_dims(args.cells)
+        f.write(supercell(cells, args.ecut))
+    natom = 8 * cells[0] * cells[1] * cells[2]
     print(f"# Si{natom} at Γ, {args.ecut:g} Ha, LDA; best of {args.repeat} per rank count; "
           f"load average at start {os.getloadavg()[0]:.1f}")
     best = {}
