@@ -80,9 +80,15 @@ typedef struct {
     double mem;         /* estimated bytes per rank (fu_sweep_apply_mem_limit sets the group's) */
     int mem_refused;    /* 1: invalid only because mem exceeds the limit of this run */
     int npk, npb;       /* layout in the group (fu_sweep_apply_mem_limit): k-groups x band ranks */
+    int stage;          /* 1-based stage of a staged sweep (`stages:`); 0: no stages */
+    char root[FU_CANDIDATE_ID_LEN]; /* staged: the ID of this structure in stage 1 */
 } fu_candidate;
 
-typedef struct {
+#define FU_SWEEP_STAGE_NAME_LEN 32
+#define FU_SWEEP_WHERE_LEN 1024
+
+typedef struct fu_sweep fu_sweep;
+struct fu_sweep {
     char path[FU_SWEEP_PATH_LEN]; /* the spec file (or origin name) */
     char *text;                   /* verbatim spec, NUL-terminated, for provenance */
     char name[128];               /* `name:`; default: file name without extension */
@@ -100,7 +106,16 @@ typedef struct {
      * which element's hint sets it ("normal hint of O (table:...)"). */
     double campaign_ecut;
     char ecut_source[FU_SWEEP_PATH_LEN + 128];
-} fu_sweep;
+    /* `stages:` (input/README.md "Stages"): a funnel in one sweep. The sweep read is
+     * stage 1; `next` is stage 2 (its candidates are stage 1's structures, same order and
+     * count, with the stage's settings), and so on. nstages 0: no stages (next NULL). */
+    int nstages;
+    int stage;                                /* this stage, 1-based (0 without stages) */
+    char stage_name[FU_SWEEP_STAGE_NAME_LEN];
+    char stage_where[FU_SWEEP_WHERE_LEN];     /* who proceeds into this stage ("" : all) */
+    int stage_where_line;                     /* line of `where:` in the file (messages) */
+    fu_sweep *next;
+};
 
 /* Reads, validates and expands a sweep file. On error *sw needs no freeing
  * (fu_sweep_free is still safe) and err has one line naming file, line and
