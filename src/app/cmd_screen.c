@@ -25,6 +25,7 @@
 #include "dft/psp.h"
 #include "screen/preflight.h"
 #include "screen/stages.h"
+#include "screen/sweepconv.h"
 #include "screen/sweep.h"
 #include "app/runtime.h"
 
@@ -313,6 +314,22 @@ int cmd_screen(int argc, char **argv, int rank) {
                    dry ? "" : ", rerun the same command to start");
         else if (rc)
             fprintf(stderr, "furui: error: %s\n", err.msg);
+        /* converge: the ladders on rank 0 alone (the others wait), then the sweep at the
+         * cutoff and k-spacing they chose (screen/sweepconv.h) */
+        if (!rc && sw.converge && !dry) {
+            char cpfx[FU_SWEEP_PATH_LEN];
+            snprintf(cpfx, sizeof cpfx, "%s", prefix ? prefix : sw.name);
+            fu_sweepconv_choice ch;
+            fu_sweep s2;
+            rc = fu_sweepconv_run(&sw, cpfx, stderr, &ch, &err);
+            if (!rc) rc = fu_sweep_read_converged(sweep_path, ch.ecut, ch.kspacing, &s2, &err);
+            if (!rc) {
+                fu_sweep_free(&sw);
+                sw = s2;
+            } else {
+                fprintf(stderr, "furui: error: %s\n", err.msg);
+            }
+        }
         /* With more than one rank, measured plans only: each worker would
          * pay 0.3-1.4 s of patient planning per grid size in a campaign's
          * first run (its plans reach the cache only at the end, through

@@ -36,6 +36,7 @@
 #include "props/eos.h"
 #include "dft/scf_input.h"
 #include "dft/xc.h"
+#include "props/converge.h"
 #include "screen/rank_expr.h"
 
 /* Limits beyond which a spec is a mistake rather than a campaign. */
@@ -1962,13 +1963,91 @@ static int campaign_ecut(ctx *c, const fu_ynode *cands, fu_sweep *sw) {
     return FU_OK;
 }
 
+/* `converge: {structures: [F, ...], ecut: LADDER, kspacing: LADDER, target: energy|all,
+ * protocol: NAME}` (input/sweep_README.md "Convergence"). */
+static int read_converge(ctx *c, const fu_ynode *n, fu_sweep *sw) {
+    static const char *const keys[] = {"structures", "ecut", "kspacing", "target", "protocol", NULL};
+    const fu_ydoc *d = c->d;
+    const fu_ynode *st, *v;
+    int rc = fu_ynode_expect(d, n, FU_YMAP, c->err);
+    if (!rc) rc = fu_ymap_check_keys(d, n, keys, c->err);
+    if (!rc) rc = fu_ymap_require(d, n, "structures", &st, c->err);
+    if (!rc) rc = fu_ynode_expect(d, st, FU_YSEQ, c->err);
+    if (!rc && (st->n < 1 || st->n > FU_SWEEP_CONVERGE_MAX))
+        rc = fu_ynode_fail(c->err, d, st, FU_EINPUT, "expected 1 to %d formulas of candidates, found %d",
+                           FU_SWEEP_CONVERGE_MAX, st->n);
+    for (int i = 0; !rc && i < st->n; i++)
+        rc = fu_ynode_string_copy(d, st->item[i], sw->converge_formula[i], sizeof sw->converge_formula[i], c->err);
+    if (rc) return rc;
+    sw->converge_nformula = st->n;
+    const char *lad[2] = {"16:64:4 Ha", "0.5,0.4,0.3,0.25,0.2,0.15 1/angstrom"};
+    const fu_ynode *ln[2] = {fu_ymap_get(n, "ecut"), fu_ymap_get(n, "kspacing")};
+    for (int l = 0; l < 2 && !rc; l++)
+        if (ln[l]) rc = fu_ynode_string(d, ln[l], &lad[l], c->err);
+    char msg[600];
+    double *out[2] = {sw->converge_ecut, sw->converge_kspacing};
+    int *cnt[2] = {&sw->converge_necut, &sw->converge_nk};
+    for (int l = 0; l < 2 && !rc; l++) {
+        int m = fu_converge_parse_ladder(l ? "kspacing" : "ecut", lad[l], l ? FU_UNIT_INVLENGTH : FU_UNIT_ENERGY,
+                                         out[l], msg, sizeof msg);
+        if (m < 0) return fu_ynode_fail(c->err, d, ln[l] ? ln[l] : n, FU_EINPUT, "%s", msg);
+        *cnt[l] = m;
+        for (int i = 0; i < m; i++) /* ascending cutoffs; spacings coarse to dense */
+            for (int q = i + 1; q < m; q++)
+                if (l ? out[l][q] > out[l][i] : out[l][q] < out[l][i]) {
+                    double t = out[l][i];
+                    out[l][i] = out[l][q], out[l][q] = t;
+                }
+        if (!l && out[0][m - 1] > FU_INPUT_MAX_ECUT)
+            return fu_ynode_fail(c->err, d, ln[0] ? ln[0] : n, FU_EINPUT, "values above %g Ha", FU_INPUT_MAX_ECUT);
+    }
+    if (!rc && (v = fu_ymap_get(n, "target"))) {
+        const char *t;
+        rc = fu_ynode_string(d, v, &t, c->err);
+        if (!rc && strcmp(t, "energy") && strcmp(t, "all"))
+            rc = fu_ynode_fail(c->err, d, v, FU_EINPUT, "expected energy or all, got '%.40s'", t);
+        if (!rc) sw->converge_all = !strcmp(t, "all");
+    }
+    const char *pname = c->proto ? c->proto->name : "balanced";
+    if (!rc && (v = fu_ymap_get(n, "protocol"))) {
+        rc = fu_ynode_string(d, v, &pname, c->err);
+        if (!rc && !fu_protocol_find(pname))
+            rc = fu_ynode_fail(c->err, d, v, FU_EINPUT, "unknown protocol '%.40s'; known: %s", pname,
+                               FU_PROTOCOL_NAMES);
+    }
+    if (rc) return rc;
+    snprintf(sw->converge_protocol, sizeof sw->converge_protocol, "%s", pname);
+    sw->converge = 1;
+    sw->converge_line = n->line;
+    return FU_OK;
+}
+
+/* The first valid candidate of each formula of `converge: structures:` (the label's
+ * formula, "MgO" in "MgO/rocksalt/..."). */
+static int converge_candidates(ctx *c, const fu_ynode *n, fu_sweep *sw) {
+    const fu_ynode *st = fu_ymap_get(n, "structures");
+    for (int f = 0; f < sw->converge_nformula; f++) {
+        const char *want = sw->converge_formula[f];
+        size_t len = strlen(want);
+        sw->converge_cand[f] = -1;
+        for (int i = 0; i < c->n && sw->converge_cand[f] < 0; i++)
+            if (c->cand[i].valid && !strncmp(c->cand[i].label, want, len) && c->cand[i].label[len] == '/')
+                sw->converge_cand[f] = i;
+        if (sw->converge_cand[f] < 0)
+            return fu_ynode_fail(c->err, c->d, st->item[f], FU_EINPUT,
+                                 "'%s' is the formula of no valid candidate (as in their labels, e.g. "
+                                 "'%.60s')", want, c->n ? c->cand[0].label : "");
+    }
+    return FU_OK;
+}
+
 static int parse_doc(const fu_ydoc *d, fu_sweep *sw, const volatile sig_atomic_t *stop, fu_err *err) {
     static const char *const keys[] = {"name",     "candidates", "pseudopotentials", "xc",
                                        "ecut",     "kpoints",    "smearing",         "strain",
                                        "symmetry", "scf",        "compute",          "verbosity",
                                        "recovery", "candidate_time_limit", "spin",   "properties",
                                        "only",     "protocol",   "allow_unconverged", "references",
-                                       "stages",   NULL};
+                                       "stages",   "converge", NULL};
     const fu_ynode *root = d->root, *n;
     if (root->kind != FU_YMAP)
         return fu_ynode_fail(err, d, root, FU_EINPUT,
@@ -2022,10 +2101,17 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, const volatile sig_atomic_t
         else if (!rc && strcmp(v, "none"))
             rc = fu_ynode_fail(err, d, n, FU_EINPUT, "expected auto or none, got '%.40s'", v);
     }
+    /* converge: chooses the cutoff and the k-spacing */
+    const fu_ynode *conv = fu_ymap_get(root, "converge");
+    for (int q = 0; !rc && conv && q < 2; q++)
+        if ((n = fu_ymap_get(root, q ? "kpoints" : "ecut")))
+            rc = fu_ynode_fail(err, d, n, FU_EINPUT, "converge: (line %d) chooses it: give one of them, "
+                               "not both", conv->line);
+    if (!rc && conv) rc = read_converge(c, conv, sw);
     /* a protocol supplies the cutoff and the k-mesh; without one they are required */
-    if (!rc && !(ec = fu_ymap_get(root, "ecut")) && !c->proto)
+    if (!rc && !(ec = fu_ymap_get(root, "ecut")) && !c->proto && !conv)
         rc = fu_ymap_require(d, root, "ecut", &ec, err);
-    if (!rc && !(kp = fu_ymap_get(root, "kpoints")) && !c->proto)
+    if (!rc && !(kp = fu_ymap_get(root, "kpoints")) && !c->proto && !conv)
         rc = fu_ymap_require(d, root, "kpoints", &kp, err);
     c->ecut_node = ec;
     c->ecut_given = ec != NULL;
@@ -2049,7 +2135,9 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, const volatile sig_atomic_t
                               sizeof c->xc[0].label, err);
         }
     }
-    if (!rc && !ec) {
+    if (!rc && conv) {
+        /* below, with the k-mesh */
+    } else if (!rc && !ec) {
         c->necut = 1; /* set after the scan of the elements, below */
     } else if (!rc) {
         if (ec->kind == FU_YMAP)
@@ -2058,7 +2146,15 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, const volatile sig_atomic_t
         else
             rc = each_item(c, ec, &c->necut, ecut_item);
     }
-    if (!rc && !kp) {
+    if (!rc && conv) { /* the values chosen, or until then the ladders' densest */
+        c->necut = 1;
+        c->ecut[0] = sw->converged_ecut > 0 ? sw->converged_ecut : sw->converge_ecut[sw->converge_necut - 1];
+        c->ecut_given = 1;
+        c->ecut_node = conv;
+        c->nk = 1;
+        c->k[0].spacing = sw->converged_kspacing > 0 ? sw->converged_kspacing
+                                                     : sw->converge_kspacing[sw->converge_nk - 1];
+    } else if (!rc && !kp) {
         c->nk = 1;
         c->k[0].spacing = c->proto->kspacing;
     } else if (!rc) {
@@ -2137,6 +2233,7 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, const volatile sig_atomic_t
     if (!rc && c->refs_node) rc = add_references(c);
     if (!rc) rc = dedupe(c, sw);
     if (!rc && (n = fu_ymap_get(root, "only"))) rc = apply_only(c, n, sw);
+    if (!rc && conv) rc = converge_candidates(c, conv, sw);
     /* labels and reasons carry file names, which may hold any bytes: the journal stores clean text */
     for (int i = 0; !rc && i < c->n; i++) {
         fu_text_sanitize(c->cand[i].label);
@@ -2222,7 +2319,7 @@ static int parse_stages(const fu_ydoc *d, const fu_ynode *stages, fu_sweep *sw,
     if (rc) return rc;
     if (stages->n < 1 || stages->n > 16)
         return fu_ynode_fail(err, d, stages, FU_EINPUT, "expected 1 to 16 stages, found %d", stages->n);
-    if ((n = fu_ymap_get(d->root, "only")))
+    if ((n = fu_ymap_get(d->root, "only")) || (n = fu_ymap_get(d->root, "converge")))
         return fu_ynode_fail(err, d, n, FU_EINPUT, "not supported together with stages:");
     char names[16][FU_SWEEP_STAGE_NAME_LEN];
     for (int k = 0; k < stages->n; k++) {
@@ -2353,6 +2450,21 @@ int fu_sweep_read_until(const char *path, const volatile sig_atomic_t *stop, fu_
         return rc;
     }
     return finish(&d, sw, stop, err);
+}
+
+int fu_sweep_read_converged(const char *path, double ecut, double kspacing, fu_sweep *sw, fu_err *err) {
+    int rc = start(path, sw, err);
+    if (rc) return rc;
+    if (!(ecut > 0 && kspacing > 0)) return fu_fail(err, FU_EINPUT, "%s: converged values must be > 0", path);
+    sw->converged_ecut = ecut;
+    sw->converged_kspacing = kspacing;
+    fu_ydoc d;
+    rc = fu_ydoc_load(path, &d, err);
+    if (rc) {
+        if (err) one_line(err->msg);
+        return rc;
+    }
+    return finish(&d, sw, NULL, err);
 }
 
 int fu_sweep_parse(const char *text, const char *origin, fu_sweep *sw, fu_err *err) {

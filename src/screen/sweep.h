@@ -85,6 +85,8 @@ typedef struct {
 } fu_candidate;
 
 #define FU_SWEEP_STAGE_NAME_LEN 32
+#define FU_SWEEP_CONVERGE_MAX 8
+#define FU_SWEEP_LADDER_MAX 40
 #define FU_SWEEP_WHERE_LEN 1024
 
 typedef struct fu_sweep fu_sweep;
@@ -115,6 +117,21 @@ struct fu_sweep {
     char stage_where[FU_SWEEP_WHERE_LEN];     /* who proceeds into this stage ("" : all) */
     int stage_where_line;                     /* line of `where:` in the file (messages) */
     fu_sweep *next;
+    /* `converge:` (input/sweep_README.md "Convergence"): cutoff and k ladders run before the
+     * farm on the candidates of the formulas named; the first rung meeting the protocol's
+     * target sets the campaign's ecut and k-spacing. Until they are known (fu_sweep_read
+     * without them) the candidates carry the ladders' densest values. */
+    int converge;                             /* 1: the block is given */
+    int converge_line;
+    int converge_nformula;
+    char converge_formula[FU_SWEEP_CONVERGE_MAX][32]; /* reduced formulas, e.g. "MgO" */
+    int converge_cand[FU_SWEEP_CONVERGE_MAX];  /* the first valid candidate of each */
+    int converge_necut, converge_nk;
+    double converge_ecut[FU_SWEEP_LADDER_MAX];     /* Ha, ascending */
+    double converge_kspacing[FU_SWEEP_LADDER_MAX]; /* bohr⁻¹, descending (coarse to dense) */
+    int converge_all;                         /* target: 1 every quantity, 0 the energy */
+    char converge_protocol[16];               /* whose targets (the sweep's protocol, else balanced) */
+    double converged_ecut, converged_kspacing; /* > 0: the values chosen (Ha, bohr⁻¹) */
 };
 
 /* Reads, validates and expands a sweep file. On error *sw needs no freeing
@@ -128,6 +145,9 @@ int fu_sweep_read_until(const char *path, const volatile sig_atomic_t *stop, fu_
 /* Same from text in memory; `origin` names it in messages and relative paths
  * are taken relative to its directory part. */
 int fu_sweep_parse(const char *text, const char *origin, fu_sweep *sw, fu_err *err);
+/* A sweep with a `converge:` block, read again with the cutoff (Ha) and k-spacing (bohr⁻¹)
+ * its ladders chose (screen/sweepconv.h) in place of the ladders' densest values. */
+int fu_sweep_read_converged(const char *path, double ecut, double kspacing, fu_sweep *sw, fu_err *err);
 void fu_sweep_free(fu_sweep *sw);
 
 /* Re-estimates each valid candidate's memory per rank for groups of
