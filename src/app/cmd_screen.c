@@ -150,7 +150,7 @@ static void print_table(const fu_sweep *sw, const unsigned char *in_shard, int i
     /* a staged sweep: the table is stage 1; later stages run the candidates their where selects */
     for (const fu_sweep *t = sw->next; t; t = t->next)
         printf("# stage %d of %d (%s): the same %d structures at its settings (first: %s), for those whose "
-               "stage-%d row %s\n", t->stage, t->nstages, t->stage_name, t->n, t->n ? t->cand[0].label : "-",
+               "stage-%d row %s%s\n", t->stage, t->nstages, t->stage_name, t->n, t->n ? t->cand[0].label : "-",
                t->stage - 1, t->stage_where[0] ? "is done and satisfies: " : "is done", t->stage_where);
     if (sw->nstages) printf("# stage 1 of %d (%s):\n", sw->nstages, sw->stage_name);
     if (in_shard) {
