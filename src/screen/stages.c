@@ -213,6 +213,18 @@ static int stage_number(const fu_results *r, const char *which) {
     return 0;
 }
 
+typedef struct {
+    const char *root;
+    int stage;
+    size_t idx;
+} root_row;
+
+static int cmp_root_stage(const void *pa, const void *pb) {
+    const root_row *a = pa, *b = pb;
+    int c = strcmp(a->root, b->root);
+    return c ? c : (b->stage > a->stage) - (b->stage < a->stage);
+}
+
 int fu_stages_pick(fu_results *r, const char *which, size_t *nremoved, fu_err *err) {
     size_t local;
     if (!nremoved) nremoved = &local;
@@ -227,24 +239,23 @@ int fu_stages_pick(fu_results *r, const char *which, size_t *nremoved, fu_err *e
             return fu_fail(err, FU_EINPUT, "--stage %s: no stage of that name or number in the results", which);
     }
     if (!staged) return FU_OK;
-    /* the last stage of each root: rows are few enough for a lookup per row */
     unsigned char *keep = calloc(r->n ? r->n : 1, 1);
-    if (!keep) return fu_fail(err, FU_ENOMEM, "out of memory");
+    root_row *ord = malloc((r->n ? r->n : 1) * sizeof *ord);
+    if (!keep || !ord) {
+        free(keep), free(ord);
+        return fu_fail(err, FU_ENOMEM, "out of memory");
+    }
+    size_t m0 = 0;
     for (size_t i = 0; i < r->n; i++) {
         const fu_cand_record *c = &r->rec[i];
-        if (c->stage <= 0) {
-            keep[i] = 1;
-            continue;
-        }
-        if (want) {
-            keep[i] = c->stage == want;
-            continue;
-        }
-        int last = 1;
-        for (size_t q = 0; q < r->n && last; q++)
-            if (r->rec[q].stage > c->stage && !strcmp(r->rec[q].stage_root, c->stage_root)) last = 0;
-        keep[i] = (unsigned char)last;
+        if (c->stage <= 0) keep[i] = 1;
+        else if (want) keep[i] = c->stage == want;
+        else ord[m0++] = (root_row){c->stage_root, c->stage, i};
     }
+    /* the last stage of each root: the first of its rows ordered by root, stage descending */
+    if (m0) qsort(ord, m0, sizeof *ord, cmp_root_stage);
+    for (size_t k = 0; k < m0; k++) keep[ord[k].idx] = k == 0 || strcmp(ord[k].root, ord[k - 1].root) != 0;
+    free(ord);
     size_t m = 0;
     for (size_t i = 0; i < r->n; i++) {
         if (!keep[i]) {
