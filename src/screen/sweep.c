@@ -2263,10 +2263,9 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, const volatile sig_atomic_t
 
 /* The keys a stage may set: settings and properties, not the candidate list (which every
  * stage shares, so that stage k's candidate i is stage 1's candidate i). */
-static const char *const stage_keys[] = {"name",    "where",      "protocol", "ecut",
-                                         "kpoints", "smearing",   "scf",      "compute",
-                                         "properties", "candidate_time_limit", "recovery",
-                                         "allow_unconverged", NULL};
+static const char *const stage_keys[] = {"name",     "where",   "protocol", "ecut",       "kpoints",
+                                         "smearing", "scf",     "compute",  "properties", "allow_unconverged",
+                                         NULL};
 
 /* The document a stage reads: the sweep's top-level keys (without stages:) with the
  * stage's own keys in their place. Nodes are shared with the document, so messages name
