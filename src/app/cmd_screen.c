@@ -359,7 +359,13 @@ int cmd_screen(int argc, char **argv, int rank) {
         for (fu_sweep *t = &sw; !rc && t; t = t->next)
             for (int i = 0; i < t->n; i++) t->cand[i].params.fft_patient = patient;
     }
-    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    { /* a sweep's converge: ladders keep rank 0 busy for minutes: wait without spinning */
+        MPI_Request rq;
+        int done = 0;
+        MPI_Ibcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD, &rq);
+        for (MPI_Test(&rq, &done, MPI_STATUS_IGNORE); !done; MPI_Test(&rq, &done, MPI_STATUS_IGNORE))
+            nanosleep(&(struct timespec){0, 2000000}, NULL);
+    }
     if (rc) {
         fu_sweep_free(&sw);
         /* a stop is not a failure: exit 0 like a farm stopped early */
