@@ -33,6 +33,9 @@ static int run(int argc, char **argv, int rank, const char *cmd, const char *wha
             else out = argv[++i];
         } else if (strcmp(argv[i], "--force") == 0) {
             o.force = 1;
+        } else if (!strcmp(cmd, "export") && strcmp(argv[i], "--stage") == 0) {
+            if (i + 1 >= argc) bad = "option --stage needs a stage name or number";
+            else o.stage = argv[++i];
         } else if (!strcmp(cmd, "export") && strcmp(argv[i], "--rde") == 0) {
             o.rde = 1;
         } else if (!strcmp(cmd, "export") && strcmp(argv[i], "--rde-max-tiles") == 0) {
@@ -60,7 +63,7 @@ static int run(int argc, char **argv, int rank, const char *cmd, const char *wha
     if (!code && (!in || !out)) {
         if (rank == 0)
             fprintf(stderr, "furui: error: %s: usage: furui %s %s -o DIR [--force]%s\n", cmd, cmd, what,
-                    strcmp(cmd, "export") ? "" : " [--rde] [--rde-max-tiles N]");
+                    strcmp(cmd, "export") ? "" : " [--rde] [--rde-max-tiles N] [--stage NAME|N]");
         code = 64;
     }
     if (!code && rank == 0) {

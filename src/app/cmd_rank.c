@@ -1,5 +1,6 @@
 /* furui rank RESULTS [--where EXPR] [--sort KEYS] [--limit N] [--all-states]
- *            -o DIR [--force]
+ *            [--stage NAME|N] -o DIR [--force]
+ * (a staged sweep's results: each candidate's last stage, or the stage named)
  * furui rank --list
  * The narrowing step (src/screen/shortlist.h, language in
  * src/screen/rank_expr.h). Runs on rank 0; other ranks only return its exit
@@ -35,13 +36,16 @@ int cmd_rank(int argc, char **argv, int rank) {
     int code = 0, list = 0;
     for (int i = 0; i < argc && !code; i++) {
         const char *bad = NULL, *a = argv[i];
-        int needs = !strcmp(a, "-o") || !strcmp(a, "--where") || !strcmp(a, "--sort") || !strcmp(a, "--limit");
+        int needs = !strcmp(a, "-o") || !strcmp(a, "--where") || !strcmp(a, "--sort") || !strcmp(a, "--limit") ||
+                    !strcmp(a, "--stage");
         if (needs && i + 1 >= argc) {
             bad = "option needs a value";
         } else if (!strcmp(a, "-o")) {
             out = argv[++i];
         } else if (!strcmp(a, "--where")) {
             o.where = argv[++i];
+        } else if (!strcmp(a, "--stage")) {
+            o.stage = argv[++i];
         } else if (!strcmp(a, "--sort")) {
             o.sort = argv[++i];
         } else if (!strcmp(a, "--limit")) {
@@ -74,7 +78,7 @@ int cmd_rank(int argc, char **argv, int rank) {
     } else if (!code && (!in || !out)) {
         if (rank == 0)
             fprintf(stderr, "furui: error: rank: usage: furui rank RESULTS [--where EXPR] [--sort KEYS] "
-                            "[--limit N] [--all-states] -o DIR [--force]   (furui rank --list: properties)\n");
+                            "[--limit N] [--all-states] [--stage NAME|N] -o DIR [--force]   (furui rank --list: properties)\n");
         code = 64;
     } else if (!code && rank == 0) {
         fu_err err = {0};

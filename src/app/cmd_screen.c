@@ -24,6 +24,8 @@
 #include "screen/store.h"
 #include "dft/psp.h"
 #include "screen/preflight.h"
+#include "screen/stages.h"
+#include "screen/sweepconv.h"
 #include "screen/sweep.h"
 #include "app/runtime.h"
 
@@ -142,6 +144,15 @@ static void print_table(const fu_sweep *sw, const unsigned char *in_shard, int i
     }
     print_pseudopotentials(sw);
     fu_preflight_hull(sw, stdout);
+    if (sw->converge)
+        printf("# converge: ladders on %d structure(s) before the farm (not in a dry run): the candidates "
+               "below carry the ladders' densest cutoff and k-spacing until then\n", sw->converge_nformula);
+    /* a staged sweep: the table is stage 1; later stages run the candidates their where selects */
+    for (const fu_sweep *t = sw->next; t; t = t->next)
+        printf("# stage %d of %d (%s): the same %d structures at its settings (first: %s), for those whose "
+               "stage-%d row %s%s\n", t->stage, t->nstages, t->stage_name, t->n, t->n ? t->cand[0].label : "-",
+               t->stage - 1, t->stage_where[0] ? "is done and satisfies: " : "is done", t->stage_where);
+    if (sw->nstages) printf("# stage 1 of %d (%s):\n", sw->nstages, sw->stage_name);
     if (in_shard) {
         int k = 0, kv = 0;
         double cost = 0;
@@ -312,6 +323,22 @@ int cmd_screen(int argc, char **argv, int rank) {
                    dry ? "" : ", rerun the same command to start");
         else if (rc)
             fprintf(stderr, "furui: error: %s\n", err.msg);
+        /* converge: the ladders on rank 0 alone (the others wait), then the sweep at the
+         * cutoff and k-spacing they chose (screen/sweepconv.h) */
+        if (!rc && sw.converge && !dry) {
+            char cpfx[FU_SWEEP_PATH_LEN];
+            snprintf(cpfx, sizeof cpfx, "%s", prefix ? prefix : sw.name);
+            fu_sweepconv_choice ch;
+            fu_sweep s2;
+            rc = fu_sweepconv_run(&sw, cpfx, stderr, &ch, &err);
+            if (!rc) rc = fu_sweep_read_converged(sweep_path, ch.ecut, ch.kspacing, &s2, &err);
+            if (!rc) {
+                fu_sweep_free(&sw);
+                sw = s2;
+            } else {
+                fprintf(stderr, "furui: error: %s\n", err.msg);
+            }
+        }
         /* With more than one rank, measured plans only: each worker would
          * pay 0.3-1.4 s of patient planning per grid size in a campaign's
          * first run (its plans reach the cache only at the end, through
@@ -324,13 +351,21 @@ int cmd_screen(int argc, char **argv, int rank) {
                 fprintf(stderr, "furui: error: %s\n", how);
                 rc = FU_EINPUT;
             } else {
-                fu_sweep_apply_mem_limit(&sw, limit, size == 1 ? 1 : o.group_size, o.threads, how);
+                for (fu_sweep *t = &sw; t; t = t->next)
+                    fu_sweep_apply_mem_limit(t, limit, size == 1 ? 1 : o.group_size, o.threads, how);
             }
         }
         int patient = size == 1 && app_fft_patient();
-        for (int i = 0; !rc && i < sw.n; i++) sw.cand[i].params.fft_patient = patient;
+        for (fu_sweep *t = &sw; !rc && t; t = t->next)
+            for (int i = 0; i < t->n; i++) t->cand[i].params.fft_patient = patient;
     }
-    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    { /* a sweep's converge: ladders keep rank 0 busy for minutes: wait without spinning */
+        MPI_Request rq;
+        int done = 0;
+        MPI_Ibcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD, &rq);
+        for (MPI_Test(&rq, &done, MPI_STATUS_IGNORE); !done; MPI_Test(&rq, &done, MPI_STATUS_IGNORE))
+            nanosleep(&(struct timespec){0, 2000000}, NULL);
+    }
     if (rc) {
         fu_sweep_free(&sw);
         /* a stop is not a failure: exit 0 like a farm stopped early */
@@ -364,7 +399,7 @@ int cmd_screen(int argc, char **argv, int rank) {
     }
     if (rank == 0) fu_preflight_hull(&sw, stderr);
     fu_farm_report rep;
-    rc = fu_farm_run(&sw, rank == 0 ? pfx : NULL, &o, MPI_COMM_WORLD, &rep, &err);
+    rc = fu_stages_run(&sw, rank == 0 ? pfx : NULL, &o, MPI_COMM_WORLD, &rep, &err);
     gather_wisdom(rank, size);
     if (rank == 0) {
         if (rc) {
@@ -441,6 +476,22 @@ int cmd_status(int argc, char **argv, int rank) {
            path, res.n, count[FU_CAND_DONE], count[FU_CAND_FAILED], count[FU_CAND_INVALID], left,
            count[FU_CAND_QUEUED], count[FU_CAND_STARTED], live ? "running: the job is live" : "interrupted",
            retry);
+    /* a staged sweep: the same counts per stage (screen/stages.h) */
+    for (int sg = 1, more = 1; more && sg <= 1000; sg++) {
+        size_t c[6] = {0}, tot = 0;
+        const char *name = "";
+        more = 0;
+        for (size_t i = 0; i < res.n; i++) {
+            const fu_cand_record *r = &res.rec[i];
+            if (r->stage > sg) more = 1;
+            if (r->stage != sg) continue;
+            tot++, name = r->stage_name;
+            c[fu_cand_state_terminal(r->state, r->final) ? r->state : 0]++;
+        }
+        if (tot)
+            printf("  stage %d (%s): %zu candidates: %zu done, %zu failed, %zu invalid, %zu left\n", sg, name,
+                   tot, c[FU_CAND_DONE], c[FU_CAND_FAILED], c[FU_CAND_INVALID], c[0]);
+    }
     if (rep.warning[0]) printf("warning: %s\n", rep.warning);
     /* where the time went (journal version 2 records; older ones have no timings) */
     double eng = 0, io = 0;
@@ -564,21 +615,49 @@ int cmd_merge(int argc, char **argv, int rank) {
     int rc = sw ? FU_OK : fu_fail(&err, FU_ENOMEM, "out of memory");
     for (int k = 0; k < nsweep && !rc; k++) {
         rc = fu_sweep_read(sweep_path[k], &sw[k], &err);
-        cap += !rc && sw[k].n > 0 ? (size_t)sw[k].n : 0;
+        for (const fu_sweep *t = rc ? NULL : &sw[k]; t; t = t->next) cap += t->n > 0 ? (size_t)t->n : 0;
     }
     if (!rc && nsweep && !(expected = malloc((cap ? cap : 1) * sizeof *expected)))
         rc = fu_fail(&err, FU_ENOMEM, "out of memory");
     /* a candidate in two sweeps is expected once */
-    for (int k = 0; !rc && k < nsweep; k++)
+    int staged = 0;
+    for (int k = 0; !rc && k < nsweep; k++) {
+        staged |= sw[k].nstages > 0;
         for (int i = 0; i < sw[k].n; i++) {
             int dup = 0;
             for (int q = 0; q < k && !dup; q++)
                 for (int j = 0; j < sw[q].n && !dup; j++) dup = !strcmp(sw[q].cand[j].id, sw[k].cand[i].id);
             if (!dup) expected[nexp++] = sw[k].cand[i].id;
         }
+        /* a later stage: its candidates are expected only if the where selects them, known
+         * once the stage before is merged (below); listed so that none is "unexpected" */
+        for (const fu_sweep *t = sw[k].next; t; t = t->next)
+            for (int i = 0; i < t->n; i++) expected[nexp++] = t->cand[i].id;
+    }
     if (!rc)
         rc = fu_results_merge((const char *const *)(argv + 1), (size_t)(argc - 1), expected, nexp, argv[0], &rep,
                               &err);
+    if (!rc && staged && rep.nmissing) {
+        /* keep as missing only the later-stage candidates that their where selects */
+        fu_results mr;
+        rc = fu_results_read(argv[0], &mr, &err);
+        for (int k = 0; !rc && k < nsweep; k++) {
+            char(*want)[FU_CANDIDATE_ID_LEN] = NULL;
+            size_t nw = 0, m = 0;
+            if (!sw[k].nstages || (rc = fu_stages_expected(&sw[k], &mr, &want, &nw, &err))) continue;
+            for (size_t q = 0; q < rep.nmissing; q++) {
+                int later = 0, wanted = 0;
+                for (const fu_sweep *t = sw[k].next; t && !later; t = t->next)
+                    for (int i = 0; i < t->n && !later; i++) later = !strcmp(t->cand[i].id, rep.missing[q]);
+                for (size_t i = 0; later && i < nw && !wanted; i++) wanted = !strcmp(want[i], rep.missing[q]);
+                if (!later || wanted) memmove(rep.missing[m++], rep.missing[q], sizeof rep.missing[q]);
+            }
+            nexp -= rep.nmissing - m;
+            rep.nmissing = m;
+            free(want);
+        }
+        fu_results_free(&mr);
+    }
     int code = code_for(rc);
     if (rc) {
         fprintf(stderr, "furui: error: merge: %s\n", err.msg);

@@ -19,6 +19,8 @@ typedef struct {
     int rde;                  /* also write rde/ (RDE packages, export/rde.h) and
                                  mdr/metadata.yaml (export/mdr.h) */
     size_t rde_max_tiles;     /* tiles per RDE package, 1..9999; 0 = 9999 */
+    const char *stage;        /* staged results: the stage to export (name or number); NULL:
+                                 each candidate's last stage (screen/stages.h) */
 } fu_export_opts;
 
 typedef struct {

@@ -509,7 +509,7 @@ static int build(const fu_results *r, int unlabelled, fu_feature_table *t, fu_er
         row++;
     }
     /* skips were found in two passes: report them in ID order */
-    if (!rc) qsort(t->skip, t->nskip, sizeof *t->skip, cmp_skip);
+    if (!rc && t->nskip) qsort(t->skip, t->nskip, sizeof *t->skip, cmp_skip);
     free(keep);
     free(sd);
     free(tkeep);

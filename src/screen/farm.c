@@ -1049,7 +1049,10 @@ static int coord_setup(coord *c, const char *jpath, int ranks, fu_err *err) {
     ri.sweep = sw->text;
     size_t n = sw->n > 0 ? (size_t)sw->n : 1;
     unsigned char *in_shard = malloc(n);
-    int nshard = in_shard ? fu_farm_shard_mask(sw, ri.shard_index, ri.shard_count, in_shard) : -1;
+    int nshard = !in_shard ? -1
+                 : c->o->select ? 0
+                 : fu_farm_shard_mask(sw, ri.shard_index, ri.shard_count, in_shard);
+    for (int i = 0; in_shard && c->o->select && i < sw->n; i++) nshard += (in_shard[i] = c->o->select[i]) != 0;
     if (nshard < 0) {
         free(in_shard);
         return fu_fail(err, FU_EINPUT, "shard %d of %d: invalid shard or out of memory", ri.shard_index,
@@ -1079,7 +1082,7 @@ static int coord_setup(coord *c, const char *jpath, int ranks, fu_err *err) {
     size_t known = 0; /* journal entries that are candidates of this shard */
     for (int i = 0; i < sw->n; i++)
         if (in_shard[i] && fu_journal_scan_find(&scan, sw->cand[i].id)) known++;
-    if (scan.ncand > known && c->o->progress)
+    if (scan.ncand > known && c->o->progress && !sw->nstages) /* a staged journal holds every stage */
         fprintf(c->o->progress,
                 "screen: warning: %s holds %zu candidate(s) not in this shard (another shard, shard count "
                 "or sweep?); they stay in its results: use one prefix per shard\n",
@@ -1105,6 +1108,16 @@ static int coord_setup(coord *c, const char *jpath, int ranks, fu_err *err) {
             continue;
         }
         fu_cand_record r;
+        if (!st && sw->nstages) { /* which stage the ID is, before its first record */
+            fu_cand_stage sg;
+            memset(&sg, 0, sizeof sg);
+            memcpy(sg.id, cd->id, FU_CAND_ID_LEN);
+            memcpy(sg.root, cd->root, FU_CAND_ID_LEN);
+            sg.stage = sw->stage;
+            snprintf(sg.name, sizeof sg.name, "%s", sw->stage_name);
+            rc = fu_journal_append_stage(c->j, &sg, 0, err);
+            if (rc) break;
+        }
         if (!cd->valid) {
             /* too large for this run's memory limit: not final, a rerun with
              * more memory per rank computes it */

@@ -81,6 +81,8 @@ typedef struct {
                              own value, which it applies to every candidate it computes */
     int fault_nan_rungs;  /* fault injection for tests (0 = off): the SCF of the first N
                              rungs of every candidate diverges (fu_scf_opts.fault_nan_iteration 2) */
+    const unsigned char *select; /* rank 0, may be NULL: [sw->n] the candidates to run, in place
+                             of the shard's (a stage of a staged sweep, screen/stages.h) */
 } fu_farm_opts;
 
 void fu_farm_opts_default(fu_farm_opts *o);

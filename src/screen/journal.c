@@ -359,7 +359,7 @@ const fu_cand_field *fu_cand_result_i32_fields(size_t *n) {
  * history; REC_CAND3 (version 3, read only) then the properties block (spin
  * channels, relaxation, equation of state); REC_CAND4 (version 4) then, with a
  * result, each species' pseudopotential file, format, valence and hints. */
-enum { REC_RUN = 1, REC_CAND = 2, REC_CAND2 = 3, REC_CAND3 = 4, REC_CAND4 = 5, REC_CKPT = 16 };
+enum { REC_RUN = 1, REC_CAND = 2, REC_CAND2 = 3, REC_CAND3 = 4, REC_CAND4 = 5, REC_CKPT = 16, REC_STAGE = 17 };
 /* types >= REC_OPTIONAL are annotations a reader may skip (journal.h) */
 #define REC_OPTIONAL 16
 #define MAX_RUNGS 64 /* a longer history is corruption */
@@ -945,6 +945,46 @@ int fu_cand_checkpoint_decode(const unsigned char *buf, size_t len, fu_cand_chec
     return rc;
 }
 
+/* ---- stage records ---------------------------------------------------------
+ * REC_STAGE: id[16] | i32 stage (1-based) | string name | id[16] root */
+
+static int check_stage(const fu_cand_stage *s, fu_err *err) {
+    char shown[41];
+    if (!valid_id_case(s->id, 0) || !valid_id_case(s->root, 0))
+        return fu_fail(err, FU_EINPUT, "stage record: candidate id '%s' is not %d lower-case hex digits",
+                       shown_id(valid_id_case(s->id, 0) ? s->root : s->id, shown), FU_CAND_ID_LEN);
+    if (s->stage < 1 || s->stage > 1000 || !s->name[0] || memchr(s->name, 0, sizeof s->name) == NULL)
+        return fu_fail(err, FU_EINPUT, "stage record %s: stage %d or its name out of range", s->id, s->stage);
+    return FU_OK;
+}
+
+static void encode_stage(wbuf *b, const fu_cand_stage *s) {
+    w_u8(b, REC_STAGE);
+    w_bytes(b, s->id, FU_CAND_ID_LEN);
+    w_i32(b, s->stage);
+    w_str(b, s->name);
+    w_bytes(b, s->root, FU_CAND_ID_LEN);
+}
+
+static int decode_stage(const unsigned char *buf, size_t len, fu_cand_stage *s) {
+    memset(s, 0, sizeof *s);
+    rbuf b = {buf, len, 0, 0};
+    if (r_u8(&b) != REC_STAGE) return FU_EINPUT;
+    if (r_has(&b, FU_CAND_ID_LEN)) {
+        memcpy(s->id, b.p + b.pos, FU_CAND_ID_LEN);
+        b.pos += FU_CAND_ID_LEN;
+    }
+    s->stage = r_i32(&b);
+    r_fixed(&b, s->name, sizeof s->name);
+    if (r_has(&b, FU_CAND_ID_LEN)) {
+        memcpy(s->root, b.p + b.pos, FU_CAND_ID_LEN);
+        b.pos += FU_CAND_ID_LEN;
+    }
+    if (b.bad == 2) return FU_ENOMEM;
+    if (b.bad || b.pos != b.len) return FU_EINPUT;
+    return check_stage(s, NULL) ? FU_EINPUT : FU_OK;
+}
+
 static void encode_run(wbuf *b, const fu_run_info *ri) {
     w_u8(b, REC_RUN);
     w_f64(b, ri->time);
@@ -1165,6 +1205,11 @@ int fu_cand_record_copy(fu_cand_record *dst, const fu_cand_record *src, fu_err *
     if (rc) return rc;
     rc = decode_cand(buf, len, dst, err);
     free(buf);
+    if (!rc) { /* the stage is the stage record's, not the codec's */
+        dst->stage = src->stage;
+        memcpy(dst->stage_name, src->stage_name, sizeof dst->stage_name);
+        memcpy(dst->stage_root, src->stage_root, sizeof dst->stage_root);
+    }
     return rc;
 }
 
@@ -1302,8 +1347,8 @@ static long long resync(jreader *r, long long off, size_t *len, fu_err *err) {
 /* Reads the whole journal on fd. *fresh is set if the file holds no
  * complete header (empty, or torn while being created). */
 static int read_fd(int fd, const char *path, fu_journal_run_fn on_run, fu_journal_cand_fn on_cand,
-                   fu_journal_ckpt_fn on_ckpt, void *ctx, fu_journal_diag *diag, int *fresh,
-                   fu_err *err) {
+                   fu_journal_ckpt_fn on_ckpt, fu_journal_stage_fn on_stage, void *ctx,
+                   fu_journal_diag *diag, int *fresh, fu_err *err) {
     memset(diag, 0, sizeof *diag);
     diag->first_bad_offset = -1;
     *fresh = 0;
@@ -1393,6 +1438,14 @@ static int read_fd(int fd, const char *path, fu_journal_run_fn on_run, fu_journa
                     fu_cand_checkpoint_free(&ck);
                 }
             }
+        } else if (type == REC_STAGE) {
+            if (on_stage) {
+                fu_cand_stage st;
+                int d = decode_stage(r.buf, len, &st);
+                if (d == FU_ENOMEM) rc = fu_fail(err, FU_ENOMEM, "%s: out of memory", path);
+                else if (d) bad = 1;
+                else rc = on_stage(ctx, &st, err);
+            }
         } else if (type < REC_OPTIONAL) {
             bad = 1; /* an optional record of a later furui is skipped as it is */
         }
@@ -1424,7 +1477,7 @@ int fu_journal_read(const char *path, fu_journal_run_fn on_run, fu_journal_cand_
     int fd = fu_open_regular(path, NULL, err); /* a FIFO would block in open(2) */
     if (fd < 0) return FU_EIO;
     int fresh;
-    int rc = read_fd(fd, path, on_run, on_cand, NULL, ctx, diag, &fresh, err);
+    int rc = read_fd(fd, path, on_run, on_cand, NULL, NULL, ctx, diag, &fresh, err);
     close(fd);
     return rc;
 }
@@ -1434,7 +1487,17 @@ int fu_journal_read_checkpoints(const char *path, fu_journal_ckpt_fn on_ckpt, vo
     int fd = fu_open_regular(path, NULL, err);
     if (fd < 0) return FU_EIO;
     int fresh;
-    int rc = read_fd(fd, path, NULL, NULL, on_ckpt, ctx, &diag, &fresh, err);
+    int rc = read_fd(fd, path, NULL, NULL, on_ckpt, NULL, ctx, &diag, &fresh, err);
+    close(fd);
+    return rc;
+}
+
+int fu_journal_read_stages(const char *path, fu_journal_stage_fn on_stage, void *ctx, fu_err *err) {
+    fu_journal_diag diag;
+    int fd = fu_open_regular(path, NULL, err);
+    if (fd < 0) return FU_EIO;
+    int fresh;
+    int rc = read_fd(fd, path, NULL, NULL, NULL, on_stage, ctx, &diag, &fresh, err);
     close(fd);
     return rc;
 }
@@ -1506,7 +1569,7 @@ const fu_cand_status *fu_journal_scan_find(const fu_journal_scan *s, const char 
 static int scan_fd(int fd, const char *path, fu_journal_scan *scan, int *fresh, fu_err *err) {
     memset(scan, 0, sizeof *scan);
     scan_ctx c = {scan, 0, {0}, path};
-    int rc = read_fd(fd, path, NULL, scan_cand, NULL, &c, &scan->diag, fresh, err);
+    int rc = read_fd(fd, path, NULL, scan_cand, NULL, NULL, &c, &scan->diag, fresh, err);
     fu_idmap_free(&c.map);
     if (rc) {
         fu_journal_scan_free(scan);
@@ -1715,6 +1778,19 @@ int fu_journal_append_checkpoint(fu_journal *j, const fu_cand_checkpoint *c, int
     unsigned char zero[FRAME_HEAD] = {0};
     w_bytes(&b, zero, FRAME_HEAD);
     encode_ckpt(&b, c);
+    return append_payload(j, &b, sync, err);
+}
+
+int fu_journal_append_stage(fu_journal *j, const fu_cand_stage *s, int sync, fu_err *err) {
+    int rc = check_stage(s, err);
+    if (rc) {
+        fu_err_prefix(err, "%s", j->path);
+        return rc;
+    }
+    wbuf b = {0};
+    unsigned char zero[FRAME_HEAD] = {0};
+    w_bytes(&b, zero, FRAME_HEAD);
+    encode_stage(&b, s);
     return append_payload(j, &b, sync, err);
 }
 

@@ -121,6 +121,8 @@ typedef struct {
     char *message;                /* one-line SCF message ("" when done) */
 } fu_cand_rung;
 
+#define FU_CAND_STAGE_NAME_LEN 32
+
 /* One state change of one candidate. Strings may be NULL (= ""). */
 typedef struct {
     char id[FU_CAND_ID_LEN + 1];
@@ -143,6 +145,11 @@ typedef struct {
                                      sweep's (recovery rung "smearing") */
     int nrungs;                   /* recovery ladder rungs tried, in order */
     fu_cand_rung *rungs;          /* [nrungs] */
+    /* The stage of a staged sweep (screen/stages.h): not part of the candidate record's
+     * encoding but of the stage record (type 17) of its ID; kept by fu_cand_record_copy. */
+    int stage;                    /* 1-based stage number; 0: not from a staged sweep */
+    char stage_name[FU_CAND_STAGE_NAME_LEN];
+    char stage_root[FU_CAND_ID_LEN + 1]; /* ID of the same structure in the first stage */
 } fu_cand_record;
 
 void fu_cand_record_init(fu_cand_record *r);
@@ -323,6 +330,18 @@ int fu_journal_read(const char *path, fu_journal_run_fn on_run, fu_journal_cand_
  * set it to NULL). Damage is skipped as by fu_journal_read. */
 typedef int (*fu_journal_ckpt_fn)(void *ctx, fu_cand_checkpoint *ck, fu_err *err);
 int fu_journal_read_checkpoints(const char *path, fu_journal_ckpt_fn on_ckpt, void *ctx, fu_err *err);
+/* Stage record (type 17, optional like checkpoints): which stage of a staged sweep a
+ * candidate ID belongs to, appended before the candidate's first record. */
+typedef struct {
+    char id[FU_CAND_ID_LEN + 1];
+    int stage;                    /* 1-based */
+    char name[FU_CAND_STAGE_NAME_LEN];
+    char root[FU_CAND_ID_LEN + 1]; /* the same structure's ID in stage 1 */
+} fu_cand_stage;
+int fu_journal_append_stage(fu_journal *j, const fu_cand_stage *s, int sync, fu_err *err);
+typedef int (*fu_journal_stage_fn)(void *ctx, const fu_cand_stage *s, fu_err *err);
+/* The stage records of a journal, in file order. */
+int fu_journal_read_stages(const char *path, fu_journal_stage_fn on_stage, void *ctx, fu_err *err);
 /* fu_journal_read into a status table, as fu_journal_open does. */
 int fu_journal_scan_file(const char *path, fu_journal_scan *scan, fu_err *err);
 

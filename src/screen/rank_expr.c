@@ -373,6 +373,12 @@ int fu_rank_expr_parse(const char *text, fu_rank_expr **out, fu_err *err) {
     return FU_OK;
 }
 
+int fu_rank_expr_uses(const fu_rank_expr *e, long prop) {
+    for (int i = 0; e && i < e->nn; i++)
+        if (e->n[i].op == N_PROP && e->n[i].prop == prop) return 1;
+    return 0;
+}
+
 void fu_rank_expr_free(fu_rank_expr *e) {
     if (!e) return;
     for (int i = 0; i < e->nn; i++) free(e->n[i].str);

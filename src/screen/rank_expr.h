@@ -49,6 +49,9 @@ typedef struct fu_rank_expr fu_rank_expr;
 int fu_rank_expr_parse(const char *text, fu_rank_expr **out, fu_err *err);
 void fu_rank_expr_free(fu_rank_expr *e);
 
+/* 1 if the expression reads catalog property prop (index). */
+int fu_rank_expr_uses(const fu_rank_expr *e, long prop);
+
 /* 1 true, 0 false, -1 unknown (a missing value decided it) for row of t. */
 int fu_rank_expr_eval(const fu_rank_expr *e, const fu_prop_table *t, size_t row);
 

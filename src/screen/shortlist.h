@@ -43,6 +43,8 @@ typedef struct {
     size_t limit;        /* 0: no limit */
     int all_states;      /* consider every candidate, not only "done" ones */
     int force;           /* replace a non-empty DIR */
+    const char *stage;   /* staged results: the stage to rank (name or number); NULL: each
+                            candidate's last stage (screen/stages.h) */
 } fu_rank_opts;
 
 typedef struct {

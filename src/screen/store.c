@@ -204,6 +204,19 @@ static void note(char *w, size_t cap, const char *text) {
     if (n < cap) snprintf(w + n, cap - n, "%s", text);
 }
 
+/* A stage record (type 17) names the stage of its candidate's rows. */
+static int apply_stage(void *ctx, const fu_cand_stage *s, fu_err *err) {
+    (void)err;
+    fu_results *r = ctx;
+    long i = fu_results_find(r, s->id);
+    if (i >= 0) {
+        r->rec[i].stage = s->stage;
+        snprintf(r->rec[i].stage_name, sizeof r->rec[i].stage_name, "%s", s->name);
+        snprintf(r->rec[i].stage_root, sizeof r->rec[i].stage_root, "%s", s->root);
+    }
+    return FU_OK;
+}
+
 int fu_results_from_journal(const char *journal_path, fu_results *out, fu_store_report *rep,
                             fu_err *err) {
     fu_store_report local;
@@ -220,6 +233,7 @@ int fu_results_from_journal(const char *journal_path, fu_results *out, fu_store_
         out->sources = calloc(1, sizeof *out->sources);
         if (!out->sweep || !out->sources) rc = fu_fail(err, FU_ENOMEM, "%s: out of memory", journal_path);
     }
+    if (!rc) rc = fu_journal_read_stages(journal_path, apply_stage, out, err);
     fu_idmap_free(&c.map);
     free(c.attempts);
     if (rc) {
@@ -616,6 +630,15 @@ static void write_candidates(h5ctx *c, hid_t f, const fu_results *r, const offse
     F64COL("engine_seconds", R[i].engine_seconds, "s");
     F64COL("io_seconds", R[i].io_seconds, "s");
     INTCOL("settings_changed", R[i].settings_changed);
+    { /* the stage of a staged sweep (screen/stages.h): only in files that have one */
+        int staged = 0;
+        for (size_t i = 0; i < n; i++) staged |= R[i].stage > 0;
+        if (staged) {
+            INTCOL("stage_index", R[i].stage);
+            STRCOL("stage", R[i].stage_name);
+            STRCOL("stage_root", R[i].stage_root);
+        }
+    }
     {
         long long *ro = calloc(n + 1, sizeof *ro);
         size_t tot = 0;
@@ -1174,6 +1197,17 @@ static void read_candidates(h5ctx *c, hid_t f, fu_results *out) {
         GETF64("engine_seconds", R[i].engine_seconds);
         GETF64("io_seconds", R[i].io_seconds);
         GETINT("settings_changed", R[i].settings_changed);
+    }
+    if (dim0(g, "stage_index") >= 0) { /* only in files of staged sweeps */
+        GETINT("stage_index", R[i].stage);
+        char **sn = get_vstr(c, g, "stage", n), **sr = get_vstr(c, g, "stage_root", n);
+        for (size_t i = 0; i < n && !c->bad; i++) {
+            snprintf(R[i].stage_name, sizeof R[i].stage_name, "%s", sn[i] ? sn[i] : "");
+            snprintf(R[i].stage_root, sizeof R[i].stage_root, "%s", sr[i] ? sr[i] : "");
+            if (R[i].stage < 0 || R[i].stage > 1000) h5fail(c, FU_EINPUT, "%s", "candidates/stage_index out of range");
+        }
+        free_strs(sn, sn ? n : 0);
+        free_strs(sr, sr ? n : 0);
     }
     GETINT("natom", natom[i]);
     GETINT("nk", nk[i]);

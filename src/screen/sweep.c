@@ -36,6 +36,8 @@
 #include "props/eos.h"
 #include "dft/scf_input.h"
 #include "dft/xc.h"
+#include "props/converge.h"
+#include "screen/rank_expr.h"
 
 /* Limits beyond which a spec is a mistake rather than a campaign. */
 #define MAX_LIST 1000 /* items of one parameter or element list */
@@ -415,6 +417,8 @@ typedef struct {
     const fu_ynode *refs_node;    /* `references: auto`, NULL if not given */
     const fu_refstate *ref_cur;   /* the reference state being emitted (spin, Γ point) */
     const volatile sig_atomic_t *stop; /* set by a stop signal; NULL: none */
+    int stage;                    /* 1-based stage of a staged sweep, 0 without stages */
+    const char *stage_name;
 } ctx;
 
 /* A stop request while the candidates are expanded (a large sweep takes
@@ -1166,6 +1170,17 @@ static int emit(ctx *c, structure_job *j, int ie, int ik, int ism) {
     char *text;
     rc = build_canonical(&k->structure, p, x->canon, j->psp, &k->tasks, &text, c->err);
     if (rc) return rc;
+    k->stage = c->stage;
+    if (c->stage > 1) {
+        /* a later stage is another row of the store even with stage 1's settings */
+        strbuf b = {text, strlen(text), strlen(text) + 1, 0};
+        sb_printf(&b, "stage %d %s\n", c->stage, c->stage_name);
+        if (b.oom) {
+            free(b.s);
+            return fu_fail(c->err, FU_ENOMEM, "candidate id: out of memory");
+        }
+        text = b.s;
+    }
     rc = id_of_text(text, k->id, c->err);
     free(text);
     return rc;
@@ -1948,13 +1963,91 @@ static int campaign_ecut(ctx *c, const fu_ynode *cands, fu_sweep *sw) {
     return FU_OK;
 }
 
+/* `converge: {structures: [F, ...], ecut: LADDER, kspacing: LADDER, target: energy|all,
+ * protocol: NAME}` (input/sweep_README.md "Convergence"). */
+static int read_converge(ctx *c, const fu_ynode *n, fu_sweep *sw) {
+    static const char *const keys[] = {"structures", "ecut", "kspacing", "target", "protocol", NULL};
+    const fu_ydoc *d = c->d;
+    const fu_ynode *st, *v;
+    int rc = fu_ynode_expect(d, n, FU_YMAP, c->err);
+    if (!rc) rc = fu_ymap_check_keys(d, n, keys, c->err);
+    if (!rc) rc = fu_ymap_require(d, n, "structures", &st, c->err);
+    if (!rc) rc = fu_ynode_expect(d, st, FU_YSEQ, c->err);
+    if (!rc && (st->n < 1 || st->n > FU_SWEEP_CONVERGE_MAX))
+        rc = fu_ynode_fail(c->err, d, st, FU_EINPUT, "expected 1 to %d formulas of candidates, found %d",
+                           FU_SWEEP_CONVERGE_MAX, st->n);
+    for (int i = 0; !rc && i < st->n; i++)
+        rc = fu_ynode_string_copy(d, st->item[i], sw->converge_formula[i], sizeof sw->converge_formula[i], c->err);
+    if (rc) return rc;
+    sw->converge_nformula = st->n;
+    const char *lad[2] = {"16:64:4 Ha", "0.5,0.4,0.3,0.25,0.2,0.15 1/angstrom"};
+    const fu_ynode *ln[2] = {fu_ymap_get(n, "ecut"), fu_ymap_get(n, "kspacing")};
+    for (int l = 0; l < 2 && !rc; l++)
+        if (ln[l]) rc = fu_ynode_string(d, ln[l], &lad[l], c->err);
+    char msg[600];
+    double *out[2] = {sw->converge_ecut, sw->converge_kspacing};
+    int *cnt[2] = {&sw->converge_necut, &sw->converge_nk};
+    for (int l = 0; l < 2 && !rc; l++) {
+        int m = fu_converge_parse_ladder(l ? "kspacing" : "ecut", lad[l], l ? FU_UNIT_INVLENGTH : FU_UNIT_ENERGY,
+                                         out[l], msg, sizeof msg);
+        if (m < 0) return fu_ynode_fail(c->err, d, ln[l] ? ln[l] : n, FU_EINPUT, "%s", msg);
+        *cnt[l] = m;
+        for (int i = 0; i < m; i++) /* ascending cutoffs; spacings coarse to dense */
+            for (int q = i + 1; q < m; q++)
+                if (l ? out[l][q] > out[l][i] : out[l][q] < out[l][i]) {
+                    double t = out[l][i];
+                    out[l][i] = out[l][q], out[l][q] = t;
+                }
+        if (!l && out[0][m - 1] > FU_INPUT_MAX_ECUT)
+            return fu_ynode_fail(c->err, d, ln[0] ? ln[0] : n, FU_EINPUT, "values above %g Ha", FU_INPUT_MAX_ECUT);
+    }
+    if (!rc && (v = fu_ymap_get(n, "target"))) {
+        const char *t;
+        rc = fu_ynode_string(d, v, &t, c->err);
+        if (!rc && strcmp(t, "energy") && strcmp(t, "all"))
+            rc = fu_ynode_fail(c->err, d, v, FU_EINPUT, "expected energy or all, got '%.40s'", t);
+        if (!rc) sw->converge_all = !strcmp(t, "all");
+    }
+    const char *pname = c->proto ? c->proto->name : "balanced";
+    if (!rc && (v = fu_ymap_get(n, "protocol"))) {
+        rc = fu_ynode_string(d, v, &pname, c->err);
+        if (!rc && !fu_protocol_find(pname))
+            rc = fu_ynode_fail(c->err, d, v, FU_EINPUT, "unknown protocol '%.40s'; known: %s", pname,
+                               FU_PROTOCOL_NAMES);
+    }
+    if (rc) return rc;
+    snprintf(sw->converge_protocol, sizeof sw->converge_protocol, "%s", pname);
+    sw->converge = 1;
+    sw->converge_line = n->line;
+    return FU_OK;
+}
+
+/* The first valid candidate of each formula of `converge: structures:` (the label's
+ * formula, "MgO" in "MgO/rocksalt/..."). */
+static int converge_candidates(ctx *c, const fu_ynode *n, fu_sweep *sw) {
+    const fu_ynode *st = fu_ymap_get(n, "structures");
+    for (int f = 0; f < sw->converge_nformula; f++) {
+        const char *want = sw->converge_formula[f];
+        size_t len = strlen(want);
+        sw->converge_cand[f] = -1;
+        for (int i = 0; i < c->n && sw->converge_cand[f] < 0; i++)
+            if (c->cand[i].valid && !strncmp(c->cand[i].label, want, len) && c->cand[i].label[len] == '/')
+                sw->converge_cand[f] = i;
+        if (sw->converge_cand[f] < 0)
+            return fu_ynode_fail(c->err, c->d, st->item[f], FU_EINPUT,
+                                 "'%s' is the formula of no valid candidate (as in their labels, e.g. "
+                                 "'%.60s')", want, c->n ? c->cand[0].label : "");
+    }
+    return FU_OK;
+}
+
 static int parse_doc(const fu_ydoc *d, fu_sweep *sw, const volatile sig_atomic_t *stop, fu_err *err) {
     static const char *const keys[] = {"name",     "candidates", "pseudopotentials", "xc",
                                        "ecut",     "kpoints",    "smearing",         "strain",
                                        "symmetry", "scf",        "compute",          "verbosity",
                                        "recovery", "candidate_time_limit", "spin",   "properties",
                                        "only",     "protocol",   "allow_unconverged", "references",
-                                       NULL};
+                                       "stages",   "converge", NULL};
     const fu_ynode *root = d->root, *n;
     if (root->kind != FU_YMAP)
         return fu_ynode_fail(err, d, root, FU_EINPUT,
@@ -1981,6 +2074,8 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, const volatile sig_atomic_t
     c->d = d;
     c->err = err;
     c->stop = stop;
+    c->stage = sw->stage;
+    c->stage_name = sw->stage_name;
     fu_input_dir_of(d->path, c->dir, sizeof c->dir);
     fu_scf_params_default(&c->base);
 
@@ -2006,10 +2101,17 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, const volatile sig_atomic_t
         else if (!rc && strcmp(v, "none"))
             rc = fu_ynode_fail(err, d, n, FU_EINPUT, "expected auto or none, got '%.40s'", v);
     }
+    /* converge: chooses the cutoff and the k-spacing */
+    const fu_ynode *conv = fu_ymap_get(root, "converge");
+    for (int q = 0; !rc && conv && q < 2; q++)
+        if ((n = fu_ymap_get(root, q ? "kpoints" : "ecut")))
+            rc = fu_ynode_fail(err, d, n, FU_EINPUT, "converge: (line %d) chooses it: give one of them, "
+                               "not both", conv->line);
+    if (!rc && conv) rc = read_converge(c, conv, sw);
     /* a protocol supplies the cutoff and the k-mesh; without one they are required */
-    if (!rc && !(ec = fu_ymap_get(root, "ecut")) && !c->proto)
+    if (!rc && !(ec = fu_ymap_get(root, "ecut")) && !c->proto && !conv)
         rc = fu_ymap_require(d, root, "ecut", &ec, err);
-    if (!rc && !(kp = fu_ymap_get(root, "kpoints")) && !c->proto)
+    if (!rc && !(kp = fu_ymap_get(root, "kpoints")) && !c->proto && !conv)
         rc = fu_ymap_require(d, root, "kpoints", &kp, err);
     c->ecut_node = ec;
     c->ecut_given = ec != NULL;
@@ -2033,7 +2135,9 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, const volatile sig_atomic_t
                               sizeof c->xc[0].label, err);
         }
     }
-    if (!rc && !ec) {
+    if (!rc && conv) {
+        /* below, with the k-mesh */
+    } else if (!rc && !ec) {
         c->necut = 1; /* set after the scan of the elements, below */
     } else if (!rc) {
         if (ec->kind == FU_YMAP)
@@ -2042,7 +2146,15 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, const volatile sig_atomic_t
         else
             rc = each_item(c, ec, &c->necut, ecut_item);
     }
-    if (!rc && !kp) {
+    if (!rc && conv) { /* the values chosen, or until then the ladders' densest */
+        c->necut = 1;
+        c->ecut[0] = sw->converged_ecut > 0 ? sw->converged_ecut : sw->converge_ecut[sw->converge_necut - 1];
+        c->ecut_given = 1;
+        c->ecut_node = conv;
+        c->nk = 1;
+        c->k[0].spacing = sw->converged_kspacing > 0 ? sw->converged_kspacing
+                                                     : sw->converge_kspacing[sw->converge_nk - 1];
+    } else if (!rc && !kp) {
         c->nk = 1;
         c->k[0].spacing = c->proto->kspacing;
     } else if (!rc) {
@@ -2121,6 +2233,7 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, const volatile sig_atomic_t
     if (!rc && c->refs_node) rc = add_references(c);
     if (!rc) rc = dedupe(c, sw);
     if (!rc && (n = fu_ymap_get(root, "only"))) rc = apply_only(c, n, sw);
+    if (!rc && conv) rc = converge_candidates(c, conv, sw);
     /* labels and reasons carry file names, which may hold any bytes: the journal stores clean text */
     for (int i = 0; !rc && i < c->n; i++) {
         fu_text_sanitize(c->cand[i].label);
@@ -2146,8 +2259,150 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, const volatile sig_atomic_t
     return rc;
 }
 
+/* ------------------------------------------------------------------ stages */
+
+/* The keys a stage may set: settings and properties, not the candidate list (which every
+ * stage shares, so that stage k's candidate i is stage 1's candidate i). */
+static const char *const stage_keys[] = {"name",     "where",   "protocol", "ecut",       "kpoints",
+                                         "smearing", "scf",     "compute",  "properties", "allow_unconverged",
+                                         NULL};
+
+/* The document a stage reads: the sweep's top-level keys (without stages:) with the
+ * stage's own keys in their place. Nodes are shared with the document, so messages name
+ * the file, line and key path (stages[1].ecut) as written. */
+static fu_ynode *stage_view(const fu_ynode *root, const fu_ynode *st) {
+    fu_ynode *v = calloc(1, sizeof *v);
+    size_t cap = (size_t)(root->n + st->n) + 1;
+    if (!v) return NULL;
+    v->item = calloc(cap, sizeof *v->item);
+    v->key = calloc(cap, sizeof *v->key);
+    v->key_line = calloc(cap, sizeof *v->key_line);
+    if (!v->item || !v->key || !v->key_line) {
+        free(v->item), free(v->key), free(v->key_line), free(v);
+        return NULL;
+    }
+    v->kind = FU_YMAP;
+    v->line = root->line;
+    for (int i = 0; i < root->n; i++) {
+        if (!strcmp(root->key[i], "stages") || fu_ymap_get(st, root->key[i])) continue;
+        v->key[v->n] = root->key[i], v->key_line[v->n] = root->key_line[i], v->item[v->n++] = root->item[i];
+    }
+    for (int i = 0; i < st->n; i++) {
+        if (!strcmp(st->key[i], "name") || !strcmp(st->key[i], "where")) continue;
+        v->key[v->n] = st->key[i], v->key_line[v->n] = st->key_line[i], v->item[v->n++] = st->item[i];
+    }
+    v->cap = (int)cap;
+    return v;
+}
+
+static void stage_view_free(fu_ynode *v) {
+    if (!v) return;
+    free(v->item), free(v->key), free(v->key_line), free(v);
+}
+
+/* stage 1's candidate i and stage k's candidate i must be the same structure */
+static int same_structure(const fu_candidate *a, const fu_candidate *b) {
+    const fu_structure *x = &a->structure, *y = &b->structure;
+    if (a->kind != b->kind || a->strain != b->strain || x->natom != y->natom || x->nspecies != y->nspecies)
+        return 0;
+    if (memcmp(x->lattice, y->lattice, sizeof x->lattice)) return 0;
+    for (int i = 0; i < x->natom; i++)
+        if (memcmp(x->xred[i], y->xred[i], sizeof x->xred[i]) || x->typat[i] != y->typat[i]) return 0;
+    return 1;
+}
+
+static int parse_stages(const fu_ydoc *d, const fu_ynode *stages, fu_sweep *sw,
+                        const volatile sig_atomic_t *stop, fu_err *err) {
+    const fu_ynode *n;
+    int rc = fu_ynode_expect(d, stages, FU_YSEQ, err);
+    if (rc) return rc;
+    if (stages->n < 1 || stages->n > 16)
+        return fu_ynode_fail(err, d, stages, FU_EINPUT, "expected 1 to 16 stages, found %d", stages->n);
+    if ((n = fu_ymap_get(d->root, "only")) || (n = fu_ymap_get(d->root, "converge")))
+        return fu_ynode_fail(err, d, n, FU_EINPUT, "not supported together with stages:");
+    char names[16][FU_SWEEP_STAGE_NAME_LEN];
+    for (int k = 0; k < stages->n; k++) {
+        const fu_ynode *st = stages->item[k], *nm, *wh;
+        rc = fu_ynode_expect(d, st, FU_YMAP, err);
+        if (!rc) rc = fu_ymap_check_keys(d, st, stage_keys, err);
+        if (!rc) rc = fu_ymap_require(d, st, "name", &nm, err);
+        if (!rc) rc = fu_ynode_string_copy(d, nm, names[k], sizeof names[k], err);
+        for (const char *c = names[k]; !rc && *c; c++)
+            if (!isalnum((unsigned char)*c) && *c != '_' && *c != '-' && *c != '.')
+                rc = fu_ynode_fail(err, d, nm, FU_EINPUT,
+                                   "'%s': a stage name is letters, digits, '_', '-' and '.'", names[k]);
+        for (int q = 0; !rc && q < k; q++)
+            if (!strcmp(names[q], names[k]))
+                rc = fu_ynode_fail(err, d, nm, FU_EINPUT, "'%s' names stage %d already", names[k], q + 1);
+        if (!rc && (wh = fu_ymap_get(st, "where"))) {
+            const char *text;
+            fu_rank_expr *e = NULL;
+            fu_err e2 = {0};
+            if (k == 0)
+                rc = fu_ynode_fail(err, d, wh, FU_EINPUT,
+                                   "the first stage runs every candidate: where: belongs to a later "
+                                   "stage (it selects from the stage before)");
+            if (!rc) rc = fu_ynode_string(d, wh, &text, err);
+            if (!rc && strlen(text) >= FU_SWEEP_WHERE_LEN)
+                rc = fu_ynode_fail(err, d, wh, FU_EINPUT, "longer than %d characters", FU_SWEEP_WHERE_LEN - 1);
+            if (!rc && fu_rank_expr_parse(text, &e, &e2))
+                rc = fu_ynode_fail(err, d, wh, FU_EINPUT, "%s (the language of furui rank --where; "
+                                   "furui rank --list names the properties)", e2.msg);
+            fu_rank_expr_free(e);
+        }
+        if (rc) return rc;
+    }
+    fu_sweep *prev = NULL;
+    for (int k = 0; k < stages->n && !rc; k++) {
+        const fu_ynode *st = stages->item[k], *wh = fu_ymap_get(st, "where");
+        fu_sweep *t = sw;
+        if (k > 0 && !(t = calloc(1, sizeof *t))) return fu_fail(err, FU_ENOMEM, "%s: out of memory", d->path);
+        t->nstages = stages->n;
+        t->stage = k + 1;
+        snprintf(t->stage_name, sizeof t->stage_name, "%s", names[k]);
+        if (wh) {
+            snprintf(t->stage_where, sizeof t->stage_where, "%s", wh->value);
+            t->stage_where_line = wh->line;
+        }
+        fu_ynode *view = stage_view(d->root, st);
+        if (!view) rc = fu_fail(err, FU_ENOMEM, "%s: out of memory", d->path);
+        fu_ydoc vd = *d;
+        vd.root = view;
+        if (!rc) rc = parse_doc(&vd, t, stop, err);
+        stage_view_free(view);
+        if (rc) {
+            if (t != sw) {
+                fu_sweep_free(t);
+                free(t);
+            }
+            break;
+        }
+        if (prev) prev->next = t;
+        prev = t;
+        if (k == 0) {
+            for (int i = 0; i < t->n; i++) memcpy(t->cand[i].root, t->cand[i].id, FU_CANDIDATE_ID_LEN);
+            continue;
+        }
+        int ok = t->n == sw->n;
+        for (int i = 0; ok && i < t->n; i++) ok = same_structure(&sw->cand[i], &t->cand[i]);
+        if (!ok)
+            rc = fu_ynode_fail(err, d, st, FU_EINPUT,
+                               "stage '%s' gives %d candidates that are not stage 1's %d in the same "
+                               "order: a stage sets one value per key (no lists) and keeps the "
+                               "candidate list", names[k], t->n, sw->n);
+        for (int i = 0; !rc && i < t->n; i++) memcpy(t->cand[i].root, sw->cand[i].id, FU_CANDIDATE_ID_LEN);
+    }
+    return rc;
+}
+
+static int parse_top(const fu_ydoc *d, fu_sweep *sw, const volatile sig_atomic_t *stop, fu_err *err) {
+    const fu_ynode *stages = d->root->kind == FU_YMAP ? fu_ymap_get(d->root, "stages") : NULL;
+    if (!stages) return parse_doc(d, sw, stop, err);
+    return parse_stages(d, stages, sw, stop, err);
+}
+
 static int finish(fu_ydoc *d, fu_sweep *sw, const volatile sig_atomic_t *stop, fu_err *err) {
-    int rc = parse_doc(d, sw, stop, err);
+    int rc = parse_top(d, sw, stop, err);
     if (rc) {
         if (err) one_line(err->msg);
         fu_ydoc_free(d);
@@ -2156,6 +2411,15 @@ static int finish(fu_ydoc *d, fu_sweep *sw, const volatile sig_atomic_t *stop, f
     }
     snprintf(sw->path, sizeof sw->path, "%s", d->path);
     if (!sw->name[0]) fu_input_default_name(d->path, "sweep", sw->name, sizeof sw->name);
+    for (fu_sweep *t = sw->next; t; t = t->next) {
+        snprintf(t->path, sizeof t->path, "%s", d->path);
+        snprintf(t->name, sizeof t->name, "%s", sw->name);
+        if (!(t->text = strdup(d->text))) {
+            fu_ydoc_free(d);
+            fu_sweep_free(sw);
+            return fu_fail(err, FU_ENOMEM, "out of memory");
+        }
+    }
     sw->text = d->text; /* kept verbatim for provenance */
     d->text = NULL;
     fu_ydoc_free(d);
@@ -2185,6 +2449,21 @@ int fu_sweep_read_until(const char *path, const volatile sig_atomic_t *stop, fu_
         return rc;
     }
     return finish(&d, sw, stop, err);
+}
+
+int fu_sweep_read_converged(const char *path, double ecut, double kspacing, fu_sweep *sw, fu_err *err) {
+    int rc = start(path, sw, err);
+    if (rc) return rc;
+    if (!(ecut > 0 && kspacing > 0)) return fu_fail(err, FU_EINPUT, "%s: converged values must be > 0", path);
+    sw->converged_ecut = ecut;
+    sw->converged_kspacing = kspacing;
+    fu_ydoc d;
+    rc = fu_ydoc_load(path, &d, err);
+    if (rc) {
+        if (err) one_line(err->msg);
+        return rc;
+    }
+    return finish(&d, sw, NULL, err);
 }
 
 int fu_sweep_parse(const char *text, const char *origin, fu_sweep *sw, fu_err *err) {
@@ -2246,6 +2525,10 @@ int fu_sweep_apply_mem_limit(fu_sweep *sw, double limit, int group_size, int thr
 
 void fu_sweep_free(fu_sweep *sw) {
     if (!sw) return;
+    if (sw->next) {
+        fu_sweep_free(sw->next);
+        free(sw->next);
+    }
     for (int i = 0; i < sw->n && sw->cand; i++) fu_structure_free(&sw->cand[i].structure);
     free(sw->cand);
     free(sw->text);

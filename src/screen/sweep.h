@@ -80,9 +80,17 @@ typedef struct {
     double mem;         /* estimated bytes per rank (fu_sweep_apply_mem_limit sets the group's) */
     int mem_refused;    /* 1: invalid only because mem exceeds the limit of this run */
     int npk, npb;       /* layout in the group (fu_sweep_apply_mem_limit): k-groups x band ranks */
+    int stage;          /* 1-based stage of a staged sweep (`stages:`); 0: no stages */
+    char root[FU_CANDIDATE_ID_LEN]; /* staged: the ID of this structure in stage 1 */
 } fu_candidate;
 
-typedef struct {
+#define FU_SWEEP_STAGE_NAME_LEN 32
+#define FU_SWEEP_CONVERGE_MAX 8
+#define FU_SWEEP_LADDER_MAX 40
+#define FU_SWEEP_WHERE_LEN 1024
+
+typedef struct fu_sweep fu_sweep;
+struct fu_sweep {
     char path[FU_SWEEP_PATH_LEN]; /* the spec file (or origin name) */
     char *text;                   /* verbatim spec, NUL-terminated, for provenance */
     char name[128];               /* `name:`; default: file name without extension */
@@ -100,7 +108,31 @@ typedef struct {
      * which element's hint sets it ("normal hint of O (table:...)"). */
     double campaign_ecut;
     char ecut_source[FU_SWEEP_PATH_LEN + 128];
-} fu_sweep;
+    /* `stages:` (input/README.md "Stages"): a funnel in one sweep. The sweep read is
+     * stage 1; `next` is stage 2 (its candidates are stage 1's structures, same order and
+     * count, with the stage's settings), and so on. nstages 0: no stages (next NULL). */
+    int nstages;
+    int stage;                                /* this stage, 1-based (0 without stages) */
+    char stage_name[FU_SWEEP_STAGE_NAME_LEN];
+    char stage_where[FU_SWEEP_WHERE_LEN];     /* who proceeds into this stage ("" : all) */
+    int stage_where_line;                     /* line of `where:` in the file (messages) */
+    fu_sweep *next;
+    /* `converge:` (input/sweep_README.md "Convergence"): cutoff and k ladders run before the
+     * farm on the candidates of the formulas named; the first rung meeting the protocol's
+     * target sets the campaign's ecut and k-spacing. Until they are known (fu_sweep_read
+     * without them) the candidates carry the ladders' densest values. */
+    int converge;                             /* 1: the block is given */
+    int converge_line;
+    int converge_nformula;
+    char converge_formula[FU_SWEEP_CONVERGE_MAX][32]; /* reduced formulas, e.g. "MgO" */
+    int converge_cand[FU_SWEEP_CONVERGE_MAX];  /* the first valid candidate of each */
+    int converge_necut, converge_nk;
+    double converge_ecut[FU_SWEEP_LADDER_MAX];     /* Ha, ascending */
+    double converge_kspacing[FU_SWEEP_LADDER_MAX]; /* bohr⁻¹, descending (coarse to dense) */
+    int converge_all;                         /* target: 1 every quantity, 0 the energy */
+    char converge_protocol[16];               /* whose targets (the sweep's protocol, else balanced) */
+    double converged_ecut, converged_kspacing; /* > 0: the values chosen (Ha, bohr⁻¹) */
+};
 
 /* Reads, validates and expands a sweep file. On error *sw needs no freeing
  * (fu_sweep_free is still safe) and err has one line naming file, line and
@@ -113,6 +145,9 @@ int fu_sweep_read_until(const char *path, const volatile sig_atomic_t *stop, fu_
 /* Same from text in memory; `origin` names it in messages and relative paths
  * are taken relative to its directory part. */
 int fu_sweep_parse(const char *text, const char *origin, fu_sweep *sw, fu_err *err);
+/* A sweep with a `converge:` block, read again with the cutoff (Ha) and k-spacing (bohr⁻¹)
+ * its ladders chose (screen/sweepconv.h) in place of the ladders' densest values. */
+int fu_sweep_read_converged(const char *path, double ecut, double kspacing, fu_sweep *sw, fu_err *err);
 void fu_sweep_free(fu_sweep *sw);
 
 /* Re-estimates each valid candidate's memory per rank for groups of

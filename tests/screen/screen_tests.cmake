@@ -34,3 +34,18 @@ add_test(NAME screen_references
   COMMAND ${FURUI_PYTHON} ${FURUI_SCREEN_DIR}/references_test.py --furui $<TARGET_FILE:furui>
           --workdir ${CMAKE_CURRENT_BINARY_DIR}/screen_references)
 set_tests_properties(screen_references PROPERTIES LABELS "screen;physics" TIMEOUT 900)
+
+# A staged funnel in one sweep (stages:, issue 20; tests/screen/stages_test.py): ~10-30 s each.
+foreach(case funnel resume shards badinput)
+  add_test(NAME screen_stages_${case}
+    COMMAND ${FURUI_PYTHON} ${FURUI_SCREEN_DIR}/stages_test.py --furui $<TARGET_FILE:furui>
+            --workdir ${CMAKE_CURRENT_BINARY_DIR}/screen_stages ${case})
+  set_tests_properties(screen_stages_${case} PROPERTIES LABELS "screen" TIMEOUT 600)
+endforeach()
+
+# converge: in a sweep (issue 20; tests/screen/sweepconv_test.py): ladders on fcc Al before
+# the farm, checked against SCFs at 40 Ha and on 24x24x24; ~30 s.
+add_test(NAME screen_sweep_converge
+  COMMAND ${FURUI_PYTHON} ${FURUI_SCREEN_DIR}/sweepconv_test.py --furui $<TARGET_FILE:furui>
+          --workdir ${CMAKE_CURRENT_BINARY_DIR}/screen_sweep_converge)
+set_tests_properties(screen_sweep_converge PROPERTIES LABELS "screen;physics" TIMEOUT 600)
