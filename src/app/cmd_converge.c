@@ -21,6 +21,7 @@
 #include "dft/protocol.h"
 #include "dft/scf.h"
 #include "dft/scf_input.h"
+#include "app/commands.h"
 #include "app/runtime.h"
 #include "furui_git_version.h"
 
@@ -267,52 +268,39 @@ static json_t *ladder_json(const ladder *L) {
     return o;
 }
 
-static int usage_error(int rank, const char *what, const char *arg) {
-    if (rank == 0) {
-        if (arg) fprintf(stderr, "furui: error: converge: %s ('%s')\n", what, arg);
-        else fprintf(stderr, "furui: error: converge: %s\n", what);
-    }
-    return 64;
-}
-
 int cmd_converge(int argc, char **argv, int rank) {
-    const char *input = NULL, *prefix = NULL, *ecut_arg = "16:64:4 Ha",
-               *k_arg = "0.6,0.5,0.4,0.3,0.25,0.2,0.15,0.12,0.1 1/angstrom";
+    app_io_args a = {.cmd = "converge", .what = "input file"};
+    const char *ecut_arg = "16:64:4 Ha", *k_arg = "0.6,0.5,0.4,0.3,0.25,0.2,0.15,0.12,0.1 1/angstrom";
     int do_ecut = 1, do_k = 1;
     for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--ecut") || !strcmp(argv[i], "--kspacing") ||
-            !strcmp(argv[i], "--only")) {
-            if (i + 1 >= argc) return usage_error(rank, "option needs a value", argv[i]);
+        int took = app_io_take(&a, argc, argv, &i, rank);
+        if (took < 0) return APP_EXIT_USAGE;
+        if (took) continue;
+        if (!strcmp(argv[i], "--ecut") || !strcmp(argv[i], "--kspacing") || !strcmp(argv[i], "--only")) {
+            if (i + 1 >= argc) return app_usage_error(rank, a.cmd, "option needs a value", argv[i]);
             const char *v = argv[++i];
-            if (!strcmp(argv[i - 1], "-o")) prefix = v;
-            else if (!strcmp(argv[i - 1], "--ecut")) ecut_arg = v;
+            if (!strcmp(argv[i - 1], "--ecut")) ecut_arg = v;
             else if (!strcmp(argv[i - 1], "--kspacing")) k_arg = v;
             else if (!strcmp(v, "ecut")) do_k = 0;
             else if (!strcmp(v, "kpoints")) do_ecut = 0;
-            else return usage_error(rank, "--only takes ecut or kpoints", v);
-        } else if (argv[i][0] == '-') {
-            return usage_error(rank, "unknown option", argv[i]);
-        } else if (!input) {
-            input = argv[i];
+            else return app_usage_error(rank, a.cmd, "--only takes ecut or kpoints", v);
         } else {
-            return usage_error(rank, "more than one input file", argv[i]);
+            return app_usage_error(rank, a.cmd, "unknown option", argv[i]);
         }
     }
-    if (!input)
-        return usage_error(rank, "no input file (usage: furui converge INPUT.yaml [-o PREFIX] [--ecut "
-                                 "'FROM:TO:STEP Ha'] [--kspacing 'Q1,Q2,... 1/angstrom'] [--only ecut|kpoints])",
-                           NULL);
-    if (prefix && (!*prefix || prefix[strlen(prefix) - 1] == '/'))
-        return usage_error(rank, "-o: a prefix needs a file name part", prefix);
+    if (app_io_check(&a, "furui converge INPUT.yaml [-o PREFIX] [--ecut 'FROM:TO:STEP Ha'] "
+                         "[--kspacing 'Q1,Q2,... 1/angstrom'] [--only ecut|kpoints]", rank))
+        return APP_EXIT_USAGE;
+    const char *input = a.input, *prefix = a.prefix;
     double ecuts[MAX_RUNGS], spacings[MAX_RUNGS];
     char msg[600];
     int ne = 0, nk = 0;
     if (do_ecut && (ne = parse_ladder("--ecut", ecut_arg, FU_UNIT_ENERGY, ecuts, msg, sizeof msg)) < 0)
-        return usage_error(rank, msg, NULL);
+        return app_usage_error(rank, "converge", msg, NULL);
     if (do_k && (nk = parse_ladder("--kspacing", k_arg, FU_UNIT_INVLENGTH, spacings, msg, sizeof msg)) < 0)
-        return usage_error(rank, msg, NULL);
+        return app_usage_error(rank, "converge", msg, NULL);
     for (int i = 0; i < ne; i++)
-        if (ecuts[i] > FU_INPUT_MAX_ECUT) return usage_error(rank, "--ecut: values above 1000 Ha", ecut_arg);
+        if (ecuts[i] > FU_INPUT_MAX_ECUT) return app_usage_error(rank, "converge", "--ecut: values above 1000 Ha", ecut_arg);
     qsort(ecuts, (size_t)ne, sizeof *ecuts, cmp_up);
     qsort(spacings, (size_t)nk, sizeof *spacings, cmp_down); /* coarse to dense */
 
@@ -322,7 +310,7 @@ int cmd_converge(int argc, char **argv, int rank) {
     if (rc) {
         if (rank == 0) fprintf(stderr, "furui: error: %s\n", err.msg);
         fu_scf_input_free(&in);
-        return rc == FU_EINPUT ? 1 : 3;
+        return app_exit_code(rc);
     }
     in.params.fft_patient = app_fft_patient();
     in.params.threads = app_threads();
@@ -348,7 +336,7 @@ int cmd_converge(int argc, char **argv, int rank) {
     }
     if (do_k && L[1].n < 2) {
         fu_scf_input_free(&in);
-        return usage_error(rank, "--kspacing: the spacings give fewer than 2 distinct meshes", k_arg);
+        return app_usage_error(rank, "converge", "--kspacing: the spacings give fewer than 2 distinct meshes", k_arg);
     }
 
     char path_log[4200], path_json[4200], tmp_log[4300];
@@ -374,7 +362,7 @@ int cmd_converge(int argc, char **argv, int rank) {
     fu_bcast(&open_ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (!open_ok) {
         fu_scf_input_free(&in);
-        return 3;
+        return APP_EXIT_OTHER;
     }
     for (int l = 0; l < 2 && !rc; l++) {
         if ((l == 0 && !do_ecut) || (l == 1 && !do_k)) continue;
@@ -454,5 +442,5 @@ int cmd_converge(int argc, char **argv, int rank) {
     for (int l = 0; l < 2; l++)
         for (int i = 0; i < L[l].n; i++) free(L[l].r[i].forces);
     fu_scf_input_free(&in);
-    return rc == FU_OK ? 0 : rc == FU_EINPUT ? 1 : rc == FU_ENOCONV ? 2 : 3;
+    return app_exit_code(rc);
 }
