@@ -829,15 +829,15 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
 
     /* results (energies of the output state) */
     res->etotal = e.total;
-    res->e_kinetic = e.kin;
-    res->e_hartree = e.h;
-    res->e_xc = e.xc;
-    res->e_ewald = e_ewald;
-    res->e_psp_core = e_psp;
-    res->e_local = e.loc;
-    res->e_nonlocal = e.nl;
-    res->e_entropy = e.entropy;
-    res->e_band = e.band;
+    res->energy[FU_ENERGY_KINETIC] = e.kin;
+    res->energy[FU_ENERGY_HARTREE] = e.h;
+    res->energy[FU_ENERGY_XC] = e.xc;
+    res->energy[FU_ENERGY_EWALD] = e_ewald;
+    res->energy[FU_ENERGY_PSP_CORE] = e_psp;
+    res->energy[FU_ENERGY_LOCAL] = e.loc;
+    res->energy[FU_ENERGY_NONLOCAL] = e.nl;
+    res->energy[FU_ENERGY_ENTROPY] = e.entropy;
+    res->energy[FU_ENERGY_BAND] = e.band;
     res->efermi = e.efermi;
     res->nelec = b->nelec;
     res->volume = g->volume;
