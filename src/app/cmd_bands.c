@@ -264,14 +264,8 @@ int cmd_bands(int argc, char **argv, int rank) {
     const char *input = a.input, *prefix = a.prefix;
     fu_err err = {0};
     fu_scf_input in;
-    int rc = fu_scf_input_read(input, &in, &err);
-    if (rc) {
-        if (rank == 0) fprintf(stderr, "furui: error: %s\n", err.msg);
-        fu_scf_input_free(&in);
-        return app_exit_code(rc);
-    }
-    in.params.fft_patient = app_fft_patient();
-    in.params.threads = app_threads();
+    int rc = app_scf_input_read(input, &in, rank);
+    if (rc) return rc;
     if (!prefix) prefix = in.output_prefix;
     const fu_structure *s = &in.structure;
     const fu_scf_params *p = &in.params;

@@ -306,14 +306,8 @@ int cmd_converge(int argc, char **argv, int rank) {
 
     fu_err err = {0};
     fu_scf_input in;
-    int rc = fu_scf_input_read(input, &in, &err);
-    if (rc) {
-        if (rank == 0) fprintf(stderr, "furui: error: %s\n", err.msg);
-        fu_scf_input_free(&in);
-        return app_exit_code(rc);
-    }
-    in.params.fft_patient = app_fft_patient();
-    in.params.threads = app_threads();
+    int rc = app_scf_input_read(input, &in, rank);
+    if (rc) return rc;
     if (!prefix) prefix = in.output_prefix;
 
     static ladder L[2];
@@ -346,13 +340,10 @@ int cmd_converge(int argc, char **argv, int rank) {
     FILE *log = NULL;
     int open_ok = 1;
     if (rank == 0) {
-        log = fopen(tmp_log, "w");
+        log = app_runlog_open(tmp_log, path_log, "converge", input);
         if (!log) {
-            fprintf(stderr, "furui: error: %s: cannot write log: %s\n", path_log, strerror(errno));
             open_ok = 0;
         } else {
-            setvbuf(log, NULL, _IOLBF, 0);
-            fprintf(log, "# furui %s (%s) converge %s\n", FURUI_VERSION, FURUI_GIT_VERSION, input);
             /* a stop signal leaves PREFIX.converge.failed.log, not a temporary */
             char failed[4300];
             snprintf(failed, sizeof failed, "%s.converge.failed.log", prefix);

@@ -283,13 +283,10 @@ int cmd_relax(int argc, char **argv, int rank) {
     FILE *log = NULL;
     int open_ok = 1;
     if (rank == 0) {
-        log = fopen(tmp_log, "w");
+        log = app_runlog_open(tmp_log, path_log, "relax", input);
         if (!log) {
-            fprintf(stderr, "furui: error: %s: cannot write log: %s\n", path_log, strerror(errno));
             open_ok = 0;
         } else {
-            setvbuf(log, NULL, _IOLBF, 0); /* whole lines on disk, should a signal stop the run */
-            fprintf(log, "# furui %s (%s) relax %s\n", FURUI_VERSION, FURUI_GIT_VERSION, input);
             app_runlog_guard(input, tmp_log, path_failed, fileno(log));
         }
     }

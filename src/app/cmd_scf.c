@@ -127,14 +127,8 @@ int cmd_scf(int argc, char **argv, int rank) {
     const char *input = a.input, *prefix = a.prefix;
     fu_err err = {0};
     fu_scf_input in;
-    int rc = fu_scf_input_read(input, &in, &err);
-    if (rc) {
-        if (rank == 0) fprintf(stderr, "furui: error: %s\n", err.msg);
-        fu_scf_input_free(&in);
-        return app_exit_code(rc);
-    }
-    in.params.fft_patient = app_fft_patient();
-    in.params.threads = app_threads();
+    int rc = app_scf_input_read(input, &in, rank);
+    if (rc) return rc;
     in.params.npband = npband;
     int nranks_all = 1;
     fu_comm_size(MPI_COMM_WORLD, &nranks_all);
@@ -165,13 +159,10 @@ int cmd_scf(int argc, char **argv, int rank) {
         fprintf(stderr, "furui: error: %s: is a directory, cannot be replaced by this run's results\n", dir);
         open_ok = 0;
     } else if (rank == 0) {
-        log = fopen(tmp_log, "w");
+        log = app_runlog_open(tmp_log, path_log, "scf", input);
         if (!log) {
-            fprintf(stderr, "furui: error: %s: cannot write log: %s\n", path_log, strerror(errno));
             open_ok = 0;
         } else {
-            setvbuf(log, NULL, _IOLBF, 0); /* whole lines on disk, should a signal stop the run */
-            fprintf(log, "# furui %s (%s) scf %s\n", FURUI_VERSION, FURUI_GIT_VERSION, input);
             int nranks = 1;
             fu_comm_size(MPI_COMM_WORLD, &nranks);
             if (fu_mpi_running()) fprintf(log, "# MPI ranks: %d\n", nranks);

@@ -22,6 +22,19 @@ int app_exit_code(int status) {
     }
 }
 
+int app_scf_input_read(const char *input, fu_scf_input *in, int rank) {
+    fu_err err = {0};
+    int rc = fu_scf_input_read(input, in, &err);
+    if (rc) {
+        if (rank == 0) fprintf(stderr, "furui: error: %s\n", err.msg);
+        fu_scf_input_free(in);
+        return app_exit_code(rc);
+    }
+    in->params.fft_patient = app_fft_patient();
+    in->params.threads = app_threads();
+    return 0;
+}
+
 int app_usage_error(int rank, const char *cmd, const char *what, const char *arg) {
     if (rank == 0) {
         if (arg) fprintf(stderr, "furui: error: %s: %s ('%s')\n", cmd, what, arg);

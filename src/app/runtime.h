@@ -6,6 +6,9 @@
 #define FURUI_APP_RUNTIME_H
 
 #include <stddef.h>
+#include <stdio.h>
+
+#include "dft/scf_input.h"
 
 /* Exit codes, documented in the README: 0 success, 1 bad input, 2 not
  * converged (merge: candidates of the sweep in no shard), 3 any other
@@ -41,6 +44,11 @@ int app_io_take(app_io_args *a, int argc, char **argv, int *i, int rank);
 /* After the arguments: 0, or -1 after the usage error (no input: `usage` is
  * the command's synopsis; a prefix without a file name part). */
 int app_io_check(const app_io_args *a, const char *usage, int rank);
+
+/* Reads a subcommand's SCF input and sets the process-wide settings in its
+ * parameters (fft_patient, threads). Returns 0, or the exit code after the
+ * error line (rank 0) with in freed. */
+int app_scf_input_read(const char *input, fu_scf_input *in, int rank);
 
 /* A whole number 1..99999 from the environment variable name, or 0 (unset or
  * not one). */
@@ -80,6 +88,11 @@ double app_parse_bytes(const char *s);
  * signal. From app_runlog_defer on (results being written and renamed into
  * place) a signal is ignored: the run ends within moments, with either all
  * files promoted or none. app_runlog_release restores the handlers. */
+/* Opens a run's log under its temporary name tmp_log (rank 0): whole lines
+ * reach the disk, should a signal stop the run; the first line is
+ * "# furui VERSION (GIT) CMD INPUT". NULL after the error line naming
+ * path_log. */
+FILE *app_runlog_open(const char *tmp_log, const char *path_log, const char *cmd, const char *input);
 void app_runlog_guard(const char *input, const char *tmp_log, const char *failed_log, int log_fd);
 void app_runlog_defer(void);
 void app_runlog_release(void);
