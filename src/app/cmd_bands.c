@@ -26,6 +26,7 @@
 #include "props/bands.h"
 #include "props/bandstructure.h"
 #include "props/dos.h"
+#include "app/commands.h"
 #include "app/runtime.h"
 
 #define DOS_STEP 0.0005            /* DOS energy grid step, Ha */
@@ -238,52 +239,33 @@ static int write_h5(const char *path, const bands_out *o, fu_err *err) {
     return rc;
 }
 
-static int exit_for(int rc) {
-    return rc == FU_OK ? 0 : rc == FU_EINPUT ? 1 : rc == FU_ENOCONV ? 2 : 3;
-}
-
 int cmd_bands(int argc, char **argv, int rank) {
-    const char *input = NULL, *prefix = NULL;
+    app_io_args a = {.cmd = "bands", .what = "input file"};
     double density = FU_BANDS_DENSITY_DEFAULT, sigma = FU_DOS_SIGMA_DEFAULT;
     for (int i = 0; i < argc; i++) {
         const char *bad = NULL;
         char *end = NULL;
-        if (!strcmp(argv[i], "-o") && i + 1 < argc) {
-            prefix = argv[++i];
-        } else if (!strcmp(argv[i], "--density") && i + 1 < argc) {
+        int took = app_io_take(&a, argc, argv, &i, rank);
+        if (took < 0) return APP_EXIT_USAGE;
+        if (took) continue;
+        if (!strcmp(argv[i], "--density") && i + 1 < argc) {
             density = strtod(argv[++i], &end);
             if (*end || !(density > 0)) bad = "--density needs points per bohr^-1 > 0";
         } else if (!strcmp(argv[i], "--dos-width") && i + 1 < argc) {
             sigma = strtod(argv[++i], &end);
             if (*end || !(sigma > 0)) bad = "--dos-width needs a width in Ha > 0";
-        } else if (argv[i][0] == '-') {
-            bad = "unknown option or missing value";
-        } else if (!input) {
-            input = argv[i];
         } else {
-            bad = "more than one input file";
+            bad = "unknown option or missing value";
         }
-        if (bad) {
-            if (rank == 0) fprintf(stderr, "furui: error: bands: %s ('%s')\n", bad, argv[i]);
-            return 64;
-        }
+        if (bad) return app_usage_error(rank, a.cmd, bad, argv[i]);
     }
-    if (!input || (prefix && (!*prefix || prefix[strlen(prefix) - 1] == '/'))) {
-        if (rank == 0)
-            fprintf(stderr, "furui: error: bands: usage: furui bands INPUT.yaml [-o PREFIX] "
-                            "[--density D] [--dos-width W]\n");
-        return 64;
-    }
+    if (app_io_check(&a, "furui bands INPUT.yaml [-o PREFIX] [--density D] [--dos-width W]", rank))
+        return APP_EXIT_USAGE;
+    const char *input = a.input, *prefix = a.prefix;
     fu_err err = {0};
     fu_scf_input in;
-    int rc = fu_scf_input_read(input, &in, &err);
-    if (rc) {
-        if (rank == 0) fprintf(stderr, "furui: error: %s\n", err.msg);
-        fu_scf_input_free(&in);
-        return exit_for(rc);
-    }
-    in.params.fft_patient = app_fft_patient();
-    in.params.threads = app_threads();
+    int rc = app_scf_input_read(input, &in, rank);
+    if (rc) return rc;
     if (!prefix) prefix = in.output_prefix;
     const fu_structure *s = &in.structure;
     const fu_scf_params *p = &in.params;
@@ -348,5 +330,5 @@ int cmd_bands(int argc, char **argv, int rank) {
     fu_bandstructure_free(&bs);
     fu_scf_result_free(&r);
     fu_scf_input_free(&in);
-    return exit_for(rc);
+    return app_exit_code(rc);
 }

@@ -18,6 +18,7 @@
 #include "dft/scf.h"
 #include "dft/scf_input.h"
 #include "props/converge.h"
+#include "app/commands.h"
 #include "app/runtime.h"
 #include "furui_git_version.h"
 
@@ -35,65 +36,46 @@ static int cmp_down(const void *a, const void *b) { return cmp_up(b, a); }
 
 static fu_converge_prov prov;
 
-static int usage_error(int rank, const char *what, const char *arg) {
-    if (rank == 0) {
-        if (arg) fprintf(stderr, "furui: error: converge: %s ('%s')\n", what, arg);
-        else fprintf(stderr, "furui: error: converge: %s\n", what);
-    }
-    return 64;
-}
-
 int cmd_converge(int argc, char **argv, int rank) {
-    const char *input = NULL, *prefix = NULL, *ecut_arg = "16:64:4 Ha",
-               *k_arg = "0.6,0.5,0.4,0.3,0.25,0.2,0.15,0.12,0.1 1/angstrom";
+    app_io_args a = {.cmd = "converge", .what = "input file"};
+    const char *ecut_arg = "16:64:4 Ha", *k_arg = "0.6,0.5,0.4,0.3,0.25,0.2,0.15,0.12,0.1 1/angstrom";
     int do_ecut = 1, do_k = 1;
     for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--ecut") || !strcmp(argv[i], "--kspacing") ||
-            !strcmp(argv[i], "--only")) {
-            if (i + 1 >= argc) return usage_error(rank, "option needs a value", argv[i]);
+        int took = app_io_take(&a, argc, argv, &i, rank);
+        if (took < 0) return APP_EXIT_USAGE;
+        if (took) continue;
+        if (!strcmp(argv[i], "--ecut") || !strcmp(argv[i], "--kspacing") || !strcmp(argv[i], "--only")) {
+            if (i + 1 >= argc) return app_usage_error(rank, a.cmd, "option needs a value", argv[i]);
             const char *v = argv[++i];
-            if (!strcmp(argv[i - 1], "-o")) prefix = v;
-            else if (!strcmp(argv[i - 1], "--ecut")) ecut_arg = v;
+            if (!strcmp(argv[i - 1], "--ecut")) ecut_arg = v;
             else if (!strcmp(argv[i - 1], "--kspacing")) k_arg = v;
             else if (!strcmp(v, "ecut")) do_k = 0;
             else if (!strcmp(v, "kpoints")) do_ecut = 0;
-            else return usage_error(rank, "--only takes ecut or kpoints", v);
-        } else if (argv[i][0] == '-') {
-            return usage_error(rank, "unknown option", argv[i]);
-        } else if (!input) {
-            input = argv[i];
+            else return app_usage_error(rank, a.cmd, "--only takes ecut or kpoints", v);
         } else {
-            return usage_error(rank, "more than one input file", argv[i]);
+            return app_usage_error(rank, a.cmd, "unknown option", argv[i]);
         }
     }
-    if (!input)
-        return usage_error(rank, "no input file (usage: furui converge INPUT.yaml [-o PREFIX] [--ecut "
-                                 "'FROM:TO:STEP Ha'] [--kspacing 'Q1,Q2,... 1/angstrom'] [--only ecut|kpoints])",
-                           NULL);
-    if (prefix && (!*prefix || prefix[strlen(prefix) - 1] == '/'))
-        return usage_error(rank, "-o: a prefix needs a file name part", prefix);
+    if (app_io_check(&a, "furui converge INPUT.yaml [-o PREFIX] [--ecut 'FROM:TO:STEP Ha'] "
+                         "[--kspacing 'Q1,Q2,... 1/angstrom'] [--only ecut|kpoints]", rank))
+        return APP_EXIT_USAGE;
+    const char *input = a.input, *prefix = a.prefix;
     double ecuts[MAX_RUNGS], spacings[MAX_RUNGS];
     char msg[600];
     int ne = 0, nk = 0;
     if (do_ecut && (ne = fu_converge_parse_ladder("--ecut", ecut_arg, FU_UNIT_ENERGY, ecuts, msg, sizeof msg)) < 0)
-        return usage_error(rank, msg, NULL);
+        return app_usage_error(rank, "converge", msg, NULL);
     if (do_k && (nk = fu_converge_parse_ladder("--kspacing", k_arg, FU_UNIT_INVLENGTH, spacings, msg, sizeof msg)) < 0)
-        return usage_error(rank, msg, NULL);
+        return app_usage_error(rank, "converge", msg, NULL);
     for (int i = 0; i < ne; i++)
-        if (ecuts[i] > FU_INPUT_MAX_ECUT) return usage_error(rank, "--ecut: values above 1000 Ha", ecut_arg);
+        if (ecuts[i] > FU_INPUT_MAX_ECUT) return app_usage_error(rank, "converge", "--ecut: values above 1000 Ha", ecut_arg);
     qsort(ecuts, (size_t)ne, sizeof *ecuts, cmp_up);
     qsort(spacings, (size_t)nk, sizeof *spacings, cmp_down); /* coarse to dense */
 
     fu_err err = {0};
     fu_scf_input in;
-    int rc = fu_scf_input_read(input, &in, &err);
-    if (rc) {
-        if (rank == 0) fprintf(stderr, "furui: error: %s\n", err.msg);
-        fu_scf_input_free(&in);
-        return rc == FU_EINPUT ? 1 : 3;
-    }
-    in.params.fft_patient = app_fft_patient();
-    in.params.threads = app_threads();
+    int rc = app_scf_input_read(input, &in, rank);
+    if (rc) return rc;
     if (!prefix) prefix = in.output_prefix;
 
     static ladder L[2];
@@ -116,7 +98,7 @@ int cmd_converge(int argc, char **argv, int rank) {
     }
     if (do_k && L[1].n < 2) {
         fu_scf_input_free(&in);
-        return usage_error(rank, "--kspacing: the spacings give fewer than 2 distinct meshes", k_arg);
+        return app_usage_error(rank, "converge", "--kspacing: the spacings give fewer than 2 distinct meshes", k_arg);
     }
 
     char path_log[4200], path_json[4200], tmp_log[4300];
@@ -126,13 +108,10 @@ int cmd_converge(int argc, char **argv, int rank) {
     FILE *log = NULL;
     int open_ok = 1;
     if (rank == 0) {
-        log = fopen(tmp_log, "w");
+        log = app_runlog_open(tmp_log, path_log, "converge", input);
         if (!log) {
-            fprintf(stderr, "furui: error: %s: cannot write log: %s\n", path_log, strerror(errno));
             open_ok = 0;
         } else {
-            setvbuf(log, NULL, _IOLBF, 0);
-            fprintf(log, "# furui %s (%s) converge %s\n", FURUI_VERSION, FURUI_GIT_VERSION, input);
             /* a stop signal leaves PREFIX.converge.failed.log, not a temporary */
             char failed[4300];
             snprintf(failed, sizeof failed, "%s.converge.failed.log", prefix);
@@ -142,7 +121,7 @@ int cmd_converge(int argc, char **argv, int rank) {
     fu_bcast(&open_ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (!open_ok) {
         fu_scf_input_free(&in);
-        return 3;
+        return APP_EXIT_OTHER;
     }
     for (int l = 0; l < 2 && !rc; l++) {
         if ((l == 0 && !do_ecut) || (l == 1 && !do_k)) continue;
@@ -221,5 +200,5 @@ int cmd_converge(int argc, char **argv, int rank) {
     fu_bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     for (int l = 0; l < 2; l++) fu_converge_ladder_free(&L[l]);
     fu_scf_input_free(&in);
-    return rc == FU_OK ? 0 : rc == FU_EINPUT ? 1 : rc == FU_ENOCONV ? 2 : 3;
+    return app_exit_code(rc);
 }

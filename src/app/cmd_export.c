@@ -14,9 +14,9 @@
 #include "core/error.h"
 #include "export/export.h"
 #include "export/rde.h"
+#include "app/commands.h"
+#include "app/runtime.h"
 
-int cmd_export(int argc, char **argv, int rank);
-int cmd_featurize(int argc, char **argv, int rank);
 
 typedef int (*export_fn)(const char *in, const char *out, const fu_export_opts *o, fu_export_report *rep,
                          fu_err *err);
@@ -57,14 +57,14 @@ static int run(int argc, char **argv, int rank, const char *cmd, const char *wha
         }
         if (bad) {
             if (rank == 0) fprintf(stderr, "furui: error: %s: %s ('%s')\n", cmd, bad, argv[i]);
-            code = 64;
+            code = APP_EXIT_USAGE;
         }
     }
     if (!code && (!in || !out)) {
         if (rank == 0)
             fprintf(stderr, "furui: error: %s: usage: furui %s %s -o DIR [--force]%s\n", cmd, cmd, what,
                     strcmp(cmd, "export") ? "" : " [--rde] [--rde-max-tiles N] [--stage NAME|N]");
-        code = 64;
+        code = APP_EXIT_USAGE;
     }
     if (!code && rank == 0) {
         fu_err err = {0};
@@ -72,7 +72,7 @@ static int run(int argc, char **argv, int rank, const char *cmd, const char *wha
         int rc = fn(in, out, &o, &rep, &err);
         if (rc) {
             fprintf(stderr, "furui: error: %s\n", err.msg);
-            code = rc == FU_EINPUT ? 1 : 3;
+            code = app_exit_code(rc);
         } else if (!strcmp(cmd, "export")) {
             printf("furui export: %s -> %s: %zu of %zu candidates exported (%zu features, %zu targets), "
                    "%zu skipped (skipped.csv), %zu columns dropped (dataset.json)\n",

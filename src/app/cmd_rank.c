@@ -17,8 +17,9 @@
 #include "core/error.h"
 #include "screen/catalog.h"
 #include "screen/shortlist.h"
+#include "app/commands.h"
+#include "app/runtime.h"
 
-int cmd_rank(int argc, char **argv, int rank);
 
 static void list_properties(void) {
     size_t n;
@@ -70,7 +71,7 @@ int cmd_rank(int argc, char **argv, int rank) {
         }
         if (bad) {
             if (rank == 0) fprintf(stderr, "furui: error: rank: %s ('%s')\n", bad, a);
-            code = 64;
+            code = APP_EXIT_USAGE;
         }
     }
     if (!code && list) {
@@ -79,14 +80,14 @@ int cmd_rank(int argc, char **argv, int rank) {
         if (rank == 0)
             fprintf(stderr, "furui: error: rank: usage: furui rank RESULTS [--where EXPR] [--sort KEYS] "
                             "[--limit N] [--all-states] [--stage NAME|N] -o DIR [--force]   (furui rank --list: properties)\n");
-        code = 64;
+        code = APP_EXIT_USAGE;
     } else if (!code && rank == 0) {
         fu_err err = {0};
         fu_rank_report rep;
         int rc = fu_rank_run(in, out, &o, &rep, &err);
         if (rc) {
             fprintf(stderr, "furui: error: rank: %s\n", err.msg);
-            code = rc == FU_EINPUT ? 1 : 3;
+            code = app_exit_code(rc);
         } else {
             printf("furui rank: %s -> %s: %zu of %zu considered candidates selected", in, out, rep.nselected,
                    rep.nconsidered);

@@ -34,18 +34,9 @@
 #include "dft/protocol.h"
 #include "props/relax.h"
 #include "props/warnings.h"
+#include "app/commands.h"
 #include "app/runtime.h"
 
-int cmd_relax(int argc, char **argv, int rank);
-
-static int relax_exit_code(int status) {
-    switch (status) {
-    case FU_OK: return 0;
-    case FU_EINPUT: return 1;
-    case FU_ENOCONV: return 2;
-    default: return 3;
-    }
-}
 
 /* Reads the relax: section of `path` into o and returns in *scf_text the file
  * with that section's lines blanked (caller frees). */
@@ -251,34 +242,14 @@ static int write_outputs(const char *prefix, const fu_relax_result *r, const fu_
 }
 
 int cmd_relax(int argc, char **argv, int rank) {
-    const char *input = NULL, *prefix = NULL;
+    app_io_args a = {.cmd = "relax", .what = "input file"};
     for (int i = 0; i < argc; i++) {
-        const char *bad = NULL;
-        if (strcmp(argv[i], "-o") == 0) {
-            if (i + 1 >= argc) bad = "option -o needs a prefix";
-            else if (prefix) bad = "option -o given twice";
-            else prefix = argv[++i];
-        } else if (argv[i][0] == '-') {
-            bad = "unknown option";
-        } else if (!input) {
-            input = argv[i];
-        } else {
-            bad = "more than one input file";
-        }
-        if (bad) {
-            if (rank == 0) fprintf(stderr, "furui: error: relax: %s ('%s')\n", bad, argv[i]);
-            return 64;
-        }
+        int took = app_io_take(&a, argc, argv, &i, rank);
+        if (took < 0) return APP_EXIT_USAGE;
+        if (!took) return app_usage_error(rank, a.cmd, "unknown option", argv[i]);
     }
-    if (!input) {
-        if (rank == 0)
-            fprintf(stderr, "furui: error: relax: no input file (usage: furui relax INPUT.yaml [-o PREFIX])\n");
-        return 64;
-    }
-    if (prefix && (prefix[0] == '\0' || prefix[strlen(prefix) - 1] == '/')) {
-        if (rank == 0) fprintf(stderr, "furui: error: relax: -o '%s': a prefix needs a file name part\n", prefix);
-        return 64;
-    }
+    if (app_io_check(&a, "furui relax INPUT.yaml [-o PREFIX]", rank)) return APP_EXIT_USAGE;
+    const char *input = a.input, *prefix = a.prefix;
     fu_err err = {0};
     fu_relax_opts ro;
     fu_relax_opts_default(&ro);
@@ -302,7 +273,7 @@ int cmd_relax(int argc, char **argv, int rank) {
         if (rank == 0) fprintf(stderr, "furui: error: %s\n", err.msg);
         fu_scf_input_free(&in);
         free(orig);
-        return relax_exit_code(rc);
+        return app_exit_code(rc);
     }
     if (!prefix) prefix = in.output_prefix;
     char path_log[4200], path_failed[4200], tmp_log[4300];
@@ -312,13 +283,10 @@ int cmd_relax(int argc, char **argv, int rank) {
     FILE *log = NULL;
     int open_ok = 1;
     if (rank == 0) {
-        log = fopen(tmp_log, "w");
+        log = app_runlog_open(tmp_log, path_log, "relax", input);
         if (!log) {
-            fprintf(stderr, "furui: error: %s: cannot write log: %s\n", path_log, strerror(errno));
             open_ok = 0;
         } else {
-            setvbuf(log, NULL, _IOLBF, 0); /* whole lines on disk, should a signal stop the run */
-            fprintf(log, "# furui %s (%s) relax %s\n", FURUI_VERSION, FURUI_GIT_VERSION, input);
             app_runlog_guard(input, tmp_log, path_failed, fileno(log));
         }
     }
@@ -326,7 +294,7 @@ int cmd_relax(int argc, char **argv, int rank) {
     if (!open_ok) {
         fu_scf_input_free(&in);
         free(orig);
-        return 3;
+        return APP_EXIT_OTHER;
     }
     ro.log = log;
     fu_relax_result res;
@@ -374,5 +342,5 @@ int cmd_relax(int argc, char **argv, int rank) {
     fu_relax_result_free(&res);
     fu_scf_input_free(&in);
     free(orig);
-    return relax_exit_code(rc);
+    return app_exit_code(rc);
 }

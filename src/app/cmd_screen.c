@@ -27,13 +27,9 @@
 #include "screen/stages.h"
 #include "screen/sweepconv.h"
 #include "screen/sweep.h"
+#include "app/commands.h"
 #include "app/runtime.h"
 
-int cmd_screen(int argc, char **argv, int rank);
-int cmd_status(int argc, char **argv, int rank);
-int cmd_merge(int argc, char **argv, int rank);
-
-enum { X_OK = 0, X_INPUT = 1, X_MISSING = 2, X_OTHER = 3, X_USAGE = 64 };
 
 /* The one piece of mutable global state: set by SIGTERM/SIGUSR1, read by the
  * coordinator between candidates. */
@@ -58,20 +54,6 @@ static void install_signals(void) {
     ign.sa_handler = SIG_IGN;
     sigemptyset(&ign.sa_mask);
     sigaction(SIGXFSZ, &ign, NULL);
-}
-
-static int code_for(int status) {
-    if (status == FU_OK) return X_OK;
-    if (status == FU_EINPUT) return X_INPUT;
-    return X_OTHER;
-}
-
-static int usage_error(int rank, const char *cmd, const char *what, const char *arg) {
-    if (rank == 0) {
-        if (arg) fprintf(stderr, "furui: error: %s: %s ('%s')\n", cmd, what, arg);
-        else fprintf(stderr, "furui: error: %s: %s\n", cmd, what);
-    }
-    return X_USAGE;
 }
 
 static int parse_number(const char *s, double lo, double hi, double *out) {
@@ -222,7 +204,8 @@ static void gather_wisdom(int rank, int size) {
 }
 
 int cmd_screen(int argc, char **argv, int rank) {
-    const char *cmd = "screen", *sweep_path = NULL, *prefix = NULL;
+    const char *cmd = "screen";
+    app_io_args io = {.cmd = cmd, .what = "sweep file"};
     fu_farm_opts o;
     fu_farm_opts_default(&o);
     o.threads = app_threads();
@@ -231,82 +214,75 @@ int cmd_screen(int argc, char **argv, int rank) {
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         double v = 0;
-        if (strcmp(a, "-o") == 0) {
-            if (i + 1 >= argc) return usage_error(rank, cmd, "option -o needs a prefix", NULL);
-            if (prefix) return usage_error(rank, cmd, "option -o given twice", argv[i + 1]);
-            prefix = argv[++i];
+        int took = app_io_take(&io, argc, argv, &i, rank);
+        if (took) {
+            if (took < 0) return APP_EXIT_USAGE;
         } else if (strcmp(a, "--group-size") == 0) {
             if (i + 1 >= argc || !parse_number(argv[i + 1], 1, 1e6, &v) || v != (int)v)
-                return usage_error(rank, cmd, "--group-size needs a whole number >= 1", i + 1 < argc ? argv[i + 1] : NULL);
+                return app_usage_error(rank, cmd, "--group-size needs a whole number >= 1", i + 1 < argc ? argv[i + 1] : NULL);
             o.group_size = (int)v, i++;
         } else if (strcmp(a, "--deadline") == 0) {
             if (i + 1 >= argc || !parse_number(argv[i + 1], 0, 1e9, &v) || v <= 0)
-                return usage_error(rank, cmd, "--deadline needs seconds > 0", i + 1 < argc ? argv[i + 1] : NULL);
+                return app_usage_error(rank, cmd, "--deadline needs seconds > 0", i + 1 < argc ? argv[i + 1] : NULL);
             o.deadline = v, i++;
         } else if (strcmp(a, "--candidate-time-limit") == 0) {
             if (i + 1 >= argc || !parse_number(argv[i + 1], 0, 1e9, &v) || v <= 0)
-                return usage_error(rank, cmd, "--candidate-time-limit needs seconds > 0", i + 1 < argc ? argv[i + 1] : NULL);
+                return app_usage_error(rank, cmd, "--candidate-time-limit needs seconds > 0", i + 1 < argc ? argv[i + 1] : NULL);
             o.candidate_time_limit = v, i++, cli_tl = 1;
         } else if (strcmp(a, "--recovery-rungs") == 0) {
             if (i + 1 >= argc || !parse_number(argv[i + 1], 1, FU_RECOVERY_RUNGS, &v) || v != (int)v)
-                return usage_error(rank, cmd, "--recovery-rungs needs a whole number 1..4 (1 = no retries)", i + 1 < argc ? argv[i + 1] : NULL);
+                return app_usage_error(rank, cmd, "--recovery-rungs needs a whole number 1..4 (1 = no retries)", i + 1 < argc ? argv[i + 1] : NULL);
             o.recovery_rungs = (int)v, i++, cli_rungs = 1;
         } else if (strcmp(a, "--inject-scf-nan") == 0) { /* fault injection for tests (README) */
             if (i + 1 >= argc || !parse_number(argv[i + 1], 0, FU_RECOVERY_RUNGS, &v) || v != (int)v)
-                return usage_error(rank, cmd, "--inject-scf-nan needs a whole number 0..4 (rungs that diverge)",
+                return app_usage_error(rank, cmd, "--inject-scf-nan needs a whole number 0..4 (rungs that diverge)",
                                    i + 1 < argc ? argv[i + 1] : NULL);
             o.fault_nan_rungs = (int)v, i++;
         } else if (strcmp(a, "--max-attempts") == 0) {
             if (i + 1 >= argc || !parse_number(argv[i + 1], 1, 100, &v) || v != (int)v)
-                return usage_error(rank, cmd, "--max-attempts needs a whole number 1..100", i + 1 < argc ? argv[i + 1] : NULL);
+                return app_usage_error(rank, cmd, "--max-attempts needs a whole number 1..100", i + 1 < argc ? argv[i + 1] : NULL);
             o.max_attempts = (int)v, i++;
         } else if (strcmp(a, "--shard-index") == 0) {
             if (i + 1 >= argc || !parse_number(argv[i + 1], 0, 1e9, &v) || v != (int)v)
-                return usage_error(rank, cmd, "--shard-index needs a whole number >= 0", i + 1 < argc ? argv[i + 1] : NULL);
+                return app_usage_error(rank, cmd, "--shard-index needs a whole number >= 0", i + 1 < argc ? argv[i + 1] : NULL);
             shard_index = (int)v, i++;
         } else if (strcmp(a, "--shard-count") == 0) {
             if (i + 1 >= argc || !parse_number(argv[i + 1], 1, 1e9, &v) || v != (int)v)
-                return usage_error(rank, cmd, "--shard-count needs a whole number >= 1", i + 1 < argc ? argv[i + 1] : NULL);
+                return app_usage_error(rank, cmd, "--shard-count needs a whole number >= 1", i + 1 < argc ? argv[i + 1] : NULL);
             shard_count = (int)v, i++;
         } else if (strcmp(a, "--mem-per-rank") == 0) {
             if (i + 1 >= argc || !(mem_cli = app_parse_bytes(argv[i + 1])))
-                return usage_error(rank, cmd, "--mem-per-rank needs a size such as 4G or 512M", i + 1 < argc ? argv[i + 1] : NULL);
+                return app_usage_error(rank, cmd, "--mem-per-rank needs a size such as 4G or 512M", i + 1 < argc ? argv[i + 1] : NULL);
             i++;
         } else if (strcmp(a, "--dry-run") == 0) {
             dry = 1;
         } else if (strcmp(a, "--static") == 0) {
             o.static_assign = 1;
-        } else if (a[0] == '-') {
-            return usage_error(rank, cmd, "unknown option", a);
-        } else if (!sweep_path) {
-            sweep_path = a;
         } else {
-            return usage_error(rank, cmd, "more than one sweep file", a);
+            return app_usage_error(rank, cmd, "unknown option", a);
         }
     }
-    if (!sweep_path)
-        return usage_error(rank, cmd, "no sweep file (usage: furui screen SWEEP.yaml [-o PREFIX] [options])", NULL);
+    if (app_io_check(&io, "furui screen SWEEP.yaml [-o PREFIX] [options]", rank)) return APP_EXIT_USAGE;
+    const char *sweep_path = io.input, *prefix = io.prefix;
     if ((shard_index < 0) != (shard_count < 0))
-        return usage_error(rank, cmd, "--shard-index and --shard-count go together (give both or neither)", NULL);
+        return app_usage_error(rank, cmd, "--shard-index and --shard-count go together (give both or neither)", NULL);
     if (shard_count > 0) {
         if (shard_index >= shard_count) {
             if (rank == 0)
                 fprintf(stderr, "furui: error: %s: --shard-index %d must be below --shard-count %d\n", cmd,
                         shard_index, shard_count);
-            return X_USAGE;
+            return APP_EXIT_USAGE;
         }
         o.shard_index = shard_index;
         o.shard_count = shard_count;
     }
-    if (prefix && (prefix[0] == '\0' || prefix[strlen(prefix) - 1] == '/'))
-        return usage_error(rank, cmd, "-o: a prefix needs a file name part", prefix);
     int size = 1;
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     if (size > 1 && o.group_size > size - 1) {
         if (rank == 0)
             fprintf(stderr, "furui: error: screen: --group-size %d needs at least %d ranks (1 coordinator + %d), have %d\n",
                     o.group_size, o.group_size + 1, o.group_size, size);
-        return X_USAGE;
+        return APP_EXIT_USAGE;
     }
     install_signals();
     o.stop = &stop_requested;
@@ -369,7 +345,7 @@ int cmd_screen(int argc, char **argv, int rank) {
     if (rc) {
         fu_sweep_free(&sw);
         /* a stop is not a failure: exit 0 like a farm stopped early */
-        return rc == FU_ETIME ? X_OK : code_for(rc);
+        return rc == FU_ETIME ? APP_EXIT_OK : app_exit_code(rc);
     }
     if (dry) {
         rc = FU_OK;
@@ -386,7 +362,7 @@ int cmd_screen(int argc, char **argv, int rank) {
             free(in_shard);
         }
         fu_sweep_free(&sw);
-        return code_for(rc);
+        return app_exit_code(rc);
     }
     char pfx[FU_SWEEP_PATH_LEN];
     if (rank == 0) {
@@ -418,7 +394,7 @@ int cmd_screen(int argc, char **argv, int rank) {
         }
     }
     fu_sweep_free(&sw);
-    return code_for(rc);
+    return app_exit_code(rc);
 }
 
 /* PREFIX.journal, else PREFIX.h5, else PREFIX itself. */
@@ -433,14 +409,14 @@ static const char *status_path(const char *arg, char *buf, size_t len) {
 
 int cmd_status(int argc, char **argv, int rank) {
     if (argc != 1 || argv[0][0] == '-')
-        return usage_error(rank, "status", "usage: furui status PREFIX (or a journal / results file)", NULL);
-    if (rank != 0) return X_OK;
+        return app_usage_error(rank, "status", "usage: furui status PREFIX (or a journal / results file)", NULL);
+    if (rank != 0) return APP_EXIT_OK;
     char buf[FU_SWEEP_PATH_LEN + 16];
     const char *path = status_path(argv[0], buf, sizeof buf);
     struct stat sb;
     if (stat(path, &sb) != 0) {
         fprintf(stderr, "furui: error: status: no %s.journal, %s.h5 or file %s\n", argv[0], argv[0], argv[0]);
-        return X_INPUT;
+        return APP_EXIT_INPUT;
     }
     fu_results res;
     fu_store_report rep;
@@ -451,7 +427,7 @@ int cmd_status(int argc, char **argv, int rank) {
     if (rc) {
         fprintf(stderr, "furui: error: status: %s\n", err.msg);
         fu_results_free(&res);
-        return code_for(rc);
+        return app_exit_code(rc);
     }
     /* Each candidate is counted once: a failure that will be retried (not
      * final) is left, not failed (it was counted as both). */
@@ -577,7 +553,7 @@ int cmd_status(int argc, char **argv, int rank) {
                (int)(pl - (size_t)cut), argv[0], maxatt + 1);
     }
     fu_results_free(&res);
-    return X_OK;
+    return APP_EXIT_OK;
 }
 
 static void print_ids(const char *what, char (*ids)[FU_CAND_ID_LEN + 1], size_t n) {
@@ -598,14 +574,14 @@ int cmd_merge(int argc, char **argv, int rank) {
     const char *sweep_path[MAXSW];
     int nsweep = 0;
     while (argc >= 1 && strcmp(argv[0], "--sweep") == 0) {
-        if (argc < 2) return usage_error(rank, "merge", "--sweep needs a sweep file", NULL);
-        if (nsweep == MAXSW) return usage_error(rank, "merge", "more than 64 --sweep options", NULL);
+        if (argc < 2) return app_usage_error(rank, "merge", "--sweep needs a sweep file", NULL);
+        if (nsweep == MAXSW) return app_usage_error(rank, "merge", "more than 64 --sweep options", NULL);
         sweep_path[nsweep++] = argv[1];
         argc -= 2, argv += 2;
     }
     if (argc < 2 || argv[0][0] == '-')
-        return usage_error(rank, "merge", "usage: furui merge [--sweep SWEEP.yaml]... OUT.h5 SHARD...", NULL);
-    if (rank != 0) return X_OK;
+        return app_usage_error(rank, "merge", "usage: furui merge [--sweep SWEEP.yaml]... OUT.h5 SHARD...", NULL);
+    if (rank != 0) return APP_EXIT_OK;
     fu_merge_report rep;
     memset(&rep, 0, sizeof rep);
     fu_err err = {0};
@@ -658,7 +634,7 @@ int cmd_merge(int argc, char **argv, int rank) {
         }
         fu_results_free(&mr);
     }
-    int code = code_for(rc);
+    int code = app_exit_code(rc);
     if (rc) {
         fprintf(stderr, "furui: error: merge: %s\n", err.msg);
     } else {
@@ -677,7 +653,7 @@ int cmd_merge(int argc, char **argv, int rank) {
                 fprintf(stderr, "furui: error: merge: %zu of %zu candidate(s) of %s%s are in no input "
                         "(a shard that never ran?); %s written without them\n",
                         rep.nmissing, nexp, sweep_path[0], nsweep > 1 ? " and the other sweeps" : "", argv[0]);
-                code = X_MISSING;
+                code = APP_EXIT_MISSING;
             }
         }
     }

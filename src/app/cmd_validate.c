@@ -9,14 +9,14 @@
 #include "core/comm.h"
 #include "core/error.h"
 #include "export/rde.h"
-
-int cmd_validate(int argc, char **argv, int rank);
+#include "app/commands.h"
+#include "app/runtime.h"
 
 int cmd_validate(int argc, char **argv, int rank) {
     int code = 0;
     if (argc != 1 || argv[0][0] == '-') {
         if (rank == 0) fprintf(stderr, "furui: error: validate: usage: furui validate DIR|ZIP\n");
-        code = 64;
+        code = APP_EXIT_USAGE;
     }
     if (!code && rank == 0) {
         fu_err err = {0};
@@ -24,11 +24,11 @@ int cmd_validate(int argc, char **argv, int rank) {
         int rc = fu_rde_validate(argv[0], stdout, &rep, &err);
         if (rc) {
             fprintf(stderr, "furui: error: %s\n", err.msg);
-            code = 1;
+            code = APP_EXIT_INPUT;
         } else {
             printf("furui validate: %s: %zu package(s), %zu tile(s), %zu file(s) hashed: %zu problem(s)\n", argv[0],
                    rep.npackages, rep.ntiles, rep.nfiles, rep.nproblems);
-            code = rep.nproblems ? 1 : 0;
+            code = rep.nproblems ? APP_EXIT_INPUT : APP_EXIT_OK;
         }
     }
     fu_bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);

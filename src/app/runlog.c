@@ -1,10 +1,23 @@
 /* Stop signals during a run with a temporary log (runtime.h). */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "app/runtime.h"
+#include "furui_git_version.h"
+
+FILE *app_runlog_open(const char *tmp_log, const char *path_log, const char *cmd, const char *input) {
+    FILE *log = fopen(tmp_log, "w");
+    if (!log) {
+        fprintf(stderr, "furui: error: %s: cannot write log: %s\n", path_log, strerror(errno));
+        return NULL;
+    }
+    setvbuf(log, NULL, _IOLBF, 0);
+    fprintf(log, "# furui %s (%s) %s %s\n", FURUI_VERSION, FURUI_GIT_VERSION, cmd, input);
+    return log;
+}
 
 static const int stop_signals[] = {SIGTERM, SIGINT, SIGHUP};
 #define NSTOP (int)(sizeof stop_signals / sizeof stop_signals[0])

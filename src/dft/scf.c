@@ -483,7 +483,8 @@ static int spin_occupations(const scf_state *st, const fu_scf_params *p, double 
             for (size_t i = 0; i < 2 * nkb; i++) st->occ[i] *= 0.5;
         return rc;
     }
-    double *e2 = malloc(sizeof(double) * 2 * nkb), *o2 = malloc(sizeof(double) * 2 * nkb);
+    /* calloc: gcc cannot see that the loop below fills e2 whole */
+    double *e2 = calloc(2 * nkb, sizeof(double)), *o2 = malloc(sizeof(double) * 2 * nkb);
     if (!e2 || !o2) {
         free(e2);
         free(o2);
@@ -597,112 +598,132 @@ int fu_scf_run(const fu_structure *s, const fu_scf_params *p, MPI_Comm comm, FIL
     return fu_scf_run_opts(s, p, NULL, comm, log, res, err);
 }
 
-int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_opts *o,
-                    MPI_Comm comm, FILE *log, fu_scf_result *res, fu_err *err) {
-    double t0 = fu_monotonic_seconds();
-    fu_scf_opts defaults;
-    fu_scf_opts_default(&defaults);
-    if (!o) o = &defaults;
-    memset(res, 0, sizeof *res);
+/* One SCF run: what set-up prepares for the iterations and the
+ * post-processing (the structure-only terms: Ewald and the pseudopotential
+ * core energy; the state of the last iteration). */
+typedef struct {
+    const fu_scf_opts *o;
+    MPI_Comm comm;
+    FILE *log;
     scf_state st;
-    memset(&st, 0, sizeof st);
+    double e_ewald, (*f_ewald)[3], sig_ewald[3][3], e_psp;
+    energies e;         /* of the last output state */
+    int it, converged, timed_out;
+    double t0, tp;      /* start of the run; the profile clock */
+} scf_run;
+
+/* Adds the time since the profile clock's last lap to res->profile.field. */
+#define LAP(r, res, field)                             \
+    do {                                               \
+        double now_ = fu_monotonic_seconds();          \
+        (res)->profile.field += now_ - (r)->tp;        \
+        (r)->tp = now_;                                \
+    } while (0)
+
+/* Set-up: checks against the structure, basis, state, Hamiltonian, mixer,
+ * the structure-only terms, the starting density and the log's header. */
+static int scf_setup(scf_run *r, const fu_structure *s, const fu_scf_params *p, fu_scf_result *res,
+                     fu_err *err) {
+    scf_state *st = &r->st;
+    const fu_scf_opts *o = r->o;
+    MPI_Comm comm = r->comm;
+    FILE *log = r->log;
+    int rc;
     if (p->nspin != 1 && p->nspin != 2)
         return fu_fail(err, FU_EINPUT, "spin: nspin must be 1 or 2, got %d", p->nspin);
-    st.nspin = p->nspin;
-    int rc = fu_xc_init_nspin(&st.xc, p->xc, p->nspin, err);
+    st->nspin = p->nspin;
+    rc = fu_xc_init_nspin(&st->xc, p->xc, p->nspin, err);
     if (rc) return rc;
-    rc = fu_basis_init(&st.b, s, p, comm, err);
-    if (rc) goto done;
-    fu_basis *b = &st.b;
+    rc = fu_basis_init(&st->b, s, p, comm, err);
+    if (rc) return rc;
+    fu_basis *b = &st->b;
     const fu_fftgrid *g = &b->grid;
     const size_t nt = (size_t)g->ntot;
-    const int ns = st.nspin;
-    rc = check_functionals(b, &st.xc, err);
-    if (rc) goto done;
+    const int ns = st->nspin;
+    rc = check_functionals(b, &st->xc, err);
+    if (rc) return rc;
     for (int sp = 0; sp < s->nspecies; sp++) {
         double mu = p->spin_moment[sp];
         if (mu != 0.0 && ns == 1) {
             rc = fu_fail(err, FU_EINPUT, "spin: %s has an initial moment but the run is "
                          "unpolarised (nspin 1)", s->symbol[sp]);
-            goto done;
+            return rc;
         }
         if (!isfinite(mu) || fabs(mu) > b->psp[sp].zion) {
             rc = fu_fail(err, FU_EINPUT, "spin: moment of %s: |%g| μB exceeds its %g valence "
                          "electrons", s->symbol[sp], mu, b->psp[sp].zion);
-            goto done;
+            return rc;
         }
     }
     if (p->smearing != FU_SMEAR_NONE && !(p->tsmear > 0))
-        { rc = fu_fail(err, FU_EINPUT, "smearing: width must be > 0 Ha"); goto done; }
+        { rc = fu_fail(err, FU_EINPUT, "smearing: width must be > 0 Ha"); return rc; }
     /* Buffer bands beyond the requested ones keep the top requested bands
      * off the edge of the LOBPCG block; passive (no search directions of
      * their own), they cost only dense algebra. Measured on the benchmark
      * systems against buffer bands converged to TOL_EMPTY_BANDS: 10-17 %
      * less SCF time (Si 0.62 -> 0.55 s, fcc Al 0.42 -> 0.35 s) at the same
      * step counts; no buffer at all cost the metals one SCF step. */
-    st.nev = b->nband + fu_bandpar_nbuffer(b->nband);
+    st->nev = b->nband + fu_bandpar_nbuffer(b->nband);
     for (int ik = 0; ik < b->kp.nk; ik++)
-        if (fu_basis_owns(b, ik) && b->kb[ik].npw < st.nev) st.nev = b->kb[ik].npw;
-    fu_allreduce(&st.nev, 1, MPI_INT, MPI_MIN, comm);
-    st.nbusy = b->nband; /* until the first occupations are known */
-    rc = state_alloc(&st, err);
+        if (fu_basis_owns(b, ik) && b->kb[ik].npw < st->nev) st->nev = b->kb[ik].npw;
+    fu_allreduce(&st->nev, 1, MPI_INT, MPI_MIN, comm);
+    st->nbusy = b->nband; /* until the first occupations are known */
+    rc = state_alloc(st, err);
     /* band ranks apply H to their share of a block only */
-    if (!rc) rc = fu_hamiltonian_init(&st.ham, b, (st.nev + b->npb - 1) / b->npb, err);
+    if (!rc) rc = fu_hamiltonian_init(&st->ham, b, (st->nev + b->npb - 1) / b->npb, err);
     /* Automatic Kerker: 0.5 bohr⁻¹ for metals and insulators alike gave the
      * fewest SCF steps over the ABINIT reference set (damping 1, history 8). */
     double kerker = p->kerker_k0 >= 0 ? p->kerker_k0 : 0.5;
     if (!rc)
-        rc = fu_mixer_init_spin(&st.mix, g, ns, p->mixing_history, p->mixing_damping, kerker,
+        rc = fu_mixer_init_spin(&st->mix, g, ns, p->mixing_history, p->mixing_damping, kerker,
                                 err);
     if (!rc) rc = result_alloc(res, ns, b->kp.nk, b->nband, s->natom, err);
-    if (rc) goto done;
+    if (rc) return rc;
 
-    double e_ewald, (*f_ewald)[3] = calloc((size_t)s->natom, sizeof *f_ewald), sig_ewald[3][3];
-    if (!f_ewald) { rc = fu_fail(err, FU_ENOMEM, "scf: out of memory"); goto done; }
-    rc = fu_ewald(s->lattice, s->natom, (const double(*)[3])s->xred, b->zion, &e_ewald, f_ewald,
-                  sig_ewald, err);
-    if (rc) { free(f_ewald); goto done; }
-    double e_psp = fu_psp_core_energy(b);
+    r->f_ewald = calloc((size_t)s->natom, sizeof *r->f_ewald);
+    if (!r->f_ewald) return fu_fail(err, FU_ENOMEM, "scf: out of memory");
+    rc = fu_ewald(s->lattice, s->natom, (const double(*)[3])s->xred, b->zion, &r->e_ewald, r->f_ewald,
+                  r->sig_ewald, err);
+    if (rc) return rc;
+    r->e_psp = fu_psp_core_energy(b);
 
-    fu_local_potential(b, st.vloc_g);
-    g_to_r(g, st.vloc_g, st.box, st.vloc_r);
-    if (st.rhoc_g) {
-        fu_nlcc_density(b, st.rhoc_g);
-        g_to_r(g, st.rhoc_g, st.box, st.rhoc_r);
+    fu_local_potential(b, st->vloc_g);
+    g_to_r(g, st->vloc_g, st->box, st->vloc_r);
+    if (st->rhoc_g) {
+        fu_nlcc_density(b, st->rhoc_g);
+        g_to_r(g, st->rhoc_g, st->box, st->rhoc_r);
     }
     if (o->rho_start) {
         if (!o->rho_start_fft || memcmp(o->rho_start_fft, g->n, sizeof g->n) != 0) {
-            rc = fu_fail(err, FU_EINPUT, "scf: starting density is on another FFT grid");
-            free(f_ewald);
-            goto done;
+            return fu_fail(err, FU_EINPUT, "scf: starting density is on another FFT grid");
         }
         /* channels ↑, ↓ in; total and magnetisation inside */
-        for (size_t i = 0; i < nt * ns; i++) st.rho_in_r[i] = o->rho_start[i];
+        for (size_t i = 0; i < nt * ns; i++) st->rho_in_r[i] = o->rho_start[i];
         if (ns == 2)
             for (size_t i = 0; i < nt; i++) {
-                double up = st.rho_in_r[i], dn = st.rho_in_r[nt + i];
-                st.rho_in_r[i] = up + dn;
-                st.rho_in_r[nt + i] = up - dn;
+                double up = st->rho_in_r[i], dn = st->rho_in_r[nt + i];
+                st->rho_in_r[i] = up + dn;
+                st->rho_in_r[nt + i] = up - dn;
             }
-        for (int c = 0; c < ns; c++) r_to_g(g, st.rho_in_r + c * nt, st.rho_in_g + c * nt);
+        for (int c = 0; c < ns; c++) r_to_g(g, st->rho_in_r + c * nt, st->rho_in_g + c * nt);
     } else {
-        fu_density_guess(b, st.rho_in_g);
-        if (ns == 2) fu_density_guess_magnetization(b, p->spin_moment, st.rho_in_g + nt);
+        fu_density_guess(b, st->rho_in_g);
+        if (ns == 2) fu_density_guess_magnetization(b, p->spin_moment, st->rho_in_g + nt);
     }
     for (int c = 0; c < ns; c++) {
-        fu_density_symmetrize(b, st.rho_in_g + c * nt, st.box);
-        g_to_r(g, st.rho_in_g + c * nt, st.box, st.rho_in_r + c * nt);
+        fu_density_symmetrize(b, st->rho_in_g + c * nt, st->box);
+        g_to_r(g, st->rho_in_g + c * nt, st->box, st->rho_in_r + c * nt);
     }
 
     if (log && b->rank == 0) {
         fprintf(log, "# SCF: %d k-points, %d bands (+%d buffer), FFT %dx%dx%d, %d symmetry ops, "
                      "xc %s%s\n",
-                b->kp.nk, b->nband, st.nev - b->nband, g->n[0], g->n[1], g->n[2], b->sym.nsym,
-                st.xc.names, ns == 2 ? ", collinear spin" : "");
+                b->kp.nk, b->nband, st->nev - b->nband, g->n[0], g->n[1], g->n[2], b->sym.nsym,
+                st->xc.names, ns == 2 ? ", collinear spin" : "");
         if (b->size > 1)
             fprintf(log, "# layout: %d k-group%s x %d band rank%s (bands %d-%d on rank 0)\n",
                     b->npk, b->npk == 1 ? "" : "s", b->npb, b->npb == 1 ? "" : "s",
-                    st.boff + 1, st.boff + st.bcnt);
+                    st->boff + 1, st->boff + st->bcnt);
         /* say so when some ranks get no k-point */
         if (b->npk > b->kp.nk)
             fprintf(log,
@@ -735,116 +756,137 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
                 "|dE| (Ha)", "drho", "diag", "Hx/k", "tol", "time(s)",
                 ns == 2 ? "     M (μB)   |M| (μB)" : "");
     }
-    energies e = {0}, e_prev = {0};
+    r->tp = fu_monotonic_seconds();
+    res->profile.setup = r->tp - r->t0;
+    return FU_OK;
+}
+
+/* The SCF iterations, until converged, out of iterations, stopped or failed. */
+static int scf_iterate(scf_run *r, const fu_scf_params *p, fu_scf_result *res, fu_err *err) {
+    scf_state *st = &r->st;
+    const fu_scf_opts *o = r->o;
+    FILE *log = r->log;
+    const fu_basis *b = &st->b;
+    const fu_fftgrid *g = &b->grid;
+    const size_t nt = (size_t)g->ntot;
+    const int ns = st->nspin;
+    energies e_prev = {0};
     /* A given starting density is presumed close: diagonalise it tightly at
      * once, or eigensolver noise in the first output density reads as an SCF
      * residual and the mixer chases it. */
     double drho = 1.0, tol_diag = o->rho_start ? 1e-6 : 1e-2;
-    int converged = 0, timed_out = 0, it;
-    double tp = fu_monotonic_seconds(); /* profile clock */
-    res->profile.setup = tp - t0;
-#define LAP(field)                                     \
-    do {                                               \
-        double now_ = fu_monotonic_seconds();          \
-        res->profile.field += now_ - tp;               \
-        tp = now_;                                     \
-    } while (0)
-    for (it = 1; it <= p->max_iterations; it++) {
+    int rc;
+    for (r->it = 1; r->it <= p->max_iterations; r->it++) {
+        int it = r->it;
         double ti = fu_monotonic_seconds();
-        tp = ti;
-        rc = effective_potential(&st, err);
-        LAP(potential);
-        if (rc) goto done_f;
+        r->tp = ti;
+        rc = effective_potential(st, err);
+        LAP(r, res, potential);
+        if (rc) return rc;
         int diag_iters = 0, diag_conv = 0;
         /* drho of the previous step; a step that can end the SCF (drho below
          * the tolerance) is therefore never capped */
         int capped = it > 1 && drho >= CAP_WHILE_DRHO * p->tol_density;
         double applies = 0;
-        double h0 = st.ham.t_local + st.ham.t_nonlocal;
-        rc = diagonalize(&st, st.nbusy, tol_diag, fmax(tol_diag, TOL_EMPTY_BANDS),
+        double h0 = st->ham.t_local + st->ham.t_nonlocal;
+        rc = diagonalize(st, st->nbusy, tol_diag, fmax(tol_diag, TOL_EMPTY_BANDS),
                          capped ? LOBPCG_ITERS_PER_STEP : 60, &diag_iters, &applies, &diag_conv,
                          err);
-        LAP(eigensolver);
-        res->profile.eigensolver -= st.ham.t_local + st.ham.t_nonlocal - h0; /* H counted apart */
-        if (rc) goto done_f;
-        e_prev = e;
-        rc = output_state(&st, p, e_ewald, e_psp, &e, err);
-        LAP(density);
-        if (rc) goto done_f;
-        if (o->fault_nan_iteration > 0 && it >= o->fault_nan_iteration) st.rho_out_r[0] = NAN;
+        LAP(r, res, eigensolver);
+        res->profile.eigensolver -= st->ham.t_local + st->ham.t_nonlocal - h0; /* H counted apart */
+        if (rc) return rc;
+        e_prev = r->e;
+        rc = output_state(st, p, r->e_ewald, r->e_psp, &r->e, err);
+        LAP(r, res, density);
+        if (rc) return rc;
+        if (o->fault_nan_iteration > 0 && it >= o->fault_nan_iteration) st->rho_out_r[0] = NAN;
         /* nspin 2: ∫(|Δρ| + |Δm|) / N_el */
         double s1 = 0;
-        for (size_t i = 0; i < nt * ns; i++) s1 += fabs(st.rho_out_r[i] - st.rho_in_r[i]);
+        for (size_t i = 0; i < nt * ns; i++) s1 += fabs(st->rho_out_r[i] - st->rho_in_r[i]);
         drho = s1 * g->volume / g->ntot / b->nelec;
         double mag = 0, absmag = 0;
         if (ns == 2) {
             for (size_t i = 0; i < nt; i++) {
-                mag += st.rho_out_r[nt + i];
-                absmag += fabs(st.rho_out_r[nt + i]);
+                mag += st->rho_out_r[nt + i];
+                absmag += fabs(st->rho_out_r[nt + i]);
             }
             mag *= g->volume / g->ntot;
             absmag *= g->volume / g->ntot;
         }
         res->magnetization = mag;
         res->abs_magnetization = absmag;
-        double de = it > 1 ? fabs(e.total - e_prev.total) : INFINITY;
+        double de = it > 1 ? fabs(r->e.total - e_prev.total) : INFINITY;
         if (it <= FU_SCF_MAXHIST) {
-            res->history_etotal[it - 1] = e.total;
+            res->history_etotal[it - 1] = r->e.total;
             res->history_drho[it - 1] = drho;
         }
         res->last_denergy = de;
         res->last_drho = drho;
         if (log && b->rank == 0) {
-            fprintf(log, "  %4d %22.12f %12.3e %12.3e %6d %8.1f %8.1e %8.3f", it, e.total, de,
+            fprintf(log, "  %4d %22.12f %12.3e %12.3e %6d %8.1f %8.1e %8.3f", it, r->e.total, de,
                     drho, diag_iters, applies, tol_diag, fu_monotonic_seconds() - ti);
             if (ns == 2) fprintf(log, " %10.5f %10.5f", mag, absmag);
             fprintf(log, "\n");
             fflush(log);
         }
-        if (!isfinite(e.total) || !isfinite(drho) || drho > 1e3) {
+        if (!isfinite(r->e.total) || !isfinite(drho) || drho > 1e3) {
             rc = fu_fail(err, FU_EPHYS, "scf: diverged at iteration %d (E = %g Ha, drho = %g)",
-                         it, e.total, drho);
+                         it, r->e.total, drho);
             res->iterations = it;
-            goto done_f;
+            return rc;
         }
         if (de < p->tol_energy && drho < p->tol_density && diag_conv) {
-            converged = 1;
+            r->converged = 1;
             break;
         }
         /* every rank must agree to stop, so rank 0's clock decides */
-        timed_out = (o->deadline > 0 && fu_monotonic_seconds() > o->deadline) || (o->stop && *o->stop);
-        fu_bcast(&timed_out, 1, MPI_INT, 0, comm);
-        if (timed_out) break;
-        tp = fu_monotonic_seconds();
-        rc = fu_mixer_next(&st.mix, st.rho_in_g, st.rho_out_g, st.rho_next_g, err);
-        if (rc) goto done_f;
-        memcpy(st.rho_in_g, st.rho_next_g, sizeof(double complex) * nt * ns);
-        for (int c = 0; c < ns; c++) g_to_r(g, st.rho_in_g + c * nt, st.box, st.rho_in_r + c * nt);
-        LAP(mixing);
+        r->timed_out = (o->deadline > 0 && fu_monotonic_seconds() > o->deadline) || (o->stop && *o->stop);
+        fu_bcast(&r->timed_out, 1, MPI_INT, 0, r->comm);
+        if (r->timed_out) break;
+        r->tp = fu_monotonic_seconds();
+        rc = fu_mixer_next(&st->mix, st->rho_in_g, st->rho_out_g, st->rho_next_g, err);
+        if (rc) return rc;
+        memcpy(st->rho_in_g, st->rho_next_g, sizeof(double complex) * nt * ns);
+        for (int c = 0; c < ns; c++) g_to_r(g, st->rho_in_g + c * nt, st->box, st->rho_in_r + c * nt);
+        LAP(r, res, mixing);
         double t = 0.05 * drho;
         tol_diag = fmin(tol_diag, fmax(1e-10, fmin(1e-2, t)));
     }
-    res->iterations = converged || timed_out ? it : p->max_iterations;
-    res->converged = converged;
+    res->iterations = r->converged || r->timed_out ? r->it : p->max_iterations;
+    res->converged = r->converged;
+    return FU_OK;
+}
 
+/* The results of the final state into res, and the verdict: FU_ETIME when
+ * stopped, FU_ENOCONV when out of iterations (the result kept for diagnosis). */
+static int scf_results(scf_run *r, const fu_structure *s, const fu_scf_params *p, fu_scf_result *res,
+                       fu_err *err) {
+    scf_state *st = &r->st;
+    const fu_scf_opts *o = r->o;
+    const fu_basis *b = &st->b;
+    const fu_fftgrid *g = &b->grid;
+    const size_t nt = (size_t)g->ntot;
+    const int ns = st->nspin;
+    const energies e = r->e;
+    MPI_Comm comm = r->comm;
     /* results (energies of the output state) */
     res->etotal = e.total;
-    res->e_kinetic = e.kin;
-    res->e_hartree = e.h;
-    res->e_xc = e.xc;
-    res->e_ewald = e_ewald;
-    res->e_psp_core = e_psp;
-    res->e_local = e.loc;
-    res->e_nonlocal = e.nl;
-    res->e_entropy = e.entropy;
-    res->e_band = e.band;
+    res->energy[FU_ENERGY_KINETIC] = e.kin;
+    res->energy[FU_ENERGY_HARTREE] = e.h;
+    res->energy[FU_ENERGY_XC] = e.xc;
+    res->energy[FU_ENERGY_EWALD] = r->e_ewald;
+    res->energy[FU_ENERGY_PSP_CORE] = r->e_psp;
+    res->energy[FU_ENERGY_LOCAL] = e.loc;
+    res->energy[FU_ENERGY_NONLOCAL] = e.nl;
+    res->energy[FU_ENERGY_ENTROPY] = e.entropy;
+    res->energy[FU_ENERGY_BAND] = e.band;
     res->efermi = e.efermi;
     res->nelec = b->nelec;
     res->volume = g->volume;
     memcpy(res->fft, g->n, sizeof res->fft);
     res->nsym = b->sym.nsym;
     res->spacegroup_number = b->sym.spacegroup_number;
-    snprintf(res->xc_names, sizeof res->xc_names, "%s", st.xc.names);
+    snprintf(res->xc_names, sizeof res->xc_names, "%s", st->xc.names);
     res->nspecies = s->nspecies;
     for (int sp = 0; sp < s->nspecies; sp++) {
         snprintf(res->psp_names[sp], sizeof res->psp_names[sp], "%s", b->psp[sp].name);
@@ -863,41 +905,48 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
         res->npw[ik] = fu_basis_owns(b, ik) && b->brank == 0 ? b->kb[ik].npw : 0;
     }
     fu_allreduce(res->npw, b->kp.nk, MPI_INT, MPI_SUM, comm);
-    memcpy(res->eig, st.eig, sizeof(double) * (size_t)ns * b->kp.nk * b->nband);
-    memcpy(res->occ, st.occ, sizeof(double) * (size_t)ns * b->kp.nk * b->nband);
+    memcpy(res->eig, st->eig, sizeof(double) * (size_t)ns * b->kp.nk * b->nband);
+    memcpy(res->occ, st->occ, sizeof(double) * (size_t)ns * b->kp.nk * b->nband);
     band_edges(b, p, res);
     if (o->keep_fields) {
         res->rho_r = malloc(sizeof(double) * nt * ns);
         res->veff_r = malloc(sizeof(double) * nt * ns);
         if (!res->rho_r || !res->veff_r) {
-            rc = fu_fail(err, FU_ENOMEM, "scf: out of memory for the final fields");
-            goto done_f;
+            return fu_fail(err, FU_ENOMEM, "scf: out of memory for the final fields");
         }
-        memcpy(res->rho_r, st.rho_in_r, sizeof(double) * nt * ns);
+        memcpy(res->rho_r, st->rho_in_r, sizeof(double) * nt * ns);
         if (ns == 2) /* ↑, ↓ out, as rho_start takes them */
             for (size_t i = 0; i < nt; i++) {
-                double n = st.rho_in_r[i], m = st.rho_in_r[nt + i];
+                double n = st->rho_in_r[i], m = st->rho_in_r[nt + i];
                 res->rho_r[i] = 0.5 * (n + m);
                 res->rho_r[nt + i] = 0.5 * (n - m);
             }
-        memcpy(res->veff_r, st.veff_r, sizeof(double) * nt * ns);
+        memcpy(res->veff_r, st->veff_r, sizeof(double) * nt * ns);
     }
 
-    if (timed_out) {
-        rc = fu_fail(err, FU_ETIME, "scf: stopped (time limit or stop request) after %d iterations (last |dE| = "
-                     "%.3e Ha, drho = %.3e)", it, res->last_denergy, res->last_drho);
-        goto done_f;
-    }
-    if (!converged) {
-        rc = fu_fail(err, FU_ENOCONV,
+    if (r->timed_out)
+        return fu_fail(err, FU_ETIME, "scf: stopped (time limit or stop request) after %d iterations (last |dE| = "
+                     "%.3e Ha, drho = %.3e)", r->it, res->last_denergy, res->last_drho);
+    if (!r->converged)
+        return fu_fail(err, FU_ENOCONV,
                      "scf: not converged in %d iterations (last |dE| = %.3e Ha, drho = %.3e; "
                      "limits %.1e Ha, %.1e)",
                      p->max_iterations, res->last_denergy, res->last_drho, p->tol_energy,
                      p->tol_density);
-        goto done_f;
-    }
+    return FU_OK;
+}
 
-    tp = fu_monotonic_seconds();
+/* Forces and stress of the converged state (as p asks), into res. */
+static int scf_forces_stress(scf_run *r, const fu_structure *s, const fu_scf_params *p,
+                             fu_scf_result *res, fu_err *err) {
+    scf_state *st = &r->st;
+    const fu_basis *b = &st->b;
+    const fu_fftgrid *g = &b->grid;
+    const size_t nt = (size_t)g->ntot;
+    const int ns = st->nspin;
+    MPI_Comm comm = r->comm;
+    int rc = FU_OK;
+    r->tp = fu_monotonic_seconds();
     if (p->compute_forces || p->compute_stress) {
         double (*f)[3] = res->forces;
         double sig[3][3] = {{0}};
@@ -905,41 +954,41 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
             int ik = iks % b->kp.nk;
             if (!fu_basis_owns(b, ik)) continue;
             const fu_kblock *kb = &b->kb[ik];
-            const double *occ = st.occ + (size_t)iks * b->nband + st.boff;
-            int cnt = band_share(&st, b->nband);
+            const double *occ = st->occ + (size_t)iks * b->nband + st->boff;
+            int cnt = band_share(st, b->nband);
             if (cnt == 0) continue;
-            rc = fu_nonlocal_forces_stress(b, kb, cnt, st.psi[iks], occ, kb->weight,
+            rc = fu_nonlocal_forces_stress(b, kb, cnt, st->psi[iks], occ, kb->weight,
                                            p->compute_forces ? f : NULL,
                                            p->compute_stress ? sig : NULL, err);
             if (p->compute_stress)
-                fu_kinetic_stress(kb, cnt, st.psi[iks], occ, kb->weight, g->volume, sig);
+                fu_kinetic_stress(kb, cnt, st->psi[iks], occ, kb->weight, g->volume, sig);
         }
-        if (rc) goto done_f;
+        if (rc) return rc;
         fu_allreduce(&f[0][0], 3 * s->natom, MPI_DOUBLE, MPI_SUM, comm);
         fu_allreduce(&sig[0][0], 9, MPI_DOUBLE, MPI_SUM, comm);
         if (p->compute_forces) {
-            fu_local_forces_stress(b, st.rho_out_g, e.loc, f, NULL);
+            fu_local_forces_stress(b, st->rho_out_g, r->e.loc, f, NULL);
             for (int a = 0; a < s->natom; a++)
-                for (int c = 0; c < 3; c++) f[a][c] += f_ewald[a][c];
+                for (int c = 0; c < 3; c++) f[a][c] += r->f_ewald[a][c];
         }
-        if (p->compute_stress || st.rhoc_g) {
+        if (p->compute_stress || st->rhoc_g) {
             double exc;
-            rc = xc_of(&st, st.rho_out_r, st.rho_out_g, &exc, p->compute_stress ? sig : NULL, err);
-            if (rc) goto done_f;
+            rc = xc_of(st, st->rho_out_r, st->rho_out_g, &exc, p->compute_stress ? sig : NULL, err);
+            if (rc) return rc;
         }
-        if (st.rhoc_g) { /* V̄_xc of the output density into box */
+        if (st->rhoc_g) { /* V̄_xc of the output density into box */
             for (size_t i = 0; i < nt; i++)
-                st.box[i] = ns == 2 ? 0.5 * (st.vxc_r[i] + st.vxc_r[nt + i]) : st.vxc_r[i];
-            fu_fft_r2g(g, st.box);
-            fu_nlcc_forces_stress(b, st.box, p->compute_forces ? f : NULL,
+                st->box[i] = ns == 2 ? 0.5 * (st->vxc_r[i] + st->vxc_r[nt + i]) : st->vxc_r[i];
+            fu_fft_r2g(g, st->box);
+            fu_nlcc_forces_stress(b, st->box, p->compute_forces ? f : NULL,
                                   p->compute_stress ? sig : NULL);
         }
         if (p->compute_stress) {
-            fu_local_forces_stress(b, st.rho_out_g, e.loc, NULL, sig);
-            fu_hartree_stress(g, st.rho_out_g, e.h, sig);
+            fu_local_forces_stress(b, st->rho_out_g, r->e.loc, NULL, sig);
+            fu_hartree_stress(g, st->rho_out_g, r->e.h, sig);
             for (int a = 0; a < 3; a++) {
-                for (int c = 0; c < 3; c++) sig[a][c] += sig_ewald[a][c];
-                sig[a][a] -= e_psp / g->volume;
+                for (int c = 0; c < 3; c++) sig[a][c] += r->sig_ewald[a][c];
+                sig[a][a] -= r->e_psp / g->volume;
             }
         }
         symmetrize_forces_stress(b, f, p->compute_stress ? sig : NULL);
@@ -957,17 +1006,34 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
         res->have_stress = p->compute_stress;
         if (p->compute_stress) memcpy(res->stress, sig, sizeof sig);
     }
-    LAP(forces_stress);
+    LAP(r, res, forces_stress);
+    return FU_OK;
+}
+
 #undef LAP
-done_f:
-    free(f_ewald);
-done:
-    res->wall_seconds = fu_monotonic_seconds() - t0;
-    res->profile.local = st.ham.t_local;
-    res->profile.nonlocal = st.ham.t_nonlocal;
+
+int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_opts *o,
+                    MPI_Comm comm, FILE *log, fu_scf_result *res, fu_err *err) {
+    fu_scf_opts defaults;
+    fu_scf_opts_default(&defaults);
+    scf_run r;
+    memset(&r, 0, sizeof r);
+    r.t0 = fu_monotonic_seconds();
+    r.o = o ? o : &defaults;
+    r.comm = comm;
+    r.log = log;
+    memset(res, 0, sizeof *res);
+    int rc = scf_setup(&r, s, p, res, err);
+    if (!rc) rc = scf_iterate(&r, p, res, err);
+    if (!rc) rc = scf_results(&r, s, p, res, err);
+    if (!rc) rc = scf_forces_stress(&r, s, p, res, err);
+    free(r.f_ewald);
+    res->wall_seconds = fu_monotonic_seconds() - r.t0;
+    res->profile.local = r.st.ham.t_local;
+    res->profile.nonlocal = r.st.ham.t_nonlocal;
     res->profile.other = res->wall_seconds - res->profile.setup - res->profile.local - res->profile.nonlocal -
                          res->profile.eigensolver - res->profile.density - res->profile.potential -
                          res->profile.mixing - res->profile.forces_stress;
-    state_free(&st);
+    state_free(&r.st);
     return rc;
 }

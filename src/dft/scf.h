@@ -7,16 +7,15 @@
 #include <stdio.h>
 
 #include "crystal/structure.h"
+#include "dft/energy.h"
 #include "dft/params.h"
 
 #define FU_SCF_MAXHIST 1000
 
 typedef struct {
-    /* energies, Ha per cell; ABINIT's decomposition */
+    /* energies, Ha per cell */
     double etotal;       /* free energy E - TS */
-    double e_kinetic, e_hartree, e_xc, e_ewald, e_psp_core, e_local, e_nonlocal;
-    double e_entropy;    /* -T·S */
-    double e_band;       /* Σ_k w_k Σ_n f_nk ε_nk */
+    double energy[FU_ENERGY_NTERMS]; /* its terms (energy.h; ENTROPY is -T·S) */
     double efermi;       /* Fermi level (insulators: highest occupied eigenvalue), Ha */
     double vbm, cbm;     /* highest occupied / lowest unoccupied eigenvalue on the mesh, Ha */
     double gap;          /* cbm - vbm on the k-mesh (0 for metals), Ha */

@@ -100,15 +100,8 @@ int fu_scf_write_json(const char *path, const fu_structure *s, const fu_scf_para
     json_t *en = json_object();
     json_object_set_new(en, "total", json_real(r->etotal));
     json_object_set_new(en, "total_per_atom", json_real(r->etotal / r->natom));
-    json_object_set_new(en, "kinetic", json_real(r->e_kinetic));
-    json_object_set_new(en, "hartree", json_real(r->e_hartree));
-    json_object_set_new(en, "xc", json_real(r->e_xc));
-    json_object_set_new(en, "ewald", json_real(r->e_ewald));
-    json_object_set_new(en, "psp_core", json_real(r->e_psp_core));
-    json_object_set_new(en, "local_psp", json_real(r->e_local));
-    json_object_set_new(en, "nonlocal_psp", json_real(r->e_nonlocal));
-    json_object_set_new(en, "minus_kt_entropy", json_real(r->e_entropy));
-    json_object_set_new(en, "band", json_real(r->e_band));
+    for (int t = 0; t < FU_ENERGY_NTERMS; t++)
+        json_object_set_new(en, fu_energy_terms[t].name, json_real(r->energy[t]));
     json_object_set_new(o, "energy_ha", en);
     json_object_set_new(o, "fermi_level_ha", json_real(r->efermi));
     json_object_set_new(o, "band_gap",
@@ -185,15 +178,8 @@ int fu_scf_write_hdf5(const char *path, const fu_structure *s, const fu_scf_para
         st |= fu_h5_dset(f, "schema_version", H5T_NATIVE_INT, 0, NULL, &ver, NULL);
         hid_t ge = H5Gcreate2(f, "energy", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         st |= fu_h5_scalar(ge, "total", r->etotal, "Ha");
-        st |= fu_h5_scalar(ge, "kinetic", r->e_kinetic, "Ha");
-        st |= fu_h5_scalar(ge, "hartree", r->e_hartree, "Ha");
-        st |= fu_h5_scalar(ge, "xc", r->e_xc, "Ha");
-        st |= fu_h5_scalar(ge, "ewald", r->e_ewald, "Ha");
-        st |= fu_h5_scalar(ge, "psp_core", r->e_psp_core, "Ha");
-        st |= fu_h5_scalar(ge, "local_psp", r->e_local, "Ha");
-        st |= fu_h5_scalar(ge, "nonlocal_psp", r->e_nonlocal, "Ha");
-        st |= fu_h5_scalar(ge, "minus_kt_entropy", r->e_entropy, "Ha");
-        st |= fu_h5_scalar(ge, "band", r->e_band, "Ha");
+        for (int t = 0; t < FU_ENERGY_NTERMS; t++)
+            st |= fu_h5_scalar(ge, fu_energy_terms[t].name, r->energy[t], FU_ENERGY_UNIT);
         H5Gclose(ge);
         st |= fu_h5_scalar(f, "fermi_level", r->efermi, "Ha");
         st |= fu_h5_scalar(f, "band_gap", r->gap, "Ha");
@@ -278,14 +264,9 @@ int fu_scf_write_hdf5(const char *path, const fu_structure *s, const fu_scf_para
 
 void fu_scf_write_report(FILE *f, const fu_structure *s, const fu_scf_result *r) {
     fprintf(f, "\n== Energy (Ha) ==\n");
-    fprintf(f, "  kinetic            %20.12f\n", r->e_kinetic);
-    fprintf(f, "  hartree            %20.12f\n", r->e_hartree);
-    fprintf(f, "  xc                 %20.12f\n", r->e_xc);
-    fprintf(f, "  ewald              %20.12f\n", r->e_ewald);
-    fprintf(f, "  psp_core           %20.12f\n", r->e_psp_core);
-    fprintf(f, "  local_psp          %20.12f\n", r->e_local);
-    fprintf(f, "  nonlocal_psp       %20.12f\n", r->e_nonlocal);
-    fprintf(f, "  -kT*entropy        %20.12f\n", r->e_entropy);
+    for (int t = 0; t < FU_ENERGY_NTERMS; t++)
+        if (fu_energy_terms[t].log_label)
+            fprintf(f, "  %-18s %20.12f\n", fu_energy_terms[t].log_label, r->energy[t]);
     fprintf(f, "  total (free)       %20.12f   (%.8f eV)\n", r->etotal, r->etotal * FU_HA_EV);
     fprintf(f, "  Fermi level        %20.12f\n", r->efermi);
     if (r->gap > 0)

@@ -215,15 +215,7 @@ int fu_cand_result_from_scf(fu_cand_result *res, const fu_structure *s, const fu
                             const fu_scf_result *r, fu_err *err) {
     result_free(res);
     res->etotal = r->etotal;
-    res->e_kinetic = r->e_kinetic;
-    res->e_hartree = r->e_hartree;
-    res->e_xc = r->e_xc;
-    res->e_ewald = r->e_ewald;
-    res->e_psp_core = r->e_psp_core;
-    res->e_local = r->e_local;
-    res->e_nonlocal = r->e_nonlocal;
-    res->e_entropy = r->e_entropy;
-    res->e_band = r->e_band;
+    memcpy(res->energy, r->energy, sizeof res->energy);
     res->efermi = r->efermi;
     res->vbm = r->vbm;
     res->cbm = r->cbm;
@@ -308,15 +300,9 @@ int fu_cand_result_from_scf(fu_cand_result *res, const fu_structure *s, const fu
 #define OFF(field) offsetof(fu_cand_result, field)
 static const fu_cand_field res_f64[] = {
     {"energy/total", "Ha", OFF(etotal)},
-    {"energy/kinetic", "Ha", OFF(e_kinetic)},
-    {"energy/hartree", "Ha", OFF(e_hartree)},
-    {"energy/xc", "Ha", OFF(e_xc)},
-    {"energy/ewald", "Ha", OFF(e_ewald)},
-    {"energy/psp_core", "Ha", OFF(e_psp_core)},
-    {"energy/local_psp", "Ha", OFF(e_local)},
-    {"energy/nonlocal_psp", "Ha", OFF(e_nonlocal)},
-    {"energy/minus_kt_entropy", "Ha", OFF(e_entropy)},
-    {"energy/band", "Ha", OFF(e_band)},
+#define ENERGY_FIELD(id, name, label) {"energy/" name, FU_ENERGY_UNIT, OFF(energy[FU_ENERGY_##id])},
+    FU_ENERGY_TERMS(ENERGY_FIELD)
+#undef ENERGY_FIELD
     {"fermi_level", "Ha", OFF(efermi)},
     {"vbm", "Ha", OFF(vbm)},
     {"cbm", "Ha", OFF(cbm)},

@@ -49,8 +49,7 @@ int fu_cand_state_terminal(int state, int final);
  * by the record (fu_cand_record_free). */
 typedef struct {
     /* energies, Ha per cell (ABINIT's decomposition, as fu_scf_result) */
-    double etotal, e_kinetic, e_hartree, e_xc, e_ewald, e_psp_core, e_local, e_nonlocal;
-    double e_entropy, e_band;
+    double etotal, energy[FU_ENERGY_NTERMS]; /* Ha; the terms of dft/energy.h */
     double efermi, vbm, cbm, gap; /* Ha; gap = cbm - vbm on the k-mesh */
     double nelec;
     double volume;                /* bohr³ */

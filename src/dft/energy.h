@@ -1,0 +1,41 @@
+/* The terms of the total energy, ABINIT's decomposition, as one named table:
+ * their order and names in the log, the JSON (energy_ha.NAME), the HDF5 file
+ * (/energy/NAME) and the journal (energy/NAME). All in Ha per cell.
+ *
+ * X(ID, NAME, LOG_LABEL): LOG_LABEL NULL = not printed in the log's energy
+ * table (the band energy is not a term of the total). Appending a term
+ * appends a journal field: that needs a new journal version. */
+#ifndef FURUI_DFT_ENERGY_H
+#define FURUI_DFT_ENERGY_H
+
+#include <stddef.h> /* NULL in the table */
+
+#define FU_ENERGY_TERMS(X)                           \
+    X(KINETIC, "kinetic", "kinetic")                 \
+    X(HARTREE, "hartree", "hartree")                 \
+    X(XC, "xc", "xc")                                \
+    X(EWALD, "ewald", "ewald")                       \
+    X(PSP_CORE, "psp_core", "psp_core")              \
+    X(LOCAL, "local_psp", "local_psp")               \
+    X(NONLOCAL, "nonlocal_psp", "nonlocal_psp")      \
+    X(ENTROPY, "minus_kt_entropy", "-kT*entropy")    \
+    X(BAND, "band", NULL) /* Σ_k w_k Σ_n f_nk ε_nk */
+
+typedef enum {
+#define FU_ENERGY_ENUM_(id, name, label) FU_ENERGY_##id,
+    FU_ENERGY_TERMS(FU_ENERGY_ENUM_)
+#undef FU_ENERGY_ENUM_
+    FU_ENERGY_NTERMS
+} fu_energy_term;
+
+#define FU_ENERGY_UNIT "Ha"
+
+typedef struct {
+    const char *name;      /* JSON key, HDF5 dataset, journal field energy/NAME */
+    const char *log_label; /* in the log's energy table; NULL: not there */
+} fu_energy_info;
+
+/* [FU_ENERGY_NTERMS], in the order of fu_energy_term */
+extern const fu_energy_info fu_energy_terms[];
+
+#endif
