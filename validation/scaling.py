@@ -85,22 +85,27 @@ def supercell(dims, ecut):
     return "\n".join(lines) + "\n"
 
 
-def run(args, inp, n, d):
-    os.makedirs(d, exist_ok=True)
-    wrap = ["sh", "-c", 'exec /usr/bin/time -f "%M" -o rss.${OMPI_COMM_WORLD_RANK:-0} "$@"', "sh"]
-    cmd = [args.mpiexec, "--oversubscribe", "--allow-run-as-root", "-n", str(n)] + wrap + \
-        [os.path.abspath(args.furui), "scf", inp, "-o", "out"]
+def launch(cmd, n, d, **extra_env):
+    """Runs a furui scf command in d; its JSON and log."""
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", FURUI_THREADS="1",
-               OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-    t0 = time.monotonic()
+               OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", **extra_env)
     p = subprocess.run(cmd, cwd=d, env=env, capture_output=True, text=True)
-    wall = time.monotonic() - t0
     if p.returncode != 0:
         sys.exit(f"scaling.py: {n} ranks failed (exit {p.returncode}):\n{p.stderr[-2000:]}")
     with open(os.path.join(d, "out.json"), encoding="utf-8") as f:
         js = json.load(f)
     with open(os.path.join(d, "out.log"), encoding="utf-8") as f:
-        log = f.read()
+        return js, f.read()
+
+
+def run(args, inp, n, d):
+    os.makedirs(d, exist_ok=True)
+    wrap = ["sh", "-c", 'exec /usr/bin/time -f "%M" -o rss.${OMPI_COMM_WORLD_RANK:-0} "$@"', "sh"]
+    cmd = [args.mpiexec, "--oversubscribe", "--allow-run-as-root", "-n", str(n)] + wrap + \
+        [os.path.abspath(args.furui), "scf", inp, "-o", "out"]
+    t0 = time.monotonic()
+    js, log = launch(cmd, n, d)
+    wall = time.monotonic() - t0
     est = re.search(r"# memory estimate per rank: (\d+) bytes", log)
     lay = re.search(r"# layout: (.*) \(", log)
     rss = []
@@ -126,16 +131,7 @@ def run_counted(args, lib, inp, n, d):
     cmd = [args.mpiexec, "--oversubscribe", "--allow-run-as-root", "-n", str(n),
            "-x", "LD_PRELOAD=" + lib, "-x", "MPICOUNT_DIR=" + d,
            os.path.abspath(args.furui), "scf", inp, "-o", "out"]
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", FURUI_THREADS="1",
-               OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-               OMPI_MCA_mpi_yield_when_idle="1")
-    p = subprocess.run(cmd, cwd=d, env=env, capture_output=True, text=True)
-    if p.returncode != 0:
-        sys.exit(f"scaling.py: {n} ranks failed (exit {p.returncode}):\n{p.stderr[-2000:]}")
-    with open(os.path.join(d, "out.json"), encoding="utf-8") as f:
-        js = json.load(f)
-    with open(os.path.join(d, "out.log"), encoding="utf-8") as f:
-        log = f.read()
+    js, log = launch(cmd, n, d, OMPI_MCA_mpi_yield_when_idle="1")
     counts = []
     for r in range(n):
         with open(os.path.join(d, f"mpicount.{r}.json"), encoding="utf-8") as f:

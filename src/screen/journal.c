@@ -1741,41 +1741,38 @@ int fu_journal_open(const char *path, const fu_run_info *run, fu_journal **out,
     return FU_OK;
 }
 
-int fu_journal_append(fu_journal *j, const fu_cand_record *r, int sync, fu_err *err) {
-    int rc = check_record(r, err);
+/* After a record's check (rc): the frame's header space, to be encoded into and handed to
+ * append_payload. */
+static int frame_open(fu_journal *j, int rc, wbuf *b, fu_err *err) {
     if (rc) {
         fu_err_prefix(err, "%s", j->path);
         return rc;
     }
-    wbuf b = {0};
     unsigned char zero[FRAME_HEAD] = {0};
-    w_bytes(&b, zero, FRAME_HEAD);
+    w_bytes(b, zero, FRAME_HEAD);
+    return FU_OK;
+}
+
+int fu_journal_append(fu_journal *j, const fu_cand_record *r, int sync, fu_err *err) {
+    wbuf b = {0};
+    int rc = frame_open(j, check_record(r, err), &b, err);
+    if (rc) return rc;
     encode_cand(&b, r);
     return append_payload(j, &b, sync, err);
 }
 
 int fu_journal_append_checkpoint(fu_journal *j, const fu_cand_checkpoint *c, int sync, fu_err *err) {
-    int rc = check_ckpt(c, err);
-    if (rc) {
-        fu_err_prefix(err, "%s", j->path);
-        return rc;
-    }
     wbuf b = {0};
-    unsigned char zero[FRAME_HEAD] = {0};
-    w_bytes(&b, zero, FRAME_HEAD);
+    int rc = frame_open(j, check_ckpt(c, err), &b, err);
+    if (rc) return rc;
     encode_ckpt(&b, c);
     return append_payload(j, &b, sync, err);
 }
 
 int fu_journal_append_stage(fu_journal *j, const fu_cand_stage *s, int sync, fu_err *err) {
-    int rc = check_stage(s, err);
-    if (rc) {
-        fu_err_prefix(err, "%s", j->path);
-        return rc;
-    }
     wbuf b = {0};
-    unsigned char zero[FRAME_HEAD] = {0};
-    w_bytes(&b, zero, FRAME_HEAD);
+    int rc = frame_open(j, check_stage(s, err), &b, err);
+    if (rc) return rc;
     encode_stage(&b, s);
     return append_payload(j, &b, sync, err);
 }
