@@ -181,7 +181,7 @@ def collect(a):
              "a0 AE Å | furui − AE % | ABINIT − AE % | E furui − E ABINIT eV/cell (mean, spread) | CPU s |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for t, formula, r in sorted(rows):
-        lines.append("| %s | %s | %g | %.5f | %.5f | %+.4f | %.4f | %+.3f | %+.3f | %+.4f, %.1e | %s |" % (
+        lines.append("| %s | %s | %g | %.5f | %.5f | %+.4f | %.4f | %+.3f | %+.3f | %+.1e, %.1e | %s |" % (
             formula, t, r["ecut_ha"], r["a0_furui_ang"], r["a0_abinit_djson_ang"], r["rel_diff_furui_abinit_pct"],
             r["a0_ae_ang"], r["rel_err_furui_ae_pct"], r["rel_err_abinit_ae_pct"], r["dE_mean_ev_cell"],
             r["dE_spread_ev_cell"], "%.0f" % r["cpu_seconds"] if r["cpu_seconds"] else "-"))
