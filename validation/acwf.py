@@ -317,8 +317,6 @@ def collect(a):
     for d in a.dirs:
         meta = json.load(open(os.path.join(d, "acwf.json")))
         st = {k: meta[k] for k in ("kspacing_inv_ang", "smearing_ry", "cutoff", "pseudopotentials")}
-        for case, info in meta["cases"].items():
-            cases[case] = dict(info, **st)
         settings = settings or st
         for name in meta["sweeps"]:
             h5 = os.path.join(d, name + ".h5")
@@ -334,8 +332,12 @@ def collect(a):
                 for r in g:
                     k = (d, r[0])
                     cpu_share[k] = cpu_share.get(k, 0.0) + total * (r[4] if np.isfinite(r[4]) else 0.0) / wall
-        for case in meta["cases"]:
-            cases[case]["dir"] = d
+        # a case in several directories (a denser mesh, a higher cutoff) takes the last one that
+        # has all its volumes done
+        for case, info in meta["cases"].items():
+            done = sum(1 for x in rows.get((d, slug(case)), []) if x[5] == 3) >= len(VOLUME_FACTORS)
+            if case not in cases or done:
+                cases[case] = dict(info, dir=d, **st)
     outs = {}
     for case in sorted(cases):
         info = cases[case]
@@ -571,6 +573,9 @@ def compare(a):
                "eps_convention": "upstream (second variance about <E_a>)" if a.eps_upstream else
                "each variance about its own mean",
                "cases": {c: {"eps": ours[c][0], "nu": ours[c][1], "delta_mev_per_atom": ours[c][2]} for c in cases}}
+    full = sorted({case_parts(c)[0] for c in cases
+                   if all("%s-%s" % (case_parts(c)[0], u) in ours for u in UNARY)})
+    summary["elements_with_4_unary_structures"] = full
     for name, sel in (("metals", lambda g: g is not None and g < 0.05), ("gapped", lambda g: g is not None and g >= 0.05)):
         sub = [ours[c][0] for c in cases if sel(info.get(c, {}).get("gap_ev_central"))]
         summary["n_" + name] = len(sub)
@@ -581,6 +586,7 @@ def compare(a):
     print("%d cases (%d unaries, %d oxides): median eps %s, max %s, median nu %s, eps > 1: %d" % (
         summary["n"], summary["n_unaries"], summary["n_oxides"], fmt(summary["median_eps"], 4),
         fmt(summary["max_eps"], 4), fmt(summary["median_nu"], 4), summary["n_eps_above_1"]))
+    print("  the 4 unary structures for %d elements: %s" % (len(full), " ".join(full)))
     print("  metals (no gap at the central volume): %d, median eps %s; gapped: %d, median eps %s" % (
         summary["n_metals"], fmt(summary["median_eps_metals"], 4), summary["n_gapped"],
         fmt(summary["median_eps_gapped"], 4)))
@@ -591,8 +597,8 @@ def compare(a):
     if a.table_md:
         with open(a.table_md, "w") as f:
             cols = "".join(" %s ε | ν |" % lab for lab in others)
-            f.write("| case | ε | ν | Δ meV/atom |%s E_cut Ha | k-mesh | CPU s | note |\n" % cols)
-            f.write("|---|---|---|---|%s---|---|---|---|\n" % ("---|---|" * len(others)))
+            f.write("| case | ε | ν | Δ meV/atom |%s E_cut Ha | k-mesh | Δk Å⁻¹ | CPU s | note |\n" % cols)
+            f.write("|---|---|---|---|%s---|---|---|---|---|\n" % ("---|---|" * len(others)))
             for c in cases:
                 e, n, dl = ours[c]
                 it = info.get(c, {})
@@ -602,9 +608,9 @@ def compare(a):
                 pd = others.get("ABINIT+PD0.5b1", {}).get(c)
                 if pd and e > pd[0] + 0.03:
                     note = (a.notes or {}).get(c) or auto_note(it)
-                f.write("| %s | %.3f | %.3f | %.3f |%s %s | %s | %s | %s |\n" % (
+                f.write("| %s | %.3f | %.3f | %.3f |%s %s | %s | %s | %s | %s |\n" % (
                     c, e, n, dl, o, fmt(it.get("ecut_ha"), 0), "×".join(str(x) for x in it.get("kgrid", [])) or "—",
-                    fmt(it.get("cpu_seconds"), 0), note))
+                    fmt(it.get("kspacing_inv_ang"), 2), fmt(it.get("cpu_seconds"), 0), note))
     if a.heatmap:
         heatmaps(ours, a.heatmap, a.title)
 

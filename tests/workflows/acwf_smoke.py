@@ -12,7 +12,9 @@ pseudopotentials are the PseudoDojo files of Debian's abinit package, at 14 Ha a
     a BM fit whose minimum lies inside the scan, through the fitted points;
   - compare against synthetic references made from the fit: the same curve (eps = nu = Delta = 0)
     and a V0 larger by 1 % with B0, B1 kept (nu = 100 * 2 * 0.01 / 2.01, closed form), written
-    for a doubled cell so that the per-cell -> per-atom conversion is exercised.
+    for a doubled cell so that the per-cell -> per-atom conversion is exercised;
+  - a case also prepared (not run) in a later directory is still collected from the run that is done;
+  - `gbrv.py selftest` (the GBRV parabola fit against a closed form, formula parsing, cell volumes).
 """
 import argparse
 import json
@@ -79,7 +81,11 @@ def main():
     sh("prepare", *cases, "-o", "run", "--table", TABLE, "--cutoff", "14", "--grid", "3", "3", "3",
        "--structures", os.path.join(wd, "xsf"), "--allow-unconverged")
     sh("run", "run", "--furui", os.path.abspath(a.furui), "--nice", "0")
-    sh("collect", "run", "--label", "smoke", "-o", "out")
+    # a second directory holding Al-X/FCC on another mesh, not run: collect must keep the first
+    # directory's finished case (a case is taken from the last directory where it is done)
+    sh("prepare", "Al-X/FCC", "-o", "run2", "--table", TABLE, "--cutoff", "14", "--grid", "4", "4", "4",
+       "--structures", os.path.join(wd, "xsf"), "--allow-unconverged")
+    sh("collect", "run", "run2", "--label", "smoke", "-o", "out")
     res = json.load(open(os.path.join(wd, "out", "results-unaries-verification-PBE-v1-smoke.json")))
     for key in ("BM_fit_data", "eos_data", "num_atoms_in_sim_cell", "script_version", "set_name"):
         check(key in res, "upstream key %s present" % key)
@@ -95,6 +101,7 @@ def main():
         check(v[0] < fit["min_volume"] < v[-1] and fit["bulk_modulus_ev_ang3"] > 0 and fit["residuals"] < 1e-6,
               "%s: minimum inside the scan, B0 > 0, the fit passes through the points" % case)
         check(res["furui"]["cases"][case]["cpu_seconds"] is not None, "%s: CPU time recorded" % case)
+        check(res["furui"]["cases"][case]["kgrid"] == [3, 3, 3], "%s: taken from the run that is done" % case)
     # synthetic references made from the fit: per-cell volumes of a doubled cell
     same = {"BM_fit_data": {}, "num_atoms_in_sim_cell": {}}
     shifted = {"BM_fit_data": {}, "num_atoms_in_sim_cell": {}}
@@ -123,6 +130,10 @@ def main():
     check(os.path.exists(os.path.join(wd, "map-epsilon.png")) and os.path.exists(os.path.join(wd, "map-nu.png")),
           "heat maps written")
     check(sum(1 for ln in open(os.path.join(wd, "table.md")) if ln.startswith("| ")) == 3, "table has 2 rows")
+    g = subprocess.run([py, os.path.join(HERE, "..", "..", "validation", "gbrv.py"), "selftest"], env=ENV,
+                       capture_output=True, text=True, timeout=120)
+    print("$ gbrv.py selftest -> %d\n%s%s" % (g.returncode, g.stdout, g.stderr[-3000:]))
+    check(g.returncode == 0, "gbrv.py selftest (parabola fit, formulas, cell volumes) exits 0")
     print("%d failures" % len(failures))
     return 1 if failures else 0
 
