@@ -221,9 +221,13 @@ static int is_settings_col(const char *name) {
 
 /* Catalog targets kept as metadata: absolute energies and eigenvalues depend on the code's
  * reference (pseudopotentials, G=0 convention), so a model of them learns the code, not the
- * material; pressure and forces describe how far the computed structure is from relaxed. */
+ * material; pressure and forces describe how far the computed structure is from relaxed; the
+ * correction and the two hull distances restate formation_energy_corrected_ev_per_atom and
+ * e_above_hull_ev_per_atom (as targets they would only cost rows where one is missing). */
 static const char *const meta_targets[] = {"energy_per_atom_ev", "vbm_ev", "cbm_ev", "fermi_level_ev",
-                                           "pressure_gpa", "max_force_ev_per_angstrom"};
+                                           "pressure_gpa", "max_force_ev_per_angstrom",
+                                           "energy_correction_ev_per_atom", "e_above_hull_uncorrected_ev_per_atom",
+                                           "e_above_hull_corrected_ev_per_atom"};
 
 static int is_meta_target(const char *name) {
     for (size_t i = 0; i < sizeof meta_targets / sizeof meta_targets[0]; i++)
