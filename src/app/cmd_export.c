@@ -1,4 +1,4 @@
-/* furui export RESULTS -o DIR [--force] [--rde] [--rde-max-tiles N]: the ML
+/* furui export RESULTS -o DIR [--force] [--rde] [--rde-max-tiles N] [--hull auto|corrected|uncorrected]: the ML
  * dataset of a campaign; --rde adds the NIMS RDE packages and the MDR draft
  * (src/export/export.h, format in src/export/README.md).
  * furui featurize SWEEP -o DIR [--force]: the same feature columns for every
@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "export/export.h"
 #include "export/rde.h"
+#include "screen/catalog.h"
 
 int cmd_export(int argc, char **argv, int rank);
 int cmd_featurize(int argc, char **argv, int rank);
@@ -35,6 +36,11 @@ static int run(int argc, char **argv, int rank, const char *cmd, const char *wha
             o.force = 1;
         } else if (!strcmp(cmd, "export") && strcmp(argv[i], "--rde") == 0) {
             o.rde = 1;
+        } else if (!strcmp(cmd, "export") && strcmp(argv[i], "--hull") == 0) {
+            fu_hull_energies h;
+            if (i + 1 >= argc || fu_prop_hull_parse(argv[i + 1], &h))
+                bad = "option --hull needs auto, corrected or uncorrected";
+            else o.hull = (int)h, i++;
         } else if (!strcmp(cmd, "export") && strcmp(argv[i], "--rde-max-tiles") == 0) {
             char *end = NULL;
             long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
@@ -60,7 +66,7 @@ static int run(int argc, char **argv, int rank, const char *cmd, const char *wha
     if (!code && (!in || !out)) {
         if (rank == 0)
             fprintf(stderr, "furui: error: %s: usage: furui %s %s -o DIR [--force]%s\n", cmd, cmd, what,
-                    strcmp(cmd, "export") ? "" : " [--rde] [--rde-max-tiles N]");
+                    strcmp(cmd, "export") ? "" : " [--rde] [--rde-max-tiles N] [--hull auto|corrected|uncorrected]");
         code = 64;
     }
     if (!code && rank == 0) {

@@ -713,7 +713,7 @@ int fu_export_run(const char *results_path, const char *out_dir, const fu_export
     char src_sha[FU_SHA256_HEX_LEN];
     rc = fu_results_load(results_path, &r, NULL, err); /* damaged: FU_EINPUT, unreadable: FU_EIO */
     if (!rc) rc = fu_sha256_file(results_path, src_sha, err);
-    if (!rc) rc = fu_features_build(&r, &t, err);
+    if (!rc) rc = fu_features_build_hull(&r, opts->hull, &t, err);
     const char *tmp = o.tmp;
     if (!rc) rc = write_features_csv(tmp, &t, err);
     if (!rc) rc = write_skipped_csv(tmp, &r, &t, err);

@@ -19,6 +19,7 @@ typedef struct {
     int rde;                  /* also write rde/ (RDE packages, export/rde.h) and
                                  mdr/metadata.yaml (export/mdr.h) */
     size_t rde_max_tiles;     /* tiles per RDE package, 1..9999; 0 = 9999 */
+    int hull;                 /* fu_hull_energies (screen/catalog.h): the hull columns' energies */
 } fu_export_opts;
 
 typedef struct {

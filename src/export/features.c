@@ -283,11 +283,14 @@ static void lattice_ang(const fu_cand_result *r, double lat[3][3]) {
         for (int k = 0; k < 3; k++) lat[i][k] = r->lattice[i][k] * FU_BOHR_ANGSTROM;
 }
 
-static int build(const fu_results *r, int unlabelled, fu_feature_table *t, fu_err *err);
+static int build(const fu_results *r, int unlabelled, int hull, fu_feature_table *t, fu_err *err);
 
-int fu_features_build(const fu_results *r, fu_feature_table *t, fu_err *err) { return build(r, 0, t, err); }
+int fu_features_build(const fu_results *r, fu_feature_table *t, fu_err *err) { return build(r, 0, 0, t, err); }
+int fu_features_build_hull(const fu_results *r, int hull, fu_feature_table *t, fu_err *err) {
+    return build(r, 0, hull, t, err);
+}
 int fu_features_build_unlabelled(const fu_results *r, fu_feature_table *t, fu_err *err) {
-    return build(r, 1, t, err);
+    return build(r, 1, 0, t, err);
 }
 
 /* Kept targets with one value over the kept rows (at least two) become metadata. */
@@ -308,13 +311,14 @@ static void demote_constant(const fu_prop_table *pt, size_t ncat, size_t n, cons
     }
 }
 
-static int build(const fu_results *r, int unlabelled, fu_feature_table *t, fu_err *err) {
+static int build(const fu_results *r, int unlabelled, int hull, fu_feature_table *t, fu_err *err) {
     memset(t, 0, sizeof *t);
     size_t ncat = 0, nel = 0;
     const fu_prop_def *cat = fu_prop_catalog(&ncat);
     const fu_elprop_def *el = fu_elprop_defs(&nel);
     fu_prop_table pt;
-    int rc = fu_prop_table_build(r, &pt, err);
+    fu_prop_options po = {(fu_hull_energies)hull, NULL, 0, 0};
+    int rc = fu_prop_table_build_opts(r, &po, &pt, err);
     if (rc) return rc;
     size_t n = r->n;
     unsigned char *keep = calloc(n ? n : 1, 1);

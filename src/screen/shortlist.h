@@ -43,6 +43,7 @@ typedef struct {
     size_t limit;        /* 0: no limit */
     int all_states;      /* consider every candidate, not only "done" ones */
     int force;           /* replace a non-empty DIR */
+    int hull;            /* fu_hull_energies (screen/catalog.h): the hull columns' energies */
 } fu_rank_opts;
 
 typedef struct {
