@@ -12,26 +12,26 @@ COMPOUNDS = [
     ("MgO", "rocksalt", ("Mg", "O"), 4.212, "exp"), ("CaO", "rocksalt", ("Ca", "O"), 4.811, "exp"),
     ("SrO", "rocksalt", ("Sr", "O"), 5.160, "exp"), ("BaO", "rocksalt", ("Ba", "O"), 5.523, "exp"),
     ("Li2O", "antifluorite", ("Li", "O"), 4.611, "exp"), ("Na2O", "antifluorite", ("Na", "O"), 5.55, "exp"),
-    ("ZnO", "wurtzite", ("Zn", "O"), 3.250, "exp"), ("Al2O3", "corundum", ("Al", "O"), 4.759, "exp"),
+    ("ZnO", "wurtzite", ("Zn", "O"), 3.250, "exp"), 
     ("TiO2", "rutile", ("Ti", "O"), 4.594, "exp"),
     ("AlN", "wurtzite", ("Al", "N"), 3.112, "exp"), ("TiN", "rocksalt", ("Ti", "N"), 4.24, "exp"),
-    ("ZrN", "rocksalt", ("Zr", "N"), 4.58, "exp"), ("ScN", "rocksalt", ("Sc", "N"), 4.50, "exp"),
+    ("ZrN", "rocksalt", ("Zr", "N"), 4.58, "exp"),
     ("LiF", "rocksalt", ("Li", "F"), 4.027, "exp"), ("NaF", "rocksalt", ("Na", "F"), 4.634, "exp"),
-    ("KF", "rocksalt", ("K", "F"), 5.347, "exp"), ("CsF", "rocksalt", ("Cs", "F"), 6.014, "exp"),
+    ("KF", "rocksalt", ("K", "F"), 5.347, "exp"), 
     ("CaF2", "fluorite", ("Ca", "F"), 5.463, "exp"), ("SrF2", "fluorite", ("Sr", "F"), 5.800, "exp"),
     ("BaF2", "fluorite", ("Ba", "F"), 6.200, "exp"),
     ("LiCl", "rocksalt", ("Li", "Cl"), 5.130, "exp"), ("NaCl", "rocksalt", ("Na", "Cl"), 5.640, "exp"),
     ("KCl", "rocksalt", ("K", "Cl"), 6.293, "exp"), ("CsCl", "cscl", ("Cs", "Cl"), 4.123, "exp"),
-    ("LiBr", "rocksalt", ("Li", "Br"), 5.501, "exp"), ("NaBr", "rocksalt", ("Na", "Br"), 5.977, "exp"),
+    ("LiBr", "rocksalt", ("Li", "Br"), 5.501, "exp"), 
     ("KBr", "rocksalt", ("K", "Br"), 6.600, "exp"), ("CsBr", "cscl", ("Cs", "Br"), 4.286, "exp"),
     ("LiI", "rocksalt", ("Li", "I"), 6.000, "exp"), ("NaI", "rocksalt", ("Na", "I"), 6.473, "exp"),
     ("KI", "rocksalt", ("K", "I"), 7.066, "exp"), ("CsI", "cscl", ("Cs", "I"), 4.567, "exp"),
     ("ZnSe", "zincblende", ("Zn", "Se"), 5.668, "exp"), ("Li2Se", "antifluorite", ("Li", "Se"), 6.017, "exp"),
     ("PbSe", "rocksalt", ("Pb", "Se"), 6.124, "exp"),
-    ("ZnTe", "zincblende", ("Zn", "Te"), 6.104, "exp"), ("SnTe", "rocksalt", ("Sn", "Te"), 6.32, "exp"),
+    ("ZnTe", "zincblende", ("Zn", "Te"), 6.104, "exp"), 
     ("Li2Te", "antifluorite", ("Li", "Te"), 6.517, "exp"),
     ("LiH", "rocksalt", ("Li", "H"), 4.083, "exp"), ("NaH", "rocksalt", ("Na", "H"), 4.880, "exp"),
-    ("MgH2", "rutile", ("Mg", "H"), 4.501, "exp"),
+    ("KH", "rocksalt", ("K", "H"), 5.700, "exp"),
     ("AlAs", "zincblende", ("Al", "As"), 5.661, "exp"), ("AlSb", "zincblende", ("Al", "Sb"), 6.136, "exp"),
     ("Mg2Si", "antifluorite", ("Mg", "Si"), 6.351, "exp"), ("Mg2Pb", "antifluorite", ("Mg", "Pb"), 6.836, "exp"),
     ("SiC", "zincblende", ("Si", "C"), 4.360, "exp"), ("TiC", "rocksalt", ("Ti", "C"), 4.328, "exp"),
@@ -39,7 +39,7 @@ COMPOUNDS = [
     ("AlN", "zincblende", ("Al", "N"), 4.38, "hull"), ("AlN", "rocksalt", ("Al", "N"), 4.045, "hull"),
     ("ZnO", "zincblende", ("Zn", "O"), 4.58, "hull"), ("ZnO", "rocksalt", ("Zn", "O"), 4.28, "hull"),
     ("SrO", "cscl", ("Sr", "O"), 3.14, "hull"),
-    ("SrTiO3", "perovskite", ("Sr", "Ti", "O"), 3.905, "hull"), ("Sr2TiO4", "rp1", ("Sr", "Ti", "O"), 3.884, "hull"),
+    ("SrTiO3", "perovskite", ("Sr", "Ti", "O"), 3.905, "hull"),
 ]
 
 # PBE overestimates ionic and covalent lattice constants by about 1 %: starting there saves
@@ -49,10 +49,11 @@ START = 1.01
 HEAD = """# Formation energies against experiment and three hulls (validation/formation/README.md).
 # Written by make_sweep.py; %d compounds (%d compared with experiment) and, by references: auto,
 # every element's ground-state phase (molecules for H, N, O, F, Cl, Br, I; O2 triplet).
-# Protocol fast (k spacing 0.30 1/angstrom, Marzari-Vanderbilt 0.01375 Ha) on the full PseudoDojo
-# v0.4 PBE standard table; one campaign cutoff, the largest low hint (39 Ha, Se's);
-# cell and positions relaxed from 1.01 x the experimental lattice constant (pressure within 0.5 GPa:
-# < 1 meV/atom in the energy, < 0.3 %% in a for the softest compound here).
+# Protocol fast (Marzari-Vanderbilt 0.01375 Ha) with a coarser k spacing, 0.40 1/angstrom (the
+# machine is shared: half the k-points of fast's 0.30), on the full PseudoDojo v0.4 PBE standard
+# table; one campaign cutoff, the largest low hint (39 Ha, Se's); cell and positions relaxed from
+# 1.01 x the experimental lattice constant until the pressure is within 1 GPa (< 3 meV/atom in the
+# energy, < 1.5 %% in a for the softest compound here, KI; < 0.5 %% for the oxides and nitrides).
 name: formation-pbe-dojo-fast
 candidates:
 """
@@ -60,9 +61,10 @@ TAIL = """references: auto
 xc: pbe
 pseudopotentials: {pbe: "table:../../../shared/pseudodojo/nc-sr-04-pbe"}
 protocol: fast
+kpoints: {spacing: 0.4 1/angstrom}
 compute: {forces: true, stress: true}
 properties:
-  relax: {cell: true, stress_tol: 0.5 GPa}
+  relax: {cell: true, stress_tol: 1.0 GPa}
 """
 
 
