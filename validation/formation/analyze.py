@@ -23,7 +23,7 @@ compounds whose anion has no term (carbides, silicides, pnictides, intermetallic
 held out too.
 
 --emit writes corrections.json (the data file), ../../src/props/correction_data.c (generated from
-it), formation_table.md, formation.csv, parity.png and hull_*.csv (tests/hull/data inputs).
+it), formation.csv, parity.png and tests/hull/data/campaign_*.csv (hull comparison inputs).
 """
 import argparse
 import csv
@@ -242,6 +242,7 @@ def main():
     # hulls: furui's (the campaign's catalog) against pymatgen's PhaseDiagram on the same energies
     from pymatgen.analysis.phase_diagram import PDEntry, PhaseDiagram
     hull_report = []
+    hull_sets = []
     for system in SYSTEMS:
         sel = [r for r in rows if r["state"] == "done" and set(r["elements"].split(",")) <= set(system)]
         entries = [PDEntry(_cell_comp(r), float(r["energy_per_atom_ev"]) *
@@ -257,15 +258,7 @@ def main():
                                 "e_form": num(r, "formation_energy_ev_per_atom"),
                                 "exp_stable": key in STABLE, "pymatgen": eah})
         print("hull %s: %d entries, max |furui - pymatgen| = %.2e eV/atom" % ("-".join(system), len(sel), worst))
-        if a.emit:
-            with open(os.path.join(HERE, "hull_%s.csv" % "".join(system)), "w") as fh:
-                fh.write("# %s entries of the validation campaign (validation/formation/README.md): label,\n"
-                         "# cell formula, total energy of the cell in Ha (furui, PBE). Inputs of the hull\n"
-                         "# comparison with pymatgen (tests/hull/compare_pymatgen.py), not expected values.\n"
-                         % "-".join(system))
-                for r in sel:
-                    fh.write("%s,%s,%.12f\n" % (r["id"], _cell_formula(r),
-                                                float(r["energy_per_atom_ev"]) * int(r["nsites"]) / HA_EV))
+        hull_sets.append((system, sel))
     for h in hull_report:
         print("  %-8s %-22s E_f %7.3f  above hull %7.4f  pymatgen %7.4f  %s" % (
             h["system"], h["label"], h["e_form"], h["e_above_hull"], h["pymatgen"],
@@ -273,6 +266,22 @@ def main():
 
     if not a.emit:
         return
+    # the hull systems' energies, uncorrected and corrected, as inputs of tests/hull/compare_pymatgen.py
+    for system, sel in hull_sets:
+        for tag in ("", "_corrected"):
+            path = os.path.join(ROOT, "tests", "hull", "data", "campaign_%s%s.csv" % ("".join(system), tag))
+            with open(path, "w") as fh:
+                fh.write("# %s: the %s entries of the validation campaign (validation/formation/README.md),\n"
+                         "# %s energies: candidate ID, cell formula, total energy of the cell in Ha (furui,\n"
+                         "# PBE, PseudoDojo v0.4). Inputs of the comparison with pymatgen, not expected values.\n"
+                         % (os.path.basename(path), "-".join(system), "corrected" if tag else "uncorrected"))
+                for r in sel:
+                    c = _cell_comp(r)
+                    e = float(r["energy_per_atom_ev"]) * int(r["nsites"])
+                    if tag:
+                        sp, n = species_of(c)
+                        e += terms[sp]["value_ev"] * n if sp in terms else 0.0
+                    fh.write("%s,%s,%.12f\n" % (r["id"], _cell_formula(r), e / HA_EV))
     hashes, djson_sha = psp_hashes()
     any_row = next(r for r in rows if r["state"] == "done")
     data = {
