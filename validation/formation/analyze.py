@@ -84,6 +84,8 @@ def species_of(comp):
 
 
 def fit(train):
+    if not train:
+        return {}, math.nan
     A = np.array([[t["n"] / t["natoms"] if t["species"] == s else 0.0 for s in SPECIES] for t in train])
     d = np.array([t["exp"] - t["dft"] for t in train])
     sig = np.array([t["unc"] for t in train], dtype=float)
@@ -197,7 +199,7 @@ def main():
         comp_rows.append({"formula": c.reduced_formula, "proto": proto, "species": sp, "n": n,
                           "natoms": c.num_atoms, "exp": e, "unc": u, "rel": rel,
                           "dft": num(r, "formation_energy_ev_per_atom"),
-                          "a_exp": a0, "a_dft": num(r, "lattice_a_conventional")})
+                          "a_exp": a0, "p_gpa": num(r, "pressure_gpa")})
     # the held-out split (docstring)
     for sp in set(r["species"] for r in comp_rows):
         group = sorted((r for r in comp_rows if r["species"] == sp), key=lambda r: r["formula"])
@@ -228,11 +230,11 @@ def main():
         "reduced_chi2": chi2,
     }
     print("%-8s %-12s %-7s %-8s %8s %8s %8s %7s %7s" % ("formula", "prototype", "species", "split", "exp", "PBE",
-                                                         "PBE+corr", "a_exp", "a_PBE"))
+                                                         "PBE+corr", "a_exp", "P(GPa)"))
     for r in sorted(comp_rows, key=lambda r: (str(r["species"]), r["formula"])):
         print("%-8s %-12s %-7s %-8s %8.3f %8.3f %8.3f %7.3f %7.3f" % (
             r["formula"], r["proto"], r["species"] or "-", r["split"], r["exp"], r["dft"], r["corr"], r["a_exp"],
-            r["a_dft"]))
+            r["p_gpa"]))
     for s, t in terms.items():
         print("term %-6s %+.3f eV/atom  (MP-style sigma %.3f, scaled %.3f, %d compounds)" % (
             s, t["value_ev"], t["sigma_ev"], t["sigma_scaled_ev"], t["ntrain"]))
@@ -245,6 +247,11 @@ def main():
     hull_sets = []
     for system in SYSTEMS:
         sel = [r for r in rows if r["state"] == "done" and set(r["elements"].split(",")) <= set(system)]
+        pure = {r["elements"] for r in sel if r["nelements"] == "1"}
+        if pure != set(system) or not math.isfinite(min(num(r, "e_above_hull_uncorrected_ev_per_atom")
+                                                        for r in sel)):
+            print("hull %s: not complete yet (elements computed: %s)" % ("-".join(system), sorted(pure)))
+            continue
         entries = [PDEntry(_cell_comp(r), float(r["energy_per_atom_ev"]) *
                            int(r["nsites"]), name=r["label"]) for r in sel]
         pd = PhaseDiagram(entries)
@@ -285,10 +292,10 @@ def main():
     hashes, djson_sha = psp_hashes()
     any_row = next(r for r in rows if r["state"] == "done")
     data = {
-        "name": "furui-pbe-dojo04-fast-k0.4",
+        "name": "furui-pbe-dojo04-fast-k0.5-expgeom",
         "description": "MP2020-style anion corrections fitted by validation/formation/analyze.py",
         "key": {"xc": any_row["xc"], "table": "PseudoDojo nc-sr-04 pbe standard (v0.4)",
-                "table_djson_sha256": djson_sha, "protocol": "fast (k spacing 0.4 1/angstrom, cell relaxed)",
+                "table_djson_sha256": djson_sha, "protocol": "fast, k spacing 0.5 1/angstrom, experimental structures",
                 "ecut_ha": float(any_row["ecut_ev"]) / HA_EV, "smearing": any_row["smearing"],
                 # the fast protocol's 0.0275 Ry (the dry run prints it)
                 "tsmear_ha": 0.0275 / 2, "psp_sha256": hashes},
@@ -301,11 +308,11 @@ def main():
     with open(os.path.join(HERE, "formation.csv"), "w") as fh:
         w = csv.writer(fh)
         w.writerow(["formula", "prototype", "species", "split", "exp_ev_per_atom", "exp_uncertainty_ev_per_atom",
-                    "pbe_ev_per_atom", "pbe_corrected_ev_per_atom", "a_exp_angstrom", "a_pbe_angstrom"])
+                    "pbe_ev_per_atom", "pbe_corrected_ev_per_atom", "a_exp_angstrom", "pbe_pressure_gpa"])
         for r in sorted(comp_rows, key=lambda r: (str(r["species"]), r["formula"])):
             w.writerow([r["formula"], r["proto"], r["species"] or "", r["split"], "%.4f" % r["exp"],
                         "%.4f" % r["unc"], "%.4f" % r["dft"], "%.4f" % r["corr"], "%.3f" % r["a_exp"],
-                        "%.3f" % r["a_dft"]])
+                        "%.2f" % r["p_gpa"]])
 
 
 def _cell_comp(r):
