@@ -35,6 +35,12 @@ COMPOUNDS = [
     ("AlAs", "zincblende", ("Al", "As"), 5.661, "exp"), ("AlSb", "zincblende", ("Al", "Sb"), 6.136, "exp"),
     ("Mg2Si", "antifluorite", ("Mg", "Si"), 6.351, "exp"), ("Mg2Pb", "antifluorite", ("Mg", "Pb"), 6.836, "exp"),
     ("SiC", "zincblende", ("Si", "C"), 4.360, "exp"), ("TiC", "rocksalt", ("Ti", "C"), 4.328, "exp"),
+    # added when the first part ran faster than feared (phase C of the run)
+    ("CsF", "rocksalt", ("Cs", "F"), 6.014, "exp"), ("NaBr", "rocksalt", ("Na", "Br"), 5.977, "exp"),
+    ("K2O", "antifluorite", ("K", "O"), 6.436, "exp"), ("MgF2", "rutile", ("Mg", "F"), 4.621, "exp"),
+    ("Al2O3", "corundum", ("Al", "O"), 4.759, "exp"), ("ScN", "rocksalt", ("Sc", "N"), 4.50, "exp"),
+    ("HfN", "rocksalt", ("Hf", "N"), 4.52, "exp"), ("SnTe", "rocksalt", ("Sn", "Te"), 6.32, "exp"),
+    ("CaSe", "rocksalt", ("Ca", "Se"), 5.916, "exp"),
     # hull study: polymorphs known to be above the hull, and the Sr-Ti-O ternaries
     ("AlN", "zincblende", ("Al", "N"), 4.38, "hull"), ("AlN", "rocksalt", ("Al", "N"), 4.045, "hull"),
     ("ZnO", "zincblende", ("Zn", "O"), 4.58, "hull"), ("ZnO", "rocksalt", ("Zn", "O"), 4.28, "hull"),
