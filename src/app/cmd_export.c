@@ -1,4 +1,4 @@
-/* furui export RESULTS -o DIR [--force] [--rde] [--rde-max-tiles N]: the ML
+/* furui export RESULTS -o DIR [--force] [--rde] [--rde-max-tiles N] [--stage NAME|N] [--hull auto|corrected|uncorrected]: the ML
  * dataset of a campaign; --rde adds the NIMS RDE packages and the MDR draft
  * (src/export/export.h, format in src/export/README.md).
  * furui featurize SWEEP -o DIR [--force]: the same feature columns for every
@@ -16,6 +16,7 @@
 #include "export/rde.h"
 #include "app/commands.h"
 #include "app/runtime.h"
+#include "screen/catalog.h"
 
 
 typedef int (*export_fn)(const char *in, const char *out, const fu_export_opts *o, fu_export_report *rep,
@@ -38,6 +39,11 @@ static int run(int argc, char **argv, int rank, const char *cmd, const char *wha
             else o.stage = argv[++i];
         } else if (!strcmp(cmd, "export") && strcmp(argv[i], "--rde") == 0) {
             o.rde = 1;
+        } else if (!strcmp(cmd, "export") && strcmp(argv[i], "--hull") == 0) {
+            fu_hull_energies h;
+            if (i + 1 >= argc || fu_prop_hull_parse(argv[i + 1], &h))
+                bad = "option --hull needs auto, corrected or uncorrected";
+            else o.hull = (int)h, i++;
         } else if (!strcmp(cmd, "export") && strcmp(argv[i], "--rde-max-tiles") == 0) {
             char *end = NULL;
             long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
@@ -63,7 +69,7 @@ static int run(int argc, char **argv, int rank, const char *cmd, const char *wha
     if (!code && (!in || !out)) {
         if (rank == 0)
             fprintf(stderr, "furui: error: %s: usage: furui %s %s -o DIR [--force]%s\n", cmd, cmd, what,
-                    strcmp(cmd, "export") ? "" : " [--rde] [--rde-max-tiles N] [--stage NAME|N]");
+                    strcmp(cmd, "export") ? "" : " [--rde] [--rde-max-tiles N] [--stage NAME|N] [--hull auto|corrected|uncorrected]");
         code = APP_EXIT_USAGE;
     }
     if (!code && rank == 0) {

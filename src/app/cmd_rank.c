@@ -1,5 +1,5 @@
 /* furui rank RESULTS [--where EXPR] [--sort KEYS] [--limit N] [--all-states]
- *            [--stage NAME|N] -o DIR [--force]
+ *            [--stage NAME|N] [--hull auto|corrected|uncorrected] -o DIR [--force]
  * (a staged sweep's results: each candidate's last stage, or the stage named)
  * furui rank --list
  * The narrowing step (src/screen/shortlist.h, language in
@@ -38,7 +38,7 @@ int cmd_rank(int argc, char **argv, int rank) {
     for (int i = 0; i < argc && !code; i++) {
         const char *bad = NULL, *a = argv[i];
         int needs = !strcmp(a, "-o") || !strcmp(a, "--where") || !strcmp(a, "--sort") || !strcmp(a, "--limit") ||
-                    !strcmp(a, "--stage");
+                    !strcmp(a, "--stage") || !strcmp(a, "--hull");
         if (needs && i + 1 >= argc) {
             bad = "option needs a value";
         } else if (!strcmp(a, "-o")) {
@@ -56,6 +56,11 @@ int cmd_rank(int argc, char **argv, int rank) {
             if (errno || *end || end == argv[i] || v <= 0) bad = "--limit needs a positive integer";
             else o.limit = (size_t)v;
             if (bad) a = argv[i];
+        } else if (!strcmp(a, "--hull")) {
+            fu_hull_energies h;
+            a = argv[++i];
+            if (fu_prop_hull_parse(a, &h)) bad = "--hull needs auto, corrected or uncorrected";
+            else o.hull = (int)h;
         } else if (!strcmp(a, "--all-states")) {
             o.all_states = 1;
         } else if (!strcmp(a, "--force")) {
@@ -79,7 +84,8 @@ int cmd_rank(int argc, char **argv, int rank) {
     } else if (!code && (!in || !out)) {
         if (rank == 0)
             fprintf(stderr, "furui: error: rank: usage: furui rank RESULTS [--where EXPR] [--sort KEYS] "
-                            "[--limit N] [--all-states] [--stage NAME|N] -o DIR [--force]   (furui rank --list: properties)\n");
+                            "[--limit N] [--all-states] [--stage NAME|N] [--hull auto|corrected|uncorrected] -o DIR "
+                            "[--force]   (furui rank --list: properties)\n");
         code = APP_EXIT_USAGE;
     } else if (!code && rank == 0) {
         fu_err err = {0};

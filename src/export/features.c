@@ -221,9 +221,13 @@ static int is_settings_col(const char *name) {
 
 /* Catalog targets kept as metadata: absolute energies and eigenvalues depend on the code's
  * reference (pseudopotentials, G=0 convention), so a model of them learns the code, not the
- * material; pressure and forces describe how far the computed structure is from relaxed. */
+ * material; pressure and forces describe how far the computed structure is from relaxed; the
+ * correction and the two hull distances restate formation_energy_corrected_ev_per_atom and
+ * e_above_hull_ev_per_atom (as targets they would only cost rows where one is missing). */
 static const char *const meta_targets[] = {"energy_per_atom_ev", "vbm_ev", "cbm_ev", "fermi_level_ev",
-                                           "pressure_gpa", "max_force_ev_per_angstrom"};
+                                           "pressure_gpa", "max_force_ev_per_angstrom",
+                                           "energy_correction_ev_per_atom", "e_above_hull_uncorrected_ev_per_atom",
+                                           "e_above_hull_corrected_ev_per_atom"};
 
 static int is_meta_target(const char *name) {
     for (size_t i = 0; i < sizeof meta_targets / sizeof meta_targets[0]; i++)
@@ -279,11 +283,14 @@ static void lattice_ang(const fu_cand_result *r, double lat[3][3]) {
         for (int k = 0; k < 3; k++) lat[i][k] = r->lattice[i][k] * FU_BOHR_ANGSTROM;
 }
 
-static int build(const fu_results *r, int unlabelled, fu_feature_table *t, fu_err *err);
+static int build(const fu_results *r, int unlabelled, int hull, fu_feature_table *t, fu_err *err);
 
-int fu_features_build(const fu_results *r, fu_feature_table *t, fu_err *err) { return build(r, 0, t, err); }
+int fu_features_build(const fu_results *r, fu_feature_table *t, fu_err *err) { return build(r, 0, 0, t, err); }
+int fu_features_build_hull(const fu_results *r, int hull, fu_feature_table *t, fu_err *err) {
+    return build(r, 0, hull, t, err);
+}
 int fu_features_build_unlabelled(const fu_results *r, fu_feature_table *t, fu_err *err) {
-    return build(r, 1, t, err);
+    return build(r, 1, 0, t, err);
 }
 
 /* Kept targets with one value over the kept rows (at least two) become metadata. */
@@ -304,13 +311,14 @@ static void demote_constant(const fu_prop_table *pt, size_t ncat, size_t n, cons
     }
 }
 
-static int build(const fu_results *r, int unlabelled, fu_feature_table *t, fu_err *err) {
+static int build(const fu_results *r, int unlabelled, int hull, fu_feature_table *t, fu_err *err) {
     memset(t, 0, sizeof *t);
     size_t ncat = 0, nel = 0;
     const fu_prop_def *cat = fu_prop_catalog(&ncat);
     const fu_elprop_def *el = fu_elprop_defs(&nel);
     fu_prop_table pt;
-    int rc = fu_prop_table_build(r, &pt, err);
+    fu_prop_options po = {(fu_hull_energies)hull, NULL, 0, 0};
+    int rc = fu_prop_table_build_opts(r, &po, &pt, err);
     if (rc) return rc;
     size_t n = r->n;
     unsigned char *keep = calloc(n ? n : 1, 1);

@@ -116,6 +116,8 @@ typedef struct {
 /* Builds the table of r by the rules above. Rows keep the results file's
  * (ascending ID) order. */
 int fu_features_build(const fu_results *r, fu_feature_table *t, fu_err *err);
+/* The same with the hull columns from the energies hull selects (fu_hull_energies). */
+int fu_features_build_hull(const fu_results *r, int hull, fu_feature_table *t, fu_err *err);
 /* Unlabelled mode (`furui featurize`): every record with a structure is a
  * row whatever its state (rules 1-3 reduce to "has atoms and descriptors"),
  * and there are no target columns; rule 4 applies. The features are those of

@@ -11,6 +11,7 @@
 #include "crystal/molecule.h"
 #include "crystal/symmetry.h"
 #include "props/dos.h"
+#include "props/correction.h"
 #include "props/hull.h"
 
 #define AMU_GRAM 1.66053906660e-24 /* CODATA 2018 */
@@ -23,7 +24,8 @@ enum {
     P_IS_MOLECULE, P_XC, P_SMEARING,
     P_ECUT, P_KMESH, P_SPACEGROUP, P_VOLUME, P_VOLUME_PER_ATOM, P_DENSITY, P_A, P_B, P_C,
     P_ALPHA, P_BETA, P_GAMMA, P_A_CONV, P_B_CONV, P_C_CONV, P_ENERGY_PER_ATOM, P_FORMATION,
-    P_ABOVE_HULL, P_STABLE, P_DECOMPOSITION, P_DECOMPOSITION_FORMULA, P_GAP, P_GAP_DIRECT, P_VBM, P_CBM, P_FERMI, P_PATH_GAP, P_PATH_GAP_DIRECT, P_PATH_DIRECT_GAP,
+    P_FORMATION_CORR, P_CORRECTION, P_CORRECTIONS, P_ABOVE_HULL, P_ABOVE_HULL_UNCORR, P_ABOVE_HULL_CORR,
+    P_HULL_ENERGIES, P_STABLE, P_DECOMPOSITION, P_DECOMPOSITION_FORMULA, P_GAP, P_GAP_DIRECT, P_VBM, P_CBM, P_FERMI, P_PATH_GAP, P_PATH_GAP_DIRECT, P_PATH_DIRECT_GAP,
     P_PATH_VBM_K, P_PATH_CBM_K, P_DOS_FERMI, P_PRESSURE, P_MAX_FORCE,
     P_SPIN, P_MAGNETIZATION, P_ABS_MAGNETIZATION, P_RELAX_STEPS, P_EOS_VOLUME, P_BULK_MODULUS,
     P_BULK_MODULUS_PRIME, P_EOS_RMS, P_EOS_EXTRAPOLATED, P_SCF_ITERATIONS, P_ATTEMPTS, P_COUNT
@@ -93,8 +95,28 @@ static const fu_prop_def catalog[P_COUNT] = {
     [P_FORMATION] = {"formation_energy_ev_per_atom", FU_PROP_REAL, "eV/atom",
                      "formation energy per atom against the campaign's elemental references",
                      "原子あたり生成エネルギー", 1},
+    [P_FORMATION_CORR] = {"formation_energy_corrected_ev_per_atom", FU_PROP_REAL, "eV/atom",
+                          "formation energy per atom with the fitted anion corrections of the group's "
+                          "settings (props/correction.h; empty when none apply, the note says why)",
+                          "補正後の原子あたり生成エネルギー", 1},
+    [P_CORRECTION] = {"energy_correction_ev_per_atom", FU_PROP_REAL, "eV/atom",
+                      "fitted correction added to the energy per atom (0: no corrected anion)",
+                      "原子あたりエネルギー補正", 1},
+    [P_CORRECTIONS] = {"corrections", FU_PROP_TEXT, "",
+                       "name of the fitted correction set applied (validation/formation/corrections.json)",
+                       "適用した補正セット", 0},
     [P_ABOVE_HULL] = {"e_above_hull_ev_per_atom", FU_PROP_REAL, "eV/atom",
-                      "energy above the convex hull of the campaign", "凸包からのエネルギー", 1},
+                      "energy above the convex hull of the campaign, from the energies named in hull_energies",
+                      "凸包からのエネルギー", 1},
+    [P_ABOVE_HULL_UNCORR] = {"e_above_hull_uncorrected_ev_per_atom", FU_PROP_REAL, "eV/atom",
+                             "energy above the hull of the uncorrected energies", "凸包からのエネルギー（補正なし）",
+                             1},
+    [P_ABOVE_HULL_CORR] = {"e_above_hull_corrected_ev_per_atom", FU_PROP_REAL, "eV/atom",
+                           "energy above the hull of the corrected energies", "凸包からのエネルギー（補正後）", 1},
+    [P_HULL_ENERGIES] = {"hull_energies", FU_PROP_TEXT, "",
+                         "corrected or uncorrected: the energies of e_above_hull_ev_per_atom, is_stable and "
+                         "the decomposition (furui rank/export --hull)",
+                         "凸包に用いたエネルギー（補正の有無）", 0},
     [P_STABLE] = {"is_stable", FU_PROP_INT, "1", "1 if the candidate is a vertex of the convex hull",
                   "凸包上の安定相なら1", 1},
     [P_DECOMPOSITION] = {"decomposition", FU_PROP_TEXT, "",
@@ -432,13 +454,72 @@ static int decomposition_formula(fu_prop_table *t, const fu_hull *h, const size_
     return rc;
 }
 
+static int append_note(fu_prop_table *t, size_t row, const char *msg, fu_err *err) {
+    const char *old = t->note[row] ? t->note[row] : "";
+    char *buf = malloc(strlen(old) + strlen(msg) + 3);
+    if (!buf) return fu_fail(err, FU_ENOMEM, "out of memory building the property table");
+    sprintf(buf, "%s%s%s", old, old[0] ? "; " : "", msg);
+    free(t->note[row]);
+    t->note[row] = buf;
+    return FU_OK;
+}
+
+/* Hull distance, stability and decomposition of the entries of h into the
+ * columns of the selected hull. */
+static int hull_columns(fu_prop_table *t, const fu_hull *h, const fu_hull_entry *ent, const size_t *ent_row,
+                        int m, const char *which, fu_err *err) {
+    int rc = FU_OK;
+    for (int k = 0; k < m && !rc; k++) {
+        size_t row = ent_row[k];
+        set_num(t, row, P_ABOVE_HULL, fu_hull_e_above_hull_ev(h, k));
+        set_num(t, row, P_STABLE, h->stable[k]);
+        int need = fu_hull_decomp_string(h, ent, k, NULL, 0);
+        char *buf = malloc((size_t)need + 1);
+        if (!buf) return fu_fail(err, FU_ENOMEM, "out of memory for a decomposition");
+        fu_hull_decomp_string(h, ent, k, buf, need + 1);
+        rc = set_text(t, row, P_DECOMPOSITION, buf, err);
+        free(buf);
+        if (!rc) rc = decomposition_formula(t, h, ent_row, k, err);
+        if (!rc) rc = set_text(t, row, P_HULL_ENERGIES, which, err);
+    }
+    return rc;
+}
+
+/* The correction set whose key the group's settings match (NULL and the
+ * reason in why if none): the first row's settings (the group shares them)
+ * and the pseudopotential of every element of the group. */
+static const fu_correction_set *group_corrections(const fu_results *res, const size_t *rows, size_t n,
+                                                  const fu_prop_options *o, char *why, size_t len) {
+    int z[FU_MAX_Z + 1], nel = 0;
+    const char *sha[FU_MAX_Z + 1];
+    char seen[FU_MAX_Z + 1] = {0};
+    for (size_t k = 0; k < n; k++) {
+        const fu_cand_result *r = &res->rec[rows[k]].res;
+        for (int sp = 0; sp < r->nspecies; sp++) {
+            int zz = fu_element_z(r->species[sp]);
+            if (zz <= 0 || zz > FU_MAX_Z || seen[zz]) continue;
+            seen[zz] = 1;
+            z[nel] = zz;
+            sha[nel++] = r->psp_sha256[sp];
+        }
+    }
+    const fu_cand_result *r0 = &res->rec[rows[0]].res;
+    return fu_correction_find(o->sets, o->nsets, r0->xc, r0->ecut, r0->smearing, r0->tsmear, nel, z, sha, why,
+                              len);
+}
+
 /* Formation energy, hull distance and decomposition of the done rows in
- * `rows` (one settings group). */
+ * `rows` (one settings group): from the uncorrected energies, and from the
+ * corrected ones when a stored correction set matches the group; the hull
+ * columns from the ones o->hull selects. */
 static int fill_hull_group(fu_prop_table *t, const fu_results *res, const size_t *rows, size_t n,
-                           fu_err *err) {
-    fu_hull_entry *ent = calloc(n ? n : 1, sizeof *ent);
-    size_t *ent_row = calloc(n ? n : 1, sizeof *ent_row);
-    int rc = (!ent || !ent_row) ? fu_fail(err, FU_ENOMEM, "out of memory for the hull") : FU_OK;
+                           const fu_prop_options *o, fu_err *err) {
+    fu_hull_entry *ent = calloc(n ? n : 1, sizeof *ent), *cent = calloc(n ? n : 1, sizeof *cent);
+    size_t *ent_row = calloc(n ? n : 1, sizeof *ent_row), *cent_row = calloc(n ? n : 1, sizeof *cent_row);
+    int rc = (!ent || !ent_row || !cent || !cent_row) ? fu_fail(err, FU_ENOMEM, "out of memory for the hull")
+                                                       : FU_OK;
+    char why[512] = "";
+    const fu_correction_set *set = rc || !n ? NULL : group_corrections(res, rows, n, o, why, sizeof why);
     /* elements that have a pure candidate in this group */
     char has_pure[FU_MAX_Z + 1] = {0};
     for (size_t k = 0; k < n && !rc; k++) {
@@ -447,16 +528,18 @@ static int fill_hull_group(fu_prop_table *t, const fu_results *res, const size_t
         for (int a = 1; a < r->natom; a++) pure &= r->atomic_number[a] == z0;
         if (pure && z0 > 0 && z0 <= FU_MAX_Z) has_pure[z0] = 1;
     }
-    int m = 0;
+    int m = 0, mc = 0;
     for (size_t k = 0; k < n && !rc; k++) {
         const fu_cand_record *rec = &res->rec[rows[k]];
         const fu_cand_result *r = &rec->res;
         double amount[FU_MAX_Z + 1] = {0};
+        int count[FU_MAX_Z + 1] = {0};
         int missing = 0;
         for (int a = 0; a < r->natom; a++) {
             int z = r->atomic_number[a];
             if (z <= 0 || z > FU_MAX_Z) continue;
             amount[z] += 1;
+            count[z]++;
             if (!has_pure[z] && !missing) missing = z;
         }
         if (missing) {
@@ -469,33 +552,57 @@ static int fill_hull_group(fu_prop_table *t, const fu_results *res, const size_t
         }
         rc = fu_hull_entry_from_amounts(&ent[m], rec->id, amount, r->etotal, err);
         ent_row[m++] = rows[k];
-    }
-    fu_hull h;
-    memset(&h, 0, sizeof h);
-    if (!rc && m > 0) rc = fu_hull_compute(ent, m, NULL, 0, &h, err);
-    for (int k = 0; k < m && !rc; k++) {
-        size_t row = ent_row[k];
-        set_num(t, row, P_FORMATION, fu_hull_e_form_ev(&h, k));
-        set_num(t, row, P_ABOVE_HULL, fu_hull_e_above_hull_ev(&h, k));
-        set_num(t, row, P_STABLE, h.stable[k]);
-        int need = fu_hull_decomp_string(&h, ent, k, NULL, 0);
-        char *buf = malloc((size_t)need + 1);
-        if (!buf) {
-            rc = fu_fail(err, FU_ENOMEM, "out of memory for a decomposition");
-            break;
+        if (rc || !set) continue;
+        fu_structure s;
+        const char *ox = NULL;
+        if (count[8] && record_structure(r, &s)) {
+            ox = fu_correction_oxide_type(&s);
+            fu_structure_free(&s);
         }
-        fu_hull_decomp_string(&h, ent, k, buf, need + 1);
-        rc = set_text(t, row, P_DECOMPOSITION, buf, err);
-        free(buf);
-        if (!rc) rc = decomposition_formula(t, &h, ent_row, k, err);
+        double corr = 0;
+        char cwhy[512];
+        if (fu_correction_energy(set, count, ox, &corr, cwhy, sizeof cwhy)) {
+            rc = append_note(t, rows[k], cwhy, err);
+            continue;
+        }
+        set_num(t, rows[k], P_CORRECTION, corr / r->natom);
+        rc = set_text(t, rows[k], P_CORRECTIONS, set->name, err);
+        if (!rc) rc = fu_hull_entry_from_amounts(&cent[mc], rec->id, amount, r->etotal + corr / FU_HA_EV, err);
+        cent_row[mc++] = rows[k];
     }
-    if (m > 0) fu_hull_free(&h);
+    if (!rc && !set && why[0])
+        for (int k = 0; k < m && !rc; k++) {
+            char msg[600];
+            snprintf(msg, sizeof msg, "no corrections: %s", why);
+            rc = append_note(t, ent_row[k], msg, err);
+        }
+    fu_hull h, hc;
+    memset(&h, 0, sizeof h);
+    memset(&hc, 0, sizeof hc);
+    int have_h = 0, have_hc = 0;
+    if (!rc && m > 0) rc = fu_hull_compute(ent, m, NULL, 0, &h, err), have_h = !rc;
+    if (!rc && mc > 0) rc = fu_hull_compute(cent, mc, NULL, 0, &hc, err), have_hc = !rc;
+    for (int k = 0; k < m && !rc; k++) {
+        set_num(t, ent_row[k], P_FORMATION, fu_hull_e_form_ev(&h, k));
+        set_num(t, ent_row[k], P_ABOVE_HULL_UNCORR, fu_hull_e_above_hull_ev(&h, k));
+    }
+    for (int k = 0; k < mc && !rc; k++) {
+        set_num(t, cent_row[k], P_FORMATION_CORR, fu_hull_e_form_ev(&hc, k));
+        set_num(t, cent_row[k], P_ABOVE_HULL_CORR, fu_hull_e_above_hull_ev(&hc, k));
+    }
+    int corrected = o->hull == FU_HULL_CORRECTED || (o->hull == FU_HULL_AUTO && set);
+    if (!rc && corrected && have_hc) rc = hull_columns(t, &hc, cent, cent_row, mc, "corrected", err);
+    else if (!rc && !corrected && have_h) rc = hull_columns(t, &h, ent, ent_row, m, "uncorrected", err);
+    if (have_h) fu_hull_free(&h);
+    if (have_hc) fu_hull_free(&hc);
     free(ent);
     free(ent_row);
+    free(cent);
+    free(cent_row);
     return rc;
 }
 
-static int fill_hull(fu_prop_table *t, const fu_results *r, fu_err *err) {
+static int fill_hull(fu_prop_table *t, const fu_results *r, const fu_prop_options *o, fu_err *err) {
     size_t n = r->n;
     char (*key)[2048] = calloc(n ? n : 1, sizeof *key);
     unsigned char *used = calloc(n ? n : 1, 1);
@@ -522,7 +629,7 @@ static int fill_hull(fu_prop_table *t, const fu_results *r, fu_err *err) {
                 rows[m++] = j;
                 used[j] = 1;
             }
-        rc = fill_hull_group(t, r, rows, m, err);
+        rc = fill_hull_group(t, r, rows, m, o, err);
     }
     free(psp);
     free(key);
@@ -531,7 +638,24 @@ static int fill_hull(fu_prop_table *t, const fu_results *r, fu_err *err) {
     return rc;
 }
 
+int fu_prop_hull_parse(const char *s, fu_hull_energies *out) {
+    static const char *names[] = {"auto", "corrected", "uncorrected"};
+    for (int i = 0; i < 3; i++)
+        if (s && strcmp(s, names[i]) == 0) {
+            *out = (fu_hull_energies)i;
+            return 0;
+        }
+    return -1;
+}
+
 int fu_prop_table_build(const fu_results *r, fu_prop_table *t, fu_err *err) {
+    return fu_prop_table_build_opts(r, NULL, t, err);
+}
+
+int fu_prop_table_build_opts(const fu_results *r, const fu_prop_options *opts, fu_prop_table *t, fu_err *err) {
+    fu_prop_options o = {FU_HULL_AUTO, NULL, 0, 0};
+    if (opts) o = *opts;
+    if (!o.own_sets) o.sets = fu_correction_data_sets(&o.nsets);
     memset(t, 0, sizeof *t);
     size_t n = r->n;
     t->nrow = n;
@@ -553,7 +677,7 @@ int fu_prop_table_build(const fu_results *r, fu_prop_table *t, fu_err *err) {
     /* text columns never hold NULL, so consumers need no checks */
     for (size_t i = 0; i < n * P_COUNT && !rc; i++)
         if (catalog[i % P_COUNT].kind == FU_PROP_TEXT && !t->text[i]) rc = set_text(t, i / P_COUNT, (int)(i % P_COUNT), "", err);
-    if (!rc) rc = fill_hull(t, r, err);
+    if (!rc) rc = fill_hull(t, r, &o, err);
     if (rc) fu_prop_table_free(t);
     return rc;
 }

@@ -17,13 +17,20 @@
  * since energies are comparable only within a group; in each group the
  * elemental reference of an element is its lowest-energy pure candidate
  * (props/hull.h). A candidate containing an element without a pure
- * candidate in its group gets NaN and a note naming the element. */
+ * candidate in its group gets NaN and a note naming the element.
+ *
+ * Corrections: where a stored correction set matches a group's settings
+ * (props/correction.h), formation_energy_corrected_ev_per_atom and
+ * e_above_hull_corrected_ev_per_atom come from the energies plus the
+ * correction, and the hull columns use them (fu_hull_energies); otherwise
+ * those columns are empty and the note says why. */
 #ifndef FURUI_SCREEN_CATALOG_H
 #define FURUI_SCREEN_CATALOG_H
 
 #include <stddef.h>
 
 #include "core/error.h"
+#include "props/correction.h"
 #include "screen/store.h"
 
 typedef enum {
@@ -55,9 +62,28 @@ typedef struct {
     char **note;              /* [nrow] why campaign properties are missing; "" if none */
 } fu_prop_table;
 
+/* Which energies the hull columns (e_above_hull_ev_per_atom, is_stable,
+ * decomposition) use; both hull distances have their own columns anyway.
+ * AUTO: the corrected ones in a group whose settings a stored correction set
+ * matches (props/correction.h), else the uncorrected ones. CORRECTED: only
+ * those (a group without corrections gets empty hull columns and the reason
+ * in its note). */
+typedef enum { FU_HULL_AUTO = 0, FU_HULL_CORRECTED, FU_HULL_UNCORRECTED } fu_hull_energies;
+
+/* "auto", "corrected", "uncorrected"; -1 for anything else. */
+int fu_prop_hull_parse(const char *s, fu_hull_energies *out);
+
+typedef struct {
+    fu_hull_energies hull;
+    const fu_correction_set *sets; /* with own_sets: these instead of the stored ones (tests) */
+    int nsets;
+    int own_sets;
+} fu_prop_options;
+
 /* Builds the table for every row of r (every state: not-done rows have
- * identity columns and NaN results). */
+ * identity columns and NaN results). opts NULL: AUTO with the stored sets. */
 int fu_prop_table_build(const fu_results *r, fu_prop_table *t, fu_err *err);
+int fu_prop_table_build_opts(const fu_results *r, const fu_prop_options *opts, fu_prop_table *t, fu_err *err);
 void fu_prop_table_free(fu_prop_table *t);
 
 static inline double fu_prop_num(const fu_prop_table *t, size_t row, size_t prop) {

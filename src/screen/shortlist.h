@@ -45,6 +45,7 @@ typedef struct {
     int force;           /* replace a non-empty DIR */
     const char *stage;   /* staged results: the stage to rank (name or number); NULL: each
                             candidate's last stage (screen/stages.h) */
+    int hull;            /* fu_hull_energies (screen/catalog.h): the hull columns' energies */
 } fu_rank_opts;
 
 typedef struct {

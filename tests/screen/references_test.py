@@ -22,7 +22,9 @@ could not compute at all without the two references. Display: MgO's conventional
 is the 4.21 A given (primitive a/sqrt2 beside it), formulas as chemists write them
 (O2, not O), decompositions as formulas; O2 is_molecule = 1 with no gap or
 density, so `--where "band_gap_ev >= 0"` never selects it, and `furui export`
-leaves it out with the reason.
+leaves it out with the reason. No fitted correction matches LDA with GTH files: the corrected
+formation energy is empty, the hull is the uncorrected one (`--hull corrected`: none), and the
+export's dataset.json says why; `--hull maybe` is a usage error.
 """
 import csv
 import os
@@ -141,6 +143,21 @@ def main():
                   "MgO: conventional a 4.21 next to the primitive 2.977")
             check(mgo[0]["formula"] == "MgO" and mgo[0]["decomposition_formula"] == "MgO",
                   "MgO: formula and decomposition as formulas")
+            # fitted corrections: none match an LDA/GTH campaign, so the corrected value is
+            # empty and the hull (auto) is the uncorrected one; --hull corrected leaves it empty
+            check(mgo[0]["formation_energy_corrected_ev_per_atom"] == "" and
+                  mgo[0]["hull_energies"] == "uncorrected" and
+                  mgo[0]["e_above_hull_uncorrected_ev_per_atom"] == mgo[0]["e_above_hull_ev_per_atom"],
+                  "MgO (LDA, GTH): no corrections apply, hull from uncorrected energies")
+            p = run([F, "rank", "mgo.h5", "--hull", "corrected", "-o", "mgo_corr"], w)
+            rc = list(csv.DictReader(open(os.path.join(w, "mgo_corr", "candidates.csv")))) \
+                if p.returncode == 0 else []
+            rc = [r for r in rc if r["label"].startswith("MgO/")]
+            check(len(rc) == 1 and rc[0]["e_above_hull_ev_per_atom"] == "" and rc[0]["hull_energies"] == "",
+                  "--hull corrected without applicable corrections: no hull columns (%s)" % p.stderr)
+            p = run([F, "rank", "mgo.h5", "--hull", "maybe", "-o", "mgo_bad"], w)
+            check(p.returncode == 64 and "--hull" in p.stderr and not os.path.exists(os.path.join(w, "mgo_bad")),
+                  "--hull maybe: usage error naming --hull, nothing written")
         o2 = [r for r in rows if r["label"].startswith("O2/")]
         check(len(o2) == 1 and o2[0]["is_molecule"] == "1" and o2[0]["formula"] == "O2" and
               o2[0]["chemical_formula_reduced"] == "O" and o2[0]["band_gap_ev"] == "" and
@@ -158,6 +175,9 @@ def main():
         skipped = open(os.path.join(w, "mgo_export", "skipped.csv")).read() if p.returncode == 0 else ""
         check(p.returncode == 0 and "a molecule in a box" in skipped and "O2/" in skipped,
               "export skips O2 as a molecule (%s)" % (p.stderr.strip() or skipped))
+        ds = open(os.path.join(w, "mgo_export", "dataset.json")).read() if p.returncode == 0 else ""
+        check("formation_energy_corrected_ev_per_atom" in ds and "no corrections" in ds,
+              "dataset.json names the corrected formation energy and why it is not available")
     return finish()
 
 

@@ -1,0 +1,88 @@
+#!/usr/bin/python3
+"""Writes the validation campaign's sweep (binaries.yaml): every compound in a prototype furui
+has, at its experimental room-temperature lattice constant (conventional a, Å; rounded handbook
+values, CRC Handbook / Wyckoff, *Crystal Structures*; ratios and internal parameters are the
+prototype's, src/crystal/prototypes.h). `hull_only` compounds are the hull study's polymorphs and ternaries (not
+compared with experiment). Run once; the YAML is committed."""
+import os
+
+# (formula, prototype, sites, a in Å, role)   role: "exp" = compared with experiment,
+# "hull" = only for the hull study (validation/formation/README.md)
+COMPOUNDS = [
+    ("MgO", "rocksalt", ("Mg", "O"), 4.212, "exp"), ("CaO", "rocksalt", ("Ca", "O"), 4.811, "exp"),
+    ("SrO", "rocksalt", ("Sr", "O"), 5.160, "exp"), ("BaO", "rocksalt", ("Ba", "O"), 5.523, "exp"),
+    ("Li2O", "antifluorite", ("Li", "O"), 4.611, "exp"), ("Na2O", "antifluorite", ("Na", "O"), 5.55, "exp"),
+    ("ZnO", "wurtzite", ("Zn", "O"), 3.250, "exp"), 
+    ("TiO2", "rutile", ("Ti", "O"), 4.594, "exp"),
+    ("AlN", "wurtzite", ("Al", "N"), 3.112, "exp"), ("TiN", "rocksalt", ("Ti", "N"), 4.24, "exp"),
+    ("ZrN", "rocksalt", ("Zr", "N"), 4.58, "exp"),
+    ("LiF", "rocksalt", ("Li", "F"), 4.027, "exp"), ("NaF", "rocksalt", ("Na", "F"), 4.634, "exp"),
+    ("KF", "rocksalt", ("K", "F"), 5.347, "exp"), 
+    ("CaF2", "fluorite", ("Ca", "F"), 5.463, "exp"), ("SrF2", "fluorite", ("Sr", "F"), 5.800, "exp"),
+    ("BaF2", "fluorite", ("Ba", "F"), 6.200, "exp"),
+    ("LiCl", "rocksalt", ("Li", "Cl"), 5.130, "exp"), ("NaCl", "rocksalt", ("Na", "Cl"), 5.640, "exp"),
+    ("KCl", "rocksalt", ("K", "Cl"), 6.293, "exp"), ("CsCl", "cscl", ("Cs", "Cl"), 4.123, "exp"),
+    ("LiBr", "rocksalt", ("Li", "Br"), 5.501, "exp"), 
+    ("KBr", "rocksalt", ("K", "Br"), 6.600, "exp"), ("CsBr", "cscl", ("Cs", "Br"), 4.286, "exp"),
+    ("LiI", "rocksalt", ("Li", "I"), 6.000, "exp"), ("NaI", "rocksalt", ("Na", "I"), 6.473, "exp"),
+    ("KI", "rocksalt", ("K", "I"), 7.066, "exp"), ("CsI", "cscl", ("Cs", "I"), 4.567, "exp"),
+    ("ZnSe", "zincblende", ("Zn", "Se"), 5.668, "exp"), ("Li2Se", "antifluorite", ("Li", "Se"), 6.017, "exp"),
+    ("PbSe", "rocksalt", ("Pb", "Se"), 6.124, "exp"),
+    ("ZnTe", "zincblende", ("Zn", "Te"), 6.104, "exp"), 
+    ("Li2Te", "antifluorite", ("Li", "Te"), 6.517, "exp"),
+    ("LiH", "rocksalt", ("Li", "H"), 4.083, "exp"), ("NaH", "rocksalt", ("Na", "H"), 4.880, "exp"),
+    ("KH", "rocksalt", ("K", "H"), 5.700, "exp"),
+    ("AlAs", "zincblende", ("Al", "As"), 5.661, "exp"), ("AlSb", "zincblende", ("Al", "Sb"), 6.136, "exp"),
+    ("Mg2Si", "antifluorite", ("Mg", "Si"), 6.351, "exp"), ("Mg2Pb", "antifluorite", ("Mg", "Pb"), 6.836, "exp"),
+    ("SiC", "zincblende", ("Si", "C"), 4.360, "exp"), ("TiC", "rocksalt", ("Ti", "C"), 4.328, "exp"),
+    # added when the first part ran faster than feared (phase C of the run)
+    ("CsF", "rocksalt", ("Cs", "F"), 6.014, "exp"), ("NaBr", "rocksalt", ("Na", "Br"), 5.977, "exp"),
+    ("K2O", "antifluorite", ("K", "O"), 6.436, "exp"), ("MgF2", "rutile", ("Mg", "F"), 4.621, "exp"),
+    ("Al2O3", "corundum", ("Al", "O"), 4.759, "exp"), ("ScN", "rocksalt", ("Sc", "N"), 4.50, "exp"),
+    ("HfN", "rocksalt", ("Hf", "N"), 4.52, "exp"), ("SnTe", "rocksalt", ("Sn", "Te"), 6.32, "exp"),
+    ("CaSe", "rocksalt", ("Ca", "Se"), 5.916, "exp"),
+    # hull study: polymorphs known to be above the hull, and the Sr-Ti-O ternaries
+    ("AlN", "zincblende", ("Al", "N"), 4.38, "hull"), ("AlN", "rocksalt", ("Al", "N"), 4.045, "hull"),
+    ("ZnO", "zincblende", ("Zn", "O"), 4.58, "hull"), ("ZnO", "rocksalt", ("Zn", "O"), 4.28, "hull"),
+    ("SrO", "cscl", ("Sr", "O"), 3.14, "hull"),
+    ("SrTiO3", "perovskite", ("Sr", "Ti", "O"), 3.905, "hull"),
+]
+
+# 1.0: the experimental structures are computed as they are (no relaxation: README.md, "Protocol")
+START = 1.0
+
+HEAD = """# Formation energies against experiment and three hulls (validation/formation/README.md).
+# Written by make_sweep.py; %d compounds (%d compared with experiment) and, by references: auto,
+# every element's ground-state phase (molecules for H, N, O, F, Cl, Br, I; O2 triplet).
+# Protocol fast (Marzari-Vanderbilt 0.01375 Ha) with a coarser k spacing, 0.50 1/angstrom, on the
+# full PseudoDojo v0.4 PBE standard table; one campaign cutoff, the largest low hint (39 Ha, Se's);
+# single points at the experimental room-temperature structures (no relaxation: the machine is
+# shared, README.md "Protocol" says what that costs in accuracy; the stress is stored, so the
+# pressure at the experimental volume is known per compound).
+name: formation-pbe-dojo-fast
+candidates:
+"""
+TAIL = """references: auto
+xc: pbe
+pseudopotentials: {pbe: "table:../../../shared/pseudodojo/nc-sr-04-pbe"}
+protocol: fast
+kpoints: {spacing: 0.5 1/angstrom}
+compute: {forces: true, stress: true}
+"""
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    lines = []
+    for f, proto, sites, a, role in COMPOUNDS:
+        lines.append("  - prototype: %s   # %s%s" % (proto, f, "" if role == "exp" else " (hull)"))
+        for key, el in zip("ABX", sites):
+            lines.append("    %s: %s" % (key, el))
+        lines.append("    a: %.3f angstrom" % (a * START))
+    nexp = sum(1 for c in COMPOUNDS if c[4] == "exp")
+    with open(os.path.join(here, "binaries.yaml"), "w") as fh:
+        fh.write(HEAD % (len(COMPOUNDS), nexp) + "\n".join(lines) + "\n" + TAIL)
+
+
+if __name__ == "__main__":
+    main()
