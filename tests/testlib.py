@@ -67,3 +67,21 @@ def finish():
     """Prints the failure count; the exit status of the test."""
     print("%d failure(s)" % len(failures))
     return 1 if failures else 0
+
+
+def journal_payloads(path):
+    """The payloads of a journal's intact frames in order, up to the first damaged one (format:
+    src/screen/README.md); a missing file has none. payload[0] is the record type: candidate
+    records 2..5, checkpoints 16, stage records 17."""
+    import hashlib
+    import struct
+    data = open(path, "rb").read() if os.path.exists(path) else b""
+    out, off = [], 16
+    while off + 40 <= len(data) and data[off:off + 4] == b"\xa5\x46\x4a\x5a":
+        (n,) = struct.unpack_from("<I", data, off + 4)
+        payload = data[off + 40:off + 40 + n]
+        if len(payload) < n or hashlib.sha256(payload).digest() != data[off + 8:off + 40]:
+            break
+        out.append(payload)
+        off += 40 + n
+    return out

@@ -25,19 +25,17 @@ from the checkpoint (the relaxation from the last accepted structure, the EOS wi
 already computed), which the old code did not (it restarted from the input structure).
 """
 import argparse
-import hashlib
 import os
 import re
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from testlib import ENV, check, failures  # noqa: E402
+from testlib import ENV, check, failures, journal_payloads  # noqa: E402
 
 import h5py  # noqa: E402
 
@@ -69,19 +67,7 @@ PROPS = """properties:
 
 def journal(path):
     """[(type, id, state_or_kind)] of the intact records (format: src/screen/README.md)."""
-    data = open(path, "rb").read() if os.path.exists(path) else b""
-    recs, off = [], 16
-    while off + 40 <= len(data):
-        if data[off:off + 4] != b"\xa5\x46\x4a\x5a":
-            break
-        (n,) = struct.unpack_from("<I", data, off + 4)
-        payload = data[off + 40:off + 40 + n]
-        if len(payload) < n or hashlib.sha256(payload).digest() != data[off + 8:off + 40]:
-            break
-        if payload[0] in (2, 3, 4, 5, 16):
-            recs.append((payload[0], payload[1:17].decode(), payload[17]))
-        off += 40 + n
-    return recs
+    return [(p[0], p[1:17].decode(), p[17]) for p in journal_payloads(path) if p[0] in (2, 3, 4, 5, 16)]
 
 
 def done_ids(recs):

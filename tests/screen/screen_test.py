@@ -63,7 +63,7 @@ FAIL = os.path.join(HERE, "fail.yaml")
 TINY_IDS = 6       # 5 valid + 1 invalid (poscars/broken)
 TINY_INVALID = 1
 sys.path.insert(0, os.path.dirname(HERE))
-from testlib import ENV, check, failures  # noqa: E402
+from testlib import ENV, check, failures, journal_payloads  # noqa: E402
 
 
 def run(args, cwd, ranks=0, mpiexec="mpiexec", timeout=120, env=None):
@@ -98,19 +98,8 @@ def read_results(path):
 
 def journal_records(path):
     """[(id, state)] of the candidate records of a journal (format: src/screen/README.md)."""
-    data = open(path, "rb").read()
-    recs, off = [], 16
-    while off + 40 <= len(data):
-        if data[off:off + 4] != b"\xa5\x46\x4a\x5a":
-            break
-        (n,) = struct.unpack_from("<I", data, off + 4)
-        payload = data[off + 40:off + 40 + n]
-        if len(payload) < n or hashlib.sha256(payload).digest() != data[off + 8:off + 40]:
-            break
-        if payload[0] in (2, 3, 4, 5):  # candidate record, journal version 1 / 2 / 3 / 4
-            recs.append((payload[1:17].decode(), payload[17]))
-        off += 40 + n
-    return recs
+    # candidate records of journal versions 1 / 2 / 3 / 4
+    return [(p[1:17].decode(), p[17]) for p in journal_payloads(path) if p[0] in (2, 3, 4, 5)]
 
 
 def read_history(path):

@@ -20,7 +20,6 @@ an equation of state of the candidates with a gap, at a higher cutoff. Cases:
             stage: one line naming file:line and key, exit 1, no file made
 """
 import argparse
-import hashlib
 import os
 import shutil
 import signal
@@ -31,7 +30,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from testlib import ENV, check, failures  # noqa: E402
+from testlib import ENV, check, failures, journal_payloads  # noqa: E402
 
 import h5py  # noqa: E402
 
@@ -78,15 +77,8 @@ def run(args, d, timeout=600):
 def journal(path):
     """[(type, id, state or stage)] of the intact records (src/screen/README.md): candidate
     records 2..5 (state), stage records 17 (stage number, name, root); others >= 16 skipped."""
-    data = open(path, "rb").read() if os.path.exists(path) else b""
-    recs, off = [], 16
-    while off + 40 <= len(data):
-        if data[off:off + 4] != b"\xa5\x46\x4a\x5a":
-            break
-        (n,) = struct.unpack_from("<I", data, off + 4)
-        payload = data[off + 40:off + 40 + n]
-        if len(payload) < n or hashlib.sha256(payload).digest() != data[off + 8:off + 40]:
-            break
+    recs = []
+    for payload in journal_payloads(path):
         t = payload[0]
         if t in (2, 3, 4, 5):
             recs.append((t, payload[1:17].decode(), payload[17]))
@@ -95,7 +87,6 @@ def journal(path):
             name = payload[25:25 + ln].decode()
             root = payload[25 + ln:41 + ln].decode()
             recs.append((t, payload[1:17].decode(), (stage, name, root)))
-        off += 40 + n
     return recs
 
 

@@ -34,7 +34,7 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.dirname(HERE))
-from testlib import check, finish, run, setup  # noqa: E402
+from testlib import check, finish, journal_payloads, run, setup  # noqa: E402
 
 
 def main():
@@ -84,19 +84,7 @@ def main():
 
 def loop_ids(journal):
     """IDs named by the candidate records of a journal (src/screen/README.md)."""
-    import hashlib
-    import struct
-    data = open(journal, "rb").read() if os.path.exists(journal) else b""
-    out, off = set(), 16
-    while off + 40 <= len(data) and data[off:off + 4] == b"\xa5\x46\x4a\x5a":
-        (n,) = struct.unpack_from("<I", data, off + 4)
-        pl = data[off + 40:off + 40 + n]
-        if len(pl) < n or hashlib.sha256(pl).digest() != data[off + 8:off + 40]:
-            break
-        if pl[0] in (2, 3, 4, 5):
-            out.add(pl[1:17].decode())
-        off += 40 + n
-    return out
+    return {p[1:17].decode() for p in journal_payloads(journal) if p[0] in (2, 3, 4, 5)}
 
 
 def no_truth(F, w):
