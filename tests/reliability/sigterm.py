@@ -35,7 +35,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from testlib import ENV, check, failures, journal_payloads  # noqa: E402
+from testlib import ENV, check, failures, finish, journal_payloads  # noqa: E402
 
 import h5py  # noqa: E402
 
@@ -280,11 +280,7 @@ def main():
             for k in rv0:
                 check(abs(v0.get(k, 0) - rv0[k]) <= 1e-3 * rv0[k], "rerun: EOS V0 of %s %.6f vs %.6f bohr^3" %
                       (k, v0.get(k, 0), rv0[k]))
-    if failures:
-        print("FAILED: %d check(s)" % len(failures))
-        return 1
-    print("ok")
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from testlib import ENV, check, failures, journal_payloads  # noqa: E402
+from testlib import ENV, check, finish, journal_payloads  # noqa: E402
 
 import h5py  # noqa: E402
 
@@ -280,11 +280,7 @@ def main():
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
     {"funnel": case_funnel, "resume": case_resume, "shards": case_shards, "badinput": case_badinput}[a.case](a, d)
-    if failures:
-        print("FAILED: %d check(s)" % len(failures))
-        return 1
-    print("ok")
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from testlib import ENV, check, failures  # noqa: E402
+from testlib import ENV, check, finish  # noqa: E402
 
 import h5py  # noqa: E402
 
@@ -124,11 +124,7 @@ def main():
         check(p.returncode == 1 and len(lines) == 1 and lines[0].startswith("furui: error: s.yaml:") and key in lines[0]
               and what in lines[0], "bad input %d: %r" % (k, p.stderr))
         check(os.listdir(dk_) == ["s.yaml"], "bad input %d: no file made: %s" % (k, os.listdir(dk_)))
-    if failures:
-        print("FAILED: %d check(s)" % len(failures))
-        return 1
-    print("ok")
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":
