@@ -180,13 +180,13 @@ static int check_closure(const fu_symmetry *sym, fu_err *err) {
     return FU_OK;
 }
 
-int fu_symmetry_find(const fu_structure *s, double symprec, fu_symmetry *sym, fu_err *err) {
-    memset(sym, 0, sizeof *sym);
+/* spglib's dataset of s (s and symprec checked first) in *ds. */
+static int dataset_of(const fu_structure *s, double symprec, SpglibDataset **ds, fu_err *err) {
+    *ds = NULL;
     if (!(symprec > 0) || !isfinite(symprec))
         return fu_fail(err, FU_EINPUT, "symmetry: symprec must be > 0, got %g", symprec);
     int rc = fu_structure_check(s, 0.0, "symmetry", err);
     if (rc) return rc;
-
     /* spglib wants lattice vectors as columns. */
     double lat[3][3];
     for (int i = 0; i < 3; i++)
@@ -196,11 +196,19 @@ int fu_symmetry_find(const fu_structure *s, double symprec, fu_symmetry *sym, fu
     memcpy(pos, s->xred, sizeof *pos * (size_t)s->natom);
     /* Types are species indices, so two pseudopotentials of one element stay
      * distinguishable. */
-    SpglibDataset *ds = spg_get_dataset(lat, pos, s->typat, s->natom, symprec);
+    *ds = spg_get_dataset(lat, pos, s->typat, s->natom, symprec);
     free(pos);
-    if (!ds)
+    if (!*ds)
         return fu_fail(err, FU_ELIB, "symmetry: spglib found no symmetry (%s), symprec %g bohr",
                        spg_get_error_message(spg_get_error_code()), symprec);
+    return FU_OK;
+}
+
+int fu_symmetry_find(const fu_structure *s, double symprec, fu_symmetry *sym, fu_err *err) {
+    memset(sym, 0, sizeof *sym);
+    SpglibDataset *ds;
+    int rc = dataset_of(s, symprec, &ds, err);
+    if (rc) return rc;
     if (ds->n_operations < 1) {
         spg_free_dataset(ds);
         return fu_fail(err, FU_ELIB, "symmetry: spglib returned no operations");
@@ -252,21 +260,9 @@ int fu_symmetry_find(const fu_structure *s, double symprec, fu_symmetry *sym, fu
 
 int fu_symmetry_conventional(const fu_structure *s, double symprec, double abc[3],
                              double angles[3], fu_err *err) {
-    if (!(symprec > 0) || !isfinite(symprec))
-        return fu_fail(err, FU_EINPUT, "symmetry: symprec must be > 0, got %g", symprec);
-    int rc = fu_structure_check(s, 0.0, "symmetry", err);
+    SpglibDataset *ds;
+    int rc = dataset_of(s, symprec, &ds, err);
     if (rc) return rc;
-    double lat[3][3];
-    for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++) lat[i][j] = s->lattice[j][i];
-    double(*pos)[3] = malloc(sizeof *pos * (size_t)s->natom);
-    if (!pos) return fu_fail(err, FU_ENOMEM, "symmetry: out of memory");
-    memcpy(pos, s->xred, sizeof *pos * (size_t)s->natom);
-    SpglibDataset *ds = spg_get_dataset(lat, pos, s->typat, s->natom, symprec);
-    free(pos);
-    if (!ds)
-        return fu_fail(err, FU_ELIB, "symmetry: spglib found no symmetry (%s), symprec %g bohr",
-                       spg_get_error_message(spg_get_error_code()), symprec);
     /* std_lattice holds the conventional vectors as columns, like the input */
     double v[3][3];
     for (int i = 0; i < 3; i++)
