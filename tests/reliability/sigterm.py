@@ -42,6 +42,7 @@ import h5py  # noqa: E402
 GRACE_S = 30.0     # Slurm's default KillWait between SIGTERM and SIGKILL
 SIGKILL_TIMEOUT = "10"  # what the job scripts export (jobscripts/README.md)
 SCF_TOL = 1e-8     # Ha: the same SCF, rerun (ranks, starting density)
+CHECK_SLACK_S = 0.05  # s: the limit is checked per SCF iteration (~ms here) and per step
 RELAX_TOL = 2e-6   # Ha/cell: a relaxation continued with a fresh BFGS vs one run through
 
 SWEEP = """name: sigterm
@@ -148,9 +149,10 @@ def main():
         stopped = 0
         for cid, st, cause, msg, sec in rows:
             print(cid, st, cause, "%.2f s" % sec, msg[:100])
-            if st == 3 and (sec <= 1.0 or (msg.startswith("eos:") and "stopped" in msg)):
-                # a small cell relaxed within the limit; the limit then stopped its EOS, which
-                # (as any EOS failure) leaves the candidate done without one, with the note
+            if st == 3 and (sec <= 1.0 + CHECK_SLACK_S or (msg.startswith("eos:") and "stopped" in msg)):
+                # a small cell relaxed within the limit (its last check came before 1 s; seen in
+                # CI: done at 1.00x s); or the limit then stopped its EOS, which (as any EOS
+                # failure) leaves the candidate done without one, with the note
                 check(sec < 1.5, "%s: done after the limit: %.2f s" % (cid, sec))
                 continue
             stopped += 1
