@@ -47,6 +47,8 @@ CASES = {
 }
 LARGE = ("si64_gamma", "al32_metal", "fe16_spin")
 ETOL, FTOL = 1e-9, 1e-7
+FS_KEYS = ("forces_ha_bohr", "stress_ha_bohr3")
+TERM_TOL_LARGE = 1e-7  # Ha: each energy term of the LARGE cases (the total keeps ETOL)
 
 
 def layout_line(npk, npb):
@@ -58,14 +60,17 @@ def compare(name, ref, js, n):
     worst = []
     e0, e1 = ref["energy_ha"], js["energy_ha"]
     mc.check(set(e0) == set(e1), f"{name} {n} ranks: energy terms differ")
+    # the total is variational (second order in the density left unconverged); a single term
+    # is first order: ~1e-8 Ha for Fe16's 256 electrons at density_tolerance 1e-9
+    term_tol = TERM_TOL_LARGE if name in LARGE else ETOL
     for k in sorted(set(e0) & set(e1)):
-        worst.append((abs(e1[k] - e0[k]), ETOL, f"energy_ha.{k}"))
+        worst.append((abs(e1[k] - e0[k]), ETOL if k == "total" else term_tol, f"energy_ha.{k}"))
     worst.append((abs(js["fermi_level_ha"] - ref["fermi_level_ha"]), ETOL, "fermi_level_ha"))
     a, b = np.array(ref["eigenvalues_ha"], float), np.array(js["eigenvalues_ha"], float)
     occ = np.array(ref["occupations"], float) > 1e-8
     if mc.check(a.shape == b.shape, f"{name} {n} ranks: eigenvalue shape {b.shape} vs {a.shape}"):
         worst.append((float(np.abs(a - b)[occ].max()), ETOL, "eigenvalues_ha (occupied)"))
-    for key in ("forces_ha_bohr", "stress_ha_bohr3"):
+    for key in FS_KEYS:
         a, b = np.array(ref[key], float), np.array(js[key], float)
         if mc.check(a.shape == b.shape, f"{name} {n} ranks: {key} shape"):
             worst.append((float(np.abs(a - b).max()), FTOL, key))
@@ -77,8 +82,8 @@ def compare(name, ref, js, n):
         mc.check(dv <= tol, f"{name} {n} ranks: {what} differs from 1 rank by {dv:.3e} > {tol:g}")
     rel = max(worst, key=lambda w: w[0] / w[1])
     print(f"  {name}: {n} ranks vs 1: closest to its tolerance: {rel[2]}, {rel[0]:.2e} "
-          f"(tolerance {rel[1]:g}); energy {max(w[0] for w in worst if w[1] == ETOL):.2e}, "
-          f"forces/stress {max([w[0] for w in worst if w[1] == FTOL] or [0]):.2e}; "
+          f"(tolerance {rel[1]:g}); total energy {abs(js['energy_ha']['total'] - ref['energy_ha']['total']):.2e}, "
+          f"forces/stress {max([w[0] for w in worst if w[2] in FS_KEYS] or [0]):.2e}; "
           f"SCF iterations {js['scf']['iterations']} vs {ref['scf']['iterations']}")
 
 
