@@ -34,6 +34,11 @@ typedef struct {
 #define Z_DE 0.1066   /* delafossite CuFeO2, O 6c (0,0,z) */
 #define Z_AS 0.22705  /* alpha-As, 6c (0,0,z) */
 #define X_SE 0.2254   /* trigonal Se, 3a (x,0,1/3) */
+/* Fddd (origin choice 2) 32h: the eight positions of x, y, z not related by the F centring. */
+#define FDDD8(x, y, z)                                                                                     \
+    {0, {x, y, z}}, {0, {0.75 - (x), 0.75 - (y), z}}, {0, {0.75 - (x), y, 0.75 - (z)}},                     \
+        {0, {x, 0.75 - (y), 0.75 - (z)}}, {0, {-(x), -(y), -(z)}}, {0, {0.25 + (x), 0.25 + (y), -(z)}},     \
+        {0, {0.25 + (x), -(y), 0.25 + (z)}}, {0, {-(x), 0.25 + (y), 0.25 + (z)}}
 /* Pnma 4c: (x,1/4,z), (1/2-x,3/4,1/2+z), (-x,3/4,-z), (1/2+x,1/4,1/2-z). */
 #define COT4(site, x, z)                                                                \
     {site, {x, 0.25, z}}, {site, {0.5 - (x), 0.75, 0.5 + (z)}}, {site, {-(x), 0.75, -(z)}}, \
@@ -185,6 +190,10 @@ static const struct {
     [FU_PROTO_GAMMA_SE] = {"gamma-se", 1, 152, LAT_CONV, 3,
                            {{0, {X_SE, 0, 1.0 / 3}}, {0, {0, X_SE, 2.0 / 3}}, {0, {-X_SE, -X_SE, 0}}},
                            'P', 1, 4.9536 / 4.3662, 1},
+    [FU_PROTO_ALPHA_S] = {"alpha-s", 1, 70, LAT_CONV, 32,
+                          {FDDD8(0.8554, 0.9526, 0.9516), FDDD8(0.7844, 0.0301, 0.0763),
+                           FDDD8(0.7069, 0.9795, 0.0040), FDDD8(0.7862, 0.9073, 0.1290)},
+                          'F', 12.8660 / 10.4646, 24.4860 / 10.4646, 0},
     /* atoms placed by build(): the bond length depends on the element */
     [FU_PROTO_DIMER] = {"dimer", 1, 123, LAT_CONV, 2, {{0, {0, 0, 0}}, {0, {0, 0, 0}}}, 'P', 1, 1, 0},
 };
@@ -207,7 +216,7 @@ const char *fu_prototype_name(fu_prototype p) {
 const char *fu_prototype_names(void) {
     return "rocksalt, zincblende, wurtzite, cscl, fluorite, diamond, fcc, bcc, hcp, perovskite, "
            "antifluorite, rutile, anatase, cdi2, nias, corundum, cotunnite, spinel, heusler, "
-           "half-heusler, rp1, delafossite, graphite, beta-sn, alpha-as, gamma-se, dimer";
+           "half-heusler, rp1, delafossite, graphite, beta-sn, alpha-as, gamma-se, dimer, alpha-s";
 }
 
 int fu_prototype_nsites(fu_prototype p) {

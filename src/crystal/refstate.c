@@ -21,6 +21,7 @@ static const fu_refstate table[] = {
     {12, FU_PROTO_HCP, 3.2094, 5.2108 / 3.2094, 0, 0, DON},
     {13, FU_PROTO_FCC, 4.0495, 0, 0, 0, DON},
     {14, FU_PROTO_DIAMOND, 5.4310, 0, 0, 0, DON},
+    {16, FU_PROTO_ALPHA_S, 10.4646, 24.4860 / 10.4646, 0, 0, "Rettig-Trotter"},
     {17, FU_PROTO_DIMER, 0, 0, 0, 1, HH},
     {19, FU_PROTO_BCC, 5.225, 0, 0, 0, DON}, /* 5 K (298 K: 5.328, 2 % larger) */
     {20, FU_PROTO_FCC, 5.588, 0, 0, 0, DON},
@@ -83,7 +84,7 @@ const fu_refstate *fu_refstate_at(int i) {
 }
 
 const char *fu_refstate_symbols(void) {
-    return "H, Li, Be, C, N, O, F, Na, Mg, Al, Si, Cl, K, Ca, Sc, Ti, V, Cr, Fe, Co, Ni, Cu, "
+    return "H, Li, Be, C, N, O, F, Na, Mg, Al, Si, S, Cl, K, Ca, Sc, Ti, V, Cr, Fe, Co, Ni, Cu, "
            "Zn, Ge, As, Se, Br, Rb, Sr, Y, Zr, Nb, Mo, Tc, Ru, Rh, Pd, Ag, Cd, Sn, Sb, Te, I, "
            "Cs, Ba, Hf, Ta, W, Re, Os, Ir, Pt, Au, Tl, Pb, Bi";
 }

@@ -385,6 +385,7 @@ int main(void) {
         {"alpha-as", {"As"}, 166, 2, "As", "As:6c"},
         {"gamma-se", {"Se"}, 152, 3, "Se", "Se:3a|Se:3b"},
         {"dimer", {"O"}, 123, 2, "O", "O:2g|O:2h"},
+        {"alpha-s", {"S"}, 70, 32, "S", "S:32h S:32h S:32h S:32h"},
         {"dimer", {"Cl"}, 123, 2, "Cl", "Cl:2g|Cl:2h"},
         /* α-Sn is the diamond structure */
         {"diamond", {"Sn"}, 227, 2, "Sn", "Sn:8a|Sn:8b"},
