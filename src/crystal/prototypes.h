@@ -174,5 +174,10 @@ int fu_prototype_build(fu_prototype p, const int *z, double a, fu_structure *s, 
  * far from their prototype's (Zn and Cd in hcp, Te in gamma-se). */
 int fu_prototype_build_ca(fu_prototype p, const int *z, double a, double ca, fu_structure *s,
                           fu_err *err);
+/* The same with the element's own free parameter u instead of the type
+ * compound's: z of 6c in alpha-as (Sb, Bi), x of 3a in gamma-se (Te); u = 0:
+ * the table's. Any other prototype, or u outside (0, 0.5), is refused. */
+int fu_prototype_build_u(fu_prototype p, const int *z, double a, double ca, double u, fu_structure *s,
+                         fu_err *err);
 
 #endif
