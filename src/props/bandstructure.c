@@ -1,5 +1,9 @@
 #include "props/bandstructure.h"
 
+#include <stddef.h>
+
+#include "props/property.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,3 +41,39 @@ void fu_bandstructure_free(fu_bandstructure *b) {
     fu_kpath_samples_free(&b->sm);
     memset(b, 0, sizeof *b);
 }
+
+/* ---- descriptor (props/property.h) ---------------------------------------------- */
+
+static int path_present(const fu_cand_result *r) { return r->path_npoints > 0; }
+
+#define P_OFF(field) offsetof(fu_cand_result, field)
+#define P_F64(n, field, c, u, t) \
+    {.name = n, .units = u, .kind = FU_FIELD_F64, .count = c, .offset = P_OFF(field), .tol = t, .gated = 1}
+#define P_FLAG(n, field) \
+    {.name = n, .kind = FU_FIELD_I32, .count = 1, .offset = P_OFF(field), .tol = FU_TOL_INPUT, .gated = 1, .ifill = -1}
+#define P_STR(n, field) \
+    {.name = n, .kind = FU_FIELD_STR, .count = (int)sizeof(((fu_cand_result *)0)->field), .offset = P_OFF(field), \
+     .tol = FU_TOL_INPUT, .gated = 1}
+static const fu_property_field path_fields[] = {
+    {.name = "path_npoints", .kind = FU_FIELD_I32, .count = 1, .offset = P_OFF(path_npoints), .tol = FU_TOL_INPUT},
+    P_FLAG("path_metal", path_metal),
+    P_FLAG("path_gap_direct", path_gap_direct),
+    P_F64("path_band_gap", path_gap, 1, "Ha", FU_TOL_SCF),
+    P_F64("path_direct_gap", path_direct_gap, 1, "Ha", FU_TOL_SCF),
+    P_F64("path_vbm", path_vbm, 1, "Ha", FU_TOL_SCF),
+    P_F64("path_cbm", path_cbm, 1, "Ha", FU_TOL_SCF),
+    P_F64("path_vbm_k", path_vbm_k, 3, "1 (reciprocal lattice)", FU_TOL_INPUT),
+    P_F64("path_cbm_k", path_cbm_k, 3, "1 (reciprocal lattice)", FU_TOL_INPUT),
+    P_STR("path_vbm_label", path_vbm_label),
+    P_STR("path_cbm_label", path_cbm_label),
+    P_STR("path", path),
+};
+
+const fu_property fu_bandstructure_property = {
+    .name = "bands",
+    .description = "band structure along the high-symmetry path after the SCF",
+    .inline_block = 1,
+    .fields = path_fields,
+    .nfields = sizeof path_fields / sizeof path_fields[0],
+    .present = path_present,
+};

@@ -1,5 +1,6 @@
 /* Equation of state: BM3 fit and volume scan. Formulas: eos.h. */
 #include "props/eos.h"
+#include "props/property.h"
 
 #include <lapacke.h>
 #include <math.h>
@@ -256,3 +257,35 @@ int fu_eos_scan(const fu_structure *s, const fu_scf_params *p, MPI_Comm comm,
     }
     return FU_OK;
 }
+
+/* ---- descriptor (props/property.h) ---------------------------------------------- */
+
+static int eos_present(const fu_cand_result *r) { return r->eos_npoints > 0; }
+
+#define EOS_OFF(field) offsetof(fu_cand_result, field)
+#define EOS_FIT(n, u, field) \
+    {.name = n, .units = u, .kind = FU_FIELD_F64, .count = 1, .offset = EOS_OFF(field), .tol = FU_TOL_SCF, .gated = 1}
+static const fu_property_field eos_fields[] = {
+    {.name = "eos_npoints", .kind = FU_FIELD_I32, .count = 1, .offset = EOS_OFF(eos_npoints), .tol = FU_TOL_INPUT},
+    /* ragged: eos_npoints points (results file: eos_offset) */
+    {.name = "eos_volume", .units = "bohr^3", .kind = FU_FIELD_F64, .count = 0, .offset = EOS_OFF(eos_volume),
+     .len_offset = EOS_OFF(eos_npoints), .tol = FU_TOL_INPUT, .gated = 1},
+    {.name = "eos_energy", .units = "Ha", .kind = FU_FIELD_F64, .count = 0, .offset = EOS_OFF(eos_energy),
+     .len_offset = EOS_OFF(eos_npoints), .tol = FU_TOL_INPUT, .gated = 1},
+    EOS_FIT("eos_v0", "bohr^3", eos_v0),
+    EOS_FIT("eos_e0", "Ha", eos_e0),
+    EOS_FIT("eos_b0", "Ha/bohr^3", eos_b0),
+    EOS_FIT("eos_b0_prime", "1", eos_b0_prime),
+    EOS_FIT("eos_rms_residual", "Ha", eos_rms),
+    {.name = "eos_min_outside", .kind = FU_FIELD_I32, .count = 1, .offset = EOS_OFF(eos_min_outside),
+     .tol = FU_TOL_INPUT, .gated = 1, .ifill = -1},
+};
+
+const fu_property fu_eos_property = {
+    .name = "eos",
+    .description = "E(V) scan and third-order Birch-Murnaghan fit after the SCF",
+    .inline_block = 1,
+    .fields = eos_fields,
+    .nfields = sizeof eos_fields / sizeof eos_fields[0],
+    .present = eos_present,
+};
