@@ -78,8 +78,20 @@ long fu_property_find(const char *name) {
 
 long fu_property_register(const fu_property *p) {
     if (!p || p->inline_block || !p->name || nregistry == FU_PROPERTY_MAX || fu_property_find(p->name) >= 0 ||
-        p->block_size == 0)
+        p->block_size == 0 || p->ncolumns > FU_PROPERTY_COLUMNS)
         return -1;
+    /* block fields: fixed shapes the results file and the codec handle (<= 9 numbers, a string) */
+    for (size_t k = 0; k < p->nfields; k++) {
+        const fu_property_field *f = &p->fields[k];
+        if (!f->name || (f->kind == FU_FIELD_STR ? f->count < 2 : f->count < 1 || f->count > 9) ||
+            f->offset + (size_t)f->count * (f->kind == FU_FIELD_F64 ? 8 : f->kind == FU_FIELD_I32 ? 4 : 1) >
+                p->block_size)
+            return -1;
+    }
+    for (size_t k = 0; k < p->ncolumns; k++)
+        if (p->columns[k].field < 0 || (size_t)p->columns[k].field >= p->nfields ||
+            p->fields[p->columns[k].field].kind == FU_FIELD_STR)
+            return -1;
     registry[nregistry] = p;
     return (long)nregistry++;
 }
@@ -105,5 +117,24 @@ void fu_property_blocks_free(fu_cand_result *r) {
     for (int i = 0; i < FU_PROPERTY_MAX; i++) {
         free(r->block[i]);
         r->block[i] = NULL;
+    }
+}
+
+void fu_property_run_blocks(const unsigned char *on, const double (*opts)[FU_PROPERTY_OPTS], fu_property_run ctx,
+                            void *blocks[FU_PROPERTY_MAX], char *note, size_t note_len) {
+    if (note_len) note[0] = '\0';
+    for (size_t i = 0; i < nregistry; i++) {
+        const fu_property *p = registry[i];
+        if (p->inline_block || !p->run || !on[i]) continue;
+        fu_err e = {0};
+        ctx.opts = opts[i];
+        blocks[i] = calloc(1, p->block_size);
+        int rc = blocks[i] ? p->run(&ctx, blocks[i], &e) : fu_fail(&e, FU_ENOMEM, "out of memory");
+        if (rc) {
+            free(blocks[i]);
+            blocks[i] = NULL;
+            size_t at = strlen(note);
+            if (at < note_len) snprintf(note + at, note_len - at, "%s%s: %s", at ? "; " : "", p->name, e.msg);
+        }
     }
 }

@@ -35,6 +35,7 @@
 #define FU_CAND_EOS_MAXPOINTS 64   /* = FU_EOS_MAXPOINTS (props/eos.h) */
 #define FU_PROPERTY_MAX 16         /* registry entries, built in and test-registered */
 #define FU_PROPERTY_OPTS 8         /* numeric options of a block property (sweep `properties:`) */
+#define FU_PROPERTY_COLUMNS 8      /* catalog columns of a block property */
 
 /* A pseudopotential as the engine resolved and read it, so that a stored result says
  * which file, valence and table hints produced it (and a next step can find the file). */
@@ -204,6 +205,11 @@ const void *fu_property_data(const fu_property *p, size_t index, const fu_cand_r
 int fu_property_present(const fu_property *p, size_t index, const fu_cand_result *r);
 /* Element e of field f of a property's data, as double (F64, I32). */
 double fu_property_value(const fu_property_field *f, const void *data, int e);
+/* Runs every block property with on[i] set (options opts[i]) on ctx's SCF, on every rank of
+ * the group: blocks[i] receives the computed block (malloc'd) or stays NULL; failures are
+ * listed in note ("NAME: message; ...", "" if none). Never fails the candidate. */
+void fu_property_run_blocks(const unsigned char *on, const double (*opts)[FU_PROPERTY_OPTS], fu_property_run ctx,
+                            void *blocks[FU_PROPERTY_MAX], char *note, size_t note_len);
 /* Frees the blocks of r (leaves the pointers NULL). */
 void fu_property_blocks_free(fu_cand_result *r);
 

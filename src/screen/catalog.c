@@ -13,6 +13,7 @@
 #include "props/dos.h"
 #include "props/correction.h"
 #include "props/hull.h"
+#include "props/property.h"
 
 #define AMU_GRAM 1.66053906660e-24 /* CODATA 2018 */
 #define ANG3_CM3 1e-24
@@ -184,14 +185,43 @@ static const fu_prop_def catalog[P_COUNT] = {
                     "計算試行回数", 0},
 };
 
+/* The catalog above followed by the columns of the registry's block properties
+ * (props/property.h), rebuilt when the registry has grown. */
+#define MAX_COLS (P_COUNT + FU_PROPERTY_MAX * FU_PROPERTY_COLUMNS)
+static fu_prop_def all[MAX_COLS];
+static struct {
+    size_t prop;   /* registry index */
+    size_t column; /* index into its columns */
+} all_src[MAX_COLS];
+static size_t nall, all_nreg;
+
+static void build_all(void) {
+    size_t nreg;
+    const fu_property *const *reg = fu_property_registry(&nreg);
+    if (nall && all_nreg == nreg) return;
+    memcpy(all, catalog, sizeof catalog);
+    nall = P_COUNT;
+    for (size_t p = 0; p < nreg; p++)
+        for (size_t k = 0; !reg[p]->inline_block && k < reg[p]->ncolumns && nall < MAX_COLS; k++) {
+            const fu_property_column *c = &reg[p]->columns[k];
+            all[nall] = (fu_prop_def){c->name, c->integer ? FU_PROP_INT : FU_PROP_REAL, c->unit, c->description,
+                                      c->description_ja, c->target};
+            all_src[nall].prop = p;
+            all_src[nall++].column = k;
+        }
+    all_nreg = nreg;
+}
+
 const fu_prop_def *fu_prop_catalog(size_t *n) {
-    *n = P_COUNT;
-    return catalog;
+    build_all();
+    *n = nall;
+    return all;
 }
 
 long fu_prop_find(const char *name) {
-    for (long i = 0; i < P_COUNT; i++)
-        if (strcmp(catalog[i].name, name) == 0) return i;
+    build_all();
+    for (size_t i = 0; i < nall; i++)
+        if (strcmp(all[i].name, name) == 0) return (long)i;
     return -1;
 }
 
@@ -295,6 +325,20 @@ static int structure_props(fu_prop_table *t, size_t i, const fu_cand_result *r) 
     return FU_OK;
 }
 
+/* The columns of the block properties: the field times its scale (per atom if asked). */
+static void block_columns(fu_prop_table *t, size_t i, const fu_cand_result *r) {
+    size_t nreg;
+    const fu_property *const *reg = fu_property_registry(&nreg);
+    for (size_t col = P_COUNT; col < t->nprop; col++) {
+        const fu_property *p = reg[all_src[col].prop];
+        const fu_property_column *c = &p->columns[all_src[col].column];
+        const void *d = fu_property_data(p, all_src[col].prop, r);
+        if (!d || (c->per_atom && r->natom < 1)) continue;
+        double v = fu_property_value(&p->fields[c->field], d, 0) * c->scale;
+        set_num(t, i, (int)col, c->per_atom ? v / r->natom : v);
+    }
+}
+
 static int fill_row(fu_prop_table *t, size_t i, const fu_cand_record *rec, fu_err *err) {
     int rc = set_text(t, i, P_ID, rec->id, err);
     if (!rc) rc = set_text(t, i, P_LABEL, rec->label, err);
@@ -391,6 +435,7 @@ static int fill_row(fu_prop_table *t, size_t i, const fu_cand_record *rec, fu_er
         set_num(t, i, P_EOS_EXTRAPOLATED, r->eos_min_outside);
     }
     set_num(t, i, P_SCF_ITERATIONS, r->iterations);
+    block_columns(t, i, r);
     return structure_props(t, i, r);
 }
 
@@ -657,17 +702,18 @@ int fu_prop_table_build_opts(const fu_results *r, const fu_prop_options *opts, f
     if (opts) o = *opts;
     if (!o.own_sets) o.sets = fu_correction_data_sets(&o.nsets);
     memset(t, 0, sizeof *t);
-    size_t n = r->n;
+    size_t n = r->n, ncol;
+    const fu_prop_def *cat = fu_prop_catalog(&ncol);
     t->nrow = n;
-    t->nprop = P_COUNT;
-    t->num = malloc(sizeof(double) * (n ? n : 1) * P_COUNT);
-    t->text = calloc((n ? n : 1) * P_COUNT, sizeof(char *));
+    t->nprop = ncol;
+    t->num = malloc(sizeof(double) * (n ? n : 1) * ncol);
+    t->text = calloc((n ? n : 1) * ncol, sizeof(char *));
     t->note = calloc(n ? n : 1, sizeof(char *));
     if (!t->num || !t->text || !t->note) {
         fu_prop_table_free(t);
         return fu_fail(err, FU_ENOMEM, "out of memory for a property table of %zu rows", n);
     }
-    for (size_t i = 0; i < n * P_COUNT; i++) t->num[i] = catalog[i % P_COUNT].kind == FU_PROP_TEXT ? 0 : NAN;
+    for (size_t i = 0; i < n * ncol; i++) t->num[i] = cat[i % ncol].kind == FU_PROP_TEXT ? 0 : NAN;
     int rc = FU_OK;
     for (size_t i = 0; i < n && !rc; i++) {
         rc = set_note(t, i, "", err);
@@ -675,8 +721,8 @@ int fu_prop_table_build_opts(const fu_results *r, const fu_prop_options *opts, f
         if (rc) fu_err_prefix(err, "candidate %s", r->rec[i].id);
     }
     /* text columns never hold NULL, so consumers need no checks */
-    for (size_t i = 0; i < n * P_COUNT && !rc; i++)
-        if (catalog[i % P_COUNT].kind == FU_PROP_TEXT && !t->text[i]) rc = set_text(t, i / P_COUNT, (int)(i % P_COUNT), "", err);
+    for (size_t i = 0; i < n * ncol && !rc; i++)
+        if (cat[i % ncol].kind == FU_PROP_TEXT && !t->text[i]) rc = set_text(t, i / ncol, (int)(i % ncol), "", err);
     if (!rc) rc = fill_hull(t, r, &o, err);
     if (rc) fu_prop_table_free(t);
     return rc;
