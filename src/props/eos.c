@@ -281,7 +281,36 @@ static const fu_property_field eos_fields[] = {
      .tol = FU_TOL_INPUT, .gated = 1, .ifill = -1},
 };
 
+/* catalog columns (screen/catalog.h): the fit in eV, GPa and Å³ per atom */
+static double eos_volume_per_atom(const fu_cand_result *r) {
+    const double b3 = FU_BOHR_ANGSTROM * FU_BOHR_ANGSTROM * FU_BOHR_ANGSTROM;
+    return r->natom > 0 ? r->eos_v0 * b3 / r->natom : NAN;
+}
+static double eos_bulk_modulus(const fu_cand_result *r) { return r->natom > 0 ? r->eos_b0 * FU_HA_BOHR3_GPA : NAN; }
+static double eos_b0_prime(const fu_cand_result *r) { return r->natom > 0 ? r->eos_b0_prime : NAN; }
+static double eos_rms_mev(const fu_cand_result *r) {
+    return r->natom > 0 ? r->eos_rms * FU_HA_EV * 1e3 / r->natom : NAN;
+}
+static double eos_outside(const fu_cand_result *r) { return r->natom > 0 ? r->eos_min_outside : NAN; }
+
+static const fu_property_column eos_columns[] = {
+    {.name = "eos_volume_per_atom", .unit = "angstrom^3/atom", .description = "equilibrium volume of the Birch-Murnaghan fit",
+     .description_ja = "状態方程式の平衡体積（原子あたり）", .target = 1, .value = eos_volume_per_atom, .solid = 1},
+    {.name = "bulk_modulus_gpa", .unit = "GPa", .description = "bulk modulus B0 of the Birch-Murnaghan fit",
+     .description_ja = "体積弾性率", .target = 1, .value = eos_bulk_modulus, .solid = 1},
+    {.name = "bulk_modulus_derivative", .unit = "1", .description = "pressure derivative B0' of the Birch-Murnaghan fit",
+     .description_ja = "体積弾性率の圧力微分", .target = 1, .value = eos_b0_prime, .solid = 1},
+    {.name = "eos_fit_rms_mev_per_atom", .unit = "meV/atom", .description = "rms residual of the equation-of-state fit",
+     .description_ja = "状態方程式フィットの残差", .value = eos_rms_mev, .solid = 1},
+    {.name = "eos_minimum_outside", .integer = 1, .unit = "1",
+     .description = "1 if the fitted minimum lies outside the sampled volumes (extrapolated)",
+     .description_ja = "平衡体積が計算範囲外なら1", .value = eos_outside, .solid = 1},
+};
+
 const fu_property fu_eos_property = {
+    .columns = eos_columns,
+    .ncolumns = sizeof eos_columns / sizeof eos_columns[0],
+    .catalog_after = "absolute_magnetization", /* after relax_steps: the registry lists relax first */
     .name = "eos",
     .description = "E(V) scan and third-order Birch-Murnaghan fit after the SCF",
     .inline_block = 1,

@@ -159,6 +159,11 @@ typedef struct {
     int field;                  /* index into the property's fields (F64 or I32, count 1) */
     double scale;
     int per_atom;
+    /* built-in properties' columns (value functions keep the catalog's exact arithmetic): */
+    double (*value)(const fu_cand_result *r);  /* non-NULL: the value (NaN: none), not field */
+    void (*text)(const fu_cand_result *r, char *buf, size_t len); /* non-NULL: a text column */
+    int always;                 /* also where the property was not computed (relax_steps 0) */
+    int solid;                  /* a solid-state quantity: empty for a molecule in a box */
 } fu_property_column;
 
 /* What a property's run function is given: the candidate's structure and settings as the SCF
@@ -181,6 +186,7 @@ typedef struct fu_property {
     size_t nfields;
     const fu_property_column *columns;
     size_t ncolumns;
+    const char *catalog_after;  /* catalog column its columns follow (NULL: at the end) */
     /* built in: 1 if r holds the property (NULL: always); block properties: block != NULL */
     int (*present)(const fu_cand_result *r);
     /* block properties run by the farm after the SCF: the sweep's value of the key (true, or a

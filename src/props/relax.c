@@ -767,7 +767,18 @@ static const fu_property_field relax_fields[] = {
      .offset = offsetof(fu_cand_result, relax_initial_volume), .tol = FU_TOL_INPUT, .gated = 1},
 };
 
+static double relax_steps_value(const fu_cand_result *r) { return r->relax_steps; }
+
+static const fu_property_column relax_columns[] = {
+    {.name = "relax_steps", .integer = 1, .unit = "1",
+     .description = "SCF evaluations of the relaxation; 0 if the structure was not relaxed",
+     .description_ja = "構造緩和のステップ数", .value = relax_steps_value, .always = 1},
+};
+
 const fu_property fu_relax_property = {
+    .columns = relax_columns,
+    .ncolumns = sizeof relax_columns / sizeof relax_columns[0],
+    .catalog_after = "absolute_magnetization",
     .name = "relax",
     .description = "relaxation of positions (and cell) before the SCF",
     .inline_block = 1,
