@@ -18,6 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zip.h>
+
+#include "export/export.h"
 #include "export/features.h"
 #include "props/toy_property.h"
 #include "screen/catalog.h"
@@ -218,6 +221,34 @@ int main(int argc, char **argv) {
         CHECK(found, "export: the toy column is an ML target");
         fu_feature_table_free(&ft);
     }
+
+    /* export with RDE: dataset.json and the RDE metadata definition name the toy column */
+    char xdir[320], xpath[400];
+    snprintf(xdir, sizeof xdir, "%s/export", dir);
+    fu_export_opts xo = {.rde = 1};
+    fu_export_report xr;
+    rc = fu_export_run(hpath, xdir, &xo, &xr, &e);
+    if (rc) fprintf(stderr, "%s\n", e.msg);
+    snprintf(xpath, sizeof xpath, "%s/dataset.json", xdir);
+    size_t nj = 0;
+    FILE *jf = fopen(xpath, "rb");
+    static char jtext[1 << 20];
+    if (jf) nj = fread(jtext, 1, sizeof jtext - 1, jf), fclose(jf);
+    jtext[nj] = 0;
+    CHECK(rc == FU_OK && xr.nrow == 2 && strstr(jtext, "toy_volume_per_atom_angstrom3"),
+          "export: dataset.json lists the toy column");
+    snprintf(xpath, sizeof xpath, "%s/rde/rdeformat_0001.zip", xdir);
+    int zerr = 0, in_rde = 0;
+    zip_t *z = zip_open(xpath, ZIP_RDONLY, &zerr);
+    zip_file_t *zf = z ? zip_fopen(z, "tasksupport/metadata-def.json", 0) : NULL;
+    if (zf) {
+        zip_int64_t got = zip_fread(zf, jtext, sizeof jtext - 1);
+        jtext[got > 0 ? got : 0] = 0;
+        in_rde = strstr(jtext, "toy_volume_per_atom_angstrom3") != NULL;
+        zip_fclose(zf);
+    }
+    if (z) zip_close(z);
+    CHECK(in_rde, "export: the RDE metadata definition lists the toy column");
 
     /* merge: the journal and its results file collapse; a different toy value conflicts */
     const char *in[2] = {jpath, hpath};
