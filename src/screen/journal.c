@@ -43,6 +43,10 @@ int fu_cand_state_terminal(int state, int final) {
            (state == FU_CAND_FAILED && final);
 }
 
+int fu_cand_supersedes(int old_state, int old_final, int new_state, int new_final) {
+    return fu_cand_state_terminal(new_state, new_final) || !fu_cand_state_terminal(old_state, old_final);
+}
+
 /* ---- records ----------------------------------------------------------- */
 
 void fu_cand_record_init(fu_cand_record *r) {
@@ -1613,14 +1617,11 @@ static int scan_cand(void *vctx, fu_cand_record *rec, fu_err *err) {
     e->crashes += crashed;
     e->interruptions += failed && strcmp(rec->cause, "interrupted") == 0;
     e->open = rec->state == FU_CAND_STARTED;
-    /* The last terminal state wins; later non-terminal records (a forced
-     * rerun that was interrupted) do not undo a terminal one. */
-    if (fu_cand_state_terminal(rec->state, rec->final)) {
+    /* e->final is "terminal" (fu_cand_status) */
+    if (fu_cand_supersedes(e->state, e->final, rec->state, rec->final)) {
         e->state = rec->state;
-        e->final = 1;
-        e->final_crash = crashed;
-    } else if (!e->final) {
-        e->state = rec->state;
+        e->final = fu_cand_state_terminal(rec->state, rec->final);
+        e->final_crash = e->final && crashed;
     }
     return FU_OK;
 }

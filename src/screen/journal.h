@@ -34,6 +34,11 @@ typedef enum {
 const char *fu_cand_state_name(int state);
 /* 1 if a record with this state/final flag ends the candidate: a rerun skips it. */
 int fu_cand_state_terminal(int state, int final);
+/* The one rule for two records of a candidate in journal order: 1 if the later one (new_*)
+ * replaces the one kept so far (old_*): the last terminal record wins, and a later
+ * non-terminal one (an interrupted forced rerun) does not undo a terminal one. The resume
+ * scan and the collapse into a results file both follow it. */
+int fu_cand_supersedes(int old_state, int old_final, int new_state, int new_final);
 
 /* fu_cand_result, the per-candidate result, is props/property.h's: the SCF block and the
  * property blocks its descriptors describe. */

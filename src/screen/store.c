@@ -176,9 +176,7 @@ static int collapse_cand(void *vctx, fu_cand_record *rec, fu_err *err) {
     fu_cand_record *w = &r->rec[i];
     if (rec->attempt > c->attempts[i]) c->attempts[i] = rec->attempt;
     c->nsuperseded++;
-    /* Same rule as the resume scan: the last terminal record wins, and a
-     * later non-terminal one (an interrupted forced rerun) does not undo it. */
-    if (fu_cand_state_terminal(rec->state, rec->final) || !fu_cand_state_terminal(w->state, w->final)) {
+    if (fu_cand_supersedes(w->state, w->final, rec->state, rec->final)) {
         fu_cand_record_free(w);
         *w = *rec;
         fu_cand_record_init(rec);
