@@ -180,6 +180,36 @@ int main(int argc, char **argv) {
     }
     CHECK(seen == 3, "journal: both strains present");
 
+    /* a damaged property record costs the block, not the candidate: a copy of the journal with
+     * one byte of the first type-18 payload flipped reads both records, one without its block */
+    {
+        FILE *jf = fopen(jpath, "rb");
+        static unsigned char jb[1 << 20];
+        size_t jn = jf ? fread(jb, 1, sizeof jb, jf) : 0;
+        if (jf) fclose(jf);
+        size_t off = 16;
+        while (off + 41 <= jn && jb[off + 40] != 18)
+            off += 40 + ((size_t)jb[off + 4] | (size_t)jb[off + 5] << 8 | (size_t)jb[off + 6] << 16);
+        char dpath[320];
+        snprintf(dpath, sizeof dpath, "%s/damaged.journal", dir);
+        int ok = off + 41 + 30 <= jn;
+        if (ok) {
+            jb[off + 40 + 25] ^= 0x40; /* inside the block, after id and attempt */
+            FILE *df = fopen(dpath, "wb");
+            ok = df && fwrite(jb, 1, jn, df) == jn;
+            if (df) fclose(df);
+        }
+        fx_list dl;
+        memset(&dl, 0, sizeof dl);
+        fu_journal_diag dd;
+        int done = 0, with = 0;
+        if (ok && fu_journal_read(dpath, NULL, fx_collect, &dl, &dd, &e) == FU_OK)
+            for (size_t i = 0; i < dl.n; i++)
+                if (dl.rec[i].state == FU_CAND_DONE) done++, with += dl.rec[i].res.block[toy] != NULL;
+        CHECK(ok && done == 2 && with == 1 && dd.nbad == 1, "a damaged property record: both candidates done, one block lost, one damage reported");
+        fx_list_free(&dl);
+    }
+
     /* results file */
     fu_results res;
     memset(&res, 0, sizeof res);
