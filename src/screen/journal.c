@@ -304,7 +304,6 @@ int fu_cand_result_from_scf(fu_cand_result *res, const fu_structure *s, const fu
 
 /* The SCF block's head fields (props/property.h): FU_SCFBLOCK_NF64 doubles, then
  * FU_SCFBLOCK_NI32 ints, then kgrid, kshift, lattice, stress. */
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define res_f64 (fu_scfblock_property.fields)
 #define res_i32 (fu_scfblock_property.fields + FU_SCFBLOCK_NF64)
 
