@@ -213,6 +213,7 @@ int cmd_screen(int argc, char **argv, int rank) {
     o.threads = app_threads();
     int dry = 0, shard_index = -1, shard_count = -1, cli_rungs = 0, cli_tl = 0;
     int group_fixed = 0; /* --group-size G; 0: auto, per candidate (screen/groupsize.h) */
+    int npband = 0;      /* --npband N: band ranks per k-point of every candidate; 0: cost model */
     double mem_cli = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -228,6 +229,11 @@ int cmd_screen(int argc, char **argv, int rank) {
             if (i + 1 >= argc || !parse_number(argv[i + 1], 1, 1e6, &v) || v != (int)v)
                 return app_usage_error(rank, cmd, "--group-size needs a whole number >= 1 or auto", i + 1 < argc ? argv[i + 1] : NULL);
             o.group_size = group_fixed = (int)v, i++;
+        } else if (strcmp(a, "--npband") == 0) {
+            if (i + 1 >= argc || !parse_number(argv[i + 1], 1, 1e6, &v) || v != (int)v)
+                return app_usage_error(rank, cmd, "--npband needs a positive number of band ranks per k-point",
+                                       i + 1 < argc ? argv[i + 1] : NULL);
+            npband = (int)v, i++;
         } else if (strcmp(a, "--deadline") == 0) {
             if (i + 1 >= argc || !parse_number(argv[i + 1], 0, 1e9, &v) || v <= 0)
                 return app_usage_error(rank, cmd, "--deadline needs seconds > 0", i + 1 < argc ? argv[i + 1] : NULL);
@@ -337,7 +343,7 @@ int cmd_screen(int argc, char **argv, int rank) {
                 /* each candidate's group size and layout for this job's ranks, planned over
                    the candidates of this shard (screen/groupsize.h) */
                 fu_groupsize_opts go = {size == 1 ? 1 : size - 1, size == 1 ? 1 : group_fixed, limit, o.threads,
-                                        how, NULL};
+                                        how, NULL, npband};
                 for (fu_sweep *t = &sw; !rc && t; t = t->next) {
                     unsigned char *mask = NULL;
                     if (shard_count > 1 && (!(mask = malloc(t->n > 0 ? (size_t)t->n : 1)) ||
@@ -351,7 +357,11 @@ int cmd_screen(int argc, char **argv, int rank) {
                     for (int i = 0; !rc && limit > 0 && i < t->n; i++)
                         if (t->cand[i].valid && (!mask || mask[i]))
                             least = fmin(least, fu_groupsize_min_mem(&t->cand[i], go.workers, o.threads));
-                    if (!rc && fu_groupsize_plan(t, &go) == valid && valid > 0) {
+                    int nref = rc ? 0 : fu_groupsize_plan(t, &go, &err);
+                    if (nref < 0) {
+                        fprintf(stderr, "furui: error: screen: %s\n", err.msg);
+                        rc = FU_EINPUT;
+                    } else if (!rc && nref == valid && valid > 0) {
                         /* nothing of it could run: a limit below the smallest layout's need */
                         char a[32], b[32];
                         fprintf(stderr, "furui: error: %s: %s per rank (%s) is below what any candidate%s needs "

@@ -28,18 +28,23 @@ typedef struct {
     int threads;                /* threads per rank (one FFT box each in the estimate) */
     const char *how;            /* where the limit came from, for the reason of a refusal */
     const unsigned char *mask;  /* [sw->n] the candidates planned together (a shard); NULL: all */
+    int npband;                 /* > 0: band ranks per k-point for every candidate (--npband): group
+                                   sizes become multiples of it; 0: the cost model's */
 } fu_groupsize_opts;
 
 /* Sets nranks, min_ranks, npk, npb, mem and params.npband (band ranks only where memory asks
- * for more than the cost model's layout) of every valid candidate of sw in o->mask, and refuses
- * (valid = 0, mem_refused = 1, reason naming the estimate of the layout needing least memory on
- * all o->workers ranks, the limit and o->how) those that fit on no group of the job. Returns
- * the number refused. */
-int fu_groupsize_plan(fu_sweep *sw, const fu_groupsize_opts *o);
+ * for more than the cost model's layout, or o->npband) of every valid candidate of sw in
+ * o->mask, and refuses (valid = 0, mem_refused = 1, reason naming the estimate of the layout
+ * needing least memory on all o->workers ranks, the limit and o->how) those that fit on no
+ * group of the job. Returns the number refused; -1 with err set (FU_EINPUT, one line naming
+ * the candidate and --npband or --group-size) when o->npband cannot divide the work: more
+ * band ranks than the job's workers, not dividing a fixed group size, or more than a
+ * candidate's bands or plane waves can be shared among (dft/bandpar.h). */
+int fu_groupsize_plan(fu_sweep *sw, const fu_groupsize_opts *o, fu_err *err);
 
-/* The cost model's speedup of candidate c on s ranks over one rank (>= 1), and the layout it
- * picks (npk x npb = s). */
-double fu_groupsize_speedup(const fu_candidate *c, int s, int *npk, int *npb);
+/* The cost model's speedup of candidate c on s ranks over one rank, and the layout it picks
+ * (npk x npb = s; want_npb > 0: that many band ranks). */
+double fu_groupsize_speedup(const fu_candidate *c, int s, int want_npb, int *npk, int *npb);
 
 /* The fewest bytes per rank any layout of candidate c on at most `workers` ranks needs with
  * `threads` threads (a limit below it refuses c). */
