@@ -22,6 +22,7 @@
 #include "screen/journal.h"
 #include "screen/recovery.h"
 #include "screen/store.h"
+#include "screen/task.h"
 
 enum { TAG_READY = 701, TAG_TASK, TAG_RESULT, TAG_STOP, TAG_LOG, TAG_CKPT, TAG_LAYOUT };
 
@@ -144,7 +145,7 @@ static void wait_sleepy(MPI_Request *req) {
     }
 }
 
-/* ---- task message: control | ID | params | tasks | structure (pointers zeroed) | xred | typat ---- */
+/* ---- task message (screen/task.h) ---- */
 
 /* How a group runs its task; times are relative, because ranks share no clock. */
 typedef struct {
@@ -174,103 +175,79 @@ static void cand_ckpt_free(cand_ckpt *k) {
     free(k);
 }
 
-/* The checkpoint block after the structure: xred of the relaxation structure [natom][3] and
- * the lattice (if relax_steps_done), then neos volumes and neos energies. */
-static size_t ckpt_bytes(const task_ctl *ctl, size_t na) {
-    return (ctl->relax_steps_done > 0 ? (9 + 3 * na) * sizeof(double) : 0) +
-           2 * (size_t)ctl->neos * sizeof(double);
-}
-
-static int task_pack(const task_ctl *ctl0, const fu_candidate *c, const cand_ckpt *ck, unsigned char **buf,
+/* The task message (screen/task.h): the control, the candidate and its checkpoints. */
+static int task_pack(const task_ctl *ctl, const fu_candidate *c, const cand_ckpt *ck, unsigned char **buf,
                      int *len, fu_err *err) {
-    task_ctl ctl_c = *ctl0, *ctl = &ctl_c;
-    size_t na = (size_t)c->structure.natom;
+    fu_task *t = calloc(1, sizeof *t);
+    if (!t) return fu_fail(err, FU_ENOMEM, "out of memory packing a task");
+    t->job_seconds_left = ctl->job_seconds_left;
+    t->time_limit = ctl->time_limit;
+    t->recovery_rungs = ctl->recovery_rungs;
+    t->fault_nan_rungs = ctl->fault_nan_rungs;
+    memcpy(t->id, c->id, sizeof t->id);
+    t->params = c->params;
+    t->tasks = c->tasks;
+    t->structure = c->structure; /* shallow: only read */
     if (ck && ck->relax_steps > 0 && ck->xred) {
-        ctl->relax_steps_done = ck->relax_steps;
-        memcpy(ctl->relax_fft, ck->relax_fft, sizeof ctl->relax_fft);
+        t->relax_steps = ck->relax_steps;
+        memcpy(t->relax_fft, ck->relax_fft, sizeof t->relax_fft);
+        memcpy(t->relax_lattice, ck->lattice, sizeof t->relax_lattice);
+        t->relax_xred = ck->xred;
     }
-    if (ck) ctl->neos = ck->neos;
-    size_t n = sizeof *ctl + FU_CANDIDATE_ID_LEN + sizeof(fu_scf_params) + sizeof(fu_cand_tasks) +
-               sizeof(fu_structure) + na * (3 * sizeof(double) + sizeof(int)) + ckpt_bytes(ctl, na);
-    if (n > INT32_MAX) return fu_fail(err, FU_EINPUT, "candidate %s: structure too large", c->id);
-    unsigned char *b = malloc(n), *p = b;
-    if (!b) return fu_fail(err, FU_ENOMEM, "out of memory packing a task");
-    fu_structure s = c->structure;
-    s.xred = NULL;
-    s.typat = NULL;
-    memcpy(p, ctl, sizeof *ctl), p += sizeof *ctl;
-    memcpy(p, c->id, FU_CANDIDATE_ID_LEN), p += FU_CANDIDATE_ID_LEN;
-    memcpy(p, &c->params, sizeof c->params), p += sizeof c->params;
-    fu_cand_tasks t = c->tasks;
-    t.relax_opts.log = NULL; /* a pointer means nothing on another rank */
-    t.relax_opts.stop = NULL;
-    t.relax_opts.on_step = NULL;
-    t.relax_opts.on_step_ctx = NULL;
-    memcpy(p, &t, sizeof t), p += sizeof t;
-    memcpy(p, &s, sizeof s), p += sizeof s;
-    if (na) {
-        memcpy(p, c->structure.xred, na * 3 * sizeof(double)), p += na * 3 * sizeof(double);
-        memcpy(p, c->structure.typat, na * sizeof(int)), p += na * sizeof(int);
+    if (ck) {
+        t->neos = ck->neos;
+        memcpy(t->eos_volume, ck->eos_v, sizeof t->eos_volume);
+        memcpy(t->eos_energy, ck->eos_e, sizeof t->eos_energy);
     }
-    if (ctl->relax_steps_done > 0) {
-        memcpy(p, ck->lattice, 9 * sizeof(double)), p += 9 * sizeof(double);
-        memcpy(p, ck->xred, na * 3 * sizeof(double)), p += na * 3 * sizeof(double);
+    size_t n = 0;
+    int rc = fu_task_encode(t, buf, &n, err);
+    free(t); /* nothing of it is owned */
+    if (!rc && n > INT32_MAX) {
+        free(*buf);
+        *buf = NULL;
+        rc = fu_fail(err, FU_EINPUT, "candidate %s: structure too large", c->id);
     }
-    if (ctl->neos > 0) {
-        memcpy(p, ck->eos_v, (size_t)ctl->neos * sizeof(double)), p += (size_t)ctl->neos * sizeof(double);
-        memcpy(p, ck->eos_e, (size_t)ctl->neos * sizeof(double));
-    }
-    *buf = b;
-    *len = (int)n;
-    return FU_OK;
+    if (!rc) *len = (int)n;
+    return rc;
 }
 
 static int task_unpack(const unsigned char *b, int len, task_ctl *ctl, char id[FU_CANDIDATE_ID_LEN],
                        fu_scf_params *par, fu_cand_tasks *tasks, fu_structure *s, cand_ckpt *ck,
                        fu_err *err) {
-    size_t head = sizeof *ctl + FU_CANDIDATE_ID_LEN + sizeof(fu_scf_params) + sizeof(fu_cand_tasks) +
-                  sizeof(fu_structure);
-    fu_structure hdr;
-    if ((size_t)len < head) return fu_fail(err, FU_EINTERNAL, "task message too short");
-    memcpy(ctl, b, sizeof *ctl);
-    b += sizeof *ctl;
-    len -= (int)sizeof *ctl;
-    head -= sizeof *ctl;
-    memcpy(id, b, FU_CANDIDATE_ID_LEN);
-    id[FU_CANDIDATE_ID_LEN - 1] = '\0';
-    memcpy(par, b + FU_CANDIDATE_ID_LEN, sizeof *par);
-    memcpy(tasks, b + FU_CANDIDATE_ID_LEN + sizeof *par, sizeof *tasks);
-    memcpy(&hdr, b + FU_CANDIDATE_ID_LEN + sizeof *par + sizeof *tasks, sizeof hdr);
-    size_t na = hdr.natom > 0 ? (size_t)hdr.natom : 0;
-    if (ctl->neos < 0 || ctl->neos > FU_CAND_EOS_MAXPOINTS || ctl->relax_steps_done < 0 ||
-        (size_t)len != head + na * (3 * sizeof(double) + sizeof(int)) + ckpt_bytes(ctl, na))
-        return fu_fail(err, FU_EINTERNAL, "task message of %d bytes does not match %zu atoms", len, na);
-    int rc = fu_structure_alloc(s, (int)na, err);
-    if (rc) return rc;
-    memcpy(s->lattice, hdr.lattice, sizeof hdr.lattice);
-    s->nspecies = hdr.nspecies;
-    memcpy(s->symbol, hdr.symbol, sizeof hdr.symbol);
-    memcpy(s->znucl, hdr.znucl, sizeof hdr.znucl);
-    if (na) {
-        memcpy(s->xred, b + head, na * 3 * sizeof(double));
-        memcpy(s->typat, b + head + na * 3 * sizeof(double), na * sizeof(int));
-    }
-    const unsigned char *q = b + head + na * (3 * sizeof(double) + sizeof(int));
     memset(ck, 0, sizeof *ck);
-    if (ctl->relax_steps_done > 0 && na) {
-        ck->xred = malloc(na * sizeof *ck->xred);
-        if (!ck->xred) return fu_fail(err, FU_ENOMEM, "out of memory unpacking a task");
-        ck->relax_steps = ctl->relax_steps_done;
-        memcpy(ck->relax_fft, ctl->relax_fft, sizeof ck->relax_fft);
-        memcpy(ck->lattice, q, 9 * sizeof(double)), q += 9 * sizeof(double);
-        memcpy(ck->xred, q, na * 3 * sizeof(double)), q += na * 3 * sizeof(double);
+    memset(ctl, 0, sizeof *ctl);
+    memset(par, 0, sizeof *par);
+    memset(tasks, 0, sizeof *tasks);
+    memset(id, 0, FU_CANDIDATE_ID_LEN);
+    fu_task *t = malloc(sizeof *t);
+    if (!t) return fu_fail(err, FU_ENOMEM, "out of memory unpacking a task");
+    int rc = fu_task_decode(b, len > 0 ? (size_t)len : 0, t, err);
+    if (!rc) {
+        ctl->job_seconds_left = t->job_seconds_left;
+        ctl->time_limit = t->time_limit;
+        ctl->recovery_rungs = t->recovery_rungs;
+        ctl->fault_nan_rungs = t->fault_nan_rungs;
+        memcpy(id, t->id, FU_CANDIDATE_ID_LEN);
+        id[FU_CANDIDATE_ID_LEN - 1] = '\0';
+        *par = t->params;
+        *tasks = t->tasks;
+        *s = t->structure; /* ownership moves */
+        memset(&t->structure, 0, sizeof t->structure);
+        if (t->relax_steps > 0 && t->relax_xred) {
+            ck->relax_steps = ctl->relax_steps_done = t->relax_steps;
+            memcpy(ck->relax_fft, t->relax_fft, sizeof ck->relax_fft);
+            memcpy(ctl->relax_fft, t->relax_fft, sizeof ctl->relax_fft);
+            memcpy(ck->lattice, t->relax_lattice, sizeof ck->lattice);
+            ck->xred = t->relax_xred;
+            t->relax_xred = NULL;
+        }
+        ck->neos = ctl->neos = t->neos;
+        memcpy(ck->eos_v, t->eos_volume, sizeof ck->eos_v);
+        memcpy(ck->eos_e, t->eos_energy, sizeof ck->eos_e);
     }
-    ck->neos = ctl->neos;
-    if (ck->neos > 0) {
-        memcpy(ck->eos_v, q, (size_t)ck->neos * sizeof(double)), q += (size_t)ck->neos * sizeof(double);
-        memcpy(ck->eos_e, q, (size_t)ck->neos * sizeof(double));
-    }
-    return FU_OK;
+    fu_task_free(t);
+    free(t);
+    return rc;
 }
 
 /* Where a running candidate's checkpoints go: the coordinator's journal (serial run) or a

@@ -16,12 +16,12 @@
  * candidates "queued", so a job stopped early still lists them. A rerun
  * passes through the finished passes (their candidates are final). The
  * group a candidate ran on (ranks, k-groups x band ranks of its SCF) is
- * journaled in a layout record before its terminal record (journal.h). */
+ * journaled in a layout record before its terminal record (journal.h).
  *
  * Protocol (tags on the world communicator, all point-to-point with the
  * coordinator, bytes only):
  *   leader -> coordinator  READY  (empty)                first request
- *   coordinator -> leader  TASK   (ID, parameters, structure)
+ *   coordinator -> leader  TASK   (screen/task.h: ID, parameters, structure, checkpoints)
  *   leader -> coordinator  LAYOUT (3 ints: ranks, k-groups, band ranks of its SCF)
  *   leader -> coordinator  RESULT (fu_cand_record_encode: done + result, or
  *                                  failed + cause + message), also the next request
