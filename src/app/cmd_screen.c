@@ -344,19 +344,24 @@ int cmd_screen(int argc, char **argv, int rank) {
                    the candidates of this shard (screen/groupsize.h) */
                 fu_groupsize_opts go = {size == 1 ? 1 : size - 1, size == 1 ? 1 : group_fixed, limit, o.threads,
                                         how, NULL, npband};
+                /* a later stage's candidates are stage 1's structures in the same order, and
+                   belong to the shard of their stage-1 structure (screen/stages.h) */
+                unsigned char *mask = NULL;
+                if (shard_count > 1 && (!(mask = malloc(sw.n > 0 ? (size_t)sw.n : 1)) ||
+                                        fu_farm_shard_mask(&sw, shard_index, shard_count, mask) < 0)) {
+                    fprintf(stderr, "furui: error: screen: out of memory\n");
+                    rc = FU_ENOMEM;
+                }
                 for (fu_sweep *t = &sw; !rc && t; t = t->next) {
-                    unsigned char *mask = NULL;
-                    if (shard_count > 1 && (!(mask = malloc(t->n > 0 ? (size_t)t->n : 1)) ||
-                                            fu_farm_shard_mask(t, shard_index, shard_count, mask) < 0)) {
-                        fprintf(stderr, "furui: error: screen: out of memory\n");
-                        rc = FU_ENOMEM;
-                    }
-                    go.mask = mask;
-                    int valid = t->nvalid;
+                    go.mask = t->n == sw.n ? mask : NULL;
+                    int valid = 0;
                     double least = INFINITY;
-                    for (int i = 0; !rc && limit > 0 && i < t->n; i++)
-                        if (t->cand[i].valid && (!mask || mask[i]))
-                            least = fmin(least, fu_groupsize_min_mem(&t->cand[i], go.workers, o.threads));
+                    for (int i = 0; i < t->n; i++)
+                        if (t->cand[i].valid && (!go.mask || go.mask[i])) {
+                            valid++;
+                            if (limit > 0)
+                                least = fmin(least, fu_groupsize_min_mem(&t->cand[i], go.workers, o.threads));
+                        }
                     int nref = rc ? 0 : fu_groupsize_plan(t, &go, &err);
                     if (nref < 0) {
                         fprintf(stderr, "furui: error: screen: %s\n", err.msg);
@@ -370,8 +375,8 @@ int cmd_screen(int argc, char **argv, int rank) {
                                 go.workers, fu_memory_text(least, b, sizeof b));
                         rc = FU_EINPUT;
                     }
-                    free(mask);
                 }
+                free(mask);
             }
         }
         int patient = size == 1 && app_fft_patient();
