@@ -345,7 +345,7 @@ const fu_cand_field *fu_cand_result_i32_fields(size_t *n) {
  * history; REC_CAND3 (version 3, read only) then the properties block (spin
  * channels, relaxation, equation of state); REC_CAND4 (version 4) then, with a
  * result, each species' pseudopotential file, format, valence and hints. */
-enum { REC_RUN = 1, REC_CAND = 2, REC_CAND2 = 3, REC_CAND3 = 4, REC_CAND4 = 5, REC_CKPT = 16, REC_STAGE = 17, REC_LAYOUT = 18 };
+enum { REC_RUN = 1, REC_CAND = 2, REC_CAND2 = 3, REC_CAND3 = 4, REC_CAND4 = 5, REC_CKPT = 16, REC_STAGE = 17, REC_LAYOUT = 19 };
 /* types >= REC_OPTIONAL are annotations a reader may skip (journal.h) */
 #define REC_OPTIONAL 16
 #define MAX_RUNGS 64 /* a longer history is corruption */

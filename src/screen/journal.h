@@ -150,7 +150,7 @@ typedef struct {
     char stage_name[FU_CAND_STAGE_NAME_LEN];
     char stage_root[FU_CAND_ID_LEN + 1]; /* ID of the same structure in the first stage */
     /* The group that ran it (screen/farm.h): likewise not in the encoding but in the layout
-     * record (type 18) of its ID; kept by fu_cand_record_copy. 0: not recorded. */
+     * record (type 19) of its ID; kept by fu_cand_record_copy. 0: not recorded. */
     int ranks;                    /* ranks of the group */
     int npk, npb;                 /* their layout: k-groups x band ranks (dft/bandpar.h);
                                      0 x 0 when no SCF ran */
@@ -347,7 +347,7 @@ typedef int (*fu_journal_stage_fn)(void *ctx, const fu_cand_stage *s, fu_err *er
 /* The stage records of a journal, in file order. */
 int fu_journal_read_stages(const char *path, fu_journal_stage_fn on_stage, void *ctx, fu_err *err);
 
-/* Layout record (type 18, optional like checkpoints): the group an attempt of a candidate
+/* Layout record (type 19, optional like checkpoints): the group an attempt of a candidate
  * ran on, appended by the coordinator before the attempt's terminal record
  * (id[16] | i32 attempt | i32 ranks | i32 npk | i32 npb). Finalize and merge put the last
  * one of each ID in the results file's columns ranks, k_groups, band_ranks. */

@@ -217,7 +217,7 @@ static int apply_stage(void *ctx, const fu_cand_stage *s, fu_err *err) {
     return FU_OK;
 }
 
-/* A layout record (type 18) names the group a candidate's attempt ran on: the last one of
+/* A layout record (type 19) names the group a candidate's attempt ran on: the last one of
  * an ID is that of its row's attempt (it precedes the attempt's terminal record). */
 static int apply_layout(void *ctx, const fu_cand_layout *l, fu_err *err) {
     (void)err;

@@ -11,7 +11,7 @@ coordinator + 3 workers, oversubscribed):
   - the run finishes every candidate exactly once (one done record per ID in the journal, one
     row each in the results file), the 64-atom cell on a group of 3 ranks and the small ones
     on 1 rank: in the progress log, the SCF log's layout line, the journal's layout records
-    (type 18) and the results file's columns ranks / k_groups / band_ranks;
+    (type 19) and the results file's columns ranks / k_groups / band_ranks;
   - its energy equals a 1-rank run of the same candidate (same ID) to 1e-9 Ha;
   - a rerun passes through both group sizes without running anything again;
   - --npband 2 (the small cells' 10 bands of ~160 plane waves cannot be shared) and --npband 2
@@ -86,7 +86,7 @@ def journal(path):
     for p in journal_payloads(path):
         if p[0] in (2, 3, 4, 5) and p[17] == 3:
             done.append(p[1:17].decode())
-        elif p[0] == 18:
+        elif p[0] == 19:
             check(len(p) == 33, "layout record of %d bytes" % len(p))
             lay.setdefault(p[1:17].decode(), []).append(struct.unpack_from("<4i", p, 17))
     return done, lay
