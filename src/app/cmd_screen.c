@@ -19,6 +19,7 @@
 #include "dft/protocol.h"
 #include "props/warnings.h"
 #include "screen/farm.h"
+#include "screen/groupsize.h"
 #include "screen/recovery.h"
 #include "screen/journal.h"
 #include "screen/store.h"
@@ -143,21 +144,22 @@ static void print_table(const fu_sweep *sw, const unsigned char *in_shard, int i
         printf("# shard %d of %d: %d candidates (%d valid, %d invalid), cost %.4g\n", index, count, k, kv,
                k - kv, cost);
     }
-    printf("# %-4s %-16s %-7s %8s %9s %7s  %s\n", "n", "id", "state", "rel_cost", "mem/rank", "k x b",
-           "label [reason]");
+    printf("# %-4s %-16s %-7s %8s %9s %5s %7s  %s\n", "n", "id", "state", "rel_cost", "mem/rank", "ranks",
+           "k x b", "label [reason]");
     for (int i = 0; i < sw->n; i++) {
         const fu_candidate *c = &sw->cand[i];
         if (in_shard && !in_shard[i]) continue;
-        char mem[32] = "-", lay[32] = "-";
+        char mem[32] = "-", lay[32] = "-", nr[16] = "-";
+        if (c->nranks > 0) snprintf(nr, sizeof nr, "%d", c->nranks);
         if (c->mem > 0) fu_memory_text(c->mem, mem, sizeof mem);
         /* the group's layout: k-groups x band ranks per k-point (src/dft/bandpar.h) */
         if (c->npb > 0) snprintf(lay, sizeof lay, "%dx%d", c->npk, c->npb);
         if (c->valid)
-            printf("  %-4d %-16s %-7s %8.4f %9s %7s  %s\n", i, c->id, "valid", cmax > 0 ? c->cost / cmax : 0,
-                   mem, lay, c->label);
+            printf("  %-4d %-16s %-7s %8.4f %9s %5s %7s  %s\n", i, c->id, "valid", cmax > 0 ? c->cost / cmax : 0,
+                   mem, nr, lay, c->label);
         else
-            printf("  %-4d %-16s %-7s %8s %9s %7s  %s [%s]\n", i, c->id, "invalid", "-", mem, lay, c->label,
-                   c->reason);
+            printf("  %-4d %-16s %-7s %8s %9s %5s %7s  %s [%s]\n", i, c->id, "invalid", "-", mem, nr, lay,
+                   c->label, c->reason);
     }
 }
 
@@ -210,6 +212,8 @@ int cmd_screen(int argc, char **argv, int rank) {
     fu_farm_opts_default(&o);
     o.threads = app_threads();
     int dry = 0, shard_index = -1, shard_count = -1, cli_rungs = 0, cli_tl = 0;
+    int group_fixed = 0; /* --group-size G; 0: auto, per candidate (screen/groupsize.h) */
+    int npband = 0;      /* --npband N: band ranks per k-point of every candidate; 0: cost model */
     double mem_cli = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -218,9 +222,18 @@ int cmd_screen(int argc, char **argv, int rank) {
         if (took) {
             if (took < 0) return APP_EXIT_USAGE;
         } else if (strcmp(a, "--group-size") == 0) {
+            if (i + 1 < argc && strcmp(argv[i + 1], "auto") == 0) {
+                group_fixed = 0, i++;
+                continue;
+            }
             if (i + 1 >= argc || !parse_number(argv[i + 1], 1, 1e6, &v) || v != (int)v)
-                return app_usage_error(rank, cmd, "--group-size needs a whole number >= 1", i + 1 < argc ? argv[i + 1] : NULL);
-            o.group_size = (int)v, i++;
+                return app_usage_error(rank, cmd, "--group-size needs a whole number >= 1 or auto", i + 1 < argc ? argv[i + 1] : NULL);
+            o.group_size = group_fixed = (int)v, i++;
+        } else if (strcmp(a, "--npband") == 0) {
+            if (i + 1 >= argc || !parse_number(argv[i + 1], 1, 1e6, &v) || v != (int)v)
+                return app_usage_error(rank, cmd, "--npband needs a positive number of band ranks per k-point",
+                                       i + 1 < argc ? argv[i + 1] : NULL);
+            npband = (int)v, i++;
         } else if (strcmp(a, "--deadline") == 0) {
             if (i + 1 >= argc || !parse_number(argv[i + 1], 0, 1e9, &v) || v <= 0)
                 return app_usage_error(rank, cmd, "--deadline needs seconds > 0", i + 1 < argc ? argv[i + 1] : NULL);
@@ -327,8 +340,43 @@ int cmd_screen(int argc, char **argv, int rank) {
                 fprintf(stderr, "furui: error: %s\n", how);
                 rc = FU_EINPUT;
             } else {
-                for (fu_sweep *t = &sw; t; t = t->next)
-                    fu_sweep_apply_mem_limit(t, limit, size == 1 ? 1 : o.group_size, o.threads, how);
+                /* each candidate's group size and layout for this job's ranks, planned over
+                   the candidates of this shard (screen/groupsize.h) */
+                fu_groupsize_opts go = {size == 1 ? 1 : size - 1, size == 1 ? 1 : group_fixed, limit, o.threads,
+                                        how, NULL, npband};
+                /* a later stage's candidates are stage 1's structures in the same order, and
+                   belong to the shard of their stage-1 structure (screen/stages.h) */
+                unsigned char *mask = NULL;
+                if (shard_count > 1 && (!(mask = malloc(sw.n > 0 ? (size_t)sw.n : 1)) ||
+                                        fu_farm_shard_mask(&sw, shard_index, shard_count, mask) < 0)) {
+                    fprintf(stderr, "furui: error: screen: out of memory\n");
+                    rc = FU_ENOMEM;
+                }
+                for (fu_sweep *t = &sw; !rc && t; t = t->next) {
+                    go.mask = t->n == sw.n ? mask : NULL;
+                    int valid = 0;
+                    double least = INFINITY;
+                    for (int i = 0; i < t->n; i++)
+                        if (t->cand[i].valid && (!go.mask || go.mask[i])) {
+                            valid++;
+                            if (limit > 0)
+                                least = fmin(least, fu_groupsize_min_mem(&t->cand[i], go.workers, o.threads));
+                        }
+                    int nref = rc ? 0 : fu_groupsize_plan(t, &go, &err);
+                    if (nref < 0) {
+                        fprintf(stderr, "furui: error: screen: %s\n", err.msg);
+                        rc = FU_EINPUT;
+                    } else if (!rc && nref == valid && valid > 0) {
+                        /* nothing of it could run: a limit below the smallest layout's need */
+                        char a[32], b[32];
+                        fprintf(stderr, "furui: error: %s: %s per rank (%s) is below what any candidate%s needs "
+                                "on its smallest layout of up to %d rank(s) (%s): nothing would run\n",
+                                t->path, fu_memory_text(limit, a, sizeof a), how, t->nstages ? " of a stage" : "",
+                                go.workers, fu_memory_text(least, b, sizeof b));
+                        rc = FU_EINPUT;
+                    }
+                }
+                free(mask);
             }
         }
         int patient = size == 1 && app_fft_patient();

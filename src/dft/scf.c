@@ -886,6 +886,9 @@ static int scf_results(scf_run *r, const fu_structure *s, const fu_scf_params *p
     memcpy(res->fft, g->n, sizeof res->fft);
     res->nsym = b->sym.nsym;
     res->spacegroup_number = b->sym.spacegroup_number;
+    res->ranks = b->size;
+    res->npk = b->npk;
+    res->npb = b->npb;
     snprintf(res->xc_names, sizeof res->xc_names, "%s", st->xc.names);
     res->nspecies = s->nspecies;
     for (int sp = 0; sp < s->nspecies; sp++) {

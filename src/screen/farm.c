@@ -22,8 +22,9 @@
 #include "screen/journal.h"
 #include "screen/recovery.h"
 #include "screen/store.h"
+#include "screen/task.h"
 
-enum { TAG_READY = 701, TAG_TASK, TAG_RESULT, TAG_STOP, TAG_LOG, TAG_CKPT };
+enum { TAG_READY = 701, TAG_TASK, TAG_RESULT, TAG_STOP, TAG_LOG, TAG_CKPT, TAG_LAYOUT };
 
 void fu_farm_opts_default(fu_farm_opts *o) {
     memset(o, 0, sizeof *o);
@@ -144,7 +145,7 @@ static void wait_sleepy(MPI_Request *req) {
     }
 }
 
-/* ---- task message: control | ID | params | tasks | structure (pointers zeroed) | xred | typat ---- */
+/* ---- task message (screen/task.h) ---- */
 
 /* How a group runs its task; times are relative, because ranks share no clock. */
 typedef struct {
@@ -174,103 +175,79 @@ static void cand_ckpt_free(cand_ckpt *k) {
     free(k);
 }
 
-/* The checkpoint block after the structure: xred of the relaxation structure [natom][3] and
- * the lattice (if relax_steps_done), then neos volumes and neos energies. */
-static size_t ckpt_bytes(const task_ctl *ctl, size_t na) {
-    return (ctl->relax_steps_done > 0 ? (9 + 3 * na) * sizeof(double) : 0) +
-           2 * (size_t)ctl->neos * sizeof(double);
-}
-
-static int task_pack(const task_ctl *ctl0, const fu_candidate *c, const cand_ckpt *ck, unsigned char **buf,
+/* The task message (screen/task.h): the control, the candidate and its checkpoints. */
+static int task_pack(const task_ctl *ctl, const fu_candidate *c, const cand_ckpt *ck, unsigned char **buf,
                      int *len, fu_err *err) {
-    task_ctl ctl_c = *ctl0, *ctl = &ctl_c;
-    size_t na = (size_t)c->structure.natom;
+    fu_task *t = calloc(1, sizeof *t);
+    if (!t) return fu_fail(err, FU_ENOMEM, "out of memory packing a task");
+    t->job_seconds_left = ctl->job_seconds_left;
+    t->time_limit = ctl->time_limit;
+    t->recovery_rungs = ctl->recovery_rungs;
+    t->fault_nan_rungs = ctl->fault_nan_rungs;
+    memcpy(t->id, c->id, sizeof t->id);
+    t->params = c->params;
+    t->tasks = c->tasks;
+    t->structure = c->structure; /* shallow: only read */
     if (ck && ck->relax_steps > 0 && ck->xred) {
-        ctl->relax_steps_done = ck->relax_steps;
-        memcpy(ctl->relax_fft, ck->relax_fft, sizeof ctl->relax_fft);
+        t->relax_steps = ck->relax_steps;
+        memcpy(t->relax_fft, ck->relax_fft, sizeof t->relax_fft);
+        memcpy(t->relax_lattice, ck->lattice, sizeof t->relax_lattice);
+        t->relax_xred = ck->xred;
     }
-    if (ck) ctl->neos = ck->neos;
-    size_t n = sizeof *ctl + FU_CANDIDATE_ID_LEN + sizeof(fu_scf_params) + sizeof(fu_cand_tasks) +
-               sizeof(fu_structure) + na * (3 * sizeof(double) + sizeof(int)) + ckpt_bytes(ctl, na);
-    if (n > INT32_MAX) return fu_fail(err, FU_EINPUT, "candidate %s: structure too large", c->id);
-    unsigned char *b = malloc(n), *p = b;
-    if (!b) return fu_fail(err, FU_ENOMEM, "out of memory packing a task");
-    fu_structure s = c->structure;
-    s.xred = NULL;
-    s.typat = NULL;
-    memcpy(p, ctl, sizeof *ctl), p += sizeof *ctl;
-    memcpy(p, c->id, FU_CANDIDATE_ID_LEN), p += FU_CANDIDATE_ID_LEN;
-    memcpy(p, &c->params, sizeof c->params), p += sizeof c->params;
-    fu_cand_tasks t = c->tasks;
-    t.relax_opts.log = NULL; /* a pointer means nothing on another rank */
-    t.relax_opts.stop = NULL;
-    t.relax_opts.on_step = NULL;
-    t.relax_opts.on_step_ctx = NULL;
-    memcpy(p, &t, sizeof t), p += sizeof t;
-    memcpy(p, &s, sizeof s), p += sizeof s;
-    if (na) {
-        memcpy(p, c->structure.xred, na * 3 * sizeof(double)), p += na * 3 * sizeof(double);
-        memcpy(p, c->structure.typat, na * sizeof(int)), p += na * sizeof(int);
+    if (ck) {
+        t->neos = ck->neos;
+        memcpy(t->eos_volume, ck->eos_v, sizeof t->eos_volume);
+        memcpy(t->eos_energy, ck->eos_e, sizeof t->eos_energy);
     }
-    if (ctl->relax_steps_done > 0) {
-        memcpy(p, ck->lattice, 9 * sizeof(double)), p += 9 * sizeof(double);
-        memcpy(p, ck->xred, na * 3 * sizeof(double)), p += na * 3 * sizeof(double);
+    size_t n = 0;
+    int rc = fu_task_encode(t, buf, &n, err);
+    free(t); /* nothing of it is owned */
+    if (!rc && n > INT32_MAX) {
+        free(*buf);
+        *buf = NULL;
+        rc = fu_fail(err, FU_EINPUT, "candidate %s: structure too large", c->id);
     }
-    if (ctl->neos > 0) {
-        memcpy(p, ck->eos_v, (size_t)ctl->neos * sizeof(double)), p += (size_t)ctl->neos * sizeof(double);
-        memcpy(p, ck->eos_e, (size_t)ctl->neos * sizeof(double));
-    }
-    *buf = b;
-    *len = (int)n;
-    return FU_OK;
+    if (!rc) *len = (int)n;
+    return rc;
 }
 
 static int task_unpack(const unsigned char *b, int len, task_ctl *ctl, char id[FU_CANDIDATE_ID_LEN],
                        fu_scf_params *par, fu_cand_tasks *tasks, fu_structure *s, cand_ckpt *ck,
                        fu_err *err) {
-    size_t head = sizeof *ctl + FU_CANDIDATE_ID_LEN + sizeof(fu_scf_params) + sizeof(fu_cand_tasks) +
-                  sizeof(fu_structure);
-    fu_structure hdr;
-    if ((size_t)len < head) return fu_fail(err, FU_EINTERNAL, "task message too short");
-    memcpy(ctl, b, sizeof *ctl);
-    b += sizeof *ctl;
-    len -= (int)sizeof *ctl;
-    head -= sizeof *ctl;
-    memcpy(id, b, FU_CANDIDATE_ID_LEN);
-    id[FU_CANDIDATE_ID_LEN - 1] = '\0';
-    memcpy(par, b + FU_CANDIDATE_ID_LEN, sizeof *par);
-    memcpy(tasks, b + FU_CANDIDATE_ID_LEN + sizeof *par, sizeof *tasks);
-    memcpy(&hdr, b + FU_CANDIDATE_ID_LEN + sizeof *par + sizeof *tasks, sizeof hdr);
-    size_t na = hdr.natom > 0 ? (size_t)hdr.natom : 0;
-    if (ctl->neos < 0 || ctl->neos > FU_CAND_EOS_MAXPOINTS || ctl->relax_steps_done < 0 ||
-        (size_t)len != head + na * (3 * sizeof(double) + sizeof(int)) + ckpt_bytes(ctl, na))
-        return fu_fail(err, FU_EINTERNAL, "task message of %d bytes does not match %zu atoms", len, na);
-    int rc = fu_structure_alloc(s, (int)na, err);
-    if (rc) return rc;
-    memcpy(s->lattice, hdr.lattice, sizeof hdr.lattice);
-    s->nspecies = hdr.nspecies;
-    memcpy(s->symbol, hdr.symbol, sizeof hdr.symbol);
-    memcpy(s->znucl, hdr.znucl, sizeof hdr.znucl);
-    if (na) {
-        memcpy(s->xred, b + head, na * 3 * sizeof(double));
-        memcpy(s->typat, b + head + na * 3 * sizeof(double), na * sizeof(int));
-    }
-    const unsigned char *q = b + head + na * (3 * sizeof(double) + sizeof(int));
     memset(ck, 0, sizeof *ck);
-    if (ctl->relax_steps_done > 0 && na) {
-        ck->xred = malloc(na * sizeof *ck->xred);
-        if (!ck->xred) return fu_fail(err, FU_ENOMEM, "out of memory unpacking a task");
-        ck->relax_steps = ctl->relax_steps_done;
-        memcpy(ck->relax_fft, ctl->relax_fft, sizeof ck->relax_fft);
-        memcpy(ck->lattice, q, 9 * sizeof(double)), q += 9 * sizeof(double);
-        memcpy(ck->xred, q, na * 3 * sizeof(double)), q += na * 3 * sizeof(double);
+    memset(ctl, 0, sizeof *ctl);
+    memset(par, 0, sizeof *par);
+    memset(tasks, 0, sizeof *tasks);
+    memset(id, 0, FU_CANDIDATE_ID_LEN);
+    fu_task *t = malloc(sizeof *t);
+    if (!t) return fu_fail(err, FU_ENOMEM, "out of memory unpacking a task");
+    int rc = fu_task_decode(b, len > 0 ? (size_t)len : 0, t, err);
+    if (!rc) {
+        ctl->job_seconds_left = t->job_seconds_left;
+        ctl->time_limit = t->time_limit;
+        ctl->recovery_rungs = t->recovery_rungs;
+        ctl->fault_nan_rungs = t->fault_nan_rungs;
+        memcpy(id, t->id, FU_CANDIDATE_ID_LEN);
+        id[FU_CANDIDATE_ID_LEN - 1] = '\0';
+        *par = t->params;
+        *tasks = t->tasks;
+        *s = t->structure; /* ownership moves */
+        memset(&t->structure, 0, sizeof t->structure);
+        if (t->relax_steps > 0 && t->relax_xred) {
+            ck->relax_steps = ctl->relax_steps_done = t->relax_steps;
+            memcpy(ck->relax_fft, t->relax_fft, sizeof ck->relax_fft);
+            memcpy(ctl->relax_fft, t->relax_fft, sizeof ctl->relax_fft);
+            memcpy(ck->lattice, t->relax_lattice, sizeof ck->lattice);
+            ck->xred = t->relax_xred;
+            t->relax_xred = NULL;
+        }
+        ck->neos = ctl->neos = t->neos;
+        memcpy(ck->eos_v, t->eos_volume, sizeof ck->eos_v);
+        memcpy(ck->eos_e, t->eos_energy, sizeof ck->eos_e);
     }
-    ck->neos = ctl->neos;
-    if (ck->neos > 0) {
-        memcpy(ck->eos_v, q, (size_t)ck->neos * sizeof(double)), q += (size_t)ck->neos * sizeof(double);
-        memcpy(ck->eos_e, q, (size_t)ck->neos * sizeof(double));
-    }
-    return FU_OK;
+    fu_task_free(t);
+    free(t);
+    return rc;
 }
 
 /* Where a running candidate's checkpoints go: the coordinator's journal (serial run) or a
@@ -346,9 +323,11 @@ static int stopped_by_job(const volatile sig_atomic_t *stop, double job_deadline
 
 static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
                     const volatile sig_atomic_t *stop, int threads, ckpt_sink sink, void *sink_ctx,
-                    fu_cand_record *rec, fu_err *err) {
-    int me = 0;
+                    fu_cand_record *rec, int layout[3], fu_err *err) {
+    int me = 0, csize = 1;
     MPI_Comm_rank(comm, &me);
+    MPI_Comm_size(comm, &csize);
+    layout[0] = csize, layout[1] = layout[2] = 0; /* ranks, k-groups x band ranks of the last SCF */
     char id[FU_CANDIDATE_ID_LEN];
     task_ctl ctl;
     fu_scf_params given, par;
@@ -362,6 +341,9 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
     ckpt_out kout = {id, me == 0, sink, sink_ctx, 0};
     if (rc == FU_OK) crash_arm(id);
     given.threads = threads; /* this rank's, not the sender's */
+    /* band ranks chosen for a group of another size (the smaller last group of a fixed
+       --group-size): the cost model's layout for this one */
+    if (given.npband > 0 && (given.npband > csize || csize % given.npband)) given.npband = 0;
     fu_scf_result res;
     memset(&res, 0, sizeof res);
     double t0 = fu_monotonic_seconds();
@@ -465,6 +447,7 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
         double ts = fu_monotonic_seconds();
         rc = fu_scf_run_opts(&s, &par, &o, comm, me == 0 ? log : NULL, &res, &e);
         double dt = fu_monotonic_seconds() - ts;
+        if (res.npk > 0) layout[1] = res.npk, layout[2] = res.npb;
         engine += dt;
         ran = 1;
         rungs_run++;
@@ -712,9 +695,11 @@ static void worker_loop(MPI_Comm world, MPI_Comm group, const volatile sig_atomi
         char *text = NULL;
         size_t tlen = 0;
         FILE *log = me == 0 ? open_memstream(&text, &tlen) : NULL;
-        int rc = task_run(buf, len, group, log, stop, threads, send_ckpt, &world, &rec, &err);
+        int layout[3];
+        int rc = task_run(buf, len, group, log, stop, threads, send_ckpt, &world, &rec, layout, &err);
         free(buf);
         if (log) fclose(log);
+        if (me == 0) MPI_Send(layout, 3, MPI_INT, 0, TAG_LAYOUT, world); /* before the result */
         if (me == 0) {
             /* a log too large for one message is cut: it is diagnostics */
             int n = text ? (tlen > INT32_MAX / 2 ? INT32_MAX / 2 : (int)tlen) : 0;
@@ -755,6 +740,10 @@ typedef struct {
     int *run_idx;        /* [ngroups] candidate running on the group, -1 */
     double *run_t0;      /* [ngroups] */
     double *run_io;      /* [ngroups] coordinator I/O for the running candidate, s */
+    int (*run_layout)[3]; /* [ngroups] ranks, k-groups, band ranks its group reported for it */
+    int workers;         /* ranks computing (world size - 1; 1 serial) */
+    const unsigned char *scope; /* [sw->n] the candidates of this shard or stage, all passes */
+    int queue_rest;      /* 1: journal the scope's candidates of later passes as queued */
     double io_total;     /* coordinator journal and log I/O of this session, s */
     double engine_total; /* engine seconds reported by the workers */
     int nshard;          /* candidates of this shard */
@@ -810,6 +799,12 @@ static void progress(coord *c, const char *what, const fu_candidate *cd) {
     fflush(c->o->progress);
 }
 
+/* Ranks of group g: group_size, less for the last group when it does not divide the workers. */
+static int group_ranks(const coord *c, int g) {
+    int G = c->o->group_size > 0 ? c->o->group_size : 1, left = c->workers - g * G;
+    return left < G ? (left > 0 ? left : 1) : G;
+}
+
 /* Next candidate (index into sw->cand) for group g, or -1 (stop). */
 static int pick(coord *c, int g) {
     if (c->o->stop && *c->o->stop && !c->stopping) {
@@ -821,8 +816,15 @@ static int pick(coord *c, int g) {
     int blocked = 0;
     for (int k = 0; k < c->npending; k++) {
         if (c->taken[k]) continue;
-        if (c->o->static_assign && k % c->ngroups != g) continue;
         const fu_candidate *cd = cand_of(c, c->pending[k]);
+        /* too large for the smaller last group's memory: a full group's (static: group 0's) */
+        if (c->o->static_assign) {
+            int to = k % c->ngroups;
+            if (cd->min_ranks > group_ranks(c, to)) to = 0;
+            if (to != g) continue;
+        } else if (cd->min_ranks > group_ranks(c, g)) {
+            continue;
+        }
         if (c->o->deadline > 0) {
             /* 1.5 x the slowest seconds per cost unit seen: costs are rough */
             double est = 1.5 * c->max_rate * cd->cost;
@@ -994,6 +996,21 @@ static void finish(coord *c, int g, const unsigned char *buf, int len) {
     r.io_seconds = c->run_io[g];
     if (isfinite(r.engine_seconds)) c->engine_total += r.engine_seconds;
     double t_io = fu_monotonic_seconds();
+    /* the group it ran on, before the terminal record (whose sync makes both durable) */
+    fu_cand_layout lay;
+    memset(&lay, 0, sizeof lay);
+    memcpy(lay.id, cd->id, FU_CAND_ID_LEN);
+    lay.attempt = r.attempt;
+    lay.ranks = c->run_layout[g][0] > 0 ? c->run_layout[g][0] : group_ranks(c, g);
+    lay.npk = c->run_layout[g][1], lay.npb = c->run_layout[g][2];
+    if (lay.npk < 0 || lay.npb < 0 || (long long)lay.npk * lay.npb > lay.ranks) lay.npk = lay.npb = 0;
+    if (!c->status) {
+        fu_err le = {0};
+        /* a lost layout record loses a column entry, not the result: no reason to stop */
+        if (fu_journal_append_layout(c->j, &lay, 0, &le) && c->o->progress)
+            fprintf(c->o->progress, "screen: warning: %s\n", le.msg);
+    }
+    memset(c->run_layout[g], 0, sizeof c->run_layout[g]);
     append(c, &r, 1);
     c->io_total += fu_monotonic_seconds() - t_io;
     double wall = r.time_end - r.time_start;
@@ -1007,8 +1024,13 @@ static void finish(coord *c, int g, const unsigned char *buf, int len) {
     int ok = r.state == FU_CAND_DONE;
     if (ok) c->done++;
     else c->failed++;
-    char what[64];
-    snprintf(what, sizeof what, "%s (%.1f s)", ok ? "done" : "FAILED", wall);
+    char what[96];
+    if (lay.npk > 0)
+        snprintf(what, sizeof what, "%s (%.1f s, %d rank%s: %d x %d)", ok ? "done" : "FAILED", wall, lay.ranks,
+                 lay.ranks == 1 ? "" : "s", lay.npk, lay.npb);
+    else
+        snprintf(what, sizeof what, "%s (%.1f s, %d rank%s)", ok ? "done" : "FAILED", wall, lay.ranks,
+                 lay.ranks == 1 ? "" : "s");
     progress(c, what, cd);
     if (!ok && c->o->progress)
         fprintf(c->o->progress, "screen:   %s: %s\n", r.cause ? r.cause : "", r.message ? r.message : "");
@@ -1094,7 +1116,7 @@ static int coord_setup(coord *c, const char *jpath, int ranks, fu_err *err) {
     }
     size_t known = 0; /* journal entries that are candidates of this shard */
     for (int i = 0; i < sw->n; i++)
-        if (in_shard[i] && fu_journal_scan_find(&scan, sw->cand[i].id)) known++;
+        if ((c->scope ? c->scope : in_shard)[i] && fu_journal_scan_find(&scan, sw->cand[i].id)) known++;
     if (scan.ncand > known && c->o->progress && !sw->nstages) /* a staged journal holds every stage */
         fprintf(c->o->progress,
                 "screen: warning: %s holds %zu candidate(s) not in this shard (another shard, shard count "
@@ -1104,7 +1126,7 @@ static int coord_setup(coord *c, const char *jpath, int ranks, fu_err *err) {
     size_t ncrashed = crash_ids_read(&crashed);
     for (int i = 0; i < sw->n && !rc; i++) {
         const fu_candidate *cd = &sw->cand[i];
-        if (!in_shard[i]) continue; /* another shard's */
+        if (!in_shard[i] && !(c->queue_rest && c->scope && c->scope[i])) continue; /* another shard's */
         /* queueing 100 000 candidates takes most of a minute: a stop request
          * ends it here, with the records so far complete (the rerun queues the rest) */
         if (c->o->stop && *c->o->stop) {
@@ -1115,6 +1137,7 @@ static int coord_setup(coord *c, const char *jpath, int ranks, fu_err *err) {
             break;
         }
         const fu_cand_status *st = fu_journal_scan_find(&scan, cd->id);
+        if (!in_shard[i] && (st || !cd->valid)) continue; /* a later pass's, known already */
         /* a candidate given up as crashed runs again when more attempts are allowed */
         if (st && st->final && !(st->final_crash && st->crashes < c->o->max_attempts)) {
             c->rep->nskipped++;
@@ -1175,6 +1198,7 @@ static int coord_setup(coord *c, const char *jpath, int ranks, fu_err *err) {
             if (!rc) rc = fu_journal_append(c->j, &r, 0, err);
             fu_cand_record_free(&r);
         }
+        if (!in_shard[i]) continue; /* queued for its own pass */
         c->attempt[i] = att + 1;
         c->pending[c->npending++] = i;
         c->left_cost += cd->cost;
@@ -1263,6 +1287,11 @@ static void coord_loop_mpi(coord *c, MPI_Comm world) {
             checkpoint(c, g, rbuf, len);
             continue;
         }
+        if (st.MPI_TAG == TAG_LAYOUT) {
+            if (g >= 0 && g < c->ngroups && len == (int)sizeof c->run_layout[g])
+                memcpy(c->run_layout[g], rbuf, sizeof c->run_layout[g]);
+            continue;
+        }
         if (st.MPI_TAG == TAG_RESULT) finish(c, g, rbuf, len);
         int idx = pick(c, g);
         unsigned char *task = NULL;
@@ -1287,7 +1316,8 @@ static void coord_loop_self(coord *c) {
         if (idx < 0 || start(c, idx, 0, &task, &tlen)) break;
         fu_cand_record rec;
         fu_err e = {0};
-        int rc = task_run(task, tlen, MPI_COMM_SELF, c->log, c->o->stop, c->o->threads, serial_ckpt, c, &rec, &e);
+        int rc = task_run(task, tlen, MPI_COMM_SELF, c->log, c->o->stop, c->o->threads, serial_ckpt, c, &rec,
+                          c->run_layout[0], &e);
         free(task);
         unsigned char *out = NULL;
         size_t olen = 0;
@@ -1298,8 +1328,12 @@ static void coord_loop_self(coord *c) {
     }
 }
 
-int fu_farm_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, MPI_Comm world,
-                fu_farm_report *rep, fu_err *err) {
+/* One run of the farm over the candidates of o->select (else the shard) with groups of
+ * o->group_size ranks. scope (rank 0, may be NULL): every candidate of the shard or stage over
+ * all passes (fu_farm_run); with queue_rest, those of later passes are journaled "queued" now,
+ * so that a job stopped before their pass still lists them. */
+static int farm_pass(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, const unsigned char *scope,
+                     int queue_rest, MPI_Comm world, fu_farm_report *rep, fu_err *err) {
     int rank = 0, size = 1;
     MPI_Comm_rank(world, &rank);
     MPI_Comm_size(world, &size);
@@ -1334,7 +1368,11 @@ int fu_farm_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, M
         c.run_idx = malloc((size_t)ngroups * sizeof(int));
         c.run_t0 = calloc((size_t)ngroups, sizeof(double));
         c.run_io = calloc((size_t)ngroups, sizeof(double));
-        if (!c.run_idx || !c.run_t0 || !c.run_io) rc = fu_fail(err, FU_ENOMEM, "out of memory");
+        c.run_layout = calloc((size_t)ngroups, sizeof *c.run_layout);
+        c.workers = size == 1 ? 1 : size - 1;
+        c.scope = scope;
+        c.queue_rest = queue_rest;
+        if (!c.run_idx || !c.run_t0 || !c.run_io || !c.run_layout) rc = fu_fail(err, FU_ENOMEM, "out of memory");
         for (int g = 0; !rc && g < ngroups; g++) c.run_idx[g] = -1;
         if (!rc) rc = coord_setup(&c, jpath, size, err);
         char shard_note[64] = "";
@@ -1354,7 +1392,7 @@ int fu_farm_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, M
             fu_journal_close(c.j, NULL);
             ckpts_free(&c);
             free(c.pending), free(c.scratch), free(c.late), free(c.taken), free(c.attempt), free(c.run_idx),
-                free(c.run_t0), free(c.run_io);
+                free(c.run_t0), free(c.run_io), free(c.run_layout);
         }
         return rc;
     }
@@ -1402,12 +1440,126 @@ int fu_farm_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, M
                 fprintf(o->progress, "screen: warning: %s\n", sr.warning);
         }
         free(c.pending), free(c.scratch), free(c.late), free(c.taken), free(c.attempt), free(c.run_idx),
-                free(c.run_t0), free(c.run_io);
+                free(c.run_t0), free(c.run_io), free(c.run_layout);
         ckpts_free(&c);
     }
     rep->wall = fu_realtime_seconds() - t0;
     MPI_Request rq;
     MPI_Ibcast(&rc, 1, MPI_INT, 0, world, &rq);
     wait_sleepy(&rq);
+    return rc;
+}
+
+static int cmp_int_desc(const void *a, const void *b) {
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x < y) - (x > y);
+}
+
+/* Group sizes that follow the candidates (screen/groupsize.h): one pass of the farm per
+ * distinct group size, largest first (the most expensive candidates first, as within a
+ * pass), each with its own communicator split. One journal and results file throughout:
+ * a pass skips what is final, so a rerun passes through the finished ones. */
+int fu_farm_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, MPI_Comm world,
+                fu_farm_report *rep, fu_err *err) {
+    int rank = 0, size = 1;
+    MPI_Comm_rank(world, &rank);
+    MPI_Comm_size(world, &size);
+    fu_farm_report local;
+    if (!rep) rep = &local;
+    memset(rep, 0, sizeof *rep);
+    int W = size == 1 ? 1 : size - 1, G = o->group_size > 0 ? o->group_size : 1;
+    int npass = 0, rc = FU_OK;
+    int *sizes = NULL;
+    unsigned char *scope = NULL, *sel = NULL;
+    if (rank == 0) {
+        size_t n = sw->n > 0 ? (size_t)sw->n : 1;
+        scope = malloc(n);
+        sel = malloc(n);
+        sizes = malloc(n * sizeof *sizes);
+        if (!scope || !sel || !sizes) rc = fu_fail(err, FU_ENOMEM, "out of memory planning the groups");
+        else if (o->select) memcpy(scope, o->select, (size_t)sw->n);
+        else if (fu_farm_shard_mask(sw, o->shard_count > 1 ? o->shard_index : 0,
+                                    o->shard_count > 1 ? o->shard_count : 1, scope) < 0)
+            rc = fu_fail(err, FU_EINPUT, "shard %d of %d: invalid shard", o->shard_index, o->shard_count);
+        for (int i = 0; !rc && i < sw->n; i++) {
+            const fu_candidate *cd = &sw->cand[i];
+            if (!scope[i] || !cd->valid) continue;
+            int s = size == 1 ? 1 : cd->nranks > 0 ? (cd->nranks < W ? cd->nranks : W) : G;
+            int seen = 0;
+            for (int k = 0; k < npass && !seen; k++) seen = sizes[k] == s;
+            if (!seen) sizes[npass++] = s;
+        }
+        if (!rc) qsort(sizes, (size_t)npass, sizeof *sizes, cmp_int_desc);
+        if (rc) npass = 0;
+    }
+    MPI_Bcast(&rc, 1, MPI_INT, 0, world);
+    MPI_Bcast(&npass, 1, MPI_INT, 0, world);
+    if (!rc && rank != 0 && npass > 0 && !(sizes = malloc((size_t)npass * sizeof *sizes))) npass = -1;
+    if (rank != 0) { /* every rank must agree to go on */
+        int ok = npass >= 0;
+        MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, world);
+        if (!ok) rc = FU_ENOMEM;
+    } else {
+        int ok = 1;
+        MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, world);
+        if (!ok && !rc) rc = fu_fail(err, FU_ENOMEM, "out of memory on a worker rank planning the groups");
+    }
+    if (!rc && npass > 0) MPI_Bcast(sizes, npass, MPI_INT, 0, world);
+    if (rc || npass <= 1) {
+        /* one group size (or none to run): the farm as it always ran */
+        fu_farm_opts so = *o;
+        if (npass == 1) so.group_size = sizes[0];
+        if (!rc) rc = farm_pass(sw, prefix, &so, NULL, 0, world, rep, err);
+        free(sizes), free(scope), free(sel);
+        return rc;
+    }
+
+    double t0 = fu_realtime_seconds();
+    for (int p = 0; p < npass; p++) {
+        int go = 1;
+        double left = 0;
+        fu_farm_opts so = *o;
+        so.group_size = sizes[p];
+        if (rank == 0) {
+            int nsel = 0;
+            for (int i = 0; i < sw->n; i++) {
+                const fu_candidate *cd = &sw->cand[i];
+                int s = cd->nranks > 0 ? (cd->nranks < W ? cd->nranks : W) : G;
+                /* the invalid ones are journaled by the first pass */
+                sel[i] = scope[i] && (cd->valid ? s == sizes[p] : p == 0);
+                nsel += sel[i];
+            }
+            if (o->deadline > 0 && (left = o->deadline - (fu_realtime_seconds() - t0)) <= 0) {
+                go = 0;
+                rep->stopped = 1;
+                if (o->progress)
+                    fprintf(o->progress, "screen: groups of %d rank(s) not started: the job's time is used up; "
+                            "rerun the same command to continue\n", sizes[p]);
+            }
+            if (go && o->stop && *o->stop) go = 0, rep->stopped = 1;
+            if (go && o->progress)
+                fprintf(o->progress, "screen: pass %d of %d: %d candidate(s) on groups of %d rank(s)\n", p + 1,
+                        npass, nsel, sizes[p]);
+        }
+        MPI_Bcast(&go, 1, MPI_INT, 0, world);
+        if (!go) break;
+        so.select = rank == 0 ? sel : NULL;
+        if (o->deadline > 0) so.deadline = left;
+        fu_farm_report pr;
+        rc = farm_pass(sw, prefix, &so, scope, p == 0, world, &pr, err);
+        rep->ncand = pr.ncand, rep->ndone = pr.ndone, rep->nfailed = pr.nfailed;
+        rep->ninvalid = pr.ninvalid, rep->nleft = pr.nleft;
+        rep->nrun += pr.nrun;
+        rep->nskipped += pr.nskipped;
+        rep->engine_seconds += pr.engine_seconds;
+        rep->io_seconds += pr.io_seconds;
+        rep->finalize_seconds += pr.finalize_seconds;
+        rep->stopped |= pr.stopped;
+        int stop = rank == 0 && pr.stopped;
+        MPI_Bcast(&stop, 1, MPI_INT, 0, world);
+        if (rc || stop) break;
+    }
+    rep->wall = fu_realtime_seconds() - t0;
+    free(sizes), free(scope), free(sel);
     return rc;
 }

@@ -6,12 +6,23 @@
  * world rank 0 is a dedicated coordinator (it sleeps in a poll loop, so an
  * extra rank on an already full node costs little) and ranks 1..N-1 form
  * worker groups of group_size consecutive ranks (the last group may be
- * smaller); each group's first rank is its leader.
+ * smaller, and takes only candidates whose min_ranks fit on it); each
+ * group's first rank is its leader.
+ *
+ * Group sizes per candidate (fu_candidate.nranks, screen/groupsize.h): the
+ * farm runs one pass per distinct size, largest first, each pass a farm of
+ * its own over those candidates (own communicator split, session record and
+ * finalize, same journal); the first pass journals the later passes'
+ * candidates "queued", so a job stopped early still lists them. A rerun
+ * passes through the finished passes (their candidates are final). The
+ * group a candidate ran on (ranks, k-groups x band ranks of its SCF) is
+ * journaled in a layout record before its terminal record (journal.h).
  *
  * Protocol (tags on the world communicator, all point-to-point with the
  * coordinator, bytes only):
  *   leader -> coordinator  READY  (empty)                first request
- *   coordinator -> leader  TASK   (ID, parameters, structure)
+ *   coordinator -> leader  TASK   (screen/task.h: ID, parameters, structure, checkpoints)
+ *   leader -> coordinator  LAYOUT (3 ints: ranks, k-groups, band ranks of its SCF)
  *   leader -> coordinator  RESULT (fu_cand_record_encode: done + result, or
  *                                  failed + cause + message), also the next request
  *   coordinator -> leader  STOP   (empty)                no more work
@@ -65,7 +76,7 @@
 #include "screen/sweep.h"
 
 typedef struct {
-    int group_size;       /* ranks per worker group, >= 1 */
+    int group_size;       /* ranks per worker group, >= 1, for candidates whose nranks is 0 */
     int static_assign;    /* 1: candidate k of the pending list goes to group k mod ngroups */
     double deadline;      /* seconds after the start; <= 0: none */
     int max_attempts;     /* own crashes before "crashed" is final (default 2) */

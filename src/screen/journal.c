@@ -322,7 +322,7 @@ const fu_cand_field *fu_cand_result_i32_fields(size_t *n) {
  * channels, relaxation, equation of state); REC_CAND4 (version 4) then, with a
  * result, each species' pseudopotential file, format, valence and hints. */
 enum { REC_RUN = 1, REC_CAND = 2, REC_CAND2 = 3, REC_CAND3 = 4, REC_CAND4 = 5, REC_CKPT = 16, REC_STAGE = 17,
-       REC_PROPS = 18 };
+       REC_PROPS = 18, REC_LAYOUT = 19 };
 /* types >= REC_OPTIONAL are annotations a reader may skip (journal.h) */
 #define REC_OPTIONAL 16
 #define MAX_RUNGS 64 /* a longer history is corruption */
@@ -1047,6 +1047,46 @@ static int decode_stage(const unsigned char *buf, size_t len, fu_cand_stage *s) 
     return check_stage(s, NULL) ? FU_EINPUT : FU_OK;
 }
 
+/* ---- layout records ----------------------------------------------------------
+ * REC_LAYOUT: id[16] | i32 attempt | i32 ranks | i32 npk | i32 npb */
+
+static int check_layout(const fu_cand_layout *l, fu_err *err) {
+    char shown[41];
+    if (!valid_id_case(l->id, 0))
+        return fu_fail(err, FU_EINPUT, "layout record: candidate id '%s' is not %d lower-case hex digits",
+                       shown_id(l->id, shown), FU_CAND_ID_LEN);
+    if (l->attempt < 0 || l->ranks < 1 || l->ranks > 1 << 24 || l->npk < 0 || l->npb < 0 ||
+        (long long)l->npk * l->npb > l->ranks)
+        return fu_fail(err, FU_EINPUT, "layout record %s: %d ranks as %d x %d out of range", l->id, l->ranks,
+                       l->npk, l->npb);
+    return FU_OK;
+}
+
+static void encode_layout(wbuf *b, const fu_cand_layout *l) {
+    w_u8(b, REC_LAYOUT);
+    w_bytes(b, l->id, FU_CAND_ID_LEN);
+    w_i32(b, l->attempt);
+    w_i32(b, l->ranks);
+    w_i32(b, l->npk);
+    w_i32(b, l->npb);
+}
+
+static int decode_layout(const unsigned char *buf, size_t len, fu_cand_layout *l) {
+    memset(l, 0, sizeof *l);
+    rbuf b = {buf, len, 0, 0};
+    if (r_u8(&b) != REC_LAYOUT) return FU_EINPUT;
+    if (r_has(&b, FU_CAND_ID_LEN)) {
+        memcpy(l->id, b.p + b.pos, FU_CAND_ID_LEN);
+        b.pos += FU_CAND_ID_LEN;
+    }
+    l->attempt = r_i32(&b);
+    l->ranks = r_i32(&b);
+    l->npk = r_i32(&b);
+    l->npb = r_i32(&b);
+    if (b.bad || b.pos != b.len) return FU_EINPUT;
+    return check_layout(l, NULL) ? FU_EINPUT : FU_OK;
+}
+
 static void encode_run(wbuf *b, const fu_run_info *ri) {
     w_u8(b, REC_RUN);
     w_f64(b, ri->time);
@@ -1267,6 +1307,7 @@ int fu_cand_record_copy(fu_cand_record *dst, const fu_cand_record *src, fu_err *
         dst->stage = src->stage;
         memcpy(dst->stage_name, src->stage_name, sizeof dst->stage_name);
         memcpy(dst->stage_root, src->stage_root, sizeof dst->stage_root);
+        dst->ranks = src->ranks, dst->npk = src->npk, dst->npb = src->npb; /* the layout record's */
     }
     return rc;
 }
@@ -1405,8 +1446,9 @@ static long long resync(jreader *r, long long off, size_t *len, fu_err *err) {
 /* Reads the whole journal on fd. *fresh is set if the file holds no
  * complete header (empty, or torn while being created). */
 static int read_fd(int fd, const char *path, fu_journal_run_fn on_run, fu_journal_cand_fn on_cand,
-                   fu_journal_ckpt_fn on_ckpt, fu_journal_stage_fn on_stage, void *ctx,
-                   fu_journal_diag *diag, int *fresh, fu_err *err) {
+                   fu_journal_ckpt_fn on_ckpt, fu_journal_stage_fn on_stage,
+                   fu_journal_layout_fn on_layout, void *ctx, fu_journal_diag *diag, int *fresh,
+                   fu_err *err) {
     memset(diag, 0, sizeof *diag);
     diag->first_bad_offset = -1;
     *fresh = 0;
@@ -1525,6 +1567,12 @@ static int read_fd(int fd, const char *path, fu_journal_run_fn on_run, fu_journa
             if (len < 1 + FU_CAND_ID_LEN + 4) bad = 1;
             else if (!(props = malloc(len))) rc = fu_fail(err, FU_ENOMEM, "%s: out of memory", path);
             else memcpy(props, r.buf, props_len = len);
+        } else if (type == REC_LAYOUT) {
+            if (on_layout) {
+                fu_cand_layout l;
+                if (decode_layout(r.buf, len, &l)) bad = 1;
+                else rc = on_layout(ctx, &l, err);
+            }
         } else if (type < REC_OPTIONAL) {
             bad = 1; /* an optional record of a later furui is skipped as it is */
         }
@@ -1557,7 +1605,7 @@ int fu_journal_read(const char *path, fu_journal_run_fn on_run, fu_journal_cand_
     int fd = fu_open_regular(path, NULL, err); /* a FIFO would block in open(2) */
     if (fd < 0) return FU_EIO;
     int fresh;
-    int rc = read_fd(fd, path, on_run, on_cand, NULL, NULL, ctx, diag, &fresh, err);
+    int rc = read_fd(fd, path, on_run, on_cand, NULL, NULL, NULL, ctx, diag, &fresh, err);
     close(fd);
     return rc;
 }
@@ -1567,7 +1615,7 @@ int fu_journal_read_checkpoints(const char *path, fu_journal_ckpt_fn on_ckpt, vo
     int fd = fu_open_regular(path, NULL, err);
     if (fd < 0) return FU_EIO;
     int fresh;
-    int rc = read_fd(fd, path, NULL, NULL, on_ckpt, NULL, ctx, &diag, &fresh, err);
+    int rc = read_fd(fd, path, NULL, NULL, on_ckpt, NULL, NULL, ctx, &diag, &fresh, err);
     close(fd);
     return rc;
 }
@@ -1577,7 +1625,17 @@ int fu_journal_read_stages(const char *path, fu_journal_stage_fn on_stage, void 
     int fd = fu_open_regular(path, NULL, err);
     if (fd < 0) return FU_EIO;
     int fresh;
-    int rc = read_fd(fd, path, NULL, NULL, NULL, on_stage, ctx, &diag, &fresh, err);
+    int rc = read_fd(fd, path, NULL, NULL, NULL, on_stage, NULL, ctx, &diag, &fresh, err);
+    close(fd);
+    return rc;
+}
+
+int fu_journal_read_layouts(const char *path, fu_journal_layout_fn on_layout, void *ctx, fu_err *err) {
+    fu_journal_diag diag;
+    int fd = fu_open_regular(path, NULL, err);
+    if (fd < 0) return FU_EIO;
+    int fresh;
+    int rc = read_fd(fd, path, NULL, NULL, NULL, NULL, on_layout, ctx, &diag, &fresh, err);
     close(fd);
     return rc;
 }
@@ -1646,7 +1704,7 @@ const fu_cand_status *fu_journal_scan_find(const fu_journal_scan *s, const char 
 static int scan_fd(int fd, const char *path, fu_journal_scan *scan, int *fresh, fu_err *err) {
     memset(scan, 0, sizeof *scan);
     scan_ctx c = {scan, 0, {0}, path};
-    int rc = read_fd(fd, path, NULL, scan_cand, NULL, NULL, &c, &scan->diag, fresh, err);
+    int rc = read_fd(fd, path, NULL, scan_cand, NULL, NULL, NULL, &c, &scan->diag, fresh, err);
     fu_idmap_free(&c.map);
     if (rc) {
         fu_journal_scan_free(scan);
@@ -1892,6 +1950,14 @@ int fu_journal_append_stage(fu_journal *j, const fu_cand_stage *s, int sync, fu_
     int rc = frame_open(j, check_stage(s, err), &b, err);
     if (rc) return rc;
     encode_stage(&b, s);
+    return append_payload(j, &b, sync, err);
+}
+
+int fu_journal_append_layout(fu_journal *j, const fu_cand_layout *l, int sync, fu_err *err) {
+    wbuf b = {0};
+    int rc = frame_open(j, check_layout(l, err), &b, err);
+    if (rc) return rc;
+    encode_layout(&b, l);
     return append_payload(j, &b, sync, err);
 }
 

@@ -81,6 +81,11 @@ typedef struct {
     int stage;                    /* 1-based stage number; 0: not from a staged sweep */
     char stage_name[FU_CAND_STAGE_NAME_LEN];
     char stage_root[FU_CAND_ID_LEN + 1]; /* ID of the same structure in the first stage */
+    /* The group that ran it (screen/farm.h): likewise not in the encoding but in the layout
+     * record (type 19) of its ID; kept by fu_cand_record_copy. 0: not recorded. */
+    int ranks;                    /* ranks of the group */
+    int npk, npb;                 /* their layout: k-groups x band ranks (dft/bandpar.h);
+                                     0 x 0 when no SCF ran */
 } fu_cand_record;
 
 void fu_cand_record_init(fu_cand_record *r);
@@ -266,6 +271,20 @@ int fu_journal_append_stage(fu_journal *j, const fu_cand_stage *s, int sync, fu_
 typedef int (*fu_journal_stage_fn)(void *ctx, const fu_cand_stage *s, fu_err *err);
 /* The stage records of a journal, in file order. */
 int fu_journal_read_stages(const char *path, fu_journal_stage_fn on_stage, void *ctx, fu_err *err);
+
+/* Layout record (type 19, optional like checkpoints): the group an attempt of a candidate
+ * ran on, appended by the coordinator before the attempt's terminal record
+ * (id[16] | i32 attempt | i32 ranks | i32 npk | i32 npb). Finalize and merge put the last
+ * one of each ID in the results file's columns ranks, k_groups, band_ranks. */
+typedef struct {
+    char id[FU_CAND_ID_LEN + 1];
+    int attempt;
+    int ranks, npk, npb;          /* ranks >= 1; npk, npb >= 0 (0: no SCF ran) */
+} fu_cand_layout;
+int fu_journal_append_layout(fu_journal *j, const fu_cand_layout *l, int sync, fu_err *err);
+typedef int (*fu_journal_layout_fn)(void *ctx, const fu_cand_layout *l, fu_err *err);
+/* The layout records of a journal, in file order. */
+int fu_journal_read_layouts(const char *path, fu_journal_layout_fn on_layout, void *ctx, fu_err *err);
 /* fu_journal_read into a status table, as fu_journal_open does. */
 int fu_journal_scan_file(const char *path, fu_journal_scan *scan, fu_err *err);
 

@@ -215,6 +215,16 @@ static int apply_stage(void *ctx, const fu_cand_stage *s, fu_err *err) {
     return FU_OK;
 }
 
+/* A layout record (type 19) names the group a candidate's attempt ran on: the last one of
+ * an ID is that of its row's attempt (it precedes the attempt's terminal record). */
+static int apply_layout(void *ctx, const fu_cand_layout *l, fu_err *err) {
+    (void)err;
+    fu_results *r = ctx;
+    long i = fu_results_find(r, l->id);
+    if (i >= 0) r->rec[i].ranks = l->ranks, r->rec[i].npk = l->npk, r->rec[i].npb = l->npb;
+    return FU_OK;
+}
+
 int fu_results_from_journal(const char *journal_path, fu_results *out, fu_store_report *rep,
                             fu_err *err) {
     fu_store_report local;
@@ -232,6 +242,7 @@ int fu_results_from_journal(const char *journal_path, fu_results *out, fu_store_
         if (!out->sweep || !out->sources) rc = fu_fail(err, FU_ENOMEM, "%s: out of memory", journal_path);
     }
     if (!rc) rc = fu_journal_read_stages(journal_path, apply_stage, out, err);
+    if (!rc) rc = fu_journal_read_layouts(journal_path, apply_layout, out, err);
     fu_idmap_free(&c.map);
     free(c.attempts);
     if (rc) {
@@ -668,6 +679,15 @@ static void write_candidates(h5ctx *c, hid_t f, const fu_results *r, const offse
             INTCOL("stage_index", R[i].stage);
             STRCOL("stage", R[i].stage_name);
             STRCOL("stage_root", R[i].stage_root);
+        }
+    }
+    { /* the group each candidate ran on (layout records, screen/farm.h): only in files that have one */
+        int any = 0;
+        for (size_t i = 0; i < n; i++) any |= R[i].ranks > 0;
+        if (any) {
+            INTCOL("ranks", R[i].ranks);
+            INTCOL("k_groups", R[i].npk);
+            INTCOL("band_ranks", R[i].npb);
         }
     }
     {
@@ -1254,6 +1274,14 @@ static void read_candidates(h5ctx *c, hid_t f, fu_results *out) {
         }
         free_strs(sn, sn ? n : 0);
         free_strs(sr, sr ? n : 0);
+    }
+    if (dim0(g, "ranks") >= 0) { /* only in files with layout records */
+        GETINT("ranks", R[i].ranks);
+        GETINT("k_groups", R[i].npk);
+        GETINT("band_ranks", R[i].npb);
+        for (size_t i = 0; i < n && !c->bad; i++)
+            if (R[i].ranks < 0 || R[i].npk < 0 || R[i].npb < 0 || (long long)R[i].npk * R[i].npb > R[i].ranks)
+                h5fail(c, FU_EINPUT, "%s", "candidates/ranks, k_groups, band_ranks out of range");
     }
     GETINT("natom", natom[i]);
     GETINT("nk", nk[i]);

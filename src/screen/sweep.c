@@ -2,6 +2,7 @@
  * (valence choice, k-spacing, validity, ID, cost) and their reasons are in
  * input/sweep_README.md; keep the two in step. */
 #include "screen/sweep.h"
+#include "screen/groupsize.h"
 
 #include "props/bandstructure.h"
 #include "props/eos.h"
@@ -2509,48 +2510,9 @@ int fu_sweep_parse(const char *text, const char *origin, fu_sweep *sw, fu_err *e
 }
 
 int fu_sweep_apply_mem_limit(fu_sweep *sw, double limit, int group_size, int threads, const char *how) {
-    int refused = 0;
     if (group_size < 1) group_size = 1;
-    for (int i = 0; i < sw->n; i++) {
-        fu_candidate *k = &sw->cand[i];
-        if (!k->valid) continue;
-        fu_mem_counts c = k->memc;
-        c.nk = k->nk;
-        c.nthreads = threads;
-        fu_mem_estimate e;
-        /* the layout the group will use: the cost model's, or more band ranks
-         * where that fits the limit and the cost model's does not */
-        int npb_default = 1;
-        if (fu_memory_layout(&c, group_size, 0, limit, &e, &npb_default, NULL)) {
-            c.npb = 1;
-            c.nk_owned = (k->nk + group_size - 1) / group_size;
-            fu_memory_estimate_counts(&c, &e);
-        }
-        k->npb = c.npb > 1 ? c.npb : 1;
-        k->npk = group_size / k->npb;
-        k->mem = e.total;
-        if (!(limit > 0) || e.total <= limit) {
-            k->params.npband = k->npb != npb_default ? k->npb : 0;
-            continue;
-        }
-        char t[4][32];
-        textf(k->reason, sizeof k->reason,
-              "%s: ecut: needs about %s per rank (wave functions %s, grids and mixer %s; %.0f plane waves, "
-              "%d grid points; %d band rank(s) per k-point, the smallest layout of %d rank(s)), more than "
-              "the %s allowed (%s)",
-              k->source, fu_memory_text(e.total, t[0], 32), fu_memory_text(e.wavefunctions, t[1], 32),
-              fu_memory_text(e.grids + e.mixer, t[2], 32), k->npw, k->nfft, k->npb, group_size,
-              fu_memory_text(limit, t[3], 32), how ? how : "limit");
-        fu_text_sanitize(k->reason);
-        k->valid = 0;
-        k->mem_refused = 1;
-        sw->nvalid--;
-        sw->ninvalid++;
-        sw->total_cost -= k->cost;
-        k->cost = 0;
-        refused++;
-    }
-    return refused;
+    fu_groupsize_opts o = {group_size, group_size, limit, threads, how, NULL, 0};
+    return fu_groupsize_plan(sw, &o, NULL); /* without npband: no layout to refuse */
 }
 
 void fu_sweep_free(fu_sweep *sw) {

@@ -85,6 +85,9 @@ typedef struct {
     double mem;         /* estimated bytes per rank (fu_sweep_apply_mem_limit sets the group's) */
     int mem_refused;    /* 1: invalid only because mem exceeds the limit of this run */
     int npk, npb;       /* layout in the group (fu_sweep_apply_mem_limit): k-groups x band ranks */
+    int nranks;         /* ranks of the group the farm gives it (screen/groupsize.h); 0: the
+                           farm's --group-size */
+    int min_ranks;      /* fewest ranks its memory estimate fits on (0: not planned) */
     int stage;          /* 1-based stage of a staged sweep (`stages:`); 0: no stages */
     char root[FU_CANDIDATE_ID_LEN]; /* staged: the ID of this structure in stage 1 */
 } fu_candidate;

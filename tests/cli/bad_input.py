@@ -417,6 +417,19 @@ CASES = [
          [IN + ": layout: 3 band ranks do not divide the"], files={IN: BASE}, stage="input", mpi=True),
     Case("npband_too_many", ["scf", IN, "--npband", "1000"], 1,
          [IN + ": layout: 1000 band ranks"], files={IN: BASE}, stage="input"),
+    # the screening farm: a layout or a memory limit no candidate can run with, before any file
+    # (more band ranks than a candidate's bands: tests/screen/groups_test.py, on 4 ranks)
+    Case("sweep_npband_more_than_workers", ["screen", "s.yaml", "-o", "out", "--npband", "2"], 1,
+         ["screen: --npband 2: more band ranks than the 1 worker rank(s) of this job"],
+         files={"s.yaml": SWEEP}, mpi=True, not_created=("out.h5", "out.journal", "out.log")),
+    Case("sweep_mem_per_rank_below_need", ["screen", "s.yaml", "-o", "out", "--mem-per-rank", "1M"], 1,
+         ["s.yaml: 1.05 MB per rank (--mem-per-rank) is below what any candidate needs",
+          "smallest layout of up to 1 rank(s)", "nothing would run"],
+         files={"s.yaml": SWEEP}, mpi=True, not_created=("out.h5", "out.journal", "out.log")),
+    Case("sweep_group_size_bad", ["screen", "s.yaml", "-o", "out", "--group-size", "0"], 64,
+         ["--group-size", "auto"], files={"s.yaml": SWEEP}, not_created=("out.h5", "out.journal")),
+    Case("sweep_npband_option_bad", ["screen", "s.yaml", "-o", "out", "--npband", "-1"], 64,
+         ["--npband", "band ranks"], files={"s.yaml": SWEEP}, not_created=("out.h5", "out.journal")),
     Case("npband_option_bad", ["scf", IN, "--npband", "0"], 64, ["--npband", "band ranks"],
          files={IN: BASE}),
     # --- POSCAR limits: size, line length, coordinates (memory cases under prlimit, 1 GiB)

@@ -49,3 +49,10 @@ add_test(NAME screen_sweep_converge
   COMMAND ${FURUI_PYTHON} ${FURUI_SCREEN_DIR}/sweepconv_test.py --furui $<TARGET_FILE:furui>
           --workdir ${CMAKE_CURRENT_BINARY_DIR}/screen_sweep_converge)
 set_tests_properties(screen_sweep_converge PROPERTIES LABELS "screen;physics" TIMEOUT 600)
+
+# Group sizes that follow the candidates (issue 24; tests/screen/groups_test.py): 2-atom cells
+# and a Γ-only 64-atom Si cell on 4 ranks, the large one on 3 band ranks, against 1 rank; ~2-3 min.
+add_test(NAME screen_groups
+  COMMAND ${FURUI_PYTHON} ${FURUI_SCREEN_DIR}/groups_test.py --furui $<TARGET_FILE:furui>
+          --mpiexec ${FURUI_SCREEN_MPIEXEC} --workdir ${CMAKE_CURRENT_BINARY_DIR}/screen_groups)
+set_tests_properties(screen_groups PROPERTIES LABELS "screen" TIMEOUT 900 PROCESSORS 2)
