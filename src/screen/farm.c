@@ -1025,12 +1025,13 @@ static void finish(coord *c, int g, const unsigned char *buf, int len) {
     if (ok) c->done++;
     else c->failed++;
     char what[96];
+    /* not final (a stop signal, a lost rank): a rerun redoes it, so it did not fail */
+    const char *verdict = ok ? "done" : r.final ? "FAILED" : "interrupted";
     if (lay.npk > 0)
-        snprintf(what, sizeof what, "%s (%.1f s, %d rank%s: %d x %d)", ok ? "done" : "FAILED", wall, lay.ranks,
+        snprintf(what, sizeof what, "%s (%.1f s, %d rank%s: %d x %d)", verdict, wall, lay.ranks,
                  lay.ranks == 1 ? "" : "s", lay.npk, lay.npb);
     else
-        snprintf(what, sizeof what, "%s (%.1f s, %d rank%s)", ok ? "done" : "FAILED", wall, lay.ranks,
-                 lay.ranks == 1 ? "" : "s");
+        snprintf(what, sizeof what, "%s (%.1f s, %d rank%s)", verdict, wall, lay.ranks, lay.ranks == 1 ? "" : "s");
     progress(c, what, cd);
     if (!ok && c->o->progress)
         fprintf(c->o->progress, "screen:   %s: %s\n", r.cause ? r.cause : "", r.message ? r.message : "");
