@@ -138,30 +138,25 @@ static void scatter(const fu_scalapack *g, int n, int nb, int per, const double 
     }
 }
 
-/* The distributed z (leading dimension lld) back into the replicated M on
- * every rank. */
-static int gather(fu_scalapack *g, int n, int nb, int per, const double *z, int lld, double *M) {
-    int np = local_count(n, nb, g->myrow, g->nprow), nq = local_count(n, nb, g->mycol, g->npcol);
-    size_t tot = 0;
+/* The distributed z (leading dimension lld: this rank's row count, or 1
+ * when it has no rows, so z is compact) back into the replicated M on every
+ * rank: each rank's blocks broadcast in turn, so the receive buffer is one
+ * rank's share (~n^2/P), not a second whole matrix. */
+static int gather(fu_scalapack *g, int n, int nb, int per, double *z, double *M) {
+    size_t most = 1;
     for (int r = 0; r < g->size; r++) {
-        g->cnt[r] = local_count(n, nb, g->prow[r], g->nprow) *
-                    local_count(n, nb, g->pcol[r], g->npcol) * per;
-        g->dsp[r] = (int)tot;
-        tot += (size_t)g->cnt[r];
+        size_t c = (size_t)local_count(n, nb, g->prow[r], g->nprow) *
+                   local_count(n, nb, g->pcol[r], g->npcol) * per;
+        if (c > most) most = c;
     }
-    int ok = grow((void **)&g->gath, &g->cap_gath, tot > 0 ? tot : 1, sizeof(double)) &&
-             grow((void **)&g->work, &g->cap_work, (size_t)np * nq * per + 1, sizeof(double));
+    int ok = grow((void **)&g->gath, &g->cap_gath, most, sizeof(double));
     MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, g->comm);
     if (!ok) return NOMEM;
-    for (int lj = 0; lj < nq; lj++) /* compact: lld may exceed np */
-        memcpy(g->work + (size_t)lj * np * per, z + (size_t)lj * lld * per,
-               sizeof(double) * (size_t)np * per);
-    MPI_Allgatherv(g->work, np * nq * per, MPI_DOUBLE, g->gath, g->cnt, g->dsp, MPI_DOUBLE,
-                   g->comm);
     for (int r = 0; r < g->size; r++) {
         int npr = local_count(n, nb, g->prow[r], g->nprow);
         int nqr = local_count(n, nb, g->pcol[r], g->npcol);
-        const double *src = g->gath + g->dsp[r];
+        double *src = r == g->rank ? z : g->gath;
+        if (npr * nqr > 0) MPI_Bcast(src, npr * nqr * per, MPI_DOUBLE, r, g->comm);
         for (int lj = 0; lj < nqr; lj++) {
             int gj = global_index(lj, nb, g->pcol[r], g->npcol);
             for (int li = 0; li < npr; li++) {
@@ -246,9 +241,7 @@ int fu_scalapack_heev(fu_scalapack *g, int n, int cplx, double *H, double *w) {
     if (info != 0 && info != NOMEM) info = eig_once(g, n, cplx, 0, H, w);
     if (info != 0) return info;
     MPI_Bcast(w, n, MPI_DOUBLE, 0, g->comm);
-    int nb = block(g, n), desc[9], lld;
-    describe(g, n, nb, desc, &lld);
-    info = gather(g, n, nb, per, g->z, lld, H);
+    info = gather(g, n, block(g, n), per, g->z, H);
     if (!info) g->solves++;
     return info;
 }
@@ -268,7 +261,7 @@ int fu_scalapack_potrf(fu_scalapack *g, int n, int cplx, double *R) {
         pdpotrf_("U", &n, g->a, &one, &one, desc, &info, 1);
     MPI_Bcast(&info, 1, MPI_INT, 0, g->comm);
     if (info != 0) return info;
-    info = gather(g, n, nb, per, g->a, lld, R);
+    info = gather(g, n, nb, per, g->a, R);
     if (!info) g->solves++;
     return info;
 }

@@ -8,9 +8,12 @@
  * backup and LAPACK work (~4 k^2 numbers) besides. Here each rank copies its
  * blocks of a 2-D block-cyclic layout out of the replicated matrix (no
  * communication), the BLACS grid of the band ranks solves it (p?syevd /
- * p?heevd, p?potrf), and the result comes back replicated (one
- * MPI_Allgatherv), because the callers multiply their G-vector rows by the
- * whole coefficient matrix. The triangular solve W R^-1 stays the callers'
+ * p?heevd, p?potrf), and the result comes back replicated (each rank's
+ * blocks broadcast in turn into the input's array), because the callers
+ * multiply their G-vector rows by the whole coefficient matrix. Memory per
+ * rank for a k x k matrix: the replicated input/result plus ~3.5 k^2/P for
+ * the distributed copies, ScaLAPACK's work and the broadcast buffer, against
+ * ~4 k^2 replicated (matrix, backup, LAPACK work). The triangular solve W R^-1 stays the callers'
  * local ?trsm on their rows: it is already split evenly over the band ranks,
  * and p?trsm would need the n x m block in block-cyclic layout (two more
  * transposes of it per orthogonalisation).
@@ -40,7 +43,7 @@ typedef struct fu_scalapack {
     int sysh, ctxt;          /* BLACS system handle and grid context */
     int nprow, npcol, myrow, mycol;
     int *prow, *pcol;        /* [size] grid coordinates of each rank of comm */
-    int *cnt, *dsp;          /* [size] Allgatherv counts and displacements (doubles) */
+    int *cnt, *dsp;          /* [size] scratch */
     double *a, *z, *work, *rwork, *gath; /* grow-only buffers */
     size_t cap_a, cap_z, cap_work, cap_rwork, cap_gath;
     int *iwork;
