@@ -8,6 +8,11 @@ best-of-reps wall seconds (slowest rank) and CPU seconds (all ranks) of both. Th
 furui's --scalapack-min (FU_SCALAPACK_MIN_DEFAULT) comes from this table.
 
     scalapack_crossover.py [--ranks 2] [--orders 100,200,400,800,1600] [--complex] [--reps 3]
+                           [--only replicated|distributed]
+
+--only runs one path (the other's columns print 1e30) so that the peak RSS printed (largest
+rank, one order per run) is that path's: both hold the matrix and its input copy, so the
+difference between the two runs is the solvers' own memory.
 
 Not in CTest: timings, and on a loaded machine noisy ones (CPU seconds are the steadier column).
 """
@@ -28,6 +33,7 @@ def main():
     ap.add_argument("--complex", action="store_true")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--mpiexec", default="mpiexec")
+    ap.add_argument("--only", choices=["replicated", "distributed"])
     args = ap.parse_args()
     exe = os.path.join(tempfile.mkdtemp(prefix="furui_crossover"), "crossover")
     libs = subprocess.run(["pkg-config", "--libs", "scalapack-openmpi", "lapacke"],
@@ -39,7 +45,8 @@ def main():
                     os.path.join(ROOT, "src", "core", "error.c"), "-o", exe] + libs + ["-lm"],
                    check=True)
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-               OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+               OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               CROSSOVER_ONLY={None: "0", "replicated": "1", "distributed": "2"}[args.only])
     orders = [o for o in args.orders.split(",") if o]
     p = subprocess.run([args.mpiexec, "--oversubscribe", "-n", str(args.ranks), exe,
                         "1" if args.complex else "0", str(args.reps)] + orders, env=env)

@@ -138,24 +138,26 @@ static void scatter(const fu_scalapack *g, int n, int nb, int per, const double 
     }
 }
 
-/* The distributed z (leading dimension lld: this rank's row count, or 1
- * when it has no rows, so z is compact) back into the replicated M on every
- * rank: each rank's blocks broadcast in turn, so the receive buffer is one
- * rank's share (~n^2/P), not a second whole matrix. */
-static int gather(fu_scalapack *g, int n, int nb, int per, double *z, double *M) {
+/* Doubles of the largest rank's share of an n x n matrix. */
+static size_t share_max(const fu_scalapack *g, int n, int nb, int per) {
     size_t most = 1;
     for (int r = 0; r < g->size; r++) {
         size_t c = (size_t)local_count(n, nb, g->prow[r], g->nprow) *
                    local_count(n, nb, g->pcol[r], g->npcol) * per;
         if (c > most) most = c;
     }
-    int ok = grow((void **)&g->gath, &g->cap_gath, most, sizeof(double));
-    MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, g->comm);
-    if (!ok) return NOMEM;
+    return most;
+}
+
+/* The distributed z (leading dimension lld: this rank's row count, or 1
+ * when it has no rows, so z is compact) back into the replicated M on every
+ * rank: each rank's blocks broadcast in turn into buf (share_max doubles,
+ * not z), so no second whole matrix is needed. */
+static void gather(fu_scalapack *g, int n, int nb, int per, double *z, double *buf, double *M) {
     for (int r = 0; r < g->size; r++) {
         int npr = local_count(n, nb, g->prow[r], g->nprow);
         int nqr = local_count(n, nb, g->pcol[r], g->npcol);
-        double *src = r == g->rank ? z : g->gath;
+        double *src = r == g->rank ? z : buf;
         if (npr * nqr > 0) MPI_Bcast(src, npr * nqr * per, MPI_DOUBLE, r, g->comm);
         for (int lj = 0; lj < nqr; lj++) {
             int gj = global_index(lj, nb, g->pcol[r], g->npcol);
@@ -166,7 +168,6 @@ static int gather(fu_scalapack *g, int n, int nb, int per, double *z, double *M)
             }
         }
     }
-    return 0;
 }
 
 /* Descriptor of an n x n matrix with block nb; *lld its local leading dimension. */
@@ -183,8 +184,9 @@ static int eig_once(fu_scalapack *g, int n, int cplx, int dc, const double *H, d
     int desc[9], lld, info = describe(g, n, nb, desc, &lld);
     if (info) return info;
     int nq = local_count(n, nb, g->mycol, g->npcol);
-    size_t loc = (size_t)lld * (nq > 0 ? nq : 1) * per;
-    int ok = grow((void **)&g->a, &g->cap_a, loc, sizeof(double)) &&
+    size_t loc = (size_t)lld * (nq > 0 ? nq : 1) * per, most = share_max(g, n, nb, per);
+    /* a, destroyed by the solver, is then the gather's receive buffer */
+    int ok = grow((void **)&g->a, &g->cap_a, loc > most ? loc : most, sizeof(double)) &&
              grow((void **)&g->z, &g->cap_z, loc, sizeof(double)) &&
              grow((void **)&g->work, &g->cap_work, 4, sizeof(double)) &&
              grow((void **)&g->rwork, &g->cap_rwork, 4, sizeof(double)) &&
@@ -192,8 +194,7 @@ static int eig_once(fu_scalapack *g, int n, int cplx, int dc, const double *H, d
     MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, g->comm);
     if (!ok) return NOMEM;
     scatter(g, n, nb, per, H, g->a, lld);
-    /* workspace query, then a margin: the reference ScaLAPACK's queries have
-     * come out short for small blocks on some grids */
+    /* workspace query (documented minima and a small margin on top) */
     int lw = -1, lr = -1, li = -1;
     g->work[0] = g->rwork[0] = 0;
     g->iwork[0] = 0;
@@ -210,10 +211,9 @@ static int eig_once(fu_scalapack *g, int n, int cplx, int dc, const double *H, d
         pdsyev_("V", "U", &n, g->a, &one, &one, desc, w, g->z, &one, &one, desc, g->work, &lw,
                 &info, 1, 1);
     if (info) return info;
-    double slack = 1.2 * (g->work[0] > 0 ? g->work[0] : 0) + (double)n * nb + 1024;
-    lw = (int)fmin(slack, 2e9);
-    lr = (int)fmin(1.2 * g->rwork[0] + 9.0 * n + 3.0 * loc + 1024, 2e9);
-    li = 2 * (g->iwork[0] > 7 * n + 8 * g->npcol + 2 ? g->iwork[0] : 7 * n + 8 * g->npcol + 2) + 64;
+    lw = (int)fmin((g->work[0] > 0 ? g->work[0] : 0) + (double)n * nb + 1024, 2e9);
+    lr = (int)fmin(fmax(g->rwork[0], 1.0 + 9.0 * n + 3.0 * loc / per) + 1024, 2e9);
+    li = (g->iwork[0] > 7 * n + 8 * g->npcol + 2 ? g->iwork[0] : 7 * n + 8 * g->npcol + 2) + 64;
     ok = grow((void **)&g->work, &g->cap_work, (size_t)lw * per, sizeof(double)) &&
          grow((void **)&g->rwork, &g->cap_rwork, cplx ? (size_t)lr : 4, sizeof(double)) &&
          grow((void **)&g->iwork, &g->cap_iwork, (size_t)li, sizeof(int));
@@ -241,9 +241,9 @@ int fu_scalapack_heev(fu_scalapack *g, int n, int cplx, double *H, double *w) {
     if (info != 0 && info != NOMEM) info = eig_once(g, n, cplx, 0, H, w);
     if (info != 0) return info;
     MPI_Bcast(w, n, MPI_DOUBLE, 0, g->comm);
-    info = gather(g, n, block(g, n), per, g->z, H);
-    if (!info) g->solves++;
-    return info;
+    gather(g, n, block(g, n), per, g->z, g->a, H);
+    g->solves++;
+    return 0;
 }
 
 int fu_scalapack_potrf(fu_scalapack *g, int n, int cplx, double *R) {
@@ -251,7 +251,8 @@ int fu_scalapack_potrf(fu_scalapack *g, int n, int cplx, double *R) {
     int desc[9], lld, info = describe(g, n, nb, desc, &lld);
     if (info) return info;
     int nq = local_count(n, nb, g->mycol, g->npcol);
-    int ok = grow((void **)&g->a, &g->cap_a, (size_t)lld * (nq > 0 ? nq : 1) * per, sizeof(double));
+    int ok = grow((void **)&g->a, &g->cap_a, (size_t)lld * (nq > 0 ? nq : 1) * per, sizeof(double)) &&
+             grow((void **)&g->gath, &g->cap_gath, share_max(g, n, nb, per), sizeof(double));
     MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, g->comm);
     if (!ok) return NOMEM;
     scatter(g, n, nb, per, R, g->a, lld);
@@ -261,7 +262,7 @@ int fu_scalapack_potrf(fu_scalapack *g, int n, int cplx, double *R) {
         pdpotrf_("U", &n, g->a, &one, &one, desc, &info, 1);
     MPI_Bcast(&info, 1, MPI_INT, 0, g->comm);
     if (info != 0) return info;
-    info = gather(g, n, nb, per, g->a, R);
-    if (!info) g->solves++;
-    return info;
+    gather(g, n, nb, per, g->a, g->gath, R); /* m x m: a small buffer */
+    g->solves++;
+    return 0;
 }

@@ -11,9 +11,10 @@
  * p?heevd, p?potrf), and the result comes back replicated (each rank's
  * blocks broadcast in turn into the input's array), because the callers
  * multiply their G-vector rows by the whole coefficient matrix. Memory per
- * rank for a k x k matrix: the replicated input/result plus ~3.5 k^2/P for
- * the distributed copies, ScaLAPACK's work and the broadcast buffer, against
- * ~4 k^2 replicated (matrix, backup, LAPACK work). The triangular solve W R^-1 stays the callers'
+ * rank for a k x k matrix: the replicated input/result plus ~3.5-4 k^2/P
+ * (the distributed matrix, which then receives the broadcasts, its
+ * eigenvectors, ScaLAPACK's work), against ~4 k^2 replicated (matrix,
+ * backup, LAPACK work). The triangular solve W R^-1 stays the callers'
  * local ?trsm on their rows: it is already split evenly over the band ranks,
  * and p?trsm would need the n x m block in block-cyclic layout (two more
  * transposes of it per orthogonalisation).

@@ -4,13 +4,17 @@
  * replicated path does, or the ranks solve it together with
  * fu_scalapack_heev (block-cyclic copy-out, p?syevd/p?heevd, gather of the
  * eigenvectors to every rank). Per order: best of `reps` wall seconds (the
- * slowest rank) and CPU seconds (summed over the ranks). Built and run by
+ * slowest rank) and CPU seconds (summed over the ranks). With only = 1
+ * (replicated) or 2 (distributed) just that path runs, and the peak RSS of
+ * the largest rank is printed: the solver's memory beyond the matrix and
+ * its copy, which both paths hold. Built and run by
  * validation/scalapack_crossover.py. */
 #include <complex.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <lapacke.h>
@@ -37,6 +41,8 @@ int main(int argc, char **argv) {
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     int cplx = argc > 1 ? atoi(argv[1]) : 0, reps = argc > 2 ? atoi(argv[2]) : 3;
+    const char *o = getenv("CROSSOVER_ONLY");
+    int only = o ? atoi(o) : 0;
     fu_scalapack g;
     fu_err err = {0};
     if (fu_scalapack_init(&g, MPI_COMM_WORLD, &err)) MPI_Abort(MPI_COMM_WORLD, 1);
@@ -52,6 +58,7 @@ int main(int argc, char **argv) {
         double best[4] = {1e30, 1e30, 1e30, 1e30};
         for (int r = 0; r < reps; r++)
             for (int dist = 0; dist < 2; dist++) {
+                if (only && only != dist + 1) continue;
                 memcpy(A, H, sizeof(double) * nn);
                 MPI_Barrier(MPI_COMM_WORLD);
                 double t0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
@@ -66,8 +73,18 @@ int main(int argc, char **argv) {
                 MPI_Allreduce(MPI_IN_PLACE, &t[1], 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
                 if (t[0] < best[2 * dist]) best[2 * dist] = t[0], best[2 * dist + 1] = t[1];
             }
-        if (rank == 0)
-            printf("%7d %10.4f %8.4f %10.4f %8.4f\n", n, best[0], best[1], best[2], best[3]);
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        long rss = ru.ru_maxrss; /* kB */
+        MPI_Allreduce(MPI_IN_PLACE, &rss, 1, MPI_LONG, MPI_MAX, MPI_COMM_WORLD);
+        if (rank == 0) {
+            printf("%7d", n);
+            for (int c = 0; c < 4; c++) {
+                if (best[c] < 1e29) printf(" %10.4f", best[c]);
+                else printf(" %10s", "-");
+            }
+            printf("  peak RSS %.1f MB\n", rss / 1024.0);
+        }
         free(H);
         free(A);
         free(w);
