@@ -45,7 +45,7 @@ static void usage(FILE *f) {
             "                               (default: chosen from the cost model and memory);\n"
             "                               --scalapack-min: band ranks solve the eigensolver's\n"
             "                               subspace matrices of this order or more with\n"
-            "                               ScaLAPACK (default 1000; 1: always)\n"
+            "                               ScaLAPACK (default 1500; 1: always)\n"
             "  screen SWEEP.yaml [-o PREFIX] [--group-size G] [--static] [--deadline S]\n"
             "         [--max-attempts N] [--candidate-time-limit S] [--recovery-rungs N] [--dry-run]\n"
             "         [--mem-per-rank SIZE]\n"

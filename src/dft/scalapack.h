@@ -30,10 +30,13 @@
 #include "core/error.h"
 
 /* Default order from which band ranks solve a subspace matrix with
- * ScaLAPACK (fu_scf_params.scalapack_min): below it a replicated LAPACK
- * solve costs less than the collectives and the grid's overheads
- * (validation/README.md, "ScaLAPACK"). */
-#define FU_SCALAPACK_MIN_DEFAULT 1000
+ * ScaLAPACK (fu_scf_params.scalapack_min). Measured here (Debian's reference
+ * ScaLAPACK against OpenBLAS's LAPACK, validation/scalapack_crossover.py):
+ * below ~1000 the distributed solve is 2-7x slower than solving the whole
+ * matrix on every rank; it wins from ~1200 (complex, 2 ranks) and ~1600
+ * (real, 4 ranks); real on 2 ranks it is still 1.2x slower at 3200, where
+ * it saves memory instead (validation/README.md, "ScaLAPACK"). */
+#define FU_SCALAPACK_MIN_DEFAULT 1500
 /* Block size of the block-cyclic layout (smaller for matrices too small to
  * give every process column a block). */
 #define FU_SCALAPACK_NB 32
