@@ -12,6 +12,8 @@ cannot pass:
   si8_gamma   Γ-only Si8 insulator (real orbitals): 2, 3, 4 ranks = 1 x 2, 1 x 3, 1 x 4
   al4_metal   Al4 metal, Fermi-Dirac smearing, one complex k-point: 2, 3, 4 ranks
   fe2_spin    spin-polarised Fe2, smearing, one complex k-point: 2, 3 ranks
+  si8_sym     si8_gamma undisplaced (exact degeneracies at Γ): 2, 4 ranks
+  al4_sym     al4_metal undisplaced (degenerate partly filled levels): 2, 3 ranks
   si8_2k      si8_gamma on a 1x1x2 mesh (2 real k-points): 4 ranks = 2 x 2; then on 2 ranks
               the layout follows the memory limit: by default 2 x 1 (k-points only); with
               --mem-per-rank just below that layout's estimate, 1 x 2 (band ranks need less:
@@ -42,12 +44,26 @@ import mpi_consistency as mc  # noqa: E402
 
 DATA = os.path.join(HERE, "band_parallel")
 CASES = {
-    "si8_gamma": ("si8_gamma.yaml", None, {2: (1, 2), 3: (1, 3), 4: (1, 4)}),
-    "al4_metal": ("al4_metal.yaml", None, {2: (1, 2), 3: (1, 3), 4: (1, 4)}),
-    "fe2_spin": ("fe2_spin.yaml", None, {2: (1, 2), 3: (1, 3)}),
-    "si8_2k": ("si8_gamma.yaml", ("grid: [1, 1, 1]", "grid: [1, 1, 2]"), {4: (2, 2)}),
+    "si8_gamma": ("si8_gamma.yaml", [], {2: (1, 2), 3: (1, 3), 4: (1, 4)}),
+    "al4_metal": ("al4_metal.yaml", [], {2: (1, 2), 3: (1, 3), 4: (1, 4)}),
+    "fe2_spin": ("fe2_spin.yaml", [], {2: (1, 2), 3: (1, 3)}),
+    "si8_2k": ("si8_gamma.yaml", [("grid: [1, 1, 1]", "grid: [1, 1, 2]")], {4: (2, 2)}),
+    # undisplaced: exactly degenerate levels at Γ (triplets, also across the edge of the
+    # computed bands), whose eigenvectors each solver and rank count may choose differently.
+    # Its SCF path then differs from run to run (two 1-rank runs with different FFT plans
+    # took 20 and 25 steps) and each energy term ends up to ~7e-9 Ha from another run's at
+    # density tolerance 1e-9: the terms are first order in the residual density, the total
+    # (variational) second order, 1e-13. So the total energy, Fermi level, occupied
+    # eigenvalues, forces and stress keep their tolerances, and the terms get TERMS_SYM.
+    "si8_sym": ("si8_gamma.yaml", [("[Si, 0.0200000000, 0.0100000000, 0.0000000000]",
+                                    "[Si, 0.0000000000, 0.0000000000, 0.0000000000]"),
+                                   ("density_tolerance: 1e-9", "density_tolerance: 1e-10")],
+                {2: (1, 2), 4: (1, 4)}),
+    "al4_sym": ("al4_metal.yaml", [("[Al, 0.5, 0.52, 0.0]", "[Al, 0.5, 0.5, 0.0]")],
+                {2: (1, 2), 3: (1, 3)}),
 }
 ETOL, FTOL = 1e-9, 1e-7
+TERMS_SYM = 1e-8  # energy terms (not the total) of si8_sym, see CASES
 
 
 def layout_line(npk, npb):
@@ -60,7 +76,8 @@ def compare(name, ref, js, n):
     e0, e1 = ref["energy_ha"], js["energy_ha"]
     mc.check(set(e0) == set(e1), f"{name} {n} ranks: energy terms differ")
     for k in sorted(set(e0) & set(e1)):
-        worst.append((abs(e1[k] - e0[k]), ETOL, f"energy_ha.{k}"))
+        tol = TERMS_SYM if name == "si8_sym" and k not in ("total", "total_per_atom") else ETOL
+        worst.append((abs(e1[k] - e0[k]), tol, f"energy_ha.{k}"))
     worst.append((abs(js["fermi_level_ha"] - ref["fermi_level_ha"]), ETOL, "fermi_level_ha"))
     a, b = np.array(ref["eigenvalues_ha"], float), np.array(js["eigenvalues_ha"], float)
     occ = np.array(ref["occupations"], float) > 1e-8
@@ -141,13 +158,14 @@ def main():
         shutil.rmtree(top)
     os.makedirs(top)
     for name in args.cases.split(","):
-        fname, edit, layouts = CASES[name]
+        fname, edits, layouts = CASES[name]
         with open(os.path.join(DATA, fname), encoding="utf-8") as f:
             text = f.read()
-        if edit:
-            if not mc.check(text.count(edit[0]) == 1, f"{name}: '{edit[0]}' not in {fname}"):
-                continue
-            text = text.replace(*edit)
+        if not all(mc.check(text.count(e[0]) == 1, f"{name}: '{e[0]}' not in {fname}")
+                   for e in edits):
+            continue
+        for e in edits:
+            text = text.replace(*e)
         path = os.path.join(top, name + ".yaml")
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
