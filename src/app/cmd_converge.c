@@ -105,21 +105,10 @@ int cmd_converge(int argc, char **argv, int rank) {
     snprintf(path_log, sizeof path_log, "%s.converge.log", prefix);
     snprintf(path_json, sizeof path_json, "%s.converge.json", prefix);
     snprintf(tmp_log, sizeof tmp_log, "%s.tmp.%ld", path_log, (long)getpid());
-    FILE *log = NULL;
-    int open_ok = 1;
-    if (rank == 0) {
-        log = app_runlog_open(tmp_log, path_log, "converge", input);
-        if (!log) {
-            open_ok = 0;
-        } else {
-            /* a stop signal leaves PREFIX.converge.failed.log, not a temporary */
-            char failed[4300];
-            snprintf(failed, sizeof failed, "%s.converge.failed.log", prefix);
-            app_runlog_guard(input, tmp_log, failed, fileno(log));
-        }
-    }
-    fu_bcast(&open_ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (!open_ok) {
+    char failed[4300]; /* a stop signal leaves PREFIX.converge.failed.log, not a temporary */
+    snprintf(failed, sizeof failed, "%s.converge.failed.log", prefix);
+    FILE *log;
+    if (!app_runlog_start(rank, 0, "converge", input, tmp_log, path_log, failed, &log)) {
         fu_scf_input_free(&in);
         return APP_EXIT_OTHER;
     }

@@ -280,18 +280,8 @@ int cmd_relax(int argc, char **argv, int rank) {
     snprintf(path_log, sizeof path_log, "%s.relax.log", prefix);
     snprintf(path_failed, sizeof path_failed, "%s.failed.log", prefix);
     snprintf(tmp_log, sizeof tmp_log, "%s.tmp.%ld", path_log, (long)getpid());
-    FILE *log = NULL;
-    int open_ok = 1;
-    if (rank == 0) {
-        log = app_runlog_open(tmp_log, path_log, "relax", input);
-        if (!log) {
-            open_ok = 0;
-        } else {
-            app_runlog_guard(input, tmp_log, path_failed, fileno(log));
-        }
-    }
-    fu_bcast(&open_ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (!open_ok) {
+    FILE *log;
+    if (!app_runlog_start(rank, 0, "relax", input, tmp_log, path_log, path_failed, &log)) {
         fu_scf_input_free(&in);
         free(orig);
         return APP_EXIT_OTHER;

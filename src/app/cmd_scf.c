@@ -159,35 +159,26 @@ int cmd_scf(int argc, char **argv, int rank) {
     snprintf(tmp_log, sizeof tmp_log, "%s.tmp.%ld", path_log, (long)getpid());
     snprintf(tmp_json, sizeof tmp_json, "%s.new", path_json);
     snprintf(tmp_h5, sizeof tmp_h5, "%s.new", path_h5);
-    FILE *log = NULL;
-    int open_ok = 1;
     const char *const outs_all[3] = {path_log, path_json, path_h5};
     const char *dir = rank == 0 ? first_directory(outs_all, 3) : NULL;
-    if (dir) { /* found before the SCF, not after it */
+    if (dir) /* found before the SCF, not after it */
         fprintf(stderr, "furui: error: %s: is a directory, cannot be replaced by this run's results\n", dir);
-        open_ok = 0;
-    } else if (rank == 0) {
-        log = app_runlog_open(tmp_log, path_log, "scf", input);
-        if (!log) {
-            open_ok = 0;
-        } else {
-            int nranks = 1;
-            fu_comm_size(MPI_COMM_WORLD, &nranks);
-            if (fu_mpi_running()) fprintf(log, "# MPI ranks: %d\n", nranks);
-            else fprintf(log, "# MPI not started (one process)\n");
-            fprintf(log, "# threads per rank: %d\n", in.params.threads);
-            if (mem.total > 0) {
-                char t[3][32];
-                fprintf(log, "# memory estimate per rank: %.0f bytes = %s (wave functions %s, grids and mixer %s; "
-                        "%d band rank(s) per k-point)\n",
-                        mem.total, fu_memory_text(mem.total, t[0], 32), fu_memory_text(mem.wavefunctions, t[1], 32),
-                        fu_memory_text(mem.grids + mem.mixer, t[2], 32), memc.npb > 1 ? memc.npb : 1);
-            }
-            app_runlog_guard(input, tmp_log, path_failed, fileno(log));
+    FILE *log;
+    int open_ok = app_runlog_start(rank, dir != NULL, "scf", input, tmp_log, path_log, path_failed, &log);
+    if (log) {
+        int nranks = 1;
+        fu_comm_size(MPI_COMM_WORLD, &nranks);
+        if (fu_mpi_running()) fprintf(log, "# MPI ranks: %d\n", nranks);
+        else fprintf(log, "# MPI not started (one process)\n");
+        fprintf(log, "# threads per rank: %d\n", in.params.threads);
+        if (mem.total > 0) {
+            char t[3][32];
+            fprintf(log, "# memory estimate per rank: %.0f bytes = %s (wave functions %s, grids and mixer %s; "
+                    "%d band rank(s) per k-point)\n",
+                    mem.total, fu_memory_text(mem.total, t[0], 32), fu_memory_text(mem.wavefunctions, t[1], 32),
+                    fu_memory_text(mem.grids + mem.mixer, t[2], 32), memc.npb > 1 ? memc.npb : 1);
         }
     }
-    /* every rank must learn that rank 0 cannot write before the SCF starts */
-    fu_bcast(&open_ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (!open_ok) {
         fu_scf_input_free(&in);
         return APP_EXIT_OTHER;

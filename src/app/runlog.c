@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "app/runtime.h"
+#include "core/comm.h"
 #include "furui_git_version.h"
 
 FILE *app_runlog_open(const char *tmp_log, const char *path_log, const char *cmd, const char *input) {
@@ -17,6 +18,19 @@ FILE *app_runlog_open(const char *tmp_log, const char *path_log, const char *cmd
     setvbuf(log, NULL, _IOLBF, 0);
     fprintf(log, "# furui %s (%s) %s %s\n", FURUI_VERSION, FURUI_GIT_VERSION, cmd, input);
     return log;
+}
+
+int app_runlog_start(int rank, int refused, const char *cmd, const char *input, const char *tmp_log,
+                     const char *path_log, const char *failed_log, FILE **log) {
+    int open_ok = !refused;
+    *log = NULL;
+    if (rank == 0 && open_ok) {
+        *log = app_runlog_open(tmp_log, path_log, cmd, input);
+        if (*log) app_runlog_guard(input, tmp_log, failed_log, fileno(*log));
+        else open_ok = 0;
+    }
+    fu_bcast(&open_ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    return open_ok;
 }
 
 static const int stop_signals[] = {SIGTERM, SIGINT, SIGHUP};

@@ -94,6 +94,12 @@ double app_parse_bytes(const char *s);
  * path_log. */
 FILE *app_runlog_open(const char *tmp_log, const char *path_log, const char *cmd, const char *input);
 void app_runlog_guard(const char *input, const char *tmp_log, const char *failed_log, int log_fd);
+/* The start of scf, relax and converge: rank 0 opens tmp_log (app_runlog_open) and guards it
+ * (a stop signal leaves failed_log), unless `refused` (rank 0 found an output it may not
+ * replace and said so); every rank learns the outcome before any SCF starts. 1 and *log (rank
+ * 0; NULL elsewhere) if the run may go on, else 0. */
+int app_runlog_start(int rank, int refused, const char *cmd, const char *input, const char *tmp_log,
+                     const char *path_log, const char *failed_log, FILE **log);
 void app_runlog_defer(void);
 void app_runlog_release(void);
 

@@ -34,6 +34,11 @@ typedef struct {
 #define Z_DE 0.1066   /* delafossite CuFeO2, O 6c (0,0,z) */
 #define Z_AS 0.22705  /* alpha-As, 6c (0,0,z) */
 #define X_SE 0.2254   /* trigonal Se, 3a (x,0,1/3) */
+/* Fddd (origin choice 2) 32h: the eight positions of x, y, z not related by the F centring. */
+#define FDDD8(x, y, z)                                                                                     \
+    {0, {x, y, z}}, {0, {0.75 - (x), 0.75 - (y), z}}, {0, {0.75 - (x), y, 0.75 - (z)}},                     \
+        {0, {x, 0.75 - (y), 0.75 - (z)}}, {0, {-(x), -(y), -(z)}}, {0, {0.25 + (x), 0.25 + (y), -(z)}},     \
+        {0, {0.25 + (x), -(y), 0.25 + (z)}}, {0, {-(x), 0.25 + (y), 0.25 + (z)}}
 /* Pnma 4c: (x,1/4,z), (1/2-x,3/4,1/2+z), (-x,3/4,-z), (1/2+x,1/4,1/2-z). */
 #define COT4(site, x, z)                                                                \
     {site, {x, 0.25, z}}, {site, {0.5 - (x), 0.75, 0.5 + (z)}}, {site, {-(x), 0.75, -(z)}}, \
@@ -185,6 +190,10 @@ static const struct {
     [FU_PROTO_GAMMA_SE] = {"gamma-se", 1, 152, LAT_CONV, 3,
                            {{0, {X_SE, 0, 1.0 / 3}}, {0, {0, X_SE, 2.0 / 3}}, {0, {-X_SE, -X_SE, 0}}},
                            'P', 1, 4.9536 / 4.3662, 1},
+    [FU_PROTO_ALPHA_S] = {"alpha-s", 1, 70, LAT_CONV, 32,
+                          {FDDD8(0.8554, 0.9526, 0.9516), FDDD8(0.7844, 0.0301, 0.0763),
+                           FDDD8(0.7069, 0.9795, 0.0040), FDDD8(0.7862, 0.9073, 0.1290)},
+                          'F', 12.8660 / 10.4646, 24.4860 / 10.4646, 0},
     /* atoms placed by build(): the bond length depends on the element */
     [FU_PROTO_DIMER] = {"dimer", 1, 123, LAT_CONV, 2, {{0, {0, 0, 0}}, {0, {0, 0, 0}}}, 'P', 1, 1, 0},
 };
@@ -207,7 +216,7 @@ const char *fu_prototype_name(fu_prototype p) {
 const char *fu_prototype_names(void) {
     return "rocksalt, zincblende, wurtzite, cscl, fluorite, diamond, fcc, bcc, hcp, perovskite, "
            "antifluorite, rutile, anatase, cdi2, nias, corundum, cotunnite, spinel, heusler, "
-           "half-heusler, rp1, delafossite, graphite, beta-sn, alpha-as, gamma-se, dimer";
+           "half-heusler, rp1, delafossite, graphite, beta-sn, alpha-as, gamma-se, dimer, alpha-s";
 }
 
 int fu_prototype_nsites(fu_prototype p) {
@@ -284,7 +293,7 @@ static void conv_cell(fu_prototype p, double a, double ca, double conv[3][3], do
 }
 
 /* Fills lattice and xred (primitive cell) of a LAT_CONV prototype. */
-static void build_conv(fu_prototype p, const int *z, double a, double ca, fu_structure *t) {
+static void build_conv(fu_prototype p, const int *z, double a, double ca, double u, fu_structure *t) {
     double conv[3][3], prim[3][3];
     conv_cell(p, a, ca, conv, prim);
     for (int i = 0; i < 3; i++)
@@ -296,6 +305,12 @@ static void build_conv(fu_prototype p, const int *z, double a, double ca, fu_str
     for (int ia = 0; ia < table[p].natom; ia++) {
         double x[3], r[3];
         memcpy(x, table[p].atom[ia].x, sizeof x);
+        /* the element's own free parameter instead of the type compound's */
+        if (u > 0 && p == FU_PROTO_ALPHA_AS) x[2] = ia ? -u : u;
+        if (u > 0 && p == FU_PROTO_GAMMA_SE) {
+            static const double k[3][3] = {{1, 0, 0}, {0, 1, 0}, {-1, -1, 0}};
+            for (int j = 0; j < 2; j++) x[j] = k[ia][j] * u;
+        }
         if (p == FU_PROTO_DIMER) x[2] = (ia ? -0.5 : 0.5) * fu_prototype_dimer_bond(z[0]) / a;
         for (int j = 0; j < 3; j++) r[j] = x[0] * conv[0][j] + x[1] * conv[1][j] + x[2] * conv[2][j];
         for (int i = 0; i < 3; i++) {
@@ -322,7 +337,7 @@ static double rule_conv(fu_prototype p, const int *z, double *bond) {
     int zat[FU_PROTO_MAX_ATOMS];
     memset(&t, 0, sizeof t);
     t.xred = xr;
-    build_conv(p, z, 1.0, 0.0, &t);
+    build_conv(p, z, 1.0, 0.0, 0.0, &t);
     int hetero = 0;
     for (int ia = 0; ia < table[p].natom; ia++) {
         zat[ia] = z[table[p].atom[ia].site];
@@ -460,8 +475,16 @@ int fu_prototype_build(fu_prototype p, const int *z, double a, fu_structure *s, 
 
 int fu_prototype_build_ca(fu_prototype p, const int *z, double a, double ca, fu_structure *s,
                           fu_err *err) {
+    return fu_prototype_build_u(p, z, a, ca, 0.0, s, err);
+}
+
+int fu_prototype_build_u(fu_prototype p, const int *z, double a, double ca, double u, fu_structure *s,
+                         fu_err *err) {
     int rc = check_elements(p, z, err);
     if (rc) return rc;
+    if (u != 0 && !(u > 0 && u < 0.5 && (p == FU_PROTO_ALPHA_AS || p == FU_PROTO_GAMMA_SE)))
+        return fu_fail(err, FU_EINPUT, "prototype %s: free parameter %g: only alpha-as (z) and gamma-se (x), "
+                       "in (0, 0.5)", table[p].name, u);
     if (!isfinite(a))
         return fu_fail(err, FU_EINPUT, "prototype %s: lattice parameter is not finite",
                        table[p].name);
@@ -524,7 +547,7 @@ int fu_prototype_build_ca(fu_prototype p, const int *z, double a, double ca, fu_
         memcpy(t.xred[ia], table[p].atom[ia].x, sizeof t.xred[ia]);
         t.typat[ia] = site_species[table[p].atom[ia].site];
     }
-    if (table[p].lat == LAT_CONV) build_conv(p, z, a, ca, &t);
+    if (table[p].lat == LAT_CONV) build_conv(p, z, a, ca, u, &t);
     *s = t;
     return FU_OK;
 }

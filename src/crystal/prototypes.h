@@ -51,6 +51,11 @@
  *   dimer         A      A2       2      123 P4/mmm     a diatomic molecule along z in a cubic
  *                                                       box of edge a (default 10 Å); bond:
  *                                                       fu_prototype_dimer_bond
+ *   alpha-s       A      A        32     70 Fddd        orthorhombic S (S8 rings): b/a
+ *                                                       12.8660/10.4646, c/a 24.4860/10.4646,
+ *                                                       four 32h sites (origin choice 2; Rettig
+ *                                                       and Trotter, Acta Cryst. C43, 2260
+ *                                                       (1987), 298 K)
  *
  * (α-Sn is the diamond prototype with A: Sn.) The rule of these prototypes
  * (not dimer): a is the smallest value at which no two atoms of different
@@ -124,11 +129,12 @@ typedef enum {
     FU_PROTO_ALPHA_AS,
     FU_PROTO_GAMMA_SE,
     FU_PROTO_DIMER,
+    FU_PROTO_ALPHA_S,
     FU_PROTO_COUNT
 } fu_prototype;
 
 #define FU_PROTO_MAX_SITES 3
-#define FU_PROTO_MAX_ATOMS 14
+#define FU_PROTO_MAX_ATOMS 32
 /* Edge of the cubic box of a dimer when no a is given: 10 Å. */
 #define FU_PROTO_DIMER_BOX_ANGSTROM 10.0
 
@@ -168,5 +174,10 @@ int fu_prototype_build(fu_prototype p, const int *z, double a, fu_structure *s, 
  * far from their prototype's (Zn and Cd in hcp, Te in gamma-se). */
 int fu_prototype_build_ca(fu_prototype p, const int *z, double a, double ca, fu_structure *s,
                           fu_err *err);
+/* The same with the element's own free parameter u instead of the type
+ * compound's: z of 6c in alpha-as (Sb, Bi), x of 3a in gamma-se (Te); u = 0:
+ * the table's. Any other prototype, or u outside (0, 0.5), is refused. */
+int fu_prototype_build_u(fu_prototype p, const int *z, double a, double ca, double u, fu_structure *s,
+                         fu_err *err);
 
 #endif

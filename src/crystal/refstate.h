@@ -9,6 +9,8 @@
  *    Introduction to Solid State Physics (8th ed., 2005), ch. 1, and in
  *    ASE's ase.data.reference_states (Debian python3-ase), which the test
  *    compares against.
+ *  - "Rettig-Trotter": S. J. Rettig and J. Trotter, Acta Cryst. C43, 2260
+ *    (1987): orthorhombic alpha-S at 298 K (prototype alpha-s, 32 atoms).
  *  - "Huber-Herzberg": K. P. Huber and G. Herzberg, Constants of Diatomic
  *    Molecules (1979), r_e as in NIST CCCBDB (the dimer prototype's bond).
  * Molecules (H2, N2, O2, F2, Cl2; Br2 and I2, condensed at 298 K, stand in
@@ -17,11 +19,11 @@
  * FU_PROTO_DIMER_BOX_ANGSTROM, spin-polarised where their ground state is
  * (O2: triplet, moment 1 muB per atom). Fe, Co, Ni are ferromagnetic
  * (starting moments 2.2, 1.6, 0.6 muB); Cr's antiferromagnetism needs a
- * supercell and is left out (non-magnetic bcc). Free parameters (z, x) of
- * alpha-as and gamma-se are those of As and Se; for Sb, Bi, Te only a and c/a
- * are the element's own: these are starting geometries; relax them
- * (`properties: relax`) when the hull must be tight.
- * Elements whose ground state is none of furui's prototypes (B, P, S, Mn,
+ * supercell and is left out (non-magnetic bcc). Sb, Bi (alpha-as) and Te
+ * (gamma-se) have their own a, c/a and free parameter (z 0.23349, 0.23407;
+ * x 0.2636), not As's and Se's. These are experimental structures; relax
+ * them (`properties: relax`) when the hull must be tight.
+ * Elements whose ground state is none of furui's prototypes (B, P, Mn,
  * Ga, In, Hg, La and the other lanthanides, noble gases, ...) have no
  * entry: give their reference as a candidate. */
 #ifndef FURUI_CRYSTAL_REFSTATE_H

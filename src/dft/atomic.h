@@ -13,8 +13,6 @@
 
 typedef double (*fu_atomic_form)(const fu_psp *psp, double q);
 
-/* Σ_{a of species sp} e^{-iG·R_a}, G = m (reduced) */
-double complex fu_atomic_structure_factor(const fu_structure *s, int sp, const int m[3]);
 /* f[ntot] over the density sphere (G = 0 included if with_g0, else 0). */
 void fu_atomic_superpose(const fu_basis *b, fu_atomic_form phi, int with_g0, double complex *f);
 /* Adds the forces and stress above for coefficients c[ntot]; either output may be NULL. */

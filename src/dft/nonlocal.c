@@ -131,16 +131,30 @@ int fu_nonlocal_forces_stress(const fu_basis *b, const fu_kblock *kb, int nband,
         /* ∂β/∂ε_αβ = -½δ_αβ β - Ω^{-1/2} e^{-iG·R} ∂_α(R_lm f_il)(q) q_β: the
          * α-part is evaluated once per (projector, G), then reused for all β. */
         double complex *dR = malloc(sizeof(double complex) * 3 * (size_t)np * npw);
-        if (!dR) {
+        double complex *ph = malloc(sizeof(double complex) * (size_t)npw);
+        if (!dR || !ph) {
+            free(dR);
+            free(ph);
             free(acc);
             free(C);
             free(dP);
             return fu_fail(err, FU_ENOMEM, "nonlocal stress: out of memory");
         }
-        for (int p = 0; p < np; p++) {
+        /* -Ω^{-1/2} e^{-iG·R} once per atom: an atom's projectors are consecutive, and a sine
+         * and cosine per projector and G were most of this function on every band rank */
+        for (int p = 0, phase_atom = -1; p < np; p++) {
             const fu_projector *pr = &b->projs[p];
             const fu_psp *psp = &b->psp[b->s.typat[pr->atom]];
-            const double *x = b->s.xred[pr->atom];
+            if (pr->atom != phase_atom) {
+                const double *x = b->s.xred[pr->atom];
+                for (int ig = 0; ig < npw; ig++) {
+                    double arg = -2.0 * FU_PI *
+                                 (kb->gred[ig][0] * x[0] + kb->gred[ig][1] * x[1] +
+                                  kb->gred[ig][2] * x[2]);
+                    ph[ig] = -inv_sqrt_vol * (cos(arg) + I * sin(arg));
+                }
+                phase_atom = pr->atom;
+            }
             for (int ig = 0; ig < npw; ig++) {
                 const double *q = kb->kpg[ig];
                 double qn = sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2]);
@@ -148,12 +162,8 @@ int fu_nonlocal_forces_stress(const fu_basis *b, const fu_kblock *kb, int nband,
                 double rlm = fu_solid_harmonic(pr->l, pr->m, q, grad);
                 double f = fu_psp_proj_q(psp, pr->l, pr->i, qn);
                 double df = qn > 1e-12 ? fu_psp_dproj_q(psp, pr->l, pr->i, qn) / qn : 0.0;
-                double arg = -2.0 * FU_PI *
-                             (kb->gred[ig][0] * x[0] + kb->gred[ig][1] * x[1] +
-                              kb->gred[ig][2] * x[2]);
-                double complex ph = -inv_sqrt_vol * (cos(arg) + I * sin(arg));
                 for (int al = 0; al < 3; al++)
-                    dR[((size_t)p * npw + ig) * 3 + al] = ph * (grad[al] * f + rlm * df * q[al]);
+                    dR[((size_t)p * npw + ig) * 3 + al] = ph[ig] * (grad[al] * f + rlm * df * q[al]);
             }
         }
         for (int al = 0; al < 3; al++)
@@ -170,6 +180,7 @@ int fu_nonlocal_forces_stress(const fu_basis *b, const fu_kblock *kb, int nband,
             }
         for (int al = 0; al < 3; al++) stress[al][al] -= weight * e / b->grid.volume;
         free(dR);
+        free(ph);
     }
 #undef ACCUMULATE
     free(acc);

@@ -53,7 +53,7 @@ typedef struct {
     const fu_correction_psp *psp; /* every element of the table */
     int nterm;
     const fu_correction_term *term;
-    const char *uncorrected; /* comma-separated anions with no term by design: "C,Si,As" */
+    const char *uncorrected; /* comma-separated anions with no term by design: "C,As,Pb" */
 } fu_correction_set;
 
 /* The sets stored in the repository (src/props/correction_data.c, generated

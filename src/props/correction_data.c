@@ -79,18 +79,20 @@ static const fu_correction_psp psp0[] = {
     {86, "e87413b1b77514826353830ab7af2c4ccb2e52af75394d87e112e8ad203fc2c9"}, /* Rn */
 };
 static const fu_correction_term term0[] = {
-    {"oxide", -0.555730, 0.053771},
-    {"N", -0.247240, 0.533114},
-    {"F", -0.448356, 0.115806},
-    {"Cl", -0.536813, 0.043601},
-    {"Br", -0.403861, 0.063599},
-    {"I", -0.161478, 0.147536},
-    {"Se", 0.114492, 0.388046},
-    {"Te", -0.161631, 0.309094},
-    {"H", -0.202341, 0.033773},
+    {"oxide", -0.555559, 0.051576},
+    {"N", -0.246121, 0.522394},
+    {"F", -0.448797, 0.111311},
+    {"Cl", -0.536813, 0.041809},
+    {"Br", -0.403861, 0.060984},
+    {"I", -0.161554, 0.141586},
+    {"Se", 0.114492, 0.372094},
+    {"Te", -0.374479, 0.296858},
+    {"H", -0.202341, 0.032385},
+    {"Si", 0.017572, 0.357642},
+    {"Sb", -0.406566, 0.181038},
 };
 static const fu_correction_set sets[] = {
-    {"furui-pbe-dojo04-fast-k0.5-expgeom", "gga_x_pbe+gga_c_pbe", "PseudoDojo nc-sr-04 pbe standard (v0.4)", "fast, k spacing 0.5 1/angstrom, experimental structures", 39, "marzari-vanderbilt", 0.01375, 72, psp0, 9, term0, "C,Si,Ge,Sn,Pb,As,Sb,Bi,P,B"},
+    {"furui-pbe-dojo04-fast-k0.5-expgeom", "gga_x_pbe+gga_c_pbe", "PseudoDojo nc-sr-04 pbe standard (v0.4)", "fast, k spacing 0.5 1/angstrom, experimental structures", 39, "marzari-vanderbilt", 0.01375, 72, psp0, 11, term0, "C,Ge,Sn,Pb,As,Bi,P,B"},
 };
 
 const fu_correction_set *fu_correction_data_sets(int *n) {

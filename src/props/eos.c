@@ -1,5 +1,6 @@
 /* Equation of state: BM3 fit and volume scan. Formulas: eos.h. */
 #include "props/eos.h"
+#include "props/property.h"
 
 #include <lapacke.h>
 #include <math.h>
@@ -256,3 +257,64 @@ int fu_eos_scan(const fu_structure *s, const fu_scf_params *p, MPI_Comm comm,
     }
     return FU_OK;
 }
+
+/* ---- descriptor (props/property.h) ---------------------------------------------- */
+
+static int eos_present(const fu_cand_result *r) { return r->eos_npoints > 0; }
+
+#define EOS_OFF(field) offsetof(fu_cand_result, field)
+#define EOS_FIT(n, u, field) \
+    {.name = n, .units = u, .kind = FU_FIELD_F64, .count = 1, .offset = EOS_OFF(field), .tol = FU_TOL_SCF, .gated = 1}
+static const fu_property_field eos_fields[] = {
+    {.name = "eos_npoints", .kind = FU_FIELD_I32, .count = 1, .offset = EOS_OFF(eos_npoints), .tol = FU_TOL_INPUT},
+    /* ragged: eos_npoints points (results file: eos_offset) */
+    {.name = "eos_volume", .units = "bohr^3", .kind = FU_FIELD_F64, .count = 0, .offset = EOS_OFF(eos_volume),
+     .len_offset = EOS_OFF(eos_npoints), .tol = FU_TOL_INPUT, .gated = 1},
+    {.name = "eos_energy", .units = "Ha", .kind = FU_FIELD_F64, .count = 0, .offset = EOS_OFF(eos_energy),
+     .len_offset = EOS_OFF(eos_npoints), .tol = FU_TOL_INPUT, .gated = 1},
+    EOS_FIT("eos_v0", "bohr^3", eos_v0),
+    EOS_FIT("eos_e0", "Ha", eos_e0),
+    EOS_FIT("eos_b0", "Ha/bohr^3", eos_b0),
+    EOS_FIT("eos_b0_prime", "1", eos_b0_prime),
+    EOS_FIT("eos_rms_residual", "Ha", eos_rms),
+    {.name = "eos_min_outside", .kind = FU_FIELD_I32, .count = 1, .offset = EOS_OFF(eos_min_outside),
+     .tol = FU_TOL_INPUT, .gated = 1, .ifill = -1},
+};
+
+/* catalog columns (screen/catalog.h): the fit in eV, GPa and Å³ per atom */
+static double eos_volume_per_atom(const fu_cand_result *r) {
+    const double b3 = FU_BOHR_ANGSTROM * FU_BOHR_ANGSTROM * FU_BOHR_ANGSTROM;
+    return r->natom > 0 ? r->eos_v0 * b3 / r->natom : NAN;
+}
+static double eos_bulk_modulus(const fu_cand_result *r) { return r->natom > 0 ? r->eos_b0 * FU_HA_BOHR3_GPA : NAN; }
+static double eos_b0_prime(const fu_cand_result *r) { return r->natom > 0 ? r->eos_b0_prime : NAN; }
+static double eos_rms_mev(const fu_cand_result *r) {
+    return r->natom > 0 ? r->eos_rms * FU_HA_EV * 1e3 / r->natom : NAN;
+}
+static double eos_outside(const fu_cand_result *r) { return r->natom > 0 ? r->eos_min_outside : NAN; }
+
+static const fu_property_column eos_columns[] = {
+    {.name = "eos_volume_per_atom", .unit = "angstrom^3/atom", .description = "equilibrium volume of the Birch-Murnaghan fit",
+     .description_ja = "状態方程式の平衡体積（原子あたり）", .target = 1, .value = eos_volume_per_atom, .solid = 1},
+    {.name = "bulk_modulus_gpa", .unit = "GPa", .description = "bulk modulus B0 of the Birch-Murnaghan fit",
+     .description_ja = "体積弾性率", .target = 1, .value = eos_bulk_modulus, .solid = 1},
+    {.name = "bulk_modulus_derivative", .unit = "1", .description = "pressure derivative B0' of the Birch-Murnaghan fit",
+     .description_ja = "体積弾性率の圧力微分", .target = 1, .value = eos_b0_prime, .solid = 1},
+    {.name = "eos_fit_rms_mev_per_atom", .unit = "meV/atom", .description = "rms residual of the equation-of-state fit",
+     .description_ja = "状態方程式フィットの残差", .value = eos_rms_mev, .solid = 1},
+    {.name = "eos_minimum_outside", .integer = 1, .unit = "1",
+     .description = "1 if the fitted minimum lies outside the sampled volumes (extrapolated)",
+     .description_ja = "平衡体積が計算範囲外なら1", .value = eos_outside, .solid = 1},
+};
+
+const fu_property fu_eos_property = {
+    .columns = eos_columns,
+    .ncolumns = sizeof eos_columns / sizeof eos_columns[0],
+    .catalog_after = "absolute_magnetization", /* after relax_steps: the registry lists relax first */
+    .name = "eos",
+    .description = "E(V) scan and third-order Birch-Murnaghan fit after the SCF",
+    .inline_block = 1,
+    .fields = eos_fields,
+    .nfields = sizeof eos_fields / sizeof eos_fields[0],
+    .present = eos_present,
+};

@@ -1,5 +1,6 @@
 /* Structural relaxation (BFGS / FIRE) in the combined coordinates of relax.h. */
 #include "props/relax.h"
+#include "props/property.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -753,3 +754,35 @@ int fu_relax_read_yaml(const fu_ydoc *d, const fu_ynode *n, fu_relax_opts *o, fu
     }
     return FU_OK;
 }
+
+/* ---- descriptor (props/property.h) ---------------------------------------------- */
+
+static int relax_present(const fu_cand_result *r) { return r->relax_steps != 0; }
+
+static const fu_property_field relax_fields[] = {
+    /* the number of SCF evaluations is part of the SCF path: a merge compares only relaxed or not */
+    {.name = "relax_steps", .kind = FU_FIELD_I32, .count = 1, .offset = offsetof(fu_cand_result, relax_steps),
+     .tol = FU_TOL_PRESENCE, .ifill = -1},
+    {.name = "relax_initial_volume", .units = "bohr^3", .kind = FU_FIELD_F64, .count = 1,
+     .offset = offsetof(fu_cand_result, relax_initial_volume), .tol = FU_TOL_INPUT, .gated = 1},
+};
+
+static double relax_steps_value(const fu_cand_result *r) { return r->relax_steps; }
+
+static const fu_property_column relax_columns[] = {
+    {.name = "relax_steps", .integer = 1, .unit = "1",
+     .description = "SCF evaluations of the relaxation; 0 if the structure was not relaxed",
+     .description_ja = "構造緩和のステップ数", .value = relax_steps_value, .always = 1},
+};
+
+const fu_property fu_relax_property = {
+    .columns = relax_columns,
+    .ncolumns = sizeof relax_columns / sizeof relax_columns[0],
+    .catalog_after = "absolute_magnetization",
+    .name = "relax",
+    .description = "relaxation of positions (and cell) before the SCF",
+    .inline_block = 1,
+    .fields = relax_fields,
+    .nfields = sizeof relax_fields / sizeof relax_fields[0],
+    .present = relax_present,
+};

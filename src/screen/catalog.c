@@ -13,22 +13,24 @@
 #include "props/dos.h"
 #include "props/correction.h"
 #include "props/hull.h"
+#include "props/property.h"
 
 #define AMU_GRAM 1.66053906660e-24 /* CODATA 2018 */
 #define ANG3_CM3 1e-24
 
-/* Column order of the catalog; campaign-level properties are filled by
- * fill_hull, the others per row by fill_row. */
+/* The catalog's own columns in order; campaign-level properties are filled by fill_hull, the
+ * others per row by fill_row. The columns of the properties (props/property.h: band path,
+ * relaxation, equation of state, block properties) come from their descriptors, spliced in
+ * after the column each names (build_all); P_* index this table, not the catalog. */
 enum {
     P_ID, P_LABEL, P_STATE, P_FORMULA, P_FORMULA_PRETTY, P_ELEMENTS, P_NELEMENTS, P_NSITES,
     P_IS_MOLECULE, P_XC, P_SMEARING,
     P_ECUT, P_KMESH, P_SPACEGROUP, P_VOLUME, P_VOLUME_PER_ATOM, P_DENSITY, P_A, P_B, P_C,
     P_ALPHA, P_BETA, P_GAMMA, P_A_CONV, P_B_CONV, P_C_CONV, P_ENERGY_PER_ATOM, P_FORMATION,
     P_FORMATION_CORR, P_CORRECTION, P_CORRECTIONS, P_ABOVE_HULL, P_ABOVE_HULL_UNCORR, P_ABOVE_HULL_CORR,
-    P_HULL_ENERGIES, P_STABLE, P_DECOMPOSITION, P_DECOMPOSITION_FORMULA, P_GAP, P_GAP_DIRECT, P_VBM, P_CBM, P_FERMI, P_PATH_GAP, P_PATH_GAP_DIRECT, P_PATH_DIRECT_GAP,
-    P_PATH_VBM_K, P_PATH_CBM_K, P_DOS_FERMI, P_PRESSURE, P_MAX_FORCE,
-    P_SPIN, P_MAGNETIZATION, P_ABS_MAGNETIZATION, P_RELAX_STEPS, P_EOS_VOLUME, P_BULK_MODULUS,
-    P_BULK_MODULUS_PRIME, P_EOS_RMS, P_EOS_EXTRAPOLATED, P_SCF_ITERATIONS, P_ATTEMPTS, P_COUNT
+    P_HULL_ENERGIES, P_STABLE, P_DECOMPOSITION, P_DECOMPOSITION_FORMULA, P_GAP, P_GAP_DIRECT, P_VBM, P_CBM, P_FERMI,
+    P_DOS_FERMI, P_PRESSURE, P_MAX_FORCE,
+    P_SPIN, P_MAGNETIZATION, P_ABS_MAGNETIZATION, P_SCF_ITERATIONS, P_ATTEMPTS, P_COUNT
 };
 
 static const fu_prop_def catalog[P_COUNT] = {
@@ -136,19 +138,6 @@ static const fu_prop_def catalog[P_COUNT] = {
                "伝導帯下端", 1},
     [P_FERMI] = {"fermi_level_ev", FU_PROP_REAL, "eV", "Fermi level (absolute, code-specific reference)",
                  "フェルミ準位", 1},
-    [P_PATH_GAP] = {"band_gap_path_ev", FU_PROP_REAL, "eV",
-                    "band gap over the SCF k-mesh and the high-symmetry path (0 for metals)",
-                    "バンドギャップ（高対称経路とSCFメッシュ）", 1},
-    [P_PATH_GAP_DIRECT] = {"band_gap_path_direct", FU_PROP_INT, "1",
-                           "1 if the path gap is direct (band edges at one k-point)", "経路上で直接遷移型なら1", 1},
-    [P_PATH_DIRECT_GAP] = {"direct_gap_path_ev", FU_PROP_REAL, "eV",
-                           "smallest vertical gap over the SCF k-mesh and the path", "最小直接ギャップ", 1},
-    [P_PATH_VBM_K] = {"vbm_kpoint", FU_PROP_TEXT, "",
-                      "k-point of the valence band maximum: special-point label or reduced coordinates",
-                      "価電子帯上端のk点", 0},
-    [P_PATH_CBM_K] = {"cbm_kpoint", FU_PROP_TEXT, "",
-                      "k-point of the conduction band minimum: special-point label or reduced coordinates",
-                      "伝導帯下端のk点", 0},
     [P_DOS_FERMI] = {"dos_at_fermi_states_per_ev", FU_PROP_REAL, "states/eV/cell",
                      "density of states at the Fermi level, both spins, Gaussian broadening 0.005 Ha "
                      "(smeared runs only)",
@@ -164,34 +153,60 @@ static const fu_prop_def catalog[P_COUNT] = {
                          1},
     [P_ABS_MAGNETIZATION] = {"absolute_magnetization", FU_PROP_REAL, "mu_B",
                              "integral of |m(r)| over the cell", "絶対磁化（単位胞あたり）", 1},
-    [P_RELAX_STEPS] = {"relax_steps", FU_PROP_INT, "1",
-                       "SCF evaluations of the relaxation; 0 if the structure was not relaxed",
-                       "構造緩和のステップ数", 0},
-    [P_EOS_VOLUME] = {"eos_volume_per_atom", FU_PROP_REAL, "angstrom^3/atom",
-                      "equilibrium volume of the Birch-Murnaghan fit", "状態方程式の平衡体積（原子あたり）", 1},
-    [P_BULK_MODULUS] = {"bulk_modulus_gpa", FU_PROP_REAL, "GPa", "bulk modulus B0 of the Birch-Murnaghan fit",
-                        "体積弾性率", 1},
-    [P_BULK_MODULUS_PRIME] = {"bulk_modulus_derivative", FU_PROP_REAL, "1",
-                              "pressure derivative B0' of the Birch-Murnaghan fit", "体積弾性率の圧力微分", 1},
-    [P_EOS_RMS] = {"eos_fit_rms_mev_per_atom", FU_PROP_REAL, "meV/atom", "rms residual of the equation-of-state fit",
-                   "状態方程式フィットの残差", 0},
-    [P_EOS_EXTRAPOLATED] = {"eos_minimum_outside", FU_PROP_INT, "1",
-                            "1 if the fitted minimum lies outside the sampled volumes (extrapolated)",
-                            "平衡体積が計算範囲外なら1", 0},
     [P_SCF_ITERATIONS] = {"scf_iterations", FU_PROP_INT, "1", "SCF iterations of the final run",
                           "SCF反復回数", 0},
     [P_ATTEMPTS] = {"attempts", FU_PROP_INT, "1", "runs of the candidate, resumes included",
                     "計算試行回数", 0},
 };
 
+/* The catalog: the own columns above with each property's columns after the column it names
+ * (catalog_after), and those naming none at the end; rebuilt when the registry has grown. */
+#define MAX_COLS (P_COUNT + FU_PROPERTY_MAX * FU_PROPERTY_COLUMNS)
+static fu_prop_def all[MAX_COLS];
+static struct {
+    long prop;     /* registry index; -1: an own column */
+    size_t column; /* index into its columns */
+} all_src[MAX_COLS];
+static size_t pos[P_COUNT]; /* own column -> catalog index */
+static size_t nall, all_nreg;
+
+static void add_columns(const fu_property *p, size_t pi) {
+    for (size_t k = 0; k < p->ncolumns && nall < MAX_COLS; k++) {
+        const fu_property_column *c = &p->columns[k];
+        all[nall] = (fu_prop_def){c->name, c->text ? FU_PROP_TEXT : c->integer ? FU_PROP_INT : FU_PROP_REAL, c->unit,
+                                  c->description, c->description_ja, c->target};
+        all_src[nall].prop = (long)pi;
+        all_src[nall++].column = k;
+    }
+}
+
+static void build_all(void) {
+    size_t nreg;
+    const fu_property *const *reg = fu_property_registry(&nreg);
+    if (nall && all_nreg == nreg) return;
+    nall = 0;
+    for (size_t k = 0; k < P_COUNT; k++) {
+        all_src[nall].prop = -1;
+        pos[k] = nall;
+        all[nall++] = catalog[k];
+        for (size_t p = 0; p < nreg; p++)
+            if (reg[p]->catalog_after && strcmp(reg[p]->catalog_after, catalog[k].name) == 0) add_columns(reg[p], p);
+    }
+    for (size_t p = 0; p < nreg; p++)
+        if (!reg[p]->catalog_after) add_columns(reg[p], p);
+    all_nreg = nreg;
+}
+
 const fu_prop_def *fu_prop_catalog(size_t *n) {
-    *n = P_COUNT;
-    return catalog;
+    build_all();
+    *n = nall;
+    return all;
 }
 
 long fu_prop_find(const char *name) {
-    for (long i = 0; i < P_COUNT; i++)
-        if (strcmp(catalog[i].name, name) == 0) return i;
+    build_all();
+    for (size_t i = 0; i < nall; i++)
+        if (strcmp(all[i].name, name) == 0) return (long)i;
     return -1;
 }
 
@@ -206,14 +221,18 @@ void fu_prop_table_free(fu_prop_table *t) {
     memset(t, 0, sizeof *t);
 }
 
-static int set_text(fu_prop_table *t, size_t row, int p, const char *s, fu_err *err) {
-    char **slot = &t->text[row * t->nprop + p];
+static int set_text_col(fu_prop_table *t, size_t row, size_t col, const char *s, fu_err *err) {
+    char **slot = &t->text[row * t->nprop + col];
     free(*slot);
     *slot = strdup(s ? s : "");
     return *slot ? FU_OK : fu_fail(err, FU_ENOMEM, "out of memory building the property table");
 }
 
-static void set_num(fu_prop_table *t, size_t row, int p, double v) { t->num[row * t->nprop + p] = v; }
+/* p: an own column (P_*) */
+static int set_text(fu_prop_table *t, size_t row, int p, const char *s, fu_err *err) {
+    return set_text_col(t, row, pos[p], s, err);
+}
+static void set_num(fu_prop_table *t, size_t row, int p, double v) { t->num[row * t->nprop + pos[p]] = v; }
 
 static double norm3(const double v[3]) { return sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]); }
 
@@ -225,11 +244,6 @@ static double angle_deg(const double u[3], const double v[3]) {
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* Everything computable from one record alone. */
-/* A band edge's k-point: its label if it is a special point, else "(x y z)". */
-static void kpoint_text(char *buf, size_t len, const char *label, const double k[3]) {
-    if (label && label[0]) snprintf(buf, len, "%s", label);
-    else snprintf(buf, len, "(%.4f %.4f %.4f)", k[0], k[1], k[2]);
-}
 
 /* Conventional lattice constants and is_molecule from the stored structure;
  * a molecule's solid-state properties are left empty, so that a filter on a
@@ -286,12 +300,46 @@ static int structure_props(fu_prop_table *t, size_t i, const fu_cand_result *r) 
     if (mol) {
         static const int solid[] = {P_VOLUME, P_VOLUME_PER_ATOM, P_DENSITY, P_A, P_B, P_C,
                                     P_ALPHA, P_BETA, P_GAMMA, P_GAP, P_GAP_DIRECT,
-                                    P_PATH_GAP, P_PATH_GAP_DIRECT, P_PATH_DIRECT_GAP,
-                                    P_DOS_FERMI, P_PRESSURE, P_EOS_VOLUME, P_BULK_MODULUS,
-                                    P_BULK_MODULUS_PRIME, P_EOS_RMS, P_EOS_EXTRAPOLATED};
+                                    P_DOS_FERMI, P_PRESSURE};
         for (size_t k = 0; k < sizeof solid / sizeof solid[0]; k++) set_num(t, i, solid[k], NAN);
+        size_t nreg;
+        const fu_property *const *reg = fu_property_registry(&nreg);
+        for (size_t col = 0; col < t->nprop; col++)
+            if (all_src[col].prop >= 0 && reg[all_src[col].prop]->columns[all_src[col].column].solid)
+                t->num[i * t->nprop + col] = NAN;
     }
     fu_structure_free(&s);
+    return FU_OK;
+}
+
+/* The columns of the properties: where the property was computed (or always), its value
+ * function or field times scale (per atom if asked); text columns through their function. */
+static int prop_columns(fu_prop_table *t, size_t i, const fu_cand_result *r, fu_err *err) {
+    size_t nreg;
+    const fu_property *const *reg = fu_property_registry(&nreg);
+    for (size_t col = 0; col < t->nprop; col++) {
+        if (all_src[col].prop < 0) continue;
+        size_t pi = (size_t)all_src[col].prop;
+        const fu_property *p = reg[pi];
+        const fu_property_column *c = &p->columns[all_src[col].column];
+        if (!c->always && !fu_property_present(p, pi, r)) continue;
+        if (c->text) {
+            char buf[256];
+            c->text(r, buf, sizeof buf);
+            int rc = set_text_col(t, i, col, buf, err);
+            if (rc) return rc;
+            continue;
+        }
+        const void *d = fu_property_data(p, pi, r);
+        double v;
+        if (c->value) v = c->value(r);
+        else if (!d || (c->per_atom && r->natom < 1)) continue;
+        else {
+            v = fu_property_value(&p->fields[c->field], d, 0) * c->scale;
+            if (c->per_atom) v /= r->natom;
+        }
+        t->num[i * t->nprop + col] = v;
+    }
     return FU_OK;
 }
 
@@ -364,17 +412,6 @@ static int fill_row(fu_prop_table *t, size_t i, const fu_cand_record *rec, fu_er
         for (int a = 0; a < r->natom; a++) fbig = fmax(fbig, norm3(r->forces[a]));
         set_num(t, i, P_MAX_FORCE, fbig * FU_HA_EV / FU_BOHR_ANGSTROM);
     }
-    if (r->path_npoints > 0) {
-        set_num(t, i, P_PATH_GAP, r->path_metal ? 0.0 : r->path_gap * FU_HA_EV);
-        set_num(t, i, P_PATH_GAP_DIRECT, r->path_gap_direct);
-        set_num(t, i, P_PATH_DIRECT_GAP, r->path_metal ? 0.0 : r->path_direct_gap * FU_HA_EV);
-        char kv[64], kc[64];
-        kpoint_text(kv, sizeof kv, r->path_vbm_label, r->path_vbm_k);
-        kpoint_text(kc, sizeof kc, r->path_cbm_label, r->path_cbm_k);
-        rc = set_text(t, i, P_PATH_VBM_K, r->path_metal ? "" : kv, err);
-        if (!rc) rc = set_text(t, i, P_PATH_CBM_K, r->path_metal ? "" : kc, err);
-        if (rc) return rc;
-    }
     int nspin = fu_cand_nspin(r);
     if (r->smearing && strcmp(r->smearing, "none") != 0 && r->eig && r->nk > 0)
         set_num(t, i, P_DOS_FERMI,
@@ -382,16 +419,9 @@ static int fill_row(fu_prop_table *t, size_t i, const fu_cand_record *rec, fu_er
     set_num(t, i, P_SPIN, nspin == 2);
     set_num(t, i, P_MAGNETIZATION, nspin == 2 ? r->magnetization : 0.0);
     set_num(t, i, P_ABS_MAGNETIZATION, nspin == 2 ? r->abs_magnetization : 0.0);
-    set_num(t, i, P_RELAX_STEPS, r->relax_steps);
-    if (r->eos_npoints > 0 && r->natom > 0) {
-        set_num(t, i, P_EOS_VOLUME, r->eos_v0 * b3 / r->natom);
-        set_num(t, i, P_BULK_MODULUS, r->eos_b0 * FU_HA_BOHR3_GPA);
-        set_num(t, i, P_BULK_MODULUS_PRIME, r->eos_b0_prime);
-        set_num(t, i, P_EOS_RMS, r->eos_rms * FU_HA_EV * 1e3 / r->natom);
-        set_num(t, i, P_EOS_EXTRAPOLATED, r->eos_min_outside);
-    }
     set_num(t, i, P_SCF_ITERATIONS, r->iterations);
-    return structure_props(t, i, r);
+    rc = prop_columns(t, i, r, err);
+    return rc ? rc : structure_props(t, i, r);
 }
 
 /* Settings under which energies are comparable: one hull per group. The
@@ -431,7 +461,7 @@ static int decomposition_formula(fu_prop_table *t, const fu_hull *h, const size_
     buf[0] = 0;
     int single = h->decomp_off[k + 1] - h->decomp_off[k] == 1;
     for (int d = h->decomp_off[k]; d < h->decomp_off[k + 1]; d++) {
-        const char *f = t->text[ent_row[h->decomp_idx[d]] * t->nprop + P_FORMULA_PRETTY];
+        const char *f = t->text[ent_row[h->decomp_idx[d]] * t->nprop + pos[P_FORMULA_PRETTY]];
         char item[320];
         int w = single ? snprintf(item, sizeof item, "%s", f ? f : "?")
                        : snprintf(item, sizeof item, "%s%.4g %s", d > h->decomp_off[k] ? " + " : "",
@@ -657,17 +687,18 @@ int fu_prop_table_build_opts(const fu_results *r, const fu_prop_options *opts, f
     if (opts) o = *opts;
     if (!o.own_sets) o.sets = fu_correction_data_sets(&o.nsets);
     memset(t, 0, sizeof *t);
-    size_t n = r->n;
+    size_t n = r->n, ncol;
+    const fu_prop_def *cat = fu_prop_catalog(&ncol);
     t->nrow = n;
-    t->nprop = P_COUNT;
-    t->num = malloc(sizeof(double) * (n ? n : 1) * P_COUNT);
-    t->text = calloc((n ? n : 1) * P_COUNT, sizeof(char *));
+    t->nprop = ncol;
+    t->num = malloc(sizeof(double) * (n ? n : 1) * ncol);
+    t->text = calloc((n ? n : 1) * ncol, sizeof(char *));
     t->note = calloc(n ? n : 1, sizeof(char *));
     if (!t->num || !t->text || !t->note) {
         fu_prop_table_free(t);
         return fu_fail(err, FU_ENOMEM, "out of memory for a property table of %zu rows", n);
     }
-    for (size_t i = 0; i < n * P_COUNT; i++) t->num[i] = catalog[i % P_COUNT].kind == FU_PROP_TEXT ? 0 : NAN;
+    for (size_t i = 0; i < n * ncol; i++) t->num[i] = cat[i % ncol].kind == FU_PROP_TEXT ? 0 : NAN;
     int rc = FU_OK;
     for (size_t i = 0; i < n && !rc; i++) {
         rc = set_note(t, i, "", err);
@@ -675,8 +706,8 @@ int fu_prop_table_build_opts(const fu_results *r, const fu_prop_options *opts, f
         if (rc) fu_err_prefix(err, "candidate %s", r->rec[i].id);
     }
     /* text columns never hold NULL, so consumers need no checks */
-    for (size_t i = 0; i < n * P_COUNT && !rc; i++)
-        if (catalog[i % P_COUNT].kind == FU_PROP_TEXT && !t->text[i]) rc = set_text(t, i / P_COUNT, (int)(i % P_COUNT), "", err);
+    for (size_t i = 0; i < n * ncol && !rc; i++)
+        if (cat[i % ncol].kind == FU_PROP_TEXT && !t->text[i]) rc = set_text_col(t, i / ncol, i % ncol, "", err);
     if (!rc) rc = fill_hull(t, r, &o, err);
     if (rc) fu_prop_table_free(t);
     return rc;

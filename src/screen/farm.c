@@ -548,6 +548,14 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
             fu_fail(&e, r3, "%s", ee.msg); /* "eos: point ..." */
         } else snprintf(eos_note, sizeof eos_note, "eos: %s", ee.msg);
     }
+    /* block properties (props/property.h) on the SCF's structure; a failure is noted, as above */
+    void *blocks[FU_PROPERTY_MAX] = {0};
+    char blocks_note[FU_ERR_MSG_LEN + 8] = "";
+    if (!rc && ran && unpacked) {
+        fu_property_run pctx = {&s, &par, &res, comm, me == 0 ? log : NULL, NULL};
+        fu_property_run_blocks(tasks.block_on, (const double(*)[FU_PROPERTY_OPTS])tasks.block_opts, pctx, blocks,
+                               blocks_note, sizeof blocks_note);
+    }
     int out = FU_OK;
     if (me == 0) {
         fu_cand_record_init(rec);
@@ -594,12 +602,16 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
                     cr->eos_rms = er.fit.rms_residual;
                     cr->eos_min_outside = er.fit.min_outside != 0;
                 }
+                memcpy(cr->block, blocks, sizeof cr->block); /* moved into the record */
+                memset(blocks, 0, sizeof blocks);
                 char msg[3 * FU_ERR_MSG_LEN] = "";
                 if (rungs_run > 1)
                     snprintf(msg, sizeof msg, "recovery: %s%s", hist,
                              changed ? "; computed with the recovery smearing, not the sweep's" : "");
                 if (bands_note[0])
                     snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "%s%s", msg[0] ? "; " : "", bands_note);
+                if (blocks_note[0])
+                    snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "%s%s", msg[0] ? "; " : "", blocks_note);
                 if (eos_note[0])
                     snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "%s%s", msg[0] ? "; " : "", eos_note);
                 else if (have_eos) {
@@ -641,6 +653,7 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
             fflush(log);
         }
     }
+    for (int i = 0; i < FU_PROPERTY_MAX; i++) free(blocks[i]);
     if (ran) fu_scf_result_free(&res);
     fu_bandstructure_free(&bs);
     fu_cand_record_free(&hrec);

@@ -43,6 +43,10 @@ int fu_cand_state_terminal(int state, int final) {
            (state == FU_CAND_FAILED && final);
 }
 
+int fu_cand_supersedes(int old_state, int old_final, int new_state, int new_final) {
+    return fu_cand_state_terminal(new_state, new_final) || !fu_cand_state_terminal(old_state, old_final);
+}
+
 /* ---- records ----------------------------------------------------------- */
 
 void fu_cand_record_init(fu_cand_record *r) {
@@ -78,6 +82,7 @@ static void result_free(fu_cand_result *res) {
     free(res->psp_name);
     free(res->psp_sha256);
     free(res->psp);
+    fu_property_blocks_free(res);
     memset(res, 0, sizeof *res);
 }
 
@@ -297,46 +302,17 @@ int fu_cand_result_from_scf(fu_cand_result *res, const fu_structure *s, const fu
  * The tables below fix the order of the scalar fields: changing them
  * changes the journal format and requires a new FU_JOURNAL_VERSION. */
 
-#define OFF(field) offsetof(fu_cand_result, field)
-static const fu_cand_field res_f64[] = {
-    {"energy/total", "Ha", OFF(etotal)},
-#define ENERGY_FIELD(id, name, label) {"energy/" name, FU_ENERGY_UNIT, OFF(energy[FU_ENERGY_##id])},
-    FU_ENERGY_TERMS(ENERGY_FIELD)
-#undef ENERGY_FIELD
-    {"fermi_level", "Ha", OFF(efermi)},
-    {"vbm", "Ha", OFF(vbm)},
-    {"cbm", "Ha", OFF(cbm)},
-    {"band_gap", "Ha", OFF(gap)},
-    {"nelec", "electrons", OFF(nelec)},
-    {"volume", "bohr^3", OFF(volume)},
-    {"ecut", "Ha", OFF(ecut)},
-    {"smearing_width", "Ha", OFF(tsmear)},
-    {"scf_last_denergy", "Ha", OFF(last_denergy)},
-    {"scf_last_drho", "1", OFF(last_drho)},
-};
-static const fu_cand_field res_i32[] = {
-    {"band_gap_direct", NULL, OFF(gap_direct)},
-    {"vbm_k", NULL, OFF(vbm_k)},
-    {"cbm_k", NULL, OFF(cbm_k)},
-    {"converged", NULL, OFF(converged)},
-    {"scf_iterations", NULL, OFF(iterations)},
-    {"nsym", NULL, OFF(nsym)},
-    {"spacegroup", NULL, OFF(spacegroup)},
-    {"have_forces", NULL, OFF(have_forces)},
-    {"have_stress", NULL, OFF(have_stress)},
-};
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-#define F64_AT(res, i) (*(double *)((char *)(res) + res_f64[i].offset))
-#define CF64_AT(res, i) (*(const double *)((const char *)(res) + res_f64[i].offset))
-#define I32_AT(res, i) (*(int *)((char *)(res) + res_i32[i].offset))
-#define CI32_AT(res, i) (*(const int *)((const char *)(res) + res_i32[i].offset))
+/* The SCF block's head fields (props/property.h): FU_SCFBLOCK_NF64 doubles, then
+ * FU_SCFBLOCK_NI32 ints, then kgrid, kshift, lattice, stress. */
+#define res_f64 (fu_scfblock_property.fields)
+#define res_i32 (fu_scfblock_property.fields + FU_SCFBLOCK_NF64)
 
 const fu_cand_field *fu_cand_result_f64_fields(size_t *n) {
-    *n = NELEM(res_f64);
+    *n = FU_SCFBLOCK_NF64;
     return res_f64;
 }
 const fu_cand_field *fu_cand_result_i32_fields(size_t *n) {
-    *n = NELEM(res_i32);
+    *n = FU_SCFBLOCK_NI32;
     return res_i32;
 }
 
@@ -345,7 +321,8 @@ const fu_cand_field *fu_cand_result_i32_fields(size_t *n) {
  * history; REC_CAND3 (version 3, read only) then the properties block (spin
  * channels, relaxation, equation of state); REC_CAND4 (version 4) then, with a
  * result, each species' pseudopotential file, format, valence and hints. */
-enum { REC_RUN = 1, REC_CAND = 2, REC_CAND2 = 3, REC_CAND3 = 4, REC_CAND4 = 5, REC_CKPT = 16, REC_STAGE = 17 };
+enum { REC_RUN = 1, REC_CAND = 2, REC_CAND2 = 3, REC_CAND3 = 4, REC_CAND4 = 5, REC_CKPT = 16, REC_STAGE = 17,
+       REC_PROPS = 18 };
 /* types >= REC_OPTIONAL are annotations a reader may skip (journal.h) */
 #define REC_OPTIONAL 16
 #define MAX_RUNGS 64 /* a longer history is corruption */
@@ -461,13 +438,104 @@ static void r_fixed(rbuf *b, char *dst, size_t cap) {
     free(s);
 }
 
+/* Fields of a property's data in table order (ragged fields are the built-in codec's). */
+static void encode_fields(wbuf *b, const fu_property_field *f, size_t nf, const void *data) {
+    for (size_t k = 0; k < nf; k++) {
+        const char *at = (const char *)data + f[k].offset;
+        for (int e = 0; f[k].kind != FU_FIELD_STR && e < f[k].count; e++) {
+            if (f[k].kind == FU_FIELD_F64) w_f64(b, ((const double *)at)[e]);
+            else w_i32(b, ((const int *)at)[e]);
+        }
+        if (f[k].kind == FU_FIELD_STR) {
+            size_t n = strnlen(at, (size_t)f[k].count);
+            w_u32(b, (uint32_t)n);
+            w_bytes(b, at, n);
+        }
+    }
+}
+
+/* Reads fields in table order until the block ends: a block written with fewer fields (an
+ * older table) leaves the rest zero; bytes after the last known field (a newer table) are
+ * left for the caller to skip. A field cut short is damage. */
+static void decode_fields(rbuf *b, const fu_property_field *f, size_t nf, void *data) {
+    for (size_t k = 0; k < nf && !b->bad && b->pos < b->len; k++) {
+        char *at = (char *)data + f[k].offset;
+        for (int e = 0; f[k].kind != FU_FIELD_STR && e < f[k].count; e++) {
+            if (f[k].kind == FU_FIELD_F64) ((double *)at)[e] = r_f64(b);
+            else ((int *)at)[e] = r_i32(b);
+        }
+        if (f[k].kind == FU_FIELD_STR) {
+            size_t n = r_count(b, 1);
+            if (b->bad || n >= (size_t)f[k].count || memchr(b->p + b->pos, 0, n)) {
+                b->bad = 1;
+                return;
+            }
+            memcpy(at, b->p + b->pos, n);
+            at[n] = '\0';
+            b->pos += n;
+        }
+    }
+}
+
+/* The tagged blocks of the block properties (props/property.h): per computed block, string
+ * name | u32 length | its fields in table order. */
+static int has_blocks(const fu_cand_result *res) {
+    for (int i = 0; i < FU_PROPERTY_MAX; i++)
+        if (res->block[i]) return 1;
+    return 0;
+}
+
+static void encode_blocks(wbuf *b, const fu_cand_result *res) {
+    size_t n;
+    const fu_property *const *reg = fu_property_registry(&n);
+    for (size_t i = 0; i < n; i++) {
+        const fu_property *p = reg[i];
+        if (p->inline_block || !res->block[i]) continue;
+        w_str(b, p->name);
+        size_t at = b->len;
+        w_u32(b, 0);
+        encode_fields(b, p->fields, p->nfields, res->block[i]);
+        if (!b->oom) {
+            uint32_t len = (uint32_t)(b->len - at - 4);
+            unsigned char c[4] = {(unsigned char)len, (unsigned char)(len >> 8), (unsigned char)(len >> 16),
+                                  (unsigned char)(len >> 24)};
+            memcpy(b->p + at, c, 4);
+        }
+    }
+}
+
+/* Blocks up to the end of b; a name this furui does not know is skipped. */
+static void decode_blocks(rbuf *b, fu_cand_result *res) {
+    while (!b->bad && b->pos < b->len) {
+        char *name = r_str(b);
+        size_t n = r_count(b, 1);
+        if (b->bad) {
+            free(name);
+            return;
+        }
+        long i = fu_property_find(name);
+        free(name);
+        size_t nreg;
+        const fu_property *p = i >= 0 ? fu_property_registry(&nreg)[i] : NULL;
+        if (p && !p->inline_block) {
+            if (res->block[i]) { /* twice: damage */
+                b->bad = 1;
+                return;
+            }
+            if (!(res->block[i] = calloc(1, p->block_size))) {
+                b->bad = 2;
+                return;
+            }
+            rbuf sub = {b->p + b->pos, n, 0, 0};
+            decode_fields(&sub, p->fields, p->nfields, res->block[i]);
+            if (sub.bad) b->bad = sub.bad;
+        }
+        b->pos += n;
+    }
+}
+
 static void encode_result(wbuf *b, const fu_cand_result *res) {
-    for (size_t i = 0; i < NELEM(res_f64); i++) w_f64(b, CF64_AT(res, i));
-    for (size_t i = 0; i < NELEM(res_i32); i++) w_i32(b, CI32_AT(res, i));
-    for (int i = 0; i < 3; i++) w_i32(b, res->kgrid[i]);
-    w_f64s(b, res->kshift, 3);
-    w_f64s(b, &res->lattice[0][0], 9);
-    w_f64s(b, &res->stress[0][0], 9);
+    encode_fields(b, fu_scfblock_property.fields, FU_SCFBLOCK_NHEAD, res);
     w_str(b, res->formula);
     w_str(b, res->xc);
     w_str(b, res->smearing);
@@ -491,12 +559,9 @@ static void encode_result(wbuf *b, const fu_cand_result *res) {
 }
 
 static int decode_result(rbuf *b, fu_cand_result *res, fu_err *err) {
-    for (size_t i = 0; i < NELEM(res_f64); i++) F64_AT(res, i) = r_f64(b);
-    for (size_t i = 0; i < NELEM(res_i32); i++) I32_AT(res, i) = r_i32(b);
-    for (int i = 0; i < 3; i++) res->kgrid[i] = r_i32(b);
-    r_f64s(b, res->kshift, 3);
-    r_f64s(b, &res->lattice[0][0], 9);
-    r_f64s(b, &res->stress[0][0], 9);
+    /* the head is fixed-size: a short payload shows up as b->bad */
+    if (r_has(b, (FU_SCFBLOCK_NF64 + 21) * 8 + (FU_SCFBLOCK_NI32 + 3) * 4))
+        decode_fields(b, fu_scfblock_property.fields, FU_SCFBLOCK_NHEAD, res);
     res->formula = r_str(b);
     res->xc = r_str(b);
     res->smearing = r_str(b);
@@ -670,7 +735,9 @@ static void decode_psp(rbuf *b, fu_cand_result *res) {
     }
 }
 
-static void encode_cand(wbuf *b, const fu_cand_record *r) {
+/* blocks: 1 appends the tagged blocks (the payload of fu_cand_record_encode); the journal
+ * file keeps them in a property record before the candidate record (fu_journal_append). */
+static void encode_cand(wbuf *b, const fu_cand_record *r, int blocks) {
     w_u8(b, REC_CAND4);
     w_bytes(b, r->id, FU_CAND_ID_LEN);
     w_u8(b, (unsigned)r->state);
@@ -697,6 +764,7 @@ static void encode_cand(wbuf *b, const fu_cand_record *r) {
     }
     if (r->have_result) encode_props(b, &r->res);
     if (r->have_result) encode_psp(b, &r->res);
+    if (r->have_result && blocks) encode_blocks(b, &r->res);
 }
 
 static int check_record(const fu_cand_record *r, fu_err *err) {
@@ -736,7 +804,7 @@ int fu_cand_record_encode(const fu_cand_record *r, unsigned char **buf, size_t *
     int rc = check_record(r, err);
     if (rc) return rc;
     wbuf b = {0};
-    encode_cand(&b, r);
+    encode_cand(&b, r, 1);
     return encoded(&b, buf, len, "record", r->id, err);
 }
 
@@ -764,6 +832,13 @@ static const char *unclean_string(const fu_cand_record *r) {
             return "species";
     if (!fu_text_is_clean(s->path) || !fu_text_is_clean(s->path_vbm_label) || !fu_text_is_clean(s->path_cbm_label))
         return "path";
+    size_t nreg;
+    const fu_property *const *reg = fu_property_registry(&nreg);
+    for (size_t i = 0; i < nreg; i++)
+        for (size_t k = 0; !reg[i]->inline_block && s->block[i] && k < reg[i]->nfields; k++)
+            if (reg[i]->fields[k].kind == FU_FIELD_STR &&
+                !fu_text_is_clean((const char *)s->block[i] + reg[i]->fields[k].offset))
+                return reg[i]->name;
     return NULL;
 }
 
@@ -817,6 +892,7 @@ static int decode_cand(const unsigned char *buf, size_t len, fu_cand_record *r, 
     }
     if (!rc && !b.bad && type >= REC_CAND3 && r->have_result) decode_props(&b, &r->res, err);
     if (!rc && !b.bad && type == REC_CAND4 && r->have_result) decode_psp(&b, &r->res);
+    if (!rc && !b.bad && type == REC_CAND4 && r->have_result) decode_blocks(&b, &r->res);
     if (rc != FU_ENOMEM && b.bad == 2) rc = fu_fail(err, FU_ENOMEM, "record: out of memory decoding");
     else if (rc != FU_ENOMEM && (rc || b.bad || b.pos != b.len))
         rc = fu_fail(err, FU_EINPUT, "record: payload of %zu bytes is malformed at byte %zu", len,
@@ -1078,6 +1154,30 @@ static const char *rungs_diff(const fu_cand_record *a, const fu_cand_record *b) 
     return NULL;
 }
 
+/* The first field of a property's data in which x and y differ (NULL: none). Fields before a
+ * ragged one hold its length, so the lengths agree when it is reached; gated fields count
+ * only where the property is present. mode as record_diff. */
+static const char *fields_diff(const fu_property_field *f, size_t nf, const void *x, const void *y, int present,
+                               int mode) {
+    for (size_t k = 0; k < nf; k++) {
+        if (f[k].gated && !present) continue;
+        if (mode == 2 && f[k].tol == FU_TOL_PATH) continue;
+        const char *ax = (const char *)x + f[k].offset, *ay = (const char *)y + f[k].offset;
+        size_t n = f[k].count > 0 ? (size_t)f[k].count : (size_t) * (const int *)((const char *)x + f[k].len_offset);
+        if (f[k].kind == FU_FIELD_F64) {
+            int tol = mode != 2 ? 0 : f[k].tol == FU_TOL_SCF ? 2 : 1;
+            if (!f64s_eq((const double *)ax, (const double *)ay, n, tol)) return f[k].name;
+        } else if (f[k].kind == FU_FIELD_I32) {
+            const int *ix = (const int *)ax, *iy = (const int *)ay;
+            for (size_t e = 0; e < n; e++)
+                if (mode == 2 && f[k].tol == FU_TOL_PRESENCE ? !ix[e] != !iy[e] : ix[e] != iy[e]) return f[k].name;
+        } else if (strncmp(ax, ay, n)) {
+            return f[k].name;
+        }
+    }
+    return NULL;
+}
+
 /* mode 0: outcome; 1: outcome and meta (when, where, timings, history);
  * 2: outcome with the merge tolerance, the SCF path ignored. */
 static const char *record_diff(const fu_cand_record *a, const fu_cand_record *b, int mode) {
@@ -1103,21 +1203,11 @@ static const char *record_diff(const fu_cand_record *a, const fu_cand_record *b,
     if (!a->have_result != !b->have_result) return "have_result";
     if (!a->have_result) return NULL;
     const fu_cand_result *x = &a->res, *y = &b->res;
-    /* with tolerance, first-order SCF quantities (energy terms, levels) get the SCF one; the total
-       energy (variational), inputs and structure the tight one */
-    for (size_t i = 0; i < NELEM(res_f64); i++) {
-        size_t off = res_f64[i].offset;
-        int tight = off == OFF(etotal) || off == OFF(nelec) || off == OFF(volume) || off == OFF(ecut) ||
-                    off == OFF(tsmear);
-        if (!f64s_eq(&CF64_AT(x, i), &CF64_AT(y, i), 1, tol && !tight ? 2 : tol)) return res_f64[i].name;
-    }
-    for (size_t i = 0; i < NELEM(res_i32); i++)
-        if (CI32_AT(x, i) != CI32_AT(y, i) && !(tol && res_i32[i].offset == OFF(iterations)))
-            return res_i32[i].name;
-    if (!mem_eq(x->kgrid, y->kgrid, sizeof x->kgrid)) return "kgrid";
-    if (!f64s_eq(x->kshift, y->kshift, 3, tol)) return "kshift";
-    if (!f64s_eq(&x->lattice[0][0], &y->lattice[0][0], 9, tol)) return "lattice";
-    if (!f64s_eq(&x->stress[0][0], &y->stress[0][0], 9, tol ? 2 : 0)) return "stress";
+    size_t nreg;
+    const fu_property *const *reg = fu_property_registry(&nreg);
+    const fu_property *scf = &fu_scfblock_property;
+    const char *d = fields_diff(scf->fields, FU_SCFBLOCK_NHEAD, x, y, 1, mode);
+    if (d) return d;
     if (!str_eq(x->formula, y->formula)) return "formula";
     if (!str_eq(x->xc, y->xc)) return "xc";
     if (!str_eq(x->smearing, y->smearing)) return "smearing";
@@ -1139,32 +1229,14 @@ static const char *record_diff(const fu_cand_record *a, const fu_cand_record *b,
     nkb *= (size_t)fu_cand_nspin(x);
     if (!f64s_eq(x->eig, y->eig, nkb, tol ? 2 : 0)) return "eigenvalues";
     if (!f64s_eq(x->occ, y->occ, nkb, tol ? 2 : 0)) return "occupations";
-    if (!f64s_eq(&x->magnetization, &y->magnetization, 1, tol ? 2 : 0)) return "magnetization";
-    if (!f64s_eq(&x->abs_magnetization, &y->abs_magnetization, 1, tol ? 2 : 0)) return "abs_magnetization";
-    /* the number of relaxation steps is part of the SCF path */
-    if (x->relax_steps != y->relax_steps && (!tol || !x->relax_steps != !y->relax_steps)) return "relax_steps";
-    if (!f64s_eq(&x->relax_initial_volume, &y->relax_initial_volume, 1, tol)) return "relax_initial_volume";
-    if (x->eos_npoints != y->eos_npoints) return "eos_npoints";
-    size_t ne = (size_t)x->eos_npoints;
-    if (!f64s_eq(x->eos_volume, y->eos_volume, ne, tol)) return "eos_volume";
-    if (!f64s_eq(x->eos_energy, y->eos_energy, ne, tol)) return "eos_energy";
-    if (ne) {
-        const double fx[5] = {x->eos_v0, x->eos_e0, x->eos_b0, x->eos_b0_prime, x->eos_rms};
-        const double fy[5] = {y->eos_v0, y->eos_e0, y->eos_b0, y->eos_b0_prime, y->eos_rms};
-        if (!f64s_eq(fx, fy, 5, tol ? 2 : 0)) return "eos_fit";
-        if (x->eos_min_outside != y->eos_min_outside) return "eos_min_outside";
-    }
-    if (x->path_npoints != y->path_npoints) return "path_npoints";
-    if (x->path_npoints) {
-        const double px[4] = {x->path_gap, x->path_direct_gap, x->path_vbm, x->path_cbm};
-        const double py[4] = {y->path_gap, y->path_direct_gap, y->path_vbm, y->path_cbm};
-        if (!f64s_eq(px, py, 4, tol ? 2 : 0)) return "path_gap";
-        if (x->path_metal != y->path_metal || x->path_gap_direct != y->path_gap_direct) return "path_gap_kind";
-        if (!f64s_eq(x->path_vbm_k, y->path_vbm_k, 3, tol) || !f64s_eq(x->path_cbm_k, y->path_cbm_k, 3, tol))
-            return "path_band_edges";
-        if (strcmp(x->path_vbm_label, y->path_vbm_label) || strcmp(x->path_cbm_label, y->path_cbm_label) ||
-            strcmp(x->path, y->path))
-            return "path";
+    d = fields_diff(scf->fields + FU_SCFBLOCK_NHEAD, scf->nfields - FU_SCFBLOCK_NHEAD, x, y, 1, mode);
+    if (d) return d;
+    /* every other property, by its descriptor */
+    for (size_t i = 1; i < nreg; i++) {
+        const fu_property *p = reg[i];
+        const void *dx = fu_property_data(p, i, x), *dy = fu_property_data(p, i, y);
+        if (!dx != !dy) return p->name;
+        if (dx && (d = fields_diff(p->fields, p->nfields, dx, dy, fu_property_present(p, i, x), mode))) return d;
     }
     if (x->nspecies != y->nspecies) return "nspecies";
     for (int sp = 0; sp < x->nspecies; sp++) {
@@ -1368,6 +1440,9 @@ static int read_fd(int fd, const char *path, fu_journal_run_fn on_run, fu_journa
     long long off = HEADER_LEN;
     diag->valid_end = off;
     int rc = FU_OK;
+    /* the last property record (REC_PROPS), for the candidate record that follows it */
+    unsigned char *props = NULL;
+    size_t props_len = 0;
     while (!rc && off < r.size) {
         size_t len = 0;
         int ok = frame_at(&r, off, &len, err);
@@ -1395,6 +1470,18 @@ static int read_fd(int fd, const char *path, fu_journal_run_fn on_run, fu_journa
             fu_cand_record rec;
             fu_err e2;
             int d = decode_cand(r.buf, len, &rec, &e2);
+            if (!d && props && rec.have_result && memcmp(props + 1, rec.id, FU_CAND_ID_LEN) == 0) {
+                rbuf pb = {props, props_len, 1 + FU_CAND_ID_LEN, 0};
+                if (r_i32(&pb) == rec.attempt) decode_blocks(&pb, &rec.res);
+                const char *unclean = pb.bad ? NULL : unclean_string(&rec);
+                if (pb.bad == 2) d = FU_ENOMEM, snprintf(e2.msg, sizeof e2.msg, "out of memory decoding");
+                else if (pb.bad || unclean) { /* a damaged property record: the candidate stands without it */
+                    fu_property_blocks_free(&rec.res);
+                    if (diag->nbad++ == 0) diag->first_bad_offset = off;
+                }
+            }
+            free(props);
+            props = NULL;
             if (d == FU_ENOMEM) rc = fu_fail(err, FU_ENOMEM, "%s: %s", path, e2.msg);
             else if (d) bad = 1;
             else {
@@ -1432,6 +1519,12 @@ static int read_fd(int fd, const char *path, fu_journal_run_fn on_run, fu_journa
                 else if (d) bad = 1;
                 else rc = on_stage(ctx, &st, err);
             }
+        } else if (type == REC_PROPS) {
+            free(props);
+            props = NULL;
+            if (len < 1 + FU_CAND_ID_LEN + 4) bad = 1;
+            else if (!(props = malloc(len))) rc = fu_fail(err, FU_ENOMEM, "%s: out of memory", path);
+            else memcpy(props, r.buf, props_len = len);
         } else if (type < REC_OPTIONAL) {
             bad = 1; /* an optional record of a later furui is skipped as it is */
         }
@@ -1440,6 +1533,7 @@ static int read_fd(int fd, const char *path, fu_journal_run_fn on_run, fu_journa
         diag->valid_end = off;
     }
     free(r.buf);
+    free(props);
     if (rc) return rc;
     char *w = diag->warning;
     size_t cap = sizeof diag->warning;
@@ -1522,14 +1616,11 @@ static int scan_cand(void *vctx, fu_cand_record *rec, fu_err *err) {
     e->crashes += crashed;
     e->interruptions += failed && strcmp(rec->cause, "interrupted") == 0;
     e->open = rec->state == FU_CAND_STARTED;
-    /* The last terminal state wins; later non-terminal records (a forced
-     * rerun that was interrupted) do not undo a terminal one. */
-    if (fu_cand_state_terminal(rec->state, rec->final)) {
+    /* e->final is "terminal" (fu_cand_status) */
+    if (fu_cand_supersedes(e->state, e->final, rec->state, rec->final)) {
         e->state = rec->state;
-        e->final = 1;
-        e->final_crash = crashed;
-    } else if (!e->final) {
-        e->state = rec->state;
+        e->final = fu_cand_state_terminal(rec->state, rec->final);
+        e->final_crash = e->final && crashed;
     }
     return FU_OK;
 }
@@ -1753,12 +1844,39 @@ static int frame_open(fu_journal *j, int rc, wbuf *b, fu_err *err) {
     return FU_OK;
 }
 
+/* Seals the frame that starts at byte `start` of b and runs to its end. */
+static int seal_from(fu_journal *j, wbuf *b, size_t start, fu_err *err) {
+    if (b->oom) return fu_fail(err, FU_ENOMEM, "%s: out of memory encoding a record", j->path);
+    if (b->len - start - FRAME_HEAD > FU_JOURNAL_MAX_RECORD)
+        return fu_fail(err, FU_EINPUT, "%s: record of %zu bytes exceeds the %u-byte limit", j->path,
+                       b->len - start - FRAME_HEAD, FU_JOURNAL_MAX_RECORD);
+    return frame_seal(b->p + start, b->len - start - FRAME_HEAD, err);
+}
+
 int fu_journal_append(fu_journal *j, const fu_cand_record *r, int sync, fu_err *err) {
     wbuf b = {0};
     int rc = frame_open(j, check_record(r, err), &b, err);
     if (rc) return rc;
-    encode_cand(&b, r);
-    return append_payload(j, &b, sync, err);
+    if (!(r->have_result && has_blocks(&r->res))) {
+        encode_cand(&b, r, 0);
+        return append_payload(j, &b, sync, err);
+    }
+    /* The blocks of the block properties go in a property record (REC_PROPS: id | i32 attempt |
+     * tagged blocks) just before the candidate record, in the same write: a furui that does not
+     * know the record skips it as optional and still reads the candidate. */
+    w_u8(&b, REC_PROPS);
+    w_bytes(&b, r->id, FU_CAND_ID_LEN);
+    w_i32(&b, r->attempt);
+    encode_blocks(&b, &r->res);
+    rc = seal_from(j, &b, 0, err);
+    size_t second = b.len;
+    unsigned char zero[FRAME_HEAD] = {0};
+    w_bytes(&b, zero, FRAME_HEAD);
+    encode_cand(&b, r, 0);
+    if (!rc) rc = seal_from(j, &b, second, err);
+    if (!rc) rc = append_frame(j, b.p, b.len, sync, err);
+    free(b.p);
+    return rc;
 }
 
 int fu_journal_append_checkpoint(fu_journal *j, const fu_cand_checkpoint *c, int sync, fu_err *err) {

@@ -16,20 +16,11 @@
 #include "core/error.h"
 #include "dft/params.h"
 #include "dft/scf.h"
+#include "props/property.h"
 
 #define FU_CAND_ID_LEN 16          /* candidate IDs are 16 lowercase hex digits */
 #define FU_JOURNAL_VERSION 4       /* newest journal format this code writes; reads 1 to 4 */
-#define FU_CAND_EOS_MAXPOINTS 64   /* = FU_EOS_MAXPOINTS (props/eos.h) */
 #define FU_JOURNAL_MAX_RECORD (256u << 20) /* larger length fields are corruption */
-
-/* A pseudopotential as the engine resolved and read it, so that a stored result says
- * which file, valence and table hints produced it (and a next step can find the file). */
-typedef struct {
-    char path[512];    /* file read; "" unknown */
-    char format[8];    /* "gth", "psp8", "upf" */
-    double valence;    /* Z_ion, electrons; 0 unknown */
-    double hints[3];   /* table's low/normal/high cutoff hints, Ha; 0 unknown */
-} fu_cand_psp;
 
 typedef enum {
     FU_CAND_QUEUED = 1,  /* known to the coordinator, not yet handed out */
@@ -43,73 +34,14 @@ typedef enum {
 const char *fu_cand_state_name(int state);
 /* 1 if a record with this state/final flag ends the candidate: a rerun skips it. */
 int fu_cand_state_terminal(int state, int final);
+/* The one rule for two records of a candidate in journal order: 1 if the later one (new_*)
+ * replaces the one kept so far (old_*): the last terminal record wins, and a later
+ * non-terminal one (an interrupted forced rerun) does not undo a terminal one. The resume
+ * scan and the collapse into a results file both follow it. */
+int fu_cand_supersedes(int old_state, int old_final, int new_state, int new_final);
 
-/* What one finished candidate contributes to a screening. Units as in
- * fu_scf_result: Ha, bohr, Ha/bohr, Ha/bohr³. Arrays and strings are owned
- * by the record (fu_cand_record_free). */
-typedef struct {
-    /* energies, Ha per cell (ABINIT's decomposition, as fu_scf_result) */
-    double etotal, energy[FU_ENERGY_NTERMS]; /* Ha; the terms of dft/energy.h */
-    double efermi, vbm, cbm, gap; /* Ha; gap = cbm - vbm on the k-mesh */
-    double nelec;
-    double volume;                /* bohr³ */
-    double ecut;                  /* Ha */
-    double tsmear;                /* Ha */
-    double last_denergy;          /* Ha */
-    double last_drho;             /* 1 */
-    int gap_direct, vbm_k, cbm_k;
-    int converged, iterations;
-    int nsym, spacegroup;
-    int have_forces, have_stress;
-    int kgrid[3];
-    double kshift[3];
-    double lattice[3][3];         /* rows a1, a2, a3, bohr */
-    double stress[3][3];          /* Ha/bohr³, positive = tensile */
-    char *formula;                /* reduced formula, e.g. "Si", "AsGa" */
-    char *xc;
-    char *smearing;
-    /* per atom */
-    int natom;
-    int *atomic_number;           /* [natom] */
-    double (*xred)[3];            /* [natom] fractional */
-    double (*forces)[3];          /* [natom] Ha/bohr, NULL unless have_forces */
-    /* per k-point and band */
-    int nk, nband;
-    double (*kred)[3];            /* [nk] reduced coordinates */
-    double *kweight;              /* [nk] */
-    double *eig;                  /* [nk*nband] Ha */
-    double *occ;                  /* [nk*nband] electrons */
-    /* per species */
-    int nspecies;
-    char (*species)[8];           /* [nspecies] element symbol */
-    char (*psp_name)[64];         /* [nspecies] */
-    char (*psp_sha256)[65];       /* [nspecies] hex digest of the pseudopotential file */
-    fu_cand_psp *psp;             /* [nspecies] what was read (journal version 4, record
-                                     type 5; older records: zeroed, i.e. unknown) */
-    /* added in journal version 3 (record type 4); older records read as
-       unpolarised, not relaxed, no EOS */
-    int nspin;                    /* 1 (also 0 = 1) or 2: then eig and occ hold
-                                     [2][nk][nband], spin up first */
-    double magnetization;         /* ∫(ρ↑ - ρ↓), μB per cell; 0 unpolarised */
-    double abs_magnetization;     /* ∫|ρ↑ - ρ↓|, μB per cell */
-    int relax_steps;              /* SCF evaluations of the relaxation; 0: not relaxed */
-    double relax_initial_volume;  /* bohr³, cell volume before the relaxation */
-    int eos_npoints;              /* 0: no equation of state */
-    double eos_volume[FU_CAND_EOS_MAXPOINTS]; /* bohr³ */
-    double eos_energy[FU_CAND_EOS_MAXPOINTS]; /* Ha per cell */
-    double eos_v0, eos_e0;        /* bohr³, Ha: Birch-Murnaghan minimum */
-    double eos_b0;                /* Ha/bohr³ */
-    double eos_b0_prime;          /* 1 */
-    double eos_rms;               /* Ha, fit residual */
-    int eos_min_outside;          /* 1: V0 outside the scanned volumes (extrapolated) */
-    /* band structure along the high-symmetry path (with the SCF mesh: props/bandstructure.h) */
-    int path_npoints;             /* path k-points; 0: not computed */
-    int path_metal, path_gap_direct;
-    double path_gap, path_direct_gap, path_vbm, path_cbm; /* Ha */
-    double path_vbm_k[3], path_cbm_k[3];                  /* reduced */
-    char path_vbm_label[8], path_cbm_label[8];            /* special point, "" if none */
-    char path[128];               /* "Γ-X-W-K-Γ-L-U-W-L-K|U-X" */
-} fu_cand_result;
+/* fu_cand_result, the per-candidate result, is props/property.h's: the SCF block and the
+ * property blocks its descriptors describe. */
 
 /* One rung of the SCF recovery ladder tried on a candidate (screen/recovery.h). */
 typedef struct {
@@ -163,8 +95,6 @@ int fu_cand_set_str(char **field, const char *value, fu_err *err);
 int fu_cand_result_alloc(fu_cand_result *res, int natom, int nk, int nband, int nspecies,
                          fu_err *err);
 /* Fills res (have_result is the caller's) from one SCF run. */
-/* nspin of a result (0 read as 1). */
-static inline int fu_cand_nspin(const fu_cand_result *r) { return r->nspin == 2 ? 2 : 1; }
 /* Makes room for nspin channels in eig and occ (the first one kept). */
 int fu_cand_result_set_nspin(fu_cand_result *res, int nspin, fu_err *err);
 int fu_cand_result_from_scf(fu_cand_result *res, const fu_structure *s, const fu_scf_params *p,
@@ -196,14 +126,9 @@ const char *fu_cand_record_diff(const fu_cand_record *a, const fu_cand_record *b
  * rounding (~1e-13 Ha) and may take an iteration more or less. */
 const char *fu_cand_record_diff_close(const fu_cand_record *a, const fu_cand_record *b);
 
-/* Scalar fields of fu_cand_result with their output names and units, in
- * the order the journal stores them (doubles, then ints): one definition
- * shared by the journal codec, record comparison and the results file. */
-typedef struct {
-    const char *name;   /* e.g. "energy/total": HDF5 path under /candidates */
-    const char *units;  /* NULL for counts and flags */
-    size_t offset;      /* offsetof(fu_cand_result, field) */
-} fu_cand_field;
+/* The scalar fields of the SCF block (props/property.h: fu_scfblock_property), doubles
+ * then ints, in the order the journal stores them; name = HDF5 path under /candidates. */
+typedef fu_property_field fu_cand_field;
 const fu_cand_field *fu_cand_result_f64_fields(size_t *n);
 const fu_cand_field *fu_cand_result_i32_fields(size_t *n);
 

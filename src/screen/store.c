@@ -176,9 +176,7 @@ static int collapse_cand(void *vctx, fu_cand_record *rec, fu_err *err) {
     fu_cand_record *w = &r->rec[i];
     if (rec->attempt > c->attempts[i]) c->attempts[i] = rec->attempt;
     c->nsuperseded++;
-    /* Same rule as the resume scan: the last terminal record wins, and a
-     * later non-terminal one (an interrupted forced rerun) does not undo it. */
-    if (fu_cand_state_terminal(rec->state, rec->final) || !fu_cand_state_terminal(w->state, w->final)) {
+    if (fu_cand_supersedes(w->state, w->final, rec->state, rec->final)) {
         fu_cand_record_free(w);
         *w = *rec;
         fu_cand_record_init(rec);
@@ -561,6 +559,39 @@ static void free_offsets(offsets *o) {
     free(o->eos);
 }
 
+/* One dataset per field of property p (index in the registry) for the n rows of R: [n],
+ * [n, count], or [n, 3, 3] for count 9; ragged fields are written with their offsets by the
+ * caller. dv/iv/sv: scratch for n*9 doubles, n*9 ints, n strings. */
+static void write_fields(h5ctx *c, hid_t g, const fu_property *p, size_t pi, const fu_cand_record *R, size_t n,
+                         double *dv, int *iv, const char **sv) {
+    for (size_t k = 0; k < p->nfields; k++) {
+        const fu_property_field *f = &p->fields[k];
+        if (f->count == 0) continue;
+        size_t m = f->kind == FU_FIELD_STR ? 1 : (size_t)f->count;
+        for (size_t i = 0; i < n; i++) {
+            const void *d = R[i].have_result ? fu_property_data(p, pi, &R[i].res) : NULL;
+            int has = d && (!f->gated || fu_property_present(p, pi, &R[i].res));
+            const char *at = has ? (const char *)d + f->offset : NULL;
+            for (size_t e = 0; e < m; e++) {
+                if (f->kind == FU_FIELD_F64) dv[m * i + e] = has ? ((const double *)at)[e] : NAN;
+                else if (f->kind == FU_FIELD_I32) iv[m * i + e] = has ? ((const int *)at)[e] : f->ifill;
+                else sv[i] = has ? at : "";
+            }
+        }
+        if (f->kind == FU_FIELD_STR) {
+            put_vstr(c, g, f->name, n, sv);
+        } else if (m == 9) {
+            hsize_t d33[3] = {n, 3, 3};
+            if (f->kind == FU_FIELD_F64) put(c, g, f->name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, d33, dv, f->units);
+            else put(c, g, f->name, H5T_STD_I32LE, H5T_NATIVE_INT, 3, d33, iv, NULL);
+        } else if (f->kind == FU_FIELD_F64) {
+            put_f64(c, g, f->name, n, (int)m, dv, f->units);
+        } else {
+            put_i32(c, g, f->name, n, (int)m, iv);
+        }
+    }
+}
+
 static void write_candidates(h5ctx *c, hid_t f, const fu_results *r, const offsets *o) {
     size_t n = r->n;
     hid_t g = H5Gcreate2(f, "candidates", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -572,7 +603,7 @@ static void write_candidates(h5ctx *c, hid_t f, const fu_results *r, const offse
     char *ids = calloc(big, FU_CAND_ID_LEN);
     const char **sv = calloc(big, sizeof *sv);
     double *dv = calloc(big * 9, sizeof *dv);
-    int *iv = calloc(big * 3, sizeof *iv);
+    int *iv = calloc(big * 9, sizeof *iv);
     signed char *st = calloc(big, 1);
     if (!ids || !sv || !dv || !iv || !st) {
         h5fail(c, FU_ENOMEM, "out of memory for %s", "candidates");
@@ -673,19 +704,16 @@ static void write_candidates(h5ctx *c, hid_t f, const fu_results *r, const offse
         free(rd);
     }
 
-    /* Result columns: NaN (floats) or -1 (integers) where have_result = 0. */
-    size_t nf, ni;
-    const fu_cand_field *ff = fu_cand_result_f64_fields(&nf), *fi = fu_cand_result_i32_fields(&ni);
-    for (size_t k = 0; k < nf; k++)
-        F64COL(ff[k].name,
-               R[i].have_result ? *(const double *)((const char *)&R[i].res + ff[k].offset) : NAN,
-               ff[k].units);
+    /* Result columns: NaN (floats), the field's fill (integers) or "" where have_result = 0, or
+     * where a gated field's property was not computed; one column per field of every built-in
+     * property (props/property.h), in registry order */
+    size_t nreg;
+    const fu_property *const *reg = fu_property_registry(&nreg);
+    for (size_t p = 0; p < nreg; p++)
+        if (reg[p]->inline_block) write_fields(c, g, reg[p], p, R, n, dv, iv, sv);
     F64COL("energy/total_per_atom",
            R[i].have_result && R[i].res.natom > 0 ? R[i].res.etotal / R[i].res.natom : NAN,
            "Ha/atom");
-    for (size_t k = 0; k < ni; k++)
-        INTCOL(fi[k].name,
-               R[i].have_result ? *(const int *)((const char *)&R[i].res + fi[k].offset) : -1);
     INTCOL("natom", R[i].have_result ? R[i].res.natom : 0);
     INTCOL("nk", R[i].have_result ? R[i].res.nk : 0);
     INTCOL("nband", R[i].have_result ? R[i].res.nband : 0);
@@ -693,54 +721,25 @@ static void write_candidates(h5ctx *c, hid_t f, const fu_results *r, const offse
     STRCOL("formula", R[i].have_result ? R[i].res.formula : "");
     STRCOL("xc", R[i].have_result ? R[i].res.xc : "");
     STRCOL("smearing", R[i].have_result ? R[i].res.smearing : "");
-    /* schema 2: spin, relaxation, equation of state */
+    /* schema 2: spin */
     INTCOL("nspin", R[i].have_result ? fu_cand_nspin(&R[i].res) : 0);
-    F64COL("magnetization", R[i].have_result ? R[i].res.magnetization : NAN, "mu_B");
-    F64COL("abs_magnetization", R[i].have_result ? R[i].res.abs_magnetization : NAN, "mu_B");
-    INTCOL("relax_steps", R[i].have_result ? R[i].res.relax_steps : -1);
-    F64COL("relax_initial_volume", R[i].have_result && R[i].res.relax_steps ? R[i].res.relax_initial_volume : NAN,
-           "bohr^3");
-    INTCOL("eos_npoints", R[i].have_result ? R[i].res.eos_npoints : 0);
-#define EOSCOL(name, field, units) \
-    F64COL(name, R[i].have_result && R[i].res.eos_npoints ? R[i].res.field : NAN, units)
-    EOSCOL("eos_v0", eos_v0, "bohr^3");
-    EOSCOL("eos_e0", eos_e0, "Ha");
-    EOSCOL("eos_b0", eos_b0, "Ha/bohr^3");
-    EOSCOL("eos_b0_prime", eos_b0_prime, "1");
-    EOSCOL("eos_rms_residual", eos_rms, "Ha");
-#undef EOSCOL
-    INTCOL("eos_min_outside", R[i].have_result && R[i].res.eos_npoints ? R[i].res.eos_min_outside : -1);
-#define HAS_PATH(i) (R[i].have_result && R[i].res.path_npoints > 0)
-    INTCOL("path_npoints", R[i].have_result ? R[i].res.path_npoints : 0);
-    INTCOL("path_metal", HAS_PATH(i) ? R[i].res.path_metal : -1);
-    INTCOL("path_gap_direct", HAS_PATH(i) ? R[i].res.path_gap_direct : -1);
-    F64COL("path_band_gap", HAS_PATH(i) ? R[i].res.path_gap : NAN, "Ha");
-    F64COL("path_direct_gap", HAS_PATH(i) ? R[i].res.path_direct_gap : NAN, "Ha");
-    F64COL("path_vbm", HAS_PATH(i) ? R[i].res.path_vbm : NAN, "Ha");
-    F64COL("path_cbm", HAS_PATH(i) ? R[i].res.path_cbm : NAN, "Ha");
-    STRCOL("path_vbm_label", HAS_PATH(i) ? R[i].res.path_vbm_label : "");
-    STRCOL("path_cbm_label", HAS_PATH(i) ? R[i].res.path_cbm_label : "");
-    STRCOL("path", HAS_PATH(i) ? R[i].res.path : "");
-    for (size_t i = 0; i < n; i++)
-        for (int k = 0; k < 3; k++) dv[3 * i + k] = HAS_PATH(i) ? R[i].res.path_vbm_k[k] : NAN;
-    put_f64(c, g, "path_vbm_k", n, 3, dv, "1 (reciprocal lattice)");
-    for (size_t i = 0; i < n; i++)
-        for (int k = 0; k < 3; k++) dv[3 * i + k] = HAS_PATH(i) ? R[i].res.path_cbm_k[k] : NAN;
-    put_f64(c, g, "path_cbm_k", n, 3, dv, "1 (reciprocal lattice)");
-#undef HAS_PATH
-    for (size_t i = 0; i < n; i++)
-        for (int k = 0; k < 3; k++) iv[3 * i + k] = R[i].have_result ? R[i].res.kgrid[k] : -1;
-    put_i32(c, g, "kgrid", n, 3, iv);
-    for (size_t i = 0; i < n; i++)
-        for (int k = 0; k < 3; k++) dv[3 * i + k] = R[i].have_result ? R[i].res.kshift[k] : NAN;
-    put_f64(c, g, "kshift", n, 3, dv, "1");
-    hsize_t d33[3] = {n, 3, 3};
-    for (size_t i = 0; i < n; i++)
-        for (int k = 0; k < 9; k++) dv[9 * i + k] = R[i].have_result ? (&R[i].res.lattice[0][0])[k] : NAN;
-    put(c, g, "lattice", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, d33, dv, "bohr");
-    for (size_t i = 0; i < n; i++)
-        for (int k = 0; k < 9; k++) dv[9 * i + k] = R[i].have_result ? (&R[i].res.stress[0][0])[k] : NAN;
-    put(c, g, "stress", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, d33, dv, "Ha/bohr^3");
+    /* block properties: a group each, with `present` and one dataset per field */
+    for (size_t p = 0; p < nreg; p++)
+        if (!reg[p]->inline_block) {
+            int any = 0;
+            for (size_t i = 0; i < n; i++) any |= R[i].have_result && R[i].res.block[p] != NULL;
+            if (!any) continue; /* files of campaigns without it stay as they were */
+            hid_t gp = H5Gcreate2(g, reg[p]->name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+            if (gp < 0) {
+                h5fail(c, FU_EIO, "group candidates/%s", reg[p]->name);
+                continue;
+            }
+            attr_str(c, gp, "description", reg[p]->description ? reg[p]->description : "");
+            for (size_t i = 0; i < n; i++) iv[i] = R[i].have_result && R[i].res.block[p] != NULL;
+            put_i32(c, gp, "present", n, 1, iv);
+            write_fields(c, gp, reg[p], p, R, n, dv, iv, sv);
+            H5Gclose(gp);
+        }
 
     /* Ragged per-atom / per-k / per-band / per-species arrays. */
     put_i64(c, g, "atom_offset", n + 1, o->atom);
@@ -1124,6 +1123,53 @@ static void read_recovery(h5ctx *c, hid_t g, fu_cand_record *R, size_t n) {
     free(ro);
 }
 
+static size_t field_bytes(const fu_property_field *f) {
+    return f->kind == FU_FIELD_STR ? (size_t)f->count
+                                   : (size_t)f->count * (f->kind == FU_FIELD_F64 ? sizeof(double) : sizeof(int));
+}
+
+/* Fields [from, to) of property p from their datasets in g into the rows of R: into each
+ * row's result (inline), or into blocks[i] where blocks is given (NULL entries skipped).
+ * Ragged fields are the caller's. A dataset of the wrong size is refused. */
+static void read_fields(h5ctx *c, hid_t g, const fu_property *p, size_t from, size_t to, fu_cand_record *R,
+                        size_t n, void **blocks, double *dv, int *iv) {
+    for (size_t k = from; k < to && !c->bad; k++) {
+        const fu_property_field *f = &p->fields[k];
+        if (f->count == 0) continue;
+        if (blocks && H5Lexists(g, f->name, H5P_DEFAULT) <= 0) continue; /* an older table */
+        char **sv = NULL;
+        if (f->kind == FU_FIELD_STR) sv = get_vstr(c, g, f->name, n);
+        else get(c, g, f->name, f->kind == FU_FIELD_F64 ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT,
+                 (hsize_t)n * (hsize_t)f->count, f->kind == FU_FIELD_F64 ? (void *)dv : (void *)iv);
+        for (size_t i = 0; i < n && !c->bad; i++) {
+            char *d = blocks ? blocks[i] : (char *)&R[i].res;
+            if (!d) continue;
+            d += f->offset;
+            if (f->kind == FU_FIELD_STR) snprintf(d, (size_t)f->count, "%s", sv && sv[i] ? sv[i] : "");
+            else if (f->kind == FU_FIELD_F64) memcpy(d, dv + (size_t)f->count * i, field_bytes(f));
+            else memcpy(d, iv + (size_t)f->count * i, field_bytes(f));
+        }
+        free_strs(sv, sv ? n : 0);
+    }
+}
+
+/* A block property's group: `present`, then the fields this furui knows (a field the file
+ * lacks stays 0; datasets it does not know are ignored). */
+static void read_block(h5ctx *c, hid_t g0, const fu_property *p, size_t pi, fu_cand_record *R, size_t n,
+                       double *dv, int *iv) {
+    hid_t g = H5Gopen2(g0, p->name, H5P_DEFAULT);
+    if (g < 0) return;
+    void **blocks = calloc(n ? n : 1, sizeof *blocks);
+    if (!blocks) h5fail(c, FU_ENOMEM, "out of memory reading %s", p->name);
+    get(c, g, "present", H5T_NATIVE_INT, n, iv);
+    for (size_t i = 0; i < n && !c->bad; i++)
+        if (iv[i] && R[i].have_result && !(blocks[i] = R[i].res.block[pi] = calloc(1, p->block_size)))
+            h5fail(c, FU_ENOMEM, "out of memory reading %s", p->name);
+    if (!c->bad) read_fields(c, g, p, 0, p->nfields, R, n, blocks, dv, iv);
+    free(blocks);
+    H5Gclose(g);
+}
+
 static void read_candidates(h5ctx *c, hid_t f, fu_results *out) {
     hid_t g = H5Gopen2(f, "candidates", H5P_DEFAULT);
     if (g < 0) {
@@ -1140,7 +1186,7 @@ static void read_candidates(h5ctx *c, hid_t f, fu_results *out) {
     out->rec = calloc(big, sizeof *out->rec);
     char (*ids)[ID_BUF] = calloc(big, sizeof *ids);
     signed char *st = calloc(big, 1);
-    int *iv = calloc(big * 3, sizeof *iv);
+    int *iv = calloc(big * 9, sizeof *iv);
     double *dv = calloc(big * 9, sizeof *dv);
     offsets o = {calloc(n + 1, sizeof(long long)), calloc(n + 1, sizeof(long long)),
                  calloc(n + 1, sizeof(long long)), calloc(n + 1, sizeof(long long)),
@@ -1148,7 +1194,7 @@ static void read_candidates(h5ctx *c, hid_t f, fu_results *out) {
     char **label = NULL, **cause = NULL, **msg = NULL, **formula = NULL, **xc = NULL, **smear = NULL;
     char **pspp = NULL, **pspf = NULL;
     double *pspv = NULL;
-    char **species = NULL, **pspn = NULL, **psph = NULL, **pvl = NULL, **pcl = NULL, **pth = NULL;
+    char **species = NULL, **pspn = NULL, **psph = NULL;
     int *natom = calloc(big, sizeof *natom), *nk = calloc(big, sizeof *nk),
         *nband = calloc(big, sizeof *nband), *nsp = calloc(big, sizeof *nsp),
         *nspin = calloc(big, sizeof *nspin), *neos = calloc(big, sizeof *neos);
@@ -1214,50 +1260,23 @@ static void read_candidates(h5ctx *c, hid_t f, fu_results *out) {
     GETINT("nband", nband[i]);
     GETINT("nspecies", nsp[i]);
     for (size_t i = 0; i < n; i++) nspin[i] = 1;
-    if (schema2) {
-        GETINT("nspin", nspin[i]);
-        GETINT("eos_npoints", neos[i]);
-        GETF64("magnetization", R[i].res.magnetization);
-        GETF64("abs_magnetization", R[i].res.abs_magnetization);
-        GETINT("relax_steps", R[i].res.relax_steps);
-        GETF64("relax_initial_volume", R[i].res.relax_initial_volume);
-        GETF64("eos_v0", R[i].res.eos_v0);
-        GETF64("eos_e0", R[i].res.eos_e0);
-        GETF64("eos_b0", R[i].res.eos_b0);
-        GETF64("eos_b0_prime", R[i].res.eos_b0_prime);
-        GETF64("eos_rms_residual", R[i].res.eos_rms);
-        GETINT("eos_min_outside", R[i].res.eos_min_outside);
+    if (schema2) GETINT("nspin", nspin[i]);
+    /* the built-in properties' columns: the SCF block's head is in every file, its spin part
+     * in schema 2; relax and eos columns in schema 2; band-path ones where path_npoints is */
+    size_t nreg;
+    const fu_property *const *reg = fu_property_registry(&nreg);
+    for (size_t p = 0; p < nreg && !c->bad; p++) {
+        const fu_property *pr = reg[p];
+        if (!pr->inline_block) {
+            if (H5Lexists(g, pr->name, H5P_DEFAULT) > 0) read_block(c, g, pr, p, R, n, dv, iv);
+            continue;
+        }
+        size_t from = 0, to = pr->nfields;
+        if (pr == &fu_scfblock_property && !schema2) to = FU_SCFBLOCK_NHEAD;
+        if (pr != &fu_scfblock_property && (!schema2 || dim0(g, pr->fields[0].name) < 0)) continue;
+        read_fields(c, g, pr, from, to, R, n, NULL, dv, iv);
     }
-    if (schema2 && dim0(g, "path_npoints") >= 0) { /* band-path columns */
-        GETINT("path_npoints", R[i].res.path_npoints);
-        GETINT("path_metal", R[i].res.path_metal);
-        GETINT("path_gap_direct", R[i].res.path_gap_direct);
-        GETF64("path_band_gap", R[i].res.path_gap);
-        GETF64("path_direct_gap", R[i].res.path_direct_gap);
-        GETF64("path_vbm", R[i].res.path_vbm);
-        GETF64("path_cbm", R[i].res.path_cbm);
-        get(c, g, "path_vbm_k", H5T_NATIVE_DOUBLE, (hsize_t)n * 3, dv);
-        for (size_t i = 0; i < n && !c->bad; i++) memcpy(R[i].res.path_vbm_k, dv + 3 * i, 3 * sizeof(double));
-        get(c, g, "path_cbm_k", H5T_NATIVE_DOUBLE, (hsize_t)n * 3, dv);
-        for (size_t i = 0; i < n && !c->bad; i++) memcpy(R[i].res.path_cbm_k, dv + 3 * i, 3 * sizeof(double));
-        pvl = get_vstr(c, g, "path_vbm_label", n);
-        pcl = get_vstr(c, g, "path_cbm_label", n);
-        pth = get_vstr(c, g, "path", n);
-    }
-    size_t nf, ni;
-    const fu_cand_field *ff = fu_cand_result_f64_fields(&nf), *fi = fu_cand_result_i32_fields(&ni);
-    for (size_t k = 0; k < nf; k++)
-        GETF64(ff[k].name, *(double *)((char *)&R[i].res + ff[k].offset));
-    for (size_t k = 0; k < ni; k++)
-        GETINT(fi[k].name, *(int *)((char *)&R[i].res + fi[k].offset));
-    get(c, g, "kgrid", H5T_NATIVE_INT, (hsize_t)n * 3, iv);
-    for (size_t i = 0; i < n && !c->bad; i++) memcpy(R[i].res.kgrid, iv + 3 * i, 3 * sizeof(int));
-    get(c, g, "kshift", H5T_NATIVE_DOUBLE, (hsize_t)n * 3, dv);
-    for (size_t i = 0; i < n && !c->bad; i++) memcpy(R[i].res.kshift, dv + 3 * i, 3 * sizeof(double));
-    get(c, g, "lattice", H5T_NATIVE_DOUBLE, (hsize_t)n * 9, dv);
-    for (size_t i = 0; i < n && !c->bad; i++) memcpy(R[i].res.lattice, dv + 9 * i, 9 * sizeof(double));
-    get(c, g, "stress", H5T_NATIVE_DOUBLE, (hsize_t)n * 9, dv);
-    for (size_t i = 0; i < n && !c->bad; i++) memcpy(R[i].res.stress, dv + 9 * i, 9 * sizeof(double));
+    for (size_t i = 0; i < n && !c->bad; i++) neos[i] = R[i].res.eos_npoints;
 #undef GETINT
 #undef GETF64
     label = get_vstr(c, g, "label", n);
@@ -1344,19 +1363,12 @@ static void read_candidates(h5ctx *c, hid_t f, fu_results *out) {
             h5fail(c, FU_EINPUT, "%s", "candidates/path_npoints is negative");
             goto out;
         }
-        if (s->path_npoints && pvl && pcl && pth) {
-            snprintf(s->path_vbm_label, sizeof s->path_vbm_label, "%s", pvl[i]);
-            snprintf(s->path_cbm_label, sizeof s->path_cbm_label, "%s", pcl[i]);
-            snprintf(s->path, sizeof s->path, "%s", pth[i]);
-        } else {
-            s->path_npoints = s->path_metal = s->path_gap_direct = 0;
-            s->path_gap = s->path_direct_gap = s->path_vbm = s->path_cbm = 0.0;
-            memset(s->path_vbm_k, 0, sizeof s->path_vbm_k);
-            memset(s->path_cbm_k, 0, sizeof s->path_cbm_k);
-        }
-        /* columns hold NaN where the property was not computed; in memory it is 0 */
-        if (!s->relax_steps) s->relax_initial_volume = 0.0;
-        if (!neos[i]) s->eos_v0 = s->eos_e0 = s->eos_b0 = s->eos_b0_prime = s->eos_rms = 0.0, s->eos_min_outside = 0;
+        /* columns hold fill values where a property was not computed; in memory it is 0 */
+        for (size_t p = 0; p < nreg; p++)
+            if (reg[p]->inline_block && !fu_property_present(reg[p], p, s))
+                for (size_t k = 0; k < reg[p]->nfields; k++)
+                    if (reg[p]->fields[k].gated && reg[p]->fields[k].count > 0)
+                        memset((char *)s + reg[p]->fields[k].offset, 0, field_bytes(&reg[p]->fields[k]));
         for (int k = 0; k < nsp[i]; k++) {
             snprintf(s->species[k], sizeof s->species[k], "%s", species[o.species[i] + k]);
             snprintf(s->psp_name[k], sizeof s->psp_name[k], "%s", pspn[o.species[i] + k]);
@@ -1411,9 +1423,6 @@ out:
     free_strs(formula, n);
     free_strs(xc, n);
     free_strs(smear, n);
-    free_strs(pvl, pvl ? n : 0);
-    free_strs(pcl, pcl ? n : 0);
-    free_strs(pth, pth ? n : 0);
     free_strs(species, (size_t)(species ? ts : 0));
     free_strs(pspn, (size_t)(pspn ? ts : 0));
     free_strs(psph, (size_t)(psph ? ts : 0));

@@ -299,6 +299,14 @@ static int build_canonical(const fu_structure *s, const fu_scf_params *p, const 
         }
         if (t && t->bands) sb_printf(&b, "bands path density %.6e\n", t->bands_density);
         if (t && t->eos) sb_printf(&b, "eos points %d range %.6e\n", t->eos_points, t->eos_range);
+        size_t nreg;
+        const fu_property *const *reg = fu_property_registry(&nreg);
+        for (size_t i = 0; t && i < nreg; i++)
+            if (t->block_on[i]) {
+                sb_printf(&b, "property %s", reg[i]->name);
+                for (int k = 0; k < FU_PROPERTY_OPTS; k++) sb_printf(&b, " %.6e", t->block_opts[i][k]);
+                sb_printf(&b, "\n");
+            }
         if (b.oom) rc = fu_fail(err, FU_ENOMEM, "candidate id: out of memory");
     }
     free(ak);
@@ -1870,7 +1878,13 @@ static int read_sweep_spin(ctx *c, const fu_ynode *sp) {
 /* properties: {relax: {...} | true, bands: {density: D} | true,
  * eos: {points: N, range: R} | true}. */
 static int read_properties(ctx *c, const fu_ynode *pr) {
-    static const char *const keys[] = {"relax", "bands", "eos", NULL};
+    /* the built-in keys, then every block property the farm can run (props/property.h) */
+    const char *keys[3 + FU_PROPERTY_MAX + 1] = {"relax", "bands", "eos"};
+    size_t nreg, nkeys = 3;
+    const fu_property *const *reg = fu_property_registry(&nreg);
+    for (size_t i = 0; i < nreg; i++)
+        if (!reg[i]->inline_block && reg[i]->run) keys[nkeys++] = reg[i]->name;
+    keys[nkeys] = NULL;
     static const char *const ekeys[] = {"points", "range", NULL};
     static const char *const bkeys[] = {"density", NULL};
     const fu_ydoc *d = c->d;
@@ -1919,6 +1933,22 @@ static int read_properties(ctx *c, const fu_ynode *pr) {
         } else {
             rc = fu_ynode_bool(d, n, &c->tasks.eos, c->err);
         }
+    }
+    for (size_t i = 0; i < nreg && !rc; i++) {
+        const fu_property *p = reg[i];
+        if (p->inline_block || !p->run || !(n = fu_ymap_get(pr, p->name))) continue;
+        double *o = c->tasks.block_opts[i];
+        memset(o, 0, FU_PROPERTY_OPTS * sizeof *o);
+        if (p->default_opts) p->default_opts(o);
+        int on = 0;
+        if (n->kind == FU_YMAP) {
+            static const char *const none[] = {NULL};
+            on = 1;
+            rc = p->read_opts ? p->read_opts(d, n, o, c->err) : fu_ymap_check_keys(d, n, none, c->err);
+        } else {
+            rc = fu_ynode_bool(d, n, &on, c->err);
+        }
+        c->tasks.block_on[i] = on != 0;
     }
     return rc;
 }

@@ -26,6 +26,7 @@
 #include "dft/memory.h"
 #include "dft/params.h"
 #include "dft/psp.h"
+#include "props/property.h"
 #include "props/relax.h"
 
 #define FU_CANDIDATE_ID_LEN 17 /* 16 hex digits + NUL */
@@ -53,6 +54,10 @@ typedef struct {
     int eos;                   /* 1: E(V) scan and Birch-Murnaghan fit after the SCF */
     int eos_points;            /* >= 4 */
     double eos_range;          /* fractional half-range in the lattice constant */
+    /* block properties (props/property.h) asked for by key: block_on[i] for registry entry i,
+     * with the options its reader set (part of the candidate ID when on) */
+    unsigned char block_on[FU_PROPERTY_MAX];
+    double block_opts[FU_PROPERTY_MAX][FU_PROPERTY_OPTS];
 } fu_cand_tasks;
 
 typedef struct {

@@ -19,6 +19,8 @@ cannot pass:
               --mem-per-rank just below that layout's estimate, 1 x 2 (band ranks need less:
               the solver's blocks are split) with the same results; with 1 MB, refused in one
               line naming the smallest layout
+  si64_gamma, al32_metal, fe16_spin   2x2x2 supercells of the three (64, 32, 16 atoms), on 2,
+              3, 4 ranks: the sizes the issue names; only with --cases (minutes each)
 Runs go through tests/cli/mpi_consistency.py's run(): one report, files only from rank 0,
 no crash, converged. Ranks beyond the 2 cores here are oversubscribed.
 
@@ -26,8 +28,8 @@ no crash, converged. Ranks beyond the 2 cores here are oversubscribed.
 fe2_spin): every run gets `--scalapack-min N`, so the band ranks solve the subspace matrices of
 order >= N with ScaLAPACK (src/dft/scalapack.h) while the 1-rank reference stays on LAPACK (its
 log must not mention ScaLAPACK); each N-rank log must report a positive count of distributed
-solves. The same tolerances then hold between the two solvers, whose eigenvectors in the
-degenerate subspaces of these cells (Si8 and Al4 at Γ-like points) differ.
+solves. The same tolerances then hold between the two solvers, whose eigenvectors in
+degenerate subspaces (si8_sym, al4_sym) differ.
 """
 import argparse
 import os
@@ -61,8 +63,15 @@ CASES = {
                 {2: (1, 2), 4: (1, 4)}),
     "al4_sym": ("al4_metal.yaml", [("[Al, 0.5, 0.52, 0.0]", "[Al, 0.5, 0.5, 0.0]")],
                 {2: (1, 2), 3: (1, 3)}),
+    # the issue's sizes, 2x2x2 supercells of the three above; minutes each, not in CTest
+    "si64_gamma": ("si64_gamma.yaml", [], {2: (1, 2), 3: (1, 3), 4: (1, 4)}),
+    "al32_metal": ("al32_metal.yaml", [], {2: (1, 2), 3: (1, 3), 4: (1, 4)}),
+    "fe16_spin": ("fe16_spin.yaml", [], {2: (1, 2), 3: (1, 3), 4: (1, 4)}),
 }
+LARGE = ("si64_gamma", "al32_metal", "fe16_spin")
 ETOL, FTOL = 1e-9, 1e-7
+FS_KEYS = ("forces_ha_bohr", "stress_ha_bohr3")
+TERM_TOL_LARGE = 1e-7  # Ha: each energy term of the LARGE cases (the total keeps ETOL)
 TERMS_SYM = 1e-8  # energy terms (not the total) of si8_sym, see CASES
 
 
@@ -75,15 +84,18 @@ def compare(name, ref, js, n):
     worst = []
     e0, e1 = ref["energy_ha"], js["energy_ha"]
     mc.check(set(e0) == set(e1), f"{name} {n} ranks: energy terms differ")
+    # the total is variational (second order in the density left unconverged); a single term
+    # is first order: ~1e-8 Ha for Fe16's 256 electrons at density_tolerance 1e-9
+    term_tol = TERM_TOL_LARGE if name in LARGE else TERMS_SYM if name == "si8_sym" else ETOL
     for k in sorted(set(e0) & set(e1)):
-        tol = TERMS_SYM if name == "si8_sym" and k not in ("total", "total_per_atom") else ETOL
+        tol = ETOL if k in ("total", "total_per_atom") else term_tol
         worst.append((abs(e1[k] - e0[k]), tol, f"energy_ha.{k}"))
     worst.append((abs(js["fermi_level_ha"] - ref["fermi_level_ha"]), ETOL, "fermi_level_ha"))
     a, b = np.array(ref["eigenvalues_ha"], float), np.array(js["eigenvalues_ha"], float)
     occ = np.array(ref["occupations"], float) > 1e-8
     if mc.check(a.shape == b.shape, f"{name} {n} ranks: eigenvalue shape {b.shape} vs {a.shape}"):
         worst.append((float(np.abs(a - b)[occ].max()), ETOL, "eigenvalues_ha (occupied)"))
-    for key in ("forces_ha_bohr", "stress_ha_bohr3"):
+    for key in FS_KEYS:
         a, b = np.array(ref[key], float), np.array(js[key], float)
         if mc.check(a.shape == b.shape, f"{name} {n} ranks: {key} shape"):
             worst.append((float(np.abs(a - b).max()), FTOL, key))
@@ -95,8 +107,8 @@ def compare(name, ref, js, n):
         mc.check(dv <= tol, f"{name} {n} ranks: {what} differs from 1 rank by {dv:.3e} > {tol:g}")
     rel = max(worst, key=lambda w: w[0] / w[1])
     print(f"  {name}: {n} ranks vs 1: closest to its tolerance: {rel[2]}, {rel[0]:.2e} "
-          f"(tolerance {rel[1]:g}); energy {max(w[0] for w in worst if w[1] == ETOL):.2e}, "
-          f"forces/stress {max([w[0] for w in worst if w[1] == FTOL] or [0]):.2e}; "
+          f"(tolerance {rel[1]:g}); total energy {abs(js['energy_ha']['total'] - ref['energy_ha']['total']):.2e}, "
+          f"forces/stress {max([w[0] for w in worst if w[2] in FS_KEYS] or [0]):.2e}; "
           f"SCF iterations {js['scf']['iterations']} vs {ref['scf']['iterations']}")
 
 
@@ -151,7 +163,8 @@ def main():
     args = ap.parse_args()
     sl = args.scalapack_min
     if args.cases is None:
-        args.cases = ",".join(c for c in CASES if sl is None or c != "si8_2k")
+        args.cases = ",".join(c for c in CASES
+                              if c not in LARGE and (sl is None or c != "si8_2k"))
     top = os.path.abspath(os.path.join(args.workdir, "band_parallel" + ("" if sl is None else
                                                                        "_scalapack")))
     if os.path.exists(top):

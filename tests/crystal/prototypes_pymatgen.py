@@ -80,6 +80,9 @@ CASES = [
     ("alpha-as", ["As"], "R-3m", 166, hexa(3.7598, 10.5475), ["As"], [[0, 0, 0.22705]]),
     ("gamma-se", ["Se"], "P3_121", 152, hexa(4.3662, 4.9536), ["Se"], [[0.2254, 0, 1 / 3]]),
     ("diamond", ["Sn"], "Fd-3m", 227, Lattice.cubic(6.49), ["Sn"], [[0, 0, 0]]),
+    # alpha-S: pymatgen's Fddd:2 (origin choice 2) expansion of the four sites
+    ("alpha-s", ["S"], "Fddd:2", 70, Lattice.orthorhombic(10.4646, 12.8660, 24.4860), ["S"] * 4,
+     [[0.8554, 0.9526, 0.9516], [0.7844, 0.0301, 0.0763], [0.7069, 0.9795, 0.0040], [0.7862, 0.9073, 0.1290]]),
 ]
 
 matcher = StructureMatcher(ltol=1e-4, stol=1e-4, angle_tol=1e-3, primitive_cell=True, scale=True,

@@ -7,6 +7,8 @@
  *    leaves pure elements at 0; an anion listed as uncorrected (C in SiC) gets
  *    0; an anion without a term (S) and a peroxide (O-O 1.5 Å) are refused
  *    with the species named; H is corrected in LiH but not in LiOH;
+ *  - the shipped set: Si and Sb terms applied by the same rule (Mg2Si, AlSb),
+ *    C, As, Pb uncorrected (SiC, TiC, AlAs, Mg2Pb), S refused;
  *  - the key: another functional, smearing width, a lower cutoff, another
  *    pseudopotential file of one element, an element the table lacks are each
  *    refused with a reason naming what differs; a higher cutoff is accepted;
@@ -245,8 +247,50 @@ static void catalog_checks(void) {
     campaign_free(&r);
 }
 
+/* The shipped set (validation/formation/corrections.json): MP2020's anion rule on the compounds
+ * the validation campaign compares with experiment. Si and Sb are anions with terms (Mg2Si,
+ * AlSb: x n_anion / n_atoms), C, As and Pb have none in MP2020 either (SiC, TiC, AlAs, Mg2Pb:
+ * 0, not refused), S has no term and is refused. */
+static void shipped_checks(void) {
+    int n = 0;
+    const fu_correction_set *sets = fu_correction_data_sets(&n);
+    CHECK(n >= 1, "a correction set is shipped");
+    if (n < 1) return;
+    const fu_correction_set *set = &sets[0];
+    double xsi = NAN, xsb = NAN;
+    for (int i = 0; i < set->nterm; i++) {
+        if (!strcmp(set->term[i].species, "Si")) xsi = set->term[i].value_ev;
+        if (!strcmp(set->term[i].species, "Sb")) xsb = set->term[i].value_ev;
+    }
+    CHECK(isfinite(xsi) && isfinite(xsb), "the shipped set has Si and Sb terms (MP2020 has both)");
+    char why[512];
+    int count[FU_MAX_Z + 1];
+    double c;
+#define CELL(zA, nA, zB, nB) (memset(count, 0, sizeof count), count[zA] = (nA), count[zB] = (nB))
+    CELL(12, 2, 14, 1);
+    CHECK(!fu_correction_energy(set, count, NULL, &c, why, sizeof why), "Mg2Si corrected");
+    CHECK_CLOSE(c / 3, xsi / 3, 1e-15, "Mg2Si: the Si term, x/3 per atom");
+    CELL(13, 1, 51, 1);
+    CHECK(!fu_correction_energy(set, count, NULL, &c, why, sizeof why), "AlSb corrected");
+    CHECK_CLOSE(c / 2, xsb / 2, 1e-15, "AlSb: the Sb term, x/2 per atom");
+    static const int zero[][4] = {{14, 1, 6, 1}, {22, 1, 6, 1}, {13, 1, 33, 1}, {12, 2, 82, 1}};
+    static const char *const names[] = {"SiC (C, not Si)", "TiC", "AlAs", "Mg2Pb"};
+    for (int i = 0; i < 4; i++) {
+        CELL(zero[i][0], zero[i][1], zero[i][2], zero[i][3]);
+        int rc = fu_correction_energy(set, count, NULL, &c, why, sizeof why);
+        char what[96];
+        snprintf(what, sizeof what, "%s: anion listed uncorrected, 0", names[i]);
+        CHECK(!rc && c == 0, what);
+    }
+    CELL(3, 2, 16, 1);
+    CHECK(fu_correction_energy(set, count, NULL, &c, why, sizeof why) && strstr(why, "for S"),
+          "Li2S: no S term in the shipped set, refused naming S");
+#undef CELL
+}
+
 int main(void) {
     unit_checks();
+    shipped_checks();
     catalog_checks();
     CHECK_DONE();
 }

@@ -385,11 +385,24 @@ int main(void) {
         {"alpha-as", {"As"}, 166, 2, "As", "As:6c"},
         {"gamma-se", {"Se"}, 152, 3, "Se", "Se:3a|Se:3b"},
         {"dimer", {"O"}, 123, 2, "O", "O:2g|O:2h"},
+        {"alpha-s", {"S"}, 70, 32, "S", "S:32h S:32h S:32h S:32h"},
         {"dimer", {"Cl"}, 123, 2, "Cl", "Cl:2g|Cl:2h"},
         /* α-Sn is the diamond structure */
         {"diamond", {"Sn"}, 227, 2, "Sn", "Sn:8a|Sn:8b"},
     };
     for (size_t i = 0; i < sizeof conv / sizeof conv[0]; i++) test_conv_prototype(&conv[i]);
+    {
+        /* an element's own free parameter: only where the prototype has one */
+        fu_structure s;
+        fu_err err = {0};
+        int zte[3] = {52, 0, 0};
+        CHECK(fu_prototype_build_u(FU_PROTO_GAMMA_SE, zte, 8.4, 0, 0.2636, &s, &err) == 0 &&
+                  fabs(s.xred[0][0] - 0.2636) < 1e-12,
+              "gamma-se with Te's own x");
+        if (!err.msg[0]) fu_structure_free(&s);
+        CHECK(fu_prototype_build_u(FU_PROTO_FCC, zte, 8.4, 0, 0.25, &s, &err) != 0 && strstr(err.msg, "fcc"),
+              "a free parameter for fcc is refused");
+    }
     test_dimer();
     static const proto_case cases[] = {
         {"rocksalt", {"Na", "Cl"}, 225, 2, "ClNa"},

@@ -10,7 +10,7 @@ column) and the experimental formation enthalpies Debian's pymatgen ships
 
 Fit (the method of pymatgen's CorrectionCalculator, reimplemented here): for each training
 compound, diff = E_f,exp - E_f,DFT (eV/atom) = sum_s c_s n_s/N over the species s it has
-(oxide, N, F, Cl, Br, I, Se, Te, H: the anion, i.e. its most electronegative element, O always),
+(oxide, N, F, Cl, Br, I, Se, Te, H, Si, Sb: the anion, i.e. its most electronegative element, O always),
 weighted least squares with the experimental uncertainty per atom as sigma (missing: the mean of
 the known ones), compounds with a relative uncertainty > 10 % left out of the fit (as MP). The
 covariance gives each term's standard error (absolute sigma, as MP), reported together with the
@@ -19,8 +19,7 @@ uncertainties (it does: DFT errors are not experimental noise).
 
 Held-out split, fixed before any result was seen: per species, the compounds in alphabetical
 order of their formula, every third starting from the second is held out (never in the fit);
-compounds whose anion has no term (carbides, silicides, pnictides, intermetallics) are all
-held out too.
+compounds whose anion has no term (C, As, Pb: MP2020 has none either) are all held out too.
 
 --emit writes corrections.json (the data file), ../../src/props/correction_data.c (generated from
 it), formation.csv, parity.png and tests/hull/data/campaign_*.csv (hull comparison inputs).
@@ -45,8 +44,9 @@ import make_sweep  # noqa: E402
 
 EXP = "/usr/lib/python3/dist-packages/pymatgen/entries/exp_compounds.json.gz"
 TABLE = os.path.normpath(os.path.join(ROOT, "..", "shared", "pseudodojo", "nc-sr-04-pbe"))
-SPECIES = ["oxide", "N", "F", "Cl", "Br", "I", "Se", "Te", "H"]
-UNCORRECTED = ["C", "Si", "Ge", "Sn", "Pb", "As", "Sb", "Bi", "P", "B"]
+SPECIES = ["oxide", "N", "F", "Cl", "Br", "I", "Se", "Te", "H", "Si", "Sb"]
+# anions MP2020 has no term for either (correction 0)
+UNCORRECTED = ["C", "Ge", "Sn", "Pb", "As", "Bi", "P", "B"]
 HA_EV = 27.211386245988
 SYSTEMS = [("Al", "N"), ("O", "Zn"), ("O", "Sr", "Ti")]
 # experimentally stable at ambient conditions among the computed phases of each system (the
@@ -185,21 +185,21 @@ def main():
     rows = rank_rows(a.furui, a.results)
     by_label = {}
     for r in rows:
-        by_label.setdefault(r["label"].split("(")[0], r)
+        by_label.setdefault(_key(r["label"].split("(")[0]), r)
     comp_rows = []
     for f, proto, sites, a0, role in make_sweep.COMPOUNDS:
         if role != "exp":
             continue
-        r = by_label.get("%s/%s" % (f, proto))
+        r = by_label.get(_key("%s/%s" % (f, _proto_name(f, proto))))
         if r is None or not math.isfinite(num(r, "formation_energy_ev_per_atom")):
             continue
         c = Composition(f)
         sp, n = species_of(c)
         e, u, rel = exp[c.reduced_formula]
-        comp_rows.append({"formula": c.reduced_formula, "formula_in": f, "proto": proto, "species": sp, "n": n,
+        comp_rows.append({"formula": c.reduced_formula, "formula_in": f, "proto": _proto_name(f, proto), "species": sp, "n": n,
                           "natoms": c.num_atoms, "exp": e, "unc": u, "rel": rel,
                           "dft": num(r, "formation_energy_ev_per_atom"),
-                          "a_exp": a0, "p_gpa": num(r, "pressure_gpa")})
+                          "a_exp": a0 if a0 else make_sweep.STRUCTURES[f][2][1], "p_gpa": num(r, "pressure_gpa")})
     # the held-out split (docstring)
     for sp in set(r["species"] for r in comp_rows):
         group = sorted((r for r in comp_rows if r["species"] == sp), key=lambda r: r["formula"])
@@ -216,7 +216,7 @@ def main():
 
     # furui's own corrected values (src/props/correction_data.c as built into BIN), against this
     # script's: equal up to the 6 decimals the generated file keeps, once it was emitted and built
-    furui_corr = [(r["formula"], num(by_label["%s/%s" % (r["formula_in"], r["proto"])],
+    furui_corr = [(r["formula"], num(by_label[_key("%s/%s" % (r["formula_in"], _proto_name(r["formula_in"], r["proto"])))],
                                      "formation_energy_corrected_ev_per_atom") - r["corr"]) for r in comp_rows]
     furui_corr = [(f, d) for f, d in furui_corr if math.isfinite(d)]
     if furui_corr:
@@ -351,6 +351,19 @@ def main():
             w.writerow([r["formula"], r["proto"], r["species"] or "", r["split"], "%.4f" % r["exp"],
                         "%.4f" % r["unc"], "%.4f" % r["dft"], "%.4f" % r["corr"], "%.3f" % r["a_exp"],
                         "%.2f" % r["p_gpa"]])
+
+
+def _proto_name(formula, proto):
+    """The label's structure part: the prototype, or the name of a CIF structure (make_sweep)."""
+    return make_sweep.STRUCTURES[formula][0] if proto == "cif" else proto
+
+
+def _key(label):
+    """(reduced formula, structure) of a label "FORMULA/STRUCTURE": a CIF candidate's formula is
+    in species order (SiV3), a prototype's in site order."""
+    from pymatgen.core import Composition
+    f, s = label.split("/")[:2]
+    return Composition(f).reduced_formula, s
 
 
 def _cell_comp(r):

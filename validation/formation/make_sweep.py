@@ -41,12 +41,50 @@ COMPOUNDS = [
     ("Al2O3", "corundum", ("Al", "O"), 4.759, "exp"), ("ScN", "rocksalt", ("Sc", "N"), 4.50, "exp"),
     ("HfN", "rocksalt", ("Hf", "N"), 4.52, "exp"), ("SnTe", "rocksalt", ("Sn", "Te"), 6.32, "exp"),
     ("CaSe", "rocksalt", ("Ca", "Se"), 5.916, "exp"),
+    # Si and Sb anion terms (2026-12-07, second part; see STRUCTURES below)
+    ("Mg3Sb2", "cif", None, None, "exp"), ("V3Si", "cif", None, None, "exp"),
+    ("CaSi", "cif", None, None, "exp"), ("NbSi2", "cif", None, None, "exp"),
+    ("TaSi2", "cif", None, None, "exp"),
     # hull study: polymorphs known to be above the hull, and the Sr-Ti-O ternaries
     ("AlN", "zincblende", ("Al", "N"), 4.38, "hull"), ("AlN", "rocksalt", ("Al", "N"), 4.045, "hull"),
     ("ZnO", "zincblende", ("Zn", "O"), 4.58, "hull"), ("ZnO", "rocksalt", ("Zn", "O"), 4.28, "hull"),
     ("SrO", "cscl", ("Sr", "O"), 3.14, "hull"),
     ("SrTiO3", "perovskite", ("Sr", "Ti", "O"), 3.905, "hull"),
 ]
+
+# Compounds in structure types no prototype of furui has: written as CIF files (structures/,
+# primitive cell, P1, by pymatgen from the space group and the Wyckoff positions below) and
+# read by furui's CIF reader. (space group, lattice a, b or c in Å, sites) at room temperature
+# (Pearson's Handbook / Villars-Calvert values, rounded); all elements of these compounds have a
+# PseudoDojo `low` hint at most 39 Ha, so the campaign cutoff stays Se's 39 Ha.
+#   V3Si   A15 (Cr3Si), Pm-3n, no free parameter
+#   CaSi   CrB type, Cmcm, Ca and Si on 4c (0, y, 1/4)
+#   NbSi2, TaSi2  C40 (CrSi2), P6_222, M on 3d, Si on 6j (x, 2x, 1/2), x = 1/6 (ideal; measured
+#          0.165-0.167)
+#   Mg3Sb2 anti-La2O3, P-3m1, Mg 1a, Mg 2d z 0.631, Sb 2d z 0.226
+STRUCTURES = {
+    "V3Si": ("a15", 223, ("cubic", 4.724), ("Si", "V"), ((0, 0, 0), (0.25, 0, 0.5))),
+    "CaSi": ("crb", 63, ("orthorhombic", 4.561, 10.75, 3.888), ("Ca", "Si"),
+             ((0, 0.1393, 0.25), (0, 0.4320, 0.25))),
+    "NbSi2": ("c40", 180, ("hexagonal", 4.797, 6.592), ("Nb", "Si"), ((0.5, 0, 0.5), (1 / 6, 1 / 3, 0.5))),
+    "TaSi2": ("c40", 180, ("hexagonal", 4.783, 6.567), ("Ta", "Si"), ((0.5, 0, 0.5), (1 / 6, 1 / 3, 0.5))),
+    "Mg3Sb2": ("la2o3", 164, ("hexagonal", 4.573, 7.229), ("Mg", "Mg", "Sb"),
+               ((0, 0, 0), (1 / 3, 2 / 3, 0.631), (1 / 3, 2 / 3, 0.226))),
+}
+
+
+def write_cif(here, formula):
+    """structures/FORMULA.cif: the primitive cell of STRUCTURES[formula] in P1."""
+    from pymatgen.core import Lattice, Structure
+    from pymatgen.io.cif import CifWriter
+    name, sg, lat, species, coords = STRUCTURES[formula]
+    lattice = getattr(Lattice, lat[0])(*lat[1:])
+    s = Structure.from_spacegroup(sg, lattice, list(species), [list(c) for c in coords]).get_primitive_structure()
+    os.makedirs(os.path.join(here, "structures"), exist_ok=True)
+    path = os.path.join("structures", formula + ".cif")
+    CifWriter(s).write_file(os.path.join(here, path))
+    return name, path
+
 
 # 1.0: the experimental structures are computed as they are (no relaxation: README.md, "Protocol")
 START = 1.0
@@ -75,6 +113,11 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     lines = []
     for f, proto, sites, a, role in COMPOUNDS:
+        if proto == "cif":
+            name, path = write_cif(here, f)
+            lines.append("  - name: %s   # %s" % (name, f))
+            lines.append("    structure: {poscar: %s}" % path)
+            continue
         lines.append("  - prototype: %s   # %s%s" % (proto, f, "" if role == "exp" else " (hull)"))
         for key, el in zip("ABX", sites):
             lines.append("    %s: %s" % (key, el))
