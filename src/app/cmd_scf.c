@@ -103,7 +103,7 @@ static int scf_memory_check(const char *input, const fu_structure *s, fu_scf_par
 int cmd_scf(int argc, char **argv, int rank) {
     app_io_args a = {.cmd = "scf", .what = "input file"};
     double mem_cli = 0;
-    int npband = 0;
+    int npband = 0, scalapack_min = 0;
     for (int i = 0; i < argc; i++) {
         int took = app_io_take(&a, argc, argv, &i, rank);
         if (took < 0) return APP_EXIT_USAGE;
@@ -119,6 +119,13 @@ int cmd_scf(int argc, char **argv, int rank) {
                 return app_usage_error(rank, a.cmd, "--npband needs a positive number of band ranks per k-point",
                                        argv[i]);
             npband = (int)v, i++;
+        } else if (strcmp(argv[i], "--scalapack-min") == 0) {
+            char *end = NULL;
+            long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+            if (i + 1 >= argc || *end != '\0' || v < 1 || v > 1000000000)
+                return app_usage_error(rank, a.cmd, "--scalapack-min needs a positive matrix order",
+                                       argv[i]);
+            scalapack_min = (int)v, i++;
         } else {
             return app_usage_error(rank, a.cmd, "unknown option", argv[i]);
         }
@@ -130,6 +137,7 @@ int cmd_scf(int argc, char **argv, int rank) {
     int rc = app_scf_input_read(input, &in, rank);
     if (rc) return rc;
     in.params.npband = npband;
+    in.params.scalapack_min = scalapack_min;
     int nranks_all = 1;
     fu_comm_size(MPI_COMM_WORLD, &nranks_all);
     /* every rank computes the same estimate: no communication needed */

@@ -55,7 +55,8 @@ int fu_bandpar_layout(int nk, int size, int npw_min, int nev, int want_npb, int 
     return FU_OK;
 }
 
-int fu_bandpar_init(fu_bandpar *bp, MPI_Comm comm, int npw_max, int nev, fu_err *err) {
+int fu_bandpar_init(fu_bandpar *bp, MPI_Comm comm, int npw_max, int nev, int sl_min,
+                    fu_err *err) {
     memset(bp, 0, sizeof *bp);
     bp->comm = comm;
     MPI_Comm_rank(comm, &bp->rank);
@@ -74,10 +75,19 @@ int fu_bandpar_init(fu_bandpar *bp, MPI_Comm comm, int npw_max, int nev, fu_err 
     bp->sd = bp->sc + bp->size;
     bp->rc = bp->sd + bp->size;
     bp->rd = bp->rc + bp->size;
+    bp->sl_min = sl_min > 0 ? sl_min : FU_SCALAPACK_MIN_DEFAULT;
+    if (bp->size > 1 && 3 * nev >= bp->sl_min) {
+        int rc = fu_scalapack_init(&bp->sl, comm, err);
+        if (rc) {
+            fu_bandpar_free(bp);
+            return rc;
+        }
+    }
     return FU_OK;
 }
 
 void fu_bandpar_free(fu_bandpar *bp) {
+    if (bp->sl.prow) fu_scalapack_free(&bp->sl);
     free(bp->sc);
     free(bp->cin);
     free(bp->cout);
@@ -89,7 +99,7 @@ void fu_bandpar_set(fu_bandpar *bp, fu_hamiltonian *h) {
     bp->h = h;
     int off, cnt;
     fu_bandpar_split(h->kb->npw, bp->size, bp->rank, &off, &cnt);
-    bp->rows = (fu_rowdist){bp->comm, h->kb->npw, off};
+    bp->rows = (fu_rowdist){bp->comm, h->kb->npw, off, bp->sl.prow ? &bp->sl : NULL, bp->sl_min};
 }
 
 /* Counts exceed an int only for blocks of > 2^31 doubles between two ranks

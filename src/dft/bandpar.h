@@ -20,6 +20,7 @@
 #include "core/error.h"
 #include "dft/eigensolver.h"
 #include "dft/hamiltonian.h"
+#include "dft/scalapack.h"
 
 /* Balanced split of n items over p parts: part j gets cnt items from off. */
 void fu_bandpar_split(int n, int p, int j, int *off, int *cnt);
@@ -51,11 +52,16 @@ typedef struct {
     size_t cap;            /* doubles in each of cin, cout, tmp */
     fu_hamiltonian *h;     /* set per k-point */
     fu_rowdist rows;       /* this rank's rows of the current k-block */
+    fu_scalapack sl;       /* BLACS grid of comm (sl.prow NULL: none) */
+    int sl_min;            /* subspace matrices of this order or more go to sl */
 } fu_bandpar;
 
 /* comm: the band ranks (not freed here). Buffers for k-blocks of up to
- * npw_max plane waves and blocks of up to nev vectors. */
-int fu_bandpar_init(fu_bandpar *bp, MPI_Comm comm, int npw_max, int nev, fu_err *err);
+ * npw_max plane waves and blocks of up to nev vectors. sl_min >= 1: the
+ * order from which LOBPCG's subspace matrices (up to 3 nev) are solved with
+ * ScaLAPACK on a BLACS grid of comm (set up only if some can be). */
+int fu_bandpar_init(fu_bandpar *bp, MPI_Comm comm, int npw_max, int nev, int sl_min,
+                    fu_err *err);
 void fu_bandpar_free(fu_bandpar *bp);
 /* Points the callbacks at h (already set to its k-point) and splits the
  * k-block's npw rows. */

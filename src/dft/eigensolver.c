@@ -52,6 +52,8 @@
 #include <cblas.h>
 #include <lapacke.h>
 
+#include "dft/scalapack.h"
+
 typedef double complex cplx;
 
 #define ORTHO_MAXPASS 5      /* Cholesky-QR passes for W before accepting */
@@ -148,6 +150,7 @@ static void hemm_z(int n, int m, const cplx *E, const cplx *X, cplx *C) {
 }
 
 #define SCALAR cplx
+#define CPLX 1
 #define F(name) name##_z
 #define RE(x) creal(x)
 #define IM(x) cimag(x)
@@ -201,6 +204,7 @@ static void hemm_d(int n, int m, const double *E, const double *X, double *C) {
 }
 
 #define SCALAR double
+#define CPLX 0
 #define F(name) name##_d
 #define RE(x) (x)
 #define IM(x) 0.0

@@ -61,18 +61,26 @@ int fu_lobpcg_real_split(int n, int nev, int nconv, int nsearch, double *X, doub
                          fu_apply_real_fn apply, fu_precond_real_fn precond, void *ctx, double tol,
                          double tol_rest, int maxiter, fu_eig_stats *stats, fu_err *err);
 
+struct fu_scalapack;
+
 /* Rows of the vectors spread over the ranks of comm (band/G parallelism,
- * bandpar.h): this rank holds rows r0 .. r0+n-1 of nglob. */
+ * bandpar.h): this rank holds rows r0 .. r0+n-1 of nglob. sl (may be NULL):
+ * the BLACS grid of comm, which then solves the subspace matrices of order
+ * >= sl_min (scalapack.h); smaller ones, or all without sl, are solved on
+ * every rank alike with LAPACK. */
 typedef struct {
     MPI_Comm comm;
     int nglob, r0;
+    struct fu_scalapack *sl;
+    int sl_min;
 } fu_rowdist;
 
 /* fu_lobpcg_split and fu_lobpcg_real_split on row-distributed vectors: X,
  * and the blocks handed to apply and precond, are this rank's n rows (leading
  * dimension n); inner products are summed over rd->comm and the small
  * Rayleigh-Ritz and orthogonalisation matrices are solved on every rank
- * alike (replicated LAPACK). Collective over rd->comm: every rank calls with
+ * alike (replicated LAPACK) or, from order rd->sl_min on, distributed over
+ * rd->sl (ScaLAPACK) with the result replicated. Collective over rd->comm: every rank calls with
  * the same nev, nconv, nsearch, tolerances and maxiter, and eig comes out the
  * same everywhere. Needs rd->nglob >= 3 nev + 5 (no dense fallback). */
 int fu_lobpcg_rows(const fu_rowdist *rd, int n, int nev, int nconv, int nsearch, double complex *X,

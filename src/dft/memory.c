@@ -12,6 +12,7 @@
 #include "dft/basis.h"
 #include "dft/fftgrid.h"
 #include "dft/occupations.h"
+#include "dft/scalapack.h"
 
 #define C16 16.0 /* bytes of a double complex */
 #define R8 8.0
@@ -49,8 +50,17 @@ void fu_memory_estimate_counts(const fu_mem_counts *c, fu_mem_estimate *e) {
      * complex numbers of Rayleigh-Ritz matrices and LAPACK work */
     /* (band ranks: the blocks hold this rank's rows, H works on its bands, the
      * transposes take three band blocks, the dense matrices are replicated) */
+    double dense = 40 * nev * nev * C16;
+    double k = 3 * nev, slmin = c->sl_min > 0 ? c->sl_min : FU_SCALAPACK_MIN_DEFAULT;
+    if (npb > 1 && k >= slmin) {
+        /* ScaLAPACK (scalapack.h): the k x k matrix replicated, ~3.5 k^2/npb
+         * distributed, LAPACK backup and work (~3 klap^2) for the orders below
+         * slmin, and the m x m matrices (~4 nev^2) */
+        double klap = slmin - 1;
+        dense = (k * k + 3.5 * k * k / npb + 3 * klap * klap + 4 * nev * nev) * C16;
+    }
     e->solver = nk > 0 ? 8 * nev * rows * C16 + 2 * bands * npw * C16 + 2 * bands * nproj * C16 +
-                             (npb > 1 ? 3 * bands * npw * C16 : 0) + 40 * nev * nev * C16
+                             (npb > 1 ? 3 * bands * npw * C16 : 0) + dense
                        : 0;
     e->baseline = BASELINE_BYTES;
     e->total = e->wavefunctions + e->basis + e->grids + e->mixer + e->solver + e->baseline;
@@ -92,6 +102,7 @@ int fu_memory_estimate(const fu_structure *s, const fu_scf_params *p, const fu_p
     c->nband = p->nband > 0 ? p->nband : fu_default_nband(nelec, p->smearing != FU_SMEAR_NONE, s->natom);
     c->history = p->mixing_history;
     c->nthreads = p->threads;
+    c->sl_min = p->scalapack_min;
     c->gga = strstr(p->xc, "gga") != NULL || strstr(p->xc, "pbe") != NULL;
     double vol = fabs(fu_lattice_det((const double(*)[3])s->lattice));
     c->npw = vol * pow(2.0 * p->ecut, 1.5) / (6.0 * FU_PI * FU_PI);

@@ -48,6 +48,10 @@ typedef struct {
                                 dft/protocol.h); provenance, explicit keys override it */
     int npband;              /* band ranks sharing each k-point (dft/bandpar.h); 0 =
                                 automatic. Not physics: results agree to rounding. */
+    int scalapack_min;       /* band ranks solve LOBPCG's subspace matrices of this order
+                                or more with ScaLAPACK (dft/scalapack.h); 0: the default
+                                FU_SCALAPACK_MIN_DEFAULT. Not physics: results agree to
+                                rounding. */
 } fu_scf_params;
 
 /* Defaults documented in input/README.md. */

@@ -98,7 +98,7 @@ static void state_free(scf_state *st) {
     fu_basis_free(&st->b);
 }
 
-static int state_alloc(scf_state *st, fu_err *err) {
+static int state_alloc(scf_state *st, const fu_scf_params *p, fu_err *err) {
     const fu_basis *b = &st->b;
     size_t nt = (size_t)b->grid.ntot, ns = (size_t)st->nspin;
     int nk = b->kp.nk;
@@ -111,7 +111,7 @@ static int state_alloc(scf_state *st, fu_err *err) {
     int any_complex = 0;
     for (int ik = 0; ik < nk; ik++) any_complex |= fu_basis_owns(b, ik) && !b->kb[ik].real;
     if (b->npb > 1) {
-        int rc = fu_bandpar_init(&st->bp, b->bcomm, b->max_npw, st->nev, err);
+        int rc = fu_bandpar_init(&st->bp, b->bcomm, b->max_npw, st->nev, p->scalapack_min, err);
         if (rc) return rc;
         int r0, nrow;
         fu_bandpar_split(b->max_npw, b->npb, b->brank, &r0, &nrow);
@@ -668,7 +668,7 @@ static int scf_setup(scf_run *r, const fu_structure *s, const fu_scf_params *p, 
         if (fu_basis_owns(b, ik) && b->kb[ik].npw < st->nev) st->nev = b->kb[ik].npw;
     fu_allreduce(&st->nev, 1, MPI_INT, MPI_MIN, comm);
     st->nbusy = b->nband; /* until the first occupations are known */
-    rc = state_alloc(st, err);
+    rc = state_alloc(st, p, err);
     /* band ranks apply H to their share of a block only */
     if (!rc) rc = fu_hamiltonian_init(&st->ham, b, (st->nev + b->npb - 1) / b->npb, err);
     /* Automatic Kerker: 0.5 bohr⁻¹ for metals and insulators alike gave the
@@ -724,6 +724,9 @@ static int scf_setup(scf_run *r, const fu_structure *s, const fu_scf_params *p, 
             fprintf(log, "# layout: %d k-group%s x %d band rank%s (bands %d-%d on rank 0)\n",
                     b->npk, b->npk == 1 ? "" : "s", b->npb, b->npb == 1 ? "" : "s",
                     st->boff + 1, st->boff + st->bcnt);
+        if (st->bp.sl.prow)
+            fprintf(log, "# subspace matrices of order >= %d: ScaLAPACK on a %d x %d grid of the "
+                         "band ranks\n", st->bp.sl_min, st->bp.sl.nprow, st->bp.sl.npcol);
         /* say so when some ranks get no k-point */
         if (b->npk > b->kp.nk)
             fprintf(log,
@@ -854,6 +857,8 @@ static int scf_iterate(scf_run *r, const fu_scf_params *p, fu_scf_result *res, f
     }
     res->iterations = r->converged || r->timed_out ? r->it : p->max_iterations;
     res->converged = r->converged;
+    if (st->bp.sl.prow && log && b->rank == 0)
+        fprintf(log, "# ScaLAPACK: %d subspace matrices solved distributed\n", st->bp.sl.solves);
     return FU_OK;
 }
 

@@ -432,6 +432,8 @@ CASES = [
          ["--npband", "band ranks"], files={"s.yaml": SWEEP}, not_created=("out.h5", "out.journal")),
     Case("npband_option_bad", ["scf", IN, "--npband", "0"], 64, ["--npband", "band ranks"],
          files={IN: BASE}),
+    Case("scalapack_min_option_bad", ["scf", IN, "--scalapack-min", "0"], 64,
+         ["--scalapack-min", "matrix order"], files={IN: BASE}),
     # --- POSCAR limits: size, line length, coordinates (memory cases under prlimit, 1 GiB)
     Case("poscar_dev_zero", SCF, 3, [IN + ":4:", "structure.poscar", "/dev/zero", "not a regular file"],
          files={IN: with_poscar("/dev/zero")}, stage="input", timeout=20, mem_limit=1 << 30),

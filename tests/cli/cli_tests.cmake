@@ -4,6 +4,7 @@
 #   cli_scf_outputs_*     a successful run and its .log/.json/.h5
 #   mpi_consistency       the same SCF on 1, 2 and 3 ranks and without MPI agrees to 1e-10; so does Γ alone on 2 ranks (they share its bands, and the log says so)
 #   band_parallel         Γ-only, metallic and spin cells on 1-4 ranks sharing bands agree to 1e-9 Ha, 1e-7 in forces/stress
+#   band_parallel_scalapack  the same with the band ranks' subspace matrices solved by ScaLAPACK
 #   threads_consistency   1 and 2 band threads give identical numbers
 #   memory_estimate       the memory estimate against the measured peak RSS
 # Included from tests/cli.cmake (which sets FURUI_PYTHON). Run: ctest -L "cli|mpi".
@@ -61,6 +62,18 @@ add_test(NAME band_parallel
   COMMAND ${FURUI_PYTHON} ${FURUI_CLI_DIR}/band_parallel.py --furui $<TARGET_FILE:furui>
           --mpiexec ${FURUI_MPIEXEC} --workdir ${FURUI_CLI_WORK})
 set_tests_properties(band_parallel PROPERTIES LABELS "mpi" TIMEOUT 600 PROCESSORS 2)
+# the same cells with every subspace matrix of the band ranks solved by ScaLAPACK
+add_test(NAME band_parallel_scalapack
+  COMMAND ${FURUI_PYTHON} ${FURUI_CLI_DIR}/band_parallel.py --furui $<TARGET_FILE:furui>
+          --mpiexec ${FURUI_MPIEXEC} --workdir ${FURUI_CLI_WORK} --scalapack-min 1)
+set_tests_properties(band_parallel_scalapack PROPERTIES LABELS "mpi" TIMEOUT 600 PROCESSORS 2)
+# the ScaLAPACK wrapper against LAPACK on 1 x 3 and 2 x 2 grids (test_scalapack: 1 rank)
+foreach(np 3 4)
+  add_test(NAME test_scalapack_np${np}
+    COMMAND ${FURUI_MPIEXEC} --oversubscribe -n ${np} $<TARGET_FILE:test_scalapack>)
+  set_tests_properties(test_scalapack_np${np} PROPERTIES LABELS "unit;mpi" TIMEOUT 300 PROCESSORS 2
+    ENVIRONMENT "OMP_NUM_THREADS=1;OPENBLAS_NUM_THREADS=1;OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1")
+endforeach()
 add_test(NAME threads_consistency
   COMMAND ${FURUI_PYTHON} ${FURUI_CLI_DIR}/threads_consistency.py --furui $<TARGET_FILE:furui>
           --workdir ${FURUI_CLI_WORK})
