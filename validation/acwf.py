@@ -689,7 +689,9 @@ def vs_published(a):
                    "delta_ours_published_mev_per_atom": direct[c][2], "nu_ours_ae": ours[c][1],
                    "nu_published_ae": pub[c][1], "ecut_ha": it.get("ecut_ha"), "kgrid": it.get("kgrid"),
                    "kspacing_inv_ang": it.get("kspacing_inv_ang"), "cpu_seconds": it.get("cpu_seconds"),
-                   "gap_ev_central": it.get("gap_ev_central"), "within": abs(ours[c][0] - pub[c][0]) <= a.tolerance}
+                   "gap_ev_central": it.get("gap_ev_central"), "within": abs(ours[c][0] - pub[c][0]) <= a.tolerance,
+                   "v0_ours_minus_ae_pct": 100.0 * (fits[c][0] / ref_fits[c][0] - 1.0),
+                   "v0_published_minus_ae_pct": 100.0 * (pub_fits[c][0] / ref_fits[c][0] - 1.0)}
     n_ok = sum(r["within"] for r in rows.values())
     summary = {"code": a.code, "tolerance": a.tolerance, "n": len(rows), "n_within": n_ok,
                "eps_convention": "upstream (second variance about <E_a>)" if a.eps_upstream else
@@ -699,13 +701,14 @@ def vs_published(a):
     if a.json:
         json.dump(summary, open(a.json, "w"), indent=1, sort_keys=True)
     lines = ["| case | ε furui vs AE | ε %s vs AE | difference | ε(furui, %s) | ν(furui, %s) | "
-             "E_cut Ha | k-mesh | Δk Å⁻¹ | gap eV | CPU s | note |" % (a.code_label, a.code_label, a.code_label),
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "V0 − V0(AE) %% furui / %s | E_cut Ha | k-mesh | Δk Å⁻¹ | gap eV | CPU s | note |" % (
+                 a.code_label, a.code_label, a.code_label, a.code_label),
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for c in cases:
         r = rows[c]
-        lines.append("| %s | %.3f | %.3f | %+.3f | %.3f | %.3f | %s | %s | %s | %s | %s | %s |" % (
+        lines.append("| %s | %.3f | %.3f | %+.3f | %.3f | %.3f | %+.2f / %+.2f | %s | %s | %s | %s | %s | %s |" % (
             c, r["eps_ours_ae"], r["eps_published_ae"], r["difference"], r["eps_ours_published"],
-            r["nu_ours_published"], fmt(r["ecut_ha"], 0), "×".join(str(x) for x in r["kgrid"] or []) or "—",
+            r["nu_ours_published"], r["v0_ours_minus_ae_pct"], r["v0_published_minus_ae_pct"], fmt(r["ecut_ha"], 0), "×".join(str(x) for x in r["kgrid"] or []) or "—",
             fmt(r["kspacing_inv_ang"], 2), fmt(r["gap_ev_central"], 2), fmt(r["cpu_seconds"], 0),
             notes.get(c, "" if r["within"] else "outside %g" % a.tolerance)))
     text = "\n".join(lines) + "\n"
