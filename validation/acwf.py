@@ -2,10 +2,12 @@
 """ACWF verification (Bosoni et al., Nat. Rev. Phys. 6, 45 (2024)) run by furui.
 
     validation/acwf.py prepare CASES... -o DIR [--table DIR | --gth FAMILY] [--cutoff high|normal|low|E]
+                       [--element-cutoffs El=Ha,...]
                        [--kspacing K] [--structures DIR] [--smearing-ry W]
     validation/acwf.py run DIR [--furui PATH] [--nice N]        # furui screen, one sweep at a time
     validation/acwf.py collect DIR --set NAME -o results-NAME.json   # BM fits, upstream format
     validation/acwf.py compare RESULTS.json [--ref AE.json] [--others FILE...] [--table-md OUT]
+    validation/acwf.py vs RESULTS.json... [--code cp2k_TZV2P] [--table-md OUT] # against one published code
     validation/acwf.py selftest                                 # analytic checks of fit and metrics
 
 A case is `El-X/FCC`, `El-X/BCC`, `El-X/SC`, `El-X/Diamond` (unaries) or `El-XO`, `El-XO2`, ...
@@ -136,15 +138,64 @@ def table_hint(table, el, which):
     return float(meta[el]["hints"][which]["ecut"])
 
 
+def case_elements(case):
+    el, _, kind = case_parts(case)
+    return [el] + (["O"] if kind == "oxides" and el != "O" else [])
+
+
+def element_cutoffs(text):
+    """'C=100,O=120' -> {'C': 100.0, 'O': 120.0} (Ha)."""
+    out = {}
+    for item in (text or "").split(","):
+        if item.strip():
+            el, _, v = item.partition("=")
+            if el.strip() not in SYMBOLS or not v:
+                raise SystemExit("acwf.py: --element-cutoffs: bad item %r (want El=Ha,...)" % item)
+            out[el.strip()] = float(v)
+    return out
+
+
 def case_ecut(case, a):
-    """Cutoff (Ha) of a case: an explicit value, or the largest hint over its elements."""
+    """Cutoff (Ha) of a case: the largest per-element cutoff (--element-cutoffs, measured for a
+    GTH table), an explicit value, or the largest hint over its elements."""
+    per = element_cutoffs(getattr(a, "element_cutoffs", None))
+    if per:
+        missing = [e for e in case_elements(case) if e not in per]
+        if missing:
+            raise SystemExit("acwf.py: --element-cutoffs has no cutoff for %s (%s)" % (", ".join(missing), case))
+        return max(per[e] for e in case_elements(case))
     try:
         return float(a.cutoff)
     except ValueError:
         pass
-    el, conf, kind = case_parts(case)
-    els = [el] + (["O"] if kind == "oxides" else [])
-    return max(table_hint(a.table, e, a.cutoff) for e in els)
+    return max(table_hint(a.table, e, a.cutoff) for e in case_elements(case))
+
+
+# The GTH-PBE entry (valence q) of every element in CP2K's ACWF submission: the basis/pseudo file
+# tzv2p-pbe-gth.yml of the verification-PBE-v1 protocol (aiida-common-workflows,
+# src/aiida_common_workflows/workflows/relax/cp2k/). Each is the entry with the alias GTH-PBE in
+# cp2k-data 2023.1's GTH_POTENTIALS; a sweep family would take the smallest q instead (Mg q2, not
+# q10), so --gth cp2k:GTH-PBE writes these per element.
+CP2K_ACWF_Q = dict(zip(
+    "H He Li Be B C N O F Ne Na Mg Al Si P S Cl Ar K Ca Sc Ti V Cr Mn Fe Co Ni Cu Zn Ga Ge As Se Br Kr "
+    "Rb Sr Y Zr Nb Mo Tc Ru Rh Pd Ag Cd In Sn Sb Te I Xe Cs Ba Hf Ta W Re Os Ir Pt Au Hg Tl Pb Bi Po At "
+    "Rn".split(),
+    (1, 2, 3, 4, 3, 4, 5, 6, 7, 8, 9, 10, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 11, 12,
+     13, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 11, 12, 13, 4, 5, 6, 7, 8, 9, 10, 12, 13,
+     14, 15, 16, 17, 18, 11, 12, 13, 4, 5, 6, 7, 8)))
+
+
+def psp_yaml(gth, table, elements):
+    """The sweep's pseudopotentials line."""
+    if not gth:
+        return "pseudopotentials: {pbe: \"table:%s\"}\n" % os.path.abspath(table)
+    if gth == "cp2k:GTH-PBE":
+        missing = [e for e in elements if e not in CP2K_ACWF_Q]
+        if missing:
+            raise SystemExit("acwf.py: CP2K's ACWF run has no GTH-PBE entry for %s" % ", ".join(missing))
+        return "pseudopotentials: {%s}\n" % ", ".join(
+            '%s: "cp2k:GTH-PBE-q%d"' % (e, CP2K_ACWF_Q[e]) for e in elements)
+    return "pseudopotentials: {pbe: \"%s\"}\n" % gth
 
 
 # ---------------------------------------------------------------- prepare
@@ -152,22 +203,22 @@ def case_ecut(case, a):
 def prepare(a):
     os.makedirs(os.path.join(a.out, "structures"), exist_ok=True)
     groups = {}
-    meta = {"kspacing_inv_ang": a.kspacing, "smearing_ry": a.smearing_ry, "cutoff": a.cutoff,
+    meta = {"kspacing_inv_ang": a.kspacing, "smearing_ry": a.smearing_ry,
+            "cutoff": ("per element: " + a.element_cutoffs) if a.element_cutoffs else a.cutoff,
             "pseudopotentials": a.gth or ("table:" + os.path.abspath(a.table)), "cases": {}}
     for case in a.cases:
         lat, atoms = read_xsf(structure_path(case, a.structures))
         pos = os.path.join("structures", slug(case) + ".vasp")
         write_poscar(os.path.join(a.out, pos), lat, atoms, "ACWF %s (central volume)" % case)
         grid = kmesh(lat, a.kspacing) if a.grid is None else list(a.grid)
-        ecut = case_ecut(case, a) if a.gth is None or a.cutoff not in ("low", "normal", "high") else None
-        if ecut is None:
-            raise SystemExit("acwf.py: GTH tables have no cutoff hints; give --cutoff E (Ha)")
+        if a.gth and a.cutoff in ("low", "normal", "high") and not a.element_cutoffs:
+            raise SystemExit("acwf.py: GTH tables have no cutoff hints; give --cutoff E or --element-cutoffs (Ha)")
+        ecut = case_ecut(case, a)
         key = (ecut, tuple(grid)) + (() if a.group else (case,))
         groups.setdefault(key, []).append((case, pos))
         meta["cases"][case] = {"natom": len(atoms), "volume_ang3": abs(np.linalg.det(lat)), "kgrid": grid,
                                "ecut_ha": ecut}
     strains = ", ".join("%.15f" % (f ** (1.0 / 3.0)) for f in VOLUME_FACTORS)
-    psp = a.gth if a.gth else "table:" + os.path.abspath(a.table)
     sweeps = []
     for n, (key, items) in enumerate(groups.items()):  # in the order of the case list
         ecut, grid = key[0], key[1]
@@ -177,7 +228,10 @@ def prepare(a):
             f.write("name: %s\ncandidates:\n" % name)
             for case, pos in items:
                 f.write("  - structure: {poscar: %s}\n    name: %s\n" % (pos, slug(case)))
-            f.write("pseudopotentials: {pbe: \"%s\"}\n" % psp)
+            els = []
+            for case, _ in items:
+                els += [e for e in case_elements(case) if e not in els]
+            f.write(psp_yaml(a.gth, a.table, els))
             f.write("xc: pbe\necut: %.6g Ha\n" % ecut)
             f.write("kpoints: {grid: [%d, %d, %d]}\n" % grid)
             f.write("smearing: {kind: fermi-dirac, width: %.8g Ry}\n" % a.smearing_ry)
@@ -615,6 +669,54 @@ def compare(a):
         heatmaps(ours, a.heatmap, a.title)
 
 
+def vs_published(a):
+    """Per case: eps vs AE of ours and of one published code, their difference, and eps/nu of ours
+    against that code directly (the GTH check: same pseudopotentials, another basis)."""
+    fits, info = load_results(a.results)
+    kinds = sorted({case_parts(c)[2] for c in fits})
+    ref_fits, _ = load_results(a.ref or [reference_files(k) for k in kinds])
+    pub_fits, _ = load_results(a.published or [published_files(k, a.code) for k in kinds])
+    ours = compare_sets(fits, ref_fits, a.eps_upstream)
+    pub = compare_sets(pub_fits, ref_fits, a.eps_upstream)
+    direct = compare_sets(fits, pub_fits, a.eps_upstream)
+    cases = sorted((c for c in ours if c in pub), key=lambda c: (case_parts(c)[2] != "unaries", case_parts(c)[1], c))
+    notes = a.notes or {}
+    rows = {}
+    for c in cases:
+        it = info.get(c, {})
+        rows[c] = {"eps_ours_ae": ours[c][0], "eps_published_ae": pub[c][0], "difference": ours[c][0] - pub[c][0],
+                   "eps_ours_published": direct[c][0], "nu_ours_published": direct[c][1],
+                   "delta_ours_published_mev_per_atom": direct[c][2], "nu_ours_ae": ours[c][1],
+                   "nu_published_ae": pub[c][1], "ecut_ha": it.get("ecut_ha"), "kgrid": it.get("kgrid"),
+                   "kspacing_inv_ang": it.get("kspacing_inv_ang"), "cpu_seconds": it.get("cpu_seconds"),
+                   "gap_ev_central": it.get("gap_ev_central"), "within": abs(ours[c][0] - pub[c][0]) <= a.tolerance,
+                   "v0_ours_minus_ae_pct": 100.0 * (fits[c][0] / ref_fits[c][0] - 1.0),
+                   "v0_published_minus_ae_pct": 100.0 * (pub_fits[c][0] / ref_fits[c][0] - 1.0)}
+    n_ok = sum(r["within"] for r in rows.values())
+    summary = {"code": a.code, "tolerance": a.tolerance, "n": len(rows), "n_within": n_ok,
+               "eps_convention": "upstream (second variance about <E_a>)" if a.eps_upstream else
+               "each variance about its own mean", "cases": rows}
+    print("%d cases against %s: %d with |eps(ours, AE) - eps(%s, AE)| <= %g" % (len(rows), a.code, n_ok, a.code,
+                                                                               a.tolerance))
+    if a.json:
+        json.dump(summary, open(a.json, "w"), indent=1, sort_keys=True)
+    lines = ["| case | ε furui vs AE | ε %s vs AE | difference | ε(furui, %s) | ν(furui, %s) | "
+             "V0 − V0(AE) %% furui / %s | E_cut Ha | k-mesh | Δk Å⁻¹ | gap eV | CPU s | note |" % (
+                 a.code_label, a.code_label, a.code_label, a.code_label),
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for c in cases:
+        r = rows[c]
+        lines.append("| %s | %.3f | %.3f | %+.3f | %.3f | %.3f | %+.2f / %+.2f | %s | %s | %s | %s | %s | %s |" % (
+            c, r["eps_ours_ae"], r["eps_published_ae"], r["difference"], r["eps_ours_published"],
+            r["nu_ours_published"], r["v0_ours_minus_ae_pct"], r["v0_published_minus_ae_pct"], fmt(r["ecut_ha"], 0), "×".join(str(x) for x in r["kgrid"] or []) or "—",
+            fmt(r["kspacing_inv_ang"], 2), fmt(r["gap_ev_central"], 2), fmt(r["cpu_seconds"], 0),
+            notes.get(c, "" if r["within"] else "outside %g" % a.tolerance)))
+    text = "\n".join(lines) + "\n"
+    if a.table_md:
+        open(a.table_md, "w").write(text)
+    sys.stdout.write(text)
+
+
 # ---------------------------------------------------------------- heat maps
 
 def table_position(sym):
@@ -725,6 +827,8 @@ def main():
     p.add_argument("--table", default=os.path.join(SHARED, "pseudodojo", "nc-sr-04-pbe"))
     p.add_argument("--gth", default=None, help="a sweep pseudopotential family, e.g. cp2k:GTH-PBE")
     p.add_argument("--cutoff", default="high", help="high | normal | low (table hint) or Ha")
+    p.add_argument("--element-cutoffs", default=None,
+                   help="El=Ha,... per element (a case takes the largest of its elements'), e.g. for GTH")
     p.add_argument("--kspacing", type=float, default=0.06, help="Å^-1, 2 pi included")
     p.add_argument("--grid", type=int, nargs=3, default=None, help="one explicit mesh for every case")
     p.add_argument("--smearing-ry", type=float, default=0.0045)
@@ -755,6 +859,17 @@ def main():
     p.add_argument("--title", default="furui")
     p.add_argument("--notes", default=None, help="JSON {case: note} for the table")
     sub.add_parser("selftest")
+    p = sub.add_parser("vs")
+    p.add_argument("results", nargs="+")
+    p.add_argument("--code", default="cp2k_TZV2P", help="upstream file tail of the published code")
+    p.add_argument("--code-label", default="CP2K+GTH")
+    p.add_argument("--tolerance", type=float, default=0.05, help="on |eps(ours, AE) - eps(code, AE)|")
+    p.add_argument("--ref", nargs="+", default=None, help="reference results files (default: the AE average)")
+    p.add_argument("--published", nargs="+", default=None, help="the code's results files (default: --code's)")
+    p.add_argument("--eps-upstream", action="store_true")
+    p.add_argument("--json", default=None)
+    p.add_argument("--table-md", default=None)
+    p.add_argument("--notes", default=None, help="JSON {case: note} for the table")
     p = sub.add_parser("abinit")
     p.add_argument("dir")
     p.add_argument("cases", nargs="+")
@@ -766,7 +881,7 @@ def main():
     if getattr(a, "notes", None):
         a.notes = json.load(open(a.notes))
     {"prepare": prepare, "run": run, "collect": collect, "compare": compare, "selftest": selftest,
-     "abinit": abinit}[a.cmd](a)
+     "abinit": abinit, "vs": vs_published}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,9 @@ pseudopotentials are the PseudoDojo files of Debian's abinit package, at 14 Ha a
     and a V0 larger by 1 % with B0, B1 kept (nu = 100 * 2 * 0.01 / 2.01, closed form), written
     for a doubled cell so that the per-cell -> per-atom conversion is exercised;
   - a case also prepared (not run) in a later directory is still collected from the run that is done;
+  - `vs` (ours against the AE reference and one published code) on the same synthetic curves;
+  - `prepare --gth cp2k:GTH-PBE`: CP2K's ACWF GTH-PBE entries, checked against the alias GTH-PBE of
+    Debian's cp2k-data file, per-element cutoffs, and a sweep furui accepts (dry run);
   - `gbrv.py selftest` (the GBRV parabola fit against a closed form, formula parsing, cell volumes).
 """
 import argparse
@@ -130,6 +133,36 @@ def main():
     check(os.path.exists(os.path.join(wd, "map-epsilon.png")) and os.path.exists(os.path.join(wd, "map-nu.png")),
           "heat maps written")
     check(sum(1 for ln in open(os.path.join(wd, "table.md")) if ln.startswith("| ")) == 3, "table has 2 rows")
+    # vs: ours against the AE stand-in (the same curve) and a "published code" (V0 + 1 %): eps(ours, AE)
+    # = 0, so the difference is minus the code's eps, and the direct comparison is that same eps
+    sh("vs", results, "--ref", "same.json", "--published", "shifted.json", "--json", "vs.json")
+    vs = json.load(open(os.path.join(wd, "vs.json")))
+    for case in cases:
+        r = vs["cases"].get(case, {})
+        check(r and r["eps_ours_ae"] < 1e-12 and abs(r["difference"] + r["eps_published_ae"]) < 1e-12
+              and abs(r["eps_ours_published"] - s1["cases"][case]["eps"]) < 1e-12
+              and abs(r["nu_ours_published"] - want_nu) < 1e-12,
+              "%s: vs: eps vs AE 0, difference = -eps(code), direct eps/nu = the shifted curve's" % case)
+    # --gth cp2k:GTH-PBE: CP2K's ACWF entries per element; each must be the entry that Debian's
+    # cp2k-data file marks with the alias GTH-PBE (the default CP2K uses), and furui must accept the sweep
+    gth = "/usr/share/cp2k/GTH_POTENTIALS"
+    if os.path.exists(gth):
+        alias = {}
+        for ln in open(gth):
+            w = ln.split()
+            if len(w) > 2 and not ln.startswith("#") and "GTH-PBE" in w[2:]:
+                alias[w[0]] = w[1]
+        bad = [el for el, q in acwf.CP2K_ACWF_Q.items() if alias.get(el) != "GTH-PBE-q%d" % q]
+        check(not bad, "CP2K ACWF GTH-PBE entries are the file's GTH-PBE aliases (differ: %s)" % bad)
+        sh("prepare", *cases, "-o", "gth", "--gth", "cp2k:GTH-PBE", "--element-cutoffs", "Si=12,Al=10",
+           "--grid", "2", "2", "2", "--structures", os.path.join(wd, "xsf"))
+        y0 = open(os.path.join(wd, "gth", "g000.yaml")).read()
+        y1 = open(os.path.join(wd, "gth", "g001.yaml")).read()
+        check('Si: "cp2k:GTH-PBE-q4"' in y0 and "ecut: 12 Ha" in y0 and 'Al: "cp2k:GTH-PBE-q3"' in y1
+              and "ecut: 10 Ha" in y1, "GTH sweeps: per-element entries and cutoffs")
+        d = subprocess.run([os.path.abspath(a.furui), "screen", "g000.yaml", "--dry-run"], cwd=os.path.join(wd, "gth"),
+                           env=ENV, capture_output=True, text=True, timeout=120)
+        check(d.returncode == 0 and "GTH_POTENTIALS" in d.stdout, "furui screen --dry-run accepts the GTH sweep")
     g = subprocess.run([py, os.path.join(HERE, "..", "..", "validation", "gbrv.py"), "selftest"], env=ENV,
                        capture_output=True, text=True, timeout=120)
     print("$ gbrv.py selftest -> %d\n%s%s" % (g.returncode, g.stdout, g.stderr[-3000:]))
