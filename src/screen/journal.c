@@ -1,6 +1,7 @@
 /* OFD locks (per open file, not per process) are Linux's; without them we
  * fall back to POSIX record locks. */
 #define _GNU_SOURCE
+#include "core/bytebuf.h"
 #include "core/regfile.h"
 #include "core/text.h"
 #include "furui_git_version.h"
@@ -327,45 +328,12 @@ enum { REC_RUN = 1, REC_CAND = 2, REC_CAND2 = 3, REC_CAND3 = 4, REC_CAND4 = 5, R
 #define REC_OPTIONAL 16
 #define MAX_RUNGS 64 /* a longer history is corruption */
 
-typedef struct {
-    unsigned char *p;
-    size_t len, cap;
-    int oom;
-} wbuf;
-
-static void w_bytes(wbuf *b, const void *d, size_t n) {
-    if (b->oom) return;
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n) cap *= 2;
-        unsigned char *q = realloc(b->p, cap);
-        if (!q) {
-            b->oom = 1;
-            return;
-        }
-        b->p = q;
-        b->cap = cap;
-    }
-    if (n) memcpy(b->p + b->len, d, n);
-    b->len += n;
-}
-static void w_u8(wbuf *b, unsigned v) {
-    unsigned char c = (unsigned char)v;
-    w_bytes(b, &c, 1);
-}
-static void w_u32(wbuf *b, uint32_t v) {
-    unsigned char c[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
-                          (unsigned char)(v >> 24)};
-    w_bytes(b, c, 4);
-}
-static void w_i32(wbuf *b, int v) { w_u32(b, (uint32_t)v); }
-static void w_f64(wbuf *b, double v) {
-    uint64_t u;
-    memcpy(&u, &v, 8);
-    unsigned char c[8];
-    for (int i = 0; i < 8; i++) c[i] = (unsigned char)(u >> (8 * i));
-    w_bytes(b, c, 8);
-}
+typedef fu_bytebuf wbuf;
+#define w_bytes fu_bytebuf_put
+#define w_u8 fu_bytebuf_u8
+#define w_u32 fu_bytebuf_u32
+#define w_i32 fu_bytebuf_i32
+#define w_f64 fu_bytebuf_f64
 static void w_f64s(wbuf *b, const double *v, size_t n) {
     for (size_t i = 0; i < n; i++) w_f64(b, v ? v[i] : 0.0);
 }

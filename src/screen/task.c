@@ -1,6 +1,8 @@
 /* The farm's task message (task.h). */
 #include "screen/task.h"
 
+#include "core/bytebuf.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,42 +24,11 @@ _Static_assert(sizeof(fu_structure) == 232, "fu_structure changed: update the ta
 #endif
 
 /* ---- writer ---- */
-typedef struct {
-    unsigned char *p;
-    size_t len, cap;
-    int bad; /* out of memory */
-} wbuf;
-
-static void w_bytes(wbuf *b, const void *src, size_t n) {
-    if (b->bad) return;
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        while (cap < b->len + n) cap *= 2;
-        unsigned char *q = realloc(b->p, cap);
-        if (!q) {
-            b->bad = 1;
-            return;
-        }
-        b->p = q, b->cap = cap;
-    }
-    memcpy(b->p + b->len, src, n);
-    b->len += n;
-}
-
-static void w_u32(wbuf *b, uint32_t v) {
-    unsigned char c[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
-                          (unsigned char)(v >> 24)};
-    w_bytes(b, c, 4);
-}
-
-static void w_i32(wbuf *b, int v) { w_u32(b, (uint32_t)v); }
-
-static void w_f64(wbuf *b, double v) {
-    uint64_t u;
-    memcpy(&u, &v, 8);
-    w_u32(b, (uint32_t)u);
-    w_u32(b, (uint32_t)(u >> 32));
-}
+typedef fu_bytebuf wbuf;
+#define w_bytes fu_bytebuf_put
+#define w_u32 fu_bytebuf_u32
+#define w_i32 fu_bytebuf_i32
+#define w_f64 fu_bytebuf_f64
 
 /* s: a NUL-terminated string within cap bytes (cut at cap if not) */
 static void w_str(wbuf *b, const char *s, size_t cap) {
@@ -292,7 +263,7 @@ int fu_task_encode(const fu_task *t, unsigned char **buf, size_t *len, fu_err *e
         w_f64(&b, t->eos_volume[i]);
         w_f64(&b, t->eos_energy[i]);
     }
-    if (b.bad) {
+    if (b.oom) {
         free(b.p);
         return fu_fail(err, FU_ENOMEM, "out of memory encoding the task of %.16s", t->id);
     }
