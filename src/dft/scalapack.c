@@ -178,9 +178,30 @@ static int describe(const fu_scalapack *g, int n, int nb, int desc[9], int *lld)
     return info;
 }
 
+/* The ScaLAPACK eigen-driver of cplx and dc on g->a (vectors into g->z) with the
+ * workspaces of g; lw = lr = li = -1 is the workspace query. Returns its info. */
+static int driver(fu_scalapack *g, int n, int cplx, int dc, const int desc[9], double *w, int lw,
+                  int lr, int li) {
+    const int one = 1;
+    int info = 0;
+    if (cplx && dc)
+        pzheevd_("V", "U", &n, g->a, &one, &one, desc, w, g->z, &one, &one, desc, g->work, &lw,
+                 g->rwork, &lr, g->iwork, &li, &info, 1, 1);
+    else if (cplx)
+        pzheev_("V", "U", &n, g->a, &one, &one, desc, w, g->z, &one, &one, desc, g->work, &lw,
+                g->rwork, &lr, &info, 1, 1);
+    else if (dc)
+        pdsyevd_("V", "U", &n, g->a, &one, &one, desc, w, g->z, &one, &one, desc, g->work, &lw,
+                 g->iwork, &li, &info, 1, 1);
+    else
+        pdsyev_("V", "U", &n, g->a, &one, &one, desc, w, g->z, &one, &one, desc, g->work, &lw,
+                &info, 1, 1);
+    return info;
+}
+
 /* One eigen-solve with the given driver (dc: divide and conquer). */
 static int eig_once(fu_scalapack *g, int n, int cplx, int dc, const double *H, double *w) {
-    const int per = cplx ? 2 : 1, one = 1, nb = block(g, n);
+    const int per = cplx ? 2 : 1, nb = block(g, n);
     int desc[9], lld, info = describe(g, n, nb, desc, &lld);
     if (info) return info;
     int nq = local_count(n, nb, g->mycol, g->npcol);
@@ -198,18 +219,7 @@ static int eig_once(fu_scalapack *g, int n, int cplx, int dc, const double *H, d
     int lw = -1, lr = -1, li = -1;
     g->work[0] = g->rwork[0] = 0;
     g->iwork[0] = 0;
-    if (cplx && dc)
-        pzheevd_("V", "U", &n, g->a, &one, &one, desc, w, g->z, &one, &one, desc, g->work, &lw,
-                 g->rwork, &lr, g->iwork, &li, &info, 1, 1);
-    else if (cplx)
-        pzheev_("V", "U", &n, g->a, &one, &one, desc, w, g->z, &one, &one, desc, g->work, &lw,
-                g->rwork, &lr, &info, 1, 1);
-    else if (dc)
-        pdsyevd_("V", "U", &n, g->a, &one, &one, desc, w, g->z, &one, &one, desc, g->work, &lw,
-                 g->iwork, &li, &info, 1, 1);
-    else
-        pdsyev_("V", "U", &n, g->a, &one, &one, desc, w, g->z, &one, &one, desc, g->work, &lw,
-                &info, 1, 1);
+    info = driver(g, n, cplx, dc, desc, w, lw, lr, li);
     if (info) return info;
     lw = (int)fmin((g->work[0] > 0 ? g->work[0] : 0) + (double)n * nb + 1024, 2e9);
     lr = (int)fmin(fmax(g->rwork[0], 1.0 + 9.0 * n + 3.0 * loc / per) + 1024, 2e9);
@@ -219,18 +229,7 @@ static int eig_once(fu_scalapack *g, int n, int cplx, int dc, const double *H, d
          grow((void **)&g->iwork, &g->cap_iwork, (size_t)li, sizeof(int));
     MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, g->comm);
     if (!ok) return NOMEM;
-    if (cplx && dc)
-        pzheevd_("V", "U", &n, g->a, &one, &one, desc, w, g->z, &one, &one, desc, g->work, &lw,
-                 g->rwork, &lr, g->iwork, &li, &info, 1, 1);
-    else if (cplx)
-        pzheev_("V", "U", &n, g->a, &one, &one, desc, w, g->z, &one, &one, desc, g->work, &lw,
-                g->rwork, &lr, &info, 1, 1);
-    else if (dc)
-        pdsyevd_("V", "U", &n, g->a, &one, &one, desc, w, g->z, &one, &one, desc, g->work, &lw,
-                 g->iwork, &li, &info, 1, 1);
-    else
-        pdsyev_("V", "U", &n, g->a, &one, &one, desc, w, g->z, &one, &one, desc, g->work, &lw,
-                &info, 1, 1);
+    info = driver(g, n, cplx, dc, desc, w, lw, lr, li);
     MPI_Bcast(&info, 1, MPI_INT, 0, g->comm); /* global in ScaLAPACK; made certain */
     return info;
 }
