@@ -1456,6 +1456,17 @@ static int cmp_int_desc(const void *a, const void *b) {
     return (x < y) - (x > y);
 }
 
+void fu_farm_report_add(fu_farm_report *rep, const fu_farm_report *part) {
+    rep->ncand = part->ncand, rep->ndone = part->ndone, rep->nfailed = part->nfailed;
+    rep->ninvalid = part->ninvalid, rep->nleft = part->nleft;
+    rep->nrun += part->nrun;
+    rep->nskipped += part->nskipped;
+    rep->engine_seconds += part->engine_seconds;
+    rep->io_seconds += part->io_seconds;
+    rep->finalize_seconds += part->finalize_seconds;
+    rep->stopped |= part->stopped;
+}
+
 /* Group sizes that follow the candidates (screen/groupsize.h): one pass of the farm per
  * distinct group size, largest first (the most expensive candidates first, as within a
  * pass), each with its own communicator split. One journal and results file throughout:
@@ -1548,14 +1559,7 @@ int fu_farm_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, M
         if (o->deadline > 0) so.deadline = left;
         fu_farm_report pr;
         rc = farm_pass(sw, prefix, &so, scope, p == 0, world, &pr, err);
-        rep->ncand = pr.ncand, rep->ndone = pr.ndone, rep->nfailed = pr.nfailed;
-        rep->ninvalid = pr.ninvalid, rep->nleft = pr.nleft;
-        rep->nrun += pr.nrun;
-        rep->nskipped += pr.nskipped;
-        rep->engine_seconds += pr.engine_seconds;
-        rep->io_seconds += pr.io_seconds;
-        rep->finalize_seconds += pr.finalize_seconds;
-        rep->stopped |= pr.stopped;
+        fu_farm_report_add(rep, &pr);
         int stop = rank == 0 && pr.stopped;
         MPI_Bcast(&stop, 1, MPI_INT, 0, world);
         if (rc || stop) break;

@@ -119,6 +119,11 @@ typedef struct {
     double finalize_seconds; /* writing the results file (rank 0) */
 } fu_farm_report;
 
+/* Folds the report of one farm run over part of a campaign (a group-size pass, a stage) into
+ * the campaign's: the shard's counts as that run left them, its candidates, skips, seconds
+ * and stop added. */
+void fu_farm_report_add(fu_farm_report *rep, const fu_farm_report *part);
+
 /* Collective over world. sw and prefix are used on rank 0 only (other ranks
  * may pass NULL); writes PREFIX.journal, PREFIX.h5 and the SCF log of every
  * candidate to one file, PREFIX.log (group leaders send it to the coordinator). Returns the same status on every rank: FU_OK when the farm

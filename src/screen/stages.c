@@ -178,14 +178,7 @@ int fu_stages_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o,
         if (o->deadline > 0) so.deadline = left;
         fu_farm_report sr;
         rc = fu_farm_run(rank == 0 ? t : NULL, prefix, &so, world, &sr, err);
-        rep->ncand = sr.ncand, rep->ndone = sr.ndone, rep->nfailed = sr.nfailed;
-        rep->ninvalid = sr.ninvalid, rep->nleft = sr.nleft;
-        rep->nrun += sr.nrun;
-        rep->nskipped += sr.nskipped;
-        rep->engine_seconds += sr.engine_seconds;
-        rep->io_seconds += sr.io_seconds;
-        rep->finalize_seconds += sr.finalize_seconds;
-        rep->stopped |= sr.stopped;
+        fu_farm_report_add(rep, &sr);
         int stop = rank == 0 && sr.stopped;
         MPI_Bcast(&stop, 1, MPI_INT, 0, world);
         if (rc || stop) break;
