@@ -41,6 +41,7 @@ typedef struct {
      * magnetisation ρ↑ - ρ↓, the pair the mixer works on. Potentials vxc_r and
      * veff_r are [nspin][ntot] per channel: ↑ then ↓. */
     double complex *vloc_g, *v_g, *rho_in_g, *rho_out_g, *rho_next_g, *box;
+    /* v_g: the density terms' potential coefficients, summed (effective_potential) */
     double *vloc_r, *vxc_r, *veff_r, *rho_in_r, *rho_out_r;
     double *ud_r;              /* nspin 2: [2][ntot] ρ↑, ρ↓ scratch for xc */
     double complex *ud_g;      /* nspin 2: [2][ntot] their coefficients */
