@@ -10,7 +10,8 @@ column) and the experimental formation enthalpies Debian's pymatgen ships
 
 Fit (the method of pymatgen's CorrectionCalculator, reimplemented here): for each training
 compound, diff = E_f,exp - E_f,DFT (eV/atom) = sum_s c_s n_s/N over the species s it has
-(oxide, N, F, Cl, Br, I, Se, Te, H, Si, Sb: the anion, i.e. its most electronegative element, O always),
+(oxide, N, F, Cl, Br, I, Se, Te, H, Si, Sb, C, Pb, As: the anion, i.e. its most electronegative
+element, O always),
 weighted least squares with the experimental uncertainty per atom as sigma (missing: the mean of
 the known ones), compounds with a relative uncertainty > 10 % left out of the fit (as MP). The
 covariance gives each term's standard error (absolute sigma, as MP), reported together with the
