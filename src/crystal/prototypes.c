@@ -10,7 +10,7 @@
 /* LAT_FCC..LAT_HEX: the primitive cells of the first ten prototypes, atoms
  * in primitive fractional coordinates. LAT_CONV: the others, described as in
  * the International Tables: a conventional cell (a, b = ba a, c = ca a,
- * hexagonal if hex) with its centring (P, I, F or R, hexagonal axes obverse),
+ * hexagonal if hex) with its centring (P, C, I, F or R, hexagonal axes obverse),
  * one atom per centring class given in conventional fractional coordinates;
  * the primitive cell is derived from it (build_conv). */
 typedef enum { LAT_FCC, LAT_BCC, LAT_SC, LAT_HEX, LAT_CONV } lattice_kind;
@@ -34,6 +34,8 @@ typedef struct {
 #define Z_DE 0.1066   /* delafossite CuFeO2, O 6c (0,0,z) */
 #define Z_AS 0.22705  /* alpha-As, 6c (0,0,z) */
 #define X_SE 0.2254   /* trigonal Se, 3a (x,0,1/3) */
+#define Y_GA 0.1549   /* alpha-Ga, 8f (0,y,z) */
+#define Z_GA 0.0810
 /* Fddd (origin choice 2) 32h: the eight positions of x, y, z not related by the F centring. */
 #define FDDD8(x, y, z)                                                                                     \
     {0, {x, y, z}}, {0, {0.75 - (x), 0.75 - (y), z}}, {0, {0.75 - (x), y, 0.75 - (z)}},                     \
@@ -51,7 +53,7 @@ static const struct {
     lattice_kind lat;
     int natom;
     proto_atom atom[FU_PROTO_MAX_ATOMS];
-    char centring; /* LAT_CONV: 'P', 'I', 'F', 'R' */
+    char centring; /* LAT_CONV: 'P', 'C', 'I', 'F', 'R' */
     double ba, ca; /* LAT_CONV: b/a, c/a */
     int hex;       /* LAT_CONV: gamma = 120 degrees */
 } table[FU_PROTO_COUNT] = {
@@ -194,6 +196,14 @@ static const struct {
                           {FDDD8(0.8554, 0.9526, 0.9516), FDDD8(0.7844, 0.0301, 0.0763),
                            FDDD8(0.7069, 0.9795, 0.0040), FDDD8(0.7862, 0.9073, 0.1290)},
                           'F', 12.8660 / 10.4646, 24.4860 / 10.4646, 0},
+    /* Cmce 8f: the four positions not related by the C centring */
+    [FU_PROTO_ALPHA_GA] = {"alpha-ga", 1, 64, LAT_CONV, 4,
+                           {{0, {0, Y_GA, Z_GA}},
+                            {0, {0, -Y_GA, -Z_GA}},
+                            {0, {0, 0.5 - Y_GA, 0.5 + Z_GA}},
+                            {0, {0, 0.5 + Y_GA, 0.5 - Z_GA}}},
+                           'C', 7.6586 / 4.5192, 4.5258 / 4.5192, 0},
+    [FU_PROTO_INDIUM] = {"indium", 1, 139, LAT_CONV, 1, {{0, {0, 0, 0}}}, 'I', 1, 4.9461 / 3.2523, 0},
     /* atoms placed by build(): the bond length depends on the element */
     [FU_PROTO_DIMER] = {"dimer", 1, 123, LAT_CONV, 2, {{0, {0, 0, 0}}, {0, {0, 0, 0}}}, 'P', 1, 1, 0},
 };
@@ -216,7 +226,8 @@ const char *fu_prototype_name(fu_prototype p) {
 const char *fu_prototype_names(void) {
     return "rocksalt, zincblende, wurtzite, cscl, fluorite, diamond, fcc, bcc, hcp, perovskite, "
            "antifluorite, rutile, anatase, cdi2, nias, corundum, cotunnite, spinel, heusler, "
-           "half-heusler, rp1, delafossite, graphite, beta-sn, alpha-as, gamma-se, dimer, alpha-s";
+           "half-heusler, rp1, delafossite, graphite, beta-sn, alpha-as, gamma-se, dimer, alpha-s, "
+           "alpha-ga, indium";
 }
 
 int fu_prototype_nsites(fu_prototype p) {
@@ -282,12 +293,14 @@ static void conv_cell(fu_prototype p, double a, double ca, double conv[3][3], do
     static const double P[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
     static const double I[3][3] = {{-0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0.5, 0.5, -0.5}};
     static const double F[3][3] = {{0, 0.5, 0.5}, {0.5, 0, 0.5}, {0.5, 0.5, 0}};
+    static const double C[3][3] = {{0.5, -0.5, 0}, {0.5, 0.5, 0}, {0, 0, 1}};
     /* hexagonal axes, obverse setting */
     static const double R[3][3] = {
         {2.0 / 3, 1.0 / 3, 1.0 / 3}, {-1.0 / 3, 1.0 / 3, 1.0 / 3}, {-1.0 / 3, -2.0 / 3, 1.0 / 3}};
     const double(*m)[3] = table[p].centring == 'I'   ? I
                           : table[p].centring == 'F' ? F
                           : table[p].centring == 'R' ? R
+                          : table[p].centring == 'C' ? C
                                                      : P;
     memcpy(prim, m, 9 * sizeof(double));
 }

@@ -56,6 +56,11 @@
  *                                                       four 32h sites (origin choice 2; Rettig
  *                                                       and Trotter, Acta Cryst. C43, 2260
  *                                                       (1987), 298 K)
+ *   alpha-ga      A      A        4      64 Cmce        alpha-Ga (A11): b/a 7.6586/4.5192, c/a
+ *                                                       4.5258/4.5192, 8f y 0.1549 z 0.0810
+ *                                                       (Donohue, 298 K)
+ *   indium        A      A        1      139 I4/mmm     In (A6): c/a 4.9461/3.2523, 2a
+ *                                                       (Donohue, 298 K)
  *
  * (α-Sn is the diamond prototype with A: Sn.) The rule of these prototypes
  * (not dimer): a is the smallest value at which no two atoms of different
@@ -130,6 +135,8 @@ typedef enum {
     FU_PROTO_GAMMA_SE,
     FU_PROTO_DIMER,
     FU_PROTO_ALPHA_S,
+    FU_PROTO_ALPHA_GA,
+    FU_PROTO_INDIUM,
     FU_PROTO_COUNT
 } fu_prototype;
 

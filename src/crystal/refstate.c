@@ -34,6 +34,7 @@ static const fu_refstate table[] = {
     {28, FU_PROTO_FCC, 3.5240, 0, 0.6, 0, DON},
     {29, FU_PROTO_FCC, 3.6149, 0, 0, 0, DON},
     {30, FU_PROTO_HCP, 2.6649, 4.9468 / 2.6649, 0, 0, DON},
+    {31, FU_PROTO_ALPHA_GA, 4.5192, 4.5258 / 4.5192, 0, 0, DON},
     {32, FU_PROTO_DIAMOND, 5.6575, 0, 0, 0, DON},
     {33, FU_PROTO_ALPHA_AS, 3.7598, 10.5475 / 3.7598, 0, 0, DON},
     {34, FU_PROTO_GAMMA_SE, 4.3662, 4.9536 / 4.3662, 0, 0, DON},
@@ -50,6 +51,7 @@ static const fu_refstate table[] = {
     {46, FU_PROTO_FCC, 3.8907, 0, 0, 0, DON},
     {47, FU_PROTO_FCC, 4.0853, 0, 0, 0, DON},
     {48, FU_PROTO_HCP, 2.9794, 5.6186 / 2.9794, 0, 0, DON},
+    {49, FU_PROTO_INDIUM, 3.2523, 4.9461 / 3.2523, 0, 0, DON},
     /* white tin, the standard state (grey α-Sn, diamond 6.4892 Å, is the 0 K
      * phase, within ~0.02 eV/atom) */
     {50, FU_PROTO_BETA_SN, 5.8318, 3.1819 / 5.8318, 0, 0, DON},
@@ -85,7 +87,7 @@ const fu_refstate *fu_refstate_at(int i) {
 
 const char *fu_refstate_symbols(void) {
     return "H, Li, Be, C, N, O, F, Na, Mg, Al, Si, S, Cl, K, Ca, Sc, Ti, V, Cr, Fe, Co, Ni, Cu, "
-           "Zn, Ge, As, Se, Br, Rb, Sr, Y, Zr, Nb, Mo, Tc, Ru, Rh, Pd, Ag, Cd, Sn, Sb, Te, I, "
+           "Zn, Ga, Ge, As, Se, Br, Rb, Sr, Y, Zr, Nb, Mo, Tc, Ru, Rh, Pd, Ag, Cd, In, Sn, Sb, Te, I, "
            "Cs, Ba, Hf, Ta, W, Re, Os, Ir, Pt, Au, Tl, Pb, Bi";
 }
 

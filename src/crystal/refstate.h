@@ -23,9 +23,10 @@
  * (gamma-se) have their own a, c/a and free parameter (z 0.23349, 0.23407;
  * x 0.2636), not As's and Se's. These are experimental structures; relax
  * them (`properties: relax`) when the hull must be tight.
+ * Ga (alpha-ga, Cmce) and In (indium, I4/mmm) have prototypes of their own.
  * Elements whose ground state is none of furui's prototypes (B, P, Mn,
- * Ga, In, Hg, La and the other lanthanides, noble gases, ...) have no
- * entry: give their reference as a candidate. */
+ * Hg, La and the other lanthanides, noble gases, ...) have no entry: give
+ * their reference as a candidate. */
 #ifndef FURUI_CRYSTAL_REFSTATE_H
 #define FURUI_CRYSTAL_REFSTATE_H
 

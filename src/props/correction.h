@@ -18,8 +18,8 @@
  * the most electronegative element X (Pauling, crystal/formula.h) if X is not
  * O: F in CaF2 and in oxyfluorides, H in LiH, N in TiN, never H in LiOH nor N
  * in an oxynitride (MP would correct that N by its guessed oxidation state). An anion with no term in the
- * set is either `uncorrected` (listed as such: MP has no term for it either,
- * e.g. C, As; correction 0) or unknown (e.g. S, whose term this set could not
+ * set is either `uncorrected` (listed as such: no training compound for it
+ * and no MP term either, e.g. Ge, P; correction 0) or unknown (e.g. S, whose term this set could not
  * fit: the compound's corrected energy is not available, with the reason). */
 #ifndef FURUI_PROPS_CORRECTION_H
 #define FURUI_PROPS_CORRECTION_H
@@ -53,7 +53,7 @@ typedef struct {
     const fu_correction_psp *psp; /* every element of the table */
     int nterm;
     const fu_correction_term *term;
-    const char *uncorrected; /* comma-separated anions with no term by design: "C,As,Pb" */
+    const char *uncorrected; /* comma-separated anions with no term by design: "Ge,Sn,P" */
 } fu_correction_set;
 
 /* The sets stored in the repository (src/props/correction_data.c, generated

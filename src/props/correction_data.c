@@ -79,20 +79,23 @@ static const fu_correction_psp psp0[] = {
     {86, "e87413b1b77514826353830ab7af2c4ccb2e52af75394d87e112e8ad203fc2c9"}, /* Rn */
 };
 static const fu_correction_term term0[] = {
-    {"oxide", -0.555559, 0.051576},
-    {"N", -0.246121, 0.522394},
-    {"F", -0.448797, 0.111311},
-    {"Cl", -0.536813, 0.041809},
-    {"Br", -0.403861, 0.060984},
-    {"I", -0.161554, 0.141586},
-    {"Se", 0.114492, 0.372094},
-    {"Te", -0.374479, 0.296858},
-    {"H", -0.202341, 0.032385},
-    {"Si", 0.017572, 0.357642},
-    {"Sb", -0.406566, 0.181038},
+    {"oxide", -0.555109, 0.047045},
+    {"N", -0.242635, 0.506580},
+    {"F", -0.449978, 0.102097},
+    {"Cl", -0.536813, 0.038104},
+    {"Br", -0.403861, 0.055581},
+    {"I", -0.161753, 0.129318},
+    {"Se", 0.114492, 0.339124},
+    {"Te", -0.373390, 0.271694},
+    {"H", -0.202341, 0.029515},
+    {"Si", 0.017572, 0.325953},
+    {"Sb", -0.406566, 0.164997},
+    {"C", -0.390548, 0.284155},
+    {"Pb", -0.430338, 1.088911},
+    {"As", -0.306455, 1.039479},
 };
 static const fu_correction_set sets[] = {
-    {"furui-pbe-dojo04-fast-k0.5-expgeom", "gga_x_pbe+gga_c_pbe", "PseudoDojo nc-sr-04 pbe standard (v0.4)", "fast, k spacing 0.5 1/angstrom, experimental structures", 39, "marzari-vanderbilt", 0.01375, 72, psp0, 11, term0, "C,Ge,Sn,Pb,As,Bi,P,B"},
+    {"furui-pbe-dojo04-fast-k0.5-expgeom", "gga_x_pbe+gga_c_pbe", "PseudoDojo nc-sr-04 pbe standard (v0.4)", "fast, k spacing 0.5 1/angstrom, experimental structures", 39, "marzari-vanderbilt", 0.01375, 72, psp0, 14, term0, "Ge,Sn,Bi,P,B"},
 };
 
 const fu_correction_set *fu_correction_data_sets(int *n) {

@@ -83,6 +83,9 @@ CASES = [
     # alpha-S: pymatgen's Fddd:2 (origin choice 2) expansion of the four sites
     ("alpha-s", ["S"], "Fddd:2", 70, Lattice.orthorhombic(10.4646, 12.8660, 24.4860), ["S"] * 4,
      [[0.8554, 0.9526, 0.9516], [0.7844, 0.0301, 0.0763], [0.7069, 0.9795, 0.0040], [0.7862, 0.9073, 0.1290]]),
+    # alpha-Ga (Donohue): Cmce 8f; In: I4/mmm 2a
+    ("alpha-ga", ["Ga"], "Cmce", 64, Lattice.orthorhombic(4.5192, 7.6586, 4.5258), ["Ga"], [[0, 0.1549, 0.0810]]),
+    ("indium", ["In"], "I4/mmm", 139, tet(3.2523, 4.9461), ["In"], [[0, 0, 0]]),
 ]
 
 matcher = StructureMatcher(ltol=1e-4, stol=1e-4, angle_tol=1e-3, primitive_cell=True, scale=True,

@@ -386,6 +386,8 @@ int main(void) {
         {"gamma-se", {"Se"}, 152, 3, "Se", "Se:3a|Se:3b"},
         {"dimer", {"O"}, 123, 2, "O", "O:2g|O:2h"},
         {"alpha-s", {"S"}, 70, 32, "S", "S:32h S:32h S:32h S:32h"},
+        {"alpha-ga", {"Ga"}, 64, 4, "Ga", "Ga:8f"},
+        {"indium", {"In"}, 139, 1, "In", "In:2a|In:2b"},
         {"dimer", {"Cl"}, 123, 2, "Cl", "Cl:2g|Cl:2h"},
         /* α-Sn is the diamond structure */
         {"diamond", {"Sn"}, 227, 2, "Sn", "Sn:8a|Sn:8b"},
