@@ -54,6 +54,8 @@ typedef struct {
     fu_rowdist rows;       /* this rank's rows of the current k-block */
     fu_scalapack sl;       /* BLACS grid of comm (sl.prow NULL: none) */
     int sl_min;            /* subspace matrices of this order or more go to sl */
+    int *perm;             /* [2 nev] band <-> slice order */
+    double *col2;          /* two columns of a rank's rows, complex */
 } fu_bandpar;
 
 /* comm: the band ranks (not freed here). Buffers for k-blocks of up to
@@ -75,6 +77,20 @@ void fu_bandpar_cols_to_rows(fu_bandpar *bp, int n, int c, int per, const double
                              double *rows);
 void fu_bandpar_rows_to_cols(fu_bandpar *bp, int n, int c, int per, const double *rows,
                              double *cols);
+
+/* Between SCF steps rank j of P holds bands j, j + P, j + 2P, ... (cyclic),
+ * so that the occupied bands, the first ones, and with them the density,
+ * energies, forces and stress split evenly (a contiguous split gave Si64 on 2
+ * ranks 86 and 42 of its 128 occupied bands, one rank waiting on the other).
+ * Band of local column t of rank j, and how many of the first nb bands are
+ * rank j's (they are its first ones). */
+int fu_bandpar_band(int p, int j, int t);
+int fu_bandpar_nlocal(int p, int j, int nb);
+/* The transposes above for the c bands of an SCF step held so: rows in band
+ * order. rows_to_psi reorders rows in place first (left in slice order). */
+void fu_bandpar_psi_to_rows(fu_bandpar *bp, int n, int c, int per, const double *cols,
+                            double *rows);
+void fu_bandpar_rows_to_psi(fu_bandpar *bp, int n, int c, int per, double *rows, double *cols);
 
 /* LOBPCG callbacks on row-distributed blocks; ctx is an fu_bandpar*. */
 void fu_bandpar_apply(void *ctx, int m, const double complex *X, double complex *Y);

@@ -24,6 +24,29 @@ static void splits(void) {
             ok &= next == n;
         }
     CHECK(ok, "splits are contiguous, balanced to one item and cover n");
+    /* the cyclic band ownership: each band once, a rank's count that of its
+     * transpose slice, and its share of the first nb bands counted by hand */
+    ok = 1;
+    for (int n = 0; n < 40 && ok; n++)
+        for (int p = 1; p < 9 && ok; p++) {
+            int seen[40] = {0};
+            for (int j = 0; j < p; j++) {
+                int off, cnt;
+                fu_bandpar_split(n, p, j, &off, &cnt);
+                for (int t = 0; t < cnt; t++) {
+                    int band = fu_bandpar_band(p, j, t);
+                    ok &= band >= 0 && band < n && band % p == j;
+                    if (ok) seen[band]++;
+                }
+                for (int nb = 0; nb <= n; nb++) {
+                    int below = 0;
+                    for (int t = 0; t < cnt; t++) below += fu_bandpar_band(p, j, t) < nb;
+                    ok &= fu_bandpar_nlocal(p, j, nb) == below;
+                }
+            }
+            for (int i = 0; i < n; i++) ok &= seen[i] == 1;
+        }
+    CHECK(ok, "cyclic bands: each once, as many per rank as its slice, shares of the first nb");
 }
 
 static void layouts(void) {
