@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dft/bandpar.h"
+
 int fu_mixer_init(fu_mixer *m, const fu_fftgrid *g, int history, double damping, double kerker_k0,
                   fu_err *err) {
     return fu_mixer_init_spin(m, g, 1, history, damping, kerker_k0, err);
@@ -16,6 +18,8 @@ int fu_mixer_init_spin(fu_mixer *m, const fu_fftgrid *g, int nspin, int history,
     if (history < 1) history = 1;
     if (nspin != 1 && nspin != 2) return fu_fail(err, FU_EINPUT, "mixing: nspin must be 1 or 2");
     m->n = nspin * g->ntot;
+    m->comm = MPI_COMM_NULL;
+    m->cnt = m->n;
     m->history = history;
     m->damping = damping;
     m->precond = malloc(sizeof(double) * m->n);
@@ -32,10 +36,50 @@ int fu_mixer_init_spin(fu_mixer *m, const fu_fftgrid *g, int nspin, int history,
     return FU_OK;
 }
 
+int fu_mixer_distribute(fu_mixer *m, MPI_Comm comm, fu_err *err) {
+    int size, rank;
+    MPI_Comm_size(comm, &size);
+    MPI_Comm_rank(comm, &rank);
+    if (size < 2) return FU_OK;
+    int off, cnt;
+    fu_bandpar_split(m->n, size, rank, &off, &cnt);
+    double *pc = malloc(sizeof(double) * (cnt ? cnt : 1));
+    double complex *x = malloc(sizeof(double complex) * (size_t)m->history * (cnt ? cnt : 1));
+    double complex *f = malloc(sizeof(double complex) * (size_t)m->history * (cnt ? cnt : 1));
+    int *counts = malloc(sizeof(int) * 2 * (size_t)size);
+    if (!pc || !x || !f || !counts) {
+        free(pc);
+        free(x);
+        free(f);
+        free(counts);
+        return fu_fail(err, FU_ENOMEM, "mixing: out of memory");
+    }
+    memcpy(pc, m->precond + off, sizeof(double) * cnt);
+    free(m->precond);
+    free(m->x);
+    free(m->f);
+    m->precond = pc;
+    m->x = x;
+    m->f = f;
+    m->counts = counts;
+    m->displs = counts + size;
+    for (int j = 0; j < size; j++) {
+        int o, c;
+        fu_bandpar_split(m->n, size, j, &o, &c);
+        m->counts[j] = 2 * c;
+        m->displs[j] = 2 * o;
+    }
+    m->comm = comm;
+    m->off = off;
+    m->cnt = cnt;
+    return FU_OK;
+}
+
 void fu_mixer_free(fu_mixer *m) {
     free(m->precond);
     free(m->x);
     free(m->f);
+    free(m->counts);
     memset(m, 0, sizeof *m);
 }
 
@@ -46,7 +90,10 @@ void fu_mixer_reset(fu_mixer *m) {
 
 int fu_mixer_next(fu_mixer *m, const double complex *rho_in, const double complex *rho_out,
                   double complex *rho_next, fu_err *err) {
-    const int n = m->n;
+    const int n = m->cnt; /* this rank's slice, from off */
+    rho_in += m->off;
+    rho_out += m->off;
+    double complex *next = rho_next + m->off;
     double complex *xn = m->x + (size_t)m->head * n, *fn = m->f + (size_t)m->head * n;
     for (int i = 0; i < n; i++) {
         xn[i] = rho_in[i];
@@ -79,6 +126,20 @@ int fu_mixer_next(fu_mixer *m, const double complex *rho_in, const double comple
                 A[a * np + c] = A[c * np + a] = t;
             }
         }
+        if (m->comm != MPI_COMM_NULL) { /* the slices' sums: the same system on every rank */
+            double sums[64 * 65];
+            int q = 0;
+            for (int a = 0; a < np; a++) {
+                sums[q++] = rhs[a];
+                for (int c = 0; c <= a; c++) sums[q++] = A[a * np + c];
+            }
+            MPI_Allreduce(MPI_IN_PLACE, sums, q, MPI_DOUBLE, MPI_SUM, m->comm);
+            q = 0;
+            for (int a = 0; a < np; a++) {
+                rhs[a] = sums[q++];
+                for (int c = 0; c <= a; c++) A[a * np + c] = A[c * np + a] = sums[q++];
+            }
+        }
         double sv[64];
         lapack_int rank;
         lapack_int info = LAPACKE_dgelsd(LAPACK_ROW_MAJOR, np, np, 1, A, np, rhs, 1, sv, 1e-10,
@@ -92,10 +153,13 @@ int fu_mixer_next(fu_mixer *m, const double complex *rho_in, const double comple
                 const double complex *fa = m->f + (size_t)idx[a] * n;
                 x += beta[a] * (xa[i] - xn[i] + m->damping * (fa[i] - fn[i]));
             }
-            rho_next[i] = x;
+            next[i] = x;
         }
     } else {
-        for (int i = 0; i < n; i++) rho_next[i] = xn[i] + m->damping * fn[i];
+        for (int i = 0; i < n; i++) next[i] = xn[i] + m->damping * fn[i];
     }
+    if (m->comm != MPI_COMM_NULL)
+        MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, (double *)rho_next, m->counts,
+                       m->displs, MPI_DOUBLE, m->comm);
     return FU_OK;
 }
