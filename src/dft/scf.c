@@ -730,9 +730,9 @@ static int scf_setup(scf_run *r, const fu_structure *s, const fu_scf_params *p, 
                 b->kp.nk, b->nband, st->nev - b->nband, g->n[0], g->n[1], g->n[2], b->sym.nsym,
                 st->xc.names, ns == 2 ? ", collinear spin" : "");
         if (b->size > 1)
-            fprintf(log, "# layout: %d k-group%s x %d band rank%s (bands 1, %d, ... on rank 0)\n",
-                    b->npk, b->npk == 1 ? "" : "s", b->npb, b->npb == 1 ? "" : "s",
-                    1 + b->npb);
+            fprintf(log, "# layout: %d k-group%s x %d band rank%s (%s)\n", b->npk,
+                    b->npk == 1 ? "" : "s", b->npb, b->npb == 1 ? "" : "s",
+                    b->npb == 1 ? "every band on each rank" : "bands cyclic: 1, 1 + npb, ... on rank 0");
         if (st->bp.sl.prow)
             fprintf(log, "# subspace matrices of order >= %d: ScaLAPACK on a %d x %d grid of the "
                          "band ranks\n", st->bp.sl_min, st->bp.sl.nprow, st->bp.sl.npcol);
