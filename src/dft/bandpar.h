@@ -2,8 +2,8 @@
  *
  * A group of `size` ranks is laid out as npk k-groups of npb band ranks
  * (npk * npb = size). The npb ranks of a k-group share each of its
- * k-points: between SCF steps each holds a slice of the bands (columns) of
- * the orbitals, from which it adds its share of the density, energies,
+ * k-points: between SCF steps each holds every npb-th band (columns) of the
+ * orbitals (fu_bandpar_band), from which it adds its share of the density, energies,
  * forces and stress (the sums over the whole group count every band once).
  * LOBPCG works on a row (G-vector) split of the same orbitals, so that its
  * O(n m²) products split evenly and only the small subspace matrices are
@@ -11,7 +11,10 @@
  * applied on a band split: an all-to-all transpose turns the rows of a
  * block into whole columns, each rank does the FFTs and projectors of its
  * columns, and a second transpose returns the rows (ABINIT's "band-FFT"
- * scheme with one FFT rank per band). */
+ * scheme with one FFT rank per band). The band ranks also split the
+ * density mixer's history and work (mixing.h); the other FFT-grid arrays
+ * (densities, potentials) and their work (xc, Hartree, symmetrisation) are
+ * whole on every rank. */
 #ifndef FURUI_DFT_BANDPAR_H
 #define FURUI_DFT_BANDPAR_H
 
