@@ -686,6 +686,7 @@ static int scf_setup(scf_run *r, const fu_structure *s, const fu_scf_params *p, 
         rc = fu_mixer_init_spin(&st->mix, g, ns, p->mixing_history, p->mixing_damping, kerker,
                                 err);
     if (!rc && b->npb > 1) rc = fu_mixer_distribute(&st->mix, b->bcomm, err);
+    if (!rc && b->npb > 1) rc = fu_xc_distribute(&st->xc, b->bcomm, g->ntot, err);
     if (!rc) rc = result_alloc(res, ns, b->kp.nk, b->nband, s->natom, err);
     if (rc) return rc;
 
