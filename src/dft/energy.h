@@ -2,27 +2,29 @@
  * their order and names in the log, the JSON (energy_ha.NAME), the HDF5 file
  * (/energy/NAME) and the journal (energy/NAME). All in Ha per cell.
  *
- * X(ID, NAME, LOG_LABEL): LOG_LABEL NULL = not printed in the log's energy
- * table (the band energy is not a term of the total). Appending a term
- * appends a journal field: that needs a new journal version. */
+ * X(ID, NAME, LOG_LABEL, TERM): LOG_LABEL NULL = not printed in the log's
+ * energy table (the band energy is not a term of the total); TERM the
+ * descriptor the SCF calls (term.h), defined in the term's physics file.
+ * Appending a term appends a journal field: that needs a new journal
+ * version. */
 #ifndef FURUI_DFT_ENERGY_H
 #define FURUI_DFT_ENERGY_H
 
 #include <stddef.h> /* NULL in the table */
 
-#define FU_ENERGY_TERMS(X)                           \
-    X(KINETIC, "kinetic", "kinetic")                 \
-    X(HARTREE, "hartree", "hartree")                 \
-    X(XC, "xc", "xc")                                \
-    X(EWALD, "ewald", "ewald")                       \
-    X(PSP_CORE, "psp_core", "psp_core")              \
-    X(LOCAL, "local_psp", "local_psp")               \
-    X(NONLOCAL, "nonlocal_psp", "nonlocal_psp")      \
-    X(ENTROPY, "minus_kt_entropy", "-kT*entropy")    \
-    X(BAND, "band", NULL) /* Σ_k w_k Σ_n f_nk ε_nk */
+#define FU_ENERGY_TERMS(X)                                                     \
+    X(KINETIC, "kinetic", "kinetic", fu_kinetic_term)                          \
+    X(HARTREE, "hartree", "hartree", fu_hartree_term)                          \
+    X(XC, "xc", "xc", fu_xc_term)                                              \
+    X(EWALD, "ewald", "ewald", fu_ewald_term)                                  \
+    X(PSP_CORE, "psp_core", "psp_core", fu_psp_core_term)                      \
+    X(LOCAL, "local_psp", "local_psp", fu_local_term)                          \
+    X(NONLOCAL, "nonlocal_psp", "nonlocal_psp", fu_nonlocal_term)              \
+    X(ENTROPY, "minus_kt_entropy", "-kT*entropy", fu_occupations_entropy_term) \
+    X(BAND, "band", NULL, fu_occupations_band_term) /* Σ_k w_k Σ_n f_nk ε_nk */
 
 typedef enum {
-#define FU_ENERGY_ENUM_(id, name, label) FU_ENERGY_##id,
+#define FU_ENERGY_ENUM_(id, name, label, term) FU_ENERGY_##id,
     FU_ENERGY_TERMS(FU_ENERGY_ENUM_)
 #undef FU_ENERGY_ENUM_
     FU_ENERGY_NTERMS

@@ -14,6 +14,7 @@
  * multiple of the sphere whatever the input cell looks like. The energy,
  * Cartesian forces and stress do not depend on the basis chosen. */
 #include "dft/ewald.h"
+#include "dft/term.h"
 
 #include <float.h>
 #include <math.h>
@@ -341,3 +342,36 @@ out:
     free(fr);
     return status;
 }
+
+/* The term (term.h): the ions of the basis's structure with their valence charges. */
+static int ewald_term_setup(fu_term_ctx *c, double *e, fu_err *err) {
+    const fu_structure *s = &c->b->s;
+    return fu_ewald(s->lattice, s->natom, (const double(*)[3])s->xred, c->b->zion, e, NULL, NULL,
+                    err);
+}
+
+static int ewald_term_forces_stress(fu_term_ctx *c, const double *rho_r,
+                                    const double complex *rho_g, double e, double (*forces)[3],
+                                    double stress[3][3], fu_err *err) {
+    (void)rho_r;
+    (void)rho_g;
+    (void)e;
+    const fu_structure *s = &c->b->s;
+    double (*f)[3] = forces ? calloc((size_t)s->natom, sizeof *f) : NULL, sig[3][3], e2;
+    if (forces && !f) return fu_fail(err, FU_ENOMEM, "ewald: out of memory");
+    int rc = fu_ewald(s->lattice, s->natom, (const double(*)[3])s->xred, c->b->zion, &e2, f,
+                      stress ? sig : NULL, err);
+    if (!rc && forces)
+        for (int a = 0; a < s->natom; a++)
+            for (int k = 0; k < 3; k++) forces[a][k] += f[a][k];
+    if (!rc && stress)
+        for (int a = 0; a < 3; a++)
+            for (int k = 0; k < 3; k++) stress[a][k] += sig[a][k];
+    free(f);
+    return rc;
+}
+
+const fu_term fu_ewald_term = {.id = FU_ENERGY_EWALD,
+                               .kind = FU_TERM_STRUCTURE,
+                               .setup = ewald_term_setup,
+                               .forces_stress = ewald_term_forces_stress};

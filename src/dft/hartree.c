@@ -1,4 +1,5 @@
 #include "dft/hartree.h"
+#include "dft/term.h"
 
 #include <math.h>
 
@@ -37,3 +38,32 @@ void fu_hartree_stress(const fu_fftgrid *g, const double complex *rho_g, double 
         stress[a][a] -= e_h / g->volume;
     }
 }
+
+/* The term (term.h): E_H and V_H of the total density (the first channel). */
+static int hartree_term_energy(fu_term_ctx *c, const double *rho_r, const double complex *rho_g,
+                               double *e, double complex *v_g, double *v_r, fu_err *err) {
+    (void)rho_r;
+    (void)v_r;
+    (void)err;
+    const fu_fftgrid *g = &c->b->grid;
+    *e = fu_hartree(g, rho_g, c->box);
+    if (v_g)
+        for (int i = 0; i < g->ntot; i++) v_g[i] += c->box[i];
+    return FU_OK;
+}
+
+/* No forces: E_H depends on the atoms only through ρ. */
+static int hartree_term_forces_stress(fu_term_ctx *c, const double *rho_r,
+                                      const double complex *rho_g, double e, double (*forces)[3],
+                                      double stress[3][3], fu_err *err) {
+    (void)rho_r;
+    (void)forces;
+    (void)err;
+    if (stress) fu_hartree_stress(&c->b->grid, rho_g, e, stress);
+    return FU_OK;
+}
+
+const fu_term fu_hartree_term = {.id = FU_ENERGY_HARTREE,
+                                 .kind = FU_TERM_DENSITY,
+                                 .energy = hartree_term_energy,
+                                 .forces_stress = hartree_term_forces_stress};

@@ -1,6 +1,7 @@
 #include "dft/local.h"
 
 #include "dft/atomic.h"
+#include "dft/term.h"
 
 void fu_local_potential(const fu_basis *b, double complex *vloc_g) {
     fu_atomic_superpose(b, fu_psp_vloc_q, 0, vloc_g);
@@ -14,8 +15,39 @@ void fu_local_forces_stress(const fu_basis *b, const double complex *rho_g, doub
         for (int al = 0; al < 3; al++) stress[al][al] -= e_loc / b->grid.volume;
 }
 
-double fu_psp_core_energy(const fu_basis *b) {
-    double eps = 0;
-    for (int a = 0; a < b->s.natom; a++) eps += fu_psp_epsatm(&b->psp[b->s.typat[a]]);
-    return b->nelec * eps / b->grid.volume;
+/* The term (term.h): V_loc set up once; E_loc = Ω Σ_G ρ*_G V_G of the total density. */
+static int local_term_setup(fu_term_ctx *c, double *e, fu_err *err) {
+    (void)e;
+    (void)err;
+    fu_local_potential(c->b, c->vloc_g);
+    return FU_OK;
 }
+
+static int local_term_energy(fu_term_ctx *c, const double *rho_r, const double complex *rho_g,
+                             double *e, double complex *v_g, double *v_r, fu_err *err) {
+    (void)rho_r;
+    (void)v_r;
+    (void)err;
+    const fu_fftgrid *g = &c->b->grid;
+    double s = 0;
+    for (int i = 0; i < g->ntot; i++) s += creal(conj(rho_g[i]) * c->vloc_g[i]);
+    *e = s * g->volume;
+    if (v_g)
+        for (int i = 0; i < g->ntot; i++) v_g[i] += c->vloc_g[i];
+    return FU_OK;
+}
+
+static int local_term_forces_stress(fu_term_ctx *c, const double *rho_r,
+                                    const double complex *rho_g, double e, double (*forces)[3],
+                                    double stress[3][3], fu_err *err) {
+    (void)rho_r;
+    (void)err;
+    fu_local_forces_stress(c->b, rho_g, e, forces, stress);
+    return FU_OK;
+}
+
+const fu_term fu_local_term = {.id = FU_ENERGY_LOCAL,
+                               .kind = FU_TERM_DENSITY,
+                               .setup = local_term_setup,
+                               .energy = local_term_energy,
+                               .forces_stress = local_term_forces_stress};

@@ -1,4 +1,5 @@
 #include "dft/nonlocal.h"
+#include "dft/term.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -210,3 +211,21 @@ int fu_nonlocal_forces_stress(const fu_basis *b, const fu_kblock *kb, int nband,
     free(ph);
     return FU_OK;
 }
+
+/* The term (term.h). */
+static double nonlocal_orbital_energy(const fu_term_ctx *c, const fu_kblock *kb, int nband,
+                                      const double complex *psi, const double *occ) {
+    return fu_nonlocal_energy(c->b, kb, nband, psi, occ);
+}
+
+static int nonlocal_orbital_forces_stress(const fu_term_ctx *c, const fu_kblock *kb, int nband,
+                                          const double complex *psi, const double *occ,
+                                          double weight, double (*forces)[3],
+                                          double stress[3][3], fu_err *err) {
+    return fu_nonlocal_forces_stress(c->b, kb, nband, psi, occ, weight, forces, stress, err);
+}
+
+const fu_term fu_nonlocal_term = {.id = FU_ENERGY_NONLOCAL,
+                                  .kind = FU_TERM_ORBITAL,
+                                  .orbital_energy = nonlocal_orbital_energy,
+                                  .orbital_forces_stress = nonlocal_orbital_forces_stress};

@@ -4,6 +4,7 @@
  * entropy function s obeys s' = x f' with s(±∞) = 0, so that the free energy
  * E - T Σ w maxocc s is variational in the occupations. */
 #include "dft/occupations.h"
+#include "dft/term.h"
 
 #include <float.h>
 #include <math.h>
@@ -425,3 +426,8 @@ found:;
         return fu_fail(err, FU_EINTERNAL, "occupations: Fermi level or entropy is not finite");
     return FU_OK;
 }
+
+/* The terms (term.h) the occupations give: -T·S, a term of the free energy, and
+ * the band energy Σ_k w_k Σ_n f_nk ε_nk, reported beside the terms. */
+const fu_term fu_occupations_entropy_term = {.id = FU_ENERGY_ENTROPY, .kind = FU_TERM_OCCUPATION};
+const fu_term fu_occupations_band_term = {.id = FU_ENERGY_BAND, .kind = FU_TERM_REPORTED};

@@ -13,15 +13,11 @@
 #include "dft/basis.h"
 #include "dft/density.h"
 #include "dft/eigensolver.h"
-#include "dft/ewald.h"
 #include "dft/hamiltonian.h"
-#include "dft/hartree.h"
-#include "dft/kinetic.h"
-#include "dft/local.h"
 #include "dft/mixing.h"
 #include "dft/nlcc.h"
-#include "dft/nonlocal.h"
 #include "dft/occupations.h"
+#include "dft/term.h"
 #include "dft/xc.h"
 
 typedef struct {
@@ -46,7 +42,8 @@ typedef struct {
     /* Densities are [nspin][ntot]: the total density, then (nspin 2) the
      * magnetisation ρ↑ - ρ↓, the pair the mixer works on. Potentials vxc_r and
      * veff_r are [nspin][ntot] per channel: ↑ then ↓. */
-    double complex *vloc_g, *vh_g, *rho_in_g, *rho_out_g, *rho_next_g, *box;
+    double complex *vloc_g, *v_g, *rho_in_g, *rho_out_g, *rho_next_g, *box;
+    /* v_g: the density terms' potential coefficients, summed (effective_potential) */
     double *vloc_r, *vxc_r, *veff_r, *rho_in_r, *rho_out_r;
     double *ud_r;              /* nspin 2: [2][ntot] ρ↑, ρ↓ scratch for xc */
     double complex *ud_g;      /* nspin 2: [2][ntot] their coefficients */
@@ -54,6 +51,7 @@ typedef struct {
      * nspin 1 the scratch total ρ + ρ_c that xc sees */
     double *rhoc_r, *tot_r;
     double complex *rhoc_g, *tot_g;
+    fu_term_ctx tc;            /* the terms' view of the above (term.h) */
 } scf_state;
 
 static void g_to_r(const fu_fftgrid *g, const double complex *f_g, double complex *box, double *f_r) {
@@ -79,7 +77,7 @@ static void state_free(scf_state *st) {
     free(st->eig);
     free(st->occ);
     fftw_free(st->vloc_g);
-    fftw_free(st->vh_g);
+    fftw_free(st->v_g);
     fftw_free(st->rho_in_g);
     fftw_free(st->rho_out_g);
     fftw_free(st->rho_next_g);
@@ -131,7 +129,7 @@ static int state_alloc(scf_state *st, const fu_scf_params *p, fu_err *err) {
     st->eig = calloc(ns * nk * b->nband, sizeof(double));
     st->occ = calloc(ns * nk * b->nband, sizeof(double));
     st->vloc_g = fftw_malloc(sizeof(double complex) * nt);
-    st->vh_g = fftw_malloc(sizeof(double complex) * nt);
+    st->v_g = fftw_malloc(sizeof(double complex) * nt);
     st->rho_in_g = fftw_malloc(sizeof(double complex) * nt * ns);
     st->rho_out_g = fftw_malloc(sizeof(double complex) * nt * ns);
     st->rho_next_g = fftw_malloc(sizeof(double complex) * nt * ns);
@@ -153,11 +151,16 @@ static int state_alloc(scf_state *st, const fu_scf_params *p, fu_err *err) {
         if (!st->rhoc_r || !st->rhoc_g || !st->tot_r || !st->tot_g)
             return fu_fail(err, FU_ENOMEM, "scf: out of memory for the core charge");
     }
-    if (!st->psi || !st->rbuf || !st->eig_nev || !st->occ_loc || !st->eig || !st->occ || !st->vloc_g || !st->vh_g ||
+    if (!st->psi || !st->rbuf || !st->eig_nev || !st->occ_loc || !st->eig || !st->occ ||
+        !st->vloc_g || !st->v_g ||
         !st->rho_in_g || !st->rho_out_g || !st->rho_next_g || !st->box || !st->vloc_r ||
         !st->vxc_r || !st->veff_r || !st->rho_in_r || !st->rho_out_r ||
         (ns == 2 && (!st->ud_r || !st->ud_g)))
         return fu_fail(err, FU_ENOMEM, "scf: out of memory for %zu grid points", nt);
+    st->tc = (fu_term_ctx){.b = b, .nspin = st->nspin, .xc = &st->xc, .box = st->box,
+                           .vloc_g = st->vloc_g, .rhoc_r = st->rhoc_r, .tot_r = st->tot_r,
+                           .rhoc_g = st->rhoc_g, .tot_g = st->tot_g, .ud_r = st->ud_r,
+                           .ud_g = st->ud_g, .vxc_r = st->vxc_r};
     for (int iks = 0; iks < st->nspin * nk; iks++) {
         int ik = iks % nk;
         if (!fu_basis_owns(b, ik)) continue;
@@ -434,37 +437,11 @@ static int diagonalize(scf_state *st, int nconv, double tol, double tol_rest, in
     return FU_OK;
 }
 
+/* The energy terms of a state, indexed as fu_energy_terms (energy.h). */
 typedef struct {
-    double kin, nl, loc, h, xc, entropy, band, efermi, total;
+    double term[FU_ENERGY_NTERMS];
+    double efermi, total;
 } energies;
-
-/* E_xc and V_xc (per channel) of a density in the state's layout: total, or
- * (nspin 2) total and magnetisation, which libxc wants as ρ↑, ρ↓. */
-static int xc_of(scf_state *st, const double *rho_r, const double complex *rho_g, double *exc,
-                 double stress[3][3], fu_err *err) {
-    const fu_fftgrid *g = &st->b.grid;
-    size_t nt = (size_t)g->ntot;
-    if (st->nspin == 1) {
-        if (st->rhoc_r) {
-            for (size_t i = 0; i < nt; i++) {
-                st->tot_r[i] = rho_r[i] + st->rhoc_r[i];
-                st->tot_g[i] = rho_g[i] + st->rhoc_g[i];
-            }
-            rho_r = st->tot_r;
-            rho_g = st->tot_g;
-        }
-        return fu_xc_eval(&st->xc, g, rho_r, rho_g, exc, st->vxc_r, stress, err);
-    }
-    for (size_t i = 0; i < nt; i++) {
-        double cr = st->rhoc_r ? 0.5 * st->rhoc_r[i] : 0.0; /* core split evenly */
-        double complex cg = st->rhoc_g ? 0.5 * st->rhoc_g[i] : 0.0;
-        st->ud_r[i] = 0.5 * (rho_r[i] + rho_r[nt + i]) + cr;
-        st->ud_r[nt + i] = 0.5 * (rho_r[i] - rho_r[nt + i]) + cr;
-        st->ud_g[i] = 0.5 * (rho_g[i] + rho_g[nt + i]) + cg;
-        st->ud_g[nt + i] = 0.5 * (rho_g[i] - rho_g[nt + i]) + cg;
-    }
-    return fu_xc_eval_spin(&st->xc, g, st->ud_r, st->ud_g, exc, st->vxc_r, stress, err);
-}
 
 /* Collinear spin with one Fermi level for both channels; occ per
  * spin-orbital (at most 1). Smeared: the channels are handed to
@@ -521,7 +498,7 @@ static int band_share(scf_state *st, const double *occ, int nb) {
 }
 
 /* Occupations, output density and its energy (ψ and eigenvalues given). */
-static int output_state(scf_state *st, const fu_scf_params *p, double e_ewald, double e_psp,
+static int output_state(scf_state *st, const fu_scf_params *p, const double *e_structure,
                         energies *e, fu_err *err) {
     fu_basis *b = &st->b;
     const fu_fftgrid *g = &b->grid;
@@ -529,8 +506,8 @@ static int output_state(scf_state *st, const fu_scf_params *p, double e_ewald, d
     size_t nt = (size_t)g->ntot;
     int rc = ns == 1 ? fu_occupations(p->smearing, p->smearing_order, p->tsmear, b->nelec, 2.0, nk,
                                       b->kp.weight, nb, st->eig, st->occ, &e->efermi,
-                                      &e->entropy, err)
-                     : spin_occupations(st, p, &e->efermi, &e->entropy, err);
+                                      &e->term[FU_ENERGY_ENTROPY], err)
+                     : spin_occupations(st, p, &e->efermi, &e->term[FU_ENERGY_ENTROPY], err);
     if (rc) return rc;
     st->nbusy = 0;
     for (size_t i = 0; i < (size_t)ns * nk * nb; i++) {
@@ -538,7 +515,7 @@ static int output_state(scf_state *st, const fu_scf_params *p, double e_ewald, d
         if (fabs(st->occ[i]) >= OCC_BUSY && band >= st->nbusy) st->nbusy = band + 1;
     }
     if (st->nbusy < 1) st->nbusy = 1; /* the eigensolver converges at least one band */
-    double kin = 0, nl = 0, band = 0;
+    double orb[FU_ENERGY_NTERMS] = {0}, band = 0;
     /* nspin 2: accumulate ρ↑, ρ↓ here, then turn them into total and magnetisation */
     memset(st->rho_out_r, 0, sizeof(double) * nt * ns);
     for (int iks = 0; iks < ns * nk; iks++) {
@@ -550,13 +527,14 @@ static int output_state(scf_state *st, const fu_scf_params *p, double e_ewald, d
         int cnt = band_share(st, st->occ + (size_t)iks * nb, nb);
         const double *occ = st->occ_loc;
         if (cnt == 0) continue;
-        kin += kb->weight * fu_kinetic_energy(kb, cnt, st->psi[iks], occ);
-        nl += kb->weight * fu_nonlocal_energy(b, kb, cnt, st->psi[iks], occ);
+        for (int t = 0; t < FU_ENERGY_NTERMS; t++)
+            if (fu_terms[t]->orbital_energy)
+                orb[t] += kb->weight *
+                          fu_terms[t]->orbital_energy(&st->tc, kb, cnt, st->psi[iks], occ);
         fu_density_add(b, kb, cnt, st->psi[iks], occ, kb->weight, st->rho_out_r + spin * nt,
                        st->box);
     }
-    double sums[2] = {kin, nl};
-    fu_allreduce(sums, 2, MPI_DOUBLE, MPI_SUM, b->comm);
+    fu_allreduce(orb, FU_ENERGY_NTERMS, MPI_DOUBLE, MPI_SUM, b->comm);
     fu_allreduce(st->rho_out_r, g->ntot * ns, MPI_DOUBLE, MPI_SUM, b->comm);
     if (ns == 2)
         for (size_t i = 0; i < nt; i++) {
@@ -569,33 +547,40 @@ static int output_state(scf_state *st, const fu_scf_params *p, double e_ewald, d
         fu_density_symmetrize(b, st->rho_out_g + c * nt, st->box);
         g_to_r(g, st->rho_out_g + c * nt, st->box, st->rho_out_r + c * nt);
     }
-    e->kin = sums[0];
-    e->nl = sums[1];
-    e->band = band;
-    e->h = fu_hartree(g, st->rho_out_g, st->vh_g);
-    double eloc = 0;
-    for (int i = 0; i < g->ntot; i++) eloc += creal(conj(st->rho_out_g[i]) * st->vloc_g[i]);
-    e->loc = eloc * g->volume;
-    rc = xc_of(st, st->rho_out_r, st->rho_out_g, &e->xc, NULL, err);
-    if (rc) return rc;
-    e->total = e->kin + e->nl + e->loc + e->h + e->xc + e_ewald + e_psp + e->entropy;
+    e->term[FU_ENERGY_BAND] = band;
+    e->total = 0;
+    for (int t = 0; t < FU_ENERGY_NTERMS; t++) {
+        const fu_term *term = fu_terms[t];
+        if (term->kind == FU_TERM_ORBITAL) e->term[t] = orb[t];
+        else if (term->kind == FU_TERM_STRUCTURE) e->term[t] = e_structure[t];
+        else if (term->kind == FU_TERM_DENSITY) {
+            rc = term->energy(&st->tc, st->rho_out_r, st->rho_out_g, &e->term[t], NULL, NULL, err);
+            if (rc) return rc;
+        }
+        if (fu_term_in_total(term)) e->total += e->term[t];
+    }
     return FU_OK;
 }
 
-/* V_eff,σ = V_loc + V_H[ρ_in] + V_xc,σ[ρ_in] on the grid. */
+/* V_eff,σ = Σ of the density terms' potentials of ρ_in on the grid (V_loc +
+ * V_H + V_xc,σ): their coefficient parts summed in v_g and transformed once,
+ * their real-space parts summed in veff_r. */
 static int effective_potential(scf_state *st, fu_err *err) {
     const fu_fftgrid *g = &st->b.grid;
     size_t nt = (size_t)g->ntot;
-    double eh, exc;
-    eh = fu_hartree(g, st->rho_in_g, st->vh_g);
-    (void)eh;
-    int rc = xc_of(st, st->rho_in_r, st->rho_in_g, &exc, NULL, err);
-    if (rc) return rc;
-    for (int i = 0; i < g->ntot; i++) st->box[i] = st->vh_g[i] + st->vloc_g[i];
+    memset(st->v_g, 0, sizeof(double complex) * nt);
+    memset(st->veff_r, 0, sizeof(double) * nt * st->nspin);
+    for (int t = 0; t < FU_ENERGY_NTERMS; t++) {
+        if (fu_terms[t]->kind != FU_TERM_DENSITY) continue;
+        double e;
+        int rc = fu_terms[t]->energy(&st->tc, st->rho_in_r, st->rho_in_g, &e, st->v_g, st->veff_r,
+                                     err);
+        if (rc) return rc;
+    }
+    memcpy(st->box, st->v_g, sizeof(double complex) * nt);
     fu_fft_g2r(g, st->box);
     for (int c = 0; c < st->nspin; c++)
-        for (size_t i = 0; i < nt; i++)
-            st->veff_r[c * nt + i] = creal(st->box[i]) + st->vxc_r[c * nt + i];
+        for (size_t i = 0; i < nt; i++) st->veff_r[c * nt + i] += creal(st->box[i]);
     return FU_OK;
 }
 
@@ -614,7 +599,7 @@ typedef struct {
     MPI_Comm comm;
     FILE *log;
     scf_state st;
-    double e_ewald, (*f_ewald)[3], sig_ewald[3][3], e_psp;
+    double e_structure[FU_ENERGY_NTERMS]; /* the STRUCTURE terms' energies (term.h) */
     energies e;         /* of the last output state */
     int it, converged, timed_out;
     double t0, tp;      /* start of the run; the profile clock */
@@ -690,19 +675,12 @@ static int scf_setup(scf_run *r, const fu_structure *s, const fu_scf_params *p, 
     if (!rc) rc = result_alloc(res, ns, b->kp.nk, b->nband, s->natom, err);
     if (rc) return rc;
 
-    r->f_ewald = calloc((size_t)s->natom, sizeof *r->f_ewald);
-    if (!r->f_ewald) return fu_fail(err, FU_ENOMEM, "scf: out of memory");
-    rc = fu_ewald(s->lattice, s->natom, (const double(*)[3])s->xred, b->zion, &r->e_ewald, r->f_ewald,
-                  r->sig_ewald, err);
-    if (rc) return rc;
-    r->e_psp = fu_psp_core_energy(b);
-
-    fu_local_potential(b, st->vloc_g);
+    for (int t = 0; t < FU_ENERGY_NTERMS; t++)
+        if (fu_terms[t]->setup) {
+            rc = fu_terms[t]->setup(&st->tc, &r->e_structure[t], err);
+            if (rc) return rc;
+        }
     g_to_r(g, st->vloc_g, st->box, st->vloc_r);
-    if (st->rhoc_g) {
-        fu_nlcc_density(b, st->rhoc_g);
-        g_to_r(g, st->rhoc_g, st->box, st->rhoc_r);
-    }
     if (o->rho_start) {
         if (!o->rho_start_fft || memcmp(o->rho_start_fft, g->n, sizeof g->n) != 0) {
             return fu_fail(err, FU_EINPUT, "scf: starting density is on another FFT grid");
@@ -809,7 +787,7 @@ static int scf_iterate(scf_run *r, const fu_scf_params *p, fu_scf_result *res, f
         res->profile.eigensolver -= st->ham.t_local + st->ham.t_nonlocal - h0; /* H counted apart */
         if (rc) return rc;
         e_prev = r->e;
-        rc = output_state(st, p, r->e_ewald, r->e_psp, &r->e, err);
+        rc = output_state(st, p, r->e_structure, &r->e, err);
         LAP(r, res, density);
         if (rc) return rc;
         if (o->fault_nan_iteration > 0 && it >= o->fault_nan_iteration) st->rho_out_r[0] = NAN;
@@ -886,15 +864,7 @@ static int scf_results(scf_run *r, const fu_structure *s, const fu_scf_params *p
     MPI_Comm comm = r->comm;
     /* results (energies of the output state) */
     res->etotal = e.total;
-    res->energy[FU_ENERGY_KINETIC] = e.kin;
-    res->energy[FU_ENERGY_HARTREE] = e.h;
-    res->energy[FU_ENERGY_XC] = e.xc;
-    res->energy[FU_ENERGY_EWALD] = r->e_ewald;
-    res->energy[FU_ENERGY_PSP_CORE] = r->e_psp;
-    res->energy[FU_ENERGY_LOCAL] = e.loc;
-    res->energy[FU_ENERGY_NONLOCAL] = e.nl;
-    res->energy[FU_ENERGY_ENTROPY] = e.entropy;
-    res->energy[FU_ENERGY_BAND] = e.band;
+    memcpy(res->energy, e.term, sizeof res->energy);
     res->efermi = e.efermi;
     res->nelec = b->nelec;
     res->volume = g->volume;
@@ -959,8 +929,6 @@ static int scf_forces_stress(scf_run *r, const fu_structure *s, const fu_scf_par
                              fu_scf_result *res, fu_err *err) {
     scf_state *st = &r->st;
     const fu_basis *b = &st->b;
-    const fu_fftgrid *g = &b->grid;
-    const size_t nt = (size_t)g->ntot;
     const int ns = st->nspin;
     MPI_Comm comm = r->comm;
     int rc = FU_OK;
@@ -968,6 +936,8 @@ static int scf_forces_stress(scf_run *r, const fu_structure *s, const fu_scf_par
     if (p->compute_forces || p->compute_stress) {
         double (*f)[3] = res->forces;
         double sig[3][3] = {{0}};
+        double (*fa)[3] = p->compute_forces ? f : NULL, (*sa)[3] = p->compute_stress ? sig : NULL;
+        /* the orbital terms per k-block, summed over the ranks, then the others */
         for (int iks = 0; iks < ns * b->kp.nk && !rc; iks++) {
             int ik = iks % b->kp.nk;
             if (!fu_basis_owns(b, ik)) continue;
@@ -975,40 +945,20 @@ static int scf_forces_stress(scf_run *r, const fu_structure *s, const fu_scf_par
             int cnt = band_share(st, st->occ + (size_t)iks * b->nband, b->nband);
             const double *occ = st->occ_loc;
             if (cnt == 0) continue;
-            rc = fu_nonlocal_forces_stress(b, kb, cnt, st->psi[iks], occ, kb->weight,
-                                           p->compute_forces ? f : NULL,
-                                           p->compute_stress ? sig : NULL, err);
-            if (p->compute_stress)
-                fu_kinetic_stress(kb, cnt, st->psi[iks], occ, kb->weight, g->volume, sig);
+            for (int t = 0; t < FU_ENERGY_NTERMS && !rc; t++)
+                if (fu_terms[t]->orbital_forces_stress)
+                    rc = fu_terms[t]->orbital_forces_stress(&st->tc, kb, cnt, st->psi[iks], occ,
+                                                            kb->weight, fa, sa, err);
         }
         if (rc) return rc;
         fu_allreduce(&f[0][0], 3 * s->natom, MPI_DOUBLE, MPI_SUM, comm);
         fu_allreduce(&sig[0][0], 9, MPI_DOUBLE, MPI_SUM, comm);
-        if (p->compute_forces) {
-            fu_local_forces_stress(b, st->rho_out_g, r->e.loc, f, NULL);
-            for (int a = 0; a < s->natom; a++)
-                for (int c = 0; c < 3; c++) f[a][c] += r->f_ewald[a][c];
-        }
-        if (p->compute_stress || st->rhoc_g) {
-            double exc;
-            rc = xc_of(st, st->rho_out_r, st->rho_out_g, &exc, p->compute_stress ? sig : NULL, err);
-            if (rc) return rc;
-        }
-        if (st->rhoc_g) { /* V̄_xc of the output density into box */
-            for (size_t i = 0; i < nt; i++)
-                st->box[i] = ns == 2 ? 0.5 * (st->vxc_r[i] + st->vxc_r[nt + i]) : st->vxc_r[i];
-            fu_fft_r2g(g, st->box);
-            fu_nlcc_forces_stress(b, st->box, p->compute_forces ? f : NULL,
-                                  p->compute_stress ? sig : NULL);
-        }
-        if (p->compute_stress) {
-            fu_local_forces_stress(b, st->rho_out_g, r->e.loc, NULL, sig);
-            fu_hartree_stress(g, st->rho_out_g, r->e.h, sig);
-            for (int a = 0; a < 3; a++) {
-                for (int c = 0; c < 3; c++) sig[a][c] += r->sig_ewald[a][c];
-                sig[a][a] -= r->e_psp / g->volume;
+        for (int t = 0; t < FU_ENERGY_NTERMS; t++)
+            if (fu_terms[t]->forces_stress) {
+                rc = fu_terms[t]->forces_stress(&st->tc, st->rho_out_r, st->rho_out_g, r->e.term[t],
+                                                fa, sa, err);
+                if (rc) return rc;
             }
-        }
         symmetrize_forces_stress(b, f, p->compute_stress ? sig : NULL);
         /* The grid breaks translation invariance slightly (xc on the FFT
          * grid), leaving a net force that no symmetry cancels in polar
@@ -1045,7 +995,6 @@ int fu_scf_run_opts(const fu_structure *s, const fu_scf_params *p, const fu_scf_
     if (!rc) rc = scf_iterate(&r, p, res, err);
     if (!rc) rc = scf_results(&r, s, p, res, err);
     if (!rc) rc = scf_forces_stress(&r, s, p, res, err);
-    free(r.f_ewald);
     res->wall_seconds = fu_monotonic_seconds() - r.t0;
     res->profile.local = r.st.ham.t_local;
     res->profile.nonlocal = r.st.ham.t_nonlocal;

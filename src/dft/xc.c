@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dft/nlcc.h"
+#include "dft/term.h"
+
 #define XC_DENPOS 1e-14
 
 static int add_func(fu_xc *xc, int id, const char *token, fu_err *err) {
@@ -356,3 +359,77 @@ done:
     fftw_free(tmp);
     return rc;
 }
+
+/* The term (term.h), with the model core charge of nlcc.h: xc sees ρ + ρ_c. */
+static int xc_term_setup(fu_term_ctx *c, double *e, fu_err *err) {
+    (void)e;
+    (void)err;
+    if (!c->rhoc_g) return FU_OK;
+    const fu_fftgrid *g = &c->b->grid;
+    fu_nlcc_density(c->b, c->rhoc_g);
+    memcpy(c->box, c->rhoc_g, sizeof(double complex) * g->ntot);
+    fu_fft_g2r(g, c->box);
+    for (int i = 0; i < g->ntot; i++) c->rhoc_r[i] = creal(c->box[i]);
+    return FU_OK;
+}
+
+/* E_xc and V_xc,σ (into c->vxc_r) of a density as term.h lays it out: total,
+ * or (nspin 2) total and magnetisation, which libxc wants as ρ↑, ρ↓. */
+static int xc_of(fu_term_ctx *c, const double *rho_r, const double complex *rho_g, double *exc,
+                 double stress[3][3], fu_err *err) {
+    const fu_fftgrid *g = &c->b->grid;
+    size_t nt = (size_t)g->ntot;
+    if (c->nspin == 1) {
+        if (c->rhoc_r) {
+            for (size_t i = 0; i < nt; i++) {
+                c->tot_r[i] = rho_r[i] + c->rhoc_r[i];
+                c->tot_g[i] = rho_g[i] + c->rhoc_g[i];
+            }
+            rho_r = c->tot_r;
+            rho_g = c->tot_g;
+        }
+        return fu_xc_eval(c->xc, g, rho_r, rho_g, exc, c->vxc_r, stress, err);
+    }
+    for (size_t i = 0; i < nt; i++) {
+        double cr = c->rhoc_r ? 0.5 * c->rhoc_r[i] : 0.0; /* core split evenly */
+        double complex cg = c->rhoc_g ? 0.5 * c->rhoc_g[i] : 0.0;
+        c->ud_r[i] = 0.5 * (rho_r[i] + rho_r[nt + i]) + cr;
+        c->ud_r[nt + i] = 0.5 * (rho_r[i] - rho_r[nt + i]) + cr;
+        c->ud_g[i] = 0.5 * (rho_g[i] + rho_g[nt + i]) + cg;
+        c->ud_g[nt + i] = 0.5 * (rho_g[i] - rho_g[nt + i]) + cg;
+    }
+    return fu_xc_eval_spin(c->xc, g, c->ud_r, c->ud_g, exc, c->vxc_r, stress, err);
+}
+
+static int xc_term_energy(fu_term_ctx *c, const double *rho_r, const double complex *rho_g,
+                          double *e, double complex *v_g, double *v_r, fu_err *err) {
+    (void)v_g;
+    int rc = xc_of(c, rho_r, rho_g, e, NULL, err);
+    if (!rc && v_r)
+        for (size_t i = 0; i < (size_t)c->nspin * c->b->grid.ntot; i++) v_r[i] += c->vxc_r[i];
+    return rc;
+}
+
+/* The xc stress from ρ + ρ_c; the core moves with the atoms: its forces and
+ * strain terms from V̄_xc (nlcc.h). */
+static int xc_term_forces_stress(fu_term_ctx *c, const double *rho_r, const double complex *rho_g,
+                                 double e, double (*forces)[3], double stress[3][3], fu_err *err) {
+    (void)e;
+    if (!stress && !c->rhoc_g) return FU_OK;
+    double exc;
+    int rc = xc_of(c, rho_r, rho_g, &exc, stress, err);
+    if (rc || !c->rhoc_g) return rc;
+    const fu_fftgrid *g = &c->b->grid;
+    size_t nt = (size_t)g->ntot;
+    for (size_t i = 0; i < nt; i++)
+        c->box[i] = c->nspin == 2 ? 0.5 * (c->vxc_r[i] + c->vxc_r[nt + i]) : c->vxc_r[i];
+    fu_fft_r2g(g, c->box);
+    fu_nlcc_forces_stress(c->b, c->box, forces, stress);
+    return FU_OK;
+}
+
+const fu_term fu_xc_term = {.id = FU_ENERGY_XC,
+                            .kind = FU_TERM_DENSITY,
+                            .setup = xc_term_setup,
+                            .energy = xc_term_energy,
+                            .forces_stress = xc_term_forces_stress};

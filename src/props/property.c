@@ -12,7 +12,7 @@
 static const fu_property_field scf_fields[] = {
     /* the record head (journal format: see property.h) */
     F64("energy/total", "Ha", etotal, FU_TOL_INPUT), /* variational: second order */
-#define ENERGY_FIELD(id, name, label) F64("energy/" name, FU_ENERGY_UNIT, energy[FU_ENERGY_##id], FU_TOL_SCF),
+#define ENERGY_FIELD(id, name, label, term) F64("energy/" name, FU_ENERGY_UNIT, energy[FU_ENERGY_##id], FU_TOL_SCF),
     FU_ENERGY_TERMS(ENERGY_FIELD)
 #undef ENERGY_FIELD
     F64("fermi_level", "Ha", efermi, FU_TOL_SCF),
