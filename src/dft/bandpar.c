@@ -67,7 +67,9 @@ int fu_bandpar_init(fu_bandpar *bp, MPI_Comm comm, int npw_max, int nev, int sl_
     bp->cin = malloc(sizeof(double) * bp->cap);
     bp->cout = malloc(sizeof(double) * bp->cap);
     bp->tmp = malloc(sizeof(double) * bp->cap);
-    if (!bp->sc || !bp->cin || !bp->cout || !bp->tmp) {
+    bp->perm = malloc(sizeof(int) * 2 * (size_t)(nev > 0 ? nev : 1));
+    bp->col2 = malloc(sizeof(double) * 4 * (size_t)((npw_max + bp->size - 1) / bp->size + 1));
+    if (!bp->sc || !bp->cin || !bp->cout || !bp->tmp || !bp->perm || !bp->col2) {
         fu_bandpar_free(bp);
         return fu_fail(err, FU_ENOMEM, "band parallelism: out of memory for %d x %d buffers",
                        npw_max, cmax);
@@ -92,6 +94,8 @@ void fu_bandpar_free(fu_bandpar *bp) {
     free(bp->cin);
     free(bp->cout);
     free(bp->tmp);
+    free(bp->perm);
+    free(bp->col2);
     memset(bp, 0, sizeof *bp);
 }
 
@@ -148,6 +152,57 @@ void fu_bandpar_cols_to_rows(fu_bandpar *bp, int n, int c, int per, const double
         bp->rd[j] = nme * cj0 * per;
     }
     MPI_Alltoallv(bp->tmp, bp->sc, bp->sd, MPI_DOUBLE, rows, bp->rc, bp->rd, MPI_DOUBLE, bp->comm);
+}
+
+int fu_bandpar_band(int p, int j, int t) { return j + t * p; }
+
+int fu_bandpar_nlocal(int p, int j, int nb) { return nb > j ? (nb - j + p - 1) / p : 0; }
+
+/* Slice position q (rank j's columns start at off_j) holds band j + t P at
+ * q = off_j + t; fwd: slice order -> band order, else back. In place, one
+ * cycle of the permutation at a time through two spare columns. */
+static void permute_cols(fu_bandpar *bp, int c, size_t colsz, double *x, int fwd) {
+    const int P = bp->size;
+    int *dest = bp->perm, *seen = bp->perm + c;
+    double *a = bp->col2, *b = bp->col2 + colsz;
+    for (int j = 0, q = 0; j < P; j++)
+        for (int t = 0; j + t * P < c; t++, q++) {
+            int band = j + t * P;
+            if (fwd) dest[q] = band; /* slice q -> band */
+            else dest[band] = q;     /* band -> slice q */
+        }
+    memset(seen, 0, sizeof(int) * (size_t)c);
+    for (int q0 = 0; q0 < c; q0++) {
+        if (seen[q0] || dest[q0] == q0) continue;
+        /* carry column q0 along its cycle: x[dest[q]] <- x[q] */
+        memcpy(a, x + (size_t)q0 * colsz, sizeof(double) * colsz);
+        int q = q0;
+        do {
+            int d = dest[q];
+            memcpy(b, x + (size_t)d * colsz, sizeof(double) * colsz);
+            memcpy(x + (size_t)d * colsz, a, sizeof(double) * colsz);
+            double *t = a;
+            a = b;
+            b = t;
+            seen[q] = 1;
+            q = d;
+        } while (q != q0);
+    }
+}
+
+void fu_bandpar_psi_to_rows(fu_bandpar *bp, int n, int c, int per, const double *cols,
+                            double *rows) {
+    fu_bandpar_cols_to_rows(bp, n, c, per, cols, rows);
+    int r0, nme;
+    fu_bandpar_split(n, bp->size, bp->rank, &r0, &nme);
+    permute_cols(bp, c, (size_t)nme * per, rows, 1);
+}
+
+void fu_bandpar_rows_to_psi(fu_bandpar *bp, int n, int c, int per, double *rows, double *cols) {
+    int r0, nme;
+    fu_bandpar_split(n, bp->size, bp->rank, &r0, &nme);
+    permute_cols(bp, c, (size_t)nme * per, rows, 0);
+    fu_bandpar_rows_to_cols(bp, n, c, per, rows, cols);
 }
 
 void fu_bandpar_apply(void *ctx, int m, const double complex *X, double complex *Y) {

@@ -2,8 +2,8 @@
  *
  * A group of `size` ranks is laid out as npk k-groups of npb band ranks
  * (npk * npb = size). The npb ranks of a k-group share each of its
- * k-points: between SCF steps each holds a slice of the bands (columns) of
- * the orbitals, from which it adds its share of the density, energies,
+ * k-points: between SCF steps each holds every npb-th band (columns) of the
+ * orbitals (fu_bandpar_band), from which it adds its share of the density, energies,
  * forces and stress (the sums over the whole group count every band once).
  * LOBPCG works on a row (G-vector) split of the same orbitals, so that its
  * O(n m²) products split evenly and only the small subspace matrices are
@@ -11,7 +11,10 @@
  * applied on a band split: an all-to-all transpose turns the rows of a
  * block into whole columns, each rank does the FFTs and projectors of its
  * columns, and a second transpose returns the rows (ABINIT's "band-FFT"
- * scheme with one FFT rank per band). */
+ * scheme with one FFT rank per band). The band ranks also split the
+ * density mixer's history and work (mixing.h); the other FFT-grid arrays
+ * (densities, potentials) and their work (xc, Hartree, symmetrisation) are
+ * whole on every rank. */
 #ifndef FURUI_DFT_BANDPAR_H
 #define FURUI_DFT_BANDPAR_H
 
@@ -54,6 +57,8 @@ typedef struct {
     fu_rowdist rows;       /* this rank's rows of the current k-block */
     fu_scalapack sl;       /* BLACS grid of comm (sl.prow NULL: none) */
     int sl_min;            /* subspace matrices of this order or more go to sl */
+    int *perm;             /* [2 nev] band <-> slice order */
+    double *col2;          /* two columns of a rank's rows, complex */
 } fu_bandpar;
 
 /* comm: the band ranks (not freed here). Buffers for k-blocks of up to
@@ -75,6 +80,20 @@ void fu_bandpar_cols_to_rows(fu_bandpar *bp, int n, int c, int per, const double
                              double *rows);
 void fu_bandpar_rows_to_cols(fu_bandpar *bp, int n, int c, int per, const double *rows,
                              double *cols);
+
+/* Between SCF steps rank j of P holds bands j, j + P, j + 2P, ... (cyclic),
+ * so that the occupied bands, the first ones, and with them the density,
+ * energies, forces and stress split evenly (a contiguous split gave Si64 on 2
+ * ranks 86 and 42 of its 128 occupied bands, one rank waiting on the other).
+ * Band of local column t of rank j, and how many of the first nb bands are
+ * rank j's (they are its first ones). */
+int fu_bandpar_band(int p, int j, int t);
+int fu_bandpar_nlocal(int p, int j, int nb);
+/* The transposes above for the c bands of an SCF step held so: rows in band
+ * order. rows_to_psi reorders rows in place first (left in slice order). */
+void fu_bandpar_psi_to_rows(fu_bandpar *bp, int n, int c, int per, const double *cols,
+                            double *rows);
+void fu_bandpar_rows_to_psi(fu_bandpar *bp, int n, int c, int per, double *rows, double *cols);
 
 /* LOBPCG callbacks on row-distributed blocks; ctx is an fu_bandpar*. */
 void fu_bandpar_apply(void *ctx, int m, const double complex *X, double complex *Y);

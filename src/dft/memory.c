@@ -44,7 +44,7 @@ void fu_memory_estimate_counts(const fu_mem_counts *c, fu_mem_estimate *e) {
     if (ns == 2) per += 2 * R8 + 2 * C16;
     if (c->nlcc) per += 2 * R8 + 2 * C16;
     e->grids = nt * per;
-    e->mixer = ns * nt * (R8 + 2.0 * c->history * C16);
+    e->mixer = ns * nt * (R8 + 2.0 * c->history * C16) / npb; /* split: fu_mixer_distribute */
     /* one k-point at a time: Y, AY (3 blocks each) and Tb (2) of nev x npw,
      * the Hamiltonian's two blocks and projector work, and about 40 (nev)^2
      * complex numbers of Rayleigh-Ritz matrices and LAPACK work */
@@ -59,7 +59,8 @@ void fu_memory_estimate_counts(const fu_mem_counts *c, fu_mem_estimate *e) {
         double klap = slmin - 1;
         dense = (k * k + 3.5 * k * k / npb + 3 * klap * klap + 4 * nev * nev) * C16;
     }
-    e->solver = nk > 0 ? 8 * nev * rows * C16 + 2 * bands * npw * C16 + 2 * bands * nproj * C16 +
+    double blk = c->real_k ? R8 : C16; /* LOBPCG's scalars */
+    e->solver = nk > 0 ? 8 * nev * rows * blk + 2 * bands * npw * C16 + 2 * bands * nproj * C16 +
                              (npb > 1 ? 3 * bands * npw * C16 : 0) + dense
                        : 0;
     e->baseline = BASELINE_BYTES;
@@ -80,6 +81,13 @@ int fu_memory_estimate(const fu_structure *s, const fu_scf_params *p, const fu_p
     fu_kpoints kp;
     if (!fu_kpoints_mp(p->kgrid, p->kshift, &sym, p->time_reversal, &kp, &ignore)) {
         nk = kp.nk;
+        /* real orbitals where k = -k + G (basis.c): 2k integral */
+        c->real_k = 1;
+        for (int ik = 0; ik < kp.nk; ik++)
+            for (int d = 0; d < 3; d++) {
+                double t = 2.0 * kp.kred[ik][d];
+                if (!p->time_reversal || fabs(t - round(t)) > 1e-10) c->real_k = 0;
+            }
         fu_kpoints_free(&kp);
     }
     int n[3];

@@ -24,6 +24,8 @@ typedef struct {
     double nfft;   /* FFT grid points */
     int npb;       /* band ranks sharing each k-point (bandpar.h); <= 1: one */
     int nk;        /* irreducible k-points of the whole cell (fu_memory_estimate) */
+    int real_k;    /* 1: every k-point's orbitals are real (Γ; basis.c): LOBPCG's blocks hold
+                      doubles; 0 counts complex ones */
     int sl_min;    /* band ranks solve subspace matrices of this order on with ScaLAPACK
                       (scalapack.h); <= 0: FU_SCALAPACK_MIN_DEFAULT */
 } fu_mem_counts;
@@ -32,7 +34,8 @@ typedef struct { /* bytes per rank */
     double wavefunctions; /* nspin x nk_owned x nev/npb x npw complex */
     double basis;         /* per owned k: G-vector tables and projectors nproj x npw */
     double grids;         /* densities, potentials x spin, FFT boxes, xc work, symmetry map */
-    double mixer;         /* Anderson history: 2 x history x nspin x nfft complex */
+    double mixer;         /* Anderson history: 2 x history x nspin x nfft / npb complex (split
+                             over the band ranks: mixing.h) */
     double solver;        /* LOBPCG blocks (8 nev x npw/npb), H work, band transposes, and
                              its dense (3 nev)^2 matrices (replicated, or with ScaLAPACK the
                              matrix replicated and the solver's work split over npb) */

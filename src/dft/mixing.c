@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dft/bandpar.h"
+
 int fu_mixer_init(fu_mixer *m, const fu_fftgrid *g, int history, double damping, double kerker_k0,
                   fu_err *err) {
     return fu_mixer_init_spin(m, g, 1, history, damping, kerker_k0, err);
@@ -16,6 +18,8 @@ int fu_mixer_init_spin(fu_mixer *m, const fu_fftgrid *g, int nspin, int history,
     if (history < 1) history = 1;
     if (nspin != 1 && nspin != 2) return fu_fail(err, FU_EINPUT, "mixing: nspin must be 1 or 2");
     m->n = nspin * g->ntot;
+    m->comm = MPI_COMM_NULL;
+    m->cnt = m->n;
     m->history = history;
     m->damping = damping;
     m->precond = malloc(sizeof(double) * m->n);
@@ -32,10 +36,65 @@ int fu_mixer_init_spin(fu_mixer *m, const fu_fftgrid *g, int nspin, int history,
     return FU_OK;
 }
 
+/* The dot products are sums of fixed blocks of MIX_BLOCK elements, each summed
+ * in order, then the block sums in order, and a rank's slice is whole blocks:
+ * so the split mixer adds exactly the same numbers in the same order as one
+ * rank, and the SCF path does not depend on the rank count through it. */
+#define MIX_BLOCK 4096
+
+static void slice(int n, int size, int j, int *off, int *cnt) {
+    int nblk = (n + MIX_BLOCK - 1) / MIX_BLOCK, b0, bc;
+    fu_bandpar_split(nblk, size, j, &b0, &bc);
+    *off = b0 * MIX_BLOCK;
+    int end = (b0 + bc) * MIX_BLOCK;
+    *cnt = (end < n ? end : n) - *off;
+    if (*cnt < 0) *cnt = 0;
+}
+
+int fu_mixer_distribute(fu_mixer *m, MPI_Comm comm, fu_err *err) {
+    int size, rank;
+    MPI_Comm_size(comm, &size);
+    MPI_Comm_rank(comm, &rank);
+    if (size < 2) return FU_OK;
+    int off, cnt;
+    slice(m->n, size, rank, &off, &cnt);
+    double *pc = malloc(sizeof(double) * (cnt ? cnt : 1));
+    double complex *x = malloc(sizeof(double complex) * (size_t)m->history * (cnt ? cnt : 1));
+    double complex *f = malloc(sizeof(double complex) * (size_t)m->history * (cnt ? cnt : 1));
+    int *counts = malloc(sizeof(int) * 2 * (size_t)size);
+    if (!pc || !x || !f || !counts) {
+        free(pc);
+        free(x);
+        free(f);
+        free(counts);
+        return fu_fail(err, FU_ENOMEM, "mixing: out of memory");
+    }
+    memcpy(pc, m->precond + off, sizeof(double) * cnt);
+    free(m->precond);
+    free(m->x);
+    free(m->f);
+    m->precond = pc;
+    m->x = x;
+    m->f = f;
+    m->counts = counts;
+    m->displs = counts + size;
+    for (int j = 0; j < size; j++) {
+        int o, c;
+        slice(m->n, size, j, &o, &c);
+        m->counts[j] = 2 * c;
+        m->displs[j] = 2 * o;
+    }
+    m->comm = comm;
+    m->off = off;
+    m->cnt = cnt;
+    return FU_OK;
+}
+
 void fu_mixer_free(fu_mixer *m) {
     free(m->precond);
     free(m->x);
     free(m->f);
+    free(m->counts);
     memset(m, 0, sizeof *m);
 }
 
@@ -46,7 +105,10 @@ void fu_mixer_reset(fu_mixer *m) {
 
 int fu_mixer_next(fu_mixer *m, const double complex *rho_in, const double complex *rho_out,
                   double complex *rho_next, fu_err *err) {
-    const int n = m->n;
+    const int n = m->cnt; /* this rank's slice, from off */
+    rho_in += m->off;
+    rho_out += m->off;
+    double complex *next = rho_next + m->off;
     double complex *xn = m->x + (size_t)m->head * n, *fn = m->f + (size_t)m->head * n;
     for (int i = 0; i < n; i++) {
         xn[i] = rho_in[i];
@@ -67,18 +129,57 @@ int fu_mixer_next(fu_mixer *m, const double complex *rho_in, const double comple
             idx[k++] = s;
         }
         double A[64 * 64], rhs[64];
-        for (int a = 0; a < np; a++) {
-            const double complex *fa = m->f + (size_t)idx[a] * n;
+        /* per block: rhs[a] then A[a][c <= a], nq numbers (see MIX_BLOCK) */
+        const int nq = np + np * (np + 1) / 2, nblk = (m->n + MIX_BLOCK - 1) / MIX_BLOCK;
+        double *part = malloc(sizeof(double) * (size_t)nq * nblk);
+        if (!part) return fu_fail(err, FU_ENOMEM, "mixing: out of memory");
+        for (int i0 = 0; i0 < n; i0 += MIX_BLOCK) {
+            int i1 = i0 + MIX_BLOCK < n ? i0 + MIX_BLOCK : n;
+            double *v = part + (size_t)((m->off + i0) / MIX_BLOCK) * nq;
+            int q = 0;
+            for (int a = 0; a < np; a++) {
+                const double complex *fa = m->f + (size_t)idx[a] * n;
+                double s = 0;
+                for (int i = i0; i < i1; i++) s += creal(conj(fa[i] - fn[i]) * fn[i]);
+                v[q++] = s;
+                for (int c = 0; c <= a; c++) {
+                    const double complex *fc = m->f + (size_t)idx[c] * n;
+                    double t = 0;
+                    for (int i = i0; i < i1; i++) t += creal(conj(fa[i] - fn[i]) * (fc[i] - fn[i]));
+                    v[q++] = t;
+                }
+            }
+        }
+        if (m->comm != MPI_COMM_NULL) { /* every rank's blocks on every rank */
+            int size;
+            MPI_Comm_size(m->comm, &size);
+            int *cd = malloc(sizeof(int) * 2 * (size_t)size);
+            if (!cd) {
+                free(part);
+                return fu_fail(err, FU_ENOMEM, "mixing: out of memory");
+            }
+            for (int j = 0; j < size; j++) {
+                int o, c;
+                slice(m->n, size, j, &o, &c);
+                cd[j] = (c + MIX_BLOCK - 1) / MIX_BLOCK * nq;
+                cd[size + j] = o / MIX_BLOCK * nq;
+            }
+            MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, part, cd, cd + size, MPI_DOUBLE,
+                           m->comm);
+            free(cd);
+        }
+        for (int a = 0, q = 0; a < np; a++) {
             double s = 0;
-            for (int i = 0; i < n; i++) s += creal(conj(fa[i] - fn[i]) * fn[i]);
+            for (int bk = 0; bk < nblk; bk++) s += part[(size_t)bk * nq + q];
             rhs[a] = -s;
-            for (int c = 0; c <= a; c++) {
-                const double complex *fc = m->f + (size_t)idx[c] * n;
+            q++;
+            for (int c = 0; c <= a; c++, q++) {
                 double t = 0;
-                for (int i = 0; i < n; i++) t += creal(conj(fa[i] - fn[i]) * (fc[i] - fn[i]));
+                for (int bk = 0; bk < nblk; bk++) t += part[(size_t)bk * nq + q];
                 A[a * np + c] = A[c * np + a] = t;
             }
         }
+        free(part);
         double sv[64];
         lapack_int rank;
         lapack_int info = LAPACKE_dgelsd(LAPACK_ROW_MAJOR, np, np, 1, A, np, rhs, 1, sv, 1e-10,
@@ -92,10 +193,13 @@ int fu_mixer_next(fu_mixer *m, const double complex *rho_in, const double comple
                 const double complex *fa = m->f + (size_t)idx[a] * n;
                 x += beta[a] * (xa[i] - xn[i] + m->damping * (fa[i] - fn[i]));
             }
-            rho_next[i] = x;
+            next[i] = x;
         }
     } else {
-        for (int i = 0; i < n; i++) rho_next[i] = xn[i] + m->damping * fn[i];
+        for (int i = 0; i < n; i++) next[i] = xn[i] + m->damping * fn[i];
     }
+    if (m->comm != MPI_COMM_NULL)
+        MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, (double *)rho_next, m->counts,
+                       m->displs, MPI_DOUBLE, m->comm);
     return FU_OK;
 }

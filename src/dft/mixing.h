@@ -4,6 +4,8 @@
 #ifndef FURUI_DFT_MIXING_H
 #define FURUI_DFT_MIXING_H
 
+#include <mpi.h>
+
 #include "dft/fftgrid.h"
 
 typedef struct {
@@ -12,9 +14,15 @@ typedef struct {
     int count;           /* stored pairs */
     int head;            /* ring position of the next pair */
     double damping;      /* α */
-    double *precond;     /* [n] P(G) */
-    double complex *x;   /* [history][n] past inputs */
-    double complex *f;   /* [history][n] past preconditioned residuals */
+    double *precond;     /* [cnt] P(G) of this rank's slice */
+    double complex *x;   /* [history][cnt] past inputs (this rank's slice) */
+    double complex *f;   /* [history][cnt] past preconditioned residuals */
+    /* Split over the ranks of comm (fu_mixer_distribute; else one rank, the
+     * whole vector): each holds elements off .. off+cnt-1 of the history, the
+     * dot products are summed over the ranks and the next density gathered. */
+    MPI_Comm comm;       /* MPI_COMM_NULL: not split */
+    int off, cnt;
+    int *counts, *displs; /* [size] in doubles, for the gather */
 } fu_mixer;
 
 int fu_mixer_init(fu_mixer *m, const fu_fftgrid *g, int history, double damping, double kerker_k0,
@@ -25,10 +33,17 @@ int fu_mixer_init(fu_mixer *m, const fu_fftgrid *g, int history, double damping,
  * Coulomb sloshing to damp (as DFTK's KerkerMixing). nspin 1 = fu_mixer_init. */
 int fu_mixer_init_spin(fu_mixer *m, const fu_fftgrid *g, int nspin, int history, double damping,
                        double kerker_k0, fu_err *err);
+/* Splits the mixer of fu_mixer_init_spin (before its first step) over the
+ * ranks of comm, which must all hold the same densities: the history, 2 ×
+ * history × nspin × ntot complex numbers (the largest grid array), and the
+ * mixing work shrink by the rank count; the result is the same on every
+ * rank (rounding of the dot products aside). Collective when used. */
+int fu_mixer_distribute(fu_mixer *m, MPI_Comm comm, fu_err *err);
 void fu_mixer_free(fu_mixer *m);
 /* Forgets the history (after a restart of the SCF). */
 void fu_mixer_reset(fu_mixer *m);
-/* rho_next from the current input and output densities (coefficients, n each). */
+/* rho_next from the current input and output densities (coefficients, n
+ * each, whole on every rank). Collective over the ranks of a split mixer. */
 int fu_mixer_next(fu_mixer *m, const double complex *rho_in, const double complex *rho_out,
                   double complex *rho_next, fu_err *err);
 

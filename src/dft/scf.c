@@ -29,8 +29,10 @@ typedef struct {
     int nev;                   /* bands computed: nband + buffer */
     int nbusy;                 /* bands the density needs (occupied ones), <= nband */
     double complex **psi;      /* [nspin*nk] -> [bcnt][npw] for owned k, else NULL: bands
-                                  boff .. boff+bcnt-1 of nev (all of them if npb = 1) */
-    int boff, bcnt;
+                                  brank, brank + npb, ... of nev (all of them if npb = 1;
+                                  fu_bandpar_band) */
+    int boff, bcnt;            /* this rank's slice of a transpose's columns (bcnt bands) */
+    double *occ_loc;           /* [nev] occupations of this rank's bands at one k */
     fu_bandpar bp;             /* npb > 1: transposes and LOBPCG callbacks */
     double complex *xrows;     /* npb > 1: [nev][rows] this rank's rows of a k-block */
     double *rbuf;              /* [nev][max_npw]: real coordinates of a real k-block */
@@ -68,6 +70,7 @@ static void state_free(scf_state *st) {
         for (int ik = 0; ik < st->nspin * st->b.kp.nk; ik++) free(st->psi[ik]);
     free(st->psi);
     free(st->rbuf);
+    free(st->occ_loc);
     free(st->xrows);
     if (st->bp.comm) fu_bandpar_free(&st->bp);
     free(st->eig_nev);
@@ -122,6 +125,7 @@ static int state_alloc(scf_state *st, const fu_scf_params *p, fu_err *err) {
         }
     }
     st->eig_nev = calloc(ns * nk * st->nev, sizeof(double));
+    st->occ_loc = calloc((size_t)st->nev, sizeof(double));
     st->eig = calloc(ns * nk * b->nband, sizeof(double));
     st->occ = calloc(ns * nk * b->nband, sizeof(double));
     st->vloc_g = fftw_malloc(sizeof(double complex) * nt);
@@ -147,7 +151,8 @@ static int state_alloc(scf_state *st, const fu_scf_params *p, fu_err *err) {
         if (!st->rhoc_r || !st->rhoc_g || !st->tot_r || !st->tot_g)
             return fu_fail(err, FU_ENOMEM, "scf: out of memory for the core charge");
     }
-    if (!st->psi || !st->rbuf || !st->eig_nev || !st->eig || !st->occ || !st->vloc_g || !st->v_g ||
+    if (!st->psi || !st->rbuf || !st->eig_nev || !st->occ_loc || !st->eig || !st->occ ||
+        !st->vloc_g || !st->v_g ||
         !st->rho_in_g || !st->rho_out_g || !st->rho_next_g || !st->box || !st->vloc_r ||
         !st->vxc_r || !st->veff_r || !st->rho_in_r || !st->rho_out_r ||
         (ns == 2 && (!st->ud_r || !st->ud_g)))
@@ -174,11 +179,12 @@ static int state_alloc(scf_state *st, const fu_scf_params *p, fu_err *err) {
             free(full);
             return fu_fail(err, FU_ENOMEM, "scf: out of memory");
         }
-        if (kb->real) /* this rank's bands (all of them if npb = 1) */
-            fu_kblock_from_real(kb, st->bcnt, st->rbuf + (size_t)st->boff * kb->npw, st->psi[iks]);
-        else if (full)
-            memcpy(st->psi[iks], full + (size_t)st->boff * kb->npw,
-                   sizeof(double complex) * (size_t)st->bcnt * kb->npw);
+        for (int t = 0; t < st->bcnt && (kb->real || full); t++) { /* this rank's bands */
+            size_t n = (size_t)fu_bandpar_band(b->npb, b->brank, t) * kb->npw;
+            double complex *dst = st->psi[iks] + (size_t)t * kb->npw;
+            if (kb->real) fu_kblock_from_real(kb, 1, st->rbuf + n, dst);
+            else memcpy(dst, full + n, sizeof(double complex) * kb->npw);
+        }
     }
     free(full);
     return FU_OK;
@@ -379,20 +385,20 @@ static int diagonalize(scf_state *st, int nconv, double tol, double tol_rest, in
             fu_bandpar_split(kb->npw, b->npb, b->brank, &r0, &nrow);
             if (kb->real) {
                 fu_kblock_to_real(kb, st->bcnt, st->psi[iks], st->rbuf);
-                fu_bandpar_cols_to_rows(bp, kb->npw, nev, 1, st->rbuf, (double *)st->xrows);
+                fu_bandpar_psi_to_rows(bp, kb->npw, nev, 1, st->rbuf, (double *)st->xrows);
                 rc = fu_lobpcg_real_rows(&bp->rows, nrow, nev, nconv, nsearch, (double *)st->xrows,
                                          eig, fu_bandpar_apply_real, fu_bandpar_precondition_real,
                                          bp, tol, tol_rest, maxiter, &stats, err);
-                fu_bandpar_rows_to_cols(bp, kb->npw, nev, 1, (double *)st->xrows, st->rbuf);
+                fu_bandpar_rows_to_psi(bp, kb->npw, nev, 1, (double *)st->xrows, st->rbuf);
                 fu_kblock_from_real(kb, st->bcnt, st->rbuf, st->psi[iks]);
             } else {
-                fu_bandpar_cols_to_rows(bp, kb->npw, nev, 2, (double *)st->psi[iks],
-                                        (double *)st->xrows);
+                fu_bandpar_psi_to_rows(bp, kb->npw, nev, 2, (double *)st->psi[iks],
+                                       (double *)st->xrows);
                 rc = fu_lobpcg_rows(&bp->rows, nrow, nev, nconv, nsearch, st->xrows, eig,
                                     fu_bandpar_apply, fu_bandpar_precondition, bp, tol, tol_rest,
                                     maxiter, &stats, err);
-                fu_bandpar_rows_to_cols(bp, kb->npw, nev, 2, (double *)st->xrows,
-                                        (double *)st->psi[iks]);
+                fu_bandpar_rows_to_psi(bp, kb->npw, nev, 2, (double *)st->xrows,
+                                       (double *)st->psi[iks]);
             }
             if (b->brank != 0) { /* the group's sums below count each k-point once */
                 memset(eig, 0, sizeof(double) * nev);
@@ -482,10 +488,13 @@ static int spin_occupations(const scf_state *st, const fu_scf_params *p, double 
     return rc;
 }
 
-/* How many of the first nb bands are this rank's (from boff on). */
-static int band_share(const scf_state *st, int nb) {
-    int c = nb - st->boff;
-    return c < 0 ? 0 : c < st->bcnt ? c : st->bcnt;
+/* How many of the first nb bands are this rank's; their occupations (occ:
+ * all nb of one k-point) into st->occ_loc. */
+static int band_share(scf_state *st, const double *occ, int nb) {
+    int p = st->b.npb, j = st->b.brank, c = fu_bandpar_nlocal(p, j, nb);
+    if (c > st->bcnt) c = st->bcnt;
+    for (int t = 0; t < c; t++) st->occ_loc[t] = occ[fu_bandpar_band(p, j, t)];
+    return c;
 }
 
 /* Occupations, output density and its energy (ψ and eigenvalues given). */
@@ -515,8 +524,8 @@ static int output_state(scf_state *st, const fu_scf_params *p, const double *e_s
             band += b->kp.weight[ik] * st->occ[iks * nb + n] * st->eig[iks * nb + n];
         if (!fu_basis_owns(b, ik)) continue;
         const fu_kblock *kb = &b->kb[ik];
-        const double *occ = st->occ + (size_t)iks * nb + st->boff;
-        int cnt = band_share(st, nb);
+        int cnt = band_share(st, st->occ + (size_t)iks * nb, nb);
+        const double *occ = st->occ_loc;
         if (cnt == 0) continue;
         for (int t = 0; t < FU_ENERGY_NTERMS; t++)
             if (fu_terms[t]->orbital_energy)
@@ -661,6 +670,8 @@ static int scf_setup(scf_run *r, const fu_structure *s, const fu_scf_params *p, 
     if (!rc)
         rc = fu_mixer_init_spin(&st->mix, g, ns, p->mixing_history, p->mixing_damping, kerker,
                                 err);
+    if (!rc && b->npb > 1) rc = fu_mixer_distribute(&st->mix, b->bcomm, err);
+    if (!rc && b->npb > 1) rc = fu_xc_distribute(&st->xc, b->bcomm, g->ntot, err);
     if (!rc) rc = result_alloc(res, ns, b->kp.nk, b->nband, s->natom, err);
     if (rc) return rc;
 
@@ -698,9 +709,9 @@ static int scf_setup(scf_run *r, const fu_structure *s, const fu_scf_params *p, 
                 b->kp.nk, b->nband, st->nev - b->nband, g->n[0], g->n[1], g->n[2], b->sym.nsym,
                 st->xc.names, ns == 2 ? ", collinear spin" : "");
         if (b->size > 1)
-            fprintf(log, "# layout: %d k-group%s x %d band rank%s (bands %d-%d on rank 0)\n",
-                    b->npk, b->npk == 1 ? "" : "s", b->npb, b->npb == 1 ? "" : "s",
-                    st->boff + 1, st->boff + st->bcnt);
+            fprintf(log, "# layout: %d k-group%s x %d band rank%s (%s)\n", b->npk,
+                    b->npk == 1 ? "" : "s", b->npb, b->npb == 1 ? "" : "s",
+                    b->npb == 1 ? "every band on each rank" : "bands cyclic: 1, 1 + npb, ... on rank 0");
         if (st->bp.sl.prow)
             fprintf(log, "# subspace matrices of order >= %d: ScaLAPACK on a %d x %d grid of the "
                          "band ranks\n", st->bp.sl_min, st->bp.sl.nprow, st->bp.sl.npcol);
@@ -931,8 +942,8 @@ static int scf_forces_stress(scf_run *r, const fu_structure *s, const fu_scf_par
             int ik = iks % b->kp.nk;
             if (!fu_basis_owns(b, ik)) continue;
             const fu_kblock *kb = &b->kb[ik];
-            const double *occ = st->occ + (size_t)iks * b->nband + st->boff;
-            int cnt = band_share(st, b->nband);
+            int cnt = band_share(st, st->occ + (size_t)iks * b->nband, b->nband);
+            const double *occ = st->occ_loc;
             if (cnt == 0) continue;
             for (int t = 0; t < FU_ENERGY_NTERMS && !rc; t++)
                 if (fu_terms[t]->orbital_forces_stress)

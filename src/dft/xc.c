@@ -85,7 +85,27 @@ int fu_xc_init_nspin(fu_xc *xc, const char *spec, int nspin, fu_err *err) {
     return rc;
 }
 
+int fu_xc_distribute(fu_xc *xc, MPI_Comm comm, int ntot, fu_err *err) {
+    int size;
+    MPI_Comm_size(comm, &size);
+    if (size < 2 || xc->nspin != 1) return FU_OK;
+    xc->counts = malloc(sizeof(int) * 2 * (size_t)size);
+    if (!xc->counts) return fu_fail(err, FU_ENOMEM, "xc: out of memory");
+    xc->displs = xc->counts + size;
+    for (int j = 0; j < size; j++) {
+        int q = ntot / size, r = ntot % size; /* as fu_bandpar_split */
+        xc->counts[j] = q + (j < r);
+        xc->displs[j] = j * q + (j < r ? j : r);
+    }
+    xc->comm = comm;
+    xc->split = 1;
+    return FU_OK;
+}
+
 void fu_xc_free(fu_xc *xc) {
+    free(xc->counts);
+    xc->counts = xc->displs = NULL;
+    xc->split = 0;
     for (int i = 0; i < xc->nfunc; i++) xc_func_end(&xc->func[i]);
     xc->nfunc = 0;
 }
@@ -112,6 +132,14 @@ int fu_xc_eval(const fu_xc *xc, const fu_fftgrid *g, const double *rho_r,
     const int nt = g->ntot;
     const double dvol = g->volume / nt;
     int rc = FU_OK;
+    /* this rank's points i0 .. i1-1 (all of them unless split) */
+    int i0 = 0, i1 = nt;
+    if (xc->split) {
+        int me;
+        MPI_Comm_rank(xc->comm, &me);
+        i0 = xc->displs[me];
+        i1 = i0 + xc->counts[me];
+    }
     double *rho = malloc(sizeof(double) * nt);
     double *zk = malloc(sizeof(double) * nt);
     double *vrho = malloc(sizeof(double) * nt);
@@ -138,19 +166,29 @@ int fu_xc_eval(const fu_xc *xc, const fu_fftgrid *g, const double *rho_r,
                        grad[2 * nt + i] * grad[2 * nt + i];
     }
     double e = 0;
-    for (int i = 0; i < nt; i++) vxc_r[i] = 0;
+    size_t np = (size_t)(i1 - i0);
+    for (int i = i0; i < i1; i++) vxc_r[i] = 0;
     for (int f = 0; f < xc->nfunc; f++) {
         const xc_func_type *fn = &xc->func[f];
+        if (np == 0) break;
         if (fn->info->family == XC_FAMILY_LDA) {
-            xc_lda_exc_vxc(fn, (size_t)nt, rho, zk, vrho);
+            xc_lda_exc_vxc(fn, np, rho + i0, zk + i0, vrho + i0);
         } else {
-            xc_gga_exc_vxc(fn, (size_t)nt, rho, sigma, zk, vrho, vsigma);
-            for (int i = 0; i < nt; i++) vsig_tot[i] += vsigma[i];
+            xc_gga_exc_vxc(fn, np, rho + i0, sigma + i0, zk + i0, vrho + i0, vsigma + i0);
+            for (int i = i0; i < i1; i++) vsig_tot[i] += vsigma[i];
         }
-        for (int i = 0; i < nt; i++) {
+        for (int i = i0; i < i1; i++) {
             e += rho[i] * zk[i];
             vxc_r[i] += vrho[i];
         }
+    }
+    if (xc->split) { /* the slices' sum and potential on every rank */
+        MPI_Allreduce(MPI_IN_PLACE, &e, 1, MPI_DOUBLE, MPI_SUM, xc->comm);
+        MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, vxc_r, xc->counts, xc->displs,
+                       MPI_DOUBLE, xc->comm);
+        if (xc->gga)
+            MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, vsig_tot, xc->counts, xc->displs,
+                           MPI_DOUBLE, xc->comm);
     }
     *exc = e * dvol;
     if (xc->gga) {

@@ -2,6 +2,7 @@
 #ifndef FURUI_DFT_XC_H
 #define FURUI_DFT_XC_H
 
+#include <mpi.h>
 #include <xc.h>
 
 #include "dft/fftgrid.h"
@@ -16,7 +17,17 @@ typedef struct {
     char label[16];         /* what a pseudopotential made for it calls it: "LDA", "PBE", ... */
     char names[256];        /* libxc names, '+'-joined, for provenance */
     int nspin;              /* 1: XC_UNPOLARIZED, 2: XC_POLARIZED functionals */
+    int split;              /* 1: fu_xc_eval's pointwise work split over comm */
+    MPI_Comm comm;
+    int *counts, *displs;   /* [size] the grid points of each rank (split) */
 } fu_xc;
+
+/* Splits the pointwise work of fu_xc_eval (nspin 1; libxc's evaluation, the
+ * energy and stress sums) over the ranks of comm for a grid of ntot points:
+ * each rank evaluates a slice of the points and the potential is gathered
+ * (gradients and the GGA divergence stay whole FFTs). The ranks must call
+ * fu_xc_eval together with the same density; results as unsplit to rounding. */
+int fu_xc_distribute(fu_xc *xc, MPI_Comm comm, int ntot, fu_err *err);
 
 /* spec: "lda" (= XC_LDA_XC_TETER93, ABINIT ixc 1), "pbe" (XC_GGA_X_PBE +
  * XC_GGA_C_PBE), or libxc names/ids joined by '+' ("lda_x+lda_c_pw",

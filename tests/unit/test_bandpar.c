@@ -4,6 +4,7 @@
  * divide the work is refused, and a memory limit moves the choice to the
  * fastest layout that fits. The numerical agreement of band-parallel runs
  * with one rank is tests/cli/band_parallel.py. */
+#include <math.h>
 #include <string.h>
 
 #include "check.h"
@@ -24,6 +25,29 @@ static void splits(void) {
             ok &= next == n;
         }
     CHECK(ok, "splits are contiguous, balanced to one item and cover n");
+    /* the cyclic band ownership: each band once, a rank's count that of its
+     * transpose slice, and its share of the first nb bands counted by hand */
+    ok = 1;
+    for (int n = 0; n < 40 && ok; n++)
+        for (int p = 1; p < 9 && ok; p++) {
+            int seen[40] = {0};
+            for (int j = 0; j < p; j++) {
+                int off, cnt;
+                fu_bandpar_split(n, p, j, &off, &cnt);
+                for (int t = 0; t < cnt; t++) {
+                    int band = fu_bandpar_band(p, j, t);
+                    ok &= band >= 0 && band < n && band % p == j;
+                    if (ok) seen[band]++;
+                }
+                for (int nb = 0; nb <= n; nb++) {
+                    int below = 0;
+                    for (int t = 0; t < cnt; t++) below += fu_bandpar_band(p, j, t) < nb;
+                    ok &= fu_bandpar_nlocal(p, j, nb) == below;
+                }
+            }
+            for (int i = 0; i < n; i++) ok &= seen[i] == 1;
+        }
+    CHECK(ok, "cyclic bands: each once, as many per rank as its slice, shares of the first nb");
 }
 
 static void layouts(void) {
@@ -75,7 +99,18 @@ static void memory(void) {
           "--npband 2: 1 x 2, both k-points on each rank");
     CHECK(e12.total < e21.total && e12.wavefunctions + e12.solver < e21.wavefunctions + e21.solver,
           "band ranks split the solver's blocks: 1 x 2 needs less per rank");
-    CHECK(e12.grids == e21.grids && e12.mixer == e21.mixer, "the grids are not split (yet)");
+    CHECK(e12.grids == e21.grids && 2 * e12.mixer == e21.mixer,
+          "the grid arrays are whole on every rank, the mixer's history split over the band ranks");
+    {
+        fu_mem_counts r = c;
+        fu_mem_estimate er;
+        r.real_k = 1;
+        fu_memory_estimate_counts(&r, &er);
+        /* LOBPCG's 8 blocks of nev x npw/npb in doubles instead of complex numbers */
+        double nev = c.nband + fu_bandpar_nbuffer(c.nband), rows = 13000 / 2;
+        CHECK(fabs(e12.solver - er.solver - 8 * nev * rows * 8) < 1,
+              "real orbitals: the solver's blocks counted in doubles");
+    }
     CHECK(!fu_memory_layout(&c, 2, 0, 0.5 * (e12.total + e21.total), &e, &def, &err) && c.npb == 2 &&
               def == 1 && e.total == e12.total,
           "a limit between the two estimates: 1 x 2, the only layout that fits");
