@@ -15,8 +15,8 @@
 
 #include "core/comm.h"
 #include "core/error.h"
-#include "screen/catalog.h"
-#include "screen/shortlist.h"
+#include "rank/catalog.h"
+#include "rank/shortlist.h"
 #include "app/commands.h"
 #include "app/runtime.h"
 

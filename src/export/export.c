@@ -22,12 +22,12 @@
 #include "export/element_data.h"
 #include "export/features.h"
 #include "export/mdr.h"
-#include "screen/catalog.h"
-#include "screen/stages.h"
+#include "rank/catalog.h"
+#include "campaign/stages.h"
 #include "export/rde.h"
 #include "furui_git_version.h"
-#include "screen/store.h"
-#include "screen/sweep.h"
+#include "results/store.h"
+#include "campaign/sweep.h"
 
 #define EXPORT_FORMAT "furui.ml-export"
 #define EXPORT_FORMAT_VERSION 1

@@ -8,7 +8,7 @@
 #include "core/units.h"
 #include "crystal/elements.h"
 #include "export/element_data.h"
-#include "screen/catalog.h"
+#include "rank/catalog.h"
 
 static const char *const stat_names[FU_MAGPIE_NSTAT] = {"minimum", "maximum", "range",
                                                         "mean",    "avg_dev", "mode"};

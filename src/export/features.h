@@ -35,7 +35,7 @@
 #include <stddef.h>
 
 #include "core/error.h"
-#include "screen/store.h"
+#include "results/store.h"
 
 /* Neighbour criterion of the coordination numbers: atoms i, j (any periodic
  * image) are neighbours when |r_ij| <= (r_i + r_j)(1 + FU_COORD_TOL), with

@@ -20,7 +20,7 @@
 
 #include "core/error.h"
 #include "export/features.h"
-#include "screen/store.h"
+#include "results/store.h"
 
 #define FU_RDE_MAX_TILES 9999   /* RDEFormat groups files by a /NNNN/ path part */
 #define FU_RDE_STRING_MAX 1024  /* bytes of a string value (rdetoolkit MAX_VALUE_SIZE) */

@@ -13,7 +13,7 @@
 #include "fuzz_common.h"
 
 #include "core/hash.h"
-#include "screen/journal.h"
+#include "results/journal.h"
 
 typedef struct {
     size_t nrun, ncand;

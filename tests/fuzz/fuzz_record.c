@@ -3,7 +3,7 @@
  * to the same record (fu_cand_record_diff), and copy. */
 #include "fuzz_common.h"
 
-#include "screen/journal.h"
+#include "results/journal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fu_cand_record r, r2, r3;

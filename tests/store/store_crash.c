@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "screen/store.h"
+#include "results/store.h"
 #include "store/store_fixture.h"
 
 #define NCAND 240

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "screen/journal.h"
+#include "results/journal.h"
 
 static void fx_id(int i, char id[FU_CAND_ID_LEN + 1]) {
     snprintf(id, FU_CAND_ID_LEN + 1, "%016llx",

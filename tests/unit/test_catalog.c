@@ -17,7 +17,7 @@
 #include "check.h"
 #include "core/units.h"
 #include "crystal/elements.h"
-#include "screen/catalog.h"
+#include "rank/catalog.h"
 
 /* One species per distinct element, its pseudopotential checksum "psp-Z"
  * unless psp_tag is given (a different pseudopotential for every element). */

@@ -27,7 +27,7 @@
 #include "core/units.h"
 #include "crystal/elements.h"
 #include "props/correction.h"
-#include "screen/catalog.h"
+#include "rank/catalog.h"
 
 #define SHA(c) c c c c c c c c c c c c c c c c /* 64 hex digits */
 

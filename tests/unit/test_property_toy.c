@@ -23,11 +23,11 @@
 #include "export/export.h"
 #include "export/features.h"
 #include "props/toy_property.h"
-#include "screen/catalog.h"
-#include "screen/farm.h"
-#include "screen/rank_expr.h"
-#include "screen/store.h"
-#include "screen/sweep.h"
+#include "rank/catalog.h"
+#include "campaign/farm.h"
+#include "rank/rank_expr.h"
+#include "results/store.h"
+#include "campaign/sweep.h"
 #include "store/store_fixture.h"
 
 static long toy;

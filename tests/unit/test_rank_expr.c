@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "screen/rank_expr.h"
-#include "screen/shortlist.h"
+#include "rank/rank_expr.h"
+#include "rank/shortlist.h"
 
 static long P(const char *name) {
     long k = fu_prop_find(name);

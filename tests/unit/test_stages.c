@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "screen/stages.h"
-#include "screen/store.h"
-#include "screen/sweep.h"
+#include "campaign/stages.h"
+#include "results/store.h"
+#include "campaign/sweep.h"
 #include "store/store_fixture.h"
 
 static char dir[64];

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "core/hash.h"
-#include "screen/store.h"
+#include "results/store.h"
 #include "store/store_fixture.h"
 
 static char dir[64];

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "screen/store.h"
+#include "results/store.h"
 #include "store/store_fixture.h"
 
 #define DIR FURUI_TEST_DATA "/stored"

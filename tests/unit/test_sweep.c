@@ -17,7 +17,7 @@
 #include "crystal/elements.h"
 #include "crystal/prototypes.h"
 #include "dft/psp.h"
-#include "screen/sweep.h"
+#include "campaign/sweep.h"
 
 #ifndef FURUI_TEST_DATA
 #define FURUI_TEST_DATA "tests/data"

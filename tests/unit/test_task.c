@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "../check.h"
-#include "screen/task.h"
+#include "campaign/task.h"
 
 static int same(double a, double b) { return memcmp(&a, &b, sizeof a) == 0; }
 

@@ -5,7 +5,7 @@
  * The committed files are its output; the test asserts the values this program
  * put in (tests/store/store_fixture.h formulas), written out as numbers there. */
 #include "store/store_fixture.h"
-#include "screen/store.h"
+#include "results/store.h"
 
 int main(int argc, char **argv) {
     if (argc != 2) return 2;

@@ -1,4 +1,4 @@
-#include "screen/catalog.h"
+#include "rank/catalog.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -24,14 +24,14 @@
  * e_above_hull_corrected_ev_per_atom come from the energies plus the
  * correction, and the hull columns use them (fu_hull_energies); otherwise
  * those columns are empty and the note says why. */
-#ifndef FURUI_SCREEN_CATALOG_H
-#define FURUI_SCREEN_CATALOG_H
+#ifndef FURUI_RANK_CATALOG_H
+#define FURUI_RANK_CATALOG_H
 
 #include <stddef.h>
 
 #include "core/error.h"
 #include "props/correction.h"
-#include "screen/store.h"
+#include "results/store.h"
 
 typedef enum {
     FU_PROP_REAL = 0, /* double, unit given */

@@ -33,11 +33,11 @@
  * evaluator recurse that deep, and hostile input must not overflow the stack.
  *
  * Errors are one line with the 1-based column of the problem. */
-#ifndef FURUI_SCREEN_RANK_EXPR_H
-#define FURUI_SCREEN_RANK_EXPR_H
+#ifndef FURUI_RANK_RANK_EXPR_H
+#define FURUI_RANK_RANK_EXPR_H
 
 #include "core/error.h"
-#include "screen/catalog.h"
+#include "rank/catalog.h"
 
 #define FU_RANK_EXPR_MAX_NESTING 200
 #define FU_RANK_EXPR_MAX_HEIGHT 10000

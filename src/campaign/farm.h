@@ -65,15 +65,15 @@
  * Timings: each record carries the leader's time inside the SCF
  * (engine_seconds) and the coordinator's I/O for the candidate (io_seconds);
  * fu_farm_report sums them for the run. */
-#ifndef FURUI_SCREEN_FARM_H
-#define FURUI_SCREEN_FARM_H
+#ifndef FURUI_CAMPAIGN_FARM_H
+#define FURUI_CAMPAIGN_FARM_H
 
 #include <mpi.h>
 #include <signal.h>
 #include <stdio.h>
 
 #include "core/error.h"
-#include "screen/sweep.h"
+#include "campaign/sweep.h"
 
 typedef struct {
     int group_size;       /* ranks per worker group, >= 1, for candidates whose nranks is 0 */

@@ -1,4 +1,4 @@
-#include "screen/store.h"
+#include "results/store.h"
 
 #include "core/h5mem.h"
 
@@ -19,7 +19,7 @@
 #include "core/hash.h"
 #include "core/regfile.h"
 #include "props/warnings.h"
-#include "screen/idmap.h"
+#include "results/idmap.h"
 
 #define ID_BUF (FU_CAND_ID_LEN + 1)
 

@@ -1,4 +1,4 @@
-#include "screen/rank_expr.h"
+#include "rank/rank_expr.h"
 
 #include <ctype.h>
 #include <math.h>

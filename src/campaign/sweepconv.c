@@ -1,5 +1,5 @@
 /* A sweep's `converge:` block: the ladders before the farm (screen/sweepconv.h). */
-#include "screen/sweepconv.h"
+#include "campaign/sweepconv.h"
 
 #include <errno.h>
 #include <jansson.h>

@@ -1,4 +1,4 @@
-#include "screen/recovery.h"
+#include "campaign/recovery.h"
 
 #include <math.h>
 

@@ -8,13 +8,13 @@
  * PREFIX.converge.json records the ladders and the choice, with the SHA-256
  * of the sweep text: a rerun of the same sweep reuses it instead of running
  * the ladders again. */
-#ifndef FURUI_SCREEN_SWEEPCONV_H
-#define FURUI_SCREEN_SWEEPCONV_H
+#ifndef FURUI_CAMPAIGN_SWEEPCONV_H
+#define FURUI_CAMPAIGN_SWEEPCONV_H
 
 #include <stdio.h>
 
 #include "core/error.h"
-#include "screen/sweep.h"
+#include "campaign/sweep.h"
 
 typedef struct {
     double ecut;            /* Ha */

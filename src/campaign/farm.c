@@ -1,5 +1,5 @@
 /* MPI task farm of a screening shard (design: farm.h). */
-#include "screen/farm.h"
+#include "campaign/farm.h"
 
 #include <fcntl.h>
 #include <math.h>
@@ -18,11 +18,11 @@
 #include "props/eos.h"
 #include "props/relax.h"
 #include "props/warnings.h"
-#include "screen/idmap.h"
-#include "screen/journal.h"
-#include "screen/recovery.h"
-#include "screen/store.h"
-#include "screen/task.h"
+#include "results/idmap.h"
+#include "results/journal.h"
+#include "campaign/recovery.h"
+#include "results/store.h"
+#include "campaign/task.h"
 
 enum { TAG_READY = 701, TAG_TASK, TAG_RESULT, TAG_STOP, TAG_LOG, TAG_CKPT, TAG_LAYOUT };
 

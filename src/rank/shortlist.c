@@ -1,5 +1,5 @@
-#include "screen/shortlist.h"
-#include "screen/stages.h"
+#include "rank/shortlist.h"
+#include "campaign/stages.h"
 
 #include <hdf5.h>
 #include <math.h>
@@ -13,8 +13,8 @@
 #include "crystal/elements.h"
 #include "crystal/poscar.h"
 #include "furui_git_version.h"
-#include "screen/rank_expr.h"
-#include "screen/store.h"
+#include "rank/rank_expr.h"
+#include "results/store.h"
 
 #define SHORTLIST_FORMAT "furui.shortlist"
 #define SHORTLIST_FORMAT_VERSION 1

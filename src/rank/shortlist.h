@@ -17,13 +17,13 @@
  *                   structure
  * Sort keys: comma-separated catalog names; a leading '-' or a ':desc'
  * suffix sorts that key descending. Missing values sort last either way. */
-#ifndef FURUI_SCREEN_SHORTLIST_H
-#define FURUI_SCREEN_SHORTLIST_H
+#ifndef FURUI_RANK_SHORTLIST_H
+#define FURUI_RANK_SHORTLIST_H
 
 #include <stddef.h>
 
 #include "core/error.h"
-#include "screen/catalog.h"
+#include "rank/catalog.h"
 
 #define FU_RANK_MAX_KEYS 8
 

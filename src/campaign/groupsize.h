@@ -16,10 +16,10 @@
  *  - a fixed size (--group-size G): every candidate G ranks, more only where memory needs it.
  *
  * The result is machine-dependent (limit, ranks) and stays out of candidate IDs. */
-#ifndef FURUI_SCREEN_GROUPSIZE_H
-#define FURUI_SCREEN_GROUPSIZE_H
+#ifndef FURUI_CAMPAIGN_GROUPSIZE_H
+#define FURUI_CAMPAIGN_GROUPSIZE_H
 
-#include "screen/sweep.h"
+#include "campaign/sweep.h"
 
 typedef struct {
     int workers;                /* ranks that compute candidates (>= 1) */

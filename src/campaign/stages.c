@@ -1,14 +1,14 @@
 /* Staged sweeps: who proceeds, the farm over the stages, one row per candidate
  * for rank/export, the expected IDs for merge (screen/stages.h). */
-#include "screen/stages.h"
+#include "campaign/stages.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
-#include "screen/catalog.h"
-#include "screen/rank_expr.h"
+#include "rank/catalog.h"
+#include "rank/rank_expr.h"
 
 /* Properties of the whole campaign (catalog.c fills them across rows): recognised by
  * name, so that one added later under these words is covered too. */

@@ -1,4 +1,4 @@
-#include "screen/preflight.h"
+#include "campaign/preflight.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,11 +1,11 @@
 /* Pre-flight checks of a sweep before any calculation: problems that make
  * its results misleading rather than wrong input. */
-#ifndef FURUI_SCREEN_PREFLIGHT_H
-#define FURUI_SCREEN_PREFLIGHT_H
+#ifndef FURUI_CAMPAIGN_PREFLIGHT_H
+#define FURUI_CAMPAIGN_PREFLIGHT_H
 
 #include <stdio.h>
 
-#include "screen/sweep.h"
+#include "campaign/sweep.h"
 
 /* Hull coverage: for every chemical system of three or more elements among
  * the valid candidates whose hull has no binary at all (no valid candidate

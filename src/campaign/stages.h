@@ -18,16 +18,16 @@
  * property of the whole campaign (formation energy, hull distance,
  * decomposition: computed across candidates) is refused in a sharded run,
  * before any file is made: a shard cannot know the other shards' rows. */
-#ifndef FURUI_SCREEN_STAGES_H
-#define FURUI_SCREEN_STAGES_H
+#ifndef FURUI_CAMPAIGN_STAGES_H
+#define FURUI_CAMPAIGN_STAGES_H
 
 #include <mpi.h>
 #include <stddef.h>
 
 #include "core/error.h"
-#include "screen/farm.h"
-#include "screen/store.h"
-#include "screen/sweep.h"
+#include "campaign/farm.h"
+#include "results/store.h"
+#include "campaign/sweep.h"
 
 /* 1 if where reads a property computed across the campaign's candidates, with its name
  * in name[len]; 0 if not (or where does not parse); -1 out of memory. */

@@ -1,8 +1,8 @@
 /* Internal to src/screen: an open-addressing map from a candidate ID (16 hex
  * digits, read as a 64-bit number) to an index, so journals of many
  * candidates are collapsed in one pass with O(1) lookups. */
-#ifndef FURUI_SCREEN_IDMAP_H
-#define FURUI_SCREEN_IDMAP_H
+#ifndef FURUI_RESULTS_IDMAP_H
+#define FURUI_RESULTS_IDMAP_H
 
 #include <stdint.h>
 #include <stdlib.h>

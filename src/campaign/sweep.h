@@ -16,8 +16,8 @@
  * canonical text of its physics inputs (fu_candidate_canonical), so the same
  * calculation always has the same ID whatever its label or position, and
  * duplicates are kept once. */
-#ifndef FURUI_SCREEN_SWEEP_H
-#define FURUI_SCREEN_SWEEP_H
+#ifndef FURUI_CAMPAIGN_SWEEP_H
+#define FURUI_CAMPAIGN_SWEEP_H
 
 #include <signal.h>
 

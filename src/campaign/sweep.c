@@ -1,8 +1,8 @@
 /* Reading, validating and expanding sweep specs. The format, the rules
  * (valence choice, k-spacing, validity, ID, cost) and their reasons are in
  * input/sweep_README.md; keep the two in step. */
-#include "screen/sweep.h"
-#include "screen/groupsize.h"
+#include "campaign/sweep.h"
+#include "campaign/groupsize.h"
 
 #include "props/bandstructure.h"
 #include "props/eos.h"
@@ -38,7 +38,7 @@
 #include "dft/scf_input.h"
 #include "dft/xc.h"
 #include "props/converge.h"
-#include "screen/rank_expr.h"
+#include "rank/rank_expr.h"
 
 /* Limits beyond which a spec is a mistake rather than a campaign. */
 #define MAX_LIST 1000 /* items of one parameter or element list */

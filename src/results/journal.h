@@ -8,8 +8,8 @@
  * failure loses at most the record being written; that torn tail is
  * detected on reading and cut off when the journal is next opened for
  * appending. The on-disk format is described in src/screen/README.md. */
-#ifndef FURUI_SCREEN_JOURNAL_H
-#define FURUI_SCREEN_JOURNAL_H
+#ifndef FURUI_RESULTS_JOURNAL_H
+#define FURUI_RESULTS_JOURNAL_H
 
 #include <stddef.h>
 

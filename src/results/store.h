@@ -6,13 +6,13 @@
  * Files are written whole or not at all (temporary name, fsync, rename), by
  * one process with the serial HDF5 API; the journal stays the source of
  * truth, so a failed write never loses a result. */
-#ifndef FURUI_SCREEN_STORE_H
-#define FURUI_SCREEN_STORE_H
+#ifndef FURUI_RESULTS_STORE_H
+#define FURUI_RESULTS_STORE_H
 
 #include <stddef.h>
 
 #include "core/error.h"
-#include "screen/journal.h"
+#include "results/journal.h"
 
 #define FU_RESULTS_SCHEMA "furui.results"
 #define FU_RESULTS_SCHEMA_VERSION 2 /* 2: spin channels, relaxation, equation of state; reads 1 */

@@ -18,8 +18,8 @@
  * be prolonged. None of the rungs changes what a converged answer means
  * (damping, history, bands beyond the occupied ones and the start density
  * only change the path), except the smearing rung, which is recorded. */
-#ifndef FURUI_SCREEN_RECOVERY_H
-#define FURUI_SCREEN_RECOVERY_H
+#ifndef FURUI_CAMPAIGN_RECOVERY_H
+#define FURUI_CAMPAIGN_RECOVERY_H
 
 #include <stddef.h>
 

@@ -1,5 +1,5 @@
 /* Group size per candidate (groupsize.h). */
-#include "screen/groupsize.h"
+#include "campaign/groupsize.h"
 
 #include <math.h>
 #include <stdarg.h>

@@ -26,14 +26,14 @@
  * build with another FU_MAX_SPECIES reads what fits and refuses what does not. A decoder
  * refuses another version, a truncated message, trailing bytes and out-of-range counts.
  * Pointers of the structs (relax log, stop flag, callbacks) are not sent: NULL on decode. */
-#ifndef FURUI_SCREEN_TASK_H
-#define FURUI_SCREEN_TASK_H
+#ifndef FURUI_CAMPAIGN_TASK_H
+#define FURUI_CAMPAIGN_TASK_H
 
 #include <stddef.h>
 
 #include "core/error.h"
 #include "props/eos.h"
-#include "screen/sweep.h"
+#include "campaign/sweep.h"
 
 #define FU_TASK_VERSION 1
 

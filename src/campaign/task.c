@@ -1,5 +1,5 @@
 /* The farm's task message (task.h). */
-#include "screen/task.h"
+#include "campaign/task.h"
 
 #include "core/bytebuf.h"
 

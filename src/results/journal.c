@@ -5,7 +5,7 @@
 #include "core/regfile.h"
 #include "core/text.h"
 #include "furui_git_version.h"
-#include "screen/journal.h"
+#include "results/journal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -24,7 +24,7 @@
 
 #include "core/hash.h"
 #include "dft/occupations.h"
-#include "screen/idmap.h"
+#include "results/idmap.h"
 
 /* ---- states ------------------------------------------------------------ */
 
