@@ -20,6 +20,7 @@
 #include "props/warnings.h"
 #include "results/idmap.h"
 #include "results/journal.h"
+#include "results/codec.h"
 #include "campaign/recovery.h"
 #include "results/store.h"
 #include "campaign/task.h"

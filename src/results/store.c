@@ -1,4 +1,5 @@
 #include "results/store.h"
+#include "results/diff.h"
 
 #include "core/h5mem.h"
 

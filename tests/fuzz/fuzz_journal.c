@@ -14,6 +14,7 @@
 
 #include "core/hash.h"
 #include "results/journal.h"
+#include "results/codec.h"
 
 typedef struct {
     size_t nrun, ncand;

@@ -4,6 +4,8 @@
 #include "fuzz_common.h"
 
 #include "results/journal.h"
+#include "results/diff.h"
+#include "results/codec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fu_cand_record r, r2, r3;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "results/store.h"
+#include "results/diff.h"
 #include "store/store_fixture.h"
 
 #define NCAND 240

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "results/journal.h"
+#include "results/codec.h"
 
 static void fx_id(int i, char id[FU_CAND_ID_LEN + 1]) {
     snprintf(id, FU_CAND_ID_LEN + 1, "%016llx",

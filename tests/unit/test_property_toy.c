@@ -24,6 +24,8 @@
 #include "export/features.h"
 #include "props/toy_property.h"
 #include "rank/catalog.h"
+#include "results/diff.h"
+#include "results/codec.h"
 #include "campaign/farm.h"
 #include "rank/rank_expr.h"
 #include "results/store.h"

@@ -24,6 +24,8 @@
 
 #include "core/hash.h"
 #include "results/store.h"
+#include "results/diff.h"
+#include "results/codec.h"
 #include "store/store_fixture.h"
 
 static char dir[64];

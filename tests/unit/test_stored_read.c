@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "results/store.h"
+#include "results/diff.h"
+#include "results/codec.h"
 #include "store/store_fixture.h"
 
 #define DIR FURUI_TEST_DATA "/stored"
