@@ -108,4 +108,20 @@ void fu_merge_report_free(fu_merge_report *rep);
 int fu_results_merge(const char *const *inputs, size_t ninputs, const char *const *expected,
                      size_t nexpected, const char *out_path, fu_merge_report *rep, fu_err *err);
 
+/* ---- internal to src/results: helpers shared by collapse.c, write.c, read.c, merge.c ---- */
+void fu_store_iso_utc(double t, char buf[32]);
+double fu_store_now(void);
+/* strdup of s (NULL: ""), NULL when out of memory. */
+char *fu_store_dup(const char *s);
+int fu_store_cmp_rec(const void *a, const void *b);
+int fu_store_cmp_id(const void *a, const void *b);
+int fu_store_sync_parent_dir(const char *path);
+void fu_store_count_states(const fu_results *r, size_t *ndone, size_t *nfailed, size_t *ninvalid, size_t *nunfinished);
+int fu_store_push_run(fu_results *r, fu_run_info *run, fu_err *err);
+void fu_store_fill_source(fu_results_source *s, const char *path, const char *kind, size_t ncand);
+/* Appends to w a note that sessions or inputs disagree on the sweep. */
+void fu_store_note(char *w, size_t cap, const char *text);
+/* Reads a results file or a journal (told apart by their first bytes) into out. */
+int fu_results_read_any(const char *path, fu_results *out, fu_store_report *rep, int *is_journal, fu_err *err);
+
 #endif
