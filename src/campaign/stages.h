@@ -47,12 +47,6 @@ long fu_stages_select(const fu_sweep *prev, const fu_sweep *t, const fu_results 
 int fu_stages_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o, MPI_Comm world,
                   fu_farm_report *rep, fu_err *err);
 
-/* Keeps one row per candidate of a staged results file: the row of its last stage
- * present (which NULL or "last"), or of stage `which` (a name or a 1-based number; the
- * candidates without that stage are dropped). Rows without a stage (unstaged sweeps)
- * are kept. FU_EINPUT if which names no stage of r. *nremoved may be NULL. */
-int fu_stages_pick(fu_results *r, const char *which, size_t *nremoved, fu_err *err);
-
 /* The IDs a staged campaign should hold given its rows in r: every stage-1 candidate,
  * and each later stage's candidates selected by its where from r (for merge --sweep).
  * *ids is malloc'd. */

@@ -23,10 +23,10 @@
 #include "export/features.h"
 #include "export/mdr.h"
 #include "rank/catalog.h"
-#include "campaign/stages.h"
 #include "export/rde.h"
 #include "furui_git_version.h"
 #include "results/store.h"
+#include "results/pick.h"
 #include "campaign/sweep.h"
 
 #define EXPORT_FORMAT "furui.ml-export"
@@ -715,7 +715,7 @@ int fu_export_run(const char *results_path, const char *out_dir, const fu_export
     char src_sha[FU_SHA256_HEX_LEN];
     rc = fu_results_load(results_path, &r, NULL, err); /* damaged: FU_EINPUT, unreadable: FU_EIO */
     if (!rc) rc = fu_sha256_file(results_path, src_sha, err);
-    if (!rc) rc = fu_stages_pick(&r, opts ? opts->stage : NULL, NULL, err); /* one row per candidate */
+    if (!rc) rc = fu_pick_stage(&r, opts ? opts->stage : NULL, NULL, err); /* one row per candidate */
     if (!rc) rc = fu_features_build_hull(&r, opts ? opts->hull : FU_HULL_AUTO, &t, err);
     const char *tmp = o.tmp;
     if (!rc) rc = write_features_csv(tmp, &t, err);

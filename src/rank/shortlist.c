@@ -1,5 +1,5 @@
 #include "rank/shortlist.h"
-#include "campaign/stages.h"
+#include "results/pick.h"
 
 #include <hdf5.h>
 #include <math.h>
@@ -363,7 +363,7 @@ int fu_rank_run(const char *results_path, const char *out_dir, const fu_rank_opt
     fu_rank_report rr = {0};
     rc = fu_results_load(results_path, &r, NULL, err); /* damaged: FU_EINPUT, unreadable: FU_EIO */
     if (!rc) rc = fu_sha256_file(results_path, sha, err);
-    if (!rc) rc = fu_stages_pick(&r, opts->stage, NULL, err); /* one row per candidate */
+    if (!rc) rc = fu_pick_stage(&r, opts->stage, NULL, err); /* one row per candidate */
     fu_prop_options po = {(fu_hull_energies)opts->hull, NULL, 0, 0};
     if (!rc) rc = fu_prop_table_build_opts(&r, &po, &t, err);
     if (!rc) rc = fu_rank_select(&t, opts->where, &sort, opts->all_states, opts->limit, &rows, &nsel, &rr, err);

@@ -3,7 +3,7 @@
  * a stage record names its candidate's stage and stage-1 structure; finalize
  * writes the stage columns and a results file reads them back; merge keeps
  * them; a journal without stage records gives a file without the columns;
- * fu_stages_pick keeps each candidate's last stage or the stage asked for
+ * fu_pick_stage keeps each candidate's last stage or the stage asked for
  * (and refuses a stage the file does not have); malformed stage records are
  * refused on append; a sweep's `stages:` expands every stage over stage 1's
  * structures in the same order. */
@@ -16,6 +16,7 @@
 
 #include "campaign/stages.h"
 #include "results/store.h"
+#include "results/pick.h"
 #include "campaign/sweep.h"
 #include "store/store_fixture.h"
 
@@ -114,20 +115,20 @@ int main(void) {
 
     /* each candidate's last stage: 0 is left out (its structure reached stage 2) */
     size_t nrm = 0;
-    CHECK(fu_stages_pick(&r, NULL, &nrm, &e) == FU_OK && nrm == 1 && r.n == 3, "last stage: 3 rows");
+    CHECK(fu_pick_stage(&r, NULL, &nrm, &e) == FU_OK && nrm == 1 && r.n == 3, "last stage: 3 rows");
     CHECK(row_of(&r, 0) < 0 && row_of(&r, 1) >= 0 && row_of(&r, 2) >= 0 && row_of(&r, 3) >= 0,
           "last stage: 1 (stage 1 only), 2 (stage 2 of 0) and the unstaged 3");
     fu_results_free(&r);
     CHECK(fu_results_read(P("m.h5"), &r, &e) == FU_OK, "read merged again");
-    CHECK(fu_stages_pick(&r, "scan", &nrm, &e) == FU_OK && r.n == 3 && row_of(&r, 2) < 0, "--stage scan");
+    CHECK(fu_pick_stage(&r, "scan", &nrm, &e) == FU_OK && r.n == 3 && row_of(&r, 2) < 0, "--stage scan");
     fu_results_free(&r);
     CHECK(fu_results_read(P("m.h5"), &r, &e) == FU_OK, "read merged again");
-    CHECK(fu_stages_pick(&r, "2", &nrm, &e) == FU_OK && r.n == 2 && row_of(&r, 2) >= 0 && row_of(&r, 3) >= 0,
+    CHECK(fu_pick_stage(&r, "2", &nrm, &e) == FU_OK && r.n == 2 && row_of(&r, 2) >= 0 && row_of(&r, 3) >= 0,
           "--stage 2: its rows and the unstaged one");
     fu_results_free(&r);
     CHECK(fu_results_read(P("m.h5"), &r, &e) == FU_OK, "read merged again");
-    CHECK(fu_stages_pick(&r, "nosuch", &nrm, &e) == FU_EINPUT && strstr(e.msg, "nosuch"), "unknown stage refused");
-    CHECK(fu_stages_pick(&r, "3", &nrm, &e) == FU_EINPUT, "stage number beyond the file refused");
+    CHECK(fu_pick_stage(&r, "nosuch", &nrm, &e) == FU_EINPUT && strstr(e.msg, "nosuch"), "unknown stage refused");
+    CHECK(fu_pick_stage(&r, "3", &nrm, &e) == FU_EINPUT, "stage number beyond the file refused");
     fu_results_free(&r);
 
     /* without stage records: no stage columns, every row kept, --stage refused */
@@ -135,8 +136,8 @@ int main(void) {
     CHECK(fu_results_finalize(P("u.journal"), P("u.h5"), &rep, &e) == FU_OK, "finalize unstaged");
     CHECK(has_dataset(P("u.h5"), "/candidates/stage_index") == 0, "unstaged file: no stage columns");
     CHECK(fu_results_read(P("u.h5"), &r, &e) == FU_OK, "read unstaged");
-    CHECK(fu_stages_pick(&r, NULL, &nrm, &e) == FU_OK && r.n == 4 && nrm == 0, "unstaged: every row kept");
-    CHECK(fu_stages_pick(&r, "scan", &nrm, &e) == FU_EINPUT, "unstaged: --stage refused");
+    CHECK(fu_pick_stage(&r, NULL, &nrm, &e) == FU_OK && r.n == 4 && nrm == 0, "unstaged: every row kept");
+    CHECK(fu_pick_stage(&r, "scan", &nrm, &e) == FU_EINPUT, "unstaged: --stage refused");
     fu_results_free(&r);
 
     /* malformed stage records are refused on append */
