@@ -62,7 +62,7 @@ int fu_farm_shard_mask(const fu_sweep *sw, int index, int count, unsigned char *
  * "ID\n" to PREFIX.crashes (open/write are async-signal-safe; the file exists only after a
  * crash, O(1) files per job); the resume reads it. */
 static char crash_path[FU_SWEEP_PATH_LEN + 16];
-static char crash_line[FU_CAND_ID_LEN + 2];
+static char crash_line[FU_RECORD_ID_LEN + 2];
 static volatile sig_atomic_t crash_armed;
 static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 static struct sigaction crash_prev[sizeof crash_signals / sizeof crash_signals[0]];
@@ -71,7 +71,7 @@ static void on_crash(int sig) {
     if (crash_armed && crash_path[0]) {
         int fd = open(crash_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) {
-            ssize_t w = write(fd, crash_line, FU_CAND_ID_LEN + 1);
+            ssize_t w = write(fd, crash_line, FU_RECORD_ID_LEN + 1);
             (void)w;
             close(fd);
         }
@@ -95,15 +95,15 @@ static void crash_handlers_install(const char *prefix) {
 
 static void crash_arm(const char *id) {
     crash_armed = 0;
-    snprintf(crash_line, sizeof crash_line, "%.*s\n", FU_CAND_ID_LEN, id);
-    crash_armed = strlen(crash_line) == FU_CAND_ID_LEN + 1;
+    snprintf(crash_line, sizeof crash_line, "%.*s\n", FU_RECORD_ID_LEN, id);
+    crash_armed = strlen(crash_line) == FU_RECORD_ID_LEN + 1;
     /* fault injection for tests: this candidate crashes its rank (tests/screen) */
     const char *inject = getenv("FURUI_FAULT_CRASH_ID");
     if (crash_armed && inject && strcmp(inject, id) == 0) raise(SIGSEGV);
 }
 
 /* The IDs in PREFIX.crashes into *ids (n NUL-terminated IDs, in file order); 0 if none. */
-static size_t crash_ids_read(char (**ids)[FU_CAND_ID_LEN + 1]) {
+static size_t crash_ids_read(char (**ids)[FU_RECORD_ID_LEN + 1]) {
     *ids = NULL;
     FILE *f = fopen(crash_path, "r");
     if (!f) return 0;
@@ -111,20 +111,20 @@ static size_t crash_ids_read(char (**ids)[FU_CAND_ID_LEN + 1]) {
     char line[64];
     while (fgets(line, sizeof line, f)) {
         line[strcspn(line, "\r\n")] = '\0';
-        if (strlen(line) != FU_CAND_ID_LEN) continue; /* a torn line of a dying rank */
+        if (strlen(line) != FU_RECORD_ID_LEN) continue; /* a torn line of a dying rank */
         if (n == cap) {
             cap = cap ? 2 * cap : 16;
-            char(*q)[FU_CAND_ID_LEN + 1] = realloc(*ids, cap * sizeof *q);
+            char(*q)[FU_RECORD_ID_LEN + 1] = realloc(*ids, cap * sizeof *q);
             if (!q) break;
             *ids = q;
         }
-        memcpy((*ids)[n++], line, FU_CAND_ID_LEN + 1);
+        memcpy((*ids)[n++], line, FU_RECORD_ID_LEN + 1);
     }
     fclose(f);
     return n;
 }
 
-static int crash_listed(char (*ids)[FU_CAND_ID_LEN + 1], size_t n, const char *id) {
+static int crash_listed(char (*ids)[FU_RECORD_ID_LEN + 1], size_t n, const char *id) {
     for (size_t i = 0; i < n; i++)
         if (strcmp(ids[i], id) == 0) return 1;
     return 0;
@@ -212,14 +212,14 @@ static int task_pack(const task_ctl *ctl, const fu_candidate *c, const cand_ckpt
     return rc;
 }
 
-static int task_unpack(const unsigned char *b, int len, task_ctl *ctl, char id[FU_CANDIDATE_ID_LEN],
+static int task_unpack(const unsigned char *b, int len, task_ctl *ctl, char id[FU_RECORD_ID_LEN + 1],
                        fu_scf_params *par, fu_cand_tasks *tasks, fu_structure *s, cand_ckpt *ck,
                        fu_err *err) {
     memset(ck, 0, sizeof *ck);
     memset(ctl, 0, sizeof *ctl);
     memset(par, 0, sizeof *par);
     memset(tasks, 0, sizeof *tasks);
-    memset(id, 0, FU_CANDIDATE_ID_LEN);
+    memset(id, 0, (FU_RECORD_ID_LEN + 1));
     fu_task *t = malloc(sizeof *t);
     if (!t) return fu_fail(err, FU_ENOMEM, "out of memory unpacking a task");
     int rc = fu_task_decode(b, len > 0 ? (size_t)len : 0, t, err);
@@ -228,8 +228,8 @@ static int task_unpack(const unsigned char *b, int len, task_ctl *ctl, char id[F
         ctl->time_limit = t->time_limit;
         ctl->recovery_rungs = t->recovery_rungs;
         ctl->fault_nan_rungs = t->fault_nan_rungs;
-        memcpy(id, t->id, FU_CANDIDATE_ID_LEN);
-        id[FU_CANDIDATE_ID_LEN - 1] = '\0';
+        memcpy(id, t->id, (FU_RECORD_ID_LEN + 1));
+        id[FU_RECORD_ID_LEN] = '\0';
         *par = t->params;
         *tasks = t->tasks;
         *s = t->structure; /* ownership moves */
@@ -263,15 +263,15 @@ typedef struct {
     int steps_before;    /* relaxation steps of earlier attempts (a continued relaxation) */
 } ckpt_out;
 
-static void ckpt_emit(ckpt_out *k, fu_cand_checkpoint *ck) {
+static void ckpt_emit(ckpt_out *k, fu_record_checkpoint *ck) {
     if (!k->leader || !k->sink) return;
-    memcpy(ck->id, k->id, FU_CAND_ID_LEN);
-    ck->id[FU_CAND_ID_LEN] = '\0';
+    memcpy(ck->id, k->id, FU_RECORD_ID_LEN);
+    ck->id[FU_RECORD_ID_LEN] = '\0';
     ck->time = fu_realtime_seconds();
     unsigned char *buf = NULL;
     size_t len = 0;
     /* a checkpoint that cannot be written is only a lost shortcut */
-    if (!fu_cand_checkpoint_encode(ck, &buf, &len, NULL)) k->sink(k->sink_ctx, buf, len);
+    if (!fu_codec_checkpoint_encode(ck, &buf, &len, NULL)) k->sink(k->sink_ctx, buf, len);
     free(buf);
 }
 
@@ -279,7 +279,7 @@ static void ckpt_emit(ckpt_out *k, fu_cand_checkpoint *ck) {
  * continuation keeps it (relax.h). */
 static void on_relax_step(void *ctx, const fu_structure *s, const int fft[3], int nsteps, double energy) {
     ckpt_out *k = ctx;
-    fu_cand_checkpoint ck;
+    fu_record_checkpoint ck;
     memset(&ck, 0, sizeof ck);
     ck.kind = FU_CKPT_RELAX;
     ck.nsteps = k->steps_before + nsteps; /* counted over all attempts: the latest is the largest */
@@ -292,7 +292,7 @@ static void on_relax_step(void *ctx, const fu_structure *s, const int fft[3], in
 }
 
 static void on_eos_point(void *ctx, int index, double volume, double energy) {
-    fu_cand_checkpoint ck;
+    fu_record_checkpoint ck;
     memset(&ck, 0, sizeof ck);
     ck.kind = FU_CKPT_EOS;
     ck.index = index;
@@ -324,12 +324,12 @@ static int stopped_by_job(const volatile sig_atomic_t *stop, double job_deadline
 
 static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
                     const volatile sig_atomic_t *stop, int threads, ckpt_sink sink, void *sink_ctx,
-                    fu_cand_record *rec, int layout[3], fu_err *err) {
+                    fu_record *rec, int layout[3], fu_err *err) {
     int me = 0, csize = 1;
     MPI_Comm_rank(comm, &me);
     MPI_Comm_size(comm, &csize);
     layout[0] = csize, layout[1] = layout[2] = 0; /* ranks, k-groups x band ranks of the last SCF */
-    char id[FU_CANDIDATE_ID_LEN];
+    char id[FU_RECORD_ID_LEN + 1];
     task_ctl ctl;
     fu_scf_params given, par;
     fu_cand_tasks tasks;
@@ -357,8 +357,8 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
     const char *last_rung = NULL; /* the recovery rung the SCF ended on */
     char hist[FU_ERR_MSG_LEN] = "";
     /* every rung tried, for the record (leader only builds the record) */
-    fu_cand_record hrec;
-    fu_cand_record_init(&hrec);
+    fu_record hrec;
+    fu_record_init(&hrec);
     double engine = 0;
     int hist_rc = FU_OK, changed = 0;
     int ran = 0, interrupted = 0;
@@ -460,7 +460,7 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
         if (rc == FU_ETIME) interrupted = stopped_by_job(stop, job_deadline, cand_deadline);
         const char *outcome = !rc ? "done" : interrupted ? "interrupted" : fu_status_name(rc);
         if (me == 0 && !hist_rc)
-            hist_rc = fu_cand_add_rung(&hrec, name, outcome, res.iterations, dt, rc ? e.msg : "", NULL);
+            hist_rc = fu_record_add_rung(&hrec, name, outcome, res.iterations, dt, rc ? e.msg : "", NULL);
         char line[160];
         snprintf(line, sizeof line, "%s: %s (%d it)", name, outcome, res.iterations);
         history_add(hist, sizeof hist, line);
@@ -542,8 +542,8 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
     }
     int out = FU_OK;
     if (me == 0) {
-        fu_cand_record_init(rec);
-        out = fu_cand_record_set_id(rec, id, err);
+        fu_record_init(rec);
+        out = fu_record_set_id(rec, id, err);
         if (!out && hist_rc) out = fu_fail(err, hist_rc, "candidate %s: out of memory for its history", id);
         if (!out) {
             /* the history moves into the record */
@@ -552,9 +552,9 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
             rec->engine_seconds = ran || tasks.relax ? engine : NAN;
         }
         if (!out && !rc) {
-            out = fu_cand_result_from_scf(&rec->res, &s, &par, &res, &e);
+            out = fu_record_result_from_scf(&rec->res, &s, &par, &res, &e);
             if (!out) {
-                rec->state = FU_CAND_DONE;
+                rec->state = FU_RECORD_DONE;
                 rec->have_result = 1;
                 rec->settings_changed = changed;
                 fu_cand_result *cr = &rec->res;
@@ -615,22 +615,22 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
                 for (int i = 0; i < warn.n; i++)
                     snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "%swarning: %s",
                              msg[0] ? "; " : "", warn.msg[i]);
-                if (msg[0]) out = fu_cand_set_str(&rec->message, msg, err);
+                if (msg[0]) out = fu_record_set_str(&rec->message, msg, err);
             } else {
                 rc = out; /* recorded as a failure of this candidate */
                 out = FU_OK;
             }
         }
         if (!out && rc) {
-            rec->state = FU_CAND_FAILED;
+            rec->state = FU_RECORD_FAILED;
             rec->final = !interrupted;
             rec->have_result = 0;
             const char *cause = interrupted ? "interrupted" : fu_status_name(rc);
-            out = fu_cand_set_str(&rec->cause, cause, err);
+            out = fu_record_set_str(&rec->cause, cause, err);
             char msg[2 * FU_ERR_MSG_LEN + 16];
             if (rungs_run > 1) snprintf(msg, sizeof msg, "%s [recovery: %s]", e.msg, hist);
             else snprintf(msg, sizeof msg, "%s", e.msg);
-            if (!out) out = fu_cand_set_str(&rec->message, msg, err);
+            if (!out) out = fu_record_set_str(&rec->message, msg, err);
         }
         if (log) {
             fprintf(log, "# candidate %s: %s%s\n", id, rc ? "failed: " : "done", rc ? e.msg : "");
@@ -640,7 +640,7 @@ static int task_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
     for (int i = 0; i < FU_PROPERTY_MAX; i++) free(blocks[i]);
     if (ran) fu_scf_result_free(&res);
     fu_bandstructure_free(&bs);
-    fu_cand_record_free(&hrec);
+    fu_record_free(&hrec);
     fu_structure_free(&s);
     free(ck.xred);
     crash_armed = 0;
@@ -691,7 +691,7 @@ static void worker_loop(MPI_Comm world, MPI_Comm group, const volatile sig_atomi
         }
         if (me != 0) buf = malloc((size_t)len);
         MPI_Bcast(buf, len, MPI_BYTE, 0, group);
-        fu_cand_record rec;
+        fu_record rec;
         fu_err err = {0};
         char *text = NULL;
         size_t tlen = 0;
@@ -710,7 +710,7 @@ static void worker_loop(MPI_Comm world, MPI_Comm group, const volatile sig_atomi
         if (me == 0) {
             unsigned char *out = NULL;
             size_t olen = 0;
-            if (!rc) rc = fu_cand_record_encode(&rec, &out, &olen, &err);
+            if (!rc) rc = fu_codec_record_encode(&rec, &out, &olen, &err);
             if (rc || olen > INT32_MAX) {
                 /* the coordinator records an empty result as a failure */
                 free(out);
@@ -719,7 +719,7 @@ static void worker_loop(MPI_Comm world, MPI_Comm group, const volatile sig_atomi
             }
             MPI_Send(out, (int)olen, MPI_BYTE, 0, TAG_RESULT, world);
             free(out);
-            fu_cand_record_free(&rec);
+            fu_record_free(&rec);
         }
     }
 }
@@ -764,7 +764,7 @@ typedef struct {
 
 static const fu_candidate *cand_of(const coord *c, int idx) { return &c->sw->cand[idx]; }
 
-static int append(coord *c, const fu_cand_record *r, int sync) {
+static int append(coord *c, const fu_record *r, int sync) {
     if (c->status) return c->status;
     fu_err e = {0};
     int rc = fu_journal_append(c->j, r, sync, &e);
@@ -776,10 +776,10 @@ static int append(coord *c, const fu_cand_record *r, int sync) {
     return rc;
 }
 
-static int base_record(fu_cand_record *r, const fu_candidate *cd, int state, fu_err *err) {
-    fu_cand_record_init(r);
-    int rc = fu_cand_record_set_id(r, cd->id, err);
-    if (!rc) rc = fu_cand_set_str(&r->label, cd->label, err);
+static int base_record(fu_record *r, const fu_candidate *cd, int state, fu_err *err) {
+    fu_record_init(r);
+    int rc = fu_record_set_id(r, cd->id, err);
+    if (!rc) rc = fu_record_set_str(&r->label, cd->label, err);
     r->state = state;
     r->group = -1;
     r->time_start = r->time_end = fu_realtime_seconds();
@@ -851,9 +851,9 @@ static int pick(coord *c, int g) {
 /* Writes "started" for idx on group g; returns the packed task or NULL. */
 static int start(coord *c, int idx, int g, unsigned char **buf, int *len) {
     const fu_candidate *cd = cand_of(c, idx);
-    fu_cand_record r;
+    fu_record r;
     fu_err e = {0};
-    int rc = base_record(&r, cd, FU_CAND_STARTED, &e);
+    int rc = base_record(&r, cd, FU_RECORD_STARTED, &e);
     r.attempt = c->attempt[idx];
     r.group = g;
     double t_io = fu_monotonic_seconds();
@@ -868,7 +868,7 @@ static int start(coord *c, int idx, int g, unsigned char **buf, int *len) {
     c->io_total += t_io;
     c->run_io[g] = t_io;
     double t_start = r.time_start;
-    fu_cand_record_free(&r);
+    fu_record_free(&r);
     if (rc) return rc;
     c->run_idx[g] = idx;
     c->run_t0[g] = t_start;
@@ -888,8 +888,8 @@ static int start(coord *c, int idx, int g, unsigned char **buf, int *len) {
 static void checkpoint(coord *c, int g, const unsigned char *buf, int len) {
     int idx = g >= 0 && g < c->ngroups ? c->run_idx[g] : -1;
     if (idx < 0 || len <= 0) return;
-    fu_cand_checkpoint ck;
-    if (fu_cand_checkpoint_decode(buf, (size_t)len, &ck, NULL)) return;
+    fu_record_checkpoint ck;
+    if (fu_codec_checkpoint_decode(buf, (size_t)len, &ck, NULL)) return;
     if (strcmp(ck.id, cand_of(c, idx)->id) == 0 &&
         (ck.kind != FU_CKPT_RELAX || ck.natom == cand_of(c, idx)->structure.natom)) {
         ck.attempt = c->attempt[idx];
@@ -902,7 +902,7 @@ static void checkpoint(coord *c, int g, const unsigned char *buf, int len) {
         c->io_total += t_io;
         c->run_io[g] += t_io;
     }
-    fu_cand_checkpoint_free(&ck);
+    fu_record_checkpoint_free(&ck);
 }
 
 static void serial_ckpt(void *ctx, const unsigned char *buf, size_t len) {
@@ -915,7 +915,7 @@ typedef struct {
     fu_idmap map;
 } ckpt_read_ctx;
 
-static int ckpt_read(void *vctx, fu_cand_checkpoint *r, fu_err *err) {
+static int ckpt_read(void *vctx, fu_record_checkpoint *r, fu_err *err) {
     ckpt_read_ctx *x = vctx;
     coord *c = x->c;
     int added;
@@ -974,21 +974,21 @@ static void finish(coord *c, int g, const unsigned char *buf, int len) {
     if (idx < 0) return;
     const fu_candidate *cd = cand_of(c, idx);
     c->run_idx[g] = -1;
-    fu_cand_record r;
+    fu_record r;
     fu_err e = {0};
-    int rc = len > 0 ? fu_cand_record_decode(buf, (size_t)len, &r, &e)
+    int rc = len > 0 ? fu_codec_record_decode(buf, (size_t)len, &r, &e)
                      : fu_fail(&e, FU_EINTERNAL, "the worker could not encode its result");
     if (!rc && strcmp(r.id, cd->id) != 0)
         rc = fu_fail(&e, FU_EINTERNAL, "worker answered for %s, expected %s", r.id, cd->id);
     if (rc) {
-        fu_cand_record_init(&r);
-        fu_cand_record_set_id(&r, cd->id, NULL);
-        r.state = FU_CAND_FAILED;
+        fu_record_init(&r);
+        fu_record_set_id(&r, cd->id, NULL);
+        r.state = FU_RECORD_FAILED;
         r.final = 1;
-        fu_cand_set_str(&r.cause, fu_status_name(rc), NULL);
-        fu_cand_set_str(&r.message, e.msg, NULL);
+        fu_record_set_str(&r.cause, fu_status_name(rc), NULL);
+        fu_record_set_str(&r.message, e.msg, NULL);
     }
-    fu_cand_set_str(&r.label, cd->label, NULL);
+    fu_record_set_str(&r.label, cd->label, NULL);
     r.attempt = c->attempt[idx];
     r.group = g;
     r.time_start = c->run_t0[g];
@@ -998,9 +998,9 @@ static void finish(coord *c, int g, const unsigned char *buf, int len) {
     if (isfinite(r.engine_seconds)) c->engine_total += r.engine_seconds;
     double t_io = fu_monotonic_seconds();
     /* the group it ran on, before the terminal record (whose sync makes both durable) */
-    fu_cand_layout lay;
+    fu_record_layout lay;
     memset(&lay, 0, sizeof lay);
-    memcpy(lay.id, cd->id, FU_CAND_ID_LEN);
+    memcpy(lay.id, cd->id, FU_RECORD_ID_LEN);
     lay.attempt = r.attempt;
     lay.ranks = c->run_layout[g][0] > 0 ? c->run_layout[g][0] : group_ranks(c, g);
     lay.npk = c->run_layout[g][1], lay.npb = c->run_layout[g][2];
@@ -1022,7 +1022,7 @@ static void finish(coord *c, int g, const unsigned char *buf, int len) {
     }
     c->left_cost -= cd->cost;
     c->rep->nrun++;
-    int ok = r.state == FU_CAND_DONE;
+    int ok = r.state == FU_RECORD_DONE;
     if (ok) c->done++;
     else c->failed++;
     char what[96];
@@ -1036,7 +1036,7 @@ static void finish(coord *c, int g, const unsigned char *buf, int len) {
     progress(c, what, cd);
     if (!ok && c->o->progress)
         fprintf(c->o->progress, "screen:   %s: %s\n", r.cause ? r.cause : "", r.message ? r.message : "");
-    fu_cand_record_free(&r);
+    fu_record_free(&r);
 }
 
 static int cmp_cost_desc(const void *a, const void *b, void *ctx) {
@@ -1124,7 +1124,7 @@ static int coord_setup(coord *c, const char *jpath, int ranks, fu_err *err) {
                 "screen: warning: %s holds %zu candidate(s) not in this shard (another shard, shard count "
                 "or sweep?); they stay in its results: use one prefix per shard\n",
                 jpath, scan.ncand - known);
-    char(*crashed)[FU_CAND_ID_LEN + 1] = NULL;
+    char(*crashed)[FU_RECORD_ID_LEN + 1] = NULL;
     size_t ncrashed = crash_ids_read(&crashed);
     for (int i = 0; i < sw->n && !rc; i++) {
         const fu_candidate *cd = &sw->cand[i];
@@ -1138,19 +1138,19 @@ static int coord_setup(coord *c, const char *jpath, int ranks, fu_err *err) {
                         "looked at): no work started\n", i, sw->n);
             break;
         }
-        const fu_cand_status *st = fu_journal_scan_find(&scan, cd->id);
+        const fu_journal_status *st = fu_journal_scan_find(&scan, cd->id);
         if (!in_shard[i] && (st || !cd->valid)) continue; /* a later pass's, known already */
         /* a candidate given up as crashed runs again when more attempts are allowed */
         if (st && st->final && !(st->final_crash && st->crashes < c->o->max_attempts)) {
             c->rep->nskipped++;
             continue;
         }
-        fu_cand_record r;
+        fu_record r;
         if (!st && sw->nstages) { /* which stage the ID is, before its first record */
-            fu_cand_stage sg;
+            fu_record_stage sg;
             memset(&sg, 0, sizeof sg);
-            memcpy(sg.id, cd->id, FU_CAND_ID_LEN);
-            memcpy(sg.root, cd->root, FU_CAND_ID_LEN);
+            memcpy(sg.id, cd->id, FU_RECORD_ID_LEN);
+            memcpy(sg.root, cd->root, FU_RECORD_ID_LEN);
             sg.stage = sw->stage;
             snprintf(sg.name, sizeof sg.name, "%s", sw->stage_name);
             rc = fu_journal_append_stage(c->j, &sg, 0, err);
@@ -1159,11 +1159,11 @@ static int coord_setup(coord *c, const char *jpath, int ranks, fu_err *err) {
         if (!cd->valid) {
             /* too large for this run's memory limit: not final, a rerun with
              * more memory per rank computes it */
-            rc = base_record(&r, cd, cd->mem_refused ? FU_CAND_FAILED : FU_CAND_INVALID, err);
-            if (!rc) rc = fu_cand_set_str(&r.cause, cd->mem_refused ? "memory" : "invalid", err);
-            if (!rc) rc = fu_cand_set_str(&r.message, cd->reason, err);
+            rc = base_record(&r, cd, cd->mem_refused ? FU_RECORD_FAILED : FU_RECORD_INVALID, err);
+            if (!rc) rc = fu_record_set_str(&r.cause, cd->mem_refused ? "memory" : "invalid", err);
+            if (!rc) rc = fu_record_set_str(&r.message, cd->reason, err);
             if (!rc) rc = fu_journal_append(c->j, &r, 0, err);
-            fu_cand_record_free(&r);
+            fu_record_free(&r);
             c->rep->nskipped++;
             continue;
         }
@@ -1172,10 +1172,10 @@ static int coord_setup(coord *c, const char *jpath, int ranks, fu_err *err) {
             /* the job ended while it ran: its own crash (PREFIX.crashes) counts towards
              * --max-attempts; a kill of the whole job (or another candidate's crash) does not */
             int own = crash_listed(crashed, ncrashed, cd->id);
-            rc = base_record(&r, cd, FU_CAND_FAILED, err);
+            rc = base_record(&r, cd, FU_RECORD_FAILED, err);
             r.final = own && st->crashes + 1 >= c->o->max_attempts;
             r.attempt = att;
-            if (!rc) rc = fu_cand_set_str(&r.cause, own ? "crashed" : "interrupted", err);
+            if (!rc) rc = fu_record_set_str(&r.cause, own ? "crashed" : "interrupted", err);
             char msg[160];
             if (own)
                 snprintf(msg, sizeof msg, "attempt %d crashed (fatal signal in a rank running it): crash %d of "
@@ -1183,10 +1183,10 @@ static int coord_setup(coord *c, const char *jpath, int ranks, fu_err *err) {
             else
                 snprintf(msg, sizeof msg, "attempt %d interrupted: the job ended while it ran (killed, node "
                          "failure or another candidate's crash)", att);
-            if (!rc) rc = fu_cand_set_str(&r.message, msg, err);
+            if (!rc) rc = fu_record_set_str(&r.message, msg, err);
             if (!rc) rc = fu_journal_append(c->j, &r, 0, err);
             int given_up = r.final;
-            fu_cand_record_free(&r);
+            fu_record_free(&r);
             if (given_up) {
                 c->rep->nskipped++;
                 continue;
@@ -1196,9 +1196,9 @@ static int coord_setup(coord *c, const char *jpath, int ranks, fu_err *err) {
          * it cannot keep the others from finishing */
         if (st && st->interruptions + (st->open ? 1 : 0) >= c->o->max_attempts) c->late[i] = 1;
         if (!st) {
-            rc = base_record(&r, cd, FU_CAND_QUEUED, err);
+            rc = base_record(&r, cd, FU_RECORD_QUEUED, err);
             if (!rc) rc = fu_journal_append(c->j, &r, 0, err);
-            fu_cand_record_free(&r);
+            fu_record_free(&r);
         }
         if (!in_shard[i]) continue; /* queued for its own pass */
         c->attempt[i] = att + 1;
@@ -1316,15 +1316,15 @@ static void coord_loop_self(coord *c) {
         unsigned char *task = NULL;
         int tlen = 0;
         if (idx < 0 || start(c, idx, 0, &task, &tlen)) break;
-        fu_cand_record rec;
+        fu_record rec;
         fu_err e = {0};
         int rc = task_run(task, tlen, MPI_COMM_SELF, c->log, c->o->stop, c->o->threads, serial_ckpt, c, &rec,
                           c->run_layout[0], &e);
         free(task);
         unsigned char *out = NULL;
         size_t olen = 0;
-        if (!rc) rc = fu_cand_record_encode(&rec, &out, &olen, &e);
-        fu_cand_record_free(&rec);
+        if (!rc) rc = fu_codec_record_encode(&rec, &out, &olen, &e);
+        fu_record_free(&rec);
         finish(c, 0, rc ? NULL : out, rc ? 0 : (int)olen);
         free(out);
     }

@@ -23,7 +23,7 @@
  *   leader -> coordinator  READY  (empty)                first request
  *   coordinator -> leader  TASK   (screen/task.h: ID, parameters, structure, checkpoints)
  *   leader -> coordinator  LAYOUT (3 ints: ranks, k-groups, band ranks of its SCF)
- *   leader -> coordinator  RESULT (fu_cand_record_encode: done + result, or
+ *   leader -> coordinator  RESULT (fu_codec_record_encode: done + result, or
  *                                  failed + cause + message), also the next request
  *   coordinator -> leader  STOP   (empty)                no more work
  * A leader broadcasts each task (or the stop) on its group communicator and
@@ -59,7 +59,7 @@
  * Recovery: a candidate whose SCF does not converge or diverges is retried on
  * the rungs of the recovery ladder (screen/recovery.h) before it is recorded
  * as failed; every rung tried (name, outcome, iterations, seconds, message)
- * is stored in the record (fu_cand_record.rungs) and summarised in its
+ * is stored in the record (fu_record.rungs) and summarised in its
  * message.
  *
  * Timings: each record carries the leader's time inside the SCF

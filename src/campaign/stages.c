@@ -56,7 +56,7 @@ long fu_stages_select(const fu_sweep *prev, const fu_sweep *t, const fu_results 
         if (considered && !considered[i]) continue;
         long k = fu_results_find(r, prev->cand[i].id);
         int st = k >= 0 ? r->rec[k].state : 0;
-        if (k < 0 || st == FU_CAND_QUEUED || st == FU_CAND_STARTED) {
+        if (k < 0 || st == FU_RECORD_QUEUED || st == FU_RECORD_STARTED) {
             (*nopen)++;
             continue;
         }
@@ -75,7 +75,7 @@ long fu_stages_select(const fu_sweep *prev, const fu_sweep *t, const fu_results 
     long nsel = 0;
     for (size_t i = 0; !rc && i < n; i++) {
         long k = row_of[i];
-        if (k < 0 || sub.rec[k].state != FU_CAND_DONE) continue;
+        if (k < 0 || sub.rec[k].state != FU_RECORD_DONE) continue;
         if (e && fu_rank_expr_eval(e, &tab, (size_t)k) != 1) continue;
         sel[i] = 1;
         nsel++;
@@ -194,13 +194,13 @@ int fu_stages_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o,
     return rc;
 }
 
-int fu_stages_expected(const fu_sweep *sw, const fu_results *r, char (**ids)[FU_CANDIDATE_ID_LEN],
+int fu_stages_expected(const fu_sweep *sw, const fu_results *r, char (**ids)[FU_RECORD_ID_LEN + 1],
                        size_t *nids, fu_err *err) {
     *ids = NULL;
     *nids = 0;
     size_t n = sw->n > 0 ? (size_t)sw->n : 1, cap = 0;
     for (const fu_sweep *t = sw; t; t = t->next) cap += (size_t)t->n;
-    char(*out)[FU_CANDIDATE_ID_LEN] = malloc((cap ? cap : 1) * sizeof *out);
+    char(*out)[FU_RECORD_ID_LEN + 1] = malloc((cap ? cap : 1) * sizeof *out);
     unsigned char *sel = malloc(n), *was = malloc(n);
     int rc = (!out || !sel || !was) ? fu_fail(err, FU_ENOMEM, "out of memory") : FU_OK;
     if (!rc) memset(sel, 1, n);
@@ -212,7 +212,7 @@ int fu_stages_expected(const fu_sweep *sw, const fu_results *r, char (**ids)[FU_
             if (fu_stages_select(prev, t, r, was, sel, &nopen, err) < 0) rc = err->code ? err->code : FU_EINPUT;
         }
         for (int i = 0; !rc && i < t->n; i++)
-            if (sel[i]) memcpy(out[(*nids)++], t->cand[i].id, FU_CANDIDATE_ID_LEN);
+            if (sel[i]) memcpy(out[(*nids)++], t->cand[i].id, (FU_RECORD_ID_LEN + 1));
     }
     free(sel);
     free(was);

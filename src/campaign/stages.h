@@ -50,7 +50,7 @@ int fu_stages_run(const fu_sweep *sw, const char *prefix, const fu_farm_opts *o,
 /* The IDs a staged campaign should hold given its rows in r: every stage-1 candidate,
  * and each later stage's candidates selected by its where from r (for merge --sweep).
  * *ids is malloc'd. */
-int fu_stages_expected(const fu_sweep *sw, const fu_results *r, char (**ids)[FU_CANDIDATE_ID_LEN],
+int fu_stages_expected(const fu_sweep *sw, const fu_results *r, char (**ids)[FU_RECORD_ID_LEN + 1],
                        size_t *n, fu_err *err);
 
 #endif

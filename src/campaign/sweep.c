@@ -320,12 +320,12 @@ static int build_canonical(const fu_structure *s, const fu_scf_params *p, const 
     return FU_OK;
 }
 
-static int id_of_text(const char *text, char id[FU_CANDIDATE_ID_LEN], fu_err *err) {
+static int id_of_text(const char *text, char id[FU_RECORD_ID_LEN + 1], fu_err *err) {
     char hex[FU_SHA256_HEX_LEN];
     int rc = fu_sha256_hex(text, strlen(text), hex, err);
     if (rc) return rc;
-    memcpy(id, hex, FU_CANDIDATE_ID_LEN - 1);
-    id[FU_CANDIDATE_ID_LEN - 1] = '\0';
+    memcpy(id, hex, FU_RECORD_ID_LEN);
+    id[FU_RECORD_ID_LEN] = '\0';
     return FU_OK;
 }
 
@@ -345,7 +345,7 @@ int fu_candidate_canonical(const fu_structure *s, const fu_scf_params *p, const 
 }
 
 int fu_candidate_id(const fu_structure *s, const fu_scf_params *p, const fu_psp *psp,
-                    char id[FU_CANDIDATE_ID_LEN], fu_err *err) {
+                    char id[FU_RECORD_ID_LEN + 1], fu_err *err) {
     char *text;
     int rc = fu_candidate_canonical(s, p, psp, &text, err);
     if (rc) return rc;
@@ -1003,7 +1003,7 @@ static int add_invalid(ctx *c, fu_candidate_kind kind, const char *source, const
     const char *base = slash ? slash + 1 : source;
     char hex[FU_SHA256_HEX_LEN] = "unreadable";
     struct stat sb;
-    if (kind == FU_CAND_POSCAR) {
+    if (kind == FU_CANDIDATE_POSCAR) {
         /* a FIFO would block the reader; an unreadable file is its name only */
         if (slash && stat(source, &sb) == 0 && S_ISREG(sb.st_mode) && fu_sha256_file(source, hex, NULL) != FU_OK)
             snprintf(hex, sizeof hex, "unreadable");
@@ -1482,7 +1482,7 @@ static int read_prototype(ctx *c, const fu_ynode *ent, const fu_ynode *pn) {
         if (ns == 1) pat = 0;
         if (!c->scan && !have_sym[pat] && !(rc = find_symmetry(c, &s, source, &psym[pat]))) have_sym[pat] = 1;
         if (!rc)
-            rc = add_structure(c, &s, FU_CAND_PROTOTYPE, source, formula, what, at, &psym[pat]);
+            rc = add_structure(c, &s, FU_CANDIDATE_PROTOTYPE, source, formula, what, at, &psym[pat]);
         fu_structure_free(&s);
     }
     for (int i = 0; i < 8; i++)
@@ -1558,7 +1558,7 @@ static int read_explicit(ctx *c, const fu_ynode *ent, const fu_ynode *st, int in
     formula_species_order(&s, formula, sizeof formula);
     const fu_ynode *at[FU_MAX_SPECIES];
     for (int sp = 0; sp < FU_MAX_SPECIES; sp++) at[sp] = st;
-    rc = add_structure(c, &s, FU_CAND_EXPLICIT, source, formula, name, at, NULL);
+    rc = add_structure(c, &s, FU_CANDIDATE_EXPLICIT, source, formula, name, at, NULL);
     fu_structure_free(&s);
     return rc;
 }
@@ -1644,7 +1644,7 @@ static int read_poscar_dir(ctx *c, const fu_ynode *ent, const fu_ynode *dn) {
         char path[FU_SWEEP_PATH_LEN];
         int w = snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         if (w < 0 || (size_t)w >= sizeof path) {
-            rc = add_invalid(c, FU_CAND_POSCAR, names[i], names[i], "path too long", 1.0, "");
+            rc = add_invalid(c, FU_CANDIDATE_POSCAR, names[i], names[i], "path too long", 1.0, "");
             continue;
         }
         fu_structure s;
@@ -1661,12 +1661,12 @@ static int read_poscar_dir(ctx *c, const fu_ynode *ent, const fu_ynode *dn) {
             char label[FU_CANDIDATE_LABEL_LEN];
             textf(label, sizeof label, "%s/invalid", names[i]);
             if (s.xred) fu_structure_free(&s);
-            rc = add_invalid(c, FU_CAND_POSCAR, path, label, reason, 1.0, "");
+            rc = add_invalid(c, FU_CANDIDATE_POSCAR, path, label, reason, 1.0, "");
             continue;
         }
         char formula[64];
         formula_species_order(&s, formula, sizeof formula);
-        rc = add_structure(c, &s, FU_CAND_POSCAR, path, formula, names[i], NULL, NULL);
+        rc = add_structure(c, &s, FU_CANDIDATE_POSCAR, path, formula, names[i], NULL, NULL);
         fu_structure_free(&s);
     }
     for (int i = 0; i < n; i++) free(names[i]);
@@ -1738,7 +1738,7 @@ static int add_references(ctx *c) {
         textf(formula, sizeof formula, r->molecule ? "%s2" : "%s", fu_element_symbol(z));
         textf(what, sizeof what, "reference-%s", fu_prototype_name(r->proto));
         c->ref_cur = r;
-        rc = add_structure(c, &s, FU_CAND_PROTOTYPE, source, formula, what, NULL, NULL);
+        rc = add_structure(c, &s, FU_CANDIDATE_PROTOTYPE, source, formula, what, NULL, NULL);
         c->ref_cur = NULL;
         fu_structure_free(&s);
     }
@@ -2411,7 +2411,7 @@ static int parse_stages(const fu_ydoc *d, const fu_ynode *stages, fu_sweep *sw,
         if (prev) prev->next = t;
         prev = t;
         if (k == 0) {
-            for (int i = 0; i < t->n; i++) memcpy(t->cand[i].root, t->cand[i].id, FU_CANDIDATE_ID_LEN);
+            for (int i = 0; i < t->n; i++) memcpy(t->cand[i].root, t->cand[i].id, (FU_RECORD_ID_LEN + 1));
             continue;
         }
         int ok = t->n == sw->n;
@@ -2421,7 +2421,7 @@ static int parse_stages(const fu_ydoc *d, const fu_ynode *stages, fu_sweep *sw,
                                "stage '%s' gives %d candidates that are not stage 1's %d in the same "
                                "order: a stage sets one value per key (no lists) and keeps the "
                                "candidate list", names[k], t->n, sw->n);
-        for (int i = 0; !rc && i < t->n; i++) memcpy(t->cand[i].root, sw->cand[i].id, FU_CANDIDATE_ID_LEN);
+        for (int i = 0; !rc && i < t->n; i++) memcpy(t->cand[i].root, sw->cand[i].id, (FU_RECORD_ID_LEN + 1));
     }
     return rc;
 }

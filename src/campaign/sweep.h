@@ -28,8 +28,9 @@
 #include "dft/psp.h"
 #include "props/property.h"
 #include "props/relax.h"
+#include "results/record.h"
 
-#define FU_CANDIDATE_ID_LEN 17 /* 16 hex digits + NUL */
+/* candidate IDs: FU_RECORD_ID_LEN (16) lowercase hex digits (results/record.h) */
 #define FU_CANDIDATE_LABEL_LEN 256
 #define FU_SWEEP_PATH_LEN 1024
 /* fu_scf_params is ~9 kB (pseudopotential specs), so this bounds memory to
@@ -37,9 +38,9 @@
 #define FU_SWEEP_MAX_CANDIDATES 100000
 
 typedef enum {
-    FU_CAND_PROTOTYPE = 0, /* prototype x substitution */
-    FU_CAND_POSCAR,        /* a file of a poscar_dir */
-    FU_CAND_EXPLICIT       /* a structure block of the spec */
+    FU_CANDIDATE_PROTOTYPE = 0, /* prototype x substitution */
+    FU_CANDIDATE_POSCAR,        /* a file of a poscar_dir */
+    FU_CANDIDATE_EXPLICIT       /* a structure block of the spec */
 } fu_candidate_kind;
 
 /* What the farm computes for a candidate besides its SCF (`properties:`,
@@ -61,7 +62,7 @@ typedef struct {
 } fu_cand_tasks;
 
 typedef struct {
-    char id[FU_CANDIDATE_ID_LEN];       /* stable ID (16 lowercase hex digits) */
+    char id[FU_RECORD_ID_LEN + 1];       /* stable ID (16 lowercase hex digits) */
     char label[FU_CANDIDATE_LABEL_LEN]; /* "NaCl/rocksalt/lda/ecut=15Ha/k=6x6x6/none" */
     char source[FU_SWEEP_PATH_LEN];     /* "sweep.yaml:12" or the POSCAR file */
     fu_candidate_kind kind;
@@ -89,7 +90,7 @@ typedef struct {
                            farm's --group-size */
     int min_ranks;      /* fewest ranks its memory estimate fits on (0: not planned) */
     int stage;          /* 1-based stage of a staged sweep (`stages:`); 0: no stages */
-    char root[FU_CANDIDATE_ID_LEN]; /* staged: the ID of this structure in stage 1 */
+    char root[FU_RECORD_ID_LEN + 1]; /* staged: the ID of this structure in stage 1 */
 } fu_candidate;
 
 #define FU_SWEEP_STAGE_NAME_LEN 32
@@ -176,6 +177,6 @@ int fu_candidate_canonical(const fu_structure *s, const fu_scf_params *p, const 
                            char **text, fu_err *err);
 /* First 16 hex digits of the SHA-256 of the canonical text. */
 int fu_candidate_id(const fu_structure *s, const fu_scf_params *p, const fu_psp *psp,
-                    char id[FU_CANDIDATE_ID_LEN], fu_err *err);
+                    char id[FU_RECORD_ID_LEN + 1], fu_err *err);
 
 #endif

@@ -44,7 +44,7 @@ typedef struct {
     int recovery_rungs;        /* rungs of the recovery ladder to try, >= 1 */
     int fault_nan_rungs;       /* fault injection (fu_farm_opts.fault_nan_rungs) */
     /* the candidate */
-    char id[FU_CANDIDATE_ID_LEN];
+    char id[FU_RECORD_ID_LEN + 1];
     fu_scf_params params;
     fu_cand_tasks tasks;
     fu_structure structure;    /* encode: read only; decode: owned (fu_task_free) */

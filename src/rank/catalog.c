@@ -343,14 +343,14 @@ static int prop_columns(fu_prop_table *t, size_t i, const fu_cand_result *r, fu_
     return FU_OK;
 }
 
-static int fill_row(fu_prop_table *t, size_t i, const fu_cand_record *rec, fu_err *err) {
+static int fill_row(fu_prop_table *t, size_t i, const fu_record *rec, fu_err *err) {
     int rc = set_text(t, i, P_ID, rec->id, err);
     if (!rc) rc = set_text(t, i, P_LABEL, rec->label, err);
-    if (!rc) rc = set_text(t, i, P_STATE, fu_cand_state_name(rec->state), err);
+    if (!rc) rc = set_text(t, i, P_STATE, fu_record_state_name(rec->state), err);
     if (rc) return rc;
     set_num(t, i, P_ATTEMPTS, rec->attempt);
     /* done rows, and queued rows that carry their as-given structure (furui featurize) */
-    if (!rec->have_result || (rec->state != FU_CAND_DONE && rec->state != FU_CAND_QUEUED)) return FU_OK;
+    if (!rec->have_result || (rec->state != FU_RECORD_DONE && rec->state != FU_RECORD_QUEUED)) return FU_OK;
     const fu_cand_result *r = &rec->res;
 
     /* composition from the per-atom atomic numbers */
@@ -560,7 +560,7 @@ static int fill_hull_group(fu_prop_table *t, const fu_results *res, const size_t
     }
     int m = 0, mc = 0;
     for (size_t k = 0; k < n && !rc; k++) {
-        const fu_cand_record *rec = &res->rec[rows[k]];
+        const fu_record *rec = &res->rec[rows[k]];
         const fu_cand_result *r = &rec->res;
         double amount[FU_MAX_Z + 1] = {0};
         int count[FU_MAX_Z + 1] = {0};
@@ -639,8 +639,8 @@ static int fill_hull(fu_prop_table *t, const fu_results *r, const fu_prop_option
     size_t *rows = calloc(n ? n : 1, sizeof *rows);
     int rc = (!key || !used || !rows) ? fu_fail(err, FU_ENOMEM, "out of memory for the hull") : FU_OK;
     for (size_t i = 0; i < n && !rc; i++) {
-        const fu_cand_record *rec = &r->rec[i];
-        if (rec->state != FU_CAND_DONE || !rec->have_result || !isfinite(rec->res.etotal)) {
+        const fu_record *rec = &r->rec[i];
+        if (rec->state != FU_RECORD_DONE || !rec->have_result || !isfinite(rec->res.etotal)) {
             used[i] = 1;
             continue;
         }

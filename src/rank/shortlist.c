@@ -275,7 +275,7 @@ static void structure_name(char *buf, size_t len, size_t rank, const char *label
 /* An SCF input (input/README.md) of the candidate at its computed structure
  * with the campaign's settings, for the next step (furui scf, bands, relax).
  * SCF tolerances are not stored in a results file: the defaults apply. */
-static void write_scf_input(FILE *f, const fu_cand_record *rec, const char *base) {
+static void write_scf_input(FILE *f, const fu_record *rec, const char *base) {
     const fu_cand_result *r = &rec->res;
     fprintf(f, "# furui rank: candidate %s (%s) at its computed structure, with the campaign's\n"
                "# settings (SCF tolerances: defaults). furui scf|bands|relax %s.yaml\n",
@@ -309,7 +309,7 @@ static void write_scf_input(FILE *f, const fu_cand_record *rec, const char *base
 static int write_structures(fu_outdir *o, const fu_results *r, const size_t *rows, size_t n, fu_err *err) {
     int rc = fu_outdir_mkdir(o, "structures", err);
     for (size_t k = 0; k < n && !rc; k++) {
-        const fu_cand_record *rec = &r->rec[rows[k]];
+        const fu_record *rec = &r->rec[rows[k]];
         if (!rec->have_result || rec->res.natom <= 0) continue; /* only with all_states */
         fu_structure s;
         rc = record_structure(&rec->res, &s, err);

@@ -30,11 +30,11 @@
 #define res_f64 (fu_scfblock_property.fields)
 #define res_i32 (fu_scfblock_property.fields + FU_SCFBLOCK_NF64)
 
-const fu_cand_field *fu_cand_result_f64_fields(size_t *n) {
+const fu_codec_field *fu_codec_f64_fields(size_t *n) {
     *n = FU_SCFBLOCK_NF64;
     return res_f64;
 }
-const fu_cand_field *fu_cand_result_i32_fields(size_t *n) {
+const fu_codec_field *fu_codec_i32_fields(size_t *n) {
     *n = FU_SCFBLOCK_NI32;
     return res_i32;
 }
@@ -335,7 +335,7 @@ static void decode_props(fu_codec_reader *b, fu_cand_result *res, fu_err *err) {
         return;
     }
     if (nspin == 2) {
-        if (fu_cand_result_set_nspin(res, 2, err)) {
+        if (fu_record_result_set_nspin(res, 2, err)) {
             b->bad = 2;
             return;
         }
@@ -410,11 +410,11 @@ static void decode_psp(fu_codec_reader *b, fu_cand_result *res) {
     }
 }
 
-/* blocks: 1 appends the tagged blocks (the payload of fu_cand_record_encode); the journal
+/* blocks: 1 appends the tagged blocks (the payload of fu_codec_record_encode); the journal
  * file keeps them in a property record before the candidate record (fu_journal_append). */
-void fu_codec_put_record(wbuf *b, const fu_cand_record *r, int blocks) {
+void fu_codec_put_record(wbuf *b, const fu_record *r, int blocks) {
     w_u8(b, FU_CODEC_CAND4);
-    w_bytes(b, r->id, FU_CAND_ID_LEN);
+    w_bytes(b, r->id, FU_RECORD_ID_LEN);
     w_u8(b, (unsigned)r->state);
     w_u8(b, r->final ? 1 : 0);
     w_u8(b, r->have_result ? 1 : 0);
@@ -442,12 +442,12 @@ void fu_codec_put_record(wbuf *b, const fu_cand_record *r, int blocks) {
     if (r->have_result && blocks) fu_codec_put_blocks(b, &r->res);
 }
 
-int fu_codec_check_record(const fu_cand_record *r, fu_err *err) {
+int fu_codec_check_record(const fu_record *r, fu_err *err) {
     char shown[41];
     if (!fu_record_id_valid(r->id, 0))
         return fu_fail(err, FU_EINPUT, "record: candidate id '%s' is not %d lower-case hex digits",
-                       fu_record_id_shown(r->id, shown), FU_CAND_ID_LEN);
-    if (r->state < FU_CAND_QUEUED || r->state > FU_CAND_INVALID)
+                       fu_record_id_shown(r->id, shown), FU_RECORD_ID_LEN);
+    if (r->state < FU_RECORD_QUEUED || r->state > FU_RECORD_INVALID)
         return fu_fail(err, FU_EINPUT, "record %s: unknown state %d", r->id, r->state);
     if (r->nrungs < 0 || r->nrungs > MAX_RUNGS || (r->nrungs && !r->rungs))
         return fu_fail(err, FU_EINPUT, "record %s: recovery history of %d rungs", r->id, r->nrungs);
@@ -473,7 +473,7 @@ static int encoded(wbuf *b, unsigned char **buf, size_t *len, const char *what, 
     return FU_OK;
 }
 
-int fu_cand_record_encode(const fu_cand_record *r, unsigned char **buf, size_t *len, fu_err *err) {
+int fu_codec_record_encode(const fu_record *r, unsigned char **buf, size_t *len, fu_err *err) {
     *buf = NULL;
     *len = 0;
     int rc = fu_codec_check_record(r, err);
@@ -486,7 +486,7 @@ int fu_cand_record_encode(const fu_cand_record *r, unsigned char **buf, size_t *
 /* Every string of a record is furui's own clean text (UTF-8 without control
  * characters, core/text.h): anything else is damage or a forgery, and would
  * otherwise travel into results files, terminals and the data hub. */
-const char *fu_codec_unclean(const fu_cand_record *r) {
+const char *fu_codec_unclean(const fu_record *r) {
     const fu_cand_result *s = &r->res;
     const char *top[3][2] = {{"label", r->label}, {"cause", r->cause}, {"message", r->message}};
     for (int i = 0; i < 3; i++)
@@ -518,15 +518,15 @@ const char *fu_codec_unclean(const fu_cand_record *r) {
 }
 
 /* Decodes a FU_CODEC_CAND payload (type byte included). */
-int fu_codec_get_record(const unsigned char *buf, size_t len, fu_cand_record *r, fu_err *err) {
-    fu_cand_record_init(r);
+int fu_codec_get_record(const unsigned char *buf, size_t len, fu_record *r, fu_err *err) {
+    fu_record_init(r);
     fu_codec_reader b = {buf, len, 0, 0};
     unsigned type = r_u8(&b);
     if (type != FU_CODEC_CAND && type != FU_CODEC_CAND2 && type != FU_CODEC_CAND3 && type != FU_CODEC_CAND4)
         return fu_fail(err, FU_EINPUT, "record: not a candidate record");
-    if (r_has(&b, FU_CAND_ID_LEN)) {
-        memcpy(r->id, b.p + b.pos, FU_CAND_ID_LEN);
-        b.pos += FU_CAND_ID_LEN;
+    if (r_has(&b, FU_RECORD_ID_LEN)) {
+        memcpy(r->id, b.p + b.pos, FU_RECORD_ID_LEN);
+        b.pos += FU_RECORD_ID_LEN;
     }
     r->state = (int)r_u8(&b);
     r->final = (int)r_u8(&b);
@@ -549,7 +549,7 @@ int fu_codec_get_record(const unsigned char *buf, size_t len, fu_cand_record *r,
         uint32_t nr = r_u32(&b);
         if (nr > MAX_RUNGS) b.bad = 1;
         for (uint32_t i = 0; !b.bad && i < nr; i++) {
-            fu_cand_rung *v = realloc(r->rungs, (size_t)(i + 1) * sizeof *v);
+            fu_record_rung *v = realloc(r->rungs, (size_t)(i + 1) * sizeof *v);
             if (!v) {
                 b.bad = 2;
                 break;
@@ -575,18 +575,18 @@ int fu_codec_get_record(const unsigned char *buf, size_t len, fu_cand_record *r,
     if (!rc) rc = fu_codec_check_record(r, err);
     const char *bad = rc ? NULL : fu_codec_unclean(r);
     if (bad) rc = fu_fail(err, FU_EINPUT, "record: %s is not UTF-8 text without control characters", bad);
-    if (rc) fu_cand_record_free(r);
+    if (rc) fu_record_free(r);
     return rc;
 }
 
-int fu_cand_record_decode(const unsigned char *buf, size_t len, fu_cand_record *r, fu_err *err) {
+int fu_codec_record_decode(const unsigned char *buf, size_t len, fu_record *r, fu_err *err) {
     return fu_codec_get_record(buf, len, r, err);
 }
 
 
-void fu_codec_put_checkpoint(wbuf *b, const fu_cand_checkpoint *c) {
+void fu_codec_put_checkpoint(wbuf *b, const fu_record_checkpoint *c) {
     w_u8(b, FU_CODEC_CKPT);
-    w_bytes(b, c->id, FU_CAND_ID_LEN);
+    w_bytes(b, c->id, FU_RECORD_ID_LEN);
     w_u8(b, (unsigned)c->kind);
     w_i32(b, c->attempt);
     w_f64(b, c->time);
@@ -604,11 +604,11 @@ void fu_codec_put_checkpoint(wbuf *b, const fu_cand_checkpoint *c) {
     }
 }
 
-int fu_codec_check_checkpoint(const fu_cand_checkpoint *c, fu_err *err) {
+int fu_codec_check_checkpoint(const fu_record_checkpoint *c, fu_err *err) {
     char shown[41];
     if (!fu_record_id_valid(c->id, 0))
         return fu_fail(err, FU_EINPUT, "checkpoint: candidate id '%s' is not %d lower-case hex digits",
-                       fu_record_id_shown(c->id, shown), FU_CAND_ID_LEN);
+                       fu_record_id_shown(c->id, shown), FU_RECORD_ID_LEN);
     if (c->kind != FU_CKPT_RELAX && c->kind != FU_CKPT_EOS)
         return fu_fail(err, FU_EINPUT, "checkpoint %s: unknown kind %d", c->id, c->kind);
     if (c->kind == FU_CKPT_RELAX && (c->natom < 1 || c->natom > 1000000 || !c->xred || c->nsteps < 1 ||
@@ -620,7 +620,7 @@ int fu_codec_check_checkpoint(const fu_cand_checkpoint *c, fu_err *err) {
     return FU_OK;
 }
 
-int fu_cand_checkpoint_encode(const fu_cand_checkpoint *c, unsigned char **buf, size_t *len, fu_err *err) {
+int fu_codec_checkpoint_encode(const fu_record_checkpoint *c, unsigned char **buf, size_t *len, fu_err *err) {
     *buf = NULL;
     *len = 0;
     int rc = fu_codec_check_checkpoint(c, err);
@@ -630,13 +630,13 @@ int fu_cand_checkpoint_encode(const fu_cand_checkpoint *c, unsigned char **buf, 
     return encoded(&b, buf, len, "checkpoint", c->id, err);
 }
 
-int fu_cand_checkpoint_decode(const unsigned char *buf, size_t len, fu_cand_checkpoint *c, fu_err *err) {
+int fu_codec_checkpoint_decode(const unsigned char *buf, size_t len, fu_record_checkpoint *c, fu_err *err) {
     memset(c, 0, sizeof *c);
     fu_codec_reader b = {buf, len, 0, 0};
     if (r_u8(&b) != FU_CODEC_CKPT) return fu_fail(err, FU_EINPUT, "record: not a checkpoint");
-    if (r_has(&b, FU_CAND_ID_LEN)) {
-        memcpy(c->id, b.p + b.pos, FU_CAND_ID_LEN);
-        b.pos += FU_CAND_ID_LEN;
+    if (r_has(&b, FU_RECORD_ID_LEN)) {
+        memcpy(c->id, b.p + b.pos, FU_RECORD_ID_LEN);
+        b.pos += FU_RECORD_ID_LEN;
     }
     c->kind = (int)r_u8(&b);
     c->attempt = fu_codec_get_i32(&b);
@@ -668,44 +668,44 @@ int fu_cand_checkpoint_decode(const unsigned char *buf, size_t len, fu_cand_chec
         if (!isfinite((&c->lattice[0][0])[i])) rc = fu_fail(err, FU_EINPUT, "checkpoint %s: lattice not finite", c->id);
     for (int i = 0; !rc && i < 3 * c->natom; i++)
         if (!isfinite((&c->xred[0][0])[i])) rc = fu_fail(err, FU_EINPUT, "checkpoint %s: positions not finite", c->id);
-    if (rc) fu_cand_checkpoint_free(c);
+    if (rc) fu_record_checkpoint_free(c);
     return rc;
 }
 
 /* ---- stage records ---------------------------------------------------------
  * FU_CODEC_STAGE: id[16] | i32 stage (1-based) | string name | id[16] root */
 
-int fu_codec_check_stage(const fu_cand_stage *s, fu_err *err) {
+int fu_codec_check_stage(const fu_record_stage *s, fu_err *err) {
     char shown[41];
     if (!fu_record_id_valid(s->id, 0) || !fu_record_id_valid(s->root, 0))
         return fu_fail(err, FU_EINPUT, "stage record: candidate id '%s' is not %d lower-case hex digits",
-                       fu_record_id_shown(fu_record_id_valid(s->id, 0) ? s->root : s->id, shown), FU_CAND_ID_LEN);
+                       fu_record_id_shown(fu_record_id_valid(s->id, 0) ? s->root : s->id, shown), FU_RECORD_ID_LEN);
     if (s->stage < 1 || s->stage > 1000 || !s->name[0] || memchr(s->name, 0, sizeof s->name) == NULL)
         return fu_fail(err, FU_EINPUT, "stage record %s: stage %d or its name out of range", s->id, s->stage);
     return FU_OK;
 }
 
-void fu_codec_put_stage(wbuf *b, const fu_cand_stage *s) {
+void fu_codec_put_stage(wbuf *b, const fu_record_stage *s) {
     w_u8(b, FU_CODEC_STAGE);
-    w_bytes(b, s->id, FU_CAND_ID_LEN);
+    w_bytes(b, s->id, FU_RECORD_ID_LEN);
     w_i32(b, s->stage);
     w_str(b, s->name);
-    w_bytes(b, s->root, FU_CAND_ID_LEN);
+    w_bytes(b, s->root, FU_RECORD_ID_LEN);
 }
 
-int fu_codec_get_stage(const unsigned char *buf, size_t len, fu_cand_stage *s) {
+int fu_codec_get_stage(const unsigned char *buf, size_t len, fu_record_stage *s) {
     memset(s, 0, sizeof *s);
     fu_codec_reader b = {buf, len, 0, 0};
     if (r_u8(&b) != FU_CODEC_STAGE) return FU_EINPUT;
-    if (r_has(&b, FU_CAND_ID_LEN)) {
-        memcpy(s->id, b.p + b.pos, FU_CAND_ID_LEN);
-        b.pos += FU_CAND_ID_LEN;
+    if (r_has(&b, FU_RECORD_ID_LEN)) {
+        memcpy(s->id, b.p + b.pos, FU_RECORD_ID_LEN);
+        b.pos += FU_RECORD_ID_LEN;
     }
     s->stage = fu_codec_get_i32(&b);
     r_fixed(&b, s->name, sizeof s->name);
-    if (r_has(&b, FU_CAND_ID_LEN)) {
-        memcpy(s->root, b.p + b.pos, FU_CAND_ID_LEN);
-        b.pos += FU_CAND_ID_LEN;
+    if (r_has(&b, FU_RECORD_ID_LEN)) {
+        memcpy(s->root, b.p + b.pos, FU_RECORD_ID_LEN);
+        b.pos += FU_RECORD_ID_LEN;
     }
     if (b.bad == 2) return FU_ENOMEM;
     if (b.bad || b.pos != b.len) return FU_EINPUT;
@@ -715,11 +715,11 @@ int fu_codec_get_stage(const unsigned char *buf, size_t len, fu_cand_stage *s) {
 /* ---- layout records ----------------------------------------------------------
  * FU_CODEC_LAYOUT: id[16] | i32 attempt | i32 ranks | i32 npk | i32 npb */
 
-int fu_codec_check_layout(const fu_cand_layout *l, fu_err *err) {
+int fu_codec_check_layout(const fu_record_layout *l, fu_err *err) {
     char shown[41];
     if (!fu_record_id_valid(l->id, 0))
         return fu_fail(err, FU_EINPUT, "layout record: candidate id '%s' is not %d lower-case hex digits",
-                       fu_record_id_shown(l->id, shown), FU_CAND_ID_LEN);
+                       fu_record_id_shown(l->id, shown), FU_RECORD_ID_LEN);
     if (l->attempt < 0 || l->ranks < 1 || l->ranks > 1 << 24 || l->npk < 0 || l->npb < 0 ||
         (long long)l->npk * l->npb > l->ranks)
         return fu_fail(err, FU_EINPUT, "layout record %s: %d ranks as %d x %d out of range", l->id, l->ranks,
@@ -727,22 +727,22 @@ int fu_codec_check_layout(const fu_cand_layout *l, fu_err *err) {
     return FU_OK;
 }
 
-void fu_codec_put_layout(wbuf *b, const fu_cand_layout *l) {
+void fu_codec_put_layout(wbuf *b, const fu_record_layout *l) {
     w_u8(b, FU_CODEC_LAYOUT);
-    w_bytes(b, l->id, FU_CAND_ID_LEN);
+    w_bytes(b, l->id, FU_RECORD_ID_LEN);
     w_i32(b, l->attempt);
     w_i32(b, l->ranks);
     w_i32(b, l->npk);
     w_i32(b, l->npb);
 }
 
-int fu_codec_get_layout(const unsigned char *buf, size_t len, fu_cand_layout *l) {
+int fu_codec_get_layout(const unsigned char *buf, size_t len, fu_record_layout *l) {
     memset(l, 0, sizeof *l);
     fu_codec_reader b = {buf, len, 0, 0};
     if (r_u8(&b) != FU_CODEC_LAYOUT) return FU_EINPUT;
-    if (r_has(&b, FU_CAND_ID_LEN)) {
-        memcpy(l->id, b.p + b.pos, FU_CAND_ID_LEN);
-        b.pos += FU_CAND_ID_LEN;
+    if (r_has(&b, FU_RECORD_ID_LEN)) {
+        memcpy(l->id, b.p + b.pos, FU_RECORD_ID_LEN);
+        b.pos += FU_RECORD_ID_LEN;
     }
     l->attempt = fu_codec_get_i32(&b);
     l->ranks = fu_codec_get_i32(&b);

@@ -39,7 +39,7 @@ static int collapse_run(void *vctx, fu_run_info *run, fu_err *err) {
     return rc ? rc : fu_store_push_run(c->res, run, err);
 }
 
-static int collapse_cand(void *vctx, fu_cand_record *rec, fu_err *err) {
+static int collapse_cand(void *vctx, fu_record *rec, fu_err *err) {
     collapse_ctx *c = vctx;
     fu_results *r = c->res;
     c->nrecords++;
@@ -49,7 +49,7 @@ static int collapse_cand(void *vctx, fu_cand_record *rec, fu_err *err) {
     if (added) {
         if (r->n == c->cap) {
             size_t cap = c->cap ? 2 * c->cap : 64;
-            fu_cand_record *q = realloc(r->rec, cap * sizeof *q);
+            fu_record *q = realloc(r->rec, cap * sizeof *q);
             int *a = realloc(c->attempts, cap * sizeof *a);
             if (q) r->rec = q;
             if (a) c->attempts = a;
@@ -59,16 +59,16 @@ static int collapse_cand(void *vctx, fu_cand_record *rec, fu_err *err) {
         r->rec[r->n] = *rec; /* take the record over */
         c->attempts[r->n] = rec->attempt;
         r->n++;
-        fu_cand_record_init(rec);
+        fu_record_init(rec);
         return FU_OK;
     }
-    fu_cand_record *w = &r->rec[i];
+    fu_record *w = &r->rec[i];
     if (rec->attempt > c->attempts[i]) c->attempts[i] = rec->attempt;
     c->nsuperseded++;
-    if (fu_cand_supersedes(w->state, w->final, rec->state, rec->final)) {
-        fu_cand_record_free(w);
+    if (fu_record_supersedes(w->state, w->final, rec->state, rec->final)) {
+        fu_record_free(w);
         *w = *rec;
-        fu_cand_record_init(rec);
+        fu_record_init(rec);
     }
     return FU_OK;
 }
@@ -92,7 +92,7 @@ void fu_store_note(char *w, size_t cap, const char *text) {
 }
 
 /* A stage record (type 17) names the stage of its candidate's rows. */
-static int apply_stage(void *ctx, const fu_cand_stage *s, fu_err *err) {
+static int apply_stage(void *ctx, const fu_record_stage *s, fu_err *err) {
     (void)err;
     fu_results *r = ctx;
     long i = fu_results_find(r, s->id);
@@ -106,7 +106,7 @@ static int apply_stage(void *ctx, const fu_cand_stage *s, fu_err *err) {
 
 /* A layout record (type 19) names the group a candidate's attempt ran on: the last one of
  * an ID is that of its row's attempt (it precedes the attempt's terminal record). */
-static int apply_layout(void *ctx, const fu_cand_layout *l, fu_err *err) {
+static int apply_layout(void *ctx, const fu_record_layout *l, fu_err *err) {
     (void)err;
     fu_results *r = ctx;
     long i = fu_results_find(r, l->id);

@@ -32,7 +32,7 @@ static int f64s_eq(const double *a, const double *b, size_t n, int tol) {
     if (!n) return 1;
     if (!a || !b) return a == b;
     if (!tol) return memcmp(a, b, n * sizeof *a) == 0;
-    double abs_tol = tol == 2 ? FU_MERGE_SCF_TOL : FU_MERGE_ABS_TOL;
+    double abs_tol = tol == 2 ? FU_DIFF_SCF_TOL : FU_DIFF_ABS_TOL;
     for (size_t i = 0; i < n; i++) {
         if (isnan(a[i]) || isnan(b[i])) {
             if (isnan(a[i]) != isnan(b[i])) return 0;
@@ -40,15 +40,15 @@ static int f64s_eq(const double *a, const double *b, size_t n, int tol) {
         }
         if (a[i] == b[i]) continue; /* also equal infinities */
         double m = fabs(a[i]) > 1.0 ? fabs(a[i]) : 1.0;
-        if (!(fabs(a[i] - b[i]) <= FU_MERGE_REL_TOL * m + abs_tol)) return 0;
+        if (!(fabs(a[i] - b[i]) <= FU_DIFF_REL_TOL * m + abs_tol)) return 0;
     }
     return 1;
 }
 
-static const char *rungs_diff(const fu_cand_record *a, const fu_cand_record *b) {
+static const char *rungs_diff(const fu_record *a, const fu_record *b) {
     if (a->nrungs != b->nrungs) return "recovery";
     for (int i = 0; i < a->nrungs; i++) {
-        const fu_cand_rung *x = &a->rungs[i], *y = &b->rungs[i];
+        const fu_record_rung *x = &a->rungs[i], *y = &b->rungs[i];
         if (!str_eq(x->rung, y->rung) || !str_eq(x->outcome, y->outcome) ||
             x->iterations != y->iterations || !str_eq(x->message, y->message) ||
             !mem_eq(&x->seconds, &y->seconds, sizeof(double)))
@@ -83,7 +83,7 @@ static const char *fields_diff(const fu_property_field *f, size_t nf, const void
 
 /* mode 0: outcome; 1: outcome and meta (when, where, timings, history);
  * 2: outcome with the merge tolerance, the SCF path ignored. */
-static const char *record_diff(const fu_cand_record *a, const fu_cand_record *b, int mode) {
+static const char *record_diff(const fu_record *a, const fu_record *b, int mode) {
     int tol = mode == 2;
     if (strcmp(a->id, b->id)) return "id";
     if (a->state != b->state) return "state";
@@ -91,7 +91,7 @@ static const char *record_diff(const fu_cand_record *a, const fu_cand_record *b,
     if (!str_eq(a->label, b->label)) return "label";
     if (!str_eq(a->cause, b->cause)) return "cause";
     /* a done record's message only lists the recovery rungs (the SCF path) */
-    if (!(tol && a->state == FU_CAND_DONE) && !str_eq(a->message, b->message)) return "message";
+    if (!(tol && a->state == FU_RECORD_DONE) && !str_eq(a->message, b->message)) return "message";
     if (!a->settings_changed != !b->settings_changed) return "settings_changed";
     if (mode == 1) {
         if (a->attempt != b->attempt) return "attempt";
@@ -150,10 +150,10 @@ static const char *record_diff(const fu_cand_record *a, const fu_cand_record *b,
     return NULL;
 }
 
-const char *fu_cand_record_diff(const fu_cand_record *a, const fu_cand_record *b, int with_meta) {
+const char *fu_diff_record(const fu_record *a, const fu_record *b, int with_meta) {
     return record_diff(a, b, with_meta ? 1 : 0);
 }
 
-const char *fu_cand_record_diff_close(const fu_cand_record *a, const fu_cand_record *b) {
+const char *fu_diff_record_close(const fu_record *a, const fu_record *b) {
     return record_diff(a, b, 2);
 }

@@ -56,7 +56,7 @@ hid_t fu_h5io_vstr_type(void) {
 
 hid_t fu_h5io_id_type(void) {
     hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, FU_CAND_ID_LEN);
+    H5Tset_size(t, FU_RECORD_ID_LEN);
     H5Tset_strpad(t, H5T_STR_NULLPAD);
     return t;
 }
@@ -71,8 +71,8 @@ hid_t fu_h5io_id_mem_type(void) {
 
 hid_t fu_h5io_state_type(void) {
     hid_t t = H5Tenum_create(H5T_NATIVE_SCHAR);
-    for (signed char v = FU_CAND_QUEUED; v <= FU_CAND_INVALID; v++)
-        H5Tenum_insert(t, fu_cand_state_name(v), &v);
+    for (signed char v = FU_RECORD_QUEUED; v <= FU_RECORD_INVALID; v++)
+        H5Tenum_insert(t, fu_record_state_name(v), &v);
     return t;
 }
 

@@ -9,7 +9,7 @@
 
 #include "results/store.h"
 
-#define FU_H5IO_ID_BUF (FU_CAND_ID_LEN + 1)
+#define FU_H5IO_ID_BUF (FU_RECORD_ID_LEN + 1)
 
 /* Collects the first failure so the message names what could not be written
  * or read, while the code stays a flat sequence of calls. */

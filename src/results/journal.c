@@ -221,11 +221,11 @@ static int read_fd(int fd, const char *path, fu_journal_run_fn on_run, fu_journa
          * written by a different format: counted as corruption, skipped. */
         int type = r.buf[0], bad = 0;
         if (type == FU_CODEC_CAND || type == FU_CODEC_CAND2 || type == FU_CODEC_CAND3 || type == FU_CODEC_CAND4) {
-            fu_cand_record rec;
+            fu_record rec;
             fu_err e2;
             int d = fu_codec_get_record(r.buf, len, &rec, &e2);
-            if (!d && props && rec.have_result && memcmp(props + 1, rec.id, FU_CAND_ID_LEN) == 0) {
-                fu_codec_reader pb = {props, props_len, 1 + FU_CAND_ID_LEN, 0};
+            if (!d && props && rec.have_result && memcmp(props + 1, rec.id, FU_RECORD_ID_LEN) == 0) {
+                fu_codec_reader pb = {props, props_len, 1 + FU_RECORD_ID_LEN, 0};
                 if (fu_codec_get_i32(&pb) == rec.attempt) fu_codec_get_blocks(&pb, &rec.res);
                 const char *unclean = pb.bad ? NULL : fu_codec_unclean(&rec);
                 if (pb.bad == 2) d = FU_ENOMEM, snprintf(e2.msg, sizeof e2.msg, "out of memory decoding");
@@ -241,7 +241,7 @@ static int read_fd(int fd, const char *path, fu_journal_run_fn on_run, fu_journa
             else {
                 diag->nrecords++;
                 if (on_cand) rc = on_cand(ctx, &rec, err);
-                fu_cand_record_free(&rec);
+                fu_record_free(&rec);
             }
         } else if (type == FU_CODEC_RUN) {
             fu_run_info ri;
@@ -255,19 +255,19 @@ static int read_fd(int fd, const char *path, fu_journal_run_fn on_run, fu_journa
             }
         } else if (type == FU_CODEC_CKPT) {
             if (on_ckpt) {
-                fu_cand_checkpoint ck;
+                fu_record_checkpoint ck;
                 fu_err e2;
-                int d = fu_cand_checkpoint_decode(r.buf, len, &ck, &e2);
+                int d = fu_codec_checkpoint_decode(r.buf, len, &ck, &e2);
                 if (d == FU_ENOMEM) rc = fu_fail(err, FU_ENOMEM, "%s: %s", path, e2.msg);
                 else if (d) bad = 1;
                 else {
                     rc = on_ckpt(ctx, &ck, err);
-                    fu_cand_checkpoint_free(&ck);
+                    fu_record_checkpoint_free(&ck);
                 }
             }
         } else if (type == FU_CODEC_STAGE) {
             if (on_stage) {
-                fu_cand_stage st;
+                fu_record_stage st;
                 int d = fu_codec_get_stage(r.buf, len, &st);
                 if (d == FU_ENOMEM) rc = fu_fail(err, FU_ENOMEM, "%s: out of memory", path);
                 else if (d) bad = 1;
@@ -276,12 +276,12 @@ static int read_fd(int fd, const char *path, fu_journal_run_fn on_run, fu_journa
         } else if (type == FU_CODEC_PROPS) {
             free(props);
             props = NULL;
-            if (len < 1 + FU_CAND_ID_LEN + 4) bad = 1;
+            if (len < 1 + FU_RECORD_ID_LEN + 4) bad = 1;
             else if (!(props = malloc(len))) rc = fu_fail(err, FU_ENOMEM, "%s: out of memory", path);
             else memcpy(props, r.buf, props_len = len);
         } else if (type == FU_CODEC_LAYOUT) {
             if (on_layout) {
-                fu_cand_layout l;
+                fu_record_layout l;
                 if (fu_codec_get_layout(r.buf, len, &l)) bad = 1;
                 else rc = on_layout(ctx, &l, err);
             }
@@ -361,7 +361,7 @@ typedef struct {
     const char *path;
 } scan_ctx;
 
-static int scan_cand(void *vctx, fu_cand_record *rec, fu_err *err) {
+static int scan_cand(void *vctx, fu_record *rec, fu_err *err) {
     scan_ctx *c = vctx;
     fu_journal_scan *s = c->scan;
     int added;
@@ -370,33 +370,33 @@ static int scan_cand(void *vctx, fu_cand_record *rec, fu_err *err) {
     if (added) {
         if (s->ncand == c->cap) {
             size_t cap = c->cap ? 2 * c->cap : 64;
-            fu_cand_status *q = realloc(s->cand, cap * sizeof *q);
+            fu_journal_status *q = realloc(s->cand, cap * sizeof *q);
             if (!q) return fu_fail(err, FU_ENOMEM, "%s: out of memory scanning", c->path);
             s->cand = q;
             c->cap = cap;
         }
-        fu_cand_status *e = &s->cand[s->ncand++];
+        fu_journal_status *e = &s->cand[s->ncand++];
         memset(e, 0, sizeof *e);
         memcpy(e->id, rec->id, sizeof e->id);
     }
-    fu_cand_status *e = &s->cand[i];
+    fu_journal_status *e = &s->cand[i];
     if (rec->attempt > e->attempts) e->attempts = rec->attempt;
-    int failed = rec->state == FU_CAND_FAILED && rec->cause;
+    int failed = rec->state == FU_RECORD_FAILED && rec->cause;
     int crashed = failed && strcmp(rec->cause, "crashed") == 0;
     e->crashes += crashed;
     e->interruptions += failed && strcmp(rec->cause, "interrupted") == 0;
-    e->open = rec->state == FU_CAND_STARTED;
-    /* e->final is "terminal" (fu_cand_status) */
-    if (fu_cand_supersedes(e->state, e->final, rec->state, rec->final)) {
+    e->open = rec->state == FU_RECORD_STARTED;
+    /* e->final is "terminal" (fu_journal_status) */
+    if (fu_record_supersedes(e->state, e->final, rec->state, rec->final)) {
         e->state = rec->state;
-        e->final = fu_cand_state_terminal(rec->state, rec->final);
+        e->final = fu_record_state_terminal(rec->state, rec->final);
         e->final_crash = e->final && crashed;
     }
     return FU_OK;
 }
 
 static int cmp_status(const void *a, const void *b) {
-    return strcmp(((const fu_cand_status *)a)->id, ((const fu_cand_status *)b)->id);
+    return strcmp(((const fu_journal_status *)a)->id, ((const fu_journal_status *)b)->id);
 }
 
 void fu_journal_scan_free(fu_journal_scan *s) {
@@ -405,10 +405,10 @@ void fu_journal_scan_free(fu_journal_scan *s) {
     memset(s, 0, sizeof *s);
 }
 
-const fu_cand_status *fu_journal_scan_find(const fu_journal_scan *s, const char *id) {
-    if (!s || !s->ncand || !id || strlen(id) != FU_CAND_ID_LEN) return NULL; /* bsearch(NULL) is UB */
-    fu_cand_status key;
-    for (int i = 0; i <= FU_CAND_ID_LEN; i++)
+const fu_journal_status *fu_journal_scan_find(const fu_journal_scan *s, const char *id) {
+    if (!s || !s->ncand || !id || strlen(id) != FU_RECORD_ID_LEN) return NULL; /* bsearch(NULL) is UB */
+    fu_journal_status key;
+    for (int i = 0; i <= FU_RECORD_ID_LEN; i++)
         key.id[i] = (char)((id[i] >= 'A' && id[i] <= 'F') ? id[i] - 'A' + 'a' : id[i]);
     return bsearch(&key, s->cand, s->ncand, sizeof key, cmp_status);
 }
@@ -623,7 +623,7 @@ static int seal_from(fu_journal *j, fu_bytebuf *b, size_t start, fu_err *err) {
     return frame_seal(b->p + start, b->len - start - FRAME_HEAD, err);
 }
 
-int fu_journal_append(fu_journal *j, const fu_cand_record *r, int sync, fu_err *err) {
+int fu_journal_append(fu_journal *j, const fu_record *r, int sync, fu_err *err) {
     fu_bytebuf b = {0};
     int rc = frame_open(j, fu_codec_check_record(r, err), &b, err);
     if (rc) return rc;
@@ -635,7 +635,7 @@ int fu_journal_append(fu_journal *j, const fu_cand_record *r, int sync, fu_err *
      * tagged blocks) just before the candidate record, in the same write: a furui that does not
      * know the record skips it as optional and still reads the candidate. */
     fu_bytebuf_u8(&b, FU_CODEC_PROPS);
-    fu_bytebuf_put(&b, r->id, FU_CAND_ID_LEN);
+    fu_bytebuf_put(&b, r->id, FU_RECORD_ID_LEN);
     fu_bytebuf_i32(&b, r->attempt);
     fu_codec_put_blocks(&b, &r->res);
     rc = seal_from(j, &b, 0, err);
@@ -649,7 +649,7 @@ int fu_journal_append(fu_journal *j, const fu_cand_record *r, int sync, fu_err *
     return rc;
 }
 
-int fu_journal_append_checkpoint(fu_journal *j, const fu_cand_checkpoint *c, int sync, fu_err *err) {
+int fu_journal_append_checkpoint(fu_journal *j, const fu_record_checkpoint *c, int sync, fu_err *err) {
     fu_bytebuf b = {0};
     int rc = frame_open(j, fu_codec_check_checkpoint(c, err), &b, err);
     if (rc) return rc;
@@ -657,7 +657,7 @@ int fu_journal_append_checkpoint(fu_journal *j, const fu_cand_checkpoint *c, int
     return append_payload(j, &b, sync, err);
 }
 
-int fu_journal_append_stage(fu_journal *j, const fu_cand_stage *s, int sync, fu_err *err) {
+int fu_journal_append_stage(fu_journal *j, const fu_record_stage *s, int sync, fu_err *err) {
     fu_bytebuf b = {0};
     int rc = frame_open(j, fu_codec_check_stage(s, err), &b, err);
     if (rc) return rc;
@@ -665,7 +665,7 @@ int fu_journal_append_stage(fu_journal *j, const fu_cand_stage *s, int sync, fu_
     return append_payload(j, &b, sync, err);
 }
 
-int fu_journal_append_layout(fu_journal *j, const fu_cand_layout *l, int sync, fu_err *err) {
+int fu_journal_append_layout(fu_journal *j, const fu_record_layout *l, int sync, fu_err *err) {
     fu_bytebuf b = {0};
     int rc = frame_open(j, fu_codec_check_layout(l, err), &b, err);
     if (rc) return rc;

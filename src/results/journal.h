@@ -33,7 +33,7 @@ typedef struct {
 
 /* Latest known state of one candidate (for resuming). */
 typedef struct {
-    char id[FU_CAND_ID_LEN + 1];
+    char id[FU_RECORD_ID_LEN + 1];
     int state;                 /* last terminal state if any, else last state */
     int final;                 /* 1: done, invalid or failed-final: a rerun skips it */
     int attempts;              /* highest attempt number recorded */
@@ -41,17 +41,17 @@ typedef struct {
     int interruptions;         /* failed records with cause "interrupted" (stops, job kills) */
     int final_crash;           /* the terminal record is a final "crashed" */
     int open;                  /* the last record is "started": the job ended while it ran */
-} fu_cand_status;
+} fu_journal_status;
 
 typedef struct {
     fu_journal_diag diag;
     size_t ncand;
-    fu_cand_status *cand;      /* sorted by id */
+    fu_journal_status *cand;      /* sorted by id */
 } fu_journal_scan;
 
 void fu_journal_scan_free(fu_journal_scan *s);
 /* Status of id, or NULL if the journal has never mentioned it. */
-const fu_cand_status *fu_journal_scan_find(const fu_journal_scan *s, const char *id);
+const fu_journal_status *fu_journal_scan_find(const fu_journal_scan *s, const char *id);
 
 typedef struct fu_journal fu_journal;
 
@@ -67,9 +67,9 @@ int fu_journal_writer_active(const char *path);
 /* Appends one record as one write; with sync, returns only once it is on
  * disk. A failed write is cut back off so the journal stays well-formed;
  * after a failed sync the journal refuses further appends (reopen it). */
-int fu_journal_append(fu_journal *j, const fu_cand_record *r, int sync, fu_err *err);
+int fu_journal_append(fu_journal *j, const fu_record *r, int sync, fu_err *err);
 /* Appends a checkpoint (as fu_journal_append). */
-int fu_journal_append_checkpoint(fu_journal *j, const fu_cand_checkpoint *c, int sync, fu_err *err);
+int fu_journal_append_checkpoint(fu_journal *j, const fu_record_checkpoint *c, int sync, fu_err *err);
 int fu_journal_sync(fu_journal *j, fu_err *err);
 /* Syncs and closes; j may be NULL. */
 int fu_journal_close(fu_journal *j, fu_err *err);
@@ -78,22 +78,22 @@ int fu_journal_close(fu_journal *j, fu_err *err);
  * runs: a record being written shows up as a torn tail). For every intact
  * record in file order, calls on_run or on_cand (either may be NULL). A
  * callback may take over the record's contents (copy the struct, then
- * fu_cand_record_init / clear sweep); what is left is freed after it
+ * fu_record_init / clear sweep); what is left is freed after it
  * returns. A non-zero callback status stops the reading and is returned. */
 typedef int (*fu_journal_run_fn)(void *ctx, fu_run_info *run, fu_err *err);
-typedef int (*fu_journal_cand_fn)(void *ctx, fu_cand_record *rec, fu_err *err);
+typedef int (*fu_journal_cand_fn)(void *ctx, fu_record *rec, fu_err *err);
 int fu_journal_read(const char *path, fu_journal_run_fn on_run, fu_journal_cand_fn on_cand,
                     void *ctx, fu_journal_diag *diag, fu_err *err);
 /* The checkpoint records of a journal, in file order (the callback may take over xred:
  * set it to NULL). Damage is skipped as by fu_journal_read. */
-typedef int (*fu_journal_ckpt_fn)(void *ctx, fu_cand_checkpoint *ck, fu_err *err);
+typedef int (*fu_journal_ckpt_fn)(void *ctx, fu_record_checkpoint *ck, fu_err *err);
 int fu_journal_read_checkpoints(const char *path, fu_journal_ckpt_fn on_ckpt, void *ctx, fu_err *err);
-int fu_journal_append_stage(fu_journal *j, const fu_cand_stage *s, int sync, fu_err *err);
-typedef int (*fu_journal_stage_fn)(void *ctx, const fu_cand_stage *s, fu_err *err);
+int fu_journal_append_stage(fu_journal *j, const fu_record_stage *s, int sync, fu_err *err);
+typedef int (*fu_journal_stage_fn)(void *ctx, const fu_record_stage *s, fu_err *err);
 /* The stage records of a journal, in file order. */
 int fu_journal_read_stages(const char *path, fu_journal_stage_fn on_stage, void *ctx, fu_err *err);
-int fu_journal_append_layout(fu_journal *j, const fu_cand_layout *l, int sync, fu_err *err);
-typedef int (*fu_journal_layout_fn)(void *ctx, const fu_cand_layout *l, fu_err *err);
+int fu_journal_append_layout(fu_journal *j, const fu_record_layout *l, int sync, fu_err *err);
+typedef int (*fu_journal_layout_fn)(void *ctx, const fu_record_layout *l, fu_err *err);
 /* The layout records of a journal, in file order. */
 int fu_journal_read_layouts(const char *path, fu_journal_layout_fn on_layout, void *ctx, fu_err *err);
 /* fu_journal_read into a status table, as fu_journal_open does. */

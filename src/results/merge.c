@@ -30,7 +30,7 @@ void fu_merge_report_free(fu_merge_report *rep) {
 }
 
 typedef struct {
-    fu_cand_record *rec;
+    fu_record *rec;
     size_t src;
 } entry;
 
@@ -110,15 +110,15 @@ int fu_results_merge(const char *const *inputs, size_t ninputs, const char *cons
         int maxatt = all[a].rec->attempt;
         for (size_t x = a + 1; x < b; x++) {
             if (all[x].rec->attempt > maxatt) maxatt = all[x].rec->attempt;
-            const fu_cand_record *w = all[win].rec, *y = all[x].rec;
-            const char *diff = fu_cand_record_diff(w, y, 0);
+            const fu_record *w = all[win].rec, *y = all[x].rec;
+            const char *diff = fu_diff_record(w, y, 0);
             if (!diff) {
                 rep->ncollapsed++;
                 continue;
             }
             rep->nsuperseded++;
-            int wd = w->state == FU_CAND_DONE, yd = y->state == FU_CAND_DONE;
-            const char *far = wd && yd ? fu_cand_record_diff_close(w, y) : diff;
+            int wd = w->state == FU_RECORD_DONE, yd = y->state == FU_RECORD_DONE;
+            const char *far = wd && yd ? fu_diff_record_close(w, y) : diff;
             if (wd && yd && !far) {
                 /* the same calculation up to rounding: the earlier input's row stays */
                 rep->nsuperseded--;
@@ -135,13 +135,13 @@ int fu_results_merge(const char *const *inputs, size_t ninputs, const char *cons
                 continue;
             }
             if (wd) continue;
-            int wt = fu_cand_state_terminal(w->state, w->final);
-            int yt = fu_cand_state_terminal(y->state, y->final);
+            int wt = fu_record_state_terminal(w->state, w->final);
+            int yt = fu_record_state_terminal(y->state, y->final);
             if (yd || (yt && !wt) || (yt == wt && y->time_end > w->time_end)) win = x;
         }
-        fu_cand_record *dst = &out.rec[out.n++];
+        fu_record *dst = &out.rec[out.n++];
         *dst = *all[win].rec; /* move; the inputs are freed below */
-        fu_cand_record_init(all[win].rec);
+        fu_record_init(all[win].rec);
         dst->attempt = maxatt;
         a = b;
     }
@@ -152,11 +152,11 @@ int fu_results_merge(const char *const *inputs, size_t ninputs, const char *cons
     }
 
     for (size_t i = 0; i < out.n; i++) {
-        const fu_cand_record *x = &out.rec[i];
+        const fu_record *x = &out.rec[i];
         int bad = 0;
-        if (x->state == FU_CAND_FAILED || x->state == FU_CAND_INVALID)
+        if (x->state == FU_RECORD_FAILED || x->state == FU_RECORD_INVALID)
             bad = push_id(&rep->failed, &rep->nfailed_ids, x->id);
-        else if (x->state != FU_CAND_DONE)
+        else if (x->state != FU_RECORD_DONE)
             bad = push_id(&rep->unfinished, &rep->nunfinished_ids, x->id);
         if (bad) {
             rc = fu_fail(err, FU_ENOMEM, "merge: out of memory");
@@ -170,9 +170,9 @@ int fu_results_merge(const char *const *inputs, size_t ninputs, const char *cons
             goto done;
         }
         for (size_t i = 0; i < nexpected; i++) {
-            fu_cand_record tmp;
-            fu_cand_record_init(&tmp);
-            if ((rc = fu_cand_record_set_id(&tmp, expected[i], err))) {
+            fu_record tmp;
+            fu_record_init(&tmp);
+            if ((rc = fu_record_set_id(&tmp, expected[i], err))) {
                 fu_err_prefix(err, "merge: expected id %zu", i + 1);
                 goto done;
             }

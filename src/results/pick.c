@@ -9,7 +9,7 @@ static int stage_number(const fu_results *r, const char *which) {
     char *end;
     long v = strtol(which, &end, 10);
     for (size_t i = 0; i < r->n; i++) {
-        const fu_cand_record *c = &r->rec[i];
+        const fu_record *c = &r->rec[i];
         if (c->stage > 0 && (!strcmp(c->stage_name, which) || (!*end && end != which && v == c->stage)))
             return c->stage;
     }
@@ -50,7 +50,7 @@ int fu_pick_stage(fu_results *r, const char *which, size_t *nremoved, fu_err *er
     }
     size_t m0 = 0;
     for (size_t i = 0; i < r->n; i++) {
-        const fu_cand_record *c = &r->rec[i];
+        const fu_record *c = &r->rec[i];
         if (c->stage <= 0) keep[i] = 1;
         else if (want) keep[i] = c->stage == want;
         else ord[m0++] = (root_row){c->stage_root, c->stage, i};
@@ -62,7 +62,7 @@ int fu_pick_stage(fu_results *r, const char *which, size_t *nremoved, fu_err *er
     size_t m = 0;
     for (size_t i = 0; i < r->n; i++) {
         if (!keep[i]) {
-            fu_cand_record_free(&r->rec[i]);
+            fu_record_free(&r->rec[i]);
             (*nremoved)++;
             continue;
         }

@@ -43,7 +43,7 @@ static long long dim0(hid_t loc, const char *name) {
 }
 
 /* The recovery history columns (recovery_offset and recovery_*). */
-static void read_recovery(fu_h5io_ctx *c, hid_t g, fu_cand_record *R, size_t n) {
+static void read_recovery(fu_h5io_ctx *c, hid_t g, fu_record *R, size_t n) {
     long long *ro = calloc(n + 1, sizeof *ro);
     if (!ro) {
         fu_h5io_fail(c, FU_ENOMEM, "out of memory reading %s", "recovery");
@@ -68,7 +68,7 @@ static void read_recovery(fu_h5io_ctx *c, hid_t g, fu_cand_record *R, size_t n) 
     fu_h5io_get(c, g, "recovery_seconds", H5T_NATIVE_DOUBLE, t, sec);
     for (size_t i = 0; !c->bad && i < n; i++)
         for (long long q = ro[i]; !c->bad && q < ro[i + 1]; q++)
-            if (fu_cand_add_rung(&R[i], rung[q], outc[q], it[q], sec[q], msg[q], NULL))
+            if (fu_record_add_rung(&R[i], rung[q], outc[q], it[q], sec[q], msg[q], NULL))
                 fu_h5io_fail(c, FU_ENOMEM, "out of memory reading %s", "recovery");
     fu_h5io_free_strs(rung, rung ? t : 0);
     fu_h5io_free_strs(outc, outc ? t : 0);
@@ -86,7 +86,7 @@ static size_t field_bytes(const fu_property_field *f) {
 /* Fields [from, to) of property p from their datasets in g into the rows of R: into each
  * row's result (inline), or into blocks[i] where blocks is given (NULL entries skipped).
  * Ragged fields are the caller's. A dataset of the wrong size is refused. */
-static void read_fields(fu_h5io_ctx *c, hid_t g, const fu_property *p, size_t from, size_t to, fu_cand_record *R,
+static void read_fields(fu_h5io_ctx *c, hid_t g, const fu_property *p, size_t from, size_t to, fu_record *R,
                         size_t n, void **blocks, double *dv, int *iv) {
     for (size_t k = from; k < to && !c->bad; k++) {
         const fu_property_field *f = &p->fields[k];
@@ -110,7 +110,7 @@ static void read_fields(fu_h5io_ctx *c, hid_t g, const fu_property *p, size_t fr
 
 /* A block property's group: `present`, then the fields this furui knows (a field the file
  * lacks stays 0; datasets it does not know are ignored). */
-static void read_block(fu_h5io_ctx *c, hid_t g0, const fu_property *p, size_t pi, fu_cand_record *R, size_t n,
+static void read_block(fu_h5io_ctx *c, hid_t g0, const fu_property *p, size_t pi, fu_record *R, size_t n,
                        double *dv, int *iv) {
     hid_t g = H5Gopen2(g0, p->name, H5P_DEFAULT);
     if (g < 0) return;
@@ -162,15 +162,15 @@ static void read_candidates(fu_h5io_ctx *c, hid_t f, fu_results *out) {
         fu_h5io_fail(c, FU_ENOMEM, "out of memory reading %s", "candidates");
         goto out;
     }
-    for (size_t i = 0; i < n; i++) fu_cand_record_init(&out->rec[i]);
+    for (size_t i = 0; i < n; i++) fu_record_init(&out->rec[i]);
     out->n = n;
-    fu_cand_record *R = out->rec;
+    fu_record *R = out->rec;
     hid_t imt = fu_h5io_id_mem_type();
     fu_h5io_get(c, g, "id", imt, n, ids);
     H5Tclose(imt);
     for (size_t i = 0; i < n && !c->bad; i++) {
         fu_err e;
-        if (fu_cand_record_set_id(&R[i], ids[i], &e)) fu_h5io_fail(c, FU_EINPUT, "%s", "candidates/id holds an invalid id");
+        if (fu_record_set_id(&R[i], ids[i], &e)) fu_h5io_fail(c, FU_EINPUT, "%s", "candidates/id holds an invalid id");
         else if (i && strcmp(R[i - 1].id, R[i].id) >= 0)
             fu_h5io_fail(c, FU_EINPUT, "%s", "candidates/id is not strictly ascending (duplicate candidates)");
     }
@@ -316,8 +316,8 @@ static void read_candidates(fu_h5io_ctx *c, hid_t f, fu_results *out) {
         s->smearing = smear[i], smear[i] = NULL;
         s->have_forces = s->have_forces != 0;
         fu_err e;
-        if (fu_cand_result_alloc(s, natom[i], nk[i], nband[i], nsp[i], &e) ||
-            fu_cand_result_set_nspin(s, nspin[i], &e)) {
+        if (fu_record_result_alloc(s, natom[i], nk[i], nband[i], nsp[i], &e) ||
+            fu_record_result_set_nspin(s, nspin[i], &e)) {
             fu_h5io_fail(c, FU_ENOMEM, "out of memory reading %s", "candidates");
             goto out;
         }

@@ -25,36 +25,36 @@
 
 /* ---- states ------------------------------------------------------------ */
 
-const char *fu_cand_state_name(int state) {
+const char *fu_record_state_name(int state) {
     switch (state) {
-    case FU_CAND_QUEUED: return "queued";
-    case FU_CAND_STARTED: return "started";
-    case FU_CAND_DONE: return "done";
-    case FU_CAND_FAILED: return "failed";
-    case FU_CAND_INVALID: return "invalid";
+    case FU_RECORD_QUEUED: return "queued";
+    case FU_RECORD_STARTED: return "started";
+    case FU_RECORD_DONE: return "done";
+    case FU_RECORD_FAILED: return "failed";
+    case FU_RECORD_INVALID: return "invalid";
     default: return "unknown";
     }
 }
 
-int fu_cand_state_terminal(int state, int final) {
-    return state == FU_CAND_DONE || state == FU_CAND_INVALID ||
-           (state == FU_CAND_FAILED && final);
+int fu_record_state_terminal(int state, int final) {
+    return state == FU_RECORD_DONE || state == FU_RECORD_INVALID ||
+           (state == FU_RECORD_FAILED && final);
 }
 
-int fu_cand_supersedes(int old_state, int old_final, int new_state, int new_final) {
-    return fu_cand_state_terminal(new_state, new_final) || !fu_cand_state_terminal(old_state, old_final);
+int fu_record_supersedes(int old_state, int old_final, int new_state, int new_final) {
+    return fu_record_state_terminal(new_state, new_final) || !fu_record_state_terminal(old_state, old_final);
 }
 
 /* ---- records ----------------------------------------------------------- */
 
-void fu_cand_record_init(fu_cand_record *r) {
+void fu_record_init(fu_record *r) {
     memset(r, 0, sizeof *r);
     r->group = -1;
     r->engine_seconds = NAN;
     r->io_seconds = NAN;
 }
 
-static void rungs_free(fu_cand_record *r) {
+static void rungs_free(fu_record *r) {
     for (int i = 0; i < r->nrungs; i++) {
         free(r->rungs[i].rung);
         free(r->rungs[i].outcome);
@@ -84,17 +84,17 @@ static void result_free(fu_cand_result *res) {
     memset(res, 0, sizeof *res);
 }
 
-void fu_cand_record_free(fu_cand_record *r) {
+void fu_record_free(fu_record *r) {
     if (!r) return;
     free(r->label);
     free(r->cause);
     free(r->message);
     result_free(&r->res);
     rungs_free(r);
-    fu_cand_record_init(r);
+    fu_record_init(r);
 }
 
-int fu_cand_set_str(char **field, const char *value, fu_err *err) {
+int fu_record_set_str(char **field, const char *value, fu_err *err) {
     char *c = NULL;
     if (value) {
         size_t n = strlen(value);
@@ -109,30 +109,30 @@ int fu_cand_set_str(char **field, const char *value, fu_err *err) {
 
 /* upper_ok: callers may hand in upper case (normalised on set); stored and
  * decoded IDs must already be lower case, or look-ups by ID would miss them. */
-int fu_cand_add_rung(fu_cand_record *r, const char *rung, const char *outcome, int iterations,
+int fu_record_add_rung(fu_record *r, const char *rung, const char *outcome, int iterations,
                      double seconds, const char *message, fu_err *err) {
-    fu_cand_rung *v = realloc(r->rungs, (size_t)(r->nrungs + 1) * sizeof *v);
+    fu_record_rung *v = realloc(r->rungs, (size_t)(r->nrungs + 1) * sizeof *v);
     if (!v) return fu_fail(err, FU_ENOMEM, "record: out of memory for the recovery history");
     r->rungs = v;
-    fu_cand_rung *g = &v[r->nrungs];
+    fu_record_rung *g = &v[r->nrungs];
     memset(g, 0, sizeof *g);
     g->iterations = iterations;
     g->seconds = seconds;
     r->nrungs++;
-    int rc = fu_cand_set_str(&g->rung, rung, err);
-    if (!rc) rc = fu_cand_set_str(&g->outcome, outcome, err);
-    if (!rc) rc = fu_cand_set_str(&g->message, message, err);
+    int rc = fu_record_set_str(&g->rung, rung, err);
+    if (!rc) rc = fu_record_set_str(&g->outcome, outcome, err);
+    if (!rc) rc = fu_record_set_str(&g->message, message, err);
     return rc;
 }
 
 int fu_record_id_valid(const char *id, int upper_ok) {
-    for (int i = 0; i < FU_CAND_ID_LEN; i++) {
+    for (int i = 0; i < FU_RECORD_ID_LEN; i++) {
         char c = id[i];
         if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
               (upper_ok && c >= 'A' && c <= 'F')))
             return 0;
     }
-    return id[FU_CAND_ID_LEN] == '\0';
+    return id[FU_RECORD_ID_LEN] == '\0';
 }
 
 int valid_id(const char *id) { return fu_record_id_valid(id, 1); }
@@ -149,12 +149,12 @@ const char *fu_record_id_shown(const char *id, char out[41]) {
     return out;
 }
 
-int fu_cand_record_set_id(fu_cand_record *r, const char *id, fu_err *err) {
+int fu_record_set_id(fu_record *r, const char *id, fu_err *err) {
     char shown[41];
-    if (!id || strlen(id) != FU_CAND_ID_LEN || !valid_id(id))
+    if (!id || strlen(id) != FU_RECORD_ID_LEN || !valid_id(id))
         return fu_fail(err, FU_EINPUT, "record: candidate id '%s' is not %d hex digits",
-                       id ? fu_record_id_shown(id, shown) : "(null)", FU_CAND_ID_LEN);
-    for (int i = 0; i <= FU_CAND_ID_LEN; i++)
+                       id ? fu_record_id_shown(id, shown) : "(null)", FU_RECORD_ID_LEN);
+    for (int i = 0; i <= FU_RECORD_ID_LEN; i++)
         r->id[i] = (char)((id[i] >= 'A' && id[i] <= 'F') ? id[i] - 'A' + 'a' : id[i]);
     return FU_OK;
 }
@@ -169,7 +169,7 @@ int fu_record_zalloc(void *pp, size_t n, size_t size, fu_err *err) {
     return FU_OK;
 }
 
-int fu_cand_result_alloc(fu_cand_result *res, int natom, int nk, int nband, int nspecies,
+int fu_record_result_alloc(fu_cand_result *res, int natom, int nk, int nband, int nspecies,
                          fu_err *err) {
     if (natom < 0 || nk < 0 || nband < 0 || nspecies < 0)
         return fu_fail(err, FU_EINTERNAL, "record: negative array size");
@@ -192,7 +192,7 @@ int fu_cand_result_alloc(fu_cand_result *res, int natom, int nk, int nband, int 
     return rc;
 }
 
-int fu_cand_result_set_nspin(fu_cand_result *res, int nspin, fu_err *err) {
+int fu_record_result_set_nspin(fu_cand_result *res, int nspin, fu_err *err) {
     if (nspin != 1 && nspin != 2) return fu_fail(err, FU_EINPUT, "record: nspin %d is not 1 or 2", nspin);
     size_t nkb = (size_t)res->nk * (size_t)res->nband;
     if (fu_cand_nspin(res) != nspin && nkb) {
@@ -214,7 +214,7 @@ static void copy_fixed(char *dst, size_t cap, const char *src) {
     snprintf(dst, cap, "%s", src ? src : "");
 }
 
-int fu_cand_result_from_scf(fu_cand_result *res, const fu_structure *s, const fu_scf_params *p,
+int fu_record_result_from_scf(fu_cand_result *res, const fu_structure *s, const fu_scf_params *p,
                             const fu_scf_result *r, fu_err *err) {
     result_free(res);
     res->etotal = r->etotal;
@@ -249,10 +249,10 @@ int fu_cand_result_from_scf(fu_cand_result *res, const fu_structure *s, const fu
     char formula[256];
     fu_structure_formula_reduced(s, formula, sizeof formula);
     int nsp = r->nspecies > 0 ? r->nspecies : s->nspecies;
-    int rc = fu_cand_result_alloc(res, s->natom, r->nk, r->nband, nsp, err);
-    if (!rc) rc = fu_cand_set_str(&res->formula, formula, err);
-    if (!rc) rc = fu_cand_set_str(&res->xc, r->xc_names, err);
-    if (!rc) rc = fu_cand_set_str(&res->smearing, fu_smearing_name(p->smearing), err);
+    int rc = fu_record_result_alloc(res, s->natom, r->nk, r->nband, nsp, err);
+    if (!rc) rc = fu_record_set_str(&res->formula, formula, err);
+    if (!rc) rc = fu_record_set_str(&res->xc, r->xc_names, err);
+    if (!rc) rc = fu_record_set_str(&res->smearing, fu_smearing_name(p->smearing), err);
     if (rc) {
         result_free(res);
         return rc;
@@ -267,7 +267,7 @@ int fu_cand_result_from_scf(fu_cand_result *res, const fu_structure *s, const fu
         res->kweight[k] = r->kweight[k];
     }
     int nspin = r->nspin == 2 ? 2 : 1;
-    rc = fu_cand_result_set_nspin(res, nspin, err);
+    rc = fu_record_result_set_nspin(res, nspin, err);
     if (rc) {
         result_free(res);
         return rc;
@@ -299,7 +299,7 @@ int fu_cand_result_from_scf(fu_cand_result *res, const fu_structure *s, const fu
  * FU_CODEC_CKPT: id[16] | u8 kind | i32 attempt | f64 time | kind 1: i32 nsteps, i32 natom,
  * i32 fft[3], f64 lattice[9], f64 xred[3 natom], f64 energy | kind 2: i32 index, f64 volume, f64 energy */
 
-void fu_cand_checkpoint_free(fu_cand_checkpoint *c) {
+void fu_record_checkpoint_free(fu_record_checkpoint *c) {
     if (!c) return;
     free(c->xred);
     c->xred = NULL;
@@ -331,11 +331,11 @@ void fu_run_info_free(fu_run_info *ri) {
     ri->sweep = NULL;
 }
 
-int fu_cand_record_copy(fu_cand_record *dst, const fu_cand_record *src, fu_err *err) {
+int fu_record_copy(fu_record *dst, const fu_record *src, fu_err *err) {
     /* Through the codec: one definition of what a record contains. */
     unsigned char *buf;
     size_t len;
-    int rc = fu_cand_record_encode(src, &buf, &len, err);
+    int rc = fu_codec_record_encode(src, &buf, &len, err);
     if (rc) return rc;
     rc = fu_codec_get_record(buf, len, dst, err);
     free(buf);

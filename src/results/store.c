@@ -45,7 +45,7 @@ char *fu_store_dup(const char *s) {
 }
 
 int fu_store_cmp_rec(const void *a, const void *b) {
-    return strcmp(((const fu_cand_record *)a)->id, ((const fu_cand_record *)b)->id);
+    return strcmp(((const fu_record *)a)->id, ((const fu_record *)b)->id);
 }
 
 int fu_store_cmp_id(const void *a, const void *b) { return strcmp((const char *)a, (const char *)b); }
@@ -64,7 +64,7 @@ int fu_store_sync_parent_dir(const char *path) {
 
 void fu_results_free(fu_results *r) {
     if (!r) return;
-    for (size_t i = 0; i < r->n; i++) fu_cand_record_free(&r->rec[i]);
+    for (size_t i = 0; i < r->n; i++) fu_record_free(&r->rec[i]);
     free(r->rec);
     for (size_t i = 0; i < r->nruns; i++) fu_run_info_free(&r->runs[i]);
     free(r->runs);
@@ -94,7 +94,7 @@ int fu_results_add_sweep(fu_results *r, const char *text, fu_err *err) {
 
 long fu_results_find(const fu_results *r, const char *id) {
     if (!r->n || !id) return -1;
-    fu_cand_record *hit = bsearch(id, r->rec, r->n, sizeof *r->rec, fu_store_cmp_id);
+    fu_record *hit = bsearch(id, r->rec, r->n, sizeof *r->rec, fu_store_cmp_id);
     return hit ? (long)(hit - r->rec) : -1;
 }
 
@@ -103,9 +103,9 @@ void fu_store_count_states(const fu_results *r, size_t *ndone, size_t *nfailed, 
     *ndone = *nfailed = *ninvalid = *nunfinished = 0;
     for (size_t i = 0; i < r->n; i++) {
         switch (r->rec[i].state) {
-        case FU_CAND_DONE: (*ndone)++; break;
-        case FU_CAND_FAILED: (*nfailed)++; break;
-        case FU_CAND_INVALID: (*ninvalid)++; break;
+        case FU_RECORD_DONE: (*ndone)++; break;
+        case FU_RECORD_FAILED: (*nfailed)++; break;
+        case FU_RECORD_INVALID: (*ninvalid)++; break;
         default: (*nunfinished)++; break;
         }
     }

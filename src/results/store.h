@@ -28,7 +28,7 @@ typedef struct {
 typedef struct {
     int schema_version;       /* of the file read; FU_RESULTS_SCHEMA_VERSION when built */
     size_t n;
-    fu_cand_record *rec;      /* one per candidate, ids strictly ascending */
+    fu_record *rec;      /* one per candidate, ids strictly ascending */
     size_t nruns;
     fu_run_info *runs;        /* coordinator sessions (sweep NULL; sweep_sha256 set) */
     char *sweep;              /* verbatim sweep text of the first session ("" if none) */
@@ -77,19 +77,19 @@ typedef struct {
     size_t ncand, ndone, nfailed, ninvalid, nunfinished;
     size_t ncollapsed;        /* identical duplicates collapsed into one row */
     size_t nclose;            /* of those: done results equal only within the merge
-                                 tolerance (fu_cand_record_diff_close) */
+                                 tolerance (fu_diff_record_close) */
     size_t nsuperseded;       /* duplicates replaced: done beats not done; else latest terminal */
     size_t nconflicts;        /* candidates with two different "done" results */
     char conflict[FU_ERR_MSG_LEN]; /* the first conflict, one line */
     /* ID lists (16 hex + NUL each), ascending */
     size_t nmissing;          /* expected but in no input */
-    char (*missing)[FU_CAND_ID_LEN + 1];
+    char (*missing)[FU_RECORD_ID_LEN + 1];
     size_t nunexpected;       /* in an input but not expected */
-    char (*unexpected)[FU_CAND_ID_LEN + 1];
+    char (*unexpected)[FU_RECORD_ID_LEN + 1];
     size_t nfailed_ids;       /* final state failed or invalid */
-    char (*failed)[FU_CAND_ID_LEN + 1];
+    char (*failed)[FU_RECORD_ID_LEN + 1];
     size_t nunfinished_ids;   /* final state queued or started */
-    char (*unfinished)[FU_CAND_ID_LEN + 1];
+    char (*unfinished)[FU_RECORD_ID_LEN + 1];
     char warning[FU_ERR_MSG_LEN]; /* inputs with different sweeps, corrupt journals; "" if none */
 } fu_merge_report;
 
@@ -98,7 +98,7 @@ void fu_merge_report_free(fu_merge_report *rep);
 /* Combines shard results files and/or journals into one results file with
  * every candidate exactly once. Identical duplicates (same outcome, whatever
  * when or where computed) collapse, and so do two "done" results equal
- * within the merge tolerance (fu_cand_record_diff_close: rounding noise of
+ * within the merge tolerance (fu_diff_record_close: rounding noise of
  * another rank count; the row of the earlier input stays); a "done" row
  * beats rows that are not done; otherwise the latest terminal row wins. Two different "done"
  * results for one candidate are a conflict: FU_EINPUT naming the candidate,

@@ -32,7 +32,7 @@ static int build_offsets(const fu_results *r, fu_h5io_offsets *o) {
     o->eos = calloc(n + 1, sizeof(long long));
     if (!o->atom || !o->k || !o->band || !o->species || !o->eos) return -1;
     for (size_t i = 0; i < n; i++) {
-        const fu_cand_record *x = &r->rec[i];
+        const fu_record *x = &r->rec[i];
         const fu_cand_result *s = &x->res;
         int h = x->have_result;
         o->atom[i + 1] = o->atom[i] + (h ? s->natom : 0);
@@ -48,7 +48,7 @@ static int build_offsets(const fu_results *r, fu_h5io_offsets *o) {
 /* One dataset per field of property p (index in the registry) for the n rows of R: [n],
  * [n, count], or [n, 3, 3] for count 9; ragged fields are written with their offsets by the
  * caller. dv/iv/sv: scratch for n*9 doubles, n*9 ints, n strings. */
-static void write_fields(fu_h5io_ctx *c, hid_t g, const fu_property *p, size_t pi, const fu_cand_record *R, size_t n,
+static void write_fields(fu_h5io_ctx *c, hid_t g, const fu_property *p, size_t pi, const fu_record *R, size_t n,
                          double *dv, int *iv, const char **sv) {
     for (size_t k = 0; k < p->nfields; k++) {
         const fu_property_field *f = &p->fields[k];
@@ -86,7 +86,7 @@ static void write_candidates(fu_h5io_ctx *c, hid_t f, const fu_results *r, const
         return;
     }
     size_t big = n ? n : 1;
-    char *ids = calloc(big, FU_CAND_ID_LEN);
+    char *ids = calloc(big, FU_RECORD_ID_LEN);
     const char **sv = calloc(big, sizeof *sv);
     double *dv = calloc(big * 9, sizeof *dv);
     int *iv = calloc(big * 9, sizeof *iv);
@@ -95,8 +95,8 @@ static void write_candidates(fu_h5io_ctx *c, hid_t f, const fu_results *r, const
         fu_h5io_fail(c, FU_ENOMEM, "out of memory for %s", "candidates");
         goto out;
     }
-    const fu_cand_record *R = r->rec;
-    for (size_t i = 0; i < n; i++) memcpy(ids + i * FU_CAND_ID_LEN, R[i].id, FU_CAND_ID_LEN);
+    const fu_record *R = r->rec;
+    for (size_t i = 0; i < n; i++) memcpy(ids + i * FU_RECORD_ID_LEN, R[i].id, FU_RECORD_ID_LEN);
     hid_t it = fu_h5io_id_type();
     hsize_t dn[1] = {n};
     fu_h5io_put(c, g, "id", it, it, 1, dn, ids, NULL);
@@ -327,19 +327,19 @@ static void write_candidates(fu_h5io_ctx *c, hid_t f, const fu_results *r, const
     {
         size_t m = 0;
         for (size_t i = 0; i < n; i++)
-            if (R[i].state == FU_CAND_FAILED || R[i].state == FU_CAND_INVALID) m++;
+            if (R[i].state == FU_RECORD_FAILED || R[i].state == FU_RECORD_INVALID) m++;
         hid_t gf = H5Gcreate2(f, "failures", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         if (gf < 0) {
             fu_h5io_fail(c, FU_EIO, "group %s", "failures");
         } else {
-            const fu_cand_record **F = calloc(m ? m : 1, sizeof *F);
+            const fu_record **F = calloc(m ? m : 1, sizeof *F);
             if (!F) {
                 fu_h5io_fail(c, FU_ENOMEM, "out of memory for %s", "failures");
             } else {
                 size_t j = 0;
                 for (size_t i = 0; i < n; i++)
-                    if (R[i].state == FU_CAND_FAILED || R[i].state == FU_CAND_INVALID) F[j++] = &R[i];
-                for (size_t i = 0; i < m; i++) memcpy(ids + i * FU_CAND_ID_LEN, F[i]->id, FU_CAND_ID_LEN);
+                    if (R[i].state == FU_RECORD_FAILED || R[i].state == FU_RECORD_INVALID) F[j++] = &R[i];
+                for (size_t i = 0; i < m; i++) memcpy(ids + i * FU_RECORD_ID_LEN, F[i]->id, FU_RECORD_ID_LEN);
                 hsize_t dm[1] = {m};
                 hid_t it2 = fu_h5io_id_type();
                 fu_h5io_put(c, gf, "id", it2, it2, 1, dm, ids, NULL);

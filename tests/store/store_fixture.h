@@ -13,55 +13,55 @@
 #include "results/journal.h"
 #include "results/codec.h"
 
-static void fx_id(int i, char id[FU_CAND_ID_LEN + 1]) {
-    snprintf(id, FU_CAND_ID_LEN + 1, "%016llx",
+static void fx_id(int i, char id[FU_RECORD_ID_LEN + 1]) {
+    snprintf(id, FU_RECORD_ID_LEN + 1, "%016llx",
              (unsigned long long)(0x9e3779b97f4a7c15ULL * (uint64_t)(i + 1)));
 }
 
 /* Record of candidate i in `state`. Done records carry a result with natom
  * atoms, nk k-points and nband bands (forces on odd i only). */
-static int fx_record(fu_cand_record *r, int i, int state, int attempt, int natom, int nk,
+static int fx_record(fu_record *r, int i, int state, int attempt, int natom, int nk,
                      int nband) {
     fu_err e;
-    char id[FU_CAND_ID_LEN + 1], buf[128];
-    fu_cand_record_init(r);
+    char id[FU_RECORD_ID_LEN + 1], buf[128];
+    fu_record_init(r);
     fx_id(i, id);
-    if (fu_cand_record_set_id(r, id, &e)) return -1;
+    if (fu_record_set_id(r, id, &e)) return -1;
     r->state = state;
     r->attempt = attempt;
     r->group = i % 4;
     r->time_start = 1.7e9 + 10.0 * i;
     r->time_end = r->time_start + 1.25 + i;
     snprintf(buf, sizeof buf, "cand-%d Si%d a=%.2f Å", i, natom, 5.0 + 0.01 * i);
-    if (fu_cand_set_str(&r->label, buf, &e)) return -1;
-    if (state == FU_CAND_FAILED || state == FU_CAND_INVALID) {
-        r->final = state == FU_CAND_INVALID || attempt >= 2;
-        if (fu_cand_set_str(&r->cause, state == FU_CAND_FAILED ? "no-convergence" : "input", &e))
+    if (fu_record_set_str(&r->label, buf, &e)) return -1;
+    if (state == FU_RECORD_FAILED || state == FU_RECORD_INVALID) {
+        r->final = state == FU_RECORD_INVALID || attempt >= 2;
+        if (fu_record_set_str(&r->cause, state == FU_RECORD_FAILED ? "no-convergence" : "input", &e))
             return -1;
         snprintf(buf, sizeof buf, "scf: not converged after %d iterations (|dE| %.3g Ha)", 40 + i,
                  1e-3 / (i + 1));
-        if (fu_cand_set_str(&r->message, buf, &e)) return -1;
+        if (fu_record_set_str(&r->message, buf, &e)) return -1;
     }
-    if (state == FU_CAND_DONE || state == FU_CAND_FAILED) {
+    if (state == FU_RECORD_DONE || state == FU_RECORD_FAILED) {
         /* timings and a recovery history (journal version 2) */
         r->engine_seconds = 0.5 + i;
         r->io_seconds = 1e-3 * (i + 1);
-        if (fu_cand_add_rung(r, "as-given", i % 3 == 0 ? "no-convergence" : "done", 20 + i, 0.25 + i,
+        if (fu_record_add_rung(r, "as-given", i % 3 == 0 ? "no-convergence" : "done", 20 + i, 0.25 + i,
                              i % 3 == 0 ? "SCF not converged" : "", &e))
             return -1;
-        if (i % 3 == 0 && fu_cand_add_rung(r, "damping", state == FU_CAND_DONE ? "done" : "physics", 9,
-                                           0.125 * i, state == FU_CAND_DONE ? "" : "SCF diverged", &e))
+        if (i % 3 == 0 && fu_record_add_rung(r, "damping", state == FU_RECORD_DONE ? "done" : "physics", 9,
+                                           0.125 * i, state == FU_RECORD_DONE ? "" : "SCF diverged", &e))
             return -1;
     }
-    if (state != FU_CAND_DONE) return 0;
+    if (state != FU_RECORD_DONE) return 0;
     r->settings_changed = i % 5 == 0;
     r->have_result = 1;
     fu_cand_result *s = &r->res;
     s->have_forces = i % 2;
     s->have_stress = 1;
-    if (fu_cand_result_alloc(s, natom, nk, nband, 2, &e)) return -1;
+    if (fu_record_result_alloc(s, natom, nk, nband, 2, &e)) return -1;
     size_t nf;
-    const fu_cand_field *ff = fu_cand_result_f64_fields(&nf);
+    const fu_codec_field *ff = fu_codec_f64_fields(&nf);
     for (size_t k = 0; k < nf; k++)
         *(double *)((char *)s + ff[k].offset) = -7.5 - 0.001 * i + 0.1 * (double)k;
     s->ecut = 15.0;
@@ -81,8 +81,8 @@ static int fx_record(fu_cand_record *r, int i, int state, int attempt, int natom
         }
     }
     snprintf(buf, sizeof buf, "Si%d", natom > 1 ? 1 : natom);
-    if (fu_cand_set_str(&s->formula, buf, &e) || fu_cand_set_str(&s->xc, "lda", &e) ||
-        fu_cand_set_str(&s->smearing, "fermi-dirac", &e))
+    if (fu_record_set_str(&s->formula, buf, &e) || fu_record_set_str(&s->xc, "lda", &e) ||
+        fu_record_set_str(&s->smearing, "fermi-dirac", &e))
         return -1;
     for (int a = 0; a < natom; a++) {
         s->atomic_number[a] = 14;
@@ -109,7 +109,7 @@ static int fx_record(fu_cand_record *r, int i, int state, int attempt, int natom
     if (i % 5 == 3) s->gap = NAN; /* NaN must survive every copy bit for bit */
     /* journal version 3 / schema 2: a second spin channel, a relaxation, an EOS */
     if (i % 3 == 1) {
-        if (fu_cand_result_set_nspin(s, 2, &e)) return -1;
+        if (fu_record_result_set_nspin(s, 2, &e)) return -1;
         size_t nkb = (size_t)nk * (size_t)nband;
         for (size_t q = 0; q < nkb; q++) {
             s->eig[nkb + q] = s->eig[q] + 0.01 + 1e-7 * i;
@@ -152,26 +152,26 @@ static int fx_record(fu_cand_record *r, int i, int state, int attempt, int natom
 
 /* Collects every candidate record of a journal (fu_journal_read callback). */
 typedef struct {
-    fu_cand_record *rec;
+    fu_record *rec;
     size_t n, cap;
 } fx_list;
 
-static int fx_collect(void *ctx, fu_cand_record *rec, fu_err *err) {
+static int fx_collect(void *ctx, fu_record *rec, fu_err *err) {
     fx_list *l = ctx;
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 64;
-        fu_cand_record *q = realloc(l->rec, cap * sizeof *q);
+        fu_record *q = realloc(l->rec, cap * sizeof *q);
         if (!q) return fu_fail(err, FU_ENOMEM, "test: out of memory");
         l->rec = q;
         l->cap = cap;
     }
     l->rec[l->n++] = *rec;
-    fu_cand_record_init(rec);
+    fu_record_init(rec);
     return FU_OK;
 }
 
 static void fx_list_free(fx_list *l) {
-    for (size_t i = 0; i < l->n; i++) fu_cand_record_free(&l->rec[i]);
+    for (size_t i = 0; i < l->n; i++) fu_record_free(&l->rec[i]);
     free(l->rec);
     memset(l, 0, sizeof *l);
 }

@@ -30,7 +30,7 @@ static const char *P(const char *name) {
     return buf[k];
 }
 
-static void stage_of(fu_cand_stage *s, int i, int stage, const char *name, int root) {
+static void stage_of(fu_record_stage *s, int i, int stage, const char *name, int root) {
     memset(s, 0, sizeof *s);
     fx_id(i, s->id);
     fx_id(root, s->root);
@@ -45,22 +45,22 @@ static int write_journal(const char *path, int staged) {
     if (fu_journal_open(path, NULL, &j, NULL, &e)) return -1;
     const int st[4] = {1, 1, 2, 0}, root[4] = {0, 1, 0, 3};
     for (int i = 0; i < 4; i++) {
-        fu_cand_stage s;
+        fu_record_stage s;
         if (staged && st[i]) {
             stage_of(&s, i, st[i], st[i] == 1 ? "scan" : "fine", root[i]);
             if (fu_journal_append_stage(j, &s, 0, &e)) return -1;
         }
-        fu_cand_record r;
-        if (fx_record(&r, i, FU_CAND_DONE, 1, 2, 2, 3)) return -1;
+        fu_record r;
+        if (fx_record(&r, i, FU_RECORD_DONE, 1, 2, 2, 3)) return -1;
         int rc = fu_journal_append(j, &r, 0, &e);
-        fu_cand_record_free(&r);
+        fu_record_free(&r);
         if (rc) return -1;
     }
     return fu_journal_close(j, &e) ? -1 : 0;
 }
 
 static long row_of(const fu_results *r, int i) {
-    char id[FU_CAND_ID_LEN + 1];
+    char id[FU_RECORD_ID_LEN + 1];
     fx_id(i, id);
     return fu_results_find(r, id);
 }
@@ -69,11 +69,11 @@ static void check_stages(const fu_results *r, const char *what) {
     const int st[4] = {1, 1, 2, 0}, root[4] = {0, 1, 0, 3};
     for (int i = 0; i < 4; i++) {
         long k = row_of(r, i);
-        char want_root[FU_CAND_ID_LEN + 1];
+        char want_root[FU_RECORD_ID_LEN + 1];
         fx_id(root[i], want_root);
         CHECK(k >= 0, what);
         if (k < 0) continue;
-        const fu_cand_record *c = &r->rec[k];
+        const fu_record *c = &r->rec[k];
         CHECK(c->stage == st[i], what);
         CHECK(!strcmp(c->stage_name, st[i] == 1 ? "scan" : st[i] == 2 ? "fine" : ""), what);
         CHECK(st[i] ? !strcmp(c->stage_root, want_root) : c->stage_root[0] == 0, what);
@@ -143,7 +143,7 @@ int main(void) {
     /* malformed stage records are refused on append */
     fu_journal *j;
     CHECK(fu_journal_open(P("b.journal"), NULL, &j, NULL, &e) == FU_OK, "open");
-    fu_cand_stage s;
+    fu_record_stage s;
     stage_of(&s, 0, 0, "scan", 0);
     CHECK(fu_journal_append_stage(j, &s, 0, &e) == FU_EINPUT, "stage 0 refused");
     stage_of(&s, 0, 1, "", 0);
