@@ -1,6 +1,7 @@
 /* The candidate sources of a sweep: prototypes x substitutions, explicit structures, POSCAR
  * directories, elemental references; each structure expanded over the parameter lists
  * (campaign/sweep_parse.h). */
+#include "campaign/cost.h"
 #include "campaign/sweep_parse.h"
 
 #include "campaign/groupsize.h"
@@ -201,32 +202,11 @@ static int emit(ctx *c, structure_job *j, int ie, int ik, int ism) {
                                  p->spin_moment[sp], j->psp[sp]->zion, s->symbol[sp], x->name);
     }
 
-    /* cost model (input/sweep_README.md) */
-    int nfft[3];
-    fu_fftgrid_choose(s->lattice, p->ecut, j->sym->nsym, (const int(*)[3][3])j->sym->rot, nfft);
-    double vol = fabs(fu_lattice_det((const double(*)[3])s->lattice));
-    k->nk = irreducible_k(j, p);
-    k->nelec = j->nelec;
-    k->nproj = j->nproj;
-    k->nband = fu_default_nband(j->nelec, p->smearing != FU_SMEAR_NONE, s->natom);
-    k->npw = vol * pow(2.0 * p->ecut, 1.5) / (6.0 * FU_PI * FU_PI);
-    k->nfft = nfft[0] * nfft[1] * nfft[2];
-    double nf = k->nfft > 2 ? (double)k->nfft : 2.0;
-    k->cost = 1e-9 * k->nk * k->nband *
-              (2.0 * nf * log2(nf) + k->npw * (2.0 * j->nproj + 9.0 * k->nband));
-    k->memc.nk_owned = k->nk;
-    k->memc.nspin = p->nspin;
-    k->memc.nband = k->nband;
-    k->memc.nproj = k->nproj;
-    k->memc.history = p->mixing_history;
-    k->memc.nthreads = 1;
-    k->memc.gga = strstr(x->canon, "gga") != NULL;
-    for (int sp = 0; sp < s->nspecies; sp++) k->memc.nlcc |= j->psp[sp]->has_core;
-    k->memc.npw = k->npw;
-    k->memc.nfft = k->nfft;
-    fu_mem_estimate me;
-    fu_memory_estimate_counts(&k->memc, &me);
-    k->mem = me.total;
+    /* cost model (campaign/cost.h) */
+    int nlcc = 0;
+    for (int sp = 0; sp < s->nspecies; sp++) nlcc |= j->psp[sp]->has_core;
+    fu_cost_estimate(k, s, p, j->sym->nsym, (const int(*)[3][3])j->sym->rot, irreducible_k(j, p), j->nelec,
+                     j->nproj, strstr(x->canon, "gga") != NULL, nlcc);
     /* Fixed occupations of an unpolarised run need whole doubly occupied
      * bands (fu_occupations): an odd count would fail in the farm. */
     double half = 0.5 * j->nelec;
