@@ -212,7 +212,7 @@ int cmd_screen(int argc, char **argv, int rank) {
     fu_farm_opts_default(&o);
     o.threads = app_threads();
     int dry = 0, shard_index = -1, shard_count = -1, cli_rungs = 0, cli_tl = 0;
-    int group_fixed = 0; /* --group-size G; 0: auto, per candidate (screen/groupsize.h) */
+    int group_fixed = 0; /* --group-size G; 0: auto, per candidate (campaign/groupsize.h) */
     int npband = 0;      /* --npband N: band ranks per k-point of every candidate; 0: cost model */
     double mem_cli = 0;
     for (int i = 0; i < argc; i++) {
@@ -313,7 +313,7 @@ int cmd_screen(int argc, char **argv, int rank) {
         else if (rc)
             fprintf(stderr, "furui: error: %s\n", err.msg);
         /* converge: the ladders on rank 0 alone (the others wait), then the sweep at the
-         * cutoff and k-spacing they chose (screen/sweepconv.h) */
+         * cutoff and k-spacing they chose (campaign/sweepconv.h) */
         if (!rc && sw.converge && !dry) {
             char cpfx[FU_SWEEP_PATH_LEN];
             snprintf(cpfx, sizeof cpfx, "%s", prefix ? prefix : sw.name);
@@ -341,11 +341,11 @@ int cmd_screen(int argc, char **argv, int rank) {
                 rc = FU_EINPUT;
             } else {
                 /* each candidate's group size and layout for this job's ranks, planned over
-                   the candidates of this shard (screen/groupsize.h) */
+                   the candidates of this shard (campaign/groupsize.h) */
                 fu_groupsize_opts go = {size == 1 ? 1 : size - 1, size == 1 ? 1 : group_fixed, limit, o.threads,
                                         how, NULL, npband};
                 /* a later stage's candidates are stage 1's structures in the same order, and
-                   belong to the shard of their stage-1 structure (screen/stages.h) */
+                   belong to the shard of their stage-1 structure (campaign/stages.h) */
                 unsigned char *mask = NULL;
                 if (shard_count > 1 && (!(mask = malloc(sw.n > 0 ? (size_t)sw.n : 1)) ||
                                         fu_farm_shard_mask(&sw, shard_index, shard_count, mask) < 0)) {
@@ -500,7 +500,7 @@ int cmd_status(int argc, char **argv, int rank) {
            path, res.n, count[FU_RECORD_DONE], count[FU_RECORD_FAILED], count[FU_RECORD_INVALID], left,
            count[FU_RECORD_QUEUED], count[FU_RECORD_STARTED], live ? "running: the job is live" : "interrupted",
            retry);
-    /* a staged sweep: the same counts per stage (screen/stages.h) */
+    /* a staged sweep: the same counts per stage (campaign/stages.h) */
     for (int sg = 1, more = 1; more && sg <= 1000; sg++) {
         size_t c[6] = {0}, tot = 0;
         const char *name = "";

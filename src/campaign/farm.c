@@ -893,7 +893,7 @@ void fu_farm_report_add(fu_farm_report *rep, const fu_farm_report *part) {
     rep->stopped |= part->stopped;
 }
 
-/* Group sizes that follow the candidates (screen/groupsize.h): one pass of the farm per
+/* Group sizes that follow the candidates (campaign/groupsize.h): one pass of the farm per
  * distinct group size, largest first (the most expensive candidates first, as within a
  * pass), each with its own communicator split. One journal and results file throughout:
  * a pass skips what is final, so a rerun passes through the finished ones. */

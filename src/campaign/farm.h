@@ -9,7 +9,7 @@
  * smaller, and takes only candidates whose min_ranks fit on it); each
  * group's first rank is its leader.
  *
- * Group sizes per candidate (fu_candidate.nranks, screen/groupsize.h): the
+ * Group sizes per candidate (fu_candidate.nranks, campaign/groupsize.h): the
  * farm runs one pass per distinct size, largest first, each pass a farm of
  * its own over those candidates (own communicator split, session record and
  * finalize, same journal); the first pass journals the later passes'
@@ -21,7 +21,7 @@
  * Protocol (tags on the world communicator, all point-to-point with the
  * coordinator, bytes only):
  *   leader -> coordinator  READY  (empty)                first request
- *   coordinator -> leader  TASK   (screen/task.h: ID, parameters, structure, checkpoints)
+ *   coordinator -> leader  TASK   (campaign/task.h: ID, parameters, structure, checkpoints)
  *   leader -> coordinator  LAYOUT (3 ints: ranks, k-groups, band ranks of its SCF)
  *   leader -> coordinator  RESULT (fu_codec_record_encode: done + result, or
  *                                  failed + cause + message), also the next request
@@ -57,7 +57,7 @@
  * own handler sets its own flag, which fu_scf_opts.stop watches.
  *
  * Recovery: a candidate whose SCF does not converge or diverges is retried on
- * the rungs of the recovery ladder (screen/recovery.h) before it is recorded
+ * the rungs of the recovery ladder (campaign/recovery.h) before it is recorded
  * as failed; every rung tried (name, outcome, iterations, seconds, message)
  * is stored in the record (fu_record.rungs) and summarised in its
  * message.
@@ -86,14 +86,14 @@ typedef struct {
     int shard_count;      /* >= 1; 1 (default): the whole sweep */
     double candidate_time_limit; /* s per candidate (all rungs); <= 0: none. A candidate
                                     that hits it fails with cause "time-limit" */
-    int recovery_rungs;   /* rungs of the SCF recovery ladder (screen/recovery.h) to try:
+    int recovery_rungs;   /* rungs of the SCF recovery ladder (campaign/recovery.h) to try:
                              1 = no retries; default FU_RECOVERY_RUNGS */
     int threads;          /* threads per rank in each SCF (fu_scf_params.threads): each rank's
                              own value, which it applies to every candidate it computes */
     int fault_nan_rungs;  /* fault injection for tests (0 = off): the SCF of the first N
                              rungs of every candidate diverges (fu_scf_opts.fault_nan_iteration 2) */
     const unsigned char *select; /* rank 0, may be NULL: [sw->n] the candidates to run, in place
-                             of the shard's (a stage of a staged sweep, screen/stages.h) */
+                             of the shard's (a stage of a staged sweep, campaign/stages.h) */
 } fu_farm_opts;
 
 void fu_farm_opts_default(fu_farm_opts *o);

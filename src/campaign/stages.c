@@ -1,5 +1,5 @@
 /* Staged sweeps: who proceeds, the farm over the stages, one row per candidate
- * for rank/export, the expected IDs for merge (screen/stages.h). */
+ * for rank/export, the expected IDs for merge (campaign/stages.h). */
 #include "campaign/stages.h"
 
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* A staged funnel in one sweep (`stages:`, input/README.md "Stages"): stage 1
  * runs every candidate; each later stage runs, at its own settings, the
  * candidates whose row of the stage before is done and satisfies the stage's
- * `where:` (the language of `furui rank --where`, screen/rank_expr.h). Every
+ * `where:` (the language of `furui rank --where`, rank/rank_expr.h). Every
  * stage writes to the same journal and results file; a stage record (journal
  * type 17) tags each candidate ID with its stage (number, name) and with the
  * ID of its structure in stage 1 (`stage_root`), so a candidate's rows of all

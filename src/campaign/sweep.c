@@ -715,7 +715,7 @@ static int parse_doc(const fu_ydoc *d, fu_sweep *sw, const volatile sig_atomic_t
     if (!rc && (n = fu_ymap_get(root, "compute"))) rc = fu_input_read_compute(d, n, base, err);
     if (!rc && (n = fu_ymap_get(root, "verbosity")))
         rc = fu_ynode_int(d, n, 0, 2, &c->base.verbosity, err);
-    /* farm controls (screen/recovery.h, fu_farm_opts) */
+    /* farm controls (campaign/recovery.h, fu_farm_opts) */
     if (!rc && (n = fu_ymap_get(root, "recovery"))) {
         static const char *const rkeys[] = {"max_rungs", NULL};
         const fu_ynode *m;

@@ -86,7 +86,7 @@ typedef struct {
     double mem;         /* estimated bytes per rank (fu_sweep_apply_mem_limit sets the group's) */
     int mem_refused;    /* 1: invalid only because mem exceeds the limit of this run */
     int npk, npb;       /* layout in the group (fu_sweep_apply_mem_limit): k-groups x band ranks */
-    int nranks;         /* ranks of the group the farm gives it (screen/groupsize.h); 0: the
+    int nranks;         /* ranks of the group the farm gives it (campaign/groupsize.h); 0: the
                            farm's --group-size */
     int min_ranks;      /* fewest ranks its memory estimate fits on (0: not planned) */
     int stage;          /* 1-based stage of a staged sweep (`stages:`); 0: no stages */
@@ -155,7 +155,7 @@ int fu_sweep_read_until(const char *path, const volatile sig_atomic_t *stop, fu_
  * are taken relative to its directory part. */
 int fu_sweep_parse(const char *text, const char *origin, fu_sweep *sw, fu_err *err);
 /* A sweep with a `converge:` block, read again with the cutoff (Ha) and k-spacing (bohr⁻¹)
- * its ladders chose (screen/sweepconv.h) in place of the ladders' densest values. */
+ * its ladders chose (campaign/sweepconv.h) in place of the ladders' densest values. */
 int fu_sweep_read_converged(const char *path, double ecut, double kspacing, fu_sweep *sw, fu_err *err);
 void fu_sweep_free(fu_sweep *sw);
 

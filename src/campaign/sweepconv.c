@@ -1,4 +1,4 @@
-/* A sweep's `converge:` block: the ladders before the farm (screen/sweepconv.h). */
+/* A sweep's `converge:` block: the ladders before the farm (campaign/sweepconv.h). */
 #include "campaign/sweepconv.h"
 
 #include <errno.h>

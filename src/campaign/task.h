@@ -1,4 +1,4 @@
-/* The farm's task message (screen/farm.h): what a worker group needs to run one candidate,
+/* The farm's task message (campaign/farm.h): what a worker group needs to run one candidate,
  * encoded field by field, so that the wire format is defined here and not by the layout of
  * C structs (which differs between compilers, and which a new field would silently shift).
  *

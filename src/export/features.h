@@ -5,7 +5,7 @@
  *   meta     text identity and settings (id, label, formula, xc, ...), for
  *            CSV and provenance, not for learning;
  *   feature  numbers in X: structure columns of the property catalog
- *            (screen/catalog.h, non-target numeric entries except settings),
+ *            (rank/catalog.h, non-target numeric entries except settings),
  *            structure descriptors computed here (packing fraction,
  *            coordination numbers), and Magpie composition statistics with
  *            matminer's labels ("MagpieData mean Number", ...);

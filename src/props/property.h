@@ -10,7 +10,7 @@
  * Two kinds of descriptor:
  *  - built in (`inline_block` = 1: scf, relax, eos, bandpath): fields that live in
  *    fu_cand_result itself (offsets into it) and whose journal bytes and results-file columns
- *    are the frozen layout of journal version 4 / results schema 2 (src/screen/README.md);
+ *    are the frozen layout of journal version 4 / results schema 2 (src/results/README.md);
  *  - block properties (every later one): a block of `block_size` bytes of their own, stored in
  *    fu_cand_result.block[registry index] (NULL: not computed); journal: one tagged block
  *    (name, length, fields in table order) that readers who do not know the name skip; results
@@ -147,7 +147,7 @@ typedef struct {
     int ifill;          /* HDF5 fill of an integer field without a value (-1 or 0) */
 } fu_property_field;
 
-/* A catalog column (screen/catalog.h) of a block property: field `field` times `scale`
+/* A catalog column (rank/catalog.h) of a block property: field `field` times `scale`
  * (and divided by the number of atoms if per_atom); NaN where not computed. */
 typedef struct {
     const char *name;           /* e.g. "toy_volume_per_atom_angstrom3" */

@@ -1,5 +1,5 @@
 /* The selection language of `furui rank --where`: a boolean expression over
- * the property catalog (screen/catalog.h), evaluated per candidate.
+ * the property catalog (rank/catalog.h), evaluated per candidate.
  *
  *   expr     := or
  *   or       := and { ("or" | "||") and }

@@ -1,11 +1,11 @@
 /* `furui rank RESULTS --where EXPR --sort KEYS -o DIR`: the narrowing step.
  *
  * The candidates considered are those in state "done" (all states with
- * all_states); the selected ones are those for which EXPR (screen/rank_expr.h)
+ * all_states); the selected ones are those for which EXPR (rank/rank_expr.h)
  * is true, ordered by the sort keys, then by ID. DIR receives (built in
  * DIR.tmp.PID and renamed into place complete, see core/outdir.h):
  *   shortlist.csv   one row per selected candidate, `rank` then every catalog
- *                   property (names and units: screen/catalog.h)
+ *                   property (names and units: rank/catalog.h)
  *   shortlist.h5    the same columns as datasets of group /shortlist with
  *                   "units" and "description" attributes; root attributes
  *                   record the query, the source file and its SHA-256
@@ -44,8 +44,8 @@ typedef struct {
     int all_states;      /* consider every candidate, not only "done" ones */
     int force;           /* replace a non-empty DIR */
     const char *stage;   /* staged results: the stage to rank (name or number); NULL: each
-                            candidate's last stage (screen/stages.h) */
-    int hull;            /* fu_hull_energies (screen/catalog.h): the hull columns' energies */
+                            candidate's last stage (campaign/stages.h) */
+    int hull;            /* fu_hull_energies (rank/catalog.h): the hull columns' energies */
 } fu_rank_opts;
 
 typedef struct {

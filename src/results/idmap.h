@@ -1,4 +1,4 @@
-/* Internal to src/screen: an open-addressing map from a candidate ID (16 hex
+/* Internal to src/results: an open-addressing map from a candidate ID (16 hex
  * digits, read as a 64-bit number) to an index, so journals of many
  * candidates are collapsed in one pass with O(1) lookups. */
 #ifndef FURUI_RESULTS_IDMAP_H

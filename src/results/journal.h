@@ -7,7 +7,7 @@
  * SHA-256 checksum and made durable with fdatasync, so a kill -9 or a node
  * failure loses at most the record being written; that torn tail is
  * detected on reading and cut off when the journal is next opened for
- * appending. The on-disk format is described in src/screen/README.md. */
+ * appending. The on-disk format is described in src/results/README.md. */
 #ifndef FURUI_RESULTS_JOURNAL_H
 #define FURUI_RESULTS_JOURNAL_H
 

@@ -34,7 +34,7 @@ int fu_record_supersedes(int old_state, int old_final, int new_state, int new_fi
 /* fu_cand_result, the per-candidate result, is props/property.h's: the SCF block and the
  * property blocks its descriptors describe. */
 
-/* One rung of the SCF recovery ladder tried on a candidate (screen/recovery.h). */
+/* One rung of the SCF recovery ladder tried on a candidate (campaign/recovery.h). */
 typedef struct {
     char *rung;                   /* "as-given", "damping", "more-bands", "smearing" */
     char *outcome;                /* "done" or the failure class ("no-convergence", ...) */
@@ -67,12 +67,12 @@ typedef struct {
                                      sweep's (recovery rung "smearing") */
     int nrungs;                   /* recovery ladder rungs tried, in order */
     fu_record_rung *rungs;          /* [nrungs] */
-    /* The stage of a staged sweep (screen/stages.h): not part of the candidate record's
+    /* The stage of a staged sweep (campaign/stages.h): not part of the candidate record's
      * encoding but of the stage record (type 17) of its ID; kept by fu_record_copy. */
     int stage;                    /* 1-based stage number; 0: not from a staged sweep */
     char stage_name[FU_RECORD_STAGE_NAME_LEN];
     char stage_root[FU_RECORD_ID_LEN + 1]; /* ID of the same structure in the first stage */
-    /* The group that ran it (screen/farm.h): likewise not in the encoding but in the layout
+    /* The group that ran it (campaign/farm.h): likewise not in the encoding but in the layout
      * record (type 19) of its ID; kept by fu_record_copy. 0: not recorded. */
     int ranks;                    /* ranks of the group */
     int npk, npb;                 /* their layout: k-groups x band ranks (dft/bandpar.h);

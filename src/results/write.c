@@ -147,7 +147,7 @@ static void write_candidates(fu_h5io_ctx *c, hid_t f, const fu_results *r, const
     F64COL("engine_seconds", R[i].engine_seconds, "s");
     F64COL("io_seconds", R[i].io_seconds, "s");
     INTCOL("settings_changed", R[i].settings_changed);
-    { /* the stage of a staged sweep (screen/stages.h): only in files that have one */
+    { /* the stage of a staged sweep (campaign/stages.h): only in files that have one */
         int staged = 0;
         for (size_t i = 0; i < n; i++) staged |= R[i].stage > 0;
         if (staged) {
@@ -156,7 +156,7 @@ static void write_candidates(fu_h5io_ctx *c, hid_t f, const fu_results *r, const
             STRCOL("stage_root", R[i].stage_root);
         }
     }
-    { /* the group each candidate ran on (layout records, screen/farm.h): only in files that have one */
+    { /* the group each candidate ran on (layout records, campaign/farm.h): only in files that have one */
         int any = 0;
         for (size_t i = 0; i < n; i++) any |= R[i].ranks > 0;
         if (any) {
@@ -523,7 +523,7 @@ int fu_results_write(const char *path, const fu_results *res, fu_err *err) {
     fu_h5io_attr_i64(&c, f, "n_unfinished", (long long)nu);
     fu_h5io_attr_str(&c, f, "description",
              "furui screening results: one row per candidate in /candidates (ascending id); "
-             "layout in furui's src/screen/README.md");
+             "layout in furui's src/results/README.md");
     if (!c.bad) write_candidates(&c, f, res, &o);
     if (!c.bad) write_provenance(&c, f, res);
     fu_h5io_offsets_free(&o);

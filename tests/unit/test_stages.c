@@ -1,5 +1,5 @@
 // labels: unit store
-/* Staged sweeps in the store (src/screen/stages.h, journal record type 17):
+/* Staged sweeps in the store (src/campaign/stages.h, journal record type 17):
  * a stage record names its candidate's stage and stage-1 structure; finalize
  * writes the stage columns and a results file reads them back; merge keeps
  * them; a journal without stage records gives a file without the columns;

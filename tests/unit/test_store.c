@@ -1,5 +1,5 @@
 // labels: unit store
-/* The screening store (src/screen/journal.c, store.c): journal records round
+/* The screening store (src/results/journal.c, store.c): journal records round
  * trip exactly; a journal cut at every byte of its last record reads back
  * the records before it and is repaired on reopening; corrupt bytes are
  * detected by checksum and skipped, not fatal; finalize collapses a journal
