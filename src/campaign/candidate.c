@@ -1,4 +1,5 @@
 /* Candidate IDs: the canonical text of a candidate and its SHA-256 (campaign/candidate.h). */
+#include "campaign/candidate.h"
 #include "campaign/sweep_parse.h"
 
 #include "campaign/groupsize.h"

@@ -21,6 +21,7 @@
 
 #include <signal.h>
 
+#include "campaign/candidate.h"
 #include "core/error.h"
 #include "crystal/structure.h"
 #include "dft/memory.h"
@@ -166,17 +167,5 @@ void fu_sweep_free(fu_sweep *sw);
  * dependent, so kept out of the reading: IDs and the spec's validity stay
  * the same everywhere. Returns the number refused. */
 int fu_sweep_apply_mem_limit(fu_sweep *sw, double limit, int group_size, int threads, const char *how);
-
-/* The canonical text whose SHA-256 is the ID (format "furui-candidate v1",
- * documented in input/sweep_README.md): lattice and Cartesian positions
- * rounded to 1e-8 bohr, atoms sorted, each element with the parameters of
- * its pseudopotential, the xc functional as libxc names, ecut, k-mesh,
- * smearing, tolerances, symmetry settings. psp[sp] is the pseudopotential of
- * species sp. *text is malloc'd (free it). */
-int fu_candidate_canonical(const fu_structure *s, const fu_scf_params *p, const fu_psp *psp,
-                           char **text, fu_err *err);
-/* First 16 hex digits of the SHA-256 of the canonical text. */
-int fu_candidate_id(const fu_structure *s, const fu_scf_params *p, const fu_psp *psp,
-                    char id[FU_RECORD_ID_LEN + 1], fu_err *err);
 
 #endif

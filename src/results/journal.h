@@ -1,4 +1,4 @@
-/* Candidate records and the per-shard append-only journal.
+/* The per-shard append-only journal of candidate records (results/record.h).
  *
  * The journal is the source of truth of a screening shard: the coordinator
  * (the only writer of the shard) appends one record per state change of a

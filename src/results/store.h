@@ -1,7 +1,8 @@
 /* Results of a screening shard or campaign: the HDF5 file RESULTS.h5
  * (schema "furui.results"), built from a journal (finalize) or from several
  * shards (merge). One row per candidate, columns per quantity, units as
- * attributes; the layout is described in src/results/README.md.
+ * attributes; the layout is described in src/results/README.md. Implemented by
+ * collapse.c (journal -> rows), write.c, read.c and merge.c; store.c holds the set of rows.
  *
  * Files are written whole or not at all (temporary name, fsync, rename), by
  * one process with the serial HDF5 API; the journal stays the source of

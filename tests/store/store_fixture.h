@@ -18,6 +18,23 @@ static void fx_id(int i, char id[FU_RECORD_ID_LEN + 1]) {
              (unsigned long long)(0x9e3779b97f4a7c15ULL * (uint64_t)(i + 1)));
 }
 
+/* Fills every field of a built-in property p in s from its descriptor (props/property.h),
+ * so the fixture follows the property tables: the first field is the property's count (its
+ * presence, and the length of its ragged arrays), 2 to 4; other integers are flags, 0 or 1;
+ * reals from i and the field; text the band path's own kind (UTF-8 that must survive). */
+static void fx_fill_fields(const fu_property *p, fu_cand_result *s, int i) {
+    char *base = (char *)s;
+    for (size_t k = 0; k < p->nfields; k++) {
+        const fu_property_field *f = &p->fields[k];
+        char *at = base + f->offset;
+        int n = f->count ? f->count : *(int *)(base + f->len_offset);
+        if (f->kind == FU_FIELD_STR) snprintf(at, (size_t)f->count, "%s", k % 2 ? "\u0393-X|K" : "\u0393");
+        else if (f->kind == FU_FIELD_I32) *(int *)at = k == 0 ? 2 + i % 3 : (i + (int)k) % 2;
+        else
+            for (int e = 0; e < n; e++) ((double *)at)[e] = 250.0 + 0.5 * (double)k - 0.01 * e + 1e-3 * i;
+    }
+}
+
 /* Record of candidate i in `state`. Done records carry a result with natom
  * atoms, nk k-points and nband bands (forces on odd i only). */
 static int fx_record(fu_record *r, int i, int state, int attempt, int natom, int nk,
@@ -118,35 +135,12 @@ static int fx_record(fu_record *r, int i, int state, int attempt, int natom, int
         s->magnetization = 0.75 + 0.01 * i;
         s->abs_magnetization = 1.25 + 0.01 * i;
     }
-    if (i % 2 == 1) {
-        s->relax_steps = 3 + i;
-        s->relax_initial_volume = 270.0 + i;
-    }
-    if (i % 4 == 2) {
-        s->eos_npoints = 5 + i % 3;
-        for (int q = 0; q < s->eos_npoints; q++) {
-            s->eos_volume[q] = 250.0 + 5.0 * q + 0.1 * i;
-            s->eos_energy[q] = -7.9 + 1e-3 * (q - 2) * (q - 2) - 1e-4 * i;
-        }
-        s->eos_v0 = 260.0 + 0.1 * i;
-        s->eos_e0 = -7.9 - 1e-4 * i;
-        s->eos_b0 = 3.3e-3;
-        s->eos_b0_prime = 4.2;
-        s->eos_rms = 1e-6 * (i + 1);
-        s->eos_min_outside = i % 8 == 6;
-    }
-    if (i % 3 == 2) {
-        s->path_npoints = 80 + i;
-        s->path_metal = i % 2;
-        s->path_gap_direct = 0;
-        s->path_gap = 0.02 + 1e-4 * i;
-        s->path_direct_gap = 0.09;
-        s->path_vbm = 0.2;
-        s->path_cbm = 0.22 + 1e-4 * i;
-        s->path_cbm_k[0] = 0.42 + 0.001 * i;
-        snprintf(s->path_vbm_label, sizeof s->path_vbm_label, "\u0393"); /* Γ: UTF-8 must survive */
-        snprintf(s->path, sizeof s->path, "\u0393-X-W-K|U-X");
-    }
+    /* every built-in property besides the SCF block (relaxation, EOS, band path), from its
+     * descriptor: each on a third of the candidates, so a row with and one without it meet */
+    size_t nreg;
+    const fu_property *const *reg = fu_property_registry(&nreg);
+    for (size_t p = 1; p < nreg; p++)
+        if (reg[p]->inline_block && (i + (int)p) % 3 == 0) fx_fill_fields(reg[p], s, i);
     return 0;
 }
 
