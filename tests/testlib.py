@@ -71,7 +71,7 @@ def finish():
 
 def journal_payloads(path):
     """The payloads of a journal's intact frames in order, up to the first damaged one (format:
-    src/screen/README.md); a missing file has none. payload[0] is the record type: candidate
+    src/results/README.md); a missing file has none. payload[0] is the record type: candidate
     records 2..5, checkpoints 16, stage records 17."""
     import hashlib
     import struct

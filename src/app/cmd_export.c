@@ -16,7 +16,7 @@
 #include "export/rde.h"
 #include "app/commands.h"
 #include "app/runtime.h"
-#include "screen/catalog.h"
+#include "rank/catalog.h"
 
 
 typedef int (*export_fn)(const char *in, const char *out, const fu_export_opts *o, fu_export_report *rep,

@@ -2,8 +2,8 @@
  *            [--stage NAME|N] [--hull auto|corrected|uncorrected] -o DIR [--force]
  * (a staged sweep's results: each candidate's last stage, or the stage named)
  * furui rank --list
- * The narrowing step (src/screen/shortlist.h, language in
- * src/screen/rank_expr.h). Runs on rank 0; other ranks only return its exit
+ * The narrowing step (src/rank/shortlist.h, language in
+ * src/rank/rank_expr.h). Runs on rank 0; other ranks only return its exit
  * code. Exit codes: 0 written (also when nothing matched), 1 bad input
  * (expression, damaged results file), 3 I/O failure (results file missing or
  * unreadable, write failure), 64 usage: the README's rule. */
@@ -15,8 +15,8 @@
 
 #include "core/comm.h"
 #include "core/error.h"
-#include "screen/catalog.h"
-#include "screen/shortlist.h"
+#include "rank/catalog.h"
+#include "rank/shortlist.h"
 #include "app/commands.h"
 #include "app/runtime.h"
 

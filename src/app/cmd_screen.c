@@ -18,16 +18,16 @@
 #include "core/units.h"
 #include "dft/protocol.h"
 #include "props/warnings.h"
-#include "screen/farm.h"
-#include "screen/groupsize.h"
-#include "screen/recovery.h"
-#include "screen/journal.h"
-#include "screen/store.h"
+#include "campaign/farm.h"
+#include "campaign/groupsize.h"
+#include "campaign/recovery.h"
+#include "results/journal.h"
+#include "results/store.h"
 #include "dft/psp.h"
-#include "screen/preflight.h"
-#include "screen/stages.h"
-#include "screen/sweepconv.h"
-#include "screen/sweep.h"
+#include "campaign/preflight.h"
+#include "campaign/stages.h"
+#include "campaign/sweepconv.h"
+#include "campaign/sweep.h"
 #include "app/commands.h"
 #include "app/runtime.h"
 
@@ -212,7 +212,7 @@ int cmd_screen(int argc, char **argv, int rank) {
     fu_farm_opts_default(&o);
     o.threads = app_threads();
     int dry = 0, shard_index = -1, shard_count = -1, cli_rungs = 0, cli_tl = 0;
-    int group_fixed = 0; /* --group-size G; 0: auto, per candidate (screen/groupsize.h) */
+    int group_fixed = 0; /* --group-size G; 0: auto, per candidate (campaign/groupsize.h) */
     int npband = 0;      /* --npband N: band ranks per k-point of every candidate; 0: cost model */
     double mem_cli = 0;
     for (int i = 0; i < argc; i++) {
@@ -313,7 +313,7 @@ int cmd_screen(int argc, char **argv, int rank) {
         else if (rc)
             fprintf(stderr, "furui: error: %s\n", err.msg);
         /* converge: the ladders on rank 0 alone (the others wait), then the sweep at the
-         * cutoff and k-spacing they chose (screen/sweepconv.h) */
+         * cutoff and k-spacing they chose (campaign/sweepconv.h) */
         if (!rc && sw.converge && !dry) {
             char cpfx[FU_SWEEP_PATH_LEN];
             snprintf(cpfx, sizeof cpfx, "%s", prefix ? prefix : sw.name);
@@ -341,11 +341,11 @@ int cmd_screen(int argc, char **argv, int rank) {
                 rc = FU_EINPUT;
             } else {
                 /* each candidate's group size and layout for this job's ranks, planned over
-                   the candidates of this shard (screen/groupsize.h) */
+                   the candidates of this shard (campaign/groupsize.h) */
                 fu_groupsize_opts go = {size == 1 ? 1 : size - 1, size == 1 ? 1 : group_fixed, limit, o.threads,
                                         how, NULL, npband};
                 /* a later stage's candidates are stage 1's structures in the same order, and
-                   belong to the shard of their stage-1 structure (screen/stages.h) */
+                   belong to the shard of their stage-1 structure (campaign/stages.h) */
                 unsigned char *mask = NULL;
                 if (shard_count > 1 && (!(mask = malloc(sw.n > 0 ? (size_t)sw.n : 1)) ||
                                         fu_farm_shard_mask(&sw, shard_index, shard_count, mask) < 0)) {
@@ -481,12 +481,12 @@ int cmd_status(int argc, char **argv, int rank) {
      * final) is left, not failed (it was counted as both). */
     size_t count[6] = {0}, left = 0, retry = 0;
     for (size_t i = 0; i < res.n; i++) {
-        const fu_cand_record *r = &res.rec[i];
-        if (!fu_cand_state_terminal(r->state, r->final)) {
+        const fu_record *r = &res.rec[i];
+        if (!fu_record_state_terminal(r->state, r->final)) {
             left++;
-            retry += r->state == FU_CAND_FAILED;
+            retry += r->state == FU_RECORD_FAILED;
         }
-        if (r->state >= 1 && r->state <= 5 && (r->state != FU_CAND_FAILED || r->final)) count[r->state]++;
+        if (r->state >= 1 && r->state <= 5 && (r->state != FU_RECORD_FAILED || r->final)) count[r->state]++;
     }
     /* "started" means running while a coordinator holds the journal's lock, else interrupted */
     char jbuf[FU_SWEEP_PATH_LEN + 16];
@@ -497,34 +497,34 @@ int cmd_status(int argc, char **argv, int rank) {
     double now = (double)time(NULL);
     printf("%s: %zu candidates: %zu done, %zu failed, %zu invalid, %zu left (%zu queued, %zu started = %s, "
            "%zu failed to be retried)\n",
-           path, res.n, count[FU_CAND_DONE], count[FU_CAND_FAILED], count[FU_CAND_INVALID], left,
-           count[FU_CAND_QUEUED], count[FU_CAND_STARTED], live ? "running: the job is live" : "interrupted",
+           path, res.n, count[FU_RECORD_DONE], count[FU_RECORD_FAILED], count[FU_RECORD_INVALID], left,
+           count[FU_RECORD_QUEUED], count[FU_RECORD_STARTED], live ? "running: the job is live" : "interrupted",
            retry);
-    /* a staged sweep: the same counts per stage (screen/stages.h) */
+    /* a staged sweep: the same counts per stage (campaign/stages.h) */
     for (int sg = 1, more = 1; more && sg <= 1000; sg++) {
         size_t c[6] = {0}, tot = 0;
         const char *name = "";
         more = 0;
         for (size_t i = 0; i < res.n; i++) {
-            const fu_cand_record *r = &res.rec[i];
+            const fu_record *r = &res.rec[i];
             if (r->stage > sg) more = 1;
             if (r->stage != sg) continue;
             tot++, name = r->stage_name;
-            c[fu_cand_state_terminal(r->state, r->final) ? r->state : 0]++;
+            c[fu_record_state_terminal(r->state, r->final) ? r->state : 0]++;
         }
         if (tot)
             printf("  stage %d (%s): %zu candidates: %zu done, %zu failed, %zu invalid, %zu left\n", sg, name,
-                   tot, c[FU_CAND_DONE], c[FU_CAND_FAILED], c[FU_CAND_INVALID], c[0]);
+                   tot, c[FU_RECORD_DONE], c[FU_RECORD_FAILED], c[FU_RECORD_INVALID], c[0]);
     }
     if (rep.warning[0]) printf("warning: %s\n", rep.warning);
     /* where the time went (journal version 2 records; older ones have no timings) */
     double eng = 0, io = 0;
     size_t nt = 0, nrec = 0, nchg = 0;
     for (size_t i = 0; i < res.n; i++) {
-        const fu_cand_record *r = &res.rec[i];
+        const fu_record *r = &res.rec[i];
         if (isfinite(r->engine_seconds)) eng += r->engine_seconds, nt++;
         if (isfinite(r->io_seconds)) io += r->io_seconds;
-        if (r->state == FU_CAND_DONE && r->nrungs > 1) nrec++;
+        if (r->state == FU_RECORD_DONE && r->nrungs > 1) nrec++;
         if (r->settings_changed) nchg++;
     }
     if (nt)
@@ -537,9 +537,9 @@ int cmd_status(int argc, char **argv, int rank) {
     /* candidates whose results carry a warning (props/warnings.h), from their messages */
     size_t nwarn = 0;
     for (size_t i = 0; i < res.n; i++) {
-        const fu_cand_record *r = &res.rec[i];
+        const fu_record *r = &res.rec[i];
         char w[2048];
-        if (r->state != FU_CAND_DONE || !fu_warn_extract(r->message, w, sizeof w)) continue;
+        if (r->state != FU_RECORD_DONE || !fu_warn_extract(r->message, w, sizeof w)) continue;
         if (nwarn++ == 0) printf("warnings (results to read with care):\n");
         if (nwarn <= 50) printf("  %s %s: %s\n", r->id, r->label ? r->label : "", w);
     }
@@ -549,9 +549,9 @@ int cmd_status(int argc, char **argv, int rank) {
     size_t *ncause = calloc(res.n + 1, sizeof *ncause), *first = calloc(res.n + 1, sizeof *first);
     size_t nc = 0;
     for (size_t i = 0; causes && ncause && first && i < res.n; i++) {
-        const fu_cand_record *r = &res.rec[i];
-        if (r->state != FU_CAND_FAILED && r->state != FU_CAND_INVALID) continue;
-        const char *cause = r->cause && r->cause[0] ? r->cause : fu_cand_state_name(r->state);
+        const fu_record *r = &res.rec[i];
+        if (r->state != FU_RECORD_FAILED && r->state != FU_RECORD_INVALID) continue;
+        const char *cause = r->cause && r->cause[0] ? r->cause : fu_record_state_name(r->state);
         size_t k = 0;
         while (k < nc && strcmp(causes[k], cause) != 0) k++;
         if (k == nc) causes[nc] = (char *)cause, first[nc] = i, nc++;
@@ -559,7 +559,7 @@ int cmd_status(int argc, char **argv, int rank) {
     }
     if (nc) printf("failures by cause:\n");
     for (size_t k = 0; k < nc; k++) {
-        const fu_cand_record *r = &res.rec[first[k]];
+        const fu_record *r = &res.rec[first[k]];
         printf("  %-16s %6zu   e.g. %s %s: %s\n", causes[k], ncause[k], r->id, r->label ? r->label : "",
                r->message ? r->message : "");
     }
@@ -567,18 +567,18 @@ int cmd_status(int argc, char **argv, int rank) {
     if (left) printf("left:\n");
     size_t shown = 0;
     for (size_t i = 0; i < res.n; i++) {
-        const fu_cand_record *r = &res.rec[i];
-        if (fu_cand_state_terminal(r->state, r->final)) continue;
+        const fu_record *r = &res.rec[i];
+        if (fu_record_state_terminal(r->state, r->final)) continue;
         if (shown++ == 50) {
             printf("  ... and %zu more\n", left - 50);
             break;
         }
         char st[64];
-        if (r->state == FU_CAND_STARTED && live && isfinite(r->time_start) && r->time_start > 0) {
+        if (r->state == FU_RECORD_STARTED && live && isfinite(r->time_start) && r->time_start > 0) {
             long age = now > r->time_start ? (long)(now - r->time_start + 0.5) : 0; /* clock skew */
             snprintf(st, sizeof st, "running %ldh%02ldm%02lds", age / 3600, age / 60 % 60, age % 60);
         } else {
-            snprintf(st, sizeof st, "%s%s%s%s", fu_cand_state_name(r->state), r->cause && r->cause[0] ? " (" : "",
+            snprintf(st, sizeof st, "%s%s%s%s", fu_record_state_name(r->state), r->cause && r->cause[0] ? " (" : "",
                      r->cause ? r->cause : "", r->cause && r->cause[0] ? ")" : "");
         }
         printf("  %s %-8s attempts %d  %s\n", r->id, st, r->attempt, r->label ? r->label : "");
@@ -587,8 +587,8 @@ int cmd_status(int argc, char **argv, int rank) {
     size_t ncrash = 0;
     int maxatt = 0;
     for (size_t i = 0; i < res.n; i++) {
-        const fu_cand_record *r = &res.rec[i];
-        if (r->state != FU_CAND_FAILED || !r->final || !r->cause || strcmp(r->cause, "crashed") != 0) continue;
+        const fu_record *r = &res.rec[i];
+        if (r->state != FU_RECORD_FAILED || !r->final || !r->cause || strcmp(r->cause, "crashed") != 0) continue;
         if (ncrash++ == 0) printf("crashed (given up; a rerun with more --max-attempts retries them):\n");
         if (ncrash <= 50) printf("  %s attempts %d  %s\n", r->id, r->attempt, r->label ? r->label : "");
         if (r->attempt > maxatt) maxatt = r->attempt;
@@ -604,7 +604,7 @@ int cmd_status(int argc, char **argv, int rank) {
     return APP_EXIT_OK;
 }
 
-static void print_ids(const char *what, char (*ids)[FU_CAND_ID_LEN + 1], size_t n) {
+static void print_ids(const char *what, char (*ids)[FU_RECORD_ID_LEN + 1], size_t n) {
     if (!n) return;
     printf("%s (%zu):", what, n);
     for (size_t i = 0; i < n && i < 50; i++) printf(" %s", ids[i]);
@@ -666,7 +666,7 @@ int cmd_merge(int argc, char **argv, int rank) {
         fu_results mr;
         rc = fu_results_read(argv[0], &mr, &err);
         for (int k = 0; !rc && k < nsweep; k++) {
-            char(*want)[FU_CANDIDATE_ID_LEN] = NULL;
+            char(*want)[FU_RECORD_ID_LEN + 1] = NULL;
             size_t nw = 0, m = 0;
             if (!sw[k].nstages || (rc = fu_stages_expected(&sw[k], &mr, &want, &nw, &err))) continue;
             for (size_t q = 0; q < rep.nmissing; q++) {

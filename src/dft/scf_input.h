@@ -42,7 +42,7 @@ void fu_scf_input_free(fu_scf_input *in);
 #define FU_INPUT_MAX_ECUT 1000.0 /* Ha */
 
 /* ------------------------------------------------------------------------
- * Section readers, shared with the screening sweep (screen/sweep.c), whose
+ * Section readers, shared with the screening sweep (campaign/sweep.c), whose
  * format reuses these blocks. Each reads one node of a parsed document d,
  * fills the named fields and, on error, returns nonzero with err holding one
  * line "FILE:LINE: key.path: what is wrong". `dir` is the directory relative

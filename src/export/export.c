@@ -22,12 +22,12 @@
 #include "export/element_data.h"
 #include "export/features.h"
 #include "export/mdr.h"
-#include "screen/catalog.h"
-#include "screen/stages.h"
+#include "rank/catalog.h"
 #include "export/rde.h"
 #include "furui_git_version.h"
-#include "screen/store.h"
-#include "screen/sweep.h"
+#include "results/store.h"
+#include "results/pick.h"
+#include "campaign/sweep.h"
 
 #define EXPORT_FORMAT "furui.ml-export"
 #define EXPORT_FORMAT_VERSION 1
@@ -70,7 +70,7 @@ static int write_skipped_csv(const char *dir, const fu_results *r, const fu_feat
     for (size_t i = 0; i < t->nskip; i++) {
         const fu_skip *s = &t->skip[i];
         long k = fu_results_find(r, s->id);
-        const fu_cand_record *rec = k >= 0 ? &r->rec[k] : NULL;
+        const fu_record *rec = k >= 0 ? &r->rec[k] : NULL;
         const char *fields[6] = {s->id, s->label, s->state, rec && rec->cause ? rec->cause : "",
                                  rec && rec->message ? rec->message : "", s->reason};
         for (int c = 0; c < 6; c++) {
@@ -90,7 +90,7 @@ static int write_extxyz(const char *dir, const fu_results *r, const fu_feature_t
     if (!f) return FU_EIO;
     const double fconv = FU_HA_EV / FU_BOHR_ANGSTROM;
     for (size_t i = 0; i < t->nrow; i++) {
-        const fu_cand_record *rec = &r->rec[t->rec[i]];
+        const fu_record *rec = &r->rec[t->rec[i]];
         const fu_cand_result *res = &rec->res;
         double lat[3][3];
         for (int a = 0; a < 3; a++)
@@ -204,7 +204,7 @@ static int write_h5(const char *dir, const fu_results *r, const fu_feature_table
                **labels = calloc(n ? n : 1, sizeof *labels);
     ok = ok && ids && forms && labels;
     for (size_t i = 0; ok && i < n; i++) {
-        const fu_cand_record *rec = &r->rec[t->rec[i]];
+        const fu_record *rec = &r->rec[t->rec[i]];
         ids[i] = rec->id;
         forms[i] = rec->res.formula ? rec->res.formula : "";
         labels[i] = rec->label ? rec->label : "";
@@ -398,7 +398,7 @@ static json_t *provenance_json(const char *results_path, const char *src_sha, co
     json_t *groups = json_array(), *cands = json_array();
     size_t *gidx = calloc(t->nrow ? t->nrow : 1, sizeof *gidx), ng = 0;
     for (size_t i = 0; gidx && i < t->nrow; i++) {
-        const fu_cand_record *rec = &r->rec[t->rec[i]];
+        const fu_record *rec = &r->rec[t->rec[i]];
         const fu_cand_result *res = &rec->res;
         size_t g = ng;
         for (size_t j = 0; j < ng && g == ng; j++) {
@@ -619,21 +619,21 @@ static void report(fu_export_report *rep, const fu_results *r, const fu_feature_
 }
 
 static int cmp_record_id(const void *a, const void *b) {
-    return strcmp(((const fu_cand_record *)a)->id, ((const fu_cand_record *)b)->id);
+    return strcmp(((const fu_record *)a)->id, ((const fu_record *)b)->id);
 }
 
 /* A queued record holding candidate c's as-given structure and settings, as a
  * computed result holds its own (what the catalog and the features read). */
-static int record_of_candidate(const fu_candidate *c, fu_cand_record *rec, fu_err *err) {
-    fu_cand_record_init(rec);
-    int rc = fu_cand_record_set_id(rec, c->id, err);
-    if (!rc) rc = fu_cand_set_str(&rec->label, c->label, err);
-    rec->state = c->valid ? FU_CAND_QUEUED : FU_CAND_INVALID;
-    if (!rc && !c->valid) rc = fu_cand_set_str(&rec->message, c->reason, err);
+static int record_of_candidate(const fu_candidate *c, fu_record *rec, fu_err *err) {
+    fu_record_init(rec);
+    int rc = fu_record_set_id(rec, c->id, err);
+    if (!rc) rc = fu_record_set_str(&rec->label, c->label, err);
+    rec->state = c->valid ? FU_RECORD_QUEUED : FU_RECORD_INVALID;
+    if (!rc && !c->valid) rc = fu_record_set_str(&rec->message, c->reason, err);
     if (rc || !c->valid || c->structure.natom < 1) return rc;
     const fu_structure *s = &c->structure;
     fu_cand_result *r = &rec->res;
-    rc = fu_cand_result_alloc(r, s->natom, 0, 0, s->nspecies, err);
+    rc = fu_record_result_alloc(r, s->natom, 0, 0, s->nspecies, err);
     if (rc) return rc;
     rec->have_result = 1;
     memcpy(r->lattice, s->lattice, sizeof r->lattice);
@@ -656,9 +656,9 @@ static int record_of_candidate(const fu_candidate *c, fu_cand_record *rec, fu_er
     }
     char formula[256];
     fu_structure_formula_reduced(s, formula, sizeof formula);
-    rc = fu_cand_set_str(&r->formula, formula, err);
-    if (!rc) rc = fu_cand_set_str(&r->xc, c->params.xc, err);
-    if (!rc) rc = fu_cand_set_str(&r->smearing, fu_smearing_name(c->params.smearing), err);
+    rc = fu_record_set_str(&r->formula, formula, err);
+    if (!rc) rc = fu_record_set_str(&r->xc, c->params.xc, err);
+    if (!rc) rc = fu_record_set_str(&r->smearing, fu_smearing_name(c->params.smearing), err);
     return rc;
 }
 
@@ -715,7 +715,7 @@ int fu_export_run(const char *results_path, const char *out_dir, const fu_export
     char src_sha[FU_SHA256_HEX_LEN];
     rc = fu_results_load(results_path, &r, NULL, err); /* damaged: FU_EINPUT, unreadable: FU_EIO */
     if (!rc) rc = fu_sha256_file(results_path, src_sha, err);
-    if (!rc) rc = fu_stages_pick(&r, opts ? opts->stage : NULL, NULL, err); /* one row per candidate */
+    if (!rc) rc = fu_pick_stage(&r, opts ? opts->stage : NULL, NULL, err); /* one row per candidate */
     if (!rc) rc = fu_features_build_hull(&r, opts ? opts->hull : FU_HULL_AUTO, &t, err);
     const char *tmp = o.tmp;
     if (!rc) rc = write_features_csv(tmp, &t, err);

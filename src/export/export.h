@@ -20,8 +20,8 @@ typedef struct {
                                  mdr/metadata.yaml (export/mdr.h) */
     size_t rde_max_tiles;     /* tiles per RDE package, 1..9999; 0 = 9999 */
     const char *stage;        /* staged results: the stage to export (name or number); NULL:
-                                 each candidate's last stage (screen/stages.h) */
-    int hull;                 /* fu_hull_energies (screen/catalog.h): the hull columns' energies */
+                                 each candidate's last stage (campaign/stages.h) */
+    int hull;                 /* fu_hull_energies (rank/catalog.h): the hull columns' energies */
 } fu_export_opts;
 
 typedef struct {

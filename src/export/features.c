@@ -8,7 +8,7 @@
 #include "core/units.h"
 #include "crystal/elements.h"
 #include "export/element_data.h"
-#include "screen/catalog.h"
+#include "rank/catalog.h"
 
 static const char *const stat_names[FU_MAGPIE_NSTAT] = {"minimum", "maximum", "range",
                                                         "mean",    "avg_dev", "mode"};
@@ -189,7 +189,7 @@ static int add_col(fu_col **cols, size_t *n, const char *name, const char *unit,
     return FU_OK;
 }
 
-static int add_skip(fu_feature_table *t, const fu_cand_record *rec, const char *reason, fu_err *err) {
+static int add_skip(fu_feature_table *t, const fu_record *rec, const char *reason, fu_err *err) {
     fu_skip *s = realloc(t->skip, (t->nskip + 1) * sizeof *s);
     if (!s) return nomem(err);
     t->skip = s;
@@ -197,7 +197,7 @@ static int add_skip(fu_feature_table *t, const fu_cand_record *rec, const char *
     memset(x, 0, sizeof *x);
     snprintf(x->id, sizeof x->id, "%s", rec->id);
     x->label = dupstr(rec->label);
-    x->state = dupstr(fu_cand_state_name(rec->state));
+    x->state = dupstr(fu_record_state_name(rec->state));
     x->reason = dupstr(reason);
     return (x->label && x->state && x->reason) ? FU_OK : nomem(err);
 }
@@ -236,26 +236,26 @@ static int is_meta_target(const char *name) {
 }
 
 /* Why a candidate cannot be a row at all ("" if it can). */
-static void not_exportable(const fu_cand_record *rec, char *buf, size_t len) {
+static void not_exportable(const fu_record *rec, char *buf, size_t len) {
     buf[0] = '\0';
     const char *cause = rec->cause ? rec->cause : "", *msg = rec->message ? rec->message : "";
     switch (rec->state) {
-    case FU_CAND_DONE:
+    case FU_RECORD_DONE:
         if (!rec->have_result) snprintf(buf, len, "done without a stored result");
         else if (rec->res.converged != 1) snprintf(buf, len, "done but the SCF is not marked converged");
         else if (rec->res.natom < 1) snprintf(buf, len, "done without atoms");
         else if (fu_prop_record_is_molecule(&rec->res))
             snprintf(buf, len, "a molecule in a box (is_molecule 1): the dataset holds solids");
         return;
-    case FU_CAND_FAILED:
-    case FU_CAND_INVALID:
-        if (strcmp(cause, fu_cand_state_name(rec->state)) == 0) cause = ""; /* "invalid (invalid)" */
-        snprintf(buf, len, "%s%s%s%s: %s", fu_cand_state_name(rec->state), *cause ? " (" : "", cause,
+    case FU_RECORD_FAILED:
+    case FU_RECORD_INVALID:
+        if (strcmp(cause, fu_record_state_name(rec->state)) == 0) cause = ""; /* "invalid (invalid)" */
+        snprintf(buf, len, "%s%s%s%s: %s", fu_record_state_name(rec->state), *cause ? " (" : "", cause,
                  *cause ? ")" : "", *msg ? msg : "no message recorded");
         return;
     default:
         snprintf(buf, len, "unfinished (%s): the candidate has not run to completion; rerun furui screen",
-                 fu_cand_state_name(rec->state));
+                 fu_record_state_name(rec->state));
         return;
     }
 }
@@ -332,7 +332,7 @@ static int build(const fu_results *r, int unlabelled, int hull, fu_feature_table
 
     /* 1. candidates that can be rows; structure descriptors */
     for (size_t i = 0; i < n && !rc; i++) {
-        const fu_cand_record *rec = &r->rec[i];
+        const fu_record *rec = &r->rec[i];
         if (!unlabelled) not_exportable(rec, reason, sizeof reason);
         else if (!rec->have_result || rec->res.natom < 1) snprintf(reason, sizeof reason, "no structure");
         else reason[0] = '\0';

@@ -5,7 +5,7 @@
  *   meta     text identity and settings (id, label, formula, xc, ...), for
  *            CSV and provenance, not for learning;
  *   feature  numbers in X: structure columns of the property catalog
- *            (screen/catalog.h, non-target numeric entries except settings),
+ *            (rank/catalog.h, non-target numeric entries except settings),
  *            structure descriptors computed here (packing fraction,
  *            coordination numbers), and Magpie composition statistics with
  *            matminer's labels ("MagpieData mean Number", ...);
@@ -35,7 +35,7 @@
 #include <stddef.h>
 
 #include "core/error.h"
-#include "screen/store.h"
+#include "results/store.h"
 
 /* Neighbour criterion of the coordination numbers: atoms i, j (any periodic
  * image) are neighbours when |r_ij| <= (r_i + r_j)(1 + FU_COORD_TOL), with

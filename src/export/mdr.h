@@ -13,7 +13,7 @@
 
 #include "core/error.h"
 #include "export/features.h"
-#include "screen/store.h"
+#include "results/store.h"
 
 /* files: the export's files (paths relative to the export directory) with
  * their MIME types, listed as filesets. */

@@ -299,7 +299,7 @@ json_t *fu_rde_psp_json(const fu_cand_result *res, int s) {
     return o;
 }
 
-static json_t *settings_json(const fu_cand_record *rec, const char *src_sha, const char *sweep_sha) {
+static json_t *settings_json(const fu_record *rec, const char *src_sha, const char *sweep_sha) {
     const fu_cand_result *res = &rec->res;
     json_t *psp = json_array();
     for (int s = 0; s < res->nspecies; s++)
@@ -318,7 +318,7 @@ static json_t *settings_json(const fu_cand_record *rec, const char *src_sha, con
 
 static int write_tile(pkg *p, size_t tile, const rde_item *it, size_t nit, const fu_results *r,
                       const fu_feature_table *t, size_t row, const char *src_sha, const char *sweep_sha, fu_err *err) {
-    const fu_cand_record *rec = &r->rec[t->rec[row]];
+    const fu_record *rec = &r->rec[t->rec[row]];
     char rel[256];
     snprintf(rel, sizeof rel, "divided/%04zu/meta/metadata.json", tile);
     int rc = pkg_put_json(p, rel, metadata_json(it, nit, t, row), err);

@@ -10,7 +10,7 @@
  * Japanese and English names, type and unit), tasksupport/invoice.schema.json,
  * invoice/invoice.json (a draft: IDs left for the user) and SHA256SUMS over
  * every other file. Keys and units are the feature table's, i.e. the
- * property catalog's (screen/catalog.h), plus common.data_origin and
+ * property catalog's (rank/catalog.h), plus common.data_origin and
  * common.technical_category. Format and sources: src/export/README.md. */
 #ifndef FURUI_EXPORT_RDE_H
 #define FURUI_EXPORT_RDE_H
@@ -20,7 +20,7 @@
 
 #include "core/error.h"
 #include "export/features.h"
-#include "screen/store.h"
+#include "results/store.h"
 
 #define FU_RDE_MAX_TILES 9999   /* RDEFormat groups files by a /NNNN/ path part */
 #define FU_RDE_STRING_MAX 1024  /* bytes of a string value (rdetoolkit MAX_VALUE_SIZE) */

@@ -281,7 +281,7 @@ static const fu_property_field eos_fields[] = {
      .tol = FU_TOL_INPUT, .gated = 1, .ifill = -1},
 };
 
-/* catalog columns (screen/catalog.h): the fit in eV, GPa and Å³ per atom */
+/* catalog columns (rank/catalog.h): the fit in eV, GPa and Å³ per atom */
 static double eos_volume_per_atom(const fu_cand_result *r) {
     const double b3 = FU_BOHR_ANGSTROM * FU_BOHR_ANGSTROM * FU_BOHR_ANGSTROM;
     return r->natom > 0 ? r->eos_v0 * b3 / r->natom : NAN;

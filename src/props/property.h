@@ -10,7 +10,7 @@
  * Two kinds of descriptor:
  *  - built in (`inline_block` = 1: scf, relax, eos, bandpath): fields that live in
  *    fu_cand_result itself (offsets into it) and whose journal bytes and results-file columns
- *    are the frozen layout of journal version 4 / results schema 2 (src/screen/README.md);
+ *    are the frozen layout of journal version 4 / results schema 2 (src/results/README.md);
  *  - block properties (every later one): a block of `block_size` bytes of their own, stored in
  *    fu_cand_result.block[registry index] (NULL: not computed); journal: one tagged block
  *    (name, length, fields in table order) that readers who do not know the name skip; results
@@ -48,7 +48,7 @@ typedef struct {
 
 /* What one finished candidate contributes to a screening. Units as in
  * fu_scf_result: Ha, bohr, Ha/bohr, Ha/bohr³. Arrays and strings are owned
- * by the record (fu_cand_record_free). */
+ * by the record (fu_record_free). */
 typedef struct {
     /* energies, Ha per cell (ABINIT's decomposition, as fu_scf_result) */
     double etotal, energy[FU_ENERGY_NTERMS]; /* Ha; the terms of dft/energy.h */
@@ -125,11 +125,11 @@ typedef enum {
     FU_FIELD_STR      /* char[count], NUL-terminated clean text */
 } fu_field_kind;
 
-/* How two values of a field compare in fu_cand_record_diff_close (merge: the same
+/* How two values of a field compare in fu_diff_record_close (merge: the same
  * calculation run twice, on other rank counts): */
 typedef enum {
-    FU_TOL_INPUT = 0, /* inputs and structure: FU_MERGE_ABS_TOL (ints: equal) */
-    FU_TOL_SCF,       /* first order in the SCF density error: FU_MERGE_SCF_TOL */
+    FU_TOL_INPUT = 0, /* inputs and structure: FU_DIFF_ABS_TOL (ints: equal) */
+    FU_TOL_SCF,       /* first order in the SCF density error: FU_DIFF_SCF_TOL */
     FU_TOL_PATH,      /* the SCF path (iteration counts): ignored */
     FU_TOL_PRESENCE   /* a count that is part of the SCF path: only 0 / non-0 compared */
 } fu_field_tol;
@@ -147,7 +147,7 @@ typedef struct {
     int ifill;          /* HDF5 fill of an integer field without a value (-1 or 0) */
 } fu_property_field;
 
-/* A catalog column (screen/catalog.h) of a block property: field `field` times `scale`
+/* A catalog column (rank/catalog.h) of a block property: field `field` times `scale`
  * (and divided by the number of atoms if per_atom); NaN where not computed. */
 typedef struct {
     const char *name;           /* e.g. "toy_volume_per_atom_angstrom3" */

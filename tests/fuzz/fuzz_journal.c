@@ -13,7 +13,8 @@
 #include "fuzz_common.h"
 
 #include "core/hash.h"
-#include "screen/journal.h"
+#include "results/journal.h"
+#include "results/codec.h"
 
 typedef struct {
     size_t nrun, ncand;
@@ -29,14 +30,14 @@ static int on_run(void *ctx, fu_run_info *run, fu_err *err) {
     return 0;
 }
 
-static int on_cand(void *ctx, fu_cand_record *rec, fu_err *err) {
+static int on_cand(void *ctx, fu_record *rec, fu_err *err) {
     (void)err;
     ((counts *)ctx)->ncand++;
     unsigned char *buf = NULL;
     size_t len = 0;
     fu_err e;
     fz_err_init(&e);
-    int rc = fu_cand_record_encode(rec, &buf, &len, &e);
+    int rc = fu_codec_record_encode(rec, &buf, &len, &e);
     fz_check_status(rc, &e);
     if (rc) fz_die("a record read from a journal does not encode", e.msg);
     free(buf);

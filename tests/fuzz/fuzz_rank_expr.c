@@ -4,7 +4,7 @@
  * text up to its first NUL, as from the command line. */
 #include "fuzz_common.h"
 
-#include "screen/rank_expr.h"
+#include "rank/rank_expr.h"
 
 #define FZ_MAX_PROPS 512
 

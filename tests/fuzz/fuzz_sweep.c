@@ -3,7 +3,7 @@
  * tests/data/sweep. */
 #include "fuzz_checks.h"
 
-#include "screen/sweep.h"
+#include "campaign/sweep.h"
 
 #ifndef FURUI_FUZZ_DATA
 #define FURUI_FUZZ_DATA "tests/data"

@@ -48,8 +48,8 @@ int main(int argc, char **argv) {
     char rdir[1024], jdir[1024];
     snprintf(rdir, sizeof rdir, "%s/record", argv[1]);
     snprintf(jdir, sizeof jdir, "%s/journal", argv[1]);
-    static const int states[] = {FU_CAND_QUEUED, FU_CAND_STARTED, FU_CAND_DONE,
-                                 FU_CAND_FAILED, FU_CAND_INVALID, FU_CAND_DONE};
+    static const int states[] = {FU_RECORD_QUEUED, FU_RECORD_STARTED, FU_RECORD_DONE,
+                                 FU_RECORD_FAILED, FU_RECORD_INVALID, FU_RECORD_DONE};
     static const char *names[] = {"queued", "started", "done", "failed", "invalid", "done_forces"};
     fu_err e;
     remove(argv[2]);
@@ -65,18 +65,18 @@ int main(int argc, char **argv) {
         return 1;
     }
     for (int i = 0; i < 6; i++) {
-        fu_cand_record r;
+        fu_record r;
         if (fx_record(&r, i, states[i], i == 3 ? 2 : 1, 2, 2, 3)) return 1;
         unsigned char *buf;
         size_t len;
-        if (fu_cand_record_encode(&r, &buf, &len, &e)) {
+        if (fu_codec_record_encode(&r, &buf, &len, &e)) {
             fprintf(stderr, "%s\n", e.msg);
             return 1;
         }
         write_file(rdir, names[i], 0, 0, buf, len);
         free(buf);
         if (fu_journal_append(j, &r, 0, &e)) return 1;
-        fu_cand_record_free(&r);
+        fu_record_free(&r);
     }
     if (fu_journal_close(j, &e)) return 1;
     size_t n;

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""`furui rank` end to end (src/screen/shortlist.h, language in src/screen/rank_expr.h).
+"""`furui rank` end to end (src/rank/shortlist.h, language in src/rank/rank_expr.h).
 
     rank_test.py --furui BIN --workdir DIR
 

@@ -16,7 +16,7 @@ Unless the case is marked "tolerated", each run must:
     case says so, the key or what is wrong), with no control characters;
   - leave no OUT.h5 (or DIR) and no temporary file (no partial output).
 "tolerated" cases are damage the journal format is documented to survive
-(src/screen/README.md: damage between intact frames is skipped and reported, a torn tail is
+(src/results/README.md: damage between intact frames is skipped and reported, a torn tail is
 ignored): exit 0, a one-line warning naming the file, and a merged file that h5py opens.
 For every merged file, all string columns must be valid UTF-8 (the datasets say UTF-8).
 One more case, status_counts, appends a failed-but-to-be-retried record to the good journal:
@@ -50,7 +50,7 @@ IO_CASES = {"h5_is_directory", "journal_is_directory", "h5_no_read_permission"}
 
 
 def frames(data):
-    """[(offset, payload)] of the intact frames of a journal (src/screen/README.md)."""
+    """[(offset, payload)] of the intact frames of a journal (src/results/README.md)."""
     out, off = [], 16
     while off + 40 <= len(data) and data[off:off + 4] == MAGIC:
         (n,) = struct.unpack_from("<I", data, off + 4)
@@ -64,7 +64,7 @@ def seal(payload):
 
 
 def with_label(payload, label):
-    """A candidate record payload with its label replaced (layout: src/screen/README.md)."""
+    """A candidate record payload with its label replaced (layout: src/results/README.md)."""
     pos = 1 + 16 + 3 + 8 + 16
     (n,) = struct.unpack_from("<I", payload, pos)
     return payload[:pos] + struct.pack("<I", len(label)) + label + payload[pos + 4 + n:]

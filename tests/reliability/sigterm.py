@@ -67,7 +67,7 @@ PROPS = """properties:
 
 
 def journal(path):
-    """[(type, id, state_or_kind)] of the intact records (format: src/screen/README.md)."""
+    """[(type, id, state_or_kind)] of the intact records (format: src/results/README.md)."""
     return [(p[0], p[1:17].decode(), p[17]) for p in journal_payloads(path) if p[0] in (2, 3, 4, 5, 16)]
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Group sizes that follow the candidates (screen/groupsize.h, issue 24), end to end.
+"""Group sizes that follow the candidates (campaign/groupsize.h, issue 24), end to end.
 
     groups_test.py --furui BIN --mpiexec MPIEXEC --workdir DIR
 

@@ -97,7 +97,7 @@ def read_results(path):
 
 
 def journal_records(path):
-    """[(id, state)] of the candidate records of a journal (format: src/screen/README.md)."""
+    """[(id, state)] of the candidate records of a journal (format: src/results/README.md)."""
     # candidate records of journal versions 1 / 2 / 3 / 4
     return [(p[1:17].decode(), p[17]) for p in journal_payloads(path) if p[0] in (2, 3, 4, 5)]
 
@@ -234,7 +234,7 @@ def case_ranks(a):
         check(all(("# candidate %s" % k) in text for k, v in results["r2g1"].items() if v[0] == 3),
               "the job log of a 2-rank run holds every candidate under its ID header")
     # the same candidates computed with group size 1 and 2 differ by rounding only: the
-    # merge collapses them (tolerance of src/screen/README.md) instead of a conflict
+    # merge collapses them (tolerance of src/results/README.md) instead of a conflict
     if "r2g1" in results and "r3g2" in results:
         p = run([a.furui, "merge", "g12.h5", "r2g1.h5", "r3g2.h5"], d)
         check(p.returncode == 0 and "6 candidates" in p.stdout,

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""A staged funnel in one sweep (`stages:`, screen/stages.h), end to end.
+"""A staged funnel in one sweep (`stages:`, campaign/stages.h), end to end.
 
     stages_test.py --furui BIN --workdir DIR CASE
 
@@ -75,7 +75,7 @@ def run(args, d, timeout=600):
 
 
 def journal(path):
-    """[(type, id, state or stage)] of the intact records (src/screen/README.md): candidate
+    """[(type, id, state or stage)] of the intact records (src/results/README.md): candidate
     records 2..5 (state), stage records 17 (stage number, name, root); others >= 16 skipped."""
     recs = []
     for payload in journal_payloads(path):

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""A sweep's `converge:` block (screen/sweepconv.h), end to end, on fcc Al (GTH, LDA).
+"""A sweep's `converge:` block (campaign/sweepconv.h), end to end, on fcc Al (GTH, LDA).
 
     sweepconv_test.py --furui BIN --workdir DIR
 

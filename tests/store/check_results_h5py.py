@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Reads furui results files with h5py, a reader independent of furui's C
-code, and checks the documented layout (src/screen/README.md): schema
+code, and checks the documented layout (src/results/README.md): schema
 attributes, one row per candidate with unique ascending ids, every
 per-candidate column of the same length, ragged arrays consistent with their
 offsets, units on every floating-point quantity, the state enumeration, the

@@ -21,7 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "screen/store.h"
+#include "results/store.h"
+#include "results/diff.h"
 #include "store/store_fixture.h"
 
 #define NCAND 240
@@ -53,7 +54,7 @@ static void shape(int i, int *natom, int *nk, int *nband) {
     *nband = 40;
 }
 
-static int make(fu_cand_record *r, int i, int state, int attempt) {
+static int make(fu_record *r, int i, int state, int attempt) {
     int na, nk, nb;
     shape(i, &na, &nk, &nb);
     return fx_record(r, i, state, attempt, na, nk, nb);
@@ -87,18 +88,18 @@ static int writer(const char *jpath, int fd) {
     }
     say(fd, (msg){1, (int32_t)sc.ncand, 0, 0, sc.diag.torn_bytes});
     for (int i = 0; i < NCAND; i++) {
-        char id[FU_CAND_ID_LEN + 1];
+        char id[FU_RECORD_ID_LEN + 1];
         fx_id(i, id);
-        const fu_cand_status *st = fu_journal_scan_find(&sc, id);
+        const fu_journal_status *st = fu_journal_scan_find(&sc, id);
         if (st && st->final) continue; /* resume: skip finished candidates */
         int attempt = (st ? st->attempts : 0) + 1;
-        static const int states[2] = {FU_CAND_STARTED, FU_CAND_DONE};
+        static const int states[2] = {FU_RECORD_STARTED, FU_RECORD_DONE};
         for (int k = 0; k < 2; k++) {
-            fu_cand_record r;
+            fu_record r;
             if (make(&r, i, states[k], attempt)) return 3;
             say(fd, (msg){3, i, states[k], attempt, 0});
             int rc = fu_journal_append(j, &r, 1, &e);
-            fu_cand_record_free(&r);
+            fu_record_free(&r);
             if (rc) {
                 fprintf(stderr, "writer: %s\n", e.msg);
                 return 4;
@@ -119,7 +120,7 @@ static size_t nconfirmed = 0, capconfirmed = 0;
 
 static int index_of(const char *id) {
     for (int i = 0; i < NCAND; i++) {
-        char x[FU_CAND_ID_LEN + 1];
+        char x[FU_RECORD_ID_LEN + 1];
         fx_id(i, x);
         if (!strcmp(x, id)) return i;
     }
@@ -140,15 +141,15 @@ static void verify_journal(const char *jpath, long long *torn, size_t *nrec, key
     *nrec = l.n;
     size_t c = 0;
     for (size_t k = 0; k < l.n; k++) {
-        const fu_cand_record *r = &l.rec[k];
+        const fu_record *r = &l.rec[k];
         int i = index_of(r->id);
         EXPECT(i >= 0, "record %zu has an unknown id %s", k, r->id);
         if (i < 0) continue;
-        fu_cand_record want;
+        fu_record want;
         make(&want, i, r->state, r->attempt);
-        const char *diff = fu_cand_record_diff(r, &want, 1);
+        const char *diff = fu_diff_record(r, &want, 1);
         EXPECT(!diff, "record %zu (candidate %d) differs from what was written: %s", k, i, diff);
-        fu_cand_record_free(&want);
+        fu_record_free(&want);
         if (c < nconfirmed && confirmed[c].i == i && confirmed[c].state == r->state &&
             confirmed[c].attempt == r->attempt)
             c++;
@@ -291,10 +292,10 @@ int main(int argc, char **argv) {
     for (size_t k = 0; k < r.n; k++) {
         if (k && strcmp(r.rec[k - 1].id, r.rec[k].id) >= 0) once = 0;
         int i = index_of(r.rec[k].id);
-        fu_cand_record want;
-        make(&want, i < 0 ? 0 : i, FU_CAND_DONE, r.rec[k].attempt);
-        if (i < 0 || r.rec[k].state != FU_CAND_DONE || fu_cand_record_diff(&r.rec[k], &want, 0)) exact = 0;
-        fu_cand_record_free(&want);
+        fu_record want;
+        make(&want, i < 0 ? 0 : i, FU_RECORD_DONE, r.rec[k].attempt);
+        if (i < 0 || r.rec[k].state != FU_RECORD_DONE || fu_diff_record(&r.rec[k], &want, 0)) exact = 0;
+        fu_record_free(&want);
         if (r.rec[k].attempt > 1) retried++;
         if (r.rec[k].attempt > max_att) max_att = r.rec[k].attempt;
     }
@@ -323,16 +324,16 @@ int main(int argc, char **argv) {
     snprintf(mpath, sizeof mpath, "%s/MERGED.h5", out);
     unlink(xpath);
     fu_journal *j;
-    fu_cand_record x[3];
-    fx_record(&x[0], NCAND, FU_CAND_FAILED, 2, 0, 0, 0);
-    fx_record(&x[1], NCAND + 1, FU_CAND_INVALID, 0, 0, 0, 0);
-    fx_record(&x[2], NCAND + 2, FU_CAND_STARTED, 1, 0, 0, 0);
+    fu_record x[3];
+    fx_record(&x[0], NCAND, FU_RECORD_FAILED, 2, 0, 0, 0);
+    fx_record(&x[1], NCAND + 1, FU_RECORD_INVALID, 0, 0, 0, 0);
+    fx_record(&x[2], NCAND + 2, FU_RECORD_STARTED, 1, 0, 0, 0);
     rc = fu_journal_open(xpath, NULL, &j, NULL, &e);
     for (int k = 0; k < 3 && !rc; k++) rc = fu_journal_append(j, &x[k], 0, &e);
     if (!rc) rc = fu_journal_close(j, &e);
     EXPECT(rc == FU_OK, "extra journal: %s", e.msg);
-    for (int k = 0; k < 3; k++) fu_cand_record_free(&x[k]);
-    static char ids[NCAND + 4][FU_CAND_ID_LEN + 1];
+    for (int k = 0; k < 3; k++) fu_record_free(&x[k]);
+    static char ids[NCAND + 4][FU_RECORD_ID_LEN + 1];
     const char *expected[NCAND + 4];
     for (int i = 0; i < NCAND + 4; i++) fx_id(i, ids[i]), expected[i] = ids[i];
     const char *inputs[2] = {hpath, xpath};

@@ -17,22 +17,22 @@
 #include "check.h"
 #include "core/units.h"
 #include "crystal/elements.h"
-#include "screen/catalog.h"
+#include "rank/catalog.h"
 
 /* One species per distinct element, its pseudopotential checksum "psp-Z"
  * unless psp_tag is given (a different pseudopotential for every element). */
 static void add_psp(fu_results *r, const char *id, const char *formula, const int *z, int natom,
                     double e_ha, const char *xc, double a_ang, const char *psp_tag) {
     fu_err err;
-    fu_cand_record *rec = &r->rec[r->n++];
-    fu_cand_record_init(rec);
-    fu_cand_record_set_id(rec, id, &err);
-    rec->state = FU_CAND_DONE;
+    fu_record *rec = &r->rec[r->n++];
+    fu_record_init(rec);
+    fu_record_set_id(rec, id, &err);
+    rec->state = FU_RECORD_DONE;
     rec->have_result = 1;
     rec->attempt = 1;
     fu_cand_result *res = &rec->res;
     int nsp = 1 + (natom > 1 && z[1] != z[0]);
-    fu_cand_result_alloc(res, natom, 1, 1, nsp, &err);
+    fu_record_result_alloc(res, natom, 1, 1, nsp, &err);
     for (int sp = 0; sp < nsp; sp++) {
         snprintf(res->species[sp], sizeof res->species[sp], "%s", fu_element_symbol(z[sp]));
         snprintf(res->psp_sha256[sp], sizeof res->psp_sha256[sp], "%s-%d", psp_tag ? psp_tag : "psp", z[sp]);
@@ -45,9 +45,9 @@ static void add_psp(fu_results *r, const char *id, const char *formula, const in
     res->volume = 2 * a * a * a;
     res->ecut = 10;
     res->gap = 0.02;
-    fu_cand_set_str(&res->formula, formula, &err);
-    fu_cand_set_str(&res->xc, xc, &err);
-    fu_cand_set_str(&res->smearing, "none", &err);
+    fu_record_set_str(&res->formula, formula, &err);
+    fu_record_set_str(&res->xc, xc, &err);
+    fu_record_set_str(&res->smearing, "none", &err);
 }
 
 static void add(fu_results *r, const char *id, const char *formula, const int *z, int natom,
@@ -67,14 +67,14 @@ int main(void) {
     add(&r, "0000000000000005", "AsGa", gaas, 2, -10.3, "lda", 5.65);
     add(&r, "0000000000000006", "AlP", alp, 2, -9.0, "lda", 5.46);   /* no Al or P */
     add(&r, "0000000000000007", "Si", si, 2, -7.9, "pbe", 5.47);     /* own group */
-    fu_cand_record *bad = &r.rec[r.n++];
+    fu_record *bad = &r.rec[r.n++];
     /* below the fill-in of row 8: a Ga of another pseudopotential, lowest in energy; it must
        not become GaAs's reference (energies of different pseudopotentials do not compare) */
-    fu_cand_record_init(bad);
+    fu_record_init(bad);
     fu_err err;
-    fu_cand_record_set_id(bad, "0000000000000008", &err);
-    bad->state = FU_CAND_FAILED;
-    fu_cand_set_str(&bad->label, "broken", &err);
+    fu_record_set_id(bad, "0000000000000008", &err);
+    bad->state = FU_RECORD_FAILED;
+    fu_record_set_str(&bad->label, "broken", &err);
 
     add_psp(&r, "0000000000000009", "Ga", ga, 2, -9.0, "lda", 5.7, "other-psp");
     fu_prop_table t;
@@ -105,7 +105,7 @@ int main(void) {
     CHECK_CLOSE(fu_prop_num(&t, 8, F), 0.0, 1e-12, "Ga of another pseudopotential: its own group's reference");
     CHECK_CLOSE(fu_prop_num(&t, 8, H), 0.0, 1e-12, "... and on its own hull");
     fu_prop_table_free(&t);
-    for (size_t i = 0; i < r.n; i++) fu_cand_record_free(&r.rec[i]);
+    for (size_t i = 0; i < r.n; i++) fu_record_free(&r.rec[i]);
     free(r.rec);
     CHECK_DONE();
 }

@@ -28,7 +28,7 @@
 #include "core/units.h"
 #include "crystal/elements.h"
 #include "props/correction.h"
-#include "screen/catalog.h"
+#include "rank/catalog.h"
 
 #define SHA(c) c c c c c c c c c c c c c c c c /* 64 hex digits */
 
@@ -123,10 +123,10 @@ static void unit_checks(void) {
  * (or "other" for O with other_o). */
 static void add(fu_results *r, const char *id, const int *z, int natom, double e_ha, const char *xc, int other_o) {
     fu_err err;
-    fu_cand_record *rec = &r->rec[r->n++];
-    fu_cand_record_init(rec);
-    fu_cand_record_set_id(rec, id, &err);
-    rec->state = FU_CAND_DONE;
+    fu_record *rec = &r->rec[r->n++];
+    fu_record_init(rec);
+    fu_record_set_id(rec, id, &err);
+    rec->state = FU_RECORD_DONE;
     rec->have_result = 1;
     rec->attempt = 1;
     fu_cand_result *res = &rec->res;
@@ -136,7 +136,7 @@ static void add(fu_results *r, const char *id, const int *z, int natom, double e
         for (int q = 0; q < nsp; q++) seen |= zs[q] == z[k];
         if (!seen) zs[nsp++] = z[k];
     }
-    fu_cand_result_alloc(res, natom, 1, 1, nsp, &err);
+    fu_record_result_alloc(res, natom, 1, 1, nsp, &err);
     for (int sp = 0; sp < nsp; sp++) {
         snprintf(res->species[sp], sizeof res->species[sp], "%s", fu_element_symbol(zs[sp]));
         const char *h = "";
@@ -158,9 +158,9 @@ static void add(fu_results *r, const char *id, const int *z, int natom, double e
     res->tsmear = 0.01375;
     char formula[16];
     snprintf(formula, sizeof formula, "%s", id);
-    fu_cand_set_str(&res->formula, formula, &err);
-    fu_cand_set_str(&res->xc, xc, &err);
-    fu_cand_set_str(&res->smearing, "marzari-vanderbilt", &err);
+    fu_record_set_str(&res->formula, formula, &err);
+    fu_record_set_str(&res->xc, xc, &err);
+    fu_record_set_str(&res->smearing, "marzari-vanderbilt", &err);
 }
 
 /* Mg -1 Ha/atom, O -2, F -3; E_f: MgO -0.10, Mg2O -0.06, MgF2 -0.15 Ha/atom. */
@@ -177,7 +177,7 @@ static void campaign(fu_results *r, int other_o) {
 }
 
 static void campaign_free(fu_results *r) {
-    for (size_t i = 0; i < r->n; i++) fu_cand_record_free(&r->rec[i]);
+    for (size_t i = 0; i < r->n; i++) fu_record_free(&r->rec[i]);
     free(r->rec);
 }
 

@@ -163,19 +163,19 @@ static void test_structures(void) {
 
 static void add(fu_results *r, const char *id, int state, const char *formula, const int *z, int natom, double e_ha) {
     fu_err err;
-    fu_cand_record *rec = &r->rec[r->n++];
-    fu_cand_record_init(rec);
-    fu_cand_record_set_id(rec, id, &err);
+    fu_record *rec = &r->rec[r->n++];
+    fu_record_init(rec);
+    fu_record_set_id(rec, id, &err);
     rec->state = state;
-    fu_cand_set_str(&rec->label, formula, &err);
-    if (state != FU_CAND_DONE) {
-        fu_cand_set_str(&rec->cause, "no-convergence", &err);
-        fu_cand_set_str(&rec->message, "SCF did not converge in 3 iterations", &err);
+    fu_record_set_str(&rec->label, formula, &err);
+    if (state != FU_RECORD_DONE) {
+        fu_record_set_str(&rec->cause, "no-convergence", &err);
+        fu_record_set_str(&rec->message, "SCF did not converge in 3 iterations", &err);
         return;
     }
     rec->have_result = 1;
     fu_cand_result *res = &rec->res;
-    fu_cand_result_alloc(res, natom, 1, 1, 1, &err);
+    fu_record_result_alloc(res, natom, 1, 1, 1, &err);
     for (int k = 0; k < natom; k++) {
         res->atomic_number[k] = z[k];
         for (int x = 0; x < 3; x++) res->xred[k][x] = 0.25 * k;
@@ -187,9 +187,9 @@ static void add(fu_results *r, const char *id, int state, const char *formula, c
     memcpy(res->lattice, lat, sizeof lat);
     res->volume = 2 * a * a * a;
     res->ecut = 10;
-    fu_cand_set_str(&res->formula, formula, &err);
-    fu_cand_set_str(&res->xc, "lda", &err);
-    fu_cand_set_str(&res->smearing, "none", &err);
+    fu_record_set_str(&res->formula, formula, &err);
+    fu_record_set_str(&res->xc, "lda", &err);
+    fu_record_set_str(&res->smearing, "none", &err);
     strcpy(res->species[0], "X");
     strcpy(res->psp_sha256[0], "00");
 }
@@ -199,12 +199,12 @@ static void test_table(void) {
     memset(&r, 0, sizeof r);
     r.rec = calloc(5, sizeof *r.rec);
     int si[2] = {14, 14}, nacl[2] = {11, 17}, he[2] = {2, 2}, hesi[2] = {2, 14};
-    add(&r, "0000000000000001", FU_CAND_DONE, "Si", si, 2, -8.0);
-    add(&r, "0000000000000002", FU_CAND_DONE, "ClNa", nacl, 2, -20.0);
-    add(&r, "0000000000000003", FU_CAND_FAILED, "Ge", NULL, 0, 0);
-    add(&r, "0000000000000004", FU_CAND_DONE, "He", he, 2, -5.0);
+    add(&r, "0000000000000001", FU_RECORD_DONE, "Si", si, 2, -8.0);
+    add(&r, "0000000000000002", FU_RECORD_DONE, "ClNa", nacl, 2, -20.0);
+    add(&r, "0000000000000003", FU_RECORD_FAILED, "Ge", NULL, 0, 0);
+    add(&r, "0000000000000004", FU_RECORD_DONE, "He", he, 2, -5.0);
     /* below both references: a formation energy other than the elements' 0 */
-    add(&r, "0000000000000005", FU_CAND_DONE, "HeSi", hesi, 2, -7.0);
+    add(&r, "0000000000000005", FU_RECORD_DONE, "HeSi", hesi, 2, -7.0);
     fu_feature_table t;
     fu_err err = {0};
     int rc = fu_features_build(&r, &t, &err);

@@ -23,11 +23,13 @@
 #include "export/export.h"
 #include "export/features.h"
 #include "props/toy_property.h"
-#include "screen/catalog.h"
-#include "screen/farm.h"
-#include "screen/rank_expr.h"
-#include "screen/store.h"
-#include "screen/sweep.h"
+#include "rank/catalog.h"
+#include "results/diff.h"
+#include "results/codec.h"
+#include "campaign/farm.h"
+#include "rank/rank_expr.h"
+#include "results/store.h"
+#include "campaign/sweep.h"
 #include "store/store_fixture.h"
 
 static long toy;
@@ -77,8 +79,8 @@ static int count_type18(const char *path) {
 }
 
 static void test_payload_rules(void) {
-    fu_cand_record r;
-    fx_record(&r, 2, FU_CAND_DONE, 1, 2, 3, 4);
+    fu_record r;
+    fx_record(&r, 2, FU_RECORD_DONE, 1, 2, 3, 4);
     toy_block *b = calloc(1, sizeof *b);
     b->volume_per_atom = 135.5;
     b->scaled_cell = 813.0;
@@ -88,34 +90,34 @@ static void test_payload_rules(void) {
     unsigned char *buf;
     size_t len;
     fu_err e;
-    CHECK(fu_cand_record_encode(&r, &buf, &len, &e) == FU_OK, "a record with a toy block encodes");
-    fu_cand_record back;
-    CHECK(fu_cand_record_decode(buf, len, &back, &e) == FU_OK && !fu_cand_record_diff(&back, &r, 1) &&
+    CHECK(fu_codec_record_encode(&r, &buf, &len, &e) == FU_OK, "a record with a toy block encodes");
+    fu_record back;
+    CHECK(fu_codec_record_decode(buf, len, &back, &e) == FU_OK && !fu_diff_record(&back, &r, 1) &&
               back.res.block[toy] && ((toy_block *)back.res.block[toy])->scaled_cell == 813.0,
           "and decodes with it, bit for bit");
-    fu_cand_record_free(&back);
+    fu_record_free(&back);
     /* the trailing block: string "toy" | u32 length | f64 f64 i32 string */
     size_t blen = 8 + 8 + 4 + 4 + 1, at = len - blen - 4 - 4 - 3;
     CHECK(memcmp(buf + at + 4, "toy", 3) == 0, "the block sits at the payload's end");
     unsigned char *u = malloc(len);
     memcpy(u, buf, len);
     u[at + 6] = 'x'; /* "tox": a property this furui does not know */
-    CHECK(fu_cand_record_decode(u, len, &back, &e) == FU_OK && !back.res.block[toy] &&
-              !fu_cand_record_diff(&back, &r, 0) == 0 && !strcmp(fu_cand_record_diff(&back, &r, 0), "toy"),
+    CHECK(fu_codec_record_decode(u, len, &back, &e) == FU_OK && !back.res.block[toy] &&
+              !fu_diff_record(&back, &r, 0) == 0 && !strcmp(fu_diff_record(&back, &r, 0), "toy"),
           "an unknown block is skipped; the rest of the record reads");
-    fu_cand_record_free(&back);
+    fu_record_free(&back);
     /* an older table of the toy: only volume_per_atom (8 bytes) */
     size_t slen = len - (blen - 8);
     memcpy(u, buf, slen);
     u[at + 7] = 8, u[at + 8] = u[at + 9] = u[at + 10] = 0;
-    CHECK(fu_cand_record_decode(u, slen, &back, &e) == FU_OK && back.res.block[toy] &&
+    CHECK(fu_codec_record_decode(u, slen, &back, &e) == FU_OK && back.res.block[toy] &&
               ((toy_block *)back.res.block[toy])->volume_per_atom == 135.5 &&
               ((toy_block *)back.res.block[toy])->scaled_cell == 0 && ((toy_block *)back.res.block[toy])->note[0] == 0,
           "a shorter block (older field table) reads its fields, the rest as 0");
-    fu_cand_record_free(&back);
+    fu_record_free(&back);
     free(u);
     free(buf);
-    fu_cand_record_free(&r);
+    fu_record_free(&r);
 }
 
 int main(int argc, char **argv) {
@@ -169,7 +171,7 @@ int main(int argc, char **argv) {
     rc = fu_journal_read(jpath, NULL, fx_collect, &l, NULL, &e);
     int seen = 0;
     for (size_t i = 0; !rc && i < l.n; i++) {
-        if (l.rec[i].state != FU_CAND_DONE) continue;
+        if (l.rec[i].state != FU_RECORD_DONE) continue;
         const toy_block *b = l.rec[i].res.block[toy];
         double v = b ? b->volume_per_atom * pow(FU_BOHR_ANGSTROM, 3) : NAN;
         int m = b ? matches_strain(v) : 0;
@@ -205,7 +207,7 @@ int main(int argc, char **argv) {
         int done = 0, with = 0;
         if (ok && fu_journal_read(dpath, NULL, fx_collect, &dl, &dd, &e) == FU_OK)
             for (size_t i = 0; i < dl.n; i++)
-                if (dl.rec[i].state == FU_CAND_DONE) done++, with += dl.rec[i].res.block[toy] != NULL;
+                if (dl.rec[i].state == FU_RECORD_DONE) done++, with += dl.rec[i].res.block[toy] != NULL;
         CHECK(ok && done == 2 && with == 1 && dd.nbad == 1, "a damaged property record: both candidates done, one block lost, one damage reported");
         fx_list_free(&dl);
     }
@@ -219,8 +221,8 @@ int main(int argc, char **argv) {
     size_t same = 0;
     for (size_t i = 0; !rc && i < res.n; i++)
         for (size_t k = 0; k < l.n; k++)
-            same += l.rec[k].state == FU_CAND_DONE && !strcmp(l.rec[k].id, res.rec[i].id) &&
-                    res.rec[i].res.block[toy] && !fu_cand_record_diff(&l.rec[k], &res.rec[i], 0);
+            same += l.rec[k].state == FU_RECORD_DONE && !strcmp(l.rec[k].id, res.rec[i].id) &&
+                    res.rec[i].res.block[toy] && !fu_diff_record(&l.rec[k], &res.rec[i], 0);
     CHECK(same == 2, "results file rows equal the journal's records, toy block included");
 
     /* catalog (rank's vocabulary), rank expressions, ML targets */
@@ -291,7 +293,7 @@ int main(int argc, char **argv) {
     fu_results merged;
     memset(&merged, 0, sizeof merged);
     CHECK(fu_results_read(mpath, &merged, &e) == FU_OK && merged.n == 2 && merged.rec[0].res.block[toy] &&
-              !fu_cand_record_diff(&merged.rec[0], &res.rec[0], 0),
+              !fu_diff_record(&merged.rec[0], &res.rec[0], 0),
           "the merged file keeps the toy blocks");
     fu_results_free(&merged);
     if (res.n == 2 && res.rec[0].res.block[toy]) {

@@ -23,7 +23,7 @@
 #include "core/units.h"
 #include "dft/protocol.h"
 #include "dft/scf_input.h"
-#include "screen/sweep.h"
+#include "campaign/sweep.h"
 
 #define PBE_DIR "/usr/share/abinit/psp/Pseudodojo_nc_sr_04_pbe_standard_psp8"
 

@@ -1,6 +1,6 @@
 // labels: unit rank
-/* The `furui rank --where` language (screen/rank_expr.h) and the selection
- * (screen/shortlist.h) on a hand-made property table of four candidates:
+/* The `furui rank --where` language (rank/rank_expr.h) and the selection
+ * (rank/shortlist.h) on a hand-made property table of four candidates:
  *  - arithmetic precedence and unary minus against values worked out by hand
  *    (1 + 2*3 == 7, -2*-3 == 6, 10 - 4 - 3 == 3 left-associative, 8/4/2 == 1);
  *  - Kleene logic with a missing value: the truth tables of not/and/or with
@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "screen/rank_expr.h"
-#include "screen/shortlist.h"
+#include "rank/rank_expr.h"
+#include "rank/shortlist.h"
 
 static long P(const char *name) {
     long k = fu_prop_find(name);

@@ -1,9 +1,9 @@
 // labels: unit store
-/* Staged sweeps in the store (src/screen/stages.h, journal record type 17):
+/* Staged sweeps in the store (src/campaign/stages.h, journal record type 17):
  * a stage record names its candidate's stage and stage-1 structure; finalize
  * writes the stage columns and a results file reads them back; merge keeps
  * them; a journal without stage records gives a file without the columns;
- * fu_stages_pick keeps each candidate's last stage or the stage asked for
+ * fu_pick_stage keeps each candidate's last stage or the stage asked for
  * (and refuses a stage the file does not have); malformed stage records are
  * refused on append; a sweep's `stages:` expands every stage over stage 1's
  * structures in the same order. */
@@ -14,9 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "screen/stages.h"
-#include "screen/store.h"
-#include "screen/sweep.h"
+#include "campaign/stages.h"
+#include "results/store.h"
+#include "results/pick.h"
+#include "campaign/sweep.h"
 #include "store/store_fixture.h"
 
 static char dir[64];
@@ -29,7 +30,7 @@ static const char *P(const char *name) {
     return buf[k];
 }
 
-static void stage_of(fu_cand_stage *s, int i, int stage, const char *name, int root) {
+static void stage_of(fu_record_stage *s, int i, int stage, const char *name, int root) {
     memset(s, 0, sizeof *s);
     fx_id(i, s->id);
     fx_id(root, s->root);
@@ -44,22 +45,22 @@ static int write_journal(const char *path, int staged) {
     if (fu_journal_open(path, NULL, &j, NULL, &e)) return -1;
     const int st[4] = {1, 1, 2, 0}, root[4] = {0, 1, 0, 3};
     for (int i = 0; i < 4; i++) {
-        fu_cand_stage s;
+        fu_record_stage s;
         if (staged && st[i]) {
             stage_of(&s, i, st[i], st[i] == 1 ? "scan" : "fine", root[i]);
             if (fu_journal_append_stage(j, &s, 0, &e)) return -1;
         }
-        fu_cand_record r;
-        if (fx_record(&r, i, FU_CAND_DONE, 1, 2, 2, 3)) return -1;
+        fu_record r;
+        if (fx_record(&r, i, FU_RECORD_DONE, 1, 2, 2, 3)) return -1;
         int rc = fu_journal_append(j, &r, 0, &e);
-        fu_cand_record_free(&r);
+        fu_record_free(&r);
         if (rc) return -1;
     }
     return fu_journal_close(j, &e) ? -1 : 0;
 }
 
 static long row_of(const fu_results *r, int i) {
-    char id[FU_CAND_ID_LEN + 1];
+    char id[FU_RECORD_ID_LEN + 1];
     fx_id(i, id);
     return fu_results_find(r, id);
 }
@@ -68,11 +69,11 @@ static void check_stages(const fu_results *r, const char *what) {
     const int st[4] = {1, 1, 2, 0}, root[4] = {0, 1, 0, 3};
     for (int i = 0; i < 4; i++) {
         long k = row_of(r, i);
-        char want_root[FU_CAND_ID_LEN + 1];
+        char want_root[FU_RECORD_ID_LEN + 1];
         fx_id(root[i], want_root);
         CHECK(k >= 0, what);
         if (k < 0) continue;
-        const fu_cand_record *c = &r->rec[k];
+        const fu_record *c = &r->rec[k];
         CHECK(c->stage == st[i], what);
         CHECK(!strcmp(c->stage_name, st[i] == 1 ? "scan" : st[i] == 2 ? "fine" : ""), what);
         CHECK(st[i] ? !strcmp(c->stage_root, want_root) : c->stage_root[0] == 0, what);
@@ -114,20 +115,20 @@ int main(void) {
 
     /* each candidate's last stage: 0 is left out (its structure reached stage 2) */
     size_t nrm = 0;
-    CHECK(fu_stages_pick(&r, NULL, &nrm, &e) == FU_OK && nrm == 1 && r.n == 3, "last stage: 3 rows");
+    CHECK(fu_pick_stage(&r, NULL, &nrm, &e) == FU_OK && nrm == 1 && r.n == 3, "last stage: 3 rows");
     CHECK(row_of(&r, 0) < 0 && row_of(&r, 1) >= 0 && row_of(&r, 2) >= 0 && row_of(&r, 3) >= 0,
           "last stage: 1 (stage 1 only), 2 (stage 2 of 0) and the unstaged 3");
     fu_results_free(&r);
     CHECK(fu_results_read(P("m.h5"), &r, &e) == FU_OK, "read merged again");
-    CHECK(fu_stages_pick(&r, "scan", &nrm, &e) == FU_OK && r.n == 3 && row_of(&r, 2) < 0, "--stage scan");
+    CHECK(fu_pick_stage(&r, "scan", &nrm, &e) == FU_OK && r.n == 3 && row_of(&r, 2) < 0, "--stage scan");
     fu_results_free(&r);
     CHECK(fu_results_read(P("m.h5"), &r, &e) == FU_OK, "read merged again");
-    CHECK(fu_stages_pick(&r, "2", &nrm, &e) == FU_OK && r.n == 2 && row_of(&r, 2) >= 0 && row_of(&r, 3) >= 0,
+    CHECK(fu_pick_stage(&r, "2", &nrm, &e) == FU_OK && r.n == 2 && row_of(&r, 2) >= 0 && row_of(&r, 3) >= 0,
           "--stage 2: its rows and the unstaged one");
     fu_results_free(&r);
     CHECK(fu_results_read(P("m.h5"), &r, &e) == FU_OK, "read merged again");
-    CHECK(fu_stages_pick(&r, "nosuch", &nrm, &e) == FU_EINPUT && strstr(e.msg, "nosuch"), "unknown stage refused");
-    CHECK(fu_stages_pick(&r, "3", &nrm, &e) == FU_EINPUT, "stage number beyond the file refused");
+    CHECK(fu_pick_stage(&r, "nosuch", &nrm, &e) == FU_EINPUT && strstr(e.msg, "nosuch"), "unknown stage refused");
+    CHECK(fu_pick_stage(&r, "3", &nrm, &e) == FU_EINPUT, "stage number beyond the file refused");
     fu_results_free(&r);
 
     /* without stage records: no stage columns, every row kept, --stage refused */
@@ -135,14 +136,14 @@ int main(void) {
     CHECK(fu_results_finalize(P("u.journal"), P("u.h5"), &rep, &e) == FU_OK, "finalize unstaged");
     CHECK(has_dataset(P("u.h5"), "/candidates/stage_index") == 0, "unstaged file: no stage columns");
     CHECK(fu_results_read(P("u.h5"), &r, &e) == FU_OK, "read unstaged");
-    CHECK(fu_stages_pick(&r, NULL, &nrm, &e) == FU_OK && r.n == 4 && nrm == 0, "unstaged: every row kept");
-    CHECK(fu_stages_pick(&r, "scan", &nrm, &e) == FU_EINPUT, "unstaged: --stage refused");
+    CHECK(fu_pick_stage(&r, NULL, &nrm, &e) == FU_OK && r.n == 4 && nrm == 0, "unstaged: every row kept");
+    CHECK(fu_pick_stage(&r, "scan", &nrm, &e) == FU_EINPUT, "unstaged: --stage refused");
     fu_results_free(&r);
 
     /* malformed stage records are refused on append */
     fu_journal *j;
     CHECK(fu_journal_open(P("b.journal"), NULL, &j, NULL, &e) == FU_OK, "open");
-    fu_cand_stage s;
+    fu_record_stage s;
     stage_of(&s, 0, 0, "scan", 0);
     CHECK(fu_journal_append_stage(j, &s, 0, &e) == FU_EINPUT, "stage 0 refused");
     stage_of(&s, 0, 1, "", 0);

@@ -1,5 +1,5 @@
 // labels: unit store
-/* The screening store (src/screen/journal.c, store.c): journal records round
+/* The screening store (src/results/journal.c, store.c): journal records round
  * trip exactly; a journal cut at every byte of its last record reads back
  * the records before it and is repaired on reopening; corrupt bytes are
  * detected by checksum and skipped, not fatal; finalize collapses a journal
@@ -23,7 +23,9 @@
 #include <unistd.h>
 
 #include "core/hash.h"
-#include "screen/store.h"
+#include "results/store.h"
+#include "results/diff.h"
+#include "results/codec.h"
 #include "store/store_fixture.h"
 
 static char dir[64];
@@ -77,7 +79,7 @@ static fu_run_info test_run(const char *sweep) {
 }
 
 /* Appends recs[0..n) to a (new or existing) journal. */
-static int append_all(const char *path, const fu_run_info *run, fu_cand_record *recs, int n) {
+static int append_all(const char *path, const fu_run_info *run, fu_record *recs, int n) {
     fu_err e;
     fu_journal *j;
     if (fu_journal_open(path, run, &j, NULL, &e)) {
@@ -95,11 +97,11 @@ static int append_all(const char *path, const fu_run_info *run, fu_cand_record *
 
 /* A spread of records: every state, with and without results/forces. */
 #define NREC 12
-static void make_records(fu_cand_record *r) {
-    static const int states[NREC] = {FU_CAND_QUEUED, FU_CAND_STARTED, FU_CAND_DONE,
-                                     FU_CAND_FAILED, FU_CAND_INVALID, FU_CAND_DONE,
-                                     FU_CAND_DONE,   FU_CAND_FAILED,  FU_CAND_STARTED,
-                                     FU_CAND_DONE,   FU_CAND_DONE,    FU_CAND_DONE};
+static void make_records(fu_record *r) {
+    static const int states[NREC] = {FU_RECORD_QUEUED, FU_RECORD_STARTED, FU_RECORD_DONE,
+                                     FU_RECORD_FAILED, FU_RECORD_INVALID, FU_RECORD_DONE,
+                                     FU_RECORD_DONE,   FU_RECORD_FAILED,  FU_RECORD_STARTED,
+                                     FU_RECORD_DONE,   FU_RECORD_DONE,    FU_RECORD_DONE};
     for (int i = 0; i < NREC; i++)
         if (fx_record(&r[i], i, states[i], 1 + i % 3, 1 + i % 4, 1 + i % 5, 4 + i % 3))
             fprintf(stderr, "fixture %d failed\n", i);
@@ -108,31 +110,31 @@ static void make_records(fu_cand_record *r) {
 }
 
 static void test_roundtrip(void) {
-    fu_cand_record r[NREC];
+    fu_record r[NREC];
     make_records(r);
     fu_err e;
     /* codec alone */
     for (int i = 0; i < NREC; i++) {
         unsigned char *buf;
         size_t len;
-        fu_cand_record back;
-        CHECK(fu_cand_record_encode(&r[i], &buf, &len, &e) == FU_OK, "a valid record encodes");
-        CHECK(fu_cand_record_decode(buf, len, &back, &e) == FU_OK, "and decodes");
-        CHECK(fu_cand_record_diff(&r[i], &back, 1) == NULL, "decode(encode(r)) == r, bit for bit");
-        fu_cand_record_free(&back);
-        CHECK(fu_cand_record_decode(buf, len - 1, &back, &e) == FU_EINPUT,
+        fu_record back;
+        CHECK(fu_codec_record_encode(&r[i], &buf, &len, &e) == FU_OK, "a valid record encodes");
+        CHECK(fu_codec_record_decode(buf, len, &back, &e) == FU_OK, "and decodes");
+        CHECK(fu_diff_record(&r[i], &back, 1) == NULL, "decode(encode(r)) == r, bit for bit");
+        fu_record_free(&back);
+        CHECK(fu_codec_record_decode(buf, len - 1, &back, &e) == FU_EINPUT,
               "a payload one byte short is malformed, not misread");
         free(buf);
-        fu_cand_record_free(&back);
+        fu_record_free(&back);
     }
-    fu_cand_record cp;
-    fu_cand_record_init(&cp);
-    CHECK(fu_cand_record_copy(&cp, &r[2], &e) == FU_OK && !fu_cand_record_diff(&cp, &r[2], 1),
+    fu_record cp;
+    fu_record_init(&cp);
+    CHECK(fu_record_copy(&cp, &r[2], &e) == FU_OK && !fu_diff_record(&cp, &r[2], 1),
           "deep copy equals the original");
     cp.res.eig[1] += 1e-15;
-    CHECK(fu_cand_record_diff(&cp, &r[2], 1) && !strcmp(fu_cand_record_diff(&cp, &r[2], 1), "eigenvalues"),
+    CHECK(fu_diff_record(&cp, &r[2], 1) && !strcmp(fu_diff_record(&cp, &r[2], 1), "eigenvalues"),
           "diff names the first differing field");
-    fu_cand_record_free(&cp);
+    fu_record_free(&cp);
 
     /* through a journal file, over two sessions */
     const char *path = P("roundtrip.jnl");
@@ -144,16 +146,16 @@ static void test_roundtrip(void) {
     CHECK(read_all(path, &l, &d, &e) == FU_OK, "journal reads");
     CHECK(l.n == NREC && d.nrecords == NREC && d.nruns == 2, "all records and both sessions read");
     int same = l.n == NREC;
-    for (size_t i = 0; same && i < l.n; i++) same = !fu_cand_record_diff(&l.rec[i], &r[i], 1);
+    for (size_t i = 0; same && i < l.n; i++) same = !fu_diff_record(&l.rec[i], &r[i], 1);
     CHECK(same, "N records written, the same N read back in order, bit for bit");
     CHECK(d.nbad == 0 && d.torn_bytes == 0 && d.warning[0] == '\0', "a clean journal reports nothing");
     fx_list_free(&l);
 
-    fu_cand_record bad;
-    fu_cand_record_init(&bad);
-    CHECK(fu_cand_record_set_id(&bad, "12345", &e) == FU_EINPUT && strstr(e.msg, "16 hex"),
+    fu_record bad;
+    fu_record_init(&bad);
+    CHECK(fu_record_set_id(&bad, "12345", &e) == FU_EINPUT && strstr(e.msg, "16 hex"),
           "a short candidate id is refused with a message");
-    CHECK(fu_cand_record_set_id(&bad, "0123456789ABCDEF", &e) == FU_OK &&
+    CHECK(fu_record_set_id(&bad, "0123456789ABCDEF", &e) == FU_OK &&
               !strcmp(bad.id, "0123456789abcdef"), "ids are stored in lowercase");
     fu_journal *j;
     CHECK(fu_journal_open(path, NULL, &j, NULL, &e) == FU_OK, "reopen");
@@ -161,11 +163,11 @@ static void test_roundtrip(void) {
     CHECK(fu_journal_append(j, &bad, 1, &e) == FU_EINPUT && strstr(e.msg, path),
           "a record with an unknown state is refused, naming the journal");
     fu_journal_close(j, &e);
-    for (int i = 0; i < NREC; i++) fu_cand_record_free(&r[i]);
+    for (int i = 0; i < NREC; i++) fu_record_free(&r[i]);
 }
 
 static void test_truncation(void) {
-    fu_cand_record r[NREC];
+    fu_record r[NREC];
     make_records(r);
     fu_err e;
     const char *full = P("full.jnl"), *cut = P("cut.jnl");
@@ -186,7 +188,7 @@ static void test_truncation(void) {
         int rc = read_all(cut, &l, &d, &e);
         int ok = rc == FU_OK && l.n == NREC - 1 && d.nbad == 0 && d.torn_bytes == c - s1 &&
                  d.valid_end == s1 && (c == s1 || strstr(d.warning, "torn"));
-        for (size_t i = 0; ok && i < l.n; i++) ok = !fu_cand_record_diff(&l.rec[i], &r[i], 1);
+        for (size_t i = 0; ok && i < l.n; i++) ok = !fu_diff_record(&l.rec[i], &r[i], 1);
         fx_list_free(&l);
         if (!ok && reads_ok) fprintf(stderr, "cut at %lld: rc %d: %s\n", c, rc, rc ? e.msg : d.warning);
         reads_ok &= ok;
@@ -227,11 +229,11 @@ static void test_truncation(void) {
     }
     CHECK(hdr_ok, "a journal torn inside its header reads as empty and is re-created on opening");
     free(bytes);
-    for (int i = 0; i < NREC; i++) fu_cand_record_free(&r[i]);
+    for (int i = 0; i < NREC; i++) fu_record_free(&r[i]);
 }
 
 static void test_corruption(void) {
-    fu_cand_record r[NREC];
+    fu_record r[NREC];
     make_records(r);
     fu_err e;
     const char *good = P("good.jnl"), *bad = P("bad.jnl");
@@ -265,7 +267,7 @@ static void test_corruption(void) {
         int ok = rc == FU_OK && l.n == NREC - 1 && d.nbad == 1 && d.first_bad_offset == off[k] &&
                  strstr(d.warning, "corrupt");
         for (size_t i = 0, s = 0; ok && i < NREC; i++)
-            if ((int)i != k) ok = !fu_cand_record_diff(&l.rec[s++], &r[i], 1);
+            if ((int)i != k) ok = !fu_diff_record(&l.rec[s++], &r[i], 1);
         if (!ok) fprintf(stderr, "flip in %s: rc %d nbad %zu warning %s\n", what[w], rc, d.nbad, d.warning);
         CHECK(ok, "a bit flip in one record (payload, checksum, length or magic) is detected, "
                   "reported with its offset, and only that record is lost");
@@ -294,7 +296,7 @@ static void test_corruption(void) {
         fu_journal_append(j, &r[0], 1, &e);
         fu_journal_close(j, &e);
         rc = read_all(bad, &l, &d, &e);
-        CHECK(rc == FU_OK && l.n == NREC + 1 && !fu_cand_record_diff(&l.rec[NREC], &r[0], 1),
+        CHECK(rc == FU_OK && l.n == NREC + 1 && !fu_diff_record(&l.rec[NREC], &r[0], 1),
               "appending does not truncate intact records that follow a corrupt region");
         fx_list_free(&l);
     }
@@ -331,25 +333,25 @@ static void test_corruption(void) {
                   strstr(e.msg, "absent.jnl"), "a missing journal is an I/O error naming it");
     }
     free(bytes);
-    for (int i = 0; i < NREC; i++) fu_cand_record_free(&r[i]);
+    for (int i = 0; i < NREC; i++) fu_record_free(&r[i]);
 }
 
 /* The lifecycle of 8 candidates in one journal, with retries, a crash and a
  * duplicated "done" (crash after writing it, before the next record). */
-static void scenario(const char *path, const char *sweep, fu_cand_record *winners) {
-    fu_cand_record x[32];
+static void scenario(const char *path, const char *sweep, fu_record *winners) {
+    fu_record x[32];
     int n = 0;
 #define REC(i, st, att) fx_record(&x[n++], i, st, att, 2, 3, 4)
-    REC(0, FU_CAND_QUEUED, 0), REC(1, FU_CAND_QUEUED, 0), REC(5, FU_CAND_QUEUED, 0);
-    REC(0, FU_CAND_STARTED, 1), REC(0, FU_CAND_DONE, 1);
-    REC(1, FU_CAND_STARTED, 1), REC(1, FU_CAND_FAILED, 1), REC(1, FU_CAND_STARTED, 2),
-        REC(1, FU_CAND_DONE, 2);
-    REC(2, FU_CAND_STARTED, 1), REC(2, FU_CAND_FAILED, 1), REC(2, FU_CAND_STARTED, 2),
-        REC(2, FU_CAND_FAILED, 2);
-    REC(3, FU_CAND_INVALID, 0);
-    REC(4, FU_CAND_STARTED, 1);
-    REC(6, FU_CAND_STARTED, 1), REC(6, FU_CAND_DONE, 1), REC(6, FU_CAND_DONE, 1);
-    REC(7, FU_CAND_STARTED, 1), REC(7, FU_CAND_DONE, 1), REC(7, FU_CAND_STARTED, 2);
+    REC(0, FU_RECORD_QUEUED, 0), REC(1, FU_RECORD_QUEUED, 0), REC(5, FU_RECORD_QUEUED, 0);
+    REC(0, FU_RECORD_STARTED, 1), REC(0, FU_RECORD_DONE, 1);
+    REC(1, FU_RECORD_STARTED, 1), REC(1, FU_RECORD_FAILED, 1), REC(1, FU_RECORD_STARTED, 2),
+        REC(1, FU_RECORD_DONE, 2);
+    REC(2, FU_RECORD_STARTED, 1), REC(2, FU_RECORD_FAILED, 1), REC(2, FU_RECORD_STARTED, 2),
+        REC(2, FU_RECORD_FAILED, 2);
+    REC(3, FU_RECORD_INVALID, 0);
+    REC(4, FU_RECORD_STARTED, 1);
+    REC(6, FU_RECORD_STARTED, 1), REC(6, FU_RECORD_DONE, 1), REC(6, FU_RECORD_DONE, 1);
+    REC(7, FU_RECORD_STARTED, 1), REC(7, FU_RECORD_DONE, 1), REC(7, FU_RECORD_STARTED, 2);
 #undef REC
     fu_run_info run = test_run(sweep);
     append_all(path, &run, x, n);
@@ -357,11 +359,11 @@ static void scenario(const char *path, const char *sweep, fu_cand_record *winner
     int last[8] = {4, 8, 12, 13, 14, 2, 17, 19};
     fu_err e;
     for (int i = 0; i < 8; i++) {
-        fu_cand_record_init(&winners[i]);
-        fu_cand_record_copy(&winners[i], &x[last[i]], &e);
+        fu_record_init(&winners[i]);
+        fu_record_copy(&winners[i], &x[last[i]], &e);
     }
     winners[7].attempt = 2;
-    for (int i = 0; i < n; i++) fu_cand_record_free(&x[i]);
+    for (int i = 0; i < n; i++) fu_record_free(&x[i]);
 }
 
 static int attr_units(hid_t f, const char *dset, const char *want) {
@@ -384,7 +386,7 @@ static void test_finalize_resume(void) {
     fu_err e;
     const char *jp = P("shard0.jnl"), *hp = P("RESULTS.h5");
     const char *sweep = "sweep:\n  name: test campaign\n  ecut: 15 Ha\n";
-    fu_cand_record want[8];
+    fu_record want[8];
     scenario(jp, sweep, want);
 
     fu_store_report rep;
@@ -406,13 +408,13 @@ static void test_finalize_resume(void) {
         char id[17];
         fx_id(i, id);
         long k = fu_results_find(&r, id);
-        all = k >= 0 && !fu_cand_record_diff(&r.rec[k], &want[i], 0);
+        all = k >= 0 && !fu_diff_record(&r.rec[k], &want[i], 0);
         if (all && i != 7) all = r.rec[k].attempt == want[i].attempt;
-        if (!all) fprintf(stderr, "candidate %d: %s\n", i, k < 0 ? "missing" : fu_cand_record_diff(&r.rec[k], &want[i], 0));
+        if (!all) fprintf(stderr, "candidate %d: %s\n", i, k < 0 ? "missing" : fu_diff_record(&r.rec[k], &want[i], 0));
     }
     CHECK(all, "each candidate appears once, as its last terminal record (else its last record), "
                "with every result field exact");
-    CHECK(r.rec[fu_results_find(&r, want[7].id)].state == FU_CAND_DONE &&
+    CHECK(r.rec[fu_results_find(&r, want[7].id)].state == FU_RECORD_DONE &&
               r.rec[fu_results_find(&r, want[7].id)].attempt == 2,
           "an interrupted rerun does not undo a done candidate; attempts counts it");
     CHECK(r.nruns == 1 && r.sweep && !strcmp(r.sweep, sweep) && r.runs[0].ranks == 8 &&
@@ -445,27 +447,27 @@ static void test_finalize_resume(void) {
     int skip[8], expect_skip[8] = {1, 1, 1, 1, 0, 0, 1, 1};
     int ok = 1;
     for (int i = 0; i < 8; i++) {
-        const fu_cand_status *st = fu_journal_scan_find(&sc, want[i].id);
+        const fu_journal_status *st = fu_journal_scan_find(&sc, want[i].id);
         skip[i] = st && st->final;
         ok &= st && skip[i] == expect_skip[i];
     }
     CHECK(ok, "done, invalid and failed-final candidates are marked final; started, queued are not");
-    const fu_cand_status *s4 = fu_journal_scan_find(&sc, want[4].id);
-    CHECK(s4 && s4->state == FU_CAND_STARTED && s4->attempts == 1,
+    const fu_journal_status *s4 = fu_journal_scan_find(&sc, want[4].id);
+    CHECK(s4 && s4->state == FU_RECORD_STARTED && s4->attempts == 1,
           "an interrupted attempt shows as started with its attempt number");
     CHECK(fu_journal_scan_find(&sc, "ffffffffffffffff") == NULL, "an unknown id is not found");
     /* The resumed run skips the final ones and finishes the others. */
     int ran = 0;
     for (int i = 0; i < 8; i++) {
         if (skip[i]) continue;
-        fu_cand_record x;
+        fu_record x;
         int att = fu_journal_scan_find(&sc, want[i].id)->attempts + 1;
-        fx_record(&x, i, FU_CAND_STARTED, att, 2, 3, 4);
+        fx_record(&x, i, FU_RECORD_STARTED, att, 2, 3, 4);
         fu_journal_append(j, &x, 1, &e);
-        fu_cand_record_free(&x);
-        fx_record(&x, i, FU_CAND_DONE, att, 2, 3, 4);
+        fu_record_free(&x);
+        fx_record(&x, i, FU_RECORD_DONE, att, 2, 3, 4);
         fu_journal_append(j, &x, 1, &e);
-        fu_cand_record_free(&x);
+        fu_record_free(&x);
         ran++;
     }
     fu_journal_close(j, &e);
@@ -476,7 +478,7 @@ static void test_finalize_resume(void) {
           "after the resumed run, finalize has 8 candidates, 6 done, none unfinished");
     CHECK(fu_results_read(hp, &r, &e) == FU_OK && r.nruns == 2, "both sessions are in the provenance");
     fu_results_free(&r);
-    for (int i = 0; i < 8; i++) fu_cand_record_free(&want[i]);
+    for (int i = 0; i < 8; i++) fu_record_free(&want[i]);
 
     /* An empty journal finalizes to an empty, readable results file. */
     fu_journal_open(P("empty.jnl"), NULL, &j, NULL, &e);
@@ -489,23 +491,23 @@ static void test_finalize_resume(void) {
 
 static void test_merge(void) {
     fu_err e;
-    fu_cand_record x[8];
+    fu_record x[8];
     /* shard A (results file): 0 done, 1 failed-final, 2 done */
-    fx_record(&x[0], 0, FU_CAND_DONE, 1, 2, 2, 3);
-    fx_record(&x[1], 1, FU_CAND_FAILED, 2, 0, 0, 0);
-    fx_record(&x[2], 2, FU_CAND_DONE, 1, 2, 2, 3);
+    fx_record(&x[0], 0, FU_RECORD_DONE, 1, 2, 2, 3);
+    fx_record(&x[1], 1, FU_RECORD_FAILED, 2, 0, 0, 0);
+    fx_record(&x[2], 2, FU_RECORD_DONE, 1, 2, 2, 3);
     append_all(P("a.jnl"), NULL, x, 3);
     fu_results_finalize(P("a.jnl"), P("a.h5"), NULL, &e);
     /* shard B (journal): 2 done (identical), 1 done (supersedes the failure), 3 done */
-    fx_record(&x[3], 1, FU_CAND_DONE, 1, 2, 2, 3);
-    fx_record(&x[4], 3, FU_CAND_DONE, 1, 2, 2, 3);
+    fx_record(&x[3], 1, FU_RECORD_DONE, 1, 2, 2, 3);
+    fx_record(&x[4], 3, FU_RECORD_DONE, 1, 2, 2, 3);
     x[2].group = 3; /* computed elsewhere: meta data differ, the outcome does not */
     x[2].time_end += 100;
-    fu_cand_record b[3] = {x[2], x[3], x[4]};
+    fu_record b[3] = {x[2], x[3], x[4]};
     append_all(P("b.jnl"), NULL, b, 3);
     /* shard C (results): 4 failed, not final; 9 done (not expected) */
-    fx_record(&x[5], 4, FU_CAND_FAILED, 1, 0, 0, 0);
-    fx_record(&x[6], 9, FU_CAND_DONE, 1, 1, 1, 2);
+    fx_record(&x[5], 4, FU_RECORD_FAILED, 1, 0, 0, 0);
+    fx_record(&x[6], 9, FU_RECORD_DONE, 1, 1, 1, 2);
     append_all(P("c.jnl"), NULL, x + 5, 2);
     fu_results_finalize(P("c.jnl"), P("c.h5"), NULL, &e);
 
@@ -533,7 +535,7 @@ static void test_merge(void) {
     fu_results r;
     CHECK(fu_results_read(P("merged.h5"), &r, &e) == FU_OK && r.n == 6, "merged file reads back");
     long k1 = fu_results_find(&r, ids[1]);
-    CHECK(k1 >= 0 && r.rec[k1].state == FU_CAND_DONE && !fu_cand_record_diff(&r.rec[k1], &x[3], 0) &&
+    CHECK(k1 >= 0 && r.rec[k1].state == FU_RECORD_DONE && !fu_diff_record(&r.rec[k1], &x[3], 0) &&
               r.rec[k1].attempt == 2, "candidate 1 is the done result, attempts the highest seen");
     int once = 1;
     for (size_t i = 1; i < r.n; i++) once &= strcmp(r.rec[i - 1].id, r.rec[i].id) < 0;
@@ -552,7 +554,7 @@ static void test_merge(void) {
     /* Rounding noise (another rank count): candidate 0 done in two shards with
      * energies and eigenvalues 1e-13 apart and another iteration count
      * collapses within the merge tolerance. */
-    fx_record(&x[7], 0, FU_CAND_DONE, 1, 2, 2, 3);
+    fx_record(&x[7], 0, FU_RECORD_DONE, 1, 2, 2, 3);
     x[7].res.etotal += 1e-13 * fabs(x[7].res.etotal) + 1e-13;
     if (x[7].res.nk * x[7].res.nband > 0) x[7].res.eig[0] += 1e-13;
     x[7].res.iterations += 1;
@@ -565,7 +567,7 @@ static void test_merge(void) {
 
     /* Conflict: candidate 0 done in two shards with different energies
      * (1e-6 Ha: far beyond the tolerance, a real difference). */
-    fx_record(&x[7], 0, FU_CAND_DONE, 1, 2, 2, 3);
+    fx_record(&x[7], 0, FU_RECORD_DONE, 1, 2, 2, 3);
     x[7].res.etotal += 1e-6;
     append_all(P("d.jnl"), NULL, x + 7, 1);
     const char *conflict[2] = {P("a.h5"), P("d.jnl")};
@@ -580,7 +582,7 @@ static void test_merge(void) {
     CHECK(fu_results_merge(inputs, 1, bad_exp, 1, NULL, &rep, &e) == FU_EINPUT && strstr(e.msg, "expected id 1"),
           "a malformed expected id is refused");
     fu_merge_report_free(&rep);
-    for (int i = 0; i < 8; i++) fu_cand_record_free(&x[i]);
+    for (int i = 0; i < 8; i++) fu_record_free(&x[i]);
 }
 
 static void test_schema(void) {
@@ -689,22 +691,22 @@ static int full_disk_child(const char *jp, const char *hp) {
     struct rlimit rl = {(rlim_t)file_size(jp) + 200, RLIM_INFINITY};
     if (setrlimit(RLIMIT_FSIZE, &rl)) return 101;
     int bits = 0;
-    fu_cand_record big;
-    fx_record(&big, 99, FU_CAND_DONE, 1, 20, 30, 40); /* ~20 kB: crosses the limit */
+    fu_record big;
+    fx_record(&big, 99, FU_RECORD_DONE, 1, 20, 30, 40); /* ~20 kB: crosses the limit */
     int rc = fu_journal_append(j, &big, 1, &e);
     if (rc == FU_EIO && strstr(e.msg, "File too large") && strstr(e.msg, jp)) bits |= 1;
     fprintf(stderr, "full disk, journal: %s\n", e.msg);
     /* The partial record was cut back off: a small record still fits. */
-    fu_cand_record small;
-    fx_record(&small, 98, FU_CAND_QUEUED, 0, 0, 0, 0);
+    fu_record small;
+    fx_record(&small, 98, FU_RECORD_QUEUED, 0, 0, 0, 0);
     if (fu_journal_append(j, &small, 1, &e) == FU_OK) bits |= 2;
     fu_journal_close(j, &e);
     rc = fu_results_finalize(jp, hp, NULL, &e);
     if (rc == FU_EIO && strstr(e.msg, hp)) bits |= 4;
     fprintf(stderr, "full disk, results: %s\n", e.msg);
     if (got_xfsz) bits |= 8;
-    fu_cand_record_free(&big);
-    fu_cand_record_free(&small);
+    fu_record_free(&big);
+    fu_record_free(&small);
     return bits;
 }
 
@@ -712,8 +714,8 @@ static void test_full_disk(void) {
     fu_err e;
     const char *jp = P("fsize.jnl"), *hp = P("fsize.h5");
     /* an existing journal and results file with some candidates */
-    fu_cand_record x[4];
-    for (int i = 0; i < 4; i++) fx_record(&x[i], i, FU_CAND_DONE, 1, 8, 20, 30);
+    fu_record x[4];
+    for (int i = 0; i < 4; i++) fx_record(&x[i], i, FU_RECORD_DONE, 1, 8, 20, 30);
     fu_run_info run = test_run("sweep: full disk\n");
     append_all(jp, &run, x, 4);
     CHECK(fu_results_finalize(jp, hp, NULL, &e) == FU_OK, "results before the disk fills");
@@ -751,7 +753,7 @@ static void test_full_disk(void) {
         if (strstr(de->d_name, ".tmp.")) stray++;
     if (dd) closedir(dd);
     CHECK(stray == 0, "no temporary files are left behind");
-    for (int i = 0; i < 4; i++) fu_cand_record_free(&x[i]);
+    for (int i = 0; i < 4; i++) fu_record_free(&x[i]);
 }
 
 static void test_from_scf(void) {
@@ -781,17 +783,17 @@ static void test_from_scf(void) {
     snprintf(r->psp_names[1], sizeof r->psp_names[1], "As-q5");
     fu_cand_result res;
     memset(&res, 0, sizeof res);
-    CHECK(fu_cand_result_from_scf(&res, &s, &p, r, &e) == FU_OK, "result from an SCF run");
+    CHECK(fu_record_result_from_scf(&res, &s, &p, r, &e) == FU_OK, "result from an SCF run");
     CHECK(res.etotal == -8.5 && res.ecut == 12.5 && res.kgrid[2] == 4 && res.natom == 2 &&
               res.atomic_number[1] == 33 && !strcmp(res.formula, "AsGa") && res.eig[4] == 5 &&
               res.forces[1][0] == -0.1 && !strcmp(res.psp_name[1], "As-q5") &&
               !strcmp(res.species[0], "Ga") && !strcmp(res.xc, "lda"),
           "energies, parameters, structure, eigenvalues, forces and pseudopotentials are carried over");
-    fu_cand_record rec;
-    fu_cand_record_init(&rec);
+    fu_record rec;
+    fu_record_init(&rec);
     rec.res = res;
     rec.have_result = 1;
-    fu_cand_record_free(&rec);
+    fu_record_free(&rec);
     free(r);
     fu_structure_free(&s);
 }
@@ -817,9 +819,9 @@ static void rm_tree(const char *path) {
 /* Checkpoint records (type 16, journal.h): round trip; a journal with them reads its
  * candidate records as before with no damage reported; an optional record of a later
  * furui (type >= 16 not known here) is skipped silently, an unknown type below 16 is damage. */
-static int ck_collect(void *ctx, fu_cand_checkpoint *ck, fu_err *err) {
+static int ck_collect(void *ctx, fu_record_checkpoint *ck, fu_err *err) {
     (void)err;
-    fu_cand_checkpoint *out = ctx;
+    fu_record_checkpoint *out = ctx;
     int i = 0;
     while (out[i].kind) i++;
     out[i] = *ck;
@@ -844,33 +846,33 @@ static void put_frame(FILE *f, const unsigned char *payload, uint32_t n) {
 static void test_checkpoints(void) {
     fu_err e;
     double xred[2][3] = {{0, 0, 0}, {0.25, 0.25, 0.2500001}};
-    fu_cand_checkpoint rl = {.kind = FU_CKPT_RELAX, .attempt = 2, .time = 1.5e9, .nsteps = 3, .natom = 2,
+    fu_record_checkpoint rl = {.kind = FU_CKPT_RELAX, .attempt = 2, .time = 1.5e9, .nsteps = 3, .natom = 2,
                              .lattice = {{0, 5.1, 5.1}, {5.1, 0, 5.1}, {5.1, 5.1, 0}}, .xred = xred,
                              .fft = {18, 18, 20}, .energy = -7.5};
-    fu_cand_checkpoint eo = {.kind = FU_CKPT_EOS, .attempt = 2, .time = 1.5e9 + 1, .index = 4,
+    fu_record_checkpoint eo = {.kind = FU_CKPT_EOS, .attempt = 2, .time = 1.5e9 + 1, .index = 4,
                              .volume = 270.25, .energy = -7.49};
     memcpy(rl.id, "00000000000000a1", 17);
     memcpy(eo.id, "00000000000000a1", 17);
     unsigned char *buf;
     size_t len;
-    fu_cand_checkpoint back;
-    CHECK(fu_cand_checkpoint_encode(&rl, &buf, &len, &e) == FU_OK, "a relaxation checkpoint encodes");
-    CHECK(fu_cand_checkpoint_decode(buf, len, &back, &e) == FU_OK && back.natom == 2 && back.nsteps == 3 &&
+    fu_record_checkpoint back;
+    CHECK(fu_codec_checkpoint_encode(&rl, &buf, &len, &e) == FU_OK, "a relaxation checkpoint encodes");
+    CHECK(fu_codec_checkpoint_decode(buf, len, &back, &e) == FU_OK && back.natom == 2 && back.nsteps == 3 &&
               !memcmp(back.xred, xred, sizeof xred) && !memcmp(back.lattice, rl.lattice, sizeof rl.lattice) &&
               back.fft[2] == 20 && back.energy == -7.5 && !strcmp(back.id, rl.id),
           "and decodes bit for bit");
-    fu_cand_checkpoint_free(&back);
-    CHECK(fu_cand_checkpoint_decode(buf, len - 1, &back, &e) == FU_EINPUT, "one byte short is malformed");
+    fu_record_checkpoint_free(&back);
+    CHECK(fu_codec_checkpoint_decode(buf, len - 1, &back, &e) == FU_EINPUT, "one byte short is malformed");
     size_t flen = len;
     unsigned char *future = malloc(len);
     memcpy(future, buf, len);
     future[0] = 17; /* an optional record kind this furui does not know */
     free(buf);
-    fu_cand_checkpoint bad = rl;
+    fu_record_checkpoint bad = rl;
     bad.natom = 0;
-    CHECK(fu_cand_checkpoint_encode(&bad, &buf, &len, &e) == FU_EINPUT, "a relaxation step needs a structure");
+    CHECK(fu_codec_checkpoint_encode(&bad, &buf, &len, &e) == FU_EINPUT, "a relaxation step needs a structure");
 
-    fu_cand_record r[NREC];
+    fu_record r[NREC];
     make_records(r);
     const char *path = P("ckpt.journal");
     fu_run_info run = test_run("name: ckpt\n");
@@ -892,13 +894,13 @@ static void test_checkpoints(void) {
     CHECK(d.nbad == 0 && d.warning[0] == '\0', "checkpoints and a later optional record are no damage");
     if (d.warning[0]) fprintf(stderr, "%s\n", d.warning);
     fx_list_free(&l);
-    fu_cand_checkpoint got[4];
+    fu_record_checkpoint got[4];
     memset(got, 0, sizeof got);
     CHECK(fu_journal_read_checkpoints(path, ck_collect, got, &e) == FU_OK, "checkpoints read");
     CHECK(got[0].kind == FU_CKPT_RELAX && got[0].natom == 2 && !memcmp(got[0].xred, xred, sizeof xred) &&
               got[1].kind == FU_CKPT_EOS && got[1].volume == 270.25 && got[1].index == 4 && got[2].kind == 0,
           "both, in file order, the future one skipped");
-    for (int i = 0; i < 4; i++) fu_cand_checkpoint_free(&got[i]);
+    for (int i = 0; i < 4; i++) fu_record_checkpoint_free(&got[i]);
     fu_store_report sr;
     CHECK(fu_results_finalize(path, P("ckpt.h5"), &sr, &e) == FU_OK && sr.ncand == 5,
           "finalize ignores checkpoints: one row per candidate");
@@ -910,7 +912,7 @@ static void test_checkpoints(void) {
     fx_list_free(&l);
     free(future);
     free(buf);
-    for (int i = 0; i < NREC; i++) fu_cand_record_free(&r[i]);
+    for (int i = 0; i < NREC; i++) fu_record_free(&r[i]);
 }
 
 int main(void) {

@@ -12,13 +12,15 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "screen/store.h"
+#include "results/store.h"
+#include "results/diff.h"
+#include "results/codec.h"
 #include "store/store_fixture.h"
 
 #define DIR FURUI_TEST_DATA "/stored"
 
-static const fu_cand_record *by_index(const fu_cand_record *rec, size_t n, int i) {
-    char id[FU_CAND_ID_LEN + 1];
+static const fu_record *by_index(const fu_record *rec, size_t n, int i) {
+    char id[FU_RECORD_ID_LEN + 1];
     fx_id(i, id);
     for (size_t k = 0; k < n; k++)
         if (strcmp(rec[k].id, id) == 0) return &rec[k];
@@ -26,15 +28,15 @@ static const fu_cand_record *by_index(const fu_cand_record *rec, size_t n, int i
 }
 
 /* The values make_stored.c wrote for candidate i (2 atoms, 3 k-points, 4 bands). */
-static void check_values(const fu_cand_record *rec, size_t n, const char *src) {
+static void check_values(const fu_record *rec, size_t n, const char *src) {
     char what[160];
 #define W(s) (snprintf(what, sizeof what, "%s: %s", src, s), what)
-    const fu_cand_record *r1 = by_index(rec, n, 1), *r2 = by_index(rec, n, 2), *r3 = by_index(rec, n, 3),
+    const fu_record *r1 = by_index(rec, n, 1), *r2 = by_index(rec, n, 2), *r3 = by_index(rec, n, 3),
                          *r4 = by_index(rec, n, 4), *r5 = by_index(rec, n, 5), *r6 = by_index(rec, n, 6),
                          *r7 = by_index(rec, n, 7);
     CHECK(r1 && r2 && r3 && r4 && r5 && r6 && r7, W("all seven candidates present"));
     if (!(r1 && r2 && r3 && r4 && r5 && r6 && r7)) return;
-    CHECK(r2->state == FU_CAND_DONE && r2->have_result, W("2 done with a result"));
+    CHECK(r2->state == FU_RECORD_DONE && r2->have_result, W("2 done with a result"));
     CHECK_CLOSE(r2->res.etotal, -7.502, 1e-12, W("2: total energy -7.5 - 0.001 i Ha"));
     CHECK_CLOSE(r2->res.ecut, 15.0, 0, W("2: ecut 15 Ha"));
     CHECK(r2->res.natom == 2 && r2->res.nk == 3 && r2->res.nband == 4 && r2->res.nspecies == 2,
@@ -69,10 +71,10 @@ static void check_values(const fu_cand_record *rec, size_t n, const char *src) {
     CHECK(r6->res.eos_npoints == 5 && r6->res.eos_min_outside == 1, W("6: 5 points, minimum outside"));
     CHECK_CLOSE(r6->res.eos_v0, 260.6, 1e-12, W("6: V0"));
     CHECK(r7->res.relax_steps == 10 && fu_cand_nspin(&r7->res) == 2, W("7: relaxed, polarised"));
-    CHECK(r3->state == FU_CAND_FAILED && r3->final && r3->attempt == 2 && !r3->have_result &&
+    CHECK(r3->state == FU_RECORD_FAILED && r3->final && r3->attempt == 2 && !r3->have_result &&
               r3->cause && strcmp(r3->cause, "no-convergence") == 0,
           W("3: failed for good on attempt 2"));
-    CHECK(r4->state == FU_CAND_INVALID && r4->cause && strcmp(r4->cause, "input") == 0, W("4: invalid"));
+    CHECK(r4->state == FU_RECORD_INVALID && r4->cause && strcmp(r4->cause, "input") == 0, W("4: invalid"));
     CHECK(r5->nrungs == 1 && r6->nrungs == 2 && strcmp(r6->rungs[1].rung, "damping") == 0,
           W("recovery histories"));
 #undef W
@@ -115,13 +117,13 @@ int main(void) {
         if (off + 40 + len > n) break;
         const unsigned char *p = b + off + 40;
         if (p[0] == 5) {
-            fu_cand_record r;
+            fu_record r;
             unsigned char *q = NULL;
             size_t qn = 0;
             ncand++;
-            if (fu_cand_record_decode(p, len, &r, &e) == FU_OK) {
-                if (fu_cand_record_encode(&r, &q, &qn, &e) == FU_OK && qn == len && memcmp(q, p, len) == 0) same++;
-                fu_cand_record_free(&r);
+            if (fu_codec_record_decode(p, len, &r, &e) == FU_OK) {
+                if (fu_codec_record_encode(&r, &q, &qn, &e) == FU_OK && qn == len && memcmp(q, p, len) == 0) same++;
+                fu_record_free(&r);
             }
             free(q);
         }
@@ -139,10 +141,10 @@ int main(void) {
         check_values(res.rec, res.n, "results file");
         size_t agree = 0;
         for (size_t i = 0; i < res.n; i++) {
-            const fu_cand_record *j = NULL;
+            const fu_record *j = NULL;
             for (size_t k = 0; k < l.n; k++)
                 if (strcmp(l.rec[k].id, res.rec[i].id) == 0) j = &l.rec[k];
-            agree += j && !fu_cand_record_diff(j, &res.rec[i], 0);
+            agree += j && !fu_diff_record(j, &res.rec[i], 0);
         }
         CHECK(agree == 7, "results file rows equal the journal's records bit for bit");
     }

@@ -17,7 +17,7 @@
 #include "crystal/elements.h"
 #include "crystal/prototypes.h"
 #include "dft/psp.h"
-#include "screen/sweep.h"
+#include "campaign/sweep.h"
 
 #ifndef FURUI_TEST_DATA
 #define FURUI_TEST_DATA "tests/data"
@@ -57,9 +57,9 @@ static int cmp_id(const void *a, const void *b) {
 }
 
 /* The sorted IDs of a sweep into ids[n][17]. */
-static void sorted_ids(const fu_sweep *sw, char (*ids)[FU_CANDIDATE_ID_LEN]) {
-    for (int i = 0; i < sw->n; i++) memcpy(ids[i], sw->cand[i].id, FU_CANDIDATE_ID_LEN);
-    qsort(ids, (size_t)sw->n, FU_CANDIDATE_ID_LEN, cmp_id);
+static void sorted_ids(const fu_sweep *sw, char (*ids)[FU_RECORD_ID_LEN + 1]) {
+    for (int i = 0; i < sw->n; i++) memcpy(ids[i], sw->cand[i].id, (FU_RECORD_ID_LEN + 1));
+    qsort(ids, (size_t)sw->n, (FU_RECORD_ID_LEN + 1), cmp_id);
 }
 
 static void test_prototypes_sweep(void) {
@@ -82,7 +82,7 @@ static void test_prototypes_sweep(void) {
     for (int i = 0; i < sw.n; i++) {
         const fu_candidate *c = &sw.cand[i];
         if (!is_hex16(c->id) || !c->valid || c->reason[0] || !(c->cost > 0) ||
-            c->kind != FU_CAND_PROTOTYPE || c->structure.natom != 2 || c->nband <= 0 ||
+            c->kind != FU_CANDIDATE_PROTOTYPE || c->structure.natom != 2 || c->nband <= 0 ||
             c->params.kgrid[0] != 4 || c->strain != 1.0)
             ok = 0;
         cost += c->cost;
@@ -131,8 +131,8 @@ static void test_prototypes_sweep(void) {
     if (!read_ok(SWEEPS "good_reordered.yaml", &again)) {
         CHECK(again.n == sw.n, "reordered spec: same number of candidates");
         if (again.n == sw.n) {
-            char(*a)[FU_CANDIDATE_ID_LEN] = malloc(sizeof *a * (size_t)sw.n);
-            char(*b)[FU_CANDIDATE_ID_LEN] = malloc(sizeof *b * (size_t)sw.n);
+            char(*a)[FU_RECORD_ID_LEN + 1] = malloc(sizeof *a * (size_t)sw.n);
+            char(*b)[FU_RECORD_ID_LEN + 1] = malloc(sizeof *b * (size_t)sw.n);
             sorted_ids(&sw, a);
             sorted_ids(&again, b);
             CHECK(!memcmp(a, b, sizeof *a * (size_t)sw.n),
@@ -165,14 +165,14 @@ typedef struct {
     const char *el, *a, *xc, *ecut, *kp, *extra;
 } variant;
 
-static int variant_id(const variant *v, char id[FU_CANDIDATE_ID_LEN], char *label, size_t llen) {
+static int variant_id(const variant *v, char id[FU_RECORD_ID_LEN + 1], char *label, size_t llen) {
     char text[2048];
     snprintf(text, sizeof text, TEMPLATE, v->el, v->a, v->xc, v->ecut, v->kp, v->extra);
     fu_sweep sw;
     if (parse_ok(text, &sw)) return -1;
     int rc = sw.n == 1 && sw.cand[0].valid ? 0 : -1;
     if (!rc) {
-        memcpy(id, sw.cand[0].id, FU_CANDIDATE_ID_LEN);
+        memcpy(id, sw.cand[0].id, (FU_RECORD_ID_LEN + 1));
         if (label) snprintf(label, llen, "%s", sw.cand[0].label);
     }
     fu_sweep_free(&sw);
@@ -181,7 +181,7 @@ static int variant_id(const variant *v, char id[FU_CANDIDATE_ID_LEN], char *labe
 
 static void test_id_changes(void) {
     const variant base = {"Si", "5.43 angstrom", "lda", "10 Ha", "{grid: [4, 4, 4]}", ""};
-    char id0[FU_CANDIDATE_ID_LEN], label0[FU_CANDIDATE_LABEL_LEN];
+    char id0[FU_RECORD_ID_LEN + 1], label0[FU_CANDIDATE_LABEL_LEN];
     if (variant_id(&base, id0, label0, sizeof label0)) {
         CHECK(0, "base variant parses");
         return;
@@ -223,7 +223,7 @@ static void test_id_changes(void) {
          "density tolerance"},
     };
     for (size_t i = 0; i < sizeof physics / sizeof physics[0]; i++) {
-        char id[FU_CANDIDATE_ID_LEN], what[128];
+        char id[FU_RECORD_ID_LEN + 1], what[128];
         snprintf(what, sizeof what, "a change of %s changes the ID", physics[i].what);
         CHECK(variant_id(&physics[i].v, id, NULL, 0) == 0 && strcmp(id, id0) != 0, what);
     }
@@ -248,7 +248,7 @@ static void test_id_changes(void) {
          "a strained smaller cell equal to the 5.43 A cell"},
     };
     for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
-        char id[FU_CANDIDATE_ID_LEN], label[FU_CANDIDATE_LABEL_LEN], what[160];
+        char id[FU_RECORD_ID_LEN + 1], label[FU_CANDIDATE_LABEL_LEN], what[160];
         variant v = same[i].v;
         if (i == 0) v.ecut = "20 Ry";
         snprintf(what, sizeof what, "same physics (%s) keeps the ID", same[i].what);
@@ -454,7 +454,7 @@ static void test_explicit(void) {
     int ok = 1;
     for (int i = 0; i < sw.n; i++) {
         const fu_candidate *c = &sw.cand[i];
-        if (c->nduplicates != 1 || c->kind != FU_CAND_EXPLICIT ||
+        if (c->nduplicates != 1 || c->kind != FU_CANDIDATE_EXPLICIT ||
             strncmp(c->label, "GaAs/gaas/", 10) || c->params.kshift[0] != 0.5 ||
             c->params.symprec != 1e-6 || c->params.compute_stress != 0 ||
             c->params.max_iterations != 60 || strcmp(c->params.pseudo[0], "cp2k:GTH-PADE-q3"))
@@ -498,7 +498,7 @@ static void test_poscars(void) {
         CHECK(!sw.cand[1].valid && strstr(sw.cand[1].reason, "apart"), "atoms too close");
         CHECK(!sw.cand[4].valid && strstr(sw.cand[4].reason, "no pseudopotential for U"),
               "element without pseudopotential in the family: invalid candidate");
-        CHECK(sw.cand[2].valid && sw.cand[2].nduplicates == 1 && sw.cand[2].kind == FU_CAND_POSCAR,
+        CHECK(sw.cand[2].valid && sw.cand[2].nduplicates == 1 && sw.cand[2].kind == FU_CANDIDATE_POSCAR,
               "NaCl kept once (nacl_copy.vasp dropped)");
         CHECK(sw.cand[3].valid && sw.cand[3].nduplicates == 1,
               "Si kept once (the explicit si-again is the same calculation)");
@@ -532,7 +532,7 @@ static void test_id_function(void) {
         fu_sweep_free(&sw);
         return;
     }
-    char id[FU_CANDIDATE_ID_LEN], *text = NULL;
+    char id[FU_RECORD_ID_LEN + 1], *text = NULL;
     CHECK(fu_candidate_id(&c->structure, &c->params, psp, id, &err) == 0 && !strcmp(id, c->id),
           "fu_candidate_id reproduces the sweep's ID");
     CHECK(fu_candidate_canonical(&c->structure, &c->params, psp, &text, &err) == 0 && text &&

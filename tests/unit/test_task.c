@@ -1,4 +1,4 @@
-/* The farm's task message (screen/task.h): every field set to a distinct value comes back
+/* The farm's task message (campaign/task.h): every field set to a distinct value comes back
  * bit for bit (NaN and -0.0 included), pointers are not carried, and a damaged message (any
  * truncation, a trailing byte, another version or magic, counts out of range) is refused
  * without a crash. The struct sizes that task.c pins make a new field a build failure. */
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "../check.h"
-#include "screen/task.h"
+#include "campaign/task.h"
 
 static int same(double a, double b) { return memcmp(&a, &b, sizeof a) == 0; }
 

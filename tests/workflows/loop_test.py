@@ -83,7 +83,7 @@ def main():
 
 
 def loop_ids(journal):
-    """IDs named by the candidate records of a journal (src/screen/README.md)."""
+    """IDs named by the candidate records of a journal (src/results/README.md)."""
     return {p[1:17].decode() for p in journal_payloads(journal) if p[0] in (2, 3, 4, 5)}
 
 

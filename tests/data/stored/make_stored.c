@@ -5,7 +5,7 @@
  * The committed files are its output; the test asserts the values this program
  * put in (tests/store/store_fixture.h formulas), written out as numbers there. */
 #include "store/store_fixture.h"
-#include "screen/store.h"
+#include "results/store.h"
 
 int main(int argc, char **argv) {
     if (argc != 2) return 2;
@@ -23,10 +23,10 @@ int main(int argc, char **argv) {
     fu_journal *j;
     if (fu_journal_open(jp, &ri, &j, NULL, &e)) return fprintf(stderr, "%s\n", e.msg), 1;
     /* i: 1 spin+relax, 2 eos+path, 3 failed, 4 invalid, 5 relax+path, 6 eos (minimum outside), 7 spin+relax */
-    static const int state[] = {0, FU_CAND_DONE, FU_CAND_DONE, FU_CAND_FAILED, FU_CAND_INVALID,
-                                FU_CAND_DONE, FU_CAND_DONE, FU_CAND_DONE};
+    static const int state[] = {0, FU_RECORD_DONE, FU_RECORD_DONE, FU_RECORD_FAILED, FU_RECORD_INVALID,
+                                FU_RECORD_DONE, FU_RECORD_DONE, FU_RECORD_DONE};
     for (int i = 1; i <= 7; i++) {
-        fu_cand_record r;
+        fu_record r;
         if (fx_record(&r, i, state[i], 1 + (i == 3), 2, 3, 4)) return 1;
         if (r.have_result) { /* pseudopotential block of version 4 */
             for (int sp = 0; sp < r.res.nspecies; sp++) {
@@ -37,7 +37,7 @@ int main(int argc, char **argv) {
             }
         }
         if (fu_journal_append(j, &r, 0, &e)) return fprintf(stderr, "%s\n", e.msg), 1;
-        fu_cand_record_free(&r);
+        fu_record_free(&r);
     }
     if (fu_journal_close(j, &e)) return 1;
     fu_store_report rep;
