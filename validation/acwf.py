@@ -717,6 +717,64 @@ def vs_published(a):
     sys.stdout.write(text)
 
 
+# ---------------------------------------------------------------- GTH case selection
+
+GTH_FILE = "/usr/share/cp2k/GTH_POTENTIALS"
+
+
+def gth_radii(path, el, q):
+    """r_loc and the projector radii (bohr) of the entry `el GTH-PBE-q<q>` of a CP2K GTH file:
+    name line, electrons per shell, `r_loc n c1..`, `n_proj`, then per projector `r_i n_i h..`
+    followed by n_i - 1 lines of the rest of the h matrix."""
+    lines = open(path).read().splitlines()
+    for i, line in enumerate(lines):
+        w = line.split()
+        if len(w) > 1 and w[0] == el and ("GTH-PBE-q%d" % q) in w[1:]:
+            radii = [float(lines[i + 2].split()[0])]
+            nproj, j = int(lines[i + 3].split()[0]), i + 4
+            for _ in range(nproj):
+                r, n = lines[j].split()[:2]
+                radii.append(float(r))
+                j += 1 + max(0, int(n) - 1)
+            return radii
+    return None
+
+
+def gth_pick(a):
+    """The rule that chose the second GTH campaign, before it ran (validation/README.md):
+    a CP2K unary case qualifies if eps(CP2K + GTH, BigDFT + HGH-K) <= --max-basis (two unrelated
+    bases, Gaussians and wavelets, on Krack's GTH/HGH-K potentials agree, so CP2K's basis error is
+    likely small) and its element's GTH-PBE entry is soft: 9 / r_min^2 <= --max-ecut Ha, r_min the
+    smallest of r_loc and the projector radii (a Gaussian of width r needs G^2 r^2 / 2 ~ 9 to decay
+    to 1e-4; this gives 68, 106, 47, 51 Ha for B, C, Si, Kr, measured 60, 100, 30, 60). Cases in
+    --done are left out; the rest in increasing eps(CP2K, BigDFT)."""
+    ref, _ = load_results([reference_files("unaries")])
+    cp2k, _ = load_results([published_files("unaries", "cp2k_TZV2P")])
+    bigdft, _ = load_results([published_files("unaries", "bigdft")])
+    done, _ = load_results(a.done) if a.done else ({}, {})
+    rows = []
+    for c in sorted(cp2k):
+        el = case_parts(c)[0]
+        if c not in ref or c not in bigdft or el not in CP2K_ACWF_Q:
+            continue
+        radii = gth_radii(a.gth_file, el, CP2K_ACWF_Q[el])
+        est = 9.0 / min(radii) ** 2 if radii else float("inf")
+        basis = metrics(cp2k[c], bigdft[c], a.eps_upstream)[0]
+        rows.append({"case": c, "entry": "GTH-PBE-q%d" % CP2K_ACWF_Q[el], "eps_cp2k_bigdft": basis,
+                     "eps_cp2k_ae": metrics(cp2k[c], ref[c], a.eps_upstream)[0], "ecut_estimate_ha": est,
+                     "selected": basis <= a.max_basis and est <= a.max_ecut and c not in done,
+                     "done": c in done})
+    rows.sort(key=lambda r: r["eps_cp2k_bigdft"])
+    for r in rows:
+        if r["eps_cp2k_bigdft"] <= a.max_basis:
+            print("%-14s %-12s eps(CP2K,BigDFT) %.3f  eps(CP2K,AE) %.3f  ecut est %4.0f Ha  %s" % (
+                r["case"], r["entry"], r["eps_cp2k_bigdft"], r["eps_cp2k_ae"], r["ecut_estimate_ha"],
+                "SELECTED" if r["selected"] else ("done" if r["done"] else "too hard")))
+    if a.json:
+        json.dump({"rule": gth_pick.__doc__.split("\n\n")[0].strip(), "max_basis": a.max_basis,
+                   "max_ecut_ha": a.max_ecut, "cases": rows}, open(a.json, "w"), indent=1)
+
+
 # ---------------------------------------------------------------- heat maps
 
 def table_position(sym):
@@ -870,6 +928,13 @@ def main():
     p.add_argument("--json", default=None)
     p.add_argument("--table-md", default=None)
     p.add_argument("--notes", default=None, help="JSON {case: note} for the table")
+    p = sub.add_parser("gthpick")
+    p.add_argument("--max-basis", type=float, default=0.10, help="on eps(CP2K, BigDFT + HGH-K)")
+    p.add_argument("--max-ecut", type=float, default=80.0, help="Ha, on the entry's 9 / r_min^2")
+    p.add_argument("--done", nargs="*", default=None, help="results files of cases already run")
+    p.add_argument("--gth-file", default=GTH_FILE)
+    p.add_argument("--eps-upstream", action="store_true")
+    p.add_argument("--json", default=None)
     p = sub.add_parser("abinit")
     p.add_argument("dir")
     p.add_argument("cases", nargs="+")
@@ -881,7 +946,7 @@ def main():
     if getattr(a, "notes", None):
         a.notes = json.load(open(a.notes))
     {"prepare": prepare, "run": run, "collect": collect, "compare": compare, "selftest": selftest,
-     "abinit": abinit, "vs": vs_published}[a.cmd](a)
+     "abinit": abinit, "vs": vs_published, "gthpick": gth_pick}[a.cmd](a)
 
 
 if __name__ == "__main__":

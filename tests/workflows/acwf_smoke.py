@@ -160,6 +160,13 @@ def main():
         y1 = open(os.path.join(wd, "gth", "g001.yaml")).read()
         check('Si: "cp2k:GTH-PBE-q4"' in y0 and "ecut: 12 Ha" in y0 and 'Al: "cp2k:GTH-PBE-q3"' in y1
               and "ecut: 10 Ha" in y1, "GTH sweeps: per-element entries and cutoffs")
+        # gthpick's radii (its cutoff estimate) against the ABINIT-format copy of the Si entry
+        # (tests/abinit/psp/14si.4.gthpbe: rloc, then rs and rp on the lines that start with them)
+        ab = open(os.path.join(HERE, "..", "abinit", "psp", "14si.4.gthpbe")).read().splitlines()
+        want = [float(ab[3].split()[0]), float(ab[5].split()[0]), float(ab[7].split()[0])]
+        got = acwf.gth_radii(gth, "Si", 4)
+        check(got is not None and len(got) == 3 and max(abs(x - y) for x, y in zip(got, want)) < 1e-8,
+              "gth_radii: Si GTH-PBE-q4 r_loc, r_s, r_p = the ABINIT file's %s (got %s)" % (want, got))
         d = subprocess.run([os.path.abspath(a.furui), "screen", "g000.yaml", "--dry-run"], cwd=os.path.join(wd, "gth"),
                            env=ENV, capture_output=True, text=True, timeout=120)
         check(d.returncode == 0 and "GTH_POTENTIALS" in d.stdout, "furui screen --dry-run accepts the GTH sweep")
