@@ -26,6 +26,7 @@
 #include "core/units.h"
 #include "core/yamldoc.h"
 #include "crystal/elements.h"
+#include "crystal/formula.h"
 #include "crystal/kpoints.h"
 #include "crystal/poscar.h"
 #include "crystal/structfile.h"
@@ -505,16 +506,7 @@ static int read_prototype(ctx *c, const fu_ynode *ent, const fu_ynode *pn) {
                 }
                 cc[k] += cnt[i];
             }
-            int g = 0;
-            for (int k = 0; k < m; k++) {
-                int x = cc[k], y = g;
-                while (y) {
-                    int tt = x % y;
-                    x = y;
-                    y = tt;
-                }
-                g = x;
-            }
+            int g = fu_formula_gcd(cc, m);
             size_t used = 0;
             for (int k = 0; k < m; k++) {
                 int nn = cc[k] / g;

@@ -26,6 +26,7 @@
 #include "core/units.h"
 #include "core/yamldoc.h"
 #include "crystal/elements.h"
+#include "crystal/formula.h"
 #include "crystal/kpoints.h"
 #include "crystal/poscar.h"
 #include "crystal/structfile.h"
@@ -100,17 +101,9 @@ long long fu_sweep_quantize(double v, double unit) {
 
 /* Reduced formula with elements in species order ("NaCl", "SrTiO3"). */
 void fu_sweep_formula_species_order(const fu_structure *s, char *buf, size_t len) {
-    int count[FU_MAX_SPECIES] = {0}, g = 0;
-    for (int sp = 0; sp < s->nspecies; sp++) {
-        count[sp] = fu_structure_count(s, sp);
-        int x = count[sp], y = g;
-        while (y) {
-            int t = x % y;
-            x = y;
-            y = t;
-        }
-        g = x;
-    }
+    int count[FU_MAX_SPECIES] = {0};
+    for (int sp = 0; sp < s->nspecies; sp++) count[sp] = fu_structure_count(s, sp);
+    int g = fu_formula_gcd(count, s->nspecies);
     size_t used = 0;
     buf[0] = '\0';
     for (int sp = 0; sp < s->nspecies && used < len; sp++) {

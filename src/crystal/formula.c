@@ -37,6 +37,12 @@ static int gcd(int a, int b) {
     return a;
 }
 
+int fu_formula_gcd(const int *count, int n) {
+    int g = 0;
+    for (int i = 0; i < n; i++) g = gcd(count[i], g);
+    return g;
+}
+
 /* pymatgen's sort key [X, symbol]; NaN (noble gases) after every number. */
 static int before(int a, int b) {
     double xa = pauling[a - 1], xb = pauling[b - 1];

@@ -18,4 +18,8 @@ void fu_formula_pretty(const int *count, char *buf, size_t len);
  * Debian python3-pymatgen 2022.11.7); NaN for He, Ne, Ar and Z outside 1..103. */
 double fu_formula_electronegativity(int z);
 
+/* Greatest common divisor of n atom counts, zeros ignored (0 if all are 0):
+ * what a formula's counts are divided by. */
+int fu_formula_gcd(const int *count, int n);
+
 #endif

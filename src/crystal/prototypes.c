@@ -6,6 +6,7 @@
 
 #include "core/units.h"
 #include "crystal/elements.h"
+#include "crystal/formula.h"
 
 /* LAT_FCC..LAT_HEX: the primitive cells of the first ten prototypes, atoms
  * in primitive fractional coordinates. LAT_CONV: the others, described as in
@@ -239,16 +240,7 @@ int fu_prototype_site_counts(fu_prototype p, int count[FU_PROTO_MAX_SITES]) {
     if (!valid(p)) return 0;
     for (int a = 0; a < table[p].natom; a++) count[table[p].atom[a].site]++;
     /* formula units: divide by the gcd (wurtzite A2B2 -> AB) */
-    int g = 0;
-    for (int i = 0; i < table[p].nsites; i++) {
-        int x = count[i], y = g;
-        while (y) {
-            int t = x % y;
-            x = y;
-            y = t;
-        }
-        g = x;
-    }
+    int g = fu_formula_gcd(count, table[p].nsites);
     for (int i = 0; i < table[p].nsites && g > 1; i++) count[i] /= g;
     return table[p].nsites;
 }

@@ -7,6 +7,7 @@
 
 #include "core/units.h"
 #include "crystal/elements.h"
+#include "crystal/formula.h"
 
 /* Far more atoms than a plane-wave cell can hold; guards size arithmetic. */
 #define MAX_NATOM 10000000
@@ -177,22 +178,13 @@ int fu_structure_count(const fu_structure *s, int sp) {
     return n;
 }
 
-static int gcd(int a, int b) {
-    while (b) {
-        int t = a % b;
-        a = b;
-        b = t;
-    }
-    return a;
-}
-
 void fu_structure_formula_reduced(const fu_structure *s, char *buf, int len) {
     if (!buf || len < 1) return;
     buf[0] = '\0';
     /* Species of the same element are merged (two pseudopotentials for one
      * element are still one element in a formula). */
     char sym[FU_MAX_SPECIES][FU_SYMBOL_LEN + 1];
-    int count[FU_MAX_SPECIES], n = 0;
+    int count[FU_MAX_SPECIES] = {0}, n = 0;
     for (int sp = 0; sp < s->nspecies && sp < FU_MAX_SPECIES; sp++) {
         const char *name = fu_element_symbol(s->znucl[sp]);
         char tmp[FU_SYMBOL_LEN + 1];
@@ -217,8 +209,7 @@ void fu_structure_formula_reduced(const fu_structure *s, char *buf, int len) {
             count[j] = count[j - 1];
             count[j - 1] = c;
         }
-    int g = 0;
-    for (int i = 0; i < n; i++) g = gcd(g, count[i]);
+    int g = fu_formula_gcd(count, n);
     size_t used = 0;
     for (int i = 0; i < n; i++) {
         char part[32];
