@@ -64,6 +64,12 @@ static int r_has(fu_codec_reader *b, size_t n) {
     return 1;
 }
 static unsigned r_u8(fu_codec_reader *b) { return r_has(b, 1) ? b->p[b->pos++] : 0; }
+/* A candidate ID: FU_RECORD_ID_LEN bytes, no terminator (dst left as it is if short). */
+static void r_id(fu_codec_reader *b, char *dst) {
+    if (!r_has(b, FU_RECORD_ID_LEN)) return;
+    memcpy(dst, b->p + b->pos, FU_RECORD_ID_LEN);
+    b->pos += FU_RECORD_ID_LEN;
+}
 static uint32_t r_u32(fu_codec_reader *b) {
     if (!r_has(b, 4)) return 0;
     const unsigned char *c = b->p + b->pos;
@@ -524,10 +530,7 @@ int fu_codec_get_record(const unsigned char *buf, size_t len, fu_record *r, fu_e
     unsigned type = r_u8(&b);
     if (type != FU_CODEC_CAND && type != FU_CODEC_CAND2 && type != FU_CODEC_CAND3 && type != FU_CODEC_CAND4)
         return fu_fail(err, FU_EINPUT, "record: not a candidate record");
-    if (r_has(&b, FU_RECORD_ID_LEN)) {
-        memcpy(r->id, b.p + b.pos, FU_RECORD_ID_LEN);
-        b.pos += FU_RECORD_ID_LEN;
-    }
+    r_id(&b, r->id);
     r->state = (int)r_u8(&b);
     r->final = (int)r_u8(&b);
     r->have_result = (int)r_u8(&b);
@@ -634,10 +637,7 @@ int fu_codec_checkpoint_decode(const unsigned char *buf, size_t len, fu_record_c
     memset(c, 0, sizeof *c);
     fu_codec_reader b = {buf, len, 0, 0};
     if (r_u8(&b) != FU_CODEC_CKPT) return fu_fail(err, FU_EINPUT, "record: not a checkpoint");
-    if (r_has(&b, FU_RECORD_ID_LEN)) {
-        memcpy(c->id, b.p + b.pos, FU_RECORD_ID_LEN);
-        b.pos += FU_RECORD_ID_LEN;
-    }
+    r_id(&b, c->id);
     c->kind = (int)r_u8(&b);
     c->attempt = fu_codec_get_i32(&b);
     c->time = r_f64(&b);
@@ -697,16 +697,10 @@ int fu_codec_get_stage(const unsigned char *buf, size_t len, fu_record_stage *s)
     memset(s, 0, sizeof *s);
     fu_codec_reader b = {buf, len, 0, 0};
     if (r_u8(&b) != FU_CODEC_STAGE) return FU_EINPUT;
-    if (r_has(&b, FU_RECORD_ID_LEN)) {
-        memcpy(s->id, b.p + b.pos, FU_RECORD_ID_LEN);
-        b.pos += FU_RECORD_ID_LEN;
-    }
+    r_id(&b, s->id);
     s->stage = fu_codec_get_i32(&b);
     r_fixed(&b, s->name, sizeof s->name);
-    if (r_has(&b, FU_RECORD_ID_LEN)) {
-        memcpy(s->root, b.p + b.pos, FU_RECORD_ID_LEN);
-        b.pos += FU_RECORD_ID_LEN;
-    }
+    r_id(&b, s->root);
     if (b.bad == 2) return FU_ENOMEM;
     if (b.bad || b.pos != b.len) return FU_EINPUT;
     return fu_codec_check_stage(s, NULL) ? FU_EINPUT : FU_OK;
@@ -740,10 +734,7 @@ int fu_codec_get_layout(const unsigned char *buf, size_t len, fu_record_layout *
     memset(l, 0, sizeof *l);
     fu_codec_reader b = {buf, len, 0, 0};
     if (r_u8(&b) != FU_CODEC_LAYOUT) return FU_EINPUT;
-    if (r_has(&b, FU_RECORD_ID_LEN)) {
-        memcpy(l->id, b.p + b.pos, FU_RECORD_ID_LEN);
-        b.pos += FU_RECORD_ID_LEN;
-    }
+    r_id(&b, l->id);
     l->attempt = fu_codec_get_i32(&b);
     l->ranks = fu_codec_get_i32(&b);
     l->npk = fu_codec_get_i32(&b);
