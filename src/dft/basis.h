@@ -78,7 +78,7 @@ typedef struct {
 } fu_basis;
 
 /* This rank (its k-group) holds k-point ik. */
-static inline int fu_basis_owns(const fu_basis *b, int ik) { return b->k_owner[ik] == b->kgroup; }
+static inline int fu_basis_owns(const fu_basis *b, int ik) { return b->layout.k_owner[ik] == b->layout.kgroup; }
 
 /* Builds everything that depends on geometry and cutoff, once. Reads the
  * pseudopotentials given by params->pseudo, checks them against the
