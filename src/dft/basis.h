@@ -78,16 +78,20 @@ typedef struct {
 } fu_basis;
 
 /* This rank (its k-group) holds k-point ik. */
-static inline int fu_basis_owns(const fu_basis *b, int ik) { return b->layout.k_owner[ik] == b->layout.kgroup; }
+static inline int fu_basis_owns(const fu_basis *b, int ik) {
+    return b->layout.k_owner[ik] == b->layout.kgroup;
+}
 
-/* Builds everything that depends on geometry and cutoff, once. Reads the
- * pseudopotentials given by params->pseudo, checks them against the
- * structure and the functional family, finds symmetry and k-points. */
+/* Builds everything that depends on geometry and cutoff, once: the model
+ * (fu_model_init: p->pseudo read and checked against the structure), the
+ * layout over comm (k-groups × band ranks by p->npband or the cost model),
+ * symmetry, k-points, the FFT grid, the density symmetrisation table and the
+ * k-blocks of this rank's k-points. */
 int fu_basis_init(fu_basis *b, const fu_structure *s, const fu_scf_params *p, MPI_Comm comm,
                   fu_err *err);
 void fu_basis_free(fu_basis *b);
-/* Basis for an explicit list of k-points (band structures): the same
- * pseudopotentials, cutoff and projectors as fu_basis_init, on the given FFT
+/* Basis for an explicit list of k-points (band structures): the same model
+ * (pseudopotentials, projectors) and cutoff as fu_basis_init, on the given FFT
  * grid fft (that of the run whose potential will be used), nband bands, no
  * symmetry (identity only; the density table symmap is not built) and equal
  * k weights. k-point ik is owned by rank ik % size of comm. Every owned
