@@ -47,7 +47,7 @@ static void structure_factors(const fu_fftgrid *g, const fu_structure *s,
 
 void fu_atomic_superpose(const fu_basis *b, fu_atomic_form phi, int with_g0, double complex *f) {
     const fu_fftgrid *g = &b->grid;
-    double complex *t = axis_phases(g, &b->s);
+    double complex *t = axis_phases(g, &b->model.s);
     memset(f, 0, sizeof(double complex) * g->ntot);
     for (int idx = 0; idx < g->ntot; idx++) {
         double g2 = g->g2[idx];
@@ -57,8 +57,8 @@ void fu_atomic_superpose(const fu_basis *b, fu_atomic_form phi, int with_g0, dou
         fu_fftgrid_gvec(g, idx, m, G);
         double gn = sqrt(g2);
         double complex sf[FU_MAX_SPECIES], v = 0;
-        structure_factors(g, &b->s, t, idx, m, sf);
-        for (int sp = 0; sp < b->s.nspecies; sp++) v += phi(&b->psp[sp], gn) * sf[sp];
+        structure_factors(g, &b->model.s, t, idx, m, sf);
+        for (int sp = 0; sp < b->model.s.nspecies; sp++) v += phi(&b->model.psp[sp], gn) * sf[sp];
         f[idx] = v / g->volume;
     }
     free(t);
@@ -67,7 +67,7 @@ void fu_atomic_superpose(const fu_basis *b, fu_atomic_form phi, int with_g0, dou
 void fu_atomic_forces_stress(const fu_basis *b, const double complex *c, fu_atomic_form phi,
                              fu_atomic_form dphi, double (*forces)[3], double stress[3][3]) {
     const fu_fftgrid *g = &b->grid;
-    const fu_structure *s = &b->s;
+    const fu_structure *s = &b->model.s;
     double complex *t = axis_phases(g, s);
     double sig[3][3] = {{0}};
     for (int idx = 0; idx < g->ntot; idx++) {
@@ -80,7 +80,7 @@ void fu_atomic_forces_stress(const fu_basis *b, const double complex *c, fu_atom
         double complex cc = conj(c[idx]);
         if (forces) {
             double v[FU_MAX_SPECIES]; /* φ once per species, not per atom */
-            for (int sp = 0; sp < s->nspecies; sp++) v[sp] = phi(&b->psp[sp], gn);
+            for (int sp = 0; sp < s->nspecies; sp++) v[sp] = phi(&b->model.psp[sp], gn);
             for (int a = 0; a < s->natom; a++) {
                 double complex ph = atom_phase(g, s, t, a, idx, m);
                 double f = creal(I * cc * v[s->typat[a]] * ph);
@@ -90,7 +90,7 @@ void fu_atomic_forces_stress(const fu_basis *b, const double complex *c, fu_atom
         if (stress) {
             double complex sf[FU_MAX_SPECIES], u = 0;
             structure_factors(g, s, t, idx, m, sf);
-            for (int sp = 0; sp < s->nspecies; sp++) u += dphi(&b->psp[sp], gn) * sf[sp];
+            for (int sp = 0; sp < s->nspecies; sp++) u += dphi(&b->model.psp[sp], gn) * sf[sp];
             double w = -creal(cc * u) / gn / g->volume;
             for (int al = 0; al < 3; al++)
                 for (int be = 0; be < 3; be++) sig[al][be] += w * G[al] * G[be];

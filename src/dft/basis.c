@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/comm.h"
 #include "core/units.h"
 #include "dft/bandpar.h"
 #include "dft/density.h"
@@ -189,7 +188,8 @@ static int build_kblock(fu_basis *b, int ik, int want_real, fu_err *err) {
             kb->box = malloc(sizeof(int) * (size_t)cap);
             kb->kpg = malloc(sizeof(*kb->kpg) * (size_t)cap);
             kb->kin = malloc(sizeof(double) * (size_t)cap);
-            kb->proj = malloc(sizeof(double complex) * (size_t)cap * (b->nproj ? b->nproj : 1));
+            int np = b->model.nproj ? b->model.nproj : 1;
+            kb->proj = malloc(sizeof(double complex) * (size_t)cap * np);
             if (!kb->gred || !kb->box || !kb->kpg || !kb->kin || !kb->proj)
                 return fu_fail(err, FU_ENOMEM, "k-point %d: out of memory for %d plane waves",
                                ik + 1, cap);
@@ -203,10 +203,10 @@ static int build_kblock(fu_basis *b, int ik, int want_real, fu_err *err) {
     /* β_p(k+G) = Ω^{-1/2} e^{-iG·R_a} R_lm(k+G) f_il(|k+G|); the phase uses G
      * instead of k+G (a constant per atom and k, it cancels in β h β†). */
     double inv_sqrt_vol = 1.0 / sqrt(g->volume);
-    for (int p = 0; p < b->nproj; p++) {
-        const fu_projector *pr = &b->projs[p];
-        const fu_psp *psp = &b->psp[b->s.typat[pr->atom]];
-        const double *x = b->s.xred[pr->atom];
+    for (int p = 0; p < b->model.nproj; p++) {
+        const fu_projector *pr = &b->model.projs[p];
+        const fu_psp *psp = &b->model.psp[b->model.s.typat[pr->atom]];
+        const double *x = b->model.s.xred[pr->atom];
         double complex *row = kb->proj + (size_t)p * kb->npw;
         for (int ig = 0; ig < kb->npw; ig++) {
             const double *q = kb->kpg[ig];
@@ -218,19 +218,20 @@ static int build_kblock(fu_basis *b, int ik, int want_real, fu_err *err) {
                       (cos(arg) + I * sin(arg));
         }
     }
-    if (!kb->real || b->nproj == 0) return FU_OK;
+    if (!kb->real || b->model.nproj == 0) return FU_OK;
     /* β_p(k+G') = (-1)^l e^{iG0·R_a} β_p(k+G)* for G' = -G-G0 (R_lm(-q) =
      * (-1)^l R_lm(q)), so φ_p^{1/2} β_p obeys c(G') = c(G)*: exact real
      * coordinates. */
-    kb->proj_real = malloc(sizeof(double) * (size_t)b->nproj * kb->npw);
+    kb->proj_real = malloc(sizeof(double) * (size_t)b->model.nproj * kb->npw);
     double complex *tmp = malloc(sizeof(double complex) * (size_t)kb->npw);
     if (!kb->proj_real || !tmp) {
         free(tmp);
         return fu_fail(err, FU_ENOMEM, "k-point %d: out of memory for the real projectors", ik + 1);
     }
-    for (int p = 0; p < b->nproj; p++) {
-        const double *x = b->s.xred[b->projs[p].atom];
-        double half = 0.5 * FU_PI * b->projs[p].l - FU_PI * (G0[0] * x[0] + G0[1] * x[1] + G0[2] * x[2]);
+    for (int p = 0; p < b->model.nproj; p++) {
+        const double *x = b->model.s.xred[b->model.projs[p].atom];
+        double half = 0.5 * FU_PI * b->model.projs[p].l -
+                      FU_PI * (G0[0] * x[0] + G0[1] * x[1] + G0[2] * x[2]);
         double complex ph = cos(half) + I * sin(half);
         const double complex *row = kb->proj + (size_t)p * kb->npw;
         for (int ig = 0; ig < kb->npw; ig++) tmp[ig] = ph * row[ig];
@@ -244,37 +245,9 @@ static int build_kblock(fu_basis *b, int ik, int want_real, fu_err *err) {
  * and every |k+G| of the wave functions. */
 static int prepare_psps(const fu_basis *b, fu_err *err) {
     double qmax = fmax(sqrt(b->grid.gcut2), sqrt(2.0 * b->ecut)) + 0.1;
-    for (int sp = 0; sp < b->s.nspecies; sp++) {
-        int rc = fu_psp_prepare(&b->psp[sp], qmax, err);
+    for (int sp = 0; sp < b->model.s.nspecies; sp++) {
+        int rc = fu_psp_prepare(&b->model.psp[sp], qmax, err);
         if (rc) return rc;
-    }
-    return FU_OK;
-}
-
-static int setup_projectors(fu_basis *b, fu_err *err) {
-    int np = 0;
-    for (int a = 0; a < b->s.natom; a++) {
-        const fu_psp *psp = &b->psp[b->s.typat[a]];
-        for (int l = 0; l <= psp->lmax; l++) np += (2 * l + 1) * psp->nproj[l];
-    }
-    b->nproj = np;
-    b->projs = malloc(sizeof(fu_projector) * (np ? np : 1));
-    b->dij = calloc((size_t)(np ? np : 1) * (np ? np : 1), sizeof(double));
-    if (!b->projs || !b->dij) return fu_fail(err, FU_ENOMEM, "projectors: out of memory");
-    int p = 0;
-    for (int a = 0; a < b->s.natom; a++) {
-        const fu_psp *psp = &b->psp[b->s.typat[a]];
-        for (int l = 0; l <= psp->lmax; l++)
-            for (int m = -l; m <= l; m++) {
-                int first = p;
-                for (int i = 0; i < psp->nproj[l]; i++) {
-                    b->projs[p] = (fu_projector){a, l, m, i};
-                    p++;
-                }
-                for (int i = 0; i < psp->nproj[l]; i++)
-                    for (int j = 0; j < psp->nproj[l]; j++)
-                        b->dij[(size_t)(first + i) * np + first + j] = psp->h[l][i][j];
-            }
     }
     return FU_OK;
 }
@@ -297,61 +270,58 @@ static int count_npw(const fu_basis *b, const double kred[3]) {
     return npw;
 }
 
-/* k-groups and band ranks (bandpar.h), the same on every rank of comm. */
+/* k-groups and band ranks (layout.h), the same on every rank of comm. */
 static int choose_layout(fu_basis *b, const fu_scf_params *p, fu_err *err) {
-    b->npk = b->size;
-    b->npb = 1;
-    b->kgroup = b->rank;
-    b->bcomm = MPI_COMM_NULL;
-    if (b->size == 1 && p->npband <= 1) return FU_OK;
+    if (b->layout.size == 1 && p->npband <= 1) return FU_OK;
     int npw_min = 0;
     for (int ik = 0; ik < b->kp.nk; ik++) {
         int n = count_npw(b, b->kp.kred[ik]);
         if (ik == 0 || n < npw_min) npw_min = n;
     }
     int nev = b->nband + fu_bandpar_nbuffer(b->nband);
-    int rc = fu_bandpar_layout(b->kp.nk, b->size, npw_min, nev, p->npband, &b->npk, &b->npb, err);
+    return fu_layout_bands(&b->layout, b->kp.nk, npw_min, nev, p->npband, err);
+}
+
+/* The k-blocks of this rank's k-points at kred (b->kp's weights), each with
+ * at least b->nband plane waves; real orbitals where allowed (want_real). */
+static int build_kblocks(fu_basis *b, const double (*kred)[3], int want_real, fu_err *err) {
+    int rc = fu_layout_kpoints(&b->layout, b->kp.nk, err);
     if (rc) return rc;
-    b->kgroup = b->rank / b->npb;
-    b->brank = b->rank % b->npb;
-    if (b->npb > 1) MPI_Comm_split(b->comm, b->kgroup, b->rank, &b->bcomm);
+    b->kb = calloc((size_t)b->kp.nk, sizeof(fu_kblock));
+    if (!b->kb) return fu_fail(err, FU_ENOMEM, "k-points: out of memory");
+    for (int ik = 0; ik < b->kp.nk; ik++) {
+        fu_kblock *kb = &b->kb[ik];
+        memcpy(kb->kred, kred[ik], sizeof kb->kred);
+        for (int c = 0; c < 3; c++)
+            kb->kcart[c] = kb->kred[0] * b->grid.rec[0][c] + kb->kred[1] * b->grid.rec[1][c] +
+                           kb->kred[2] * b->grid.rec[2][c];
+        kb->weight = b->kp.weight[ik];
+        if (!fu_basis_owns(b, ik)) continue;
+        rc = build_kblock(b, ik, want_real, err);
+        if (rc) return rc;
+        if (kb->npw < b->nband)
+            return fu_fail(err, FU_EINPUT,
+                           "bands: %d bands requested but k-point %d has only %d plane waves "
+                           "(raise ecut)",
+                           b->nband, ik + 1, kb->npw);
+    }
+    return FU_OK;
+}
+
+static int check_ecut(const fu_scf_params *p, fu_err *err) {
+    if (!(p->ecut > 0) || !isfinite(p->ecut))
+        return fu_fail(err, FU_EINPUT, "ecut: must be a positive energy, got %g Ha", p->ecut);
     return FU_OK;
 }
 
 int fu_basis_init(fu_basis *b, const fu_structure *s, const fu_scf_params *p, MPI_Comm comm,
                   fu_err *err) {
     memset(b, 0, sizeof *b);
-    b->comm = comm;
-    fu_comm_rank(comm, &b->rank);
-    fu_comm_size(comm, &b->size);
-    b->nthreads = p->threads > 1 ? p->threads : 1;
-    int rc = fu_structure_copy(&b->s, s, err);
+    fu_layout_init(&b->layout, comm, p->threads);
+    int rc = check_ecut(p, err);
+    if (!rc) rc = fu_model_init(&b->model, s, p, err);
     if (rc) return rc;
-    if (!(p->ecut > 0) || !isfinite(p->ecut))
-        return fu_fail(err, FU_EINPUT, "ecut: must be a positive energy, got %g Ha", p->ecut);
     b->ecut = p->ecut;
-
-    for (int sp = 0; sp < s->nspecies; sp++) {
-        rc = fu_psp_load(p->pseudo[sp], s->symbol[sp], &b->psp[sp], err);
-        if (rc) {
-            fu_err_prefix(err, "pseudopotentials: %s", s->symbol[sp]);
-            return rc;
-        }
-        if (b->psp[sp].znucl != s->znucl[sp])
-            return fu_fail(err, FU_EINPUT,
-                           "pseudopotentials: %s: file %s is for Z=%d, the structure has Z=%d",
-                           s->symbol[sp], b->psp[sp].path, b->psp[sp].znucl, s->znucl[sp]);
-        if (b->psp[sp].lmax > 3)
-            return fu_fail(err, FU_EINPUT, "pseudopotentials: %s: l > 3 is not supported",
-                           s->symbol[sp]);
-    }
-    b->zion = malloc(sizeof(double) * s->natom);
-    if (!b->zion) return fu_fail(err, FU_ENOMEM, "out of memory");
-    b->nelec = 0;
-    for (int a = 0; a < s->natom; a++) {
-        b->zion[a] = b->psp[s->typat[a]].zion;
-        b->nelec += b->zion[a];
-    }
 
     rc = p->use_symmetry ? fu_symmetry_find(s, p->symprec, &b->sym, err)
                          : fu_symmetry_identity(s, &b->sym, err);
@@ -371,38 +341,17 @@ int fu_basis_init(fu_basis *b, const fu_structure *s, const fu_scf_params *p, MP
     if (rc) return rc;
     if ((rc = prepare_psps(b, err))) return rc;
 
+    const double nelec = b->model.nelec;
     b->nband = p->nband > 0 ? p->nband
-                            : fu_default_nband(b->nelec, p->smearing != FU_SMEAR_NONE, s->natom);
-    if (2.0 * b->nband < b->nelec - 1e-9)
+                            : fu_default_nband(nelec, p->smearing != FU_SMEAR_NONE, s->natom);
+    if (2.0 * b->nband < nelec - 1e-9)
         return fu_fail(err, FU_EINPUT, "bands: %d bands cannot hold %g electrons (need >= %d)",
-                       b->nband, b->nelec, (int)ceil(b->nelec / 2 - 1e-9));
+                       b->nband, nelec, (int)ceil(nelec / 2 - 1e-9));
 
-    rc = setup_projectors(b, err);
-    if (rc) return rc;
     rc = fu_density_symmap_init(b, err);
     if (rc) return rc;
     if ((rc = choose_layout(b, p, err))) return rc;
-    b->kb = calloc((size_t)b->kp.nk, sizeof(fu_kblock));
-    b->k_owner = malloc(sizeof(int) * (size_t)b->kp.nk);
-    if (!b->kb || !b->k_owner) return fu_fail(err, FU_ENOMEM, "k-points: out of memory");
-    for (int ik = 0; ik < b->kp.nk; ik++) {
-        fu_kblock *kb = &b->kb[ik];
-        memcpy(kb->kred, b->kp.kred[ik], sizeof kb->kred);
-        for (int c = 0; c < 3; c++)
-            kb->kcart[c] = kb->kred[0] * b->grid.rec[0][c] + kb->kred[1] * b->grid.rec[1][c] +
-                           kb->kred[2] * b->grid.rec[2][c];
-        kb->weight = b->kp.weight[ik];
-        b->k_owner[ik] = ik % b->npk;
-        if (!fu_basis_owns(b, ik)) continue;
-        rc = build_kblock(b, ik, p->time_reversal, err);
-        if (rc) return rc;
-        if (kb->npw < b->nband)
-            return fu_fail(err, FU_EINPUT,
-                           "bands: %d bands requested but k-point %d has only %d plane waves "
-                           "(raise ecut)",
-                           b->nband, ik + 1, kb->npw);
-    }
-    return FU_OK;
+    return build_kblocks(b, (const double(*)[3])b->kp.kred, p->time_reversal, err);
 }
 
 void fu_basis_free(fu_basis *b) {
@@ -422,16 +371,12 @@ void fu_basis_free(fu_basis *b) {
         }
     }
     free(b->kb);
-    free(b->k_owner);
-    free(b->projs);
-    free(b->dij);
     fu_density_symmap_free(&b->symmap);
-    free(b->zion);
     fu_kpoints_free(&b->kp);
     fu_symmetry_free(&b->sym);
     fu_fftgrid_free(&b->grid);
-    fu_structure_free(&b->s);
-    if (b->npb > 1 && fu_mpi_running()) MPI_Comm_free(&b->bcomm); /* npb 0: never set up */
+    fu_model_free(&b->model);
+    fu_layout_free(&b->layout);
     memset(b, 0, sizeof *b);
 }
 
@@ -439,70 +384,22 @@ int fu_basis_init_klist(fu_basis *b, const fu_structure *s, const fu_scf_params 
                         const int fft[3], int nk, const double (*kred)[3], int nband,
                         MPI_Comm comm, fu_err *err) {
     memset(b, 0, sizeof *b);
-    b->comm = comm;
-    fu_comm_rank(comm, &b->rank);
-    fu_comm_size(comm, &b->size);
-    b->nthreads = p->threads > 1 ? p->threads : 1;
-    int rc = fu_structure_copy(&b->s, s, err);
+    fu_layout_init(&b->layout, comm, p->threads); /* band structures: k-points only */
+    int rc = check_ecut(p, err);
     if (rc) return rc;
-    if (!(p->ecut > 0) || !isfinite(p->ecut))
-        return fu_fail(err, FU_EINPUT, "ecut: must be a positive energy, got %g Ha", p->ecut);
     if (nk < 1 || nband < 1)
         return fu_fail(err, FU_EINPUT, "k-point list: need >= 1 k-point and band, got %d and %d",
                        nk, nband);
+    if ((rc = fu_model_init(&b->model, s, p, err))) return rc;
     b->ecut = p->ecut;
-    for (int sp = 0; sp < s->nspecies; sp++) {
-        rc = fu_psp_load(p->pseudo[sp], s->symbol[sp], &b->psp[sp], err);
-        if (rc) {
-            fu_err_prefix(err, "pseudopotentials: %s", s->symbol[sp]);
-            return rc;
-        }
-        if (b->psp[sp].znucl != s->znucl[sp])
-            return fu_fail(err, FU_EINPUT,
-                           "pseudopotentials: %s: file %s is for Z=%d, the structure has Z=%d",
-                           s->symbol[sp], b->psp[sp].path, b->psp[sp].znucl, s->znucl[sp]);
-        if (b->psp[sp].lmax > 3)
-            return fu_fail(err, FU_EINPUT, "pseudopotentials: %s: l > 3 is not supported",
-                           s->symbol[sp]);
-    }
-    b->zion = malloc(sizeof(double) * (size_t)s->natom);
-    if (!b->zion) return fu_fail(err, FU_ENOMEM, "out of memory");
-    for (int a = 0; a < s->natom; a++) {
-        b->zion[a] = b->psp[s->typat[a]].zion;
-        b->nelec += b->zion[a];
-    }
     rc = fu_symmetry_identity(s, &b->sym, err);
     if (!rc) rc = fu_kpoints_list(nk, kred, NULL, &b->kp, err);
     if (!rc) rc = fu_fftgrid_init(&b->grid, s->lattice, fft, p->ecut, p->fft_patient ? 2 : 1, err);
     if (!rc) rc = prepare_psps(b, err);
-    if (!rc) rc = setup_projectors(b, err);
     if (rc) return rc;
     b->nband = nband;
-    b->npk = b->size; /* band structures: k-points only */
-    b->npb = 1;
-    b->kgroup = b->rank;
-    b->bcomm = MPI_COMM_NULL;
-    b->kb = calloc((size_t)nk, sizeof(fu_kblock));
-    b->k_owner = malloc(sizeof(int) * (size_t)nk);
-    if (!b->kb || !b->k_owner) return fu_fail(err, FU_ENOMEM, "k-points: out of memory");
-    for (int ik = 0; ik < nk; ik++) {
-        fu_kblock *kb = &b->kb[ik];
-        /* the caller's coordinates, unfolded: a path point keeps its label's k */
-        memcpy(kb->kred, kred[ik], sizeof kb->kred);
-        for (int c = 0; c < 3; c++)
-            kb->kcart[c] = kb->kred[0] * b->grid.rec[0][c] + kb->kred[1] * b->grid.rec[1][c] +
-                           kb->kred[2] * b->grid.rec[2][c];
-        kb->weight = b->kp.weight[ik];
-        b->k_owner[ik] = ik % b->npk;
-        if (!fu_basis_owns(b, ik)) continue;
-        rc = build_kblock(b, ik, 0, err); /* band structures: complex (fu_lobpcg) */
-        if (rc) return rc;
-        if (kb->npw < nband)
-            return fu_fail(err, FU_EINPUT,
-                           "bands: %d bands requested but k-point %d has only %d plane waves "
-                           "(raise ecut)", nband, ik + 1, kb->npw);
-    }
-    return FU_OK;
+    /* the caller's coordinates, unfolded: a path point keeps its label's k */
+    return build_kblocks(b, kred, 0, err); /* band structures: complex (fu_lobpcg) */
 }
 
 /* splitmix64: a deterministic, state-passing generator */

@@ -1,5 +1,8 @@
-/* The discretisation of one calculation: FFT grid, k-points with their
- * plane-wave spheres, pseudopotentials and nonlocal projectors.
+/* The discretisation of one calculation: cutoff, bands, FFT grid,
+ * symmetry, k-points with their plane-wave spheres (k-blocks). It holds the
+ * model it discretises (model.h: structure, pseudopotentials, projectors)
+ * and the parallel layout (layout.h: which ranks hold which k-points and
+ * bands), each its own.
  *
  * Orbitals: ψ_nk(r) = Ω^{-1/2} Σ_G c(G) e^{i(k+G)·r}, Σ_G |c|² = 1, with G over
  * the sphere ½|k+G|² <= Ecut. Densities and potentials: coefficients as in
@@ -15,6 +18,8 @@
 #include "crystal/structure.h"
 #include "crystal/symmetry.h"
 #include "dft/fftgrid.h"
+#include "dft/layout.h"
+#include "dft/model.h"
 #include "dft/params.h"
 #include "dft/psp.h"
 
@@ -42,11 +47,6 @@ typedef struct {
                               (-1)^l e^{-iG0·R_a}: then <β_p|c> φ_p^{-1/2} is real */
 } fu_kblock;
 
-/* One nonlocal projector p = (atom, l, m, i). */
-typedef struct {
-    int atom, l, m, i;
-} fu_projector;
-
 /* Density symmetrisation table: for each point of the density sphere and each
  * operation, the box index of its image and the phase (see density.c). */
 typedef struct {
@@ -65,43 +65,33 @@ typedef struct {
 } fu_symmap;
 
 typedef struct {
-    fu_structure s;                 /* own copy */
-    fu_psp psp[FU_MAX_SPECIES];
-    double *zion;                   /* [natom] */
-    double nelec;
+    fu_model model;                 /* the physics (model.h) */
+    fu_layout layout;               /* the ranks (layout.h) */
     double ecut;
     int nband;                      /* bands computed per k */
     fu_fftgrid grid;
     fu_symmetry sym;
     fu_kpoints kp;
     fu_kblock *kb;                  /* [kp.nk]; arrays filled only for owned k */
-    int *k_owner;                   /* [kp.nk] k-group owning the k-point */
-    int nproj;
-    fu_projector *projs;            /* [nproj] */
-    double *dij;                    /* [nproj*nproj] nonlocal coupling h^l_ij (Ha) */
     fu_symmap symmap;
-    MPI_Comm comm;                  /* ranks sharing this calculation */
-    int rank, size;
-    /* Layout (bandpar.h): npk k-groups of npb band ranks; rank = kgroup *
-     * npb + brank. The npb ranks of a k-group all build its k-blocks and
-     * share their bands. */
-    int npk, npb, kgroup, brank;
-    MPI_Comm bcomm;                 /* the ranks of this k-group (MPI_COMM_NULL if npb = 1) */
-    int nthreads;                   /* threads of this rank for the H application, >= 1 */
     int max_npw;                    /* largest npw of the owned k-points */
 } fu_basis;
 
 /* This rank (its k-group) holds k-point ik. */
-static inline int fu_basis_owns(const fu_basis *b, int ik) { return b->k_owner[ik] == b->kgroup; }
+static inline int fu_basis_owns(const fu_basis *b, int ik) {
+    return b->layout.k_owner[ik] == b->layout.kgroup;
+}
 
-/* Builds everything that depends on geometry and cutoff, once. Reads the
- * pseudopotentials given by params->pseudo, checks them against the
- * structure and the functional family, finds symmetry and k-points. */
+/* Builds everything that depends on geometry and cutoff, once: the model
+ * (fu_model_init: p->pseudo read and checked against the structure), the
+ * layout over comm (k-groups × band ranks by p->npband or the cost model),
+ * symmetry, k-points, the FFT grid, the density symmetrisation table and the
+ * k-blocks of this rank's k-points. */
 int fu_basis_init(fu_basis *b, const fu_structure *s, const fu_scf_params *p, MPI_Comm comm,
                   fu_err *err);
 void fu_basis_free(fu_basis *b);
-/* Basis for an explicit list of k-points (band structures): the same
- * pseudopotentials, cutoff and projectors as fu_basis_init, on the given FFT
+/* Basis for an explicit list of k-points (band structures): the same model
+ * (pseudopotentials, projectors) and cutoff as fu_basis_init, on the given FFT
  * grid fft (that of the run whose potential will be used), nband bands, no
  * symmetry (identity only; the density table symmap is not built) and equal
  * k weights. k-point ik is owned by rank ik % size of comm. Every owned

@@ -345,8 +345,8 @@ out:
 
 /* The term (term.h): the ions of the basis's structure with their valence charges. */
 static int ewald_term_setup(fu_term_ctx *c, double *e, fu_err *err) {
-    const fu_structure *s = &c->b->s;
-    return fu_ewald(s->lattice, s->natom, (const double(*)[3])s->xred, c->b->zion, e, NULL, NULL,
+    const fu_structure *s = &c->b->model.s;
+    return fu_ewald(s->lattice, s->natom, (const double(*)[3])s->xred, c->b->model.zion, e, NULL, NULL,
                     err);
 }
 
@@ -356,10 +356,10 @@ static int ewald_term_forces_stress(fu_term_ctx *c, const double *rho_r,
     (void)rho_r;
     (void)rho_g;
     (void)e;
-    const fu_structure *s = &c->b->s;
+    const fu_structure *s = &c->b->model.s;
     double (*f)[3] = forces ? calloc((size_t)s->natom, sizeof *f) : NULL, sig[3][3], e2;
     if (forces && !f) return fu_fail(err, FU_ENOMEM, "ewald: out of memory");
-    int rc = fu_ewald(s->lattice, s->natom, (const double(*)[3])s->xred, c->b->zion, &e2, f,
+    int rc = fu_ewald(s->lattice, s->natom, (const double(*)[3])s->xred, c->b->model.zion, &e2, f,
                       stress ? sig : NULL, err);
     if (!rc && forces)
         for (int a = 0; a < s->natom; a++)

@@ -13,12 +13,12 @@ int fu_hamiltonian_init(fu_hamiltonian *h, const fu_basis *b, int maxvec, fu_err
     memset(h, 0, sizeof *h);
     h->b = b;
     h->maxvec = maxvec;
-    h->nthreads = b->nthreads > 1 ? b->nthreads : 1;
+    h->nthreads = b->layout.nthreads > 1 ? b->layout.nthreads : 1;
     /* Each thread's box starts 64-byte aligned like the one FFTW planned on
      * (new-array execution needs the same alignment). */
     h->box_stride = ((size_t)b->grid.ntot + 3) & ~(size_t)3;
     h->box = fftw_malloc(sizeof(double complex) * h->box_stride * h->nthreads);
-    h->nl_work = malloc(sizeof(double complex) * 2 * (size_t)maxvec * (b->nproj ? b->nproj : 1));
+    h->nl_work = malloc(sizeof(double complex) * 2 * (size_t)maxvec * (b->model.nproj ? b->model.nproj : 1));
     int any_real = 0;
     for (int ik = 0; ik < b->kp.nk; ik++) any_real |= fu_basis_owns(b, ik) && b->kb[ik].real;
     if (any_real) h->cbuf = malloc(sizeof(double complex) * 2 * (size_t)maxvec * b->max_npw);

@@ -11,7 +11,7 @@ typedef struct {
     const double *veff_r;     /* [ntot] total local potential on the grid (Ha) */
     double complex *box;      /* [nthreads][box_stride] FFT scratch, FFTW-aligned */
     size_t box_stride;        /* >= ntot, a multiple of 4 (64 bytes) */
-    int nthreads;             /* bands transformed in parallel (b->nthreads) */
+    int nthreads;             /* bands transformed in parallel (b->layout.nthreads) */
     double complex *nl_work;  /* [2*maxvec*nproj] */
     double complex *cbuf;     /* [2*maxvec*max_npw]: complex copies for the real apply */
     int maxvec;
@@ -20,7 +20,7 @@ typedef struct {
     double t_nonlocal;        /* projectors */
 } fu_hamiltonian;
 
-/* Allocates scratch for blocks of up to maxvec vectors and b->nthreads
+/* Allocates scratch for blocks of up to maxvec vectors and b->layout.nthreads
  * threads (OpenMP over the bands of a block: each band's transforms are
  * independent, so the result does not depend on the thread count). */
 int fu_hamiltonian_init(fu_hamiltonian *h, const fu_basis *b, int maxvec, fu_err *err);

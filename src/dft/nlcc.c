@@ -3,8 +3,8 @@
 #include "dft/atomic.h"
 
 int fu_nlcc_present(const fu_basis *b) {
-    for (int sp = 0; sp < b->s.nspecies; sp++)
-        if (b->psp[sp].has_core) return 1;
+    for (int sp = 0; sp < b->model.s.nspecies; sp++)
+        if (b->model.psp[sp].has_core) return 1;
     return 0;
 }
 

@@ -20,12 +20,12 @@ static void project(const fu_kblock *kb, int nproj, int m, const double complex 
 /* DC[m][nproj] = C D (D real symmetric, block diagonal per atom and l, m);
  * each entry of C is ncomp doubles (2: complex, 1: real orbitals). */
 static void apply_d(const fu_basis *b, int m, int ncomp, const double *C, double *DC) {
-    const int np = b->nproj;
+    const int np = b->model.nproj;
     for (int n = 0; n < m; n++)
         for (int p = 0; p < np; p++)
             for (int c = 0; c < ncomp; c++) {
                 double s = 0;
-                const double *drow = b->dij + (size_t)p * np;
+                const double *drow = b->model.dij + (size_t)p * np;
                 for (int q = 0; q < np; q++)
                     if (drow[q] != 0.0) s += drow[q] * C[((size_t)n * np + q) * ncomp + c];
                 DC[((size_t)n * np + p) * ncomp + c] = s;
@@ -34,7 +34,7 @@ static void apply_d(const fu_basis *b, int m, int ncomp, const double *C, double
 
 void fu_nonlocal_apply(const fu_basis *b, const fu_kblock *kb, int m, const double complex *X,
                        double complex *Y, double complex *work) {
-    const int np = b->nproj;
+    const int np = b->model.nproj;
     if (np == 0) return;
     double complex *C = work, *DC = work + (size_t)m * np;
     project(kb, np, m, X, kb->proj, C);
@@ -45,7 +45,7 @@ void fu_nonlocal_apply(const fu_basis *b, const fu_kblock *kb, int m, const doub
 
 void fu_nonlocal_apply_real(const fu_basis *b, const fu_kblock *kb, int m, const double *X,
                             double *Y, double *work) {
-    const int np = b->nproj;
+    const int np = b->model.nproj;
     if (np == 0) return;
     double *C = work, *DC = work + (size_t)m * np;
     /* b_p . v = φ_p^{-1/2} <β_p|c> is real, and D couples only p, q of
@@ -59,7 +59,7 @@ void fu_nonlocal_apply_real(const fu_basis *b, const fu_kblock *kb, int m, const
 
 double fu_nonlocal_energy(const fu_basis *b, const fu_kblock *kb, int nband,
                           const double complex *psi, const double *occ) {
-    const int np = b->nproj;
+    const int np = b->model.nproj;
     if (np == 0) return 0.0;
     double complex *C = malloc(sizeof(double complex) * 2 * (size_t)nband * np);
     if (!C) return NAN; /* the caller's NaN check reports it */
@@ -86,7 +86,7 @@ double fu_nonlocal_energy(const fu_basis *b, const fu_kblock *kb, int nband,
 int fu_nonlocal_forces_stress(const fu_basis *b, const fu_kblock *kb, int nband,
                               const double complex *psi, const double *occ, double weight,
                               double (*forces)[3], double stress[3][3], fu_err *err) {
-    const int np = b->nproj, npw = kb->npw;
+    const int np = b->model.nproj, npw = kb->npw;
     if (np == 0) return FU_OK;
     const int pb = np < DERIV_BLOCK ? np : DERIV_BLOCK;
     size_t nc = (size_t)nband * np;
@@ -131,7 +131,7 @@ int fu_nonlocal_forces_stress(const fu_basis *b, const fu_kblock *kb, int nband,
                     }
                 ACCUMULATE(p0, pc);
             }
-            for (int p = 0; p < np; p++) forces[b->projs[p].atom][dir] -= weight * acc[p];
+            for (int p = 0; p < np; p++) forces[b->model.projs[p].atom][dir] -= weight * acc[p];
         }
     }
     if (stress) {
@@ -160,10 +160,10 @@ int fu_nonlocal_forces_stress(const fu_basis *b, const fu_kblock *kb, int nband,
              * sine and cosine per projector and G were most of this function on every band
              * rank */
             for (int p = 0; p < pc; p++) {
-                const fu_projector *pr = &b->projs[p0 + p];
-                const fu_psp *psp = &b->psp[b->s.typat[pr->atom]];
+                const fu_projector *pr = &b->model.projs[p0 + p];
+                const fu_psp *psp = &b->model.psp[b->model.s.typat[pr->atom]];
                 if (pr->atom != phase_atom) {
-                    const double *x = b->s.xred[pr->atom];
+                    const double *x = b->model.s.xred[pr->atom];
                     for (int ig = 0; ig < npw; ig++) {
                         double arg = -2.0 * FU_PI *
                                      (kb->gred[ig][0] * x[0] + kb->gred[ig][1] * x[1] +

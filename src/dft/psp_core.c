@@ -4,8 +4,8 @@
 
 double fu_psp_core_energy(const fu_basis *b) {
     double eps = 0;
-    for (int a = 0; a < b->s.natom; a++) eps += fu_psp_epsatm(&b->psp[b->s.typat[a]]);
-    return b->nelec * eps / b->grid.volume;
+    for (int a = 0; a < b->model.s.natom; a++) eps += fu_psp_epsatm(&b->model.psp[b->model.s.typat[a]]);
+    return b->model.nelec * eps / b->grid.volume;
 }
 
 /* The term (term.h). */
