@@ -84,12 +84,12 @@ void fu_fftslab_g2r(const fu_fftslab *s, double complex *data) {
 }
 
 void fu_fftslab_gather(const fu_fftslab *s, const double complex *slab, double complex *whole) {
-    MPI_Allgatherv(slab, (int)s->nloc, MPI_C_DOUBLE_COMPLEX, whole, s->counts, s->displs,
+    MPI_Allgatherv(slab == whole + s->off ? MPI_IN_PLACE : slab, (int)s->nloc, MPI_C_DOUBLE_COMPLEX, whole, s->counts, s->displs,
                    MPI_C_DOUBLE_COMPLEX, s->comm);
 }
 
 void fu_fftslab_gather_real(const fu_fftslab *s, const double *slab, double *whole) {
-    MPI_Allgatherv(slab, (int)s->nloc, MPI_DOUBLE, whole, s->counts, s->displs, MPI_DOUBLE,
+    MPI_Allgatherv(slab == whole + s->off ? MPI_IN_PLACE : slab, (int)s->nloc, MPI_DOUBLE, whole, s->counts, s->displs, MPI_DOUBLE,
                    s->comm);
 }
 

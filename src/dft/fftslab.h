@@ -49,7 +49,8 @@ double complex *fu_fftslab_alloc(const fu_fftslab *s);
 void fu_fftslab_r2g(const fu_fftslab *s, double complex *data);
 void fu_fftslab_g2r(const fu_fftslab *s, double complex *data);
 
-/* whole[ntot] on every rank from the slabs (MPI_Allgatherv). Collective. */
+/* whole[ntot] on every rank from the slabs (MPI_Allgatherv; in place if
+ * slab is whole + off). Collective. */
 void fu_fftslab_gather(const fu_fftslab *s, const double complex *slab, double complex *whole);
 void fu_fftslab_gather_real(const fu_fftslab *s, const double *slab, double *whole);
 /* slab[nloc] = Σ over the ranks of their whole[ntot], this rank's slab of

@@ -90,6 +90,36 @@ int fu_mixer_distribute(fu_mixer *m, MPI_Comm comm, fu_err *err) {
     return FU_OK;
 }
 
+int fu_mixer_use_slab(fu_mixer *m, const fu_fftslab *sl, fu_err *err) {
+    if (m->comm != MPI_COMM_NULL)
+        return fu_fail(err, FU_EINPUT, "mixing: already distributed");
+    int ns = m->n / (int)sl->ntot;
+    long nl = sl->nloc;
+    size_t cap = (size_t)(ns * nl > 0 ? ns * nl : 1);
+    double *pc = malloc(sizeof(double) * cap);
+    double complex *x = malloc(sizeof(double complex) * (size_t)m->history * cap);
+    double complex *f = malloc(sizeof(double complex) * (size_t)m->history * cap);
+    if (!pc || !x || !f) {
+        free(pc);
+        free(x);
+        free(f);
+        return fu_fail(err, FU_ENOMEM, "mixing: out of memory");
+    }
+    for (int c = 0; c < ns; c++)
+        memcpy(pc + c * nl, m->precond + c * sl->ntot + sl->off, sizeof(double) * nl);
+    free(m->precond);
+    free(m->x);
+    free(m->f);
+    m->precond = pc;
+    m->x = x;
+    m->f = f;
+    m->comm = sl->comm;
+    m->slab = 1;
+    m->off = 0;
+    m->cnt = ns * (int)nl;
+    return FU_OK;
+}
+
 void fu_mixer_free(fu_mixer *m) {
     free(m->precond);
     free(m->x);
@@ -130,8 +160,10 @@ int fu_mixer_next(fu_mixer *m, const double complex *rho_in, const double comple
         }
         double A[64 * 64], rhs[64];
         /* per block: rhs[a] then A[a][c <= a], nq numbers (see MIX_BLOCK) */
-        const int nq = np + np * (np + 1) / 2, nblk = (m->n + MIX_BLOCK - 1) / MIX_BLOCK;
-        double *part = malloc(sizeof(double) * (size_t)nq * nblk);
+        /* slab: this rank's blocks only, their sums added over the ranks */
+        const int nq = np + np * (np + 1) / 2;
+        int nblk = ((m->slab ? n : m->n) + MIX_BLOCK - 1) / MIX_BLOCK;
+        double *part = calloc((size_t)nq * (nblk > 0 ? nblk : 1), sizeof(double));
         if (!part) return fu_fail(err, FU_ENOMEM, "mixing: out of memory");
         for (int i0 = 0; i0 < n; i0 += MIX_BLOCK) {
             int i1 = i0 + MIX_BLOCK < n ? i0 + MIX_BLOCK : n;
@@ -150,7 +182,12 @@ int fu_mixer_next(fu_mixer *m, const double complex *rho_in, const double comple
                 }
             }
         }
-        if (m->comm != MPI_COMM_NULL) { /* every rank's blocks on every rank */
+        if (m->slab) {
+            for (int bk = 1; bk < nblk; bk++)
+                for (int q = 0; q < nq; q++) part[q] += part[(size_t)bk * nq + q];
+            MPI_Allreduce(MPI_IN_PLACE, part, nq, MPI_DOUBLE, MPI_SUM, m->comm);
+            nblk = 1;
+        } else if (m->comm != MPI_COMM_NULL) { /* every rank's blocks on every rank */
             int size;
             MPI_Comm_size(m->comm, &size);
             int *cd = malloc(sizeof(int) * 2 * (size_t)size);
@@ -198,7 +235,7 @@ int fu_mixer_next(fu_mixer *m, const double complex *rho_in, const double comple
     } else {
         for (int i = 0; i < n; i++) next[i] = xn[i] + m->damping * fn[i];
     }
-    if (m->comm != MPI_COMM_NULL)
+    if (m->comm != MPI_COMM_NULL && !m->slab)
         MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, (double *)rho_next, m->counts,
                        m->displs, MPI_DOUBLE, m->comm);
     return FU_OK;

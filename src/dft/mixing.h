@@ -7,6 +7,7 @@
 #include <mpi.h>
 
 #include "dft/fftgrid.h"
+#include "dft/fftslab.h"
 
 typedef struct {
     int n;               /* vector length (nspin*ntot complex numbers) */
@@ -23,6 +24,7 @@ typedef struct {
     MPI_Comm comm;       /* MPI_COMM_NULL: not split */
     int off, cnt;
     int *counts, *displs; /* [size] in doubles, for the gather */
+    int slab;            /* fu_mixer_use_slab: vectors are this rank's slabs, not gathered */
 } fu_mixer;
 
 int fu_mixer_init(fu_mixer *m, const fu_fftgrid *g, int history, double damping, double kerker_k0,
@@ -39,6 +41,11 @@ int fu_mixer_init_spin(fu_mixer *m, const fu_fftgrid *g, int nspin, int history,
  * mixing work shrink by the rank count; the result is the same on every
  * rank (rounding of the dot products aside). Collective when used. */
 int fu_mixer_distribute(fu_mixer *m, MPI_Comm comm, fu_err *err);
+/* Instead of fu_mixer_distribute: the densities given to fu_mixer_next are
+ * this rank's slabs of each channel ([nspin][sl->nloc], fftslab.h) and so
+ * is rho_next (nothing gathered); the dot products are summed over the
+ * slab's ranks. Collective in fu_mixer_next. */
+int fu_mixer_use_slab(fu_mixer *m, const fu_fftslab *sl, fu_err *err);
 void fu_mixer_free(fu_mixer *m);
 /* Forgets the history (after a restart of the SCF). */
 void fu_mixer_reset(fu_mixer *m);

@@ -6,6 +6,7 @@
 #include <xc.h>
 
 #include "dft/fftgrid.h"
+#include "dft/fftslab.h"
 
 #define FU_XC_MAXFUNC 3
 
@@ -20,7 +21,14 @@ typedef struct {
     int split;              /* 1: fu_xc_eval's pointwise work split over comm */
     MPI_Comm comm;
     int *counts, *displs;   /* [size] the grid points of each rank (split) */
+    const fu_fftslab *slab; /* fu_xc_use_slab: grid arrays are slabs (NULL: whole) */
 } fu_xc;
+
+/* From now on fu_xc_eval and fu_xc_eval_spin take and return this rank's
+ * slab of every grid array ([nspin][slab->nloc], fftslab.h): gradients and
+ * the GGA divergence by slab FFTs, energy and stress summed over the slab's
+ * ranks (the same on each). Replaces fu_xc_distribute's split. NULL: whole. */
+void fu_xc_use_slab(fu_xc *xc, const fu_fftslab *slab);
 
 /* Splits the pointwise work of fu_xc_eval (nspin 1; libxc's evaluation, the
  * energy and stress sums) over the ranks of comm for a grid of ntot points:
