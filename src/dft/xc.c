@@ -85,27 +85,7 @@ int fu_xc_init_nspin(fu_xc *xc, const char *spec, int nspin, fu_err *err) {
     return rc;
 }
 
-int fu_xc_distribute(fu_xc *xc, MPI_Comm comm, int ntot, fu_err *err) {
-    int size;
-    MPI_Comm_size(comm, &size);
-    if (size < 2 || xc->nspin != 1) return FU_OK;
-    xc->counts = malloc(sizeof(int) * 2 * (size_t)size);
-    if (!xc->counts) return fu_fail(err, FU_ENOMEM, "xc: out of memory");
-    xc->displs = xc->counts + size;
-    for (int j = 0; j < size; j++) {
-        int q = ntot / size, r = ntot % size; /* as fu_bandpar_split */
-        xc->counts[j] = q + (j < r);
-        xc->displs[j] = j * q + (j < r ? j : r);
-    }
-    xc->comm = comm;
-    xc->split = 1;
-    return FU_OK;
-}
-
 void fu_xc_free(fu_xc *xc) {
-    free(xc->counts);
-    xc->counts = xc->displs = NULL;
-    xc->split = 0;
     for (int i = 0; i < xc->nfunc; i++) xc_func_end(&xc->func[i]);
     xc->nfunc = 0;
 }
@@ -147,7 +127,6 @@ static void gradient_component(const fu_xc *xc, const fu_fftgrid *g, const doubl
 
 void fu_xc_use_slab(fu_xc *xc, const fu_fftslab *slab) {
     xc->slab = slab;
-    if (slab) xc->split = 0; /* the slab already splits the points */
 }
 
 int fu_xc_eval(const fu_xc *xc, const fu_fftgrid *g, const double *rho_r,
@@ -156,14 +135,6 @@ int fu_xc_eval(const fu_xc *xc, const fu_fftgrid *g, const double *rho_r,
     const long nt = xc_np(xc, g); /* points here: whole grid or slab */
     const double dvol = g->volume / g->ntot;
     int rc = FU_OK;
-    /* this rank's points i0 .. i1-1 (all of them unless split) */
-    long i0 = 0, i1 = nt;
-    if (xc->split) {
-        int me;
-        MPI_Comm_rank(xc->comm, &me);
-        i0 = xc->displs[me];
-        i1 = i0 + xc->counts[me];
-    }
     size_t nb = nt > 0 ? (size_t)nt : 1;
     double *rho = malloc(sizeof(double) * nb);
     double *zk = malloc(sizeof(double) * nb);
@@ -191,29 +162,19 @@ int fu_xc_eval(const fu_xc *xc, const fu_fftgrid *g, const double *rho_r,
                        grad[2 * nt + i] * grad[2 * nt + i];
     }
     double e = 0;
-    size_t np = (size_t)(i1 - i0);
-    for (long i = i0; i < i1; i++) vxc_r[i] = 0;
-    for (int f = 0; f < xc->nfunc; f++) {
+    for (long i = 0; i < nt; i++) vxc_r[i] = 0;
+    for (int f = 0; f < xc->nfunc && nt > 0; f++) {
         const xc_func_type *fn = &xc->func[f];
-        if (np == 0) break;
         if (fn->info->family == XC_FAMILY_LDA) {
-            xc_lda_exc_vxc(fn, np, rho + i0, zk + i0, vrho + i0);
+            xc_lda_exc_vxc(fn, (size_t)nt, rho, zk, vrho);
         } else {
-            xc_gga_exc_vxc(fn, np, rho + i0, sigma + i0, zk + i0, vrho + i0, vsigma + i0);
-            for (long i = i0; i < i1; i++) vsig_tot[i] += vsigma[i];
+            xc_gga_exc_vxc(fn, (size_t)nt, rho, sigma, zk, vrho, vsigma);
+            for (long i = 0; i < nt; i++) vsig_tot[i] += vsigma[i];
         }
-        for (long i = i0; i < i1; i++) {
+        for (long i = 0; i < nt; i++) {
             e += rho[i] * zk[i];
             vxc_r[i] += vrho[i];
         }
-    }
-    if (xc->split) { /* the slices' sum and potential on every rank */
-        MPI_Allreduce(MPI_IN_PLACE, &e, 1, MPI_DOUBLE, MPI_SUM, xc->comm);
-        MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, vxc_r, xc->counts, xc->displs,
-                       MPI_DOUBLE, xc->comm);
-        if (xc->gga)
-            MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, vsig_tot, xc->counts, xc->displs,
-                           MPI_DOUBLE, xc->comm);
     }
     xc_sum(xc, &e, 1);
     *exc = e * dvol;
