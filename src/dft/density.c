@@ -284,11 +284,11 @@ static double atom_decay_length(double ncore, double nval) {
  * species moment (magnetisation). */
 static void gaussian_superposition(const fu_basis *b, const double *moment, double complex *rho_g) {
     const fu_fftgrid *g = &b->grid;
-    const fu_structure *s = &b->s;
+    const fu_structure *s = &b->model.s;
     double L[FU_MAX_SPECIES]; /* 2λ: the form factor below is exp(-G² L²/4) */
     double norm[FU_MAX_SPECIES]; /* charge: the file's atomic valence density, scaled to Z_ion */
     for (int sp = 0; sp < s->nspecies; sp++) {
-        const fu_psp *q = &b->psp[sp];
+        const fu_psp *q = &b->model.psp[sp];
         L[sp] = 2.0 * atom_decay_length(q->znucl - q->zion, q->zion);
         double n0 = q->has_valence ? fu_psp_rhoval_q(q, 0.0) : 0.0;
         norm[sp] = !moment && n0 > 0 ? q->zion / n0 : 0.0;
@@ -305,8 +305,8 @@ static void gaussian_superposition(const fu_basis *b, const double *moment, doub
                 double arg = -2.0 * FU_PI * (m[0] * x[0] + m[1] * x[1] + m[2] * x[2]);
                 int sp = s->typat[a];
                 double l = L[sp];
-                double q = moment ? moment[sp] : b->zion[a];
-                double ff = norm[sp] > 0 ? norm[sp] * fu_psp_rhoval_q(&b->psp[sp], sqrt(g2))
+                double q = moment ? moment[sp] : b->model.zion[a];
+                double ff = norm[sp] > 0 ? norm[sp] * fu_psp_rhoval_q(&b->model.psp[sp], sqrt(g2))
                                          : q * exp(-0.25 * g2 * l * l);
                 v += ff * (cos(arg) + I * sin(arg));
             }

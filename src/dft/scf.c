@@ -117,7 +117,7 @@ static void state_free(scf_state *st) {
     fftw_free(st->box);
     free(st->veff_s);
     if (st->slab) fu_fftslab_free(&st->sl);
-    if (st->slab && st->b.npk > 1) MPI_Comm_free(&st->xcomm);
+    if (st->slab && st->b.layout.npk > 1) MPI_Comm_free(&st->xcomm);
     free(st->vxc_r);
     free(st->veff_r);
     free(st->rho_in_r);
@@ -138,13 +138,13 @@ static int state_alloc(scf_state *st, const fu_scf_params *p, fu_err *err) {
     const fu_basis *b = &st->b;
     size_t nt = (size_t)b->grid.ntot, ns = (size_t)st->nspin;
     st->np = (long)nt;
-    if (b->npb > 1) { /* the band ranks split the grid arrays in slabs */
-        int rc = fu_fftslab_init(&st->sl, b->grid.n, b->bcomm, 0, err);
+    if (b->layout.npb > 1) { /* the band ranks split the grid arrays in slabs */
+        int rc = fu_fftslab_init(&st->sl, b->grid.n, b->layout.bcomm, 0, err);
         if (rc) return rc;
         st->slab = 1;
         st->np = st->sl.nloc;
         st->off = st->sl.off;
-        if (b->npk > 1) MPI_Comm_split(b->comm, b->brank, b->kgroup, &st->xcomm);
+        if (b->layout.npk > 1) MPI_Comm_split(b->layout.comm, b->layout.brank, b->layout.kgroup, &st->xcomm);
     }
     /* grid arrays of np points (at least one: a slab may be empty) */
     size_t np = st->np > 0 ? (size_t)st->np : 1;
@@ -152,17 +152,17 @@ static int state_alloc(scf_state *st, const fu_scf_params *p, fu_err *err) {
     int nk = b->kp.nk;
     st->psi = calloc(ns * nk, sizeof(double complex *));
     st->rbuf = malloc(sizeof(double) * (size_t)st->nev * (b->max_npw ? b->max_npw : 1));
-    fu_bandpar_split(st->nev, b->npb, b->brank, &st->boff, &st->bcnt);
+    fu_bandpar_split(st->nev, b->layout.npb, b->layout.brank, &st->boff, &st->bcnt);
     /* npb > 1, complex k-points: the whole start guess, then this rank's bands (real
      * k-points build it in rbuf, already there) */
     double complex *full = NULL;
     int any_complex = 0;
     for (int ik = 0; ik < nk; ik++) any_complex |= fu_basis_owns(b, ik) && !b->kb[ik].real;
-    if (b->npb > 1) {
-        int rc = fu_bandpar_init(&st->bp, b->bcomm, b->max_npw, st->nev, p->scalapack_min, err);
+    if (b->layout.npb > 1) {
+        int rc = fu_bandpar_init(&st->bp, b->layout.bcomm, b->max_npw, st->nev, p->scalapack_min, err);
         if (rc) return rc;
         int r0, nrow;
-        fu_bandpar_split(b->max_npw, b->npb, b->brank, &r0, &nrow);
+        fu_bandpar_split(b->max_npw, b->layout.npb, b->layout.brank, &r0, &nrow);
         st->xrows = malloc(sizeof(double complex) * (size_t)st->nev * (nrow + 1));
         if (any_complex)
             full = malloc(sizeof(double complex) * (size_t)st->nev * (b->max_npw ? b->max_npw : 1));
@@ -228,7 +228,7 @@ static int state_alloc(scf_state *st, const fu_scf_params *p, fu_err *err) {
             return fu_fail(err, FU_ENOMEM, "scf: out of memory");
         }
         for (int t = 0; t < st->bcnt && (kb->real || full); t++) { /* this rank's bands */
-            size_t n = (size_t)fu_bandpar_band(b->npb, b->brank, t) * kb->npw;
+            size_t n = (size_t)fu_bandpar_band(b->layout.npb, b->layout.brank, t) * kb->npw;
             double complex *dst = st->psi[iks] + (size_t)t * kb->npw;
             if (kb->real) fu_kblock_from_real(kb, 1, st->rbuf + n, dst);
             else memcpy(dst, full + n, sizeof(double complex) * kb->npw);
@@ -253,13 +253,13 @@ static void rot_cart(const double lat[3][3], const int R[3][3], double Rc[3][3])
 
 static void symmetrize_forces_stress(const fu_basis *b, double (*f)[3], double sig[3][3]) {
     const fu_symmetry *sym = &b->sym;
-    int na = b->s.natom;
+    int na = b->model.s.natom;
     double (*fs)[3] = calloc((size_t)na, sizeof *fs);
     double ss[3][3] = {{0}};
     if (!fs) return; /* leave unsymmetrised; still correct to SCF precision */
     for (int s = 0; s < sym->nsym; s++) {
         double Rc[3][3];
-        rot_cart(b->s.lattice, sym->rot[s], Rc);
+        rot_cart(b->model.s.lattice, sym->rot[s], Rc);
         for (int a = 0; a < na; a++) {
             int t = sym->atom_map[s][a];
             for (int i = 0; i < 3; i++)
@@ -297,7 +297,7 @@ static void band_edges(const fu_basis *b, const fu_scf_params *p, fu_scf_result 
             }
         }
     } else if (p->smearing == FU_SMEAR_NONE) {
-        int nocc = (int)lround(b->nelec / 2.0);
+        int nocc = (int)lround(b->model.nelec / 2.0);
         for (int k = 0; k < nk; k++) {
             if (nocc > 0 && r->eig[k * nb + nocc - 1] > r->vbm) {
                 r->vbm = r->eig[k * nb + nocc - 1];
@@ -370,13 +370,13 @@ void fu_scf_result_free(fu_scf_result *r) {
 }
 
 static int check_functionals(const fu_basis *b, const fu_xc *xc, fu_err *err) {
-    for (int sp = 0; sp < b->s.nspecies; sp++) {
-        const char *f = b->psp[sp].functional;
+    for (int sp = 0; sp < b->model.s.nspecies; sp++) {
+        const char *f = b->model.psp[sp].functional;
         if (strcmp(f, "unknown") == 0 || f[0] == '\0') continue;
         if (strcmp(f, xc->label) != 0)
             return fu_fail(err, FU_EINPUT,
                            "pseudopotentials: %s: %s was made for %s but xc is %s (%s)",
-                           b->s.symbol[sp], b->psp[sp].path, f, xc->label, xc->names);
+                           b->model.s.symbol[sp], b->model.psp[sp].path, f, xc->label, xc->names);
     }
     return FU_OK;
 }
@@ -425,12 +425,12 @@ static int diagonalize(scf_state *st, int nconv, double tol, double tol_rest, in
         fu_eig_stats stats;
         double *eig = st->eig_nev + (size_t)iks * nev;
         int rc;
-        if (b->npb > 1) {
+        if (b->layout.npb > 1) {
             /* bands -> rows, LOBPCG on the rows, rows -> bands (bandpar.h) */
             fu_bandpar *bp = &st->bp;
             fu_bandpar_set(bp, &st->ham);
             int r0, nrow;
-            fu_bandpar_split(kb->npw, b->npb, b->brank, &r0, &nrow);
+            fu_bandpar_split(kb->npw, b->layout.npb, b->layout.brank, &r0, &nrow);
             if (kb->real) {
                 fu_kblock_to_real(kb, st->bcnt, st->psi[iks], st->rbuf);
                 fu_bandpar_psi_to_rows(bp, kb->npw, nev, 1, st->rbuf, (double *)st->xrows);
@@ -448,7 +448,7 @@ static int diagonalize(scf_state *st, int nconv, double tol, double tol_rest, in
                 fu_bandpar_rows_to_psi(bp, kb->npw, nev, 2, (double *)st->xrows,
                                        (double *)st->psi[iks]);
             }
-            if (b->brank != 0) { /* the group's sums below count each k-point once */
+            if (b->layout.brank != 0) { /* the group's sums below count each k-point once */
                 memset(eig, 0, sizeof(double) * nev);
                 stats.n_applies = 0;
             }
@@ -472,11 +472,11 @@ static int diagonalize(scf_state *st, int nconv, double tol, double tol_rest, in
         applies += stats.n_applies;
         conv = conv && stats.converged;
     }
-    fu_allreduce(&applies, 1, MPI_DOUBLE, MPI_SUM, b->comm);
+    fu_allreduce(&applies, 1, MPI_DOUBLE, MPI_SUM, b->layout.comm);
     *applies_out = applies / nks;
-    fu_allreduce(st->eig_nev, nks * nev, MPI_DOUBLE, MPI_SUM, b->comm);
-    fu_allreduce(&maxit, 1, MPI_INT, MPI_MAX, b->comm);
-    fu_allreduce(&conv, 1, MPI_INT, MPI_MIN, b->comm);
+    fu_allreduce(st->eig_nev, nks * nev, MPI_DOUBLE, MPI_SUM, b->layout.comm);
+    fu_allreduce(&maxit, 1, MPI_INT, MPI_MAX, b->layout.comm);
+    fu_allreduce(&conv, 1, MPI_INT, MPI_MIN, b->layout.comm);
     *all_conv = conv;
     for (int ik = 0; ik < nks; ik++)
         memcpy(st->eig + (size_t)ik * b->nband, st->eig_nev + (size_t)ik * nev,
@@ -506,7 +506,7 @@ static int spin_occupations(const scf_state *st, const fu_scf_params *p, double 
         double *w2 = malloc(sizeof(double) * 2 * nk);
         if (!w2) return fu_fail(err, FU_ENOMEM, "scf: out of memory");
         for (int k = 0; k < nk; k++) w2[k] = w2[nk + k] = 0.5 * b->kp.weight[k];
-        rc = fu_occupations(p->smearing, p->smearing_order, p->tsmear, b->nelec, 2.0, 2 * nk, w2,
+        rc = fu_occupations(p->smearing, p->smearing_order, p->tsmear, b->model.nelec, 2.0, 2 * nk, w2,
                             nb, st->eig, st->occ, efermi, minus_ts, err);
         free(w2);
         if (!rc)
@@ -524,7 +524,7 @@ static int spin_occupations(const scf_state *st, const fu_scf_params *p, double 
         for (int sp = 0; sp < 2; sp++)
             memcpy(e2 + ((size_t)k * 2 + sp) * nb, st->eig + ((size_t)sp * nk + k) * nb,
                    sizeof(double) * nb);
-    rc = fu_occupations(FU_SMEAR_NONE, 0, 0.0, b->nelec, 1.0, nk, b->kp.weight, 2 * nb, e2, o2,
+    rc = fu_occupations(FU_SMEAR_NONE, 0, 0.0, b->model.nelec, 1.0, nk, b->kp.weight, 2 * nb, e2, o2,
                         efermi, minus_ts, err);
     if (!rc)
         for (int k = 0; k < nk; k++)
@@ -539,7 +539,7 @@ static int spin_occupations(const scf_state *st, const fu_scf_params *p, double 
 /* How many of the first nb bands are this rank's; their occupations (occ:
  * all nb of one k-point) into st->occ_loc. */
 static int band_share(scf_state *st, const double *occ, int nb) {
-    int p = st->b.npb, j = st->b.brank, c = fu_bandpar_nlocal(p, j, nb);
+    int p = st->b.layout.npb, j = st->b.layout.brank, c = fu_bandpar_nlocal(p, j, nb);
     if (c > st->bcnt) c = st->bcnt;
     for (int t = 0; t < c; t++) st->occ_loc[t] = occ[fu_bandpar_band(p, j, t)];
     return c;
@@ -552,7 +552,7 @@ static int output_state(scf_state *st, const fu_scf_params *p, const double *e_s
     const fu_fftgrid *g = &b->grid;
     int nk = b->kp.nk, nb = b->nband, ns = st->nspin;
     size_t nt = (size_t)g->ntot;
-    int rc = ns == 1 ? fu_occupations(p->smearing, p->smearing_order, p->tsmear, b->nelec, 2.0, nk,
+    int rc = ns == 1 ? fu_occupations(p->smearing, p->smearing_order, p->tsmear, b->model.nelec, 2.0, nk,
                                       b->kp.weight, nb, st->eig, st->occ, &e->efermi,
                                       &e->term[FU_ENERGY_ENTROPY], err)
                      : spin_occupations(st, p, &e->efermi, &e->term[FU_ENERGY_ENTROPY], err);
@@ -586,14 +586,14 @@ static int output_state(scf_state *st, const fu_scf_params *p, const double *e_s
                           fu_terms[t]->orbital_energy(&st->tc, kb, cnt, st->psi[iks], occ);
         fu_density_add(b, kb, cnt, st->psi[iks], occ, kb->weight, acc + spin * nt, st->box);
     }
-    fu_allreduce(orb, FU_ENERGY_NTERMS, MPI_DOUBLE, MPI_SUM, b->comm);
+    fu_allreduce(orb, FU_ENERGY_NTERMS, MPI_DOUBLE, MPI_SUM, b->layout.comm);
     if (st->slab) {
         for (int c = 0; c < ns; c++)
             fu_fftslab_reduce_scatter_real(&st->sl, acc + c * nt, st->rho_out_r + c * np);
-        if (b->npk > 1) /* the other k-groups' k-points, slab by slab */
+        if (b->layout.npk > 1) /* the other k-groups' k-points, slab by slab */
             fu_allreduce(st->rho_out_r, (int)(np * ns), MPI_DOUBLE, MPI_SUM, st->xcomm);
     } else {
-        fu_allreduce(st->rho_out_r, g->ntot * ns, MPI_DOUBLE, MPI_SUM, b->comm);
+        fu_allreduce(st->rho_out_r, g->ntot * ns, MPI_DOUBLE, MPI_SUM, b->layout.comm);
     }
     if (ns == 2)
         for (size_t i = 0; i < np; i++) {
@@ -705,9 +705,9 @@ static int scf_setup(scf_run *r, const fu_structure *s, const fu_scf_params *p, 
                          "unpolarised (nspin 1)", s->symbol[sp]);
             return rc;
         }
-        if (!isfinite(mu) || fabs(mu) > b->psp[sp].zion) {
+        if (!isfinite(mu) || fabs(mu) > b->model.psp[sp].zion) {
             rc = fu_fail(err, FU_EINPUT, "spin: moment of %s: |%g| μB exceeds its %g valence "
-                         "electrons", s->symbol[sp], mu, b->psp[sp].zion);
+                         "electrons", s->symbol[sp], mu, b->model.psp[sp].zion);
             return rc;
         }
     }
@@ -726,7 +726,7 @@ static int scf_setup(scf_run *r, const fu_structure *s, const fu_scf_params *p, 
     st->nbusy = b->nband; /* until the first occupations are known */
     rc = state_alloc(st, p, err);
     /* band ranks apply H to their share of a block only */
-    if (!rc) rc = fu_hamiltonian_init(&st->ham, b, (st->nev + b->npb - 1) / b->npb, err);
+    if (!rc) rc = fu_hamiltonian_init(&st->ham, b, (st->nev + b->layout.npb - 1) / b->layout.npb, err);
     /* Automatic Kerker: 0.5 bohr⁻¹ for metals and insulators alike gave the
      * fewest SCF steps over the ABINIT reference set (damping 1, history 8). */
     double kerker = p->kerker_k0 >= 0 ? p->kerker_k0 : 0.5;
@@ -775,28 +775,28 @@ static int scf_setup(scf_run *r, const fu_structure *s, const fu_scf_params *p, 
         g_to_r(st, st->rho_in_g + c * np, st->rho_in_r + c * np);
     }
 
-    if (log && b->rank == 0) {
+    if (log && b->layout.rank == 0) {
         fprintf(log, "# SCF: %d k-points, %d bands (+%d buffer), FFT %dx%dx%d, %d symmetry ops, "
                      "xc %s%s\n",
                 b->kp.nk, b->nband, st->nev - b->nband, g->n[0], g->n[1], g->n[2], b->sym.nsym,
                 st->xc.names, ns == 2 ? ", collinear spin" : "");
-        if (b->size > 1)
-            fprintf(log, "# layout: %d k-group%s x %d band rank%s (%s)\n", b->npk,
-                    b->npk == 1 ? "" : "s", b->npb, b->npb == 1 ? "" : "s",
-                    b->npb == 1 ? "every band on each rank" : "bands cyclic: 1, 1 + npb, ... on rank 0");
+        if (b->layout.size > 1)
+            fprintf(log, "# layout: %d k-group%s x %d band rank%s (%s)\n", b->layout.npk,
+                    b->layout.npk == 1 ? "" : "s", b->layout.npb, b->layout.npb == 1 ? "" : "s",
+                    b->layout.npb == 1 ? "every band on each rank" : "bands cyclic: 1, 1 + npb, ... on rank 0");
         if (st->slab)
             fprintf(log, "# grid arrays: slabs over the %d band ranks (%d of %d planes on rank 0; "
                          "densities, potentials, xc, Hartree, mixing)\n",
-                    b->npb, st->sl.n0, g->n[0]);
+                    b->layout.npb, st->sl.n0, g->n[0]);
         if (st->bp.sl.prow)
             fprintf(log, "# subspace matrices of order >= %d: ScaLAPACK on a %d x %d grid of the "
                          "band ranks\n", st->bp.sl_min, st->bp.sl.nprow, st->bp.sl.npcol);
         /* say so when some ranks get no k-point */
-        if (b->npk > b->kp.nk)
+        if (b->layout.npk > b->kp.nk)
             fprintf(log,
                     "# note: %d of %d ranks idle (%d irreducible k-point%s); fewer ranks with "
                     "more threads each (FURUI_THREADS) would use those cores\n",
-                    (b->npk - b->kp.nk) * b->npb, b->size, b->kp.nk, b->kp.nk == 1 ? "" : "s");
+                    (b->layout.npk - b->kp.nk) * b->layout.npb, b->layout.size, b->kp.nk, b->kp.nk == 1 ? "" : "s");
         if (p->protocol[0])
             fprintf(log, "# protocol %s (explicit keys override): ecut %g Ha, k-mesh %dx%dx%d, "
                          "smearing %s %g Ha, energy tolerance %g Ha\n",
@@ -809,7 +809,7 @@ static int scf_setup(scf_run *r, const fu_structure *s, const fu_scf_params *p, 
             fprintf(log, "\n");
         }
         for (int sp = 0; sp < s->nspecies; sp++) {
-            const fu_psp *q = &b->psp[sp];
+            const fu_psp *q = &b->model.psp[sp];
             fprintf(log, "# psp %-2s %s (%s, %s): Z_ion %g, functional %s, channels",
                     s->symbol[sp], q->name, q->format, q->path, q->zion, q->functional);
             for (int l = 0; l <= q->lmax; l++) fprintf(log, " %c:%d", "spdf"[l], q->nproj[l]);
@@ -875,8 +875,8 @@ static int scf_iterate(scf_run *r, const fu_scf_params *p, fu_scf_result *res, f
                 sums[1] += st->rho_out_r[np + i];
                 sums[2] += fabs(st->rho_out_r[np + i]);
             }
-        if (st->slab) fu_allreduce(sums, 3, MPI_DOUBLE, MPI_SUM, b->bcomm);
-        drho = sums[0] * g->volume / g->ntot / b->nelec;
+        if (st->slab) fu_allreduce(sums, 3, MPI_DOUBLE, MPI_SUM, b->layout.bcomm);
+        drho = sums[0] * g->volume / g->ntot / b->model.nelec;
         double mag = 0, absmag = 0;
         if (ns == 2) {
             mag = sums[1] * g->volume / g->ntot;
@@ -891,7 +891,7 @@ static int scf_iterate(scf_run *r, const fu_scf_params *p, fu_scf_result *res, f
         }
         res->last_denergy = de;
         res->last_drho = drho;
-        if (log && b->rank == 0) {
+        if (log && b->layout.rank == 0) {
             fprintf(log, "  %4d %22.12f %12.3e %12.3e %6d %8.1f %8.1e %8.3f", it, r->e.total, de,
                     drho, diag_iters, applies, tol_diag, fu_monotonic_seconds() - ti);
             if (ns == 2) fprintf(log, " %10.5f %10.5f", mag, absmag);
@@ -923,7 +923,7 @@ static int scf_iterate(scf_run *r, const fu_scf_params *p, fu_scf_result *res, f
     }
     res->iterations = r->converged || r->timed_out ? r->it : p->max_iterations;
     res->converged = r->converged;
-    if (st->bp.sl.prow && log && b->rank == 0)
+    if (st->bp.sl.prow && log && b->layout.rank == 0)
         fprintf(log, "# ScaLAPACK: %d subspace matrices solved distributed\n", st->bp.sl.solves);
     return FU_OK;
 }
@@ -944,31 +944,31 @@ static int scf_results(scf_run *r, const fu_structure *s, const fu_scf_params *p
     res->etotal = e.total;
     memcpy(res->energy, e.term, sizeof res->energy);
     res->efermi = e.efermi;
-    res->nelec = b->nelec;
+    res->nelec = b->model.nelec;
     res->volume = g->volume;
     memcpy(res->fft, g->n, sizeof res->fft);
     res->nsym = b->sym.nsym;
     res->spacegroup_number = b->sym.spacegroup_number;
-    res->ranks = b->size;
-    res->npk = b->npk;
-    res->npb = b->npb;
+    res->ranks = b->layout.size;
+    res->npk = b->layout.npk;
+    res->npb = b->layout.npb;
     snprintf(res->xc_names, sizeof res->xc_names, "%s", st->xc.names);
     res->nspecies = s->nspecies;
     for (int sp = 0; sp < s->nspecies; sp++) {
-        snprintf(res->psp_names[sp], sizeof res->psp_names[sp], "%s", b->psp[sp].name);
-        snprintf(res->psp_paths[sp], sizeof res->psp_paths[sp], "%s", b->psp[sp].path);
-        snprintf(res->psp_sha256[sp], sizeof res->psp_sha256[sp], "%s", b->psp[sp].sha256);
+        snprintf(res->psp_names[sp], sizeof res->psp_names[sp], "%s", b->model.psp[sp].name);
+        snprintf(res->psp_paths[sp], sizeof res->psp_paths[sp], "%s", b->model.psp[sp].path);
+        snprintf(res->psp_sha256[sp], sizeof res->psp_sha256[sp], "%s", b->model.psp[sp].sha256);
         snprintf(res->psp_functional[sp], sizeof res->psp_functional[sp], "%s",
-                 b->psp[sp].functional);
-        snprintf(res->psp_format[sp], sizeof res->psp_format[sp], "%s", b->psp[sp].format);
-        res->psp_core[sp] = b->psp[sp].has_core;
-        res->psp_valence[sp] = b->psp[sp].zion;
-        memcpy(res->psp_hints[sp], b->psp[sp].hint_ecut, sizeof res->psp_hints[sp]);
+                 b->model.psp[sp].functional);
+        snprintf(res->psp_format[sp], sizeof res->psp_format[sp], "%s", b->model.psp[sp].format);
+        res->psp_core[sp] = b->model.psp[sp].has_core;
+        res->psp_valence[sp] = b->model.psp[sp].zion;
+        memcpy(res->psp_hints[sp], b->model.psp[sp].hint_ecut, sizeof res->psp_hints[sp]);
     }
     for (int ik = 0; ik < b->kp.nk; ik++) {
         memcpy(res->kred[ik], b->kp.kred[ik], sizeof res->kred[ik]);
         res->kweight[ik] = b->kp.weight[ik];
-        res->npw[ik] = fu_basis_owns(b, ik) && b->brank == 0 ? b->kb[ik].npw : 0;
+        res->npw[ik] = fu_basis_owns(b, ik) && b->layout.brank == 0 ? b->kb[ik].npw : 0;
     }
     fu_allreduce(res->npw, b->kp.nk, MPI_INT, MPI_SUM, comm);
     memcpy(res->eig, st->eig, sizeof(double) * (size_t)ns * b->kp.nk * b->nband);
