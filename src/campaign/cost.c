@@ -31,6 +31,7 @@ void fu_cost_estimate(fu_candidate *k, const fu_structure *s, const fu_scf_param
     k->memc.nlcc |= nlcc;
     k->memc.npw = k->npw;
     k->memc.nfft = k->nfft;
+    k->memc.nfft0 = nfft[0];
     fu_mem_estimate me;
     fu_memory_estimate_counts(&k->memc, &me);
     k->mem = me.total;

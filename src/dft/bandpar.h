@@ -12,9 +12,8 @@
  * block into whole columns, each rank does the FFTs and projectors of its
  * columns, and a second transpose returns the rows (ABINIT's "band-FFT"
  * scheme with one FFT rank per band). The band ranks also split the
- * density mixer's history and work (mixing.h); the other FFT-grid arrays
- * (densities, potentials) and their work (xc, Hartree, symmetrisation) are
- * whole on every rank. */
+ * density side on the FFT grid in slabs (fftslab.h; scf.c): densities,
+ * potentials, mixing, xc, Hartree; V_eff is gathered whole for H. */
 #ifndef FURUI_DFT_BANDPAR_H
 #define FURUI_DFT_BANDPAR_H
 

@@ -187,19 +187,25 @@ int fu_density_symmap_init(fu_basis *b, fu_err *err) {
     return FU_OK;
 }
 
-void fu_density_symmetrize(const fu_basis *b, double complex *rho_g, double complex *tmp) {
+void fu_density_symmetrize_part(const fu_basis *b, double complex *rho_g, long off, long np,
+                                double complex *out) {
     const fu_fftgrid *g = &b->grid;
     const fu_symmetry *sym = &b->sym;
     const int *n = g->n;
     const fu_symmap *m = &b->symmap;
     const int nr = m->nrep;
-    if (sym->nsym <= 1 || nr == 0) return;
+    if (sym->nsym <= 1 || nr == 0) {
+        if (out != rho_g + off) memcpy(out, rho_g + off, sizeof(double complex) * np);
+        return;
+    }
     if (m->npt > 0) {
-        memset(tmp, 0, sizeof(double complex) * g->ntot);
+        memset(out, 0, sizeof(double complex) * np);
         for (int k = 0; k < m->npt; k++) { /* translation factor is 1 or 0 */
             if (m->tfac[k] < 0.5) rho_g[m->pt[k]] = 0;
         }
         for (int k = 0; k < m->npt; k++) {
+            long at = (long)m->pt[k] - off;
+            if (at < 0 || at >= np) continue;
             const int *img = m->img + (size_t)k * nr;
             const double complex *ph = m->phase + (size_t)k * nr;
             double complex acc = 0;
@@ -211,13 +217,15 @@ void fu_density_symmetrize(const fu_basis *b, double complex *rho_g, double comp
                 }
                 acc += rho_g[img[r]] * ph[r];
             }
-            tmp[m->pt[k]] = outside ? 0 : acc / nr;
+            out[at] = outside ? 0 : acc / nr;
         }
-        memcpy(rho_g, tmp, sizeof(double complex) * g->ntot);
         return;
     }
     int(*rinvT)[3][3] = malloc(sizeof(*rinvT) * (size_t)sym->nsym);
-    if (!rinvT) return; /* unreachable in practice; ρ stays unsymmetrised but valid */
+    if (!rinvT) { /* unreachable in practice; ρ stays unsymmetrised but valid */
+        memcpy(out, rho_g + off, sizeof(double complex) * np);
+        return;
+    }
     inverse_transposes(sym, rinvT);
     if (m->ntr > 1)
         for (int i = 0; i < g->ntot; i++) {
@@ -226,21 +234,25 @@ void fu_density_symmetrize(const fu_basis *b, double complex *rho_g, double comp
             fu_fftgrid_gvec(g, i, f, G);
             if (translation_factor(sym, m, f) < 0.5) rho_g[i] = 0;
         }
-    for (int i0 = 0; i0 < n[0]; i0++)
-        for (int i1 = 0; i1 < n[1]; i1++)
-            for (int i2 = 0; i2 < n[2]; i2++) {
-                double complex acc = 0, ph;
-                int outside = 0;
-                for (int r = 0; r < nr && !outside; r++) {
-                    int s = m->rep[r];
-                    int j = image(g, rinvT[s], sym->trans[s], i0, i1, i2, &ph);
-                    if (j < 0) outside = 1;
-                    else acc += rho_g[j] * ph;
-                }
-                tmp[(i0 * n[1] + i1) * n[2] + i2] = outside ? 0 : acc / nr;
-            }
+    for (long idx = off; idx < off + np; idx++) {
+        int i2 = (int)(idx % n[2]), i1 = (int)((idx / n[2]) % n[1]), i0 = (int)(idx / ((long)n[1] * n[2]));
+        double complex acc = 0, ph;
+        int outside = 0;
+        for (int r = 0; r < nr && !outside; r++) {
+            int s = m->rep[r];
+            int j = image(g, rinvT[s], sym->trans[s], i0, i1, i2, &ph);
+            if (j < 0) outside = 1;
+            else acc += rho_g[j] * ph;
+        }
+        out[idx - off] = outside ? 0 : acc / nr;
+    }
     free(rinvT);
-    memcpy(rho_g, tmp, sizeof(double complex) * g->ntot);
+}
+
+void fu_density_symmetrize(const fu_basis *b, double complex *rho_g, double complex *tmp) {
+    if (b->sym.nsym <= 1 || b->symmap.nrep == 0) return;
+    fu_density_symmetrize_part(b, rho_g, 0, b->grid.ntot, tmp);
+    memcpy(rho_g, tmp, sizeof(double complex) * b->grid.ntot);
 }
 
 /* Decay length λ (bohr) of an atom's valence density, modelled as a

@@ -13,6 +13,13 @@ void fu_density_add(const fu_basis *b, const fu_kblock *kb, int nband, const dou
  * over the pure translations (a factor per m) and then over one operation per
  * rotation (b->symmap). tmp[ntot] scratch. */
 void fu_density_symmetrize(const fu_basis *b, double complex *rho_g, double complex *tmp);
+/* The same for the np coefficients from linear index off only (a slab):
+ * rho_g[ntot] whole (overwritten where a pure translation forbids a
+ * coefficient), out[np] the symmetrised ones. Each output needs the images
+ * of its G under the rotations, anywhere in the box, so the band ranks
+ * gather the whole ρ(G) first (scf.c). */
+void fu_density_symmetrize_part(const fu_basis *b, double complex *rho_g, long off, long np,
+                                double complex *out);
 /* Splits the group into translations and rotations, and tabulates the images
  * when they fit in memory, into b->symmap (called by fu_basis_init). */
 int fu_density_symmap_init(fu_basis *b, fu_err *err);

@@ -1,5 +1,7 @@
 #include "dft/local.h"
 
+#include <string.h>
+
 #include "dft/atomic.h"
 #include "dft/term.h"
 
@@ -19,7 +21,12 @@ void fu_local_forces_stress(const fu_basis *b, const double complex *rho_g, doub
 static int local_term_setup(fu_term_ctx *c, double *e, fu_err *err) {
     (void)e;
     (void)err;
-    fu_local_potential(c->b, c->vloc_g);
+    if (!c->slab) {
+        fu_local_potential(c->b, c->vloc_g);
+        return FU_OK;
+    }
+    fu_local_potential(c->b, c->box); /* whole, once; this rank keeps its slab */
+    memcpy(c->vloc_g, c->box + c->slab->off, sizeof(double complex) * c->slab->nloc);
     return FU_OK;
 }
 
@@ -29,11 +36,13 @@ static int local_term_energy(fu_term_ctx *c, const double *rho_r, const double c
     (void)v_r;
     (void)err;
     const fu_fftgrid *g = &c->b->grid;
+    long n = fu_term_np(c);
     double s = 0;
-    for (int i = 0; i < g->ntot; i++) s += creal(conj(rho_g[i]) * c->vloc_g[i]);
+    for (long i = 0; i < n; i++) s += creal(conj(rho_g[i]) * c->vloc_g[i]);
+    fu_term_sum(c, &s, 1);
     *e = s * g->volume;
     if (v_g)
-        for (int i = 0; i < g->ntot; i++) v_g[i] += c->vloc_g[i];
+        for (long i = 0; i < n; i++) v_g[i] += c->vloc_g[i];
     return FU_OK;
 }
 
@@ -42,7 +51,8 @@ static int local_term_forces_stress(fu_term_ctx *c, const double *rho_r,
                                     double stress[3][3], fu_err *err) {
     (void)rho_r;
     (void)err;
-    fu_local_forces_stress(c->b, rho_g, e, forces, stress);
+    /* the structure-factor sums want the whole ρ(G): gathered once per run */
+    fu_local_forces_stress(c->b, fu_term_whole(c, rho_g), e, forces, stress);
     return FU_OK;
 }
 

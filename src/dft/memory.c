@@ -35,16 +35,27 @@ void fu_memory_estimate_counts(const fu_mem_counts *c, fu_mem_estimate *e) {
     e->wavefunctions = ns * nk * bands * npw * C16 + nev * npw * R8 + (npb > 1 ? nev * rows * C16 : 0);
     /* per pw: gred, kpg (3 doubles), kin, slot_kin, box, mate, rep; projectors */
     e->basis = nk * npw * (3 * 4 + 3 * R8 + 2 * R8 + 3 * 4 + nproj * C16);
-    /* per grid point: vloc/vh/box + rho in/out/next x spin (complex); vloc +
-     * vxc/veff/rho in/out x spin (real); the grid's |G|^2 and FFT work; one
-     * Hamiltonian box per thread; symmetrisation map (image, phase, factor);
-     * xc work (LDA: rho, zk, vrho; GGA: also gradients, sigma, a complex box) */
-    double per = (3 + 3 * ns) * C16 + (1 + 4 * ns) * R8 + (R8 + C16) + thr * C16 + (4 + 4 + C16 + R8);
-    per += c->gga ? ns * (9 * R8) + 2 * C16 + 3 * R8 : ns * 3 * R8;
-    if (ns == 2) per += 2 * R8 + 2 * C16;
-    if (c->nlcc) per += 2 * R8 + 2 * C16;
-    e->grids = nt * per;
-    e->mixer = ns * nt * (R8 + 2.0 * c->history * C16) / npb; /* split: fu_mixer_distribute */
+    /* per grid point, whole on every rank: a complex box, V_eff x spin (H
+     * applies it), the grid's |G|^2 and FFT work, one Hamiltonian box per
+     * thread, the symmetrisation map (image, phase, factor) */
+    double whole = C16 + ns * R8 + (R8 + C16) + thr * C16 + (4 + 4 + C16 + R8);
+    /* per grid point of this rank's slab (band ranks; else whole): vloc/v +
+     * rho in/out/next x spin (complex), vxc/rho in/out x spin (real), xc
+     * work (LDA: rho, zk, vrho; GGA: also gradients, sigma, a complex box),
+     * spin and core-charge scratch; with slabs also V_eff's slab and the
+     * slab FFT's work */
+    double part = (2 + 3 * ns) * C16 + 3 * ns * R8;
+    part += c->gga ? ns * (9 * R8) + 2 * C16 + 3 * R8 : ns * 3 * R8;
+    if (ns == 2) part += 2 * R8 + 2 * C16;
+    if (c->nlcc) part += 2 * R8 + 2 * C16;
+    /* the largest slab, rank 0's: ceil(n0/npb) of n0 planes (FFTW's split) */
+    double share = 1;
+    if (npb > 1) {
+        share = c->nfft0 > 0 ? ceil(c->nfft0 / npb) / c->nfft0 : 1 / npb;
+        part += ns * R8 + C16;
+    }
+    e->grids = nt * (whole + share * part);
+    e->mixer = ns * nt * (R8 + 2.0 * c->history * C16) / npb; /* split: fu_mixer_use_slab */
     /* one k-point at a time: Y, AY (3 blocks each) and Tb (2) of nev x npw,
      * the Hamiltonian's two blocks and projector work, and about 40 (nev)^2
      * complex numbers of Rayleigh-Ritz matrices and LAPACK work */
@@ -115,6 +126,7 @@ int fu_memory_estimate(const fu_structure *s, const fu_scf_params *p, const fu_p
     double vol = fabs(fu_lattice_det((const double(*)[3])s->lattice));
     c->npw = vol * pow(2.0 * p->ecut, 1.5) / (6.0 * FU_PI * FU_PI);
     c->nfft = (double)n[0] * n[1] * n[2];
+    c->nfft0 = n[0];
     fu_memory_estimate_counts(c, e);
     return FU_OK;
 }

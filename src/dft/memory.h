@@ -22,6 +22,8 @@ typedef struct {
     int nlcc;      /* 1: a nonlinear core correction (core density arrays) */
     double npw;    /* plane waves per k-point */
     double nfft;   /* FFT grid points */
+    int nfft0;     /* of them along a1, the axis band ranks split in slabs (fftslab.h);
+                      0: unknown (a share of 1/npb) */
     int npb;       /* band ranks sharing each k-point (bandpar.h); <= 1: one */
     int nk;        /* irreducible k-points of the whole cell (fu_memory_estimate) */
     int real_k;    /* 1: every k-point's orbitals are real (Γ; basis.c): LOBPCG's blocks hold
@@ -33,7 +35,8 @@ typedef struct {
 typedef struct { /* bytes per rank */
     double wavefunctions; /* nspin x nk_owned x nev/npb x npw complex */
     double basis;         /* per owned k: G-vector tables and projectors nproj x npw */
-    double grids;         /* densities, potentials x spin, FFT boxes, xc work, symmetry map */
+    double grids;         /* densities, potentials x spin, FFT boxes, xc work, symmetry map
+                             (with band ranks most of them slabs: fftslab.h) */
     double mixer;         /* Anderson history: 2 x history x nspin x nfft / npb complex (split
                              over the band ranks: mixing.h) */
     double solver;        /* LOBPCG blocks (8 nev x npw/npb), H work, band transposes, and

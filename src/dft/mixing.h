@@ -7,6 +7,7 @@
 #include <mpi.h>
 
 #include "dft/fftgrid.h"
+#include "dft/fftslab.h"
 
 typedef struct {
     int n;               /* vector length (nspin*ntot complex numbers) */
@@ -14,15 +15,15 @@ typedef struct {
     int count;           /* stored pairs */
     int head;            /* ring position of the next pair */
     double damping;      /* α */
-    double *precond;     /* [cnt] P(G) of this rank's slice */
-    double complex *x;   /* [history][cnt] past inputs (this rank's slice) */
+    double *precond;     /* [cnt] P(G) of this rank's points */
+    double complex *x;   /* [history][cnt] past inputs (this rank's points) */
     double complex *f;   /* [history][cnt] past preconditioned residuals */
-    /* Split over the ranks of comm (fu_mixer_distribute; else one rank, the
-     * whole vector): each holds elements off .. off+cnt-1 of the history, the
-     * dot products are summed over the ranks and the next density gathered. */
+    /* Split over the ranks of comm (fu_mixer_use_slab; else one rank, the
+     * whole vector): each holds cnt elements, its slabs of the channels, and
+     * the dot products are summed over the ranks. */
     MPI_Comm comm;       /* MPI_COMM_NULL: not split */
-    int off, cnt;
-    int *counts, *displs; /* [size] in doubles, for the gather */
+    int cnt;
+    int slab;            /* 1: split (fu_mixer_use_slab) */
 } fu_mixer;
 
 int fu_mixer_init(fu_mixer *m, const fu_fftgrid *g, int history, double damping, double kerker_k0,
@@ -34,16 +35,19 @@ int fu_mixer_init(fu_mixer *m, const fu_fftgrid *g, int history, double damping,
 int fu_mixer_init_spin(fu_mixer *m, const fu_fftgrid *g, int nspin, int history, double damping,
                        double kerker_k0, fu_err *err);
 /* Splits the mixer of fu_mixer_init_spin (before its first step) over the
- * ranks of comm, which must all hold the same densities: the history, 2 ×
- * history × nspin × ntot complex numbers (the largest grid array), and the
- * mixing work shrink by the rank count; the result is the same on every
- * rank (rounding of the dot products aside). Collective when used. */
-int fu_mixer_distribute(fu_mixer *m, MPI_Comm comm, fu_err *err);
+ * slab's ranks: the densities given to fu_mixer_next are this rank's slabs
+ * of each channel ([nspin][sl->nloc], fftslab.h) and so is rho_next; the
+ * history, 2 × history × nspin × ntot complex numbers (the largest grid
+ * array), and the mixing work shrink by the rank count, and the dot
+ * products are summed over the ranks (the same β on each). Collective in
+ * fu_mixer_next. */
+int fu_mixer_use_slab(fu_mixer *m, const fu_fftslab *sl, fu_err *err);
 void fu_mixer_free(fu_mixer *m);
 /* Forgets the history (after a restart of the SCF). */
 void fu_mixer_reset(fu_mixer *m);
-/* rho_next from the current input and output densities (coefficients, n
- * each, whole on every rank). Collective over the ranks of a split mixer. */
+/* rho_next from the current input and output densities (coefficients, cnt
+ * each: whole, or split this rank's slabs). Collective over the ranks of a
+ * split mixer. */
 int fu_mixer_next(fu_mixer *m, const double complex *rho_in, const double complex *rho_out,
                   double complex *rho_next, fu_err *err);
 

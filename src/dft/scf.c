@@ -13,6 +13,7 @@
 #include "dft/basis.h"
 #include "dft/density.h"
 #include "dft/eigensolver.h"
+#include "dft/fftslab.h"
 #include "dft/hamiltonian.h"
 #include "dft/mixing.h"
 #include "dft/nlcc.h"
@@ -39,12 +40,23 @@ typedef struct {
     double *eig_nev;           /* [nspin][nk][nev] */
     double *eig;               /* [nspin][nk][nband] */
     double *occ;               /* [nspin][nk][nband], at most 2/nspin */
-    /* Densities are [nspin][ntot]: the total density, then (nspin 2) the
+    /* Densities are [nspin][np]: the total density, then (nspin 2) the
      * magnetisation ρ↑ - ρ↓, the pair the mixer works on. Potentials vxc_r and
-     * veff_r are [nspin][ntot] per channel: ↑ then ↓. */
+     * veff_r are [nspin][np] per channel: ↑ then ↓. np = ntot, or with band
+     * ranks (npb > 1) the points of this rank's slab of the grid (fftslab.h),
+     * which the density side works on: reduced into slabs, mixed, xc,
+     * Hartree and the local potential there; the grid arrays that stay whole
+     * are box, veff_r (H applies it; also the density's sum over this
+     * rank's bands) and the grid's own. */
+    int slab;                  /* npb > 1: grid arrays are slabs of sl */
+    fu_fftslab sl;
+    long np, off;              /* points of a grid array here, first linear index */
+    MPI_Comm xcomm;            /* slab and npk > 1 (only then set): the ranks of the other
+                                  k-groups holding the same slab */
+    double *veff_s;            /* slab: [nspin][np] this rank's V_eff, gathered into veff_r */
     double complex *vloc_g, *v_g, *rho_in_g, *rho_out_g, *rho_next_g, *box;
     /* v_g: the density terms' potential coefficients, summed (effective_potential) */
-    double *vloc_r, *vxc_r, *veff_r, *rho_in_r, *rho_out_r;
+    double *vxc_r, *veff_r, *rho_in_r, *rho_out_r;
     double *ud_r;              /* nspin 2: [2][ntot] ρ↑, ρ↓ scratch for xc */
     double complex *ud_g;      /* nspin 2: [2][ntot] their coefficients */
     /* Nonlinear core correction (NULL without): model core charge, and for
@@ -54,15 +66,36 @@ typedef struct {
     fu_term_ctx tc;            /* the terms' view of the above (term.h) */
 } scf_state;
 
-static void g_to_r(const fu_fftgrid *g, const double complex *f_g, double complex *box, double *f_r) {
-    memcpy(box, f_g, sizeof(double complex) * g->ntot);
-    fu_fft_g2r(g, box);
-    for (int i = 0; i < g->ntot; i++) f_r[i] = creal(box[i]);
+/* One channel of a grid array (np points, whole or slab) to real space and back. */
+static void g_to_r(scf_state *st, const double complex *f_g, double *f_r) {
+    memcpy(st->box, f_g, sizeof(double complex) * st->np);
+    if (st->slab) fu_fftslab_g2r(&st->sl, st->box);
+    else fu_fft_g2r(&st->b.grid, st->box);
+    for (long i = 0; i < st->np; i++) f_r[i] = creal(st->box[i]);
 }
 
-static void r_to_g(const fu_fftgrid *g, const double *f_r, double complex *f_g) {
-    for (int i = 0; i < g->ntot; i++) f_g[i] = f_r[i];
-    fu_fft_r2g(g, f_g);
+static void r_to_g(scf_state *st, const double *f_r, double complex *f_g) {
+    if (!st->slab) {
+        for (long i = 0; i < st->np; i++) f_g[i] = f_r[i];
+        fu_fft_r2g(&st->b.grid, f_g);
+        return;
+    }
+    for (long i = 0; i < st->np; i++) st->box[i] = f_r[i];
+    fu_fftslab_r2g(&st->sl, st->box);
+    memcpy(f_g, st->box, sizeof(double complex) * st->np);
+}
+
+/* Symmetrises one channel of coefficients; a slab rank gathers the whole
+ * ρ(G) into box (the images of its G lie anywhere in the box) and
+ * symmetrises its own points only. Collective with a slab. */
+static void symmetrize(scf_state *st, double complex *f_g) {
+    if (!st->slab) {
+        fu_density_symmetrize(&st->b, f_g, st->box);
+        return;
+    }
+    if (st->b.sym.nsym <= 1) return;
+    fu_fftslab_gather(&st->sl, f_g, st->box);
+    fu_density_symmetrize_part(&st->b, st->box, st->off, st->np, f_g);
 }
 
 static void state_free(scf_state *st) {
@@ -82,7 +115,9 @@ static void state_free(scf_state *st) {
     fftw_free(st->rho_out_g);
     fftw_free(st->rho_next_g);
     fftw_free(st->box);
-    free(st->vloc_r);
+    free(st->veff_s);
+    if (st->slab) fu_fftslab_free(&st->sl);
+    if (st->slab && st->b.layout.npk > 1) MPI_Comm_free(&st->xcomm);
     free(st->vxc_r);
     free(st->veff_r);
     free(st->rho_in_r);
@@ -102,6 +137,18 @@ static void state_free(scf_state *st) {
 static int state_alloc(scf_state *st, const fu_scf_params *p, fu_err *err) {
     const fu_basis *b = &st->b;
     size_t nt = (size_t)b->grid.ntot, ns = (size_t)st->nspin;
+    st->np = (long)nt;
+    if (b->layout.npb > 1) { /* the band ranks split the grid arrays in slabs */
+        int rc = fu_fftslab_init(&st->sl, b->grid.n, b->layout.bcomm, 0, err);
+        if (rc) return rc;
+        st->slab = 1;
+        st->np = st->sl.nloc;
+        st->off = st->sl.off;
+        if (b->layout.npk > 1) MPI_Comm_split(b->layout.comm, b->layout.brank, b->layout.kgroup, &st->xcomm);
+    }
+    /* grid arrays of np points (at least one: a slab may be empty) */
+    size_t np = st->np > 0 ? (size_t)st->np : 1;
+    size_t nbox = st->slab && st->sl.alloc > nt ? st->sl.alloc : nt;
     int nk = b->kp.nk;
     st->psi = calloc(ns * nk, sizeof(double complex *));
     st->rbuf = malloc(sizeof(double) * (size_t)st->nev * (b->max_npw ? b->max_npw : 1));
@@ -128,39 +175,40 @@ static int state_alloc(scf_state *st, const fu_scf_params *p, fu_err *err) {
     st->occ_loc = calloc((size_t)st->nev, sizeof(double));
     st->eig = calloc(ns * nk * b->nband, sizeof(double));
     st->occ = calloc(ns * nk * b->nband, sizeof(double));
-    st->vloc_g = fftw_malloc(sizeof(double complex) * nt);
-    st->v_g = fftw_malloc(sizeof(double complex) * nt);
-    st->rho_in_g = fftw_malloc(sizeof(double complex) * nt * ns);
-    st->rho_out_g = fftw_malloc(sizeof(double complex) * nt * ns);
-    st->rho_next_g = fftw_malloc(sizeof(double complex) * nt * ns);
-    st->box = fftw_malloc(sizeof(double complex) * nt);
-    st->vloc_r = malloc(sizeof(double) * nt);
-    st->vxc_r = malloc(sizeof(double) * nt * ns);
+    st->vloc_g = fftw_malloc(sizeof(double complex) * np);
+    st->v_g = fftw_malloc(sizeof(double complex) * np);
+    st->rho_in_g = fftw_malloc(sizeof(double complex) * np * ns);
+    st->rho_out_g = fftw_malloc(sizeof(double complex) * np * ns);
+    st->rho_next_g = fftw_malloc(sizeof(double complex) * np * ns);
+    st->box = fftw_malloc(sizeof(double complex) * nbox);
+    st->vxc_r = malloc(sizeof(double) * np * ns);
     st->veff_r = malloc(sizeof(double) * nt * ns);
-    st->rho_in_r = malloc(sizeof(double) * nt * ns);
-    st->rho_out_r = malloc(sizeof(double) * nt * ns);
+    if (st->slab) st->veff_s = malloc(sizeof(double) * np * ns);
+    st->rho_in_r = malloc(sizeof(double) * np * ns);
+    st->rho_out_r = malloc(sizeof(double) * np * ns);
     if (ns == 2) {
-        st->ud_r = malloc(sizeof(double) * nt * 2);
-        st->ud_g = fftw_malloc(sizeof(double complex) * nt * 2);
+        st->ud_r = malloc(sizeof(double) * np * 2);
+        st->ud_g = fftw_malloc(sizeof(double complex) * np * 2);
     }
     if (fu_nlcc_present(b)) {
-        st->rhoc_r = malloc(sizeof(double) * nt);
-        st->rhoc_g = fftw_malloc(sizeof(double complex) * nt);
-        st->tot_r = malloc(sizeof(double) * nt);
-        st->tot_g = fftw_malloc(sizeof(double complex) * nt);
+        st->rhoc_r = malloc(sizeof(double) * np);
+        st->rhoc_g = fftw_malloc(sizeof(double complex) * np);
+        st->tot_r = malloc(sizeof(double) * np);
+        st->tot_g = fftw_malloc(sizeof(double complex) * np);
         if (!st->rhoc_r || !st->rhoc_g || !st->tot_r || !st->tot_g)
             return fu_fail(err, FU_ENOMEM, "scf: out of memory for the core charge");
     }
     if (!st->psi || !st->rbuf || !st->eig_nev || !st->occ_loc || !st->eig || !st->occ ||
         !st->vloc_g || !st->v_g ||
-        !st->rho_in_g || !st->rho_out_g || !st->rho_next_g || !st->box || !st->vloc_r ||
-        !st->vxc_r || !st->veff_r || !st->rho_in_r || !st->rho_out_r ||
+        !st->rho_in_g || !st->rho_out_g || !st->rho_next_g || !st->box ||
+        !st->vxc_r || !st->veff_r || (st->slab && !st->veff_s) || !st->rho_in_r || !st->rho_out_r ||
         (ns == 2 && (!st->ud_r || !st->ud_g)))
         return fu_fail(err, FU_ENOMEM, "scf: out of memory for %zu grid points", nt);
     st->tc = (fu_term_ctx){.b = b, .nspin = st->nspin, .xc = &st->xc, .box = st->box,
                            .vloc_g = st->vloc_g, .rhoc_r = st->rhoc_r, .tot_r = st->tot_r,
                            .rhoc_g = st->rhoc_g, .tot_g = st->tot_g, .ud_r = st->ud_r,
-                           .ud_g = st->ud_g, .vxc_r = st->vxc_r};
+                           .ud_g = st->ud_g, .vxc_r = st->vxc_r,
+                           .slab = st->slab ? &st->sl : NULL};
     for (int iks = 0; iks < st->nspin * nk; iks++) {
         int ik = iks % nk;
         if (!fu_basis_owns(b, ik)) continue;
@@ -516,8 +564,13 @@ static int output_state(scf_state *st, const fu_scf_params *p, const double *e_s
     }
     if (st->nbusy < 1) st->nbusy = 1; /* the eigensolver converges at least one band */
     double orb[FU_ENERGY_NTERMS] = {0}, band = 0;
-    /* nspin 2: accumulate ρ↑, ρ↓ here, then turn them into total and magnetisation */
-    memset(st->rho_out_r, 0, sizeof(double) * nt * ns);
+    /* nspin 2: accumulate ρ↑, ρ↓ here, then turn them into total and
+     * magnetisation. Slabs: each rank adds its bands on the whole grid in
+     * veff_r (free until the next V_eff; H is done with it) and receives the
+     * sum over the band ranks for its slab only (MPI_Reduce_scatter). */
+    size_t np = (size_t)st->np;
+    double *acc = st->slab ? st->veff_r : st->rho_out_r;
+    memset(acc, 0, sizeof(double) * nt * ns);
     for (int iks = 0; iks < ns * nk; iks++) {
         int ik = iks % nk, spin = iks / nk;
         for (int n = 0; n < nb; n++)
@@ -531,21 +584,27 @@ static int output_state(scf_state *st, const fu_scf_params *p, const double *e_s
             if (fu_terms[t]->orbital_energy)
                 orb[t] += kb->weight *
                           fu_terms[t]->orbital_energy(&st->tc, kb, cnt, st->psi[iks], occ);
-        fu_density_add(b, kb, cnt, st->psi[iks], occ, kb->weight, st->rho_out_r + spin * nt,
-                       st->box);
+        fu_density_add(b, kb, cnt, st->psi[iks], occ, kb->weight, acc + spin * nt, st->box);
     }
     fu_allreduce(orb, FU_ENERGY_NTERMS, MPI_DOUBLE, MPI_SUM, b->layout.comm);
-    fu_allreduce(st->rho_out_r, g->ntot * ns, MPI_DOUBLE, MPI_SUM, b->layout.comm);
+    if (st->slab) {
+        for (int c = 0; c < ns; c++)
+            fu_fftslab_reduce_scatter_real(&st->sl, acc + c * nt, st->rho_out_r + c * np);
+        if (b->layout.npk > 1) /* the other k-groups' k-points, slab by slab */
+            fu_allreduce(st->rho_out_r, (int)(np * ns), MPI_DOUBLE, MPI_SUM, st->xcomm);
+    } else {
+        fu_allreduce(st->rho_out_r, g->ntot * ns, MPI_DOUBLE, MPI_SUM, b->layout.comm);
+    }
     if (ns == 2)
-        for (size_t i = 0; i < nt; i++) {
-            double up = st->rho_out_r[i], dn = st->rho_out_r[nt + i];
+        for (size_t i = 0; i < np; i++) {
+            double up = st->rho_out_r[i], dn = st->rho_out_r[np + i];
             st->rho_out_r[i] = up + dn;
-            st->rho_out_r[nt + i] = up - dn;
+            st->rho_out_r[np + i] = up - dn;
         }
     for (int c = 0; c < ns; c++) {
-        r_to_g(g, st->rho_out_r + c * nt, st->rho_out_g + c * nt);
-        fu_density_symmetrize(b, st->rho_out_g + c * nt, st->box);
-        g_to_r(g, st->rho_out_g + c * nt, st->box, st->rho_out_r + c * nt);
+        r_to_g(st, st->rho_out_r + c * np, st->rho_out_g + c * np);
+        symmetrize(st, st->rho_out_g + c * np);
+        g_to_r(st, st->rho_out_g + c * np, st->rho_out_r + c * np);
     }
     e->term[FU_ENERGY_BAND] = band;
     e->total = 0;
@@ -567,20 +626,24 @@ static int output_state(scf_state *st, const fu_scf_params *p, const double *e_s
  * their real-space parts summed in veff_r. */
 static int effective_potential(scf_state *st, fu_err *err) {
     const fu_fftgrid *g = &st->b.grid;
-    size_t nt = (size_t)g->ntot;
-    memset(st->v_g, 0, sizeof(double complex) * nt);
-    memset(st->veff_r, 0, sizeof(double) * nt * st->nspin);
+    size_t nt = (size_t)g->ntot, np = (size_t)st->np;
+    double *v = st->slab ? st->veff_s : st->veff_r; /* np points per channel */
+    memset(st->v_g, 0, sizeof(double complex) * np);
+    memset(v, 0, sizeof(double) * np * st->nspin);
     for (int t = 0; t < FU_ENERGY_NTERMS; t++) {
         if (fu_terms[t]->kind != FU_TERM_DENSITY) continue;
         double e;
-        int rc = fu_terms[t]->energy(&st->tc, st->rho_in_r, st->rho_in_g, &e, st->v_g, st->veff_r,
-                                     err);
+        int rc = fu_terms[t]->energy(&st->tc, st->rho_in_r, st->rho_in_g, &e, st->v_g, v, err);
         if (rc) return rc;
     }
-    memcpy(st->box, st->v_g, sizeof(double complex) * nt);
-    fu_fft_g2r(g, st->box);
+    memcpy(st->box, st->v_g, sizeof(double complex) * np);
+    if (st->slab) fu_fftslab_g2r(&st->sl, st->box);
+    else fu_fft_g2r(g, st->box);
     for (int c = 0; c < st->nspin; c++)
-        for (size_t i = 0; i < nt; i++) st->veff_r[c * nt + i] += creal(st->box[i]);
+        for (size_t i = 0; i < np; i++) v[c * np + i] += creal(st->box[i]);
+    if (st->slab) /* the H application wants the whole V_eff on every rank */
+        for (int c = 0; c < st->nspin; c++)
+            fu_fftslab_gather_real(&st->sl, v + c * np, st->veff_r + c * nt);
     return FU_OK;
 }
 
@@ -670,8 +733,8 @@ static int scf_setup(scf_run *r, const fu_structure *s, const fu_scf_params *p, 
     if (!rc)
         rc = fu_mixer_init_spin(&st->mix, g, ns, p->mixing_history, p->mixing_damping, kerker,
                                 err);
-    if (!rc && b->layout.npb > 1) rc = fu_mixer_distribute(&st->mix, b->layout.bcomm, err);
-    if (!rc && b->layout.npb > 1) rc = fu_xc_distribute(&st->xc, b->layout.bcomm, g->ntot, err);
+    if (!rc && st->slab) rc = fu_mixer_use_slab(&st->mix, &st->sl, err);
+    if (!rc && st->slab) fu_xc_use_slab(&st->xc, &st->sl);
     if (!rc) rc = result_alloc(res, ns, b->kp.nk, b->nband, s->natom, err);
     if (rc) return rc;
 
@@ -680,27 +743,36 @@ static int scf_setup(scf_run *r, const fu_structure *s, const fu_scf_params *p, 
             rc = fu_terms[t]->setup(&st->tc, &r->e_structure[t], err);
             if (rc) return rc;
         }
-    g_to_r(g, st->vloc_g, st->box, st->vloc_r);
+    const size_t np = (size_t)st->np;
     if (o->rho_start) {
         if (!o->rho_start_fft || memcmp(o->rho_start_fft, g->n, sizeof g->n) != 0) {
             return fu_fail(err, FU_EINPUT, "scf: starting density is on another FFT grid");
         }
-        /* channels ↑, ↓ in; total and magnetisation inside */
-        for (size_t i = 0; i < nt * ns; i++) st->rho_in_r[i] = o->rho_start[i];
+        /* channels ↑, ↓ in (this rank's points); total and magnetisation inside */
+        for (int c = 0; c < ns; c++)
+            for (size_t i = 0; i < np; i++)
+                st->rho_in_r[c * np + i] = o->rho_start[c * nt + (size_t)st->off + i];
         if (ns == 2)
-            for (size_t i = 0; i < nt; i++) {
-                double up = st->rho_in_r[i], dn = st->rho_in_r[nt + i];
+            for (size_t i = 0; i < np; i++) {
+                double up = st->rho_in_r[i], dn = st->rho_in_r[np + i];
                 st->rho_in_r[i] = up + dn;
-                st->rho_in_r[nt + i] = up - dn;
+                st->rho_in_r[np + i] = up - dn;
             }
-        for (int c = 0; c < ns; c++) r_to_g(g, st->rho_in_r + c * nt, st->rho_in_g + c * nt);
-    } else {
+        for (int c = 0; c < ns; c++) r_to_g(st, st->rho_in_r + c * np, st->rho_in_g + c * np);
+    } else if (!st->slab) {
         fu_density_guess(b, st->rho_in_g);
         if (ns == 2) fu_density_guess_magnetization(b, p->spin_moment, st->rho_in_g + nt);
+    } else { /* whole in box, this rank's slab kept */
+        fu_density_guess(b, st->box);
+        memcpy(st->rho_in_g, st->box + st->off, sizeof(double complex) * np);
+        if (ns == 2) {
+            fu_density_guess_magnetization(b, p->spin_moment, st->box);
+            memcpy(st->rho_in_g + np, st->box + st->off, sizeof(double complex) * np);
+        }
     }
     for (int c = 0; c < ns; c++) {
-        fu_density_symmetrize(b, st->rho_in_g + c * nt, st->box);
-        g_to_r(g, st->rho_in_g + c * nt, st->box, st->rho_in_r + c * nt);
+        symmetrize(st, st->rho_in_g + c * np);
+        g_to_r(st, st->rho_in_g + c * np, st->rho_in_r + c * np);
     }
 
     if (log && b->layout.rank == 0) {
@@ -712,6 +784,10 @@ static int scf_setup(scf_run *r, const fu_structure *s, const fu_scf_params *p, 
             fprintf(log, "# layout: %d k-group%s x %d band rank%s (%s)\n", b->layout.npk,
                     b->layout.npk == 1 ? "" : "s", b->layout.npb, b->layout.npb == 1 ? "" : "s",
                     b->layout.npb == 1 ? "every band on each rank" : "bands cyclic: 1, 1 + npb, ... on rank 0");
+        if (st->slab)
+            fprintf(log, "# grid arrays: slabs over the %d band ranks (%d of %d planes on rank 0; "
+                         "densities, potentials, xc, Hartree, mixing)\n",
+                    b->layout.npb, st->sl.n0, g->n[0]);
         if (st->bp.sl.prow)
             fprintf(log, "# subspace matrices of order >= %d: ScaLAPACK on a %d x %d grid of the "
                          "band ranks\n", st->bp.sl_min, st->bp.sl.nprow, st->bp.sl.npcol);
@@ -759,7 +835,7 @@ static int scf_iterate(scf_run *r, const fu_scf_params *p, fu_scf_result *res, f
     FILE *log = r->log;
     const fu_basis *b = &st->b;
     const fu_fftgrid *g = &b->grid;
-    const size_t nt = (size_t)g->ntot;
+    const size_t np = (size_t)st->np; /* grid points here: whole or this rank's slab */
     const int ns = st->nspin;
     energies e_prev = {0};
     /* A given starting density is presumed close: diagonalise it tightly at
@@ -792,17 +868,19 @@ static int scf_iterate(scf_run *r, const fu_scf_params *p, fu_scf_result *res, f
         if (rc) return rc;
         if (o->fault_nan_iteration > 0 && it >= o->fault_nan_iteration) st->rho_out_r[0] = NAN;
         /* nspin 2: ∫(|Δρ| + |Δm|) / N_el */
-        double s1 = 0;
-        for (size_t i = 0; i < nt * ns; i++) s1 += fabs(st->rho_out_r[i] - st->rho_in_r[i]);
-        drho = s1 * g->volume / g->ntot / b->model.nelec;
+        double sums[3] = {0}; /* Σ|Δρ|, Σ m, Σ |m| (slabs: summed over the band ranks) */
+        for (size_t i = 0; i < np * ns; i++) sums[0] += fabs(st->rho_out_r[i] - st->rho_in_r[i]);
+        if (ns == 2)
+            for (size_t i = 0; i < np; i++) {
+                sums[1] += st->rho_out_r[np + i];
+                sums[2] += fabs(st->rho_out_r[np + i]);
+            }
+        if (st->slab) fu_allreduce(sums, 3, MPI_DOUBLE, MPI_SUM, b->layout.bcomm);
+        drho = sums[0] * g->volume / g->ntot / b->model.nelec;
         double mag = 0, absmag = 0;
         if (ns == 2) {
-            for (size_t i = 0; i < nt; i++) {
-                mag += st->rho_out_r[nt + i];
-                absmag += fabs(st->rho_out_r[nt + i]);
-            }
-            mag *= g->volume / g->ntot;
-            absmag *= g->volume / g->ntot;
+            mag = sums[1] * g->volume / g->ntot;
+            absmag = sums[2] * g->volume / g->ntot;
         }
         res->magnetization = mag;
         res->abs_magnetization = absmag;
@@ -837,8 +915,8 @@ static int scf_iterate(scf_run *r, const fu_scf_params *p, fu_scf_result *res, f
         r->tp = fu_monotonic_seconds();
         rc = fu_mixer_next(&st->mix, st->rho_in_g, st->rho_out_g, st->rho_next_g, err);
         if (rc) return rc;
-        memcpy(st->rho_in_g, st->rho_next_g, sizeof(double complex) * nt * ns);
-        for (int c = 0; c < ns; c++) g_to_r(g, st->rho_in_g + c * nt, st->box, st->rho_in_r + c * nt);
+        memcpy(st->rho_in_g, st->rho_next_g, sizeof(double complex) * np * ns);
+        for (int c = 0; c < ns; c++) g_to_r(st, st->rho_in_g + c * np, st->rho_in_r + c * np);
         LAP(r, res, mixing);
         double t = 0.05 * drho;
         tol_diag = fmin(tol_diag, fmax(1e-10, fmin(1e-2, t)));
@@ -902,14 +980,21 @@ static int scf_results(scf_run *r, const fu_structure *s, const fu_scf_params *p
         if (!res->rho_r || !res->veff_r) {
             return fu_fail(err, FU_ENOMEM, "scf: out of memory for the final fields");
         }
-        memcpy(res->rho_r, st->rho_in_r, sizeof(double) * nt * ns);
+        if (st->slab)
+            for (int c = 0; c < ns; c++) {
+                fu_fftslab_gather_real(&st->sl, st->rho_in_r + c * st->np, res->rho_r + c * nt);
+                fu_fftslab_gather_real(&st->sl, st->veff_s + c * st->np, res->veff_r + c * nt);
+            }
+        else {
+            memcpy(res->rho_r, st->rho_in_r, sizeof(double) * nt * ns);
+            memcpy(res->veff_r, st->veff_r, sizeof(double) * nt * ns);
+        }
         if (ns == 2) /* ↑, ↓ out, as rho_start takes them */
             for (size_t i = 0; i < nt; i++) {
-                double n = st->rho_in_r[i], m = st->rho_in_r[nt + i];
+                double n = res->rho_r[i], m = res->rho_r[nt + i];
                 res->rho_r[i] = 0.5 * (n + m);
                 res->rho_r[nt + i] = 0.5 * (n - m);
             }
-        memcpy(res->veff_r, st->veff_r, sizeof(double) * nt * ns);
     }
 
     if (r->timed_out)

@@ -13,6 +13,11 @@
  *
  * Densities are [nspin][ntot] on the FFT grid: the total, then for nspin 2
  * the magnetisation ρ↑ - ρ↓ (electrons/bohr³, real space and coefficients).
+ * With a slab (fftslab.h; the band ranks of a k-group) every grid array of
+ * the ctx and the arguments is instead this rank's slab, [nspin][np] with
+ * np = fu_term_np(c) points from linear index fu_term_off(c), and a term's
+ * energy, forces and stress are summed over the slab's ranks (every rank
+ * gets the whole value); box stays whole.
  * Energies Ha per cell; forces Ha/bohr, Cartesian, [natom][3]; stress
  * Ha/bohr³, σ = (1/Ω) ∂E/∂ε. Forces and stress are added to what is there;
  * either output may be NULL (not asked). */
@@ -24,6 +29,7 @@
 #include "core/error.h"
 #include "dft/basis.h"
 #include "dft/energy.h"
+#include "dft/fftslab.h"
 #include "dft/xc.h"
 
 typedef enum {
@@ -49,7 +55,25 @@ typedef struct {
     double *ud_r;             /* nspin 2: [2][ntot] ρ↑, ρ↓ scratch for xc */
     double complex *ud_g;     /* nspin 2: [2][ntot] their coefficients */
     double *vxc_r;            /* [nspin][ntot] V_xc,σ of the last xc evaluation, Ha */
+    const fu_fftslab *slab;   /* NULL: grid arrays whole; else slabs (above) */
 } fu_term_ctx;
+
+/* Points and first linear index of the ctx's grid arrays (whole or slab). */
+static inline long fu_term_np(const fu_term_ctx *c) {
+    return c->slab ? c->slab->nloc : c->b->grid.ntot;
+}
+static inline long fu_term_off(const fu_term_ctx *c) { return c->slab ? c->slab->off : 0; }
+/* x[n] summed over the slab's ranks (nothing without a slab). */
+static inline void fu_term_sum(const fu_term_ctx *c, double *x, int n) {
+    if (c->slab) MPI_Allreduce(MPI_IN_PLACE, x, n, MPI_DOUBLE, MPI_SUM, c->slab->comm);
+}
+/* The whole coefficients of a grid array f_g (slab or whole) on every rank:
+ * f_g itself without a slab, else gathered into c->box. */
+static inline const double complex *fu_term_whole(fu_term_ctx *c, const double complex *f_g) {
+    if (!c->slab) return f_g;
+    fu_fftslab_gather(c->slab, f_g, c->box);
+    return c->box;
+}
 
 typedef struct {
     fu_energy_term id; /* its slot in fu_energy_terms[] and fu_scf_result.energy[] */

@@ -85,146 +85,137 @@ int fu_xc_init_nspin(fu_xc *xc, const char *spec, int nspin, fu_err *err) {
     return rc;
 }
 
-int fu_xc_distribute(fu_xc *xc, MPI_Comm comm, int ntot, fu_err *err) {
-    int size;
-    MPI_Comm_size(comm, &size);
-    if (size < 2 || xc->nspin != 1) return FU_OK;
-    xc->counts = malloc(sizeof(int) * 2 * (size_t)size);
-    if (!xc->counts) return fu_fail(err, FU_ENOMEM, "xc: out of memory");
-    xc->displs = xc->counts + size;
-    for (int j = 0; j < size; j++) {
-        int q = ntot / size, r = ntot % size; /* as fu_bandpar_split */
-        xc->counts[j] = q + (j < r);
-        xc->displs[j] = j * q + (j < r ? j : r);
-    }
-    xc->comm = comm;
-    xc->split = 1;
-    return FU_OK;
-}
-
 void fu_xc_free(fu_xc *xc) {
-    free(xc->counts);
-    xc->counts = xc->displs = NULL;
-    xc->split = 0;
     for (int i = 0; i < xc->nfunc; i++) xc_func_end(&xc->func[i]);
     xc->nfunc = 0;
 }
 
-/* out[ntot] = Re IFFT( i G_dir f_G ), Nyquist planes dropped (their
- * derivative is ill-defined on an even grid). */
-static void gradient_component(const fu_fftgrid *g, const double complex *f_g, int dir,
-                               double complex *tmp, double *out) {
+/* Points and first linear index of the grid arrays fu_xc_eval sees: the
+ * whole grid, or this rank's slab (fu_xc_use_slab). */
+static long xc_np(const fu_xc *xc, const fu_fftgrid *g) { return xc->slab ? xc->slab->nloc : g->ntot; }
+static long xc_off(const fu_xc *xc) { return xc->slab ? xc->slab->off : 0; }
+/* Complex numbers of an in-place FFT array: the slab transforms may need more than nloc. */
+static size_t xc_fftlen(const fu_xc *xc, const fu_fftgrid *g) {
+    return xc->slab ? xc->slab->alloc : (size_t)g->ntot;
+}
+static void xc_sum(const fu_xc *xc, double *x, int n) {
+    if (xc->slab) MPI_Allreduce(MPI_IN_PLACE, x, n, MPI_DOUBLE, MPI_SUM, xc->slab->comm);
+}
+static void xc_r2g(const fu_xc *xc, const fu_fftgrid *g, double complex *d) {
+    if (xc->slab) fu_fftslab_r2g(xc->slab, d);
+    else fu_fft_r2g(g, d);
+}
+
+/* out[np] = Re IFFT( i G_dir f_G ), Nyquist planes dropped (their
+ * derivative is ill-defined on an even grid); f_g, tmp, out as fu_xc_eval's
+ * arrays (whole or slab; f_g may be tmp). */
+static void gradient_component(const fu_xc *xc, const fu_fftgrid *g, const double complex *f_g,
+                               int dir, double complex *tmp, double *out) {
     const int *n = g->n;
-    for (int idx = 0; idx < g->ntot; idx++) {
+    long np = xc_np(xc, g), off = xc_off(xc);
+    for (long i = 0; i < np; i++) {
         int m[3];
         double G[3];
-        fu_fftgrid_gvec(g, idx, m, G);
+        fu_fftgrid_gvec(g, (int)(off + i), m, G);
         int nyq = 2 * m[0] == n[0] || 2 * m[1] == n[1] || 2 * m[2] == n[2];
-        tmp[idx] = nyq ? 0 : I * G[dir] * f_g[idx];
+        tmp[i] = nyq ? 0 : I * G[dir] * f_g[i];
     }
-    fu_fft_g2r(g, tmp);
-    for (int i = 0; i < g->ntot; i++) out[i] = creal(tmp[i]);
+    if (xc->slab) fu_fftslab_g2r(xc->slab, tmp);
+    else fu_fft_g2r(g, tmp);
+    for (long i = 0; i < np; i++) out[i] = creal(tmp[i]);
+}
+
+void fu_xc_use_slab(fu_xc *xc, const fu_fftslab *slab) {
+    xc->slab = slab;
 }
 
 int fu_xc_eval(const fu_xc *xc, const fu_fftgrid *g, const double *rho_r,
                const double complex *rho_g, double *exc, double *vxc_r, double stress[3][3],
                fu_err *err) {
-    const int nt = g->ntot;
-    const double dvol = g->volume / nt;
+    const long nt = xc_np(xc, g); /* points here: whole grid or slab */
+    const double dvol = g->volume / g->ntot;
     int rc = FU_OK;
-    /* this rank's points i0 .. i1-1 (all of them unless split) */
-    int i0 = 0, i1 = nt;
-    if (xc->split) {
-        int me;
-        MPI_Comm_rank(xc->comm, &me);
-        i0 = xc->displs[me];
-        i1 = i0 + xc->counts[me];
-    }
-    double *rho = malloc(sizeof(double) * nt);
-    double *zk = malloc(sizeof(double) * nt);
-    double *vrho = malloc(sizeof(double) * nt);
+    size_t nb = nt > 0 ? (size_t)nt : 1;
+    double *rho = malloc(sizeof(double) * nb);
+    double *zk = malloc(sizeof(double) * nb);
+    double *vrho = malloc(sizeof(double) * nb);
     double *sigma = NULL, *vsigma = NULL, *vsig_tot = NULL, *grad = NULL;
     double complex *tmp = NULL;
     if (!rho || !zk || !vrho) {
         rc = fu_fail(err, FU_ENOMEM, "xc: out of memory");
         goto done;
     }
-    for (int i = 0; i < nt; i++) rho[i] = rho_r[i] > XC_DENPOS ? rho_r[i] : XC_DENPOS;
+    for (long i = 0; i < nt; i++) rho[i] = rho_r[i] > XC_DENPOS ? rho_r[i] : XC_DENPOS;
     if (xc->gga) {
-        sigma = malloc(sizeof(double) * nt);
-        vsigma = malloc(sizeof(double) * nt);
-        vsig_tot = calloc(nt, sizeof(double));
-        grad = malloc(sizeof(double) * 3 * nt);
-        tmp = fftw_malloc(sizeof(double complex) * nt);
+        sigma = malloc(sizeof(double) * nb);
+        vsigma = malloc(sizeof(double) * nb);
+        vsig_tot = calloc(nb, sizeof(double));
+        grad = malloc(sizeof(double) * 3 * nb);
+        tmp = fftw_malloc(sizeof(double complex) * xc_fftlen(xc, g));
         if (!sigma || !vsigma || !vsig_tot || !grad || !tmp) {
             rc = fu_fail(err, FU_ENOMEM, "xc: out of memory");
             goto done;
         }
-        for (int d = 0; d < 3; d++) gradient_component(g, rho_g, d, tmp, grad + (size_t)d * nt);
-        for (int i = 0; i < nt; i++)
+        for (int d = 0; d < 3; d++) gradient_component(xc, g, rho_g, d, tmp, grad + (size_t)d * nt);
+        for (long i = 0; i < nt; i++)
             sigma[i] = grad[i] * grad[i] + grad[nt + i] * grad[nt + i] +
                        grad[2 * nt + i] * grad[2 * nt + i];
     }
     double e = 0;
-    size_t np = (size_t)(i1 - i0);
-    for (int i = i0; i < i1; i++) vxc_r[i] = 0;
-    for (int f = 0; f < xc->nfunc; f++) {
+    for (long i = 0; i < nt; i++) vxc_r[i] = 0;
+    for (int f = 0; f < xc->nfunc && nt > 0; f++) {
         const xc_func_type *fn = &xc->func[f];
-        if (np == 0) break;
         if (fn->info->family == XC_FAMILY_LDA) {
-            xc_lda_exc_vxc(fn, np, rho + i0, zk + i0, vrho + i0);
+            xc_lda_exc_vxc(fn, (size_t)nt, rho, zk, vrho);
         } else {
-            xc_gga_exc_vxc(fn, np, rho + i0, sigma + i0, zk + i0, vrho + i0, vsigma + i0);
-            for (int i = i0; i < i1; i++) vsig_tot[i] += vsigma[i];
+            xc_gga_exc_vxc(fn, (size_t)nt, rho, sigma, zk, vrho, vsigma);
+            for (long i = 0; i < nt; i++) vsig_tot[i] += vsigma[i];
         }
-        for (int i = i0; i < i1; i++) {
+        for (long i = 0; i < nt; i++) {
             e += rho[i] * zk[i];
             vxc_r[i] += vrho[i];
         }
     }
-    if (xc->split) { /* the slices' sum and potential on every rank */
-        MPI_Allreduce(MPI_IN_PLACE, &e, 1, MPI_DOUBLE, MPI_SUM, xc->comm);
-        MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, vxc_r, xc->counts, xc->displs,
-                       MPI_DOUBLE, xc->comm);
-        if (xc->gga)
-            MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, vsig_tot, xc->counts, xc->displs,
-                           MPI_DOUBLE, xc->comm);
-    }
+    xc_sum(xc, &e, 1);
     *exc = e * dvol;
     if (xc->gga) {
         /* V_xc -= 2 ∇·(vsigma ∇ρ), the divergence taken spectrally. */
-        double *divpart = malloc(sizeof(double) * nt);
-        double complex *acc = fftw_malloc(sizeof(double complex) * nt);
+        double *divpart = malloc(sizeof(double) * nb);
+        double *acc = calloc(nb, sizeof(double));
         if (!divpart || !acc) {
             free(divpart);
-            fftw_free(acc);
+            free(acc);
             rc = fu_fail(err, FU_ENOMEM, "xc: out of memory");
             goto done;
         }
-        for (int i = 0; i < nt; i++) acc[i] = 0;
         for (int d = 0; d < 3; d++) {
-            for (int i = 0; i < nt; i++) tmp[i] = vsig_tot[i] * grad[(size_t)d * nt + i];
-            fu_fft_r2g(g, tmp);
-            gradient_component(g, tmp, d, tmp, divpart);
-            for (int i = 0; i < nt; i++) acc[i] += divpart[i];
+            for (long i = 0; i < nt; i++) tmp[i] = vsig_tot[i] * grad[(size_t)d * nt + i];
+            xc_r2g(xc, g, tmp);
+            gradient_component(xc, g, tmp, d, tmp, divpart);
+            for (long i = 0; i < nt; i++) acc[i] += divpart[i];
         }
-        for (int i = 0; i < nt; i++) vxc_r[i] -= 2.0 * creal(acc[i]);
+        for (long i = 0; i < nt; i++) vxc_r[i] -= 2.0 * acc[i];
         free(divpart);
-        fftw_free(acc);
+        free(acc);
     }
     if (stress) {
         double vr = 0;
-        for (int i = 0; i < nt; i++) vr += vxc_r[i] * rho_r[i];
+        for (long i = 0; i < nt; i++) vr += vxc_r[i] * rho_r[i];
+        xc_sum(xc, &vr, 1);
         vr *= dvol;
         for (int a = 0; a < 3; a++) stress[a][a] += (*exc - vr) / g->volume;
-        if (xc->gga)
+        if (xc->gga) {
+            double s[3][3];
             for (int a = 0; a < 3; a++)
                 for (int b = 0; b < 3; b++) {
-                    double s = 0;
-                    for (int i = 0; i < nt; i++)
-                        s += vsig_tot[i] * grad[(size_t)a * nt + i] * grad[(size_t)b * nt + i];
-                    stress[a][b] -= 2.0 * s * dvol / g->volume;
+                    s[a][b] = 0;
+                    for (long i = 0; i < nt; i++)
+                        s[a][b] += vsig_tot[i] * grad[(size_t)a * nt + i] * grad[(size_t)b * nt + i];
                 }
+            xc_sum(xc, &s[0][0], 9);
+            for (int a = 0; a < 3; a++)
+                for (int b = 0; b < 3; b++) stress[a][b] -= 2.0 * s[a][b] * dvol / g->volume;
+        }
     }
 done:
     free(rho);
@@ -242,40 +233,41 @@ int fu_xc_eval_spin(const fu_xc *xc, const fu_fftgrid *g, const double *rho_r,
                     const double complex *rho_g, double *exc, double *vxc_r,
                     double stress[3][3], fu_err *err) {
     if (xc->nspin != 2) return fu_fail(err, FU_EINPUT, "xc: spin evaluation needs nspin 2");
-    const int nt = g->ntot;
-    const double dvol = g->volume / nt;
+    const long nt = xc_np(xc, g); /* points here: whole grid or slab */
+    const double dvol = g->volume / g->ntot;
     int rc = FU_OK;
+    size_t nb = nt > 0 ? (size_t)nt : 1;
     /* libxc's polarised layout: rho[2 nt] (↑,↓ interleaved), sigma[3 nt]
      * (↑↑, ↑↓, ↓↓), vrho[2 nt], vsigma[3 nt]; zk is per electron. */
-    double *rho = malloc(sizeof(double) * 2 * nt);
-    double *zk = malloc(sizeof(double) * nt);
-    double *vrho = malloc(sizeof(double) * 2 * nt);
+    double *rho = malloc(sizeof(double) * 2 * nb);
+    double *zk = malloc(sizeof(double) * nb);
+    double *vrho = malloc(sizeof(double) * 2 * nb);
     double *sigma = NULL, *vsigma = NULL, *vsig_tot = NULL, *grad = NULL;
     double complex *tmp = NULL;
     if (!rho || !zk || !vrho) {
         rc = fu_fail(err, FU_ENOMEM, "xc: out of memory");
         goto done;
     }
-    for (int i = 0; i < nt; i++)
+    for (long i = 0; i < nt; i++)
         for (int s = 0; s < 2; s++) {
             double r = rho_r[(size_t)s * nt + i];
             rho[2 * i + s] = r > 0.5 * XC_DENPOS ? r : 0.5 * XC_DENPOS;
         }
     if (xc->gga) {
-        sigma = malloc(sizeof(double) * 3 * nt);
-        vsigma = malloc(sizeof(double) * 3 * nt);
-        vsig_tot = calloc((size_t)3 * nt, sizeof(double));
-        grad = malloc(sizeof(double) * 6 * nt); /* [spin][dir][nt] */
-        tmp = fftw_malloc(sizeof(double complex) * nt);
+        sigma = malloc(sizeof(double) * 3 * nb);
+        vsigma = malloc(sizeof(double) * 3 * nb);
+        vsig_tot = calloc(3 * nb, sizeof(double));
+        grad = malloc(sizeof(double) * 6 * nb); /* [spin][dir][nt] */
+        tmp = fftw_malloc(sizeof(double complex) * xc_fftlen(xc, g));
         if (!sigma || !vsigma || !vsig_tot || !grad || !tmp) {
             rc = fu_fail(err, FU_ENOMEM, "xc: out of memory");
             goto done;
         }
         for (int s = 0; s < 2; s++)
             for (int d = 0; d < 3; d++)
-                gradient_component(g, rho_g + (size_t)s * nt, d, tmp,
+                gradient_component(xc, g, rho_g + (size_t)s * nt, d, tmp,
                                    grad + (size_t)(3 * s + d) * nt);
-        for (int i = 0; i < nt; i++) {
+        for (long i = 0; i < nt; i++) {
             const double *gu = grad, *gd = grad + (size_t)3 * nt;
             double uu = 0, ud = 0, dd = 0;
             for (int d = 0; d < 3; d++) {
@@ -290,25 +282,26 @@ int fu_xc_eval_spin(const fu_xc *xc, const fu_fftgrid *g, const double *rho_r,
         }
     }
     double e = 0;
-    for (int i = 0; i < 2 * nt; i++) vxc_r[i] = 0;
-    for (int f = 0; f < xc->nfunc; f++) {
+    for (long i = 0; i < 2 * nt; i++) vxc_r[i] = 0;
+    for (int f = 0; f < xc->nfunc && nt > 0; f++) {
         const xc_func_type *fn = &xc->func[f];
         if (fn->info->family == XC_FAMILY_LDA) {
             xc_lda_exc_vxc(fn, (size_t)nt, rho, zk, vrho);
         } else {
             xc_gga_exc_vxc(fn, (size_t)nt, rho, sigma, zk, vrho, vsigma);
-            for (int i = 0; i < 3 * nt; i++) vsig_tot[i] += vsigma[i];
+            for (long i = 0; i < 3 * nt; i++) vsig_tot[i] += vsigma[i];
         }
-        for (int i = 0; i < nt; i++) {
+        for (long i = 0; i < nt; i++) {
             e += (rho[2 * i] + rho[2 * i + 1]) * zk[i];
             vxc_r[i] += vrho[2 * i];
             vxc_r[(size_t)nt + i] += vrho[2 * i + 1];
         }
     }
+    xc_sum(xc, &e, 1);
     *exc = e * dvol;
     if (xc->gga) {
         /* V_xc,s -= ∇·(2 vσ_ss ∇ρ_s + vσ_↑↓ ∇ρ_s'), the divergence spectral. */
-        double *divpart = malloc(sizeof(double) * nt);
+        double *divpart = malloc(sizeof(double) * nb);
         if (!divpart) {
             rc = fu_fail(err, FU_ENOMEM, "xc: out of memory");
             goto done;
@@ -317,35 +310,40 @@ int fu_xc_eval_spin(const fu_xc *xc, const fu_fftgrid *g, const double *rho_r,
             const double *gs = grad + (size_t)3 * s * nt, *go = grad + (size_t)3 * (1 - s) * nt;
             const double *vss = vsig_tot + 2 * s; /* stride 3: ↑↑ at 0, ↓↓ at 2 */
             for (int d = 0; d < 3; d++) {
-                for (int i = 0; i < nt; i++)
+                for (long i = 0; i < nt; i++)
                     tmp[i] = 2.0 * vss[3 * i] * gs[(size_t)d * nt + i] +
                              vsig_tot[3 * i + 1] * go[(size_t)d * nt + i];
-                fu_fft_r2g(g, tmp);
-                gradient_component(g, tmp, d, tmp, divpart);
-                for (int i = 0; i < nt; i++) vxc_r[(size_t)s * nt + i] -= divpart[i];
+                xc_r2g(xc, g, tmp);
+                gradient_component(xc, g, tmp, d, tmp, divpart);
+                for (long i = 0; i < nt; i++) vxc_r[(size_t)s * nt + i] -= divpart[i];
             }
         }
         free(divpart);
     }
     if (stress) {
         double vr = 0;
-        for (int i = 0; i < 2 * nt; i++) vr += vxc_r[i] * rho_r[i];
+        for (long i = 0; i < 2 * nt; i++) vr += vxc_r[i] * rho_r[i];
+        xc_sum(xc, &vr, 1);
         vr *= dvol;
         for (int a = 0; a < 3; a++) stress[a][a] += (*exc - vr) / g->volume;
         if (xc->gga) {
             const double *gu = grad, *gd = grad + (size_t)3 * nt;
+            double sg[3][3];
             for (int a = 0; a < 3; a++)
                 for (int b = 0; b < 3; b++) {
                     double s = 0;
-                    for (int i = 0; i < nt; i++) {
+                    for (long i = 0; i < nt; i++) {
                         double ua = gu[(size_t)a * nt + i], ub = gu[(size_t)b * nt + i];
                         double da = gd[(size_t)a * nt + i], db = gd[(size_t)b * nt + i];
                         s += 2.0 * vsig_tot[3 * i] * ua * ub +
                              vsig_tot[3 * i + 1] * (ua * db + da * ub) +
                              2.0 * vsig_tot[3 * i + 2] * da * db;
                     }
-                    stress[a][b] -= s * dvol / g->volume;
+                    sg[a][b] = s;
                 }
+            xc_sum(xc, &sg[0][0], 9);
+            for (int a = 0; a < 3; a++)
+                for (int b = 0; b < 3; b++) stress[a][b] -= sg[a][b] * dvol / g->volume;
         }
     }
 done:
@@ -366,10 +364,17 @@ static int xc_term_setup(fu_term_ctx *c, double *e, fu_err *err) {
     (void)err;
     if (!c->rhoc_g) return FU_OK;
     const fu_fftgrid *g = &c->b->grid;
-    fu_nlcc_density(c->b, c->rhoc_g);
-    memcpy(c->box, c->rhoc_g, sizeof(double complex) * g->ntot);
-    fu_fft_g2r(g, c->box);
-    for (int i = 0; i < g->ntot; i++) c->rhoc_r[i] = creal(c->box[i]);
+    long n = fu_term_np(c);
+    if (c->slab) { /* whole once, this rank's slab kept */
+        fu_nlcc_density(c->b, c->box);
+        memcpy(c->rhoc_g, c->box + c->slab->off, sizeof(double complex) * n);
+    } else {
+        fu_nlcc_density(c->b, c->rhoc_g);
+    }
+    memcpy(c->box, c->rhoc_g, sizeof(double complex) * n);
+    if (c->slab) fu_fftslab_g2r(c->slab, c->box);
+    else fu_fft_g2r(g, c->box);
+    for (long i = 0; i < n; i++) c->rhoc_r[i] = creal(c->box[i]);
     return FU_OK;
 }
 
@@ -378,7 +383,7 @@ static int xc_term_setup(fu_term_ctx *c, double *e, fu_err *err) {
 static int xc_of(fu_term_ctx *c, const double *rho_r, const double complex *rho_g, double *exc,
                  double stress[3][3], fu_err *err) {
     const fu_fftgrid *g = &c->b->grid;
-    size_t nt = (size_t)g->ntot;
+    size_t nt = (size_t)fu_term_np(c);
     if (c->nspin == 1) {
         if (c->rhoc_r) {
             for (size_t i = 0; i < nt; i++) {
@@ -406,7 +411,7 @@ static int xc_term_energy(fu_term_ctx *c, const double *rho_r, const double comp
     (void)v_g;
     int rc = xc_of(c, rho_r, rho_g, e, NULL, err);
     if (!rc && v_r)
-        for (size_t i = 0; i < (size_t)c->nspin * c->b->grid.ntot; i++) v_r[i] += c->vxc_r[i];
+        for (size_t i = 0; i < (size_t)c->nspin * fu_term_np(c); i++) v_r[i] += c->vxc_r[i];
     return rc;
 }
 
@@ -420,10 +425,16 @@ static int xc_term_forces_stress(fu_term_ctx *c, const double *rho_r, const doub
     int rc = xc_of(c, rho_r, rho_g, &exc, stress, err);
     if (rc || !c->rhoc_g) return rc;
     const fu_fftgrid *g = &c->b->grid;
-    size_t nt = (size_t)g->ntot;
+    size_t nt = (size_t)fu_term_np(c);
     for (size_t i = 0; i < nt; i++)
         c->box[i] = c->nspin == 2 ? 0.5 * (c->vxc_r[i] + c->vxc_r[nt + i]) : c->vxc_r[i];
-    fu_fft_r2g(g, c->box);
+    if (c->slab) { /* the structure-factor sums want the whole V̄_xc(G): gathered once */
+        fu_fftslab_r2g(c->slab, c->box);
+        memmove(c->box + c->slab->off, c->box, sizeof(double complex) * nt);
+        fu_fftslab_gather(c->slab, c->box + c->slab->off, c->box);
+    } else {
+        fu_fft_r2g(g, c->box);
+    }
     fu_nlcc_forces_stress(c->b, c->box, forces, stress);
     return FU_OK;
 }

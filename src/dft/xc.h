@@ -6,6 +6,7 @@
 #include <xc.h>
 
 #include "dft/fftgrid.h"
+#include "dft/fftslab.h"
 
 #define FU_XC_MAXFUNC 3
 
@@ -17,17 +18,14 @@ typedef struct {
     char label[16];         /* what a pseudopotential made for it calls it: "LDA", "PBE", ... */
     char names[256];        /* libxc names, '+'-joined, for provenance */
     int nspin;              /* 1: XC_UNPOLARIZED, 2: XC_POLARIZED functionals */
-    int split;              /* 1: fu_xc_eval's pointwise work split over comm */
-    MPI_Comm comm;
-    int *counts, *displs;   /* [size] the grid points of each rank (split) */
+    const fu_fftslab *slab; /* fu_xc_use_slab: grid arrays are slabs (NULL: whole) */
 } fu_xc;
 
-/* Splits the pointwise work of fu_xc_eval (nspin 1; libxc's evaluation, the
- * energy and stress sums) over the ranks of comm for a grid of ntot points:
- * each rank evaluates a slice of the points and the potential is gathered
- * (gradients and the GGA divergence stay whole FFTs). The ranks must call
- * fu_xc_eval together with the same density; results as unsplit to rounding. */
-int fu_xc_distribute(fu_xc *xc, MPI_Comm comm, int ntot, fu_err *err);
+/* From now on fu_xc_eval and fu_xc_eval_spin take and return this rank's
+ * slab of every grid array ([nspin][slab->nloc], fftslab.h): gradients and
+ * the GGA divergence by slab FFTs, energy and stress summed over the slab's
+ * ranks (the same on each). NULL: whole. */
+void fu_xc_use_slab(fu_xc *xc, const fu_fftslab *slab);
 
 /* spec: "lda" (= XC_LDA_XC_TETER93, ABINIT ixc 1), "pbe" (XC_GGA_X_PBE +
  * XC_GGA_C_PBE), or libxc names/ids joined by '+' ("lda_x+lda_c_pw",

@@ -14,6 +14,11 @@ cannot pass:
   fe2_spin    spin-polarised Fe2, smearing, one complex k-point: 2, 3 ranks
   si8_sym     si8_gamma undisplaced (exact degeneracies at Γ): 2, 4 ranks
   al4_sym     al4_metal undisplaced (degenerate partly filled levels): 2, 3 ranks
+  si8_pbe     si8_gamma with PBE and PseudoDojo's Si (model core charge): 2, 3 ranks
+  al4_spin_pbe  al4_metal spin-polarised (start 1 μB per atom) with PBE and PseudoDojo's Al
+              (core charge): 2, 3 ranks
+With band ranks the density side works on slabs of the FFT grid (src/dft/fftslab.h); each
+such log must say so.
   si8_2k      si8_gamma on a 1x1x2 mesh (2 real k-points): 4 ranks = 2 x 2; then on 2 ranks
               the layout follows the memory limit: by default 2 x 1 (k-points only); with
               --mem-per-rank just below that layout's estimate, 1 x 2 (band ranks need less:
@@ -63,6 +68,20 @@ CASES = {
                 {2: (1, 2), 4: (1, 4)}),
     "al4_sym": ("al4_metal.yaml", [("[Al, 0.5, 0.52, 0.0]", "[Al, 0.5, 0.5, 0.0]")],
                 {2: (1, 2), 3: (1, 3)}),
+    # GGA with a model core charge (PseudoDojo PBE), unpolarised and spin-polarised: the
+    # gradients, the GGA divergence and the core charge on slabs of the grid
+    "si8_pbe": ("si8_gamma.yaml", [("Si: abinit:14si.4.hgh",
+                                    "Si: abinit:Pseudodojo_nc_sr_04_pbe_standard_psp8/Si.psp8"),
+                                   ("xc: lda", "xc: pbe"),
+                                   # its terms at 1e-9 were 5e-10 apart (first order in the
+                                   # residual, GGA's more than LDA's); the total 1e-13
+                                   ("density_tolerance: 1e-9", "density_tolerance: 1e-10")],
+                {2: (1, 2), 3: (1, 3)}),
+    "al4_spin_pbe": ("al4_metal.yaml", [("Al: cp2k:GTH-PADE-q3",
+                                         "Al: abinit:Pseudodojo_nc_sr_04_pbe_standard_psp8/Al.psp8"),
+                                        ("xc: lda", "xc: pbe"),
+                                        ("compute:", "spin: {polarized: true, moments: {Al: 1}}\ncompute:")],
+                     {2: (1, 2), 3: (1, 3)}),
     # the sizes, 2x2x2 supercells of the three above; minutes each, not in CTest
     "si64_gamma": ("si64_gamma.yaml", [], {2: (1, 2), 3: (1, 3), 4: (1, 4)}),
     "al32_metal": ("al32_metal.yaml", [], {2: (1, 2), 3: (1, 3), 4: (1, 4)}),
@@ -197,6 +216,9 @@ def main():
                 continue
             want = layout_line(npk, npb)
             mc.check(want in mc.log_text(base), f"{name} {n} ranks: log does not say '{want}'")
+            if npb > 1:  # the density side on slabs of the grid (src/dft/fftslab.h)
+                want = f"# grid arrays: slabs over the {npb} band ranks"
+                mc.check(want in mc.log_text(base), f"{name} {n} ranks: log does not say '{want}'")
             if sl is not None:
                 m = re.search(r"# ScaLAPACK: (\d+) subspace matrices solved distributed",
                               mc.log_text(base))

@@ -3,9 +3,11 @@
  * profiler (mpiP, Score-P, IPM are not in it).
  *
  * Counts per rank the calls and the payload bytes this rank contributes:
- * Allreduce/Reduce/Allgather(v) the send buffer, Bcast the buffer at the
- * root, Alltoall(v) what goes to other ranks (the part kept by the rank
- * itself is not communication), point-to-point what is sent. The bytes an
+ * Allreduce/Reduce/Allgather(v)/Reduce_scatter the send buffer (an in-place
+ * Allgatherv counts nothing), Bcast the buffer at the root, Alltoall(v) what goes to other ranks (the part kept by the rank
+ * itself is not communication), point-to-point (Send, Isend, Sendrecv: the
+ * slab FFT's pairwise transposes in FFTW's MPI interface) what is sent to
+ * another rank. The bytes an
  * MPI library moves on the wire depend on its algorithm (a ring allreduce
  * moves about 2 (p-1)/p times the payload); scaling.py states the factor.
  * Only calls on communicators of more than one rank are counted. At
@@ -14,9 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-enum { ALLREDUCE, REDUCE, ALLTOALLV, ALLTOALL, BCAST, ALLGATHER, ALLGATHERV, GATHER, SEND, NKIND };
+enum { ALLREDUCE, REDUCE, ALLTOALLV, ALLTOALL, BCAST, ALLGATHER, ALLGATHERV, GATHER, SEND,
+       REDUCE_SCATTER, NKIND };
 static const char *kind_name[NKIND] = {"allreduce", "reduce",     "alltoallv", "alltoall", "bcast",
-                                       "allgather", "allgatherv", "gather",    "send"};
+                                       "allgather", "allgatherv", "gather",    "send",
+                                       "reduce_scatter"};
 static double bytes[NKIND];
 static long long calls[NKIND];
 
@@ -112,6 +116,24 @@ int MPI_Send(const void *b, int n, MPI_Datatype t, int dest, int tag, MPI_Comm c
 int MPI_Isend(const void *b, int n, MPI_Datatype t, int dest, int tag, MPI_Comm c, MPI_Request *req) {
     add(SEND, (double)n * type_size(t), c);
     return PMPI_Isend(b, n, t, dest, tag, c, req);
+}
+
+int MPI_Sendrecv(const void *sb, int sc, MPI_Datatype st, int dest, int stag, void *rb, int rc,
+                 MPI_Datatype rt, int src, int rtag, MPI_Comm c, MPI_Status *status) {
+    int me = 0;
+    PMPI_Comm_rank(c, &me);
+    add(SEND, dest == me ? 0.0 : (double)sc * type_size(st), c);
+    return PMPI_Sendrecv(sb, sc, st, dest, stag, rb, rc, rt, src, rtag, c, status);
+}
+
+int MPI_Reduce_scatter(const void *s, void *r, const int *rc, MPI_Datatype t, MPI_Op op,
+                       MPI_Comm c) {
+    int p = 1;
+    PMPI_Comm_size(c, &p);
+    double n = 0;
+    for (int j = 0; j < p; j++) n += rc[j];
+    add(REDUCE_SCATTER, n * type_size(t), c);
+    return PMPI_Reduce_scatter(s, r, rc, t, op, c);
 }
 
 int MPI_Finalize(void) {
