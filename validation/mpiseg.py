@@ -10,13 +10,15 @@ records, for each collective, the CPU seconds it computed since its previous one
 whatever other users' processes do to the wall clock does not count) and the wall time inside
 the call. Call i closes the same segment on every rank, so on dedicated cores the run takes
 
-    critical = sum_i max_r seg[r][i]   (+ transfer = sum_i min_r inside[r][i], the last comer's)
+    critical = sum_i max_r seg[r][i]   (+ transfer = sum_i min_r of the CPU inside call i)
 
 and the table splits 2 x critical - T1 (T1: the 1-rank CPU seconds) into extra work
 (sum over the ranks of their compute minus T1: replicated or added work) and imbalance
 (N x critical minus that sum: what the ranks wait for each other), by call site of the
 collective that closes the segment. projected = T1 / (critical + transfer) is the speed-up on
-N idle cores this count predicts. --steps N > 0 stops the SCF after N steps (max_iterations).
+N idle cores this count predicts (CPU seconds on a loaded machine still move with its caches:
+compare work between sittings with instruction counts, e.g. callgrind). --steps N > 0 stops the
+SCF after N steps (max_iterations; furui then exits non-zero, the counts are still written).
 """
 import argparse
 import collections

@@ -319,7 +319,7 @@ static int grid_init(fu_basis *b, const fu_structure *s, const int n[3], int eff
     MPI_Bcast(&len, 1, MPI_INT, 0, b->comm);
     if (len > 0 && b->rank != 0) wis = malloc((size_t)len);
     /* in pieces, so that a rank without the memory still takes part */
-    char spare[4096];
+    static char spare[1 << 16]; /* wisdom of a few grids: ~300 kB */
     for (int off = 0; off < len; off += (int)sizeof spare) {
         int c = len - off < (int)sizeof spare ? len - off : (int)sizeof spare;
         MPI_Bcast(wis ? wis + off : spare, c, MPI_CHAR, 0, b->comm);

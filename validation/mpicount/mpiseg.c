@@ -7,9 +7,10 @@
  * The ranks call the same collectives in the same order, so call i of every
  * rank closes the same compute segment: max over ranks minus a rank's own
  * segment is what that rank waits for on dedicated cores, whatever the load
- * was while measuring (validation/mpiseg.py sums it by call site). The wall
- * time inside a call is kept for the rank that arrived last (its minimum over
- * the ranks), i.e. the transfer cost without the waiting.
+ * was while measuring (validation/mpiseg.py sums it by call site). The CPU
+ * and wall time inside each call are kept too; mpiseg.py takes the CPU
+ * inside of the rank that spent least there (the last comer) as the cost of
+ * the transfer itself.
  * At MPI_Finalize each rank writes MPISEG_DIR/mpiseg.RANK.txt. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -33,7 +34,6 @@ static const char *kind_name[NKIND] = {"allreduce", "reduce",    "alltoallv",  "
 static rec *recs;
 static size_t nrec, caprec;
 static double last_exit = -1, t_enter_wall, t_enter_cpu, first_cpu = -1;
-static uintptr_t base;
 
 static double cpu_now(void) {
     struct timespec t;
@@ -133,8 +133,6 @@ int MPI_Finalize(void) {
     snprintf(path, sizeof path, "%s/mpiseg.%d.txt", dir ? dir : ".", me);
     FILE *f = fopen(path, "w");
     if (f) {
-        Dl_info di;
-        if (dladdr((void *)&MPI_Finalize, &di)) (void)di;
         fprintf(f, "# total_cpu %.6f tail %.6f first_cpu %.6f\n", cpu_now(), tail, first_cpu);
         for (size_t i = 0; i < nrec; i++) {
             rec *r = &recs[i];
@@ -151,6 +149,5 @@ int MPI_Finalize(void) {
         }
         fclose(f);
     }
-    (void)base;
     return PMPI_Finalize();
 }
