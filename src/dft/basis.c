@@ -191,7 +191,7 @@ static int build_kblock(fu_basis *b, int ik, int want_real, fu_err *err) {
             kb->box = malloc(sizeof(int) * (size_t)cap);
             kb->kpg = malloc(sizeof(*kb->kpg) * (size_t)cap);
             kb->kin = malloc(sizeof(double) * (size_t)cap);
-            kb->proj = malloc(sizeof(double complex) * (size_t)cap * (b->nproj ? b->nproj : 1));
+            kb->proj = malloc(sizeof(double complex) * (size_t)cap * (b->model.nproj ? b->model.nproj : 1));
             if (!kb->gred || !kb->box || !kb->kpg || !kb->kin || !kb->proj)
                 return fu_fail(err, FU_ENOMEM, "k-point %d: out of memory for %d plane waves",
                                ik + 1, cap);
@@ -205,10 +205,10 @@ static int build_kblock(fu_basis *b, int ik, int want_real, fu_err *err) {
     /* β_p(k+G) = Ω^{-1/2} e^{-iG·R_a} R_lm(k+G) f_il(|k+G|); the phase uses G
      * instead of k+G (a constant per atom and k, it cancels in β h β†). */
     double inv_sqrt_vol = 1.0 / sqrt(g->volume);
-    for (int p = 0; p < b->nproj; p++) {
-        const fu_projector *pr = &b->projs[p];
-        const fu_psp *psp = &b->psp[b->s.typat[pr->atom]];
-        const double *x = b->s.xred[pr->atom];
+    for (int p = 0; p < b->model.nproj; p++) {
+        const fu_projector *pr = &b->model.projs[p];
+        const fu_psp *psp = &b->model.psp[b->model.s.typat[pr->atom]];
+        const double *x = b->model.s.xred[pr->atom];
         double complex *row = kb->proj + (size_t)p * kb->npw;
         for (int ig = 0; ig < kb->npw; ig++) {
             const double *q = kb->kpg[ig];
@@ -220,19 +220,19 @@ static int build_kblock(fu_basis *b, int ik, int want_real, fu_err *err) {
                       (cos(arg) + I * sin(arg));
         }
     }
-    if (!kb->real || b->nproj == 0) return FU_OK;
+    if (!kb->real || b->model.nproj == 0) return FU_OK;
     /* β_p(k+G') = (-1)^l e^{iG0·R_a} β_p(k+G)* for G' = -G-G0 (R_lm(-q) =
      * (-1)^l R_lm(q)), so φ_p^{1/2} β_p obeys c(G') = c(G)*: exact real
      * coordinates. */
-    kb->proj_real = malloc(sizeof(double) * (size_t)b->nproj * kb->npw);
+    kb->proj_real = malloc(sizeof(double) * (size_t)b->model.nproj * kb->npw);
     double complex *tmp = malloc(sizeof(double complex) * (size_t)kb->npw);
     if (!kb->proj_real || !tmp) {
         free(tmp);
         return fu_fail(err, FU_ENOMEM, "k-point %d: out of memory for the real projectors", ik + 1);
     }
-    for (int p = 0; p < b->nproj; p++) {
-        const double *x = b->s.xred[b->projs[p].atom];
-        double half = 0.5 * FU_PI * b->projs[p].l - FU_PI * (G0[0] * x[0] + G0[1] * x[1] + G0[2] * x[2]);
+    for (int p = 0; p < b->model.nproj; p++) {
+        const double *x = b->model.s.xred[b->model.projs[p].atom];
+        double half = 0.5 * FU_PI * b->model.projs[p].l - FU_PI * (G0[0] * x[0] + G0[1] * x[1] + G0[2] * x[2]);
         double complex ph = cos(half) + I * sin(half);
         const double complex *row = kb->proj + (size_t)p * kb->npw;
         for (int ig = 0; ig < kb->npw; ig++) tmp[ig] = ph * row[ig];
@@ -246,8 +246,8 @@ static int build_kblock(fu_basis *b, int ik, int want_real, fu_err *err) {
  * and every |k+G| of the wave functions. */
 static int prepare_psps(const fu_basis *b, fu_err *err) {
     double qmax = fmax(sqrt(b->grid.gcut2), sqrt(2.0 * b->ecut)) + 0.1;
-    for (int sp = 0; sp < b->s.nspecies; sp++) {
-        int rc = fu_psp_prepare(&b->psp[sp], qmax, err);
+    for (int sp = 0; sp < b->model.s.nspecies; sp++) {
+        int rc = fu_psp_prepare(&b->model.psp[sp], qmax, err);
         if (rc) return rc;
     }
     return FU_OK;
@@ -255,27 +255,27 @@ static int prepare_psps(const fu_basis *b, fu_err *err) {
 
 static int setup_projectors(fu_basis *b, fu_err *err) {
     int np = 0;
-    for (int a = 0; a < b->s.natom; a++) {
-        const fu_psp *psp = &b->psp[b->s.typat[a]];
+    for (int a = 0; a < b->model.s.natom; a++) {
+        const fu_psp *psp = &b->model.psp[b->model.s.typat[a]];
         for (int l = 0; l <= psp->lmax; l++) np += (2 * l + 1) * psp->nproj[l];
     }
-    b->nproj = np;
-    b->projs = malloc(sizeof(fu_projector) * (np ? np : 1));
-    b->dij = calloc((size_t)(np ? np : 1) * (np ? np : 1), sizeof(double));
-    if (!b->projs || !b->dij) return fu_fail(err, FU_ENOMEM, "projectors: out of memory");
+    b->model.nproj = np;
+    b->model.projs = malloc(sizeof(fu_projector) * (np ? np : 1));
+    b->model.dij = calloc((size_t)(np ? np : 1) * (np ? np : 1), sizeof(double));
+    if (!b->model.projs || !b->model.dij) return fu_fail(err, FU_ENOMEM, "projectors: out of memory");
     int p = 0;
-    for (int a = 0; a < b->s.natom; a++) {
-        const fu_psp *psp = &b->psp[b->s.typat[a]];
+    for (int a = 0; a < b->model.s.natom; a++) {
+        const fu_psp *psp = &b->model.psp[b->model.s.typat[a]];
         for (int l = 0; l <= psp->lmax; l++)
             for (int m = -l; m <= l; m++) {
                 int first = p;
                 for (int i = 0; i < psp->nproj[l]; i++) {
-                    b->projs[p] = (fu_projector){a, l, m, i};
+                    b->model.projs[p] = (fu_projector){a, l, m, i};
                     p++;
                 }
                 for (int i = 0; i < psp->nproj[l]; i++)
                     for (int j = 0; j < psp->nproj[l]; j++)
-                        b->dij[(size_t)(first + i) * np + first + j] = psp->h[l][i][j];
+                        b->model.dij[(size_t)(first + i) * np + first + j] = psp->h[l][i][j];
             }
     }
     return FU_OK;
@@ -307,24 +307,24 @@ static int count_npw(const fu_basis *b, const double kred[3]) {
  * band ranks wait for the slowest at every transpose. Collective over comm;
  * a rank 0 that fails to plan still sends (an empty string). */
 static int grid_init(fu_basis *b, const fu_structure *s, const int n[3], int effort, fu_err *err) {
-    if (b->size == 1 || !fu_mpi_running())
+    if (b->layout.size == 1 || !fu_mpi_running())
         return fu_fftgrid_init(&b->grid, s->lattice, n, b->ecut, effort, err);
     int rc = FU_OK, len = 0;
     char *wis = NULL;
-    if (b->rank == 0) {
+    if (b->layout.rank == 0) {
         rc = fu_fftgrid_init(&b->grid, s->lattice, n, b->ecut, effort, err);
         wis = rc ? NULL : fftw_export_wisdom_to_string();
         len = wis ? (int)strlen(wis) + 1 : 0;
     }
-    MPI_Bcast(&len, 1, MPI_INT, 0, b->comm);
-    if (len > 0 && b->rank != 0) wis = malloc((size_t)len);
+    MPI_Bcast(&len, 1, MPI_INT, 0, b->layout.comm);
+    if (len > 0 && b->layout.rank != 0) wis = malloc((size_t)len);
     /* in pieces, so that a rank without the memory still takes part */
     static char spare[1 << 16]; /* wisdom of a few grids: ~300 kB */
     for (int off = 0; off < len; off += (int)sizeof spare) {
         int c = len - off < (int)sizeof spare ? len - off : (int)sizeof spare;
-        MPI_Bcast(wis ? wis + off : spare, c, MPI_CHAR, 0, b->comm);
+        MPI_Bcast(wis ? wis + off : spare, c, MPI_CHAR, 0, b->layout.comm);
     }
-    if (b->rank != 0) {
+    if (b->layout.rank != 0) {
         if (wis) fftw_import_wisdom_from_string(wis); /* else: plans of its own */
         rc = fu_fftgrid_init(&b->grid, s->lattice, n, b->ecut, effort, err);
     }
@@ -334,58 +334,58 @@ static int grid_init(fu_basis *b, const fu_structure *s, const int n[3], int eff
 
 /* k-groups and band ranks (bandpar.h), the same on every rank of comm. */
 static int choose_layout(fu_basis *b, const fu_scf_params *p, fu_err *err) {
-    b->npk = b->size;
-    b->npb = 1;
-    b->kgroup = b->rank;
-    b->bcomm = MPI_COMM_NULL;
-    if (b->size == 1 && p->npband <= 1) return FU_OK;
+    b->layout.npk = b->layout.size;
+    b->layout.npb = 1;
+    b->layout.kgroup = b->layout.rank;
+    b->layout.bcomm = MPI_COMM_NULL;
+    if (b->layout.size == 1 && p->npband <= 1) return FU_OK;
     int npw_min = 0;
     for (int ik = 0; ik < b->kp.nk; ik++) {
         int n = count_npw(b, b->kp.kred[ik]);
         if (ik == 0 || n < npw_min) npw_min = n;
     }
     int nev = b->nband + fu_bandpar_nbuffer(b->nband);
-    int rc = fu_bandpar_layout(b->kp.nk, b->size, npw_min, nev, p->npband, &b->npk, &b->npb, err);
+    int rc = fu_bandpar_layout(b->kp.nk, b->layout.size, npw_min, nev, p->npband, &b->layout.npk, &b->layout.npb, err);
     if (rc) return rc;
-    b->kgroup = b->rank / b->npb;
-    b->brank = b->rank % b->npb;
-    if (b->npb > 1) MPI_Comm_split(b->comm, b->kgroup, b->rank, &b->bcomm);
+    b->layout.kgroup = b->layout.rank / b->layout.npb;
+    b->layout.brank = b->layout.rank % b->layout.npb;
+    if (b->layout.npb > 1) MPI_Comm_split(b->layout.comm, b->layout.kgroup, b->layout.rank, &b->layout.bcomm);
     return FU_OK;
 }
 
 int fu_basis_init(fu_basis *b, const fu_structure *s, const fu_scf_params *p, MPI_Comm comm,
                   fu_err *err) {
     memset(b, 0, sizeof *b);
-    b->comm = comm;
-    fu_comm_rank(comm, &b->rank);
-    fu_comm_size(comm, &b->size);
-    b->nthreads = p->threads > 1 ? p->threads : 1;
-    int rc = fu_structure_copy(&b->s, s, err);
+    b->layout.comm = comm;
+    fu_comm_rank(comm, &b->layout.rank);
+    fu_comm_size(comm, &b->layout.size);
+    b->layout.nthreads = p->threads > 1 ? p->threads : 1;
+    int rc = fu_structure_copy(&b->model.s, s, err);
     if (rc) return rc;
     if (!(p->ecut > 0) || !isfinite(p->ecut))
         return fu_fail(err, FU_EINPUT, "ecut: must be a positive energy, got %g Ha", p->ecut);
     b->ecut = p->ecut;
 
     for (int sp = 0; sp < s->nspecies; sp++) {
-        rc = fu_psp_load(p->pseudo[sp], s->symbol[sp], &b->psp[sp], err);
+        rc = fu_psp_load(p->pseudo[sp], s->symbol[sp], &b->model.psp[sp], err);
         if (rc) {
             fu_err_prefix(err, "pseudopotentials: %s", s->symbol[sp]);
             return rc;
         }
-        if (b->psp[sp].znucl != s->znucl[sp])
+        if (b->model.psp[sp].znucl != s->znucl[sp])
             return fu_fail(err, FU_EINPUT,
                            "pseudopotentials: %s: file %s is for Z=%d, the structure has Z=%d",
-                           s->symbol[sp], b->psp[sp].path, b->psp[sp].znucl, s->znucl[sp]);
-        if (b->psp[sp].lmax > 3)
+                           s->symbol[sp], b->model.psp[sp].path, b->model.psp[sp].znucl, s->znucl[sp]);
+        if (b->model.psp[sp].lmax > 3)
             return fu_fail(err, FU_EINPUT, "pseudopotentials: %s: l > 3 is not supported",
                            s->symbol[sp]);
     }
-    b->zion = malloc(sizeof(double) * s->natom);
-    if (!b->zion) return fu_fail(err, FU_ENOMEM, "out of memory");
-    b->nelec = 0;
+    b->model.zion = malloc(sizeof(double) * s->natom);
+    if (!b->model.zion) return fu_fail(err, FU_ENOMEM, "out of memory");
+    b->model.nelec = 0;
     for (int a = 0; a < s->natom; a++) {
-        b->zion[a] = b->psp[s->typat[a]].zion;
-        b->nelec += b->zion[a];
+        b->model.zion[a] = b->model.psp[s->typat[a]].zion;
+        b->model.nelec += b->model.zion[a];
     }
 
     rc = p->use_symmetry ? fu_symmetry_find(s, p->symprec, &b->sym, err)
@@ -407,10 +407,10 @@ int fu_basis_init(fu_basis *b, const fu_structure *s, const fu_scf_params *p, MP
     if ((rc = prepare_psps(b, err))) return rc;
 
     b->nband = p->nband > 0 ? p->nband
-                            : fu_default_nband(b->nelec, p->smearing != FU_SMEAR_NONE, s->natom);
-    if (2.0 * b->nband < b->nelec - 1e-9)
+                            : fu_default_nband(b->model.nelec, p->smearing != FU_SMEAR_NONE, s->natom);
+    if (2.0 * b->nband < b->model.nelec - 1e-9)
         return fu_fail(err, FU_EINPUT, "bands: %d bands cannot hold %g electrons (need >= %d)",
-                       b->nband, b->nelec, (int)ceil(b->nelec / 2 - 1e-9));
+                       b->nband, b->model.nelec, (int)ceil(b->model.nelec / 2 - 1e-9));
 
     rc = setup_projectors(b, err);
     if (rc) return rc;
@@ -418,8 +418,8 @@ int fu_basis_init(fu_basis *b, const fu_structure *s, const fu_scf_params *p, MP
     if (rc) return rc;
     if ((rc = choose_layout(b, p, err))) return rc;
     b->kb = calloc((size_t)b->kp.nk, sizeof(fu_kblock));
-    b->k_owner = malloc(sizeof(int) * (size_t)b->kp.nk);
-    if (!b->kb || !b->k_owner) return fu_fail(err, FU_ENOMEM, "k-points: out of memory");
+    b->layout.k_owner = malloc(sizeof(int) * (size_t)b->kp.nk);
+    if (!b->kb || !b->layout.k_owner) return fu_fail(err, FU_ENOMEM, "k-points: out of memory");
     for (int ik = 0; ik < b->kp.nk; ik++) {
         fu_kblock *kb = &b->kb[ik];
         memcpy(kb->kred, b->kp.kred[ik], sizeof kb->kred);
@@ -427,7 +427,7 @@ int fu_basis_init(fu_basis *b, const fu_structure *s, const fu_scf_params *p, MP
             kb->kcart[c] = kb->kred[0] * b->grid.rec[0][c] + kb->kred[1] * b->grid.rec[1][c] +
                            kb->kred[2] * b->grid.rec[2][c];
         kb->weight = b->kp.weight[ik];
-        b->k_owner[ik] = ik % b->npk;
+        b->layout.k_owner[ik] = ik % b->layout.npk;
         if (!fu_basis_owns(b, ik)) continue;
         rc = build_kblock(b, ik, p->time_reversal, err);
         if (rc) return rc;
@@ -457,16 +457,16 @@ void fu_basis_free(fu_basis *b) {
         }
     }
     free(b->kb);
-    free(b->k_owner);
-    free(b->projs);
-    free(b->dij);
+    free(b->layout.k_owner);
+    free(b->model.projs);
+    free(b->model.dij);
     fu_density_symmap_free(&b->symmap);
-    free(b->zion);
+    free(b->model.zion);
     fu_kpoints_free(&b->kp);
     fu_symmetry_free(&b->sym);
     fu_fftgrid_free(&b->grid);
-    fu_structure_free(&b->s);
-    if (b->npb > 1 && fu_mpi_running()) MPI_Comm_free(&b->bcomm); /* npb 0: never set up */
+    fu_structure_free(&b->model.s);
+    if (b->layout.npb > 1 && fu_mpi_running()) MPI_Comm_free(&b->layout.bcomm); /* npb 0: never set up */
     memset(b, 0, sizeof *b);
 }
 
@@ -474,11 +474,11 @@ int fu_basis_init_klist(fu_basis *b, const fu_structure *s, const fu_scf_params 
                         const int fft[3], int nk, const double (*kred)[3], int nband,
                         MPI_Comm comm, fu_err *err) {
     memset(b, 0, sizeof *b);
-    b->comm = comm;
-    fu_comm_rank(comm, &b->rank);
-    fu_comm_size(comm, &b->size);
-    b->nthreads = p->threads > 1 ? p->threads : 1;
-    int rc = fu_structure_copy(&b->s, s, err);
+    b->layout.comm = comm;
+    fu_comm_rank(comm, &b->layout.rank);
+    fu_comm_size(comm, &b->layout.size);
+    b->layout.nthreads = p->threads > 1 ? p->threads : 1;
+    int rc = fu_structure_copy(&b->model.s, s, err);
     if (rc) return rc;
     if (!(p->ecut > 0) || !isfinite(p->ecut))
         return fu_fail(err, FU_EINPUT, "ecut: must be a positive energy, got %g Ha", p->ecut);
@@ -487,24 +487,24 @@ int fu_basis_init_klist(fu_basis *b, const fu_structure *s, const fu_scf_params 
                        nk, nband);
     b->ecut = p->ecut;
     for (int sp = 0; sp < s->nspecies; sp++) {
-        rc = fu_psp_load(p->pseudo[sp], s->symbol[sp], &b->psp[sp], err);
+        rc = fu_psp_load(p->pseudo[sp], s->symbol[sp], &b->model.psp[sp], err);
         if (rc) {
             fu_err_prefix(err, "pseudopotentials: %s", s->symbol[sp]);
             return rc;
         }
-        if (b->psp[sp].znucl != s->znucl[sp])
+        if (b->model.psp[sp].znucl != s->znucl[sp])
             return fu_fail(err, FU_EINPUT,
                            "pseudopotentials: %s: file %s is for Z=%d, the structure has Z=%d",
-                           s->symbol[sp], b->psp[sp].path, b->psp[sp].znucl, s->znucl[sp]);
-        if (b->psp[sp].lmax > 3)
+                           s->symbol[sp], b->model.psp[sp].path, b->model.psp[sp].znucl, s->znucl[sp]);
+        if (b->model.psp[sp].lmax > 3)
             return fu_fail(err, FU_EINPUT, "pseudopotentials: %s: l > 3 is not supported",
                            s->symbol[sp]);
     }
-    b->zion = malloc(sizeof(double) * (size_t)s->natom);
-    if (!b->zion) return fu_fail(err, FU_ENOMEM, "out of memory");
+    b->model.zion = malloc(sizeof(double) * (size_t)s->natom);
+    if (!b->model.zion) return fu_fail(err, FU_ENOMEM, "out of memory");
     for (int a = 0; a < s->natom; a++) {
-        b->zion[a] = b->psp[s->typat[a]].zion;
-        b->nelec += b->zion[a];
+        b->model.zion[a] = b->model.psp[s->typat[a]].zion;
+        b->model.nelec += b->model.zion[a];
     }
     rc = fu_symmetry_identity(s, &b->sym, err);
     if (!rc) rc = fu_kpoints_list(nk, kred, NULL, &b->kp, err);
@@ -513,13 +513,13 @@ int fu_basis_init_klist(fu_basis *b, const fu_structure *s, const fu_scf_params 
     if (!rc) rc = setup_projectors(b, err);
     if (rc) return rc;
     b->nband = nband;
-    b->npk = b->size; /* band structures: k-points only */
-    b->npb = 1;
-    b->kgroup = b->rank;
-    b->bcomm = MPI_COMM_NULL;
+    b->layout.npk = b->layout.size; /* band structures: k-points only */
+    b->layout.npb = 1;
+    b->layout.kgroup = b->layout.rank;
+    b->layout.bcomm = MPI_COMM_NULL;
     b->kb = calloc((size_t)nk, sizeof(fu_kblock));
-    b->k_owner = malloc(sizeof(int) * (size_t)nk);
-    if (!b->kb || !b->k_owner) return fu_fail(err, FU_ENOMEM, "k-points: out of memory");
+    b->layout.k_owner = malloc(sizeof(int) * (size_t)nk);
+    if (!b->kb || !b->layout.k_owner) return fu_fail(err, FU_ENOMEM, "k-points: out of memory");
     for (int ik = 0; ik < nk; ik++) {
         fu_kblock *kb = &b->kb[ik];
         /* the caller's coordinates, unfolded: a path point keeps its label's k */
@@ -528,7 +528,7 @@ int fu_basis_init_klist(fu_basis *b, const fu_structure *s, const fu_scf_params 
             kb->kcart[c] = kb->kred[0] * b->grid.rec[0][c] + kb->kred[1] * b->grid.rec[1][c] +
                            kb->kred[2] * b->grid.rec[2][c];
         kb->weight = b->kp.weight[ik];
-        b->k_owner[ik] = ik % b->npk;
+        b->layout.k_owner[ik] = ik % b->layout.npk;
         if (!fu_basis_owns(b, ik)) continue;
         rc = build_kblock(b, ik, 0, err); /* band structures: complex (fu_lobpcg) */
         if (rc) return rc;
