@@ -60,6 +60,7 @@ typedef double complex cplx;
 #define PROJ_DROP 1e-10      /* W column norm left after projection (relative) */
 #define PIVOT_DROP 1e-7      /* Cholesky pivot of a unit-diagonal Gram: ~sqrt(eps) */
 #define RCOND_OK 0.1         /* factor this well conditioned: result orthonormal */
+#define SPLIT_EIG_MIN 32     /* band ranks split ?syevd's back-transformation from this order */
 
 /* OpenBLAS 0.3.21 as shipped by Debian 12 (gcc-12 vectorised zgemv_n kernel,
  * OpenBLAS issue #4013) reads past the last column of the matrices zhetrd
