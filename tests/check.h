@@ -4,11 +4,21 @@
 #define FURUI_TESTS_CHECK_H
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 static int check_failures = 0;
 static int check_count = 0;
+
+/* Reproducible test data: splitmix64 from *s, uniform in [-0.5, 0.5). */
+static inline double check_random(uint64_t *s) {
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return (double)(z >> 11) * 0x1.0p-53 - 0.5;
+}
 
 /* |got - want| <= tol. */
 #define CHECK_CLOSE(got, want, tol, what)                                                   \

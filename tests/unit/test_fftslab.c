@@ -20,14 +20,6 @@
 
 #define TOL 2e-14 /* max |slab - serial| / max |serial| */
 
-static double rnd(uint64_t *s) {
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    z ^= z >> 31;
-    return (double)(z >> 11) * 0x1.0p-53 - 0.5;
-}
-
 static double maxabs(const double complex *a, long n) {
     double m = 0;
     for (long i = 0; i < n; i++) m = fmax(m, cabs(a[i]));
@@ -55,7 +47,7 @@ static void one_grid(const int n[3], MPI_Comm comm, const char *what) {
     double complex *fr = fftw_malloc(sizeof(double complex) * nt);
     double complex *whole = fftw_malloc(sizeof(double complex) * nt);
     uint64_t seed = 12345u + (uint64_t)nt; /* the same data on every rank */
-    for (long i = 0; i < nt; i++) f[i] = rnd(&seed) + I * rnd(&seed);
+    for (long i = 0; i < nt; i++) f[i] = check_random(&seed) + I * check_random(&seed);
     /* serial reference: FFTW's plain 3D transform of the whole grid */
     fftw_plan pf = fftw_plan_dft_3d(n[0], n[1], n[2], (fftw_complex *)f, (fftw_complex *)fg,
                                     FFTW_FORWARD, FFTW_ESTIMATE);
@@ -145,7 +137,7 @@ static void direct_sum(MPI_Comm comm) {
     long nt = 60;
     double complex f[60], fg[60];
     uint64_t seed = 7;
-    for (long i = 0; i < nt; i++) f[i] = rnd(&seed) + I * rnd(&seed);
+    for (long i = 0; i < nt; i++) f[i] = check_random(&seed) + I * check_random(&seed);
     for (int a = 0; a < n[0]; a++)
         for (int b = 0; b < n[1]; b++)
             for (int c = 0; c < n[2]; c++) {

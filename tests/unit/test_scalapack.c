@@ -22,14 +22,6 @@
 #include "check.h"
 #include "dft/scalapack.h"
 
-static double rnd(uint64_t *s) {
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    z ^= z >> 31;
-    return (double)(z >> 11) * 0x1.0p-53 - 0.5;
-}
-
 /* The spectrum: 0, 0, 0, 0.3, 0.3, 0.3, ... (exact triple degeneracies, as
  * at a cubic cell's Γ point). */
 static double level(int j) { return 0.1 * (j / 3 * 3); }
@@ -50,7 +42,7 @@ static double spread(const double *x, size_t n) {
  * the same on every rank; complex if cplx. Column-major, ld n. */
 static void build(int n, int cplx, double *H, uint64_t seed) {
     double complex *Q = malloc(sizeof(double complex) * n * n), *tau = malloc(sizeof(double complex) * n);
-    for (int i = 0; i < n * n; i++) Q[i] = rnd(&seed) + (cplx ? I * rnd(&seed) : 0);
+    for (int i = 0; i < n * n; i++) Q[i] = check_random(&seed) + (cplx ? I * check_random(&seed) : 0);
     LAPACKE_zgeqrf(LAPACK_COL_MAJOR, n, n, Q, n, tau);
     LAPACKE_zungqr(LAPACK_COL_MAJOR, n, n, n, Q, n, tau);
     for (int a = 0; a < n; a++)
