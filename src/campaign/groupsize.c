@@ -31,8 +31,9 @@ static void layout_on(const fu_candidate *c, int s, int want_npb, int threads, d
                       fu_mem_estimate *e, int *npb_default) {
     *m = counts(c, threads);
     *npb_default = 1;
-    if (fu_memory_layout(m, s, want_npb, limit, e, npb_default, NULL)) { /* k-points only */
+    if (fu_memory_layout(m, s, want_npb, 0, limit, e, npb_default, NULL)) { /* k-points only */
         m->npb = 1;
+        m->npg = 1;
         m->nk_owned = (c->nk + s - 1) / s;
         fu_memory_estimate_counts(m, e);
     }
@@ -40,11 +41,12 @@ static void layout_on(const fu_candidate *c, int s, int want_npb, int threads, d
 
 double fu_groupsize_speedup(const fu_candidate *c, int s, int want_npb, int *npk, int *npb) {
     int nk = c->nk > 0 ? c->nk : 1, nev = c->memc.nband + fu_bandpar_nbuffer(c->memc.nband);
-    int pk = s, pb = 1;
-    if (fu_bandpar_layout(nk, s, (int)fmin(c->memc.npw, 1e9), nev, want_npb, &pk, &pb, NULL)) pk = s, pb = 1;
+    int pk = s, pb = 1, pg = 1;
+    if (fu_bandpar_layout(nk, s, (int)fmin(c->memc.npw, 1e9), nev, want_npb, 0, &pk, &pb, &pg, NULL))
+        pk = s, pb = 1, pg = 1;
     if (npk) *npk = pk;
     if (npb) *npb = pb;
-    return fu_bandpar_cost(nk, 1, 1) / fu_bandpar_cost(nk, pk, pb);
+    return fu_bandpar_cost(nk, 1, 1, 1) / fu_bandpar_cost(nk, pk, pb, pg);
 }
 
 double fu_groupsize_min_mem(const fu_candidate *c, int workers, int threads) {
@@ -79,9 +81,10 @@ int fu_groupsize_plan(fu_sweep *sw, const fu_groupsize_opts *o, fu_err *err) {
         /* memory: the fewest ranks with a layout that fits (the estimate falls with more
            ranks through the k-points and band rows each holds) */
         if (B) { /* can its bands and plane waves be shared among B ranks at all? */
-            int nev = k->memc.nband + fu_bandpar_nbuffer(k->memc.nband), pk, pb;
+            int nev = k->memc.nband + fu_bandpar_nbuffer(k->memc.nband), pk, pb, pg;
             fu_err le = {0};
-            if (fu_bandpar_layout(k->nk > 0 ? k->nk : 1, B, (int)fmin(k->memc.npw, 1e9), nev, B, &pk, &pb, &le))
+            if (fu_bandpar_layout(k->nk > 0 ? k->nk : 1, B, (int)fmin(k->memc.npw, 1e9), nev, B, 0,
+                                  &pk, &pb, &pg, &le))
                 return fu_fail(err, FU_EINPUT, "%s: --npband %d: %s (%s)", k->source, B, le.msg, k->label), -1;
         }
         int step = B ? B : 1, Wb = W / step * step;

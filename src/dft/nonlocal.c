@@ -57,6 +57,41 @@ void fu_nonlocal_apply_real(const fu_basis *b, const fu_kblock *kb, int m, const
                 kb->proj_real, kb->npw, 1.0, Y, kb->npw);
 }
 
+void fu_nonlocal_apply_rows(const fu_basis *b, const fu_kblock *kb, int r0, int n, int m,
+                            const double complex *X, double complex *Y, double complex *work,
+                            MPI_Comm comm) {
+    const int np = b->model.nproj;
+    if (np == 0 || m == 0) return;
+    double complex *C = work, *DC = work + (size_t)m * np;
+    if (n > 0)
+        cblas_zgemm(CblasRowMajor, CblasNoTrans, CblasConjTrans, m, np, n, &ONE, X, n,
+                    kb->proj + r0, kb->npw, &ZERO, C, np);
+    else
+        memset(C, 0, sizeof(double complex) * (size_t)m * np);
+    MPI_Allreduce(MPI_IN_PLACE, C, m * np, MPI_C_DOUBLE_COMPLEX, MPI_SUM, comm);
+    apply_d(b, m, 2, (const double *)C, (double *)DC);
+    if (n > 0)
+        cblas_zgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, np, &ONE, DC, np,
+                    kb->proj + r0, kb->npw, &ONE, Y, n);
+}
+
+void fu_nonlocal_apply_real_rows(const fu_basis *b, const fu_kblock *kb, int r0, int n, int m,
+                                 const double *X, double *Y, double *work, MPI_Comm comm) {
+    const int np = b->model.nproj;
+    if (np == 0 || m == 0) return;
+    double *C = work, *DC = work + (size_t)m * np;
+    if (n > 0)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, np, n, 1.0, X, n,
+                    kb->proj_real + r0, kb->npw, 0.0, C, np);
+    else
+        memset(C, 0, sizeof(double) * (size_t)m * np);
+    MPI_Allreduce(MPI_IN_PLACE, C, m * np, MPI_DOUBLE, MPI_SUM, comm);
+    apply_d(b, m, 1, C, DC);
+    if (n > 0)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, np, 1.0, DC, np,
+                    kb->proj_real + r0, kb->npw, 1.0, Y, n);
+}
+
 double fu_nonlocal_energy(const fu_basis *b, const fu_kblock *kb, int nband,
                           const double complex *psi, const double *occ) {
     const int np = b->model.nproj;
