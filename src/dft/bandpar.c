@@ -131,28 +131,23 @@ int fu_bandpar_init_fft(fu_bandpar *bp, int npg, const int n[3], int effort, int
     bp->group = bp->rank / npg;
     bp->frank = bp->rank % npg;
     MPI_Comm_split(bp->comm, bp->group, bp->rank, &bp->fcomm);
-    int rc = fu_fftslab_init(&bp->fs, n, bp->fcomm, effort, err);
+    int rc = fu_fftcols_init(&bp->fc, n, FU_BANDPAR_FFT_BATCH, bp->fcomm, effort, err);
     if (rc) return rc;
-    bp->plane_owner = malloc(sizeof(int) * (size_t)n[0]);
+    bp->veff_z = malloc(sizeof(double) * ((size_t)bp->fc.nz * n[0] * n[1] + 1));
     bp->rcnt = malloc(sizeof(int) * (size_t)bp->size);
     bp->scnt = malloc(sizeof(int) * (size_t)npg);
     bp->nlw = malloc(sizeof(double complex) * 2 * (size_t)(bp->nev > 0 ? bp->nev : 1) *
                      (nproj > 0 ? nproj : 1));
-    if (!bp->plane_owner || !bp->rcnt || !bp->scnt || !bp->nlw)
+    if (!bp->rcnt || !bp->scnt || !bp->nlw || !bp->veff_z)
         return fu_fail(err, FU_ENOMEM, "FFT ranks: out of memory");
-    long plane = (long)n[1] * n[2];
-    for (int g = 0; g < npg; g++)
-        for (long p = bp->fs.displs[g] / plane; p < (bp->fs.displs[g] + bp->fs.counts[g]) / plane; p++)
-            bp->plane_owner[p] = g;
     return FU_OK;
 }
 
 void fu_bandpar_free(fu_bandpar *bp) {
     if (bp->npg > 1) {
-        fu_fftslab_free(&bp->fs);
+        fu_fftcols_free(&bp->fc);
         if (fu_mpi_running()) MPI_Comm_free(&bp->fcomm);
     }
-    free(bp->plane_owner);
     free(bp->need_pos);
     free(bp->need_kind);
     free(bp->rcnt);
@@ -164,6 +159,7 @@ void fu_bandpar_free(fu_bandpar *bp) {
     free(bp->lin);
     free(bp->lout);
     free(bp->nlw);
+    free(bp->veff_z);
     if (bp->sl.prow) fu_scalapack_free(&bp->sl);
     free(bp->sc);
     free(bp->cin);
@@ -183,24 +179,17 @@ static int grow(double **p, size_t *cap, size_t n) {
     return *p != NULL;
 }
 
-/* Plane of sphere point ig of k-block kb. */
-static int plane_of(const fu_bandpar *bp, const fu_kblock *kb, int ig) {
-    return kb->box[ig] / (bp->fs.n[1] * bp->fs.n[2]);
-}
-
 /* The transpose tables of the FFT ranks for k-block kb: my sphere points,
  * the coordinates they need (complex: their own rows; real: the pair of
  * each point's representative), how many of those each rank's rows hold,
  * and my rows grouped by the FFT ranks that need them. */
 static int set_fft(fu_bandpar *bp, const fu_kblock *kb, fu_err *err) {
     const int npw = kb->npw, P = bp->size, G = bp->npg;
-    const long lo = bp->fs.off, hi = bp->fs.off + bp->fs.nloc;
-    int ig0 = 0;
-    while (ig0 < npw && kb->box[ig0] < lo) ig0++; /* the sphere is in box order */
-    int ig1 = ig0;
-    while (ig1 < npw && kb->box[ig1] < hi) ig1++;
+    int rc = fu_fftcols_set(&bp->fc, npw, kb->box, err);
+    if (rc) return rc;
+    const int ig0 = bp->fc.ig0, ig1 = bp->fc.ig0 + bp->fc.nsph;
     bp->ig0 = ig0;
-    bp->nsph = ig1 - ig0;
+    bp->nsph = bp->fc.nsph;
     free(bp->need_pos), free(bp->need_kind), free(bp->tmp_int), free(bp->sidx);
     bp->need_pos = malloc(sizeof(int) * (size_t)(bp->nsph + 1));
     bp->need_kind = malloc((size_t)bp->nsph + 1);
@@ -247,8 +236,8 @@ static int set_fft(fu_bandpar *bp, const fu_kblock *kb, fu_err *err) {
             int ig = kb->rep[r], w = kb->mate[ig] == ig ? 1 : 2;
             for (int t = 0; t < w; t++, slot++)
                 if (slot >= r0 && slot < r0 + nr) {
-                    int a = bp->plane_owner[plane_of(bp, kb, ig)];
-                    int b = bp->plane_owner[plane_of(bp, kb, kb->mate[ig])];
+                    int a = fu_fftcols_owner(&bp->fc, ig);
+                    int b = fu_fftcols_owner(&bp->fc, kb->mate[ig]);
                     owners[2 * (slot - r0)] = a;
                     owners[2 * (slot - r0) + 1] = b == a ? -1 : b;
                 }
@@ -264,7 +253,7 @@ static int set_fft(fu_bandpar *bp, const fu_kblock *kb, fu_err *err) {
         owners = malloc(sizeof(int) * 2 * (size_t)(nr + 1));
         if (!owners) return fu_fail(err, FU_ENOMEM, "FFT ranks: out of memory");
         for (int i = 0; i < nr; i++) {
-            owners[2 * i] = bp->plane_owner[plane_of(bp, kb, r0 + i)];
+            owners[2 * i] = fu_fftcols_owner(&bp->fc, r0 + i);
             owners[2 * i + 1] = -1;
         }
     }
@@ -300,6 +289,7 @@ int fu_bandpar_set(fu_bandpar *bp, fu_hamiltonian *h, fu_err *err) {
     bp->rows = (fu_rowdist){bp->comm, h->kb->npw, off, bp->sl.prow ? &bp->sl : NULL, bp->sl_min};
     if (bp->npg <= 1) return FU_OK;
     int rc = set_fft(bp, h->kb, err), ok = rc == FU_OK;
+    if (ok) fu_fftcols_take_real(&bp->fc, h->veff_r, bp->veff_z);
     /* every band rank goes on to the transposes together, or none */
     MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, bp->comm);
     if (ok) return FU_OK;
@@ -479,12 +469,16 @@ static void fft_backward(fu_bandpar *bp, int m, int per, double *Y) {
     }
 }
 
-/* box (my slab) <- V_eff box, through the slab FFTs of the band group. */
-static void fft_local(fu_bandpar *bp, double complex *box) {
-    const double *veff = bp->h->veff_r + bp->fs.off;
-    fu_fftslab_g2r(&bp->fs, box);
-    for (long i = 0; i < bp->fs.nloc; i++) box[i] *= veff[i];
-    fu_fftslab_r2g(&bp->fs, box);
+/* The hm transforms of the band group's columns <- V_eff times them. */
+static void fft_local(fu_bandpar *bp) {
+    fu_fftcols *f = &bp->fc;
+    const size_t m = (size_t)f->nz * f->n[0] * f->n[1];
+    fu_fftcols_g2r(f);
+    for (int t = 0; t < f->hm; t++) {
+        double complex *p = f->planes + (size_t)t * m;
+        for (size_t i = 0; i < m; i++) p[i] *= bp->veff_z[i];
+    }
+    fu_fftcols_r2g(f);
 }
 
 /* Real coordinates of my sphere point q in column v: c(G). */
@@ -500,53 +494,68 @@ static double complex real_coef(const fu_bandpar *bp, const double *v, int q) {
 static void apply_fft(fu_bandpar *bp, int m, int per, const double *X, double *Y) {
     fu_hamiltonian *h = bp->h;
     const fu_kblock *kb = h->kb;
-    const long off = bp->fs.off;
     const int nn = bp->nneed;
     int r0, nr, c0, cme;
     fu_bandpar_split(kb->npw, bp->size, bp->rank, &r0, &nr);
     fu_bandpar_split(m, bp->nbg, bp->group, &c0, &cme);
     double t0 = fu_monotonic_seconds();
     fft_forward(bp, m, per, X);
-    double complex *box = bp->fs.work;
+    const int hm = bp->fc.hm, *slot = bp->fc.slot;
+    const size_t col = (size_t)bp->fc.ncol * bp->fc.n[2]; /* one transform's columns */
+    double complex *box = bp->fc.cols;
+    const size_t boxsz = sizeof(double complex) * col * hm;
     if (per == 2) {
-        for (int t = 0; t < cme; t++) {
-            const double complex *x = (const double complex *)bp->lin + (size_t)t * nn;
-            double complex *y = (double complex *)bp->lout + (size_t)t * nn;
-            memset(box, 0, sizeof(double complex) * bp->fs.alloc);
-            for (int q = 0; q < bp->nsph; q++) box[kb->box[bp->ig0 + q] - off] = x[q];
-            fft_local(bp, box);
-            for (int q = 0; q < bp->nsph; q++) y[q] = box[kb->box[bp->ig0 + q] - off];
+        for (int t0 = 0; t0 < cme; t0 += hm) {
+            const int nb = cme - t0 < hm ? cme - t0 : hm;
+            memset(box, 0, boxsz);
+            for (int b = 0; b < nb; b++) {
+                const double complex *x = (const double complex *)bp->lin + (size_t)(t0 + b) * nn;
+                for (int q = 0; q < bp->nsph; q++)
+                    box[b * col + slot[q]] = x[q];
+            }
+            fft_local(bp);
+            for (int b = 0; b < nb; b++) {
+                double complex *y = (double complex *)bp->lout + (size_t)(t0 + b) * nn;
+                for (int q = 0; q < bp->nsph; q++)
+                    y[q] = box[b * col + slot[q]];
+            }
         }
     } else { /* two real orbitals per FFT: ψ1 + iψ2, as fu_hamiltonian_apply_real */
         const double r2 = sqrt(2.0);
-        for (int t = 0; t < cme; t += 2) {
-            const int two = t + 1 < cme;
-            const double *v1 = bp->lin + (size_t)t * nn, *v2 = v1 + nn;
-            double *y1 = bp->lout + (size_t)t * nn, *y2 = y1 + nn;
-            memset(box, 0, sizeof(double complex) * bp->fs.alloc);
-            for (int q = 0; q < bp->nsph; q++)
-                box[kb->box[bp->ig0 + q] - off] =
-                    real_coef(bp, v1, q) + (two ? I * real_coef(bp, v2, q) : 0);
-            fft_local(bp, box);
-            memset(y1, 0, sizeof(double) * (size_t)nn * (two ? 2 : 1));
-            /* F = Hψ1 + iHψ2 at G and at G' = -G-G0: Hψ1(G) = ½(F(G) + F(G')*),
-             * Hψ2(G) = -½i(F(G) - F(G')*); each point adds its half to its
-             * representative's pair (the other half may be another rank's) */
-            for (int q = 0; q < bp->nsph; q++) {
-                double complex f = box[kb->box[bp->ig0 + q] - off];
-                int a = bp->need_pos[q], kind = bp->need_kind[q];
-                if (kind == 2) {
-                    y1[a] += creal(f);
-                    if (two) y2[a] += cimag(f);
-                    continue;
-                }
-                double complex h1 = kind == 1 ? 0.5 * f : 0.5 * conj(f);
-                double complex h2 = kind == 1 ? -0.5 * I * f : 0.5 * I * conj(f);
-                y1[a] += r2 * creal(h1);
-                y1[a + 1] += r2 * cimag(h1);
-                if (two) {
-                    y2[a] += r2 * creal(h2);
-                    y2[a + 1] += r2 * cimag(h2);
+        for (int t0 = 0; t0 < cme; t0 += 2 * hm) {
+            const int np = (cme - t0 + 1) / 2 < hm ? (cme - t0 + 1) / 2 : hm;
+            memset(box, 0, boxsz);
+            for (int b = 0; b < np; b++) {
+                const int t = t0 + 2 * b, two = t + 1 < cme;
+                const double *v1 = bp->lin + (size_t)t * nn, *v2 = v1 + nn;
+                for (int q = 0; q < bp->nsph; q++)
+                    box[b * col + slot[q]] =
+                        real_coef(bp, v1, q) + (two ? I * real_coef(bp, v2, q) : 0);
+            }
+            fft_local(bp);
+            for (int b = 0; b < np; b++) {
+                const int t = t0 + 2 * b, two = t + 1 < cme;
+                double *y1 = bp->lout + (size_t)t * nn, *y2 = y1 + nn;
+                memset(y1, 0, sizeof(double) * (size_t)nn * (two ? 2 : 1));
+                /* F = Hψ1 + iHψ2 at G and at G' = -G-G0: Hψ1(G) = ½(F(G) + F(G')*),
+                 * Hψ2(G) = -½i(F(G) - F(G')*); each point adds its half to its
+                 * representative's pair (the other half may be another rank's) */
+                for (int q = 0; q < bp->nsph; q++) {
+                    double complex f = box[b * col + slot[q]];
+                    int a = bp->need_pos[q], kind = bp->need_kind[q];
+                    if (kind == 2) {
+                        y1[a] += creal(f);
+                        if (two) y2[a] += cimag(f);
+                        continue;
+                    }
+                    double complex h1 = kind == 1 ? 0.5 * f : 0.5 * conj(f);
+                    double complex h2 = kind == 1 ? -0.5 * I * f : 0.5 * I * conj(f);
+                    y1[a] += r2 * creal(h1);
+                    y1[a + 1] += r2 * cimag(h1);
+                    if (two) {
+                        y2[a] += r2 * creal(h2);
+                        y2[a + 1] += r2 * cimag(h2);
+                    }
                 }
             }
         }

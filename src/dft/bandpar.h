@@ -18,12 +18,13 @@
  * FFT ranks (npg > 1, the third level of the layout): the band ranks form
  * npb / npg band groups of npg ranks (rank = group * npg + frank), and the
  * npg ranks of a group share each of its bands' FFTs (ABINIT's npfft): the
- * transpose sends each rank of a group the plane waves of its slab of the
- * FFT box (fftslab.h over the group), the local potential is applied by
- * slab FFTs, and the kinetic and nonlocal parts are applied on the LOBPCG
+ * transpose sends each rank of a group the plane waves of its columns of the
+ * sphere, the local potential is applied by the group's shared FFTs
+ * (fftcols.h: columns along a3, then planes; FU_BANDPAR_FFT_BATCH bands per
+ * collective), and the kinetic and nonlocal parts are applied on the LOBPCG
  * rows themselves (projections summed over the band ranks). Real orbitals
  * keep their real coordinates: a coordinate pair of G goes to the ranks of
- * G's and of -G's planes, and the two halves of H's result are added. */
+ * G's and of -G's columns, and the two halves of H's result are added. */
 #ifndef FURUI_DFT_BANDPAR_H
 #define FURUI_DFT_BANDPAR_H
 
@@ -31,7 +32,7 @@
 
 #include "core/error.h"
 #include "dft/eigensolver.h"
-#include "dft/fftslab.h"
+#include "dft/fftcols.h"
 #include "dft/hamiltonian.h"
 #include "dft/scalapack.h"
 
@@ -54,11 +55,13 @@ int fu_bandpar_nbuffer(int nband);
 #define FU_BANDPAR_MIN_ROWS 100
 #define FU_BANDPAR_EFF 0.7
 /* FFT ranks (npg of the npb band ranks share each band) are worth less per
- * rank than band groups: every wave-function FFT then moves its box twice
- * between them (FFTW's transposes) and is not pruned to the sphere. The cost
+ * rank than band groups: every wave-function FFT then moves the sphere's
+ * columns between them (fftcols.h), on top of the band transposes. The cost
  * model multiplies 1 / (1 + FU_BANDPAR_EFF_FFT (npg - 1)) in, so it takes
  * FFT ranks only where the bands or plane waves cannot absorb more band groups. */
 #define FU_BANDPAR_EFF_FFT 0.5
+/* FFTs (complex bands or pairs of real ones) per FFT-rank collective */
+#define FU_BANDPAR_FFT_BATCH 8
 double fu_bandpar_cost(int nk, int npk, int npb, int npg);
 /* want_npg > 0 asks for that many FFT ranks per band (they must divide the
  * band ranks; want_npb 0 then picks the band ranks among multiples of it),
@@ -82,12 +85,12 @@ typedef struct {
     /* FFT ranks (npg > 1; the rest is unused when npg = 1) */
     int npg, nbg, group, frank; /* this rank: band group and FFT rank in it */
     MPI_Comm fcomm;        /* the npg ranks of this band group */
-    fu_fftslab fs;         /* the FFT box in slabs over fcomm */
-    int *plane_owner;      /* [n0] FFT rank holding each plane */
+    fu_fftcols fc;         /* the band group's shared FFTs (FU_BANDPAR_FFT_BATCH at a time) */
+    double *veff_z;        /* V_eff on my planes of the real side (fftcols.h) */
     int nev;               /* largest block */
     /* per k-block (fu_bandpar_set): */
-    int ig0, nsph;         /* the sphere points of my planes: ig0 .. ig0 + nsph - 1 */
-    int nneed;             /* coordinates my planes need (complex: those points; real: the
+    int ig0, nsph;         /* the sphere points of my columns: ig0 .. ig0 + nsph - 1 */
+    int nneed;             /* coordinates my columns need (complex: those points; real: the
                               coordinate pairs of them and of their mates) */
     int *need_pos;         /* [nsph] real: position in the need list of each point's pair */
     unsigned char *need_kind; /* [nsph] real: 1 representative, 2 self-mate, 0 the mate */

@@ -788,9 +788,9 @@ static int scf_setup(scf_run *r, const fu_structure *s, const fu_scf_params *p, 
                     b->layout.npb == 1 ? "every band on each rank" : "bands cyclic: 1, 1 + npb, ... on rank 0");
         if (b->layout.npg > 1)
             fprintf(log, "# FFT ranks: %d band group%s x %d FFT ranks sharing each band's FFTs "
-                         "(%d of %d planes on rank 0)\n",
+                         "(sphere columns, then %d of %d planes along a3 on rank 0)\n",
                     b->layout.npb / b->layout.npg, b->layout.npb / b->layout.npg == 1 ? "" : "s",
-                    b->layout.npg, st->bp.fs.n0, g->n[0]);
+                    b->layout.npg, st->bp.fc.nz, g->n[2]);
         if (st->slab)
             fprintf(log, "# grid arrays: slabs over the %d band ranks (%d of %d planes on rank 0; "
                          "densities, potentials, xc, Hartree, mixing)\n",

@@ -4,6 +4,7 @@
 #   cli_scf_outputs_*     a successful run and its .log/.json/.h5
 #   mpi_consistency       the same SCF on 1, 2 and 3 ranks and without MPI agrees to 1e-10; so does Γ alone on 2 ranks (they share its bands, and the log says so)
 #   band_parallel         Γ-only, metallic and spin cells on 1-4 ranks sharing bands agree to 1e-9 Ha, 1e-7 in forces/stress
+#   band_parallel_fft     the same with FFT ranks sharing each band's FFTs (--npfft)
 #   band_parallel_scalapack  the same with the band ranks' subspace matrices solved by ScaLAPACK
 #   threads_consistency   1 and 2 band threads give identical numbers
 #   memory_estimate       the memory estimate against the measured peak RSS
@@ -63,6 +64,11 @@ add_test(NAME band_parallel
   COMMAND ${FURUI_PYTHON} ${FURUI_CLI_DIR}/band_parallel.py --furui $<TARGET_FILE:furui>
           --mpiexec ${FURUI_MPIEXEC} --workdir ${FURUI_CLI_WORK})
 set_tests_properties(band_parallel PROPERTIES LABELS "mpi" TIMEOUT 600 PROCESSORS 2)
+# the same cells with FFT ranks (--npfft: band ranks sharing each band's FFTs)
+add_test(NAME band_parallel_fft
+  COMMAND ${FURUI_PYTHON} ${FURUI_CLI_DIR}/band_parallel.py --furui $<TARGET_FILE:furui>
+          --mpiexec ${FURUI_MPIEXEC} --workdir ${FURUI_CLI_WORK} --fft)
+set_tests_properties(band_parallel_fft PROPERTIES LABELS "mpi" TIMEOUT 600 PROCESSORS 2)
 # the same cells with every subspace matrix of the band ranks solved by ScaLAPACK
 add_test(NAME band_parallel_scalapack
   COMMAND ${FURUI_PYTHON} ${FURUI_CLI_DIR}/band_parallel.py --furui $<TARGET_FILE:furui>
