@@ -74,15 +74,18 @@ void fu_memory_estimate_counts(const fu_mem_counts *c, fu_mem_estimate *e) {
     e->solver = nk > 0 ? 8 * nev * rows * blk + 2 * bands * npw * C16 + 2 * bands * nproj * C16 +
                              (npb > 1 ? 3 * bands * npw * C16 : 0) + dense
                        : 0;
-    /* FFT ranks (bandpar.c): the band group's columns in and out (up to two
-     * coordinate pairs per plane wave of the slab with real orbitals), the
-     * send and receive buffers of the transposes (a row may go to two FFT
-     * ranks), the slab box, and the row projections */
+    /* FFT ranks (bandpar.c): the band group's coordinates in and out (with
+     * real orbitals up to two per plane wave of its columns), the send and
+     * receive buffers of the transposes (a row may go to two FFT ranks), the
+     * row projections, and the shared FFTs (fftcols.c): FU_BANDPAR_FFT_BATCH
+     * boxes of planes and of columns with two buffers (the sphere's columns
+     * hold ~3 npw points: a column's points fill about a third of it), V_eff's planes */
     double npg = c->npg > 1 ? c->npg : 1;
     if (npg > 1 && nk > 0) {
-        double groups = npb / npg, slab = c->nfft0 > 0 ? ceil(c->nfft0 / npg) / c->nfft0 : 1 / npg;
-        e->solver += 2 * ceil(nev / groups) * ceil(2 * npw * slab) * blk + 4 * nev * rows * C16 +
-                     nt * slab * C16 + 2 * nev * nproj * C16;
+        double groups = npb / npg, hm = FU_BANDPAR_FFT_BATCH;
+        e->solver += 2 * ceil(nev / groups) * ceil((c->real_k ? 2 : 1) * npw / npg) * blk +
+                     4 * nev * rows * C16 + 2 * nev * nproj * C16 +
+                     hm * (nt / npg + 3 * 3 * npw / npg) * C16 + nt / npg * R8;
     }
     e->baseline = BASELINE_BYTES;
     e->total = e->wavefunctions + e->basis + e->grids + e->mixer + e->solver + e->baseline;
