@@ -28,19 +28,31 @@ cell side by side: wall and CPU seconds (all ranks), SCF steps, and the energy d
 atom (the FFT grids may differ, so ~1e-6 Ha/atom is expected, not 1e-10).
 
     scaling.py --comm [--cells 1,2] [--ranks 2,3,4,8] [--fit-ranks 2,3,4] [--bandwidth 10]
-               [--latency 2]
+               [--latency 2] [--reuse]
 
 counts instead the MPI traffic of each run (validation/mpicount: a PMPI interposer built with
-mpicc and loaded with LD_PRELOAD, furui unchanged) and projects it to 2-64 band ranks. Per rank
-and SCF step, the band transposes (Alltoallv) move (p-1)/p of a rank's 1/p share of the blocks
-H is applied to, so their bytes follow K_a (p-1)/p^2; the subspace matrices and the density are
-summed over the band ranks (Allreduce) with a payload K_r that does not shrink with p (a ring
-allreduce puts about 2 (p-1)/p K_r on each rank's link). The measured runs give K_a and K_r per
-cell (their spread over p checks the two laws; runs outside --fit-ranks are compared with the
-projection); the projection adds calls x latency x log2 p
-and divides the 1-rank compute time of a step by p, for a network of the given bandwidth (GB/s
-per rank) and latency (us), up to the largest p the layout allows (each rank >= 1 band and
->= 100 plane waves: src/dft/bandpar.h).
+mpicc and loaded with LD_PRELOAD, furui and FFTW's MPI interface unchanged; every collective
+and point-to-point call, with the calls inside the slab FFTs apart) and projects it to 2-64 band
+ranks. The counter cuts each rank's calls into SCF steps at the density's reduce-scatter; the
+step's numbers are the mean over the whole steps (set-up, first eigensolver pass, forces and
+stress excluded), largest over the ranks. Per rank and SCF step the model has six classes
+(CLASSES), each bytes = K law(p) with K fitted on --fit-ranks:
+  band transposes (Alltoallv of the LOBPCG blocks): (p-1)/p of a rank's 1/p share, (p-1)/p^2;
+  subspace gathers (Allgatherv of LOBPCG's coefficients): (p-1)/p;
+  allreduce (subspace matrices, energies): K does not shrink with p, and a ring allreduce puts
+    2 (p-1)/p K on the link;
+  grid slabs (Reduce_scatter of the band densities, Allgatherv of V_eff and, with symmetry, of
+    rho(G)): (p-1)/p of the grid per rank, whatever the band count;
+  slab FFT transposes (FFTW's MPI transposes: MPI_Sendrecv, pairwise, in FFTW 3.3.10 here):
+    (p-1)/p^2 of the box, 2 transposes per transform x transforms per step;
+  other (Bcast etc.): constant.
+Message steps per call: log2 p for tree collectives, p - 1 for pairwise and ring ones, 1 for a
+point-to-point message. Runs outside --fit-ranks are compared with the fitted laws; the
+projection adds bytes / bandwidth and message steps x latency and divides the 1-rank compute time
+of a step by p, for a network of the given bandwidth (GB/s per rank) and latency (us), up to the
+largest p the layout allows (each rank >= 1 band and >= 100 plane waves: src/dft/bandpar.h).
+FFT ranks (G-parallel wave functions, not in furui yet) have a hook (FFT_RANKS,
+fft_ranks_terms) to be fitted once they run. --reuse keeps --workdir and its finished runs.
 """
 import argparse
 import json
@@ -395,7 +407,8 @@ def comm_main(args):
                                                      for k, (b, m) in rows.items()},
                              "comm_s": tc, "latency_s": lat, "compute_s": tw})
                 print(f"{p:5d} " + " ".join(f"{rows[n][0] / 1e6:9.3f}M" for n, *_ in CLASSES) +
-                      f" {1e3 * tc:10.2f} {1e3 * lat:9.2f} {1e3 * tw:10.2f} {tc / (tc + tw):6.3f}")
+                      f" {1e3 * tc:10.2f} {1e3 * lat:9.2f} {1e3 * tw:10.2f} {tc / (tc + tw):6.3f}"
+                      f"{'' if p <= g[0] else f'  (> {g[0]} planes: ranks without a slab)'}")
             p *= 2
         print("# FFT ranks (G-parallel wave functions): hook only, not measured (FFT_RANKS)")
         out[f"Si{natom}"] = {"grid": g, "one_rank": one_run, "runs": runs, "K": K, "spread": spread,
