@@ -291,13 +291,18 @@ def per_step(run):
     transforms = 0.0
     for c in run["counts"]:
         segs = c["segments"][1:-1]
-        nsteps = len(segs)
+        # one density reduce-scatter per SCF step and spin channel
+        marks = len(c["segments"]) - 1
+        if not segs or marks % run["iterations"]:
+            sys.exit(f"scaling.py: {p} ranks: {marks} density reduce-scatters in "
+                     f"{run['iterations']} SCF steps: cannot cut the counts into whole steps")
+        nsteps = len(segs) * run["iterations"] / marks
         mean = {}
         for s in segs:
             for k, (n, b) in s.items():
                 m = mean.setdefault(k, [0.0, 0.0])
-                m[0] += n / len(segs)
-                m[1] += b / len(segs)
+                m[0] += n / nsteps
+                m[1] += b / nsteps
         transforms = max(transforms, mean.get("fft:transforms", [0, 0])[0])
         for name, kinds, *_ in CLASSES:
             got = [(k, v) for k, v in mean.items() if in_class(k, kinds)]
@@ -352,7 +357,7 @@ def comm_main(args):
             m, nsteps, tr = per_step(r)
             meas[p] = (m, tr)
             r["per_step"], r["whole_steps"], r["slab_transforms_per_step"] = m, nsteps, tr
-            print(f"{p:5d} {nsteps:5d} " + " ".join(f"{m[n]['bytes'] / 1e6:9.4f}M" for n, *_ in CLASSES) +
+            print(f"{p:5d} {nsteps:5g} " + " ".join(f"{m[n]['bytes'] / 1e6:9.4f}M" for n, *_ in CLASSES) +
                   f" {tr:5.1f}{'' if p in fit else '  (check)'}")
             print(f"{'':5} {'calls':>5} " + " ".join(f"{m[n]['calls']:10.1f}" for n, *_ in CLASSES))
         # fitted constants: bytes / law(p), message steps / steps law(p), mean over --fit-ranks
