@@ -28,19 +28,31 @@ cell side by side: wall and CPU seconds (all ranks), SCF steps, and the energy d
 atom (the FFT grids may differ, so ~1e-6 Ha/atom is expected, not 1e-10).
 
     scaling.py --comm [--cells 1,2] [--ranks 2,3,4,8] [--fit-ranks 2,3,4] [--bandwidth 10]
-               [--latency 2]
+               [--latency 2] [--reuse]
 
 counts instead the MPI traffic of each run (validation/mpicount: a PMPI interposer built with
-mpicc and loaded with LD_PRELOAD, furui unchanged) and projects it to 2-64 band ranks. Per rank
-and SCF step, the band transposes (Alltoallv) move (p-1)/p of a rank's 1/p share of the blocks
-H is applied to, so their bytes follow K_a (p-1)/p^2; the subspace matrices and the density are
-summed over the band ranks (Allreduce) with a payload K_r that does not shrink with p (a ring
-allreduce puts about 2 (p-1)/p K_r on each rank's link). The measured runs give K_a and K_r per
-cell (their spread over p checks the two laws; runs outside --fit-ranks are compared with the
-projection); the projection adds calls x latency x log2 p
-and divides the 1-rank compute time of a step by p, for a network of the given bandwidth (GB/s
-per rank) and latency (us), up to the largest p the layout allows (each rank >= 1 band and
->= 100 plane waves: src/dft/bandpar.h).
+mpicc and loaded with LD_PRELOAD, furui and FFTW's MPI interface unchanged; every collective
+and point-to-point call, with the calls inside the slab FFTs apart) and projects it to 2-64 band
+ranks. The counter cuts each rank's calls into SCF steps at the density's reduce-scatter; the
+step's numbers are the mean over the whole steps (set-up, first eigensolver pass, forces and
+stress excluded), largest over the ranks. Per rank and SCF step the model has six classes
+(CLASSES), each bytes = K law(p) with K fitted on --fit-ranks:
+  band transposes (Alltoallv of the LOBPCG blocks): (p-1)/p of a rank's 1/p share, (p-1)/p^2;
+  subspace gathers (Allgatherv of LOBPCG's coefficients): (p-1)/p;
+  allreduce (subspace matrices, energies): K does not shrink with p, and a ring allreduce puts
+    2 (p-1)/p K on the link;
+  grid slabs (Reduce_scatter of the band densities, Allgatherv of V_eff and, with symmetry, of
+    rho(G)): (p-1)/p of the grid per rank, whatever the band count;
+  slab FFT transposes (FFTW's MPI transposes: MPI_Sendrecv, pairwise, in FFTW 3.3.10 here):
+    (p-1)/p^2 of the box, 2 transposes per transform x transforms per step;
+  other (Bcast etc.): constant.
+Message steps per call: log2 p for tree collectives, p - 1 for pairwise and ring ones, 1 for a
+point-to-point message. Runs outside --fit-ranks are compared with the fitted laws; the
+projection adds bytes / bandwidth and message steps x latency and divides the 1-rank compute time
+of a step by p, for a network of the given bandwidth (GB/s per rank) and latency (us), up to the
+largest p the layout allows (each rank >= 1 band and >= 100 plane waves: src/dft/bandpar.h).
+FFT ranks (G-parallel wave functions, not in furui yet) have a hook (FFT_RANKS,
+fft_ranks_terms) to be fitted once they run. --reuse keeps --workdir and its finished runs.
 """
 import argparse
 import json
@@ -104,7 +116,25 @@ def launch(cmd, n, d, **extra_env):
         return js, f.read()
 
 
+def reused(args, d):
+    """The result of an earlier run in d (--reuse), or None."""
+    path = os.path.join(d, "result.json")
+    if getattr(args, "reuse", False) and os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    return None
+
+
+def keep(d, res):
+    with open(os.path.join(d, "result.json"), "w", encoding="utf-8") as f:
+        json.dump(res, f)
+    return res
+
+
 def run(args, inp, n, d, extra=()):
+    old = reused(args, d)
+    if old:
+        return old
     os.makedirs(d, exist_ok=True)
     wrap = ["sh", "-c", 'exec /usr/bin/time -f "%M %U %S" -o rss.${OMPI_COMM_WORLD_RANK:-0} "$@"',
             "sh"]
@@ -122,44 +152,186 @@ def run(args, inp, n, d, extra=()):
             rss.append(int(kb) * 1024)
             cpu += float(user) + float(system)
     sl = re.search(r"# ScaLAPACK: (\d+) subspace matrices", log)
-    return {"ranks": n, "wall_s": wall, "cpu_s": cpu,
+    grid = re.search(r"FFT (\d+)x(\d+)x(\d+)", log)
+    return keep(d, {"ranks": n, "grid": [int(x) for x in grid.groups()] if grid else None, "wall_s": wall, "cpu_s": cpu,
             "dense": f"ScaLAPACK ({sl.group(1)})" if sl else "LAPACK", "scf_wall_s": js["wall_seconds"],
             "iterations": js["scf"]["iterations"], "etotal": js["energy_ha"]["total"],
             "forces": js["forces_ha_bohr"], "stress": js["stress_ha_bohr3"],
             "layout": lay.group(1) if lay else "1 rank", "peak_rss_max": max(rss),
-            "estimate": int(est.group(1)) if est else None, "profile": js["profile_seconds"]}
+            "estimate": int(est.group(1)) if est else None, "profile": js["profile_seconds"],
+            "npw": min(int(x) for x in re.findall(r" npw (\d+)", log) or ["0"])})
 
 
 def build_counter(workdir):
     src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mpicount", "mpicount.c")
     lib = os.path.join(workdir, "libmpicount.so")
-    subprocess.run(["mpicc", "-O2", "-shared", "-fPIC", "-o", lib, src], check=True)
+    subprocess.run(["mpicc", "-O2", "-shared", "-fPIC", "-o", lib, src, "-ldl"], check=True)
     return lib
 
 
-def run_counted(args, lib, inp, n, d):
+def run_counted(args, lib, inp, n, d, grid_points):
+    """One SCF run under the counter: per rank, its totals and its SCF steps (the segments
+    between two density reduce-scatters, mpicount.c), plus what the log says of the run."""
+    old = reused(args, d)
+    if old:
+        return old
     os.makedirs(d, exist_ok=True)
     cmd = [args.mpiexec, "--oversubscribe", "--allow-run-as-root", "-n", str(n),
            "-x", "LD_PRELOAD=" + lib, "-x", "MPICOUNT_DIR=" + d,
+           "-x", f"MPICOUNT_GRID={grid_points}",
            os.path.abspath(args.furui), "scf", inp, "-o", "out"]
     js, log = launch(cmd, n, d, OMPI_MCA_mpi_yield_when_idle="1")
-    counts = []
+    ranks = []
     for r in range(n):
         with open(os.path.join(d, f"mpicount.{r}.json"), encoding="utf-8") as f:
-            counts.append(json.load(f))
+            ranks.append(json.load(f))
     bands = re.search(r"# SCF: .*?, (\d+) bands \(\+(\d+) buffer\)", log)
-    it = js["scf"]["iterations"]
-    # the busiest rank sets the pace: the largest count over the ranks, per SCF step
-    per = {k: max(c[k]["bytes"] for c in counts) / it for k in counts[0]}
-    ncall = {k: max(c[k]["calls"] for c in counts) / it for k in counts[0]}
-    return {"ranks": n, "iterations": it, "nev": int(bands.group(1)) + int(bands.group(2)),
-            "bytes_per_step": per, "calls_per_step": ncall, "scf_wall_s": js["wall_seconds"],
-            "profile": js["profile_seconds"]}
+    return keep(d, {"ranks": n, "iterations": js["scf"]["iterations"],
+                    "nev": int(bands.group(1)) + int(bands.group(2)), "counts": ranks,
+                    "scf_wall_s": js["wall_seconds"], "profile": js["profile_seconds"]})
+
+
+# The communication model, per rank and SCF step on p band ranks: one class per algorithm, each
+# with its law in p for the bytes (fitted constant K: bytes = K law(p)), the factor from those bytes
+# to what crosses the rank's link, and its law for the message steps (latency).
+def transpose_law(p):
+    """Pairwise exchange of a rank's 1/p share, (p-1)/p of it leaves: band transposes, FFTW's slab
+    transposes."""
+    return (p - 1) / p ** 2
+
+
+def gather_law(p):
+    """Ring reduce-scatter / allgather of a whole array: (p-1)/p of it per rank."""
+    return (p - 1) / p
+
+
+def const_law(p):
+    return 1.0
+
+
+def ring_allreduce(p):
+    return 2 * (p - 1) / p
+
+
+def one(p):
+    return 1.0
+
+
+def ring_steps(p):
+    return p - 1
+
+
+def tree_steps(p):
+    return math.ceil(math.log2(p))
+
+
+# message steps per call of a counted kind (mpicount.c), at p ranks: tree collectives log2 p,
+# pairwise and ring ones p - 1, point-to-point 1 (a receive is the sender's message)
+def kind_steps(kind, p):
+    k = kind.split(":")[-1]
+    if k in ("allreduce", "reduce", "bcast", "barrier", "gather"):
+        return tree_steps(p)
+    if k in ("alltoall", "alltoallv", "allgather", "allgatherv", "allgatherv_grid",
+             "reduce_scatter", "reduce_scatter_block"):
+        return ring_steps(p)
+    if k in ("send", "isend", "sendrecv"):
+        return 1
+    return 0
+
+
+# name, kinds (fft:* = every call inside a slab FFT), bytes law, wire factor, message-step law
+CLASSES = [
+    ("band transposes", ("alltoallv",), transpose_law, one, ring_steps),
+    ("subspace gathers", ("allgatherv", "allgather"), gather_law, one, ring_steps),
+    ("allreduce", ("allreduce", "reduce"), const_law, ring_allreduce, tree_steps),
+    ("grid slabs", ("reduce_scatter", "reduce_scatter_block", "allgatherv_grid"), gather_law, one,
+     ring_steps),
+    ("slab FFT transposes", ("fft:*",), transpose_law, one, ring_steps),
+    ("other", ("bcast", "gather", "send", "isend", "sendrecv", "barrier"), const_law, one,
+     tree_steps),
+]
+
+
+# HOOK, the third level of the layout (FFT ranks, not in furui yet): npg ranks share the
+# G-vectors of each band, so per SCF step and band-rank group every wave-function FFT becomes a
+# slab transform over the npg ranks, K_w (npg-1)/npg^2 per rank with K_w = wave-function FFTs
+# per step x 2 transposes x 16 bytes x box points, and the nonlocal projections <beta|psi> of
+# every H application are summed over the npg ranks, payload K_nl (ring: 2 (npg-1)/npg on the
+# link). With p = npb x npg, the band classes above then follow npb and the grid classes p. To fit
+# K_w and K_nl: count runs with FFT ranks; their transforms land in fft:* with the grid's, so
+# split the fft:* tallies by communicator size in mpicount.c first. Unmeasured: None, and
+# project() refuses npg > 1 until they are set.
+FFT_RANKS = {"K_w": None, "K_nl": None, "calls_w": None, "calls_nl": None}
+
+
+def fft_ranks_terms(npg):
+    """(bytes on the link, message steps) per rank and SCF step of the FFT-rank level."""
+    if npg == 1:
+        return 0.0, 0.0
+    if FFT_RANKS["K_w"] is None:
+        raise NotImplementedError("FFT ranks (G-parallel wave functions) not measured yet: "
+                                  "scaling.py FFT_RANKS")
+    b = FFT_RANKS["K_w"] * transpose_law(npg) + FFT_RANKS["K_nl"] * ring_allreduce(npg)
+    m = (FFT_RANKS["calls_w"] * ring_steps(npg) + FFT_RANKS["calls_nl"] * tree_steps(npg))
+    return b, m
+
+
+def in_class(kind, kinds):
+    if kind.startswith("fft:"):
+        return "fft:*" in kinds and kind != "fft:transforms"
+    return kind in kinds
+
+
+def per_step(run):
+    """Per class: bytes, calls and message steps per SCF step, each the mean over the run's whole
+    SCF steps (interior segments) of one rank, largest over the ranks; plus slab transforms."""
+    p = run["ranks"]
+    res = {name: {"bytes": 0.0, "calls": 0.0, "steps": 0.0} for name, *_ in CLASSES}
+    nsteps = None
+    transforms = 0.0
+    for c in run["counts"]:
+        segs = c["segments"][1:-1]
+        # one density reduce-scatter per SCF step and spin channel
+        marks = len(c["segments"]) - 1
+        if not segs or marks % run["iterations"]:
+            sys.exit(f"scaling.py: {p} ranks: {marks} density reduce-scatters in "
+                     f"{run['iterations']} SCF steps: cannot cut the counts into whole steps")
+        nsteps = len(segs) * run["iterations"] / marks
+        mean = {}
+        for s in segs:
+            for k, (n, b) in s.items():
+                m = mean.setdefault(k, [0.0, 0.0])
+                m[0] += n / nsteps
+                m[1] += b / nsteps
+        transforms = max(transforms, mean.get("fft:transforms", [0, 0])[0])
+        for name, kinds, *_ in CLASSES:
+            got = [(k, v) for k, v in mean.items() if in_class(k, kinds)]
+            r = res[name]
+            r["bytes"] = max(r["bytes"], sum(v[1] for _, v in got))
+            r["calls"] = max(r["calls"], sum(v[0] for _, v in got))
+            r["steps"] = max(r["steps"], sum(v[0] * kind_steps(k, p) for k, v in got))
+        left = [k for k in mean if k != "fft:transforms" and
+                not any(in_class(k, kinds) for _, kinds, *_ in CLASSES)]
+        if left:
+            sys.exit(f"scaling.py: counted kinds in no class of the model: {left}")
+    return res, nsteps, transforms
+
+
+def project(K, p, npg=1):
+    """Bytes on a rank's link and message steps per SCF step at p = npb x npg ranks; per class."""
+    rows = {}
+    for name, _, law, wire, steps in CLASSES:
+        rows[name] = (K[name]["bytes"] * law(p) * wire(p), K[name]["steps"] * steps(p))
+    rows["FFT ranks (hook)"] = fft_ranks_terms(npg)
+    return rows
 
 
 def comm_main(args):
     lib = build_counter(args.workdir)
     out = {}
+    fit = [int(x) for x in args.fit_ranks.split(",")]
+    short = {"band transposes": "band a2av", "subspace gathers": "Z gather", "allreduce": "allreduce",
+             "grid slabs": "grid slabs", "slab FFT transposes": "FFT transp", "other": "other"}
     for spec in str(args.cells).split(","):
         cells = cell_dims(spec)
         natom = 8 * cells[0] * cells[1] * cells[2]
@@ -167,66 +339,85 @@ def comm_main(args):
         with open(inp, "w", encoding="utf-8") as f:
             f.write(supercell(cells, args.ecut))
         ranks = [int(x) for x in args.ranks.split(",")]
-        one = run(argparse.Namespace(**vars(args)), inp, 1, os.path.join(args.workdir, f"si{natom}_np1"))
-        runs = [run_counted(args, lib, inp, n, os.path.join(args.workdir, f"si{natom}_c{n}"))
+        one_run = run(argparse.Namespace(**vars(args)), inp, 1,
+                      os.path.join(args.workdir, f"si{natom}_np1"))
+        g = one_run["grid"]
+        npts = g[0] * g[1] * g[2]
+        runs = [run_counted(args, lib, inp, n, os.path.join(args.workdir, f"si{natom}_c{n}"), npts)
                 for n in ranks if n > 1]
-        print(f"# Si{natom} at Γ, {args.ecut:g} Ha, LDA: MPI payload per rank and SCF step "
-              f"(largest over the ranks); 1 rank: {one['iterations']} steps, "
-              f"{one['scf_wall_s'] / one['iterations']:.3f} s/step")
-        print(f"{'ranks':>5} {'steps':>5} {'Alltoallv':>10} {'calls':>6} {'Allreduce':>10} {'calls':>6} "
-              f"{'K_a (MB)':>9} {'K_r (MB)':>9}")
-        fit = [int(x) for x in args.fit_ranks.split(",")]
-        ka, kr = [], []
+        t1 = one_run["scf_wall_s"] / one_run["iterations"]
+        print(f"# Si{natom} at Γ, {args.ecut:g} Ha, LDA, FFT {g[0]}x{g[1]}x{g[2]}: MPI bytes per rank "
+              f"and SCF step (mean over the whole SCF steps, largest over the ranks; "
+              f"conventions in mpicount.c); 1 rank: {one_run['iterations']} steps, {t1:.3f} s/step")
+        print(f"{'ranks':>5} {'steps':>5} " + " ".join(f"{short[n]:>10}" for n, *_ in CLASSES) +
+              f" {'FFTs':>5}")
+        meas = {}
         for r in runs:
             p = r["ranks"]
-            a, ar = r["bytes_per_step"]["alltoallv"], r["bytes_per_step"]["allreduce"]
-            if p in fit:
-                ka.append(a * p * p / (p - 1))
-                kr.append(ar)
-            print(f"{p:5d} {r['iterations']:5d} {a / 1e6:9.3f}M {r['calls_per_step']['alltoallv']:6.1f} "
-                  f"{ar / 1e6:9.3f}M {r['calls_per_step']['allreduce']:6.1f} "
-                  f"{a * p * p / (p - 1) / 1e6:9.3f} {ar / 1e6:9.3f}{'' if p in fit else '  (check)'}")
-        KA, KR = sum(ka) / len(ka), sum(kr) / len(kr)
-        calls = sum(r["calls_per_step"]["alltoallv"] + r["calls_per_step"]["allreduce"]
-                    for r in runs) / len(runs)
-        spread = max(abs(x / KA - 1) for x in ka), max(abs(x / KR - 1) for x in kr)
+            m, nsteps, tr = per_step(r)
+            meas[p] = (m, tr)
+            r["per_step"], r["whole_steps"], r["slab_transforms_per_step"] = m, nsteps, tr
+            print(f"{p:5d} {nsteps:5g} " + " ".join(f"{m[n]['bytes'] / 1e6:9.4f}M" for n, *_ in CLASSES) +
+                  f" {tr:5.1f}{'' if p in fit else '  (check)'}")
+            print(f"{'':5} {'calls':>5} " + " ".join(f"{m[n]['calls']:10.1f}" for n, *_ in CLASSES))
+        # fitted constants: bytes / law(p), message steps / steps law(p), mean over --fit-ranks
+        K, spread = {}, {}
+        for name, _, law, _, steps in CLASSES:
+            kb = [meas[p][0][name]["bytes"] / law(p) for p in fit if p in meas]
+            ks = [meas[p][0][name]["steps"] / steps(p) for p in fit if p in meas]
+            K[name] = {"bytes": sum(kb) / len(kb), "steps": sum(ks) / len(ks)}
+            spread[name] = max((abs(x / K[name]["bytes"] - 1) for x in kb), default=0) \
+                if K[name]["bytes"] else 0.0
+        print("# fitted on " + ",".join(str(p) for p in fit) + " ranks: K (MB) and spread: " +
+              "; ".join(f"{n} {K[n]['bytes'] / 1e6:.4f} ({100 * spread[n]:.1f} %)"
+                        for n, *_ in CLASSES))
+        kf = K["slab FFT transposes"]["bytes"]
+        trs = [meas[p][1] for p in fit if p in meas]
+        if trs and trs[0]:
+            print(f"# slab FFT transposes: {sum(trs) / len(trs):.1f} transforms per step, "
+                  f"K/transform = {kf / (sum(trs) / len(trs)) / (16 * npts):.3f} x 16 bytes x "
+                  f"{npts} points (2 expected: a transpose there and one back); grid slabs "
+                  f"K = {K['grid slabs']['bytes'] / (8 * npts):.3f} x 8 bytes x {npts} points")
         checks = []
         for r in runs:
             p = r["ranks"]
             if p in fit:
                 continue
-            pa, pr = KA * (p - 1) / p ** 2, KR
-            ma, mr = r["bytes_per_step"]["alltoallv"], r["bytes_per_step"]["allreduce"]
-            checks.append({"ranks": p, "alltoallv_measured": ma, "alltoallv_projected": pa,
-                           "allreduce_measured": mr, "allreduce_projected": pr})
-            print(f"# check at {p} ranks (not fitted): Alltoallv {ma / 1e6:.3f} MB measured, "
-                  f"{pa / 1e6:.3f} MB projected ({100 * (ma / pa - 1):+.1f} %); Allreduce "
-                  f"{mr / 1e6:.3f} MB measured, {pr / 1e6:.3f} MB projected ({100 * (mr / pr - 1):+.1f} %)")
-        t1 = one["scf_wall_s"] / one["iterations"]
-        with open(os.path.join(args.workdir, f"si{natom}_np1", "out.log"), encoding="utf-8") as f:
-            npw = min(int(x) for x in re.findall(r" npw (\d+)", f.read()))
+            row = {"ranks": p}
+            txt = []
+            for name, _, law, _, _ in CLASSES:
+                pm, mm = K[name]["bytes"] * law(p), meas[p][0][name]["bytes"]
+                row[name] = {"measured": mm, "projected": pm}
+                if pm:
+                    txt.append(f"{short[name]} {mm / 1e6:.4f}/{pm / 1e6:.4f} MB "
+                               f"({100 * (mm / pm - 1):+.1f} %)")
+            checks.append(row)
+            print(f"# check at {p} ranks (not fitted), measured/projected: " + "; ".join(txt))
+        npw = one_run["npw"]
         pmax = min(min(r["nev"] for r in runs), int(npw // 100))
-        print(f"# K_a {KA / 1e6:.3f} MB (spread {100 * spread[0]:.1f} %), K_r {KR / 1e6:.3f} MB "
-              f"(spread {100 * spread[1]:.1f} %); projection at {args.bandwidth:g} GB/s, "
-              f"{args.latency:g} us per message step (at most {pmax} band ranks: bands, {npw} plane waves)")
-        print(f"{'ranks':>5} {'a2a/rank':>10} {'ar wire':>10} {'comm (ms)':>10} {'t1/p (ms)':>12} "
-              f"{'comm share':>10}")
+        print(f"# projection at {args.bandwidth:g} GB/s, {args.latency:g} us per message step "
+              f"(at most {pmax} band ranks: bands, {npw} plane waves); MB on a rank's link per step")
+        print(f"{'ranks':>5} " + " ".join(f"{short[n]:>10}" for n, *_ in CLASSES) +
+              f" {'comm (ms)':>10} {'lat (ms)':>9} {'t1/p (ms)':>10} {'share':>6}")
         proj = []
         p = 2
         while p <= 64:
             if p <= pmax:
-                a = KA * (p - 1) / p ** 2
-                w = 2 * (p - 1) / p * KR
-                tc = (a + w) / (args.bandwidth * 1e9) + calls * args.latency * 1e-6 * math.log2(p)
+                rows = project(K, p)
+                wire = sum(b for b, _ in rows.values())
+                lat = sum(m for _, m in rows.values()) * args.latency * 1e-6
+                tc = wire / (args.bandwidth * 1e9) + lat
                 tw = t1 / p
-                proj.append({"ranks": p, "alltoallv_bytes": a, "allreduce_wire_bytes": w,
-                             "comm_s": tc, "compute_s": tw})
-                print(f"{p:5d} {a / 1e6:9.3f}M {w / 1e6:9.3f}M {1e3 * tc:10.2f} {1e3 * tw:12.2f} "
-                      f"{tc / (tc + tw):10.2f}")
+                proj.append({"ranks": p, "classes": {k: {"link_bytes": b, "message_steps": m}
+                                                     for k, (b, m) in rows.items()},
+                             "comm_s": tc, "latency_s": lat, "compute_s": tw})
+                print(f"{p:5d} " + " ".join(f"{rows[n][0] / 1e6:9.3f}M" for n, *_ in CLASSES) +
+                      f" {1e3 * tc:10.2f} {1e3 * lat:9.2f} {1e3 * tw:10.2f} {tc / (tc + tw):6.3f}"
+                      f"{'' if p <= g[0] else f'  (> {g[0]} planes: ranks without a slab)'}")
             p *= 2
-        out[f"Si{natom}"] = {"one_rank": one, "runs": runs, "K_a": KA, "K_r": KR,
-                             "calls_per_step": calls, "spread": spread, "checks": checks,
-                             "projection": proj}
+        print("# FFT ranks (G-parallel wave functions): hook only, not measured (FFT_RANKS)")
+        out[f"Si{natom}"] = {"grid": g, "one_rank": one_run, "runs": runs, "K": K, "spread": spread,
+                             "checks": checks, "projection": proj}
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump({"ecut": args.ecut, "bandwidth_GBs": args.bandwidth,
@@ -324,10 +515,12 @@ def main():
                     "other --ranks check the projection")
     ap.add_argument("--bandwidth", type=float, default=10.0, help="GB/s per rank (--comm)")
     ap.add_argument("--latency", type=float, default=2.0, help="us per message step (--comm)")
+    ap.add_argument("--reuse", action="store_true", help="keep --workdir and take every run "
+                    "already done there (its result.json) instead of running it again")
     args = ap.parse_args()
-    if os.path.exists(args.workdir):
+    if os.path.exists(args.workdir) and not args.reuse:
         shutil.rmtree(args.workdir)
-    os.makedirs(args.workdir)
+    os.makedirs(args.workdir, exist_ok=True)
     if args.abinit:
         abinit_main(args)
         return
