@@ -4,7 +4,7 @@ peak memory per rank against the estimate (src/dft/memory.c).
 
     scaling.py [--furui build/furui] [--mpiexec mpiexec] [--cells 2] [--ecut 8]
                [--ranks 1,2] [--repeat 3] [--workdir /tmp/furui_scaling] [--json OUT]
-               [--scalapack-min 1000000000,1]
+               [--scalapack-min 1000000000,1] [--npfft 1,2]
 
 The cell is cells^3 conventional diamond cells of Si (cells 2: 64 atoms, 2x2x4: 128, 3: 216), the first
 atom displaced so that forces and stress are not zero by symmetry, LDA with ABINIT's HGH Si,
@@ -16,7 +16,10 @@ rank. --scalapack-min runs every rank count > 1 once per listed value of furui's
 --scalapack-min (1: every subspace matrix of the band ranks solved with ScaLAPACK, a value
 above 3 x bands: all replicated LAPACK), so the two dense solvers are compared on the same cell;
 the table then adds the CPU seconds of all ranks (user + system, GNU time) and the
-eigensolver's share of the SCF (its dense algebra, H applications excluded). Every run must
+eigensolver's share of the SCF (its dense algebra, H applications excluded). --npfft runs
+every rank count > 1 once per listed value G dividing it (furui --npfft G: G of the band ranks
+share each band's FFTs, src/dft/fftcols.h; 1: band groups only), the layout column then
+saying "G FFT". Every run must
 agree with the 1-rank run to 1e-9 Ha in the total energy and 1e-7 in
 forces (Ha/bohr) and stress (Ha/bohr^3) (exit 1 if not).
 Not in CTest: a 64-atom SCF takes minutes.
@@ -145,6 +148,7 @@ def run(args, inp, n, d, extra=()):
     wall = time.monotonic() - t0
     est = re.search(r"# memory estimate per rank: (\d+) bytes", log)
     lay = re.search(r"# layout: (.*) \(", log)
+    fft = re.search(r"# FFT ranks: .* x (\d+) FFT ranks", log)
     rss, cpu = [], 0.0
     for r in range(n):
         with open(os.path.join(d, f"rss.{r}"), encoding="utf-8") as f:
@@ -157,7 +161,8 @@ def run(args, inp, n, d, extra=()):
             "dense": f"ScaLAPACK ({sl.group(1)})" if sl else "LAPACK", "scf_wall_s": js["wall_seconds"],
             "iterations": js["scf"]["iterations"], "etotal": js["energy_ha"]["total"],
             "forces": js["forces_ha_bohr"], "stress": js["stress_ha_bohr3"],
-            "layout": lay.group(1) if lay else "1 rank", "peak_rss_max": max(rss),
+            "layout": (lay.group(1) if lay else "1 rank") + (f" / {fft.group(1)} FFT" if fft else ""),
+            "peak_rss_max": max(rss),
             "estimate": int(est.group(1)) if est else None, "profile": js["profile_seconds"],
             "npw": min(int(x) for x in re.findall(r" npw (\d+)", log) or ["0"])})
 
@@ -508,6 +513,8 @@ def main():
     ap.add_argument("--json")
     ap.add_argument("--scalapack-min", help="furui --scalapack-min values to run each rank "
                     "count > 1 with (comma-separated)")
+    ap.add_argument("--npfft", help="furui --npfft values to run each rank count > 1 with "
+                    "(comma-separated; 1: band groups only)")
     ap.add_argument("--abinit", action="store_true",
                     help="ABINIT paral_kgb 1 and furui side by side on --ranks")
     ap.add_argument("--comm", action="store_true", help="count MPI traffic, project to 64 ranks")
@@ -538,33 +545,39 @@ def main():
           f"load average at start {os.getloadavg()[0]:.1f}")
     best = {}
     slmins = args.scalapack_min.split(",") if args.scalapack_min else [None]
+    ffts = [int(x) for x in args.npfft.split(",")] if args.npfft else [0]
     for n in [int(x) for x in args.ranks.split(",")]:
         for sl in (slmins if n > 1 else [None]):
-            key = (n, int(sl) if sl else 0)
-            extra = ["--scalapack-min", sl] if sl else []
-            for rep in range(args.repeat):
-                r = run(args, inp, n, os.path.join(args.workdir, f"np{n}_sl{key[1]}_{rep}"), extra)
-                if key not in best or r["wall_s"] < best[key]["wall_s"]:
-                    best[key] = r
+            for g in (ffts if n > 1 else [0]):
+                if g and n % g:
+                    continue
+                key = (n, int(sl) if sl else 0, g)
+                extra = (["--scalapack-min", sl] if sl else []) + (["--npfft", str(g)] if g else [])
+                for rep in range(args.repeat):
+                    r = run(args, inp, n, os.path.join(args.workdir, f"np{n}_sl{key[1]}_g{g}_{rep}"),
+                            extra)
+                    if key not in best or r["wall_s"] < best[key]["wall_s"]:
+                        best[key] = r
     ref = best[min(best)]
     bad = 0
-    print(f"{'ranks':>5} {'layout':>24} {'dense solver':>16} {'wall (s)':>9} {'speed-up':>8} "
+    print(f"{'ranks':>5} {'layout':>34} {'dense solver':>16} {'wall (s)':>9} {'speed-up':>8} "
           f"{'CPU (s)':>8} {'eigsolv (s)':>11} {'iter':>4} "
           f"{'peak RSS':>9} {'estimate':>9} {'est/peak':>8} {'dE (Ha)':>9} {'dF, dS':>9}")
-    for (n, _), r in sorted(best.items()):
+    for (n, _, _), r in sorted(best.items()):
         de = abs(r["etotal"] - ref["etotal"])
         dfs = max(abs(a - b) for key in ("forces", "stress")
                   for ra, rb in zip(r[key], ref[key]) for a, b in zip(ra, rb))
         bad += de > 1e-9 or dfs > 1e-7
         est = r["estimate"]
-        print(f"{n:5d} {r['layout']:>24} {r['dense']:>16} {r['wall_s']:9.2f} "
+        print(f"{n:5d} {r['layout']:>34} {r['dense']:>16} {r['wall_s']:9.2f} "
               f"{ref['wall_s'] / r['wall_s']:8.2f} {r['cpu_s']:8.1f} "
               f"{r['profile'].get('eigensolver', float('nan')):11.1f} {r['iterations']:4d} {r['peak_rss_max'] / 1e6:8.1f}M "
               f"{(est or 0) / 1e6:8.1f}M {(est or 0) / r['peak_rss_max']:8.2f} {de:9.1e} {dfs:9.1e}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump({"natom": natom, "ecut": args.ecut,
-                       "runs": [dict(r, scalapack_min=k[1]) for k, r in sorted(best.items())]},
+                       "runs": [dict(r, scalapack_min=k[1], npfft=k[2])
+                                for k, r in sorted(best.items())]},
                       f, indent=1)
     if bad:
         sys.exit("scaling.py: results differ from the 1-rank run beyond 1e-9 Ha / 1e-7")
