@@ -26,7 +26,8 @@ static void apply_d(const fu_basis *b, int m, int ncomp, const double *C, double
             for (int c = 0; c < ncomp; c++) {
                 double s = 0;
                 const double *drow = b->model.dij + (size_t)p * np;
-                for (int q = 0; q < np; q++)
+                const int q1 = b->model.dfirst[p] + b->model.dcount[p];
+                for (int q = b->model.dfirst[p]; q < q1; q++)
                     if (drow[q] != 0.0) s += drow[q] * C[((size_t)n * np + q) * ncomp + c];
                 DC[((size_t)n * np + p) * ncomp + c] = s;
             }

@@ -9,6 +9,7 @@
 #   threads_consistency   1 and 2 band threads give identical numbers
 #   memory_estimate       the memory estimate against the measured peak RSS
 #   test_fftslab_np<N>    the slab grid FFT on N = 2, 3, 4 ranks against serial FFTW
+#   test_fftcols_np<N>    the FFT ranks' sphere-column FFTs on N = 2, 3, 4 ranks against serial FFTW
 # Included from tests/cli.cmake (which sets FURUI_PYTHON). Run: ctest -L "cli|mpi".
 set(FURUI_CLI_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(FURUI_CLI_WORK ${CMAKE_CURRENT_BINARY_DIR}/cli)
@@ -86,6 +87,13 @@ foreach(np 2 3 4)
   add_test(NAME test_fftslab_np${np}
     COMMAND ${FURUI_MPIEXEC} --oversubscribe -n ${np} $<TARGET_FILE:test_fftslab>)
   set_tests_properties(test_fftslab_np${np} PROPERTIES LABELS "unit;mpi" TIMEOUT 120 PROCESSORS 2
+    ENVIRONMENT "OMP_NUM_THREADS=1;OPENBLAS_NUM_THREADS=1;OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1")
+endforeach()
+# the FFT ranks' shared sphere-column FFTs against serial FFTW on 2, 3 and 4 ranks
+foreach(np 2 3 4)
+  add_test(NAME test_fftcols_np${np}
+    COMMAND ${FURUI_MPIEXEC} --oversubscribe -n ${np} $<TARGET_FILE:test_fftcols>)
+  set_tests_properties(test_fftcols_np${np} PROPERTIES LABELS "unit;mpi" TIMEOUT 120 PROCESSORS 2
     ENVIRONMENT "OMP_NUM_THREADS=1;OPENBLAS_NUM_THREADS=1;OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1")
 endforeach()
 add_test(NAME threads_consistency
