@@ -24,11 +24,13 @@ agree with the 1-rank run to 1e-9 Ha in the total energy and 1e-7 in
 forces (Ha/bohr) and stress (Ha/bohr^3) (exit 1 if not).
 Not in CTest: a 64-atom SCF takes minutes.
 
-    scaling.py --abinit [--cells 2] [--ranks 1,2]
+    scaling.py --abinit [--cells 2] [--ranks 1,2] [--npfft G]
 
 runs ABINIT 9.6.2 with paral_kgb 1 (npband = ranks, Γ-real wave functions) and furui on the same
 cell side by side: wall and CPU seconds (all ranks), SCF steps, and the energy difference per
-atom (the FFT grids may differ, so ~1e-6 Ha/atom is expected, not 1e-10).
+atom (the FFT grids may differ, so ~1e-6 Ha/atom is expected, not 1e-10). With --npfft G (one
+value) each rank count n > 1 that G divides runs ABINIT with npband n/G npfft G and furui with
+--npfft G: FFT ranks on both sides (ABINIT wants G to divide its grid's second and third sizes).
 
     scaling.py --comm [--cells 1,2] [--ranks 2,3,4,8] [--fit-ranks 2,3,4] [--bandwidth 10]
                [--latency 2] [--reuse]
@@ -448,6 +450,7 @@ def abinit_main(args):
     # bands divisible by every band-rank count (ABINIT's paral_kgb needs it); an insulator's
     # energy does not depend on the empty bands
     lcm = 1
+    g_fft = int(args.npfft) if args.npfft else 1
     for n in ranks:
         lcm = lcm * n // math.gcd(lcm, n)
     nband = -(-int(natom * 2 * 1.2) // lcm) * lcm
@@ -460,11 +463,12 @@ def abinit_main(args):
                OMPI_MCA_mpi_yield_when_idle="1")
     rows = []
     for n in ranks:
+        g = g_fft if n > 1 and n % g_fft == 0 else 1
         d = os.path.join(args.workdir, f"abinit_np{n}")
         os.makedirs(d)
         with open(os.path.join(d, "run.abi"), "w", encoding="utf-8") as f:
             f.write(abinit_case.abinit_input(case, ixc=1, extra=(
-                f"paral_kgb 1\nnpband {n}\nnpfft 1\nnpkpt 1\nbandpp 1\nistwfk 2\n")))
+                f"paral_kgb 1\nnpband {n // g}\nnpfft {g}\nnpkpt 1\nbandpp 1\nistwfk 2\n")))
         c0 = os.times()
         t0 = time.monotonic()
         p = subprocess.run([args.mpiexec, "--oversubscribe", "--allow-run-as-root", "-n", str(n),
@@ -480,17 +484,18 @@ def abinit_main(args):
         ab = {"wall_s": wall, "cpu_s": (c1.children_user + c1.children_system) -
               (c0.children_user + c0.children_system), "etotal": e, "iterations": steps}
         c0 = os.times()
-        fu = run(args, inp, n, os.path.join(args.workdir, f"furui_np{n}"))
+        fu = run(args, inp, n, os.path.join(args.workdir, f"furui_np{n}"),
+                 ["--npfft", str(g)] if g > 1 else [])
         c1 = os.times()
         fu["cpu_s"] = (c1.children_user + c1.children_system) - (c0.children_user + c0.children_system)
-        rows.append({"ranks": n, "abinit": ab, "furui": fu})
+        rows.append({"ranks": n, "npfft": g, "abinit": ab, "furui": fu})
     print(f"# Si{natom} at Γ, {args.ecut:g} Ha, LDA (HGH 14si.4.hgh); ABINIT 9.6.2 paral_kgb 1 "
-          f"npband = ranks, {nband} bands; load average at start {os.getloadavg()[0]:.1f}")
-    print(f"{'ranks':>5} {'ABINIT wall':>11} {'cpu':>7} {'steps':>5} {'furui wall':>10} {'cpu':>7} "
+          f"npband x npfft = ranks, {nband} bands; load average at start {os.getloadavg()[0]:.1f}")
+    print(f"{'ranks':>5} {'npfft':>5} {'ABINIT wall':>11} {'cpu':>7} {'steps':>5} {'furui wall':>10} {'cpu':>7} "
           f"{'steps':>5} {'wall ratio':>10} {'cpu ratio':>9} {'dE (Ha/atom)':>12}")
     for r in rows:
         a, f_ = r["abinit"], r["furui"]
-        print(f"{r['ranks']:5d} {a['wall_s']:11.1f} {a['cpu_s']:7.1f} {a['iterations']:5d} "
+        print(f"{r['ranks']:5d} {r['npfft']:5d} {a['wall_s']:11.1f} {a['cpu_s']:7.1f} {a['iterations']:5d} "
               f"{f_['wall_s']:10.1f} {f_['cpu_s']:7.1f} {f_['iterations']:5d} "
               f"{f_['wall_s'] / a['wall_s']:10.2f} {f_['cpu_s'] / a['cpu_s']:9.2f} "
               f"{(f_['etotal'] - a['etotal']) / natom:12.1e}")

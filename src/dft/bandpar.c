@@ -1,7 +1,6 @@
 #include "dft/bandpar.h"
 
 #include <math.h>
-
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,9 +137,9 @@ int fu_bandpar_init_fft(fu_bandpar *bp, int npg, const int n[3], int effort, int
     bp->scnt = malloc(sizeof(int) * (size_t)npg);
     bp->nlw = malloc(sizeof(double complex) * 2 * (size_t)(bp->nev > 0 ? bp->nev : 1) *
                      (nproj > 0 ? nproj : 1));
-    if (!bp->rcnt || !bp->scnt || !bp->nlw || !bp->veff_z)
-        return fu_fail(err, FU_ENOMEM, "FFT ranks: out of memory");
-    return FU_OK;
+    int ok = bp->rcnt && bp->scnt && bp->nlw && bp->veff_z;
+    MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, bp->comm); /* all go on, or none */
+    return ok ? FU_OK : fu_fail(err, FU_ENOMEM, "FFT ranks: out of memory");
 }
 
 void fu_bandpar_free(fu_bandpar *bp) {
@@ -229,7 +228,7 @@ static int set_fft(fu_bandpar *bp, const fu_kblock *kb, fu_err *err) {
             for (; s < rj + nj; s++) c += mark[s] != 0;
             bp->rcnt[j] = c;
         }
-        /* FFT ranks needing my rows: those of the planes of the pair's G and -G */
+        /* FFT ranks needing my rows: those of the columns of the pair's G and -G */
         owners = malloc(sizeof(int) * 2 * (size_t)(nr + 1));
         if (!owners) return fu_fail(err, FU_ENOMEM, "FFT ranks: out of memory");
         for (int r = 0, slot = 0; r < kb->nrep; r++) {
@@ -396,7 +395,7 @@ void fu_bandpar_rows_to_psi(fu_bandpar *bp, int n, int c, int per, double *rows,
 }
 
 /* FFT ranks: my rows of m columns X[m][rows] (per doubles a coordinate) to
- * my band group's columns, each as the nneed coordinates my planes need:
+ * my band group's columns, each as the nneed coordinates my sphere columns need:
  * lin[cols][nneed]. Rank d = group * npg + frank gets its group's columns. */
 static void fft_forward(fu_bandpar *bp, int m, int per, const double *X) {
     const int P = bp->size, G = bp->npg, n = bp->h->kb->npw;
@@ -505,28 +504,28 @@ static void apply_fft(fu_bandpar *bp, int m, int per, const double *X, double *Y
     double complex *box = bp->fc.cols;
     const size_t boxsz = sizeof(double complex) * col * hm;
     if (per == 2) {
-        for (int t0 = 0; t0 < cme; t0 += hm) {
-            const int nb = cme - t0 < hm ? cme - t0 : hm;
+        for (int tb = 0; tb < cme; tb += hm) {
+            const int nb = cme - tb < hm ? cme - tb : hm;
             memset(box, 0, boxsz);
             for (int b = 0; b < nb; b++) {
-                const double complex *x = (const double complex *)bp->lin + (size_t)(t0 + b) * nn;
+                const double complex *x = (const double complex *)bp->lin + (size_t)(tb + b) * nn;
                 for (int q = 0; q < bp->nsph; q++)
                     box[b * col + slot[q]] = x[q];
             }
             fft_local(bp);
             for (int b = 0; b < nb; b++) {
-                double complex *y = (double complex *)bp->lout + (size_t)(t0 + b) * nn;
+                double complex *y = (double complex *)bp->lout + (size_t)(tb + b) * nn;
                 for (int q = 0; q < bp->nsph; q++)
                     y[q] = box[b * col + slot[q]];
             }
         }
     } else { /* two real orbitals per FFT: ψ1 + iψ2, as fu_hamiltonian_apply_real */
         const double r2 = sqrt(2.0);
-        for (int t0 = 0; t0 < cme; t0 += 2 * hm) {
-            const int np = (cme - t0 + 1) / 2 < hm ? (cme - t0 + 1) / 2 : hm;
+        for (int tb = 0; tb < cme; tb += 2 * hm) {
+            const int np = (cme - tb + 1) / 2 < hm ? (cme - tb + 1) / 2 : hm;
             memset(box, 0, boxsz);
             for (int b = 0; b < np; b++) {
-                const int t = t0 + 2 * b, two = t + 1 < cme;
+                const int t = tb + 2 * b, two = t + 1 < cme;
                 const double *v1 = bp->lin + (size_t)t * nn, *v2 = v1 + nn;
                 for (int q = 0; q < bp->nsph; q++)
                     box[b * col + slot[q]] =
@@ -534,7 +533,7 @@ static void apply_fft(fu_bandpar *bp, int m, int per, const double *X, double *Y
             }
             fft_local(bp);
             for (int b = 0; b < np; b++) {
-                const int t = t0 + 2 * b, two = t + 1 < cme;
+                const int t = tb + 2 * b, two = t + 1 < cme;
                 double *y1 = bp->lout + (size_t)t * nn, *y2 = y1 + nn;
                 memset(y1, 0, sizeof(double) * (size_t)nn * (two ? 2 : 1));
                 /* F = Hψ1 + iHψ2 at G and at G' = -G-G0: Hψ1(G) = ½(F(G) + F(G')*),
