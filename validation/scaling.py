@@ -33,14 +33,14 @@ value) each rank count n > 1 that G divides runs ABINIT with npband n/G npfft G 
 --npfft G: FFT ranks on both sides (ABINIT wants G to divide its grid's second and third sizes).
 
     scaling.py --comm [--cells 1,2] [--ranks 2,3,4,8] [--fit-ranks 2,3,4] [--bandwidth 10]
-               [--latency 2] [--reuse]
+               [--latency 2] [--fft-ranks] [--reuse]
 
 counts instead the MPI traffic of each run (validation/mpicount: a PMPI interposer built with
 mpicc and loaded with LD_PRELOAD, furui and FFTW's MPI interface unchanged; every collective
 and point-to-point call, with the calls inside the slab FFTs apart) and projects it to 2-64 band
 ranks. The counter cuts each rank's calls into SCF steps at the density's reduce-scatter; the
 step's numbers are the mean over the whole steps (set-up, first eigensolver pass, forces and
-stress excluded), largest over the ranks. Per rank and SCF step the model has six classes
+stress excluded), largest over the ranks. Per rank and SCF step the model has seven classes
 (CLASSES), each bytes = K law(p) with K fitted on --fit-ranks:
   band transposes (Alltoallv of the LOBPCG blocks): (p-1)/p of a rank's 1/p share, (p-1)/p^2;
   subspace gathers (Allgatherv of LOBPCG's coefficients): (p-1)/p;
@@ -50,14 +50,18 @@ stress excluded), largest over the ranks. Per rank and SCF step the model has si
     rho(G)): (p-1)/p of the grid per rank, whatever the band count;
   slab FFT transposes (FFTW's MPI transposes: MPI_Sendrecv, pairwise, in FFTW 3.3.10 here):
     (p-1)/p^2 of the box, 2 transposes per transform x transforms per step;
+  FFT-rank columns (--fft-ranks only: the shared wave-function FFTs' exchanges between columns
+    and planes, fftcols.c): (p-1)/p^2 of the sphere's columns per transform and way;
   other (Bcast etc.): constant.
 Message steps per call: log2 p for tree collectives, p - 1 for pairwise and ring ones, 1 for a
 point-to-point message. Runs outside --fit-ranks are compared with the fitted laws; the
 projection adds bytes / bandwidth and message steps x latency and divides the 1-rank compute time
 of a step by p, for a network of the given bandwidth (GB/s per rank) and latency (us), up to the
 largest p the layout allows (each rank >= 1 band and >= 100 plane waves: src/dft/bandpar.h).
-FFT ranks (G-parallel wave functions, not in furui yet) have a hook (FFT_RANKS,
-fft_ranks_terms) to be fitted once they run. --reuse keeps --workdir and its finished runs.
+--fft-ranks runs every count with p FFT ranks sharing each band (furui --npfft p, one band
+group: pure plane-wave parallelism of the bands, src/dft/fftcols.h), whose column exchanges are
+a seventh class (mpicount tells them by the communicator's name, fu_fft_ranks), fitted and
+projected the same way. --reuse keeps --workdir and its finished runs.
 """
 import argparse
 import json
@@ -176,7 +180,7 @@ def build_counter(workdir):
     return lib
 
 
-def run_counted(args, lib, inp, n, d, grid_points):
+def run_counted(args, lib, inp, n, d, grid_points, extra=()):
     """One SCF run under the counter: per rank, its totals and its SCF steps (the segments
     between two density reduce-scatters, mpicount.c), plus what the log says of the run."""
     old = reused(args, d)
@@ -186,7 +190,7 @@ def run_counted(args, lib, inp, n, d, grid_points):
     cmd = [args.mpiexec, "--oversubscribe", "--allow-run-as-root", "-n", str(n),
            "-x", "LD_PRELOAD=" + lib, "-x", "MPICOUNT_DIR=" + d,
            "-x", f"MPICOUNT_GRID={grid_points}",
-           os.path.abspath(args.furui), "scf", inp, "-o", "out"]
+           os.path.abspath(args.furui), "scf", inp, "-o", "out"] + list(extra)
     js, log = launch(cmd, n, d, OMPI_MCA_mpi_yield_when_idle="1")
     ranks = []
     for r in range(n):
@@ -238,7 +242,7 @@ def kind_steps(kind, p):
     k = kind.split(":")[-1]
     if k in ("allreduce", "reduce", "bcast", "barrier", "gather"):
         return tree_steps(p)
-    if k in ("alltoall", "alltoallv", "allgather", "allgatherv", "allgatherv_grid",
+    if k in ("alltoall", "alltoallv", "alltoallv_fftranks", "allgather", "allgatherv", "allgatherv_grid",
              "reduce_scatter", "reduce_scatter_block"):
         return ring_steps(p)
     if k in ("send", "isend", "sendrecv"):
@@ -254,33 +258,13 @@ CLASSES = [
     ("grid slabs", ("reduce_scatter", "reduce_scatter_block", "allgatherv_grid"), gather_law, one,
      ring_steps),
     ("slab FFT transposes", ("fft:*",), transpose_law, one, ring_steps),
+    # --fft-ranks runs: the column exchanges of the shared wave-function FFTs (fftcols.c) over
+    # the p FFT ranks of the one band group: (p-1)/p of a rank's 1/p of the columns per
+    # transform and way, (p-1)/p^2
+    ("FFT-rank columns", ("alltoallv_fftranks",), transpose_law, one, ring_steps),
     ("other", ("bcast", "gather", "send", "isend", "sendrecv", "barrier"), const_law, one,
      tree_steps),
 ]
-
-
-# HOOK, the third level of the layout (FFT ranks, not in furui yet): npg ranks share the
-# G-vectors of each band, so per SCF step and band-rank group every wave-function FFT becomes a
-# slab transform over the npg ranks, K_w (npg-1)/npg^2 per rank with K_w = wave-function FFTs
-# per step x 2 transposes x 16 bytes x box points, and the nonlocal projections <beta|psi> of
-# every H application are summed over the npg ranks, payload K_nl (ring: 2 (npg-1)/npg on the
-# link). With p = npb x npg, the band classes above then follow npb and the grid classes p. To fit
-# K_w and K_nl: count runs with FFT ranks; their transforms land in fft:* with the grid's, so
-# split the fft:* tallies by communicator size in mpicount.c first. Unmeasured: None, and
-# project() refuses npg > 1 until they are set.
-FFT_RANKS = {"K_w": None, "K_nl": None, "calls_w": None, "calls_nl": None}
-
-
-def fft_ranks_terms(npg):
-    """(bytes on the link, message steps) per rank and SCF step of the FFT-rank level."""
-    if npg == 1:
-        return 0.0, 0.0
-    if FFT_RANKS["K_w"] is None:
-        raise NotImplementedError("FFT ranks (G-parallel wave functions) not measured yet: "
-                                  "scaling.py FFT_RANKS")
-    b = FFT_RANKS["K_w"] * transpose_law(npg) + FFT_RANKS["K_nl"] * ring_allreduce(npg)
-    m = (FFT_RANKS["calls_w"] * ring_steps(npg) + FFT_RANKS["calls_nl"] * tree_steps(npg))
-    return b, m
 
 
 def in_class(kind, kinds):
@@ -324,12 +308,12 @@ def per_step(run):
     return res, nsteps, transforms
 
 
-def project(K, p, npg=1):
-    """Bytes on a rank's link and message steps per SCF step at p = npb x npg ranks; per class."""
+def project(K, p):
+    """Bytes on a rank's link and message steps per SCF step at p ranks (band ranks, or with
+    --fft-ranks p FFT ranks); per class."""
     rows = {}
     for name, _, law, wire, steps in CLASSES:
         rows[name] = (K[name]["bytes"] * law(p) * wire(p), K[name]["steps"] * steps(p))
-    rows["FFT ranks (hook)"] = fft_ranks_terms(npg)
     return rows
 
 
@@ -338,7 +322,9 @@ def comm_main(args):
     out = {}
     fit = [int(x) for x in args.fit_ranks.split(",")]
     short = {"band transposes": "band a2av", "subspace gathers": "Z gather", "allreduce": "allreduce",
-             "grid slabs": "grid slabs", "slab FFT transposes": "FFT transp", "other": "other"}
+             "grid slabs": "grid slabs", "slab FFT transposes": "FFT transp",
+             "FFT-rank columns": "FFT cols", "other": "other"}
+    tag = "_fft" if args.fft_ranks else ""
     for spec in str(args.cells).split(","):
         cells = cell_dims(spec)
         natom = 8 * cells[0] * cells[1] * cells[2]
@@ -350,7 +336,8 @@ def comm_main(args):
                       os.path.join(args.workdir, f"si{natom}_np1"))
         g = one_run["grid"]
         npts = g[0] * g[1] * g[2]
-        runs = [run_counted(args, lib, inp, n, os.path.join(args.workdir, f"si{natom}_c{n}"), npts)
+        runs = [run_counted(args, lib, inp, n, os.path.join(args.workdir, f"si{natom}_c{n}{tag}"), npts,
+                            ["--npfft", str(n)] if args.fft_ranks else [])
                 for n in ranks if n > 1]
         t1 = one_run["scf_wall_s"] / one_run["iterations"]
         print(f"# Si{natom} at Γ, {args.ecut:g} Ha, LDA, FFT {g[0]}x{g[1]}x{g[2]}: MPI bytes per rank "
@@ -401,9 +388,10 @@ def comm_main(args):
             checks.append(row)
             print(f"# check at {p} ranks (not fitted), measured/projected: " + "; ".join(txt))
         npw = one_run["npw"]
-        pmax = min(min(r["nev"] for r in runs), int(npw // 100))
+        # band ranks: a band and 100 plane waves each; FFT ranks: 100 plane waves each
+        pmax = int(npw // 100) if args.fft_ranks else min(min(r["nev"] for r in runs), int(npw // 100))
         print(f"# projection at {args.bandwidth:g} GB/s, {args.latency:g} us per message step "
-              f"(at most {pmax} band ranks: bands, {npw} plane waves); MB on a rank's link per step")
+              f"(at most {pmax} {'FFT' if args.fft_ranks else 'band'} ranks: {'' if args.fft_ranks else 'bands, '}{npw} plane waves); MB on a rank's link per step")
         print(f"{'ranks':>5} " + " ".join(f"{short[n]:>10}" for n, *_ in CLASSES) +
               f" {'comm (ms)':>10} {'lat (ms)':>9} {'t1/p (ms)':>10} {'share':>6}")
         proj = []
@@ -422,7 +410,11 @@ def comm_main(args):
                       f" {1e3 * tc:10.2f} {1e3 * lat:9.2f} {1e3 * tw:10.2f} {tc / (tc + tw):6.3f}"
                       f"{'' if p <= g[0] else f'  (> {g[0]} planes: ranks without a slab)'}")
             p *= 2
-        print("# FFT ranks (G-parallel wave functions): hook only, not measured (FFT_RANKS)")
+        if args.fft_ranks:
+            print(f"# every run and the projection: p FFT ranks sharing each band (--npfft p, one "
+                  f"band group); {g[2]} planes along a3 for the shared FFTs")
+        else:
+            print("# band ranks only; --fft-ranks: the same with p FFT ranks (--npfft p)")
         out[f"Si{natom}"] = {"grid": g, "one_rank": one_run, "runs": runs, "K": K, "spread": spread,
                              "checks": checks, "projection": proj}
     if args.json:
@@ -527,6 +519,8 @@ def main():
                     "other --ranks check the projection")
     ap.add_argument("--bandwidth", type=float, default=10.0, help="GB/s per rank (--comm)")
     ap.add_argument("--latency", type=float, default=2.0, help="us per message step (--comm)")
+    ap.add_argument("--fft-ranks", action="store_true", help="--comm: every run with --npfft p "
+                    "(p FFT ranks sharing each band), fitted and projected so")
     ap.add_argument("--reuse", action="store_true", help="keep --workdir and take every run "
                     "already done there (its result.json) instead of running it again")
     args = ap.parse_args()

@@ -130,6 +130,8 @@ int fu_bandpar_init_fft(fu_bandpar *bp, int npg, const int n[3], int effort, int
     bp->group = bp->rank / npg;
     bp->frank = bp->rank % npg;
     MPI_Comm_split(bp->comm, bp->group, bp->rank, &bp->fcomm);
+    /* named, so that tools (validation/mpicount) tell its traffic from the band transposes' */
+    MPI_Comm_set_name(bp->fcomm, "fu_fft_ranks");
     int rc = fu_fftcols_init(&bp->fc, n, FU_BANDPAR_FFT_BATCH, bp->fcomm, effort, err);
     if (rc) return rc;
     bp->veff_z = malloc(sizeof(double) * ((size_t)bp->fc.nz * n[0] * n[1] + 1));
