@@ -51,7 +51,7 @@ static void usage(FILE *f) {
             "                               ScaLAPACK (default 1500; 1: always)\n"
             "  screen SWEEP.yaml [-o PREFIX] [--group-size G|auto] [--static] [--deadline S]\n"
             "         [--max-attempts N] [--candidate-time-limit S] [--recovery-rungs N] [--dry-run]\n"
-            "         [--mem-per-rank SIZE] [--npband N]\n"
+            "         [--mem-per-rank SIZE] [--npband N [--npfft G]]\n"
             "                               run a screening sweep on MPI worker groups; writes\n"
             "                               PREFIX.journal and PREFIX.h5 (rerun to resume);\n"
             "                               auto (default): each candidate's group size from the\n"

@@ -959,6 +959,7 @@ static int scf_results(scf_run *r, const fu_structure *s, const fu_scf_params *p
     res->ranks = b->layout.size;
     res->npk = b->layout.npk;
     res->npb = b->layout.npb;
+    res->npg = b->layout.npg;
     snprintf(res->xc_names, sizeof res->xc_names, "%s", st->xc.names);
     res->nspecies = s->nspecies;
     for (int sp = 0; sp < s->nspecies; sp++) {
