@@ -152,8 +152,10 @@ static void print_table(const fu_sweep *sw, const unsigned char *in_shard, int i
         char mem[32] = "-", lay[32] = "-", nr[16] = "-";
         if (c->nranks > 0) snprintf(nr, sizeof nr, "%d", c->nranks);
         if (c->mem > 0) fu_memory_text(c->mem, mem, sizeof mem);
-        /* the group's layout: k-groups x band ranks per k-point (src/dft/bandpar.h) */
-        if (c->npb > 0) snprintf(lay, sizeof lay, "%dx%d", c->npk, c->npb);
+        /* the group's layout: k-groups x band ranks per k-point (src/dft/bandpar.h), /G: G of
+           them sharing each band's FFTs */
+        if (c->npb > 0 && c->npg > 1) snprintf(lay, sizeof lay, "%dx%d/%d", c->npk, c->npb, c->npg);
+        else if (c->npb > 0) snprintf(lay, sizeof lay, "%dx%d", c->npk, c->npb);
         if (c->valid)
             printf("  %-4d %-16s %-7s %8.4f %9s %5s %7s  %s\n", i, c->id, "valid", cmax > 0 ? c->cost / cmax : 0,
                    mem, nr, lay, c->label);

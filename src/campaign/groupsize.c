@@ -101,6 +101,7 @@ int fu_groupsize_plan(fu_sweep *sw, const fu_groupsize_opts *o, fu_err *err) {
             layout_on(k, Wb, B, G, o->threads, o->limit, &m, &e, &npb_default);
             k->mem = e.total;
             k->npb = m.npb > 1 ? m.npb : 1;
+            k->npg = m.npg > 1 ? m.npg : 1;
             k->npk = Wb / k->npb;
             textf(k->reason, sizeof k->reason,
                      "%s: ecut: needs about %s per rank (wave functions %s, grids and mixer %s; %.0f plane "
@@ -138,6 +139,7 @@ int fu_groupsize_plan(fu_sweep *sw, const fu_groupsize_opts *o, fu_err *err) {
         k->nranks = s;
         k->min_ranks = need;
         k->npb = m.npb > 1 ? m.npb : 1;
+        k->npg = m.npg > 1 ? m.npg : 1;
         k->npk = s / k->npb;
         k->mem = e.total;
         k->params.npband = B ? B : k->npb != npb_default ? k->npb : 0;

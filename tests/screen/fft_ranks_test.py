@@ -6,8 +6,8 @@ each band's FFTs, src/dft/fftcols.h; issue 24), end to end.
 
 An H2 molecule in a 9 x 9.5 x 10 bohr box at Γ (LDA, GTH, 12 Ha: ~1500 plane waves, 7 bands)
 on 4 ranks (1 coordinator + 3 workers, oversubscribed) with --npband 3 --npfft 3:
-  - it runs on a group of 3 ranks as 1 k-group x 3 band ranks, all 3 sharing each band's FFTs:
-    the progress line, the SCF log, the journal's layout record (type 19, with its FFT-rank
+  - it is planned (--dry-run: 1x3/3) and runs on a group of 3 ranks as 1 k-group x 3 band
+    ranks, all 3 sharing each band's FFTs: the progress line, the SCF log, the journal's layout record (type 19, with its FFT-rank
     count appended) and the results file's columns ranks / k_groups / band_ranks / fft_ranks
     say so;
   - its energy equals a 1-rank run of the same candidate (same ID) to 1e-9 Ha;
@@ -106,6 +106,12 @@ def main():
         check(p.returncode != 0 and len(err) == 1 and want in err[0],
               "%s: one error line naming it: %r" % (" ".join(extra), err))
         check(not [f for f in os.listdir(d) if f.startswith("bad.")], "%s: files written" % " ".join(extra))
+
+    # the plan: 3 ranks, 1 k-group x 3 band ranks, the 3 sharing each band's FFTs
+    p = run(mpi + [a.furui, "screen", "h2.yaml", "--dry-run", "--npband", "3", "--npfft", "3"], d)
+    table = [l.split() for l in p.stdout.splitlines() if l.startswith("  ") and " valid " in l]
+    check(p.returncode == 0 and len(table) == 1 and table[0][-3:-1] == ["3", "1x3/3"],
+          "dry run: 3 ranks, layout 1x3/3: %r" % p.stdout)
 
     p = run(mpi + [a.furui, "screen", "h2.yaml", "-o", "g", "--npband", "3", "--npfft", "3"], d)
     check(p.returncode == 0, "4-rank screen exit %d" % p.returncode)
