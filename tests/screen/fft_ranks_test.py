@@ -18,12 +18,11 @@ import argparse
 import os
 import shutil
 import struct
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from testlib import ENV, check, finish, journal_payloads, text  # noqa: E402
+from testlib import check, finish, journal_payloads, run, text  # noqa: E402
 
 import h5py  # noqa: E402
 
@@ -50,14 +49,6 @@ Cartesian
 1.4 0.1 0.0
 """
 ETOL = 1e-9
-
-
-def run(cmd, cwd, timeout=600):
-    p = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=timeout)
-    print("$ %s -> %d" % (" ".join(cmd), p.returncode))
-    if p.returncode:
-        print(p.stdout[-3000:], p.stderr[-3000:])
-    return p
 
 
 def rows(path):
