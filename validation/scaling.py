@@ -4,7 +4,7 @@ peak memory per rank against the estimate (src/dft/memory.c).
 
     scaling.py [--furui build/furui] [--mpiexec mpiexec] [--cells 2] [--ecut 8]
                [--ranks 1,2] [--repeat 3] [--workdir /tmp/furui_scaling] [--json OUT]
-               [--scalapack-min 1000000000,1]
+               [--scalapack-min 1000000000,1] [--npfft 1,2]
 
 The cell is cells^3 conventional diamond cells of Si (cells 2: 64 atoms, 2x2x4: 128, 3: 216), the first
 atom displaced so that forces and stress are not zero by symmetry, LDA with ABINIT's HGH Si,
@@ -16,26 +16,31 @@ rank. --scalapack-min runs every rank count > 1 once per listed value of furui's
 --scalapack-min (1: every subspace matrix of the band ranks solved with ScaLAPACK, a value
 above 3 x bands: all replicated LAPACK), so the two dense solvers are compared on the same cell;
 the table then adds the CPU seconds of all ranks (user + system, GNU time) and the
-eigensolver's share of the SCF (its dense algebra, H applications excluded). Every run must
+eigensolver's share of the SCF (its dense algebra, H applications excluded). --npfft runs
+every rank count > 1 once per listed value G dividing it (furui --npfft G: G of the band ranks
+share each band's FFTs, src/dft/fftcols.h; 1: band groups only), the layout column then
+saying "G FFT". Every run must
 agree with the 1-rank run to 1e-9 Ha in the total energy and 1e-7 in
 forces (Ha/bohr) and stress (Ha/bohr^3) (exit 1 if not).
 Not in CTest: a 64-atom SCF takes minutes.
 
-    scaling.py --abinit [--cells 2] [--ranks 1,2]
+    scaling.py --abinit [--cells 2] [--ranks 1,2] [--npfft G]
 
 runs ABINIT 9.6.2 with paral_kgb 1 (npband = ranks, Γ-real wave functions) and furui on the same
 cell side by side: wall and CPU seconds (all ranks), SCF steps, and the energy difference per
-atom (the FFT grids may differ, so ~1e-6 Ha/atom is expected, not 1e-10).
+atom (the FFT grids may differ, so ~1e-6 Ha/atom is expected, not 1e-10). With --npfft G (one
+value) each rank count n > 1 that G divides runs ABINIT with npband n/G npfft G and furui with
+--npfft G: FFT ranks on both sides (ABINIT wants G to divide its grid's second and third sizes).
 
     scaling.py --comm [--cells 1,2] [--ranks 2,3,4,8] [--fit-ranks 2,3,4] [--bandwidth 10]
-               [--latency 2] [--reuse]
+               [--latency 2] [--fft-ranks] [--reuse]
 
 counts instead the MPI traffic of each run (validation/mpicount: a PMPI interposer built with
 mpicc and loaded with LD_PRELOAD, furui and FFTW's MPI interface unchanged; every collective
 and point-to-point call, with the calls inside the slab FFTs apart) and projects it to 2-64 band
 ranks. The counter cuts each rank's calls into SCF steps at the density's reduce-scatter; the
 step's numbers are the mean over the whole steps (set-up, first eigensolver pass, forces and
-stress excluded), largest over the ranks. Per rank and SCF step the model has six classes
+stress excluded), largest over the ranks. Per rank and SCF step the model has seven classes
 (CLASSES), each bytes = K law(p) with K fitted on --fit-ranks:
   band transposes (Alltoallv of the LOBPCG blocks): (p-1)/p of a rank's 1/p share, (p-1)/p^2;
   subspace gathers (Allgatherv of LOBPCG's coefficients): (p-1)/p;
@@ -45,14 +50,18 @@ stress excluded), largest over the ranks. Per rank and SCF step the model has si
     rho(G)): (p-1)/p of the grid per rank, whatever the band count;
   slab FFT transposes (FFTW's MPI transposes: MPI_Sendrecv, pairwise, in FFTW 3.3.10 here):
     (p-1)/p^2 of the box, 2 transposes per transform x transforms per step;
+  FFT-rank columns (--fft-ranks only: the shared wave-function FFTs' exchanges between columns
+    and planes, fftcols.c): (p-1)/p^2 of the sphere's columns per transform and way;
   other (Bcast etc.): constant.
 Message steps per call: log2 p for tree collectives, p - 1 for pairwise and ring ones, 1 for a
 point-to-point message. Runs outside --fit-ranks are compared with the fitted laws; the
 projection adds bytes / bandwidth and message steps x latency and divides the 1-rank compute time
 of a step by p, for a network of the given bandwidth (GB/s per rank) and latency (us), up to the
 largest p the layout allows (each rank >= 1 band and >= 100 plane waves: src/dft/bandpar.h).
-FFT ranks (G-parallel wave functions, not in furui yet) have a hook (FFT_RANKS,
-fft_ranks_terms) to be fitted once they run. --reuse keeps --workdir and its finished runs.
+--fft-ranks runs every count with p FFT ranks sharing each band (furui --npfft p, one band
+group: pure plane-wave parallelism of the bands, src/dft/fftcols.h), whose column exchanges are
+a seventh class (mpicount tells them by the communicator's name, fu_fft_ranks), fitted and
+projected the same way. --reuse keeps --workdir and its finished runs.
 """
 import argparse
 import json
@@ -145,6 +154,7 @@ def run(args, inp, n, d, extra=()):
     wall = time.monotonic() - t0
     est = re.search(r"# memory estimate per rank: (\d+) bytes", log)
     lay = re.search(r"# layout: (.*) \(", log)
+    fft = re.search(r"# FFT ranks: .* x (\d+) FFT ranks", log)
     rss, cpu = [], 0.0
     for r in range(n):
         with open(os.path.join(d, f"rss.{r}"), encoding="utf-8") as f:
@@ -157,7 +167,8 @@ def run(args, inp, n, d, extra=()):
             "dense": f"ScaLAPACK ({sl.group(1)})" if sl else "LAPACK", "scf_wall_s": js["wall_seconds"],
             "iterations": js["scf"]["iterations"], "etotal": js["energy_ha"]["total"],
             "forces": js["forces_ha_bohr"], "stress": js["stress_ha_bohr3"],
-            "layout": lay.group(1) if lay else "1 rank", "peak_rss_max": max(rss),
+            "layout": (lay.group(1) if lay else "1 rank") + (f" / {fft.group(1)} FFT" if fft else ""),
+            "peak_rss_max": max(rss),
             "estimate": int(est.group(1)) if est else None, "profile": js["profile_seconds"],
             "npw": min(int(x) for x in re.findall(r" npw (\d+)", log) or ["0"])})
 
@@ -169,7 +180,7 @@ def build_counter(workdir):
     return lib
 
 
-def run_counted(args, lib, inp, n, d, grid_points):
+def run_counted(args, lib, inp, n, d, grid_points, extra=()):
     """One SCF run under the counter: per rank, its totals and its SCF steps (the segments
     between two density reduce-scatters, mpicount.c), plus what the log says of the run."""
     old = reused(args, d)
@@ -179,7 +190,7 @@ def run_counted(args, lib, inp, n, d, grid_points):
     cmd = [args.mpiexec, "--oversubscribe", "--allow-run-as-root", "-n", str(n),
            "-x", "LD_PRELOAD=" + lib, "-x", "MPICOUNT_DIR=" + d,
            "-x", f"MPICOUNT_GRID={grid_points}",
-           os.path.abspath(args.furui), "scf", inp, "-o", "out"]
+           os.path.abspath(args.furui), "scf", inp, "-o", "out"] + list(extra)
     js, log = launch(cmd, n, d, OMPI_MCA_mpi_yield_when_idle="1")
     ranks = []
     for r in range(n):
@@ -231,7 +242,7 @@ def kind_steps(kind, p):
     k = kind.split(":")[-1]
     if k in ("allreduce", "reduce", "bcast", "barrier", "gather"):
         return tree_steps(p)
-    if k in ("alltoall", "alltoallv", "allgather", "allgatherv", "allgatherv_grid",
+    if k in ("alltoall", "alltoallv", "alltoallv_fftranks", "allgather", "allgatherv", "allgatherv_grid",
              "reduce_scatter", "reduce_scatter_block"):
         return ring_steps(p)
     if k in ("send", "isend", "sendrecv"):
@@ -247,33 +258,13 @@ CLASSES = [
     ("grid slabs", ("reduce_scatter", "reduce_scatter_block", "allgatherv_grid"), gather_law, one,
      ring_steps),
     ("slab FFT transposes", ("fft:*",), transpose_law, one, ring_steps),
+    # --fft-ranks runs: the column exchanges of the shared wave-function FFTs (fftcols.c) over
+    # the p FFT ranks of the one band group: (p-1)/p of a rank's 1/p of the columns per
+    # transform and way, (p-1)/p^2
+    ("FFT-rank columns", ("alltoallv_fftranks",), transpose_law, one, ring_steps),
     ("other", ("bcast", "gather", "send", "isend", "sendrecv", "barrier"), const_law, one,
      tree_steps),
 ]
-
-
-# HOOK, the third level of the layout (FFT ranks, not in furui yet): npg ranks share the
-# G-vectors of each band, so per SCF step and band-rank group every wave-function FFT becomes a
-# slab transform over the npg ranks, K_w (npg-1)/npg^2 per rank with K_w = wave-function FFTs
-# per step x 2 transposes x 16 bytes x box points, and the nonlocal projections <beta|psi> of
-# every H application are summed over the npg ranks, payload K_nl (ring: 2 (npg-1)/npg on the
-# link). With p = npb x npg, the band classes above then follow npb and the grid classes p. To fit
-# K_w and K_nl: count runs with FFT ranks; their transforms land in fft:* with the grid's, so
-# split the fft:* tallies by communicator size in mpicount.c first. Unmeasured: None, and
-# project() refuses npg > 1 until they are set.
-FFT_RANKS = {"K_w": None, "K_nl": None, "calls_w": None, "calls_nl": None}
-
-
-def fft_ranks_terms(npg):
-    """(bytes on the link, message steps) per rank and SCF step of the FFT-rank level."""
-    if npg == 1:
-        return 0.0, 0.0
-    if FFT_RANKS["K_w"] is None:
-        raise NotImplementedError("FFT ranks (G-parallel wave functions) not measured yet: "
-                                  "scaling.py FFT_RANKS")
-    b = FFT_RANKS["K_w"] * transpose_law(npg) + FFT_RANKS["K_nl"] * ring_allreduce(npg)
-    m = (FFT_RANKS["calls_w"] * ring_steps(npg) + FFT_RANKS["calls_nl"] * tree_steps(npg))
-    return b, m
 
 
 def in_class(kind, kinds):
@@ -317,12 +308,12 @@ def per_step(run):
     return res, nsteps, transforms
 
 
-def project(K, p, npg=1):
-    """Bytes on a rank's link and message steps per SCF step at p = npb x npg ranks; per class."""
+def project(K, p):
+    """Bytes on a rank's link and message steps per SCF step at p ranks (band ranks, or with
+    --fft-ranks p FFT ranks); per class."""
     rows = {}
     for name, _, law, wire, steps in CLASSES:
         rows[name] = (K[name]["bytes"] * law(p) * wire(p), K[name]["steps"] * steps(p))
-    rows["FFT ranks (hook)"] = fft_ranks_terms(npg)
     return rows
 
 
@@ -331,7 +322,9 @@ def comm_main(args):
     out = {}
     fit = [int(x) for x in args.fit_ranks.split(",")]
     short = {"band transposes": "band a2av", "subspace gathers": "Z gather", "allreduce": "allreduce",
-             "grid slabs": "grid slabs", "slab FFT transposes": "FFT transp", "other": "other"}
+             "grid slabs": "grid slabs", "slab FFT transposes": "FFT transp",
+             "FFT-rank columns": "FFT cols", "other": "other"}
+    tag = "_fft" if args.fft_ranks else ""
     for spec in str(args.cells).split(","):
         cells = cell_dims(spec)
         natom = 8 * cells[0] * cells[1] * cells[2]
@@ -343,7 +336,8 @@ def comm_main(args):
                       os.path.join(args.workdir, f"si{natom}_np1"))
         g = one_run["grid"]
         npts = g[0] * g[1] * g[2]
-        runs = [run_counted(args, lib, inp, n, os.path.join(args.workdir, f"si{natom}_c{n}"), npts)
+        runs = [run_counted(args, lib, inp, n, os.path.join(args.workdir, f"si{natom}_c{n}{tag}"), npts,
+                            ["--npfft", str(n)] if args.fft_ranks else [])
                 for n in ranks if n > 1]
         t1 = one_run["scf_wall_s"] / one_run["iterations"]
         print(f"# Si{natom} at Γ, {args.ecut:g} Ha, LDA, FFT {g[0]}x{g[1]}x{g[2]}: MPI bytes per rank "
@@ -394,9 +388,10 @@ def comm_main(args):
             checks.append(row)
             print(f"# check at {p} ranks (not fitted), measured/projected: " + "; ".join(txt))
         npw = one_run["npw"]
-        pmax = min(min(r["nev"] for r in runs), int(npw // 100))
+        # band ranks: a band and 100 plane waves each; FFT ranks: 100 plane waves each
+        pmax = int(npw // 100) if args.fft_ranks else min(min(r["nev"] for r in runs), int(npw // 100))
         print(f"# projection at {args.bandwidth:g} GB/s, {args.latency:g} us per message step "
-              f"(at most {pmax} band ranks: bands, {npw} plane waves); MB on a rank's link per step")
+              f"(at most {pmax} {'FFT' if args.fft_ranks else 'band'} ranks: {'' if args.fft_ranks else 'bands, '}{npw} plane waves); MB on a rank's link per step")
         print(f"{'ranks':>5} " + " ".join(f"{short[n]:>10}" for n, *_ in CLASSES) +
               f" {'comm (ms)':>10} {'lat (ms)':>9} {'t1/p (ms)':>10} {'share':>6}")
         proj = []
@@ -415,7 +410,11 @@ def comm_main(args):
                       f" {1e3 * tc:10.2f} {1e3 * lat:9.2f} {1e3 * tw:10.2f} {tc / (tc + tw):6.3f}"
                       f"{'' if p <= g[0] else f'  (> {g[0]} planes: ranks without a slab)'}")
             p *= 2
-        print("# FFT ranks (G-parallel wave functions): hook only, not measured (FFT_RANKS)")
+        if args.fft_ranks:
+            print(f"# every run and the projection: p FFT ranks sharing each band (--npfft p, one "
+                  f"band group); {g[2]} planes along a3 for the shared FFTs")
+        else:
+            print("# band ranks only; --fft-ranks: the same with p FFT ranks (--npfft p)")
         out[f"Si{natom}"] = {"grid": g, "one_rank": one_run, "runs": runs, "K": K, "spread": spread,
                              "checks": checks, "projection": proj}
     if args.json:
@@ -443,6 +442,7 @@ def abinit_main(args):
     # bands divisible by every band-rank count (ABINIT's paral_kgb needs it); an insulator's
     # energy does not depend on the empty bands
     lcm = 1
+    g_fft = int(args.npfft) if args.npfft else 1
     for n in ranks:
         lcm = lcm * n // math.gcd(lcm, n)
     nband = -(-int(natom * 2 * 1.2) // lcm) * lcm
@@ -455,11 +455,12 @@ def abinit_main(args):
                OMPI_MCA_mpi_yield_when_idle="1")
     rows = []
     for n in ranks:
+        g = g_fft if n > 1 and n % g_fft == 0 else 1
         d = os.path.join(args.workdir, f"abinit_np{n}")
         os.makedirs(d)
         with open(os.path.join(d, "run.abi"), "w", encoding="utf-8") as f:
             f.write(abinit_case.abinit_input(case, ixc=1, extra=(
-                f"paral_kgb 1\nnpband {n}\nnpfft 1\nnpkpt 1\nbandpp 1\nistwfk 2\n")))
+                f"paral_kgb 1\nnpband {n // g}\nnpfft {g}\nnpkpt 1\nbandpp 1\nistwfk 2\n")))
         c0 = os.times()
         t0 = time.monotonic()
         p = subprocess.run([args.mpiexec, "--oversubscribe", "--allow-run-as-root", "-n", str(n),
@@ -475,17 +476,18 @@ def abinit_main(args):
         ab = {"wall_s": wall, "cpu_s": (c1.children_user + c1.children_system) -
               (c0.children_user + c0.children_system), "etotal": e, "iterations": steps}
         c0 = os.times()
-        fu = run(args, inp, n, os.path.join(args.workdir, f"furui_np{n}"))
+        fu = run(args, inp, n, os.path.join(args.workdir, f"furui_np{n}"),
+                 ["--npfft", str(g)] if g > 1 else [])
         c1 = os.times()
         fu["cpu_s"] = (c1.children_user + c1.children_system) - (c0.children_user + c0.children_system)
-        rows.append({"ranks": n, "abinit": ab, "furui": fu})
+        rows.append({"ranks": n, "npfft": g, "abinit": ab, "furui": fu})
     print(f"# Si{natom} at Γ, {args.ecut:g} Ha, LDA (HGH 14si.4.hgh); ABINIT 9.6.2 paral_kgb 1 "
-          f"npband = ranks, {nband} bands; load average at start {os.getloadavg()[0]:.1f}")
-    print(f"{'ranks':>5} {'ABINIT wall':>11} {'cpu':>7} {'steps':>5} {'furui wall':>10} {'cpu':>7} "
+          f"npband x npfft = ranks, {nband} bands; load average at start {os.getloadavg()[0]:.1f}")
+    print(f"{'ranks':>5} {'npfft':>5} {'ABINIT wall':>11} {'cpu':>7} {'steps':>5} {'furui wall':>10} {'cpu':>7} "
           f"{'steps':>5} {'wall ratio':>10} {'cpu ratio':>9} {'dE (Ha/atom)':>12}")
     for r in rows:
         a, f_ = r["abinit"], r["furui"]
-        print(f"{r['ranks']:5d} {a['wall_s']:11.1f} {a['cpu_s']:7.1f} {a['iterations']:5d} "
+        print(f"{r['ranks']:5d} {r['npfft']:5d} {a['wall_s']:11.1f} {a['cpu_s']:7.1f} {a['iterations']:5d} "
               f"{f_['wall_s']:10.1f} {f_['cpu_s']:7.1f} {f_['iterations']:5d} "
               f"{f_['wall_s'] / a['wall_s']:10.2f} {f_['cpu_s'] / a['cpu_s']:9.2f} "
               f"{(f_['etotal'] - a['etotal']) / natom:12.1e}")
@@ -508,6 +510,8 @@ def main():
     ap.add_argument("--json")
     ap.add_argument("--scalapack-min", help="furui --scalapack-min values to run each rank "
                     "count > 1 with (comma-separated)")
+    ap.add_argument("--npfft", help="furui --npfft values to run each rank count > 1 with "
+                    "(comma-separated; 1: band groups only)")
     ap.add_argument("--abinit", action="store_true",
                     help="ABINIT paral_kgb 1 and furui side by side on --ranks")
     ap.add_argument("--comm", action="store_true", help="count MPI traffic, project to 64 ranks")
@@ -515,6 +519,8 @@ def main():
                     "other --ranks check the projection")
     ap.add_argument("--bandwidth", type=float, default=10.0, help="GB/s per rank (--comm)")
     ap.add_argument("--latency", type=float, default=2.0, help="us per message step (--comm)")
+    ap.add_argument("--fft-ranks", action="store_true", help="--comm: every run with --npfft p "
+                    "(p FFT ranks sharing each band), fitted and projected so")
     ap.add_argument("--reuse", action="store_true", help="keep --workdir and take every run "
                     "already done there (its result.json) instead of running it again")
     args = ap.parse_args()
@@ -538,33 +544,39 @@ def main():
           f"load average at start {os.getloadavg()[0]:.1f}")
     best = {}
     slmins = args.scalapack_min.split(",") if args.scalapack_min else [None]
+    ffts = [int(x) for x in args.npfft.split(",")] if args.npfft else [0]
     for n in [int(x) for x in args.ranks.split(",")]:
         for sl in (slmins if n > 1 else [None]):
-            key = (n, int(sl) if sl else 0)
-            extra = ["--scalapack-min", sl] if sl else []
-            for rep in range(args.repeat):
-                r = run(args, inp, n, os.path.join(args.workdir, f"np{n}_sl{key[1]}_{rep}"), extra)
-                if key not in best or r["wall_s"] < best[key]["wall_s"]:
-                    best[key] = r
+            for g in (ffts if n > 1 else [0]):
+                if g and n % g:
+                    continue
+                key = (n, int(sl) if sl else 0, g)
+                extra = (["--scalapack-min", sl] if sl else []) + (["--npfft", str(g)] if g else [])
+                for rep in range(args.repeat):
+                    r = run(args, inp, n, os.path.join(args.workdir, f"np{n}_sl{key[1]}_g{g}_{rep}"),
+                            extra)
+                    if key not in best or r["wall_s"] < best[key]["wall_s"]:
+                        best[key] = r
     ref = best[min(best)]
     bad = 0
-    print(f"{'ranks':>5} {'layout':>24} {'dense solver':>16} {'wall (s)':>9} {'speed-up':>8} "
+    print(f"{'ranks':>5} {'layout':>34} {'dense solver':>16} {'wall (s)':>9} {'speed-up':>8} "
           f"{'CPU (s)':>8} {'eigsolv (s)':>11} {'iter':>4} "
           f"{'peak RSS':>9} {'estimate':>9} {'est/peak':>8} {'dE (Ha)':>9} {'dF, dS':>9}")
-    for (n, _), r in sorted(best.items()):
+    for (n, _, _), r in sorted(best.items()):
         de = abs(r["etotal"] - ref["etotal"])
         dfs = max(abs(a - b) for key in ("forces", "stress")
                   for ra, rb in zip(r[key], ref[key]) for a, b in zip(ra, rb))
         bad += de > 1e-9 or dfs > 1e-7
         est = r["estimate"]
-        print(f"{n:5d} {r['layout']:>24} {r['dense']:>16} {r['wall_s']:9.2f} "
+        print(f"{n:5d} {r['layout']:>34} {r['dense']:>16} {r['wall_s']:9.2f} "
               f"{ref['wall_s'] / r['wall_s']:8.2f} {r['cpu_s']:8.1f} "
               f"{r['profile'].get('eigensolver', float('nan')):11.1f} {r['iterations']:4d} {r['peak_rss_max'] / 1e6:8.1f}M "
               f"{(est or 0) / 1e6:8.1f}M {(est or 0) / r['peak_rss_max']:8.2f} {de:9.1e} {dfs:9.1e}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump({"natom": natom, "ecut": args.ecut,
-                       "runs": [dict(r, scalapack_min=k[1]) for k, r in sorted(best.items())]},
+                       "runs": [dict(r, scalapack_min=k[1], npfft=k[2])
+                                for k, r in sorted(best.items())]},
                       f, indent=1)
     if bad:
         sys.exit("scaling.py: results differ from the 1-rank run beyond 1e-9 Ha / 1e-7")

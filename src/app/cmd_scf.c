@@ -79,7 +79,7 @@ static int scf_memory_check(const char *input, const fu_structure *s, fu_scf_par
     if (limit < 0) return fu_fail(err, FU_EINPUT, "%s", how);
     /* the layout: --npband as given, else the cost model's unless memory asks for more band ranks */
     int npb_default = 1;
-    int rc = fu_memory_layout(&c, ranks, p->npband, limit, e, &npb_default, err);
+    int rc = fu_memory_layout(&c, ranks, p->npband, p->npfft, limit, e, &npb_default, err);
     if (rc) {
         char msg[sizeof err->msg];
         snprintf(msg, sizeof msg, "%s", err->msg);
@@ -87,7 +87,10 @@ static int scf_memory_check(const char *input, const fu_structure *s, fu_scf_par
     }
     *cnt = c;
     if (e->total <= limit) {
-        if (p->npband <= 0 && c.npb != npb_default) p->npband = c.npb;
+        if (p->npband <= 0 && c.npb != npb_default) {
+            p->npband = c.npb;
+            if (p->npfft <= 0) p->npfft = c.npg;
+        }
         return FU_OK;
     }
     return fu_fail(err, FU_EINPUT,
@@ -103,7 +106,7 @@ static int scf_memory_check(const char *input, const fu_structure *s, fu_scf_par
 int cmd_scf(int argc, char **argv, int rank) {
     app_io_args a = {.cmd = "scf", .what = "input file"};
     double mem_cli = 0;
-    int npband = 0, scalapack_min = 0;
+    int npband = 0, npfft = 0, scalapack_min = 0;
     for (int i = 0; i < argc; i++) {
         int took = app_io_take(&a, argc, argv, &i, rank);
         if (took < 0) return APP_EXIT_USAGE;
@@ -119,6 +122,13 @@ int cmd_scf(int argc, char **argv, int rank) {
                 return app_usage_error(rank, a.cmd, "--npband needs a positive number of band ranks per k-point",
                                        argv[i]);
             npband = (int)v, i++;
+        } else if (strcmp(argv[i], "--npfft") == 0) {
+            char *end = NULL;
+            long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+            if (i + 1 >= argc || *end != '\0' || v < 1 || v > 1000000)
+                return app_usage_error(rank, a.cmd, "--npfft needs a positive number of FFT ranks per band",
+                                       argv[i]);
+            npfft = (int)v, i++;
         } else if (strcmp(argv[i], "--scalapack-min") == 0) {
             char *end = NULL;
             long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
@@ -137,6 +147,7 @@ int cmd_scf(int argc, char **argv, int rank) {
     int rc = app_scf_input_read(input, &in, rank);
     if (rc) return rc;
     in.params.npband = npband;
+    in.params.npfft = npfft;
     in.params.scalapack_min = scalapack_min;
     int nranks_all = 1;
     fu_comm_size(MPI_COMM_WORLD, &nranks_all);

@@ -152,8 +152,10 @@ static void print_table(const fu_sweep *sw, const unsigned char *in_shard, int i
         char mem[32] = "-", lay[32] = "-", nr[16] = "-";
         if (c->nranks > 0) snprintf(nr, sizeof nr, "%d", c->nranks);
         if (c->mem > 0) fu_memory_text(c->mem, mem, sizeof mem);
-        /* the group's layout: k-groups x band ranks per k-point (src/dft/bandpar.h) */
-        if (c->npb > 0) snprintf(lay, sizeof lay, "%dx%d", c->npk, c->npb);
+        /* the group's layout: k-groups x band ranks per k-point (src/dft/bandpar.h), /G: G of
+           them sharing each band's FFTs */
+        if (c->npb > 0 && c->npg > 1) snprintf(lay, sizeof lay, "%dx%d/%d", c->npk, c->npb, c->npg);
+        else if (c->npb > 0) snprintf(lay, sizeof lay, "%dx%d", c->npk, c->npb);
         if (c->valid)
             printf("  %-4d %-16s %-7s %8.4f %9s %5s %7s  %s\n", i, c->id, "valid", cmax > 0 ? c->cost / cmax : 0,
                    mem, nr, lay, c->label);
@@ -214,6 +216,7 @@ int cmd_screen(int argc, char **argv, int rank) {
     int dry = 0, shard_index = -1, shard_count = -1, cli_rungs = 0, cli_tl = 0;
     int group_fixed = 0; /* --group-size G; 0: auto, per candidate (campaign/groupsize.h) */
     int npband = 0;      /* --npband N: band ranks per k-point of every candidate; 0: cost model */
+    int npfft = 0;       /* --npfft G: of those, FFT ranks per band; 0: cost model */
     double mem_cli = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -234,6 +237,11 @@ int cmd_screen(int argc, char **argv, int rank) {
                 return app_usage_error(rank, cmd, "--npband needs a positive number of band ranks per k-point",
                                        i + 1 < argc ? argv[i + 1] : NULL);
             npband = (int)v, i++;
+        } else if (strcmp(a, "--npfft") == 0) {
+            if (i + 1 >= argc || !parse_number(argv[i + 1], 1, 1e6, &v) || v != (int)v)
+                return app_usage_error(rank, cmd, "--npfft needs a positive number of FFT ranks per band",
+                                       i + 1 < argc ? argv[i + 1] : NULL);
+            npfft = (int)v, i++;
         } else if (strcmp(a, "--deadline") == 0) {
             if (i + 1 >= argc || !parse_number(argv[i + 1], 0, 1e9, &v) || v <= 0)
                 return app_usage_error(rank, cmd, "--deadline needs seconds > 0", i + 1 < argc ? argv[i + 1] : NULL);
@@ -343,7 +351,7 @@ int cmd_screen(int argc, char **argv, int rank) {
                 /* each candidate's group size and layout for this job's ranks, planned over
                    the candidates of this shard (campaign/groupsize.h) */
                 fu_groupsize_opts go = {size == 1 ? 1 : size - 1, size == 1 ? 1 : group_fixed, limit, o.threads,
-                                        how, NULL, npband};
+                                        how, NULL, npband, npfft};
                 /* a later stage's candidates are stage 1's structures in the same order, and
                    belong to the shard of their stage-1 structure (campaign/stages.h) */
                 unsigned char *mask = NULL;

@@ -121,11 +121,11 @@ static void worker_loop(MPI_Comm world, MPI_Comm group, const volatile sig_atomi
         char *text = NULL;
         size_t tlen = 0;
         FILE *log = me == 0 ? open_memstream(&text, &tlen) : NULL;
-        int layout[3];
+        int layout[4];
         int rc = fu_pipeline_run(buf, len, group, log, stop, threads, send_ckpt, &world, &rec, layout, &err);
         free(buf);
         if (log) fclose(log);
-        if (me == 0) MPI_Send(layout, 3, MPI_INT, 0, TAG_LAYOUT, world); /* before the result */
+        if (me == 0) MPI_Send(layout, 4, MPI_INT, 0, TAG_LAYOUT, world); /* before the result */
         if (me == 0) {
             /* a log too large for one message is cut: it is diagnostics */
             int n = text ? (tlen > INT32_MAX / 2 ? INT32_MAX / 2 : (int)tlen) : 0;
@@ -166,7 +166,7 @@ typedef struct {
     int *run_idx;        /* [ngroups] candidate running on the group, -1 */
     double *run_t0;      /* [ngroups] */
     double *run_io;      /* [ngroups] coordinator I/O for the running candidate, s */
-    int (*run_layout)[3]; /* [ngroups] ranks, k-groups, band ranks its group reported for it */
+    int (*run_layout)[4]; /* [ngroups] ranks, k-groups, band ranks, FFT ranks its group reported */
     int workers;         /* ranks computing (world size - 1; 1 serial) */
     const unsigned char *scope; /* [sw->n] the candidates of this shard or stage, all passes */
     int queue_rest;      /* 1: journal the scope's candidates of later passes as queued */
@@ -428,8 +428,9 @@ static void finish(coord *c, int g, const unsigned char *buf, int len) {
     memcpy(lay.id, cd->id, FU_RECORD_ID_LEN);
     lay.attempt = r.attempt;
     lay.ranks = c->run_layout[g][0] > 0 ? c->run_layout[g][0] : group_ranks(c, g);
-    lay.npk = c->run_layout[g][1], lay.npb = c->run_layout[g][2];
+    lay.npk = c->run_layout[g][1], lay.npb = c->run_layout[g][2], lay.npg = c->run_layout[g][3];
     if (lay.npk < 0 || lay.npb < 0 || (long long)lay.npk * lay.npb > lay.ranks) lay.npk = lay.npb = 0;
+    if (lay.npg < 0 || lay.npb == 0 || (lay.npg > 0 && lay.npb % lay.npg)) lay.npg = 0;
     if (!c->status) {
         fu_err le = {0};
         /* a lost layout record loses a column entry, not the result: no reason to stop */
@@ -453,7 +454,10 @@ static void finish(coord *c, int g, const unsigned char *buf, int len) {
     char what[96];
     /* not final (a stop signal, a lost rank): a rerun redoes it, so it did not fail */
     const char *verdict = ok ? "done" : r.final ? "FAILED" : "interrupted";
-    if (lay.npk > 0)
+    if (lay.npk > 0 && lay.npg > 1)
+        snprintf(what, sizeof what, "%s (%.1f s, %d rank%s: %d x %d, %d FFT ranks per band)", verdict, wall,
+                 lay.ranks, lay.ranks == 1 ? "" : "s", lay.npk, lay.npb, lay.npg);
+    else if (lay.npk > 0)
         snprintf(what, sizeof what, "%s (%.1f s, %d rank%s: %d x %d)", verdict, wall, lay.ranks,
                  lay.ranks == 1 ? "" : "s", lay.npk, lay.npb);
     else

@@ -30,6 +30,8 @@ typedef struct {
     const unsigned char *mask;  /* [sw->n] the candidates planned together (a shard); NULL: all */
     int npband;                 /* > 0: band ranks per k-point for every candidate (--npband): group
                                    sizes become multiples of it; 0: the cost model's */
+    int npfft;                  /* > 0 (with npband, dividing it): FFT ranks per band of those
+                                   (--npfft); 0: the cost model's */
 } fu_groupsize_opts;
 
 /* Sets nranks, min_ranks, npk, npb, mem and params.npband (band ranks only where memory asks

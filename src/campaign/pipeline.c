@@ -264,11 +264,12 @@ static int stopped_by_job(const volatile sig_atomic_t *stop, double job_deadline
 
 int fu_pipeline_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
                     const volatile sig_atomic_t *stop, int threads, fu_pipeline_sink sink, void *sink_ctx,
-                    fu_record *rec, int layout[3], fu_err *err) {
+                    fu_record *rec, int layout[4], fu_err *err) {
     int me = 0, csize = 1;
     MPI_Comm_rank(comm, &me);
     MPI_Comm_size(comm, &csize);
-    layout[0] = csize, layout[1] = layout[2] = 0; /* ranks, k-groups x band ranks of the last SCF */
+    /* ranks, k-groups x band ranks (of which FFT ranks) of the last SCF */
+    layout[0] = csize, layout[1] = layout[2] = layout[3] = 0;
     char id[FU_RECORD_ID_LEN + 1];
     fu_pipeline_ctl ctl;
     fu_scf_params given, par;
@@ -285,6 +286,7 @@ int fu_pipeline_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
     /* band ranks chosen for a group of another size (the smaller last group of a fixed
        --group-size): the cost model's layout for this one */
     if (given.npband > 0 && (given.npband > csize || csize % given.npband)) given.npband = 0;
+    if (given.npfft > 0 && (given.npband <= 0 || given.npband % given.npfft)) given.npfft = 0;
     fu_scf_result res;
     memset(&res, 0, sizeof res);
     double t0 = fu_monotonic_seconds();
@@ -388,7 +390,7 @@ int fu_pipeline_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log,
         double ts = fu_monotonic_seconds();
         rc = fu_scf_run_opts(&s, &par, &o, comm, me == 0 ? log : NULL, &res, &e);
         double dt = fu_monotonic_seconds() - ts;
-        if (res.npk > 0) layout[1] = res.npk, layout[2] = res.npb;
+        if (res.npk > 0) layout[1] = res.npk, layout[2] = res.npb, layout[3] = res.npg;
         engine += dt;
         ran = 1;
         rungs_run++;

@@ -47,8 +47,8 @@ void fu_pipeline_ckpt_free(fu_pipeline_ckpt *k);
 /* The task message (campaign/task.h): the control, the candidate and its checkpoints. */
 int fu_pipeline_pack(const fu_pipeline_ctl *ctl, const fu_candidate *c, const fu_pipeline_ckpt *ck, unsigned char **buf, int *len, fu_err *err);
 /* Runs one task message on the group comm (was farm.c task_run); rec gets the outcome,
- * layout the group's ranks x k-groups x band ranks. */
-int fu_pipeline_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log, const volatile sig_atomic_t *stop, int threads, fu_pipeline_sink sink, void *sink_ctx, fu_record *rec, int layout[3], fu_err *err);
+ * layout the group's ranks, k-groups, band ranks and FFT ranks per band. */
+int fu_pipeline_run(const unsigned char *buf, int len, MPI_Comm comm, FILE *log, const volatile sig_atomic_t *stop, int threads, fu_pipeline_sink sink, void *sink_ctx, fu_record *rec, int layout[4], fu_err *err);
 /* Removes PREFIX.crashes once its evidence is recorded. */
 void fu_pipeline_crash_clear(void);
 

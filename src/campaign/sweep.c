@@ -1017,7 +1017,7 @@ int fu_sweep_parse(const char *text, const char *origin, fu_sweep *sw, fu_err *e
 
 int fu_sweep_apply_mem_limit(fu_sweep *sw, double limit, int group_size, int threads, const char *how) {
     if (group_size < 1) group_size = 1;
-    fu_groupsize_opts o = {group_size, group_size, limit, threads, how, NULL, 0};
+    fu_groupsize_opts o = {group_size, group_size, limit, threads, how, NULL, 0, 0};
     return fu_groupsize_plan(sw, &o, NULL); /* without npband: no layout to refuse */
 }
 

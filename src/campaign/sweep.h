@@ -87,6 +87,7 @@ typedef struct {
     double mem;         /* estimated bytes per rank (fu_sweep_apply_mem_limit sets the group's) */
     int mem_refused;    /* 1: invalid only because mem exceeds the limit of this run */
     int npk, npb;       /* layout in the group (fu_sweep_apply_mem_limit): k-groups x band ranks */
+    int npg;            /* of those band ranks, FFT ranks sharing each band (<= 1: none) */
     int nranks;         /* ranks of the group the farm gives it (campaign/groupsize.h); 0: the
                            farm's --group-size */
     int min_ranks;      /* fewest ranks its memory estimate fits on (0: not planned) */

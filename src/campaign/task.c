@@ -14,10 +14,12 @@ static const char task_magic[6] = {'F', 'U', 'T', 'A', 'S', 'K'};
  * task.h and the round trip of tests/unit/test_task.c); these sizes, on the LP64 ABIs furui
  * is built for, make a forgotten one fail the build instead of the message. */
 #if defined(__LP64__) && FU_MAX_SPECIES == 16 && FU_PROPERTY_MAX % 8 == 0 && FU_SPEC_LEN == 512 && FU_SYMBOL_LEN == 4
-_Static_assert(sizeof(fu_scf_params) == 8640, "fu_scf_params changed: update the task codec (task.c)");
-/* a field added into the tail padding would keep the size: the last field must end the struct */
-_Static_assert(offsetof(fu_scf_params, scalapack_min) + sizeof(int) == sizeof(fu_scf_params),
-               "fu_scf_params: a field after scalapack_min: update the task codec (task.c)");
+_Static_assert(sizeof(fu_scf_params) == 8648, "fu_scf_params changed: update the task codec (task.c)");
+/* a field added into the tail padding would keep the size: the last field must end the
+ * struct but for its 4 bytes of padding (one more int would fill them unseen: the next
+ * field is to be a double or come in a pair of ints) */
+_Static_assert(offsetof(fu_scf_params, npfft) + 2 * sizeof(int) == sizeof(fu_scf_params),
+               "fu_scf_params: a field after npfft: update the task codec (task.c)");
 _Static_assert(sizeof(fu_relax_opts) == 112, "fu_relax_opts changed: update the task codec (task.c)");
 _Static_assert(sizeof(fu_cand_tasks) == 152 + FU_PROPERTY_MAX + FU_PROPERTY_MAX * FU_PROPERTY_OPTS * 8, "fu_cand_tasks changed: update the task codec (task.c)");
 _Static_assert(sizeof(fu_structure) == 232, "fu_structure changed: update the task codec (task.c)");
@@ -116,6 +118,7 @@ static void w_params(wbuf *b, const fu_scf_params *p) {
     w_str(b, p->protocol, sizeof p->protocol);
     w_i32(b, p->npband);
     w_i32(b, p->scalapack_min);
+    w_i32(b, p->npfft);
 }
 
 static void r_params(rbuf *b, fu_scf_params *p) {
@@ -159,6 +162,7 @@ static void r_params(rbuf *b, fu_scf_params *p) {
     r_str(b, p->protocol, sizeof p->protocol);
     p->npband = r_i32(b);
     p->scalapack_min = r_i32(b);
+    p->npfft = r_i32(b);
 }
 
 static void w_tasks(wbuf *b, const fu_cand_tasks *t) {

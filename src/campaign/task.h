@@ -2,7 +2,7 @@
  * encoded field by field, so that the wire format is defined here and not by the layout of
  * C structs (which differs between compilers, and which a new field would silently shift).
  *
- * Format, version 1 (integers little-endian; f64 IEEE-754 binary64 bit for bit; a string is
+ * Format, version 2 (integers little-endian; f64 IEEE-754 binary64 bit for bit; a string is
  * u32 length | bytes, without NUL):
  *   "FUTASK" | u16 version
  *   control   f64 job_seconds_left, f64 time_limit, i32 recovery_rungs, i32 fault_nan_rungs
@@ -13,7 +13,7 @@
  *             i32 max_iterations, f64 tol_energy, f64 tol_density, f64 mixing_damping,
  *             i32 mixing_history, f64 kerker_k0, i32 compute_forces, i32 compute_stress,
  *             i32 verbosity, i32 nspin, u32 count | f64 spin_moment[], i32 fft_patient,
- *             i32 threads, string protocol, i32 npband
+ *             i32 threads, string protocol, i32 npband, i32 scalapack_min, i32 npfft
  *   tasks     i32 relax, relax options (i32 relax_cell, f64 pressure, i32 max_steps,
  *             f64 force_tol, f64 stress_tol, i32 algorithm, f64 max_step, f64 h0,
  *             i32 final_scf, f64 deadline), i32 bands, f64 bands_density, i32 eos,
@@ -35,7 +35,7 @@
 #include "props/eos.h"
 #include "campaign/sweep.h"
 
-#define FU_TASK_VERSION 1
+#define FU_TASK_VERSION 2 /* 2: npfft */
 
 typedef struct {
     /* how the group runs it; times are relative, because ranks share no clock */

@@ -275,14 +275,14 @@ static int count_npw(const fu_basis *b, const double kred[3]) {
 
 /* k-groups and band ranks (layout.h), the same on every rank of comm. */
 static int choose_layout(fu_basis *b, const fu_scf_params *p, fu_err *err) {
-    if (b->layout.size == 1 && p->npband <= 1) return FU_OK;
+    if (b->layout.size == 1 && p->npband <= 1 && p->npfft <= 1) return FU_OK;
     int npw_min = 0;
     for (int ik = 0; ik < b->kp.nk; ik++) {
         int n = count_npw(b, b->kp.kred[ik]);
         if (ik == 0 || n < npw_min) npw_min = n;
     }
     int nev = b->nband + fu_bandpar_nbuffer(b->nband);
-    return fu_layout_bands(&b->layout, b->kp.nk, npw_min, nev, p->npband, err);
+    return fu_layout_bands(&b->layout, b->kp.nk, npw_min, nev, p->npband, p->npfft, err);
 }
 
 /* The k-blocks of this rank's k-points at kred (b->kp's weights), each with

@@ -14,12 +14,15 @@ void fu_layout_init(fu_layout *l, MPI_Comm comm, int threads) {
     l->nthreads = threads > 1 ? threads : 1;
     l->npk = l->size;
     l->npb = 1;
+    l->npg = 1;
     l->kgroup = l->rank;
     l->bcomm = MPI_COMM_NULL;
 }
 
-int fu_layout_bands(fu_layout *l, int nk, int npw_min, int nev, int want_npb, fu_err *err) {
-    int rc = fu_bandpar_layout(nk, l->size, npw_min, nev, want_npb, &l->npk, &l->npb, err);
+int fu_layout_bands(fu_layout *l, int nk, int npw_min, int nev, int want_npb, int want_npg,
+                    fu_err *err) {
+    int rc = fu_bandpar_layout(nk, l->size, npw_min, nev, want_npb, want_npg, &l->npk, &l->npb,
+                               &l->npg, err);
     if (rc) return rc;
     l->kgroup = l->rank / l->npb;
     l->brank = l->rank % l->npb;

@@ -74,6 +74,19 @@ void fu_memory_estimate_counts(const fu_mem_counts *c, fu_mem_estimate *e) {
     e->solver = nk > 0 ? 8 * nev * rows * blk + 2 * bands * npw * C16 + 2 * bands * nproj * C16 +
                              (npb > 1 ? 3 * bands * npw * C16 : 0) + dense
                        : 0;
+    /* FFT ranks (bandpar.c): the band group's coordinates in and out (with
+     * real orbitals up to two per plane wave of its columns), the send and
+     * receive buffers of the transposes (a row may go to two FFT ranks), the
+     * row projections, and the shared FFTs (fftcols.c): FU_BANDPAR_FFT_BATCH
+     * boxes of planes and of columns with two buffers (the sphere's columns
+     * hold ~3 npw points: a column's points fill about a third of it), V_eff's planes */
+    double npg = c->npg > 1 ? c->npg : 1;
+    if (npg > 1 && nk > 0) {
+        double groups = npb / npg, hm = FU_BANDPAR_FFT_BATCH;
+        e->solver += 2 * ceil(nev / groups) * ceil((c->real_k ? 2 : 1) * npw / npg) * blk +
+                     4 * nev * rows * C16 + 2 * nev * nproj * C16 +
+                     hm * (nt / npg + 3 * 3 * npw / npg) * C16 + nt / npg * R8;
+    }
     e->baseline = BASELINE_BYTES;
     e->total = e->wavefunctions + e->basis + e->grids + e->mixer + e->solver + e->baseline;
 }
@@ -116,6 +129,7 @@ int fu_memory_estimate(const fu_structure *s, const fu_scf_params *p, const fu_p
     if (ranks < 1) ranks = 1;
     c->nk = nk;
     c->npb = 1;
+    c->npg = 1;
     c->nk_owned = (nk + ranks - 1) / ranks;
     c->nspin = p->nspin == 2 ? 2 : 1;
     c->nband = p->nband > 0 ? p->nband : fu_default_nband(nelec, p->smearing != FU_SMEAR_NONE, s->natom);
@@ -131,35 +145,39 @@ int fu_memory_estimate(const fu_structure *s, const fu_scf_params *p, const fu_p
     return FU_OK;
 }
 
-int fu_memory_layout(fu_mem_counts *c, int ranks, int want_npb, double limit, fu_mem_estimate *e,
-                     int *npb_default, fu_err *err) {
+int fu_memory_layout(fu_mem_counts *c, int ranks, int want_npb, int want_npg, double limit,
+                     fu_mem_estimate *e, int *npb_default, fu_err *err) {
     if (ranks < 1) ranks = 1;
     int nk = c->nk > 0 ? c->nk : 1;
     int nev = c->nband + fu_bandpar_nbuffer(c->nband);
     /* the plane-wave count is an estimate here; the SCF recounts (basis.c) */
-    int npw = (int)fmin(c->npw, 1e9), npk, npb;
-    int rc = fu_bandpar_layout(nk, ranks, npw, nev, want_npb, &npk, &npb, err);
+    int npw = (int)fmin(c->npw, 1e9), npk, npb, npg;
+    int rc = fu_bandpar_layout(nk, ranks, npw, nev, want_npb, want_npg, &npk, &npb, &npg, err);
     if (rc) return rc;
     if (npb_default) *npb_default = npb;
     c->npb = npb;
+    c->npg = npg;
     c->nk_owned = (nk + npk - 1) / npk;
     fu_memory_estimate_counts(c, e);
     if (want_npb > 0 || !(limit > 0) || e->total <= limit) return FU_OK;
     /* over the limit: the fastest layout that fits, else the smallest */
     double best_cost = INFINITY, least = INFINITY;
-    int fit = 0, small = npb;
+    int fit = 0, small = npb, fit_g = npg, small_g = npg;
     for (int b = 1; b <= ranks; b++) {
-        if (ranks % b || fu_bandpar_layout(nk, ranks, npw, nev, b, &npk, &npb, NULL)) continue;
+        if (ranks % b || fu_bandpar_layout(nk, ranks, npw, nev, b, want_npg, &npk, &npb, &npg, NULL))
+            continue;
         fu_mem_counts t = *c;
         t.npb = b;
+        t.npg = npg;
         t.nk_owned = (nk + npk - 1) / npk;
         fu_mem_estimate et;
         fu_memory_estimate_counts(&t, &et);
-        double cost = fu_bandpar_cost(nk, npk, b);
-        if (et.total <= limit && cost < best_cost) best_cost = cost, fit = b;
-        if (et.total < least) least = et.total, small = b;
+        double cost = fu_bandpar_cost(nk, npk, b, npg);
+        if (et.total <= limit && cost < best_cost) best_cost = cost, fit = b, fit_g = npg;
+        if (et.total < least) least = et.total, small = b, small_g = npg;
     }
     c->npb = fit ? fit : small;
+    c->npg = fit ? fit_g : small_g;
     c->nk_owned = (nk + ranks / c->npb - 1) / (ranks / c->npb);
     fu_memory_estimate_counts(c, e);
     return FU_OK;

@@ -25,6 +25,7 @@ typedef struct {
     int nfft0;     /* of them along a1, the axis band ranks split in slabs (fftslab.h);
                       0: unknown (a share of 1/npb) */
     int npb;       /* band ranks sharing each k-point (bandpar.h); <= 1: one */
+    int npg;       /* of those, FFT ranks sharing each band; <= 1: none */
     int nk;        /* irreducible k-points of the whole cell (fu_memory_estimate) */
     int real_k;    /* 1: every k-point's orbitals are real (Γ; basis.c): LOBPCG's blocks hold
                       doubles; 0 counts complex ones */
@@ -57,14 +58,15 @@ int fu_memory_estimate(const fu_structure *s, const fu_scf_params *p, const fu_p
                        int ranks, fu_mem_counts *c, fu_mem_estimate *e, fu_err *err);
 
 /* Picks the layout of `ranks` ranks for one SCF (c from fu_memory_estimate
- * on one rank): want_npb > 0 checks that many band ranks per k-point; 0 takes
+ * on one rank): want_npb > 0 checks that many band ranks per k-point (want_npg
+ * > 0 that many FFT ranks of them per band); 0 takes
  * the fastest layout by the cost model of fu_bandpar_layout whose estimate
  * fits `limit` (<= 0: no limit), or if none fits the one needing least
- * memory (the caller compares e->total with the limit). Sets c->npb,
+ * memory (the caller compares e->total with the limit). Sets c->npb, c->npg,
  * c->nk_owned and e; *npb_default is the cost model's choice without the
  * limit. FU_EINPUT (one line) for a want_npb that cannot divide the work. */
-int fu_memory_layout(fu_mem_counts *c, int ranks, int want_npb, double limit, fu_mem_estimate *e,
-                     int *npb_default, fu_err *err);
+int fu_memory_layout(fu_mem_counts *c, int ranks, int want_npb, int want_npg, double limit,
+                     fu_mem_estimate *e, int *npb_default, fu_err *err);
 
 /* "1.23 GB" style text of a byte count into buf. */
 const char *fu_memory_text(double bytes, char *buf, int cap);

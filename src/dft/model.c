@@ -12,7 +12,9 @@ static int setup_projectors(fu_model *m, fu_err *err) {
     m->nproj = np;
     m->projs = malloc(sizeof(fu_projector) * (np ? np : 1));
     m->dij = calloc((size_t)(np ? np : 1) * (np ? np : 1), sizeof(double));
-    if (!m->projs || !m->dij) return fu_fail(err, FU_ENOMEM, "projectors: out of memory");
+    m->dfirst = malloc(sizeof(int) * 2 * (np ? np : 1));
+    if (!m->projs || !m->dij || !m->dfirst) return fu_fail(err, FU_ENOMEM, "projectors: out of memory");
+    m->dcount = m->dfirst + (np ? np : 1);
     int p = 0;
     for (int a = 0; a < m->s.natom; a++) {
         const fu_psp *psp = &m->psp[m->s.typat[a]];
@@ -23,9 +25,12 @@ static int setup_projectors(fu_model *m, fu_err *err) {
                     m->projs[p] = (fu_projector){a, l, mm, i};
                     p++;
                 }
-                for (int i = 0; i < psp->nproj[l]; i++)
+                for (int i = 0; i < psp->nproj[l]; i++) {
+                    m->dfirst[first + i] = first;
+                    m->dcount[first + i] = psp->nproj[l];
                     for (int j = 0; j < psp->nproj[l]; j++)
                         m->dij[(size_t)(first + i) * np + first + j] = psp->h[l][i][j];
+                }
             }
     }
     return FU_OK;
@@ -61,6 +66,7 @@ int fu_model_init(fu_model *m, const fu_structure *s, const fu_scf_params *p, fu
 void fu_model_free(fu_model *m) {
     free(m->projs);
     free(m->dij);
+    free(m->dfirst);
     free(m->zion);
     fu_structure_free(&m->s);
     memset(m, 0, sizeof *m);

@@ -23,6 +23,8 @@ typedef struct {
     int nproj;
     fu_projector *projs;            /* [nproj] */
     double *dij;                    /* [nproj*nproj] nonlocal coupling h^l_ij (Ha) */
+    int *dfirst, *dcount;           /* [nproj] row p of dij is zero outside columns
+                                       dfirst[p] .. dfirst[p] + dcount[p] - 1 (its atom, l, m) */
 } fu_model;
 
 /* Copies s, reads the pseudopotential of each species from p->pseudo and

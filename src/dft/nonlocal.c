@@ -26,7 +26,8 @@ static void apply_d(const fu_basis *b, int m, int ncomp, const double *C, double
             for (int c = 0; c < ncomp; c++) {
                 double s = 0;
                 const double *drow = b->model.dij + (size_t)p * np;
-                for (int q = 0; q < np; q++)
+                const int q1 = b->model.dfirst[p] + b->model.dcount[p];
+                for (int q = b->model.dfirst[p]; q < q1; q++)
                     if (drow[q] != 0.0) s += drow[q] * C[((size_t)n * np + q) * ncomp + c];
                 DC[((size_t)n * np + p) * ncomp + c] = s;
             }
@@ -55,6 +56,41 @@ void fu_nonlocal_apply_real(const fu_basis *b, const fu_kblock *kb, int m, const
     apply_d(b, m, 1, C, DC);
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, kb->npw, np, 1.0, DC, np,
                 kb->proj_real, kb->npw, 1.0, Y, kb->npw);
+}
+
+void fu_nonlocal_apply_rows(const fu_basis *b, const fu_kblock *kb, int r0, int n, int m,
+                            const double complex *X, double complex *Y, double complex *work,
+                            MPI_Comm comm) {
+    const int np = b->model.nproj;
+    if (np == 0 || m == 0) return;
+    double complex *C = work, *DC = work + (size_t)m * np;
+    if (n > 0)
+        cblas_zgemm(CblasRowMajor, CblasNoTrans, CblasConjTrans, m, np, n, &ONE, X, n,
+                    kb->proj + r0, kb->npw, &ZERO, C, np);
+    else
+        memset(C, 0, sizeof(double complex) * (size_t)m * np);
+    MPI_Allreduce(MPI_IN_PLACE, C, m * np, MPI_C_DOUBLE_COMPLEX, MPI_SUM, comm);
+    apply_d(b, m, 2, (const double *)C, (double *)DC);
+    if (n > 0)
+        cblas_zgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, np, &ONE, DC, np,
+                    kb->proj + r0, kb->npw, &ONE, Y, n);
+}
+
+void fu_nonlocal_apply_real_rows(const fu_basis *b, const fu_kblock *kb, int r0, int n, int m,
+                                 const double *X, double *Y, double *work, MPI_Comm comm) {
+    const int np = b->model.nproj;
+    if (np == 0 || m == 0) return;
+    double *C = work, *DC = work + (size_t)m * np;
+    if (n > 0)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, np, n, 1.0, X, n,
+                    kb->proj_real + r0, kb->npw, 0.0, C, np);
+    else
+        memset(C, 0, sizeof(double) * (size_t)m * np);
+    MPI_Allreduce(MPI_IN_PLACE, C, m * np, MPI_DOUBLE, MPI_SUM, comm);
+    apply_d(b, m, 1, C, DC);
+    if (n > 0)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, np, 1.0, DC, np,
+                    kb->proj_real + r0, kb->npw, 1.0, Y, n);
 }
 
 double fu_nonlocal_energy(const fu_basis *b, const fu_kblock *kb, int nband,

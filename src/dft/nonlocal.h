@@ -2,6 +2,8 @@
 #ifndef FURUI_DFT_NONLOCAL_H
 #define FURUI_DFT_NONLOCAL_H
 
+#include <mpi.h>
+
 #include "dft/basis.h"
 
 /* Y[m][npw] += V_nl X[m][npw]. work needs 2*m*nproj complex numbers. */
@@ -11,6 +13,14 @@ void fu_nonlocal_apply(const fu_basis *b, const fu_kblock *kb, int m, const doub
  * Y[m][npw] += V_nl X[m][npw]; work needs 2*m*nproj doubles. */
 void fu_nonlocal_apply_real(const fu_basis *b, const fu_kblock *kb, int m, const double *X,
                             double *Y, double *work);
+/* The same on rows r0 .. r0 + n - 1 of kb's plane waves (or real
+ * coordinates), X and Y [m][n]: the projections are summed over comm (the
+ * ranks holding the other rows; collective). work as above. */
+void fu_nonlocal_apply_rows(const fu_basis *b, const fu_kblock *kb, int r0, int n, int m,
+                            const double complex *X, double complex *Y, double complex *work,
+                            MPI_Comm comm);
+void fu_nonlocal_apply_real_rows(const fu_basis *b, const fu_kblock *kb, int r0, int n, int m,
+                                 const double *X, double *Y, double *work, MPI_Comm comm);
 /* Σ_n occ_n ⟨ψ_n|V_nl|ψ_n⟩ for nband orbitals psi[nband][npw] (Ha, weight not applied). */
 double fu_nonlocal_energy(const fu_basis *b, const fu_kblock *kb, int nband,
                           const double complex *psi, const double *occ);

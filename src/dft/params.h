@@ -52,6 +52,8 @@ typedef struct {
                                 or more with ScaLAPACK (dft/scalapack.h); 0: the default
                                 FU_SCALAPACK_MIN_DEFAULT. Not physics: results agree to
                                 rounding. */
+    int npfft;               /* of those, ranks sharing each band's FFTs (FFT ranks,
+                                dft/bandpar.h); 0 = automatic. Not physics. */
 } fu_scf_params;
 
 /* Defaults documented in input/README.md. */

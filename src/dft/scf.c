@@ -160,6 +160,7 @@ static int state_alloc(scf_state *st, const fu_scf_params *p, fu_err *err) {
     for (int ik = 0; ik < nk; ik++) any_complex |= fu_basis_owns(b, ik) && !b->kb[ik].real;
     if (b->layout.npb > 1) {
         int rc = fu_bandpar_init(&st->bp, b->layout.bcomm, b->max_npw, st->nev, p->scalapack_min, err);
+        if (!rc) rc = fu_bandpar_init_fft(&st->bp, b->layout.npg, b->grid.n, 0, b->model.nproj, err);
         if (rc) return rc;
         int r0, nrow;
         fu_bandpar_split(b->max_npw, b->layout.npb, b->layout.brank, &r0, &nrow);
@@ -428,7 +429,8 @@ static int diagonalize(scf_state *st, int nconv, double tol, double tol_rest, in
         if (b->layout.npb > 1) {
             /* bands -> rows, LOBPCG on the rows, rows -> bands (bandpar.h) */
             fu_bandpar *bp = &st->bp;
-            fu_bandpar_set(bp, &st->ham);
+            rc = fu_bandpar_set(bp, &st->ham, err);
+            if (rc) return rc;
             int r0, nrow;
             fu_bandpar_split(kb->npw, b->layout.npb, b->layout.brank, &r0, &nrow);
             if (kb->real) {
@@ -784,6 +786,11 @@ static int scf_setup(scf_run *r, const fu_structure *s, const fu_scf_params *p, 
             fprintf(log, "# layout: %d k-group%s x %d band rank%s (%s)\n", b->layout.npk,
                     b->layout.npk == 1 ? "" : "s", b->layout.npb, b->layout.npb == 1 ? "" : "s",
                     b->layout.npb == 1 ? "every band on each rank" : "bands cyclic: 1, 1 + npb, ... on rank 0");
+        if (b->layout.npg > 1)
+            fprintf(log, "# FFT ranks: %d band group%s x %d FFT ranks sharing each band's FFTs "
+                         "(sphere columns, then %d of %d planes along a3 on rank 0)\n",
+                    b->layout.npb / b->layout.npg, b->layout.npb / b->layout.npg == 1 ? "" : "s",
+                    b->layout.npg, st->bp.fc.nz, g->n[2]);
         if (st->slab)
             fprintf(log, "# grid arrays: slabs over the %d band ranks (%d of %d planes on rank 0; "
                          "densities, potentials, xc, Hartree, mixing)\n",
@@ -952,6 +959,7 @@ static int scf_results(scf_run *r, const fu_structure *s, const fu_scf_params *p
     res->ranks = b->layout.size;
     res->npk = b->layout.npk;
     res->npb = b->layout.npb;
+    res->npg = b->layout.npg;
     snprintf(res->xc_names, sizeof res->xc_names, "%s", st->xc.names);
     res->nspecies = s->nspecies;
     for (int sp = 0; sp < s->nspecies; sp++) {

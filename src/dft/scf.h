@@ -69,8 +69,9 @@ typedef struct {
     double magnetization;     /* ∫(ρ↑ - ρ↓) d³r of the final output density, μB per cell
                                  (0 for nspin 1) */
     double abs_magnetization; /* ∫|ρ↑ - ρ↓| d³r, μB per cell */
-    /* the parallel layout the run used (dft/bandpar.h): ranks = npk k-groups x npb band ranks */
-    int ranks, npk, npb;
+    /* the parallel layout the run used (dft/bandpar.h): ranks = npk k-groups x npb band ranks,
+     * npg of which share each band's FFTs */
+    int ranks, npk, npb, npg;
     /* where the wall time went, s (rank 0's clock; the categories and "other"
        sum to wall_seconds) */
     struct {

@@ -707,7 +707,9 @@ int fu_codec_get_stage(const unsigned char *buf, size_t len, fu_record_stage *s)
 }
 
 /* ---- layout records ----------------------------------------------------------
- * FU_CODEC_LAYOUT: id[16] | i32 attempt | i32 ranks | i32 npk | i32 npb */
+ * FU_CODEC_LAYOUT: id[16] | i32 attempt | i32 ranks | i32 npk | i32 npb [| i32 npg]: npg
+ * (FFT ranks) only when > 1, so that the records of runs without FFT ranks keep the first
+ * layout's bytes and an older furui still reads them */
 
 int fu_codec_check_layout(const fu_record_layout *l, fu_err *err) {
     char shown[41];
@@ -715,9 +717,9 @@ int fu_codec_check_layout(const fu_record_layout *l, fu_err *err) {
         return fu_fail(err, FU_EINPUT, "layout record: candidate id '%s' is not %d lower-case hex digits",
                        fu_record_id_shown(l->id, shown), FU_RECORD_ID_LEN);
     if (l->attempt < 0 || l->ranks < 1 || l->ranks > 1 << 24 || l->npk < 0 || l->npb < 0 ||
-        (long long)l->npk * l->npb > l->ranks)
-        return fu_fail(err, FU_EINPUT, "layout record %s: %d ranks as %d x %d out of range", l->id, l->ranks,
-                       l->npk, l->npb);
+        (long long)l->npk * l->npb > l->ranks || l->npg < 0 || (l->npg > 1 && l->npb % l->npg))
+        return fu_fail(err, FU_EINPUT, "layout record %s: %d ranks as %d x %d (%d FFT) out of range", l->id,
+                       l->ranks, l->npk, l->npb, l->npg);
     return FU_OK;
 }
 
@@ -728,6 +730,7 @@ void fu_codec_put_layout(wbuf *b, const fu_record_layout *l) {
     w_i32(b, l->ranks);
     w_i32(b, l->npk);
     w_i32(b, l->npb);
+    if (l->npg > 1) w_i32(b, l->npg);
 }
 
 int fu_codec_get_layout(const unsigned char *buf, size_t len, fu_record_layout *l) {
@@ -739,7 +742,9 @@ int fu_codec_get_layout(const unsigned char *buf, size_t len, fu_record_layout *
     l->ranks = fu_codec_get_i32(&b);
     l->npk = fu_codec_get_i32(&b);
     l->npb = fu_codec_get_i32(&b);
-    if (b.bad || b.pos != b.len) return FU_EINPUT;
+    int has_npg = b.pos < b.len; /* written only when > 1 */
+    l->npg = has_npg ? fu_codec_get_i32(&b) : 1;
+    if (b.bad || b.pos != b.len || (has_npg && l->npg < 2)) return FU_EINPUT;
     return fu_codec_check_layout(l, NULL) ? FU_EINPUT : FU_OK;
 }
 

@@ -110,7 +110,8 @@ static int apply_layout(void *ctx, const fu_record_layout *l, fu_err *err) {
     (void)err;
     fu_results *r = ctx;
     long i = fu_results_find(r, l->id);
-    if (i >= 0) r->rec[i].ranks = l->ranks, r->rec[i].npk = l->npk, r->rec[i].npb = l->npb;
+    if (i >= 0)
+        r->rec[i].ranks = l->ranks, r->rec[i].npk = l->npk, r->rec[i].npb = l->npb, r->rec[i].npg = l->npg;
     return FU_OK;
 }
 

@@ -218,6 +218,12 @@ static void read_candidates(fu_h5io_ctx *c, hid_t f, fu_results *out) {
             if (R[i].ranks < 0 || R[i].npk < 0 || R[i].npb < 0 || (long long)R[i].npk * R[i].npb > R[i].ranks)
                 fu_h5io_fail(c, FU_EINPUT, "%s", "candidates/ranks, k_groups, band_ranks out of range");
     }
+    if (dim0(g, "fft_ranks") >= 0) { /* only where some candidate ran with FFT ranks */
+        GETINT("fft_ranks", R[i].npg);
+        for (size_t i = 0; i < n && !c->bad; i++)
+            if (R[i].npg < 1 || (R[i].npg > 1 && (R[i].npb < 1 || R[i].npb % R[i].npg)))
+                fu_h5io_fail(c, FU_EINPUT, "%s", "candidates/fft_ranks out of range");
+    }
     GETINT("natom", natom[i]);
     GETINT("nk", nk[i]);
     GETINT("nband", nband[i]);

@@ -344,6 +344,7 @@ int fu_record_copy(fu_record *dst, const fu_record *src, fu_err *err) {
         memcpy(dst->stage_name, src->stage_name, sizeof dst->stage_name);
         memcpy(dst->stage_root, src->stage_root, sizeof dst->stage_root);
         dst->ranks = src->ranks, dst->npk = src->npk, dst->npb = src->npb; /* the layout record's */
+        dst->npg = src->npg;
     }
     return rc;
 }

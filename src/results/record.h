@@ -77,6 +77,7 @@ typedef struct {
     int ranks;                    /* ranks of the group */
     int npk, npb;                 /* their layout: k-groups x band ranks (dft/bandpar.h);
                                      0 x 0 when no SCF ran */
+    int npg;                      /* FFT ranks per band among the npb; <= 1: none */
 } fu_record;
 
 void fu_record_init(fu_record *r);
@@ -164,12 +165,14 @@ typedef struct {
 
 /* Layout record (type 19, optional like checkpoints): the group an attempt of a candidate
  * ran on, appended by the coordinator before the attempt's terminal record
- * (id[16] | i32 attempt | i32 ranks | i32 npk | i32 npb). Finalize and merge put the last
- * one of each ID in the results file's columns ranks, k_groups, band_ranks. */
+ * (id[16] | i32 attempt | i32 ranks | i32 npk | i32 npb [| i32 npg, only when > 1]). Finalize
+ * and merge put the last one of each ID in the results file's columns ranks, k_groups,
+ * band_ranks (and fft_ranks where any ran with FFT ranks). */
 typedef struct {
     char id[FU_RECORD_ID_LEN + 1];
     int attempt;
     int ranks, npk, npb;          /* ranks >= 1; npk, npb >= 0 (0: no SCF ran) */
+    int npg;                      /* FFT ranks per band among the npb (dft/bandpar.h); <= 1: none */
 } fu_record_layout;
 
 #endif

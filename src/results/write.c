@@ -164,6 +164,9 @@ static void write_candidates(fu_h5io_ctx *c, hid_t f, const fu_results *r, const
             INTCOL("k_groups", R[i].npk);
             INTCOL("band_ranks", R[i].npb);
         }
+        int fft = 0; /* FFT ranks (dft/bandpar.h): a column only where any ran with them */
+        for (size_t i = 0; i < n; i++) fft |= R[i].npg > 1;
+        if (fft) INTCOL("fft_ranks", R[i].npg > 1 ? R[i].npg : 1);
     }
     {
         long long *ro = calloc(n + 1, sizeof *ro);

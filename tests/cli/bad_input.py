@@ -417,6 +417,10 @@ CASES = [
          [IN + ": layout: 3 band ranks do not divide the"], files={IN: BASE}, stage="input", mpi=True),
     Case("npband_too_many", ["scf", IN, "--npband", "1000"], 1,
          [IN + ": layout: 1000 band ranks"], files={IN: BASE}, stage="input"),
+    Case("npfft_not_dividing", ["scf", IN, "--npfft", "3"], 1,
+         [IN + ": layout: 3 FFT ranks do not divide the"], files={IN: BASE}, stage="input", mpi=True),
+    Case("npfft_option_bad", ["scf", IN, "--npfft", "0"], 64, ["--npfft", "FFT ranks"],
+         files={IN: BASE}),
     # the screening farm: a layout or a memory limit no candidate can run with, before any file
     # (more band ranks than a candidate's bands: tests/screen/groups_test.py, on 4 ranks)
     Case("sweep_npband_more_than_workers", ["screen", "s.yaml", "-o", "out", "--npband", "2"], 1,

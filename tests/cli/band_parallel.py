@@ -29,6 +29,15 @@ such log must say so.
 Runs go through tests/cli/mpi_consistency.py's run(): one report, files only from rank 0,
 no crash, converged. Ranks beyond the 2 cores here are oversubscribed.
 
+--fft (test band_parallel_fft): the FFT ranks instead (--npfft G: G of the band ranks share
+each band's FFTs, the third level of the layout): the layouts of FFT_LAYOUTS, whose logs must
+report the band groups and FFT ranks, against the same 1-rank runs and tolerances:
+  si8_gamma   2, 3, 4 ranks as 1 x (1 group x 2 FFT), 1 x (1 x 3), 1 x (2 x 2): real orbitals,
+              whose coordinate pairs the planes of G and -G share; 4 ranks as 1 x (1 x 4)
+  al4_metal   2 ranks 1 x (1 x 2), 4 ranks 1 x (1 x 4) and 1 x (2 x 2): complex orbitals
+  fe2_spin    3 ranks 1 x (1 x 3), 4 ranks 1 x (2 x 2): both spin channels
+  si8_2k      4 ranks, --npband 2 --npfft 2: 2 k-groups x (1 x 2), all three levels at once
+
 --scalapack-min N (test band_parallel_scalapack with N = 1; default cases si8_gamma, al4_metal,
 fe2_spin): every run gets `--scalapack-min N`, so the band ranks solve the subspace matrices of
 order >= N with ScaLAPACK (src/dft/scalapack.h) while the 1-rank reference stays on LAPACK (its
@@ -88,6 +97,17 @@ CASES = {
     "fe16_spin": ("fe16_spin.yaml", [], {2: (1, 2), 3: (1, 3), 4: (1, 4)}),
 }
 LARGE = ("si64_gamma", "al32_metal", "fe16_spin")
+# --fft: (ranks, npfft, npband or 0) -> (k-groups, band ranks, FFT ranks) the log must report
+FFT_LAYOUTS = {
+    "si8_gamma": {(2, 2, 0): (1, 2, 2), (3, 3, 0): (1, 3, 3), (4, 2, 0): (1, 4, 2),
+                  (4, 4, 0): (1, 4, 4)},
+    "al4_metal": {(2, 2, 0): (1, 2, 2), (4, 4, 0): (1, 4, 4), (4, 2, 0): (1, 4, 2)},
+    "fe2_spin": {(3, 3, 0): (1, 3, 3), (4, 2, 0): (1, 4, 2)},
+    "si8_2k": {(4, 2, 2): (2, 2, 2)},
+    "si64_gamma": {(2, 2, 0): (1, 2, 2), (3, 3, 0): (1, 3, 3), (4, 2, 0): (1, 4, 2)},
+    "al32_metal": {(2, 2, 0): (1, 2, 2), (4, 4, 0): (1, 4, 4)},
+    "fe16_spin": {(3, 3, 0): (1, 3, 3), (4, 2, 0): (1, 4, 2)},
+}
 ETOL, FTOL = 1e-9, 1e-7
 FS_KEYS = ("forces_ha_bohr", "stress_ha_bohr3")
 TERM_TOL_LARGE = 1e-7  # Ha: each energy term of the LARGE cases (the total keeps ETOL)
@@ -97,6 +117,12 @@ TERMS_SYM = 1e-8  # energy terms (not the total) of si8_sym, see CASES
 def layout_line(npk, npb):
     return (f"# layout: {npk} k-group{'' if npk == 1 else 's'} x {npb} band "
             f"rank{'' if npb == 1 else 's'}")
+
+
+def fft_line(npb, npg):
+    groups = npb // npg
+    return (f"# FFT ranks: {groups} band group{'' if groups == 1 else 's'} x {npg} FFT ranks "
+            f"sharing each band's FFTs")
 
 
 def compare(name, ref, js, n):
@@ -179,13 +205,16 @@ def main():
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--cases")
     ap.add_argument("--scalapack-min", type=int)
+    ap.add_argument("--fft", action="store_true", help="the FFT-rank layouts (FFT_LAYOUTS)")
     args = ap.parse_args()
     sl = args.scalapack_min
     if args.cases is None:
         args.cases = ",".join(c for c in CASES
-                              if c not in LARGE and (sl is None or c != "si8_2k"))
+                              if c not in LARGE and (sl is None or c != "si8_2k")
+                              and (not args.fft or c in FFT_LAYOUTS))
     top = os.path.abspath(os.path.join(args.workdir, "band_parallel" + ("" if sl is None else
-                                                                       "_scalapack")))
+                                                                       "_scalapack") +
+                                       ("_fft" if args.fft else "")))
     if os.path.exists(top):
         shutil.rmtree(top)
     os.makedirs(top)
@@ -209,6 +238,18 @@ def main():
         if sl is not None:
             mc.check("ScaLAPACK" not in mc.log_text(os.path.join(top, name, "np1")),
                      f"{name} 1 rank: the log mentions ScaLAPACK (1 rank must stay on LAPACK)")
+        if args.fft:
+            for (n, g, b), (npk, npb, npg) in sorted(FFT_LAYOUTS[name].items()):
+                base = os.path.join(top, name, f"np{n}_g{g}_b{b}")
+                rf = argparse.Namespace(**vars(ra))
+                rf.extra = ra.extra + ["--npfft", str(g)] + (["--npband", str(b)] if b else [])
+                js = mc.run(rf, n, base)
+                if js is None:
+                    continue
+                for want in (layout_line(npk, npb), fft_line(npb, npg)):
+                    mc.check(want in mc.log_text(base), f"{name} {n} ranks: log does not say '{want}'")
+                compare(name, ref, js, n)
+            continue
         for n, (npk, npb) in sorted(layouts.items()):
             base = os.path.join(top, name, f"np{n}")
             js = mc.run(ra, n, base)

@@ -4,10 +4,12 @@
 #   cli_scf_outputs_*     a successful run and its .log/.json/.h5
 #   mpi_consistency       the same SCF on 1, 2 and 3 ranks and without MPI agrees to 1e-10; so does Γ alone on 2 ranks (they share its bands, and the log says so)
 #   band_parallel         Γ-only, metallic and spin cells on 1-4 ranks sharing bands agree to 1e-9 Ha, 1e-7 in forces/stress
+#   band_parallel_fft     the same with FFT ranks sharing each band's FFTs (--npfft)
 #   band_parallel_scalapack  the same with the band ranks' subspace matrices solved by ScaLAPACK
 #   threads_consistency   1 and 2 band threads give identical numbers
 #   memory_estimate       the memory estimate against the measured peak RSS
 #   test_fftslab_np<N>    the slab grid FFT on N = 2, 3, 4 ranks against serial FFTW
+#   test_fftcols_np<N>    the FFT ranks' sphere-column FFTs on N = 2, 3, 4 ranks against serial FFTW
 # Included from tests/cli.cmake (which sets FURUI_PYTHON). Run: ctest -L "cli|mpi".
 set(FURUI_CLI_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(FURUI_CLI_WORK ${CMAKE_CURRENT_BINARY_DIR}/cli)
@@ -63,6 +65,11 @@ add_test(NAME band_parallel
   COMMAND ${FURUI_PYTHON} ${FURUI_CLI_DIR}/band_parallel.py --furui $<TARGET_FILE:furui>
           --mpiexec ${FURUI_MPIEXEC} --workdir ${FURUI_CLI_WORK})
 set_tests_properties(band_parallel PROPERTIES LABELS "mpi" TIMEOUT 600 PROCESSORS 2)
+# the same cells with FFT ranks (--npfft: band ranks sharing each band's FFTs)
+add_test(NAME band_parallel_fft
+  COMMAND ${FURUI_PYTHON} ${FURUI_CLI_DIR}/band_parallel.py --furui $<TARGET_FILE:furui>
+          --mpiexec ${FURUI_MPIEXEC} --workdir ${FURUI_CLI_WORK} --fft)
+set_tests_properties(band_parallel_fft PROPERTIES LABELS "mpi" TIMEOUT 600 PROCESSORS 2)
 # the same cells with every subspace matrix of the band ranks solved by ScaLAPACK
 add_test(NAME band_parallel_scalapack
   COMMAND ${FURUI_PYTHON} ${FURUI_CLI_DIR}/band_parallel.py --furui $<TARGET_FILE:furui>
@@ -80,6 +87,13 @@ foreach(np 2 3 4)
   add_test(NAME test_fftslab_np${np}
     COMMAND ${FURUI_MPIEXEC} --oversubscribe -n ${np} $<TARGET_FILE:test_fftslab>)
   set_tests_properties(test_fftslab_np${np} PROPERTIES LABELS "unit;mpi" TIMEOUT 120 PROCESSORS 2
+    ENVIRONMENT "OMP_NUM_THREADS=1;OPENBLAS_NUM_THREADS=1;OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1")
+endforeach()
+# the FFT ranks' shared sphere-column FFTs against serial FFTW on 2, 3 and 4 ranks
+foreach(np 2 3 4)
+  add_test(NAME test_fftcols_np${np}
+    COMMAND ${FURUI_MPIEXEC} --oversubscribe -n ${np} $<TARGET_FILE:test_fftcols>)
+  set_tests_properties(test_fftcols_np${np} PROPERTIES LABELS "unit;mpi" TIMEOUT 120 PROCESSORS 2
     ENVIRONMENT "OMP_NUM_THREADS=1;OPENBLAS_NUM_THREADS=1;OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1")
 endforeach()
 add_test(NAME threads_consistency

@@ -56,3 +56,9 @@ add_test(NAME screen_groups
   COMMAND ${FURUI_PYTHON} ${FURUI_SCREEN_DIR}/groups_test.py --furui $<TARGET_FILE:furui>
           --mpiexec ${FURUI_SCREEN_MPIEXEC} --workdir ${CMAKE_CURRENT_BINARY_DIR}/screen_groups)
 set_tests_properties(screen_groups PROPERTIES LABELS "screen" TIMEOUT 900 PROCESSORS 2)
+# FFT ranks in a screen (issue 24; tests/screen/fft_ranks_test.py): an H2 box on 3 ranks that
+# share each band's FFTs (--npband 3 --npfft 3), recorded in journal and results, against 1 rank.
+add_test(NAME screen_fft_ranks
+  COMMAND ${FURUI_PYTHON} ${FURUI_SCREEN_DIR}/fft_ranks_test.py --furui $<TARGET_FILE:furui>
+          --mpiexec ${FURUI_SCREEN_MPIEXEC} --workdir ${CMAKE_CURRENT_BINARY_DIR}/screen_fft_ranks)
+set_tests_properties(screen_fft_ranks PROPERTIES LABELS "screen" TIMEOUT 600 PROCESSORS 2)

@@ -15,7 +15,7 @@
 
 #include <fftw3.h>
 
-#include "check.h"
+#include "check_mpi.h"
 #include "dft/fftslab.h"
 
 #define TOL 2e-14 /* max |slab - serial| / max |serial| */
@@ -179,13 +179,5 @@ int main(int argc, char **argv) {
     MPI_Comm_split(MPI_COMM_WORLD, rank % 2, rank, &half);
     for (size_t i = 0; i < sizeof grids / sizeof grids[0]; i++) one_grid(grids[i], half, "half");
     MPI_Comm_free(&half);
-    int fails = check_failures, all;
-    MPI_Allreduce(&fails, &all, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-    check_failures = all;
-    if (rank != 0) {
-        MPI_Finalize();
-        return all ? EXIT_FAILURE : EXIT_SUCCESS;
-    }
-    MPI_Finalize();
-    CHECK_DONE();
+    CHECK_DONE_MPI();
 }

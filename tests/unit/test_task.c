@@ -50,6 +50,7 @@ static void fill(fu_task *t, double (*xred)[3], int *typat, double (*rx)[3]) {
     snprintf(p->protocol, sizeof p->protocol, "stringent");
     p->npband = 3;
     p->scalapack_min = 77;
+    p->npfft = 2;
     fu_cand_tasks *k = &t->tasks;
     k->relax = 1;
     k->relax_opts.relax_cell = 1;
@@ -111,7 +112,8 @@ static void compare(const fu_task *a, const fu_task *b) {
               same(p->kerker_k0, q->kerker_k0) && p->compute_forces == q->compute_forces &&
               p->compute_stress == q->compute_stress && p->verbosity == q->verbosity && p->nspin == q->nspin &&
               p->fft_patient == q->fft_patient && p->threads == q->threads && !strcmp(p->protocol, q->protocol) &&
-              p->npband == q->npband && p->scalapack_min == q->scalapack_min,
+              p->npband == q->npband && p->scalapack_min == q->scalapack_min &&
+              p->npfft == q->npfft,
           "scalar SCF parameters (NaN tolerance and -0.0 time limit bit for bit)");
     const fu_cand_tasks *k = &a->tasks, *l = &b->tasks;
     const fu_relax_opts *r = &k->relax_opts, *u = &l->relax_opts;

@@ -12,7 +12,9 @@
  *     it; scaling.py states the factor);
  *   bcast, ibcast: the buffer at the root, 0 elsewhere;
  *   alltoall(v), ialltoallv: what goes to the other ranks (the part a rank
- *     keeps is not communication);
+ *     keeps is not communication); an Alltoallv on the communicator furui
+ *     names "fu_fft_ranks" is "alltoallv_fftranks": the FFT ranks' column
+ *     exchanges (src/dft/fftcols.c), apart from the band transposes;
  *   allgather(v), iallgatherv: what comes from the other ranks ((p-1)/p of
  *     the gathered array for equal parts; in place or not); an Allgatherv of
  *     as many elements as the FFT grid has points (MPICOUNT_GRID, else the
@@ -48,11 +50,11 @@
 
 enum { ALLREDUCE, REDUCE, ALLTOALLV, ALLTOALL, BCAST, ALLGATHER, ALLGATHERV, GATHER, SEND,
        REDUCE_SCATTER, REDUCE_SCATTER_BLOCK, SENDRECV, ISEND, RECV, IRECV, BARRIER, TRANSFORMS,
-       ALLGATHERV_GRID, NKIND };
+       ALLGATHERV_GRID, ALLTOALLV_FFTRANKS, NKIND };
 static const char *kind_name[NKIND] = {
     "allreduce", "reduce", "alltoallv", "alltoall", "bcast",    "allgather", "allgatherv", "gather",
     "send",      "reduce_scatter", "reduce_scatter_block", "sendrecv", "isend", "recv", "irecv",
-    "barrier", "transforms", "allgatherv_grid"};
+    "barrier", "transforms", "allgatherv_grid", "alltoallv_fftranks"};
 /* [0]: furui's own calls, [1]: calls inside a slab FFT */
 typedef struct {
     long long calls[2][NKIND];
@@ -175,9 +177,16 @@ int MPI_Ibcast(void *b, int n, MPI_Datatype t, int root, MPI_Comm c, MPI_Request
     return PMPI_Ibcast(b, n, t, root, c, req);
 }
 
+/* the FFT ranks' column exchanges (src/dft/fftcols.c) run on a communicator furui names so */
+static int fft_ranks_comm(MPI_Comm c) {
+    char name[MPI_MAX_OBJECT_NAME];
+    int len = 0;
+    return PMPI_Comm_get_name(c, name, &len) == MPI_SUCCESS && !strcmp(name, "fu_fft_ranks");
+}
+
 int MPI_Alltoallv(const void *s, const int *sc, const int *sd, MPI_Datatype st, void *r, const int *rc,
                   const int *rd, MPI_Datatype rt, MPI_Comm c) {
-    add(ALLTOALLV, others(sc, st, c), c);
+    add(fft_ranks_comm(c) ? ALLTOALLV_FFTRANKS : ALLTOALLV, others(sc, st, c), c);
     return PMPI_Alltoallv(s, sc, sd, st, r, rc, rd, rt, c);
 }
 
