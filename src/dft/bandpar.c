@@ -127,6 +127,9 @@ int fu_bandpar_init_fft(fu_bandpar *bp, int npg, const int n[3], int effort, int
                        bp->size);
     bp->npg = npg;
     bp->nbg = bp->size / npg;
+    free(bp->cin); /* whole bands for H: not with FFT ranks */
+    free(bp->cout);
+    bp->cin = bp->cout = NULL;
     bp->group = bp->rank / npg;
     bp->frank = bp->rank % npg;
     MPI_Comm_split(bp->comm, bp->group, bp->rank, &bp->fcomm);
@@ -271,7 +274,7 @@ static int set_fft(fu_bandpar *bp, const fu_kblock *kb, fu_err *err) {
     size_t stot = 0;
     for (int g = 0; g < G; g++) stot += (size_t)bp->scnt[g];
     /* each direction sends m x stot and receives cols x nneed coordinates, or back */
-    size_t cmax = (size_t)(bp->nev + bp->nbg - 1) / bp->nbg, per = 2;
+    size_t cmax = (size_t)(bp->nev + bp->nbg - 1) / bp->nbg, per = kb->real ? 1 : 2;
     size_t need = (size_t)bp->nev * stot > cmax * bp->nneed ? (size_t)bp->nev * stot : cmax * bp->nneed;
     size_t cap = bp->scap;
     if (!grow(&bp->sbuf, &bp->scap, need * per + 1) || !grow(&bp->rbuf, &cap, need * per + 1))

@@ -71,20 +71,22 @@ void fu_memory_estimate_counts(const fu_mem_counts *c, fu_mem_estimate *e) {
         dense = (k * k + 3.5 * k * k / npb + 3 * klap * klap + 4 * nev * nev) * C16;
     }
     double blk = c->real_k ? R8 : C16; /* LOBPCG's scalars */
-    e->solver = nk > 0 ? 8 * nev * rows * blk + 2 * bands * npw * C16 + 2 * bands * nproj * C16 +
-                             (npb > 1 ? 3 * bands * npw * C16 : 0) + dense
-                       : 0;
+    double npg = c->npg > 1 ? c->npg : 1;
+    /* H's work on whole bands and the band transposes' three buffers; with FFT
+     * ranks H works on rows and only the one buffer of the between-step
+     * transposes is used (the others are never touched, so not resident) */
+    double hwork = npg > 1 ? 1 * bands * npw * C16 : (2 * bands + (npb > 1 ? 3 * bands : 0)) * npw * C16;
+    e->solver = nk > 0 ? 8 * nev * rows * blk + hwork + 2 * bands * nproj * C16 + dense : 0;
     /* FFT ranks (bandpar.c): the band group's coordinates in and out (with
      * real orbitals up to two per plane wave of its columns), the send and
      * receive buffers of the transposes (a row may go to two FFT ranks), the
      * row projections, and the shared FFTs (fftcols.c): FU_BANDPAR_FFT_BATCH
      * boxes of planes and of columns with two buffers (the sphere's columns
      * hold ~3 npw points: a column's points fill about a third of it), V_eff's planes */
-    double npg = c->npg > 1 ? c->npg : 1;
     if (npg > 1 && nk > 0) {
         double groups = npb / npg, hm = FU_BANDPAR_FFT_BATCH;
         e->solver += 2 * ceil(nev / groups) * ceil((c->real_k ? 2 : 1) * npw / npg) * blk +
-                     4 * nev * rows * C16 + 2 * nev * nproj * C16 +
+                     4 * nev * rows * blk + 2 * nev * nproj * C16 +
                      hm * (nt / npg + 3 * 3 * npw / npg) * C16 + nt / npg * R8;
     }
     e->baseline = BASELINE_BYTES;
