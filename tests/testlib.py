@@ -39,6 +39,16 @@ def run(args, cwd, timeout=600):
     return p
 
 
+def check_refused(cmd, cwd, want, prefix):
+    """cmd exits non-zero with one "furui:" error line containing want, and no file prefix.*
+    appears in cwd (refused at pre-flight, nothing written)."""
+    p = run(cmd, cwd)
+    err = [l for l in p.stderr.splitlines() if l.startswith("furui:")]
+    check(p.returncode != 0 and len(err) == 1 and want in err[0],
+          "%s: one error line naming it: %r" % (" ".join(cmd), err))
+    check(not [f for f in os.listdir(cwd) if f.startswith(prefix + ".")], "%s: files written" % " ".join(cmd))
+
+
 def text(x):
     """An HDF5 string (bytes or str) as str."""
     return x.decode() if isinstance(x, bytes) else str(x)

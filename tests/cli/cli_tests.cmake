@@ -82,19 +82,15 @@ foreach(np 3 4)
   set_tests_properties(test_scalapack_np${np} PROPERTIES LABELS "unit;mpi" TIMEOUT 300 PROCESSORS 2
     ENVIRONMENT "OMP_NUM_THREADS=1;OPENBLAS_NUM_THREADS=1;OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1")
 endforeach()
-# the slab grid FFT against serial FFTW on 2, 3 and 4 ranks (test_fftslab: 1 rank)
-foreach(np 2 3 4)
-  add_test(NAME test_fftslab_np${np}
-    COMMAND ${FURUI_MPIEXEC} --oversubscribe -n ${np} $<TARGET_FILE:test_fftslab>)
-  set_tests_properties(test_fftslab_np${np} PROPERTIES LABELS "unit;mpi" TIMEOUT 120 PROCESSORS 2
-    ENVIRONMENT "OMP_NUM_THREADS=1;OPENBLAS_NUM_THREADS=1;OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1")
-endforeach()
-# the FFT ranks' shared sphere-column FFTs against serial FFTW on 2, 3 and 4 ranks
-foreach(np 2 3 4)
-  add_test(NAME test_fftcols_np${np}
-    COMMAND ${FURUI_MPIEXEC} --oversubscribe -n ${np} $<TARGET_FILE:test_fftcols>)
-  set_tests_properties(test_fftcols_np${np} PROPERTIES LABELS "unit;mpi" TIMEOUT 120 PROCESSORS 2
-    ENVIRONMENT "OMP_NUM_THREADS=1;OPENBLAS_NUM_THREADS=1;OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1")
+# the slab grid FFT and the FFT ranks' shared sphere-column FFTs against serial FFTW on 2, 3
+# and 4 ranks (each also as a unit test on 1 rank)
+foreach(t test_fftslab test_fftcols)
+  foreach(np 2 3 4)
+    add_test(NAME ${t}_np${np}
+      COMMAND ${FURUI_MPIEXEC} --oversubscribe -n ${np} $<TARGET_FILE:${t}>)
+    set_tests_properties(${t}_np${np} PROPERTIES LABELS "unit;mpi" TIMEOUT 120 PROCESSORS 2
+      ENVIRONMENT "OMP_NUM_THREADS=1;OPENBLAS_NUM_THREADS=1;OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1")
+  endforeach()
 endforeach()
 add_test(NAME threads_consistency
   COMMAND ${FURUI_PYTHON} ${FURUI_CLI_DIR}/threads_consistency.py --furui $<TARGET_FILE:furui>
