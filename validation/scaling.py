@@ -8,9 +8,10 @@ peak memory per rank against the estimate (src/dft/memory.c).
 
 The cell is cells^3 conventional diamond cells of Si (cells 2: 64 atoms, 2x2x4: 128, 3: 216), the first
 atom displaced so that forces and stress are not zero by symmetry, LDA with ABINIT's HGH Si,
-Γ only: one k-point, so every rank beyond the first shares its bands. For each rank count the
-same SCF runs --repeat times (best wall time kept: timings on a shared machine are noisy) and
-the table gives wall time, speed-up over 1 rank, SCF iterations, the layout from the log, the
+Γ only: one k-point, so every rank beyond the first shares its bands. The same SCF runs
+--repeat rounds, each round every rank count once (interleaved: the machine's speed drifts by
+tens of % within minutes, so the speed-up is also given per round, with its median, besides
+the best wall time of each count) and the table gives wall time, speed-up over 1 rank, SCF iterations, the layout from the log, the
 largest peak RSS over the ranks (each rank under GNU time) and the log's memory estimate per
 rank. --scalapack-min runs every rank count > 1 once per listed value of furui's
 --scalapack-min (1: every subspace matrix of the band ranks solved with ScaLAPACK, a value
@@ -69,6 +70,7 @@ import math
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -540,23 +542,28 @@ def main():
         cells = cell_dims(args.cells)
         f.write(supercell(cells, args.ecut))
     natom = 8 * cells[0] * cells[1] * cells[2]
-    print(f"# Si{natom} at Γ, {args.ecut:g} Ha, LDA; best of {args.repeat} per rank count; "
+    print(f"# Si{natom} at Γ, {args.ecut:g} Ha, LDA; best of {args.repeat} interleaved rounds per rank count; "
           f"load average at start {os.getloadavg()[0]:.1f}")
-    best = {}
+    best, walls = {}, {}
     slmins = args.scalapack_min.split(",") if args.scalapack_min else [None]
     ffts = [int(x) for x in args.npfft.split(",")] if args.npfft else [0]
+    configs = []
     for n in [int(x) for x in args.ranks.split(",")]:
         for sl in (slmins if n > 1 else [None]):
             for g in (ffts if n > 1 else [0]):
                 if g and n % g:
                     continue
-                key = (n, int(sl) if sl else 0, g)
-                extra = (["--scalapack-min", sl] if sl else []) + (["--npfft", str(g)] if g else [])
-                for rep in range(args.repeat):
-                    r = run(args, inp, n, os.path.join(args.workdir, f"np{n}_sl{key[1]}_g{g}_{rep}"),
-                            extra)
-                    if key not in best or r["wall_s"] < best[key]["wall_s"]:
-                        best[key] = r
+                configs.append(((n, int(sl) if sl else 0, g),
+                                (["--scalapack-min", sl] if sl else []) + (["--npfft", str(g)] if g else [])))
+    # the repeats interleaved (every configuration once per round): the machine's speed drifts
+    # by tens of % within minutes, so a ratio is taken within a round, and its median reported
+    for rep in range(args.repeat):
+        for key, extra in configs:
+            n, _, g = key
+            r = run(args, inp, n, os.path.join(args.workdir, f"np{n}_sl{key[1]}_g{g}_{rep}"), extra)
+            walls.setdefault(key, []).append(r["wall_s"])
+            if key not in best or r["wall_s"] < best[key]["wall_s"]:
+                best[key] = r
     ref = best[min(best)]
     bad = 0
     print(f"{'ranks':>5} {'layout':>34} {'dense solver':>16} {'wall (s)':>9} {'speed-up':>8} "
@@ -572,11 +579,22 @@ def main():
               f"{ref['wall_s'] / r['wall_s']:8.2f} {r['cpu_s']:8.1f} "
               f"{r['profile'].get('eigensolver', float('nan')):11.1f} {r['iterations']:4d} {r['peak_rss_max'] / 1e6:8.1f}M "
               f"{(est or 0) / 1e6:8.1f}M {(est or 0) / r['peak_rss_max']:8.2f} {de:9.1e} {dfs:9.1e}")
+    k0 = min(walls)
+    pairs = {}
+    for key, w in sorted(walls.items()):
+        if key == k0:
+            continue
+        ratios = [a / b for a, b in zip(walls[k0], w)]
+        pairs[str(key)] = ratios
+        print(f"# {key[0]} ranks{f', --npfft {key[2]}' if key[2] else ''}"
+              f"{f', --scalapack-min {key[1]}' if key[1] else ''}: speed-up per round "
+              + ", ".join(f"{x:.2f}" for x in ratios) + f"; median {statistics.median(ratios):.2f}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump({"natom": natom, "ecut": args.ecut,
                        "runs": [dict(r, scalapack_min=k[1], npfft=k[2])
-                                for k, r in sorted(best.items())]},
+                                for k, r in sorted(best.items())],
+                       "speedup_per_round": pairs},
                       f, indent=1)
     if bad:
         sys.exit("scaling.py: results differ from the 1-rank run beyond 1e-9 Ha / 1e-7")
