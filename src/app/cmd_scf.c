@@ -103,6 +103,18 @@ static int scf_memory_check(const char *input, const fu_structure *s, fu_scf_par
                    fu_memory_text(limit, t[4], 32), how);
 }
 
+/* The whole number 1..max after option argv[*i] into *out, *i moved onto it;
+ * 0 (nothing moved) if there is none or it is not one. */
+static int count_option(int argc, char **argv, int *i, long max, int *out) {
+    if (*i + 1 >= argc) return 0;
+    char *end = NULL;
+    long v = strtol(argv[*i + 1], &end, 10);
+    if (*end != '\0' || v < 1 || v > max) return 0;
+    *out = (int)v;
+    ++*i;
+    return 1;
+}
+
 int cmd_scf(int argc, char **argv, int rank) {
     app_io_args a = {.cmd = "scf", .what = "input file"};
     double mem_cli = 0;
@@ -116,26 +128,17 @@ int cmd_scf(int argc, char **argv, int rank) {
                 return app_usage_error(rank, a.cmd, "--mem-per-rank needs a size such as 4G or 512M", argv[i]);
             i++;
         } else if (strcmp(argv[i], "--npband") == 0) {
-            char *end = NULL;
-            long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
-            if (i + 1 >= argc || *end != '\0' || v < 1 || v > 1000000)
+            if (!count_option(argc, argv, &i, 1000000, &npband))
                 return app_usage_error(rank, a.cmd, "--npband needs a positive number of band ranks per k-point",
                                        argv[i]);
-            npband = (int)v, i++;
         } else if (strcmp(argv[i], "--npfft") == 0) {
-            char *end = NULL;
-            long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
-            if (i + 1 >= argc || *end != '\0' || v < 1 || v > 1000000)
+            if (!count_option(argc, argv, &i, 1000000, &npfft))
                 return app_usage_error(rank, a.cmd, "--npfft needs a positive number of FFT ranks per band",
                                        argv[i]);
-            npfft = (int)v, i++;
         } else if (strcmp(argv[i], "--scalapack-min") == 0) {
-            char *end = NULL;
-            long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
-            if (i + 1 >= argc || *end != '\0' || v < 1 || v > 1000000000)
+            if (!count_option(argc, argv, &i, 1000000000, &scalapack_min))
                 return app_usage_error(rank, a.cmd, "--scalapack-min needs a positive matrix order",
                                        argv[i]);
-            scalapack_min = (int)v, i++;
         } else {
             return app_usage_error(rank, a.cmd, "unknown option", argv[i]);
         }
