@@ -139,7 +139,8 @@ int fu_bandpar_init_fft(fu_bandpar *bp, int npg, const int n[3], int effort, int
     if (rc) return rc;
     bp->veff_z = malloc(sizeof(double) * ((size_t)bp->fc.nz * n[0] * n[1] + 1));
     bp->rcnt = malloc(sizeof(int) * (size_t)bp->size);
-    bp->scnt = malloc(sizeof(int) * (size_t)npg);
+    bp->scnt = malloc(sizeof(int) * 2 * (size_t)npg);
+    if (bp->scnt) bp->soff = bp->scnt + npg;
     bp->nlw = malloc(sizeof(double complex) * 2 * (size_t)(bp->nev > 0 ? bp->nev : 1) *
                      (nproj > 0 ? nproj : 1));
     int ok = bp->rcnt && bp->scnt && bp->nlw && bp->veff_z;
@@ -266,7 +267,7 @@ static int set_fft(fu_bandpar *bp, const fu_kblock *kb, fu_err *err) {
     for (int i = 0; i < 2 * nr; i++)
         if (owners[i] >= 0) bp->scnt[owners[i]]++;
     int *fill = mark; /* reuse: [G] running offsets */
-    for (int g = 0, o = 0; g < G; g++) fill[g] = o, o += bp->scnt[g];
+    for (int g = 0, o = 0; g < G; g++) bp->soff[g] = fill[g] = o, o += bp->scnt[g];
     for (int i = 0; i < nr; i++)
         for (int t = 0; t < 2; t++)
             if (owners[2 * i + t] >= 0) bp->sidx[fill[owners[2 * i + t]]++] = i;
@@ -292,7 +293,9 @@ int fu_bandpar_set(fu_bandpar *bp, fu_hamiltonian *h, fu_err *err) {
     fu_bandpar_split(h->kb->npw, bp->size, bp->rank, &off, &cnt);
     bp->rows = (fu_rowdist){bp->comm, h->kb->npw, off, bp->sl.prow ? &bp->sl : NULL, bp->sl_min};
     if (bp->npg <= 1) return FU_OK;
-    int rc = set_fft(bp, h->kb, err), ok = rc == FU_OK;
+    /* the tables depend on the k-block only: a Γ-only cell builds them once per SCF */
+    int rc = bp->fft_kb == h->kb ? FU_OK : set_fft(bp, h->kb, err), ok = rc == FU_OK;
+    bp->fft_kb = ok ? h->kb : NULL;
     if (ok) fu_fftcols_take_real(&bp->fc, h->veff_r, bp->veff_z);
     /* every band rank goes on to the transposes together, or none */
     MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, bp->comm);
@@ -409,9 +412,8 @@ static void fft_forward(fu_bandpar *bp, int m, int per, const double *X) {
     fu_bandpar_split(m, bp->nbg, bp->group, &c0, &cme);
     size_t o = 0;
     for (int d = 0; d < P; d++) {
-        int g = d % G, cj0, cj, soff = 0;
+        int g = d % G, cj0, cj, soff = bp->soff[g];
         fu_bandpar_split(m, bp->nbg, d / G, &cj0, &cj);
-        for (int e = 0; e < g; e++) soff += bp->scnt[e];
         bp->sd[d] = (int)o;
         for (int t = 0; t < cj; t++) {
             const double *x = X + (size_t)(cj0 + t) * nr * per;
@@ -461,9 +463,8 @@ static void fft_backward(fu_bandpar *bp, int m, int per, double *Y) {
                   bp->comm);
     memset(Y, 0, sizeof(double) * (size_t)m * nr * per);
     for (int d = 0; d < P; d++) {
-        int g = d % G, cj0, cj, soff = 0;
+        int g = d % G, cj0, cj, soff = bp->soff[g];
         fu_bandpar_split(m, bp->nbg, d / G, &cj0, &cj);
-        for (int e = 0; e < g; e++) soff += bp->scnt[e];
         const double *v = bp->rbuf + bp->rd[d];
         for (int t = 0; t < cj; t++) {
             double *y = Y + (size_t)(cj0 + t) * nr * per;

@@ -95,7 +95,9 @@ typedef struct {
     int *need_pos;         /* [nsph] real: position in the need list of each point's pair */
     unsigned char *need_kind; /* [nsph] real: 1 representative, 2 self-mate, 0 the mate */
     int *rcnt;             /* [size] of my need list in rank s's rows (contiguous, in order) */
-    int *sidx, *scnt;      /* my rows each FFT rank needs, grouped by FFT rank ([2 rows], [npg]) */
+    int *sidx, *scnt, *soff; /* my rows each FFT rank needs, grouped by FFT rank ([2 rows]),
+                              how many and where its group starts ([npg] each) */
+    const fu_kblock *fft_kb; /* the k-block these tables are of (NULL: none yet) */
     int *tmp_int;          /* [npw_max] scratch */
     double *sbuf, *rbuf, *lin, *lout; /* transposes and the group's coordinates */
     size_t scap, lcap;     /* doubles in sbuf = rbuf, lin = lout */

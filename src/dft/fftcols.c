@@ -123,10 +123,11 @@ int fu_fftcols_set(fu_fftcols *f, int npw, const int *box, fu_err *err) {
     /* my columns' values on every plane, and every column's on my planes */
     size_t nc = (size_t)f->hm * f->ncol * n2, nrecv = (size_t)f->hm * f->ncol_all * f->nz;
     size_t nbuf = nc > nrecv ? nc : nrecv;
+    /* the column transforms of this sphere are planned again below (FFTW_ESTIMATE) */
+    if (f->col_g2r) fftw_destroy_plan(f->col_g2r);
+    if (f->col_r2g) fftw_destroy_plan(f->col_r2g);
+    f->col_g2r = f->col_r2g = NULL;
     if (nc > f->cap_cols || !f->cols) {
-        if (f->col_g2r) fftw_destroy_plan(f->col_g2r);
-        if (f->col_r2g) fftw_destroy_plan(f->col_r2g);
-        f->col_g2r = f->col_r2g = NULL;
         fftw_free(f->cols);
         f->cols = fftw_malloc(sizeof(double complex) * (nc > 0 ? nc : 1));
         f->cap_cols = f->cols ? nc : 0;
@@ -140,10 +141,6 @@ int fu_fftcols_set(fu_fftcols *f, int npw, const int *box, fu_err *err) {
     }
     if (!f->cols || !f->sbuf || !f->rbuf)
         return fu_fail(err, FU_ENOMEM, "FFT ranks: out of memory for the column transforms");
-    /* the column transforms of this sphere (FFTW_ESTIMATE: planned per k-point) */
-    if (f->col_g2r) fftw_destroy_plan(f->col_g2r);
-    if (f->col_r2g) fftw_destroy_plan(f->col_r2g);
-    f->col_g2r = f->col_r2g = NULL;
     int many = f->hm * f->ncol;
     if (many > 0) {
         fftw_complex *a = (fftw_complex *)f->cols;
