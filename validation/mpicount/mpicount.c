@@ -69,10 +69,16 @@ static int type_size(MPI_Datatype t) {
     return s;
 }
 
-static int multi(MPI_Comm c) {
-    int n = 1;
-    PMPI_Comm_size(c, &n);
-    return n > 1;
+static int me_of(MPI_Comm c) {
+    int me = 0;
+    PMPI_Comm_rank(c, &me);
+    return me;
+}
+
+static int size_of(MPI_Comm c) {
+    int p = 1;
+    PMPI_Comm_size(c, &p);
+    return p;
 }
 
 static void bump(int i, int kind, double b) {
@@ -86,7 +92,7 @@ static void bump(int i, int kind, double b) {
 
 static int in_fft, fft_first;
 static void add(int kind, double b, MPI_Comm c) {
-    if (!multi(c)) return;
+    if (size_of(c) < 2) return;
     if (step_kind == -2) {
         const char *e = getenv("MPICOUNT_STEP");
         step_kind = -1;
@@ -111,18 +117,6 @@ count:
         bump(1, TRANSFORMS, 0.0);
     }
     bump(in_fft, kind, b);
-}
-
-static int me_of(MPI_Comm c) {
-    int me = 0;
-    PMPI_Comm_rank(c, &me);
-    return me;
-}
-
-static int size_of(MPI_Comm c) {
-    int p = 1;
-    PMPI_Comm_size(c, &p);
-    return p;
 }
 
 /* points of the FFT grid: 0 until known */
@@ -208,7 +202,7 @@ int MPI_Allgather(const void *s, int sc, MPI_Datatype st, void *r, int rc, MPI_D
 
 int MPI_Allgatherv(const void *s, int sc, MPI_Datatype st, void *r, const int *rc, const int *rd,
                    MPI_Datatype rt, MPI_Comm c) {
-    add(multi(c) && grid() > 0 && sum_counts(rc, c) == grid() ? ALLGATHERV_GRID : ALLGATHERV,
+    add(size_of(c) > 1 && grid() > 0 && sum_counts(rc, c) == grid() ? ALLGATHERV_GRID : ALLGATHERV,
         others(rc, rt, c), c);
     return PMPI_Allgatherv(s, sc, st, r, rc, rd, rt, c);
 }
@@ -233,7 +227,7 @@ int MPI_Gatherv(const void *s, int sc, MPI_Datatype st, void *r, const int *rc, 
 
 int MPI_Reduce_scatter(const void *s, void *r, const int *rc, MPI_Datatype t, MPI_Op op,
                        MPI_Comm c) {
-    if (multi(c) && grid() == 0) grid_points = sum_counts(rc, c);
+    if (size_of(c) > 1 && grid() == 0) grid_points = sum_counts(rc, c);
     add(REDUCE_SCATTER, others(rc, t, c), c);
     return PMPI_Reduce_scatter(s, r, rc, t, op, c);
 }
