@@ -54,17 +54,20 @@ def text(x):
     return x.decode() if isinstance(x, bytes) else str(x)
 
 
-def setup(description=None):
-    """Parses --furui BIN --workdir DIR and empties DIR; returns (furui, workdir)."""
+def setup(description=None, mpiexec=False):
+    """Parses --furui BIN --workdir DIR (and with mpiexec --mpiexec MPIEXEC, default mpiexec)
+    and empties DIR; returns (furui, workdir) or (furui, workdir, mpiexec)."""
     import argparse
     import shutil
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--furui", required=True)
     ap.add_argument("--workdir", required=True)
+    if mpiexec:
+        ap.add_argument("--mpiexec", default="mpiexec")
     a = ap.parse_args()
     shutil.rmtree(a.workdir, ignore_errors=True)
     os.makedirs(a.workdir)
-    return a.furui, a.workdir
+    return (a.furui, a.workdir, a.mpiexec) if mpiexec else (a.furui, a.workdir)
 
 
 def no_temporaries(directory):

@@ -14,15 +14,13 @@ on 4 ranks (1 coordinator + 3 workers, oversubscribed) with --npband 3 --npfft 3
   - --npfft 2 --npband 3 and --npfft 3 without --npband are refused in one line before any
     file is made.
 """
-import argparse
 import os
-import shutil
 import struct
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from testlib import check, check_refused, finish, journal_payloads, run, text  # noqa: E402
+from testlib import check, check_refused, finish, journal_payloads, run, setup, text  # noqa: E402
 
 import h5py  # noqa: E402
 
@@ -75,32 +73,26 @@ def layouts(path):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--furui", required=True)
-    ap.add_argument("--mpiexec", default="mpiexec")
-    ap.add_argument("--workdir", required=True)
-    a = ap.parse_args()
-    d = os.path.abspath(a.workdir)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
+    furui, workdir, mpiexec = setup(mpiexec=True)
+    d = os.path.abspath(workdir)
     with open(os.path.join(d, "H2.vasp"), "w") as f:
         f.write(H2)
     with open(os.path.join(d, "h2.yaml"), "w") as f:
         f.write(SWEEP)
-    mpi = [a.mpiexec, "--oversubscribe", "-n", "4"]
+    mpi = [mpiexec, "--oversubscribe", "-n", "4"]
 
     # layouts that cannot be: one line at pre-flight, nothing written
     for extra, want in ((["--npband", "3", "--npfft", "2"], "--npfft 2 does not divide --npband 3"),
                         (["--npfft", "3"], "--npfft 3 needs --npband")):
-        check_refused(mpi + [a.furui, "screen", "h2.yaml", "-o", "bad"] + extra, d, want, "bad")
+        check_refused(mpi + [furui, "screen", "h2.yaml", "-o", "bad"] + extra, d, want, "bad")
 
     # the plan: 3 ranks, 1 k-group x 3 band ranks, the 3 sharing each band's FFTs
-    p = run(mpi + [a.furui, "screen", "h2.yaml", "--dry-run", "--npband", "3", "--npfft", "3"], d)
+    p = run(mpi + [furui, "screen", "h2.yaml", "--dry-run", "--npband", "3", "--npfft", "3"], d)
     table = [l.split() for l in p.stdout.splitlines() if l.startswith("  ") and " valid " in l]
     check(p.returncode == 0 and len(table) == 1 and table[0][-3:-1] == ["3", "1x3/3"],
           "dry run: 3 ranks, layout 1x3/3: %r" % p.stdout)
 
-    p = run(mpi + [a.furui, "screen", "h2.yaml", "-o", "g", "--npband", "3", "--npfft", "3"], d)
+    p = run(mpi + [furui, "screen", "h2.yaml", "-o", "g", "--npband", "3", "--npfft", "3"], d)
     check(p.returncode == 0, "4-rank screen exit %d" % p.returncode)
     print(p.stderr)
     res = rows(os.path.join(d, "g.h5"))
@@ -118,7 +110,7 @@ def main():
     check(layouts(os.path.join(d, "g.journal")).get(cid) == [(1, 3, 1, 3, 3)],
           "journal: the layout record with its FFT ranks: %r" % layouts(os.path.join(d, "g.journal")))
 
-    p = run([a.furui, "screen", "h2.yaml", "-o", "one"], d)
+    p = run([furui, "screen", "h2.yaml", "-o", "one"], d)
     check(p.returncode == 0, "1-rank screen exit %d" % p.returncode)
     one = rows(os.path.join(d, "one.h5"))
     if check(cid in one and one[cid][0] == 3, "1-rank run done"):

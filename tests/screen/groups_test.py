@@ -17,16 +17,14 @@ coordinator + 3 workers, oversubscribed):
   - --npband 2 (the small cells' 10 bands of ~160 plane waves cannot be shared) and --npband 2
     with --group-size 3 are refused in one line before any file is made.
 """
-import argparse
 import os
-import shutil
 import struct
 import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from testlib import ENV, check, check_refused, finish, journal_payloads, text  # noqa: E402
+from testlib import ENV, check, check_refused, finish, journal_payloads, setup, text  # noqa: E402
 
 import h5py  # noqa: E402
 
@@ -93,21 +91,15 @@ def journal(path):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--furui", required=True)
-    ap.add_argument("--mpiexec", default="mpiexec")
-    ap.add_argument("--workdir", required=True)
-    a = ap.parse_args()
-    d = os.path.abspath(a.workdir)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
+    furui, workdir, mpiexec = setup(mpiexec=True)
+    d = os.path.abspath(workdir)
     write_si64(os.path.join(d, "Si64.vasp"))
     with open(os.path.join(d, "mix.yaml"), "w") as f:
         f.write(SWEEP)
-    mpi = [a.mpiexec, "--oversubscribe", "-n", "4"]
+    mpi = [mpiexec, "--oversubscribe", "-n", "4"]
 
     # the plan, before anything runs
-    p = run(mpi + [a.furui, "screen", "mix.yaml", "--dry-run"], d)
+    p = run(mpi + [furui, "screen", "mix.yaml", "--dry-run"], d)
     table = [l.split() for l in p.stdout.splitlines() if l.startswith("  ") and " valid " in l]
     plan = {t[1]: (t[-3], t[-2], t[-1]) for t in table}
     check(p.returncode == 0 and len(plan) == 3, "dry run: 3 valid candidates: %r" % p.stdout)
@@ -123,10 +115,10 @@ def main():
     # a layout that cannot divide the work: one line at pre-flight, nothing written
     for extra, want in ((["--npband", "2"], "mix.yaml:3: --npband 2: layout: 2 band ranks cannot share"),
                         (["--npband", "2", "--group-size", "3"], "--npband 2 does not divide --group-size 3")):
-        check_refused(mpi + [a.furui, "screen", "mix.yaml", "-o", "bad"] + extra, d, want, "bad")
+        check_refused(mpi + [furui, "screen", "mix.yaml", "-o", "bad"] + extra, d, want, "bad")
 
     # the sweep on 4 ranks
-    p = run(mpi + [a.furui, "screen", "mix.yaml", "-o", "g"], d)
+    p = run(mpi + [furui, "screen", "mix.yaml", "-o", "g"], d)
     check(p.returncode == 0, "4-rank screen exit %d" % p.returncode)
     print(p.stderr)
     check("pass 1 of 2: 1 candidate(s) on groups of 3 rank(s)" in p.stderr and
@@ -154,7 +146,7 @@ def main():
     # the same candidate on 1 rank (the sweep reduced to its ID: the same input and ID)
     with open(os.path.join(d, "one.yaml"), "w") as f:
         f.write(SWEEP.replace("name: mix", "name: one") + "only: [%s]\n" % big)
-    p = run([a.furui, "screen", "one.yaml", "-o", "one"], d)
+    p = run([furui, "screen", "one.yaml", "-o", "one"], d)
     check(p.returncode == 0, "1-rank screen exit %d" % p.returncode)
     one = rows(os.path.join(d, "one.h5"))
     if check(big in one and big in res and one[big][0] == 3, "1-rank run of the 64-atom cell done"):
@@ -165,7 +157,7 @@ def main():
         check(de <= ETOL, "energy on 3 ranks vs 1 rank: %.2e Ha > %g" % (de, ETOL))
 
     # a rerun: both passes skip what is final, nothing runs again
-    p = run(mpi + [a.furui, "screen", "mix.yaml", "-o", "g"], d)
+    p = run(mpi + [furui, "screen", "mix.yaml", "-o", "g"], d)
     check(p.returncode == 0 and "(0 run now" in p.stdout, "rerun runs nothing: %r" % p.stdout)
     done2, _ = journal(os.path.join(d, "g.journal"))
     check(done2 == done, "rerun: no new done record")
