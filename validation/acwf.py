@@ -427,9 +427,27 @@ def collect(a):
     os.makedirs(a.output, exist_ok=True)
     for kind, out in outs.items():
         path = os.path.join(a.output, "results-%s-%s.json" % (out["set_name"], a.label))
+        if a.merge and os.path.exists(path):
+            merge_earlier(out, json.load(open(path)))
         json.dump(out, open(path, "w"), indent=1, sort_keys=True)
         print("%s: %d cases fitted, %d failed, %d missing -> %s" % (
             kind, len(out["BM_fit_data"]), len(out["failed_wfs"]), len(out["missing_outputs"]), path))
+
+
+def merge_earlier(out, earlier):
+    """Keep the cases of an earlier results file that the directories now collected do not fit
+    (their run directories may be gone); a case fitted now replaces its earlier fit."""
+    for case, fit in earlier.get("BM_fit_data", {}).items():
+        if case in out["BM_fit_data"]:
+            continue
+        out["BM_fit_data"][case] = fit
+        out["eos_data"][case] = earlier["eos_data"][case]
+        out["num_atoms_in_sim_cell"][case] = earlier["num_atoms_in_sim_cell"][case]
+        if case in earlier.get("furui", {}).get("cases", {}):
+            out["furui"]["cases"][case] = earlier["furui"]["cases"][case]
+    for key in ("missing_outputs", "failed_wfs", "completely_off"):
+        keep = [c for c in earlier.get(key, []) if c not in out["BM_fit_data"] and c not in out[key]]
+        out[key] = [c for c in out[key] if c not in out["BM_fit_data"]] + keep
 
 
 # ---------------------------------------------------------------- ABINIT, same settings
@@ -906,6 +924,8 @@ def main():
     p.add_argument("dirs", nargs="+")
     p.add_argument("--label", required=True, help="code/table tag of the output file names")
     p.add_argument("-o", "--output", required=True, help="directory of the results-*.json files")
+    p.add_argument("--merge", action="store_true",
+                   help="keep the output file's cases that these directories do not fit (else it is rewritten)")
     p = sub.add_parser("compare")
     p.add_argument("results", nargs="+")
     p.add_argument("--ref", nargs="+", default=None, help="reference results files (default: the AE average)")

@@ -14,6 +14,7 @@ pseudopotentials are the PseudoDojo files of Debian's abinit package, at 14 Ha a
     and a V0 larger by 1 % with B0, B1 kept (nu = 100 * 2 * 0.01 / 2.01, closed form), written
     for a doubled cell so that the per-cell -> per-atom conversion is exercised;
   - a case also prepared (not run) in a later directory is still collected from the run that is done;
+  - `collect --merge` keeps an earlier file's cases that the directories given do not fit;
   - `vs` (ours against the AE reference and one published code) on the same synthetic curves;
   - `prepare --gth cp2k:GTH-PBE`: CP2K's ACWF GTH-PBE entries, checked against the alias GTH-PBE of
     Debian's cp2k-data file, per-element cutoffs, and a sweep furui accepts (dry run);
@@ -105,6 +106,26 @@ def main():
               "%s: minimum inside the scan, B0 > 0, the fit passes through the points" % case)
         check(res["furui"]["cases"][case]["cpu_seconds"] is not None, "%s: CPU time recorded" % case)
         check(res["furui"]["cases"][case]["kgrid"] == [3, 3, 3], "%s: taken from the run that is done" % case)
+    # --merge: run2 fits nothing (Al prepared, not run), so a plain collect of it loses both
+    # cases and a merging one keeps them; a case fitted again replaces its earlier (here altered) fit
+    results_path = os.path.join(wd, "out", "results-unaries-verification-PBE-v1-smoke.json")
+    for d in ("out_plain", "out_merge"):
+        shutil.copytree(os.path.join(wd, "out"), os.path.join(wd, d))
+    sh("collect", "run2", "--label", "smoke", "-o", "out_plain")
+    sh("collect", "run2", "--label", "smoke", "-o", "out_merge", "--merge")
+    plain = json.load(open(results_path.replace("/out/", "/out_plain/")))
+    merged = json.load(open(results_path.replace("/out/", "/out_merge/")))
+    check(not plain["BM_fit_data"] and plain["missing_outputs"] == ["Al-X/FCC"],
+          "collect without --merge rewrites the file with only the directories given")
+    check(merged["BM_fit_data"] == res["BM_fit_data"] and merged["eos_data"] == res["eos_data"]
+          and merged["furui"]["cases"] == res["furui"]["cases"] and not merged["missing_outputs"],
+          "collect --merge keeps the earlier cases the directories do not fit")
+    altered = json.load(open(results_path))
+    altered["BM_fit_data"]["Si-X/Diamond"]["min_volume"] *= 1.01
+    json.dump(altered, open(results_path.replace("/out/", "/out_merge/"), "w"))
+    sh("collect", "run", "--label", "smoke", "-o", "out_merge", "--merge")
+    check(json.load(open(results_path.replace("/out/", "/out_merge/")))["BM_fit_data"] == res["BM_fit_data"],
+          "collect --merge: a case fitted again replaces the earlier fit")
     # synthetic references made from the fit: per-cell volumes of a doubled cell
     same = {"BM_fit_data": {}, "num_atoms_in_sim_cell": {}}
     shifted = {"BM_fit_data": {}, "num_atoms_in_sim_cell": {}}
