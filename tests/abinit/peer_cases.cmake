@@ -3,7 +3,8 @@
 # checks energy, terms, eigenvalues, k-points, forces and stress (label "peer"). A small,
 # fast subset (~25 s on 2 cores): hexagonal metal with Fermi-Dirac smearing, polar
 # hexagonal insulator (net-force convention), Methfessel-Paxton metal, triclinic P1 cell,
-# Si with PBE (libxc GGA in both codes, GTH-PBE psp from tests/abinit/psp), and bcc Fe
+# Si with PBE (libxc GGA in both codes, GTH-PBE psp from tests/abinit/psp), semicore Tc with
+# CP2K's GTH-PBE-q15 (two projectors with Krack's off-diagonal h in s, p and d), and bcc Fe
 # with collinear spin (nsppol 2: energy, both spin channels' eigenvalues, stress and
 # magnetization; ~5 s), and bcc Na with Gaussian smearing (one occupied band: the empty
 # bands' eigenvalues at Γ came out 1e-4 Ha off when the eigensolver stopped on the
@@ -13,7 +14,7 @@ find_program(FURUI_ABINIT_EXE abinit PATHS /usr/bin)
 if(NOT FURUI_ABINIT_EXE)
   set(FURUI_ABINIT_EXE /usr/bin/abinit)   # the tests then report "skipped" (exit 77)
 endif()
-set(FURUI_PEER_SYSTEMS mg_hcp_fd aln_wurtzite al_fcc_mp sic_triclinic si_pbe_gth si_lda_pw92
+set(FURUI_PEER_SYSTEMS mg_hcp_fd aln_wurtzite al_fcc_mp sic_triclinic si_pbe_gth tc_sc_gth si_lda_pw92
     fe_bcc_spin na_bcc_gauss
     # ONCV (PseudoDojo psp8 of Debian's abinit package, model core charges): PBE Si with forces
     # and stress, an LDA oxide, a PBE metal with smearing, a strained triclinic LDA cell
