@@ -3,7 +3,7 @@
 
     validation/gbrv.py prepare FORMULA... -o DIR [--hint normal] [--djson FILE]
     validation/gbrv.py run DIR [--furui PATH] [--nice N]      # acwf.py's runner: furui screen, resumable
-    validation/gbrv.py collect DIR... [--json OUT] [--table-md OUT]
+    validation/gbrv.py collect DIR... [--json OUT] [--table-md OUT] [--merge]
     validation/gbrv.py selftest                               # the fit against a closed form
 
 The PseudoDojo file `gbrv_compounds_standard.djson` (../shared/pseudodojo/nc-sr-04-pbe) holds, per
@@ -175,6 +175,13 @@ def collect(a):
                  "volumes_ang3": v, "energies_ev": e, "cpu_seconds": cpu}
             out["cases"][formula] = r
             rows.append((t, formula, r))
+    if a.merge:
+        if not (a.json and os.path.exists(a.json)):
+            raise SystemExit("gbrv.py: --merge needs --json naming an earlier results file")
+        earlier = json.load(open(a.json))
+        out["settings"] = out["settings"] or earlier.get("settings")
+        for formula in merge_cases(out["cases"], earlier.get("cases", {})):
+            rows.append((out["cases"][formula]["struct_type"], formula, out["cases"][formula]))
     if a.json:
         json.dump(out, open(a.json, "w"), indent=1, sort_keys=True)
     lines = ["| compound | type | E_cut Ha | a0 furui Å | a0 ABINIT (djson) Å | furui − ABINIT % | "
@@ -195,6 +202,15 @@ def collect(a):
     sys.stdout.write(text)
 
 
+def merge_cases(cases, earlier):
+    """Add to cases the earlier file's compounds they lack (their run directories may be gone);
+    a compound fitted now replaces its earlier fit. Returns the names added."""
+    added = [f for f in earlier if f not in cases]
+    for f in added:
+        cases[f] = earlier[f]
+    return added
+
+
 def selftest(_a=None):
     v = np.linspace(20.0, 21.0, 9)
     e = 0.3 * (v - 20.37) ** 2 - 5.0
@@ -203,7 +219,9 @@ def selftest(_a=None):
     assert species("AsNCa3") == ["As", "N", "Ca", "Ca", "Ca"] and species("LiCl") == ["Li", "Cl"]
     lat, _ = cell("rocksalt", 4.0, ["Li", "Cl"])
     assert abs(abs(np.linalg.det(lat)) - 16.0) < 1e-12 and abs(vol2a("rocksalt", 16.0) - 4.0) < 1e-12
-    print("selftest: parabola fit, formula parsing and cell volumes exact")
+    now, before = {"MgO": {"a": 1}}, {"MgO": {"a": 0}, "LiF": {"a": 2}}
+    assert merge_cases(now, before) == ["LiF"] and now == {"MgO": {"a": 1}, "LiF": {"a": 2}}
+    print("selftest: parabola fit, formula parsing, cell volumes exact; merge keeps earlier compounds, new fits win")
 
 
 def main():
@@ -226,6 +244,8 @@ def main():
     p.add_argument("dirs", nargs="+")
     p.add_argument("--json", default=None)
     p.add_argument("--table-md", default=None)
+    p.add_argument("--merge", action="store_true",
+                   help="keep the compounds of the --json file that these directories do not fit")
     sub.add_parser("selftest")
     a = ap.parse_args()
     {"prepare": prepare, "run": acwf.run, "collect": collect, "selftest": selftest}[a.cmd](a)

@@ -18,7 +18,8 @@ pseudopotentials are the PseudoDojo files of Debian's abinit package, at 14 Ha a
   - `vs` (ours against the AE reference and one published code) on the same synthetic curves;
   - `prepare --gth cp2k:GTH-PBE`: CP2K's ACWF GTH-PBE entries, checked against the alias GTH-PBE of
     Debian's cp2k-data file, per-element cutoffs, and a sweep furui accepts (dry run);
-  - `gbrv.py selftest` (the GBRV parabola fit against a closed form, formula parsing, cell volumes).
+  - `gbrv.py selftest` (the GBRV parabola fit against a closed form, formula parsing, cell volumes,
+    the merge of an earlier results file).
 """
 import argparse
 import json
