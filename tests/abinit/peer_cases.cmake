@@ -1,7 +1,7 @@
 # Live comparisons with ABINIT (the Debian package /usr/bin/abinit, installed by .ci/run):
 # validation/compare_with_abinit.py runs both codes on a system of validation/systems/ and
 # checks energy, terms, eigenvalues, k-points, forces and stress (label "peer"). A small,
-# fast subset (~25 s on 2 cores): hexagonal metal with Fermi-Dirac smearing, polar
+# fast subset (~30 s on 2 cores): hexagonal metal with Fermi-Dirac smearing, polar
 # hexagonal insulator (net-force convention), Methfessel-Paxton metal, triclinic P1 cell,
 # Si with PBE (libxc GGA in both codes, GTH-PBE psp from tests/abinit/psp), semicore Tc with
 # CP2K's GTH-PBE-q15 (two projectors with Krack's off-diagonal h in s, p and d), and bcc Fe
