@@ -180,7 +180,7 @@ def collect(a):
             raise SystemExit("gbrv.py: --merge needs --json naming an earlier results file")
         earlier = json.load(open(a.json))
         out["settings"] = out["settings"] or earlier.get("settings")
-        for formula in merge_cases(out["cases"], earlier.get("cases", {})):
+        for formula in merge_cases(out["cases"], out["settings"], earlier, a.json):
             rows.append((out["cases"][formula]["struct_type"], formula, out["cases"][formula]))
     if a.json:
         json.dump(out, open(a.json, "w"), indent=1, sort_keys=True)
@@ -202,12 +202,16 @@ def collect(a):
     sys.stdout.write(text)
 
 
-def merge_cases(cases, earlier):
-    """Add to cases the earlier file's compounds they lack (their run directories may be gone);
-    a compound fitted now replaces its earlier fit. Returns the names added."""
-    added = [f for f in earlier if f not in cases]
+def merge_cases(cases, settings, earlier, path):
+    """Add to cases the earlier results' compounds they lack (their run directories may be gone);
+    a compound fitted now replaces its earlier fit. The file has one settings record, so both
+    must have the same (hint, mesh, smearing, table). Returns the names added."""
+    if earlier.get("settings") not in (None, settings):
+        raise SystemExit("gbrv.py: %s: --merge: its settings %s differ from these runs' %s"
+                         % (path, earlier.get("settings"), settings))
+    added = [f for f in earlier.get("cases", {}) if f not in cases]
     for f in added:
-        cases[f] = earlier[f]
+        cases[f] = earlier["cases"][f]
     return added
 
 
@@ -219,9 +223,15 @@ def selftest(_a=None):
     assert species("AsNCa3") == ["As", "N", "Ca", "Ca", "Ca"] and species("LiCl") == ["Li", "Cl"]
     lat, _ = cell("rocksalt", 4.0, ["Li", "Cl"])
     assert abs(abs(np.linalg.det(lat)) - 16.0) < 1e-12 and abs(vol2a("rocksalt", 16.0) - 4.0) < 1e-12
-    now, before = {"MgO": {"a": 1}}, {"MgO": {"a": 0}, "LiF": {"a": 2}}
-    assert merge_cases(now, before) == ["LiF"] and now == {"MgO": {"a": 1}, "LiF": {"a": 2}}
-    print("selftest: parabola fit, formula parsing, cell volumes exact; merge keeps earlier compounds, new fits win")
+    st = {"hint": "normal", "kgrid": list(KGRID)}
+    now, before = {"MgO": {"a": 1}}, {"settings": st, "cases": {"MgO": {"a": 0}, "LiF": {"a": 2}}}
+    assert merge_cases(now, st, before, "x") == ["LiF"] and now == {"MgO": {"a": 1}, "LiF": {"a": 2}}
+    try:
+        merge_cases({}, dict(st, hint="high"), before, "x")
+        raise AssertionError("merge across settings accepted")
+    except SystemExit as e:
+        assert "settings" in str(e)
+    print("selftest: parabola fit, formula parsing, cell volumes exact; merge keeps earlier compounds, new fits win, other settings refused")
 
 
 def main():
